@@ -1,0 +1,107 @@
+/*
+ * feed: the neutral model every RSS and Atom variant is mapped onto, and the
+ * push parser that produces it (implemented in feed_parse.c).
+ *
+ * The parser takes bytes as they come (feed_parser_push), calls on_header
+ * once when the feed-level fields are known (at the latest at the end of the
+ * document) and on_entry once per completed entry. Objects handed to the
+ * callbacks are borrowed for the duration of the call: copy what you keep.
+ * Strings are valid UTF-8 or NULL; dates are Unix seconds (UTC) or
+ * FEED_TIME_NONE. The parser never loads external entities and bounds its
+ * memory (depth, field length, entry count).
+ */
+#ifndef FEEDD_FEED_H
+#define FEEDD_FEED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FEED_TIME_NONE	INT64_MIN
+
+enum feed_format {
+	FEED_FORMAT_UNKNOWN = 0,
+	FEED_FORMAT_RSS20,
+	FEED_FORMAT_RSS10,
+	FEED_FORMAT_RSS09X,
+	FEED_FORMAT_ATOM10,
+	FEED_FORMAT_ATOM03,
+};
+
+struct feed_enclosure {
+	char	*url;
+	char	*type;
+	int64_t	 length;	/* -1 when unknown */
+};
+
+struct feed_entry {
+	char	*id;		/* guid / atom:id / rdf:about, as written */
+	char	*title;
+	char	*link;		/* absolute */
+	int64_t	 published;
+	int64_t	 updated;
+	char	*summary;
+	char	*content;	/* HTML string */
+	char	*author;
+	char	**categories;
+	size_t	 ncategories;
+	struct feed_enclosure *enclosures;
+	size_t	 nenclosures;
+};
+
+struct feed_header {
+	enum feed_format format;
+	char	*title;
+	char	*link;
+	char	*subtitle;
+	char	*language;
+	int64_t	 updated;
+	char	*author;
+	/* Polling hints from the document, 0 when absent (seconds). */
+	int64_t	 ttl_s;			/* RSS <ttl> */
+	int64_t	 update_period_s;	/* sy:updatePeriod / updateFrequency */
+};
+
+struct feed_parser_cb {
+	void	(*on_header)(const struct feed_header *h, void *arg);
+	/* Return false to stop parsing (e.g. the caller's own limit). */
+	bool	(*on_entry)(const struct feed_entry *e, void *arg);
+};
+
+struct feed_parser;
+
+/* base_url: the document's URL, for resolving relative links; may be NULL. */
+struct feed_parser *feed_parser_new(const char *base_url,
+	    const struct feed_parser_cb *cb, void *arg);
+/*
+ * Feeds the next len bytes; final=true with the last chunk (len may be 0).
+ * Returns 0, or -1 once the document is not well-formed or a limit was hit;
+ * entries completed before that point were already delivered.
+ */
+int	feed_parser_push(struct feed_parser *p, const void *data, size_t len,
+	    bool final);
+/* NULL, or where and why the document stopped ("line 12, column 4: ..."). */
+const char *feed_parser_error(const struct feed_parser *p);
+void	feed_parser_free(struct feed_parser *p);
+
+/* A whole parsed document, for feedctl parse and tests. */
+struct feed_doc {
+	struct feed_header header;
+	struct feed_entry *entries;
+	size_t	 nentries;
+	char	*error;
+};
+
+/* Parses a complete buffer; always returns a document (error set on failure). */
+struct feed_doc *feed_doc_parse(const void *data, size_t len, const char *base_url);
+void	feed_doc_free(struct feed_doc *d);
+
+/* Deep copies and frees for callers that keep what a callback lent them. */
+void	feed_entry_copy(struct feed_entry *dst, const struct feed_entry *src);
+void	feed_entry_clear(struct feed_entry *e);
+void	feed_header_copy(struct feed_header *dst, const struct feed_header *src);
+void	feed_header_clear(struct feed_header *h);
+
+const char *feed_format_name(enum feed_format f);	/* "rss2.0", ... */
+
+#endif

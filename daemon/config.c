@@ -1,0 +1,2 @@
+#include "config.h"
+int config_placeholder(void) { return 0; }

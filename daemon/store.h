@@ -1,0 +1,396 @@
+/*
+ * store: the daemon's memory, one SQLite file in WAL mode.
+ *
+ * Promises: every entry has an integer id that only grows and is never
+ * reused; an entry is identified by (feed, key) where key is the guid / atom
+ * id, else the link, else a hash of title + published + summary; a repeat is
+ * dropped without a write, a changed entry is updated in place and never
+ * announced again; all entries of one poll are written in one transaction,
+ * so a reader never sees half a poll and a crash never leaves half an entry.
+ * Pruned entries leave their key behind so they never come back as new.
+ *
+ * Conventions: times are Unix seconds (UTC); 0 means "never" for feed
+ * timestamps, FEED_TIME_NONE means "absent" for entry dates. Functions
+ * return 0 on success and -1 on failure; lookups return 1 found / 0 not
+ * found / -1 error. SQLite failures are logged here, once, with SQLite's
+ * text, so callers need not log them again. Errors a client caused (an
+ * invalid FTS5 query) are not logged: they come back as STORE_EQUERY with
+ * SQLite's message in err, for the API to answer 400.
+ * Strings in returned structs are owned by the struct; free them with the
+ * matching _clear / _list_free. Strings passed in are copied.
+ *
+ * One struct store is used from one thread. store_backup() opens its own
+ * connection and may run on another thread.
+ */
+#ifndef FEEDD_STORE_H
+#define FEEDD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "feed.h"
+
+#define STORE_EQUERY	(-2)	/* invalid FTS5 query; message in err */
+
+struct store;
+
+enum store_origin {
+	STORE_ORIGIN_CONFIG = 0,	/* declared in feedd.conf */
+	STORE_ORIGIN_API,		/* added through the API, kept in the DB */
+};
+
+enum store_feed_state {
+	STORE_FEED_NEW = 0,	/* never polled */
+	STORE_FEED_OK,
+	STORE_FEED_BACKING_OFF,	/* errors; polled less often */
+	STORE_FEED_GONE,	/* HTTP 410 or repeated 404: not polled */
+	STORE_FEED_BLOCKED,	/* 401/403/451: not polled until changed */
+	STORE_FEED_MOVED,	/* permanent redirect confirmed, URL updated */
+	STORE_FEED_STATE_MAX,
+};
+
+/* "ok", "backing_off", ...; and back (-1 if unknown). */
+const char *store_feed_state_name(enum store_feed_state s);
+int	store_feed_state_from_name(const char *name);
+const char *store_origin_name(enum store_origin o);	/* "config", "api" */
+
+/* Retention, from feedd.conf; 0 in a field means "no limit". */
+struct store_retention {
+	int64_t	max_entries_per_feed;
+	int64_t	max_age_s;	/* by fetch time */
+	/*
+	 * Age pruning never takes a feed below this many entries, so what the
+	 * feed still publishes stays stored (default 50 when 0).
+	 */
+	int64_t	min_entries_per_feed;
+	/* Entries a topic lists are kept this long (0: as long as max_age_s). */
+	int64_t	topic_max_age_s;
+};
+
+/* ---- opening ---- */
+
+/*
+ * Opens or creates the database at path (the caller makes the parent
+ * directory), sets WAL, synchronous=NORMAL, a busy timeout and foreign keys,
+ * and migrates the schema. A database written by a newer feedd is refused.
+ * On failure returns NULL with the reason in err.
+ */
+struct store *store_open(const char *path, char *err, size_t errlen);
+void	store_free(struct store *s);
+const char *store_path(const struct store *s);
+/* Bytes used by the database file and its WAL; -1 on error. */
+int64_t	store_db_size(struct store *s);
+/* Highest entry id ever given (0 if none). */
+int64_t	store_last_entry_id(struct store *s);
+/* Tests and benches: pretend the time is now (0: use the real clock). */
+void	store_set_now(struct store *s, int64_t now);
+
+/*
+ * Consistent copy of the live database to dest_path (replaced if present)
+ * through SQLite's online backup API, from a separate read connection, so
+ * polls keep writing meanwhile. 0, or -1 with the reason in err.
+ */
+int	store_backup(struct store *s, const char *dest_path, char *err,
+	    size_t errlen);
+
+/* ---- feeds ---- */
+
+struct store_feed {
+	int64_t	 id;
+	char	*url;
+	char	*title;		/* configured title, else the document's; may be NULL */
+	char	*site_link;	/* the document's <link>; may be NULL */
+	char	*config_name;	/* section name in feedd.conf; NULL if via API */
+	enum store_origin origin;
+	int64_t	 interval_s;	/* configured; 0 = the global default */
+	int64_t	 cur_interval_s; /* the scheduler's current interval (backoff) */
+	char	*etag;
+	char	*last_modified;
+	char	*body_hash;	/* hash of the last body, to skip reparsing */
+	int64_t	 next_poll;
+	int64_t	 last_poll;
+	int64_t	 last_success;
+	int64_t	 error_count;	/* consecutive failed polls */
+	char	*last_error;	/* NULL after a success */
+	enum store_feed_state state;
+	char	*redirect_url;	/* permanent-redirect candidate, or NULL */
+	int64_t	 redirect_count; /* consecutive polls that saw it */
+	int64_t	 retry_after_until; /* don't poll before this (Retry-After) */
+	int64_t	 entry_count;	/* entries stored now */
+	int64_t	 created;
+};
+
+void	store_feed_clear(struct store_feed *f);
+void	store_feed_list_free(struct store_feed *feeds, size_t n);
+
+/*
+ * Adds an API feed (origin api, state new, due now). title may be NULL.
+ * Returns 0 and the new id; 1 and the existing id when the URL is already
+ * subscribed; -1 on error.
+ */
+int	store_feed_add(struct store *s, const char *url, const char *title,
+	    int64_t interval_s, int64_t *ret_id);
+int	store_feed_get(struct store *s, int64_t id, struct store_feed *ret);
+int	store_feed_get_by_url(struct store *s, const char *url,
+	    struct store_feed *ret);
+/* All feeds by id; *ret is an array freed with store_feed_list_free. */
+int	store_feed_list(struct store *s, struct store_feed **ret,
+	    size_t *ret_n);
+/*
+ * Removes a feed with its entries, matches and seen keys. 1 removed,
+ * 0 no such feed, -1 error. (Config feeds come back on reconcile; the API
+ * decides whether to allow it.)
+ */
+int	store_feed_remove(struct store *s, int64_t id);
+/* "Poll now" and the scheduler's plan. 1 / 0 no such feed / -1. */
+int	store_feed_set_next_poll(struct store *s, int64_t id, int64_t when);
+
+/*
+ * The outcome of one poll, recorded in one call (also appends a poll-log
+ * row; the log keeps the last STORE_POLL_LOG_PER_FEED rows per feed).
+ */
+#define STORE_POLL_LOG_PER_FEED	50
+
+struct store_poll_result {
+	int64_t	 started;	/* when the poll began (0: now) */
+	int	 http_status;	/* 0 when no HTTP response came */
+	/* Non-NULL replaces the stored value; NULL keeps it. */
+	const char *etag;
+	const char *last_modified;
+	const char *body_hash;
+	int64_t	 bytes;		/* body bytes received (decoded) */
+	int64_t	 duration_ms;
+	int64_t	 new_entries;	/* from store_ingest, for the log */
+	/*
+	 * NULL: success (error count reset, last_success = started).
+	 * Else the failure, counted in error_count, kept as last_error.
+	 */
+	const char *error;
+	enum store_feed_state state;
+	int64_t	 next_poll;
+	int64_t	 cur_interval_s;
+	/* Permanent-redirect candidate and how many polls saw it (NULL, 0). */
+	const char *redirect_url;
+	int64_t	 redirect_count;
+	/* Confirmed move: the feed's URL becomes this (NULL: unchanged). */
+	const char *new_url;
+	int64_t	 retry_after_until;
+};
+
+int	store_feed_poll_done(struct store *s, int64_t feed_id,
+	    const struct store_poll_result *r);
+
+struct store_poll_log {
+	int64_t	 time;
+	int	 http_status;
+	int64_t	 bytes;
+	int64_t	 new_entries;
+	int64_t	 duration_ms;
+	char	*error;
+};
+
+/* The newest polls of a feed, newest first; free with _list_free. */
+int	store_poll_log_list(struct store *s, int64_t feed_id, size_t limit,
+	    struct store_poll_log **ret, size_t *ret_n);
+void	store_poll_log_list_free(struct store_poll_log *log, size_t n);
+
+/*
+ * Feeds named in feedd.conf. Matched to stored feeds by name, then by URL
+ * (an API feed with the same URL is adopted). New ones are added, changed
+ * ones updated, config feeds no longer named are removed with their
+ * entries. API feeds are never touched otherwise. One transaction.
+ */
+struct store_config_feed {
+	const char *name;
+	const char *url;
+	const char *title;	/* may be NULL */
+	int64_t	 interval_s;	/* 0 = default */
+};
+
+struct store_reconcile_result {
+	size_t	 added;
+	size_t	 updated;
+	size_t	 removed;
+	size_t	 unchanged;
+};
+
+int	store_feeds_reconcile(struct store *s,
+	    const struct store_config_feed *feeds, size_t n,
+	    struct store_reconcile_result *ret);
+
+/* ---- ingest ---- */
+
+struct store_ingest_result {
+	size_t	 new_count;
+	size_t	 updated;	/* same key, changed text: updated, not new */
+	size_t	 unchanged;	/* repeats, including reissued items */
+	size_t	 reissued;	/* of unchanged: new key, same link + title */
+	size_t	 skipped;	/* unusable (no key material at all) */
+	/* Ids given to new entries, ascending; first..last is the range. */
+	int64_t	*new_ids;
+	int64_t	 first_new_id;	/* 0 when none */
+	int64_t	 last_new_id;
+};
+
+/*
+ * Stores one poll's entries in one transaction. header (may be NULL)
+ * refreshes the feed's document title and site link. entries are in
+ * document order (newest first, usually); new ones get ids in reverse
+ * document order so that the newest item has the highest id. On error
+ * nothing is written. Free ret with store_ingest_result_clear.
+ */
+int	store_ingest(struct store *s, int64_t feed_id,
+	    const struct feed_header *header, const struct feed_entry *entries,
+	    size_t n, struct store_ingest_result *ret);
+void	store_ingest_result_clear(struct store_ingest_result *r);
+
+/* ---- entries ---- */
+
+struct store_entry {
+	int64_t	 id;
+	char	*guid;		/* the document's id, or NULL */
+	int64_t	 feed_id;
+	char	*feed_title;
+	char	*title;
+	char	*link;
+	char	*norm_link;	/* linknorm_dup(link), or NULL */
+	int64_t	 published;	/* FEED_TIME_NONE when absent */
+	int64_t	 updated;	/* last change seen by the store, or the doc's */
+	int64_t	 fetched;
+	char	*author;
+	char	*summary;
+	char	*categories_json;	/* JSON array of strings, never NULL */
+	char	*enclosures_json;	/* [{"url","type","length"}], never NULL */
+	char	*topics_json;	/* JSON array of topic names, never NULL */
+	char	*content;	/* only when asked for */
+};
+
+struct store_entry_query {
+	int64_t	 since_id;	/* id > since_id */
+	int64_t	 feed_id;	/* 0: any */
+	int64_t	 topic_id;	/* 0: any; else matched and not a cross-feed dup */
+	const char *fts;	/* FTS5 query, or NULL */
+	size_t	 limit;		/* 0: 100; at most 1000 */
+	bool	 content;	/* include content */
+	bool	 latest;	/* the newest `limit` matches (still ascending) */
+};
+
+/*
+ * Entries matching q, ascending by id. 0, -1 on error, STORE_EQUERY when
+ * q->fts is not a valid FTS5 query (SQLite's message in err).
+ */
+int	store_entry_list(struct store *s, const struct store_entry_query *q,
+	    struct store_entry **ret, size_t *ret_n, char *err, size_t errlen);
+/* One entry, with content. 1 / 0 / -1. */
+int	store_entry_get(struct store *s, int64_t id, struct store_entry *ret);
+void	store_entry_clear(struct store_entry *e);
+void	store_entry_list_free(struct store_entry *e, size_t n);
+
+/* ---- topics ---- */
+
+struct store_topic {
+	int64_t	 id;
+	char	*name;
+	char	*query;		/* FTS5 query */
+	enum store_origin origin;
+	char	*notify;	/* command, or NULL */
+	int64_t	 created;
+	int64_t	 match_count;
+};
+
+void	store_topic_clear(struct store_topic *t);
+void	store_topic_list_free(struct store_topic *t, size_t n);
+
+/*
+ * Checks that query is a valid FTS5 query: 0, or STORE_EQUERY with
+ * SQLite's message in err (-1 on other errors).
+ */
+int	store_fts_check(struct store *s, const char *query, char *err,
+	    size_t errlen);
+/*
+ * Adds a topic. 0 and the id; 1 and the existing id if the name exists;
+ * STORE_EQUERY for an invalid query (message in err); -1.
+ */
+int	store_topic_add(struct store *s, const char *name, const char *query,
+	    const char *notify, enum store_origin origin, int64_t *ret_id,
+	    char *err, size_t errlen);
+/* Changes query/notify; a changed query drops the old matches. 1/0/-1/EQUERY. */
+int	store_topic_update(struct store *s, int64_t id, const char *query,
+	    const char *notify, char *err, size_t errlen);
+/* Removes a topic with its matches and cursors. 1 / 0 / -1. */
+int	store_topic_remove(struct store *s, int64_t id);
+int	store_topic_get(struct store *s, int64_t id, struct store_topic *ret);
+int	store_topic_get_by_name(struct store *s, const char *name,
+	    struct store_topic *ret);
+int	store_topic_list(struct store *s, struct store_topic **ret,
+	    size_t *ret_n);
+
+/* Topics named in feedd.conf, reconciled like feeds (API topics untouched). */
+struct store_config_topic {
+	const char *name;
+	const char *query;
+	const char *notify;	/* may be NULL */
+};
+
+int	store_topics_reconcile(struct store *s,
+	    const struct store_config_topic *topics, size_t n,
+	    struct store_reconcile_result *ret, char *err, size_t errlen);
+
+/*
+ * Runs the topic's query over entries min_id..max_id (inclusive) and records
+ * the matches. An entry whose normalized link was already matched by this
+ * topic from another feed is recorded as a duplicate and not listed.
+ * Returns the number of new, listed matches (their ids ascending in
+ * *ret_ids, which may be NULL; free() it), -1, or STORE_EQUERY.
+ */
+int	store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
+	    int64_t max_id, int64_t **ret_ids, size_t *ret_n, char *err,
+	    size_t errlen);
+
+/* ---- cursors ---- */
+
+/* topic_id 0 is the client's cursor over all entries. */
+int	store_cursor_get(struct store *s, const char *client,
+	    int64_t topic_id, int64_t *ret_value);	/* 1 / 0 / -1 */
+int	store_cursor_set(struct store *s, const char *client,
+	    int64_t topic_id, int64_t value);
+
+struct store_cursor {
+	int64_t	 topic_id;
+	char	*topic_name;	/* NULL for topic 0 */
+	int64_t	 value;
+	int64_t	 updated;
+};
+
+int	store_cursor_list(struct store *s, const char *client,
+	    struct store_cursor **ret, size_t *ret_n);
+void	store_cursor_list_free(struct store_cursor *c, size_t n);
+
+/* ---- status and retention ---- */
+
+struct store_status {
+	int64_t	 feeds;
+	int64_t	 feeds_backing_off;
+	int64_t	 feeds_failing;	/* error_count > 0 */
+	int64_t	 entries;
+	int64_t	 topics;
+	int64_t	 next_poll;	/* earliest due time of pollable feeds, 0 */
+	int64_t	 last_entry_id;
+	int64_t	 db_bytes;
+};
+
+int	store_status_get(struct store *s, struct store_status *ret);
+
+/*
+ * Prunes at most batch entries (0: 500) under r, plus excess poll-log rows,
+ * in one short transaction; run it from an idle timer until it returns 0.
+ * Pruned entries' keys stay in the seen table. Never removes the newest
+ * min_entries_per_feed of a feed, nor an entry a topic still lists within
+ * topic_max_age_s. Returns 1 when more remains, 0 when done, -1 on error;
+ * *ret_pruned (may be NULL) counts what went.
+ */
+int	store_prune(struct store *s, const struct store_retention *r,
+	    size_t batch, size_t *ret_pruned);
+
+#endif

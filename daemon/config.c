@@ -1,2 +1,626 @@
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "build_config.h"
 #include "config.h"
-int config_placeholder(void) { return 0; }
+#include "log.h"
+#include "units.h"
+#include "xmalloc.h"
+
+#define DEFAULT_USER_AGENT \
+	"feedd/" FEEDD_VERSION " (+https://github.com/feedd/feedd)"
+
+enum section_kind {
+	SECTION_NONE,
+	SECTION_FEEDD,
+	SECTION_FEED,
+	SECTION_TOPIC,
+	SECTION_BAD,
+};
+
+struct parse_state {
+	struct config	*cfg;
+	const char	*path;
+	FILE		*fp;
+	int		 line;
+	int		 errors;
+	char		 section[256];
+	enum section_kind kind;
+	bool		 long_line;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+perr(struct parse_state *st, const char *key, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (key != NULL)
+		log_errx("%s:%d: %s: %s", st->path, st->line, key, msg);
+	else
+		log_errx("%s:%d: %s", st->path, st->line, msg);
+	st->errors++;
+}
+
+/* Strips a pair of surrounding double quotes, which inih leaves in place. */
+static char *
+unquote_dup(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"')
+		return xstrndup(v + 1, n - 2);
+	return xstrdup(v);
+}
+
+static int
+parse_bool(const char *v, bool *ret)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
+	    strcmp(v, "on") == 0 || strcmp(v, "1") == 0)
+		*ret = true;
+	else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 ||
+	    strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
+		*ret = false;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+parse_int(const char *v, long min, long max, int *ret)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
+		return -1;
+	*ret = (int)n;
+	return 0;
+}
+
+static void
+set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = unquote_dup(v);
+}
+
+static bool
+is_http_url(const char *v)
+{
+	return strncmp(v, "http://", 7) == 0 ||
+	    strncmp(v, "https://", 8) == 0 || strncmp(v, "file://", 7) == 0;
+}
+
+static void
+set_duration(struct parse_state *st, const char *key, const char *v,
+    int64_t *dst)
+{
+	if (units_parse_duration(v, dst) == -1)
+		perr(st, key, "'%s' is not a duration (e.g. 90s, 15m, 2h, 1d)", v);
+}
+
+static void
+handle_feedd(struct parse_state *st, const char *key, const char *v)
+{
+	struct config *c = st->cfg;
+	int lvl;
+
+	if (strcmp(key, "database") == 0)
+		set_str(&c->database, v);
+	else if (strcmp(key, "socket") == 0)
+		set_str(&c->socket, v);
+	else if (strcmp(key, "socket_group") == 0)
+		set_str(&c->socket_group, v);
+	else if (strcmp(key, "listen") == 0)
+		set_str(&c->listen, v);
+	else if (strcmp(key, "listen_allow_remote") == 0) {
+		if (parse_bool(v, &c->listen_allow_remote) == -1)
+			perr(st, key, "'%s' is not yes or no", v);
+	} else if (strcmp(key, "log_level") == 0) {
+		if ((lvl = log_level_from_name(v)) == -1)
+			perr(st, key, "'%s' is not one of err, warning, "
+			    "notice, info, debug", v);
+		else
+			c->log_level = lvl;
+	} else if (strcmp(key, "user_agent") == 0)
+		set_str(&c->user_agent, v);
+	else if (strcmp(key, "max_connections") == 0) {
+		if (parse_int(v, 1, 10000, &c->max_connections) == -1)
+			perr(st, key, "'%s' is not a number from 1 to 10000", v);
+	} else if (strcmp(key, "max_per_host") == 0) {
+		if (parse_int(v, 1, 1000, &c->max_per_host) == -1)
+			perr(st, key, "'%s' is not a number from 1 to 1000", v);
+	} else if (strcmp(key, "default_interval") == 0)
+		set_duration(st, key, v, &c->default_interval_s);
+	else if (strcmp(key, "min_interval") == 0)
+		set_duration(st, key, v, &c->min_interval_s);
+	else if (strcmp(key, "max_interval") == 0)
+		set_duration(st, key, v, &c->max_interval_s);
+	else if (strcmp(key, "host_gap") == 0)
+		set_duration(st, key, v, &c->host_gap_s);
+	else if (strcmp(key, "timeout") == 0)
+		set_duration(st, key, v, &c->timeout_s);
+	else if (strcmp(key, "connect_timeout") == 0)
+		set_duration(st, key, v, &c->connect_timeout_s);
+	else if (strcmp(key, "max_body_size") == 0) {
+		if (units_parse_size(v, &c->max_body_size) == -1 ||
+		    c->max_body_size < 1024)
+			perr(st, key, "'%s' is not a size of at least 1k "
+			    "(e.g. 512k, 10M)", v);
+	} else if (strcmp(key, "max_entries_per_feed") == 0) {
+		int n;
+
+		if (parse_int(v, 0, INT_MAX, &n) == -1)
+			perr(st, key, "'%s' is not a number (0 = unlimited)", v);
+		else
+			c->max_entries_per_feed = n;
+	} else if (strcmp(key, "max_age") == 0)
+		set_duration(st, key, v, &c->max_age_s);
+	else if (strcmp(key, "notify_max_parallel") == 0) {
+		if (parse_int(v, 1, 256, &c->notify_max_parallel) == -1)
+			perr(st, key, "'%s' is not a number from 1 to 256", v);
+	} else if (strcmp(key, "notify_timeout") == 0)
+		set_duration(st, key, v, &c->notify_timeout_s);
+	else
+		perr(st, key, "unknown key in [feedd]");
+}
+
+static void
+handle_feed(struct parse_state *st, const char *key, const char *v)
+{
+	struct config_feed *f = &st->cfg->feeds[st->cfg->nfeeds - 1];
+
+	if (strcmp(key, "url") == 0) {
+		set_str(&f->url, v);
+		if (!is_http_url(f->url))
+			perr(st, key, "'%s' is not an http://, https:// or "
+			    "file:// URL", f->url);
+	} else if (strcmp(key, "title") == 0)
+		set_str(&f->title, v);
+	else if (strcmp(key, "category") == 0)
+		set_str(&f->category, v);
+	else if (strcmp(key, "interval") == 0)
+		set_duration(st, key, v, &f->interval_s);
+	else
+		perr(st, key, "unknown key in [feed \"%s\"]", f->name);
+}
+
+static void
+handle_topic(struct parse_state *st, const char *key, const char *v)
+{
+	struct config_topic *t = &st->cfg->topics[st->cfg->ntopics - 1];
+
+	if (strcmp(key, "query") == 0) {
+		/* The query keeps its quotes: they are FTS5 phrase syntax. */
+		free(t->query);
+		t->query = xstrdup(v);
+	} else if (strcmp(key, "notify") == 0) {
+		config_argv_free(t->notify_argv);
+		t->notify_argv = NULL;
+		if (*v != '\0' &&
+		    (t->notify_argv = config_split_argv(v)) == NULL)
+			perr(st, key, "cannot split '%s' into a command "
+			    "(unbalanced quotes?)", v);
+	} else if (strcmp(key, "notify_mode") == 0) {
+		if (strcmp(v, "each") == 0)
+			t->notify_mode = CONFIG_NOTIFY_EACH;
+		else if (strcmp(v, "batch") == 0)
+			t->notify_mode = CONFIG_NOTIFY_BATCH;
+		else
+			perr(st, key, "'%s' is not each or batch", v);
+	} else if (strcmp(key, "feeds") == 0) {
+		config_argv_free(t->feeds);
+		if ((t->feeds = config_split_argv(v)) == NULL)
+			perr(st, key, "'%s' is not a list of feed names", v);
+	} else
+		perr(st, key, "unknown key in [topic \"%s\"]", t->name);
+}
+
+/*
+ * Section headers: [feedd], [feed "NAME"], [topic "NAME"]. Returns the kind
+ * and the NAME in *ret_name (borrowed from a static copy).
+ */
+static enum section_kind
+parse_section(const char *section, char *name, size_t namelen)
+{
+	const char *p, *q;
+	enum section_kind kind;
+
+	if (strcmp(section, "feedd") == 0)
+		return SECTION_FEEDD;
+	if (strncmp(section, "feed ", 5) == 0) {
+		kind = SECTION_FEED;
+		p = section + 5;
+	} else if (strncmp(section, "topic ", 6) == 0) {
+		kind = SECTION_TOPIC;
+		p = section + 6;
+	} else
+		return SECTION_BAD;
+	while (*p == ' ')
+		p++;
+	if (*p != '"' || (q = strrchr(p + 1, '"')) == NULL || q == p + 1 ||
+	    q[1] != '\0' || (size_t)(q - p) > namelen)
+		return SECTION_BAD;
+	memcpy(name, p + 1, (size_t)(q - p - 1));
+	name[q - p - 1] = '\0';
+	return kind;
+}
+
+static void
+begin_section(struct parse_state *st, const char *section)
+{
+	struct config *c = st->cfg;
+	char name[256];
+
+	snprintf(st->section, sizeof(st->section), "%s", section);
+	st->kind = parse_section(section, name, sizeof(name));
+	switch (st->kind) {
+	case SECTION_FEED:
+		for (size_t i = 0; i < c->nfeeds; i++)
+			if (strcmp(c->feeds[i].name, name) == 0)
+				perr(st, NULL, "[feed \"%s\"] is defined twice "
+				    "(first on line %d)", name, c->feeds[i].line);
+		c->feeds = xreallocarray(c->feeds, c->nfeeds + 1,
+		    sizeof(*c->feeds));
+		memset(&c->feeds[c->nfeeds], 0, sizeof(*c->feeds));
+		c->feeds[c->nfeeds].name = xstrdup(name);
+		c->feeds[c->nfeeds].line = st->line;
+		c->nfeeds++;
+		break;
+	case SECTION_TOPIC:
+		for (size_t i = 0; i < c->ntopics; i++)
+			if (strcmp(c->topics[i].name, name) == 0)
+				perr(st, NULL, "[topic \"%s\"] is defined twice "
+				    "(first on line %d)", name,
+				    c->topics[i].line);
+		c->topics = xreallocarray(c->topics, c->ntopics + 1,
+		    sizeof(*c->topics));
+		memset(&c->topics[c->ntopics], 0, sizeof(*c->topics));
+		c->topics[c->ntopics].name = xstrdup(name);
+		c->topics[c->ntopics].line = st->line;
+		c->ntopics++;
+		break;
+	case SECTION_BAD:
+		perr(st, NULL, "unknown section [%s] (expected [feedd], "
+		    "[feed \"NAME\"] or [topic \"NAME\"])", section);
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+ini_cb(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse_state *st = user;
+
+	if (st->long_line)
+		return 1;
+	if (strcmp(section, st->section) != 0 || st->kind == SECTION_NONE)
+		begin_section(st, section);
+	if (*value == '\0' && strcmp(key, "notify") != 0 &&
+	    strcmp(key, "title") != 0) {
+		perr(st, key, "empty value");
+		return 1;
+	}
+	switch (st->kind) {
+	case SECTION_FEEDD:
+		handle_feedd(st, key, value);
+		break;
+	case SECTION_FEED:
+		handle_feed(st, key, value);
+		break;
+	case SECTION_TOPIC:
+		handle_topic(st, key, value);
+		break;
+	case SECTION_NONE:
+		perr(st, key, "key outside any section");
+		break;
+	case SECTION_BAD:
+		break;	/* reported once, at the header */
+	}
+	/* Always go on: every problem in the file is reported in one run. */
+	return 1;
+}
+
+/*
+ * inih hands us no line numbers in callbacks, so count them in the reader it
+ * calls for each line; it also lets us catch lines longer than inih's
+ * buffer, which inih would silently split in two.
+ */
+static char *
+config_ini_reader(char *str, int num, void *stream)
+{
+	struct parse_state *st = stream;
+	char *r = fgets(str, num, st->fp);
+	size_t n;
+
+	if (r == NULL)
+		return NULL;
+	st->line++;
+	st->long_line = false;
+	n = strlen(str);
+	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(st->fp)) {
+		int ch;
+
+		perr(st, NULL, "line longer than %d characters", num - 2);
+		while ((ch = fgetc(st->fp)) != EOF && ch != '\n')
+			;
+		str[0] = '\0';
+		st->long_line = true;
+	}
+	return r;
+}
+
+static void
+config_defaults(struct config *c)
+{
+	c->log_level = LOG_LEVEL_INFO;
+	c->user_agent = xstrdup(DEFAULT_USER_AGENT);
+	c->max_connections = 32;
+	c->max_per_host = 4;
+	c->default_interval_s = 30 * 60;
+	c->min_interval_s = 5 * 60;
+	c->max_interval_s = 24 * 3600;
+	c->host_gap_s = 1;
+	c->timeout_s = 60;
+	c->connect_timeout_s = 15;
+	c->max_body_size = 10ULL * 1024 * 1024;
+	c->max_entries_per_feed = 1000;
+	c->max_age_s = 0;
+	c->notify_max_parallel = 4;
+	c->notify_timeout_s = 30;
+}
+
+static void
+config_validate(struct parse_state *st)
+{
+	struct config *c = st->cfg;
+
+	st->line = 0;
+	if (c->min_interval_s < 1) {
+		log_errx("%s: min_interval must be at least 1s", st->path);
+		st->errors++;
+	}
+	if (c->min_interval_s > c->max_interval_s) {
+		log_errx("%s: min_interval is longer than max_interval",
+		    st->path);
+		st->errors++;
+	}
+	if (c->timeout_s < 1 || c->connect_timeout_s < 1) {
+		log_errx("%s: timeouts must be at least 1s", st->path);
+		st->errors++;
+	}
+	for (size_t i = 0; i < c->nfeeds; i++) {
+		struct config_feed *f = &c->feeds[i];
+
+		if (f->url == NULL) {
+			log_errx("%s:%d: [feed \"%s\"] has no url", st->path,
+			    f->line, f->name);
+			st->errors++;
+		}
+		for (size_t j = 0; j < i && f->url != NULL; j++)
+			if (c->feeds[j].url != NULL &&
+			    strcmp(c->feeds[j].url, f->url) == 0) {
+				log_errx("%s:%d: [feed \"%s\"] has the same url "
+				    "as [feed \"%s\"]", st->path, f->line,
+				    f->name, c->feeds[j].name);
+				st->errors++;
+			}
+	}
+	for (size_t i = 0; i < c->ntopics; i++) {
+		struct config_topic *t = &c->topics[i];
+
+		if (t->query == NULL) {
+			log_errx("%s:%d: [topic \"%s\"] has no query",
+			    st->path, t->line, t->name);
+			st->errors++;
+		}
+		for (size_t k = 0; t->feeds != NULL && t->feeds[k]; k++) {
+			bool found = false;
+
+			for (size_t j = 0; j < c->nfeeds; j++)
+				if (strcmp(c->feeds[j].name, t->feeds[k]) == 0)
+					found = true;
+			if (!found) {
+				log_errx("%s:%d: [topic \"%s\"] names feed "
+				    "'%s', which is not defined", st->path,
+				    t->line, t->name, t->feeds[k]);
+				st->errors++;
+			}
+		}
+	}
+}
+
+struct config *
+config_load(const char *path)
+{
+	struct parse_state st;
+	struct config *c;
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	if ((st.fp = fopen(path, "r")) == NULL) {
+		log_err("cannot open configuration '%s'", path);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	config_defaults(c);
+	c->path = xstrdup(path);
+	st.cfg = c;
+	st.path = path;
+	rc = ini_parse_stream(config_ini_reader, &st, ini_cb, &st);
+	if (ferror(st.fp)) {
+		log_err("cannot read configuration '%s'", path);
+		st.errors++;
+	}
+	fclose(st.fp);
+	/* Positive: a syntax error inih found itself (our callback never fails). */
+	if (rc > 0) {
+		log_errx("%s:%d: syntax error (expected [section] or "
+		    "key = value)", path, rc);
+		st.errors++;
+	}
+	if (st.errors == 0)
+		config_validate(&st);
+	if (st.errors != 0) {
+		log_errx("%s: %d error%s", path, st.errors,
+		    st.errors == 1 ? "" : "s");
+		config_free(c);
+		return NULL;
+	}
+	if (c->database == NULL)
+		c->database = config_default_database();
+	if (c->socket == NULL)
+		c->socket = config_default_socket();
+	return c;
+}
+
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->nfeeds; i++) {
+		free(c->feeds[i].name);
+		free(c->feeds[i].url);
+		free(c->feeds[i].title);
+		free(c->feeds[i].category);
+	}
+	free(c->feeds);
+	for (size_t i = 0; i < c->ntopics; i++) {
+		free(c->topics[i].name);
+		free(c->topics[i].query);
+		config_argv_free(c->topics[i].notify_argv);
+		config_argv_free(c->topics[i].feeds);
+	}
+	free(c->topics);
+	free(c->path);
+	free(c->database);
+	free(c->socket);
+	free(c->socket_group);
+	free(c->listen);
+	free(c->user_agent);
+	free(c);
+}
+
+/*
+ * systemd hands us STATE_DIRECTORY / RUNTIME_DIRECTORY; otherwise root uses
+ * the FHS places and a user the XDG ones, as feedctl expects.
+ */
+static char *
+default_dir_file(const char *sdvar, const char *rootdir, const char *xdgvar,
+    const char *xdgfallback, const char *file)
+{
+	const char *d, *home;
+
+	if ((d = getenv(sdvar)) != NULL && *d != '\0') {
+		/* Several directories are colon-separated: take the first. */
+		size_t n = strcspn(d, ":");
+
+		return xasprintf("%.*s/%s", (int)n, d, file);
+	}
+	if (geteuid() == 0)
+		return xasprintf("%s/%s", rootdir, file);
+	if ((d = getenv(xdgvar)) != NULL && *d == '/')
+		return xasprintf("%s/feedd/%s", d, file);
+	if ((home = getenv("HOME")) == NULL || *home == '\0')
+		home = "/tmp";
+	return xasprintf("%s/%s/feedd/%s", home, xdgfallback, file);
+}
+
+char *
+config_default_database(void)
+{
+	return default_dir_file("STATE_DIRECTORY", "/var/lib/feedd",
+	    "XDG_STATE_HOME", ".local/state", "feedd.db");
+}
+
+char *
+config_default_socket(void)
+{
+	return default_dir_file("RUNTIME_DIRECTORY", "/run/feedd",
+	    "XDG_RUNTIME_DIR", ".cache", "feedd.sock");
+}
+
+const char *
+config_default_path(void)
+{
+	const char *e = getenv("FEEDD_CONFIG");
+
+	if (e != NULL && *e != '\0')
+		return e;
+	return FEEDD_SYSCONFDIR "/feedd/feedd.conf";
+}
+
+char **
+config_split_argv(const char *s)
+{
+	char **argv = NULL;
+	size_t argc = 0;
+	struct { char *p; size_t n; } w = { NULL, 0 };
+	bool inword = false;
+	char quote = 0;
+
+	w.p = xmalloc(strlen(s) + 1);
+	for (;; s++) {
+		char ch = *s;
+
+		if (quote == 0 && (ch == '\0' || isspace((unsigned char)ch))) {
+			if (inword) {
+				w.p[w.n] = '\0';
+				argv = xreallocarray(argv, argc + 2,
+				    sizeof(*argv));
+				argv[argc++] = xstrdup(w.p);
+				argv[argc] = NULL;
+				w.n = 0;
+				inword = false;
+			}
+			if (ch == '\0')
+				break;
+			continue;
+		}
+		if (ch == '\0')
+			goto fail;	/* unterminated quote */
+		inword = true;
+		if (quote == 0 && (ch == '\'' || ch == '"'))
+			quote = ch;
+		else if (quote != 0 && ch == quote)
+			quote = 0;
+		else if (ch == '\\' && quote != '\'' && s[1] != '\0')
+			w.p[w.n++] = *++s;
+		else
+			w.p[w.n++] = ch;
+	}
+	free(w.p);
+	return argv;
+fail:
+	free(w.p);
+	config_argv_free(argv);
+	return NULL;
+}
+
+void
+config_argv_free(char **argv)
+{
+	if (argv == NULL)
+		return;
+	for (size_t i = 0; argv[i] != NULL; i++)
+		free(argv[i]);
+	free(argv);
+}

@@ -1,2 +1,297 @@
+/*
+ * feedd: wiring only. Parses the command line, loads the configuration,
+ * builds the modules around one libevent loop, and handles signals.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void) { puts("feedd " FEEDD_VERSION); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "api.h"
+#include "config.h"
+#include "feedd.h"
+#include "listener.h"
+#include "log.h"
+#include "xmalloc.h"
+
+struct options {
+	const char	*config;
+	const char	*database;
+	const char	*socket;
+	int		 verbosity;
+	bool		 once;
+	bool		 check;
+};
+
+struct runtime {
+	struct feedd	 d;
+	struct options	*opt;
+	char		*socket_path;	/* we created it: unlink at exit */
+	struct event	*ev_term, *ev_int, *ev_hup;
+	int		 exit_code;
+};
+
+static void __attribute__((noreturn))
+usage(int code)
+{
+	FILE *f = code == 0 ? stdout : stderr;
+
+	fprintf(f,
+	    "usage: feedd [-c FILE] [--once] [-v | -q] [--check-config]\n"
+	    "             [--database PATH] [--socket PATH]\n"
+	    "\n"
+	    "  -c, --config FILE    configuration file (default: %s)\n"
+	    "      --database PATH  SQLite database, overriding the config\n"
+	    "      --socket PATH    API socket, overriding the config\n"
+	    "      --once           poll every feed once, store, and exit\n"
+	    "      --check-config   validate the configuration and exit 0/1\n"
+	    "  -v, --verbose        more logging (repeat for debug)\n"
+	    "  -q, --quiet          only warnings and errors\n"
+	    "  -V, --version        print the version and exit\n"
+	    "  -h, --help           this help\n",
+	    config_default_path());
+	exit(code);
+}
+
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+	enum { OPT_DATABASE = 256, OPT_SOCKET, OPT_ONCE, OPT_CHECK };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "database", required_argument, NULL, OPT_DATABASE },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:vqVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case OPT_DATABASE: o->database = optarg; break;
+		case OPT_SOCKET: o->socket = optarg; break;
+		case OPT_ONCE: o->once = true; break;
+		case OPT_CHECK: o->check = true; break;
+		case 'v': o->verbosity++; break;
+		case 'q': o->verbosity = -1; break;
+		case 'V':
+			printf("feedd %s\n", FEEDD_VERSION);
+			exit(0);
+		case 'h': usage(0);
+		default: usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+	if (o->config == NULL)
+		o->config = config_default_path();
+}
+
+/* Command-line overrides and -v/-q win over the file. */
+static struct config *
+load_config(const struct options *o)
+{
+	struct config *cfg = config_load(o->config);
+
+	if (cfg == NULL)
+		return NULL;
+	if (o->database != NULL) {
+		free(cfg->database);
+		cfg->database = xstrdup(o->database);
+	}
+	if (o->socket != NULL) {
+		free(cfg->socket);
+		cfg->socket = xstrdup(o->socket);
+	}
+	if (o->verbosity < 0)
+		cfg->log_level = LOG_LEVEL_WARNING;
+	else if (o->verbosity > 0)
+		cfg->log_level = cfg->log_level + o->verbosity > LOG_LEVEL_DEBUG ?
+		    LOG_LEVEL_DEBUG : cfg->log_level + o->verbosity;
+	return cfg;
+}
+
+static void
+on_terminate(evutil_socket_t sig, short what, void *arg)
+{
+	struct runtime *rt = arg;
+
+	log_info("received %s, shutting down", strsignal((int)sig));
+	event_base_loopexit(rt->d.base, NULL);
+}
+
+static void
+on_reload(evutil_socket_t sig, short what, void *arg)
+{
+	struct runtime *rt = arg;
+	struct config *cfg, *old = rt->d.cfg;
+
+	log_info("received SIGHUP, reloading '%s'", rt->opt->config);
+	if ((cfg = load_config(rt->opt)) == NULL) {
+		log_warnx("reload failed; keeping the running configuration");
+		return;
+	}
+	if (strcmp(cfg->database, old->database) != 0 ||
+	    strcmp(cfg->socket, old->socket) != 0)
+		log_warnx("reload: database and socket changes take effect "
+		    "at the next restart");
+	/* Paths stay those in use until restart. */
+	free(cfg->database);
+	cfg->database = xstrdup(old->database);
+	free(cfg->socket);
+	cfg->socket = xstrdup(old->socket);
+	log_set_level((enum log_level)cfg->log_level);
+	rt->d.cfg = cfg;
+	/* reload wiring: store reconcile, sched options, topics */
+	config_free(old);
+	log_info("configuration reloaded: %zu feeds, %zu topics",
+	    cfg->nfeeds, cfg->ntopics);
+}
+
+static int
+open_listeners(struct runtime *rt)
+{
+	struct config *cfg = rt->d.cfg;
+	char err[512];
+	int fd;
+
+	if ((fd = listener_unix(cfg->socket, cfg->socket_group, err,
+	    sizeof(err))) == -1) {
+		log_errx("%s", err);
+		return -1;
+	}
+	rt->socket_path = xstrdup(cfg->socket);
+	if (api_listen_fd(rt->d.api, fd) == -1)
+		return -1;
+	log_info("listening on %s", cfg->socket);
+	if (cfg->listen != NULL) {
+		if ((fd = listener_tcp(cfg->listen, cfg->listen_allow_remote,
+		    err, sizeof(err))) == -1) {
+			log_errx("%s", err);
+			return -1;
+		}
+		if (api_listen_fd(rt->d.api, fd) == -1)
+			return -1;
+		log_info("listening on %s", cfg->listen);
+	}
+	return 0;
+}
+
+static void
+libevent_log_cb(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_ERR)
+		log_errx("libevent: %s", msg);
+	else if (severity == EVENT_LOG_WARN)
+		log_warnx("libevent: %s", msg);
+	else
+		log_debug("libevent: %s", msg);
+}
+
+static int
+run(struct runtime *rt)
+{
+	struct feedd *d = &rt->d;
+	char err[512];
+
+	event_set_log_callback(libevent_log_cb);
+	if ((d->base = event_base_new()) == NULL) {
+		log_errx("cannot create the event loop");
+		return 1;
+	}
+	if (listener_mkdir_parent(d->cfg->database, 0750, err,
+	    sizeof(err)) == -1) {
+		log_errx("%s", err);
+		return 1;
+	}
+	/* store wiring */
+
+	if (!d->once) {
+		if ((d->api = api_new(d)) == NULL || open_listeners(rt) == -1)
+			return 1;
+		rt->ev_term = evsignal_new(d->base, SIGTERM, on_terminate, rt);
+		rt->ev_int = evsignal_new(d->base, SIGINT, on_terminate, rt);
+		rt->ev_hup = evsignal_new(d->base, SIGHUP, on_reload, rt);
+		event_add(rt->ev_term, NULL);
+		event_add(rt->ev_int, NULL);
+		event_add(rt->ev_hup, NULL);
+	}
+	/* sched wiring */
+
+	log_info("feedd %s started: %zu feeds, %zu topics, database %s",
+	    FEEDD_VERSION, d->cfg->nfeeds, d->cfg->ntopics, d->cfg->database);
+	if (!d->once)
+		event_base_dispatch(d->base);
+	return rt->exit_code;
+}
+
+static void
+teardown(struct runtime *rt)
+{
+	struct feedd *d = &rt->d;
+
+	api_free(d->api);
+	if (rt->socket_path != NULL) {
+		unlink(rt->socket_path);
+		free(rt->socket_path);
+	}
+	if (rt->ev_term != NULL)
+		event_free(rt->ev_term);
+	if (rt->ev_int != NULL)
+		event_free(rt->ev_int);
+	if (rt->ev_hup != NULL)
+		event_free(rt->ev_hup);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	config_free(d->cfg);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options opt = { 0 };
+	struct runtime rt;
+	int code;
+
+	memset(&rt, 0, sizeof(rt));
+	log_init("feedd");
+	parse_args(argc, argv, &opt);
+	if (opt.verbosity > 0)
+		log_set_level(LOG_LEVEL_DEBUG);
+	if ((rt.d.cfg = load_config(&opt)) == NULL)
+		return 1;
+	if (opt.check) {
+		printf("%s: configuration OK (%zu feeds, %zu topics)\n",
+		    opt.config, rt.d.cfg->nfeeds, rt.d.cfg->ntopics);
+		config_free(rt.d.cfg);
+		return 0;
+	}
+	log_set_level((enum log_level)rt.d.cfg->log_level);
+	rt.opt = &opt;
+	rt.d.once = opt.once;
+	rt.d.started = time(NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_errx("cannot initialise libcurl");
+		config_free(rt.d.cfg);
+		return 1;
+	}
+	code = run(&rt);
+	teardown(&rt);
+	curl_global_cleanup();
+	log_info("feedd stopped");
+	return code;
+}

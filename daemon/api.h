@@ -1,0 +1,31 @@
+/*
+ * api: HTTP/1.1 + JSON on the daemon's sockets (libevent evhttp, jansson).
+ *
+ * Requests are dispatched through one route table (method, path pattern,
+ * handler). Every answer is JSON; errors have the shape
+ * {"error": {"code": "not_found", "message": "..."}}. Limits on header and
+ * body size and an idle timeout keep a misbehaving client from costing more
+ * than its own connection; nothing a client sends stops polling.
+ */
+#ifndef FEEDD_API_H
+#define FEEDD_API_H
+
+#include <jansson.h>
+
+struct evhttp_request;
+struct feedd;
+
+struct api;
+
+struct api *api_new(struct feedd *d);
+/* Serves the API on a listening socket; the api owns fd from now on. */
+int	api_listen_fd(struct api *api, int fd);
+void	api_free(struct api *api);
+
+/* For handlers: answer with a JSON document (steals the reference). */
+void	api_reply(struct evhttp_request *req, int status, json_t *doc);
+void	api_reply_error(struct evhttp_request *req, int status,
+	    const char *code, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * feedd: the daemon's shared state, built by main.c and lent to the modules
+ * that serve requests (api) and run polls (sched). One per process; nothing
+ * here is global so tests can build their own.
+ */
+#ifndef FEEDD_FEEDD_H
+#define FEEDD_FEEDD_H
+
+#include <stdbool.h>
+#include <time.h>
+
+struct api;
+struct config;
+struct event_base;
+struct sched;
+struct store;
+
+struct feedd {
+	struct config	*cfg;
+	struct event_base *base;
+	struct store	*store;
+	struct sched	*sched;
+	struct api	*api;
+	time_t		 started;
+	bool		 once;		/* --once: poll all, then exit */
+};
+
+#endif

@@ -32,7 +32,6 @@ struct parse_state {
 	FILE		*fp;
 	int		 line;
 	int		 errors;
-	char		 section[256];
 	enum section_kind kind;
 	bool		 long_line;
 };
@@ -267,7 +266,6 @@ begin_section(struct parse_state *st, const char *section)
 	struct config *c = st->cfg;
 	char name[256];
 
-	snprintf(st->section, sizeof(st->section), "%s", section);
 	st->kind = parse_section(section, name, sizeof(name));
 	switch (st->kind) {
 	case SECTION_FEED:
@@ -311,8 +309,6 @@ ini_cb(void *user, const char *section, const char *key, const char *value)
 
 	if (st->long_line)
 		return 1;
-	if (strcmp(section, st->section) != 0 || st->kind == SECTION_NONE)
-		begin_section(st, section);
 	if (*value == '\0' && strcmp(key, "notify") != 0 &&
 	    strcmp(key, "title") != 0) {
 		perr(st, key, "empty value");
@@ -355,6 +351,23 @@ config_ini_reader(char *str, int num, void *stream)
 	st->line++;
 	st->long_line = false;
 	n = strlen(str);
+	/*
+	 * Section headers are taken here rather than from the callback's
+	 * section argument: inih does not call back for a header without keys,
+	 * nor tell two consecutive headers of the same name apart.
+	 */
+	{
+		const char *p = str + strspn(str, " \t");
+		const char *end = strchr(p, ']');
+
+		if (*p == '[' && end != NULL) {
+			char sect[256];
+
+			snprintf(sect, sizeof(sect), "%.*s",
+			    (int)(end - p - 1), p + 1);
+			begin_section(st, sect);
+		}
+	}
 	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(st->fp)) {
 		int ch;
 

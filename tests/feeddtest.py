@@ -1,0 +1,168 @@
+"""Helpers shared by the integration tests: temporary directories, the real
+feedd and feedctl binaries, and small assertions that print what went wrong.
+
+Every test runs the binaries named by $FEEDD and $FEEDCTL (set by meson)."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+FEEDD = os.environ.get("FEEDD", "feedd")
+FEEDCTL = os.environ.get("FEEDCTL", "feedctl")
+SRCDIR = os.environ.get("TESTS_SRCDIR", os.path.dirname(os.path.abspath(__file__)))
+
+failures = 0
+checks = 0
+
+
+def check(cond, what, detail=None):
+    """Records one assertion; prints TAP-like lines for the log."""
+    global failures, checks
+    checks += 1
+    if cond:
+        print(f"ok {checks} - {what}", flush=True)
+    else:
+        failures += 1
+        print(f"not ok {checks} - {what}", flush=True)
+        if detail is not None:
+            for line in str(detail).splitlines():
+                print(f"#   {line}", flush=True)
+    return cond
+
+
+def done():
+    print(f"1..{checks}", flush=True)
+    sys.exit(1 if failures else 0)
+
+
+class TempDir:
+    def __init__(self, prefix="feedd-test-"):
+        self.path = tempfile.mkdtemp(prefix=prefix)
+
+    def join(self, *parts):
+        return os.path.join(self.path, *parts)
+
+    def write(self, name, text, mode="w"):
+        p = self.join(name)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, mode) as f:
+            f.write(text)
+        return p
+
+    def cleanup(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def wait_for_socket(path, proc=None, timeout=10.0):
+    """Waits until something accepts connections on the Unix socket."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(path)
+            s.close()
+            return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+class Daemon:
+    """A running feedd on a config of the test's making."""
+
+    def __init__(self, tmp, config_text, extra_args=(), env=None, name="feedd"):
+        self.tmp = tmp
+        self.config = tmp.write(f"{name}.conf", config_text)
+        self.socket = tmp.join(f"{name}.sock")
+        self.database = tmp.join(f"{name}.db")
+        self.log_path = tmp.join(f"{name}.log")
+        self.args = [FEEDD, "-c", self.config, "--socket", self.socket,
+                     "--database", self.database, *extra_args]
+        self.env = dict(os.environ, **(env or {}))
+        self.env.pop("NOTIFY_SOCKET", None)
+        self.proc = None
+
+    def start(self, wait=True):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.args, stdout=self.log,
+                                     stderr=subprocess.STDOUT, env=self.env)
+        if wait and not wait_for_socket(self.socket, self.proc):
+            raise RuntimeError(f"feedd did not come up:\n{self.read_log()}")
+        return self
+
+    def read_log(self):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=15):
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+        finally:
+            self.log.close()
+
+    def ctl(self, *args, input=None, timeout=30):
+        return feedctl("--socket", self.socket, *args, input=input,
+                       timeout=timeout)
+
+    def ctl_json(self, *args):
+        r = self.ctl("--json", *args)
+        if r.returncode != 0:
+            raise RuntimeError(f"feedctl {' '.join(args)} failed "
+                               f"({r.returncode}): {r.stderr}")
+        return json.loads(r.stdout)
+
+
+def feedctl(*args, input=None, timeout=30, env=None):
+    return subprocess.run([FEEDCTL, *args], capture_output=True, text=True,
+                          input=input, timeout=timeout,
+                          env=dict(os.environ, **(env or {})))
+
+
+def http_unix(sock_path, method, path, body=None, raw=None, timeout=10):
+    """One HTTP/1.1 request over a Unix socket with the stdlib client."""
+    import http.client
+
+    class Conn(http.client.HTTPConnection):
+        def connect(self):
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.settimeout(timeout)
+            self.sock.connect(sock_path)
+
+    c = Conn("localhost", timeout=timeout)
+    headers = {}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    elif raw is not None:
+        data = raw
+    c.request(method, path, body=data, headers=headers)
+    r = c.getresponse()
+    text = r.read()
+    c.close()
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    return r.status, doc, text

@@ -1,0 +1,112 @@
+"""feedd --check-config on good and bad files: what a user sees."""
+import os
+import subprocess
+
+from feeddtest import FEEDD, SRCDIR, TempDir, check, done
+
+tmp = TempDir()
+
+
+def check_config(text, name="t.conf"):
+    path = tmp.write(name, text)
+    r = subprocess.run([FEEDD, "--check-config", "-c", path],
+                       capture_output=True, text=True, timeout=10)
+    return r.returncode, r.stdout + r.stderr, path
+
+
+# The shipped example is valid.
+r = subprocess.run([FEEDD, "--check-config", "-c",
+                    os.path.join(SRCDIR, "..", "config", "feedd.conf")],
+                   capture_output=True, text=True)
+check(r.returncode == 0 and "configuration OK" in r.stdout,
+      "config/feedd.conf is valid", r.stdout + r.stderr)
+check("1 topics" in r.stdout or "1 topic" in r.stdout,
+      "example config has the coalition topic", r.stdout)
+
+good = """
+[feedd]
+log_level = debug
+max_connections = 8
+default_interval = 1h30m
+min_interval = 90s
+max_interval = 1d
+max_body_size = 512k
+timeout = 20s
+
+[feed "a"]
+url = https://example.org/feed.xml
+title = Example ; inline comment
+interval = 15m
+
+[feed "b"]
+url = file:///tmp/x.xml
+
+[topic "coalition"]
+query = "coalition of the willing" OR (коаліці* охоч*)
+notify = /usr/bin/logger -t feedd "new match"
+notify_mode = batch
+feeds = a b
+"""
+rc, out, _ = check_config(good)
+check(rc == 0, "a full valid config passes", out)
+check("2 feeds, 1 topics" in out, "counts feeds and topics", out)
+
+bad_cases = [
+    ("unknown key", "[feedd]\nlog_levle = info\n", ":2: log_levle: unknown key"),
+    ("bad duration", "[feedd]\nmin_interval = 5 minutes\n",
+     ":2: min_interval: '5 minutes' is not a duration"),
+    ("bad size", "[feedd]\nmax_body_size = lots\n", ":2: max_body_size:"),
+    ("bad number", "[feedd]\n\nmax_connections = -3\n", ":3: max_connections:"),
+    ("bad level", "[feedd]\nlog_level = loud\n", ":2: log_level:"),
+    ("unknown section", "[feeds]\nurl = x\n", "unknown section [feeds]"),
+    ("section without name", "[feed]\nurl = https://x/\n", "unknown section [feed]"),
+    ("feed without url", "[feed \"x\"]\ntitle = X\n", "[feed \"x\"] has no url"),
+    ("bad url scheme", "[feed \"x\"]\nurl = ftp://example.org/f\n",
+     ":2: url: 'ftp://example.org/f' is not an http"),
+    ("duplicate feed", "[feed \"x\"]\nurl = https://a/\n[feed \"x\"]\nurl = https://b/\n",
+     "defined twice"),
+    ("duplicate url", "[feed \"x\"]\nurl = https://a/\n[feed \"y\"]\nurl = https://a/\n",
+     "same url"),
+    ("topic without query", "[topic \"t\"]\nnotify = /bin/true\n", "has no query"),
+    ("unbalanced notify", "[topic \"t\"]\nquery = x\nnotify = /bin/echo \"oops\n",
+     ":3: notify:"),
+    ("topic names unknown feed", "[topic \"t\"]\nquery = x\nfeeds = nope\n",
+     "names feed 'nope'"),
+    ("syntax error", "[feedd]\nthis is not ini\n", ":2: syntax error"),
+    ("min above max", "[feedd]\nmin_interval = 2d\nmax_interval = 1d\n",
+     "min_interval is longer than max_interval"),
+    ("key outside section", "log_level = info\n", "key outside any section"),
+    ("line too long", "[feed \"x\"]\nurl = https://example.org/" + "a" * 300 + "\n",
+     "line longer than"),
+    ("empty value", "[feedd]\nuser_agent =\n", ":2: user_agent: empty value"),
+    ("bad mode", "[topic \"t\"]\nquery = x\nnotify_mode = sometimes\n",
+     ":3: notify_mode:"),
+]
+for what, text, want in bad_cases:
+    rc, out, path = check_config(text, name="bad.conf")
+    check(rc == 1, f"{what}: rejected with exit 1", out)
+    check(want in out, f"{what}: message names the problem ({want!r})", out)
+    check(path in out or "bad.conf" in out, f"{what}: message names the file", out)
+
+# All errors in one run, not just the first.
+rc, out, _ = check_config("[feedd]\nlog_level = loud\nmax_connections = x\n")
+check(rc == 1 and ":2: log_level" in out and ":3: max_connections" in out,
+      "every error is reported in one run", out)
+check("2 errors" in out, "error count is summarised", out)
+
+# Missing file.
+r = subprocess.run([FEEDD, "--check-config", "-c", tmp.join("missing.conf")],
+                   capture_output=True, text=True)
+check(r.returncode == 1 and "missing.conf" in r.stderr,
+      "a missing file is an error naming it", r.stderr)
+
+# Usage errors exit 2; --version and --help exit 0.
+r = subprocess.run([FEEDD, "--bogus"], capture_output=True, text=True)
+check(r.returncode == 2, "unknown option exits 2", r.stderr)
+r = subprocess.run([FEEDD, "--version"], capture_output=True, text=True)
+check(r.returncode == 0 and r.stdout.startswith("feedd "), "--version", r.stdout)
+r = subprocess.run([FEEDD, "--help"], capture_output=True, text=True)
+check(r.returncode == 0 and "--check-config" in r.stdout, "--help", r.stdout)
+
+tmp.cleanup()
+done()

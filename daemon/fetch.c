@@ -1,0 +1,715 @@
+/*
+ * The curl <-> libevent glue follows curl's hiperfifo/multi-event examples:
+ * one one-shot timer for curl, one persistent event per socket curl asks us
+ * to watch, completions read only with curl_multi_info_read().
+ */
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "buf.h"
+#include "fetch.h"
+#include "httpdate.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define FETCH_DEFAULT_CONNECT_TIMEOUT_S	15
+#define FETCH_DEFAULT_TIMEOUT_S		60
+#define FETCH_DEFAULT_MAX_BODY		(8u * 1024 * 1024)
+#define FETCH_DEFAULT_MAX_REDIRECTS	5
+
+/* What we can read, best first; anything else still gets a chance. */
+#define FETCH_ACCEPT "Accept: application/rss+xml, application/atom+xml, " \
+	"application/rdf+xml;q=0.9, application/feed+xml;q=0.9, " \
+	"application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
+
+struct watch {
+	struct event	*ev;
+};
+
+struct fetch_xfer {
+	TAILQ_ENTRY(fetch_xfer) entry;
+	struct fetch	*f;
+	CURL		*easy;
+	struct curl_slist *headers;
+	char		*url;
+	char		*cur_url;
+	char		*etag;
+	char		*last_modified;
+	void		(*on_done)(const struct fetch_result *, void *);
+	void		*arg;
+	struct buf	 body;
+	bool		 too_big;
+	bool		 in_multi;
+	bool		 doomed;	/* to fail after a multi error */
+	/* Set when the transfer failed before reaching curl. */
+	bool		 deferred;
+	enum fetch_status deferred_status;
+	char		*deferred_error;
+	int		 hops;
+	bool		 perm_run;
+	char		*permanent_url;
+	double		 time_s;
+	char		 errbuf[CURL_ERROR_SIZE];
+};
+
+TAILQ_HEAD(xfer_list, fetch_xfer);
+
+struct fetch {
+	struct event_base *base;
+	struct event	*timer;
+	struct event	*deferred;
+	CURLM		*multi;
+	struct fetch_options opts;
+	char		*user_agent;
+	struct xfer_list xfers;
+	size_t		 n;
+	int		 running;
+	bool		 closing;
+};
+
+static void	drain(struct fetch *);
+
+const char *
+fetch_status_name(enum fetch_status s)
+{
+	switch (s) {
+	case FETCH_OK:
+		return "ok";
+	case FETCH_NOT_MODIFIED:
+		return "not_modified";
+	case FETCH_HTTP_ERROR:
+		return "http_error";
+	case FETCH_BLOCKED:
+		return "blocked";
+	case FETCH_TOO_BIG:
+		return "too_big";
+	case FETCH_TIMEOUT:
+		return "timeout";
+	case FETCH_NET_ERROR:
+		return "network_error";
+	case FETCH_BAD_URL:
+		return "bad_url";
+	case FETCH_REDIRECTS:
+		return "too_many_redirects";
+	case FETCH_CANCELLED:
+		return "cancelled";
+	}
+	return "unknown";
+}
+
+static void
+fail_all(struct fetch *f, const char *why);
+
+static void
+check_mcode(struct fetch *f, CURLMcode rc, const char *what)
+{
+	if (rc == CURLM_OK || rc == CURLM_BAD_SOCKET)
+		return;
+	/*
+	 * After any other error the state of every transfer is uncertain
+	 * (curl_multi_socket_action(3)): fail them all so their feeds are
+	 * rescheduled, and carry on with an empty multi handle.
+	 */
+	log_errx("fetch: %s: %s", what, curl_multi_strerror(rc));
+	fail_all(f, curl_multi_strerror(rc));
+}
+
+static void
+on_socket(evutil_socket_t fd, short events, void *arg)
+{
+	struct fetch *f = arg;
+	int action = 0;
+	CURLMcode rc;
+
+	if (events & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (events & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	rc = curl_multi_socket_action(f->multi, fd, action, &f->running);
+	check_mcode(f, rc, "curl_multi_socket_action");
+	drain(f);
+}
+
+static void
+on_timeout(evutil_socket_t fd, short events, void *arg)
+{
+	struct fetch *f = arg;
+	CURLMcode rc;
+
+	rc = curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0,
+	    &f->running);
+	check_mcode(f, rc, "curl_multi_socket_action");
+	drain(f);
+}
+
+static int
+multi_timer_cb(CURLM *multi, long timeout_ms, void *arg)
+{
+	struct fetch *f = arg;
+	struct timeval tv;
+
+	if (timeout_ms < 0 || f->closing) {
+		evtimer_del(f->timer);
+		return 0;
+	}
+	/* Zero means "next loop turn"; never call curl from here. */
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(f->timer, &tv);
+	return 0;
+}
+
+static int
+multi_socket_cb(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct fetch *f = arg;
+	struct watch *w = sockp;
+	short kind;
+
+	if (what == CURL_POLL_REMOVE) {
+		/* curl may announce sockets it never asked us to watch. */
+		if (w != NULL) {
+			event_free(w->ev);
+			free(w);
+			if (!f->closing)
+				curl_multi_assign(f->multi, s, NULL);
+		}
+		return 0;
+	}
+	if (f->closing)
+		return 0;
+	kind = EV_PERSIST;
+	if (what & CURL_POLL_IN)
+		kind |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		kind |= EV_WRITE;
+	if (w == NULL) {
+		w = xcalloc(1, sizeof(*w));
+		if ((w->ev = event_new(f->base, s, kind, on_socket, f)) ==
+		    NULL) {
+			free(w);
+			log_errx("fetch: cannot create a socket event");
+			return -1;
+		}
+		curl_multi_assign(f->multi, s, w);
+	} else {
+		/* A pending event cannot be re-assigned (event2/event.h). */
+		event_del(w->ev);
+		event_assign(w->ev, f->base, s, kind, on_socket, f);
+	}
+	event_add(w->ev, NULL);
+	return 0;
+}
+
+static size_t
+write_cb(char *data, size_t size, size_t n, void *arg)
+{
+	struct fetch_xfer *x = arg;
+	size_t len = size * n;
+
+	/* The cap is on decoded bytes: a gzip bomb stops here. */
+	if (x->body.len + len > x->f->opts.max_body_size) {
+		x->too_big = true;
+		return len == 0 ? 1 : 0;
+	}
+	buf_append(&x->body, data, len);
+	return len;
+}
+
+static void
+xfer_free(struct fetch_xfer *x)
+{
+	if (x->easy != NULL) {
+		if (x->in_multi)
+			curl_multi_remove_handle(x->f->multi, x->easy);
+		curl_easy_cleanup(x->easy);
+	}
+	curl_slist_free_all(x->headers);
+	buf_free(&x->body);
+	free(x->url);
+	free(x->cur_url);
+	free(x->etag);
+	free(x->last_modified);
+	free(x->deferred_error);
+	free(x->permanent_url);
+	free(x);
+}
+
+/*
+ * The scheme of a URL we are about to ask for, or NULL (with why) if we must
+ * not: file:// only for the URL a feed is configured with, never as the
+ * target of a redirect from the network.
+ */
+static int
+check_url(const char *url, bool allow_file, char *err, size_t errlen)
+{
+	CURLU *u;
+	CURLUcode uc;
+	char *scheme = NULL;
+	int ret = -1;
+
+	if ((u = curl_url()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK) {
+		snprintf(err, errlen, "bad URL: %s", curl_url_strerror(uc));
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "bad URL: no scheme");
+		goto out;
+	}
+	if (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0 ||
+	    (allow_file && strcmp(scheme, "file") == 0))
+		ret = 0;
+	else
+		snprintf(err, errlen, "refused URL scheme '%s'%s", scheme,
+		    allow_file ? "" : " in a redirect");
+out:
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+static void
+deliver(struct fetch_xfer *x, struct fetch_result *r)
+{
+	struct fetch *f = x->f;
+
+	r->url = x->url;
+	if (r->effective_url == NULL)
+		r->effective_url = x->cur_url;
+	r->permanent_url = x->permanent_url;
+	r->redirects = x->hops;
+	r->body = x->body.data;
+	r->body_len = x->body.len;
+	r->total_time_s = x->time_s;
+	TAILQ_REMOVE(&f->xfers, x, entry);
+	f->n--;
+	if (x->in_multi) {
+		curl_multi_remove_handle(f->multi, x->easy);
+		x->in_multi = false;
+	}
+	x->on_done(r, x->arg);
+	xfer_free(x);
+}
+
+static void
+result_init(struct fetch_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->retry_after_s = -1;
+	r->max_age_s = -1;
+	r->expires_s = -1;
+}
+
+static void
+fail_all(struct fetch *f, const char *why)
+{
+	struct fetch_xfer *x;
+	struct fetch_result r;
+
+	TAILQ_FOREACH(x, &f->xfers, entry)
+		x->doomed = x->in_multi;
+	/* on_done may start or cancel transfers: rescan after each. */
+	for (;;) {
+		TAILQ_FOREACH(x, &f->xfers, entry)
+			if (x->doomed)
+				break;
+		if (x == NULL)
+			return;
+		result_init(&r);
+		r.status = FETCH_NET_ERROR;
+		r.error = why;
+		deliver(x, &r);
+	}
+}
+
+static void
+on_deferred(evutil_socket_t fd, short events, void *arg)
+{
+	struct fetch *f = arg;
+	struct fetch_xfer *x;
+	struct fetch_result r;
+
+	/* on_done may start or cancel transfers: rescan after each. */
+	for (;;) {
+		TAILQ_FOREACH(x, &f->xfers, entry)
+			if (x->deferred)
+				break;
+		if (x == NULL)
+			return;
+		result_init(&r);
+		r.status = x->deferred_status;
+		r.error = x->deferred_error;
+		deliver(x, &r);
+	}
+}
+
+static void
+defer_failure(struct fetch_xfer *x, enum fetch_status status, const char *why)
+{
+	x->deferred = true;
+	x->deferred_status = status;
+	x->deferred_error = xstrdup(why);
+	event_active(x->f->deferred, EV_TIMEOUT, 0);
+}
+
+static const char *
+header(CURL *easy, const char *name)
+{
+	struct curl_header *h;
+
+	if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &h) !=
+	    CURLHE_OK)
+		return NULL;
+	return h->value;
+}
+
+/* Sets up the easy handle for the next hop to x->cur_url. */
+static int
+xfer_arm(struct fetch_xfer *x)
+{
+	struct fetch *f = x->f;
+	CURL *e = x->easy;
+	CURLMcode rc;
+
+	buf_reset(&x->body);
+	x->too_big = false;
+	x->errbuf[0] = '\0';
+	curl_easy_setopt(e, CURLOPT_URL, x->cur_url);
+	/* Redirect targets come from the network: never file:// there. */
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
+	    x->hops == 0 ? "http,https,file" : "http,https");
+	if (strncmp(x->cur_url, "https:", 6) == 0)
+		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	if ((rc = curl_multi_add_handle(f->multi, e)) != CURLM_OK) {
+		defer_failure(x, FETCH_NET_ERROR, curl_multi_strerror(rc));
+		return -1;
+	}
+	x->in_multi = true;
+	return 0;
+}
+
+struct fetch_xfer *
+fetch_start(struct fetch *f, const struct fetch_request *req)
+{
+	const struct fetch_options *o = &f->opts;
+	struct fetch_xfer *x;
+	char err[256], *h;
+	CURL *e;
+
+	x = xcalloc(1, sizeof(*x));
+	x->f = f;
+	x->url = xstrdup(req->url);
+	x->cur_url = xstrdup(req->url);
+	x->etag = xstrdup_or_null(req->etag);
+	x->last_modified = xstrdup_or_null(req->last_modified);
+	x->on_done = req->on_done;
+	x->arg = req->arg;
+	x->perm_run = true;
+	buf_init(&x->body);
+	TAILQ_INSERT_TAIL(&f->xfers, x, entry);
+	f->n++;
+
+	if (check_url(x->url, true, err, sizeof(err)) == -1) {
+		defer_failure(x, FETCH_BAD_URL, err);
+		return x;
+	}
+	if ((e = x->easy = curl_easy_init()) == NULL) {
+		defer_failure(x, FETCH_NET_ERROR, "cannot create a transfer");
+		return x;
+	}
+	x->headers = curl_slist_append(x->headers, FETCH_ACCEPT);
+	/* Validators go back byte for byte, never a date of our own. */
+	if (x->etag != NULL && *x->etag != '\0') {
+		h = xasprintf("If-None-Match: %s", x->etag);
+		x->headers = curl_slist_append(x->headers, h);
+		free(h);
+	}
+	if (x->last_modified != NULL && *x->last_modified != '\0') {
+		h = xasprintf("If-Modified-Since: %s", x->last_modified);
+		x->headers = curl_slist_append(x->headers, h);
+		free(h);
+	}
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, f->user_agent);
+	/* "" = every decoder this libcurl was built with. */
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, o->timeout_s);
+	if (o->low_speed_time_s > 0) {
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT,
+		    o->low_speed_bytes > 0 ? o->low_speed_bytes : 1L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+		    o->low_speed_time_s);
+	}
+	/* Early refusal on an announced length; write_cb checks the rest. */
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)o->max_body_size);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	xfer_arm(x);
+	return x;
+}
+
+/* A 3xx we follow ourselves; returns true if the transfer goes on. */
+static bool
+follow(struct fetch_xfer *x, long code, const char *location,
+    struct fetch_result *r, char *err, size_t errlen)
+{
+	int max = x->f->opts.max_redirects;
+	char *next;
+
+	if (max < 0) {
+		snprintf(err, errlen, "HTTP %ld redirect not followed", code);
+		r->status = FETCH_REDIRECTS;
+		return false;
+	}
+	if (x->hops >= max) {
+		snprintf(err, errlen, "more than %d redirects (loop?), last "
+		    "to '%s'", max, location);
+		r->status = FETCH_REDIRECTS;
+		return false;
+	}
+	if (check_url(location, false, err, errlen) == -1) {
+		r->status = FETCH_BAD_URL;
+		return false;
+	}
+	next = xstrdup(location);
+	if (x->perm_run && (code == 301 || code == 308)) {
+		free(x->permanent_url);
+		x->permanent_url = xstrdup(next);
+	} else
+		x->perm_run = false;
+	free(x->cur_url);
+	x->cur_url = next;
+	x->hops++;
+	curl_multi_remove_handle(x->f->multi, x->easy);
+	x->in_multi = false;
+	/* A failure to re-arm is delivered through the deferred path. */
+	xfer_arm(x);
+	return true;
+}
+
+static void
+finished(struct fetch_xfer *x, CURLcode res)
+{
+	struct fetch_result r;
+	char err[CURL_ERROR_SIZE + 128];
+	const char *redir = NULL, *eff = NULL, *v;
+	long code = 0;
+	double t = 0;
+	int64_t now = time(NULL), date, exp;
+
+	result_init(&r);
+	err[0] = '\0';
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME, &t);
+	curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &redir);
+	curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff);
+	x->time_s += t;
+	r.http_code = code;
+
+	if (res == CURLE_OK && redir != NULL && (code == 301 || code == 302 ||
+	    code == 303 || code == 307 || code == 308)) {
+		if (follow(x, code, redir, &r, err, sizeof(err)))
+			return;
+		r.error = err;
+		deliver(x, &r);
+		return;
+	}
+	if (code > 0) {
+		r.etag = header(x->easy, "ETag");
+		r.last_modified = header(x->easy, "Last-Modified");
+		r.content_type = header(x->easy, "Content-Type");
+		r.retry_after_s = httpdate_retry_after(
+		    header(x->easy, "Retry-After"), now);
+		r.max_age_s = httpdate_max_age(
+		    header(x->easy, "Cache-Control"));
+		if ((exp = httpdate_parse(header(x->easy, "Expires"))) != -1) {
+			/* Relative to the server's clock when it gives one. */
+			date = httpdate_parse(header(x->easy, "Date"));
+			exp -= date != -1 ? date : now;
+			r.expires_s = exp > 0 ? exp : 0;
+		}
+	}
+	r.effective_url = eff;
+
+	if ((res == CURLE_WRITE_ERROR && x->too_big) ||
+	    res == CURLE_FILESIZE_EXCEEDED) {
+		r.status = FETCH_TOO_BIG;
+		snprintf(err, sizeof(err), "body larger than %llu bytes",
+		    (unsigned long long)x->f->opts.max_body_size);
+	} else if (res == CURLE_OPERATION_TIMEDOUT) {
+		r.status = FETCH_TIMEOUT;
+		snprintf(err, sizeof(err), "%s", x->errbuf[0] != '\0' ?
+		    x->errbuf : curl_easy_strerror(res));
+	} else if (res == CURLE_UNSUPPORTED_PROTOCOL ||
+	    res == CURLE_URL_MALFORMAT) {
+		r.status = FETCH_BAD_URL;
+		snprintf(err, sizeof(err), "%s", x->errbuf[0] != '\0' ?
+		    x->errbuf : curl_easy_strerror(res));
+	} else if (res != CURLE_OK) {
+		r.status = FETCH_NET_ERROR;
+		snprintf(err, sizeof(err), "%s", x->errbuf[0] != '\0' ?
+		    x->errbuf : curl_easy_strerror(res));
+	} else if (code == 0 || (code >= 200 && code < 300)) {
+		r.status = FETCH_OK;
+	} else if (code == 304) {
+		r.status = FETCH_NOT_MODIFIED;
+	} else if ((v = header(x->easy, "cf-mitigated")) != NULL &&
+	    strcasecmp(v, "challenge") == 0) {
+		r.status = FETCH_BLOCKED;
+		snprintf(err, sizeof(err), "HTTP %ld: bot challenge page "
+		    "(cf-mitigated: challenge)", code);
+	} else {
+		r.status = FETCH_HTTP_ERROR;
+		if (code >= 300 && code < 400)
+			snprintf(err, sizeof(err), "HTTP %ld without a usable "
+			    "Location", code);
+		else
+			snprintf(err, sizeof(err), "HTTP %ld", code);
+	}
+	if (err[0] != '\0')
+		r.error = err;
+	deliver(x, &r);
+}
+
+static void
+drain(struct fetch *f)
+{
+	struct fetch_xfer *x;
+	CURLMsg *msg;
+	CURLcode res;
+	CURL *easy;
+	int left;
+
+	while ((msg = curl_multi_info_read(f->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		easy = msg->easy_handle;
+		res = msg->data.result;
+		x = NULL;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+		if (x == NULL)
+			continue;
+		finished(x, res);
+	}
+}
+
+static void
+apply_options(struct fetch *f, const struct fetch_options *opts)
+{
+	struct fetch_options *o = &f->opts;
+
+	*o = *opts;
+	if (o->connect_timeout_s <= 0)
+		o->connect_timeout_s = FETCH_DEFAULT_CONNECT_TIMEOUT_S;
+	if (o->timeout_s <= 0)
+		o->timeout_s = FETCH_DEFAULT_TIMEOUT_S;
+	if (o->max_body_size == 0)
+		o->max_body_size = FETCH_DEFAULT_MAX_BODY;
+	if (o->max_redirects == 0)
+		o->max_redirects = FETCH_DEFAULT_MAX_REDIRECTS;
+	free(f->user_agent);
+	f->user_agent = xstrdup(opts->user_agent != NULL &&
+	    *opts->user_agent != '\0' ? opts->user_agent :
+	    FETCH_DEFAULT_USER_AGENT);
+	o->user_agent = f->user_agent;
+	curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    o->max_connections > 0 ? o->max_connections : 0L);
+	curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    o->max_per_host > 0 ? o->max_per_host : 0L);
+}
+
+struct fetch *
+fetch_new(struct event_base *base, const struct fetch_options *opts)
+{
+	struct fetch *f;
+
+	f = xcalloc(1, sizeof(*f));
+	f->base = base;
+	TAILQ_INIT(&f->xfers);
+	if ((f->multi = curl_multi_init()) == NULL) {
+		log_errx("fetch: curl_multi_init failed");
+		free(f);
+		return NULL;
+	}
+	f->timer = evtimer_new(base, on_timeout, f);
+	f->deferred = event_new(base, -1, 0, on_deferred, f);
+	if (f->timer == NULL || f->deferred == NULL) {
+		log_errx("fetch: cannot create events");
+		fetch_free(f);
+		return NULL;
+	}
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, multi_socket_cb);
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+	apply_options(f, opts);
+	return f;
+}
+
+void
+fetch_set_options(struct fetch *f, const struct fetch_options *opts)
+{
+	apply_options(f, opts);
+}
+
+void
+fetch_cancel(struct fetch_xfer *x)
+{
+	struct fetch *f = x->f;
+
+	TAILQ_REMOVE(&f->xfers, x, entry);
+	f->n--;
+	xfer_free(x);
+}
+
+size_t
+fetch_in_flight(const struct fetch *f)
+{
+	return f->n;
+}
+
+void
+fetch_free(struct fetch *f)
+{
+	struct fetch_xfer *x;
+	struct fetch_result r;
+
+	if (f == NULL)
+		return;
+	while ((x = TAILQ_FIRST(&f->xfers)) != NULL) {
+		result_init(&r);
+		r.status = FETCH_CANCELLED;
+		r.error = "shutting down";
+		x->deferred = false;
+		deliver(x, &r);
+	}
+	/* curl may call the socket callback while cleaning up. */
+	f->closing = true;
+	if (f->multi != NULL)
+		curl_multi_cleanup(f->multi);
+	if (f->timer != NULL)
+		event_free(f->timer);
+	if (f->deferred != NULL)
+		event_free(f->deferred);
+	free(f->user_agent);
+	free(f);
+}

@@ -1,0 +1,103 @@
+/*
+ * fetch: HTTP(S) and file:// GETs driven by libcurl's multi-socket API inside
+ * the daemon's libevent loop. One loop, no I/O threads; connections, HTTP/2
+ * multiplexing and the DNS cache are shared by every transfer of a fetch.
+ *
+ * A transfer never fails synchronously: fetch_start() always ends in exactly
+ * one on_done() call from the event loop (unless cancelled), carrying the
+ * final status, the decoded body (capped at max_body_size, so memory per
+ * transfer stays bounded) and the response headers a poller needs. Redirects
+ * are followed here, hop by hop, so that a chain made only of permanent moves
+ * can be reported. Error responses are read, never failed early, so that the
+ * status and Retry-After are known.
+ */
+#ifndef FEEDD_FETCH_H
+#define FEEDD_FETCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct fetch;
+struct fetch_xfer;
+
+#ifndef FEEDD_PROJECT_URL
+#define FEEDD_PROJECT_URL "https://github.com/feedd/feedd"
+#endif
+#define FETCH_DEFAULT_USER_AGENT \
+	"feedd/" FEEDD_VERSION " (+" FEEDD_PROJECT_URL ")"
+
+struct fetch_options {
+	const char	*user_agent;		/* NULL: FETCH_DEFAULT_USER_AGENT */
+	long		 max_connections;	/* 0: no limit of our own */
+	long		 max_per_host;		/* 0: no limit of our own */
+	long		 connect_timeout_s;	/* 0: 15 s */
+	long		 timeout_s;		/* whole transfer; 0: 60 s */
+	uint64_t	 max_body_size;		/* decoded bytes; 0: 8 MiB */
+	long		 low_speed_bytes;	/* abort below this rate ... */
+	long		 low_speed_time_s;	/* ... held this long; 0: off */
+	int		 max_redirects;		/* 0: 5; -1: none followed */
+};
+
+enum fetch_status {
+	FETCH_OK,		/* 2xx or a file: body holds the document */
+	FETCH_NOT_MODIFIED,	/* 304 to our conditional GET */
+	FETCH_HTTP_ERROR,	/* any other final status, see http_code */
+	FETCH_BLOCKED,		/* a bot wall (cf-mitigated: challenge) */
+	FETCH_TOO_BIG,		/* decoded body over max_body_size */
+	FETCH_TIMEOUT,		/* total timeout or low-speed cut-off */
+	FETCH_NET_ERROR,	/* DNS, connect, TLS, reset, truncated body */
+	FETCH_BAD_URL,		/* unparsable URL or a refused scheme */
+	FETCH_REDIRECTS,	/* redirect loop or too many hops */
+	FETCH_CANCELLED,	/* fetch_free() while in flight */
+};
+
+/*
+ * Everything in a result is borrowed for the duration of on_done.
+ * Header values are exactly as the server sent them, NULL when absent.
+ */
+struct fetch_result {
+	enum fetch_status status;
+	long		 http_code;	/* last response; 0 for file:// */
+	const char	*error;		/* why, for every status but OK/304 */
+	const char	*url;		/* the URL asked for */
+	const char	*effective_url;	/* after redirects */
+	/* Target of the leading run of 301/308 hops, NULL if none. */
+	const char	*permanent_url;
+	int		 redirects;
+	const char	*etag;
+	const char	*last_modified;
+	const char	*content_type;
+	int64_t		 retry_after_s;	/* -1: absent or unreadable */
+	int64_t		 max_age_s;	/* Cache-Control max-age; -1 absent */
+	int64_t		 expires_s;	/* Expires - now, -1 absent/past */
+	const char	*body;		/* NUL-terminated past body_len */
+	size_t		 body_len;
+	double		 total_time_s;
+};
+
+struct fetch_request {
+	const char	*url;
+	const char	*etag;		/* sent back as If-None-Match */
+	const char	*last_modified;	/* sent back as If-Modified-Since */
+	void		(*on_done)(const struct fetch_result *r, void *arg);
+	void		*arg;
+};
+
+struct fetch	*fetch_new(struct event_base *base,
+		    const struct fetch_options *opts);
+/* Applies to transfers started afterwards (SIGHUP). */
+void		 fetch_set_options(struct fetch *f,
+		    const struct fetch_options *opts);
+/* Starts a GET; the request's strings are copied. Never NULL. */
+struct fetch_xfer *fetch_start(struct fetch *f, const struct fetch_request *req);
+/* Drops a transfer without calling its on_done. */
+void		 fetch_cancel(struct fetch_xfer *x);
+size_t		 fetch_in_flight(const struct fetch *f);
+/* Calls on_done(FETCH_CANCELLED) for what is still running, then frees. */
+void		 fetch_free(struct fetch *f);
+
+const char	*fetch_status_name(enum fetch_status s);	/* "ok", ... */
+
+#endif

@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""feedserver: the HTTP server the test suite polls (Python stdlib only).
+
+Binds 127.0.0.1 on a free port, prints "PORT <n>" on stdout (and writes the
+number to --port-file if given), then serves until killed.
+
+Paths (every request is counted per path, without the query string):
+  /feeds/NAME         static file from --root, with ETag + Last-Modified and
+                      304 on If-None-Match / If-Modified-Since; gzip when the
+                      client accepts it and ?gzip=1 (or always with ?gzip=force)
+  /dyn/NAME           a generated RSS feed that changes when items are added
+                      through /_control/add; strong ETag, Last-Modified, 304
+  /redirect/CODE/REST redirect with status CODE to /REST (query kept)
+  /loop/N             endless redirect chain /loop/N -> /loop/N+1 -> ...
+  /loop2/a, /loop2/b  a two-step loop
+  /status/CODE        that status; ?retry_after=SECONDS or ?retry_date=SECONDS
+                      (an HTTP-date that many seconds ahead)
+  /bomb?mb=N          gzip bomb: N MiB of zeros (default 1024), gzip encoded
+  /big?kb=N           a plain body of N KiB (default 20480), correct length
+  /drip?n=N&delay=S   headers, then N bytes one at a time every S seconds
+  /lying              Content-Length 100000, 100 bytes sent, then close
+  /reset              the connection is reset (RST) without a response
+  /challenge          403 + cf-mitigated: challenge + an HTML page
+  /html               200 text/html page where a feed was expected
+Control (JSON):
+  GET  /_control/stats          {"/path": {"count": n, "codes": {"200": n},
+                                 "headers": {...last request headers...}}}
+  POST /_control/reset          forget counts
+  POST /_control/add?feed=NAME&title=T[&n=K]   add K items to /dyn/NAME
+  POST /_control/route          body {"path", "status", "headers", "body"}:
+                                override a path until /_control/unroute
+  POST /_control/unroute?path=P
+"""
+
+import argparse
+import email.utils
+import gzip
+import hashlib
+import json
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+import urllib.parse
+import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+STATS = {}
+DYN = {}          # name -> {"items": [(guid, title, date)], "mtime": t}
+ROUTES = {}       # path -> {"status", "headers", "body"}
+ROOT = "."
+
+
+def count(path, code, headers):
+    with LOCK:
+        s = STATS.setdefault(path, {"count": 0, "codes": {}, "headers": {}})
+        s["count"] += 1
+        s["codes"][str(code)] = s["codes"].get(str(code), 0) + 1
+        s["headers"] = headers
+
+
+def dyn_body(name):
+    d = DYN.setdefault(name, {"items": [], "mtime": int(time.time())})
+    items = []
+    for guid, title, date in reversed(d["items"]):
+        items.append(
+            "<item><guid isPermaLink=\"false\">%s</guid><title>%s</title>"
+            "<link>http://example.org/%s/%s</link><pubDate>%s</pubDate>"
+            "<description>%s</description></item>"
+            % (guid, title, name, guid, email.utils.formatdate(date, usegmt=True),
+               title))
+    body = ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\">"
+            "<channel><title>%s</title><link>http://example.org/%s</link>"
+            "<description>dynamic</description>%s</channel></rss>\n"
+            % (name, name, "".join(items)))
+    return body.encode(), d["mtime"]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "feedserver/1"
+
+    def log_message(self, fmt, *args):
+        if os.environ.get("FEEDSERVER_VERBOSE"):
+            sys.stderr.write("feedserver: " + (fmt % args) + "\n")
+
+    # -- helpers ---------------------------------------------------------
+    def reply(self, code, body=b"", headers=None, ctype="text/plain"):
+        headers = dict(headers or {})
+        headers.setdefault("Content-Type", ctype)
+        if code != 304:
+            headers["Content-Length"] = str(len(body))
+        self.send_response(code)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        if code != 304 and self.command != "HEAD":
+            self.wfile.write(body)
+        count(self.path_only, code, dict(self.headers.items()))
+
+    def conditional(self, body, mtime, ctype, use_gzip=False):
+        etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16]
+        lm = email.utils.formatdate(mtime, usegmt=True)
+        inm = self.headers.get("If-None-Match")
+        ims = self.headers.get("If-Modified-Since")
+        fresh = False
+        if inm is not None:
+            fresh = etag in [t.strip() for t in inm.split(",")] or inm == "*"
+        elif ims is not None:
+            fresh = ims == lm
+        hdrs = {"ETag": etag, "Last-Modified": lm}
+        if fresh:
+            return self.reply(304, headers=hdrs)
+        if use_gzip:
+            body = gzip.compress(body)
+            hdrs["Content-Encoding"] = "gzip"
+        self.reply(200, body, hdrs, ctype)
+
+    # -- dispatch --------------------------------------------------------
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        u = urllib.parse.urlsplit(self.path)
+        self.path_only = u.path
+        q = dict(urllib.parse.parse_qsl(u.query))
+        p = u.path
+        with LOCK:
+            route = ROUTES.get(p)
+        if route is not None:
+            return self.reply(route.get("status", 200),
+                              route.get("body", "").encode(),
+                              route.get("headers", {}),
+                              route.get("content_type", "application/rss+xml"))
+        if p.startswith("/_control/"):
+            return self.control(p, q)
+        if p.startswith("/feeds/"):
+            return self.static(p[len("/feeds/"):], q)
+        if p.startswith("/dyn/"):
+            with LOCK:
+                body, mtime = dyn_body(p[len("/dyn/"):])
+            return self.conditional(body, mtime, "application/rss+xml")
+        if p.startswith("/redirect/"):
+            parts = p.split("/", 3)
+            loc = "/" + (parts[3] if len(parts) > 3 else "")
+            if u.query:
+                loc += "?" + u.query
+            return self.reply(int(parts[2]), b"moved\n", {"Location": loc})
+        if p.startswith("/loop/"):
+            n = int(p.split("/")[2])
+            return self.reply(302, b"", {"Location": "/loop/%d" % (n + 1)})
+        if p == "/loop2/a":
+            return self.reply(301, b"", {"Location": "/loop2/b"})
+        if p == "/loop2/b":
+            return self.reply(301, b"", {"Location": "/loop2/a"})
+        if p.startswith("/status/"):
+            code = int(p.split("/")[2])
+            hdrs = {}
+            if "retry_after" in q:
+                hdrs["Retry-After"] = q["retry_after"]
+            if "retry_date" in q:
+                hdrs["Retry-After"] = email.utils.formatdate(
+                    time.time() + int(q["retry_date"]), usegmt=True)
+            return self.reply(code, b"status %d\n" % code, hdrs)
+        if p == "/bomb":
+            return self.bomb(int(q.get("mb", "1024")))
+        if p == "/big":
+            kb = int(q.get("kb", "20480"))
+            return self.reply(200, b"<" + b"x" * (kb * 1024 - 1), {},
+                              "application/rss+xml")
+        if p == "/drip":
+            return self.drip(int(q.get("n", "60")), float(q.get("delay", "1")))
+        if p == "/lying":
+            count(p, 200, dict(self.headers.items()))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self.wfile.write(b"<rss>" + b" " * 95)
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        if p == "/reset":
+            count(p, 0, dict(self.headers.items()))
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
+        if p == "/challenge":
+            return self.reply(403, b"<!DOCTYPE html><html><head><title>Just a "
+                              b"moment...</title></head><body>Checking your "
+                              b"browser</body></html>",
+                              {"cf-mitigated": "challenge"}, "text/html")
+        if p == "/html":
+            return self.reply(200, b"<!DOCTYPE html>\n<html><head><title>Home"
+                              b"</title></head><body><p>Welcome</p></body>"
+                              b"</html>\n", {}, "text/html; charset=utf-8")
+        self.reply(404, b"not found\n")
+
+    def do_POST(self):
+        u = urllib.parse.urlsplit(self.path)
+        self.path_only = u.path
+        q = dict(urllib.parse.parse_qsl(u.query))
+        n = int(self.headers.get("Content-Length", "0"))
+        data = self.rfile.read(n) if n else b""
+        if u.path == "/_control/route":
+            r = json.loads(data)
+            with LOCK:
+                ROUTES[r["path"]] = r
+            return self.reply(200, b"{}", {}, "application/json")
+        if u.path == "/_control/unroute":
+            with LOCK:
+                ROUTES.pop(q.get("path"), None)
+            return self.reply(200, b"{}", {}, "application/json")
+        if u.path == "/_control/reset":
+            with LOCK:
+                STATS.clear()
+            return self.reply(200, b"{}", {}, "application/json")
+        if u.path == "/_control/add":
+            name = q["feed"]
+            k = int(q.get("n", "1"))
+            with LOCK:
+                d = DYN.setdefault(name, {"items": [], "mtime": 0})
+                for _ in range(k):
+                    i = len(d["items"]) + 1
+                    d["items"].append(("%s-%d" % (name, i),
+                                       q.get("title", "item %d" % i),
+                                       time.time()))
+                # Last-Modified must move even within one second.
+                d["mtime"] = max(int(time.time()), d["mtime"] + 1)
+            return self.reply(200, b"{}", {}, "application/json")
+        self.reply(404, b"not found\n")
+
+    def control(self, p, q):
+        if p == "/_control/stats":
+            with LOCK:
+                body = json.dumps(STATS).encode()
+            return self.reply(200, body, {}, "application/json")
+        self.reply(404, b"not found\n")
+
+    def static(self, name, q):
+        path = os.path.join(ROOT, name)
+        if "/" in name or name.startswith(".") or not os.path.isfile(path):
+            return self.reply(404, b"not found\n")
+        with open(path, "rb") as fp:
+            body = fp.read()
+        ctype = "application/atom+xml" if "atom" in name else \
+            "application/rss+xml"
+        gz = q.get("gzip") == "force" or (
+            q.get("gzip") == "1" and
+            "gzip" in self.headers.get("Accept-Encoding", ""))
+        self.conditional(body, int(os.path.getmtime(path)), ctype, gz)
+
+    def bomb(self, mb):
+        # Compressed on the fly: the server never holds the decoded bytes.
+        count(self.path_only, 200, dict(self.headers.items()))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        z = zlib.compressobj(9, zlib.DEFLATED, 31)
+        chunk = b"\0" * (1 << 20)
+        try:
+            self.wfile.write(z.compress(b"<rss>"))
+            for _ in range(mb):
+                out = z.compress(chunk)
+                if out:
+                    self.wfile.write(out)
+            self.wfile.write(z.flush())
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+
+    def drip(self, n, delay):
+        count(self.path_only, 200, dict(self.headers.items()))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("Content-Length", str(n))
+        self.end_headers()
+        try:
+            for _ in range(n):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(delay)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+
+
+def main():
+    global ROOT
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", default=".")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file")
+    a = ap.parse_args()
+    ROOT = a.root
+    srv = Server(("127.0.0.1", a.port), Handler)
+    port = srv.server_address[1]
+    if a.port_file:
+        tmp = a.port_file + ".tmp"
+        with open(tmp, "w") as fp:
+            fp.write("%d\n" % port)
+        os.rename(tmp, a.port_file)
+    print("PORT %d" % port, flush=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

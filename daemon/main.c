@@ -19,6 +19,7 @@
 #include "feedd.h"
 #include "listener.h"
 #include "log.h"
+#include "sdglue.h"
 #include "xmalloc.h"
 
 struct options {
@@ -130,6 +131,7 @@ on_terminate(evutil_socket_t sig, short what, void *arg)
 	struct runtime *rt = arg;
 
 	log_info("received %s, shutting down", strsignal((int)sig));
+	sdglue_stopping();	/* sd */
 	event_base_loopexit(rt->d.base, NULL);
 }
 
@@ -161,6 +163,25 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	    cfg->nfeeds, cfg->ntopics);
 }
 
+/* sd: systemd brackets a SIGHUP reload with RELOADING=1 ... READY=1. */
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	sdglue_reloading();
+	on_reload(sig, what, arg);
+	sdglue_ready();
+}
+
+/* sd: the counts behind the service manager's STATUS= line. */
+static void
+sd_counts(struct sdglue_counts *c, void *arg)
+{
+	struct runtime *rt = arg;
+
+	c->feeds = (int64_t)rt->d.cfg->nfeeds;
+	/* sd: with the store wired, fill the rest from store_status_get() */
+}
+
 static int
 open_listeners(struct runtime *rt)
 {
@@ -168,15 +189,22 @@ open_listeners(struct runtime *rt)
 	char err[512];
 	int fd;
 
-	if ((fd = listener_unix(cfg->socket, cfg->socket_group, err,
-	    sizeof(err))) == -1) {
-		log_errx("%s", err);
-		return -1;
+	/* sd: a socket passed by systemd is used as it is, never unlinked */
+	if ((fd = sdglue_api_fd()) != -1) {
+		if (api_listen_fd(rt->d.api, fd) == -1)
+			return -1;
+		log_info("listening on the socket passed by systemd");
+	} else {
+		if ((fd = listener_unix(cfg->socket, cfg->socket_group, err,
+		    sizeof(err))) == -1) {
+			log_errx("%s", err);
+			return -1;
+		}
+		rt->socket_path = xstrdup(cfg->socket);
+		if (api_listen_fd(rt->d.api, fd) == -1)
+			return -1;
+		log_info("listening on %s", cfg->socket);
 	}
-	rt->socket_path = xstrdup(cfg->socket);
-	if (api_listen_fd(rt->d.api, fd) == -1)
-		return -1;
-	log_info("listening on %s", cfg->socket);
 	if (cfg->listen != NULL) {
 		if ((fd = listener_tcp(cfg->listen, cfg->listen_allow_remote,
 		    err, sizeof(err))) == -1) {
@@ -212,6 +240,8 @@ run(struct runtime *rt)
 		log_errx("cannot create the event loop");
 		return 1;
 	}
+	if (!d->once && sdglue_init(d->base, sd_counts, rt) == -1)	/* sd */
+		return 1;
 	if (listener_mkdir_parent(d->cfg->database, 0750, err,
 	    sizeof(err)) == -1) {
 		log_errx("%s", err);
@@ -224,7 +254,7 @@ run(struct runtime *rt)
 			return 1;
 		rt->ev_term = evsignal_new(d->base, SIGTERM, on_terminate, rt);
 		rt->ev_int = evsignal_new(d->base, SIGINT, on_terminate, rt);
-		rt->ev_hup = evsignal_new(d->base, SIGHUP, on_reload, rt);
+		rt->ev_hup = evsignal_new(d->base, SIGHUP, on_hup, rt);
 		event_add(rt->ev_term, NULL);
 		event_add(rt->ev_int, NULL);
 		event_add(rt->ev_hup, NULL);
@@ -233,8 +263,10 @@ run(struct runtime *rt)
 
 	log_info("feedd %s started: %zu feeds, %zu topics, database %s",
 	    FEEDD_VERSION, d->cfg->nfeeds, d->cfg->ntopics, d->cfg->database);
-	if (!d->once)
+	if (!d->once) {
+		sdglue_ready();		/* sd: sent from the loop's first turn */
 		event_base_dispatch(d->base);
+	}
 	return rt->exit_code;
 }
 
@@ -254,6 +286,7 @@ teardown(struct runtime *rt)
 		event_free(rt->ev_int);
 	if (rt->ev_hup != NULL)
 		event_free(rt->ev_hup);
+	sdglue_fini();		/* sd */
 	if (d->base != NULL)
 		event_base_free(d->base);
 	config_free(d->cfg);

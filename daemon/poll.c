@@ -1,0 +1,289 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <zlib.h>
+
+#include "feed.h"
+#include "fetch.h"
+#include "log.h"
+#include "poll.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define WEEK_S	(7 * 24 * 3600)
+
+struct poll {
+	struct store	*store;
+	struct fetch_xfer *xfer;
+	int64_t		 feed_id;
+	char		*old_hash;
+	int64_t		 started;
+	poll_done_cb	*cb;
+	void		*arg;
+	/* What the parser lent us, copied. */
+	struct feed_header header;
+	bool		 have_header;
+	struct feed_entry *entries;
+	size_t		 nentries;
+	size_t		 cap;
+};
+
+bool
+poll_looks_like_html(const char *ctype, const char *body, size_t len)
+{
+	size_t i = 0;
+
+	/* A feed served as text/html exists; trust the bytes over the label. */
+	while (i < len && isspace((unsigned char)body[i]))
+		i++;
+	if (i + 3 <= len && memcmp(body + i, "\xef\xbb\xbf", 3) == 0)
+		i += 3;
+	if (len - i >= 14 && strncasecmp(body + i, "<!doctype html", 14) == 0)
+		return true;
+	if (len - i >= 5 && strncasecmp(body + i, "<html", 5) == 0)
+		return true;
+	(void)ctype;
+	return false;
+}
+
+/*
+ * Change detection only, so two zlib checksums and the length are plenty:
+ * a publisher who forges a collision only hides his own update.
+ */
+static char *
+body_hash(const char *body, size_t len)
+{
+	uLong c = crc32(0L, Z_NULL, 0), a = adler32(0L, Z_NULL, 0);
+	size_t off, n;
+
+	for (off = 0; off < len; off += n) {
+		n = len - off > (1u << 30) ? (1u << 30) : len - off;
+		c = crc32(c, (const Bytef *)body + off, (uInt)n);
+		a = adler32(a, (const Bytef *)body + off, (uInt)n);
+	}
+	return xasprintf("z%08lx%08lx-%zu", c, a, len);
+}
+
+static void
+on_header(const struct feed_header *h, void *arg)
+{
+	struct poll *p = arg;
+
+	if (p->have_header)
+		feed_header_clear(&p->header);
+	feed_header_copy(&p->header, h);
+	p->have_header = true;
+}
+
+static bool
+on_entry(const struct feed_entry *e, void *arg)
+{
+	struct poll *p = arg;
+
+	if (p->nentries == p->cap) {
+		p->cap = p->cap == 0 ? 32 : p->cap * 2;
+		p->entries = xreallocarray(p->entries, p->cap,
+		    sizeof(*p->entries));
+	}
+	feed_entry_copy(&p->entries[p->nentries++], e);
+	return true;
+}
+
+static void
+poll_free(struct poll *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nentries; i++)
+		feed_entry_clear(&p->entries[i]);
+	free(p->entries);
+	if (p->have_header)
+		feed_header_clear(&p->header);
+	free(p->old_hash);
+	free(p);
+}
+
+static int64_t
+week_entries(const struct poll *p, int64_t now)
+{
+	int64_t n = 0, t;
+	bool dated = false;
+	size_t i;
+
+	for (i = 0; i < p->nentries; i++) {
+		t = p->entries[i].published != FEED_TIME_NONE ?
+		    p->entries[i].published : p->entries[i].updated;
+		if (t == FEED_TIME_NONE)
+			continue;
+		dated = true;
+		if (t > now - WEEK_S)
+			n++;
+	}
+	return dated ? n : -1;
+}
+
+/* Parses and stores a 200 body. Fills o; errors go in err. */
+static void
+parse_and_store(struct poll *p, const struct fetch_result *r,
+    struct poll_outcome *o, struct store_ingest_result *ing, char *err,
+    size_t errlen)
+{
+	struct feed_parser_cb cb = { on_header, on_entry };
+	struct feed_parser *fp;
+	const char *perr = NULL;
+	int rc;
+
+	fp = feed_parser_new(r->effective_url, &cb, p);
+	rc = feed_parser_push(fp, r->body, r->body_len, true);
+	if (rc == -1)
+		perr = feed_parser_error(fp);
+	if (rc == -1 && p->nentries == 0) {
+		o->result = POLL_FAILED;
+		o->fail_state = STORE_FEED_BACKING_OFF;
+		snprintf(err, errlen, "not a readable feed: %s",
+		    perr != NULL ? perr : "parse error");
+		o->error = err;
+		/* Keep the old hash: the same broken body stays an error. */
+		o->body_hash = NULL;
+		feed_parser_free(fp);
+		return;
+	}
+	if (rc == -1)
+		log_warnx("poll: '%s': %s; keeping the %zu entries read "
+		    "before it", r->url, perr != NULL ? perr : "parse error",
+		    p->nentries);
+	feed_parser_free(fp);
+	if (p->have_header) {
+		o->ttl_s = p->header.ttl_s;
+		o->update_period_s = p->header.update_period_s;
+	}
+	o->week_entries = week_entries(p, o->started);
+	if (store_ingest(p->store, p->feed_id,
+	    p->have_header ? &p->header : NULL, p->entries, p->nentries,
+	    ing) == -1) {
+		o->result = POLL_FAILED;
+		o->fail_state = STORE_FEED_BACKING_OFF;
+		o->error = "database error while storing entries";
+		o->body_hash = NULL;
+		return;
+	}
+	o->result = POLL_NEW;
+	o->new_ids = ing->new_ids;
+	o->new_count = ing->new_count;
+}
+
+static void
+on_fetched(const struct fetch_result *r, void *arg)
+{
+	struct poll *p = arg;
+	struct poll_outcome o;
+	struct store_ingest_result ing;
+	char err[512], *hash = NULL;
+
+	memset(&o, 0, sizeof(o));
+	memset(&ing, 0, sizeof(ing));
+	p->xfer = NULL;
+	o.fetch_status = r->status;
+	o.http_code = r->http_code;
+	o.permanent_url = r->permanent_url;
+	o.retry_after_s = r->retry_after_s;
+	o.max_age_s = r->max_age_s;
+	o.expires_s = r->expires_s;
+	o.week_entries = -1;
+	o.bytes = (int64_t)r->body_len;
+	o.duration_ms = (int64_t)(r->total_time_s * 1000);
+	o.started = p->started;
+	o.fail_state = STORE_FEED_BACKING_OFF;
+
+	switch (r->status) {
+	case FETCH_OK:
+		/* Exactly what the server sent now; "" forgets an old one. */
+		o.etag = r->etag != NULL ? r->etag : "";
+		o.last_modified = r->last_modified != NULL ?
+		    r->last_modified : "";
+		hash = body_hash(r->body, r->body_len);
+		o.body_hash = hash;
+		if (p->old_hash != NULL && strcmp(hash, p->old_hash) == 0) {
+			o.result = POLL_UNCHANGED;
+			break;
+		}
+		if (poll_looks_like_html(r->content_type, r->body,
+		    r->body_len)) {
+			o.result = POLL_FAILED;
+			o.fail_state = STORE_FEED_BLOCKED;
+			snprintf(err, sizeof(err), "got an HTML page (%s), not "
+			    "a feed: a bot wall or a site's home page",
+			    r->content_type != NULL ? r->content_type :
+			    "no Content-Type");
+			o.error = err;
+			o.body_hash = NULL;
+			break;
+		}
+		parse_and_store(p, r, &o, &ing, err, sizeof(err));
+		break;
+	case FETCH_NOT_MODIFIED:
+		o.result = POLL_NOT_MODIFIED;
+		break;
+	case FETCH_BLOCKED:
+		o.result = POLL_FAILED;
+		o.fail_state = STORE_FEED_BLOCKED;
+		o.error = r->error;
+		break;
+	case FETCH_HTTP_ERROR:
+		o.result = POLL_FAILED;
+		o.error = r->error;
+		if (r->http_code == 410)
+			o.fail_state = STORE_FEED_GONE;
+		else if (r->http_code == 401 || r->http_code == 403 ||
+		    r->http_code == 451)
+			o.fail_state = STORE_FEED_BLOCKED;
+		break;
+	default:
+		o.result = POLL_FAILED;
+		o.error = r->error != NULL ? r->error :
+		    fetch_status_name(r->status);
+		break;
+	}
+	p->cb(&o, p->arg);
+	free(hash);
+	store_ingest_result_clear(&ing);
+	poll_free(p);
+}
+
+struct poll *
+poll_start(struct fetch *fetch, struct store *store,
+    const struct store_feed *feed, poll_done_cb *cb, void *arg)
+{
+	struct fetch_request req;
+	struct poll *p;
+
+	p = xcalloc(1, sizeof(*p));
+	p->store = store;
+	p->feed_id = feed->id;
+	p->old_hash = xstrdup_or_null(feed->body_hash);
+	p->started = time(NULL);
+	p->cb = cb;
+	p->arg = arg;
+	memset(&req, 0, sizeof(req));
+	req.url = feed->url;
+	req.etag = feed->etag;
+	req.last_modified = feed->last_modified;
+	req.on_done = on_fetched;
+	req.arg = p;
+	p->xfer = fetch_start(fetch, &req);
+	return p;
+}
+
+void
+poll_cancel(struct poll *p)
+{
+	if (p == NULL)
+		return;
+	if (p->xfer != NULL)
+		fetch_cancel(p->xfer);
+	poll_free(p);
+}

@@ -1,0 +1,72 @@
+/*
+ * poll: one poll of one feed, start to finish: conditional GET (fetch),
+ * parse (feed.h), store the entries (store_ingest). It decides nothing about
+ * timing and writes no poll record: it reports an outcome, and the scheduler
+ * plans the next poll and records both in one store_feed_poll_done() call.
+ *
+ * Promises: a 304, or a 200 whose body hashes as last time, costs no parse
+ * and no entry writes; an HTML page or a challenge where a feed was expected
+ * is reported as blocked, not as a parse error; entries read before a
+ * document went bad are still stored.
+ */
+#ifndef FEEDD_POLL_H
+#define FEEDD_POLL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fetch.h"
+#include "store.h"
+
+struct poll;
+
+enum poll_result {
+	POLL_NEW,		/* parsed and stored (maybe 0 new entries) */
+	POLL_NOT_MODIFIED,	/* 304 */
+	POLL_UNCHANGED,		/* 200 with the same body as last time */
+	POLL_FAILED,		/* see error and state */
+};
+
+struct poll_outcome {
+	enum poll_result result;
+	enum fetch_status fetch_status;
+	long		 http_code;
+	const char	*error;		/* NULL unless POLL_FAILED */
+	/* On failure: what the feed is now (backing_off, gone, blocked). */
+	enum store_feed_state fail_state;
+	/* Validators to store: "" clears, NULL keeps (304). */
+	const char	*etag;
+	const char	*last_modified;
+	const char	*body_hash;	/* NULL keeps */
+	const char	*permanent_url;	/* a 301/308 chain's target, or NULL */
+	int64_t		 retry_after_s;	/* -1 when absent */
+	int64_t		 max_age_s;	/* -1 when absent */
+	int64_t		 expires_s;	/* -1 when absent */
+	int64_t		 ttl_s;		/* document hints, 0 when absent */
+	int64_t		 update_period_s;
+	/* Entries dated within the last week; -1 if no entry had a date. */
+	int64_t		 week_entries;
+	int64_t		 bytes;
+	int64_t		 duration_ms;
+	int64_t		 started;
+	/* New entry ids, ascending. */
+	const int64_t	*new_ids;
+	size_t		 new_count;
+};
+
+typedef void	poll_done_cb(const struct poll_outcome *o, void *arg);
+
+/*
+ * Starts polling feed (its url, validators and body hash are copied). The
+ * callback runs once from the event loop, unless poll_cancel() comes first.
+ */
+struct poll	*poll_start(struct fetch *fetch, struct store *store,
+		    const struct store_feed *feed, poll_done_cb *cb, void *arg);
+void		 poll_cancel(struct poll *p);
+
+/* True if a body that should be a feed is an HTML page. */
+bool		 poll_looks_like_html(const char *content_type,
+		    const char *body, size_t len);
+
+#endif

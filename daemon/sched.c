@@ -1,0 +1,588 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "log.h"
+#include "poll.h"
+#include "sched.h"
+#include "store.h"
+#include "units.h"
+#include "xmalloc.h"
+
+#define WEEK_S			(7 * 24 * 3600)
+#define RETRY_AFTER_MAX_S	(2 * 24 * 3600)
+#define MOVE_CONFIRMATIONS	3
+#define NEVER			INT64_MAX
+
+struct host {
+	char	*name;		/* "" for file:// and unparsable URLs */
+	int	 in_flight;
+	int64_t	 last_start_ms;
+};
+
+struct pollctx;
+
+struct sfeed {
+	int64_t	 id;
+	size_t	 host;
+	int64_t	 due_ms;
+	struct pollctx *ctx;	/* non-NULL while a poll runs */
+	bool	 once_pending;
+};
+
+struct sched {
+	struct event_base *base;
+	struct store	*store;
+	struct fetch	*fetch;
+	struct sched_options o;
+	struct sched_callbacks cb;
+	struct event	*timer;
+	struct event	*kick;
+	struct sfeed	*feeds;		/* sorted by id */
+	size_t		 nfeeds;
+	struct host	*hosts;
+	size_t		 nhosts;
+	int		 in_flight;
+	bool		 running;
+	bool		 once;
+	void		(*once_done)(void *, size_t);
+	void		*once_arg;
+	size_t		 once_left;
+	size_t		 once_failed;
+};
+
+struct pollctx {
+	struct sched	*s;
+	struct poll	*poll;
+	struct store_feed feed;	/* as it was when the poll started */
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Uniform in [0, n). */
+static int64_t
+rnd(int64_t n)
+{
+	if (n <= 1)
+		return 0;
+	if (n > UINT32_MAX)
+		n = UINT32_MAX;
+	return arc4random_uniform((uint32_t)n);
+}
+
+static size_t
+host_index(struct sched *s, const char *url)
+{
+	CURLU *u;
+	char *h = NULL, *p;
+	size_t i;
+
+	if ((u = curl_url()) != NULL &&
+	    curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK)
+		for (p = h; *p != '\0'; p++)
+			*p = tolower((unsigned char)*p);
+	curl_url_cleanup(u);
+	for (i = 0; i < s->nhosts; i++)
+		if (strcmp(s->hosts[i].name, h != NULL ? h : "") == 0)
+			break;
+	if (i == s->nhosts) {
+		s->hosts = xreallocarray(s->hosts, s->nhosts + 1,
+		    sizeof(*s->hosts));
+		s->hosts[i].name = xstrdup(h != NULL ? h : "");
+		s->hosts[i].in_flight = 0;
+		s->hosts[i].last_start_ms = 0;
+		s->nhosts++;
+	}
+	curl_free(h);
+	return i;
+}
+
+static struct sfeed *
+find(struct sched *s, int64_t id)
+{
+	size_t lo = 0, hi = s->nfeeds, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->feeds[mid].id == id)
+			return &s->feeds[mid];
+		if (s->feeds[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void
+kick(struct sched *s)
+{
+	event_active(s->kick, EV_TIMEOUT, 0);
+}
+
+static int64_t
+clamp(const struct sched *s, int64_t v)
+{
+	if (v < s->o.min_interval_s)
+		v = s->o.min_interval_s;
+	if (v > s->o.max_interval_s)
+		v = s->o.max_interval_s;
+	return v;
+}
+
+/* The interval after a successful poll (see sched.h). */
+static int64_t
+plan_interval(const struct sched *s, const struct store_feed *f,
+    const struct poll_outcome *o)
+{
+	int64_t iv, hint = 0;
+
+	if (f->interval_s > 0)
+		iv = f->interval_s;
+	else if (o->week_entries > 0)
+		iv = WEEK_S / o->week_entries;
+	else if (o->week_entries == 0)
+		iv = s->o.max_interval_s;
+	else if (f->error_count == 0 && f->cur_interval_s > 0)
+		iv = f->cur_interval_s;	/* not parsed: keep the plan */
+	else
+		iv = s->o.default_interval_s;
+	/* The publisher's own hints only ever slow us down. */
+	if (o->ttl_s > hint)
+		hint = o->ttl_s;
+	if (o->update_period_s > hint)
+		hint = o->update_period_s;
+	if (o->max_age_s > hint)
+		hint = o->max_age_s;
+	if (o->expires_s > hint)
+		hint = o->expires_s;
+	if (hint > iv)
+		iv = hint;
+	return clamp(s, iv);
+}
+
+static int64_t
+backoff(const struct sched *s, int64_t errors)
+{
+	int64_t d = s->o.min_interval_s;
+
+	while (--errors > 0 && d < s->o.max_interval_s)
+		d *= 2;
+	d += rnd(d / 4 + 1);
+	return clamp(s, d);
+}
+
+static void
+pollctx_free(struct pollctx *c)
+{
+	store_feed_clear(&c->feed);
+	free(c);
+}
+
+static void
+finish_once(struct sched *s)
+{
+	void (*done)(void *, size_t) = s->once_done;
+
+	if (!s->once || s->once_left > 0 || done == NULL)
+		return;
+	s->once_done = NULL;
+	done(s->once_arg, s->once_failed);
+}
+
+static void
+on_polled(const struct poll_outcome *o, void *arg)
+{
+	struct pollctx *c = arg;
+	struct sched *s = c->s;
+	const struct store_feed *feed = &c->feed;
+	struct store_poll_result pr;
+	struct sfeed *f;
+	int64_t now = time(NULL), delay, ra;
+	char dur[32];
+	bool failed = o->result == POLL_FAILED;
+
+	if ((f = find(s, feed->id)) != NULL && f->ctx == c) {
+		f->ctx = NULL;
+		s->hosts[f->host].in_flight--;
+	}
+	s->in_flight--;
+	if (o->fetch_status == FETCH_CANCELLED)
+		goto out;
+
+	memset(&pr, 0, sizeof(pr));
+	pr.started = o->started;
+	pr.http_status = (int)o->http_code;
+	pr.etag = o->etag;
+	pr.last_modified = o->last_modified;
+	pr.body_hash = o->body_hash;
+	pr.bytes = o->bytes;
+	pr.duration_ms = o->duration_ms;
+	pr.new_entries = (int64_t)o->new_count;
+	if (!failed) {
+		delay = plan_interval(s, feed, o);
+		pr.cur_interval_s = delay;
+		/* A little jitter keeps feeds polled together apart. */
+		delay += rnd(delay / 20 + 1);
+		pr.state = STORE_FEED_OK;
+		if (o->permanent_url != NULL) {
+			pr.redirect_url = o->permanent_url;
+			pr.redirect_count = feed->redirect_url != NULL &&
+			    strcmp(feed->redirect_url, o->permanent_url) == 0 ?
+			    feed->redirect_count + 1 : 1;
+			if (pr.redirect_count >= MOVE_CONFIRMATIONS) {
+				log_notice("poll: '%s' moved permanently to "
+				    "'%s'", feed->url, o->permanent_url);
+				pr.new_url = o->permanent_url;
+				pr.state = STORE_FEED_MOVED;
+				pr.redirect_url = NULL;
+				pr.redirect_count = 0;
+			}
+		}
+	} else {
+		delay = backoff(s, feed->error_count + 1);
+		if (o->retry_after_s >= 0 && (o->http_code == 429 ||
+		    o->http_code == 503)) {
+			ra = o->retry_after_s < RETRY_AFTER_MAX_S ?
+			    o->retry_after_s : RETRY_AFTER_MAX_S;
+			pr.retry_after_until = now + ra;
+			if (ra > delay)
+				delay = ra;
+		}
+		pr.cur_interval_s = delay;
+		pr.error = o->error != NULL ? o->error : "failed";
+		pr.state = o->fail_state;
+		/* A failure neither confirms nor breaks a pending move. */
+		pr.redirect_url = feed->redirect_url;
+		pr.redirect_count = feed->redirect_count;
+		units_format_duration(delay, dur, sizeof(dur));
+		log_warnx("poll: '%s': %s, retrying in %s", feed->url,
+		    pr.error, dur);
+	}
+	pr.next_poll = now + delay;
+	if (!failed)
+		log_debug("poll: '%s': %s, %zu new, next in %llds", feed->url,
+		    o->result == POLL_NEW ? "parsed" : o->result ==
+		    POLL_NOT_MODIFIED ? "not modified" : "unchanged",
+		    o->new_count, (long long)delay);
+	store_feed_poll_done(s->store, feed->id, &pr);
+	if (o->new_count > 0 && s->cb.on_new_entries != NULL)
+		s->cb.on_new_entries(s->cb.arg, feed->id, o->new_ids,
+		    o->new_count);
+	if ((f = find(s, feed->id)) != NULL) {
+		f->due_ms = pr.next_poll * 1000;
+		if (pr.new_url != NULL)
+			f->host = host_index(s, pr.new_url);
+		if (f->once_pending) {
+			f->once_pending = false;
+			s->once_left--;
+			if (failed)
+				s->once_failed++;
+		}
+	}
+out:
+	pollctx_free(c);
+	kick(s);
+}
+
+static bool
+start_poll(struct sched *s, struct sfeed *f, int64_t now)
+{
+	struct pollctx *c;
+	int rc;
+
+	c = xcalloc(1, sizeof(*c));
+	c->s = s;
+	if ((rc = store_feed_get(s->store, f->id, &c->feed)) != 1) {
+		/* Removed meanwhile (or a database error, logged there). */
+		free(c);
+		f->due_ms = rc == 0 ? NEVER : now + 60 * 1000;
+		if (f->once_pending) {
+			f->once_pending = false;
+			s->once_left--;
+			s->once_failed++;
+		}
+		return false;
+	}
+	f->ctx = c;
+	s->in_flight++;
+	s->hosts[f->host].in_flight++;
+	s->hosts[f->host].last_start_ms = now;
+	log_debug("poll: '%s' starting", c->feed.url);
+	c->poll = poll_start(s->fetch, s->store, &c->feed, on_polled, c);
+	return true;
+}
+
+/* Starts what is due within the limits, and sleeps until the next due. */
+static void
+pump(struct sched *s)
+{
+	int64_t now = now_ms(), wake = NEVER, at;
+	struct sfeed *f;
+	struct host *h;
+	struct timeval tv;
+	size_t i;
+
+	if (!s->running)
+		return;
+	for (i = 0; i < s->nfeeds; i++) {
+		f = &s->feeds[i];
+		if (f->ctx != NULL)
+			continue;
+		if (s->once ? !f->once_pending : f->due_ms > now) {
+			if (!s->once && f->due_ms < wake)
+				wake = f->due_ms;
+			continue;
+		}
+		if (s->in_flight >= s->o.max_connections)
+			break;	/* a completion kicks us again */
+		h = &s->hosts[f->host];
+		if (h->in_flight >= s->o.max_per_host)
+			continue;
+		if (h->name[0] != '\0' && s->o.host_gap_ms > 0 &&
+		    now < (at = h->last_start_ms + s->o.host_gap_ms)) {
+			if (at < wake)
+				wake = at;
+			continue;
+		}
+		start_poll(s, f, now);
+	}
+	evtimer_del(s->timer);
+	if (wake != NEVER) {
+		at = wake > now ? wake - now : 0;
+		tv.tv_sec = at / 1000;
+		tv.tv_usec = (at % 1000) * 1000;
+		evtimer_add(s->timer, &tv);
+	}
+	finish_once(s);
+}
+
+static void
+on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	pump(arg);
+}
+
+static void
+apply_options(struct sched *s, const struct sched_options *opts)
+{
+	struct sched_options *o = &s->o;
+
+	*o = *opts;
+	if (o->default_interval_s <= 0)
+		o->default_interval_s = 30 * 60;
+	if (o->min_interval_s <= 0)
+		o->min_interval_s = 5 * 60;
+	if (o->max_interval_s <= 0)
+		o->max_interval_s = 24 * 3600;
+	if (o->max_interval_s < o->min_interval_s)
+		o->max_interval_s = o->min_interval_s;
+	if (o->max_connections <= 0)
+		o->max_connections = 16;
+	if (o->max_per_host <= 0)
+		o->max_per_host = 2;
+	if (o->host_gap_ms < 0)
+		o->host_gap_ms = 0;
+}
+
+struct sched *
+sched_new(struct event_base *base, struct store *store, struct fetch *fetch,
+    const struct sched_options *opts, const struct sched_callbacks *cb)
+{
+	struct sched *s;
+
+	s = xcalloc(1, sizeof(*s));
+	s->base = base;
+	s->store = store;
+	s->fetch = fetch;
+	if (cb != NULL)
+		s->cb = *cb;
+	apply_options(s, opts);
+	s->timer = evtimer_new(base, on_wake, s);
+	s->kick = event_new(base, -1, 0, on_wake, s);
+	if (s->timer == NULL || s->kick == NULL) {
+		log_errx("sched: cannot create events");
+		sched_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+sched_reload_options(struct sched *s, const struct sched_options *opts)
+{
+	apply_options(s, opts);
+	kick(s);
+}
+
+static int
+load(struct sched *s, bool spread)
+{
+	struct store_feed *list;
+	struct sfeed *nf, *old;
+	size_t n, i, j;
+	int64_t now = now_ms(), window;
+
+	if (store_feed_list(s->store, &list, &n) == -1)
+		return -1;
+	window = s->o.startup_spread_s > 0 ? s->o.startup_spread_s * 1000 :
+	    (int64_t)n * 50 < 60000 ? (int64_t)n * 50 : 60000;
+	nf = xcalloc(n > 0 ? n : 1, sizeof(*nf));
+	for (i = 0; i < n; i++) {
+		nf[i].id = list[i].id;
+		nf[i].host = host_index(s, list[i].url);
+		nf[i].due_ms = list[i].next_poll * 1000;
+		if ((old = find(s, list[i].id)) != NULL) {
+			/* A running poll is counted against its old host. */
+			if (old->ctx != NULL)
+				nf[i].host = old->host;
+			nf[i].due_ms = old->due_ms;
+			nf[i].ctx = old->ctx;
+			nf[i].once_pending = old->once_pending;
+			old->ctx = NULL;
+			old->once_pending = false;
+		} else if (spread && nf[i].due_ms <= now)
+			nf[i].due_ms = now + rnd(window);
+	}
+	/* Feeds that went away: stop their polls. */
+	for (j = 0; j < s->nfeeds; j++) {
+		old = &s->feeds[j];
+		if (old->once_pending)
+			s->once_left--;
+		if (old->ctx != NULL) {
+			poll_cancel(old->ctx->poll);
+			pollctx_free(old->ctx);
+			s->in_flight--;
+			s->hosts[old->host].in_flight--;
+		}
+	}
+	store_feed_list_free(list, n);
+	free(s->feeds);
+	s->feeds = nf;
+	s->nfeeds = n;
+	/* store_feed_list promises id order; find() relies on it. */
+	for (i = 1; i < n; i++)
+		if (nf[i - 1].id >= nf[i].id) {
+			log_errx("sched: feeds not in id order");
+			return -1;
+		}
+	return 0;
+}
+
+int
+sched_start(struct sched *s)
+{
+	if (load(s, true) == -1)
+		return -1;
+	s->running = true;
+	log_info("sched: %zu feeds, next polls spread over start-up",
+	    s->nfeeds);
+	kick(s);
+	return 0;
+}
+
+int
+sched_reload_feeds(struct sched *s)
+{
+	if (load(s, false) == -1)
+		return -1;
+	kick(s);
+	return 0;
+}
+
+int
+sched_poll_now(struct sched *s, int64_t feed_id)
+{
+	struct sfeed *f;
+	int64_t now = time(NULL);
+
+	if ((f = find(s, feed_id)) == NULL) {
+		if (sched_reload_feeds(s) == -1 ||
+		    (f = find(s, feed_id)) == NULL)
+			return -1;
+	}
+	if (f->ctx == NULL) {
+		f->due_ms = now * 1000;
+		store_feed_set_next_poll(s->store, feed_id, now);
+	}
+	kick(s);
+	return 0;
+}
+
+int
+sched_run_once(struct sched *s, void (*done)(void *, size_t), void *arg)
+{
+	size_t i;
+
+	if (load(s, false) == -1)
+		return -1;
+	s->once = true;
+	s->once_done = done;
+	s->once_arg = arg;
+	s->once_failed = 0;
+	s->once_left = s->nfeeds;
+	for (i = 0; i < s->nfeeds; i++)
+		s->feeds[i].once_pending = true;
+	s->running = true;
+	kick(s);
+	return 0;
+}
+
+size_t
+sched_in_flight(const struct sched *s)
+{
+	return (size_t)s->in_flight;
+}
+
+void
+sched_stop(struct sched *s)
+{
+	struct sfeed *f;
+	size_t i;
+
+	s->running = false;
+	if (s->timer != NULL)
+		evtimer_del(s->timer);
+	for (i = 0; i < s->nfeeds; i++) {
+		f = &s->feeds[i];
+		if (f->ctx == NULL)
+			continue;
+		poll_cancel(f->ctx->poll);
+		pollctx_free(f->ctx);
+		f->ctx = NULL;
+		s->in_flight--;
+		s->hosts[f->host].in_flight--;
+	}
+}
+
+void
+sched_free(struct sched *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	sched_stop(s);
+	if (s->timer != NULL)
+		event_free(s->timer);
+	if (s->kick != NULL)
+		event_free(s->kick);
+	for (i = 0; i < s->nhosts; i++)
+		free(s->hosts[i].name);
+	free(s->hosts);
+	free(s->feeds);
+	free(s);
+}

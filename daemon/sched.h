@@ -1,0 +1,74 @@
+/*
+ * sched: when each feed is polled, and how many polls run at once.
+ *
+ * Every feed has a due time kept in the store (next_poll), so a restart
+ * resumes the plan; feeds already due at start-up are spread over a short
+ * window. Polls start within max_connections in flight, max_per_host per
+ * host, and host_gap between two starts on one host. After each poll the
+ * next due time is planned and recorded with the outcome in one
+ * store_feed_poll_done() call:
+ *   - success: the feed's interval (configured, else default_interval),
+ *     adapted to how often it publishes (entries of the last week, as
+ *     Miniflux's entry-frequency scheduler) and raised to the document's
+ *     <ttl> / sy:updatePeriod and the response's max-age / Expires, always
+ *     within [min_interval, max_interval];
+ *   - failure: exponential backoff with jitter from min_interval up to
+ *     max_interval, and never before a 429/503 Retry-After (capped at 2 days).
+ * A failing feed is never dropped: gone (410), blocked and backing-off feeds
+ * stay on their backoff curve. A 301/308 seen on three polls in a row moves
+ * the feed to its new URL.
+ */
+#ifndef FEEDD_SCHED_H
+#define FEEDD_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct fetch;
+struct sched;
+struct store;
+
+struct sched_options {
+	int64_t	 default_interval_s;	/* 0: 30 min */
+	int64_t	 min_interval_s;	/* 0: 5 min */
+	int64_t	 max_interval_s;	/* 0: 24 h */
+	int	 max_connections;	/* polls in flight; 0: 16 */
+	int	 max_per_host;		/* 0: 2 */
+	int64_t	 host_gap_ms;		/* between starts on one host */
+	int64_t	 startup_spread_s;	/* 0: min(60 s, 50 ms per feed) */
+};
+
+struct sched_callbacks {
+	/* New entries were stored (ids ascending); topics match them. */
+	void	(*on_new_entries)(void *arg, int64_t feed_id,
+		    const int64_t *ids, size_t n);
+	void	*arg;
+};
+
+struct sched	*sched_new(struct event_base *base, struct store *store,
+		    struct fetch *fetch, const struct sched_options *opts,
+		    const struct sched_callbacks *cb);
+/* Loads the feeds and starts planning. 0, or -1 (logged). */
+int		 sched_start(struct sched *s);
+/*
+ * Re-reads the feed list from the store (after a reload or an API add or
+ * remove); polls in flight carry on. 0 or -1.
+ */
+int		 sched_reload_feeds(struct sched *s);
+void		 sched_reload_options(struct sched *s,
+		    const struct sched_options *opts);
+/* Polls a feed as soon as the limits allow. 0, or -1 if no such feed. */
+int		 sched_poll_now(struct sched *s, int64_t feed_id);
+/*
+ * --once: polls every feed once, now, without start-up spreading, and
+ * calls done(arg, failed) when the last poll has been recorded.
+ */
+int		 sched_run_once(struct sched *s,
+		    void (*done)(void *arg, size_t failed), void *arg);
+size_t		 sched_in_flight(const struct sched *s);
+/* Cancels the polls in flight (their feeds keep their stored plan). */
+void		 sched_stop(struct sched *s);
+void		 sched_free(struct sched *s);
+
+#endif

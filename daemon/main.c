@@ -20,6 +20,7 @@
 #include "listener.h"
 #include "log.h"
 #include "sdglue.h"
+#include "store.h"
 #include "xmalloc.h"
 
 struct options {
@@ -125,6 +126,35 @@ load_config(const struct options *o)
 	return cfg;
 }
 
+/*
+ * Makes the stored subscriptions match the [feed] sections: new ones are
+ * added, changed ones updated, removed ones dropped; API feeds stay.
+ */
+static int
+reconcile_feeds(struct feedd *d)
+{
+	struct store_config_feed *feeds;
+	struct store_reconcile_result res;
+	int rc;
+
+	feeds = xcalloc(d->cfg->nfeeds + 1, sizeof(*feeds));
+	for (size_t i = 0; i < d->cfg->nfeeds; i++) {
+		feeds[i].name = d->cfg->feeds[i].name;
+		feeds[i].url = d->cfg->feeds[i].url;
+		feeds[i].title = d->cfg->feeds[i].title;
+		feeds[i].interval_s = d->cfg->feeds[i].interval_s;
+	}
+	rc = store_feeds_reconcile(d->store, feeds, d->cfg->nfeeds, &res);
+	free(feeds);
+	if (rc == -1)
+		return -1;
+	if (res.added != 0 || res.updated != 0 || res.removed != 0)
+		log_info("config feeds: %zu added, %zu updated, %zu removed, "
+		    "%zu unchanged", res.added, res.updated, res.removed,
+		    res.unchanged);
+	return 0;
+}
+
 static void
 on_terminate(evutil_socket_t sig, short what, void *arg)
 {
@@ -158,6 +188,9 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	log_set_level((enum log_level)cfg->log_level);
 	rt->d.cfg = cfg;
 	/* reload wiring: store reconcile, sched options, topics */
+	if (reconcile_feeds(&rt->d) == -1)
+		log_warnx("reload: feeds not reconciled; the next reload "
+		    "tries again");
 	config_free(old);
 	log_info("configuration reloaded: %zu feeds, %zu topics",
 	    cfg->nfeeds, cfg->ntopics);
@@ -178,8 +211,16 @@ sd_counts(struct sdglue_counts *c, void *arg)
 {
 	struct runtime *rt = arg;
 
+	struct store_status st;
+
 	c->feeds = (int64_t)rt->d.cfg->nfeeds;
-	/* sd: with the store wired, fill the rest from store_status_get() */
+	if (rt->d.store != NULL && store_status_get(rt->d.store, &st) == 0) {
+		c->feeds = st.feeds;
+		c->entries = st.entries;
+		c->backing_off = st.feeds_backing_off;
+		c->failing = st.feeds_failing;
+		c->next_poll = (time_t)st.next_poll;
+	}
 }
 
 static int
@@ -248,6 +289,13 @@ run(struct runtime *rt)
 		return 1;
 	}
 	/* store wiring */
+	if ((d->store = store_open(d->cfg->database, err, sizeof(err))) ==
+	    NULL) {
+		log_errx("%s", err);
+		return 1;
+	}
+	if (reconcile_feeds(d) == -1)
+		return 1;
 
 	if (!d->once) {
 		if ((d->api = api_new(d)) == NULL || open_listeners(rt) == -1)
@@ -287,6 +335,7 @@ teardown(struct runtime *rt)
 	if (rt->ev_hup != NULL)
 		event_free(rt->ev_hup);
 	sdglue_fini();		/* sd */
+	store_free(d->store);
 	if (d->base != NULL)
 		event_base_free(d->base);
 	config_free(d->cfg);

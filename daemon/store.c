@@ -1,0 +1,594 @@
+/*
+ * store: opening, the statement cache, transactions, status, cursors and
+ * backups. Feeds, ingest, topics and pruning live in store_*.c.
+ */
+#include <sys/stat.h>
+
+#include <endian.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store_int.h"
+#include "xmalloc.h"
+
+#define PROTECTED \
+	"(EXISTS (SELECT 1 FROM topic_matches m WHERE m.entry_id = e.id" \
+	" AND m.dup = 0) AND e.fetched >= ?5)"
+
+static const char *const stmt_sql[ST_MAX] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_FEED_ADD] = "INSERT INTO feeds(url, user_title, origin,"
+	    " interval_s, config_name, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_FEED_GET] = "SELECT " STORE_FEED_COLS " FROM feeds WHERE id = ?",
+	[ST_FEED_GET_BY_URL] = "SELECT " STORE_FEED_COLS
+	    " FROM feeds WHERE url = ?",
+	[ST_FEED_GET_BY_NAME] = "SELECT " STORE_FEED_COLS
+	    " FROM feeds WHERE config_name = ?",
+	[ST_FEED_LIST] = "SELECT " STORE_FEED_COLS " FROM feeds ORDER BY id",
+	[ST_FEED_REMOVE] = "DELETE FROM feeds WHERE id = ?",
+	[ST_FEED_REMOVE_SEEN] = "DELETE FROM seen WHERE feed_id = ?",
+	[ST_FEED_NEXT_POLL] = "UPDATE feeds SET next_poll = ?2 WHERE id = ?1",
+	[ST_FEED_POLL_DONE] = "UPDATE feeds SET"
+	    " etag = COALESCE(?1, etag),"
+	    " last_modified = COALESCE(?2, last_modified),"
+	    " body_hash = COALESCE(?3, body_hash),"
+	    " last_poll = ?4,"
+	    " last_success = CASE WHEN ?5 IS NULL THEN ?4 ELSE last_success END,"
+	    " error_count = CASE WHEN ?5 IS NULL THEN 0 ELSE error_count + 1 END,"
+	    " last_error = ?5, state = ?6, next_poll = ?7, cur_interval_s = ?8,"
+	    " redirect_url = ?9, redirect_count = ?10, retry_after_until = ?11"
+	    " WHERE id = ?12",
+	[ST_FEED_MOVE] = "UPDATE feeds SET url = ?2, redirect_url = NULL,"
+	    " redirect_count = 0 WHERE id = ?1",
+	[ST_FEED_DOC] = "UPDATE feeds SET doc_title = ?2, site_link = ?3"
+	    " WHERE id = ?1 AND (doc_title IS NOT ?2 OR site_link IS NOT ?3)",
+	[ST_FEED_COUNT_ADD] = "UPDATE feeds SET entry_count = entry_count + ?2"
+	    " WHERE id = ?1",
+	[ST_FEED_CONFIG_SET] = "UPDATE feeds SET config_name = ?2,"
+	    " origin = 'config', user_title = ?3, interval_s = ?4 WHERE id = ?1",
+	[ST_FEED_CONFIG_LIST] = "SELECT id, config_name FROM feeds"
+	    " WHERE origin = 'config'",
+	[ST_FEED_RESET_POLL] = "UPDATE feeds SET url = ?2, etag = NULL,"
+	    " last_modified = NULL, body_hash = NULL, state = 'new',"
+	    " next_poll = 0, error_count = 0, last_error = NULL,"
+	    " redirect_url = NULL, redirect_count = 0, retry_after_until = 0"
+	    " WHERE id = ?1",
+	[ST_POLL_LOG_ADD] = "INSERT INTO poll_log(feed_id, time, http_status,"
+	    " bytes, new_entries, duration_ms, error)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_POLL_LOG_TRIM] = "DELETE FROM poll_log WHERE feed_id = ?1 AND"
+	    " id <= (SELECT id FROM poll_log WHERE feed_id = ?1"
+	    " ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+	[ST_POLL_LOG_LIST] = "SELECT time, http_status, bytes, new_entries,"
+	    " duration_ms, error FROM poll_log WHERE feed_id = ?"
+	    " ORDER BY id DESC LIMIT ?",
+	[ST_ENTRY_BY_KEY] = "SELECT id, content_hash FROM entries"
+	    " WHERE feed_id = ? AND key_hash = ?",
+	[ST_ENTRY_BY_LT] = "SELECT 1 FROM entries WHERE feed_id = ?"
+	    " AND lt_hash = ? LIMIT 1",
+	[ST_SEEN_HAS] = "SELECT 1 FROM seen WHERE feed_id = ? AND hash = ?",
+	[ST_SEEN_ADD] = "INSERT OR IGNORE INTO seen(feed_id, hash)"
+	    " VALUES (?, ?)",
+	[ST_ENTRY_INSERT] = "INSERT INTO entries(feed_id, key_hash,"
+	    " content_hash, lt_hash, guid, title, link, norm_link, published,"
+	    " updated, fetched, author, summary, content, categories,"
+	    " enclosures) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12, ?13, ?14, ?15, ?16)",
+	[ST_ENTRY_UPDATE] = "UPDATE entries SET content_hash = ?3,"
+	    " lt_hash = ?4, guid = ?5, title = ?6, link = ?7, norm_link = ?8,"
+	    " published = ?9, updated = ?10, author = ?12, summary = ?13,"
+	    " content = ?14, categories = ?15, enclosures = ?16"
+	    " WHERE id = ?1 AND feed_id = ?2",
+	[ST_ENTRY_GET] = "SELECT " STORE_ENTRY_COLS ", e.content"
+	    " FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.id = ?",
+	[ST_FTS_CHECK] = "SELECT rowid FROM entries_fts WHERE entries_fts"
+	    " MATCH ? AND rowid = -1",
+	[ST_TOPIC_ADD] = "INSERT INTO topics(name, query, origin, notify,"
+	    " created) VALUES (?, ?, ?, ?, ?)",
+	[ST_TOPIC_GET] = "SELECT " STORE_TOPIC_COLS
+	    " FROM topics t WHERE t.id = ?",
+	[ST_TOPIC_GET_BY_NAME] = "SELECT " STORE_TOPIC_COLS
+	    " FROM topics t WHERE t.name = ?",
+	[ST_TOPIC_LIST] = "SELECT " STORE_TOPIC_COLS
+	    " FROM topics t ORDER BY t.id",
+	[ST_TOPIC_UPDATE] = "UPDATE topics SET query = ?2, notify = ?3"
+	    " WHERE id = ?1",
+	[ST_TOPIC_REMOVE] = "DELETE FROM topics WHERE id = ?",
+	[ST_TOPIC_CLEAR_MATCHES] = "DELETE FROM topic_matches"
+	    " WHERE topic_id = ?",
+	[ST_TOPIC_CLEAR_CURSORS] = "DELETE FROM cursors WHERE topic_id = ?",
+	[ST_TOPIC_CONFIG_LIST] = "SELECT id, name FROM topics"
+	    " WHERE origin = 'config'",
+	[ST_TOPIC_ADOPT] = "UPDATE topics SET origin = 'config' WHERE id = ?",
+	[ST_MATCH_FIND] = "SELECT e.id, e.feed_id, e.norm_link"
+	    " FROM entries_fts x JOIN entries e ON e.id = x.rowid"
+	    " WHERE entries_fts MATCH ?1 AND x.rowid BETWEEN ?2 AND ?3"
+	    " ORDER BY x.rowid",
+	[ST_MATCH_IS_DUP] = "SELECT 1 FROM topic_matches WHERE topic_id = ?1"
+	    " AND norm_hash = ?2 AND feed_id <> ?3 AND dup = 0 LIMIT 1",
+	[ST_MATCH_ADD] = "INSERT OR IGNORE INTO topic_matches(topic_id,"
+	    " entry_id, feed_id, norm_hash, dup, matched)"
+	    " VALUES (?, ?, ?, ?, ?, ?)",
+	[ST_CURSOR_GET] = "SELECT value FROM cursors WHERE client = ?"
+	    " AND topic_id = ?",
+	[ST_CURSOR_SET] = "INSERT INTO cursors(client, topic_id, value,"
+	    " updated) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(client, topic_id)"
+	    " DO UPDATE SET value = ?3, updated = ?4",
+	[ST_CURSOR_LIST] = "SELECT c.topic_id, t.name, c.value, c.updated"
+	    " FROM cursors c LEFT JOIN topics t ON t.id = c.topic_id"
+	    " WHERE c.client = ? ORDER BY c.topic_id",
+	[ST_STATUS] = "SELECT (SELECT count(*) FROM feeds),"
+	    " (SELECT count(*) FROM feeds WHERE state = 'backing_off'),"
+	    " (SELECT count(*) FROM feeds WHERE error_count > 0),"
+	    " (SELECT COALESCE(sum(entry_count), 0) FROM feeds),"
+	    " (SELECT count(*) FROM topics),"
+	    " (SELECT min(max(next_poll, retry_after_until)) FROM feeds"
+	    "  WHERE state NOT IN ('gone', 'blocked'))",
+	[ST_LAST_ID] = "SELECT seq FROM sqlite_sequence WHERE name = 'entries'",
+	[ST_PRUNE_OVER_FEEDS] = "SELECT id FROM feeds WHERE entry_count > ?1"
+	    " AND id > ?2 ORDER BY id LIMIT 64",
+	[ST_PRUNE_FEED_EXCESS] = "SELECT e.id, e.feed_id, e.key_hash,"
+	    " e.lt_hash FROM entries e WHERE e.feed_id = ?1"
+	    " AND e.id <= (SELECT id FROM entries WHERE feed_id = ?1"
+	    " ORDER BY id DESC LIMIT 1 OFFSET ?2)"
+	    " AND NOT " PROTECTED
+	    " ORDER BY e.id LIMIT ?4",
+	[ST_PRUNE_AGED] = "SELECT e.id, e.feed_id, e.key_hash, e.lt_hash"
+	    " FROM entries e WHERE e.fetched < ?1"
+	    " AND e.id <= (SELECT id FROM entries WHERE feed_id = e.feed_id"
+	    " ORDER BY id DESC LIMIT 1 OFFSET ?2)"
+	    " AND NOT " PROTECTED
+	    " ORDER BY e.id LIMIT ?4",
+	[ST_PRUNE_DELETE] = "DELETE FROM entries WHERE id = ?",
+};
+
+static const char *const state_names[STORE_FEED_STATE_MAX] = {
+	[STORE_FEED_NEW] = "new",
+	[STORE_FEED_OK] = "ok",
+	[STORE_FEED_BACKING_OFF] = "backing_off",
+	[STORE_FEED_GONE] = "gone",
+	[STORE_FEED_BLOCKED] = "blocked",
+	[STORE_FEED_MOVED] = "moved",
+};
+
+const char *
+store_feed_state_name(enum store_feed_state st)
+{
+	if ((int)st < 0 || st >= STORE_FEED_STATE_MAX)
+		return "new";
+	return state_names[st];
+}
+
+int
+store_feed_state_from_name(const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < STORE_FEED_STATE_MAX; i++)
+		if (strcmp(state_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+store_origin_name(enum store_origin o)
+{
+	return o == STORE_ORIGIN_CONFIG ? "config" : "api";
+}
+
+sqlite3_stmt *
+store_stmt(struct store *s, enum store_stmt id)
+{
+	if (s->stmt[id] == NULL && sqlite3_prepare_v3(s->db, stmt_sql[id], -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->stmt[id], NULL) != SQLITE_OK) {
+		/* A bug in our SQL, or a damaged schema. */
+		log_errx("store: preparing statement %d: %s", (int)id,
+		    sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	return s->stmt[id];
+}
+
+int64_t
+store_now(const struct store *s)
+{
+	return s->now != 0 ? s->now : (int64_t)time(NULL);
+}
+
+void
+store_set_now(struct store *s, int64_t now)
+{
+	s->now = now;
+}
+
+int
+store_fail(struct store *s, const char *what)
+{
+	int code = sqlite3_extended_errcode(s->db);
+
+	if (sqlite3_errcode(s->db) == SQLITE_FULL)
+		log_errx("store: %s: '%s': disk full (%s)", what, s->path,
+		    sqlite3_errmsg(s->db));
+	else
+		log_errx("store: %s: '%s': %s (code %d)", what, s->path,
+		    sqlite3_errmsg(s->db), code);
+	return -1;
+}
+
+int
+store_exec(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_fail(s, what);
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_begin(struct store *s)
+{
+	return store_exec(s, store_stmt(s, ST_BEGIN), "starting a transaction");
+}
+
+int
+store_commit(struct store *s)
+{
+	if (store_exec(s, store_stmt(s, ST_COMMIT), "committing") == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	/* After an I/O error SQLite may already have rolled back. */
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+char *
+store_col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t != NULL ? xstrdup((const char *)t) : NULL;
+}
+
+void
+store_bind_time(sqlite3_stmt *st, int i, int64_t t)
+{
+	if (t == FEED_TIME_NONE)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, t);
+}
+
+int64_t
+store_col_time(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return FEED_TIME_NONE;
+	return sqlite3_column_int64(st, i);
+}
+
+static inline uint64_t
+fold_mul(uint64_t a, uint64_t b)
+{
+	__extension__ unsigned __int128 r = (unsigned __int128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/*
+ * Word-at-a-time multiply-fold hash (the wyhash idea): keys and change
+ * detection only, never security. Little-endian reads keep stored hashes
+ * valid if the file moves to another machine.
+ */
+uint64_t
+store_hash(const void *data, size_t len, uint64_t seed)
+{
+	const unsigned char *p = data;
+	uint64_t h = seed ^ 0x9e3779b97f4a7c15ULL ^ len, w;
+
+	while (len >= 8) {
+		memcpy(&w, p, 8);
+		h = fold_mul(h ^ le64toh(w), 0xbf58476d1ce4e5b9ULL);
+		p += 8;
+		len -= 8;
+	}
+	w = 0;
+	memcpy(&w, p, len);
+	h = fold_mul(h ^ le64toh(w) ^ ((uint64_t)len << 56),
+	    0x94d049bb133111ebULL);
+	return fold_mul(h, 0x2545f4914f6cdd1dULL);
+}
+
+struct store *
+store_open(const char *path, char *err, size_t errlen)
+{
+	struct store *s;
+	const char *pragmas =
+	    "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA temp_store = MEMORY;"
+	    "PRAGMA cache_size = -16384;";
+
+	s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "'%s': %s", path, s->db != NULL ?
+		    sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "'%s': %s", path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	if (store_schema_functions(s->db) == -1) {
+		snprintf(err, errlen, "'%s': registering functions: %s", path,
+		    sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	if (store_schema_migrate(s->db, err, errlen) == -1) {
+		/* Prefix the path without losing the reason. */
+		char *reason = xstrdup(err);
+
+		snprintf(err, errlen, "'%s': %s", path, reason);
+		free(reason);
+		goto fail;
+	}
+	return s;
+fail:
+	store_free(s);
+	return NULL;
+}
+
+void
+store_free(struct store *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST_MAX; i++)
+		sqlite3_finalize(s->stmt[i]);
+	for (i = 0; i < STORE_LQ_MAX; i++)
+		sqlite3_finalize(s->list_stmt[i]);
+	/* Closing the last connection checkpoints and removes the WAL. */
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+const char *
+store_path(const struct store *s)
+{
+	return s->path;
+}
+
+int64_t
+store_db_size(struct store *s)
+{
+	struct stat sb;
+	char *wal;
+	int64_t size;
+
+	if (stat(s->path, &sb) == -1) {
+		log_warn("store: '%s'", s->path);
+		return -1;
+	}
+	size = sb.st_size;
+	wal = xasprintf("%s-wal", s->path);
+	if (stat(wal, &sb) == 0)
+		size += sb.st_size;
+	free(wal);
+	return size;
+}
+
+int64_t
+store_last_entry_id(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_LAST_ID);
+	int64_t id = 0;
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		store_fail(s, "reading the last entry id");
+	sqlite3_reset(st);
+	return id;
+}
+
+int
+store_status_get(struct store *s, struct store_status *ret)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_STATUS);
+
+	memset(ret, 0, sizeof(*ret));
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_fail(s, "reading the status");
+		sqlite3_reset(st);
+		return -1;
+	}
+	ret->feeds = sqlite3_column_int64(st, 0);
+	ret->feeds_backing_off = sqlite3_column_int64(st, 1);
+	ret->feeds_failing = sqlite3_column_int64(st, 2);
+	ret->entries = sqlite3_column_int64(st, 3);
+	ret->topics = sqlite3_column_int64(st, 4);
+	ret->next_poll = sqlite3_column_int64(st, 5);
+	sqlite3_reset(st);
+	ret->last_entry_id = store_last_entry_id(s);
+	ret->db_bytes = store_db_size(s);
+	return 0;
+}
+
+/* ---- cursors ---- */
+
+int
+store_cursor_get(struct store *s, const char *client, int64_t topic_id,
+    int64_t *ret_value)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CURSOR_GET);
+	int rc, found = 0;
+
+	*ret_value = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, client, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, topic_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret_value = sqlite3_column_int64(st, 0);
+		found = 1;
+	} else if (rc != SQLITE_DONE)
+		found = store_fail(s, "reading a cursor");
+	sqlite3_reset(st);
+	return found;
+}
+
+int
+store_cursor_set(struct store *s, const char *client, int64_t topic_id,
+    int64_t value)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CURSOR_SET);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, client, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, topic_id);
+	sqlite3_bind_int64(st, 3, value);
+	sqlite3_bind_int64(st, 4, store_now(s));
+	return store_exec(s, st, "saving a cursor");
+}
+
+int
+store_cursor_list(struct store *s, const char *client,
+    struct store_cursor **ret, size_t *ret_n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CURSOR_LIST);
+	struct store_cursor *c = NULL;
+	size_t n = 0;
+	int rc;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, client, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c = xreallocarray(c, n + 1, sizeof(*c));
+		c[n].topic_id = sqlite3_column_int64(st, 0);
+		c[n].topic_name = store_col_dup(st, 1);
+		c[n].value = sqlite3_column_int64(st, 2);
+		c[n].updated = sqlite3_column_int64(st, 3);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_cursor_list_free(c, n);
+		return store_fail(s, "listing cursors");
+	}
+	*ret = c;
+	*ret_n = n;
+	return 0;
+}
+
+void
+store_cursor_list_free(struct store_cursor *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(c[i].topic_name);
+	free(c);
+}
+
+/* ---- backup ---- */
+
+int
+store_backup(struct store *s, const char *dest_path, char *err,
+    size_t errlen)
+{
+	sqlite3 *src = NULL, *dst = NULL;
+	sqlite3_backup *b;
+	char *tmp;
+	int rc = -1;
+
+	/* Written beside the target and renamed: never a half copy at dest. */
+	tmp = xasprintf("%s.tmp", dest_path);
+	unlink(tmp);
+	if (sqlite3_open_v2(s->path, &src, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "'%s': %s", s->path,
+		    src != NULL ? sqlite3_errmsg(src) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(src, 5000);
+	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "'%s': %s", tmp,
+		    dst != NULL ? sqlite3_errmsg(dst) : "out of memory");
+		goto out;
+	}
+	if ((b = sqlite3_backup_init(dst, "main", src, "main")) == NULL) {
+		snprintf(err, errlen, "'%s': %s", dest_path,
+		    sqlite3_errmsg(dst));
+		goto out;
+	}
+	/* One step: one read transaction, so one consistent snapshot. */
+	sqlite3_backup_step(b, -1);
+	if (sqlite3_backup_finish(b) != SQLITE_OK) {
+		snprintf(err, errlen, "'%s': %s", dest_path,
+		    sqlite3_errmsg(dst));
+		goto out;
+	}
+	if (sqlite3_close(dst) != SQLITE_OK) {
+		snprintf(err, errlen, "'%s': %s", dest_path,
+		    sqlite3_errmsg(dst));
+		goto out;
+	}
+	dst = NULL;
+	if (rename(tmp, dest_path) == -1) {
+		snprintf(err, errlen, "'%s': %s", dest_path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (dst != NULL)
+		sqlite3_close(dst);
+	if (src != NULL)
+		sqlite3_close(src);
+	if (rc == -1)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}

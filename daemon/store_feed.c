@@ -1,0 +1,535 @@
+/*
+ * store_feed: subscriptions, poll outcomes, the poll log and reconciling
+ * the feeds named in feedd.conf.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store_int.h"
+#include "xmalloc.h"
+
+void
+store_feed_read(sqlite3_stmt *st, struct store_feed *f)
+{
+	const char *origin = (const char *)sqlite3_column_text(st, 5);
+	int state;
+
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(st, 0);
+	f->url = store_col_dup(st, 1);
+	f->title = store_col_dup(st, 2);
+	f->site_link = store_col_dup(st, 3);
+	f->config_name = store_col_dup(st, 4);
+	f->origin = origin != NULL && strcmp(origin, "config") == 0 ?
+	    STORE_ORIGIN_CONFIG : STORE_ORIGIN_API;
+	f->interval_s = sqlite3_column_int64(st, 6);
+	f->cur_interval_s = sqlite3_column_int64(st, 7);
+	f->etag = store_col_dup(st, 8);
+	f->last_modified = store_col_dup(st, 9);
+	f->body_hash = store_col_dup(st, 10);
+	f->next_poll = sqlite3_column_int64(st, 11);
+	f->last_poll = sqlite3_column_int64(st, 12);
+	f->last_success = sqlite3_column_int64(st, 13);
+	f->error_count = sqlite3_column_int64(st, 14);
+	f->last_error = store_col_dup(st, 15);
+	state = store_feed_state_from_name(
+	    (const char *)sqlite3_column_text(st, 16));
+	f->state = state < 0 ? STORE_FEED_NEW : (enum store_feed_state)state;
+	f->redirect_url = store_col_dup(st, 17);
+	f->redirect_count = sqlite3_column_int64(st, 18);
+	f->retry_after_until = sqlite3_column_int64(st, 19);
+	f->entry_count = sqlite3_column_int64(st, 20);
+	f->created = sqlite3_column_int64(st, 21);
+}
+
+void
+store_feed_clear(struct store_feed *f)
+{
+	if (f == NULL)
+		return;
+	free(f->url);
+	free(f->title);
+	free(f->site_link);
+	free(f->config_name);
+	free(f->etag);
+	free(f->last_modified);
+	free(f->body_hash);
+	free(f->last_error);
+	free(f->redirect_url);
+	memset(f, 0, sizeof(*f));
+}
+
+void
+store_feed_list_free(struct store_feed *feeds, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		store_feed_clear(&feeds[i]);
+	free(feeds);
+}
+
+/* One row of a feed lookup: 1 found, 0 not, -1 error. */
+static int
+feed_lookup(struct store *s, sqlite3_stmt *st, struct store_feed *ret)
+{
+	int rc;
+
+	memset(ret, 0, sizeof(*ret));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		store_feed_read(st, ret);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "reading a feed");
+	return rc == SQLITE_ROW;
+}
+
+int
+store_feed_get(struct store *s, int64_t id, struct store_feed *ret)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FEED_GET);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return feed_lookup(s, st, ret);
+}
+
+int
+store_feed_get_by_url(struct store *s, const char *url,
+    struct store_feed *ret)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FEED_GET_BY_URL);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	return feed_lookup(s, st, ret);
+}
+
+static int
+feed_get_by_name(struct store *s, const char *name, struct store_feed *ret)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FEED_GET_BY_NAME);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	return feed_lookup(s, st, ret);
+}
+
+int
+store_feed_list(struct store *s, struct store_feed **ret, size_t *ret_n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FEED_LIST);
+	struct store_feed *f = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			f = xreallocarray(f, cap, sizeof(*f));
+		}
+		store_feed_read(st, &f[n++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_feed_list_free(f, n);
+		return store_fail(s, "listing feeds");
+	}
+	*ret = f;
+	*ret_n = n;
+	return 0;
+}
+
+static int
+feed_insert(struct store *s, const char *url, const char *title,
+    enum store_origin origin, int64_t interval_s, const char *name,
+    int64_t *ret_id)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FEED_ADD);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, store_origin_name(origin), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, interval_s);
+	sqlite3_bind_text(st, 5, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, store_now(s));
+	if (store_exec(s, st, "adding a feed") == -1)
+		return -1;
+	*ret_id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_feed_add(struct store *s, const char *url, const char *title,
+    int64_t interval_s, int64_t *ret_id)
+{
+	struct store_feed f;
+	int found;
+
+	*ret_id = 0;
+	if ((found = store_feed_get_by_url(s, url, &f)) == -1)
+		return -1;
+	if (found) {
+		*ret_id = f.id;
+		store_feed_clear(&f);
+		return 1;
+	}
+	return feed_insert(s, url, title, STORE_ORIGIN_API, interval_s, NULL,
+	    ret_id);
+}
+
+/* Deletes a feed inside the caller's transaction. 1 / 0 / -1. */
+static int
+feed_delete(struct store *s, int64_t id)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_FEED_REMOVE_SEEN)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (store_exec(s, st, "removing a feed's seen keys") == -1)
+		return -1;
+	/* Entries, their matches and the poll log go by ON DELETE CASCADE. */
+	if ((st = store_stmt(s, ST_FEED_REMOVE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (store_exec(s, st, "removing a feed") == -1)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
+int
+store_feed_remove(struct store *s, int64_t id)
+{
+	int rc;
+
+	if (store_begin(s) == -1)
+		return -1;
+	if ((rc = feed_delete(s, id)) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	if (store_commit(s) == -1)
+		return -1;
+	return rc;
+}
+
+int
+store_feed_set_next_poll(struct store *s, int64_t id, int64_t when)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FEED_NEXT_POLL);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, when);
+	if (store_exec(s, st, "planning a poll") == -1)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
+static int
+poll_log_add(struct store *s, int64_t feed_id, int64_t started,
+    const struct store_poll_result *r)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_POLL_LOG_ADD)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, feed_id);
+	sqlite3_bind_int64(st, 2, started);
+	sqlite3_bind_int(st, 3, r->http_status);
+	sqlite3_bind_int64(st, 4, r->bytes);
+	sqlite3_bind_int64(st, 5, r->new_entries);
+	sqlite3_bind_int64(st, 6, r->duration_ms);
+	sqlite3_bind_text(st, 7, r->error, -1, SQLITE_STATIC);
+	if (store_exec(s, st, "logging a poll") == -1)
+		return -1;
+	if ((st = store_stmt(s, ST_POLL_LOG_TRIM)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, feed_id);
+	sqlite3_bind_int(st, 2, STORE_POLL_LOG_PER_FEED);
+	return store_exec(s, st, "trimming the poll log");
+}
+
+int
+store_feed_poll_done(struct store *s, int64_t feed_id,
+    const struct store_poll_result *r)
+{
+	sqlite3_stmt *st;
+	int64_t started = r->started != 0 ? r->started : store_now(s);
+
+	if (store_begin(s) == -1)
+		return -1;
+	if ((st = store_stmt(s, ST_FEED_POLL_DONE)) == NULL)
+		goto fail;
+	sqlite3_bind_text(st, 1, r->etag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->last_modified, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->body_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, started);
+	sqlite3_bind_text(st, 5, r->error, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, store_feed_state_name(r->state), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, r->next_poll);
+	sqlite3_bind_int64(st, 8, r->cur_interval_s);
+	sqlite3_bind_text(st, 9, r->redirect_url, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, r->redirect_count);
+	sqlite3_bind_int64(st, 11, r->retry_after_until);
+	sqlite3_bind_int64(st, 12, feed_id);
+	if (store_exec(s, st, "recording a poll") == -1)
+		goto fail;
+	if (sqlite3_changes(s->db) == 0) {
+		/* Removed while the poll ran: nothing to record. */
+		store_rollback(s);
+		return 0;
+	}
+	if (r->new_url != NULL) {
+		if ((st = store_stmt(s, ST_FEED_MOVE)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, feed_id);
+		sqlite3_bind_text(st, 2, r->new_url, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			/* Most likely already subscribed under the new URL. */
+			log_warnx("store: feed %lld: cannot move to '%s': %s, "
+			    "keeping the old URL", (long long)feed_id,
+			    r->new_url, sqlite3_errmsg(s->db));
+		}
+		sqlite3_reset(st);
+	}
+	if (poll_log_add(s, feed_id, started, r) == -1)
+		goto fail;
+	return store_commit(s);
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_poll_log_list(struct store *s, int64_t feed_id, size_t limit,
+    struct store_poll_log **ret, size_t *ret_n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_POLL_LOG_LIST);
+	struct store_poll_log *l = NULL;
+	size_t n = 0;
+	int rc;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, feed_id);
+	sqlite3_bind_int64(st, 2, limit == 0 ? STORE_POLL_LOG_PER_FEED :
+	    (int64_t)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		l = xreallocarray(l, n + 1, sizeof(*l));
+		l[n].time = sqlite3_column_int64(st, 0);
+		l[n].http_status = sqlite3_column_int(st, 1);
+		l[n].bytes = sqlite3_column_int64(st, 2);
+		l[n].new_entries = sqlite3_column_int64(st, 3);
+		l[n].duration_ms = sqlite3_column_int64(st, 4);
+		l[n].error = store_col_dup(st, 5);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_poll_log_list_free(l, n);
+		return store_fail(s, "reading the poll log");
+	}
+	*ret = l;
+	*ret_n = n;
+	return 0;
+}
+
+void
+store_poll_log_list_free(struct store_poll_log *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(l[i].error);
+	free(l);
+}
+
+/* ---- reconcile ---- */
+
+static bool
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted copy of the names, for bsearch. */
+const char **
+store_names_sorted(const void *items, size_t n, size_t size, size_t off)
+{
+	const char **names = xcalloc(n, sizeof(*names));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		names[i] = *(const char *const *)((const char *)items +
+		    i * size + off);
+	qsort(names, n, sizeof(*names), cmp_str);
+	return names;
+}
+
+bool
+store_names_has(const char **names, size_t n, const char *name)
+{
+	return name != NULL && bsearch(&name, names, n, sizeof(*names),
+	    cmp_str) != NULL;
+}
+
+static int
+config_set(struct store *s, int64_t id, const struct store_config_feed *cf)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FEED_CONFIG_SET);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, cf->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, cf->title, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, cf->interval_s);
+	return store_exec(s, st, "updating a configured feed");
+}
+
+/* A configured feed now at another URL starts over (fresh validators). */
+static int
+feed_new_url(struct store *s, int64_t id, const char *url)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FEED_RESET_POLL);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, url, -1, SQLITE_STATIC);
+	return store_exec(s, st, "changing a feed's URL");
+}
+
+static int
+reconcile_one(struct store *s, const struct store_config_feed *cf,
+    struct store_reconcile_result *res)
+{
+	struct store_feed f, other;
+	int found, rc = -1;
+	int64_t id;
+
+	if ((found = feed_get_by_name(s, cf->name, &f)) == -1)
+		return -1;
+	if (!found) {
+		if ((found = store_feed_get_by_url(s, cf->url, &f)) == -1)
+			return -1;
+		if (!found) {
+			if (feed_insert(s, cf->url, cf->title,
+			    STORE_ORIGIN_CONFIG, cf->interval_s, cf->name,
+			    &id) == -1)
+				return -1;
+			res->added++;
+			return 0;
+		}
+		/* Same URL under another name, or added through the API. */
+		rc = config_set(s, f.id, cf);
+		res->updated++;
+		goto out;
+	}
+	if (strcmp(f.url, cf->url) != 0) {
+		if ((found = store_feed_get_by_url(s, cf->url, &other)) == -1)
+			goto out;
+		if (found) {
+			log_warnx("store: configured feed '%s': '%s' is "
+			    "already feed %lld, keeping '%s'", cf->name,
+			    cf->url, (long long)other.id, f.url);
+			store_feed_clear(&other);
+		} else if (feed_new_url(s, f.id, cf->url) == -1)
+			goto out;
+	}
+	if (f.origin == STORE_ORIGIN_CONFIG && strcmp(f.url, cf->url) == 0 &&
+	    f.interval_s == cf->interval_s &&
+	    (cf->title == NULL || same_str(f.title, cf->title))) {
+		res->unchanged++;
+		rc = 0;
+		goto out;
+	}
+	rc = config_set(s, f.id, cf);
+	res->updated++;
+out:
+	store_feed_clear(&f);
+	return rc;
+}
+
+int
+store_feeds_reconcile(struct store *s, const struct store_config_feed *feeds,
+    size_t n, struct store_reconcile_result *ret)
+{
+	struct store_reconcile_result res = { 0 };
+	sqlite3_stmt *st;
+	const char **names = NULL;
+	int64_t *gone = NULL;
+	size_t i, ngone = 0;
+	int rc;
+
+	if (store_begin(s) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (feeds[i].name == NULL || feeds[i].url == NULL) {
+			log_errx("store: configured feed %zu has no name or "
+			    "URL", i);
+			goto fail;
+		}
+		if (reconcile_one(s, &feeds[i], &res) == -1)
+			goto fail;
+	}
+	names = store_names_sorted(feeds, n, sizeof(*feeds),
+	    offsetof(struct store_config_feed, name));
+	if ((st = store_stmt(s, ST_FEED_CONFIG_LIST)) == NULL)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!store_names_has(names, n,
+		    (const char *)sqlite3_column_text(st, 1))) {
+			gone = xreallocarray(gone, ngone + 1, sizeof(*gone));
+			gone[ngone++] = sqlite3_column_int64(st, 0);
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_fail(s, "listing configured feeds");
+		goto fail;
+	}
+	for (i = 0; i < ngone; i++) {
+		if (feed_delete(s, gone[i]) == -1)
+			goto fail;
+		res.removed++;
+	}
+	free(names);
+	free(gone);
+	if (store_commit(s) == -1)
+		return -1;
+	if (ret != NULL)
+		*ret = res;
+	return 0;
+fail:
+	free(names);
+	free(gone);
+	store_rollback(s);
+	return -1;
+}

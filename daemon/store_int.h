@@ -1,0 +1,144 @@
+/*
+ * store_int: what the store's own files share (store.c, store_schema.c,
+ * store_prune.c). Not for other modules: they use store.h.
+ */
+#ifndef FEEDD_STORE_INT_H
+#define FEEDD_STORE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define STORE_SCHEMA_VERSION	1
+/* "feed" in ASCII: marks the file as ours (PRAGMA application_id). */
+#define STORE_APPLICATION_ID	0x66656564
+
+/* Statements prepared once, on first use, and reused. */
+enum store_stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_FEED_ADD,
+	ST_FEED_GET,
+	ST_FEED_GET_BY_URL,
+	ST_FEED_GET_BY_NAME,
+	ST_FEED_LIST,
+	ST_FEED_REMOVE,
+	ST_FEED_REMOVE_SEEN,
+	ST_FEED_NEXT_POLL,
+	ST_FEED_POLL_DONE,
+	ST_FEED_MOVE,
+	ST_FEED_DOC,
+	ST_FEED_COUNT_ADD,
+	ST_FEED_CONFIG_SET,
+	ST_FEED_CONFIG_LIST,
+	ST_FEED_RESET_POLL,
+	ST_POLL_LOG_ADD,
+	ST_POLL_LOG_TRIM,
+	ST_POLL_LOG_LIST,
+	ST_ENTRY_BY_KEY,
+	ST_ENTRY_BY_LT,
+	ST_SEEN_HAS,
+	ST_SEEN_ADD,
+	ST_ENTRY_INSERT,
+	ST_ENTRY_UPDATE,
+	ST_ENTRY_GET,
+	ST_ENTRY_RANGE_NORM,
+	ST_FTS_CHECK,
+	ST_TOPIC_ADD,
+	ST_TOPIC_GET,
+	ST_TOPIC_GET_BY_NAME,
+	ST_TOPIC_LIST,
+	ST_TOPIC_UPDATE,
+	ST_TOPIC_REMOVE,
+	ST_TOPIC_CLEAR_MATCHES,
+	ST_TOPIC_CLEAR_CURSORS,
+	ST_TOPIC_CONFIG_LIST,
+	ST_TOPIC_ADOPT,
+	ST_MATCH_FIND,
+	ST_MATCH_IS_DUP,
+	ST_MATCH_ADD,
+	ST_CURSOR_GET,
+	ST_CURSOR_SET,
+	ST_CURSOR_LIST,
+	ST_STATUS,
+	ST_LAST_ID,
+	ST_PRUNE_OVER_FEEDS,
+	ST_PRUNE_FEED_EXCESS,
+	ST_PRUNE_AGED,
+	ST_PRUNE_DELETE,
+	ST_MAX,
+};
+
+/* Entry listings: one statement per combination of filters. */
+#define STORE_LQ_FEED	0x01
+#define STORE_LQ_TOPIC	0x02
+#define STORE_LQ_FTS	0x04
+#define STORE_LQ_LATEST	0x08
+#define STORE_LQ_CONTENT 0x10
+#define STORE_LQ_MAX	0x20
+
+struct store {
+	sqlite3		*db;
+	char		*path;
+	int64_t		 now;		/* 0: the real clock */
+	sqlite3_stmt	*stmt[ST_MAX];
+	sqlite3_stmt	*list_stmt[STORE_LQ_MAX];
+};
+
+/* Creates or upgrades the schema. 0, or -1 with the reason in err. */
+int	store_schema_migrate(sqlite3 *db, char *err, size_t errlen);
+/* Registers html_text(), which the FTS triggers call. */
+int	store_schema_functions(sqlite3 *db);
+
+sqlite3_stmt *store_stmt(struct store *s, enum store_stmt id);
+int64_t	store_now(const struct store *s);
+/* Logs SQLite's error for what failed; returns -1. */
+int	store_fail(struct store *s, const char *what);
+int	store_begin(struct store *s);
+int	store_commit(struct store *s);
+void	store_rollback(struct store *s);
+/* Steps a statement that returns no rows, then resets it. 0 / -1. */
+int	store_exec(struct store *s, sqlite3_stmt *st, const char *what);
+/* Column i as a fresh string, or NULL. */
+char	*store_col_dup(sqlite3_stmt *st, int i);
+/* Binds t, or NULL for FEED_TIME_NONE. */
+void	store_bind_time(sqlite3_stmt *st, int i, int64_t t);
+int64_t	store_col_time(sqlite3_stmt *st, int i);
+/* 64-bit hash of a byte string, seeded (for keys and change detection). */
+uint64_t store_hash(const void *data, size_t len, uint64_t seed);
+
+/* Column lists shared by the statement table and the row readers. */
+#define STORE_FEED_COLS \
+	"id, url, COALESCE(user_title, doc_title), site_link, config_name," \
+	" origin, interval_s, cur_interval_s, etag, last_modified," \
+	" body_hash, next_poll, last_poll, last_success, error_count," \
+	" last_error, state, redirect_url, redirect_count," \
+	" retry_after_until, entry_count, created"
+#define STORE_ENTRY_COLS \
+	"e.id, e.guid, e.feed_id, COALESCE(f.user_title, f.doc_title)," \
+	" e.title, e.link, e.norm_link, e.published, e.updated, e.fetched," \
+	" e.author, e.summary, COALESCE(e.categories, '[]')," \
+	" COALESCE(e.enclosures, '[]'), (SELECT json_group_array(t.name)" \
+	" FROM topic_matches m JOIN topics t ON t.id = m.topic_id" \
+	" WHERE m.entry_id = e.id)"
+#define STORE_TOPIC_COLS \
+	"t.id, t.name, t.query, t.origin, t.notify, t.created," \
+	" (SELECT count(*) FROM topic_matches m WHERE m.topic_id = t.id" \
+	" AND m.dup = 0)"
+
+/* Names (a const char * at off in each item), sorted for store_names_has. */
+const char **store_names_sorted(const void *items, size_t n, size_t size,
+	    size_t off);
+bool	store_names_has(const char **names, size_t n, const char *name);
+
+void	store_feed_read(sqlite3_stmt *st, struct store_feed *f);
+/* Reads STORE_ENTRY_COLS, then content from column 15 if with_content. */
+void	store_entry_read(sqlite3_stmt *st, struct store_entry *e,
+	    bool with_content);
+
+#endif

@@ -1,0 +1,197 @@
+/*
+ * store_prune: retention. Small batches, each its own short transaction,
+ * so a poll never waits long behind pruning. A pruned entry's key (and its
+ * link + title) moves to the seen table: the feed may still carry the item,
+ * and it must not come back as new.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store_int.h"
+#include "xmalloc.h"
+
+#define DEFAULT_BATCH	500
+#define DEFAULT_MIN	50
+
+struct victim {
+	int64_t	 id;
+	int64_t	 feed_id;
+	int64_t	 key_hash;
+	int64_t	 lt_hash;
+	bool	 has_lt;
+};
+
+struct victims {
+	struct victim	*v;
+	size_t		 n;
+	size_t		 max;
+};
+
+static int
+collect(struct store *s, sqlite3_stmt *st, struct victims *vs)
+{
+	int rc = SQLITE_DONE;
+
+	while (vs->n < vs->max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct victim *v = &vs->v[vs->n++];
+
+		v->id = sqlite3_column_int64(st, 0);
+		v->feed_id = sqlite3_column_int64(st, 1);
+		v->key_hash = sqlite3_column_int64(st, 2);
+		v->has_lt = sqlite3_column_type(st, 3) != SQLITE_NULL;
+		v->lt_hash = sqlite3_column_int64(st, 3);
+	}
+	if (vs->n == vs->max)
+		rc = SQLITE_DONE;
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "choosing entries to prune");
+	return 0;
+}
+
+static int
+seen_add(struct store *s, int64_t feed_id, int64_t hash)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_SEEN_ADD);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, feed_id);
+	sqlite3_bind_int64(st, 2, hash);
+	return store_exec(s, st, "remembering a pruned key");
+}
+
+/* 1 dropped, 0 already gone, -1. */
+static int
+drop(struct store *s, const struct victim *v)
+{
+	sqlite3_stmt *st;
+
+	if (seen_add(s, v->feed_id, v->key_hash) == -1)
+		return -1;
+	if (v->has_lt && seen_add(s, v->feed_id, v->lt_hash) == -1)
+		return -1;
+	if ((st = store_stmt(s, ST_PRUNE_DELETE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, v->id);
+	if (store_exec(s, st, "pruning an entry") == -1)
+		return -1;
+	/* Both passes may have picked the same entry. */
+	if (sqlite3_changes(s->db) == 0)
+		return 0;
+	if ((st = store_stmt(s, ST_FEED_COUNT_ADD)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, v->feed_id);
+	sqlite3_bind_int64(st, 2, -1);
+	return store_exec(s, st, "counting entries") == -1 ? -1 : 1;
+}
+
+/* Entries beyond max_entries_per_feed, oldest first. */
+static int
+over_count(struct store *s, const struct store_retention *r,
+    int64_t topic_cutoff, struct victims *vs)
+{
+	sqlite3_stmt *feeds, *st;
+	int64_t *ids = NULL, last = 0;
+	size_t nids = 0, i;
+	int rc;
+
+	if ((feeds = store_stmt(s, ST_PRUNE_OVER_FEEDS)) == NULL ||
+	    (st = store_stmt(s, ST_PRUNE_FEED_EXCESS)) == NULL)
+		return -1;
+	while (vs->n < vs->max) {
+		sqlite3_bind_int64(feeds, 1, r->max_entries_per_feed);
+		sqlite3_bind_int64(feeds, 2, last);
+		nids = 0;
+		while ((rc = sqlite3_step(feeds)) == SQLITE_ROW) {
+			ids = xreallocarray(ids, nids + 1, sizeof(*ids));
+			ids[nids++] = sqlite3_column_int64(feeds, 0);
+		}
+		sqlite3_reset(feeds);
+		if (rc != SQLITE_DONE) {
+			free(ids);
+			return store_fail(s, "choosing feeds to prune");
+		}
+		if (nids == 0)
+			break;
+		for (i = 0; i < nids && vs->n < vs->max; i++) {
+			sqlite3_bind_int64(st, 1, ids[i]);
+			sqlite3_bind_int64(st, 2, r->max_entries_per_feed);
+			sqlite3_bind_int64(st, 4, (int64_t)(vs->max - vs->n));
+			sqlite3_bind_int64(st, 5, topic_cutoff);
+			if (collect(s, st, vs) == -1) {
+				free(ids);
+				return -1;
+			}
+		}
+		last = ids[nids - 1];
+	}
+	free(ids);
+	return 0;
+}
+
+int
+store_prune(struct store *s, const struct store_retention *r, size_t batch,
+    size_t *ret_pruned)
+{
+	struct victims vs = { 0 };
+	sqlite3_stmt *st;
+	int64_t now = store_now(s), topic_cutoff, min_keep;
+	size_t i, pruned = 0;
+	int rc;
+
+	if (ret_pruned != NULL)
+		*ret_pruned = 0;
+	vs.max = batch == 0 ? DEFAULT_BATCH : batch;
+	vs.v = xcalloc(vs.max, sizeof(*vs.v));
+	min_keep = r->min_entries_per_feed > 0 ? r->min_entries_per_feed :
+	    DEFAULT_MIN;
+	/* Entries a topic lists stay until the topic retention says. */
+	if (r->topic_max_age_s > 0)
+		topic_cutoff = now - r->topic_max_age_s;
+	else if (r->max_age_s > 0)
+		topic_cutoff = now - r->max_age_s;
+	else
+		topic_cutoff = INT64_MIN;
+
+	if (store_begin(s) == -1) {
+		free(vs.v);
+		return -1;
+	}
+	if (r->max_entries_per_feed > 0 &&
+	    over_count(s, r, topic_cutoff, &vs) == -1)
+		goto fail;
+	if (r->max_age_s > 0 && vs.n < vs.max) {
+		if ((st = store_stmt(s, ST_PRUNE_AGED)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, now - r->max_age_s);
+		/* Only entries older than the feed's min_keep newest. */
+		sqlite3_bind_int64(st, 2, min_keep);
+		sqlite3_bind_int64(st, 4, (int64_t)(vs.max - vs.n));
+		sqlite3_bind_int64(st, 5, topic_cutoff);
+		if (collect(s, st, &vs) == -1)
+			goto fail;
+	}
+	for (i = 0; i < vs.n; i++) {
+		if ((rc = drop(s, &vs.v[i])) == -1)
+			goto fail;
+		pruned += rc;
+	}
+	if (store_commit(s) == -1) {
+		free(vs.v);
+		return -1;
+	}
+	if (ret_pruned != NULL)
+		*ret_pruned = pruned;
+	if (pruned > 0)
+		log_debug("store: pruned %zu entries", pruned);
+	free(vs.v);
+	return vs.n == vs.max;
+fail:
+	store_rollback(s);
+	free(vs.v);
+	return -1;
+}

@@ -1,0 +1,285 @@
+/*
+ * store_schema: the SQL schema and its migrations, one step per
+ * PRAGMA user_version, each in its own transaction.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "htmltext.h"
+#include "store_int.h"
+
+/*
+ * Step 1. Entries carry 64-bit hashes instead of indexed key text: the key
+ * index stays small and a repeated poll is answered from the index alone
+ * (feed_id, key_hash, content_hash). The FTS table indexes a view that
+ * strips HTML with html_text(), so 'rebuild' and 'integrity-check' work.
+ */
+static const char schema_v1[] =
+"CREATE TABLE feeds ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  url TEXT NOT NULL UNIQUE,"
+"  user_title TEXT,"
+"  doc_title TEXT,"
+"  site_link TEXT,"
+"  config_name TEXT UNIQUE,"
+"  origin TEXT NOT NULL CHECK (origin IN ('config', 'api')),"
+"  interval_s INTEGER NOT NULL DEFAULT 0,"
+"  cur_interval_s INTEGER NOT NULL DEFAULT 0,"
+"  etag TEXT,"
+"  last_modified TEXT,"
+"  body_hash TEXT,"
+"  next_poll INTEGER NOT NULL DEFAULT 0,"
+"  last_poll INTEGER NOT NULL DEFAULT 0,"
+"  last_success INTEGER NOT NULL DEFAULT 0,"
+"  error_count INTEGER NOT NULL DEFAULT 0,"
+"  last_error TEXT,"
+"  state TEXT NOT NULL DEFAULT 'new',"
+"  redirect_url TEXT,"
+"  redirect_count INTEGER NOT NULL DEFAULT 0,"
+"  retry_after_until INTEGER NOT NULL DEFAULT 0,"
+"  entry_count INTEGER NOT NULL DEFAULT 0,"
+"  created INTEGER NOT NULL"
+");"
+"CREATE TABLE entries ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+"  key_hash INTEGER NOT NULL,"
+"  content_hash INTEGER NOT NULL,"
+"  lt_hash INTEGER,"
+"  guid TEXT,"
+"  title TEXT,"
+"  link TEXT,"
+"  norm_link TEXT,"
+"  published INTEGER,"
+"  updated INTEGER,"
+"  fetched INTEGER NOT NULL,"
+"  author TEXT,"
+"  summary TEXT,"
+"  content TEXT,"
+"  categories TEXT,"
+"  enclosures TEXT"
+");"
+"CREATE INDEX entries_key ON entries(feed_id, key_hash, content_hash);"
+"CREATE INDEX entries_lt ON entries(feed_id, lt_hash) WHERE lt_hash IS NOT NULL;"
+"CREATE INDEX entries_feed ON entries(feed_id, id);"
+/* Keys of pruned entries, so they never come back as new. */
+"CREATE TABLE seen ("
+"  feed_id INTEGER NOT NULL,"
+"  hash INTEGER NOT NULL,"
+"  PRIMARY KEY (feed_id, hash)"
+") WITHOUT ROWID;"
+"CREATE VIEW entries_fts_src AS"
+"  SELECT id, title, summary, html_text(content) AS content, author"
+"  FROM entries;"
+"CREATE VIRTUAL TABLE entries_fts USING fts5(title, summary, content,"
+"  author, content='entries_fts_src', content_rowid='id',"
+"  tokenize='unicode61 remove_diacritics 2');"
+"CREATE TRIGGER entries_ai AFTER INSERT ON entries BEGIN"
+"  INSERT INTO entries_fts(rowid, title, summary, content, author)"
+"  VALUES (new.id, new.title, new.summary, html_text(new.content),"
+"  new.author);"
+"END;"
+"CREATE TRIGGER entries_ad AFTER DELETE ON entries BEGIN"
+"  INSERT INTO entries_fts(entries_fts, rowid, title, summary, content,"
+"  author) VALUES ('delete', old.id, old.title, old.summary,"
+"  html_text(old.content), old.author);"
+"END;"
+"CREATE TRIGGER entries_au AFTER UPDATE OF title, summary, content, author"
+"  ON entries BEGIN"
+"  INSERT INTO entries_fts(entries_fts, rowid, title, summary, content,"
+"  author) VALUES ('delete', old.id, old.title, old.summary,"
+"  html_text(old.content), old.author);"
+"  INSERT INTO entries_fts(rowid, title, summary, content, author)"
+"  VALUES (new.id, new.title, new.summary, html_text(new.content),"
+"  new.author);"
+"END;"
+"CREATE TABLE topics ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  name TEXT NOT NULL UNIQUE,"
+"  query TEXT NOT NULL,"
+"  origin TEXT NOT NULL CHECK (origin IN ('config', 'api')),"
+"  notify TEXT,"
+"  created INTEGER NOT NULL"
+");"
+/* dup: the same normalized link was already listed from another feed. */
+"CREATE TABLE topic_matches ("
+"  topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,"
+"  entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,"
+"  feed_id INTEGER NOT NULL,"
+"  norm_hash INTEGER,"
+"  dup INTEGER NOT NULL DEFAULT 0,"
+"  matched INTEGER NOT NULL,"
+"  PRIMARY KEY (topic_id, entry_id)"
+") WITHOUT ROWID;"
+"CREATE INDEX topic_matches_entry ON topic_matches(entry_id);"
+"CREATE INDEX topic_matches_norm ON topic_matches(topic_id, norm_hash)"
+"  WHERE norm_hash IS NOT NULL;"
+"CREATE TABLE cursors ("
+"  client TEXT NOT NULL,"
+"  topic_id INTEGER NOT NULL,"
+"  value INTEGER NOT NULL,"
+"  updated INTEGER NOT NULL,"
+"  PRIMARY KEY (client, topic_id)"
+") WITHOUT ROWID;"
+"CREATE TABLE poll_log ("
+"  id INTEGER PRIMARY KEY,"
+"  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+"  time INTEGER NOT NULL,"
+"  http_status INTEGER NOT NULL,"
+"  bytes INTEGER NOT NULL,"
+"  new_entries INTEGER NOT NULL,"
+"  duration_ms INTEGER NOT NULL,"
+"  error TEXT"
+");"
+"CREATE INDEX poll_log_feed ON poll_log(feed_id, id);"
+"CREATE TABLE meta ("
+"  key TEXT PRIMARY KEY,"
+"  value"
+") WITHOUT ROWID;";
+
+static const char *const migrations[STORE_SCHEMA_VERSION] = {
+	schema_v1,
+};
+
+static void
+html_text_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct buf b;
+	const char *html;
+	int len;
+
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	html = (const char *)sqlite3_value_text(argv[0]);
+	len = sqlite3_value_bytes(argv[0]);
+	buf_init(&b);
+	htmltext_append(&b, html, len);
+	len = b.len;
+	sqlite3_result_text(ctx, buf_detach(&b), len, free);
+}
+
+int
+store_schema_functions(sqlite3 *db)
+{
+	return sqlite3_create_function_v2(db, "html_text", 1,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+	    html_text_fn, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+get_int(sqlite3 *db, const char *sql, int64_t *ret)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	*ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+run_step(sqlite3 *db, int version, const char *sql, char *err, size_t errlen)
+{
+	char pragma[64];
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail_rollback;
+	/* PRAGMAs take no parameters; these numbers are our own constants. */
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version);
+	if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail_rollback;
+	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d",
+	    STORE_APPLICATION_ID);
+	if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail_rollback;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail_rollback;
+	return 0;
+fail_rollback:
+	snprintf(err, errlen, "schema migration to version %d: %s", version,
+	    sqlite3_errmsg(db));
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+fail:
+	snprintf(err, errlen, "schema migration to version %d: %s", version,
+	    sqlite3_errmsg(db));
+	return -1;
+}
+
+/* Re-derives the FTS index when html_text() changed its output. */
+static int
+check_htmltext(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = 0;
+	int rc = -1;
+
+	if (get_int(db, "SELECT value FROM meta WHERE key = 'htmltext'",
+	    &v) == -1)
+		goto fail;
+	if (v == HTMLTEXT_VERSION)
+		return 0;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE;"
+	    "INSERT INTO entries_fts(entries_fts) VALUES ('rebuild');",
+	    NULL, NULL, NULL) != SQLITE_OK)
+		goto fail_rollback;
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value)"
+	    " VALUES ('htmltext', ?)", -1, &st, NULL) != SQLITE_OK)
+		goto fail_rollback;
+	sqlite3_bind_int(st, 1, HTMLTEXT_VERSION);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail_rollback;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail_rollback;
+	rc = 0;
+	goto out;
+fail_rollback:
+	snprintf(err, errlen, "rebuilding the full-text index: %s",
+	    sqlite3_errmsg(db));
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	goto out;
+fail:
+	snprintf(err, errlen, "reading the schema: %s", sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_schema_migrate(sqlite3 *db, char *err, size_t errlen)
+{
+	int64_t version, appid;
+	int v;
+
+	if (get_int(db, "PRAGMA user_version", &version) == -1 ||
+	    get_int(db, "PRAGMA application_id", &appid) == -1) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (appid != 0 && appid != STORE_APPLICATION_ID) {
+		snprintf(err, errlen, "not a feedd database (application_id "
+		    "%lld)", (long long)appid);
+		return -1;
+	}
+	if (version > STORE_SCHEMA_VERSION) {
+		snprintf(err, errlen, "database schema version %lld is newer "
+		    "than this feedd supports (%d); run a newer feedd",
+		    (long long)version, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	for (v = version + 1; v <= STORE_SCHEMA_VERSION; v++)
+		if (run_step(db, v, migrations[v - 1], err, errlen) == -1)
+			return -1;
+	return check_htmltext(db, err, errlen);
+}

@@ -1,0 +1,492 @@
+/*
+ * store_topic: topics (named FTS5 queries), their matches and the
+ * cross-feed deduplication of what a topic lists.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store_int.h"
+#include "xmalloc.h"
+
+#define SEED_NORM	0x6e6f726dULL
+
+static void
+topic_read(sqlite3_stmt *st, struct store_topic *t)
+{
+	const char *origin = (const char *)sqlite3_column_text(st, 3);
+
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, 0);
+	t->name = store_col_dup(st, 1);
+	t->query = store_col_dup(st, 2);
+	t->origin = origin != NULL && strcmp(origin, "config") == 0 ?
+	    STORE_ORIGIN_CONFIG : STORE_ORIGIN_API;
+	t->notify = store_col_dup(st, 4);
+	t->created = sqlite3_column_int64(st, 5);
+	t->match_count = sqlite3_column_int64(st, 6);
+}
+
+void
+store_topic_clear(struct store_topic *t)
+{
+	if (t == NULL)
+		return;
+	free(t->name);
+	free(t->query);
+	free(t->notify);
+	memset(t, 0, sizeof(*t));
+}
+
+void
+store_topic_list_free(struct store_topic *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		store_topic_clear(&t[i]);
+	free(t);
+}
+
+/* SQLITE_ERROR from an FTS statement is the query's fault. */
+static int
+query_error(struct store *s, int rc, const char *what, char *err,
+    size_t errlen)
+{
+	if ((rc & 0xff) == SQLITE_ERROR) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+		return STORE_EQUERY;
+	}
+	return store_fail(s, what);
+}
+
+int
+store_fts_check(struct store *s, const char *query, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (query == NULL || query[0] == '\0') {
+		snprintf(err, errlen, "empty query");
+		return STORE_EQUERY;
+	}
+	if ((st = store_stmt(s, ST_FTS_CHECK)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, query, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		rc = query_error(s, rc, "checking a query", err, errlen);
+	else
+		rc = 0;
+	sqlite3_reset(st);
+	return rc;
+}
+
+static int
+topic_lookup(struct store *s, sqlite3_stmt *st, struct store_topic *ret)
+{
+	int rc;
+
+	memset(ret, 0, sizeof(*ret));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		topic_read(st, ret);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "reading a topic");
+	return rc == SQLITE_ROW;
+}
+
+int
+store_topic_get(struct store *s, int64_t id, struct store_topic *ret)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TOPIC_GET);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return topic_lookup(s, st, ret);
+}
+
+int
+store_topic_get_by_name(struct store *s, const char *name,
+    struct store_topic *ret)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TOPIC_GET_BY_NAME);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	return topic_lookup(s, st, ret);
+}
+
+int
+store_topic_list(struct store *s, struct store_topic **ret, size_t *ret_n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TOPIC_LIST);
+	struct store_topic *t = NULL;
+	size_t n = 0;
+	int rc;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t = xreallocarray(t, n + 1, sizeof(*t));
+		topic_read(st, &t[n++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_topic_list_free(t, n);
+		return store_fail(s, "listing topics");
+	}
+	*ret = t;
+	*ret_n = n;
+	return 0;
+}
+
+int
+store_topic_add(struct store *s, const char *name, const char *query,
+    const char *notify, enum store_origin origin, int64_t *ret_id,
+    char *err, size_t errlen)
+{
+	struct store_topic t;
+	sqlite3_stmt *st;
+	int rc;
+
+	*ret_id = 0;
+	if (name == NULL || name[0] == '\0') {
+		snprintf(err, errlen, "empty topic name");
+		return STORE_EQUERY;
+	}
+	if ((rc = store_fts_check(s, query, err, errlen)) != 0)
+		return rc;
+	if ((rc = store_topic_get_by_name(s, name, &t)) != 0) {
+		*ret_id = t.id;
+		store_topic_clear(&t);
+		return rc;
+	}
+	if ((st = store_stmt(s, ST_TOPIC_ADD)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, query, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, store_origin_name(origin), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, notify, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, store_now(s));
+	if (store_exec(s, st, "adding a topic") == -1)
+		return -1;
+	*ret_id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+/* Inside the caller's transaction. */
+static int
+topic_set(struct store *s, const struct store_topic *old, const char *query,
+    const char *notify)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_TOPIC_UPDATE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, old->id);
+	sqlite3_bind_text(st, 2, query, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, notify, -1, SQLITE_STATIC);
+	if (store_exec(s, st, "updating a topic") == -1)
+		return -1;
+	if (strcmp(old->query, query) == 0)
+		return 0;
+	/* Old matches answered another question. */
+	if ((st = store_stmt(s, ST_TOPIC_CLEAR_MATCHES)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, old->id);
+	return store_exec(s, st, "clearing a topic's matches");
+}
+
+int
+store_topic_update(struct store *s, int64_t id, const char *query,
+    const char *notify, char *err, size_t errlen)
+{
+	struct store_topic t;
+	int rc;
+
+	if ((rc = store_fts_check(s, query, err, errlen)) != 0)
+		return rc;
+	if ((rc = store_topic_get(s, id, &t)) != 1)
+		return rc;
+	if (store_begin(s) == -1)
+		goto fail;
+	if (topic_set(s, &t, query, notify) == -1) {
+		store_rollback(s);
+		goto fail;
+	}
+	store_topic_clear(&t);
+	return store_commit(s) == -1 ? -1 : 1;
+fail:
+	store_topic_clear(&t);
+	return -1;
+}
+
+/* Inside the caller's transaction. 1 / 0 / -1. */
+static int
+topic_delete(struct store *s, int64_t id)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_TOPIC_CLEAR_CURSORS)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (store_exec(s, st, "removing a topic's cursors") == -1)
+		return -1;
+	if ((st = store_stmt(s, ST_TOPIC_REMOVE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (store_exec(s, st, "removing a topic") == -1)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
+int
+store_topic_remove(struct store *s, int64_t id)
+{
+	int rc;
+
+	if (store_begin(s) == -1)
+		return -1;
+	if ((rc = topic_delete(s, id)) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s) == -1 ? -1 : rc;
+}
+
+static int
+reconcile_topic(struct store *s, const struct store_config_topic *ct,
+    struct store_reconcile_result *res, char *err, size_t errlen)
+{
+	struct store_topic t;
+	sqlite3_stmt *st;
+	int64_t id;
+	int rc, found;
+
+	if ((rc = store_fts_check(s, ct->query, err, errlen)) != 0) {
+		if (rc == STORE_EQUERY) {
+			char *why = xstrdup(err);
+
+			snprintf(err, errlen, "topic '%s': %s", ct->name, why);
+			free(why);
+		}
+		return rc;
+	}
+	if ((found = store_topic_get_by_name(s, ct->name, &t)) == -1)
+		return -1;
+	if (!found) {
+		rc = store_topic_add(s, ct->name, ct->query, ct->notify,
+		    STORE_ORIGIN_CONFIG, &id, err, errlen);
+		if (rc == 0)
+			res->added++;
+		return rc;
+	}
+	rc = 0;
+	if (t.origin == STORE_ORIGIN_CONFIG && strcmp(t.query, ct->query) == 0 &&
+	    ((t.notify == NULL && ct->notify == NULL) || (t.notify != NULL &&
+	    ct->notify != NULL && strcmp(t.notify, ct->notify) == 0))) {
+		res->unchanged++;
+		goto out;
+	}
+	res->updated++;
+	if ((rc = topic_set(s, &t, ct->query, ct->notify)) == -1)
+		goto out;
+	if ((st = store_stmt(s, ST_TOPIC_ADOPT)) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, t.id);
+	rc = store_exec(s, st, "adopting a topic");
+out:
+	store_topic_clear(&t);
+	return rc;
+}
+
+int
+store_topics_reconcile(struct store *s,
+    const struct store_config_topic *topics, size_t n,
+    struct store_reconcile_result *ret, char *err, size_t errlen)
+{
+	struct store_reconcile_result res = { 0 };
+	sqlite3_stmt *st;
+	const char **names = NULL;
+	int64_t *gone = NULL;
+	size_t i, ngone = 0;
+	int rc = -1, step;
+
+	if (store_begin(s) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (topics[i].name == NULL || topics[i].query == NULL) {
+			snprintf(err, errlen, "configured topic %zu has no "
+			    "name or query", i);
+			rc = STORE_EQUERY;
+			goto fail;
+		}
+		if ((rc = reconcile_topic(s, &topics[i], &res, err,
+		    errlen)) != 0)
+			goto fail;
+	}
+	rc = -1;
+	names = store_names_sorted(topics, n, sizeof(*topics),
+	    offsetof(struct store_config_topic, name));
+	if ((st = store_stmt(s, ST_TOPIC_CONFIG_LIST)) == NULL)
+		goto fail;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!store_names_has(names, n,
+		    (const char *)sqlite3_column_text(st, 1))) {
+			gone = xreallocarray(gone, ngone + 1, sizeof(*gone));
+			gone[ngone++] = sqlite3_column_int64(st, 0);
+		}
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE) {
+		store_fail(s, "listing configured topics");
+		goto fail;
+	}
+	for (i = 0; i < ngone; i++) {
+		if (topic_delete(s, gone[i]) == -1)
+			goto fail;
+		res.removed++;
+	}
+	free(names);
+	free(gone);
+	if (store_commit(s) == -1)
+		return -1;
+	if (ret != NULL)
+		*ret = res;
+	return 0;
+fail:
+	free(names);
+	free(gone);
+	store_rollback(s);
+	return rc;
+}
+
+/* Records one match inside the caller's transaction. 1 listed, 0, -1. */
+static int
+match_add(struct store *s, int64_t topic_id, int64_t entry_id,
+    int64_t feed_id, const char *norm_link, int64_t now)
+{
+	sqlite3_stmt *st;
+	int64_t norm_hash = 0;
+	int dup = 0;
+
+	if (norm_link != NULL) {
+		norm_hash = (int64_t)store_hash(norm_link, strlen(norm_link),
+		    SEED_NORM);
+		if ((st = store_stmt(s, ST_MATCH_IS_DUP)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, topic_id);
+		sqlite3_bind_int64(st, 2, norm_hash);
+		sqlite3_bind_int64(st, 3, feed_id);
+		dup = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (dup != SQLITE_ROW && dup != SQLITE_DONE)
+			return store_fail(s, "checking a match");
+		dup = dup == SQLITE_ROW;
+	}
+	if ((st = store_stmt(s, ST_MATCH_ADD)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, topic_id);
+	sqlite3_bind_int64(st, 2, entry_id);
+	sqlite3_bind_int64(st, 3, feed_id);
+	if (norm_link != NULL)
+		sqlite3_bind_int64(st, 4, norm_hash);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int(st, 5, dup);
+	sqlite3_bind_int64(st, 6, now);
+	if (store_exec(s, st, "recording a match") == -1)
+		return -1;
+	return sqlite3_changes(s->db) > 0 && !dup;
+}
+
+struct found {
+	int64_t	 id;
+	int64_t	 feed_id;
+	char	*norm_link;
+};
+
+int
+store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
+    int64_t max_id, int64_t **ret_ids, size_t *ret_n, char *err,
+    size_t errlen)
+{
+	struct store_topic t;
+	struct found *f = NULL;
+	sqlite3_stmt *st;
+	int64_t *ids = NULL, now = store_now(s);
+	size_t nf = 0, n = 0, i;
+	int rc, step;
+
+	if (ret_ids != NULL)
+		*ret_ids = NULL;
+	if (ret_n != NULL)
+		*ret_n = 0;
+	/* A topic removed meanwhile matches nothing. */
+	if ((rc = store_topic_get(s, topic_id, &t)) != 1)
+		return rc;
+	if (store_begin(s) == -1) {
+		store_topic_clear(&t);
+		return -1;
+	}
+	rc = -1;
+	if ((st = store_stmt(s, ST_MATCH_FIND)) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, t.query, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, min_id);
+	sqlite3_bind_int64(st, 3, max_id);
+	/* Read all first: the FTS cursor must not see our inserts. */
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nf % 64 == 0)
+			f = xreallocarray(f, nf + 64, sizeof(*f));
+		f[nf].id = sqlite3_column_int64(st, 0);
+		f[nf].feed_id = sqlite3_column_int64(st, 1);
+		f[nf].norm_link = store_col_dup(st, 2);
+		nf++;
+	}
+	if (step != SQLITE_DONE) {
+		rc = query_error(s, step, "matching a topic", err, errlen);
+		sqlite3_reset(st);
+		goto out;
+	}
+	sqlite3_reset(st);
+	for (i = 0; i < nf; i++) {
+		if ((step = match_add(s, topic_id, f[i].id, f[i].feed_id,
+		    f[i].norm_link, now)) == -1)
+			goto out;
+		if (step == 1) {
+			ids = xreallocarray(ids, n + 1, sizeof(*ids));
+			ids[n++] = f[i].id;
+		}
+	}
+	if (store_commit(s) == -1)
+		goto done;
+	rc = (int)n;
+	if (ret_ids != NULL) {
+		*ret_ids = ids;
+		ids = NULL;
+	}
+	if (ret_n != NULL)
+		*ret_n = n;
+	goto done;
+out:
+	store_rollback(s);
+done:
+	for (i = 0; i < nf; i++)
+		free(f[i].norm_link);
+	free(f);
+	free(ids);
+	store_topic_clear(&t);
+	return rc;
+}

@@ -1,0 +1,541 @@
+/*
+ * The store against a real SQLite file in a temporary directory.
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_int.h"
+#include "tap.h"
+#include "xmalloc.h"
+
+static char dir[] = "/tmp/test_store.XXXXXX";
+
+static struct feed_entry
+entry(const char *id, const char *title, const char *link,
+    const char *summary)
+{
+	struct feed_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.id = (char *)id;
+	e.title = (char *)title;
+	e.link = (char *)link;
+	e.summary = (char *)summary;
+	e.published = FEED_TIME_NONE;
+	e.updated = FEED_TIME_NONE;
+	return e;
+}
+
+static int64_t
+count(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static bool
+integrity_ok(struct store *s)
+{
+	sqlite3_stmt *st;
+	bool good = false;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st,
+	    NULL) != SQLITE_OK)
+		return false;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		good = strcmp((const char *)sqlite3_column_text(st, 0),
+		    "ok") == 0;
+	sqlite3_finalize(st);
+	return good;
+}
+
+static bool
+fts_ok(struct store *s)
+{
+	return sqlite3_exec(s->db, "INSERT INTO entries_fts(entries_fts)"
+	    " VALUES ('integrity-check')", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+static size_t
+search(struct store *s, const char *q)
+{
+	struct store_entry_query eq = { .fts = q };
+	struct store_entry *e;
+	size_t n;
+	char err[256];
+
+	if (store_entry_list(s, &eq, &e, &n, err, sizeof(err)) != 0) {
+		diag("search '%s': %s", q, err);
+		return (size_t)-1;
+	}
+	store_entry_list_free(e, n);
+	return n;
+}
+
+static void
+test_open(const char *path)
+{
+	struct store *s;
+	sqlite3 *db;
+	char err[256];
+
+	s = store_open(path, err, sizeof(err));
+	ok(s != NULL, "open creates the database");
+	ok(count(s, "PRAGMA user_version") == STORE_SCHEMA_VERSION,
+	    "schema at version %d", STORE_SCHEMA_VERSION);
+	ok(count(s, "PRAGMA foreign_keys") == 1, "foreign keys on");
+	store_free(s);
+	s = store_open(path, err, sizeof(err));
+	ok(s != NULL, "reopen");
+	store_free(s);
+
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	sqlite3_close(db);
+	s = store_open(path, err, sizeof(err));
+	ok(s == NULL && strstr(err, "newer") != NULL,
+	    "a newer schema is refused: %s", err);
+	store_free(s);
+	unlink(path);
+
+	s = store_open("/nonexistent/dir/x.db", err, sizeof(err));
+	ok(s == NULL && strstr(err, "/nonexistent/dir/x.db") != NULL,
+	    "a bad path is reported: %s", err);
+}
+
+static void
+test_feeds(struct store *s)
+{
+	struct store_feed f, *list;
+	struct store_poll_log *log;
+	struct store_poll_result pr = { 0 };
+	int64_t id, id2;
+	size_t n;
+
+	ok(store_feed_add(s, "https://a.example/feed", "A", 0, &id) == 0 &&
+	    id > 0, "add a feed");
+	ok(store_feed_add(s, "https://a.example/feed", NULL, 0, &id2) == 1 &&
+	    id2 == id, "adding it again finds it");
+	ok(store_feed_get(s, id, &f) == 1, "get by id");
+	is_str(f.url, "https://a.example/feed", "url");
+	is_str(f.title, "A", "title");
+	ok(f.origin == STORE_ORIGIN_API && f.state == STORE_FEED_NEW &&
+	    f.config_name == NULL, "api feed, state new");
+	store_feed_clear(&f);
+	ok(store_feed_get(s, 9999, &f) == 0, "get of a missing id");
+	ok(store_feed_get_by_url(s, "https://a.example/feed", &f) == 1 &&
+	    f.id == id, "get by url");
+	store_feed_clear(&f);
+
+	pr.started = 1000;
+	pr.http_status = 200;
+	pr.etag = "\"abc\"";
+	pr.last_modified = "Wed, 03 Sep 2025 12:00:00 GMT";
+	pr.bytes = 1234;
+	pr.state = STORE_FEED_OK;
+	pr.next_poll = 1900;
+	pr.cur_interval_s = 900;
+	ok(store_feed_poll_done(s, id, &pr) == 0, "record a poll");
+	pr.started = 2000;
+	pr.http_status = 503;
+	pr.etag = NULL;
+	pr.error = "HTTP 503";
+	pr.state = STORE_FEED_BACKING_OFF;
+	pr.redirect_url = "https://b.example/feed";
+	pr.redirect_count = 1;
+	ok(store_feed_poll_done(s, id, &pr) == 0, "record a failed poll");
+	store_feed_get(s, id, &f);
+	is_str(f.etag, "\"abc\"", "etag kept when NULL");
+	is_str(f.last_error, "HTTP 503", "last error");
+	ok(f.error_count == 1 && f.last_success == 1000 &&
+	    f.last_poll == 2000 && f.state == STORE_FEED_BACKING_OFF,
+	    "error count, last success, state");
+	is_str(f.redirect_url, "https://b.example/feed", "redirect candidate");
+	store_feed_clear(&f);
+	pr.error = NULL;
+	pr.new_url = "https://b.example/feed";
+	pr.state = STORE_FEED_MOVED;
+	ok(store_feed_poll_done(s, id, &pr) == 0, "record a move");
+	store_feed_get(s, id, &f);
+	is_str(f.url, "https://b.example/feed", "moved url");
+	ok(f.error_count == 0 && f.redirect_url == NULL, "move resets");
+	store_feed_clear(&f);
+	ok(store_poll_log_list(s, id, 10, &log, &n) == 0 && n == 3 &&
+	    log[0].time == 2000 && log[1].http_status == 503, "poll log");
+	store_poll_log_list_free(log, n);
+	ok(store_feed_set_next_poll(s, id, 5) == 1, "poll now");
+	ok(store_feed_list(s, &list, &n) == 0 && n == 1 &&
+	    list[0].next_poll == 5, "list");
+	store_feed_list_free(list, n);
+	ok(store_feed_remove(s, id) == 1 && store_feed_remove(s, id) == 0,
+	    "remove");
+}
+
+static void
+test_ingest(struct store *s)
+{
+	struct feed_header h = { .title = "Doc title",
+	    .link = "https://site.example/" };
+	struct feed_entry e[4];
+	struct store_ingest_result r;
+	struct store_entry got;
+	int64_t feed, changes, first;
+	const char *cats[] = { "politics", "europe" };
+	struct feed_enclosure enc = { "https://x.example/a.mp3", "audio/mpeg",
+	    42 };
+
+	store_feed_add(s, "https://site.example/rss", NULL, 0, &feed);
+	e[0] = entry("g3", "Newest", "https://site.example/3", "three");
+	e[1] = entry(NULL, "Link only", "https://site.example/2?utm_source=x",
+	    "two");
+	e[2] = entry(NULL, "Hash only", NULL, "one");
+	e[3] = entry(NULL, NULL, NULL, NULL);
+	e[0].categories = (char **)cats;
+	e[0].ncategories = 2;
+	e[0].enclosures = &enc;
+	e[0].nenclosures = 1;
+	e[0].content = "<p>Body <b>text</b></p>";
+	e[0].published = 1756900000;
+	ok(store_ingest(s, feed, &h, e, 4, &r) == 0, "ingest");
+	ok(r.new_count == 3 && r.skipped == 1 && r.unchanged == 0,
+	    "3 new, 1 skipped (%zu, %zu)", r.new_count, r.skipped);
+	ok(r.last_new_id == r.new_ids[2] && r.first_new_id == r.new_ids[0] &&
+	    r.last_new_id - r.first_new_id == 2, "id range");
+	first = r.first_new_id;
+	ok(store_entry_get(s, r.last_new_id, &got) == 1, "get the newest");
+	is_str(got.guid, "g3", "newest item has the highest id");
+	is_str(got.feed_title, "Doc title", "feed title from the document");
+	is_str(got.categories_json, "[\"politics\",\"europe\"]", "categories");
+	is_str(got.enclosures_json, "[{\"url\":\"https://x.example/a.mp3\","
+	    "\"type\":\"audio/mpeg\",\"length\":42}]", "enclosures");
+	is_str(got.content, "<p>Body <b>text</b></p>", "content as stored");
+	ok(got.published == 1756900000 && got.updated == FEED_TIME_NONE,
+	    "dates");
+	store_entry_clear(&got);
+	store_entry_get(s, first + 1, &got);
+	is_str(got.norm_link, "https://site.example/2", "normalized link");
+	is_str(got.categories_json, "[]", "no categories");
+	store_entry_clear(&got);
+	store_ingest_result_clear(&r);
+
+	changes = sqlite3_total_changes(s->db);
+	ok(store_ingest(s, feed, &h, e, 4, &r) == 0 && r.new_count == 0 &&
+	    r.unchanged == 3 && r.updated == 0, "repeat: all unchanged");
+	ok(sqlite3_total_changes(s->db) == changes, "repeat wrote nothing");
+	store_ingest_result_clear(&r);
+
+	e[0].title = "Newest, corrected";
+	ok(store_ingest(s, feed, &h, e, 1, &r) == 0 && r.new_count == 0 &&
+	    r.updated == 1, "a changed entry is updated, not new");
+	store_ingest_result_clear(&r);
+	store_entry_get(s, first + 2, &got);
+	is_str(got.title, "Newest, corrected", "new title stored");
+	ok(got.updated == 5000, "updated bumped to the store's time");
+	store_entry_clear(&got);
+
+	e[0].id = "g3-reissued";
+	ok(store_ingest(s, feed, &h, e, 1, &r) == 0 && r.new_count == 0 &&
+	    r.reissued == 1, "same link + title under a new guid: a repeat");
+	store_ingest_result_clear(&r);
+	ok(fts_ok(s), "FTS index consistent after updates");
+}
+
+static void
+test_search(struct store *s)
+{
+	struct feed_entry e[2];
+	struct store_ingest_result r;
+	struct store_entry_query q = { .fts = "AND (" };
+	struct store_entry *l;
+	size_t n;
+	char err[256] = "";
+	int64_t feed;
+
+	store_feed_add(s, "https://ua.example/rss", "UA", 0, &feed);
+	e[0] = entry("u1", "Коаліція охочих зібралася в Парижі",
+	    "https://ua.example/1", "Лідери обговорили гарантії");
+	e[0].content = "<p>Зустріч <b>лідерів</b> у Парижі&nbsp;&mdash; "
+	    "Ёлка</p>";
+	e[1] = entry("u2", "Коалиция желающих", "https://ua.example/2",
+	    "Café résumé");
+	store_ingest(s, feed, NULL, e, 2, &r);
+	store_ingest_result_clear(&r);
+	ok(search(s, "коаліція") == 1, "Ukrainian, lower case");
+	ok(search(s, "КОАЛІЦІЯ") == 1, "Ukrainian, upper case");
+	ok(search(s, "\"коаліція охочих\"") == 1, "phrase");
+	ok(search(s, "коалиция") == 1, "Russian");
+	ok(search(s, "лідерів") == 1, "HTML content is indexed as text");
+	ok(search(s, "b") == 0, "tags are not indexed");
+	/* unicode61 folds Latin diacritics only: Ё stays apart from Е. */
+	ok(search(s, "ёлка") == 1, "Ё, case-insensitive");
+	ok(search(s, "cafe resume") == 1, "diacritics removed (Latin)");
+	ok(store_entry_list(s, &q, &l, &n, err, sizeof(err)) == STORE_EQUERY &&
+	    strstr(err, "syntax error") != NULL, "bad query: %s", err);
+	ok(store_fts_check(s, "коаліція OR foo", err, sizeof(err)) == 0,
+	    "valid query checks");
+	ok(store_fts_check(s, "\"unterminated", err, sizeof(err)) ==
+	    STORE_EQUERY, "invalid query checks: %s", err);
+}
+
+static void
+test_listing(struct store *s)
+{
+	struct store_entry_query q = { 0 };
+	struct store_entry *l;
+	size_t n;
+	char err[256];
+	int64_t last = store_last_entry_id(s);
+
+	q.limit = 2;
+	ok(store_entry_list(s, &q, &l, &n, err, sizeof(err)) == 0 && n == 2 &&
+	    l[0].id < l[1].id && l[0].content == NULL, "first page");
+	q.since_id = l[1].id;
+	store_entry_list_free(l, n);
+	ok(store_entry_list(s, &q, &l, &n, err, sizeof(err)) == 0 && n == 2 &&
+	    l[0].id > q.since_id, "next page");
+	store_entry_list_free(l, n);
+	q.since_id = 0;
+	q.latest = true;
+	q.content = true;
+	ok(store_entry_list(s, &q, &l, &n, err, sizeof(err)) == 0 && n == 2 &&
+	    l[1].id == last && l[0].id < l[1].id, "latest, ascending");
+	store_entry_list_free(l, n);
+}
+
+static void
+test_topics(struct store *s)
+{
+	struct feed_entry e[2];
+	struct store_ingest_result r1, r2;
+	struct store_entry_query q = { 0 };
+	struct store_entry *l;
+	struct store_topic t, *tl;
+	int64_t f1, f2, tid, id, *ids;
+	size_t n;
+	char err[256];
+
+	store_feed_add(s, "https://one.example/rss", NULL, 0, &f1);
+	store_feed_add(s, "https://two.example/rss", NULL, 0, &f2);
+	ok(store_topic_add(s, "coalition", "\"coalition of the willing\"",
+	    NULL, STORE_ORIGIN_API, &tid, err, sizeof(err)) == 0, "add topic");
+	ok(store_topic_add(s, "coalition", "x", NULL, STORE_ORIGIN_API, &id,
+	    err, sizeof(err)) == 1 && id == tid, "same name exists");
+	ok(store_topic_add(s, "bad", "AND (", NULL, STORE_ORIGIN_API, &id,
+	    err, sizeof(err)) == STORE_EQUERY, "invalid query refused");
+
+	e[0] = entry("a1", "The coalition of the willing meets",
+	    "https://news.example/story?utm_source=one", NULL);
+	e[1] = entry("a2", "Weather", "https://news.example/weather", NULL);
+	store_ingest(s, f1, NULL, e, 2, &r1);
+	e[0] = entry("b1", "Coalition of the willing: the meeting",
+	    "https://NEWS.example/story#top", NULL);
+	store_ingest(s, f2, NULL, e, 1, &r2);
+
+	ok(store_topic_match(s, tid, r1.first_new_id, r1.last_new_id, &ids,
+	    &n, err, sizeof(err)) == 1 && n == 1 && ids[0] == r1.new_ids[1],
+	    "one match in the first poll");
+	free(ids);
+	ok(store_topic_match(s, tid, r2.first_new_id, r2.last_new_id, &ids,
+	    &n, err, sizeof(err)) == 0 && n == 0,
+	    "the same article from another feed is not announced");
+	free(ids);
+	ok(store_topic_match(s, tid, r1.first_new_id, r2.last_new_id, NULL,
+	    NULL, err, sizeof(err)) == 0, "matching twice records nothing");
+	q.topic_id = tid;
+	ok(store_entry_list(s, &q, &l, &n, err, sizeof(err)) == 0 && n == 1 &&
+	    l[0].id == r1.new_ids[1], "topic listing shows it once");
+	is_str(n > 0 ? l[0].topics_json : NULL, "[\"coalition\"]",
+	    "entry lists its topics");
+	store_entry_list_free(l, n);
+	store_ingest_result_clear(&r1);
+	store_ingest_result_clear(&r2);
+
+	ok(store_topic_get_by_name(s, "coalition", &t) == 1 &&
+	    t.match_count == 1, "match count");
+	store_topic_clear(&t);
+	ok(store_topic_update(s, tid, "weather", "notify-send x", err,
+	    sizeof(err)) == 1, "update topic");
+	ok(store_topic_get(s, tid, &t) == 1 && t.match_count == 0,
+	    "a new query drops old matches");
+	is_str(t.notify, "notify-send x", "notify");
+	store_topic_clear(&t);
+	ok(store_topic_list(s, &tl, &n) == 0 && n == 1, "list topics");
+	store_topic_list_free(tl, n);
+	ok(store_topic_remove(s, tid) == 1 && store_topic_remove(s, tid) == 0,
+	    "remove topic");
+}
+
+static void
+test_cursors(struct store *s)
+{
+	struct store_cursor *c;
+	int64_t v;
+	size_t n;
+
+	ok(store_cursor_get(s, "laptop", 0, &v) == 0, "no cursor yet");
+	ok(store_cursor_set(s, "laptop", 0, 42) == 0 &&
+	    store_cursor_set(s, "laptop", 0, 43) == 0 &&
+	    store_cursor_get(s, "laptop", 0, &v) == 1 && v == 43, "set, get");
+	ok(store_cursor_list(s, "laptop", &c, &n) == 0 && n == 1 &&
+	    c[0].value == 43 && c[0].topic_name == NULL, "list");
+	store_cursor_list_free(c, n);
+}
+
+static void
+test_prune(struct store *s)
+{
+	struct store_retention ret = { .max_entries_per_feed = 5,
+	    .min_entries_per_feed = 3 };
+	struct feed_entry e[20];
+	struct store_ingest_result r;
+	struct store_feed f;
+	char ids[20][16], titles[20][16];
+	int64_t feed;
+	size_t pruned, i;
+	int rc;
+
+	store_feed_add(s, "https://many.example/rss", NULL, 0, &feed);
+	for (i = 0; i < 20; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "m%zu", i);
+		snprintf(titles[i], sizeof(titles[i]), "Item %zu", i);
+		e[i] = entry(ids[i], titles[i], NULL, NULL);
+	}
+	store_ingest(s, feed, NULL, e, 20, &r);
+	store_ingest_result_clear(&r);
+	while ((rc = store_prune(s, &ret, 4, &pruned)) == 1)
+		;
+	store_feed_get(s, feed, &f);
+	ok(rc == 0 && f.entry_count == 5, "per-feed cap: 5 left (%lld)",
+	    (long long)f.entry_count);
+	store_feed_clear(&f);
+	ok(store_ingest(s, feed, NULL, e, 20, &r) == 0 && r.new_count == 0 &&
+	    r.unchanged == 20, "pruned entries do not come back as new");
+	store_ingest_result_clear(&r);
+
+	store_set_now(s, 5000 + 100 * 86400);
+	ret.max_entries_per_feed = 0;
+	ret.max_age_s = 30 * 86400;
+	while ((rc = store_prune(s, &ret, 0, &pruned)) == 1)
+		;
+	store_feed_get(s, feed, &f);
+	ok(rc == 0 && f.entry_count == 3, "age: the newest 3 stay (%lld)",
+	    (long long)f.entry_count);
+	store_feed_clear(&f);
+	ok(count(s, "SELECT count(*) FROM entries e WHERE NOT EXISTS"
+	    " (SELECT 1 FROM topic_matches m WHERE m.entry_id = e.id)"
+	    " AND e.feed_id IN (SELECT id FROM feeds WHERE entry_count > 3)")
+	    == 0, "other feeds pruned to 3");
+	ok(fts_ok(s), "FTS index consistent after pruning");
+	store_set_now(s, 5000);
+}
+
+static void
+test_reconcile(struct store *s)
+{
+	struct store_config_feed cf[2] = {
+		{ "kyiv", "https://kyiv.example/rss", "Kyiv", 600 },
+		{ "lviv", "https://lviv.example/rss", NULL, 0 },
+	};
+	struct store_config_topic ct[1] = { { "war", "war OR війна", NULL } };
+	struct store_reconcile_result res;
+	struct store_feed f;
+	int64_t api;
+	char err[256];
+
+	store_feed_add(s, "https://api.example/rss", NULL, 0, &api);
+	ok(store_feeds_reconcile(s, cf, 2, &res) == 0 && res.added == 2,
+	    "config feeds added");
+	ok(store_feeds_reconcile(s, cf, 2, &res) == 0 && res.unchanged == 2 &&
+	    res.added == 0 && res.removed == 0, "again: unchanged");
+	cf[0].url = "https://kyiv.example/atom";
+	ok(store_feeds_reconcile(s, cf, 1, &res) == 0 && res.updated == 1 &&
+	    res.removed == 1, "one changed, one removed");
+	ok(store_feed_get_by_url(s, "https://kyiv.example/atom", &f) == 1 &&
+	    f.origin == STORE_ORIGIN_CONFIG && f.interval_s == 600,
+	    "changed URL stored");
+	is_str(f.config_name, "kyiv", "config name");
+	store_feed_clear(&f);
+	ok(store_feed_get_by_url(s, "https://lviv.example/rss", &f) == 0,
+	    "removed from config, removed from the store");
+	ok(store_feed_get(s, api, &f) == 1, "API feed untouched");
+	store_feed_clear(&f);
+
+	ok(store_topics_reconcile(s, ct, 1, &res, err, sizeof(err)) == 0 &&
+	    res.added == 1, "config topic added");
+	ct[0].query = "AND (";
+	ok(store_topics_reconcile(s, ct, 1, &res, err, sizeof(err)) ==
+	    STORE_EQUERY && strstr(err, "war") != NULL, "bad topic: %s", err);
+	ok(store_topics_reconcile(s, NULL, 0, &res, err, sizeof(err)) == 0 &&
+	    res.removed == 1, "config topic removed");
+}
+
+static void
+test_status_backup(struct store *s)
+{
+	struct store_status st;
+	struct store *b;
+	char *path = xasprintf("%s/backup.db", dir), err[256];
+
+	ok(store_status_get(s, &st) == 0 && st.entries ==
+	    count(s, "SELECT count(*) FROM entries") && st.feeds > 0 &&
+	    st.db_bytes > 0, "status counts");
+	ok(store_backup(s, path, err, sizeof(err)) == 0, "backup");
+	b = store_open(path, err, sizeof(err));
+	ok(b != NULL && count(b, "SELECT count(*) FROM entries") ==
+	    st.entries, "backup opens with the same entries");
+	ok(b != NULL && integrity_ok(b), "backup passes integrity_check");
+	store_free(b);
+	ok(store_backup(s, "/nonexistent/x.db", err, sizeof(err)) == -1,
+	    "backup to a bad path fails: %s", err);
+	free(path);
+}
+
+int
+main(void)
+{
+	struct store *s;
+	char *path, err[256];
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	path = xasprintf("%s/feedd.db", dir);
+	test_open(path);
+	s = store_open(path, err, sizeof(err));
+	if (s == NULL) {
+		diag("%s", err);
+		return 1;
+	}
+	store_set_now(s, 5000);
+	test_feeds(s);
+	test_ingest(s);
+	test_search(s);
+	test_listing(s);
+	test_topics(s);
+	test_cursors(s);
+	test_prune(s);
+	test_reconcile(s);
+	test_status_backup(s);
+	ok(fts_ok(s), "FTS index consistent at the end");
+	ok(integrity_ok(s), "integrity_check at the end");
+	store_free(s);
+	free(path);
+	path = xasprintf("rm -rf '%s'", dir);
+	if (system(path) != 0)
+		diag("could not remove %s", dir);
+	free(path);
+	return tap_done();
+}

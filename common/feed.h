@@ -19,6 +19,18 @@
 
 #define FEED_TIME_NONE	INT64_MIN
 
+/*
+ * Bounds on what one document can make the parser hold. Past them an
+ * over-long field is cut (at a character boundary), extra categories and
+ * enclosures are dropped, and too deep nesting, too many entries or a
+ * single token longer than FEED_MAX_TOKEN stop the parse with an error.
+ */
+#define FEED_MAX_DEPTH		256
+#define FEED_MAX_TEXT		(4 * 1024 * 1024)
+#define FEED_MAX_ENTRIES	50000
+#define FEED_MAX_LIST		256
+#define FEED_MAX_TOKEN		(64 * 1024 * 1024)
+
 enum feed_format {
 	FEED_FORMAT_UNKNOWN = 0,
 	FEED_FORMAT_RSS20,
@@ -82,6 +94,12 @@ int	feed_parser_push(struct feed_parser *p, const void *data, size_t len,
 	    bool final);
 /* NULL, or where and why the document stopped ("line 12, column 4: ..."). */
 const char *feed_parser_error(const struct feed_parser *p);
+/*
+ * The feed header as read so far. on_header fires before the first entry,
+ * so channel fields that a document puts after its items only show here
+ * (after the final push).
+ */
+const struct feed_header *feed_parser_header(struct feed_parser *p);
 void	feed_parser_free(struct feed_parser *p);
 
 /* A whole parsed document, for feedctl parse and tests. */

@@ -1,0 +1,1657 @@
+/*
+ * feed_parse: RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 through Expat into the
+ * neutral model.
+ *
+ * Expat runs without its namespace processing: a feed that uses a prefix it
+ * never declared (media:, itunes:) is fatal under it, and feeds do that. The
+ * parser keeps its own stack of xmlns bindings instead, maps each URI it
+ * knows to a small enum once, and falls back to the conventional meaning of
+ * a handful of undeclared prefixes. Elements of the core vocabularies (RSS,
+ * RSS 1.0, Atom 0.3 and 1.0, and whatever namespace the root element uses)
+ * are matched by local name, as feedparser does, so the pre-1.0 Atom
+ * namespaces and RSS "2.0" namespaces of the early 2000s work unchanged.
+ *
+ * A field is only read from a direct child of its container (channel or
+ * feed, item or entry, Atom person), so the titles of <image>, <textInput>
+ * and Atom <source> never leak into the feed or the entry.
+ */
+#define XML_DTD 1	/* expat <= 2.5 hides the amplification setters */
+#include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <expat.h>
+
+#include "buf.h"
+#include "charset.h"
+#include "date.h"
+#include "feed.h"
+#include "html_entities.h"
+#include "url.h"
+#include "xmalloc.h"
+
+enum ns {
+	NS_OTHER,
+	NS_NONE,
+	NS_ATOM10,
+	NS_ATOM03,
+	NS_RSS10,
+	NS_RSS090,
+	NS_RSS_OLD,	/* userland/harvard RSS 2.0 namespaces */
+	NS_ROOT,	/* the root element's unknown namespace */
+	NS_RDF,
+	NS_DC,
+	NS_DCTERMS,
+	NS_CONTENT,
+	NS_MEDIA,
+	NS_ITUNES,
+	NS_XHTML,
+	NS_SY,
+	NS_XML,
+};
+
+static const struct {
+	const char *uri;
+	enum ns	 ns;
+} ns_uris[] = {
+	{ "http://www.w3.org/2005/Atom", NS_ATOM10 },
+	{ "http://purl.org/atom/ns#", NS_ATOM03 },
+	{ "http://purl.org/rss/1.0/", NS_RSS10 },
+	{ "http://my.netscape.com/rdf/simple/0.9/", NS_RSS090 },
+	{ "http://backend.userland.com/rss", NS_RSS_OLD },
+	{ "http://backend.userland.com/rss2", NS_RSS_OLD },
+	{ "http://blogs.law.harvard.edu/tech/rss", NS_RSS_OLD },
+	{ "http://www.w3.org/1999/02/22-rdf-syntax-ns#", NS_RDF },
+	{ "http://purl.org/dc/elements/1.1/", NS_DC },
+	{ "http://purl.org/dc/elements/1.0/", NS_DC },
+	{ "http://purl.org/dc/terms/", NS_DCTERMS },
+	{ "http://purl.org/rss/1.0/modules/content/", NS_CONTENT },
+	{ "http://search.yahoo.com/mrss/", NS_MEDIA },
+	{ "http://search.yahoo.com/mrss", NS_MEDIA },
+	{ "http://www.itunes.com/dtds/podcast-1.0.dtd", NS_ITUNES },
+	{ "http://www.w3.org/1999/xhtml", NS_XHTML },
+	{ "http://purl.org/rss/1.0/modules/syndication/", NS_SY },
+	{ "http://www.w3.org/XML/1998/namespace", NS_XML },
+};
+
+/* What an undeclared prefix almost always means in a feed. */
+static const struct {
+	const char *prefix;
+	enum ns	 ns;
+} ns_prefixes[] = {
+	{ "atom", NS_ATOM10 }, { "content", NS_CONTENT }, { "dc", NS_DC },
+	{ "dcterms", NS_DCTERMS }, { "itunes", NS_ITUNES },
+	{ "media", NS_MEDIA }, { "rdf", NS_RDF }, { "sy", NS_SY },
+	{ "xhtml", NS_XHTML }, { "xml", NS_XML },
+};
+
+static bool
+ns_is_core(enum ns ns)
+{
+	return ns >= NS_NONE && ns <= NS_ROOT;
+}
+
+enum el {
+	EL_OTHER,
+	EL_AUTHOR, EL_BODY, EL_CATEGORY, EL_CHANNEL, EL_CONTENT,
+	EL_CREATOR, EL_DATE, EL_DESCRIPTION, EL_DIV, EL_ENCLOSURE,
+	EL_ENCODED, EL_ENTRY, EL_FEED, EL_GUID, EL_ID, EL_INFO, EL_ISSUED,
+	EL_ITEM, EL_LANGUAGE, EL_LASTBUILDDATE, EL_LINK, EL_MANAGINGEDITOR,
+	EL_MODIFIED, EL_NAME, EL_PUBDATE, EL_PUBLISHED, EL_RDF, EL_RSS,
+	EL_SUBJECT, EL_SUBTITLE, EL_SUMMARY, EL_TAGLINE, EL_TITLE, EL_TTL,
+	EL_UPDATED, EL_UPDATEFREQUENCY, EL_UPDATEPERIOD,
+};
+
+/* ns class + local name -> element; sorted by class, then name. */
+enum cls { C_CORE, C_CONTENT, C_DC, C_DCTERMS, C_ITUNES, C_MEDIA, C_RDF,
+	C_SY, C_XHTML, C_NONE };
+
+static const struct eldef {
+	enum cls cls;
+	const char *local;
+	enum el	 el;
+} eldefs[] = {
+	{ C_CORE, "author", EL_AUTHOR },
+	{ C_CORE, "category", EL_CATEGORY },
+	{ C_CORE, "channel", EL_CHANNEL },
+	{ C_CORE, "content", EL_CONTENT },
+	{ C_CORE, "description", EL_DESCRIPTION },
+	{ C_CORE, "enclosure", EL_ENCLOSURE },
+	{ C_CORE, "entry", EL_ENTRY },
+	{ C_CORE, "feed", EL_FEED },
+	{ C_CORE, "guid", EL_GUID },
+	{ C_CORE, "id", EL_ID },
+	{ C_CORE, "info", EL_INFO },
+	{ C_CORE, "issued", EL_ISSUED },
+	{ C_CORE, "item", EL_ITEM },
+	{ C_CORE, "language", EL_LANGUAGE },
+	{ C_CORE, "lastBuildDate", EL_LASTBUILDDATE },
+	{ C_CORE, "link", EL_LINK },
+	{ C_CORE, "managingEditor", EL_MANAGINGEDITOR },
+	{ C_CORE, "modified", EL_MODIFIED },
+	{ C_CORE, "name", EL_NAME },
+	{ C_CORE, "pubDate", EL_PUBDATE },
+	{ C_CORE, "published", EL_PUBLISHED },
+	{ C_CORE, "rss", EL_RSS },
+	{ C_CORE, "subtitle", EL_SUBTITLE },
+	{ C_CORE, "summary", EL_SUMMARY },
+	{ C_CORE, "tagline", EL_TAGLINE },
+	{ C_CORE, "title", EL_TITLE },
+	{ C_CORE, "ttl", EL_TTL },
+	{ C_CORE, "updated", EL_UPDATED },
+	{ C_CONTENT, "encoded", EL_ENCODED },
+	{ C_DC, "author", EL_CREATOR },
+	{ C_DC, "creator", EL_CREATOR },
+	{ C_DC, "date", EL_DATE },
+	{ C_DC, "description", EL_DESCRIPTION },
+	{ C_DC, "language", EL_LANGUAGE },
+	{ C_DC, "subject", EL_SUBJECT },
+	{ C_DC, "title", EL_TITLE },
+	{ C_DCTERMS, "issued", EL_ISSUED },
+	{ C_DCTERMS, "modified", EL_MODIFIED },
+	{ C_ITUNES, "author", EL_AUTHOR },
+	{ C_ITUNES, "subtitle", EL_SUBTITLE },
+	{ C_ITUNES, "summary", EL_SUMMARY },
+	{ C_MEDIA, "content", EL_CONTENT },
+	{ C_MEDIA, "description", EL_DESCRIPTION },
+	{ C_RDF, "RDF", EL_RDF },
+	{ C_SY, "updateFrequency", EL_UPDATEFREQUENCY },
+	{ C_SY, "updatePeriod", EL_UPDATEPERIOD },
+	{ C_XHTML, "body", EL_BODY },
+	{ C_XHTML, "div", EL_DIV },
+};
+
+static enum cls
+ns_class(enum ns ns)
+{
+	switch (ns) {
+	case NS_CONTENT:
+		return C_CONTENT;
+	case NS_DC:
+		return C_DC;
+	case NS_DCTERMS:
+		return C_DCTERMS;
+	case NS_ITUNES:
+		return C_ITUNES;
+	case NS_MEDIA:
+		return C_MEDIA;
+	case NS_RDF:
+		return C_RDF;
+	case NS_SY:
+		return C_SY;
+	case NS_XHTML:
+		return C_XHTML;
+	default:
+		return ns_is_core(ns) ? C_CORE : C_NONE;
+	}
+}
+
+static int
+eldef_cmp(const void *k, const void *e)
+{
+	const struct eldef *a = k, *b = e;
+
+	if (a->cls != b->cls)
+		return (int)a->cls - (int)b->cls;
+	return strcmp(a->local, b->local);
+}
+
+static enum el
+el_lookup(enum ns ns, const char *local)
+{
+	struct eldef key, *d;
+
+	key.cls = ns_class(ns);
+	if (key.cls == C_NONE)
+		return EL_OTHER;
+	key.local = local;
+	d = bsearch(&key, eldefs, sizeof(eldefs) / sizeof(eldefs[0]),
+	    sizeof(eldefs[0]), eldef_cmp);
+	return d != NULL ? d->el : EL_OTHER;
+}
+
+enum field {
+	F_NONE,
+	F_TITLE, F_LINK, F_SUBTITLE, F_SUMMARY, F_CONTENT, F_ID, F_GUID,
+	F_PUBLISHED, F_UPDATED, F_AUTHOR, F_NAME, F_CATEGORY, F_LANGUAGE,
+	F_TTL, F_SY_PERIOD, F_SY_FREQ,
+};
+
+/* Which value wins when a field appears twice: slot per field. */
+enum slot {
+	S_TITLE, S_SUBTITLE, S_CONTENT, S_ID, S_PUBLISHED, S_UPDATED,
+	S_AUTHOR, S_LANGUAGE, S_MAX
+};
+
+/* Priorities: fallbacks (iTunes, Media RSS, xml:lang) lose to the rest. */
+#define PRIO_FALLBACK	1
+#define PRIO_NORMAL	2
+
+enum role { R_NONE, R_ROOT, R_FEED, R_ENTRY, R_PERSON };
+enum scope { SC_FEED, SC_ENTRY };
+
+enum mode { M_PLAIN, M_MARKUP, M_BASE64 };
+
+struct binding {
+	char	*prefix;	/* "" for the default namespace */
+	enum ns	 ns;
+	int	 depth;
+};
+
+struct frame {
+	char	*base;		/* effective base URL; may be NULL */
+	bool	 own_base;
+	bool	 xml_base;	/* an xml:base is in scope */
+	char	*lang;
+	bool	 own_lang;
+	enum role role;
+	enum scope person_scope;
+	unsigned char endtag;	/* serialised content: 0 none, 1 raw, 2 local */
+};
+
+/* Links seen in a feed or entry, resolved; chosen when it ends. */
+struct links {
+	char	*text;		/* RSS <link> */
+	char	*alt_html;	/* first alternate of an HTML type */
+	char	*alt_any;	/* first alternate */
+	char	*guid;		/* permalink guid */
+	char	*about;		/* rdf:about */
+};
+
+struct capture {
+	enum field field;
+	enum scope scope;
+	int	 depth;
+	enum mode mode;
+	int	 prio;
+	bool	 may_markup;	/* plain text that may hold naked markup */
+	bool	 strip_wrapper;	/* Atom 1.0 xhtml: drop the outer div */
+	bool	 wrapper_seen;
+	bool	 permalink;
+	bool	 truncated;
+	const char *base;	/* borrowed from the field's frame */
+	bool	 xml_base;
+};
+
+struct feed_parser {
+	XML_Parser xp;
+	struct feed_parser_cb cb;
+	void	*arg;
+	char	*doc_url;
+
+	/* input stage */
+	bool	 started;
+	struct buf head;	/* bytes held back until the charset is known */
+	struct charset_choice cs;
+	struct charset_repair repair;
+	struct charset_conv *conv;
+	struct buf convbuf;
+	struct buf pending;	/* deferred input, see xml_feed() */
+	size_t	 defer;
+	uint64_t fed;
+	bool	 dtd_loaded;
+
+	/* document state */
+	enum feed_format format;
+	bool	 atomish;
+	bool	 rdf;
+	char	*root_uri;
+	struct binding *bind;
+	size_t	 nbind, bindcap;
+	struct frame *frames;
+	int	 depth;
+	int	 framecap;
+
+	struct feed_header header;
+	unsigned char hprio[S_MAX];
+	struct links hlinks;
+	bool	 header_sent;
+	int64_t	 sy_period_s;
+	int64_t	 sy_freq;
+
+	bool	 in_entry;
+	int	 entry_depth;
+	struct feed_entry entry;
+	unsigned char eprio[S_MAX];
+	struct links elinks;
+	size_t	 nentries;
+
+	struct capture cap;
+	bool	 capturing;
+	struct buf text;
+
+	bool	 failed;
+	const char *stop_reason;
+	char	*error;
+};
+
+static void	stop(struct feed_parser *, const char *);
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static bool
+xml_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Trims XML white space; returns a new string or NULL when empty. */
+static char *
+trimmed_dup(const char *s, size_t len)
+{
+	while (len > 0 && xml_space(*s)) {
+		s++;
+		len--;
+	}
+	while (len > 0 && xml_space(s[len - 1]))
+		len--;
+	return len > 0 ? xstrndup(s, len) : NULL;
+}
+
+static const char *
+attr(const XML_Char **atts, const char *name)
+{
+	const char *colon;
+
+	for (; atts[0] != NULL; atts += 2) {
+		if (strcmp(atts[0], name) == 0)
+			return atts[1];
+		/* rdf:about, atom:href ... whatever the prefix */
+		if ((colon = strchr(atts[0], ':')) != NULL &&
+		    strcmp(colon + 1, name) == 0 &&
+		    strncmp(atts[0], "xml", 3) != 0)
+			return atts[1];
+	}
+	return NULL;
+}
+
+static void
+replace(char **slot, char *value)
+{
+	free(*slot);
+	*slot = value;
+}
+
+/* Sets a string field by priority; takes value. */
+static void
+set_text(char **slot, unsigned char *prio, char *value, int p,
+    bool last_wins)
+{
+	if (value == NULL)
+		return;
+	if (p > *prio || (p == *prio && last_wins)) {
+		replace(slot, value);
+		*prio = (unsigned char)p;
+	} else
+		free(value);
+}
+
+static void
+set_date(int64_t *slot, unsigned char *prio, int64_t t, int p)
+{
+	if (t == FEED_TIME_NONE || p < *prio)
+		return;
+	*slot = t;
+	*prio = (unsigned char)p;
+}
+
+static void
+links_clear(struct links *l)
+{
+	free(l->text);
+	free(l->alt_html);
+	free(l->alt_any);
+	free(l->guid);
+	free(l->about);
+	memset(l, 0, sizeof(*l));
+}
+
+static char *
+links_choose(const struct links *l)
+{
+	if (l->text != NULL)
+		return xstrdup(l->text);
+	if (l->alt_html != NULL)
+		return xstrdup(l->alt_html);
+	if (l->alt_any != NULL)
+		return xstrdup(l->alt_any);
+	if (l->guid != NULL)
+		return xstrdup(l->guid);
+	return NULL;
+}
+
+/*
+ * The name in an RSS author string: "me@example.com (Name)",
+ * "Name (me@example.com)" and "Name <me@example.com>" all give "Name".
+ */
+static char *
+author_name(char *s)
+{
+	char *lt, *open, *close, *name;
+	size_t len = strlen(s);
+
+	if ((lt = strchr(s, '<')) != NULL && strchr(lt, '>') != NULL &&
+	    lt > s) {
+		name = trimmed_dup(s, lt - s);
+		if (name != NULL) {
+			free(s);
+			return name;
+		}
+	}
+	open = strrchr(s, '(');
+	close = len > 0 && s[len - 1] == ')' ? s + len - 1 : NULL;
+	if (open != NULL && close != NULL && open < close) {
+		char *outer = trimmed_dup(s, open - s);
+		char *inner = trimmed_dup(open + 1, close - open - 1);
+
+		if (outer != NULL && inner != NULL && strchr(outer, '@') !=
+		    NULL && strchr(outer, ' ') == NULL) {
+			free(outer);
+			free(s);
+			return inner;
+		}
+		if (outer != NULL && inner != NULL && strchr(inner, '@') !=
+		    NULL) {
+			free(inner);
+			free(s);
+			return outer;
+		}
+		free(outer);
+		free(inner);
+	}
+	return s;
+}
+
+static int
+b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+/* Base64 in place; false if s is not base64 (then s is unchanged). */
+static bool
+base64_decode(struct buf *b)
+{
+	struct buf out;
+	uint32_t acc = 0;
+	int bits = 0, v;
+	size_t i;
+
+	buf_init(&out);
+	for (i = 0; i < b->len; i++) {
+		unsigned char c = (unsigned char)b->data[i];
+
+		if (xml_space((char)c))
+			continue;
+		if (c == '=')
+			break;
+		if ((v = b64val(c)) < 0) {
+			buf_free(&out);
+			return false;
+		}
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_putc(&out, (char)(acc >> bits & 0xff));
+		}
+	}
+	/* Decoded bytes must be text: keep the original otherwise. */
+	if (charset_utf8_clean_prefix((unsigned char *)out.data, out.len) !=
+	    out.len) {
+		buf_free(&out);
+		return false;
+	}
+	buf_free(b);
+	*b = out;
+	return true;
+}
+
+/* ---- namespaces ------------------------------------------------------- */
+
+static enum ns
+ns_from_uri(struct feed_parser *p, const char *uri)
+{
+	size_t i;
+
+	if (*uri == '\0')
+		return NS_NONE;
+	for (i = 0; i < sizeof(ns_uris) / sizeof(ns_uris[0]); i++)
+		if (strcmp(uri, ns_uris[i].uri) == 0)
+			return ns_uris[i].ns;
+	if (p->root_uri != NULL && strcmp(uri, p->root_uri) == 0)
+		return NS_ROOT;
+	/* The root element's namespace is read as the core vocabulary. */
+	if (p->depth == 1 && p->root_uri == NULL) {
+		p->root_uri = xstrdup(uri);
+		return NS_ROOT;
+	}
+	return NS_OTHER;
+}
+
+static void
+bind_push(struct feed_parser *p, const char *prefix, const char *uri)
+{
+	if (p->nbind == p->bindcap) {
+		p->bindcap = p->bindcap ? p->bindcap * 2 : 16;
+		p->bind = xreallocarray(p->bind, p->bindcap,
+		    sizeof(*p->bind));
+	}
+	p->bind[p->nbind].prefix = xstrdup(prefix);
+	p->bind[p->nbind].ns = ns_from_uri(p, uri);
+	p->bind[p->nbind].depth = p->depth;
+	p->nbind++;
+}
+
+static enum ns
+ns_lookup(struct feed_parser *p, const char *prefix, size_t len)
+{
+	size_t i;
+
+	for (i = p->nbind; i > 0; i--) {
+		const char *bp = p->bind[i - 1].prefix;
+
+		if (strlen(bp) == len && memcmp(bp, prefix, len) == 0)
+			return p->bind[i - 1].ns;
+	}
+	if (len == 0)
+		return NS_NONE;
+	for (i = 0; i < sizeof(ns_prefixes) / sizeof(ns_prefixes[0]); i++)
+		if (strlen(ns_prefixes[i].prefix) == len &&
+		    memcmp(ns_prefixes[i].prefix, prefix, len) == 0)
+			return ns_prefixes[i].ns;
+	return NS_OTHER;
+}
+
+/* Splits "prefix:local"; returns the namespace, *local points into name. */
+static enum ns
+resolve(struct feed_parser *p, const char *name, const char **local)
+{
+	const char *colon = strchr(name, ':');
+
+	if (colon == NULL) {
+		*local = name;
+		return ns_lookup(p, "", 0);
+	}
+	*local = colon + 1;
+	return ns_lookup(p, name, colon - name);
+}
+
+/* ---- text capture ----------------------------------------------------- */
+
+static void
+text_add(struct feed_parser *p, const char *s, size_t len)
+{
+	size_t room;
+
+	if (p->cap.truncated)
+		return;
+	room = FEED_MAX_TEXT - p->text.len;
+	if (len > room) {
+		/* Cut at a character boundary. */
+		while (room > 0 && ((unsigned char)s[room] & 0xc0) == 0x80)
+			room--;
+		len = room;
+		p->cap.truncated = true;
+	}
+	buf_append(&p->text, s, len);
+}
+
+static void
+text_add_escaped(struct feed_parser *p, const char *s, size_t len,
+    bool in_attr)
+{
+	size_t i, start = 0;
+	const char *rep;
+
+	for (i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = in_attr ? "&quot;" : NULL;
+			break;
+		default:
+			rep = NULL;
+		}
+		if (rep == NULL)
+			continue;
+		text_add(p, s + start, i - start);
+		text_add(p, rep, strlen(rep));
+		start = i + 1;
+	}
+	text_add(p, s + start, len - start);
+}
+
+static void
+capture_start(struct feed_parser *p, enum field f, enum scope sc,
+    enum mode mode, bool may_markup, int prio)
+{
+	struct frame *fr = &p->frames[p->depth - 1];
+
+	memset(&p->cap, 0, sizeof(p->cap));
+	p->cap.field = f;
+	p->cap.scope = sc;
+	p->cap.depth = p->depth;
+	p->cap.mode = mode;
+	p->cap.may_markup = may_markup;
+	p->cap.prio = prio;
+	p->cap.base = fr->base;
+	p->cap.xml_base = fr->xml_base;
+	p->capturing = true;
+	buf_reset(&p->text);
+}
+
+/* Atom text constructs: type="text|html|xhtml|MIME", 0.3 mode="...". */
+static void
+capture_text_construct(struct feed_parser *p, enum field f, enum scope sc,
+    const XML_Char **atts, enum ns ns, int prio)
+{
+	const char *type = attr(atts, "type"), *mode = attr(atts, "mode");
+	bool atom10 = ns == NS_ATOM10 || (ns != NS_ATOM03 &&
+	    p->format == FEED_FORMAT_ATOM10);
+	size_t tl;
+
+	if (mode != NULL && strcasecmp(mode, "base64") == 0) {
+		capture_start(p, f, sc, M_BASE64, false, prio);
+		return;
+	}
+	if (mode != NULL || type == NULL) {
+		capture_start(p, f, sc, M_PLAIN, true, prio);
+		return;
+	}
+	tl = strlen(type);
+	if (strcasecmp(type, "xhtml") == 0) {
+		capture_start(p, f, sc, M_MARKUP, false, prio);
+		p->cap.strip_wrapper = true;
+	} else if (strcasecmp(type, "text") == 0 ||
+	    strcasecmp(type, "html") == 0 ||
+	    strncasecmp(type, "text/", 5) == 0)
+		capture_start(p, f, sc, M_PLAIN, true, prio);
+	else if ((tl > 4 && strcasecmp(type + tl - 4, "+xml") == 0) ||
+	    (tl > 4 && strcasecmp(type + tl - 4, "/xml") == 0))
+		capture_start(p, f, sc, atom10 ? M_MARKUP : M_PLAIN, !atom10,
+		    prio);
+	else if (atom10)
+		capture_start(p, f, sc, M_BASE64, false, prio);
+	else
+		capture_start(p, f, sc, M_PLAIN, true, prio);
+}
+
+static void
+add_category(struct feed_parser *p, char *term)
+{
+	struct feed_entry *e = &p->entry;
+
+	if (term == NULL)
+		return;
+	if (e->ncategories >= FEED_MAX_LIST) {
+		free(term);
+		return;
+	}
+	e->categories = xreallocarray(e->categories, e->ncategories + 1,
+	    sizeof(*e->categories));
+	e->categories[e->ncategories++] = term;
+}
+
+static void
+add_enclosure(struct feed_parser *p, const char *url, const char *type,
+    const char *length)
+{
+	struct feed_entry *e = &p->entry;
+	struct feed_enclosure *enc;
+	char *abs, *end;
+	long long n;
+	size_t i;
+
+	if (url == NULL || *url == '\0')
+		return;
+	abs = url_resolve(p->frames[p->depth - 1].base, url);
+	for (i = 0; i < e->nenclosures; i++) {
+		if (strcmp(e->enclosures[i].url, abs) == 0) {
+			/* Media RSS repeating an <enclosure>: fill gaps. */
+			if (e->enclosures[i].type == NULL && type != NULL &&
+			    *type != '\0')
+				e->enclosures[i].type = xstrdup(type);
+			free(abs);
+			return;
+		}
+	}
+	if (e->nenclosures >= FEED_MAX_LIST) {
+		free(abs);
+		return;
+	}
+	e->enclosures = xreallocarray(e->enclosures, e->nenclosures + 1,
+	    sizeof(*e->enclosures));
+	enc = &e->enclosures[e->nenclosures++];
+	enc->url = abs;
+	enc->type = type != NULL && *type != '\0' ? xstrdup(type) : NULL;
+	enc->length = -1;
+	if (length != NULL) {
+		n = strtoll(length, &end, 10);
+		if (end != length && n >= 0)
+			enc->length = n;
+	}
+}
+
+static bool
+html_type(const char *type)
+{
+	return type == NULL || strcasecmp(type, "text/html") == 0 ||
+	    strcasecmp(type, "application/xhtml+xml") == 0;
+}
+
+/* Atom <link rel= type= href=>. */
+static void
+atom_link(struct feed_parser *p, enum scope sc, const XML_Char **atts)
+{
+	const char *rel = attr(atts, "rel"), *type = attr(atts, "type");
+	const char *href = attr(atts, "href");
+	struct links *l = sc == SC_ENTRY ? &p->elinks : &p->hlinks;
+
+	if (href == NULL)
+		return;
+	if (rel != NULL && strcasecmp(rel, "enclosure") == 0) {
+		if (sc == SC_ENTRY)
+			add_enclosure(p, href, type, attr(atts, "length"));
+		return;
+	}
+	if (rel != NULL && strcasecmp(rel, "alternate") != 0)
+		return;
+	if (l->alt_any == NULL)
+		l->alt_any = url_resolve(p->frames[p->depth - 1].base, href);
+	if (l->alt_html == NULL && html_type(type))
+		l->alt_html = url_resolve(p->frames[p->depth - 1].base, href);
+}
+
+static void
+capture_end(struct feed_parser *p)
+{
+	struct capture *c = &p->cap;
+	bool entry = c->scope == SC_ENTRY;
+	unsigned char *prio = entry ? p->eprio : p->hprio;
+	struct feed_entry *e = &p->entry;
+	struct feed_header *h = &p->header;
+	struct links *l = entry ? &p->elinks : &p->hlinks;
+	char *v, *end;
+	long long n;
+
+	p->capturing = false;
+	if (c->mode == M_BASE64)
+		base64_decode(&p->text);
+	v = trimmed_dup(p->text.data, p->text.len);
+	if (v == NULL)
+		return;
+	switch (c->field) {
+	case F_TITLE:
+		set_text(entry ? &e->title : &h->title, &prio[S_TITLE], v,
+		    c->prio, true);
+		break;
+	case F_SUBTITLE:
+		set_text(&h->subtitle, &prio[S_SUBTITLE], v, c->prio, true);
+		break;
+	case F_SUMMARY:
+		set_text(&e->summary, &prio[S_SUBTITLE], v, c->prio, true);
+		break;
+	case F_CONTENT:
+		set_text(&e->content, &prio[S_CONTENT], v, c->prio, false);
+		break;
+	case F_LINK:
+		replace(&l->text, url_resolve(c->base, v));
+		free(v);
+		break;
+	case F_ID:
+		set_text(&e->id, &prio[S_ID], v, c->prio, true);
+		break;
+	case F_GUID:
+		/* Permalinks are URLs, relative to xml:base if anything. */
+		if (c->permalink && c->xml_base)
+			replace(&v, url_resolve(c->base, v));
+		if (c->permalink && url_has_scheme(v))
+			replace(&l->guid, xstrdup(v));
+		set_text(&e->id, &prio[S_ID], v, c->prio, true);
+		break;
+	case F_PUBLISHED:
+		if (entry)
+			set_date(&e->published, &prio[S_PUBLISHED],
+			    date_parse(v), c->prio);
+		free(v);
+		break;
+	case F_UPDATED:
+		set_date(entry ? &e->updated : &h->updated, &prio[S_UPDATED],
+		    date_parse(v), c->prio);
+		free(v);
+		break;
+	case F_AUTHOR:
+		set_text(entry ? &e->author : &h->author, &prio[S_AUTHOR],
+		    author_name(v), c->prio, false);
+		break;
+	case F_NAME:
+		set_text(entry ? &e->author : &h->author, &prio[S_AUTHOR], v,
+		    c->prio, false);
+		break;
+	case F_CATEGORY:
+		add_category(p, v);
+		break;
+	case F_LANGUAGE:
+		set_text(&h->language, &prio[S_LANGUAGE], v, c->prio, true);
+		break;
+	case F_TTL:
+		n = strtoll(v, &end, 10);
+		if (end != v && n > 0 && n < INT64_MAX / 60)
+			h->ttl_s = n * 60;
+		free(v);
+		break;
+	case F_SY_PERIOD:
+		if (strcasecmp(v, "hourly") == 0)
+			p->sy_period_s = 3600;
+		else if (strcasecmp(v, "daily") == 0)
+			p->sy_period_s = 86400;
+		else if (strcasecmp(v, "weekly") == 0)
+			p->sy_period_s = 7 * 86400;
+		else if (strcasecmp(v, "monthly") == 0)
+			p->sy_period_s = 30 * 86400;
+		else if (strcasecmp(v, "yearly") == 0)
+			p->sy_period_s = 365 * 86400;
+		free(v);
+		break;
+	case F_SY_FREQ:
+		n = strtoll(v, &end, 10);
+		if (end != v && n > 0 && n < 1000000)
+			p->sy_freq = n;
+		free(v);
+		break;
+	case F_NONE:
+		free(v);
+		break;
+	}
+}
+
+/* ---- header and entries ----------------------------------------------- */
+
+static void
+header_finish(struct feed_parser *p)
+{
+	struct feed_header *h = &p->header;
+
+	h->format = p->format;
+	replace(&h->link, links_choose(&p->hlinks));
+	if (p->sy_period_s > 0)
+		h->update_period_s = p->sy_period_s /
+		    (p->sy_freq > 0 ? p->sy_freq : 1);
+}
+
+static void
+header_emit(struct feed_parser *p)
+{
+	if (p->header_sent || p->format == FEED_FORMAT_UNKNOWN)
+		return;
+	p->header_sent = true;
+	header_finish(p);
+	if (p->cb.on_header != NULL)
+		p->cb.on_header(&p->header, p->arg);
+}
+
+static void
+entry_begin(struct feed_parser *p, const XML_Char **atts)
+{
+	const char *about;
+
+	header_emit(p);
+	if (p->nentries >= FEED_MAX_ENTRIES) {
+		stop(p, "too many entries");
+		return;
+	}
+	p->in_entry = true;
+	p->entry_depth = p->depth;
+	feed_entry_clear(&p->entry);
+	memset(p->eprio, 0, sizeof(p->eprio));
+	links_clear(&p->elinks);
+	if ((about = attr(atts, "about")) != NULL && *about != '\0')
+		p->elinks.about = xstrdup(about);
+}
+
+static void
+entry_end(struct feed_parser *p)
+{
+	struct feed_entry *e = &p->entry;
+
+	p->in_entry = false;
+	p->nentries++;
+	replace(&e->link, links_choose(&p->elinks));
+	if (e->id == NULL && p->elinks.about != NULL)
+		e->id = xstrdup(p->elinks.about);
+	if (p->cb.on_entry != NULL && !p->cb.on_entry(e, p->arg))
+		stop(p, "stopped by the caller");
+	feed_entry_clear(e);
+	links_clear(&p->elinks);
+}
+
+/* ---- Expat handlers --------------------------------------------------- */
+
+static void
+stop(struct feed_parser *p, const char *why)
+{
+	if (p->stop_reason == NULL)
+		p->stop_reason = why;
+	XML_StopParser(p->xp, XML_FALSE);
+}
+
+static bool
+root_element(struct feed_parser *p, enum ns ns, const char *local,
+    const XML_Char **atts)
+{
+	struct frame *fr = &p->frames[0];
+	const char *version;
+
+	if (strcmp(local, "rss") == 0 && ns_is_core(ns)) {
+		version = attr(atts, "version");
+		p->format = version != NULL && strncmp(version, "0.9", 3) ==
+		    0 ? FEED_FORMAT_RSS09X : FEED_FORMAT_RSS20;
+		fr->role = R_ROOT;
+	} else if (strcmp(local, "RDF") == 0 && (ns == NS_RDF ||
+	    ns_is_core(ns))) {
+		p->format = FEED_FORMAT_RSS10;
+		p->rdf = true;
+		fr->role = R_ROOT;
+	} else if (strcmp(local, "feed") == 0 && ns_is_core(ns)) {
+		p->format = ns == NS_ATOM10 ? FEED_FORMAT_ATOM10 :
+		    FEED_FORMAT_ATOM03;
+		p->atomish = true;
+		fr->role = R_FEED;
+		set_text(&p->header.language, &p->hprio[S_LANGUAGE],
+		    xstrdup_or_null(fr->lang), PRIO_FALLBACK, true);
+	} else if (strcmp(local, "channel") == 0 && ns_is_core(ns)) {
+		/* A bare RSS 0.9x channel without the <rss> wrapper. */
+		p->format = FEED_FORMAT_RSS09X;
+		fr->role = R_FEED;
+	} else {
+		stop(p, "not an RSS or Atom feed");
+		return false;
+	}
+	return true;
+}
+
+/* Serialises a start tag into the captured text. */
+static void
+serialise_start(struct feed_parser *p, struct frame *fr, enum ns ns,
+    const char *name, const char *local, const XML_Char **atts)
+{
+	static const char *const voids[] = { "area", "base", "br", "col",
+	    "embed", "hr", "img", "input", "link", "meta", "param", "source",
+	    "track", "wbr", NULL };
+	const char *const *v;
+	const char *out = ns == NS_XHTML ? local : name;
+	bool is_void = false;
+
+	text_add(p, "<", 1);
+	text_add(p, out, strlen(out));
+	for (; atts[0] != NULL; atts += 2) {
+		if (strcmp(atts[0], "xmlns") == 0 ||
+		    strncmp(atts[0], "xmlns:", 6) == 0)
+			continue;
+		text_add(p, " ", 1);
+		text_add(p, atts[0], strlen(atts[0]));
+		text_add(p, "=\"", 2);
+		text_add_escaped(p, atts[1], strlen(atts[1]), true);
+		text_add(p, "\"", 1);
+	}
+	for (v = voids; *v != NULL; v++)
+		if (strcasecmp(out, *v) == 0)
+			is_void = true;
+	if (is_void) {
+		text_add(p, " />", 3);
+		fr->endtag = 0;
+	} else {
+		text_add(p, ">", 1);
+		fr->endtag = ns == NS_XHTML ? 2 : 1;
+	}
+}
+
+static void
+on_start_in_capture(struct feed_parser *p, struct frame *fr, enum ns ns,
+    const char *name, const char *local, const XML_Char **atts)
+{
+	struct capture *c = &p->cap;
+
+	if (c->mode == M_PLAIN && c->may_markup) {
+		/* Naked markup: what was text so far becomes escaped text. */
+		struct buf old = p->text;
+
+		buf_init(&p->text);
+		c->mode = M_MARKUP;
+		text_add_escaped(p, old.data, old.len, false);
+		buf_free(&old);
+	}
+	if (c->mode != M_MARKUP)
+		return;
+	if (c->strip_wrapper && !c->wrapper_seen && p->depth == c->depth + 1 &&
+	    ns == NS_XHTML && strcmp(local, "div") == 0) {
+		c->wrapper_seen = true;
+		return;
+	}
+	serialise_start(p, fr, ns, name, local, atts);
+}
+
+static void
+field_element(struct feed_parser *p, enum el el, enum ns ns,
+    enum scope sc, const XML_Char **atts)
+{
+	bool entry = sc == SC_ENTRY;
+	bool atom = ns == NS_ATOM10 || ns == NS_ATOM03 || (p->atomish &&
+	    ns_is_core(ns));
+	const char *v;
+
+	switch (el) {
+	case EL_TITLE:
+		if (ns == NS_DC)
+			capture_start(p, F_TITLE, sc, M_PLAIN, true,
+			    PRIO_NORMAL);
+		else
+			capture_text_construct(p, F_TITLE, sc, atts, ns,
+			    PRIO_NORMAL);
+		break;
+	case EL_LINK:
+		if (attr(atts, "href") != NULL)
+			atom_link(p, sc, atts);
+		else if (ns_is_core(ns))
+			capture_start(p, F_LINK, sc, M_PLAIN, false,
+			    PRIO_NORMAL);
+		break;
+	case EL_DESCRIPTION:
+		if (ns == NS_MEDIA)
+			break;	/* handled anywhere in the entry */
+		capture_start(p, entry ? F_SUMMARY : F_SUBTITLE, sc, M_PLAIN,
+		    true, PRIO_NORMAL);
+		break;
+	case EL_SUBTITLE:
+	case EL_TAGLINE:
+	case EL_INFO:
+		if (entry || (el == EL_INFO))
+			break;
+		if (ns == NS_ITUNES)
+			capture_start(p, F_SUBTITLE, sc, M_PLAIN, true,
+			    PRIO_FALLBACK);
+		else
+			capture_text_construct(p, F_SUBTITLE, sc, atts, ns,
+			    PRIO_NORMAL);
+		break;
+	case EL_SUMMARY:
+		if (ns == NS_ITUNES)
+			capture_start(p, entry ? F_SUMMARY : F_SUBTITLE, sc,
+			    M_PLAIN, true, PRIO_FALLBACK);
+		else if (entry)
+			capture_text_construct(p, F_SUMMARY, sc, atts, ns,
+			    PRIO_NORMAL);
+		break;
+	case EL_CONTENT:
+		if (!entry || ns == NS_MEDIA)
+			break;
+		if ((v = attr(atts, "src")) != NULL)
+			break;	/* out-of-line content: nothing to read */
+		capture_text_construct(p, F_CONTENT, sc, atts, ns,
+		    PRIO_NORMAL);
+		break;
+	case EL_ENCODED:
+		if (entry)
+			capture_start(p, F_CONTENT, sc, M_PLAIN, true,
+			    PRIO_NORMAL);
+		break;
+	case EL_BODY:
+		if (entry)
+			capture_start(p, F_CONTENT, sc, M_MARKUP, false,
+			    PRIO_NORMAL);
+		break;
+	case EL_ID:
+		if (entry)
+			capture_start(p, F_ID, sc, M_PLAIN, false,
+			    PRIO_NORMAL);
+		break;
+	case EL_GUID:
+		if (!entry)
+			break;
+		capture_start(p, F_GUID, sc, M_PLAIN, false, PRIO_NORMAL);
+		v = attr(atts, "isPermaLink");
+		p->cap.permalink = v == NULL || strcasecmp(v, "false") != 0;
+		break;
+	case EL_PUBDATE:
+	case EL_PUBLISHED:
+	case EL_ISSUED:
+		if (entry)
+			capture_start(p, F_PUBLISHED, sc, M_PLAIN, false,
+			    PRIO_NORMAL);
+		break;
+	case EL_LASTBUILDDATE:
+		if (!entry)
+			capture_start(p, F_UPDATED, sc, M_PLAIN, false,
+			    PRIO_NORMAL);
+		break;
+	case EL_UPDATED:
+	case EL_MODIFIED:
+	case EL_DATE:
+		capture_start(p, F_UPDATED, sc, M_PLAIN, false, PRIO_NORMAL);
+		break;
+	case EL_AUTHOR:
+		if (ns == NS_ITUNES)
+			capture_start(p, F_AUTHOR, sc, M_PLAIN, false,
+			    PRIO_FALLBACK);
+		else if (atom) {
+			p->frames[p->depth - 1].role = R_PERSON;
+			p->frames[p->depth - 1].person_scope = sc;
+		} else
+			capture_start(p, F_AUTHOR, sc, M_PLAIN, false,
+			    PRIO_NORMAL);
+		break;
+	case EL_MANAGINGEDITOR:
+		if (!entry)
+			capture_start(p, F_AUTHOR, sc, M_PLAIN, false,
+			    PRIO_NORMAL);
+		break;
+	case EL_CREATOR:
+		capture_start(p, F_AUTHOR, sc, M_PLAIN, false, PRIO_NORMAL);
+		break;
+	case EL_CATEGORY:
+		if (!entry)
+			break;
+		if ((v = attr(atts, "term")) != NULL)
+			add_category(p, trimmed_dup(v, strlen(v)));
+		else if (!atom)
+			capture_start(p, F_CATEGORY, sc, M_PLAIN, false,
+			    PRIO_NORMAL);
+		break;
+	case EL_SUBJECT:
+		if (entry)
+			capture_start(p, F_CATEGORY, sc, M_PLAIN, false,
+			    PRIO_NORMAL);
+		break;
+	case EL_ENCLOSURE:
+		if (entry)
+			add_enclosure(p, attr(atts, "url"), attr(atts, "type"),
+			    attr(atts, "length"));
+		break;
+	case EL_LANGUAGE:
+		if (!entry)
+			capture_start(p, F_LANGUAGE, sc, M_PLAIN, false,
+			    PRIO_NORMAL);
+		break;
+	case EL_TTL:
+		if (!entry)
+			capture_start(p, F_TTL, sc, M_PLAIN, false,
+			    PRIO_NORMAL);
+		break;
+	case EL_UPDATEPERIOD:
+		if (!entry)
+			capture_start(p, F_SY_PERIOD, sc, M_PLAIN, false,
+			    PRIO_NORMAL);
+		break;
+	case EL_UPDATEFREQUENCY:
+		if (!entry)
+			capture_start(p, F_SY_FREQ, sc, M_PLAIN, false,
+			    PRIO_NORMAL);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+	struct feed_parser *p = ud;
+	struct frame *fr, *parent;
+	const char *local, *v;
+	enum ns ns;
+	enum el el;
+	int i;
+
+	if (p->stop_reason != NULL)
+		return;
+	if (p->depth >= FEED_MAX_DEPTH) {
+		stop(p, "elements nested too deeply");
+		return;
+	}
+	if (p->depth == p->framecap) {
+		p->framecap = p->framecap ? p->framecap * 2 : 32;
+		p->frames = xreallocarray(p->frames, p->framecap,
+		    sizeof(*p->frames));
+	}
+	parent = p->depth > 0 ? &p->frames[p->depth - 1] : NULL;
+	fr = &p->frames[p->depth++];
+	memset(fr, 0, sizeof(*fr));
+	fr->base = parent != NULL ? parent->base : p->doc_url;
+	fr->xml_base = parent != NULL && parent->xml_base;
+	fr->lang = parent != NULL ? parent->lang : NULL;
+
+	for (i = 0; atts[i] != NULL; i += 2) {
+		if (strncmp(atts[i], "xmlns", 5) == 0) {
+			if (atts[i][5] == '\0')
+				bind_push(p, "", atts[i + 1]);
+			else if (atts[i][5] == ':')
+				bind_push(p, atts[i] + 6, atts[i + 1]);
+		} else if (strcmp(atts[i], "xml:base") == 0) {
+			fr->base = url_resolve(fr->base, atts[i + 1]);
+			fr->own_base = true;
+			fr->xml_base = true;
+		} else if (strcmp(atts[i], "xml:lang") == 0) {
+			fr->lang = xstrdup(atts[i + 1]);
+			fr->own_lang = true;
+		}
+	}
+	ns = resolve(p, name, &local);
+
+	if (p->capturing) {
+		on_start_in_capture(p, fr, ns, name, local, atts);
+		return;
+	}
+	if (parent == NULL) {
+		root_element(p, ns, local, atts);
+		return;
+	}
+	el = el_lookup(ns, local);
+	if ((el == EL_ITEM || el == EL_ENTRY) && !p->in_entry &&
+	    (parent->role == R_ROOT || parent->role == R_FEED) &&
+	    ns_is_core(ns)) {
+		if (p->rdf && ns == NS_RSS090)
+			p->format = FEED_FORMAT_RSS09X;
+		fr->role = R_ENTRY;
+		entry_begin(p, atts);
+		return;
+	}
+	if (el == EL_CHANNEL && parent->role == R_ROOT && ns_is_core(ns)) {
+		if (p->rdf && ns == NS_RSS090)
+			p->format = FEED_FORMAT_RSS09X;
+		fr->role = R_FEED;
+		set_text(&p->header.language, &p->hprio[S_LANGUAGE],
+		    xstrdup_or_null(fr->lang), PRIO_FALLBACK, true);
+		return;
+	}
+	if (parent->role == R_FEED || parent->role == R_ENTRY) {
+		field_element(p, el, ns, parent->role == R_ENTRY ? SC_ENTRY :
+		    SC_FEED, atts);
+		return;
+	}
+	if (parent->role == R_PERSON && el == EL_NAME) {
+		capture_start(p, F_NAME, parent->person_scope, M_PLAIN, false,
+		    PRIO_NORMAL);
+		return;
+	}
+	if (p->in_entry && ns == NS_MEDIA) {
+		/* Media RSS lives in <media:group> as often as not. */
+		if (el == EL_CONTENT && (v = attr(atts, "url")) != NULL)
+			add_enclosure(p, v, attr(atts, "type"),
+			    attr(atts, "fileSize"));
+		else if (el == EL_DESCRIPTION)
+			capture_start(p, F_SUMMARY, SC_ENTRY, M_PLAIN, false,
+			    PRIO_FALLBACK);
+	}
+}
+
+static void
+on_end(void *ud, const XML_Char *name)
+{
+	struct feed_parser *p = ud;
+	struct frame *fr;
+
+	if (p->stop_reason != NULL || p->depth == 0)
+		return;
+	fr = &p->frames[p->depth - 1];
+	if (p->capturing) {
+		if (p->depth == p->cap.depth)
+			capture_end(p);
+		else if (fr->endtag != 0) {
+			const char *out = name, *colon;
+
+			if (fr->endtag == 2 && (colon = strchr(name, ':')) !=
+			    NULL)
+				out = colon + 1;
+			text_add(p, "</", 2);
+			text_add(p, out, strlen(out));
+			text_add(p, ">", 1);
+		}
+	}
+	if (fr->role == R_ENTRY && p->in_entry && p->entry_depth == p->depth)
+		entry_end(p);
+	while (p->nbind > 0 && p->bind[p->nbind - 1].depth == p->depth) {
+		free(p->bind[p->nbind - 1].prefix);
+		p->nbind--;
+	}
+	if (fr->own_base)
+		free(fr->base);
+	if (fr->own_lang)
+		free(fr->lang);
+	p->depth--;
+}
+
+static void
+on_text(void *ud, const XML_Char *s, int len)
+{
+	struct feed_parser *p = ud;
+
+	if (p->stop_reason != NULL || !p->capturing)
+		return;
+	if (p->cap.mode == M_MARKUP)
+		text_add_escaped(p, s, (size_t)len, false);
+	else
+		text_add(p, s, (size_t)len);
+}
+
+/*
+ * The external DTD subset (a real DOCTYPE's or the foreign one we ask
+ * for) gets the built-in HTML entity declarations, once; every other
+ * external entity is refused silently. Nothing is ever loaded.
+ */
+static int
+on_external_entity(XML_Parser xp, const XML_Char *context,
+    const XML_Char *base, const XML_Char *system_id,
+    const XML_Char *public_id)
+{
+	struct feed_parser *p = XML_GetUserData(xp);
+	XML_Parser ep;
+	enum XML_Status rc;
+
+	if (context != NULL || p->dtd_loaded)
+		return XML_STATUS_OK;
+	p->dtd_loaded = true;
+	if ((ep = XML_ExternalEntityParserCreate(xp, NULL, NULL)) == NULL)
+		return XML_STATUS_ERROR;
+	rc = XML_Parse(ep, html_entities_dtd, (int)html_entities_dtd_len,
+	    XML_TRUE);
+	XML_ParserFree(ep);
+	return rc == XML_STATUS_ERROR ? XML_STATUS_ERROR : XML_STATUS_OK;
+}
+
+/* ---- input ------------------------------------------------------------ */
+
+static void
+set_error(struct feed_parser *p, const char *why)
+{
+	if (p->error != NULL)
+		return;
+	if (p->xp != NULL)
+		p->error = xasprintf("line %lu, column %lu: %s",
+		    (unsigned long)XML_GetCurrentLineNumber(p->xp),
+		    (unsigned long)XML_GetCurrentColumnNumber(p->xp) + 1, why);
+	else
+		p->error = xstrdup(why);
+}
+
+static int
+parser_setup(struct feed_parser *p, const void *head, size_t len)
+{
+	const char *enc = NULL;
+
+	charset_sniff(head, len, &p->cs);
+	switch (p->cs.road) {
+	case CHARSET_UTF8:
+		enc = "UTF-8";
+		break;
+	case CHARSET_UTF16:
+		break;
+	case CHARSET_SINGLE_BYTE:
+		enc = p->cs.name;
+		break;
+	case CHARSET_TRANSCODE:
+		enc = "UTF-8";
+		if ((p->conv = charset_conv_new(p->cs.name)) == NULL) {
+			set_error(p, "unsupported character encoding");
+			return -1;
+		}
+		break;
+	}
+	charset_repair_init(&p->repair);
+	if ((p->xp = XML_ParserCreate(enc)) == NULL) {
+		set_error(p, "out of memory");
+		return -1;
+	}
+	XML_SetUserData(p->xp, p);
+	XML_SetElementHandler(p->xp, on_start, on_end);
+	XML_SetCharacterDataHandler(p->xp, on_text);
+	XML_SetUnknownEncodingHandler(p->xp, charset_expat_handler, NULL);
+	/*
+	 * NOTES.md 3.5: a foreign DTD plus parameter entity parsing turns
+	 * undefined entities into skipped ones instead of fatal errors, and
+	 * lets us declare the HTML set. Expat's amplification limits stay on.
+	 */
+	XML_UseForeignDTD(p->xp, XML_TRUE);
+	XML_SetParamEntityParsing(p->xp,
+	    XML_PARAM_ENTITY_PARSING_UNLESS_STANDALONE);
+	XML_SetExternalEntityRefHandler(p->xp, on_external_entity);
+	return 0;
+}
+
+static int
+xml_fail(struct feed_parser *p)
+{
+	p->failed = true;
+	if (p->stop_reason != NULL)
+		set_error(p, p->stop_reason);
+	else
+		set_error(p, XML_ErrorString(XML_GetErrorCode(p->xp)));
+	header_emit(p);
+	return -1;
+}
+
+/*
+ * Expat 2.5 rescans an unfinished token from its start on every call
+ * (CVE-2023-52425), so a huge token arriving in small chunks costs
+ * quadratic time. Like the reparse deferral of Expat 2.6, hold input back
+ * until it at least doubles what Expat is still sitting on.
+ */
+static int
+xml_feed(struct feed_parser *p, const char *data, size_t len, bool final)
+{
+	bool held = false;
+	XML_Index at;
+	size_t tail;
+
+	if (p->defer > 0 || p->pending.len > 0) {
+		buf_append(&p->pending, data, len);
+		if (!final && p->pending.len < p->defer)
+			return 0;
+		data = p->pending.data;
+		len = p->pending.len;
+		held = true;
+	}
+	while (len > INT_MAX / 2) {
+		if (XML_Parse(p->xp, data, INT_MAX / 2, XML_FALSE) ==
+		    XML_STATUS_ERROR)
+			return xml_fail(p);
+		data += INT_MAX / 2;
+		len -= INT_MAX / 2;
+		p->fed += INT_MAX / 2;
+	}
+	if (XML_Parse(p->xp, data, (int)len, final) == XML_STATUS_ERROR) {
+		if (held)
+			buf_reset(&p->pending);
+		return xml_fail(p);
+	}
+	p->fed += len;
+	if (held)
+		buf_reset(&p->pending);
+	p->defer = 0;
+	if (!final && (at = XML_GetCurrentByteIndex(p->xp)) >= 0 &&
+	    (uint64_t)at <= p->fed) {
+		tail = (size_t)(p->fed - (uint64_t)at);
+		if (tail > FEED_MAX_TOKEN) {
+			p->stop_reason = "token too long";
+			p->failed = true;
+			set_error(p, p->stop_reason);
+			return -1;
+		}
+		if (tail >= 65536)
+			p->defer = tail;
+	}
+	if (p->stop_reason != NULL)
+		return xml_fail(p);
+	return 0;
+}
+
+static int
+feed_bytes(struct feed_parser *p, const char *data, size_t len, bool final)
+{
+	switch (p->cs.road) {
+	case CHARSET_UTF8:
+		if (p->repair.ntail == 0 && charset_utf8_clean_prefix(
+		    (const unsigned char *)data, len) == len)
+			return xml_feed(p, data, len, final);
+		buf_reset(&p->convbuf);
+		charset_repair_push(&p->repair, data, len, final,
+		    &p->convbuf);
+		return xml_feed(p, p->convbuf.data, p->convbuf.len, final);
+	case CHARSET_TRANSCODE:
+		buf_reset(&p->convbuf);
+		charset_conv_push(p->conv, data, len, final, &p->convbuf);
+		return xml_feed(p, p->convbuf.data, p->convbuf.len, final);
+	default:
+		return xml_feed(p, data, len, final);
+	}
+}
+
+/* ---- public API ------------------------------------------------------- */
+
+struct feed_parser *
+feed_parser_new(const char *base_url, const struct feed_parser_cb *cb,
+    void *arg)
+{
+	struct feed_parser *p;
+
+	p = xcalloc(1, sizeof(*p));
+	if (cb != NULL)
+		p->cb = *cb;
+	p->arg = arg;
+	p->doc_url = xstrdup_or_null(base_url);
+	buf_init(&p->head);
+	buf_init(&p->convbuf);
+	buf_init(&p->pending);
+	buf_init(&p->text);
+	p->header.updated = FEED_TIME_NONE;
+	p->entry.published = FEED_TIME_NONE;
+	p->entry.updated = FEED_TIME_NONE;
+	return p;
+}
+
+static bool
+sniff_ready(const struct buf *h, bool final)
+{
+	if (final || h->len >= CHARSET_SNIFF_LEN)
+		return true;
+	if (h->len < 5)
+		return false;
+	if (memcmp(h->data, "<?xml", 5) != 0)
+		return true;
+	return memmem(h->data, h->len, "?>", 2) != NULL;
+}
+
+int
+feed_parser_push(struct feed_parser *p, const void *data, size_t len,
+    bool final)
+{
+	int rc;
+
+	if (p->failed)
+		return -1;
+	if (!p->started) {
+		/* Hold the first bytes until the encoding can be decided. */
+		if (p->head.len == 0 && len >= CHARSET_SNIFF_LEN) {
+			p->started = true;
+			if (parser_setup(p, data, len) == -1) {
+				p->failed = true;
+				return -1;
+			}
+		} else {
+			buf_append(&p->head, data, len);
+			if (!sniff_ready(&p->head, final))
+				return 0;
+			p->started = true;
+			if (parser_setup(p, p->head.data, p->head.len) == -1) {
+				p->failed = true;
+				return -1;
+			}
+			rc = feed_bytes(p, p->head.data, p->head.len, final);
+			buf_free(&p->head);
+			goto done;
+		}
+	}
+	rc = feed_bytes(p, data, len, final);
+done:
+	if (rc == 0 && final) {
+		if (p->format == FEED_FORMAT_UNKNOWN) {
+			p->failed = true;
+			set_error(p, "no feed in the document");
+			return -1;
+		}
+		header_emit(p);
+		header_finish(p);
+	}
+	return rc;
+}
+
+const char *
+feed_parser_error(const struct feed_parser *p)
+{
+	return p->error;
+}
+
+const struct feed_header *
+feed_parser_header(struct feed_parser *p)
+{
+	header_finish(p);
+	return &p->header;
+}
+
+void
+feed_parser_free(struct feed_parser *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	if (p->xp != NULL)
+		XML_ParserFree(p->xp);
+	while (p->depth > 0) {
+		struct frame *fr = &p->frames[--p->depth];
+
+		if (fr->own_base)
+			free(fr->base);
+		if (fr->own_lang)
+			free(fr->lang);
+	}
+	free(p->frames);
+	for (i = 0; i < p->nbind; i++)
+		free(p->bind[i].prefix);
+	free(p->bind);
+	free(p->root_uri);
+	charset_conv_free(p->conv);
+	buf_free(&p->head);
+	buf_free(&p->convbuf);
+	buf_free(&p->pending);
+	buf_free(&p->text);
+	feed_header_clear(&p->header);
+	feed_entry_clear(&p->entry);
+	links_clear(&p->hlinks);
+	links_clear(&p->elinks);
+	free(p->doc_url);
+	free(p->error);
+	free(p);
+}

@@ -214,10 +214,18 @@ int
 store_fail(struct store *s, const char *what)
 {
 	int code = sqlite3_extended_errcode(s->db);
+	int sys = sqlite3_system_errno(s->db);
 
-	if (sqlite3_errcode(s->db) == SQLITE_FULL)
-		log_errx("store: %s: '%s': disk full (%s)", what, s->path,
-		    sqlite3_errmsg(s->db));
+	/* "disk I/O error" alone does not say that the disk is full. */
+	if (code == SQLITE_FULL || code == SQLITE_IOERR_WRITE ||
+	    code == SQLITE_IOERR_TRUNCATE)
+		log_errx("store: %s: '%s': %s (code %d: %s), nothing stored",
+		    what, s->path, sqlite3_errmsg(s->db), code, sys != 0 ?
+		    strerror(sys) : "disk full or file size limit reached");
+	else if ((code & 0xff) == SQLITE_IOERR)
+		log_errx("store: %s: '%s': %s (code %d%s%s)",
+		    what, s->path, sqlite3_errmsg(s->db), code,
+		    sys != 0 ? ", " : "", sys != 0 ? strerror(sys) : "");
 	else
 		log_errx("store: %s: '%s': %s (code %d)", what, s->path,
 		    sqlite3_errmsg(s->db), code);

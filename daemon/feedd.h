@@ -14,6 +14,7 @@ struct config;
 struct event_base;
 struct sched;
 struct store;
+struct topics;
 
 struct feedd {
 	struct config	*cfg;
@@ -21,6 +22,7 @@ struct feedd {
 	struct store	*store;
 	struct sched	*sched;
 	struct api	*api;
+	struct topics	*topics;	/* topics.c; NULL until wired */
 	time_t		 started;
 	bool		 once;		/* --once: poll all, then exit */
 };

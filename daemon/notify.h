@@ -1,0 +1,48 @@
+/*
+ * notify: runs the commands topics ask for, from the event loop.
+ *
+ * Promises: a command runs with posix_spawn, never through a shell, in its
+ * own process group, with the daemon's environment plus the variables given,
+ * stdin fed from a pipe (the input given, then EOF) and stdout on /dev/null.
+ * At most max_parallel commands run at once; more wait in a queue (capped:
+ * beyond NOTIFY_QUEUE_MAX a job is dropped with a warning). A command still
+ * running after timeout_s is killed with its process group. Its exit status
+ * and the start of its stderr are logged. Nothing here ever blocks the loop:
+ * pipes are non-blocking and children are reaped on SIGCHLD.
+ */
+#ifndef FEEDD_NOTIFY_H
+#define FEEDD_NOTIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NOTIFY_QUEUE_MAX	1000
+#define NOTIFY_STDERR_MAX	2048	/* bytes of stderr kept for the log */
+
+struct event_base;
+struct notify;
+
+struct notify	*notify_new(struct event_base *base, int max_parallel,
+		    int64_t timeout_s);
+/* New limits (reload); running commands keep their deadline. */
+void		 notify_set_limits(struct notify *n, int max_parallel,
+		    int64_t timeout_s);
+/*
+ * Queues one run of argv (NULL-terminated; copied) with env (NULL or
+ * NULL-terminated "NAME=value" strings that override the daemon's; copied)
+ * and input[0..len) on stdin (copied). label names the job in the log.
+ * 0, or -1 when the queue is full.
+ */
+int		 notify_run(struct notify *n, char *const argv[],
+		    char *const env[], const char *input, size_t len,
+		    const char *label);
+/* Commands running and waiting. */
+size_t		 notify_running(const struct notify *n);
+size_t		 notify_queued(const struct notify *n);
+/*
+ * Drops the queue, sends SIGTERM to the running commands' process groups,
+ * waits up to a second for them, then SIGKILLs what is left; frees n.
+ */
+void		 notify_free(struct notify *n);
+
+#endif

@@ -1,0 +1,636 @@
+/*
+ * topics: the in-memory view of the stored topics (plus what only the
+ * configuration knows: notify mode and feed subset), matching after each
+ * poll, back-fill from a timer, and notify jobs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "api.h"
+#include "api_json.h"
+#include "buf.h"
+#include "feedd.h"
+#include "log.h"
+#include "notify.h"
+#include "topics.h"
+#include "xmalloc.h"
+
+#define TOPICS_BACKFILL_GAP_MS	5	/* between two batches */
+#define TOPICS_RETRY_S		30	/* after a store failure */
+#define TOPICS_LIST_PAGE	1000
+
+struct topic {
+	int64_t		 id;
+	char		*name;
+	char		*query;
+	enum store_origin origin;
+	char		**argv;		/* notify command or NULL */
+	enum config_notify_mode mode;
+	char		**feed_names;	/* NULL: every feed */
+	int64_t		*feed_ids;
+	size_t		 nfeed_ids;
+	int64_t		 bf_next;	/* next id to back-fill */
+	int64_t		 bf_end;	/* last id to back-fill */
+	int64_t		 bf_matches;
+};
+
+/* What the configuration says about a config topic beyond the store. */
+struct topic_spec {
+	char		*name;
+	enum config_notify_mode mode;
+	char		**feeds;
+};
+
+struct topics {
+	struct feedd	*d;
+	struct store	*store;
+	struct notify	*notify;
+	struct event	*ev_backfill;
+	struct topic	*v;
+	size_t		 n;
+	struct topic_spec *specs;
+	size_t		 nspecs;
+	size_t		 bf_turn;
+};
+
+static char **
+strv_dup(char *const *v)
+{
+	char **out;
+	size_t i, n = 0;
+
+	if (v == NULL)
+		return NULL;
+	while (v[n] != NULL)
+		n++;
+	out = xreallocarray(NULL, n + 1, sizeof(*out));
+	for (i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	out[n] = NULL;
+	return out;
+}
+
+static void
+topic_clear(struct topic *tp)
+{
+	free(tp->name);
+	free(tp->query);
+	config_argv_free(tp->argv);
+	config_argv_free(tp->feed_names);
+	free(tp->feed_ids);
+	memset(tp, 0, sizeof(*tp));
+}
+
+static void
+specs_clear(struct topics *t)
+{
+	for (size_t i = 0; i < t->nspecs; i++) {
+		free(t->specs[i].name);
+		config_argv_free(t->specs[i].feeds);
+	}
+	free(t->specs);
+	t->specs = NULL;
+	t->nspecs = 0;
+}
+
+static bool
+needs_backfill(const struct topic *tp)
+{
+	return tp->bf_next <= tp->bf_end;
+}
+
+static void
+arm_backfill(struct topics *t, int64_t ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000,
+	    .tv_usec = (ms % 1000) * 1000 };
+
+	if (t->ev_backfill != NULL && !evtimer_pending(t->ev_backfill, NULL))
+		evtimer_add(t->ev_backfill, &tv);
+}
+
+/* A back-fill of everything stored so far, remembered in the store. */
+static void
+backfill_start(struct topics *t, struct topic *tp)
+{
+	int64_t last = store_last_entry_id(t->store);
+
+	tp->bf_next = 1;
+	tp->bf_end = last > 0 ? last : 0;
+	tp->bf_matches = 0;
+	if (store_cursor_set(t->store, TOPICS_BF_END_CLIENT, tp->id,
+	    tp->bf_end) == -1 || store_cursor_set(t->store, TOPICS_BF_CLIENT,
+	    tp->id, 0) == -1)
+		log_warnx("topics: '%s': cannot record the back-fill plan; "
+		    "it restarts with the daemon", tp->name);
+	if (needs_backfill(tp))
+		log_info("topics: '%s': back-filling from %lld stored entries",
+		    tp->name, (long long)tp->bf_end);
+}
+
+/* Resumes the stored plan; a topic without one gets a fresh back-fill. */
+static void
+backfill_load(struct topics *t, struct topic *tp)
+{
+	int64_t done = 0, end = 0;
+
+	if (store_cursor_get(t->store, TOPICS_BF_END_CLIENT, tp->id,
+	    &end) != 1) {
+		backfill_start(t, tp);
+		return;
+	}
+	if (store_cursor_get(t->store, TOPICS_BF_CLIENT, tp->id, &done) != 1)
+		done = 0;
+	tp->bf_next = done + 1;
+	tp->bf_end = end;
+	if (needs_backfill(tp))
+		log_info("topics: '%s': resuming the back-fill at entry %lld "
+		    "of %lld", tp->name, (long long)tp->bf_next,
+		    (long long)tp->bf_end);
+}
+
+static const struct topic_spec *
+spec_find(const struct topics *t, const char *name)
+{
+	for (size_t i = 0; i < t->nspecs; i++)
+		if (strcmp(t->specs[i].name, name) == 0)
+			return &t->specs[i];
+	return NULL;
+}
+
+static struct topic *
+topic_find(struct topic *v, size_t n, int64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].id == id)
+			return &v[i];
+	return NULL;
+}
+
+/* Feed names to ids; names the store does not know are skipped. */
+static void
+map_feeds(struct topic *tp, const struct store_feed *feeds, size_t nfeeds)
+{
+	for (size_t k = 0; tp->feed_names[k] != NULL; k++) {
+		bool found = false;
+
+		for (size_t j = 0; j < nfeeds && !found; j++) {
+			if (feeds[j].config_name == NULL ||
+			    strcmp(feeds[j].config_name,
+			    tp->feed_names[k]) != 0)
+				continue;
+			tp->feed_ids = xreallocarray(tp->feed_ids,
+			    tp->nfeed_ids + 1, sizeof(*tp->feed_ids));
+			tp->feed_ids[tp->nfeed_ids++] = feeds[j].id;
+			found = true;
+		}
+		if (!found)
+			log_warnx("topics: '%s': no stored feed named '%s', "
+			    "ignoring it", tp->name, tp->feed_names[k]);
+	}
+}
+
+/* Re-reads the stored topics, keeping back-fill progress. 0 / -1. */
+static int
+refresh(struct topics *t)
+{
+	struct store_topic *st = NULL;
+	struct store_feed *feeds = NULL;
+	struct topic *nv;
+	size_t ns = 0, nfeeds = 0, i;
+	bool any_subset = false, work = false;
+
+	if (store_topic_list(t->store, &st, &ns) == -1)
+		return -1;
+	for (i = 0; i < t->nspecs; i++)
+		if (t->specs[i].feeds != NULL)
+			any_subset = true;
+	if (any_subset && store_feed_list(t->store, &feeds, &nfeeds) == -1) {
+		store_topic_list_free(st, ns);
+		return -1;
+	}
+	nv = xcalloc(ns > 0 ? ns : 1, sizeof(*nv));
+	for (i = 0; i < ns; i++) {
+		struct topic *tp = &nv[i], *old;
+		const struct topic_spec *spec;
+
+		tp->id = st[i].id;
+		tp->name = xstrdup(st[i].name);
+		tp->query = xstrdup(st[i].query);
+		tp->origin = st[i].origin;
+		if (st[i].notify != NULL && (tp->argv =
+		    config_split_argv(st[i].notify)) == NULL)
+			log_warnx("topics: '%s': cannot split the notify "
+			    "command '%s', ignoring it", tp->name,
+			    st[i].notify);
+		tp->mode = CONFIG_NOTIFY_EACH;
+		if (tp->origin == STORE_ORIGIN_CONFIG &&
+		    (spec = spec_find(t, tp->name)) != NULL) {
+			tp->mode = spec->mode;
+			if (spec->feeds != NULL) {
+				tp->feed_names = strv_dup(spec->feeds);
+				map_feeds(tp, feeds, nfeeds);
+			}
+		}
+		old = topic_find(t->v, t->n, tp->id);
+		if (old != NULL && strcmp(old->query, tp->query) == 0) {
+			tp->bf_next = old->bf_next;
+			tp->bf_end = old->bf_end;
+			tp->bf_matches = old->bf_matches;
+		} else if (old != NULL)
+			backfill_start(t, tp);	/* matches were dropped */
+		else
+			backfill_load(t, tp);
+		if (needs_backfill(tp))
+			work = true;
+	}
+	store_topic_list_free(st, ns);
+	store_feed_list_free(feeds, nfeeds);
+	for (i = 0; i < t->n; i++)
+		topic_clear(&t->v[i]);
+	free(t->v);
+	t->v = nv;
+	t->n = ns;
+	if (work)
+		arm_backfill(t, 0);
+	return 0;
+}
+
+static bool
+topic_has_feed(const struct topic *tp, int64_t feed_id)
+{
+	if (tp->feed_names == NULL)
+		return true;
+	for (size_t i = 0; i < tp->nfeed_ids; i++)
+		if (tp->feed_ids[i] == feed_id)
+			return true;
+	return false;
+}
+
+char *
+topics_argv_join(char *const argv[])
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (size_t i = 0; argv != NULL && argv[i] != NULL; i++) {
+		const char *a = argv[i];
+		bool plain = *a != '\0';
+
+		for (const char *p = a; *p != '\0' && plain; p++)
+			plain = strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=@%+,-",
+			    *p) != NULL;
+		if (i > 0)
+			buf_putc(&b, ' ');
+		if (plain) {
+			buf_puts(&b, a);
+			continue;
+		}
+		buf_putc(&b, '\'');
+		for (const char *p = a; *p != '\0'; p++) {
+			if (*p == '\'')
+				buf_puts(&b, "'\\''");
+			else
+				buf_putc(&b, *p);
+		}
+		buf_putc(&b, '\'');
+	}
+	buf_putc(&b, '\0');
+	return buf_detach(&b);
+}
+
+static void
+env_add(char ***env, size_t *n, const char *name, const char *value)
+{
+	*env = xreallocarray(*env, *n + 2, sizeof(**env));
+	(*env)[(*n)++] = xasprintf("%s=%s", name, value != NULL ? value : "");
+	(*env)[*n] = NULL;
+}
+
+/* One command run for entries e[0..n) (n > 1: notify_mode batch). */
+static void
+run_notify(struct topics *t, const struct topic *tp,
+    const struct store_entry *e, size_t n)
+{
+	const struct store_entry *last = &e[n - 1];
+	char **env = NULL, num[32], *label, *input;
+	struct buf ids;
+	size_t nenv = 0, i;
+	json_t *doc;
+
+	buf_init(&ids);
+	for (i = 0; i < n; i++)
+		buf_printf(&ids, "%s%lld", i > 0 ? " " : "",
+		    (long long)e[i].id);
+	buf_putc(&ids, '\0');
+	env_add(&env, &nenv, "FEEDD_TOPIC", tp->name);
+	env_add(&env, &nenv, "FEEDD_TITLE", last->title);
+	env_add(&env, &nenv, "FEEDD_LINK", last->link);
+	env_add(&env, &nenv, "FEEDD_FEED", last->feed_title);
+	snprintf(num, sizeof(num), "%lld", (long long)last->feed_id);
+	env_add(&env, &nenv, "FEEDD_FEED_ID", num);
+	snprintf(num, sizeof(num), "%lld", (long long)last->id);
+	env_add(&env, &nenv, "FEEDD_ID", num);
+	env_add(&env, &nenv, "FEEDD_IDS", ids.data);
+	snprintf(num, sizeof(num), "%zu", n);
+	env_add(&env, &nenv, "FEEDD_COUNT", num);
+	if (tp->mode == CONFIG_NOTIFY_BATCH) {
+		json_t *a = json_array();
+
+		for (i = 0; i < n; i++)
+			json_array_append_new(a, api_json_entry(&e[i], false));
+		doc = json_pack("{s:s,s:o}", "topic", tp->name, "entries", a);
+	} else {
+		doc = api_json_entry(last, false);
+		json_object_set_new(doc, "topic", json_string(tp->name));
+	}
+	input = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	label = xasprintf("topic '%s' entry %s", tp->name, ids.data);
+	if (input != NULL)
+		notify_run(t->notify, tp->argv, env, input, strlen(input),
+		    label);
+	else
+		log_warnx("notify: %s: cannot encode the entry", label);
+	free(input);
+	free(label);
+	buf_free(&ids);
+	config_argv_free(env);
+}
+
+/* New listed matches from a poll: their notify command. */
+static void
+deliver(struct topics *t, const struct topic *tp, const int64_t *ids,
+    size_t n)
+{
+	struct store_entry *e;
+	size_t got = 0, i;
+
+	if (tp->argv == NULL)
+		return;
+	e = xcalloc(n, sizeof(*e));
+	for (i = 0; i < n; i++)
+		if (store_entry_get(t->store, ids[i], &e[got]) == 1)
+			got++;
+	if (got > 0) {
+		if (tp->mode == CONFIG_NOTIFY_BATCH)
+			run_notify(t, tp, e, got);
+		else
+			for (i = 0; i < got; i++)
+				run_notify(t, tp, &e[i], 1);
+	}
+	store_entry_list_free(e, got);
+}
+
+void
+topics_on_new_entries(void *arg, int64_t feed_id, const int64_t *ids,
+    size_t n)
+{
+	struct topics *t = arg;
+	char err[256];
+
+	if (t == NULL || n == 0)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		struct topic *tp = &t->v[i];
+		int64_t *mids = NULL;
+		size_t mn = 0;
+		int rc;
+
+		if (!topic_has_feed(tp, feed_id))
+			continue;
+		rc = store_topic_match(t->store, tp->id, ids[0], ids[n - 1],
+		    &mids, &mn, err, sizeof(err));
+		if (rc == STORE_EQUERY)
+			log_warnx("topics: '%s': %s", tp->name, err);
+		if (rc < 0 || mn == 0) {
+			free(mids);
+			continue;
+		}
+		log_info("topics: '%s': %zu new %s from feed %lld", tp->name,
+		    mn, mn == 1 ? "match" : "matches", (long long)feed_id);
+		api_stream_notify_topic(t->d->api, tp->id, mids, mn);
+		deliver(t, tp, mids, mn);
+		free(mids);
+	}
+}
+
+/* A feed subset: the topic's query per feed, then each hit recorded. */
+static int
+match_subset(struct topics *t, const struct topic *tp, int64_t lo,
+    int64_t hi, char *err, size_t errlen)
+{
+	int count = 0;
+
+	for (size_t k = 0; k < tp->nfeed_ids; k++) {
+		struct store_entry_query q = { .since_id = lo - 1,
+		    .feed_id = tp->feed_ids[k], .fts = tp->query,
+		    .limit = TOPICS_LIST_PAGE };
+		struct store_entry *e;
+		size_t n, i;
+		int rc;
+
+		for (;;) {
+			bool more;
+
+			if ((rc = store_entry_list(t->store, &q, &e, &n, err,
+			    errlen)) != 0)
+				return rc;
+			for (i = 0; i < n && e[i].id <= hi; i++) {
+				rc = store_topic_match(t->store, tp->id,
+				    e[i].id, e[i].id, NULL, NULL, err, errlen);
+				if (rc < 0) {
+					store_entry_list_free(e, n);
+					return rc;
+				}
+				count += rc;
+			}
+			more = n == TOPICS_LIST_PAGE && i == n;
+			if (n > 0)
+				q.since_id = e[n - 1].id;
+			store_entry_list_free(e, n);
+			if (!more)
+				break;
+		}
+	}
+	return count;
+}
+
+static void
+on_backfill(evutil_socket_t fd, short what, void *arg)
+{
+	struct topics *t = arg;
+	struct topic *tp = NULL;
+	char err[256];
+	int64_t hi;
+	int rc;
+
+	for (size_t k = 0; k < t->n && tp == NULL; k++) {
+		struct topic *c = &t->v[(t->bf_turn + k) % t->n];
+
+		if (needs_backfill(c))
+			tp = c;
+	}
+	if (tp == NULL)
+		return;
+	t->bf_turn++;
+	hi = tp->bf_next + TOPICS_BACKFILL_BATCH - 1;
+	if (hi > tp->bf_end)
+		hi = tp->bf_end;
+	if (tp->feed_names != NULL)
+		rc = match_subset(t, tp, tp->bf_next, hi, err, sizeof(err));
+	else
+		rc = store_topic_match(t->store, tp->id, tp->bf_next, hi,
+		    NULL, NULL, err, sizeof(err));
+	if (rc == STORE_EQUERY) {
+		log_warnx("topics: '%s': %s; not back-filling it", tp->name,
+		    err);
+		hi = tp->bf_end;
+	} else if (rc < 0) {
+		log_warnx("topics: '%s': back-fill paused, retrying in %d s",
+		    tp->name, TOPICS_RETRY_S);
+		arm_backfill(t, TOPICS_RETRY_S * 1000);
+		return;
+	} else
+		tp->bf_matches += rc;
+	tp->bf_next = hi + 1;
+	if (store_cursor_set(t->store, TOPICS_BF_CLIENT, tp->id, hi) == -1)
+		log_warnx("topics: '%s': cannot record back-fill progress",
+		    tp->name);
+	if (!needs_backfill(tp))
+		log_info("topics: '%s': back-fill done, %lld matches",
+		    tp->name, (long long)tp->bf_matches);
+	arm_backfill(t, TOPICS_BACKFILL_GAP_MS);
+}
+
+struct topics *
+topics_new(struct feedd *d)
+{
+	struct topics *t = xcalloc(1, sizeof(*t));
+
+	t->d = d;
+	t->store = d->store;
+	if ((t->notify = notify_new(d->base, d->cfg->notify_max_parallel,
+	    d->cfg->notify_timeout_s)) == NULL ||
+	    (t->ev_backfill = evtimer_new(d->base, on_backfill, t)) == NULL) {
+		log_errx("topics: cannot set up the event loop");
+		topics_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+int
+topics_reconcile(struct topics *t, const struct config *cfg)
+{
+	struct store_config_topic *ct;
+	struct store_reconcile_result res = { 0 };
+	char err[512];
+	size_t i;
+	int rc;
+
+	ct = xcalloc(cfg->ntopics > 0 ? cfg->ntopics : 1, sizeof(*ct));
+	for (i = 0; i < cfg->ntopics; i++) {
+		ct[i].name = cfg->topics[i].name;
+		ct[i].query = cfg->topics[i].query;
+		ct[i].notify = cfg->topics[i].notify_argv != NULL ?
+		    topics_argv_join(cfg->topics[i].notify_argv) : NULL;
+	}
+	rc = store_topics_reconcile(t->store, ct, cfg->ntopics, &res, err,
+	    sizeof(err));
+	for (i = 0; i < cfg->ntopics; i++)
+		free((char *)ct[i].notify);
+	free(ct);
+	if (rc == STORE_EQUERY) {
+		log_errx("%s: %s", cfg->path, err);
+		return -1;
+	}
+	if (rc != 0)
+		return -1;
+	specs_clear(t);
+	t->specs = xcalloc(cfg->ntopics > 0 ? cfg->ntopics : 1,
+	    sizeof(*t->specs));
+	for (i = 0; i < cfg->ntopics; i++) {
+		t->specs[i].name = xstrdup(cfg->topics[i].name);
+		t->specs[i].mode = cfg->topics[i].notify_mode;
+		t->specs[i].feeds = strv_dup(cfg->topics[i].feeds);
+	}
+	t->nspecs = cfg->ntopics;
+	notify_set_limits(t->notify, cfg->notify_max_parallel,
+	    cfg->notify_timeout_s);
+	if (res.added + res.updated + res.removed > 0)
+		log_info("topics: %zu added, %zu changed, %zu removed, "
+		    "%zu unchanged", res.added, res.updated, res.removed,
+		    res.unchanged);
+	return refresh(t);
+}
+
+int
+topics_add(struct topics *t, const char *name, const char *query,
+    const char *notify, int64_t *ret_id, char *err, size_t errlen)
+{
+	char **argv = NULL;
+	int rc;
+
+	*ret_id = 0;
+	if (notify != NULL && *notify != '\0' &&
+	    (argv = config_split_argv(notify)) == NULL) {
+		snprintf(err, errlen, "cannot split the notify command "
+		    "(unbalanced quotes?)");
+		return STORE_EQUERY;
+	}
+	config_argv_free(argv);
+	rc = store_topic_add(t->store, name, query,
+	    notify != NULL && *notify != '\0' ? notify : NULL,
+	    STORE_ORIGIN_API, ret_id, err, errlen);
+	if (rc == 0) {
+		log_info("topics: '%s' added: %s", name, query);
+		refresh(t);
+	}
+	return rc;
+}
+
+int
+topics_remove(struct topics *t, int64_t id)
+{
+	int rc = store_topic_remove(t->store, id);
+
+	if (rc == 1)
+		refresh(t);
+	return rc;
+}
+
+bool
+topics_info(struct topics *t, int64_t id, struct topics_info *ret)
+{
+	const struct topic *tp = topic_find(t->v, t->n, id);
+
+	memset(ret, 0, sizeof(*ret));
+	if (tp == NULL)
+		return false;
+	ret->mode = tp->mode == CONFIG_NOTIFY_BATCH ? "batch" : "each";
+	ret->feeds = tp->feed_names;
+	ret->backfilling = needs_backfill(tp);
+	ret->backfill_done = tp->bf_next - 1;
+	ret->backfill_end = tp->bf_end;
+	return true;
+}
+
+void
+topics_free(struct topics *t)
+{
+	if (t == NULL)
+		return;
+	if (t->ev_backfill != NULL)
+		event_free(t->ev_backfill);
+	notify_free(t->notify);
+	for (size_t i = 0; i < t->n; i++)
+		topic_clear(&t->v[i]);
+	free(t->v);
+	specs_clear(t);
+	free(t);
+}

@@ -1,0 +1,81 @@
+/*
+ * topics: following named FTS5 queries.
+ *
+ * Promises:
+ *   - topics_reconcile() makes the stored config topics those of the
+ *     configuration (added, changed, removed; API topics untouched) and
+ *     applies their notify settings and feed subsets;
+ *   - topics_on_new_entries(), the poll pipeline's hook, matches one poll's
+ *     new entries against every topic, restricted to their id range (never
+ *     a scan of the archive), records the matches, runs notify commands
+ *     and tells the stream listener about each new listed match;
+ *   - a topic that is new, or whose query changed, is back-filled from the
+ *     archive once, oldest first, in batches of TOPICS_BACKFILL_BATCH ids
+ *     run from a libevent timer, so polls and API requests interleave with
+ *     it; progress is kept in the store (cursor client TOPICS_BF_CLIENT),
+ *     so a restart resumes where it stopped. Back-filled matches notify
+ *     nobody.
+ * Failures are logged here and never stop polling.
+ */
+#ifndef FEEDD_TOPICS_H
+#define FEEDD_TOPICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "store.h"
+
+#define TOPICS_BACKFILL_BATCH	2000	/* entry ids per timer turn */
+/* Cursor clients the API cannot name (':' is not allowed there). */
+#define TOPICS_BF_CLIENT	"feedd:backfill"	/* ids done */
+#define TOPICS_BF_END_CLIENT	"feedd:backfill-end"	/* last id to do */
+
+struct feedd;
+struct topics;
+
+/*
+ * Uses d->base, d->store and d->cfg (notify limits) now, and d->api
+ * (api_stream_notify_topic, if set) whenever a poll brings new matches.
+ */
+struct topics	*topics_new(struct feedd *d);
+/*
+ * Start-up and reload, after the feeds were reconciled: config topics
+ * into the store, notify limits, feed subsets. 0, or -1 (logged; the
+ * topics in effect stay those of the store).
+ */
+int		 topics_reconcile(struct topics *t, const struct config *cfg);
+/* The pipeline's hook: arg is the struct topics; ids ascending. */
+void		 topics_on_new_entries(void *arg, int64_t feed_id,
+		    const int64_t *ids, size_t n);
+
+/*
+ * API: adds a topic (origin api) and starts its back-fill. 0 and the id,
+ * 1 if the name exists, STORE_EQUERY (bad query or notify command, message
+ * in err), -1.
+ */
+int		 topics_add(struct topics *t, const char *name,
+		    const char *query, const char *notify, int64_t *ret_id,
+		    char *err, size_t errlen);
+/* API: 1 removed, 0 no such topic, -1 error. */
+int		 topics_remove(struct topics *t, int64_t id);
+
+/* What the store does not keep, for listings. NULL if unknown. */
+struct topics_info {
+	const char	*mode;		/* "each" or "batch" */
+	char *const	*feeds;		/* config feed names; NULL: all */
+	bool		 backfilling;
+	int64_t		 backfill_done;	/* ids done */
+	int64_t		 backfill_end;	/* of this many */
+};
+bool		 topics_info(struct topics *t, int64_t id,
+		    struct topics_info *ret);
+
+/* A command line from argv, quoted so config_split_argv() gives it back. */
+char		*topics_argv_join(char *const argv[]);
+
+/* Drops the timer and the notify runner (see notify_free). */
+void		 topics_free(struct topics *t);
+
+#endif

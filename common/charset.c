@@ -86,9 +86,16 @@ charset_sniff(const void *head, size_t len, struct charset_choice *ret)
 		return;
 	}
 	if (len >= 2 && ((b[0] == 0xfe && b[1] == 0xff) || (b[0] == 0xff &&
-	    b[1] == 0xfe) || (b[0] == '<' && b[1] == 0) || (b[0] == 0 &&
-	    b[1] == '<'))) {
+	    b[1] == 0xfe))) {
 		ret->road = CHARSET_UTF16;
+		strcpy(ret->name, "UTF-16");	/* Expat reads the BOM */
+		return;
+	}
+	if (len >= 2 && ((b[0] == '<' && b[1] == 0) || (b[0] == 0 &&
+	    b[1] == '<'))) {
+		/* No BOM: say which, whatever label the declaration has. */
+		ret->road = CHARSET_UTF16;
+		strcpy(ret->name, b[0] == 0 ? "UTF-16BE" : "UTF-16LE");
 		return;
 	}
 	if (len >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)

@@ -35,7 +35,7 @@ enum charset_road {
 
 struct charset_choice {
 	enum charset_road road;
-	char	name[48];	/* iconv name for SINGLE_BYTE and TRANSCODE */
+	char	name[48];	/* Expat's name for UTF16, iconv's otherwise */
 	char	declared[48];	/* what the document said, "" if nothing */
 };
 

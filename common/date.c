@@ -427,8 +427,8 @@ date_parse(const char *s)
 		return FEED_TIME_NONE;
 	memcpy(tmp, s, len);
 	tmp[len] = '\0';
-	if (len >= 4 && ndigits(tmp) >= 4 && (ndigits(tmp) == 4 ||
-	    ndigits(tmp) == 8))
+	if ((ndigits(tmp) == 4 && (tmp[4] == '\0' || tmp[4] == '-')) ||
+	    ndigits(tmp) == 8)
 		return parse_iso(tmp);
 	return parse_rfc822(tmp);
 }

@@ -218,7 +218,7 @@ enum field {
 	F_NONE,
 	F_TITLE, F_LINK, F_SUBTITLE, F_SUMMARY, F_CONTENT, F_ID, F_GUID,
 	F_PUBLISHED, F_UPDATED, F_AUTHOR, F_NAME, F_CATEGORY, F_LANGUAGE,
-	F_TTL, F_SY_PERIOD, F_SY_FREQ,
+	F_TTL, F_SY_PERIOD, F_SY_FREQ, F_ALTLINK,
 };
 
 /* Which value wins when a field appears twice: slot per field. */
@@ -270,6 +270,7 @@ struct capture {
 	int	 prio;
 	bool	 may_markup;	/* plain text that may hold naked markup */
 	bool	 strip_wrapper;	/* Atom 1.0 xhtml: drop the outer div */
+	bool	 html_div;	/* Atom 1.0 text/html wrapped in a div */
 	bool	 wrapper_seen;
 	bool	 permalink;
 	bool	 truncated;
@@ -337,6 +338,17 @@ static bool
 xml_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static size_t
+trimmed_len(const struct buf *b)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < b->len; i++)
+		if (!xml_space(b->data[i]))
+			n++;
+	return n;
 }
 
 /* Trims XML white space; returns a new string or NULL when empty. */
@@ -677,18 +689,24 @@ capture_text_construct(struct feed_parser *p, enum field f, enum scope sc,
 		capture_start(p, f, sc, M_BASE64, false, prio);
 		return;
 	}
+	if (type != NULL && (strcasecmp(type, "xhtml") == 0 || (atom10 &&
+	    strcasecmp(type, "application/xhtml+xml") == 0))) {
+		capture_start(p, f, sc, M_MARKUP, false, prio);
+		p->cap.strip_wrapper = atom10;
+		return;
+	}
 	if (mode != NULL || type == NULL) {
 		capture_start(p, f, sc, M_PLAIN, true, prio);
+		p->cap.html_div = atom10;
 		return;
 	}
 	tl = strlen(type);
-	if (strcasecmp(type, "xhtml") == 0) {
-		capture_start(p, f, sc, M_MARKUP, false, prio);
-		p->cap.strip_wrapper = true;
-	} else if (strcasecmp(type, "text") == 0 ||
+	if (strcasecmp(type, "text") == 0 ||
 	    strcasecmp(type, "html") == 0 ||
-	    strncasecmp(type, "text/", 5) == 0)
+	    strncasecmp(type, "text/", 5) == 0) {
 		capture_start(p, f, sc, M_PLAIN, true, prio);
+		p->cap.html_div = atom10;
+	}
 	else if ((tl > 4 && strcasecmp(type + tl - 4, "+xml") == 0) ||
 	    (tl > 4 && strcasecmp(type + tl - 4, "/xml") == 0))
 		capture_start(p, f, sc, atom10 ? M_MARKUP : M_PLAIN, !atom10,
@@ -819,6 +837,14 @@ capture_end(struct feed_parser *p)
 		break;
 	case F_LINK:
 		replace(&l->text, url_resolve(c->base, v));
+		free(v);
+		break;
+	case F_ALTLINK:
+		/* Atom link with its URL as text: an alternate all the same. */
+		if (l->alt_any == NULL)
+			l->alt_any = url_resolve(c->base, v);
+		if (l->alt_html == NULL)
+			l->alt_html = url_resolve(c->base, v);
 		free(v);
 		break;
 	case F_ID:
@@ -972,7 +998,8 @@ root_element(struct feed_parser *p, enum ns ns, const char *local,
 		fr->role = R_ROOT;
 	} else if (strcmp(local, "RDF") == 0 && (ns == NS_RDF ||
 	    ns_is_core(ns))) {
-		p->format = FEED_FORMAT_RSS10;
+		p->format = ns_lookup(p, "", 0) == NS_RSS090 ?
+		    FEED_FORMAT_RSS09X : FEED_FORMAT_RSS10;
 		p->rdf = true;
 		fr->role = R_ROOT;
 	} else if (strcmp(local, "feed") == 0 && ns_is_core(ns)) {
@@ -1035,6 +1062,13 @@ on_start_in_capture(struct feed_parser *p, struct frame *fr, enum ns ns,
 {
 	struct capture *c = &p->cap;
 
+	if (c->mode == M_PLAIN && c->html_div && !c->wrapper_seen &&
+	    p->depth == c->depth + 1 && ns == NS_XHTML &&
+	    strcmp(local, "div") == 0 && trimmed_len(&p->text) == 0) {
+		/* TypePad: escaped HTML inside an xhtml div; read through it. */
+		c->wrapper_seen = true;
+		return;
+	}
 	if (c->mode == M_PLAIN && c->may_markup) {
 		/* Naked markup: what was text so far becomes escaped text. */
 		struct buf old = p->text;
@@ -1073,8 +1107,14 @@ field_element(struct feed_parser *p, enum el el, enum ns ns,
 			    PRIO_NORMAL);
 		break;
 	case EL_LINK:
+		v = attr(atts, "rel");
 		if (attr(atts, "href") != NULL)
 			atom_link(p, sc, atts);
+		else if (v != NULL && strcasecmp(v, "alternate") != 0)
+			break;	/* an enclosure or self link without href */
+		else if (atom)
+			capture_start(p, F_ALTLINK, sc, M_PLAIN, false,
+			    PRIO_NORMAL);
 		else if (ns_is_core(ns))
 			capture_start(p, F_LINK, sc, M_PLAIN, false,
 			    PRIO_NORMAL);
@@ -1101,6 +1141,10 @@ field_element(struct feed_parser *p, enum el el, enum ns ns,
 		if (ns == NS_ITUNES)
 			capture_start(p, entry ? F_SUMMARY : F_SUBTITLE, sc,
 			    M_PLAIN, true, PRIO_FALLBACK);
+		else if (entry && !atom)
+			/* RSS has <description>; a <summary> is the body. */
+			capture_start(p, F_CONTENT, sc, M_PLAIN, true,
+			    PRIO_NORMAL);
 		else if (entry)
 			capture_text_construct(p, F_SUMMARY, sc, atts, ns,
 			    PRIO_NORMAL);
@@ -1407,7 +1451,6 @@ parser_setup(struct feed_parser *p, const void *head, size_t len)
 		enc = "UTF-8";
 		break;
 	case CHARSET_UTF16:
-		break;
 	case CHARSET_SINGLE_BYTE:
 		enc = p->cs.name;
 		break;

@@ -1,8 +1,11 @@
 #include <sys/types.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,34 +19,39 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
-#include "config.h"
+#include "api_internal.h"
+#include "api_json.h"
+#include "buf.h"
 #include "feedd.h"
 #include "log.h"
 #include "xmalloc.h"
 
-#define API_MAX_HEADERS_SIZE	(16 * 1024)
-#define API_MAX_BODY_SIZE	(4 * 1024 * 1024)
-#define API_IDLE_TIMEOUT_S	30
-
-struct api {
-	struct feedd	*d;
-	struct evhttp	*http;
-};
-
-typedef void (*api_handler)(struct api *, struct evhttp_request *,
-    const char *path);
-
 struct api_route {
 	enum evhttp_cmd_type method;
-	const char	*path;		/* exact, or a prefix ending in '/' */
+	/*
+	 * Exact path; a "*" segment matches one non-empty segment; a path
+	 * ending in '/' matches anything below it.
+	 */
+	const char	*path;
 	api_handler	 handler;
 };
 
-static void	handle_status(struct api *, struct evhttp_request *,
-		    const char *);
-
 static const struct api_route api_routes[] = {
-	{ EVHTTP_REQ_GET, "/v1/status", handle_status },
+	{ EVHTTP_REQ_GET, "/v1/status", api_status_get },
+	{ EVHTTP_REQ_GET, "/v1/feeds", api_feeds_list },
+	{ EVHTTP_REQ_POST, "/v1/feeds", api_feeds_add },
+	{ EVHTTP_REQ_GET, "/v1/feeds/*", api_feeds_get },
+	{ EVHTTP_REQ_DELETE, "/v1/feeds/*", api_feeds_remove },
+	{ EVHTTP_REQ_POST, "/v1/feeds/*/poll", api_feeds_poll },
+	{ EVHTTP_REQ_GET, "/v1/entries", api_entries_list },
+	{ EVHTTP_REQ_GET, "/v1/entries/*", api_entries_get },
+	/* /v1/topics: rows of the topics module go here. */
+	{ EVHTTP_REQ_GET, "/v1/cursors/*", api_cursors_get },
+	{ EVHTTP_REQ_PUT, "/v1/cursors/*", api_cursors_put },
+	{ EVHTTP_REQ_GET, "/v1/stream", api_stream_open },
+	{ EVHTTP_REQ_GET, "/v1/opml", api_opml_export },
+	{ EVHTTP_REQ_POST, "/v1/opml", api_opml_import },
+	{ EVHTTP_REQ_GET, "/v1/backup", api_backup_get },
 };
 
 void
@@ -93,45 +101,258 @@ api_reply_error(struct evhttp_request *req, int status, const char *code,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	api_reply(req, status, json_pack("{s:{s:s,s:s}}", "error", "code",
-	    code != NULL ? code : status_code_name(status), "message", msg));
+	api_reply(req, status, json_pack("{s:{s:s,s:o}}", "error", "code",
+	    code != NULL ? code : status_code_name(status), "message",
+	    api_json_str(msg)));
 }
 
-static json_t *
-json_time_or_null(time_t t)
+void
+api_reply_raw(struct evhttp_request *req, int status,
+    const char *content_type, const void *data, size_t len)
 {
-	char s[32];
-	struct tm tm;
-
-	if (t <= 0)
-		return json_null();
-	gmtime_r(&t, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(s);
+	evbuffer_add(evhttp_request_get_output_buffer(req), data, len);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", content_type);
+	evhttp_send_reply(req, status, NULL, NULL);
 }
 
-static void
-handle_status(struct api *api, struct evhttp_request *req, const char *path)
+struct store *
+api_store(struct api *api, struct evhttp_request *req)
 {
-	struct feedd *d = api->d;
-	struct stat st;
-	json_t *doc;
-	time_t now = time(NULL);
+	if (api->d->store == NULL)
+		api_reply_error(req, 503, "unavailable",
+		    "the database is not open yet; try again shortly");
+	return api->d->store;
+}
 
-	doc = json_pack("{s:s,s:I,s:I,s:o,s:s,s:s}",
-	    "version", FEEDD_VERSION,
-	    "pid", (json_int_t)getpid(),
-	    "uptime", (json_int_t)(now - d->started),
-	    "started", json_time_or_null(d->started),
-	    "database", d->cfg->database,
-	    "config", d->cfg->path);
-	json_object_set_new(doc, "db_size", json_integer(
-	    stat(d->cfg->database, &st) == 0 ? (json_int_t)st.st_size : 0));
-	json_object_set_new(doc, "feeds_configured",
-	    json_integer((json_int_t)d->cfg->nfeeds));
-	json_object_set_new(doc, "topics_configured",
-	    json_integer((json_int_t)d->cfg->ntopics));
-	api_reply(req, 200, doc);
+int
+api_path_segment(const char *path, int i, char *buf, size_t len)
+{
+	const char *p = path, *end;
+	char *dec;
+	size_t n;
+
+	while (*p == '/')
+		p++;
+	for (; i > 0; i--) {
+		if ((p = strchr(p, '/')) == NULL)
+			return -1;
+		p++;
+	}
+	if (*p == '\0')
+		return -1;
+	end = strchr(p, '/');
+	n = end != NULL ? (size_t)(end - p) : strlen(p);
+	if (n >= len)
+		return -1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	if ((dec = evhttp_uridecode(buf, 0, &n)) == NULL)
+		return -1;
+	if (n >= len || memchr(dec, '\0', n) != NULL) {
+		free(dec);
+		return -1;
+	}
+	memcpy(buf, dec, n + 1);
+	free(dec);
+	return 0;
+}
+
+/* A positive decimal id, nothing else. */
+static int
+parse_id(const char *s, int64_t *ret)
+{
+	char *end;
+	long long v;
+
+	if (*s < '1' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0)
+		return -1;
+	*ret = v;
+	return 0;
+}
+
+int
+api_path_id(struct evhttp_request *req, const char *path, int i,
+    int64_t *ret)
+{
+	char seg[64];
+
+	if (api_path_segment(path, i, seg, sizeof(seg)) == -1 ||
+	    parse_id(seg, ret) == -1) {
+		api_reply_error(req, 400, "bad_id", "'%.40s' is not an id "
+		    "(a positive integer)", api_path_segment(path, i, seg,
+		    sizeof(seg)) == 0 ? seg : "");
+		return -1;
+	}
+	return 0;
+}
+
+int
+api_query(struct evhttp_request *req, const char *const *allowed,
+    struct evkeyvalq *ret)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *qs = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	struct evkeyval *kv, *kv2;
+	size_t i;
+
+	TAILQ_INIT(ret);
+	if (qs == NULL || *qs == '\0')
+		return 0;
+	if (evhttp_parse_query_str(qs, ret) == -1) {
+		api_reply_error(req, 400, NULL, "malformed query string");
+		return -1;
+	}
+	TAILQ_FOREACH(kv, ret, next) {
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(kv->key, allowed[i]) == 0)
+				break;
+		if (allowed[i] == NULL) {
+			struct buf names;
+
+			buf_init(&names);
+			for (i = 0; allowed[i] != NULL; i++)
+				buf_printf(&names, "%s%s", i ? ", " : "",
+				    allowed[i]);
+			api_reply_error(req, 400, "unknown_parameter",
+			    "unknown parameter '%.60s' (known: %s)", kv->key,
+			    names.len > 0 ? names.data : "none");
+			buf_free(&names);
+			api_query_clear(ret);
+			return -1;
+		}
+		for (kv2 = TAILQ_NEXT(kv, next); kv2 != NULL;
+		    kv2 = TAILQ_NEXT(kv2, next))
+			if (strcmp(kv->key, kv2->key) == 0) {
+				api_reply_error(req, 400, NULL,
+				    "parameter '%s' given twice", kv->key);
+				api_query_clear(ret);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+void
+api_query_clear(struct evkeyvalq *q)
+{
+	evhttp_clear_headers(q);
+}
+
+int
+api_query_int(struct evhttp_request *req, struct evkeyvalq *q,
+    const char *key, int64_t min, int64_t max, int64_t *ret)
+{
+	const char *v = evhttp_find_header(q, key);
+	char *end;
+	long long n;
+
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || n < min || n > max ||
+	    !(*v == '-' || (*v >= '0' && *v <= '9'))) {
+		api_reply_error(req, 400, NULL, "parameter '%s' must be an "
+		    "integer from %lld to %lld, not '%.40s'", key,
+		    (long long)min, (long long)max, v);
+		return -1;
+	}
+	*ret = n;
+	return 0;
+}
+
+int
+api_query_bool(struct evhttp_request *req, struct evkeyvalq *q,
+    const char *key, bool *ret)
+{
+	const char *v = evhttp_find_header(q, key);
+
+	if (v == NULL)
+		return 0;
+	if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || *v == '\0')
+		*ret = true;
+	else if (strcmp(v, "0") == 0 || strcmp(v, "false") == 0)
+		*ret = false;
+	else {
+		api_reply_error(req, 400, NULL, "parameter '%s' must be 1 or "
+		    "0, not '%.40s'", key, v);
+		return -1;
+	}
+	return 0;
+}
+
+char *
+api_body_raw(struct evhttp_request *req, size_t *ret_len)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t n = evbuffer_get_length(in);
+	char *s = xmalloc(n + 1);
+
+	evbuffer_copyout(in, s, n);
+	s[n] = '\0';
+	if (ret_len != NULL)
+		*ret_len = n;
+	return s;
+}
+
+json_t *
+api_body_json(struct evhttp_request *req, const char *const *allowed,
+    bool empty_ok)
+{
+	json_error_t jerr;
+	const char *key;
+	json_t *doc, *v;
+	size_t n, i;
+	char *text;
+
+	text = api_body_raw(req, &n);
+	if (n == 0 || strspn(text, " \t\r\n") == n) {
+		free(text);
+		if (empty_ok)
+			return json_object();
+		api_reply_error(req, 400, "bad_json",
+		    "this request needs a JSON object as its body");
+		return NULL;
+	}
+	doc = json_loadb(text, n, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
+	if (doc == NULL) {
+		api_reply_error(req, 400, "bad_json", "malformed JSON in the "
+		    "request body at line %d, column %d: %s", jerr.line,
+		    jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		api_reply_error(req, 400, "bad_json",
+		    "the request body must be a JSON object");
+		return NULL;
+	}
+	json_object_foreach(doc, key, v) {
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(key, allowed[i]) == 0)
+				break;
+		if (allowed[i] == NULL) {
+			struct buf names;
+
+			buf_init(&names);
+			for (i = 0; allowed[i] != NULL; i++)
+				buf_printf(&names, "%s%s", i ? ", " : "",
+				    allowed[i]);
+			api_reply_error(req, 400, "unknown_field",
+			    "unknown field '%.60s' (known: %s)", key,
+			    names.data);
+			buf_free(&names);
+			json_decref(doc);
+			return NULL;
+		}
+	}
+	return doc;
 }
 
 static void
@@ -156,6 +377,27 @@ log_write_request(struct evhttp_request *req)
 		    evhttp_request_get_uri(req), (int)cred.pid, (int)cred.uid);
 }
 
+/* Does path match the route pattern (see struct api_route)? */
+static bool
+route_match(const char *pattern, const char *path)
+{
+	size_t n = strlen(pattern);
+
+	if (pattern[n - 1] == '/')
+		return strncmp(path, pattern, n) == 0 && path[n] != '\0';
+	while (*pattern != '\0' && *path != '\0') {
+		if (*pattern == '*') {
+			if (*path == '/')
+				return false;	/* empty segment */
+			while (*path != '\0' && *path != '/')
+				path++;
+			pattern++;
+		} else if (*pattern++ != *path++)
+			return false;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
@@ -171,14 +413,12 @@ on_request(struct evhttp_request *req, void *arg)
 	}
 	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD)
 		log_write_request(req);
+	if (method == EVHTTP_REQ_HEAD)
+		method = EVHTTP_REQ_GET;
 	for (size_t i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
 		const struct api_route *r = &api_routes[i];
-		size_t n = strlen(r->path);
-		bool match = r->path[n - 1] == '/' ?
-		    strncmp(path, r->path, n) == 0 && path[n] != '\0' :
-		    strcmp(path, r->path) == 0;
 
-		if (!match)
+		if (!route_match(r->path, path))
 			continue;
 		path_known = true;
 		if (r->method == method) {
@@ -213,6 +453,7 @@ api_new(struct feedd *d)
 	evhttp_set_default_content_type(api->http,
 	    "application/json; charset=utf-8");
 	evhttp_set_gencb(api->http, on_request, api);
+	api->streams = api_streams_new(api);
 	return api;
 }
 
@@ -232,6 +473,9 @@ api_free(struct api *api)
 {
 	if (api == NULL)
 		return;
+	/* Streams and backups hold requests: end them before the server. */
+	api_streams_free(api->streams);
+	api_backup_free(api->backup);
 	evhttp_free(api->http);
 	free(api);
 }

@@ -10,6 +10,9 @@
 #ifndef FEEDD_API_H
 #define FEEDD_API_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <jansson.h>
 
 struct evhttp_request;
@@ -21,6 +24,17 @@ struct api *api_new(struct feedd *d);
 /* Serves the API on a listening socket; the api owns fd from now on. */
 int	api_listen_fd(struct api *api, int fd);
 void	api_free(struct api *api);
+
+/*
+ * The poll pipeline calls these after committing new entries (ids
+ * ascending) of a feed, and after recording a topic's new matches, so that
+ * open /v1/stream clients get them. Cheap when no stream is open; api may
+ * be NULL (--once). The work is deferred to the next loop turn.
+ */
+void	api_stream_notify(struct api *api, int64_t feed_id,
+	    const int64_t *ids, size_t n);
+void	api_stream_notify_topic(struct api *api, int64_t topic_id,
+	    const int64_t *ids, size_t n);
 
 /* For handlers: answer with a JSON document (steals the reference). */
 void	api_reply(struct evhttp_request *req, int status, json_t *doc);

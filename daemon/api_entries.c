@@ -1,0 +1,183 @@
+/*
+ * api_entries: GET /v1/entries (a page of entries after a point, ascending
+ * by id, so a client resumes after any crash from next_since) and
+ * GET /v1/entries/{id} (one entry with its content).
+ *
+ * The point is since=ID, or a named cursor (client=NAME), which this
+ * endpoint only reads: the client moves it with PUT /v1/cursors/NAME once
+ * it has handled the entries (at-least-once delivery).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api_internal.h"
+#include "api_json.h"
+#include "feedd.h"
+#include "store.h"
+
+#define API_CLIENT_NAME_MAX	64
+
+/* Client names: what a user name or a program name looks like. */
+static bool
+valid_client(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > API_CLIENT_NAME_MAX)
+		return false;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr("._-@+", *s) != NULL))
+			return false;
+	return true;
+}
+
+int
+api_client_check(struct evhttp_request *req, const char *client)
+{
+	if (valid_client(client))
+		return 0;
+	api_reply_error(req, 400, "bad_client", "client names are 1 to %d "
+	    "letters, digits and . _ - @ +, not '%.80s'", API_CLIENT_NAME_MAX,
+	    client);
+	return -1;
+}
+
+void
+api_entries_list(struct api *api, struct evhttp_request *req,
+    const char *path)
+{
+	static const char *const params[] = { "since", "feed", "topic", "q",
+	    "limit", "content", "client", "latest", NULL };
+	struct store_entry_query eq = { 0 };
+	struct store_entry *ents = NULL;
+	struct store *s;
+	struct evkeyvalq q;
+	const char *topic, *client;
+	int64_t since = 0, feed = 0, limit = API_LIMIT_DEFAULT, topic_id = 0;
+	int64_t next, cursor = -1;
+	bool content = false, latest = false;
+	char err[512] = "";
+	size_t n = 0;
+	json_t *arr, *doc;
+	int rc;
+
+	if (api_query(req, params, &q) == -1)
+		return;
+	if (api_query_int(req, &q, "since", 0, INT64_MAX, &since) == -1 ||
+	    api_query_int(req, &q, "feed", 1, INT64_MAX, &feed) == -1 ||
+	    api_query_int(req, &q, "limit", 1, API_LIMIT_MAX, &limit) == -1 ||
+	    api_query_bool(req, &q, "content", &content) == -1 ||
+	    api_query_bool(req, &q, "latest", &latest) == -1)
+		goto out;
+	topic = evhttp_find_header(&q, "topic");
+	client = evhttp_find_header(&q, "client");
+	eq.fts = evhttp_find_header(&q, "q");
+	if (eq.fts != NULL && strspn(eq.fts, " \t\r\n") == strlen(eq.fts)) {
+		api_reply_error(req, 400, "bad_query", "the search query is "
+		    "empty");
+		goto out;
+	}
+	if (client != NULL && (evhttp_find_header(&q, "since") != NULL ||
+	    latest)) {
+		api_reply_error(req, 400, NULL, "give either client=NAME (the "
+		    "named cursor says where to start) or since/latest, not "
+		    "both");
+		goto out;
+	}
+	if (client != NULL && api_client_check(req, client) == -1)
+		goto out;
+	if ((s = api_store(api, req)) == NULL ||
+	    api_topic_id(api, req, topic, &topic_id) == -1)
+		goto out;
+	if (feed != 0) {
+		struct store_feed f = { 0 };
+
+		if ((rc = store_feed_get(s, feed, &f)) != 1) {
+			api_reply_error(req, rc == 0 ? 404 : 500, NULL,
+			    "no feed %lld", (long long)feed);
+			goto out;
+		}
+		store_feed_clear(&f);
+	}
+	if (client != NULL) {
+		if ((rc = store_cursor_get(s, client, topic_id, &cursor)) ==
+		    -1) {
+			api_reply_error(req, 500, NULL, "cannot read the "
+			    "cursor of '%s'", client);
+			goto out;
+		}
+		if (rc == 0)
+			cursor = 0;
+		since = cursor;
+	}
+	eq.since_id = since;
+	eq.feed_id = feed;
+	eq.topic_id = topic_id;
+	eq.limit = (size_t)limit;
+	eq.content = content;
+	eq.latest = latest;
+	rc = store_entry_list(s, &eq, &ents, &n, err, sizeof(err));
+	if (rc == STORE_EQUERY) {
+		api_reply_error(req, 400, "bad_query", "invalid search query "
+		    "'%.200s': %s", eq.fts, err);
+		goto out;
+	}
+	if (rc != 0) {
+		api_reply_error(req, 500, NULL, "cannot list entries (see the "
+		    "daemon's log)");
+		goto out;
+	}
+	arr = json_array();
+	next = since;
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(arr, api_json_entry(&ents[i], content));
+		if (ents[i].id > next)
+			next = ents[i].id;
+	}
+	doc = json_pack("{s:o,s:I,s:b}", "entries", arr, "next_since",
+	    (json_int_t)next, "more", n == (size_t)limit);
+	if (client != NULL) {
+		json_object_set_new(doc, "client", json_string(client));
+		json_object_set_new(doc, "cursor", json_integer(cursor));
+	}
+	store_entry_list_free(ents, n);
+	api_reply(req, 200, doc);
+out:
+	api_query_clear(&q);
+}
+
+void
+api_entries_get(struct api *api, struct evhttp_request *req,
+    const char *path)
+{
+	static const char *const params[] = { NULL };
+	struct store_entry e;
+	struct evkeyvalq q;
+	struct store *s;
+	int64_t id;
+	int rc;
+
+	if (api_path_id(req, path, 2, &id) == -1 ||
+	    api_query(req, params, &q) == -1)
+		return;
+	api_query_clear(&q);
+	if ((s = api_store(api, req)) == NULL)
+		return;
+	memset(&e, 0, sizeof(e));
+	if ((rc = store_entry_get(s, id, &e)) != 1) {
+		if (rc == 0)
+			api_reply_error(req, 404, NULL, "no entry %lld",
+			    (long long)id);
+		else
+			api_reply_error(req, 500, NULL, "cannot read entry "
+			    "%lld", (long long)id);
+		return;
+	}
+	api_reply(req, 200, api_json_entry(&e, true));
+	store_entry_clear(&e);
+}

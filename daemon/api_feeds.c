@@ -1,0 +1,381 @@
+/*
+ * api_feeds: /v1/feeds — list, add (validated, refused when already
+ * subscribed, polled at once), one feed with its recent polls, remove,
+ * poll now.
+ *
+ * Adding waits for the first poll to end (up to API_ADD_WAIT_S, checked on
+ * a short timer against the feed's last_poll) so the answer can say what
+ * was found; the wait costs one indexed read per tick and never blocks.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "api_internal.h"
+#include "api_json.h"
+#include "feedd.h"
+#include "log.h"
+#include "sched.h"
+#include "store.h"
+#include "units.h"
+#include "xmalloc.h"
+
+#define API_ADD_WAIT_S		20
+#define API_ADD_TICK_MS		100
+#define API_URL_MAX		4096
+
+struct add_wait {
+	struct api	*api;
+	struct evhttp_request *req;	/* NULL once the client went away */
+	struct event	*timer;
+	int64_t		 feed_id;
+	time_t		 deadline;
+};
+
+void
+api_feeds_list(struct api *api, struct evhttp_request *req, const char *path)
+{
+	static const char *const params[] = { NULL };
+	struct store *s;
+	struct store_feed *feeds;
+	struct evkeyvalq q;
+	size_t n;
+	json_t *arr;
+
+	if (api_query(req, params, &q) == -1)
+		return;
+	api_query_clear(&q);
+	if ((s = api_store(api, req)) == NULL)
+		return;
+	if (store_feed_list(s, &feeds, &n) == -1) {
+		api_reply_error(req, 500, NULL, "cannot list feeds (see the "
+		    "daemon's log)");
+		return;
+	}
+	arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, api_json_feed(&feeds[i]));
+	store_feed_list_free(feeds, n);
+	api_reply(req, 200, json_pack("{s:o}", "feeds", arr));
+}
+
+const char *
+api_feeds_check_url(const char *url)
+{
+	CURLU *u;
+	char *scheme = NULL, *host = NULL;
+	const char *why = NULL;
+
+	if (strlen(url) > API_URL_MAX)
+		return "the URL is too long";
+	if (strpbrk(url, " \t\r\n") != NULL)
+		return "the URL contains white space";
+	if ((u = curl_url()) == NULL)
+		return "out of memory";
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+		why = "not an absolute URL (expected http://... or https://...)";
+	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
+		why = "only http and https URLs can be subscribed";
+	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    *host == '\0')
+		why = "the URL has no host";
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return why;
+}
+
+int
+api_feeds_poll_now(struct api *api, int64_t id)
+{
+	struct feedd *d = api->d;
+
+	if (d->sched != NULL)
+		return sched_poll_now(d->sched, id);
+	/* No scheduler (tests of the API alone): the plan says "now". */
+	return store_feed_set_next_poll(d->store, id, (int64_t)time(NULL)) ==
+	    1 ? 0 : -1;
+}
+
+static json_t *
+add_result(struct store *s, int64_t id, bool waited)
+{
+	struct store_feed f = { 0 };
+	json_t *doc, *poll;
+
+	if (store_feed_get(s, id, &f) != 1)
+		return json_pack("{s:{s:I},s:n}", "feed", (json_int_t)id,
+		    "poll");
+	if (f.last_poll == 0) {
+		poll = json_pack("{s:b,s:s}", "done", 0, "message", waited ?
+		    "the first poll has not finished yet; see feedctl feeds" :
+		    "the feed will be polled shortly");
+	} else {
+		poll = json_pack("{s:b,s:b,s:I,s:o,s:o}", "done", 1,
+		    "ok", f.last_error == NULL, "entries",
+		    (json_int_t)f.entry_count, "title", api_json_str(f.title),
+		    "error", api_json_str(f.last_error));
+	}
+	doc = json_pack("{s:o,s:o}", "feed", api_json_feed(&f), "poll", poll);
+	store_feed_clear(&f);
+	return doc;
+}
+
+static void
+add_wait_free(struct add_wait *w)
+{
+	if (w->req != NULL) {
+		struct evhttp_connection *c =
+		    evhttp_request_get_connection(w->req);
+
+		if (c != NULL)
+			evhttp_connection_set_closecb(c, NULL, NULL);
+	}
+	event_free(w->timer);
+	free(w);
+}
+
+static void
+on_add_client_closed(struct evhttp_connection *c, void *arg)
+{
+	struct add_wait *w = arg;
+
+	/* libevent frees the request right after this. */
+	w->req = NULL;
+}
+
+static void
+on_add_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct add_wait *w = arg;
+	struct store *s = w->api->d->store;
+	struct store_feed f = { 0 };
+	struct timeval tv = { 0, API_ADD_TICK_MS * 1000 };
+	bool done;
+
+	if (w->req == NULL) {
+		add_wait_free(w);
+		return;
+	}
+	done = store_feed_get(s, w->feed_id, &f) != 1 || f.last_poll != 0 ||
+	    time(NULL) >= w->deadline;
+	store_feed_clear(&f);
+	if (!done) {
+		evtimer_add(w->timer, &tv);
+		return;
+	}
+	api_reply(w->req, 201, add_result(s, w->feed_id, true));
+	w->req = NULL;
+	add_wait_free(w);
+}
+
+void
+api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
+{
+	static const char *const fields[] = { "url", "title", "interval",
+	    "wait", NULL };
+	static const char *const params[] = { NULL };
+	struct store *s;
+	struct evkeyvalq q;
+	json_t *body, *v;
+	const char *url, *title = NULL, *why;
+	int64_t interval = 0, id;
+	bool wait = true;
+	int rc;
+
+	if (api_query(req, params, &q) == -1)
+		return;
+	api_query_clear(&q);
+	if ((s = api_store(api, req)) == NULL ||
+	    (body = api_body_json(req, fields, false)) == NULL)
+		return;
+	if ((url = json_string_value(json_object_get(body, "url"))) == NULL) {
+		api_reply_error(req, 400, NULL, "\"url\" is required and must "
+		    "be a string");
+		goto out;
+	}
+	if ((why = api_feeds_check_url(url)) != NULL) {
+		api_reply_error(req, 400, "bad_url", "'%.200s': %s", url, why);
+		goto out;
+	}
+	if ((v = json_object_get(body, "title")) != NULL &&
+	    !json_is_null(v) && (title = json_string_value(v)) == NULL) {
+		api_reply_error(req, 400, NULL, "\"title\" must be a string");
+		goto out;
+	}
+	if ((v = json_object_get(body, "interval")) != NULL &&
+	    !json_is_null(v)) {
+		if (json_is_integer(v))
+			interval = json_integer_value(v);
+		else if (!json_is_string(v) || units_parse_duration(
+		    json_string_value(v), &interval) == -1)
+			interval = -1;
+		if (interval <= 0 || interval > 365 * 86400) {
+			api_reply_error(req, 400, NULL, "\"interval\" must be "
+			    "a duration such as \"15m\", \"2h\" or a number of "
+			    "seconds (at most a year)");
+			goto out;
+		}
+	}
+	if ((v = json_object_get(body, "wait")) != NULL) {
+		if (!json_is_boolean(v)) {
+			api_reply_error(req, 400, NULL,
+			    "\"wait\" must be true or false");
+			goto out;
+		}
+		wait = json_is_true(v);
+	}
+	rc = store_feed_add(s, url, title, interval, &id);
+	if (rc == -1) {
+		api_reply_error(req, 500, NULL, "cannot store the feed (see "
+		    "the daemon's log)");
+		goto out;
+	}
+	if (rc == 1) {
+		api_reply_error(req, 409, "exists", "'%.200s' is already "
+		    "subscribed as feed %lld", url, (long long)id);
+		goto out;
+	}
+	log_info("api: subscribed to '%s' as feed %lld", url, (long long)id);
+	if (api->d->sched != NULL)
+		sched_reload_feeds(api->d->sched);
+	api_feeds_poll_now(api, id);
+	if (!wait || api->d->sched == NULL) {
+		api_reply(req, 201, add_result(s, id, false));
+	} else {
+		struct add_wait *w = xcalloc(1, sizeof(*w));
+		struct timeval tv = { 0, API_ADD_TICK_MS * 1000 };
+
+		w->api = api;
+		w->req = req;
+		w->feed_id = id;
+		w->deadline = time(NULL) + API_ADD_WAIT_S;
+		w->timer = evtimer_new(api->d->base, on_add_tick, w);
+		evhttp_connection_set_closecb(evhttp_request_get_connection(req),
+		    on_add_client_closed, w);
+		evtimer_add(w->timer, &tv);
+	}
+out:
+	json_decref(body);
+}
+
+void
+api_feeds_get(struct api *api, struct evhttp_request *req, const char *path)
+{
+	static const char *const params[] = { "polls", NULL };
+	struct store_feed f = { 0 };
+	struct store_poll_log *log;
+	struct evkeyvalq q;
+	struct store *s;
+	int64_t id, npolls = 10;
+	size_t n;
+	json_t *doc, *arr;
+	int rc;
+
+	if (api_path_id(req, path, 2, &id) == -1 ||
+	    api_query(req, params, &q) == -1)
+		return;
+	rc = api_query_int(req, &q, "polls", 0, STORE_POLL_LOG_PER_FEED,
+	    &npolls);
+	api_query_clear(&q);
+	if (rc == -1 || (s = api_store(api, req)) == NULL)
+		return;
+	if ((rc = store_feed_get(s, id, &f)) != 1) {
+		if (rc == 0)
+			api_reply_error(req, 404, NULL, "no feed %lld "
+			    "(feedctl feeds lists them)", (long long)id);
+		else
+			api_reply_error(req, 500, NULL, "cannot read feed "
+			    "%lld", (long long)id);
+		return;
+	}
+	doc = api_json_feed(&f);
+	store_feed_clear(&f);
+	arr = json_array();
+	if (npolls > 0 &&
+	    store_poll_log_list(s, id, (size_t)npolls, &log, &n) == 0) {
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, api_json_poll_log(&log[i]));
+		store_poll_log_list_free(log, n);
+	}
+	json_object_set_new(doc, "polls", arr);
+	api_reply(req, 200, doc);
+}
+
+void
+api_feeds_remove(struct api *api, struct evhttp_request *req,
+    const char *path)
+{
+	static const char *const params[] = { NULL };
+	struct store_feed f = { 0 };
+	struct evkeyvalq q;
+	struct store *s;
+	int64_t id;
+	int rc;
+
+	if (api_path_id(req, path, 2, &id) == -1 ||
+	    api_query(req, params, &q) == -1)
+		return;
+	api_query_clear(&q);
+	if ((s = api_store(api, req)) == NULL)
+		return;
+	if ((rc = store_feed_get(s, id, &f)) != 1) {
+		if (rc == 0)
+			api_reply_error(req, 404, NULL, "no feed %lld",
+			    (long long)id);
+		else
+			api_reply_error(req, 500, NULL, "cannot read feed "
+			    "%lld", (long long)id);
+		return;
+	}
+	if (f.origin == STORE_ORIGIN_CONFIG) {
+		api_reply_error(req, 409, "configured", "feed %lld is declared "
+		    "in the configuration ([feed \"%s\"]); remove it there and "
+		    "reload", (long long)id, f.config_name != NULL ?
+		    f.config_name : "?");
+		store_feed_clear(&f);
+		return;
+	}
+	if (store_feed_remove(s, id) == -1) {
+		api_reply_error(req, 500, NULL, "cannot remove feed %lld",
+		    (long long)id);
+		store_feed_clear(&f);
+		return;
+	}
+	log_info("api: removed feed %lld '%s'", (long long)id, f.url);
+	if (api->d->sched != NULL)
+		sched_reload_feeds(api->d->sched);
+	api_reply(req, 200, json_pack("{s:o}", "removed", api_json_feed(&f)));
+	store_feed_clear(&f);
+}
+
+void
+api_feeds_poll(struct api *api, struct evhttp_request *req, const char *path)
+{
+	static const char *const params[] = { NULL };
+	struct evkeyvalq q;
+	struct store *s;
+	int64_t id;
+
+	if (api_path_id(req, path, 2, &id) == -1 ||
+	    api_query(req, params, &q) == -1)
+		return;
+	api_query_clear(&q);
+	if ((s = api_store(api, req)) == NULL)
+		return;
+	if (api_feeds_poll_now(api, id) == -1) {
+		api_reply_error(req, 404, NULL, "no feed %lld (or it cannot "
+		    "be polled now)", (long long)id);
+		return;
+	}
+	api_reply(req, 202, json_pack("{s:I,s:b}", "feed", (json_int_t)id,
+	    "queued", 1));
+}

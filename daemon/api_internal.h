@@ -1,0 +1,129 @@
+/*
+ * api_internal: what the API's handler modules (api_*.c, and the topics
+ * module's /v1/topics handlers) share with api.c: the server object, the
+ * handler signature, and small request helpers that answer the client
+ * themselves when the request is bad, so a handler only checks a return.
+ *
+ * A handler runs on the event loop: it must answer (api_reply*) exactly
+ * once, now or later, and must never block.
+ */
+#ifndef FEEDD_API_INTERNAL_H
+#define FEEDD_API_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "api.h"
+
+struct api_streams;
+struct api_backup;
+
+struct api {
+	struct feedd	*d;
+	struct evhttp	*http;
+	struct api_streams *streams;	/* api_stream.c */
+	struct api_backup *backup;	/* api_backup.c */
+};
+
+/* path is the request's path, without the query string. */
+typedef void (*api_handler)(struct api *, struct evhttp_request *,
+    const char *path);
+
+/* Request limits, also used by the handlers (a body never exceeds this). */
+#define API_MAX_HEADERS_SIZE	(16 * 1024)
+#define API_MAX_BODY_SIZE	(4 * 1024 * 1024)
+#define API_IDLE_TIMEOUT_S	30
+
+#define API_LIMIT_DEFAULT	100
+#define API_LIMIT_MAX		1000
+
+/* ---- request helpers (api.c) ---- */
+
+/* The store, or NULL after answering 503 (the daemon is still starting). */
+struct store *api_store(struct api *api, struct evhttp_request *req);
+
+/*
+ * Path segment i ("/v1/feeds/3" -> 0 "v1", 1 "feeds", 2 "3"),
+ * percent-decoded, into buf. 0, or -1 if absent or too long.
+ */
+int	api_path_segment(const char *path, int i, char *buf, size_t len);
+/* Segment i as a positive id; -1 after answering 400. */
+int	api_path_id(struct evhttp_request *req, const char *path, int i,
+	    int64_t *ret);
+
+/*
+ * The query string, decoded. Every key must be in allowed (NULL-terminated)
+ * and appear once; else -1 after answering 400. Clear with api_query_clear.
+ */
+int	api_query(struct evhttp_request *req, const char *const *allowed,
+	    struct evkeyvalq *ret);
+void	api_query_clear(struct evkeyvalq *q);
+/*
+ * An integer parameter in [min, max]; absent leaves *ret alone. 0, or -1
+ * after answering 400.
+ */
+int	api_query_int(struct evhttp_request *req, struct evkeyvalq *q,
+	    const char *key, int64_t min, int64_t max, int64_t *ret);
+/* A boolean parameter ("1"/"true"/"0"/"false"); -1 after answering 400. */
+int	api_query_bool(struct evhttp_request *req, struct evkeyvalq *q,
+	    const char *key, bool *ret);
+
+/*
+ * The request body as a JSON object whose keys are all in allowed
+ * (NULL-terminated); an empty body is an empty object when empty_ok.
+ * NULL after answering 400.
+ */
+json_t	*api_body_json(struct evhttp_request *req, const char *const *allowed,
+	    bool empty_ok);
+/* The raw body, NUL-terminated (*ret_len without the NUL); free() it. */
+char	*api_body_raw(struct evhttp_request *req, size_t *ret_len);
+
+/* Answers with a non-JSON body (OPML export, backups). */
+void	api_reply_raw(struct evhttp_request *req, int status,
+	    const char *content_type, const void *data, size_t len);
+
+/* ---- handlers ---- */
+
+/* api_status.c */
+void	api_status_get(struct api *, struct evhttp_request *, const char *);
+/* api_feeds.c */
+void	api_feeds_list(struct api *, struct evhttp_request *, const char *);
+void	api_feeds_add(struct api *, struct evhttp_request *, const char *);
+void	api_feeds_get(struct api *, struct evhttp_request *, const char *);
+void	api_feeds_remove(struct api *, struct evhttp_request *, const char *);
+void	api_feeds_poll(struct api *, struct evhttp_request *, const char *);
+/* NULL for an absolute http(s) URL with a host; else why not. */
+const char *api_feeds_check_url(const char *url);
+/* Polls a feed as soon as the scheduler can (0, or -1: no such feed). */
+int	api_feeds_poll_now(struct api *api, int64_t id);
+/* api_entries.c */
+void	api_entries_list(struct api *, struct evhttp_request *, const char *);
+void	api_entries_get(struct api *, struct evhttp_request *, const char *);
+/* A valid client (cursor) name; -1 after answering 400. */
+int	api_client_check(struct evhttp_request *req, const char *client);
+/* api_cursors.c */
+void	api_cursors_get(struct api *, struct evhttp_request *, const char *);
+void	api_cursors_put(struct api *, struct evhttp_request *, const char *);
+/*
+ * A topic name to its id (0 for NULL or ""), -1 after answering 404/500.
+ */
+int	api_topic_id(struct api *api, struct evhttp_request *req,
+	    const char *name, int64_t *ret);
+/* api_opml.c */
+void	api_opml_export(struct api *, struct evhttp_request *, const char *);
+void	api_opml_import(struct api *, struct evhttp_request *, const char *);
+/* api_stream.c */
+void	api_stream_open(struct api *, struct evhttp_request *, const char *);
+struct api_streams *api_streams_new(struct api *api);
+void	api_streams_free(struct api_streams *s);
+size_t	api_streams_count(const struct api_streams *s);
+/* api_backup.c */
+void	api_backup_get(struct api *, struct evhttp_request *, const char *);
+void	api_backup_free(struct api_backup *b);
+
+#endif

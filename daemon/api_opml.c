@@ -1,0 +1,151 @@
+/*
+ * api_opml: GET /v1/opml exports the subscriptions as OPML 2.0 (config
+ * feeds under their configured category); POST /v1/opml imports an OPML
+ * body: every outline with an xmlUrl not yet subscribed is added (with its
+ * title) and polled soon (new feeds are due at once); known URLs are left alone, so importing the same
+ * file twice changes nothing.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "api_internal.h"
+#include "api_json.h"
+#include "buf.h"
+#include "config.h"
+#include "feedd.h"
+#include "log.h"
+#include "opml.h"
+#include "sched.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/* The category feedd.conf gives a config feed, or NULL. */
+static const char *
+config_category(const struct config *cfg, const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	for (size_t i = 0; i < cfg->nfeeds; i++)
+		if (strcmp(cfg->feeds[i].name, name) == 0)
+			return cfg->feeds[i].category;
+	return NULL;
+}
+
+void
+api_opml_export(struct api *api, struct evhttp_request *req,
+    const char *path)
+{
+	static const char *const params[] = { NULL };
+	struct store_feed *feeds;
+	struct opml_feed *of;
+	struct evkeyvalq q;
+	struct store *s;
+	struct buf out;
+	size_t n;
+
+	if (api_query(req, params, &q) == -1)
+		return;
+	api_query_clear(&q);
+	if ((s = api_store(api, req)) == NULL)
+		return;
+	if (store_feed_list(s, &feeds, &n) == -1) {
+		api_reply_error(req, 500, NULL, "cannot list feeds");
+		return;
+	}
+	of = xcalloc(n + 1, sizeof(*of));
+	for (size_t i = 0; i < n; i++) {
+		/* Borrowed from feeds; opml_write copies what it writes. */
+		of[i].xml_url = feeds[i].url;
+		of[i].title = feeds[i].title;
+		of[i].html_url = feeds[i].site_link;
+		of[i].category = (char *)config_category(api->d->cfg,
+		    feeds[i].config_name);
+	}
+	buf_init(&out);
+	opml_write(&out, "feedd subscriptions", of, n, (int64_t)time(NULL));
+	free(of);
+	store_feed_list_free(feeds, n);
+	api_reply_raw(req, 200, "text/x-opml; charset=utf-8", out.data,
+	    out.len);
+	buf_free(&out);
+}
+
+void
+api_opml_import(struct api *api, struct evhttp_request *req,
+    const char *path)
+{
+	static const char *const params[] = { NULL };
+	struct opml_doc doc;
+	struct evkeyvalq q;
+	struct store *s;
+	char err[512], *body;
+	size_t len, added = 0, existing = 0;
+	json_t *list, *invalid;
+	int64_t id;
+
+	if (api_query(req, params, &q) == -1)
+		return;
+	api_query_clear(&q);
+	if ((s = api_store(api, req)) == NULL)
+		return;
+	body = api_body_raw(req, &len);
+	if (len == 0) {
+		free(body);
+		api_reply_error(req, 400, "bad_opml", "the request body must "
+		    "be an OPML document");
+		return;
+	}
+	if (opml_parse(body, len, &doc, err, sizeof(err)) == -1) {
+		free(body);
+		api_reply_error(req, 400, "bad_opml", "not a readable OPML "
+		    "document: %s", err);
+		return;
+	}
+	free(body);
+	list = json_array();
+	invalid = json_array();
+	for (size_t i = 0; i < doc.nfeeds; i++) {
+		const struct opml_feed *f = &doc.feeds[i];
+		const char *why = api_feeds_check_url(f->xml_url);
+		int rc;
+
+		if (why != NULL) {
+			json_array_append_new(invalid, json_pack("{s:o,s:s}",
+			    "url", api_json_str(f->xml_url), "error", why));
+			continue;
+		}
+		if ((rc = store_feed_add(s, f->xml_url, f->title, 0, &id)) ==
+		    -1) {
+			json_array_append_new(invalid, json_pack("{s:o,s:s}",
+			    "url", api_json_str(f->xml_url), "error",
+			    "cannot store it (see the daemon's log)"));
+			continue;
+		}
+		if (rc == 0)
+			added++;
+		else
+			existing++;
+		json_array_append_new(list, json_pack("{s:I,s:o,s:o,s:o,s:s}",
+		    "id", (json_int_t)id, "url", api_json_str(f->xml_url),
+		    "title", api_json_str(f->title), "category",
+		    api_json_str(f->category), "status", rc == 0 ? "added" :
+		    "exists"));
+	}
+	opml_doc_clear(&doc);
+	if (added > 0) {
+		/* New feeds are due now: the scheduler spreads their polls. */
+		log_info("api: OPML import added %zu feeds (%zu known)", added,
+		    existing);
+		if (api->d->sched != NULL)
+			sched_reload_feeds(api->d->sched);
+	}
+	api_reply(req, 200, json_pack("{s:I,s:I,s:I,s:o,s:o}", "added",
+	    (json_int_t)added, "existing", (json_int_t)existing, "invalid_count",
+	    (json_int_t)json_array_size(invalid), "feeds", list, "invalid",
+	    invalid));
+}

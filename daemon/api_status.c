@@ -1,0 +1,68 @@
+/*
+ * api_status: GET /v1/status, what the daemon is and how it is doing.
+ */
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "api_internal.h"
+#include "api_json.h"
+#include "config.h"
+#include "feedd.h"
+#include "sched.h"
+#include "store.h"
+
+void
+api_status_get(struct api *api, struct evhttp_request *req, const char *path)
+{
+	static const char *const params[] = { NULL };
+	struct feedd *d = api->d;
+	struct store_status st;
+	struct evkeyvalq q;
+	json_t *doc;
+	time_t now = time(NULL);
+
+	if (api_query(req, params, &q) == -1)
+		return;
+	api_query_clear(&q);
+	doc = json_object();
+	json_object_set_new(doc, "version", json_string(FEEDD_VERSION));
+	json_object_set_new(doc, "pid", json_integer((json_int_t)getpid()));
+	json_object_set_new(doc, "uptime",
+	    json_integer((json_int_t)(now - d->started)));
+	json_object_set_new(doc, "started", api_json_time(d->started));
+	json_object_set_new(doc, "database", api_json_str(d->cfg->database));
+	json_object_set_new(doc, "config", api_json_str(d->cfg->path));
+	json_object_set_new(doc, "feeds_configured",
+	    json_integer((json_int_t)d->cfg->nfeeds));
+	json_object_set_new(doc, "topics_configured",
+	    json_integer((json_int_t)d->cfg->ntopics));
+	json_object_set_new(doc, "polls_in_flight", d->sched != NULL ?
+	    json_integer((json_int_t)sched_in_flight(d->sched)) : json_null());
+	json_object_set_new(doc, "streams",
+	    json_integer((json_int_t)api_streams_count(api->streams)));
+	if (d->store != NULL && store_status_get(d->store, &st) == 0) {
+		json_object_set_new(doc, "db_size", json_integer(st.db_bytes));
+		json_object_set_new(doc, "feeds", json_integer(st.feeds));
+		json_object_set_new(doc, "feeds_backing_off",
+		    json_integer(st.feeds_backing_off));
+		json_object_set_new(doc, "feeds_failing",
+		    json_integer(st.feeds_failing));
+		json_object_set_new(doc, "entries", json_integer(st.entries));
+		json_object_set_new(doc, "topics", json_integer(st.topics));
+		json_object_set_new(doc, "last_entry_id",
+		    json_integer(st.last_entry_id));
+		json_object_set_new(doc, "next_poll",
+		    api_json_time(st.next_poll));
+	} else {
+		/* Still starting, or the database failed: say so, don't 500. */
+		json_object_set_new(doc, "db_size", json_integer(0));
+		json_object_set_new(doc, "store", json_string(d->store ==
+		    NULL ? "not open" : "error"));
+	}
+	api_reply(req, 200, doc);
+}

@@ -1,0 +1,223 @@
+/*
+ * test_charset: a small feed in every encoding family reaches the model as
+ * the right UTF-8: UTF-8 (with and without BOM), UTF-16 and UTF-32 (both
+ * byte orders, with and without BOM), ISO-8859-x and windows-125x through
+ * Expat's unknown-encoding handler, KOI8-R/U, multi-byte East Asian
+ * charsets through whole-stream transcoding, and the undeclared or
+ * mislabelled Latin-1 that is read byte by byte as windows-1252. Every
+ * document is also pushed one byte at a time.
+ */
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "charset.h"
+#include "feed.h"
+#include "tap.h"
+
+/* Converts UTF-8 s to charset cs; false if iconv cannot. */
+static bool
+encode(const char *cs, const char *s, struct buf *out)
+{
+	char *in = (char *)s, *o;
+	size_t inleft = strlen(s), outleft;
+	iconv_t cd;
+
+	if ((cd = iconv_open(cs, "UTF-8")) == (iconv_t)-1)
+		return false;
+	buf_reserve(out, inleft * 4 + 16);
+	o = out->data + out->len;
+	outleft = out->cap - out->len - 1;
+	if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1) {
+		iconv_close(cd);
+		return false;
+	}
+	out->len = o - out->data;
+	iconv_close(cd);
+	return true;
+}
+
+struct result {
+	char	*title;
+	char	*item;
+	char	*error;
+};
+
+static bool
+on_entry(const struct feed_entry *e, void *arg)
+{
+	struct result *r = arg;
+
+	free(r->item);
+	r->item = e->title != NULL ? strdup(e->title) : NULL;
+	return true;
+}
+
+static void
+parse(const struct buf *doc, size_t chunk, struct result *r)
+{
+	struct feed_parser_cb cb = { NULL, on_entry };
+	struct feed_parser *p;
+	size_t off, n;
+
+	memset(r, 0, sizeof(*r));
+	p = feed_parser_new(NULL, &cb, r);
+	for (off = 0; off < doc->len; off += n) {
+		n = doc->len - off < chunk ? doc->len - off : chunk;
+		if (feed_parser_push(p, doc->data + off, n, false) == -1)
+			break;
+	}
+	feed_parser_push(p, "", 0, true);
+	if (feed_parser_header(p)->title != NULL)
+		r->title = strdup(feed_parser_header(p)->title);
+	if (feed_parser_error(p) != NULL)
+		r->error = strdup(feed_parser_error(p));
+	feed_parser_free(p);
+}
+
+static void
+result_free(struct result *r)
+{
+	free(r->title);
+	free(r->item);
+	free(r->error);
+}
+
+/* Builds the feed in charset cs (label in the declaration), checks both. */
+static void
+family(const char *cs, const char *label, const char *bom, size_t bomlen,
+    const char *title, const char *item)
+{
+	struct buf doc, xml;
+	struct result r;
+	size_t chunk;
+	char *src;
+
+	buf_init(&xml);
+	if (label != NULL)
+		buf_printf(&xml, "<?xml version=\"1.0\" encoding=\"%s\"?>\n",
+		    label);
+	buf_printf(&xml, "<rss version=\"2.0\"><channel><title>%s</title>"
+	    "<item><title>%s</title></item></channel></rss>\n", title, item);
+	src = buf_detach(&xml);
+	buf_init(&doc);
+	buf_append(&doc, bom, bomlen);
+	if (!encode(cs, src, &doc)) {
+		ok(true, "%s # SKIP iconv cannot encode it", cs);
+		free(src);
+		buf_free(&doc);
+		return;
+	}
+	for (chunk = doc.len; chunk > 0; chunk = chunk == 1 ? 0 : 1) {
+		parse(&doc, chunk, &r);
+		if (!ok(r.error == NULL, "%s (%s), %s: parses", cs,
+		    label ? label : "undeclared", chunk == 1 ? "byte by byte" :
+		    "one push"))
+			diag("%s", r.error);
+		is_str(r.title, title, "channel title");
+		is_str(r.item, item, "item title");
+		result_free(&r);
+	}
+	free(src);
+	buf_free(&doc);
+}
+
+/* Raw bytes, for documents no encoder would write. */
+static void
+raw(const char *what, const char *bytes, const char *want_title)
+{
+	struct buf doc;
+	struct result r;
+
+	buf_init(&doc);
+	buf_puts(&doc, bytes);
+	parse(&doc, doc.len, &r);
+	if (!ok(r.error == NULL, "%s: parses", what))
+		diag("%s", r.error);
+	is_str(r.title, want_title, what);
+	result_free(&r);
+	parse(&doc, 1, &r);
+	is_str(r.title, want_title, "... byte by byte");
+	result_free(&r);
+	buf_free(&doc);
+}
+
+int
+main(void)
+{
+	static const char ru[] = "Новый цитатник Рунета",
+	    uk[] = "Коаліція охочих: ґанок, їжак, Єва",
+	    de[] = "Grüße aus Köln – „Straße“",
+	    fr[] = "Déjà vu, cœur à l’été",
+	    pl[] = "Zażółć gęślą jaźń",
+	    el[] = "Καλημέρα κόσμε",
+	    ja[] = "日本語のニュース",
+	    zh[] = "中文新闻标题",
+	    zht[] = "中文新聞標題",
+	    ko[] = "한국어 뉴스",
+	    emoji[] = "emoji 🎉 and ✓";
+	int map[256];
+
+	family("UTF-8", NULL, "", 0, ru, emoji);
+	family("UTF-8", "utf-8", "", 0, uk, emoji);
+	family("UTF-8", "UTF-8", "\xef\xbb\xbf", 3, de, ja);
+	family("UTF-16LE", "utf-16", "\xff\xfe", 2, ru, emoji);
+	family("UTF-16BE", "utf-16", "\xfe\xff", 2, uk, emoji);
+	family("UTF-16LE", "utf-16", "", 0, ja, ko);
+	family("UTF-16BE", NULL, "", 0, zh, emoji);
+	family("UTF-32LE", "utf-32", "\xff\xfe\0\0", 4, ru, emoji);
+	family("UTF-32BE", "utf-32", "\0\0\xfe\xff", 4, ja, emoji);
+	family("UTF-32LE", "utf-32", "", 0, uk, zh);
+	family("ISO-8859-1", "iso-8859-1", "", 0, "Grüße aus Köln",
+	    "Déjà vu");
+	family("WINDOWS-1252", "iso-8859-1", "", 0, de, fr);
+	family("WINDOWS-1252", "windows-1252", "", 0, de, fr);
+	family("ISO-8859-2", "iso-8859-2", "", 0, pl, pl);
+	family("WINDOWS-1250", "windows-1250", "", 0, pl, pl);
+	family("ISO-8859-5", "iso-8859-5", "", 0, ru, ru);
+	family("ISO-8859-7", "iso-8859-7", "", 0, el, el);
+	family("ISO-8859-15", "ISO-8859-15", "", 0, "Prix 20 €", fr);
+	family("WINDOWS-1251", "windows-1251", "", 0, ru, uk);
+	family("WINDOWS-1251", "Windows-1251", "", 0, uk, ru);
+	family("KOI8-R", "koi8-r", "", 0, ru, ru);
+	family("KOI8-U", "KOI8-U", "", 0, uk, uk);
+	family("CP866", "cp866", "", 0, ru, ru);
+	family("SHIFT_JIS", "Shift_JIS", "", 0, ja, ja);
+	family("EUC-JP", "euc-jp", "", 0, ja, ja);
+	family("ISO-2022-JP", "iso-2022-jp", "", 0, ja, ja);
+	family("GB2312", "gb2312", "", 0, zh, zh);
+	family("GBK", "gbk", "", 0, zh, zh);
+	family("GB18030", "gb18030", "", 0, zh, emoji);
+	family("BIG5", "big5", "", 0, zht, zht);
+	family("EUC-KR", "euc-kr", "", 0, ko, ko);
+
+	/* undeclared Latin-1: not UTF-8, read byte by byte as windows-1252 */
+	raw("undeclared Latin-1",
+	    "<rss><channel><title>Cr\xe8me br\xfbl\xe9" "e \x93quoted\x94"
+	    "</title></channel></rss>", "Crème brûlée “quoted”");
+	raw("UTF-8 declared, Latin-1 bytes",
+	    "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><channel><title>"
+	    "na\xefve caf\xe9</title></channel></rss>", "naïve café");
+	raw("mixed UTF-8 and Latin-1",
+	    "<rss><channel><title>caf\xc3\xa9 caf\xe9</title></channel></rss>",
+	    "café café");
+	raw("control characters XML forbids are dropped",
+	    "<rss><channel><title>a\x01" "b\x0b" "c\x1f" "d</title></channel>"
+	    "</rss>", "abcd");
+	raw("unknown label: read as UTF-8",
+	    "<?xml version=\"1.0\" encoding=\"x-no-such-charset\"?><rss>"
+	    "<channel><title>ok \xc3\xa9</title></channel></rss>", "ok é");
+	raw("UTF-16 label on an 8-bit document",
+	    "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss><channel><title>"
+	    "plain</title></channel></rss>", "plain");
+
+	ok(charset_single_byte_map("KOI8-R", map) == 0 && map[0xc1] ==
+	    0x0430, "KOI8-R table: 0xC1 is U+0430");
+	ok(charset_single_byte_map("SHIFT_JIS", map) == -1,
+	    "Shift_JIS is not single-byte");
+	ok(charset_single_byte_map("IBM037", map) == -1,
+	    "EBCDIC is not ASCII-compatible");
+	return tap_done();
+}

@@ -327,6 +327,7 @@ struct feed_parser {
 
 	bool	 failed;
 	const char *stop_reason;
+	char	 reason[128];
 	char	*error;
 };
 
@@ -1014,7 +1015,9 @@ root_element(struct feed_parser *p, enum ns ns, const char *local,
 		p->format = FEED_FORMAT_RSS09X;
 		fr->role = R_FEED;
 	} else {
-		stop(p, "not an RSS or Atom feed");
+		snprintf(p->reason, sizeof(p->reason), "not an RSS or Atom "
+		    "feed (root element <%.64s>)", local);
+		stop(p, p->reason);
 		return false;
 	}
 	return true;
@@ -1330,16 +1333,6 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		    xstrdup_or_null(fr->lang), PRIO_FALLBACK, true);
 		return;
 	}
-	if (parent->role == R_FEED || parent->role == R_ENTRY) {
-		field_element(p, el, ns, parent->role == R_ENTRY ? SC_ENTRY :
-		    SC_FEED, atts);
-		return;
-	}
-	if (parent->role == R_PERSON && el == EL_NAME) {
-		capture_start(p, F_NAME, parent->person_scope, M_PLAIN, false,
-		    PRIO_NORMAL);
-		return;
-	}
 	if (p->in_entry && ns == NS_MEDIA) {
 		/* Media RSS lives in <media:group> as often as not. */
 		if (el == EL_CONTENT && (v = attr(atts, "url")) != NULL)
@@ -1348,6 +1341,16 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		else if (el == EL_DESCRIPTION)
 			capture_start(p, F_SUMMARY, SC_ENTRY, M_PLAIN, false,
 			    PRIO_FALLBACK);
+		return;
+	}
+	if (parent->role == R_FEED || parent->role == R_ENTRY) {
+		field_element(p, el, ns, parent->role == R_ENTRY ? SC_ENTRY :
+		    SC_FEED, atts);
+		return;
+	}
+	if (parent->role == R_PERSON && el == EL_NAME) {
+		capture_start(p, F_NAME, parent->person_scope, M_PLAIN, false,
+		    PRIO_NORMAL);
 	}
 }
 

@@ -1,0 +1,438 @@
+/*
+ * test_parser: the push API's contract and the parser's defences.
+ * Callbacks (header once, before the first entry; stopping from on_entry),
+ * documents that break off (entries before the break kept, error says
+ * where), undeclared prefixes, HTML entities, xml:base, no external
+ * entity ever loaded, billion laughs, the depth, text, entry and token
+ * bounds, a 10 MB text node and a 10 MB attribute pushed in 4 KB chunks
+ * (Expat 2.5's quadratic case, CVE-2023-52425), and the realworld/ feeds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "feed.h"
+#include "tap.h"
+
+struct run {
+	int	 headers;
+	int	 entries;
+	int	 entries_at_header;
+	int	 stop_after;	/* 0: never */
+	char	*first_title;
+	char	*last_link;
+	size_t	 longest;
+};
+
+static void
+on_header(const struct feed_header *h, void *arg)
+{
+	struct run *r = arg;
+
+	r->headers++;
+	r->entries_at_header = r->entries;
+}
+
+static bool
+on_entry(const struct feed_entry *e, void *arg)
+{
+	struct run *r = arg;
+	size_t n;
+
+	r->entries++;
+	if (r->first_title == NULL && e->title != NULL)
+		r->first_title = strdup(e->title);
+	free(r->last_link);
+	r->last_link = e->link != NULL ? strdup(e->link) : NULL;
+	n = e->content != NULL ? strlen(e->content) : 0;
+	if (e->summary != NULL && strlen(e->summary) > n)
+		n = strlen(e->summary);
+	if (n > r->longest)
+		r->longest = n;
+	return r->stop_after == 0 || r->entries < r->stop_after;
+}
+
+static const struct feed_parser_cb cb = { on_header, on_entry };
+
+/* Pushes doc in chunk-byte pieces; returns feed_parser_push's last result. */
+static int
+push(const char *doc, size_t len, size_t chunk, const char *base,
+    struct run *r, char **err)
+{
+	struct feed_parser *p;
+	size_t off, n;
+	int rc = 0;
+
+	p = feed_parser_new(base, &cb, r);
+	for (off = 0; off < len && rc == 0; off += n) {
+		n = len - off < chunk ? len - off : chunk;
+		rc = feed_parser_push(p, doc + off, n, false);
+	}
+	if (rc == 0)
+		rc = feed_parser_push(p, "", 0, true);
+	*err = feed_parser_error(p) ? strdup(feed_parser_error(p)) : NULL;
+	feed_parser_free(p);
+	return rc;
+}
+
+static void
+run_free(struct run *r)
+{
+	free(r->first_title);
+	free(r->last_link);
+	memset(r, 0, sizeof(*r));
+}
+
+static struct feed_doc *
+doc(const char *xml, const char *base)
+{
+	return feed_doc_parse(xml, strlen(xml), base);
+}
+
+static void
+test_callbacks(void)
+{
+	static const char xml[] = "<rss version=\"2.0\"><channel>"
+	    "<title>T</title><item><title>one</title></item>"
+	    "<item><title>two</title></item><item><title>three</title>"
+	    "</item></channel></rss>";
+	struct run r = { 0 };
+	char *err;
+
+	ok(push(xml, strlen(xml), strlen(xml), NULL, &r, &err) == 0 &&
+	    err == NULL, "three items parse");
+	ok(r.headers == 1 && r.entries_at_header == 0 && r.entries == 3,
+	    "on_header once, before the first entry; on_entry per item");
+	run_free(&r);
+	free(err);
+
+	r.stop_after = 2;
+	ok(push(xml, strlen(xml), strlen(xml), NULL, &r, &err) == -1 &&
+	    r.entries == 2 && err != NULL, "on_entry returning false stops");
+	diag("%s", err ? err : "");
+	run_free(&r);
+	free(err);
+}
+
+static void
+test_broken(void)
+{
+	static const char xml[] = "<rss version=\"2.0\"><channel>\n"
+	    "<title>T</title>\n<item><title>kept</title></item>\n"
+	    "<item><title>also kept</title></item>\n"
+	    "<item><title>lost</title><link>x</lin></item></channel></rss>";
+	struct feed_doc *d;
+	struct run r = { 0 };
+	char *err;
+
+	d = doc(xml, NULL);
+	ok(d->nentries == 2 && d->error != NULL, "a broken document keeps "
+	    "the entries before the break");
+	ok(d->error != NULL && strncmp(d->error, "line 5, column ", 15) == 0,
+	    "error says where: %s", d->error ? d->error : "(none)");
+	is_str(d->header.title, "T", "header kept");
+	feed_doc_free(d);
+
+	ok(push(xml, strlen(xml), 3, NULL, &r, &err) == -1 &&
+	    r.entries == 2 && r.headers == 1, "same when pushed in pieces");
+	run_free(&r);
+	free(err);
+
+	d = doc("<html><body>Not a feed</body></html>", NULL);
+	ok(d->error != NULL && d->nentries == 0 &&
+	    d->header.format == FEED_FORMAT_UNKNOWN, "an HTML page: %s",
+	    d->error ? d->error : "(no error)");
+	feed_doc_free(d);
+
+	d = doc("", NULL);
+	ok(d->error != NULL, "empty input: %s", d->error ? d->error : "");
+	feed_doc_free(d);
+
+	d = doc("<rss><channel><title>cut", NULL);
+	ok(d->error != NULL && d->header.format == FEED_FORMAT_RSS20,
+	    "truncated: %s", d->error ? d->error : "");
+	feed_doc_free(d);
+}
+
+static void
+test_markup(void)
+{
+	struct feed_doc *d;
+
+	d = doc("<rss version=\"2.0\"><channel><item>"
+	    "<title>a&nbsp;b&mdash;c&rsquo;d&hellip;&eacute;&foo;</title>"
+	    "<media:content url=\"http://e.com/v.mp4\" type=\"video/mp4\"/>"
+	    "<dc:creator>Undeclared Prefix</dc:creator>"
+	    "</item></channel></rss>", NULL);
+	ok(d->error == NULL && d->nentries == 1, "HTML entities and "
+	    "undeclared prefixes are not fatal");
+	if (d->nentries == 1) {
+		is_str(d->entries[0].title,
+		    "a\xc2\xa0" "b\xe2\x80\x94" "c\xe2\x80\x99" "d\xe2\x80\xa6"
+		    "\xc3\xa9", "entities decoded, unknown one skipped");
+		is_str(d->entries[0].author, "Undeclared Prefix",
+		    "dc: without xmlns:dc");
+		ok(d->entries[0].nenclosures == 1,
+		    "media: without xmlns:media");
+	}
+	feed_doc_free(d);
+
+	d = doc("<?xml version=\"1.0\" standalone=\"yes\"?><rss><channel>"
+	    "<title>&nbsp;</title></channel></rss>", NULL);
+	ok(d->error != NULL, "standalone=\"yes\" keeps entities strict");
+	feed_doc_free(d);
+
+	d = doc("<feed xmlns=\"http://www.w3.org/2005/Atom\" "
+	    "xml:base=\"http://example.com/blog/\" xml:lang=\"uk\">"
+	    "<link href=\"index.html\"/><entry>"
+	    "<link rel=\"alternate\" href=\"post/1\"/>"
+	    "<link rel=\"enclosure\" href=\"/a.mp3\" length=\"42\" "
+	    "type=\"audio/mpeg\"/>"
+	    "<content type=\"xhtml\" xml:base=\"http://other.org/\">"
+	    "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>A &amp; B<br/>"
+	    "</p></div></content></entry>"
+	    "<entry xml:base=\"sub/\"><link href=\"2\"/></entry></feed>",
+	    "http://ignored.example/feed");
+	ok(d->error == NULL && d->nentries == 2, "Atom with xml:base");
+	if (d->nentries == 2) {
+		is_str(d->header.link, "http://example.com/blog/index.html",
+		    "feed link against xml:base");
+		is_str(d->header.language, "uk", "xml:lang as language");
+		is_str(d->entries[0].link, "http://example.com/blog/post/1",
+		    "entry link");
+		ok(d->entries[0].nenclosures == 1 &&
+		    strcmp(d->entries[0].enclosures[0].url,
+		    "http://example.com/a.mp3") == 0 &&
+		    d->entries[0].enclosures[0].length == 42,
+		    "rel=enclosure");
+		is_str(d->entries[0].content, "<p>A &amp; B<br /></p>",
+		    "xhtml serialised, wrapper div dropped");
+		is_str(d->entries[1].link, "http://example.com/blog/sub/2",
+		    "nested xml:base");
+	}
+	feed_doc_free(d);
+
+	d = doc("<rss><channel><link>/</link><item><link>a/b?c=1</link>"
+	    "<guid>x1</guid></item><item><guid>http://g.example/1</guid>"
+	    "</item></channel></rss>", "https://site.example/feed.xml");
+	ok(d->nentries == 2, "relative RSS links");
+	if (d->nentries == 2) {
+		is_str(d->header.link, "https://site.example/",
+		    "channel link against the document URL");
+		is_str(d->entries[0].link, "https://site.example/a/b?c=1",
+		    "item link against the document URL");
+		is_str(d->entries[0].id, "x1",
+		    "a guid is not resolved against the document URL");
+		is_str(d->entries[1].link, "http://g.example/1",
+		    "permalink guid as link");
+	}
+	feed_doc_free(d);
+}
+
+static void
+test_security(void)
+{
+	static const char lol[] = "<?xml version=\"1.0\"?>\n"
+	    "<!DOCTYPE rss [\n<!ENTITY a \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\">\n"
+	    "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n"
+	    "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">\n"
+	    "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">\n"
+	    "<!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">\n"
+	    "<!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\">\n"
+	    "<!ENTITY g \"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\">\n"
+	    "<!ENTITY h \"&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;\">\n"
+	    "]>\n<rss><channel><item><title>ok</title></item>"
+	    "<item><title>&h;</title></item></channel></rss>";
+	static const char xxe[] = "<?xml version=\"1.0\"?>\n"
+	    "<!DOCTYPE rss SYSTEM \"http://127.0.0.1:9/evil.dtd\" [\n"
+	    "<!ENTITY x SYSTEM \"file:///etc/passwd\">\n"
+	    "<!ENTITY % p SYSTEM \"file:///etc/passwd\"> %p;\n]>\n"
+	    "<rss><channel><item><title>[&x;]</title></item></channel></rss>";
+	struct feed_doc *d;
+	struct buf b;
+	int i;
+
+	d = doc(lol, NULL);
+	ok(d->error != NULL && d->nentries == 1, "billion laughs stops "
+	    "with an error, earlier entries kept: %s",
+	    d->error ? d->error : "");
+	feed_doc_free(d);
+
+	d = doc(xxe, NULL);
+	ok(d->nentries == 1 && d->entries[0].title != NULL &&
+	    strcmp(d->entries[0].title, "[]") == 0,
+	    "external entities are never loaded");
+	feed_doc_free(d);
+
+	buf_init(&b);
+	buf_puts(&b, "<rss><channel><item><description>");
+	for (i = 0; i < FEED_MAX_DEPTH + 10; i++)
+		buf_puts(&b, "<b>");
+	d = doc(b.data, NULL);
+	ok(d->error != NULL && strstr(d->error, "nested") != NULL,
+	    "depth is bounded: %s", d->error ? d->error : "");
+	feed_doc_free(d);
+	buf_free(&b);
+
+	buf_init(&b);
+	buf_puts(&b, "<rss><channel>");
+	for (i = 0; i < FEED_MAX_ENTRIES + 5; i++)
+		buf_puts(&b, "<item/>");
+	buf_puts(&b, "</channel></rss>");
+	d = feed_doc_parse(b.data, b.len, NULL);
+	ok(d->error != NULL && d->nentries == FEED_MAX_ENTRIES,
+	    "entry count is bounded: %s", d->error ? d->error : "");
+	feed_doc_free(d);
+	buf_free(&b);
+}
+
+/* A 10 MB text node, CDATA section and attribute in 4 KB pushes. */
+static void
+test_huge_tokens(void)
+{
+	static const char *const pre[] = { "<rss><channel><item><description>",
+	    "<rss><channel><item><description><![CDATA[",
+	    "<rss><channel><item><enclosure type=\"x\" url=\"http://e/" };
+	static const char *const post[] = { "</description></item></channel>"
+	    "</rss>", "]]></description></item></channel></rss>",
+	    "\"/></item></channel></rss>" };
+	static const char *const what[] = { "text node", "CDATA section",
+	    "attribute" };
+	size_t big = 10 * 1024 * 1024;
+	struct run r;
+	struct buf b;
+	char *err;
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		buf_init(&b);
+		buf_puts(&b, pre[k]);
+		buf_reserve(&b, big);
+		memset(b.data + b.len, 'a', big);
+		b.len += big;
+		buf_puts(&b, post[k]);
+		memset(&r, 0, sizeof(r));
+		ok(push(b.data, b.len, 4096, NULL, &r, &err) == 0 &&
+		    r.entries == 1, "10 MB %s in 4 KB pushes", what[k]);
+		if (k < 2)
+			ok(r.longest == FEED_MAX_TEXT, "... cut to "
+			    "FEED_MAX_TEXT (%zu)", r.longest);
+		run_free(&r);
+		free(err);
+		buf_free(&b);
+	}
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	struct buf b;
+	char chunk[65536];
+	size_t n;
+	FILE *f;
+
+	buf_init(&b);
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	*len = b.len;
+	return buf_detach(&b);
+}
+
+static void
+test_realworld(void)
+{
+	static const struct {
+		const char *file;
+		size_t	 entries;
+		const char *title;	/* feed title */
+		const char *first;	/* first entry's title */
+	} rw[] = {
+		{ "anchorfm-podcast.rss.xml", 1, NULL, NULL },
+		{ "arstechnica-wordpress-feedburner.rss.xml", 1,
+		    "Ars Technica", NULL },
+		{ "bbc-in-our-time-podcast.rss.xml", 1, "In Our Time",
+		    "Marcus Aurelius" },
+		{ "bbc-urdu-rtl-cdata.rss.xml", 26, NULL, NULL },
+		{ "blogger-via-feedburner.atom.xml", 25,
+		    "Google Ads Developer Blog", NULL },
+		{ "cloudflare-blog-ghost.rss.xml", 1, "The Cloudflare Blog",
+		    NULL },
+		{ "debian-news.rdf.xml", 1, "Debian News",
+		    "Updated Debian 11: 11.6 released" },
+		{ "feedcreator-iso-8859-1.rdf.xml", 1, "Golem.de",
+		    "Digitalministerium: Neue Glasfaserförderung mit "
+		    "Schnellkasse" },
+		{ "github-commits-miniflux.atom.xml", 20, NULL, NULL },
+		{ "github-releases-feed-rs.atom.xml", 4, NULL, NULL },
+		{ "golem-de-iso-8859-1.rss.xml", 40, "Golem.de", NULL },
+		{ "heated-substack.rss.xml", 1, "HEATED", NULL },
+		{ "heise-rss090-rdf.xml", 60, "heise online News",
+		    "OLED-TVs: Vorsichtsmaßnahmen gegen Einbrennen" },
+		{ "ibash-org-ru-windows-1251.rss.xml", 50, "iBash.Org.Ru",
+		    "Цитата #17703" },
+		{ "ilgiornale-news-it.rss.xml", 1, NULL, NULL },
+		{ "le-cercle-psy-undeclared-latin1.rss.xml", 10, NULL, NULL },
+		{ "medium-tagged-food.rss.xml", 7, NULL, NULL },
+		{ "nightvale-podcast-prx.rss.xml", 1, "Welcome to Night Vale",
+		    NULL },
+		{ "planet-freedesktop.rdf.xml", 1, "planet.freedesktop.org",
+		    NULL },
+		{ "reddit-r-rust.atom.xml", 1, NULL, NULL },
+		{ "spiegel-news-de.rss.xml", 1, NULL, NULL },
+		{ "synthetic-koi8-r-ru.rss.xml", 2, "Пример RSS ленты",
+		    "Первая новость" },
+		{ "uol-noticias-br-undeclared-latin1.rss.xml", 15,
+		    "UOL Noticias", "Ibope: Bolsonaro perde de Haddad, Ciro "
+		    "e Alckmin em simulações de 2º turno" },
+		{ "wordpress-5.1-earthquakes.rss.xml", 1, NULL, NULL },
+		{ "youtube-channel.atom.xml", 1, "PBS Space Time",
+		    "Navigating with Quantum Entanglement" },
+	};
+	struct feed_doc *d;
+	char path[512], *body;
+	size_t i, len;
+
+	for (i = 0; i < sizeof(rw) / sizeof(rw[0]); i++) {
+		snprintf(path, sizeof(path), "corpus/realworld/%s", rw[i].file);
+		if ((body = slurp(path, &len)) == NULL) {
+			ok(false, "read %s", path);
+			continue;
+		}
+		d = feed_doc_parse(body, len, NULL);
+		ok(d->error == NULL && d->nentries == rw[i].entries,
+		    "%s: %zu entries, %s", rw[i].file, d->nentries,
+		    d->error ? d->error : "no error");
+		if (rw[i].title != NULL)
+			is_str(d->header.title, rw[i].title, "... feed title");
+		if (rw[i].first != NULL)
+			is_str(d->nentries ? d->entries[0].title : NULL,
+			    rw[i].first, "... first entry title");
+		feed_doc_free(d);
+		free(body);
+	}
+	d = NULL;
+	if ((body = slurp("corpus/realworld/ibash-org-ru-windows-1251.rss.xml",
+	    &len)) != NULL) {
+		d = feed_doc_parse(body, len, NULL);
+		is_str(d->header.subtitle, "Новый цитатник Рунета",
+		    "windows-1251 channel description");
+		feed_doc_free(d);
+		free(body);
+	}
+}
+
+int
+main(void)
+{
+	test_callbacks();
+	test_broken();
+	test_markup();
+	test_security();
+	test_huge_tokens();
+	test_realworld();
+	return tap_done();
+}

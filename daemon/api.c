@@ -21,6 +21,7 @@
 #include "api.h"
 #include "api_internal.h"
 #include "api_json.h"
+#include "api_topics.h"
 #include "buf.h"
 #include "feedd.h"
 #include "log.h"
@@ -46,6 +47,11 @@ static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/entries", api_entries_list },
 	{ EVHTTP_REQ_GET, "/v1/entries/*", api_entries_get },
 	/* /v1/topics: rows of the topics module go here. */
+	{ EVHTTP_REQ_GET, "/v1/topics", api_topics_list },
+	{ EVHTTP_REQ_POST, "/v1/topics", api_topics_add },
+	{ EVHTTP_REQ_GET, "/v1/topics/*", api_topics_get },
+	{ EVHTTP_REQ_DELETE, "/v1/topics/*", api_topics_remove },
+	{ EVHTTP_REQ_GET, "/v1/why/*", api_topics_why },
 	{ EVHTTP_REQ_GET, "/v1/cursors/*", api_cursors_get },
 	{ EVHTTP_REQ_PUT, "/v1/cursors/*", api_cursors_put },
 	{ EVHTTP_REQ_GET, "/v1/stream", api_stream_open },

@@ -1,0 +1,338 @@
+/*
+ * api_topics: /v1/topics and /v1/why over the store and the topics module.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "api_internal.h"
+#include "api_json.h"
+#include "api_topics.h"
+#include "feedd.h"
+#include "log.h"
+#include "store.h"
+#include "topics.h"
+#include "topics_why.h"
+
+#define API_TOPIC_NAME_MAX	100
+
+/* Topic names: printable, no '/', short. */
+static bool
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > API_TOPIC_NAME_MAX)
+		return false;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == '/' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* The newest listed match, or null. */
+static json_t *
+newest_json(struct store *s, int64_t topic_id)
+{
+	struct store_entry_query q = { .topic_id = topic_id, .limit = 1,
+	    .latest = true };
+	struct store_entry *e = NULL;
+	char err[256];
+	size_t n = 0;
+	json_t *j;
+
+	if (store_entry_list(s, &q, &e, &n, err, sizeof(err)) != 0 || n == 0)
+		return json_null();
+	j = json_pack("{s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)e[0].id,
+	    "title", api_json_str(e[0].title), "feed_title",
+	    api_json_str(e[0].feed_title), "published",
+	    api_json_time(e[0].published), "fetched",
+	    api_json_time(e[0].fetched));
+	store_entry_list_free(e, n);
+	return j;
+}
+
+/* Listed matches after the client's cursor, counted up to a cap. */
+static int
+unseen(struct store *s, int64_t topic_id, const char *client,
+    json_t *doc)
+{
+	struct store_entry_query q = { .topic_id = topic_id,
+	    .limit = API_TOPICS_UNSEEN_MAX };
+	struct store_entry *e = NULL;
+	int64_t cursor = 0;
+	char err[256];
+	size_t n = 0;
+
+	if (store_cursor_get(s, client, topic_id, &cursor) == -1)
+		return -1;
+	q.since_id = cursor;
+	if (store_entry_list(s, &q, &e, &n, err, sizeof(err)) != 0)
+		return -1;
+	store_entry_list_free(e, n);
+	json_object_set_new(doc, "cursor", json_integer(cursor));
+	json_object_set_new(doc, "unseen", json_integer((json_int_t)n));
+	json_object_set_new(doc, "unseen_more", json_boolean(
+	    n == API_TOPICS_UNSEEN_MAX));
+	return 0;
+}
+
+static json_t *
+topic_json(struct api *api, struct store *s, const struct store_topic *t,
+    const char *client)
+{
+	struct topics_info info;
+	json_t *j, *feeds = json_null();
+
+	j = json_pack("{s:I,s:o,s:o,s:s,s:o,s:o,s:I}", "id", (json_int_t)t->id,
+	    "name", api_json_str(t->name), "query", api_json_str(t->query),
+	    "origin", store_origin_name(t->origin), "notify",
+	    api_json_str(t->notify), "created", api_json_time(t->created),
+	    "match_count", (json_int_t)t->match_count);
+	json_object_set_new(j, "newest", newest_json(s, t->id));
+	if (api->d->topics != NULL && topics_info(api->d->topics, t->id,
+	    &info)) {
+		json_object_set_new(j, "notify_mode", json_string(info.mode));
+		if (info.feeds != NULL) {
+			feeds = json_array();
+			for (size_t i = 0; info.feeds[i] != NULL; i++)
+				json_array_append_new(feeds,
+				    api_json_str(info.feeds[i]));
+		}
+		json_object_set_new(j, "backfill", info.backfilling ?
+		    json_pack("{s:I,s:I}", "done",
+		    (json_int_t)info.backfill_done, "of",
+		    (json_int_t)info.backfill_end) : json_null());
+	}
+	json_object_set_new(j, "feeds", feeds);
+	if (client != NULL && unseen(s, t->id, client, j) == -1) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* ?client=NAME, checked; 0 (*ret NULL when absent) or -1 after a 400. */
+static int
+client_param(struct evhttp_request *req, struct evkeyvalq *q,
+    const char **ret)
+{
+	*ret = evhttp_find_header(q, "client");
+	if (*ret != NULL && api_client_check(req, *ret) == -1)
+		return -1;
+	return 0;
+}
+
+void
+api_topics_list(struct api *api, struct evhttp_request *req,
+    const char *path)
+{
+	static const char *const params[] = { "client", NULL };
+	struct store_topic *t = NULL;
+	struct store *s;
+	struct evkeyvalq q;
+	const char *client;
+	json_t *arr;
+	size_t n = 0;
+
+	if (api_query(req, params, &q) == -1)
+		return;
+	if (client_param(req, &q, &client) == -1 ||
+	    (s = api_store(api, req)) == NULL)
+		goto out;
+	if (store_topic_list(s, &t, &n) == -1) {
+		api_reply_error(req, 500, NULL, "cannot list topics (see the "
+		    "daemon's log)");
+		goto out;
+	}
+	arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *j = topic_json(api, s, &t[i], client);
+
+		if (j == NULL) {
+			json_decref(arr);
+			api_reply_error(req, 500, NULL, "cannot read topic "
+			    "'%s'", t[i].name);
+			goto out;
+		}
+		json_array_append_new(arr, j);
+	}
+	api_reply(req, 200, json_pack("{s:o}", "topics", arr));
+out:
+	store_topic_list_free(t, n);
+	api_query_clear(&q);
+}
+
+/* The {name} segment and its topic; -1 after answering. */
+static int
+path_topic(struct api *api, struct evhttp_request *req, const char *path,
+    struct store *s, struct store_topic *ret)
+{
+	char name[API_TOPIC_NAME_MAX * 3 + 1];
+	int rc;
+
+	if (api_path_segment(path, 2, name, sizeof(name)) == -1) {
+		api_reply_error(req, 400, "bad_name", "malformed topic name");
+		return -1;
+	}
+	if ((rc = store_topic_get_by_name(s, name, ret)) == 1)
+		return 0;
+	if (rc == 0)
+		api_reply_error(req, 404, "no_topic", "no topic '%.100s' "
+		    "(feedctl topics lists them)", name);
+	else
+		api_reply_error(req, 500, NULL, "cannot read topic '%.100s'",
+		    name);
+	return -1;
+}
+
+void
+api_topics_get(struct api *api, struct evhttp_request *req,
+    const char *path)
+{
+	static const char *const params[] = { "client", NULL };
+	struct store_topic t = { 0 };
+	struct store *s;
+	struct evkeyvalq q;
+	const char *client;
+	json_t *j;
+
+	if (api_query(req, params, &q) == -1)
+		return;
+	if (client_param(req, &q, &client) == -1 ||
+	    (s = api_store(api, req)) == NULL ||
+	    path_topic(api, req, path, s, &t) == -1)
+		goto out;
+	if ((j = topic_json(api, s, &t, client)) == NULL)
+		api_reply_error(req, 500, NULL, "cannot read topic '%s'",
+		    t.name);
+	else
+		api_reply(req, 200, j);
+out:
+	store_topic_clear(&t);
+	api_query_clear(&q);
+}
+
+void
+api_topics_add(struct api *api, struct evhttp_request *req,
+    const char *path)
+{
+	static const char *const fields[] = { "name", "query", "notify",
+	    NULL };
+	struct store_topic t = { 0 };
+	struct store *s;
+	const char *name, *query, *notify;
+	json_t *body, *v, *j;
+	char err[512] = "";
+	int64_t id;
+	int rc;
+
+	if ((body = api_body_json(req, fields, false)) == NULL)
+		return;
+	name = json_string_value(json_object_get(body, "name"));
+	query = json_string_value(json_object_get(body, "query"));
+	v = json_object_get(body, "notify");
+	notify = json_string_value(v);
+	if (name == NULL || query == NULL || (v != NULL && !json_is_null(v) &&
+	    notify == NULL)) {
+		api_reply_error(req, 400, "bad_request", "give {\"name\": "
+		    "string, \"query\": string, \"notify\": string or null}");
+		goto out;
+	}
+	if (!valid_name(name)) {
+		api_reply_error(req, 400, "bad_name", "topic names are 1 to "
+		    "%d printable characters without '/'", API_TOPIC_NAME_MAX);
+		goto out;
+	}
+	if ((s = api_store(api, req)) == NULL)
+		goto out;
+	if (api->d->topics == NULL) {
+		api_reply_error(req, 503, "unavailable", "topics are not "
+		    "ready yet; try again shortly");
+		goto out;
+	}
+	rc = topics_add(api->d->topics, name, query, notify, &id, err,
+	    sizeof(err));
+	if (rc == STORE_EQUERY) {
+		api_reply_error(req, 400, "bad_query", "%s", err);
+		goto out;
+	}
+	if (rc == 1) {
+		api_reply_error(req, 409, "exists", "a topic named '%.100s' "
+		    "exists already", name);
+		goto out;
+	}
+	if (rc != 0 || store_topic_get(s, id, &t) != 1) {
+		api_reply_error(req, 500, NULL, "cannot add the topic (see "
+		    "the daemon's log)");
+		goto out;
+	}
+	if ((j = topic_json(api, s, &t, NULL)) == NULL)
+		api_reply_error(req, 500, NULL, "cannot read the topic");
+	else
+		api_reply(req, 201, j);
+out:
+	store_topic_clear(&t);
+	json_decref(body);
+}
+
+void
+api_topics_remove(struct api *api, struct evhttp_request *req,
+    const char *path)
+{
+	struct store_topic t = { 0 };
+	struct store *s;
+	int rc;
+
+	if ((s = api_store(api, req)) == NULL ||
+	    path_topic(api, req, path, s, &t) == -1)
+		goto out;
+	if (t.origin == STORE_ORIGIN_CONFIG) {
+		api_reply_error(req, 409, "configured", "topic '%s' is "
+		    "defined in %s; remove it there and reload", t.name,
+		    api->d->cfg->path);
+		goto out;
+	}
+	rc = api->d->topics != NULL ? topics_remove(api->d->topics, t.id) :
+	    store_topic_remove(s, t.id);
+	if (rc == -1)
+		api_reply_error(req, 500, NULL, "cannot remove the topic (see "
+		    "the daemon's log)");
+	else if (rc == 0)
+		api_reply_error(req, 404, "no_topic", "no topic '%s'", t.name);
+	else {
+		log_info("api: topic '%s' removed", t.name);
+		api_reply(req, 200, json_pack("{s:s,s:I}", "removed", t.name,
+		    "id", (json_int_t)t.id));
+	}
+out:
+	store_topic_clear(&t);
+}
+
+void
+api_topics_why(struct api *api, struct evhttp_request *req,
+    const char *path)
+{
+	struct store *s;
+	json_t *doc;
+	char err[512] = "";
+	int64_t id;
+	int rc;
+
+	if (api_path_id(req, path, 2, &id) == -1 ||
+	    (s = api_store(api, req)) == NULL)
+		return;
+	if ((rc = topics_why(s, id, &doc, err, sizeof(err))) == 1)
+		api_reply(req, 200, doc);
+	else if (rc == 0)
+		api_reply_error(req, 404, "no_entry", "no entry %lld",
+		    (long long)id);
+	else
+		api_reply_error(req, 500, NULL, "cannot explain entry %lld: "
+		    "%s", (long long)id, err);
+}

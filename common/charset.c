@@ -33,9 +33,13 @@ declared_encoding(const char *p, size_t len, char *out, size_t outlen)
 	if (len < 6 || memcmp(p, "<?xml", 5) != 0 ||
 	    !isspace((unsigned char)p[5]))
 		return false;
-	if ((end = memmem(p, len, "?>", 2)) == NULL)
-		end = p + len;
-	if ((q = memmem(p, end - p, "encoding", 8)) == NULL)
+	for (end = p + 5; end + 1 < p + len; end++)
+		if (end[0] == '?' && end[1] == '>')
+			break;
+	for (q = p + 5; q + 8 <= end; q++)
+		if (memcmp(q, "encoding", 8) == 0)
+			break;
+	if (q + 8 > end)
 		return false;
 	q += 8;
 	while (q < end && isspace((unsigned char)*q))

@@ -1,5 +1,6 @@
 #include <sys/stat.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,60 +44,242 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	return nmemb * size;
 }
 
-int
-apiclient_request(const char *socket, const char *method, const char *path,
-    json_t *body, struct apiclient_resp *ret)
+/* A handle for one request to the daemon; url is freed by the caller. */
+static CURL *
+setup(const char *socket, const char *method, const char *path,
+    char *errbuf, char **ret_url)
 {
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hdrs = NULL;
-	struct buf out;
-	char *url, *payload = NULL;
 	CURL *c;
-	CURLcode rc;
 
-	memset(ret, 0, sizeof(*ret));
 	if ((c = curl_easy_init()) == NULL) {
 		fprintf(stderr, "feedctl: cannot initialise libcurl\n");
-		return -1;
+		return NULL;
 	}
-	buf_init(&out);
-	url = xasprintf("http://localhost%s", path);
+	*ret_url = xasprintf("http://localhost%s", path);
 	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket);
-	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_URL, *ret_url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "feedctl/" FEEDD_VERSION);
+	return c;
+}
+
+static void
+report_failure(const char *socket, CURLcode rc, const char *errbuf)
+{
+	if (rc == CURLE_COULDNT_CONNECT)
+		fprintf(stderr, "feedctl: feedd is not running (cannot "
+		    "connect to %s)\n", socket);
+	else
+		fprintf(stderr, "feedctl: request to %s failed: %s\n",
+		    socket, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+}
+
+int
+apiclient_send(const char *socket, const char *method, const char *path,
+    const char *content_type, const void *body, size_t len,
+    struct apiclient_resp *ret)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdrs = NULL;
+	struct buf out;
+	char *url, *ctype = NULL;
+	CURL *c;
+	CURLcode rc;
+
+	memset(ret, 0, sizeof(*ret));
+	if ((c = setup(socket, method, path, errbuf, &url)) == NULL)
+		return -1;
+	buf_init(&out);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
 	if (body != NULL) {
-		payload = json_dumps(body, JSON_COMPACT);
-		hdrs = curl_slist_append(hdrs,
-		    "Content-Type: application/json");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
+		ctype = xasprintf("Content-Type: %s", content_type);
+		hdrs = curl_slist_append(hdrs, ctype);
+		/* No "Expect: 100-continue" round trip for big bodies. */
+		hdrs = curl_slist_append(hdrs, "Expect:");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)len);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
-		if (rc == CURLE_COULDNT_CONNECT)
-			fprintf(stderr, "feedctl: feedd is not running (cannot "
-			    "connect to %s)\n", socket);
-		else
-			fprintf(stderr, "feedctl: request to %s failed: %s\n",
-			    socket, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		report_failure(socket, rc, errbuf);
 		buf_free(&out);
 	} else {
 		json_error_t jerr;
 
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ret->status);
+		ret->len = out.len;
 		ret->raw = buf_detach(&out);
-		ret->doc = json_loads(ret->raw, JSON_DECODE_ANY, &jerr);
+		ret->doc = json_loadb(ret->raw, ret->len, JSON_DECODE_ANY,
+		    &jerr);
 	}
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
+	free(ctype);
+	free(url);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+int
+apiclient_request(const char *socket, const char *method, const char *path,
+    json_t *body, struct apiclient_resp *ret)
+{
+	char *payload = NULL;
+	int rc;
+
+	if (body != NULL)
+		payload = json_dumps(body, JSON_COMPACT);
+	rc = apiclient_send(socket, method, path, "application/json", payload,
+	    payload != NULL ? strlen(payload) : 0, ret);
 	free(payload);
+	return rc;
+}
+
+struct stream_ctx {
+	CURL	*c;
+	struct buf line;
+	struct buf err;		/* body of a non-200 answer */
+	long	 status;
+	int	(*on_line)(const char *, size_t, void *);
+	void	*arg;
+	bool	 stopped;
+};
+
+static size_t
+stream_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct stream_ctx *sc = arg;
+	size_t n = size * nmemb, i;
+	char *nl;
+
+	if (sc->status == 0)
+		curl_easy_getinfo(sc->c, CURLINFO_RESPONSE_CODE, &sc->status);
+	if (sc->status != 200) {
+		if (sc->err.len + n <= 65536)
+			buf_append(&sc->err, ptr, n);
+		return n;
+	}
+	for (i = 0; i < n; ) {
+		if ((nl = memchr(ptr + i, '\n', n - i)) == NULL) {
+			if (sc->line.len + (n - i) > APICLIENT_MAX_RESPONSE)
+				return 0;
+			buf_append(&sc->line, ptr + i, n - i);
+			break;
+		}
+		buf_append(&sc->line, ptr + i, (size_t)(nl - (ptr + i)));
+		i = (size_t)(nl - ptr) + 1;
+		if (sc->on_line(sc->line.data, sc->line.len, sc->arg) != 0) {
+			sc->stopped = true;
+			return 0;
+		}
+		buf_reset(&sc->line);
+	}
+	return n;
+}
+
+int
+apiclient_stream(const char *socket, const char *path,
+    int (*on_line)(const char *line, size_t len, void *arg), void *arg,
+    struct apiclient_resp *ret)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct stream_ctx sc;
+	char *url;
+	CURLcode rc;
+
+	memset(ret, 0, sizeof(*ret));
+	memset(&sc, 0, sizeof(sc));
+	if ((sc.c = setup(socket, "GET", path, errbuf, &url)) == NULL)
+		return -1;
+	buf_init(&sc.line);
+	buf_init(&sc.err);
+	sc.on_line = on_line;
+	sc.arg = arg;
+	curl_easy_setopt(sc.c, CURLOPT_WRITEFUNCTION, stream_write_cb);
+	curl_easy_setopt(sc.c, CURLOPT_WRITEDATA, &sc);
+	rc = curl_easy_perform(sc.c);
+	if (rc != CURLE_OK && !sc.stopped) {
+		report_failure(socket, rc, errbuf);
+		buf_free(&sc.err);
+	} else {
+		curl_easy_getinfo(sc.c, CURLINFO_RESPONSE_CODE, &ret->status);
+		ret->len = sc.err.len;
+		ret->raw = buf_detach(&sc.err);
+		ret->doc = json_loadb(ret->raw, ret->len, JSON_DECODE_ANY,
+		    NULL);
+	}
+	buf_free(&sc.line);
+	curl_easy_cleanup(sc.c);
+	free(url);
+	return rc == CURLE_OK || sc.stopped ? 0 : -1;
+}
+
+struct download_ctx {
+	CURL	*c;
+	FILE	*f;
+	struct buf err;
+	long	 status;
+	bool	 write_failed;
+};
+
+static size_t
+download_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct download_ctx *dc = arg;
+	size_t n = size * nmemb;
+
+	if (dc->status == 0)
+		curl_easy_getinfo(dc->c, CURLINFO_RESPONSE_CODE, &dc->status);
+	if (dc->status != 200) {
+		if (dc->err.len + n <= 65536)
+			buf_append(&dc->err, ptr, n);
+		return n;
+	}
+	if (fwrite(ptr, 1, n, dc->f) != n) {
+		dc->write_failed = true;
+		return 0;
+	}
+	return n;
+}
+
+int
+apiclient_download(const char *socket, const char *path, FILE *out,
+    struct apiclient_resp *ret)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct download_ctx dc;
+	char *url;
+	CURLcode rc;
+
+	memset(ret, 0, sizeof(*ret));
+	memset(&dc, 0, sizeof(dc));
+	if ((dc.c = setup(socket, "GET", path, errbuf, &url)) == NULL)
+		return -1;
+	dc.f = out;
+	buf_init(&dc.err);
+	curl_easy_setopt(dc.c, CURLOPT_WRITEFUNCTION, download_write_cb);
+	curl_easy_setopt(dc.c, CURLOPT_WRITEDATA, &dc);
+	rc = curl_easy_perform(dc.c);
+	if (rc != CURLE_OK) {
+		if (dc.write_failed)
+			fprintf(stderr, "feedctl: cannot write the file\n");
+		else
+			report_failure(socket, rc, errbuf);
+		buf_free(&dc.err);
+	} else {
+		curl_easy_getinfo(dc.c, CURLINFO_RESPONSE_CODE, &ret->status);
+		ret->len = dc.err.len;
+		ret->raw = buf_detach(&dc.err);
+		ret->doc = json_loadb(ret->raw, ret->len, JSON_DECODE_ANY,
+		    NULL);
+	}
+	curl_easy_cleanup(dc.c);
 	free(url);
 	return rc == CURLE_OK ? 0 : -1;
 }

@@ -7,12 +7,16 @@
 #ifndef FEEDD_APICLIENT_H
 #define FEEDD_APICLIENT_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 #include <jansson.h>
 
 struct apiclient_resp {
 	long	 status;	/* HTTP status */
 	json_t	*doc;		/* parsed body, NULL if not JSON */
 	char	*raw;		/* body as received */
+	size_t	 len;		/* bytes in raw */
 };
 
 /* --socket, else $FEEDD_SOCKET, else /run/feedd, else $XDG_RUNTIME_DIR. */
@@ -25,6 +29,22 @@ const char *apiclient_socket_path(const char *opt);
  */
 int	apiclient_request(const char *socket, const char *method,
 	    const char *path, json_t *body, struct apiclient_resp *ret);
+/* Like apiclient_request with a raw body of the given Content-Type. */
+int	apiclient_send(const char *socket, const char *method,
+	    const char *path, const char *content_type, const void *body,
+	    size_t len, struct apiclient_resp *ret);
+/*
+ * GET path and call on_line for every line of a 200 answer as it arrives
+ * (without the newline) until the daemon closes or on_line returns
+ * non-zero. A non-200 answer is returned in ret like apiclient_request.
+ * 0, or -1 when the daemon could not be reached or the stream broke.
+ */
+int	apiclient_stream(const char *socket, const char *path,
+	    int (*on_line)(const char *line, size_t len, void *arg),
+	    void *arg, struct apiclient_resp *ret);
+/* GET path; a 200 body is written to out, anything else comes in ret. */
+int	apiclient_download(const char *socket, const char *path, FILE *out,
+	    struct apiclient_resp *ret);
 void	apiclient_resp_clear(struct apiclient_resp *r);
 /* Prints the API's error message (or the status) to stderr. */
 void	apiclient_print_error(const struct apiclient_resp *r);

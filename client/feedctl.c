@@ -1,5 +1,10 @@
+/*
+ * feedctl: the command-line client of feedd. Global options, the command
+ * table, and the helpers commands share; the commands live in cmd_*.c.
+ */
 #include <sys/ioctl.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,14 +14,82 @@
 #include <curl/curl.h>
 
 #include "apiclient.h"
+#include "cmd_parse.h"
 #include "feedctl.h"
-#include "units.h"
 
-static int	cmd_status(struct feedctl *, int, char **);
+static int	run_parse(struct feedctl *, int, char **);
 
 static const struct feedctl_cmd commands[] = {
 	{ "status", cmd_status, "status",
-	    "show the daemon's version, uptime, feeds and database" },
+	    "show the daemon's version, uptime, feeds and database", NULL },
+	{ "feeds", cmd_feeds, "feeds",
+	    "list the subscriptions with their state and last poll",
+	    "A feed's state is new (not polled yet), ok, backing_off (failing, "
+	    "polled less\noften), gone (HTTP 410), blocked (401/403/451) or "
+	    "moved.\n" },
+	{ "add", cmd_add, "add URL [--title T] [--interval 15m] [--no-wait]",
+	    "subscribe to a feed and poll it at once",
+	    "options:\n"
+	    "  --title T        show the feed under this title\n"
+	    "  --interval D     poll every D (\"15m\", \"2h\", \"1d\"); default: "
+	    "the daemon's\n"
+	    "  --no-wait        answer at once instead of waiting for the "
+	    "first poll\n"
+	    "The answer says what the first poll found (title, entries) or "
+	    "why it failed.\nA URL already subscribed is refused.\n" },
+	{ "rm", cmd_rm, "rm ID|URL",
+	    "unsubscribe from a feed (and drop its entries)",
+	    "Feeds declared in feedd.conf are removed there, not here.\n" },
+	{ "poll", cmd_poll, "poll [ID]",
+	    "poll one feed, or every feed, now", NULL },
+	{ "import", cmd_import, "import FILE.opml",
+	    "subscribe to every feed of an OPML file (- for stdin)",
+	    "Feeds already subscribed are left as they are, so importing the "
+	    "same file\ntwice changes nothing.\n" },
+	{ "export", cmd_export, "export",
+	    "print the subscriptions as OPML 2.0 (feedctl export > subs.opml)",
+	    NULL },
+	/* topics, topic add, topic rm, why: the topics module's rows. */
+	{ "new", cmd_new,
+	    "new [--topic NAME] [--client NAME] [--peek] [--limit N]",
+	    "entries not seen yet, then mark them seen",
+	    "options:\n"
+	    "  --topic NAME     only entries of this topic (a cursor per "
+	    "topic)\n"
+	    "  --client NAME    whose cursor (default: your user name)\n"
+	    "  --peek           show them without moving the cursor\n"
+	    "  --limit N        show at most N; the rest stays new\n"
+	    "The cursor moves only after the entries were printed: a crash "
+	    "in between\nshows them again, it never loses them.\n" },
+	{ "list", cmd_list,
+	    "list [--feed ID] [--topic NAME] [--since ID] [--limit N]",
+	    "list entries (the newest N, or those after --since)",
+	    "options:\n"
+	    "  --feed ID        entries of one feed\n"
+	    "  --topic NAME     entries that matched a topic\n"
+	    "  --since ID       entries with an id above ID, oldest first\n"
+	    "  --limit N        at most N (1..1000, default 20)\n"
+	    "With --json the answer carries next_since: pass it as --since "
+	    "to continue.\n" },
+	{ "show", cmd_show, "show ID",
+	    "one entry in full, as text", NULL },
+	{ "search", cmd_search,
+	    "search QUERY [--feed ID] [--topic NAME] [--limit N]",
+	    "full-text search (SQLite FTS5 syntax)",
+	    "QUERY: words (all must occur), \"an exact phrase\", OR, NOT, "
+	    "prefix*,\nNEAR(a b, 5); e.g. '\"coalition of the willing\" OR "
+	    "\"коаліція охочих\"'.\nThe newest N matches are shown (default "
+	    "20).\n" },
+	{ "follow", cmd_follow, "follow [--topic NAME] [--since ID]",
+	    "print new entries as they arrive, until interrupted",
+	    "With --json, one JSON document per entry per line.\n" },
+	{ "backup", cmd_backup, "backup FILE",
+	    "write a consistent copy of the database to FILE",
+	    "The copy is made while the daemon runs; polls go on.\n" },
+	{ "parse", run_parse, "parse FILE|- [--url BASE]",
+	    "parse a feed document offline and print the neutral model (JSON)",
+	    "Needs no daemon. Exit status 1 when the document stopped early "
+	    "(the JSON says\nwhere), 2 when it cannot be read.\n" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -27,58 +100,110 @@ usage(FILE *f)
 	fprintf(f, "usage: feedctl [--socket PATH] [--json] COMMAND [ARGS]\n"
 	    "\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-34s %s\n", commands[i].usage, commands[i].help);
+		fprintf(f, "  %-58s\n      %s\n", commands[i].usage,
+		    commands[i].help);
 	fprintf(f, "\noptions:\n"
 	    "  --socket PATH   daemon socket (default: $FEEDD_SOCKET, else "
 	    "/run/feedd/feedd.sock,\n"
 	    "                  else $XDG_RUNTIME_DIR/feedd/feedd.sock)\n"
 	    "  --json          print the API's JSON instead of a table\n"
 	    "  --version       print the version\n"
-	    "  feedctl COMMAND --help shows a command's own options.\n");
+	    "\nfeedctl COMMAND --help shows a command's own options.\n"
+	    "Exit status: 0 ok, 1 daemon unreachable or request failed, "
+	    "2 usage error.\n"
+	    "Colour is used when stdout is a terminal and NO_COLOR is unset.\n");
+}
+
+static const struct feedctl_cmd *
+find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int
+feedctl_usage(const char *name)
+{
+	const struct feedctl_cmd *c = find_command(name);
+
+	if (c != NULL)
+		fprintf(stderr, "usage: feedctl %s\n(feedctl %s --help "
+		    "explains)\n", c->usage, c->name);
+	return FEEDCTL_USAGE;
+}
+
+bool
+feedctl_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return false;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	}
+	return false;
+}
+
+int
+feedctl_call(struct feedctl *ctl, const char *method, const char *path,
+    json_t *body, struct apiclient_resp *r)
+{
+	if (apiclient_request(ctl->socket, method, path, body, r) == -1)
+		return FEEDCTL_FAIL;
+	if (r->status < 200 || r->status > 299 || r->doc == NULL) {
+		apiclient_print_error(r);
+		apiclient_resp_clear(r);
+		return FEEDCTL_FAIL;
+	}
+	return FEEDCTL_OK;
+}
+
+char *
+feedctl_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0), *copy;
+
+	if (e == NULL) {
+		fprintf(stderr, "feedctl: out of memory\n");
+		abort();
+	}
+	copy = strdup(e);
+	curl_free(e);
+	if (copy == NULL)
+		abort();
+	return copy;
+}
+
+int64_t
+feedctl_parse_id(const char *what, const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v <= 0) {
+		fprintf(stderr, "feedctl: %s must be a positive number, not "
+		    "'%s'\n", what, s);
+		return -1;
+	}
+	return v;
+}
+
+void
+feedctl_print_raw(const struct apiclient_resp *r)
+{
+	fwrite(r->raw, 1, r->len, stdout);
+	if (r->len == 0 || r->raw[r->len - 1] != '\n')
+		putchar('\n');
 }
 
 static int
-cmd_status(struct feedctl *ctl, int argc, char **argv)
+run_parse(struct feedctl *ctl, int argc, char **argv)
 {
-	struct apiclient_resp r;
-	char up[32];
-	json_t *doc;
-	int code = FEEDCTL_OK;
-
-	if (argc > 1) {
-		fprintf(stderr, "usage: feedctl status\n");
-		return FEEDCTL_USAGE;
-	}
-	if (apiclient_request(ctl->socket, "GET", "/v1/status", NULL, &r) == -1)
-		return FEEDCTL_FAIL;
-	doc = r.doc;
-	if (r.status != 200 || doc == NULL) {
-		apiclient_print_error(&r);
-		code = FEEDCTL_FAIL;
-	} else if (ctl->json) {
-		printf("%s", r.raw);
-	} else {
-		units_format_duration(json_integer_value(
-		    json_object_get(doc, "uptime")), up, sizeof(up));
-		printf("feedd %s, up %s (pid %lld)\n",
-		    json_string_value(json_object_get(doc, "version")), up,
-		    (long long)json_integer_value(json_object_get(doc, "pid")));
-		printf("database  %s (%.1f MiB)\n",
-		    json_string_value(json_object_get(doc, "database")),
-		    (double)json_integer_value(json_object_get(doc,
-		    "db_size")) / (1024.0 * 1024.0));
-		printf("config    %s\n",
-		    json_string_value(json_object_get(doc, "config")));
-		printf("socket    %s\n", ctl->socket);
-		printf("feeds     %lld configured\n", (long long)
-		    json_integer_value(json_object_get(doc,
-		    "feeds_configured")));
-		printf("topics    %lld configured\n", (long long)
-		    json_integer_value(json_object_get(doc,
-		    "topics_configured")));
-	}
-	apiclient_resp_clear(&r);
-	return code;
+	return cmd_parse(argc, argv);
 }
 
 static int
@@ -91,7 +216,17 @@ terminal_columns(void)
 		return atoi(e);
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		return ws.ws_col;
-	return 80;
+	return isatty(STDOUT_FILENO) ? 80 : 0;	/* 0: a pipe, no limit */
+}
+
+static void
+command_help(const struct feedctl_cmd *c)
+{
+	printf("usage: feedctl %s\n\n%s\n", c->usage, c->help);
+	if (c->details != NULL)
+		printf("\n%s", c->details);
+	printf("\nglobal options: --socket PATH, --json (see feedctl "
+	    "--help)\n");
 }
 
 int
@@ -105,6 +240,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct feedctl_cmd *cmd;
 	struct feedctl ctl = { 0 };
 	const char *socket = NULL;
 	int ch, code;
@@ -134,30 +270,36 @@ main(int argc, char **argv)
 	ctl.columns = terminal_columns();
 	argc -= optind;
 	argv += optind;
-	for (size_t i = 0; i < NCOMMANDS; i++) {
-		if (strcmp(argv[0], commands[i].name) != 0)
-			continue;
-		if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
-		    strcmp(argv[1], "-h") == 0)) {
-			printf("usage: feedctl %s\n\n%s\n", commands[i].usage,
-			    commands[i].help);
-			return FEEDCTL_OK;
-		}
-		/* Per-command options may follow; --json may come late too. */
-		for (int k = 1; k < argc; k++)
-			if (strcmp(argv[k], "--json") == 0) {
-				ctl.json = true;
-				memmove(&argv[k], &argv[k + 1],
-				    (size_t)(argc - k) * sizeof(*argv));
-				argc--;
-				k--;
-			}
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		code = commands[i].run(&ctl, argc, argv);
-		curl_global_cleanup();
-		return code;
+	if ((cmd = find_command(argv[0])) == NULL) {
+		fprintf(stderr, "feedctl: unknown command '%s' (feedctl --help "
+		    "lists them)\n", argv[0]);
+		return FEEDCTL_USAGE;
 	}
-	fprintf(stderr, "feedctl: unknown command '%s' (feedctl --help lists "
-	    "them)\n", argv[0]);
-	return FEEDCTL_USAGE;
+	if (feedctl_wants_help(argc, argv)) {
+		command_help(cmd);
+		return FEEDCTL_OK;
+	}
+	/* Per-command options may follow; --json may come late too. */
+	for (int k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "--") == 0)
+			break;
+		if (strcmp(argv[k], "--json") == 0 && cmd->run != run_parse) {
+			ctl.json = true;
+			memmove(&argv[k], &argv[k + 1],
+			    (size_t)(argc - k) * sizeof(*argv));
+			argc--;
+			k--;
+		}
+	}
+	/* Commands parse their options with getopt from argv[1]. */
+	optind = 0;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	code = cmd->run(&ctl, argc, argv);
+	curl_global_cleanup();
+	fflush(stdout);
+	if (ferror(stdout)) {
+		fprintf(stderr, "feedctl: cannot write the output\n");
+		return FEEDCTL_FAIL;
+	}
+	return code;
 }

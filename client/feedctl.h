@@ -8,6 +8,11 @@
 #define FEEDD_FEEDCTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "apiclient.h"
 
 #define FEEDCTL_OK	0
 #define FEEDCTL_FAIL	1
@@ -25,6 +30,47 @@ struct feedctl_cmd {
 	int		(*run)(struct feedctl *, int argc, char **argv);
 	const char	*usage;
 	const char	*help;
+	/* Options and details for `feedctl CMD --help`; may be NULL. */
+	const char	*details;
 };
+
+/* ---- helpers for commands (feedctl.c) ---- */
+
+/* Prints the command's usage line on stderr; returns FEEDCTL_USAGE. */
+int	feedctl_usage(const char *name);
+/* True if argv[i] is -h/--help (commands check before parsing). */
+bool	feedctl_wants_help(int argc, char **argv);
+/*
+ * One request; on a transport failure or a non-2xx answer the message is
+ * printed and FEEDCTL_FAIL returned (r is then cleared). FEEDCTL_OK leaves
+ * the answer in r for the caller to clear.
+ */
+int	feedctl_call(struct feedctl *ctl, const char *method,
+	    const char *path, json_t *body, struct apiclient_resp *r);
+/* s percent-encoded for a query string; free() it. */
+char	*feedctl_escape(const char *s);
+/* A positive integer option value, or -1 after a message. */
+int64_t	feedctl_parse_id(const char *what, const char *s);
+/* Prints r's body as it came (one JSON document, newline-terminated). */
+void	feedctl_print_raw(const struct apiclient_resp *r);
+
+/* ---- commands ---- */
+
+/* cmd_status.c */
+int	cmd_status(struct feedctl *, int, char **);
+int	cmd_backup(struct feedctl *, int, char **);
+/* cmd_feeds.c */
+int	cmd_feeds(struct feedctl *, int, char **);
+int	cmd_add(struct feedctl *, int, char **);
+int	cmd_rm(struct feedctl *, int, char **);
+int	cmd_poll(struct feedctl *, int, char **);
+int	cmd_import(struct feedctl *, int, char **);
+int	cmd_export(struct feedctl *, int, char **);
+/* cmd_entries.c */
+int	cmd_new(struct feedctl *, int, char **);
+int	cmd_list(struct feedctl *, int, char **);
+int	cmd_show(struct feedctl *, int, char **);
+int	cmd_search(struct feedctl *, int, char **);
+int	cmd_follow(struct feedctl *, int, char **);
 
 #endif

@@ -1,0 +1,496 @@
+/*
+ * cmd_entries: reading — new (a named cursor's unseen entries, then the
+ * cursor moves), list, search, show, follow (the live stream).
+ */
+#include <sys/types.h>
+
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apiclient.h"
+#include "buf.h"
+#include "feedctl.h"
+#include "htmltext.h"
+#include "table.h"
+#include "xmalloc.h"
+
+#define PAGE_MAX	1000
+
+static const char *
+jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static long long
+jnum(json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* When an entry is from: its published date, else when it was fetched. */
+static int64_t
+entry_time(json_t *e)
+{
+	int64_t t = table_parse_time(jstr(e, "published"));
+
+	return t != 0 ? t : table_parse_time(jstr(e, "fetched"));
+}
+
+static void
+print_entries(struct feedctl *ctl, json_t *entries)
+{
+	struct table *t;
+	char when[64];
+	json_t *e;
+	size_t i;
+
+	t = table_new();
+	table_column(t, "ID", true, false);
+	table_column(t, "DATE", false, false);
+	table_column(t, "FEED", false, true);
+	table_column(t, "TITLE", false, true);
+	json_array_foreach(entries, i, e) {
+		table_row(t);
+		table_cell(t, TABLE_PLAIN, "%lld", jnum(e, "id"));
+		table_reltime(entry_time(e), (int64_t)time(NULL), when,
+		    sizeof(when));
+		table_cell(t, TABLE_DIM, "%s", when);
+		table_cell(t, TABLE_CYAN, "%s", jstr(e, "feed_title") ?
+		    jstr(e, "feed_title") : "");
+		table_cell(t, TABLE_PLAIN, "%s", jstr(e, "title") ?
+		    jstr(e, "title") : jstr(e, "link") ? jstr(e, "link") :
+		    "(untitled)");
+	}
+	table_print(t, stdout, ctl->columns, ctl->color);
+	table_free(t);
+}
+
+static void
+print_json(json_t *doc)
+{
+	json_dumpf(doc, stdout, JSON_COMPACT);
+	putchar('\n');
+}
+
+/* Appends "&key=value" (value escaped) to b. */
+static void
+add_param(struct buf *b, const char *key, const char *value)
+{
+	char *e;
+
+	if (value == NULL)
+		return;
+	e = feedctl_escape(value);
+	buf_printf(b, "%s%s=%s", strchr(b->data, '?') ? "&" : "?", key, e);
+	free(e);
+}
+
+static const char *
+default_client(void)
+{
+	struct passwd *pw;
+	const char *u;
+
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL)
+		return pw->pw_name;
+	if ((u = getenv("USER")) != NULL && *u != '\0')
+		return u;
+	return "default";
+}
+
+int
+cmd_new(struct feedctl *ctl, int argc, char **argv)
+{
+	enum { OPT_TOPIC = 256, OPT_CLIENT, OPT_PEEK, OPT_LIMIT };
+	static const struct option opts[] = {
+		{ "topic", required_argument, NULL, OPT_TOPIC },
+		{ "client", required_argument, NULL, OPT_CLIENT },
+		{ "peek", no_argument, NULL, OPT_PEEK },
+		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *topic = NULL, *client = NULL;
+	struct apiclient_resp r;
+	json_t *all, *doc;
+	struct buf path;
+	int64_t limit = 0, cursor = 0, next = 0, page;
+	bool peek = false, more = true, first = true;
+	int ch, code = FEEDCTL_OK;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_TOPIC: topic = optarg; break;
+		case OPT_CLIENT: client = optarg; break;
+		case OPT_PEEK: peek = true; break;
+		case OPT_LIMIT:
+			if ((limit = feedctl_parse_id("--limit", optarg)) ==
+			    -1)
+				return FEEDCTL_USAGE;
+			break;
+		default:
+			return feedctl_usage("new");
+		}
+	}
+	if (optind != argc)
+		return feedctl_usage("new");
+	if (client == NULL)
+		client = default_client();
+	all = json_array();
+	while (more && (limit == 0 || (int64_t)json_array_size(all) < limit)) {
+		page = PAGE_MAX;
+		if (limit != 0 && limit - (int64_t)json_array_size(all) < page)
+			page = limit - (int64_t)json_array_size(all);
+		buf_init(&path);
+		buf_printf(&path, "/v1/entries?limit=%lld", (long long)page);
+		if (first)
+			add_param(&path, "client", client);
+		else
+			buf_printf(&path, "&since=%lld", (long long)next);
+		add_param(&path, "topic", topic);
+		code = feedctl_call(ctl, "GET", path.data, NULL, &r);
+		buf_free(&path);
+		if (code != 0) {
+			json_decref(all);
+			return code;
+		}
+		if (first)
+			cursor = next = jnum(r.doc, "cursor");
+		first = false;
+		json_array_extend(all, json_object_get(r.doc, "entries"));
+		next = jnum(r.doc, "next_since");
+		more = json_is_true(json_object_get(r.doc, "more"));
+		apiclient_resp_clear(&r);
+	}
+	if (ctl->json) {
+		doc = json_pack("{s:O,s:I,s:s,s:I,s:b}", "entries", all,
+		    "next_since", (json_int_t)next, "client", client, "cursor",
+		    (json_int_t)(peek ? cursor : next), "moved",
+		    !peek && next > cursor);
+		print_json(doc);
+		json_decref(doc);
+	} else if (json_array_size(all) == 0)
+		printf("nothing new%s%s\n", topic ? " in " : "",
+		    topic ? topic : "");
+	else
+		print_entries(ctl, all);
+	json_decref(all);
+	/* Only what was printed is acknowledged: at-least-once. */
+	fflush(stdout);
+	if (ferror(stdout)) {
+		fprintf(stderr, "feedctl: cannot write the output; the cursor "
+		    "stays\n");
+		return FEEDCTL_FAIL;
+	}
+	if (!peek && next > cursor) {
+		doc = json_pack("{s:I,s:s?}", "value", (json_int_t)next,
+		    "topic", topic);
+		buf_init(&path);
+		buf_puts(&path, "/v1/cursors/");
+		{
+			char *e = feedctl_escape(client);
+
+			buf_puts(&path, e);
+			free(e);
+		}
+		code = feedctl_call(ctl, "PUT", path.data, doc, &r);
+		buf_free(&path);
+		json_decref(doc);
+		if (code == 0)
+			apiclient_resp_clear(&r);
+	}
+	return code;
+}
+
+/* list and search: one page of entries. */
+static int
+list_entries(struct feedctl *ctl, int argc, char **argv, bool search)
+{
+	enum { OPT_FEED = 256, OPT_TOPIC, OPT_SINCE, OPT_LIMIT };
+	static const struct option opts[] = {
+		{ "feed", required_argument, NULL, OPT_FEED },
+		{ "topic", required_argument, NULL, OPT_TOPIC },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = search ? "search" : "list";
+	const char *topic = NULL, *since = NULL;
+	struct apiclient_resp r;
+	struct buf path;
+	int64_t feed = 0, limit = 20;
+	int ch, code;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_FEED:
+			if ((feed = feedctl_parse_id("--feed", optarg)) == -1)
+				return FEEDCTL_USAGE;
+			break;
+		case OPT_TOPIC: topic = optarg; break;
+		case OPT_SINCE:
+			if (search)
+				return feedctl_usage(name);
+			since = optarg;
+			if (strcmp(since, "0") != 0 &&
+			    feedctl_parse_id("--since", since) == -1)
+				return FEEDCTL_USAGE;
+			break;
+		case OPT_LIMIT:
+			if ((limit = feedctl_parse_id("--limit", optarg)) == -1)
+				return FEEDCTL_USAGE;
+			if (limit > PAGE_MAX) {
+				fprintf(stderr, "feedctl: --limit is at most "
+				    "%d\n", PAGE_MAX);
+				return FEEDCTL_USAGE;
+			}
+			break;
+		default:
+			return feedctl_usage(name);
+		}
+	}
+	if (optind + (search ? 1 : 0) != argc)
+		return feedctl_usage(name);
+	buf_init(&path);
+	buf_printf(&path, "/v1/entries?limit=%lld", (long long)limit);
+	if (since != NULL)
+		buf_printf(&path, "&since=%s", since);
+	else
+		buf_puts(&path, "&latest=1");
+	if (feed != 0)
+		buf_printf(&path, "&feed=%lld", (long long)feed);
+	add_param(&path, "topic", topic);
+	if (search)
+		add_param(&path, "q", argv[optind]);
+	code = feedctl_call(ctl, "GET", path.data, NULL, &r);
+	buf_free(&path);
+	if (code != 0)
+		return code;
+	if (ctl->json)
+		feedctl_print_raw(&r);
+	else if (json_array_size(json_object_get(r.doc, "entries")) == 0)
+		printf(search ? "no matches\n" : "no entries\n");
+	else
+		print_entries(ctl, json_object_get(r.doc, "entries"));
+	apiclient_resp_clear(&r);
+	return FEEDCTL_OK;
+}
+
+int
+cmd_list(struct feedctl *ctl, int argc, char **argv)
+{
+	return list_entries(ctl, argc, argv, false);
+}
+
+int
+cmd_search(struct feedctl *ctl, int argc, char **argv)
+{
+	return list_entries(ctl, argc, argv, true);
+}
+
+/* Prints text wrapped at width columns (0: as it is), word by word. */
+static void
+print_wrapped(const char *text, int width)
+{
+	const char *p = text, *e;
+	size_t col = 0, w;
+	char *word;
+
+	if (width <= 0 || width > 100)
+		width = width <= 0 ? 0 : 100;
+	if (width == 0) {
+		printf("%s\n", text);
+		return;
+	}
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		e = p + strcspn(p, " ");
+		word = xstrndup(p, (size_t)(e - p));
+		w = table_text_width(word);
+		if (col > 0 && col + 1 + w > (size_t)width) {
+			putchar('\n');
+			col = 0;
+		} else if (col > 0) {
+			putchar(' ');
+			col++;
+		}
+		fputs(word, stdout);
+		col += w;
+		free(word);
+		p = e;
+	}
+	putchar('\n');
+}
+
+int
+cmd_show(struct feedctl *ctl, int argc, char **argv)
+{
+	struct apiclient_resp r;
+	char path[64], when[64];
+	const char *body;
+	int64_t id;
+	json_t *e, *v;
+	char *text;
+	size_t i;
+	int code;
+
+	if (argc != 2)
+		return feedctl_usage("show");
+	if ((id = feedctl_parse_id("the entry id", argv[1])) == -1)
+		return FEEDCTL_USAGE;
+	snprintf(path, sizeof(path), "/v1/entries/%lld", (long long)id);
+	if ((code = feedctl_call(ctl, "GET", path, NULL, &r)) != 0)
+		return code;
+	if (ctl->json) {
+		feedctl_print_raw(&r);
+		apiclient_resp_clear(&r);
+		return FEEDCTL_OK;
+	}
+	e = r.doc;
+	printf("%s%s%s\n", ctl->color ? table_style_on(TABLE_BOLD) : "",
+	    jstr(e, "title") ? jstr(e, "title") : "(untitled)",
+	    ctl->color ? "\033[0m" : "");
+	if (jstr(e, "link") != NULL)
+		printf("%s\n", jstr(e, "link"));
+	table_reltime(entry_time(e), (int64_t)time(NULL), when, sizeof(when));
+	printf("%s, %s (entry %lld, feed %lld)\n", jstr(e, "feed_title") ?
+	    jstr(e, "feed_title") : "?", jstr(e, "published") ?
+	    jstr(e, "published") : when, (long long)id, jnum(e, "feed_id"));
+	if (jstr(e, "author") != NULL)
+		printf("by %s\n", jstr(e, "author"));
+	if (json_array_size(json_object_get(e, "categories")) > 0) {
+		printf("categories:");
+		json_array_foreach(json_object_get(e, "categories"), i, v)
+			printf(" %s", json_string_value(v));
+		putchar('\n');
+	}
+	if (json_array_size(json_object_get(e, "topics")) > 0) {
+		printf("topics:");
+		json_array_foreach(json_object_get(e, "topics"), i, v)
+			printf(" %s", json_string_value(v));
+		putchar('\n');
+	}
+	json_array_foreach(json_object_get(e, "enclosures"), i, v)
+		printf("enclosure: %s (%s)\n", jstr(v, "url") ? jstr(v, "url") :
+		    "?", jstr(v, "type") ? jstr(v, "type") : "?");
+	body = jstr(e, "content") != NULL ? jstr(e, "content") :
+	    jstr(e, "summary");
+	if (body != NULL && (text = htmltext_dup(body)) != NULL) {
+		putchar('\n');
+		print_wrapped(text, ctl->columns);
+		free(text);
+	}
+	apiclient_resp_clear(&r);
+	return FEEDCTL_OK;
+}
+
+struct follow_ctx {
+	struct feedctl	*ctl;
+	size_t		 count;
+};
+
+static int
+on_follow_line(const char *line, size_t len, void *arg)
+{
+	struct follow_ctx *fc = arg;
+	struct feedctl *ctl = fc->ctl;
+	char when[64];
+	struct buf b;
+	json_t *e;
+
+	if ((e = json_loadb(line, len, 0, NULL)) == NULL)
+		return 0;
+	if (json_object_get(e, "event") != NULL) {
+		json_decref(e);
+		return 0;	/* open, heartbeat */
+	}
+	fc->count++;
+	if (ctl->json) {
+		fwrite(line, 1, len, stdout);
+		putchar('\n');
+	} else {
+		table_reltime(entry_time(e), (int64_t)time(NULL), when,
+		    sizeof(when));
+		buf_init(&b);
+		buf_printf(&b, "%lld  %s  %s: %s", jnum(e, "id"), when,
+		    jstr(e, "feed_title") ? jstr(e, "feed_title") : "?",
+		    jstr(e, "title") ? jstr(e, "title") : "(untitled)");
+		if (ctl->columns > 0) {
+			struct buf fit;
+
+			buf_init(&fit);
+			table_fit(&fit, b.data, (size_t)ctl->columns);
+			puts(fit.data);
+			buf_free(&fit);
+		} else
+			puts(b.data);
+		buf_free(&b);
+	}
+	fflush(stdout);
+	json_decref(e);
+	return ferror(stdout) ? -1 : 0;
+}
+
+int
+cmd_follow(struct feedctl *ctl, int argc, char **argv)
+{
+	enum { OPT_TOPIC = 256, OPT_SINCE };
+	static const struct option opts[] = {
+		{ "topic", required_argument, NULL, OPT_TOPIC },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct follow_ctx fc = { ctl, 0 };
+	struct apiclient_resp r;
+	struct buf path;
+	int64_t since = -1;
+	int ch, rc;
+
+	buf_init(&path);
+	buf_puts(&path, "/v1/stream");
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_TOPIC:
+			add_param(&path, "topic", optarg);
+			break;
+		case OPT_SINCE:
+			if (strcmp(optarg, "0") == 0)
+				since = 0;
+			else if ((since = feedctl_parse_id("--since",
+			    optarg)) == -1) {
+				buf_free(&path);
+				return FEEDCTL_USAGE;
+			}
+			buf_printf(&path, "%ssince=%lld", strchr(path.data,
+			    '?') ? "&" : "?", (long long)since);
+			break;
+		default:
+			buf_free(&path);
+			return feedctl_usage("follow");
+		}
+	}
+	if (optind != argc) {
+		buf_free(&path);
+		return feedctl_usage("follow");
+	}
+	rc = apiclient_stream(ctl->socket, path.data, on_follow_line, &fc, &r);
+	buf_free(&path);
+	if (rc == -1)
+		return FEEDCTL_FAIL;
+	if (r.status != 200) {
+		apiclient_print_error(&r);
+		apiclient_resp_clear(&r);
+		return FEEDCTL_FAIL;
+	}
+	apiclient_resp_clear(&r);
+	fprintf(stderr, "feedctl: the daemon ended the stream\n");
+	return FEEDCTL_FAIL;
+}

@@ -1,0 +1,369 @@
+/*
+ * cmd_feeds: the subscriptions — feeds, add, rm, poll, import, export.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "apiclient.h"
+#include "buf.h"
+#include "feedctl.h"
+#include "table.h"
+#include "xmalloc.h"
+
+static const char *
+jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static enum table_style
+state_style(const char *state)
+{
+	if (state == NULL)
+		return TABLE_PLAIN;
+	if (strcmp(state, "ok") == 0)
+		return TABLE_GREEN;
+	if (strcmp(state, "backing_off") == 0)
+		return TABLE_YELLOW;
+	if (strcmp(state, "gone") == 0 || strcmp(state, "blocked") == 0)
+		return TABLE_RED;
+	return TABLE_DIM;
+}
+
+int
+cmd_feeds(struct feedctl *ctl, int argc, char **argv)
+{
+	struct apiclient_resp r;
+	struct table *t;
+	json_t *feeds, *f;
+	char when[64];
+	size_t i;
+	int code;
+
+	if (argc > 1)
+		return feedctl_usage("feeds");
+	if ((code = feedctl_call(ctl, "GET", "/v1/feeds", NULL, &r)) != 0)
+		return code;
+	if (ctl->json) {
+		feedctl_print_raw(&r);
+		apiclient_resp_clear(&r);
+		return FEEDCTL_OK;
+	}
+	feeds = json_object_get(r.doc, "feeds");
+	t = table_new();
+	table_column(t, "ID", true, false);
+	table_column(t, "STATE", false, false);
+	table_column(t, "ENTRIES", true, false);
+	table_column(t, "POLLED", false, false);
+	table_column(t, "TITLE", false, true);
+	table_column(t, "URL", false, true);
+	json_array_foreach(feeds, i, f) {
+		const char *state = jstr(f, "state"), *err = jstr(f,
+		    "last_error");
+
+		table_row(t);
+		table_cell(t, TABLE_PLAIN, "%lld", (long long)
+		    json_integer_value(json_object_get(f, "id")));
+		table_cell(t, state_style(state), "%s", state ? state : "?");
+		table_cell(t, TABLE_PLAIN, "%lld", (long long)
+		    json_integer_value(json_object_get(f, "entries")));
+		table_reltime(table_parse_time(jstr(f, "last_poll")),
+		    (int64_t)time(NULL), when, sizeof(when));
+		table_cell(t, TABLE_DIM, "%s", when);
+		if (err != NULL)
+			table_cell(t, TABLE_RED, "%s", err);
+		else
+			table_cell(t, TABLE_PLAIN, "%s", jstr(f, "title") ?
+			    jstr(f, "title") : "");
+		table_cell(t, TABLE_CYAN, "%s", jstr(f, "url") ?
+		    jstr(f, "url") : "");
+	}
+	if (json_array_size(feeds) == 0)
+		printf("no feeds yet: feedctl add URL, or feedctl import "
+		    "FILE.opml\n");
+	else
+		table_print(t, stdout, ctl->columns, ctl->color);
+	table_free(t);
+	apiclient_resp_clear(&r);
+	return FEEDCTL_OK;
+}
+
+int
+cmd_add(struct feedctl *ctl, int argc, char **argv)
+{
+	enum { OPT_TITLE = 256, OPT_INTERVAL, OPT_NO_WAIT };
+	static const struct option opts[] = {
+		{ "title", required_argument, NULL, OPT_TITLE },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct apiclient_resp r;
+	json_t *body, *feed, *poll;
+	int ch, code;
+
+	body = json_object();
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_TITLE:
+			json_object_set_new(body, "title",
+			    json_string(optarg));
+			break;
+		case OPT_INTERVAL:
+			json_object_set_new(body, "interval",
+			    json_string(optarg));
+			break;
+		case OPT_NO_WAIT:
+			json_object_set_new(body, "wait", json_false());
+			break;
+		default:
+			json_decref(body);
+			return feedctl_usage("add");
+		}
+	}
+	if (optind + 1 != argc) {
+		json_decref(body);
+		return feedctl_usage("add");
+	}
+	json_object_set_new(body, "url", json_string(argv[optind]));
+	code = feedctl_call(ctl, "POST", "/v1/feeds", body, &r);
+	json_decref(body);
+	if (code != 0)
+		return code;
+	if (ctl->json) {
+		feedctl_print_raw(&r);
+		apiclient_resp_clear(&r);
+		return FEEDCTL_OK;
+	}
+	feed = json_object_get(r.doc, "feed");
+	poll = json_object_get(r.doc, "poll");
+	printf("added feed %lld: %s\n", (long long)json_integer_value(
+	    json_object_get(feed, "id")), jstr(feed, "url"));
+	if (json_is_true(json_object_get(poll, "done"))) {
+		if (json_is_true(json_object_get(poll, "ok")))
+			printf("first poll: \"%s\", %lld entries\n",
+			    jstr(poll, "title") ? jstr(poll, "title") :
+			    "(untitled)", (long long)json_integer_value(
+			    json_object_get(poll, "entries")));
+		else {
+			printf("first poll failed: %s\n", jstr(poll, "error") ?
+			    jstr(poll, "error") : "unknown error");
+			printf("(the feed stays subscribed and is retried; "
+			    "feedctl rm %lld drops it)\n", (long long)
+			    json_integer_value(json_object_get(feed, "id")));
+		}
+	} else if (jstr(poll, "message") != NULL)
+		printf("%s\n", jstr(poll, "message"));
+	apiclient_resp_clear(&r);
+	return FEEDCTL_OK;
+}
+
+/* The id of a feed given as an id or as its URL; -1 after a message. */
+static int64_t
+resolve_feed(struct feedctl *ctl, const char *arg)
+{
+	struct apiclient_resp r;
+	json_t *f;
+	int64_t id = -1;
+	size_t i;
+
+	if (arg[0] >= '0' && arg[0] <= '9')
+		return feedctl_parse_id("the feed id", arg);
+	if (feedctl_call(ctl, "GET", "/v1/feeds", NULL, &r) != 0)
+		return -1;
+	json_array_foreach(json_object_get(r.doc, "feeds"), i, f)
+		if (jstr(f, "url") != NULL && strcmp(jstr(f, "url"), arg) == 0)
+			id = json_integer_value(json_object_get(f, "id"));
+	apiclient_resp_clear(&r);
+	if (id == -1)
+		fprintf(stderr, "feedctl: no feed has the URL '%s' (feedctl "
+		    "feeds lists them)\n", arg);
+	return id;
+}
+
+int
+cmd_rm(struct feedctl *ctl, int argc, char **argv)
+{
+	struct apiclient_resp r;
+	char path[64];
+	int64_t id;
+	json_t *f;
+	int code;
+
+	if (argc != 2)
+		return feedctl_usage("rm");
+	if ((id = resolve_feed(ctl, argv[1])) == -1)
+		return FEEDCTL_FAIL;
+	snprintf(path, sizeof(path), "/v1/feeds/%lld", (long long)id);
+	if ((code = feedctl_call(ctl, "DELETE", path, NULL, &r)) != 0)
+		return code;
+	if (ctl->json)
+		feedctl_print_raw(&r);
+	else {
+		f = json_object_get(r.doc, "removed");
+		printf("removed feed %lld: %s (%lld entries dropped)\n",
+		    (long long)id, jstr(f, "url") ? jstr(f, "url") : "?",
+		    (long long)json_integer_value(json_object_get(f,
+		    "entries")));
+	}
+	apiclient_resp_clear(&r);
+	return FEEDCTL_OK;
+}
+
+static int
+poll_one(struct feedctl *ctl, int64_t id, json_t *results)
+{
+	struct apiclient_resp r;
+	char path[64];
+	int code;
+
+	snprintf(path, sizeof(path), "/v1/feeds/%lld/poll", (long long)id);
+	if ((code = feedctl_call(ctl, "POST", path, NULL, &r)) != 0)
+		return code;
+	json_array_append(results, r.doc);
+	apiclient_resp_clear(&r);
+	return FEEDCTL_OK;
+}
+
+int
+cmd_poll(struct feedctl *ctl, int argc, char **argv)
+{
+	struct apiclient_resp r;
+	json_t *results, *f;
+	int64_t id;
+	size_t i;
+	int code = FEEDCTL_OK;
+
+	if (argc > 2)
+		return feedctl_usage("poll");
+	results = json_array();
+	if (argc == 2) {
+		if ((id = resolve_feed(ctl, argv[1])) == -1) {
+			json_decref(results);
+			return FEEDCTL_FAIL;
+		}
+		code = poll_one(ctl, id, results);
+	} else {
+		if ((code = feedctl_call(ctl, "GET", "/v1/feeds", NULL, &r)) !=
+		    0) {
+			json_decref(results);
+			return code;
+		}
+		json_array_foreach(json_object_get(r.doc, "feeds"), i, f)
+			if (poll_one(ctl, json_integer_value(json_object_get(f,
+			    "id")), results) != 0)
+				code = FEEDCTL_FAIL;
+		apiclient_resp_clear(&r);
+	}
+	if (ctl->json) {
+		json_t *doc = json_pack("{s:o}", "polls", results);
+
+		json_dumpf(doc, stdout, JSON_COMPACT);
+		putchar('\n');
+		json_decref(doc);
+	} else {
+		printf("%zu feed%s queued for polling\n",
+		    json_array_size(results),
+		    json_array_size(results) == 1 ? "" : "s");
+		json_decref(results);
+	}
+	return code;
+}
+
+/* The whole of a file, or of stdin for "-". NULL after a message. */
+static char *
+read_all(const char *path, size_t *ret_len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	struct buf b;
+	char chunk[65536];
+	size_t n;
+
+	if (f == NULL) {
+		fprintf(stderr, "feedctl: cannot open '%s': %s\n", path,
+		    strerror(errno));
+		return NULL;
+	}
+	buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	if (ferror(f)) {
+		fprintf(stderr, "feedctl: cannot read '%s': %s\n", path,
+		    strerror(errno));
+		buf_free(&b);
+		if (f != stdin)
+			fclose(f);
+		return NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	*ret_len = b.len;
+	return buf_detach(&b);
+}
+
+int
+cmd_import(struct feedctl *ctl, int argc, char **argv)
+{
+	struct apiclient_resp r;
+	json_t *e;
+	char *data;
+	size_t len, i;
+
+	if (argc != 2)
+		return feedctl_usage("import");
+	if ((data = read_all(argv[1], &len)) == NULL)
+		return FEEDCTL_FAIL;
+	if (apiclient_send(ctl->socket, "POST", "/v1/opml",
+	    "text/x-opml; charset=utf-8", data, len, &r) == -1) {
+		free(data);
+		return FEEDCTL_FAIL;
+	}
+	free(data);
+	if (r.status != 200 || r.doc == NULL) {
+		apiclient_print_error(&r);
+		apiclient_resp_clear(&r);
+		return FEEDCTL_FAIL;
+	}
+	if (ctl->json)
+		feedctl_print_raw(&r);
+	else {
+		printf("%lld added, %lld already subscribed",
+		    (long long)json_integer_value(json_object_get(r.doc,
+		    "added")), (long long)json_integer_value(
+		    json_object_get(r.doc, "existing")));
+		if (json_array_size(json_object_get(r.doc, "invalid")) > 0)
+			printf(", %zu skipped:", json_array_size(
+			    json_object_get(r.doc, "invalid")));
+		putchar('\n');
+		json_array_foreach(json_object_get(r.doc, "invalid"), i, e)
+			printf("  %s: %s\n", jstr(e, "url") ? jstr(e, "url") :
+			    "?", jstr(e, "error") ? jstr(e, "error") : "?");
+	}
+	apiclient_resp_clear(&r);
+	return FEEDCTL_OK;
+}
+
+int
+cmd_export(struct feedctl *ctl, int argc, char **argv)
+{
+	struct apiclient_resp r;
+
+	if (argc != 1)
+		return feedctl_usage("export");
+	if (apiclient_send(ctl->socket, "GET", "/v1/opml", NULL, NULL, 0,
+	    &r) == -1)
+		return FEEDCTL_FAIL;
+	if (r.status != 200) {
+		apiclient_print_error(&r);
+		apiclient_resp_clear(&r);
+		return FEEDCTL_FAIL;
+	}
+	/* OPML either way: --json changes nothing here. */
+	fwrite(r.raw, 1, r.len, stdout);
+	apiclient_resp_clear(&r);
+	return FEEDCTL_OK;
+}

@@ -15,6 +15,7 @@
 
 #include "apiclient.h"
 #include "cmd_parse.h"
+#include "cmd_topics.h"
 #include "feedctl.h"
 
 static int	run_parse(struct feedctl *, int, char **);
@@ -50,6 +51,28 @@ static const struct feedctl_cmd commands[] = {
 	    "print the subscriptions as OPML 2.0 (feedctl export > subs.opml)",
 	    NULL },
 	/* topics, topic add, topic rm, why: the topics module's rows. */
+	{ "topics", cmd_topics, "topics [--client NAME]",
+	    "list the topics with match counts, newest match and unseen count",
+	    "options:\n"
+	    "  --client NAME    whose cursor counts as seen (default: your "
+	    "user name)\n"
+	    "A topic still matching the stored entries shows its back-fill "
+	    "progress.\n" },
+	{ "topic", cmd_topic, "topic add NAME QUERY [--notify CMD] | rm NAME",
+	    "follow a new topic (an FTS5 query), or stop following one",
+	    "QUERY is SQLite FTS5 syntax: words, \"exact phrases\", AND, OR, "
+	    "NOT, NEAR(a b, 5),\nprefixes (guarant*) and columns (title: x). "
+	    "Ukrainian and Russian words\nhave no stemmer: use a prefix, "
+	    "коаліці* for коаліція, коаліції, коаліцію.\n"
+	    "  --notify CMD     run CMD (no shell) for each new match, with "
+	    "FEEDD_TOPIC,\n"
+	    "                   FEEDD_TITLE, FEEDD_LINK, FEEDD_FEED, FEEDD_ID "
+	    "and the entry\n"
+	    "                   as JSON on stdin\n"
+	    "Topics from feedd.conf are changed there, not here.\n" },
+	{ "why", cmd_why, "why ID",
+	    "explain an entry: key, feeds, matched topics and words, duplicates",
+	    NULL },
 	{ "new", cmd_new,
 	    "new [--topic NAME] [--client NAME] [--peek] [--limit N]",
 	    "entries not seen yet, then mark them seen",

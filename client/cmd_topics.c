@@ -1,0 +1,322 @@
+/*
+ * cmd_topics: feedctl topics, topic add/rm, why (GET/POST/DELETE
+ * /v1/topics, GET /v1/why/{id}).
+ */
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apiclient.h"
+#include "buf.h"
+#include "cmd_topics.h"
+#include "feedctl.h"
+#include "table.h"
+#include "xmalloc.h"
+
+static const char *
+jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+static long long
+jint(json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* The cursor feedctl new moves: --client, else the user's name. */
+static const char *
+client_name(const char *opt)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *user = getenv("USER");
+
+	if (opt != NULL)
+		return opt;
+	if (pw != NULL && pw->pw_name != NULL)
+		return pw->pw_name;
+	return user != NULL && *user != '\0' ? user : "default";
+}
+
+static void
+print_topics(struct feedctl *ctl, json_t *topics)
+{
+	struct table *t = table_new();
+	int64_t now = (int64_t)time(NULL);
+	size_t i;
+	json_t *tp;
+
+	table_column(t, "TOPIC", false, false);
+	table_column(t, "MATCHES", true, false);
+	table_column(t, "UNSEEN", true, false);
+	table_column(t, "NEWEST", false, true);
+	table_column(t, "QUERY", false, true);
+	json_array_foreach(topics, i, tp) {
+		json_t *nw = json_object_get(tp, "newest");
+		json_t *bf = json_object_get(tp, "backfill");
+		char when[48];
+
+		table_row(t);
+		table_cell(t, TABLE_BOLD, "%s", jstr(tp, "name"));
+		if (json_is_object(bf) && jint(bf, "of") > 0)
+			table_cell(t, TABLE_YELLOW, "%lld (back-filling "
+			    "%lld%%)", jint(tp, "match_count"),
+			    jint(bf, "done") * 100 / jint(bf, "of"));
+		else
+			table_cell(t, TABLE_PLAIN, "%lld",
+			    jint(tp, "match_count"));
+		if (json_object_get(tp, "unseen") == NULL)
+			table_cell(t, TABLE_DIM, "-");
+		else
+			table_cell(t, jint(tp, "unseen") > 0 ? TABLE_GREEN :
+			    TABLE_DIM, "%lld%s", jint(tp, "unseen"),
+			    json_is_true(json_object_get(tp, "unseen_more")) ?
+			    "+" : "");
+		if (json_is_object(nw)) {
+			const char *pub = jstr(nw, "published");
+
+			table_reltime(table_parse_time(*pub != '\0' ? pub :
+			    jstr(nw, "fetched")), now, when, sizeof(when));
+			table_cell(t, TABLE_PLAIN, "#%lld %s (%s)",
+			    jint(nw, "id"), jstr(nw, "title"), when);
+		} else
+			table_cell(t, TABLE_DIM, "-");
+		table_cell(t, TABLE_DIM, "%s", jstr(tp, "query"));
+	}
+	if (json_array_size(topics) == 0)
+		printf("no topics (add one with feedctl topic add NAME "
+		    "QUERY, or a [topic \"NAME\"] section)\n");
+	else
+		table_print(t, stdout, ctl->columns, ctl->color);
+	table_free(t);
+}
+
+int
+cmd_topics(struct feedctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "client", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct apiclient_resp r;
+	const char *client = NULL;
+	char *path, *esc;
+	int ch, code;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		if (ch != 'c')
+			goto usage;
+		client = optarg;
+	}
+	if (optind != argc)
+		goto usage;
+	esc = feedctl_escape(client_name(client));
+	path = xasprintf("/v1/topics?client=%s", esc);
+	free(esc);
+	code = feedctl_call(ctl, "GET", path, NULL, &r);
+	free(path);
+	if (code != FEEDCTL_OK)
+		return code;
+	if (ctl->json)
+		feedctl_print_raw(&r);
+	else
+		print_topics(ctl, json_object_get(r.doc, "topics"));
+	apiclient_resp_clear(&r);
+	return FEEDCTL_OK;
+usage:
+	fprintf(stderr, "usage: feedctl topics [--client NAME]\n");
+	return FEEDCTL_USAGE;
+}
+
+static int
+topic_add(struct feedctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "notify", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct apiclient_resp r;
+	const char *notify = NULL;
+	json_t *body;
+	int ch, code;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+n:", longopts, NULL)) != -1) {
+		if (ch != 'n')
+			return FEEDCTL_USAGE;
+		notify = optarg;
+	}
+	/* The query may start with '-' ("-foo" is not FTS5, but be kind). */
+	if (argc - optind != 2)
+		return FEEDCTL_USAGE;
+	body = json_pack("{s:s,s:s}", "name", argv[optind], "query",
+	    argv[optind + 1]);
+	if (body == NULL) {
+		fprintf(stderr, "feedctl: name and query must be UTF-8\n");
+		return FEEDCTL_USAGE;
+	}
+	if (notify != NULL)
+		json_object_set_new(body, "notify", json_string(notify));
+	code = feedctl_call(ctl, "POST", "/v1/topics", body, &r);
+	json_decref(body);
+	if (code != FEEDCTL_OK)
+		return code;
+	if (ctl->json)
+		feedctl_print_raw(&r);
+	else
+		printf("topic '%s' added (id %lld); matching stored entries "
+		    "in the background\n", jstr(r.doc, "name"),
+		    jint(r.doc, "id"));
+	apiclient_resp_clear(&r);
+	return FEEDCTL_OK;
+}
+
+static int
+topic_rm(struct feedctl *ctl, int argc, char **argv)
+{
+	struct apiclient_resp r;
+	char *path, *esc;
+	int code;
+
+	if (argc != 2)
+		return FEEDCTL_USAGE;
+	esc = feedctl_escape(argv[1]);
+	path = xasprintf("/v1/topics/%s", esc);
+	free(esc);
+	code = feedctl_call(ctl, "DELETE", path, NULL, &r);
+	free(path);
+	if (code != FEEDCTL_OK)
+		return code;
+	if (ctl->json)
+		feedctl_print_raw(&r);
+	else
+		printf("topic '%s' removed\n", jstr(r.doc, "removed"));
+	apiclient_resp_clear(&r);
+	return FEEDCTL_OK;
+}
+
+int
+cmd_topic(struct feedctl *ctl, int argc, char **argv)
+{
+	int code = FEEDCTL_USAGE;
+
+	if (argc >= 2 && strcmp(argv[1], "add") == 0)
+		code = topic_add(ctl, argc - 1, argv + 1);
+	else if (argc >= 2 && (strcmp(argv[1], "rm") == 0 ||
+	    strcmp(argv[1], "remove") == 0))
+		code = topic_rm(ctl, argc - 1, argv + 1);
+	if (code == FEEDCTL_USAGE)
+		fprintf(stderr, "usage: feedctl topic add NAME QUERY "
+		    "[--notify CMD]\n"
+		    "       feedctl topic rm NAME\n");
+	return code;
+}
+
+/* Highlight markers [ ] shown in bold on a terminal. */
+static void
+print_marked(struct feedctl *ctl, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (ctl->color && *s == '[')
+			fputs(table_style_on(TABLE_BOLD), stdout);
+		else if (ctl->color && *s == ']')
+			fputs("\033[0m", stdout);
+		else
+			putchar(*s);
+	}
+	putchar('\n');
+}
+
+static void
+print_why(struct feedctl *ctl, json_t *doc)
+{
+	json_t *e = json_object_get(doc, "entry"), *key, *v, *w;
+	json_t *folded = json_object_get(doc, "folded_into");
+	static const char *const cols[] = { "title", "summary", "content",
+	    "author" };
+	size_t i, k;
+
+	key = json_object_get(doc, "key");
+	printf("entry %lld  %s\n", jint(e, "id"), jstr(e, "title"));
+	printf("  feed       %s (feed %lld)\n", jstr(e, "feed_title"),
+	    jint(e, "feed_id"));
+	printf("  link       %s\n", jstr(e, "link"));
+	printf("  published  %s\n", *jstr(e, "published") != '\0' ?
+	    jstr(e, "published") : "-");
+	printf("  key        %s \"%s\" (hash %s)\n", jstr(key, "kind"),
+	    jstr(key, "value"), jstr(key, "hash"));
+	printf("  carried by\n");
+	json_array_foreach(json_object_get(doc, "carried_by"), i, v)
+		printf("    #%-8lld %s (feed %lld)  %s%s\n",
+		    jint(v, "entry_id"), jstr(v, "feed_title"),
+		    jint(v, "feed_id"), jstr(v, "link"),
+		    strcmp(jstr(v, "same"), "this") == 0 ? "  [this entry]" :
+		    strcmp(jstr(v, "same"), "link") == 0 ? "  [same link]" :
+		    "  [same title, close date]");
+	if (json_array_size(json_object_get(doc, "topics")) == 0)
+		printf("  topics     none matched\n");
+	else
+		printf("  topics\n");
+	json_array_foreach(json_object_get(doc, "topics"), i, v) {
+		json_t *hl = json_object_get(v, "highlight");
+		json_t *into = json_object_get(v, "folded_into");
+		struct buf words;
+
+		buf_init(&words);
+		json_array_foreach(json_object_get(v, "words"), k, w)
+			buf_printf(&words, "%s%s", k > 0 ? ", " : "",
+			    json_string_value(w));
+		printf("    %s  %s  words: %s\n", jstr(v, "name"),
+		    json_is_true(json_object_get(v, "listed")) ? "listed" :
+		    "duplicate", words.len > 0 ? words.data : "-");
+		buf_free(&words);
+		printf("      query: %s\n", jstr(v, "query"));
+		for (k = 0; k < sizeof(cols) / sizeof(cols[0]); k++) {
+			const char *s = json_string_value(json_object_get(hl,
+			    cols[k]));
+
+			if (s == NULL)
+				continue;
+			printf("      %s: ", cols[k]);
+			print_marked(ctl, s);
+		}
+		if (json_is_object(into))
+			printf("      folded into #%lld (%s)\n",
+			    jint(into, "entry_id"), jstr(into, "feed_title"));
+	}
+	if (json_is_object(folded))
+		printf("  folded into #%lld from %s (topic '%s')\n",
+		    jint(folded, "entry_id"), jstr(folded, "feed_title"),
+		    jstr(folded, "topic"));
+}
+
+int
+cmd_why(struct feedctl *ctl, int argc, char **argv)
+{
+	struct apiclient_resp r;
+	char path[64];
+	int64_t id;
+	int code;
+
+	if (argc != 2)
+		return feedctl_usage("why");
+	if ((id = feedctl_parse_id("ID", argv[1])) == -1)
+		return FEEDCTL_USAGE;
+	snprintf(path, sizeof(path), "/v1/why/%lld", (long long)id);
+	if ((code = feedctl_call(ctl, "GET", path, NULL, &r)) != FEEDCTL_OK)
+		return code;
+	if (ctl->json)
+		feedctl_print_raw(&r);
+	else
+		print_why(ctl, r.doc);
+	apiclient_resp_clear(&r);
+	return FEEDCTL_OK;
+}

@@ -6,8 +6,8 @@
 # inside: start through sd_notify, a poll of a local feed stored under
 # /var/lib/feedd, feedctl through /run/feedd/feedd.sock (group feedd),
 # reload keeping the MainPID, socket activation, stop with Result=success,
-# a journal free of warnings, journal priorities, and a watchdog restart of
-# a stopped event loop. Needs root and systemd-nspawn (exit 77 otherwise).
+# a journal free of warnings, journal priorities, a watchdog restart of a
+# stopped event loop, and the user unit run by a user manager. Needs root and systemd-nspawn (exit 77 otherwise).
 # Everything happens in a private mount namespace on tmpfs; the cgroups it
 # makes are removed at exit. Output is TAP.
 #
@@ -244,6 +244,9 @@ if ldd "$R$feedd_bin" 2>/dev/null | grep -q libasan; then
 	# LeakSanitizer needs ptrace, which the sandbox forbids.
 	printf 'Environment=ASAN_OPTIONS=detect_leaks=0\n' \
 	    >>"$R/etc/systemd/system/feedd.service.d/50-ci.conf"
+	mkdir -p "$R/etc/systemd/user/feedd.service.d"
+	printf '[Service]\nEnvironment=ASAN_OPTIONS=detect_leaks=0\n' \
+	    >"$R/etc/systemd/user/feedd.service.d/50-ci.conf"
 	note "AddressSanitizer build: leak checks off inside the sandbox"
 fi
 
@@ -433,6 +436,35 @@ check "the journal says why" journal_has 'watchdog timeout'
 check "the restarted feedd answers" inside feedctl status
 check "systemctl stop feedd" inside systemctl stop feedd.service
 check "stop ends with Result=success" test "$(prop feedd Result)" = success
+
+# ---- the user unit, without root -------------------------------------------------
+
+inside useradd -m -N carol >/dev/null 2>&1
+cuid=$(inside id -u carol)
+asuser() {
+	inside runuser -u carol -- env XDG_RUNTIME_DIR="/run/user/$cuid" "$@"
+}
+check "a user manager runs for carol" \
+    inside systemctl start "user@$cuid.service"
+if asuser systemctl --user enable --now feedd >/dev/null 2>&1; then
+	ok "systemctl --user enable --now feedd"
+else
+	notok "systemctl --user enable --now feedd" "$(inside journalctl -q \
+	    --no-pager "_SYSTEMD_USER_UNIT=feedd.service" + \
+	    "USER_UNIT=feedd.service" | tail -15)"
+fi
+check "the user's feedd is active" test \
+    "$(asuser systemctl --user show -P ActiveState feedd)" = active
+check "the user's socket is in \$XDG_RUNTIME_DIR/feedd" \
+    inside test -S "/run/user/$cuid/feedd/feedd.sock"
+check "feedctl finds it there" asuser feedctl status
+check "state in ~/.local/state/feedd, made by feedd" test "$(inside stat \
+    -c '%U %a' /home/carol/.local/state/feedd/feedd.db)" = "carol 600"
+check "systemctl --user reload feedd" asuser systemctl --user reload feedd
+check "systemctl --user stop feedd" asuser systemctl --user stop feedd
+check "and it ends with Result=success" test \
+    "$(asuser systemctl --user show -P Result feedd)" = success
+inside systemctl stop "user@$cuid.service" >/dev/null 2>&1
 
 # ---- shut down ------------------------------------------------------------------
 

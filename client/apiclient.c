@@ -204,6 +204,10 @@ apiclient_stream(const char *socket, const char *path,
 	curl_easy_setopt(sc.c, CURLOPT_WRITEFUNCTION, stream_write_cb);
 	curl_easy_setopt(sc.c, CURLOPT_WRITEDATA, &sc);
 	rc = curl_easy_perform(sc.c);
+	/* A stream cut short by the daemon (it stopped) is a normal end. */
+	if (sc.status == 200 && (rc == CURLE_PARTIAL_FILE ||
+	    rc == CURLE_RECV_ERROR))
+		sc.stopped = true;
 	if (rc != CURLE_OK && !sc.stopped) {
 		report_failure(socket, rc, errbuf);
 		buf_free(&sc.err);

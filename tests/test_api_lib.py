@@ -1,0 +1,92 @@
+"""Helpers for the API and feedctl tests: the suite's HTTP feed server
+(tests/feedserver.py) with files and generated feeds, RSS documents, and
+waiting for the daemon's polls. Not a test itself."""
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+from feeddtest import SRCDIR
+
+
+def rss(name, items, title=None, extra_item=""):
+    """An RSS 2.0 document; items are (guid, title, description) tuples or
+    plain ids."""
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">'
+           '<channel><title>%s</title><link>http://example.org/%s/</link>'
+           '<description>d</description>' % (title or name, name)]
+    for i in items:
+        if isinstance(i, tuple):
+            guid, t, d = i
+        else:
+            guid, t, d = i, "%s item %s" % (name, i), "text %s" % i
+        out.append('<item><guid>%s-%s</guid><title>%s</title>'
+                   '<link>http://example.org/%s/%s</link>'
+                   '<pubDate>Mon, 03 Nov 2025 12:00:00 GMT</pubDate>'
+                   '<description>%s</description>%s</item>'
+                   % (name, guid, t, name, guid, d, extra_item))
+    out.append("</channel></rss>\n")
+    return "".join(out)
+
+
+class FeedServer:
+    """tests/feedserver.py on 127.0.0.1, serving root/ under /feeds/."""
+
+    def __init__(self, root):
+        self.root = root
+        os.makedirs(root, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(SRCDIR, "feedserver.py"),
+             "--root", root], stdout=subprocess.PIPE, text=True)
+        self.port = int(self.proc.stdout.readline().split()[1])
+        self.base = "http://127.0.0.1:%d" % self.port
+
+    def url(self, name):
+        return "%s/feeds/%s" % (self.base, name)
+
+    def write(self, name, text, mode="w"):
+        with open(os.path.join(self.root, name), mode) as f:
+            f.write(text)
+        return self.url(name)
+
+    def control(self, path, body=None):
+        data = json.dumps(body).encode() if isinstance(body, dict) else body
+        req = urllib.request.Request(
+            self.base + path, data=data,
+            method="POST" if data is not None else "GET")
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read() or b"{}")
+
+    def dyn_add(self, feed, title, n=1):
+        """Adds n items to the generated feed /dyn/FEED."""
+        from urllib.parse import quote
+        return self.control("/_control/add?feed=%s&title=%s&n=%d"
+                            % (quote(feed), quote(title), n), b"")
+
+    def dyn_url(self, feed):
+        return "%s/dyn/%s" % (self.base, feed)
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def wait_until(fn, timeout=15.0, step=0.05):
+    """Calls fn until it returns something true; returns that, or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    return None
+
+
+def strict_json(raw):
+    """The document if raw is valid UTF-8 JSON, else None."""
+    try:
+        return json.loads(raw.decode("utf-8", errors="strict"))
+    except (UnicodeDecodeError, ValueError):
+        return None

@@ -24,6 +24,9 @@
 #define FETCH_DEFAULT_TIMEOUT_S		60
 #define FETCH_DEFAULT_MAX_BODY		(8u * 1024 * 1024)
 #define FETCH_DEFAULT_MAX_REDIRECTS	5
+/* A feed trickling slower than this is a slow-drip server, not a feed. */
+#define FETCH_DEFAULT_LOW_SPEED_BYTES	64
+#define FETCH_DEFAULT_LOW_SPEED_TIME_S	30
 
 /* What we can read, best first; anything else still gets a chance. */
 #define FETCH_ACCEPT "Accept: application/rss+xml, application/atom+xml, " \
@@ -455,7 +458,7 @@ fetch_start(struct fetch *f, const struct fetch_request *req)
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, o->timeout_s);
 	if (o->low_speed_time_s > 0) {
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT,
-		    o->low_speed_bytes > 0 ? o->low_speed_bytes : 1L);
+		    o->low_speed_bytes);
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
 		    o->low_speed_time_s);
 	}
@@ -624,6 +627,10 @@ apply_options(struct fetch *f, const struct fetch_options *opts)
 		o->timeout_s = FETCH_DEFAULT_TIMEOUT_S;
 	if (o->max_body_size == 0)
 		o->max_body_size = FETCH_DEFAULT_MAX_BODY;
+	if (o->low_speed_bytes <= 0)
+		o->low_speed_bytes = FETCH_DEFAULT_LOW_SPEED_BYTES;
+	if (o->low_speed_time_s == 0)
+		o->low_speed_time_s = FETCH_DEFAULT_LOW_SPEED_TIME_S;
 	if (o->max_redirects == 0)
 		o->max_redirects = FETCH_DEFAULT_MAX_REDIRECTS;
 	free(f->user_agent);

@@ -35,8 +35,9 @@ struct fetch_options {
 	long		 connect_timeout_s;	/* 0: 15 s */
 	long		 timeout_s;		/* whole transfer; 0: 60 s */
 	uint64_t	 max_body_size;		/* decoded bytes; 0: 8 MiB */
-	long		 low_speed_bytes;	/* abort below this rate ... */
-	long		 low_speed_time_s;	/* ... held this long; 0: off */
+	long		 low_speed_bytes;	/* abort below this rate; 0: 64 */
+	long		 low_speed_time_s;	/* ... held this long; 0: 30 s,
+						   -1: no such limit */
 	int		 max_redirects;		/* 0: 5; -1: none followed */
 };
 

@@ -1,0 +1,262 @@
+"""Polling as a user sees it: `feedd --once` against the suite's HTTP server
+(tests/feedserver.py), with the results read back from the SQLite file.
+
+Entries are stored once; the second poll is answered 304 (counted on the
+server); a permanent redirect moves the feed after three polls, a temporary
+one never; 429/503 honour Retry-After; 410, challenges and HTML pages are
+reported as such; a gzip bomb stops at the cap with memory bounded; a slow
+drip is cut off; failing feeds stay scheduled."""
+import atexit
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+
+from feeddtest import FEEDD, SRCDIR, TempDir, check, done
+
+tmp = TempDir()
+
+
+def rss(name, items, extra=""):
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">'
+           '<channel><title>%s</title><link>http://example.org/%s</link>'
+           '<description>d</description>%s' % (name, name, extra)]
+    for i in items:
+        out.append('<item><guid>%s-%s</guid><title>%s item %s</title>'
+                   '<link>http://example.org/%s/%s</link>'
+                   '<pubDate>Mon, 03 Nov 2025 12:00:00 GMT</pubDate>'
+                   '<description>text %s</description></item>'
+                   % (name, i, name, i, name, i, i))
+    out.append("</channel></rss>\n")
+    return "".join(out)
+
+
+root = tmp.join("www")
+os.makedirs(root)
+for name in ("a", "b", "c", "d"):
+    tmp.write("www/%s.xml" % name, rss(name, [1, 2, 3]))
+tmp.write("www/broken.xml", rss("broken", [1, 2]).replace(
+    "</channel></rss>", "<item><title>half</titl></item>"))
+
+srv = subprocess.Popen([sys.executable, os.path.join(SRCDIR, "feedserver.py"),
+                        "--root", root], stdout=subprocess.PIPE, text=True)
+atexit.register(srv.kill)
+line = srv.stdout.readline()
+port = int(line.split()[1])
+base = "http://127.0.0.1:%d" % port
+
+
+def control(path, body=None):
+    data = json.dumps(body).encode() if isinstance(body, dict) else body
+    req = urllib.request.Request(base + path, data=data,
+                                 method="POST" if data is not None else "GET")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def stats(path):
+    return control("/_control/stats").get(path, {"count": 0, "codes": {}})
+
+
+def route(path, status=200, headers=None, body=""):
+    control("/_control/route", {"path": path, "status": status,
+                                "headers": headers or {}, "body": body})
+
+
+control("/_control/add?feed=news&n=2", b"")
+route("/same", body=rss("same", [1]))
+route("/validators", headers={"ETag": '"v1"'}, body=rss("validators", [1]))
+
+FEEDS = {
+    "static": base + "/feeds/a.xml",
+    "dyn": base + "/dyn/news",
+    "moved": base + "/redirect/301/feeds/b.xml",
+    "moved308": base + "/redirect/308/feeds/b.xml?via=308",
+    "temp": base + "/redirect/302/feeds/c.xml",
+    "limited": base + "/status/429?retry_after=120",
+    "unavailable": base + "/status/503?retry_date=400000",
+    "gone": base + "/status/410",
+    "challenge": base + "/challenge",
+    "html": base + "/html",
+    "bomb": base + "/bomb?mb=256",
+    "drip": base + "/drip?n=100&delay=1",
+    "lying": base + "/lying",
+    "reset": base + "/reset",
+    "loop": base + "/loop/0",
+    "local": "file://" + os.path.join(root, "d.xml"),
+    "same": base + "/same",
+    "validators": base + "/validators",
+    "broken": base + "/feeds/broken.xml",
+}
+
+conf = """[feedd]
+log_level = debug
+host_gap = 0s
+max_connections = 32
+max_per_host = 32
+timeout = 4s
+connect_timeout = 2s
+max_body_size = 1M
+""" + "".join('\n[feed "%s"]\nurl = %s\n' % kv for kv in FEEDS.items())
+cfg = tmp.write("feedd.conf", conf)
+db = tmp.join("feedd.db")
+log = tmp.join("feedd.log")
+
+
+def once(config=cfg, database=db):
+    t0 = time.monotonic()
+    with open(log, "a") as lf:
+        p = subprocess.run([FEEDD, "-c", config, "--database", database,
+                            "--socket", tmp.join("s.sock"), "--once"],
+                           stdout=lf, stderr=subprocess.STDOUT, timeout=90)
+    return p.returncode, time.monotonic() - t0
+
+
+def feeds():
+    c = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    c.row_factory = sqlite3.Row
+    rows = {r["config_name"]: dict(r) for r in c.execute("SELECT * FROM feeds")}
+    for r in rows.values():
+        r["entries"] = c.execute("SELECT count(*) FROM entries WHERE "
+                                 "feed_id = ?", (r["id"],)).fetchone()[0]
+    c.close()
+    return rows
+
+
+def read_log():
+    with open(log, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+# --- first poll ----------------------------------------------------------
+t_start = int(time.time())
+rc, secs = once()
+check(rc == 0, "--once exits 0 although some feeds fail", read_log()[-3000:])
+check(secs < 30, "--once does not wait for slow feeds (%.1f s)" % secs)
+f = feeds()
+check(set(f) == set(FEEDS), "every configured feed is stored", sorted(f))
+check(f["static"]["entries"] == 3 and f["static"]["state"] == "ok",
+      "static feed: 3 entries, ok", f["static"])
+check(f["static"]["etag"] and f["static"]["last_modified"],
+      "static feed: validators stored", f["static"])
+check(f["dyn"]["entries"] == 2, "changing feed: 2 entries", f["dyn"])
+check(f["local"]["entries"] == 3 and f["local"]["state"] == "ok",
+      "file:// feed works", f["local"])
+check(f["moved"]["entries"] == 3 and f["moved"]["url"] == FEEDS["moved"],
+      "301: followed, URL not changed after one poll", f["moved"])
+check(f["moved"]["redirect_url"] == base + "/feeds/b.xml" and
+      f["moved"]["redirect_count"] == 1, "301: candidate counted once",
+      f["moved"])
+check(f["temp"]["entries"] == 3 and not f["temp"]["redirect_url"],
+      "302: followed, no move candidate", f["temp"])
+
+lim = f["limited"]
+check(lim["state"] == "backing_off" and "429" in (lim["last_error"] or ""),
+      "429: backing off with the status in last_error", lim)
+check(lim["retry_after_until"] >= t_start + 120 and
+      lim["next_poll"] >= t_start + 120, "429: Retry-After 120 s honoured",
+      lim)
+un = f["unavailable"]
+check(t_start + 172800 <= un["next_poll"] <= int(time.time()) + 172800 + 5,
+      "503: Retry-After HTTP-date honoured, capped at 2 days", un)
+check(f["gone"]["state"] == "gone" and f["gone"]["next_poll"] > 0,
+      "410: gone, and still scheduled", f["gone"])
+check(f["challenge"]["state"] == "blocked" and
+      "challenge" in (f["challenge"]["last_error"] or ""),
+      "challenge page: blocked", f["challenge"])
+check(f["html"]["state"] == "blocked" and
+      "HTML" in (f["html"]["last_error"] or ""),
+      "HTML page: reported as such, not as a parse error", f["html"])
+check("larger than" in (f["bomb"]["last_error"] or "") and
+      f["bomb"]["entries"] == 0, "gzip bomb: stopped at the cap", f["bomb"])
+check(f["drip"]["state"] == "backing_off" and
+      "timed out" in (f["drip"]["last_error"] or "").lower(),
+      "slow drip: cut off", f["drip"])
+check(f["lying"]["state"] == "backing_off" and f["lying"]["last_error"],
+      "lying Content-Length: an error", f["lying"])
+check(f["reset"]["state"] == "backing_off" and f["reset"]["last_error"],
+      "reset connection: an error", f["reset"])
+check("redirect" in (f["loop"]["last_error"] or ""),
+      "redirect loop: an error", f["loop"])
+check(f["broken"]["entries"] == 2, "broken document: entries before the "
+      "error are kept", f["broken"])
+now = int(time.time())
+for name in ("static", "dyn", "local"):
+    check(now + 300 <= f[name]["next_poll"] <= now + 24 * 3600 + 3600,
+          "%s: next poll within [min_interval, max_interval]" % name,
+          f[name])
+for name in ("drip", "reset", "lying", "bomb"):
+    check(f[name]["error_count"] == 1 and f[name]["next_poll"] >= now + 290,
+          "%s: error counted, retried later, not dropped" % name, f[name])
+
+ua = stats("/feeds/a.xml")["headers"]
+check(ua.get("User-Agent", "").startswith("feedd/"),
+      "honest User-Agent", ua.get("User-Agent"))
+
+# --- second poll: validators -> 304 --------------------------------------
+route("/validators", headers={}, body=rss("validators", [1, 2]))
+rc, _ = once()
+check(rc == 0, "second --once exits 0")
+f = feeds()
+st = stats("/feeds/a.xml")
+check(st["codes"].get("304") == 1, "static feed: second poll answered 304",
+      st["codes"])
+check(st["headers"].get("If-None-Match") == f["static"]["etag"],
+      "If-None-Match is the stored ETag, byte for byte", st["headers"])
+check(stats("/dyn/news")["codes"].get("304") == 1,
+      "changing feed: 304 while unchanged", stats("/dyn/news"))
+check(f["static"]["entries"] == 3 and f["dyn"]["entries"] == 2,
+      "nothing stored twice")
+check(f["moved"]["redirect_count"] == 2 and f["moved"]["url"] == FEEDS["moved"],
+      "301: second sighting, URL kept", f["moved"])
+check(f["gone"]["error_count"] == 2 and f["gone"]["state"] == "gone",
+      "410: retried, still gone", f["gone"])
+check(f["bomb"]["error_count"] == 2 and
+      f["bomb"]["cur_interval_s"] > 0, "errors back off", f["bomb"])
+check("'%s': unchanged" % FEEDS["same"] in read_log(),
+      "same body without validators: not parsed again", read_log()[-2000:])
+check(not f["validators"]["etag"] and f["validators"]["entries"] == 2,
+      "a server that stops sending an ETag: the stored one is dropped",
+      f["validators"])
+
+# --- third poll: a new item and the confirmed move ------------------------
+control("/_control/add?feed=news&title=fresh", b"")
+rc, _ = once()
+f = feeds()
+check(f["dyn"]["entries"] == 3, "changing feed: exactly one new entry",
+      f["dyn"])
+check(f["moved"]["url"] == base + "/feeds/b.xml" and
+      f["moved"]["state"] == "moved",
+      "301 seen three polls in a row: URL updated, state moved", f["moved"])
+check(f["moved308"]["url"] == base + "/feeds/b.xml?via=308",
+      "308 likewise", f["moved308"])
+check(f["temp"]["url"] == FEEDS["temp"], "302: URL never updated", f["temp"])
+check(f["moved"]["entries"] == 3, "moved feed: no duplicates", f["moved"])
+
+# --- memory: the bomb and an oversized body under a 1 MiB cap ---------------
+bomb_conf = tmp.write("bomb.conf", """[feedd]
+max_body_size = 1M
+[feed "bomb"]
+url = %s/bomb?mb=2048
+[feed "big"]
+url = %s/big?kb=65536
+""" % (base, base))
+before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+rc, secs = once(bomb_conf, tmp.join("bomb.db"))
+after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+check(rc == 0, "2 GiB gzip bomb: --once exits 0")
+check(after < 64 * 1024, "2 GiB gzip bomb: peak RSS of children %d KiB"
+      % after)
+c = sqlite3.connect(tmp.join("bomb.db"))
+errs = [r[0] for r in c.execute("SELECT last_error FROM feeds")]
+c.close()
+check(all(e and "larger than" in e for e in errs), "both over the cap", errs)
+
+srv.terminate()
+srv.wait()
+tmp.cleanup()
+done()

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The systemd files as installed: `meson install` into a scratch root, then
-systemd-analyze verify (no output at all), the exposure score of
+systemd-analyze verify (no output at all; Documentation=man: pages checked
+against the installed ones), the exposure score of
 feedd.service (at most 1.1, every remaining exposure explained in the unit),
 and the sysusers and tmpfiles snippets applied offline with --root."""
 
@@ -96,16 +97,28 @@ def check_paths(root, inst, service, user_service):
               left)
 
 
-def verify(root, units):
-    r = run("systemd-analyze", "verify", "--man=no", f"--root={root}",
-            *[root + u for u in units])
+def man_args(root, inst):
+    """Documentation=man: pages are checked against the installed ones
+    (man with MANPATH in the scratch root); without man or pages, not."""
+    pages = [d for d in inst.values() if re.search(r"/man[158]/feedd", d)]
+    if not pages or shutil.which("man") is None:
+        print("# no manual pages installed (or no man): verify --man=no")
+        return ["--man=no"], dict(os.environ)
+    mandir = os.path.dirname(os.path.dirname(root + pages[0]))
+    return [], dict(os.environ, MANPATH=mandir)
+
+
+def verify(root, units, man):
+    args, env = man
+    r = run("systemd-analyze", "verify", *args, f"--root={root}",
+            *[root + u for u in units], env=env)
     out = (r.stdout + r.stderr).strip()
     check(r.returncode == 0 and out == "",
           "systemd-analyze verify: system units clean, no output at all",
           out or f"exit {r.returncode}")
 
 
-def verify_user(root, user_service, tmp):
+def verify_user(root, user_service, tmp, man):
     """verify --user takes no --root: check a copy whose binary path is
     moved into the scratch root, under a runtime dir of our own."""
     d = os.path.join(tmp, "user")
@@ -116,9 +129,10 @@ def verify_user(root, user_service, tmp):
     text = text.replace(f"ExecStart={feedd}", f"ExecStart={root}{feedd}")
     with open(os.path.join(d, "feedd.service"), "w") as f:
         f.write(text)
-    env = dict(os.environ, XDG_RUNTIME_DIR=os.path.join(tmp, "xdg-runtime"),
+    args, env = man
+    env = dict(env, XDG_RUNTIME_DIR=os.path.join(tmp, "xdg-runtime"),
                HOME=tmp)
-    r = run("systemd-analyze", "--user", "verify", "--man=no",
+    r = run("systemd-analyze", "--user", "verify", *args,
             os.path.join(d, "feedd.service"), env=env)
     out = (r.stdout + r.stderr).strip()
     check(r.returncode == 0 and out == "",
@@ -226,8 +240,9 @@ def main():
               "feedd.socket: /run/feedd/feedd.sock, named api")
         prepare_root(root)
         check_paths(root, inst, service, user_service)
-        verify(root, [service, socket_unit])
-        verify_user(root, user_service, tmp)
+        man = man_args(root, inst)
+        verify(root, [service, socket_unit], man)
+        verify_user(root, user_service, tmp, man)
         security(root, service)
         if sysusers and tmpfiles:
             sysusers_tmpfiles(root, sysusers, tmpfiles, tmp)

@@ -226,17 +226,38 @@ forbidden_control(unsigned char c)
 	return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
 }
 
+/* Any byte >= 0x80, or < 0x20, in an 8-byte word. */
+#define HIGH_BITS	0x8080808080808080ULL
+#define SPACE_BYTES	0x2020202020202020ULL
+
 size_t
 charset_utf8_clean_prefix(const unsigned char *s, size_t len)
 {
 	size_t i = 0;
+	uint64_t w;
 	int n;
 
 	while (i < len) {
+		/* Most of a feed is ASCII text and markup: 8 bytes a step. */
+		while (i + 8 <= len) {
+			memcpy(&w, s + i, 8);
+			if ((w & HIGH_BITS) != 0 ||
+			    ((w - SPACE_BYTES) & ~w & HIGH_BITS) != 0)
+				break;
+			i += 8;
+		}
+		if (i == len)
+			break;
 		if (s[i] < 0x80) {
 			if (forbidden_control(s[i]))
 				return i;
 			i++;
+			continue;
+		}
+		/* Two-byte sequences (Latin, Cyrillic, Greek...) inline. */
+		if (s[i] >= 0xc2 && s[i] <= 0xdf && i + 1 < len &&
+		    (s[i + 1] & 0xc0) == 0x80) {
+			i += 2;
 			continue;
 		}
 		if ((n = utf8_seq(s + i, len - i)) <= 0)

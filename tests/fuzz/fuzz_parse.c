@@ -4,7 +4,8 @@
  * The first input byte picks a chunk size; the rest is the document. It is
  * parsed once in a single push and once pushed in chunks, and both must
  * give the same model (the push API promises that chunking changes
- * nothing). The JSON encoder runs on the result too.
+ * nothing, except perhaps the wording of an error). The JSON encoder
+ * runs on the result too.
  *
  * Build: CC=clang meson setup build-fuzz -Dfuzz=true && ninja -C build-fuzz
  * Run:   build-fuzz/tests/fuzz/fuzz_parse -max_len=65536 \
@@ -80,6 +81,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = json_dumps(whole, JSON_COMPACT);
 	free(s);
 	parts = chunked(data, size, chunk);
+	/*
+	 * Expat may word the error differently when a broken token arrives
+	 * in pieces; whether there is one, and everything else, must agree.
+	 */
+	if (json_is_string(json_object_get(whole, "error")) &&
+	    json_is_string(json_object_get(parts, "error"))) {
+		json_object_del(whole, "error");
+		json_object_del(parts, "error");
+	}
 	if (!json_equal(whole, parts))
 		abort();
 	json_decref(whole);

@@ -83,6 +83,8 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " updated, fetched, author, summary, content, categories,"
 	    " enclosures) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
 	    " ?12, ?13, ?14, ?15, ?16)",
+	[ST_FTS_INSERT] = "INSERT INTO entries_fts(rowid, title, summary,"
+	    " content, author) VALUES (?, ?, ?, ?, ?)",
 	[ST_ENTRY_UPDATE] = "UPDATE entries SET content_hash = ?3,"
 	    " lt_hash = ?4, guid = ?5, title = ?6, link = ?7, norm_link = ?8,"
 	    " published = ?9, updated = ?10, author = ?12, summary = ?13,"
@@ -343,6 +345,7 @@ store_open(const char *path, char *err, size_t errlen)
 
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
+	buf_init(&s->text);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "'%s': %s", path, s->db != NULL ?
@@ -387,6 +390,7 @@ store_free(struct store *s)
 		sqlite3_finalize(s->list_stmt[i]);
 	/* Closing the last connection checkpoints and removes the WAL. */
 	sqlite3_close(s->db);
+	buf_free(&s->text);
 	free(s->path);
 	free(s);
 }

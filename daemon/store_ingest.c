@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "htmltext.h"
 #include "linknorm.h"
 #include "log.h"
 #include "store_int.h"
@@ -211,6 +212,28 @@ probe(struct store *s, enum store_stmt id, int64_t feed_id, int64_t hash,
 	return rc == SQLITE_ROW;
 }
 
+/* The index row for a new entry; the same text html_text() derives. */
+static int
+fts_insert(struct store *s, int64_t id, const struct feed_entry *e)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FTS_INSERT);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, e->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->summary, -1, SQLITE_STATIC);
+	if (e->content != NULL) {
+		buf_reset(&s->text);
+		htmltext_append(&s->text, e->content, strlen(e->content));
+		sqlite3_bind_text(st, 4, s->text.data, s->text.len,
+		    SQLITE_STATIC);
+	} else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_text(st, 5, e->author, -1, SQLITE_STATIC);
+	return store_exec(s, st, "indexing an entry");
+}
+
 enum outcome { OUT_NEW, OUT_UPDATED, OUT_UNCHANGED, OUT_REISSUED,
     OUT_SKIPPED };
 
@@ -278,6 +301,8 @@ ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
 		if (store_exec(s, st, "storing an entry") == -1)
 			goto out;
 		*ret_id = sqlite3_last_insert_rowid(s->db);
+		if (fts_insert(s, *ret_id, e) == -1)
+			goto out;
 		*out = OUT_NEW;
 	} else {
 		if ((st = store_stmt(s, ST_ENTRY_UPDATE)) == NULL)

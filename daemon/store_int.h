@@ -11,9 +11,10 @@
 
 #include <sqlite3.h>
 
+#include "buf.h"
 #include "store.h"
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 /* "feed" in ASCII: marks the file as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID	0x66656564
 
@@ -45,6 +46,7 @@ enum store_stmt {
 	ST_SEEN_HAS,
 	ST_SEEN_ADD,
 	ST_ENTRY_INSERT,
+	ST_FTS_INSERT,
 	ST_ENTRY_UPDATE,
 	ST_ENTRY_GET,
 	ST_ENTRY_RANGE_NORM,
@@ -88,6 +90,7 @@ struct store {
 	int64_t		 now;		/* 0: the real clock */
 	sqlite3_stmt	*stmt[ST_MAX];
 	sqlite3_stmt	*list_stmt[STORE_LQ_MAX];
+	struct buf	 text;		/* scratch for html_text on ingest */
 };
 
 /* Creates or upgrades the schema. 0, or -1 with the reason in err. */

@@ -184,7 +184,7 @@ charset_expat_handler(void *data, const XML_Char *name, XML_Encoding *info)
  * Length of the valid UTF-8 sequence at s (1..4), 0 if invalid, or -n if
  * the n available bytes are a valid but truncated start.
  */
-static int
+static inline int
 utf8_seq(const unsigned char *s, size_t avail)
 {
 	unsigned char c = s[0];
@@ -233,38 +233,46 @@ forbidden_control(unsigned char c)
 size_t
 charset_utf8_clean_prefix(const unsigned char *s, size_t len)
 {
-	size_t i = 0;
-	uint64_t w;
+	const unsigned char *p = s, *end = s + len;
+	uint64_t w, m;
 	int n;
 
-	while (i < len) {
-		/* Most of a feed is ASCII text and markup: 8 bytes a step. */
-		while (i + 8 <= len) {
-			memcpy(&w, s + i, 8);
-			if ((w & HIGH_BITS) != 0 ||
-			    ((w - SPACE_BYTES) & ~w & HIGH_BITS) != 0)
-				break;
-			i += 8;
-		}
-		if (i == len)
-			break;
-		if (s[i] < 0x80) {
-			if (forbidden_control(s[i]))
-				return i;
-			i++;
+	while (p < end) {
+		if (*p < 0x80) {
+			if (*p < 0x20 && forbidden_control(*p))
+				return p - s;
+			p++;
+			/* Markup and Latin text: 8 ASCII bytes a step. */
+			while (end - p >= 8) {
+				memcpy(&w, p, 8);
+				if ((w & HIGH_BITS) != 0)
+					break;
+				/*
+				 * Bytes below 0x20 (may over-report above a
+				 * real one): newlines and tabs are fine.
+				 */
+				m = (w - SPACE_BYTES) & ~w & HIGH_BITS;
+				for (; m != 0; m &= m - 1)
+					if (forbidden_control(p[
+					    __builtin_ctzll(m) >> 3]))
+						return p - s +
+						    (__builtin_ctzll(m) >> 3);
+				p += 8;
+			}
 			continue;
 		}
 		/* Two-byte sequences (Latin, Cyrillic, Greek...) inline. */
-		if (s[i] >= 0xc2 && s[i] <= 0xdf && i + 1 < len &&
-		    (s[i + 1] & 0xc0) == 0x80) {
-			i += 2;
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			if (end - p < 2 || (p[1] & 0xc0) != 0x80)
+				return p - s;
+			p += 2;
 			continue;
 		}
-		if ((n = utf8_seq(s + i, len - i)) <= 0)
-			return i;
-		i += n;
+		if ((n = utf8_seq(p, end - p)) <= 0)
+			return p - s;
+		p += n;
 	}
-	return i;
+	return len;
 }
 
 void

@@ -123,6 +123,7 @@ static const struct eldef {
 	{ C_CORE, "enclosure", EL_ENCLOSURE },
 	{ C_CORE, "entry", EL_ENTRY },
 	{ C_CORE, "feed", EL_FEED },
+	{ C_CORE, "fullitem", EL_ENCODED },
 	{ C_CORE, "guid", EL_GUID },
 	{ C_CORE, "id", EL_ID },
 	{ C_CORE, "info", EL_INFO },
@@ -437,46 +438,68 @@ links_choose(const struct links *l)
 	return NULL;
 }
 
+static bool
+email_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.' ||
+	    c == '+';
+}
+
 /*
  * The name in an RSS author string: "me@example.com (Name)",
- * "Name (me@example.com)" and "Name <me@example.com>" all give "Name".
+ * "Name (me@example.com)", "Name <me@example.com>" and "Name
+ * me@example.com" all give "Name" (feedparser's rule: drop the address,
+ * then the brackets around it). A bare address stays as it is.
  */
 static char *
 author_name(char *s)
 {
-	char *lt, *open, *close, *name;
-	size_t len = strlen(s);
+	char *at, *start, *end, *name;
+	struct buf b;
+	size_t i, len;
 
-	if ((lt = strchr(s, '<')) != NULL && strchr(lt, '>') != NULL &&
-	    lt > s) {
-		name = trimmed_dup(s, lt - s);
-		if (name != NULL) {
-			free(s);
-			return name;
+	if ((at = strchr(s, '@')) == NULL || at == s)
+		return s;
+	for (start = at; start > s && email_char(start[-1]); start--)
+		;
+	for (end = at + 1; email_char(*end); end++)
+		;
+	if (start == at || end == at + 1 || memchr(at, '.', end - at) == NULL)
+		return s;
+	buf_init(&b);
+	if (start - s >= 7 && strncasecmp(start - 7, "mailto:", 7) == 0)
+		start -= 7;
+	buf_append(&b, s, start - s);
+	buf_puts(&b, end);
+	/* Remove the brackets the address sat in. */
+	for (i = 0; i + 1 < b.len; i++) {
+		if ((b.data[i] == '(' && b.data[i + 1] == ')') ||
+		    (b.data[i] == '<' && b.data[i + 1] == '>')) {
+			memmove(b.data + i, b.data + i + 2, b.len - i - 1);
+			b.len -= 2;
+			break;
 		}
 	}
-	open = strrchr(s, '(');
-	close = len > 0 && s[len - 1] == ')' ? s + len - 1 : NULL;
-	if (open != NULL && close != NULL && open < close) {
-		char *outer = trimmed_dup(s, open - s);
-		char *inner = trimmed_dup(open + 1, close - open - 1);
-
-		if (outer != NULL && inner != NULL && strchr(outer, '@') !=
-		    NULL && strchr(outer, ' ') == NULL) {
-			free(outer);
-			free(s);
-			return inner;
-		}
-		if (outer != NULL && inner != NULL && strchr(inner, '@') !=
-		    NULL) {
-			free(inner);
-			free(s);
-			return outer;
-		}
-		free(outer);
-		free(inner);
+	name = b.data;
+	len = b.len;
+	while (len > 0 && xml_space(*name)) {
+		name++;
+		len--;
 	}
-	return s;
+	while (len > 0 && xml_space(name[len - 1]))
+		len--;
+	if (len > 0 && *name == '(') {
+		name++;
+		len--;
+	}
+	if (len > 0 && name[len - 1] == ')')
+		len--;
+	name = trimmed_dup(name, len);
+	buf_free(&b);
+	if (name == NULL)
+		return s;
+	free(s);
+	return name;
 }
 
 static int

@@ -231,6 +231,37 @@ test_markup(void)
 }
 
 static void
+test_authors(void)
+{
+	static const char *const in[][2] = {
+		{ "me@example.com (Example editor)", "Example editor" },
+		{ "Example editor (me@example.com)", "Example editor" },
+		{ "Example editor &lt;me@example.com&gt;", "Example editor" },
+		{ "Example editor me@example.com", "Example editor" },
+		{ "mailto:me@example.com (Example editor)", "Example editor" },
+		{ "me@example.com", "me@example.com" },
+		{ "John Smith (Editor)", "John Smith (Editor)" },
+		{ "Анна Петренко", "Анна Петренко" },
+	};
+	struct feed_doc *d;
+	struct buf b;
+	size_t i;
+
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		buf_init(&b);
+		buf_printf(&b, "<rss><channel><managingEditor>%s"
+		    "</managingEditor><item><author>%s</author></item>"
+		    "</channel></rss>", in[i][0], in[i][0]);
+		d = feed_doc_parse(b.data, b.len, NULL);
+		is_str(d->nentries ? d->entries[0].author : NULL, in[i][1],
+		    in[i][0]);
+		is_str(d->header.author, in[i][1], "... managingEditor");
+		feed_doc_free(d);
+		buf_free(&b);
+	}
+}
+
+static void
 test_security(void)
 {
 	static const char lol[] = "<?xml version=\"1.0\"?>\n"
@@ -431,6 +462,7 @@ main(void)
 	test_callbacks();
 	test_broken();
 	test_markup();
+	test_authors();
 	test_security();
 	test_huge_tokens();
 	test_realworld();

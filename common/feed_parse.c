@@ -326,6 +326,8 @@ struct feed_parser {
 	bool	 capturing;
 	struct buf text;
 
+	bool	 root_closed;
+	bool	 done;		/* the root element closed, ignore the rest */
 	bool	 failed;
 	const char *stop_reason;
 	char	 reason[128];
@@ -1410,7 +1412,8 @@ on_end(void *ud, const XML_Char *name)
 		free(fr->base);
 	if (fr->own_lang)
 		free(fr->lang);
-	p->depth--;
+	if (--p->depth == 0)
+		p->root_closed = true;
 }
 
 static void
@@ -1528,6 +1531,14 @@ parser_setup(struct feed_parser *p, const void *head, size_t len)
 static int
 xml_fail(struct feed_parser *p)
 {
+	if (p->root_closed && p->stop_reason == NULL) {
+		/*
+		 * Junk after the root element (a second document, a PHP
+		 * warning): the feed itself was complete, nothing is lost.
+		 */
+		p->done = true;
+		return 0;
+	}
 	p->failed = true;
 	if (p->stop_reason != NULL)
 		set_error(p, p->stop_reason);
@@ -1656,6 +1667,16 @@ feed_parser_push(struct feed_parser *p, const void *data, size_t len,
 
 	if (p->failed)
 		return -1;
+	if (p->done) {
+		rc = 0;
+		goto done;
+	}
+	/* White space before the XML declaration is common and harmless. */
+	while (!p->started && p->head.len == 0 && len > 0 &&
+	    xml_space(*(const char *)data)) {
+		data = (const char *)data + 1;
+		len--;
+	}
 	if (!p->started) {
 		/* Hold the first bytes until the encoding can be decided. */
 		if (p->head.len == 0 && len >= CHARSET_SNIFF_LEN) {
@@ -1678,7 +1699,7 @@ feed_parser_push(struct feed_parser *p, const void *data, size_t len,
 			goto done;
 		}
 	}
-	rc = feed_bytes(p, data, len, final);
+	rc = p->done ? 0 : feed_bytes(p, data, len, final);
 done:
 	if (rc == 0 && final) {
 		if (p->format == FEED_FORMAT_UNKNOWN) {

@@ -145,6 +145,19 @@ test_broken(void)
 	    d->error ? d->error : "(no error)");
 	feed_doc_free(d);
 
+	d = doc("\n\n  <?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss><channel>"
+	    "<item><title>a</title></item></channel></rss>", NULL);
+	ok(d->error == NULL && d->nentries == 1,
+	    "white space before the XML declaration is ignored");
+	feed_doc_free(d);
+
+	d = doc("<rss><channel><item><title>a</title></item></channel></rss>"
+	    "\n<br />\n<b>Warning</b>: something in <b>feed.php</b>", NULL);
+	ok(d->error == NULL && d->nentries == 1,
+	    "junk after the root element is ignored: %s",
+	    d->error ? d->error : "no error");
+	feed_doc_free(d);
+
 	d = doc("", NULL);
 	ok(d->error != NULL, "empty input: %s", d->error ? d->error : "");
 	feed_doc_free(d);

@@ -17,8 +17,10 @@
 #include "api.h"
 #include "config.h"
 #include "feedd.h"
+#include "fetch.h"
 #include "listener.h"
 #include "log.h"
+#include "sched.h"
 #include "sdglue.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -38,6 +40,7 @@ struct runtime {
 	char		*socket_path;	/* we created it: unlink at exit */
 	struct event	*ev_term, *ev_int, *ev_hup;
 	int		 exit_code;
+	struct fetch	*fetch;		/* sched wiring */
 };
 
 static void __attribute__((noreturn))
@@ -155,6 +158,55 @@ reconcile_feeds(struct feedd *d)
 	return 0;
 }
 
+/* sched wiring: fetch and sched options from the config. */
+static void
+sched_wiring_options(const struct config *cfg, struct fetch_options *fo,
+    struct sched_options *so)
+{
+	memset(fo, 0, sizeof(*fo));
+	fo->user_agent = cfg->user_agent;
+	fo->max_connections = cfg->max_connections;
+	fo->max_per_host = cfg->max_per_host;
+	fo->connect_timeout_s = cfg->connect_timeout_s;
+	fo->timeout_s = cfg->timeout_s;
+	fo->max_body_size = cfg->max_body_size;
+	memset(so, 0, sizeof(*so));
+	so->default_interval_s = cfg->default_interval_s;
+	so->min_interval_s = cfg->min_interval_s;
+	so->max_interval_s = cfg->max_interval_s;
+	so->max_connections = cfg->max_connections;
+	so->max_per_host = cfg->max_per_host;
+	so->host_gap_ms = cfg->host_gap_s * 1000;
+}
+
+/* sched wiring: new limits and intervals, and the reconciled feed list. */
+static void
+sched_wiring_reload(struct runtime *rt)
+{
+	struct fetch_options fo;
+	struct sched_options so;
+
+	if (rt->d.sched == NULL)
+		return;
+	sched_wiring_options(rt->d.cfg, &fo, &so);
+	fetch_set_options(rt->fetch, &fo);
+	sched_reload_options(rt->d.sched, &so);
+	if (sched_reload_feeds(rt->d.sched) == -1)
+		log_warnx("reload: feed list not reloaded by the scheduler");
+}
+
+/* sched wiring: --once ends when the last feed's poll is recorded. */
+static void
+sched_wiring_once_done(void *arg, size_t failed)
+{
+	struct runtime *rt = arg;
+
+	if (failed > 0)
+		log_warnx("--once: %zu feeds failed (see feedctl feeds)",
+		    failed);
+	event_base_loopexit(rt->d.base, NULL);
+}
+
 static void
 on_terminate(evutil_socket_t sig, short what, void *arg)
 {
@@ -191,6 +243,7 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	if (reconcile_feeds(&rt->d) == -1)
 		log_warnx("reload: feeds not reconciled; the next reload "
 		    "tries again");
+	sched_wiring_reload(rt);	/* sched wiring */
 	config_free(old);
 	log_info("configuration reloaded: %zu feeds, %zu topics",
 	    cfg->nfeeds, cfg->ntopics);
@@ -308,6 +361,22 @@ run(struct runtime *rt)
 		event_add(rt->ev_hup, NULL);
 	}
 	/* sched wiring */
+	{
+		struct fetch_options fo;
+		struct sched_options so;
+		/* topics wiring: set on_new_entries here. */
+		struct sched_callbacks cb = { NULL, NULL };
+
+		sched_wiring_options(d->cfg, &fo, &so);
+		if ((rt->fetch = fetch_new(d->base, &fo)) == NULL ||
+		    (d->sched = sched_new(d->base, d->store, rt->fetch, &so,
+		    &cb)) == NULL)
+			return 1;
+		if ((d->once ? sched_run_once(d->sched, sched_wiring_once_done,
+		    rt) : sched_start(d->sched)) == -1)
+			return 1;
+	}
+	/* end of sched wiring */
 
 	log_info("feedd %s started: %zu feeds, %zu topics, database %s",
 	    FEEDD_VERSION, d->cfg->nfeeds, d->cfg->ntopics, d->cfg->database);
@@ -315,6 +384,8 @@ run(struct runtime *rt)
 		sdglue_ready();		/* sd: sent from the loop's first turn */
 		event_base_dispatch(d->base);
 	}
+	if (d->once)		/* sched wiring: until the last poll is done */
+		event_base_dispatch(d->base);
 	return rt->exit_code;
 }
 
@@ -323,6 +394,9 @@ teardown(struct runtime *rt)
 {
 	struct feedd *d = &rt->d;
 
+	/* sched wiring: polls stop before the store and the loop go. */
+	sched_free(d->sched);
+	fetch_free(rt->fetch);
 	api_free(d->api);
 	if (rt->socket_path != NULL) {
 		unlink(rt->socket_path);

@@ -174,6 +174,19 @@ plan_interval(const struct sched *s, const struct store_feed *f,
 	return clamp(s, iv);
 }
 
+/* Up to 5% either way, so feeds polled together drift apart. */
+static int64_t
+jitter(const struct sched *s, int64_t d)
+{
+	int64_t j = rnd(d / 20 + 1);
+
+	if (d + j <= s->o.max_interval_s)
+		return d + j;
+	if (d - j >= s->o.min_interval_s)
+		return d - j;
+	return d;
+}
+
 static int64_t
 backoff(const struct sched *s, int64_t errors)
 {
@@ -235,8 +248,7 @@ on_polled(const struct poll_outcome *o, void *arg)
 	if (!failed) {
 		delay = plan_interval(s, feed, o);
 		pr.cur_interval_s = delay;
-		/* A little jitter keeps feeds polled together apart. */
-		delay += rnd(delay / 20 + 1);
+		delay = jitter(s, delay);
 		pr.state = STORE_FEED_OK;
 		if (o->permanent_url != NULL) {
 			pr.redirect_url = o->permanent_url;

@@ -130,24 +130,42 @@ doc_on_entry(const struct feed_entry *e, void *arg)
 }
 
 struct feed_doc *
-feed_doc_parse(const void *data, size_t len, const char *base_url)
+feed_doc_parse_chunked(const void *data, size_t len, const char *base_url,
+    size_t chunk)
 {
 	struct feed_parser_cb cb = { NULL, doc_on_entry };
 	struct doc_builder b;
 	struct feed_parser *p;
 	const char *err;
+	size_t off, n;
 
 	b.doc = xcalloc(1, sizeof(*b.doc));
 	b.cap = 0;
 	b.doc->header.updated = FEED_TIME_NONE;
 	p = feed_parser_new(base_url, &cb, &b);
-	feed_parser_push(p, data, len, true);
+	if (chunk == 0 || chunk >= len)
+		feed_parser_push(p, data, len, true);
+	else {
+		for (off = 0; off < len; off += n) {
+			n = len - off < chunk ? len - off : chunk;
+			if (feed_parser_push(p, (const char *)data + off, n,
+			    false) == -1)
+				break;
+		}
+		feed_parser_push(p, NULL, 0, true);
+	}
 	/* The final header, with fields that came after the items. */
 	feed_header_copy(&b.doc->header, feed_parser_header(p));
 	if ((err = feed_parser_error(p)) != NULL)
 		b.doc->error = xstrdup(err);
 	feed_parser_free(p);
 	return b.doc;
+}
+
+struct feed_doc *
+feed_doc_parse(const void *data, size_t len, const char *base_url)
+{
+	return feed_doc_parse_chunked(data, len, base_url, 0);
 }
 
 void

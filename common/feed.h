@@ -125,6 +125,13 @@ struct feed_doc {
 
 /* Parses a complete buffer; always returns a document (error set on failure). */
 struct feed_doc *feed_doc_parse(const void *data, size_t len, const char *base_url);
+/*
+ * The same, pushing the buffer in pieces of chunk bytes (0: in one push).
+ * The result never depends on chunk, except perhaps the wording of an
+ * error; the tests and the fuzzer hold the parser to that.
+ */
+struct feed_doc *feed_doc_parse_chunked(const void *data, size_t len,
+	    const char *base_url, size_t chunk);
 void	feed_doc_free(struct feed_doc *d);
 
 /* Deep copies and frees for callers that keep what a callback lent them. */

@@ -1116,6 +1116,55 @@ on_start_in_capture(struct feed_parser *p, struct frame *fr, enum ns ns,
 	serialise_start(p, fr, ns, name, local, atts);
 }
 
+/*
+ * Elements that are plain text fields with nothing to decide: which field
+ * they fill in a feed and in an entry (F_NONE: not read there).
+ */
+static const struct simple {
+	enum el	 el;
+	enum field feed;
+	enum field entry;
+	enum mode mode;
+	bool	 may_markup;
+} simples[] = {
+	{ EL_BODY, F_NONE, F_CONTENT, M_MARKUP, false },
+	{ EL_CREATOR, F_AUTHOR, F_AUTHOR, M_PLAIN, false },
+	{ EL_DATE, F_UPDATED, F_UPDATED, M_PLAIN, false },
+	{ EL_ENCODED, F_NONE, F_CONTENT, M_PLAIN, true },
+	{ EL_ID, F_NONE, F_ID, M_PLAIN, false },
+	{ EL_ISSUED, F_NONE, F_PUBLISHED, M_PLAIN, false },
+	{ EL_LANGUAGE, F_LANGUAGE, F_NONE, M_PLAIN, false },
+	{ EL_LASTBUILDDATE, F_UPDATED, F_NONE, M_PLAIN, false },
+	{ EL_MANAGINGEDITOR, F_AUTHOR, F_NONE, M_PLAIN, false },
+	{ EL_MODIFIED, F_UPDATED, F_UPDATED, M_PLAIN, false },
+	{ EL_PUBDATE, F_NONE, F_PUBLISHED, M_PLAIN, false },
+	{ EL_PUBLISHED, F_NONE, F_PUBLISHED, M_PLAIN, false },
+	{ EL_SUBJECT, F_NONE, F_CATEGORY, M_PLAIN, false },
+	{ EL_TTL, F_TTL, F_NONE, M_PLAIN, false },
+	{ EL_UPDATED, F_UPDATED, F_UPDATED, M_PLAIN, false },
+	{ EL_UPDATEFREQUENCY, F_SY_FREQ, F_NONE, M_PLAIN, false },
+	{ EL_UPDATEPERIOD, F_SY_PERIOD, F_NONE, M_PLAIN, false },
+};
+
+static void
+simple_field(struct feed_parser *p, enum el el, enum scope sc)
+{
+	const struct simple *f;
+	enum field field;
+	size_t i;
+
+	for (i = 0; i < sizeof(simples) / sizeof(simples[0]); i++) {
+		f = &simples[i];
+		if (f->el != el)
+			continue;
+		field = sc == SC_ENTRY ? f->entry : f->feed;
+		if (field != F_NONE)
+			capture_start(p, field, sc, f->mode, f->may_markup,
+			    PRIO_NORMAL);
+		return;
+	}
+}
+
 static void
 field_element(struct feed_parser *p, enum el el, enum ns ns,
     enum scope sc, const XML_Char **atts)
@@ -1185,44 +1234,12 @@ field_element(struct feed_parser *p, enum el el, enum ns ns,
 		capture_text_construct(p, F_CONTENT, sc, atts, ns,
 		    PRIO_NORMAL);
 		break;
-	case EL_ENCODED:
-		if (entry)
-			capture_start(p, F_CONTENT, sc, M_PLAIN, true,
-			    PRIO_NORMAL);
-		break;
-	case EL_BODY:
-		if (entry)
-			capture_start(p, F_CONTENT, sc, M_MARKUP, false,
-			    PRIO_NORMAL);
-		break;
-	case EL_ID:
-		if (entry)
-			capture_start(p, F_ID, sc, M_PLAIN, false,
-			    PRIO_NORMAL);
-		break;
 	case EL_GUID:
 		if (!entry)
 			break;
 		capture_start(p, F_GUID, sc, M_PLAIN, false, PRIO_NORMAL);
 		v = attr(atts, "isPermaLink");
 		p->cap.permalink = v == NULL || strcasecmp(v, "false") != 0;
-		break;
-	case EL_PUBDATE:
-	case EL_PUBLISHED:
-	case EL_ISSUED:
-		if (entry)
-			capture_start(p, F_PUBLISHED, sc, M_PLAIN, false,
-			    PRIO_NORMAL);
-		break;
-	case EL_LASTBUILDDATE:
-		if (!entry)
-			capture_start(p, F_UPDATED, sc, M_PLAIN, false,
-			    PRIO_NORMAL);
-		break;
-	case EL_UPDATED:
-	case EL_MODIFIED:
-	case EL_DATE:
-		capture_start(p, F_UPDATED, sc, M_PLAIN, false, PRIO_NORMAL);
 		break;
 	case EL_AUTHOR:
 		if (ns == NS_ITUNES)
@@ -1235,14 +1252,6 @@ field_element(struct feed_parser *p, enum el el, enum ns ns,
 			capture_start(p, F_AUTHOR, sc, M_PLAIN, false,
 			    PRIO_NORMAL);
 		break;
-	case EL_MANAGINGEDITOR:
-		if (!entry)
-			capture_start(p, F_AUTHOR, sc, M_PLAIN, false,
-			    PRIO_NORMAL);
-		break;
-	case EL_CREATOR:
-		capture_start(p, F_AUTHOR, sc, M_PLAIN, false, PRIO_NORMAL);
-		break;
 	case EL_CATEGORY:
 		if (!entry)
 			break;
@@ -1252,37 +1261,13 @@ field_element(struct feed_parser *p, enum el el, enum ns ns,
 			capture_start(p, F_CATEGORY, sc, M_PLAIN, false,
 			    PRIO_NORMAL);
 		break;
-	case EL_SUBJECT:
-		if (entry)
-			capture_start(p, F_CATEGORY, sc, M_PLAIN, false,
-			    PRIO_NORMAL);
-		break;
 	case EL_ENCLOSURE:
 		if (entry)
 			add_enclosure(p, attr(atts, "url"), attr(atts, "type"),
 			    attr(atts, "length"));
 		break;
-	case EL_LANGUAGE:
-		if (!entry)
-			capture_start(p, F_LANGUAGE, sc, M_PLAIN, false,
-			    PRIO_NORMAL);
-		break;
-	case EL_TTL:
-		if (!entry)
-			capture_start(p, F_TTL, sc, M_PLAIN, false,
-			    PRIO_NORMAL);
-		break;
-	case EL_UPDATEPERIOD:
-		if (!entry)
-			capture_start(p, F_SY_PERIOD, sc, M_PLAIN, false,
-			    PRIO_NORMAL);
-		break;
-	case EL_UPDATEFREQUENCY:
-		if (!entry)
-			capture_start(p, F_SY_FREQ, sc, M_PLAIN, false,
-			    PRIO_NORMAL);
-		break;
 	default:
+		simple_field(p, el, sc);
 		break;
 	}
 }

@@ -45,36 +45,17 @@ struct result {
 	char	*error;
 };
 
-static bool
-on_entry(const struct feed_entry *e, void *arg)
-{
-	struct result *r = arg;
-
-	free(r->item);
-	r->item = e->title != NULL ? strdup(e->title) : NULL;
-	return true;
-}
-
 static void
 parse(const struct buf *doc, size_t chunk, struct result *r)
 {
-	struct feed_parser_cb cb = { NULL, on_entry };
-	struct feed_parser *p;
-	size_t off, n;
+	struct feed_doc *d;
 
-	memset(r, 0, sizeof(*r));
-	p = feed_parser_new(NULL, &cb, r);
-	for (off = 0; off < doc->len; off += n) {
-		n = doc->len - off < chunk ? doc->len - off : chunk;
-		if (feed_parser_push(p, doc->data + off, n, false) == -1)
-			break;
-	}
-	feed_parser_push(p, "", 0, true);
-	if (feed_parser_header(p)->title != NULL)
-		r->title = strdup(feed_parser_header(p)->title);
-	if (feed_parser_error(p) != NULL)
-		r->error = strdup(feed_parser_error(p));
-	feed_parser_free(p);
+	d = feed_doc_parse_chunked(doc->data, doc->len, NULL, chunk);
+	r->title = d->header.title != NULL ? strdup(d->header.title) : NULL;
+	r->item = d->nentries > 0 && d->entries[d->nentries - 1].title !=
+	    NULL ? strdup(d->entries[d->nentries - 1].title) : NULL;
+	r->error = d->error != NULL ? strdup(d->error) : NULL;
+	feed_doc_free(d);
 }
 
 static void

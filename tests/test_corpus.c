@@ -168,39 +168,14 @@ check(json_t *c, json_t *doc, json_t *a, struct buf *why)
 	return good;
 }
 
-static bool
-collect(const struct feed_entry *e, void *arg)
-{
-	struct feed_doc *d = arg;
-
-	d->entries = realloc(d->entries, (d->nentries + 1) *
-	    sizeof(*d->entries));
-	feed_entry_copy(&d->entries[d->nentries++], e);
-	return true;
-}
-
 /* The document as JSON, pushed to the parser in chunk-byte pieces. */
 static json_t *
 parse_chunked(const struct buf *xml, size_t chunk)
 {
-	struct feed_parser_cb cb = { NULL, collect };
-	struct feed_parser *p;
 	struct feed_doc *d;
-	size_t off, n;
 	json_t *j;
 
-	d = calloc(1, sizeof(*d));
-	p = feed_parser_new(NULL, &cb, d);
-	for (off = 0; off < xml->len; off += n) {
-		n = xml->len - off < chunk ? xml->len - off : chunk;
-		if (feed_parser_push(p, xml->data + off, n, false) == -1)
-			break;
-	}
-	feed_parser_push(p, "", 0, true);
-	feed_header_copy(&d->header, feed_parser_header(p));
-	if (feed_parser_error(p) != NULL)
-		d->error = strdup(feed_parser_error(p));
-	feed_parser_free(p);
+	d = feed_doc_parse_chunked(xml->data, xml->len, NULL, chunk);
 	j = feed_json_doc(d);
 	feed_doc_free(d);
 	return j;

@@ -22,41 +22,14 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static bool
-collect(const struct feed_entry *e, void *arg)
-{
-	struct feed_doc *d = arg;
-
-	d->entries = realloc(d->entries, (d->nentries + 1) *
-	    sizeof(*d->entries));
-	if (d->entries == NULL)
-		abort();
-	feed_entry_copy(&d->entries[d->nentries++], e);
-	return true;
-}
-
 static json_t *
 chunked(const uint8_t *data, size_t size, size_t chunk)
 {
-	struct feed_parser_cb cb = { NULL, collect };
-	struct feed_parser *p;
 	struct feed_doc *d;
-	size_t off, n;
 	json_t *j;
 
-	if ((d = calloc(1, sizeof(*d))) == NULL)
-		abort();
-	p = feed_parser_new("http://fuzz.example/feed", &cb, d);
-	for (off = 0; off < size; off += n) {
-		n = size - off < chunk ? size - off : chunk;
-		if (feed_parser_push(p, data + off, n, false) == -1)
-			break;
-	}
-	feed_parser_push(p, NULL, 0, true);
-	feed_header_copy(&d->header, feed_parser_header(p));
-	if (feed_parser_error(p) != NULL)
-		d->error = strdup(feed_parser_error(p));
-	feed_parser_free(p);
+	d = feed_doc_parse_chunked(data, size, "http://fuzz.example/feed",
+	    chunk);
 	j = feed_json_doc(d);
 	feed_doc_free(d);
 	return j;

@@ -238,8 +238,14 @@ def unreachable_manager(tmp):
     """A notify socket nobody listens on costs a warning, not the daemon."""
     proc, sock, _ = start_feedd(tmp, "gone", tmp.join("nobody-here"))
     try:
-        check(wait_for_socket(sock, proc), "feedd runs without a manager",
-              read(tmp, "gone"))
+        # An answer, not just a socket: the loop (and its SIGTERM handler)
+        # is running only then.
+        up = wait_for_socket(sock, proc)
+        try:
+            up = up and http_unix(sock, "GET", "/v1/status")[0] == 200
+        except OSError:
+            up = False
+        check(up, "feedd runs without a manager", read(tmp, "gone"))
         proc.send_signal(signal.SIGTERM)
         check(proc.wait(15) == 0, "and exits 0")
         log = read(tmp, "gone")

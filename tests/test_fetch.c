@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -178,11 +179,17 @@ start_server(void)
 	char *portfile = xasprintf("%s/port", tmpdir);
 	char *argv[] = { "python3", "feedserver.py", "--root", tmpdir,
 	    "--port-file", portfile, NULL };
+	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	FILE *fp;
-	int i;
+	int i, rc;
 
-	if (posix_spawnp(&pid, "python3", NULL, NULL, argv, environ) != 0)
+	/* Its "PORT n" line must not land in our TAP stream. */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawnp(&pid, "python3", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
 		return -1;
 	for (i = 0; i < 100; i++) {
 		if ((fp = fopen(portfile, "r")) != NULL) {

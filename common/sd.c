@@ -138,10 +138,7 @@ split_names(const char *s, size_t n)
 		const char *colon = strchr(s, ':');
 		size_t len = colon != NULL ? (size_t)(colon - s) : strlen(s);
 
-		names[i] = xmalloc(len + 1);
-		memcpy(names[i], s, len);
-		names[i][len] = '\0';
-		i++;
+		names[i++] = xstrndup(s, len);
 		s = colon != NULL ? colon + 1 : NULL;
 	}
 	for (; i < n; i++)

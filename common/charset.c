@@ -102,8 +102,10 @@ charset_sniff(const void *head, size_t len, struct charset_choice *ret)
 		strcpy(ret->name, b[0] == 0 ? "UTF-16BE" : "UTF-16LE");
 		return;
 	}
-	if (len >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
+	if (len >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf) {
+		ret->bom = true;
 		return;		/* a UTF-8 byte order mark beats any label */
+	}
 	if (!declared_encoding(head, len, ret->declared,
 	    sizeof(ret->declared)))
 		return;
@@ -233,10 +235,20 @@ forbidden_control(unsigned char c)
 size_t
 charset_utf8_clean_prefix(const unsigned char *s, size_t len)
 {
+	bool mb;
+
+	return charset_utf8_clean_prefix_mb(s, len, &mb);
+}
+
+size_t
+charset_utf8_clean_prefix_mb(const unsigned char *s, size_t len,
+    bool *ret_multibyte)
+{
 	const unsigned char *p = s, *end = s + len;
 	uint64_t w, m;
 	int n;
 
+	*ret_multibyte = false;
 	while (p < end) {
 		if (*p < 0x80) {
 			if (*p < 0x20 && forbidden_control(*p))
@@ -266,11 +278,13 @@ charset_utf8_clean_prefix(const unsigned char *s, size_t len)
 			if (end - p < 2 || (p[1] & 0xc0) != 0x80)
 				return p - s;
 			p += 2;
+			*ret_multibyte = true;
 			continue;
 		}
 		if ((n = utf8_seq(p, end - p)) <= 0)
 			return p - s;
 		p += n;
+		*ret_multibyte = true;
 	}
 	return len;
 }
@@ -305,11 +319,21 @@ repair_bytes(struct charset_repair *r, const unsigned char *s, size_t len,
     bool final, struct buf *out)
 {
 	size_t i = 0, clean;
+	bool mb;
 	int n;
 
 	while (i < len) {
-		clean = charset_utf8_clean_prefix(s + i, len - i);
+		if (r->latin1) {
+			if (s[i] >= 0x80)
+				goto map;
+			if (!forbidden_control(s[i]))
+				buf_putc(out, (char)s[i]);
+			i++;
+			continue;
+		}
+		clean = charset_utf8_clean_prefix_mb(s + i, len - i, &mb);
 		buf_append(out, s + i, clean);
+		r->seen_utf8 |= mb;
 		i += clean;
 		if (i == len)
 			break;
@@ -324,6 +348,9 @@ repair_bytes(struct charset_repair *r, const unsigned char *s, size_t len,
 			i++;
 			continue;
 		}
+		if (r->undeclared && !r->seen_utf8)
+			r->latin1 = true;
+map:
 		if (!r->have_map) {
 			if (charset_single_byte_map("WINDOWS-1252",
 			    r->cp1252) == -1)

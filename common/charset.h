@@ -37,6 +37,7 @@ struct charset_choice {
 	enum charset_road road;
 	char	name[48];	/* Expat's name for UTF16, iconv's otherwise */
 	char	declared[48];	/* what the document said, "" if nothing */
+	bool	bom;		/* it started with a byte order mark */
 };
 
 /* How many leading bytes charset_sniff() wants before it decides. */
@@ -61,12 +62,26 @@ int	charset_expat_handler(void *data, const XML_Char *name,
  * sequence at the end.
  */
 size_t	charset_utf8_clean_prefix(const unsigned char *s, size_t len);
+/* The same; *ret_multibyte is set if the prefix holds non-ASCII. */
+size_t	charset_utf8_clean_prefix_mb(const unsigned char *s, size_t len,
+	    bool *ret_multibyte);
 
+/*
+ * In a document that declares nothing, the first byte that is not UTF-8
+ * decides: if no valid multi-byte sequence came before it, the document is
+ * taken to be windows-1252 from there on (Latin-1 served without a label,
+ * where a pair like "é»" would otherwise pass for a CJK character);
+ * otherwise it is UTF-8 with stray bytes, repaired one by one. Both depend
+ * only on the byte order, never on how the input was chunked.
+ */
 struct charset_repair {
 	unsigned char tail[4];	/* a sequence cut by a chunk boundary */
 	size_t	 ntail;
 	int	 cp1252[256];
 	bool	 have_map;
+	bool	 undeclared;	/* no BOM, no declaration */
+	bool	 seen_utf8;	/* a valid multi-byte sequence went by */
+	bool	 latin1;	/* decided: bytes >= 0x80 are windows-1252 */
 };
 
 void	charset_repair_init(struct charset_repair *r);

@@ -1490,6 +1490,8 @@ parser_setup(struct feed_parser *p, const void *head, size_t len)
 		break;
 	}
 	charset_repair_init(&p->repair);
+	p->repair.undeclared = p->cs.road == CHARSET_UTF8 && !p->cs.bom &&
+	    p->cs.declared[0] == '\0';
 	if ((p->xp = XML_ParserCreate(enc)) == NULL) {
 		set_error(p, "out of memory");
 		return -1;
@@ -1591,11 +1593,16 @@ xml_feed(struct feed_parser *p, const char *data, size_t len, bool final)
 static int
 feed_bytes(struct feed_parser *p, const char *data, size_t len, bool final)
 {
+	bool mb;
+
 	switch (p->cs.road) {
 	case CHARSET_UTF8:
-		if (p->repair.ntail == 0 && charset_utf8_clean_prefix(
-		    (const unsigned char *)data, len) == len)
+		if (!p->repair.latin1 && p->repair.ntail == 0 &&
+		    charset_utf8_clean_prefix_mb((const unsigned char *)data,
+		    len, &mb) == len) {
+			p->repair.seen_utf8 |= mb;
 			return xml_feed(p, data, len, final);
+		}
 		buf_reset(&p->convbuf);
 		charset_repair_push(&p->repair, data, len, final,
 		    &p->convbuf);

@@ -178,6 +178,9 @@ main(void)
 	raw("undeclared Latin-1",
 	    "<rss><channel><title>Cr\xe8me br\xfbl\xe9" "e \x93quoted\x94"
 	    "</title></channel></rss>", "Crème brûlée “quoted”");
+	raw("undeclared Latin-1, a byte pair that looks like UTF-8 later",
+	    "<rss><channel><title>Cr\xe8me \xab\xa0" "dou\xe9\xa0\xbb</title>"
+	    "</channel></rss>", "Crème «\u00a0doué\u00a0»");
 	raw("UTF-8 declared, Latin-1 bytes",
 	    "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><channel><title>"
 	    "na\xefve caf\xe9</title></channel></rss>", "naïve café");

@@ -156,7 +156,7 @@ bench_store(const char *dir, int nfeeds, int per_poll)
 	char *path = xasprintf("%s/store.db", dir), *url, err[256];
 	int64_t *ids = xcalloc(nfeeds, sizeof(*ids)), changes;
 	double t, total = 0, rep = 0;
-	size_t news = 0, unchanged = 0;
+	size_t news = 0, unchanged = 0, raw;
 	int f;
 
 	unlink(path);
@@ -202,14 +202,44 @@ bench_store(const char *dir, int nfeeds, int per_poll)
 	printf("store  repeat: %zu entries in %.2f s = %.0f entries/s, "
 	    "%lld rows written\n", unchanged, rep, unchanged / rep,
 	    (long long)(sqlite3_total_changes(s->db) - changes));
-	g.raw /= 2;
-	printf("store  size:   %.1f MB on disk (with WAL), raw text %.1f MB, "
-	    "ratio %.2f\n", file_size(path) / 1e6, g.raw / 1e6,
-	    (double)file_size(path) / g.raw);
+	raw = g.raw / 2;
+	printf("store  size:   %.1f MB on disk with the WAL, raw text %.1f MB,"
+	    " ratio %.2f\n", file_size(path) / 1e6, raw / 1e6,
+	    (double)file_size(path) / raw);
+	sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
+	    NULL);
+	printf("store  size:   %.1f MB after a checkpoint, ratio %.2f\n",
+	    file_size(path) / 1e6, (double)file_size(path) / raw);
+
+	/* Retention: keep 10 per feed, the rest go to the seen table. */
+	if (getenv("BENCH_NO_PRUNE") == NULL) {
+		struct store_retention ret = { .max_entries_per_feed = 10,
+		    .min_entries_per_feed = 10 };
+		size_t pruned, all = 0;
+		int rc;
+
+		t = now_s();
+		while ((rc = store_prune(s, &ret, 0, &pruned)) == 1)
+			all += pruned;
+		all += pruned;
+		t = now_s() - t;
+		printf("store  prune:  %zu entries in %.2f s = %.0f entries/s"
+		    " (batches of 500)%s\n", all, t, all / t,
+		    rc == -1 ? ", FAILED" : "");
+		g.rng = 88172645463325252ULL;
+		unchanged = 0;
+		for (f = 0; f < nfeeds; f++) {
+			make_poll(&g, f, 0, per_poll, e);
+			if (store_ingest(s, ids[f], NULL, e, per_poll, &r) == -1)
+				exit(1);
+			unchanged += r.unchanged;
+			store_ingest_result_clear(&r);
+			free_poll(e, per_poll);
+		}
+		printf("store  after prune, same polls again: %zu of %d "
+		    "unchanged\n", unchanged, nfeeds * per_poll);
+	}
 	store_free(s);
-	printf("store  size after close (WAL checkpointed): %.1f MB, "
-	    "ratio %.2f\n", file_size(path) / 1e6,
-	    (double)file_size(path) / g.raw);
 	free(ids);
 	free(e);
 	free(path);

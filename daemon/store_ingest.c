@@ -499,18 +499,30 @@ list_stmt(struct store *s, unsigned mask)
 	buf_init(&sql);
 	buf_puts(&sql, "SELECT " STORE_ENTRY_COLS);
 	buf_puts(&sql, mask & STORE_LQ_CONTENT ? ", e.content" : ", NULL");
-	buf_puts(&sql, " FROM entries e JOIN feeds f ON f.id = e.feed_id");
+	/*
+	 * A search walks the FTS index in rowid order and stops at the
+	 * limit: 0.3 ms instead of 45 ms for a common word over 90,000
+	 * entries, where "e.id IN (SELECT rowid ... MATCH)" collects every
+	 * match first.
+	 */
+	if (mask & STORE_LQ_FTS)
+		buf_puts(&sql, " FROM entries_fts x"
+		    " JOIN entries e ON e.id = x.rowid");
+	else
+		buf_puts(&sql, " FROM entries e");
+	buf_puts(&sql, " JOIN feeds f ON f.id = e.feed_id");
 	if (mask & STORE_LQ_TOPIC)
 		buf_puts(&sql, " JOIN topic_matches m0 ON m0.entry_id = e.id"
 		    " AND m0.topic_id = ?3 AND m0.dup = 0");
-	buf_puts(&sql, " WHERE e.id > ?1");
+	if (mask & STORE_LQ_FTS)
+		buf_puts(&sql, " WHERE entries_fts MATCH ?4 AND x.rowid > ?1");
+	else
+		buf_puts(&sql, " WHERE e.id > ?1");
 	if (mask & STORE_LQ_FEED)
 		buf_puts(&sql, " AND e.feed_id = ?2");
-	if (mask & STORE_LQ_FTS)
-		buf_puts(&sql, " AND e.id IN (SELECT rowid FROM entries_fts"
-		    " WHERE entries_fts MATCH ?4)");
-	buf_puts(&sql, mask & STORE_LQ_LATEST ?
-	    " ORDER BY e.id DESC LIMIT ?5" : " ORDER BY e.id LIMIT ?5");
+	buf_puts(&sql, mask & STORE_LQ_FTS ? " ORDER BY x.rowid" :
+	    " ORDER BY e.id");
+	buf_puts(&sql, mask & STORE_LQ_LATEST ? " DESC LIMIT ?5" : " LIMIT ?5");
 	if (sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT,
 	    &s->list_stmt[mask], NULL) != SQLITE_OK) {
 		log_errx("store: preparing listing %#x: %s", mask,

@@ -285,6 +285,22 @@ test_search(struct store *s)
 	ok(search(s, "cafe resume") == 1, "diacritics removed (Latin)");
 	ok(store_entry_list(s, &q, &l, &n, err, sizeof(err)) == STORE_EQUERY &&
 	    strstr(err, "syntax error") != NULL, "bad query: %s", err);
+	q.fts = "коаліція OR коалиция";
+	q.latest = true;
+	q.limit = 1;
+	ok(store_entry_list(s, &q, &l, &n, err, sizeof(err)) == 0 && n == 1 &&
+	    strcmp(l[0].guid, "u1") == 0, "search, newest match");
+	store_entry_list_free(l, n);
+	q.latest = false;
+	q.limit = 0;
+	q.feed_id = feed;
+	ok(store_entry_list(s, &q, &l, &n, err, sizeof(err)) == 0 && n == 2,
+	    "search within the feed");
+	store_entry_list_free(l, n);
+	q.feed_id = feed + 1000;
+	ok(store_entry_list(s, &q, &l, &n, err, sizeof(err)) == 0 && n == 0,
+	    "search within another feed");
+	store_entry_list_free(l, n);
 	ok(store_fts_check(s, "коаліція OR foo", err, sizeof(err)) == 0,
 	    "valid query checks");
 	ok(store_fts_check(s, "\"unterminated", err, sizeof(err)) ==

@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from feeddtest import (FEEDD, TempDir, check, done, http_unix,  # noqa: E402
                        wait_for_socket)
 
-WATCHDOG_USEC = 600000          # keep-alive expected every 300 ms
+WATCHDOG_USEC = 1000000         # keep-alive expected every 500 ms
 
 
 class Listener:
@@ -156,7 +156,7 @@ def full_cycle(tmp):
         times = [m[0] for m in wd]
         gaps = [b - a for a, b in zip(times, times[1:])]
         half = WATCHDOG_USEC / 2e6
-        check(len(wd) >= 5, f"WATCHDOG=1 keeps coming ({len(wd)} in 2 s)")
+        check(len(wd) >= 3, f"WATCHDOG=1 keeps coming ({len(wd)} in 2 s)")
         check(all(half * 0.5 <= g <= WATCHDOG_USEC / 1e6 for g in gaps),
               "WATCHDOG=1 at half the interval",
               f"gaps {[round(g, 3) for g in gaps]}, expected ~{half}")

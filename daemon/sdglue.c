@@ -301,6 +301,13 @@ sdglue_status(const char *fmt, ...)
 	send_state(msg);
 }
 
+void
+sdglue_refresh(void)
+{
+	if (sdg.notifier.fd != -1)
+		send_status_if_changed();
+}
+
 static void
 format_in(char *buf, size_t len, time_t delta)
 {

@@ -69,6 +69,8 @@ void	sdglue_reloading(void);
 void	sdglue_stopping(void);
 void	sdglue_status(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
+/* Re-reads the counts now (after a poll, say); sends them if they changed. */
+void	sdglue_refresh(void);
 
 /* "120 feeds, 3 backing off, next poll in 4 min" from counts at now. */
 void	sdglue_format_status(char *buf, size_t len,

@@ -329,8 +329,10 @@ sys.exit(0 if n >= 3 else 1)'
 }
 check "the database is /var/lib/feedd/feedd.db, owned by feedd, mode 0600" \
     test "$(inside stat -c '%U %a' /var/lib/feedd/feedd.db)" = "feedd 600"
+polled=no
 if wait_until 15 count_entries; then
 	ok "feedd polled the local feed and stored its 3 entries"
+	polled=yes
 elif ! inside journalctl -q -u feedd-ci-feeds --no-pager | grep -q 'GET /feed'; then
 	ok "polls a local feed and stores entries # SKIP feedd never" \
 	    "requested the feed: the polling pipeline is not wired into" \
@@ -347,6 +349,11 @@ pid=$(prop feedd MainPID)
 check "systemctl reload feedd" inside systemctl reload feedd
 check "reload keeps MainPID $pid" test "$(prop feedd MainPID)" = "$pid"
 check "and feedd is active again" test "$(prop feedd ActiveState)" = active
+st=$(prop feedd StatusText)
+note "StatusText: $st"
+if [ "$polled" = yes ]; then
+	check "STATUS= counts the stored entries" contains "$st" "3 entries"
+fi
 check "the journal has the reload" journal_has 'configuration reloaded'
 
 # ---- stop ----------------------------------------------------------------

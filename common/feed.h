@@ -43,6 +43,8 @@
 #define FEED_MAX_ENTRIES	50000
 #define FEED_MAX_LIST		256
 #define FEED_MAX_TOKEN		(64 * 1024 * 1024)
+/* Input kept for a second, mended reading when pushed in pieces. */
+#define FEED_MAX_KEEP		(16 * 1024 * 1024)
 
 enum feed_format {
 	FEED_FORMAT_UNKNOWN = 0,

@@ -32,6 +32,7 @@
 #include "feed.h"
 #include "html_entities.h"
 #include "url.h"
+#include "xmlfix.h"
 #include "xmalloc.h"
 
 enum ns {
@@ -325,6 +326,16 @@ struct feed_parser {
 	struct capture cap;
 	bool	 capturing;
 	struct buf text;
+
+	/* second reading with xmlfix, after Expat found the first broken */
+	struct buf kept;	/* input so far, while a retry is possible */
+	bool	 keep_off;	/* too much to keep, or already retried */
+	bool	 retry;		/* the failure is one xmlfix may mend */
+	bool	 fixing;
+	struct xmlfix xfix;
+	struct buf fixbuf;
+	size_t	 skip_entries;	/* delivered by the first reading */
+	bool	 skip_header;
 
 	bool	 root_closed;
 	bool	 done;		/* the root element closed, ignore the rest */
@@ -961,7 +972,7 @@ header_emit(struct feed_parser *p)
 		return;
 	p->header_sent = true;
 	header_finish(p);
-	if (p->cb.on_header != NULL)
+	if (p->cb.on_header != NULL && !p->skip_header)
 		p->cb.on_header(&p->header, p->arg);
 }
 
@@ -994,7 +1005,8 @@ entry_end(struct feed_parser *p)
 	replace(&e->link, links_choose(&p->elinks));
 	if (e->id == NULL && p->elinks.about != NULL)
 		e->id = xstrdup(p->elinks.about);
-	if (p->cb.on_entry != NULL && !p->cb.on_entry(e, p->arg))
+	if (p->cb.on_entry != NULL && p->nentries > p->skip_entries &&
+	    !p->cb.on_entry(e, p->arg))
 		stop(p, "stopped by the caller");
 	feed_entry_clear(e);
 	links_clear(&p->elinks);
@@ -1527,6 +1539,9 @@ xml_fail(struct feed_parser *p)
 		return 0;
 	}
 	p->failed = true;
+	p->retry = p->stop_reason == NULL && !p->fixing &&
+	    p->cs.road != CHARSET_UTF16 &&
+	    XML_GetErrorCode(p->xp) == XML_ERROR_INVALID_TOKEN;
 	if (p->stop_reason != NULL)
 		set_error(p, p->stop_reason);
 	else
@@ -1548,6 +1563,12 @@ xml_feed(struct feed_parser *p, const char *data, size_t len, bool final)
 	XML_Index at;
 	size_t tail;
 
+	if (p->fixing) {
+		buf_reset(&p->fixbuf);
+		xmlfix_push(&p->xfix, data, len, final, &p->fixbuf);
+		data = p->fixbuf.data;
+		len = p->fixbuf.len;
+	}
 	if (p->defer > 0 || p->pending.len > 0) {
 		buf_append(&p->pending, data, len);
 		if (!final && p->pending.len < p->defer)
@@ -1618,6 +1639,55 @@ feed_bytes(struct feed_parser *p, const char *data, size_t len, bool final)
 
 /* ---- public API ------------------------------------------------------- */
 
+static void
+parser_init(struct feed_parser *p)
+{
+	buf_init(&p->head);
+	buf_init(&p->convbuf);
+	buf_init(&p->pending);
+	buf_init(&p->text);
+	buf_init(&p->kept);
+	buf_init(&p->fixbuf);
+	p->header.updated = FEED_TIME_NONE;
+	p->entry.published = FEED_TIME_NONE;
+	p->entry.updated = FEED_TIME_NONE;
+}
+
+/* Frees what one reading of the document built. */
+static void
+parser_release(struct feed_parser *p)
+{
+	size_t i;
+
+	if (p->xp != NULL)
+		XML_ParserFree(p->xp);
+	while (p->depth > 0) {
+		struct frame *fr = &p->frames[--p->depth];
+
+		if (fr->own_base)
+			free(fr->base);
+		if (fr->own_lang)
+			free(fr->lang);
+	}
+	free(p->frames);
+	for (i = 0; i < p->nbind; i++)
+		free(p->bind[i].prefix);
+	free(p->bind);
+	free(p->root_uri);
+	charset_conv_free(p->conv);
+	buf_free(&p->head);
+	buf_free(&p->convbuf);
+	buf_free(&p->pending);
+	buf_free(&p->text);
+	buf_free(&p->kept);
+	buf_free(&p->fixbuf);
+	feed_header_clear(&p->header);
+	feed_entry_clear(&p->entry);
+	links_clear(&p->hlinks);
+	links_clear(&p->elinks);
+	free(p->error);
+}
+
 struct feed_parser *
 feed_parser_new(const char *base_url, const struct feed_parser_cb *cb,
     void *arg)
@@ -1629,13 +1699,7 @@ feed_parser_new(const char *base_url, const struct feed_parser_cb *cb,
 		p->cb = *cb;
 	p->arg = arg;
 	p->doc_url = xstrdup_or_null(base_url);
-	buf_init(&p->head);
-	buf_init(&p->convbuf);
-	buf_init(&p->pending);
-	buf_init(&p->text);
-	p->header.updated = FEED_TIME_NONE;
-	p->entry.published = FEED_TIME_NONE;
-	p->entry.updated = FEED_TIME_NONE;
+	parser_init(p);
 	return p;
 }
 
@@ -1651,9 +1715,68 @@ sniff_ready(const struct buf *h, bool final)
 	return memmem(h->data, h->len, "?>", 2) != NULL;
 }
 
+static int	push(struct feed_parser *, const void *, size_t, bool);
+
+/*
+ * A second reading from the first byte, through xmlfix. The entries and
+ * header the first reading delivered come out again identical (xmlfix
+ * changes nothing before the first bare '&' or '<'), so they are not
+ * delivered twice.
+ */
+static int
+reread(struct feed_parser *p, const void *data, size_t len, bool final)
+{
+	struct feed_parser_cb cb = p->cb;
+	size_t delivered = p->nentries;
+	bool header = p->header_sent;
+	char *doc_url = p->doc_url;
+	void *arg = p->arg;
+
+	parser_release(p);
+	memset(p, 0, sizeof(*p));
+	parser_init(p);
+	p->cb = cb;
+	p->arg = arg;
+	p->doc_url = doc_url;
+	p->keep_off = true;
+	p->fixing = true;
+	xmlfix_init(&p->xfix);
+	p->skip_entries = delivered;
+	p->skip_header = header;
+	return push(p, data, len, final);
+}
+
 int
 feed_parser_push(struct feed_parser *p, const void *data, size_t len,
     bool final)
+{
+	bool whole = !p->started && p->head.len == 0 && p->kept.len == 0 &&
+	    final;
+	struct buf all;
+	int rc;
+
+	/* Keep the input for a second reading, unless it comes whole. */
+	if (!p->keep_off && !whole && !p->failed && !p->done) {
+		if (p->kept.len + len > FEED_MAX_KEEP) {
+			buf_free(&p->kept);
+			p->keep_off = true;
+		} else
+			buf_append(&p->kept, data, len);
+	}
+	rc = push(p, data, len, final);
+	if (rc == -1 && p->retry && !p->keep_off && !p->fixing) {
+		if (whole)
+			return reread(p, data, len, final);
+		all = p->kept;
+		buf_init(&p->kept);
+		rc = reread(p, all.data, all.len, final);
+		buf_free(&all);
+	}
+	return rc;
+}
+
+static int
+push(struct feed_parser *p, const void *data, size_t len, bool final)
 {
 	int rc;
 
@@ -1721,35 +1844,9 @@ feed_parser_header(struct feed_parser *p)
 void
 feed_parser_free(struct feed_parser *p)
 {
-	size_t i;
-
 	if (p == NULL)
 		return;
-	if (p->xp != NULL)
-		XML_ParserFree(p->xp);
-	while (p->depth > 0) {
-		struct frame *fr = &p->frames[--p->depth];
-
-		if (fr->own_base)
-			free(fr->base);
-		if (fr->own_lang)
-			free(fr->lang);
-	}
-	free(p->frames);
-	for (i = 0; i < p->nbind; i++)
-		free(p->bind[i].prefix);
-	free(p->bind);
-	free(p->root_uri);
-	charset_conv_free(p->conv);
-	buf_free(&p->head);
-	buf_free(&p->convbuf);
-	buf_free(&p->pending);
-	buf_free(&p->text);
-	feed_header_clear(&p->header);
-	feed_entry_clear(&p->entry);
-	links_clear(&p->hlinks);
-	links_clear(&p->elinks);
+	parser_release(p);
 	free(p->doc_url);
-	free(p->error);
 	free(p);
 }

@@ -168,6 +168,58 @@ test_broken(void)
 	feed_doc_free(d);
 }
 
+/* Bare '&' and '<': a second, mended reading; nothing delivered twice. */
+static void
+test_mended(void)
+{
+	static const char xml[] = "<rss version=\"2.0\"><channel>"
+	    "<title>Q&amp;A: R&amp;D</title>"
+	    "<item><title>one &amp; only</title></item>"
+	    "<item><title>AT&T & a < b, 3<4</title>"
+	    "<description><![CDATA[kept & <i>as is</i>]]></description>"
+	    "<!-- a & b --></item>"
+	    "<item><title>&#x263A; &nbsp;&#38;</title></item>"
+	    "</channel></rss>";
+	static const size_t chunks[] = { 0, 1, 5, 64 };
+	struct feed_doc *d;
+	struct run r;
+	size_t i;
+	char *err;
+
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		d = feed_doc_parse_chunked(xml, strlen(xml), NULL, chunks[i]);
+		ok(d->error == NULL && d->nentries == 3, "bare & and <, "
+		    "chunk %zu: %zu entries, %s", chunks[i], d->nentries,
+		    d->error ? d->error : "no error");
+		is_str(d->header.title, "Q&A: R&D", "... feed title");
+		if (d->nentries == 3) {
+			is_str(d->entries[0].title, "one & only",
+			    "... entry before the first bare &");
+			is_str(d->entries[1].title, "AT&T & a < b, 3<4",
+			    "... mended title");
+			is_str(d->entries[1].summary, "kept & <i>as is</i>",
+			    "... CDATA untouched");
+			is_str(d->entries[2].title, "\xe2\x98\xba \xc2\xa0&",
+			    "... references still read");
+		}
+		feed_doc_free(d);
+
+		memset(&r, 0, sizeof(r));
+		push(xml, strlen(xml), chunks[i] ? chunks[i] : strlen(xml),
+		    NULL, &r, &err);
+		ok(r.headers == 1 && r.entries == 3, "... callbacks: %d "
+		    "header, %d entries", r.headers, r.entries);
+		run_free(&r);
+		free(err);
+	}
+
+	d = doc("<rss><channel><item><title>a</title></item><item><title>"
+	    "Q&A</title></itemz></channel></rss>", NULL);
+	ok(d->error != NULL && d->nentries == 1, "still broken after "
+	    "mending: %s", d->error ? d->error : "no error");
+	feed_doc_free(d);
+}
+
 static void
 test_markup(void)
 {
@@ -475,6 +527,7 @@ main(void)
 	test_callbacks();
 	test_broken();
 	test_markup();
+	test_mended();
 	test_authors();
 	test_security();
 	test_huge_tokens();

@@ -1,0 +1,192 @@
+/*
+ * xmlfix: bare '&' and '<' escaped, outside CDATA, comments and PIs.
+ */
+#include <string.h>
+
+#include "xmlfix.h"
+
+enum {
+	XF_TEXT,
+	XF_CDATA,
+	XF_COMMENT,
+	XF_PI,
+};
+
+/* Longest entity name we look ahead for; longer is no reference. */
+#define XF_NAME_MAX	64
+
+void
+xmlfix_init(struct xmlfix *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+static bool
+name_start(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
+	    c == ':' || c >= 0x80;
+}
+
+static bool
+name_char(unsigned char c)
+{
+	return name_start(c) || (c >= '0' && c <= '9') || c == '.' ||
+	    c == '-';
+}
+
+static bool
+hex_digit(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+/*
+ * Length of the reference starting at s[0] == '&' including ';', 0 if it
+ * is none, -1 if more input is needed to tell.
+ */
+static int
+reference(const unsigned char *s, size_t n)
+{
+	size_t j = 1;
+
+	if (j >= n)
+		return -1;
+	if (s[j] == '#') {
+		j++;
+		if (j >= n)
+			return -1;
+		if (s[j] == 'x') {
+			for (j++; j < n && j < XF_NAME_MAX && hex_digit(s[j]); j++)
+				;
+			if (j == 3 && j < n)
+				return 0;
+		} else {
+			for (; j < n && j < XF_NAME_MAX && s[j] >= '0' &&
+			    s[j] <= '9'; j++)
+				;
+			if (j == 2 && j < n)
+				return 0;
+		}
+	} else {
+		if (!name_start(s[j]))
+			return 0;
+		for (j++; j < n && j < XF_NAME_MAX && name_char(s[j]); j++)
+			;
+	}
+	if (j >= XF_NAME_MAX)
+		return 0;
+	if (j >= n)
+		return -1;
+	return s[j] == ';' ? (int)j + 1 : 0;
+}
+
+/* Where the section ends ("]]>", "-->", "?>"): index past it, or 0. */
+static size_t
+section_end(const char *s, size_t n, const char *term)
+{
+	size_t tl = strlen(term), i;
+
+	for (i = 0; i + tl <= n; i++)
+		if (s[i] == term[0] && memcmp(s + i, term, tl) == 0)
+			return i + tl;
+	return 0;
+}
+
+static size_t
+fix(struct xmlfix *f, const char *s, size_t n, bool final, struct buf *out)
+{
+	static const char *const terms[] = { "", "]]>", "-->", "?>" };
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run, e, keep;
+	int r;
+
+	while (i < n) {
+		if (f->state != XF_TEXT) {
+			e = section_end(s + i, n - i, terms[f->state]);
+			if (e == 0) {
+				/* Keep what could start the terminator. */
+				keep = final ? 0 : strlen(terms[f->state]) - 1;
+				if (keep > n - i)
+					keep = n - i;
+				buf_append(out, s + i, n - i - keep);
+				return n - keep;
+			}
+			buf_append(out, s + i, e);
+			i += e;
+			f->state = XF_TEXT;
+			continue;
+		}
+		for (run = i; run < n && s[run] != '&' && s[run] != '<'; run++)
+			;
+		buf_append(out, s + i, run - i);
+		i = run;
+		if (i == n)
+			break;
+		if (s[i] == '&') {
+			if ((r = reference(u + i, n - i)) < 0 && !final)
+				return i;	/* decide with more input */
+			if (r > 0) {
+				buf_append(out, s + i, r);
+				i += r;
+			} else {
+				buf_puts(out, "&amp;");
+				i++;
+			}
+			continue;
+		}
+		/* '<' */
+		if (n - i < 9 && !final)
+			return i;
+		if (n - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0) {
+			buf_append(out, s + i, 9);
+			i += 9;
+			f->state = XF_CDATA;
+		} else if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
+			buf_append(out, s + i, 4);
+			i += 4;
+			f->state = XF_COMMENT;
+		} else if (n - i >= 2 && s[i + 1] == '?') {
+			buf_append(out, s + i, 2);
+			i += 2;
+			f->state = XF_PI;
+		} else if (n - i >= 2 && (name_start(u[i + 1]) ||
+		    s[i + 1] == '/' || s[i + 1] == '!')) {
+			buf_putc(out, '<');
+			i++;
+		} else {
+			buf_puts(out, "&lt;");
+			i++;
+		}
+	}
+	return n;
+}
+
+void
+xmlfix_push(struct xmlfix *f, const char *in, size_t len, bool final,
+    struct buf *out)
+{
+	struct buf join;
+	size_t used;
+
+	if (f->ncarry == 0) {
+		used = fix(f, in, len, final, out);
+		if (used < len) {
+			/* A short undecided tail: at most a name's length. */
+			memcpy(f->carry, in + used, len - used);
+			f->ncarry = len - used;
+		}
+		return;
+	}
+	buf_init(&join);
+	buf_append(&join, f->carry, f->ncarry);
+	buf_append(&join, in, len);
+	f->ncarry = 0;
+	used = fix(f, join.data, join.len, final, out);
+	if (used < join.len) {
+		memcpy(f->carry, join.data + used, join.len - used);
+		f->ncarry = join.len - used;
+	}
+	buf_free(&join);
+}

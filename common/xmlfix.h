@@ -1,0 +1,32 @@
+/*
+ * xmlfix: the two mistakes that break most hand-made feeds, mended in the
+ * byte stream before Expat sees it: an '&' that starts no entity or
+ * character reference ("Q&A", "AT&T") becomes "&amp;", and a '<' that
+ * starts no markup ("a < b") becomes "&lt;". CDATA sections, comments and
+ * processing instructions are left alone. Works on any ASCII-compatible
+ * encoding, in chunks of any size (a few bytes are carried over when a
+ * reference or a "<![CDATA[" is cut by a chunk boundary).
+ *
+ * The parser only turns this on to re-read a document that Expat found
+ * not well-formed; well-formed input passes through unchanged.
+ */
+#ifndef FEEDD_XMLFIX_H
+#define FEEDD_XMLFIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+struct xmlfix {
+	int	 state;
+	char	 carry[128];
+	size_t	 ncarry;
+};
+
+void	xmlfix_init(struct xmlfix *f);
+/* Appends the mended bytes of in to out; final with the last chunk. */
+void	xmlfix_push(struct xmlfix *f, const char *in, size_t len, bool final,
+	    struct buf *out);
+
+#endif

@@ -21,7 +21,7 @@
 
 static struct {
 	struct sd_notifier notifier;
-	bool		 send_failed;	/* logged once, not per message */
+	bool		 send_failed;	/* log a failure once */
 	int		 api_fd;
 	struct event_base *base;
 	struct event	*ev_watchdog;

@@ -7,7 +7,8 @@
 # /var/lib/feedd, feedctl through /run/feedd/feedd.sock (group feedd),
 # reload keeping the MainPID, socket activation, stop with Result=success,
 # a journal free of warnings, journal priorities, a watchdog restart of a
-# stopped event loop, and the user unit run by a user manager. Needs root and systemd-nspawn (exit 77 otherwise).
+# stopped event loop, and the user unit run by a user manager. Needs root
+# and systemd-nspawn (exit 77 otherwise).
 # Everything happens in a private mount namespace on tmpfs; the cgroups it
 # makes are removed at exit. Output is TAP.
 #
@@ -69,9 +70,10 @@ note() {
 }
 
 # Runs a command inside the container, with a clean environment.
+CPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 inside() {
 	timeout 30 nsenter -t "$PID1" -m -u -i -n -p -- \
-	    env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	    env -i PATH="$CPATH" \
 	    LANG=C.UTF-8 SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 "$@"
 }
 
@@ -182,7 +184,8 @@ unit=$(installed /systemd/feedd.service)
 sock_unit=$(installed /systemd/feedd.socket)
 feedd_bin=$(installed /daemon/feedd)
 if [ -z "$unit" ] || [ ! -f "$R$unit" ] || [ ! -x "$R$feedd_bin" ]; then
-	notok "feedd.service and feedd installed" "unit '$unit' bin '$feedd_bin'"
+	notok "feedd.service and feedd installed" \
+	    "unit '$unit' binary '$feedd_bin'"
 	echo "1..$n"
 	exit 1
 fi
@@ -214,7 +217,8 @@ cat >"$R/etc/systemd/system/feedd-ci-feeds.service" <<'EOF'
 [Unit]
 Description=feedd CI feed server
 [Service]
-ExecStart=/usr/bin/python3 -m http.server 8080 --bind 127.0.0.1 --directory /srv/feedd-ci
+WorkingDirectory=/srv/feedd-ci
+ExecStart=/usr/bin/python3 -m http.server 8080 --bind 127.0.0.1
 EOF
 cat >"$R/etc/systemd/system/feedd-ci.target" <<'EOF'
 [Unit]
@@ -287,7 +291,7 @@ wait_until 10 inside bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080' ||
     notok "the CI feed server listens" \
     "$(inside journalctl -u feedd-ci-feeds --no-pager)"
 
-# ---- start through sd_notify ------------------------------------------------
+# ---- start through sd_notify -----------------------------------------------
 
 cursor=$(inside journalctl -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p')
 check "systemctl start feedd (waits for READY=1)" \
@@ -317,7 +321,7 @@ else
 	ok "a user outside group feedd cannot"
 fi
 
-# ---- the poll lands in /var/lib/feedd ----------------------------------------
+# ---- the poll lands in /var/lib/feedd --------------------------------------
 
 count_entries() {
 	inside python3 -c '
@@ -333,7 +337,8 @@ polled=no
 if wait_until 15 count_entries; then
 	ok "feedd polled the local feed and stored its 3 entries"
 	polled=yes
-elif ! inside journalctl -q -u feedd-ci-feeds --no-pager | grep -q 'GET /feed'; then
+elif ! inside journalctl -q -u feedd-ci-feeds --no-pager |
+    grep -q 'GET /feed'; then
 	ok "polls a local feed and stores entries # SKIP feedd never" \
 	    "requested the feed: the polling pipeline is not wired into" \
 	    "feedd yet"
@@ -365,7 +370,7 @@ check "the runtime directory stays (RuntimeDirectoryPreserve=yes)" \
 check "feedd removed the socket it had created" \
     inside test ! -e /run/feedd/feedd.sock
 
-# ---- socket activation -------------------------------------------------------
+# ---- socket activation -----------------------------------------------------
 
 check "systemctl start feedd.socket" inside systemctl start feedd.socket
 check "feedd.service is not running yet" test \
@@ -388,7 +393,7 @@ check "systemctl stop feedd feedd.socket" \
     inside systemctl stop feedd.service feedd.socket
 check "stop ends with Result=success" test "$(prop feedd Result)" = success
 
-# ---- the journal of a clean run ------------------------------------------------
+# ---- the journal of a clean run --------------------------------------------
 
 warnings=$(inside journalctl -q --no-pager -u feedd -p warning \
     --after-cursor="$cursor")
@@ -421,7 +426,7 @@ fi
 check "feedd keeps running on the old configuration" test \
     "$(prop feedd ActiveState)" = active
 
-# ---- the watchdog restarts a stuck loop ----------------------------------------
+# ---- the watchdog restarts a stuck loop ------------------------------------
 
 pid=$(prop feedd MainPID)
 restarts=$(prop feedd NRestarts)
@@ -444,7 +449,7 @@ check "the restarted feedd answers" inside feedctl status
 check "systemctl stop feedd" inside systemctl stop feedd.service
 check "stop ends with Result=success" test "$(prop feedd Result)" = success
 
-# ---- the user unit, without root -------------------------------------------------
+# ---- the user unit, without root -------------------------------------------
 
 inside useradd -m -N carol >/dev/null 2>&1
 cuid=$(inside id -u carol)
@@ -473,7 +478,7 @@ check "and it ends with Result=success" test \
     "$(asuser systemctl --user show -P Result feedd)" = success
 inside systemctl stop "user@$cuid.service" >/dev/null 2>&1
 
-# ---- shut down ------------------------------------------------------------------
+# ---- shut down -------------------------------------------------------------
 
 inside systemctl poweroff >/dev/null 2>&1
 for _ in $(seq 100); do

@@ -154,7 +154,9 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " ORDER BY id DESC LIMIT 1 OFFSET ?2)"
 	    " AND NOT " PROTECTED
 	    " ORDER BY e.id LIMIT ?4",
-	[ST_PRUNE_DELETE] = "DELETE FROM entries WHERE id = ?",
+	/* One statement for the batch: FTS5 flushes once per statement. */
+	[ST_PRUNE_DELETE] = "DELETE FROM entries WHERE id IN"
+	    " (SELECT value FROM json_each(?))",
 };
 
 static const char *const state_names[STORE_FEED_STATE_MAX] = {

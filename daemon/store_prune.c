@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "log.h"
@@ -64,29 +65,59 @@ seen_add(struct store *s, int64_t feed_id, int64_t hash)
 	return store_exec(s, st, "remembering a pruned key");
 }
 
-/* 1 dropped, 0 already gone, -1. */
 static int
-drop(struct store *s, const struct victim *v)
+count_down(struct store *s, int64_t feed_id)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FEED_COUNT_ADD);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, feed_id);
+	sqlite3_bind_int64(st, 2, -1);
+	return store_exec(s, st, "counting entries");
+}
+
+static int
+cmp_victim(const void *a, const void *b)
+{
+	const struct victim *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * Drops the victims (unique by id): keys to the seen table, then one
+ * DELETE for all, whose trigger keeps the FTS index in step.
+ */
+static int
+drop_all(struct store *s, struct victim *v, size_t n)
 {
 	sqlite3_stmt *st;
+	json_t *ids;
+	char *text;
+	size_t i;
+	int rc;
 
-	if (seen_add(s, v->feed_id, v->key_hash) == -1)
+	ids = json_array();
+	for (i = 0; i < n; i++) {
+		if (seen_add(s, v[i].feed_id, v[i].key_hash) == -1 ||
+		    (v[i].has_lt && seen_add(s, v[i].feed_id,
+		    v[i].lt_hash) == -1) || count_down(s, v[i].feed_id) == -1) {
+			json_decref(ids);
+			return -1;
+		}
+		json_array_append_new(ids, json_integer(v[i].id));
+	}
+	text = json_dumps(ids, JSON_COMPACT);
+	json_decref(ids);
+	if ((st = store_stmt(s, ST_PRUNE_DELETE)) == NULL) {
+		free(text);
 		return -1;
-	if (v->has_lt && seen_add(s, v->feed_id, v->lt_hash) == -1)
-		return -1;
-	if ((st = store_stmt(s, ST_PRUNE_DELETE)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, v->id);
-	if (store_exec(s, st, "pruning an entry") == -1)
-		return -1;
-	/* Both passes may have picked the same entry. */
-	if (sqlite3_changes(s->db) == 0)
-		return 0;
-	if ((st = store_stmt(s, ST_FEED_COUNT_ADD)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, v->feed_id);
-	sqlite3_bind_int64(st, 2, -1);
-	return store_exec(s, st, "counting entries") == -1 ? -1 : 1;
+	}
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	rc = store_exec(s, st, "pruning entries");
+	free(text);
+	return rc;
 }
 
 /* Entries beyond max_entries_per_feed, oldest first. */
@@ -141,7 +172,6 @@ store_prune(struct store *s, const struct store_retention *r, size_t batch,
 	sqlite3_stmt *st;
 	int64_t now = store_now(s), topic_cutoff, min_keep;
 	size_t i, pruned = 0;
-	int rc;
 
 	if (ret_pruned != NULL)
 		*ret_pruned = 0;
@@ -175,11 +205,13 @@ store_prune(struct store *s, const struct store_retention *r, size_t batch,
 		if (collect(s, st, &vs) == -1)
 			goto fail;
 	}
-	for (i = 0; i < vs.n; i++) {
-		if ((rc = drop(s, &vs.v[i])) == -1)
-			goto fail;
-		pruned += rc;
-	}
+	/* Both passes may have picked the same entry. */
+	qsort(vs.v, vs.n, sizeof(*vs.v), cmp_victim);
+	for (i = 0; i < vs.n; i++)
+		if (pruned == 0 || vs.v[i].id != vs.v[pruned - 1].id)
+			vs.v[pruned++] = vs.v[i];
+	if (pruned > 0 && drop_all(s, vs.v, pruned) == -1)
+		goto fail;
 	if (store_commit(s) == -1) {
 		free(vs.v);
 		return -1;

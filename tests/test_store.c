@@ -103,12 +103,47 @@ test_open(const char *path)
 	ok(s != NULL, "reopen");
 	store_free(s);
 
+	/* A version-1 file (it had an insert trigger) is brought up to date. */
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "CREATE TRIGGER entries_ai AFTER INSERT ON entries"
+	    " BEGIN SELECT 1; END; PRAGMA user_version = 1", NULL, NULL, NULL);
+	sqlite3_close(db);
+	s = store_open(path, err, sizeof(err));
+	ok(s != NULL && count(s, "PRAGMA user_version") ==
+	    STORE_SCHEMA_VERSION && count(s, "SELECT count(*) FROM"
+	    " sqlite_schema WHERE name = 'entries_ai'") == 0,
+	    "version 1 migrated");
+	store_free(s);
+
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
 	sqlite3_close(db);
 	s = store_open(path, err, sizeof(err));
 	ok(s == NULL && strstr(err, "newer") != NULL,
 	    "a newer schema is refused: %s", err);
+	store_free(s);
+	unlink(path);
+
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "PRAGMA application_id = 42; CREATE TABLE t(x)",
+	    NULL, NULL, NULL);
+	sqlite3_close(db);
+	s = store_open(path, err, sizeof(err));
+	ok(s == NULL && strstr(err, "not a feedd database") != NULL,
+	    "another application's database is refused: %s", err);
+	store_free(s);
+	unlink(path);
+
+	{
+		FILE *fp = fopen(path, "w");
+
+		fputs("this is not a database, not even close, but it is long"
+		    " enough to have a header\n", fp);
+		fclose(fp);
+	}
+	s = store_open(path, err, sizeof(err));
+	ok(s == NULL && strstr(err, "not a database") != NULL,
+	    "a file that is not SQLite is refused: %s", err);
 	store_free(s);
 	unlink(path);
 

@@ -281,6 +281,58 @@ store_rollback(struct store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int
+store_one_row(struct store *s, sqlite3_stmt *st, size_t size,
+    store_read_fn *read, void *ret, const char *what)
+{
+	int rc;
+
+	memset(ret, 0, size);
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read(st, ret);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, what);
+	return rc == SQLITE_ROW;
+}
+
+int
+store_all_rows(struct store *s, sqlite3_stmt *st, size_t size,
+    store_read_fn *read, store_clear_fn *clear, void **ret, size_t *ret_n,
+    const char *what)
+{
+	char *rows = NULL;
+	size_t n = 0, cap = 0, i;
+	int rc;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			rows = xreallocarray(rows, cap, size);
+		}
+		memset(rows + n * size, 0, size);
+		read(st, rows + n * size);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		for (i = 0; i < n; i++)
+			clear(rows + i * size);
+		free(rows);
+		return store_fail(s, what);
+	}
+	*ret = rows;
+	*ret_n = n;
+	return 0;
+}
+
 char *
 store_col_dup(sqlite3_stmt *st, int i)
 {
@@ -514,36 +566,33 @@ store_cursor_set(struct store *s, const char *client, int64_t topic_id,
 	return store_exec(s, st, "saving a cursor");
 }
 
+static void
+cursor_read(sqlite3_stmt *st, void *row)
+{
+	struct store_cursor *c = row;
+
+	c->topic_id = sqlite3_column_int64(st, 0);
+	c->topic_name = store_col_dup(st, 1);
+	c->value = sqlite3_column_int64(st, 2);
+	c->updated = sqlite3_column_int64(st, 3);
+}
+
+static void
+cursor_clear(void *row)
+{
+	free(((struct store_cursor *)row)->topic_name);
+}
+
 int
 store_cursor_list(struct store *s, const char *client,
     struct store_cursor **ret, size_t *ret_n)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_CURSOR_LIST);
-	struct store_cursor *c = NULL;
-	size_t n = 0;
-	int rc;
 
-	*ret = NULL;
-	*ret_n = 0;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, client, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		c = xreallocarray(c, n + 1, sizeof(*c));
-		c[n].topic_id = sqlite3_column_int64(st, 0);
-		c[n].topic_name = store_col_dup(st, 1);
-		c[n].value = sqlite3_column_int64(st, 2);
-		c[n].updated = sqlite3_column_int64(st, 3);
-		n++;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_cursor_list_free(c, n);
-		return store_fail(s, "listing cursors");
-	}
-	*ret = c;
-	*ret_n = n;
-	return 0;
+	if (st != NULL)
+		sqlite3_bind_text(st, 1, client, -1, SQLITE_STATIC);
+	return store_all_rows(s, st, sizeof(**ret), cursor_read,
+	    cursor_clear, (void **)ret, ret_n, "listing cursors");
 }
 
 void

@@ -11,13 +11,13 @@
 #include "store_int.h"
 #include "xmalloc.h"
 
-void
-store_feed_read(sqlite3_stmt *st, struct store_feed *f)
+static void
+feed_read(sqlite3_stmt *st, void *row)
 {
+	struct store_feed *f = row;
 	const char *origin = (const char *)sqlite3_column_text(st, 5);
 	int state;
 
-	memset(f, 0, sizeof(*f));
 	f->id = sqlite3_column_int64(st, 0);
 	f->url = store_col_dup(st, 1);
 	f->title = store_col_dup(st, 2);
@@ -43,6 +43,12 @@ store_feed_read(sqlite3_stmt *st, struct store_feed *f)
 	f->retry_after_until = sqlite3_column_int64(st, 19);
 	f->entry_count = sqlite3_column_int64(st, 20);
 	f->created = sqlite3_column_int64(st, 21);
+}
+
+static void
+feed_clear(void *row)
+{
+	store_feed_clear(row);
 }
 
 void
@@ -72,20 +78,11 @@ store_feed_list_free(struct store_feed *feeds, size_t n)
 	free(feeds);
 }
 
-/* One row of a feed lookup: 1 found, 0 not, -1 error. */
 static int
 feed_lookup(struct store *s, sqlite3_stmt *st, struct store_feed *ret)
 {
-	int rc;
-
-	memset(ret, 0, sizeof(*ret));
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		store_feed_read(st, ret);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, "reading a feed");
-	return rc == SQLITE_ROW;
+	return store_one_row(s, st, sizeof(*ret), feed_read, ret,
+	    "reading a feed");
 }
 
 int
@@ -125,30 +122,8 @@ feed_get_by_name(struct store *s, const char *name, struct store_feed *ret)
 int
 store_feed_list(struct store *s, struct store_feed **ret, size_t *ret_n)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FEED_LIST);
-	struct store_feed *f = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
-
-	*ret = NULL;
-	*ret_n = 0;
-	if (st == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 64 : cap * 2;
-			f = xreallocarray(f, cap, sizeof(*f));
-		}
-		store_feed_read(st, &f[n++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_feed_list_free(f, n);
-		return store_fail(s, "listing feeds");
-	}
-	*ret = f;
-	*ret_n = n;
-	return 0;
+	return store_all_rows(s, store_stmt(s, ST_FEED_LIST), sizeof(**ret),
+	    feed_read, feed_clear, (void **)ret, ret_n, "listing feeds");
 }
 
 static int
@@ -317,40 +292,38 @@ fail:
 	return -1;
 }
 
+static void
+poll_log_read(sqlite3_stmt *st, void *row)
+{
+	struct store_poll_log *l = row;
+
+	l->time = sqlite3_column_int64(st, 0);
+	l->http_status = sqlite3_column_int(st, 1);
+	l->bytes = sqlite3_column_int64(st, 2);
+	l->new_entries = sqlite3_column_int64(st, 3);
+	l->duration_ms = sqlite3_column_int64(st, 4);
+	l->error = store_col_dup(st, 5);
+}
+
+static void
+poll_log_clear(void *row)
+{
+	free(((struct store_poll_log *)row)->error);
+}
+
 int
 store_poll_log_list(struct store *s, int64_t feed_id, size_t limit,
     struct store_poll_log **ret, size_t *ret_n)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_POLL_LOG_LIST);
-	struct store_poll_log *l = NULL;
-	size_t n = 0;
-	int rc;
 
-	*ret = NULL;
-	*ret_n = 0;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, feed_id);
-	sqlite3_bind_int64(st, 2, limit == 0 ? STORE_POLL_LOG_PER_FEED :
-	    (int64_t)limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		l = xreallocarray(l, n + 1, sizeof(*l));
-		l[n].time = sqlite3_column_int64(st, 0);
-		l[n].http_status = sqlite3_column_int(st, 1);
-		l[n].bytes = sqlite3_column_int64(st, 2);
-		l[n].new_entries = sqlite3_column_int64(st, 3);
-		l[n].duration_ms = sqlite3_column_int64(st, 4);
-		l[n].error = store_col_dup(st, 5);
-		n++;
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, feed_id);
+		sqlite3_bind_int64(st, 2, limit == 0 ?
+		    STORE_POLL_LOG_PER_FEED : (int64_t)limit);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_poll_log_list_free(l, n);
-		return store_fail(s, "reading the poll log");
-	}
-	*ret = l;
-	*ret_n = n;
-	return 0;
+	return store_all_rows(s, st, sizeof(**ret), poll_log_read,
+	    poll_log_clear, (void **)ret, ret_n, "reading the poll log");
 }
 
 void

@@ -466,23 +466,21 @@ store_entry_list_free(struct store_entry *e, size_t n)
 	free(e);
 }
 
+static void
+entry_read_full(sqlite3_stmt *st, void *row)
+{
+	store_entry_read(st, row, true);
+}
+
 int
 store_entry_get(struct store *s, int64_t id, struct store_entry *ret)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_ENTRY_GET);
-	int rc;
 
-	memset(ret, 0, sizeof(*ret));
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		store_entry_read(st, ret, true);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, "reading an entry");
-	return rc == SQLITE_ROW;
+	if (st != NULL)
+		sqlite3_bind_int64(st, 1, id);
+	return store_one_row(s, st, sizeof(*ret), entry_read_full, ret,
+	    "reading an entry");
 }
 
 /*

@@ -107,6 +107,18 @@ int	store_commit(struct store *s);
 void	store_rollback(struct store *s);
 /* Steps a statement that returns no rows, then resets it. 0 / -1. */
 int	store_exec(struct store *s, sqlite3_stmt *st, const char *what);
+/* Reads the current row of st into *row (a struct of the caller's kind). */
+typedef void store_read_fn(sqlite3_stmt *st, void *row);
+typedef void store_clear_fn(void *row);
+
+/* At most one row of st into *ret (zeroed first). 1 found / 0 / -1. */
+int	store_one_row(struct store *s, sqlite3_stmt *st, size_t size,
+	    store_read_fn *read, void *ret, const char *what);
+/* Every row of st into a fresh array of size-byte rows. 0 / -1. */
+int	store_all_rows(struct store *s, sqlite3_stmt *st, size_t size,
+	    store_read_fn *read, store_clear_fn *clear, void **ret,
+	    size_t *ret_n, const char *what);
+
 /* Column i as a fresh string, or NULL. */
 char	*store_col_dup(sqlite3_stmt *st, int i);
 /* Binds t, or NULL for FEED_TIME_NONE. */
@@ -139,7 +151,6 @@ const char **store_names_sorted(const void *items, size_t n, size_t size,
 	    size_t off);
 bool	store_names_has(const char **names, size_t n, const char *name);
 
-void	store_feed_read(sqlite3_stmt *st, struct store_feed *f);
 /* Reads STORE_ENTRY_COLS, then content from column 15 if with_content. */
 void	store_entry_read(sqlite3_stmt *st, struct store_entry *e,
 	    bool with_content);

@@ -15,11 +15,11 @@
 #define SEED_NORM	0x6e6f726dULL
 
 static void
-topic_read(sqlite3_stmt *st, struct store_topic *t)
+topic_read(sqlite3_stmt *st, void *row)
 {
+	struct store_topic *t = row;
 	const char *origin = (const char *)sqlite3_column_text(st, 3);
 
-	memset(t, 0, sizeof(*t));
 	t->id = sqlite3_column_int64(st, 0);
 	t->name = store_col_dup(st, 1);
 	t->query = store_col_dup(st, 2);
@@ -28,6 +28,12 @@ topic_read(sqlite3_stmt *st, struct store_topic *t)
 	t->notify = store_col_dup(st, 4);
 	t->created = sqlite3_column_int64(st, 5);
 	t->match_count = sqlite3_column_int64(st, 6);
+}
+
+static void
+topic_clear(void *row)
+{
+	store_topic_clear(row);
 }
 
 void
@@ -88,16 +94,8 @@ store_fts_check(struct store *s, const char *query, char *err, size_t errlen)
 static int
 topic_lookup(struct store *s, sqlite3_stmt *st, struct store_topic *ret)
 {
-	int rc;
-
-	memset(ret, 0, sizeof(*ret));
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		topic_read(st, ret);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, "reading a topic");
-	return rc == SQLITE_ROW;
+	return store_one_row(s, st, sizeof(*ret), topic_read, ret,
+	    "reading a topic");
 }
 
 int
@@ -126,27 +124,8 @@ store_topic_get_by_name(struct store *s, const char *name,
 int
 store_topic_list(struct store *s, struct store_topic **ret, size_t *ret_n)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_TOPIC_LIST);
-	struct store_topic *t = NULL;
-	size_t n = 0;
-	int rc;
-
-	*ret = NULL;
-	*ret_n = 0;
-	if (st == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		t = xreallocarray(t, n + 1, sizeof(*t));
-		topic_read(st, &t[n++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_topic_list_free(t, n);
-		return store_fail(s, "listing topics");
-	}
-	*ret = t;
-	*ret_n = n;
-	return 0;
+	return store_all_rows(s, store_stmt(s, ST_TOPIC_LIST), sizeof(**ret),
+	    topic_read, topic_clear, (void **)ret, ret_n, "listing topics");
 }
 
 int

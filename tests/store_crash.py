@@ -90,15 +90,25 @@ def main():
         # 2. A reader never sees half a poll.
         w = subprocess.Popen([TOOL, "watch", db, str(BATCH), "4"],
                              stdout=subprocess.PIPE, text=True)
-        tool("ingest", db, 20, 60, BATCH)
+        ing = subprocess.Popen([TOOL, "ingest", db, "20", "60", str(BATCH)],
+                               stdout=subprocess.PIPE, text=True)
+        # 3. An online backup taken while polls are written.
+        ing.stdout.readline()
+        backup = os.path.join(tmp, "backup.db")
+        b = tool("backup", db, backup)
+        ing.communicate(timeout=240)
         out, _ = w.communicate(timeout=60)
         f = fields(out)
         check(w.returncode == 0 and int(f.get("reads", 0)) > 0,
               f"reader listed concurrently ({f.get('reads')} reads)")
         check(f.get("torn") == "0", "reader never saw a partial poll")
         verify(db, "after concurrent reads")
+        check(b.returncode == 0, "backup while polls are written " +
+              b.stderr.strip())
+        n = verify(backup, "backup")
+        check(10 * BATCH < n < 80 * BATCH, f"backup holds a snapshot ({n})")
 
-        # 3. Disk full (file size limit) during a poll.
+        # 4. Disk full (file size limit) during a poll.
         db2 = os.path.join(tmp, "full.db")
         r = tool("diskfull", db2, 200)
         f = {}

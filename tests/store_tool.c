@@ -9,6 +9,8 @@
  *	prints "integrity=ok fts=ok entries=N distinct=N partial=0".
  *   store_tool watch DB BATCH SECONDS
  *	lists the newest entries over and over; prints "reads=N torn=N".
+ *   store_tool backup DB DEST
+ *	store_backup() of DB (in use by another process) to DEST.
  *   store_tool diskfull DB BATCH
  *	in one process: limits the file size (RLIMIT_FSIZE, SIGXFSZ
  *	ignored) until a poll fails, checks the database, lifts the limit
@@ -245,6 +247,21 @@ cmd_diskfull(const char *path, int batch)
 	return 0;
 }
 
+static int
+cmd_backup(const char *path, const char *dest)
+{
+	struct store *s = open_or_die(path);
+	char err[512];
+	int rc = 0;
+
+	if (store_backup(s, dest, err, sizeof(err)) == -1) {
+		fprintf(stderr, "store_tool: backup: %s\n", err);
+		rc = 1;
+	}
+	store_free(s);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -256,8 +273,10 @@ main(int argc, char **argv)
 		return cmd_check(argv[2], atoi(argv[3]));
 	if (argc == 5 && strcmp(argv[1], "watch") == 0)
 		return cmd_watch(argv[2], atoi(argv[3]), atoi(argv[4]));
+	if (argc == 4 && strcmp(argv[1], "backup") == 0)
+		return cmd_backup(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "diskfull") == 0)
 		return cmd_diskfull(argv[2], atoi(argv[3]));
-	fprintf(stderr, "usage: store_tool ingest|check|watch|diskfull ...\n");
+	fprintf(stderr, "usage: store_tool ingest|check|watch|backup|diskfull ...\n");
 	return 2;
 }

@@ -19,10 +19,20 @@
 #define MOVE_CONFIRMATIONS	3
 #define NEVER			INT64_MAX
 
+/*
+ * Feeds wait in one of two places: the plan (a min-heap by due time) until
+ * they are due, then their host's ready queue (FIFO, so in due order) until
+ * the limits let them start. Hosts take turns, so one busy site cannot
+ * starve the others, and within a host the most overdue feed goes first.
+ */
 struct host {
 	char	*name;		/* "" for file:// and unparsable URLs */
 	int	 in_flight;
 	int64_t	 last_start_ms;
+	size_t	*ready;		/* feed indexes, a ring */
+	size_t	 rhead;
+	size_t	 rlen;
+	size_t	 rcap;
 };
 
 struct pollctx;
@@ -33,7 +43,11 @@ struct sfeed {
 	int64_t	 due_ms;
 	struct pollctx *ctx;	/* non-NULL while a poll runs */
 	bool	 once_pending;
+	bool	 ready;		/* in its host's ready queue */
+	size_t	 heap_pos;	/* NOT_PLANNED unless in the plan heap */
 };
+
+#define NOT_PLANNED	SIZE_MAX
 
 struct sched {
 	struct event_base *base;
@@ -47,6 +61,9 @@ struct sched {
 	size_t		 nfeeds;
 	struct host	*hosts;
 	size_t		 nhosts;
+	size_t		 next_host;	/* round-robin start */
+	size_t		*heap;		/* feed indexes by due_ms */
+	size_t		 nheap;
 	int		 in_flight;
 	bool		 running;
 	bool		 once;
@@ -101,9 +118,8 @@ host_index(struct sched *s, const char *url)
 	if (i == s->nhosts) {
 		s->hosts = xreallocarray(s->hosts, s->nhosts + 1,
 		    sizeof(*s->hosts));
+		memset(&s->hosts[i], 0, sizeof(s->hosts[i]));
 		s->hosts[i].name = xstrdup(h != NULL ? h : "");
-		s->hosts[i].in_flight = 0;
-		s->hosts[i].last_start_ms = 0;
 		s->nhosts++;
 	}
 	curl_free(h);
@@ -125,6 +141,119 @@ find(struct sched *s, int64_t id)
 			hi = mid;
 	}
 	return NULL;
+}
+
+static bool
+heap_less(const struct sched *s, size_t a, size_t b)
+{
+	return s->feeds[s->heap[a]].due_ms < s->feeds[s->heap[b]].due_ms;
+}
+
+static void
+heap_swap(struct sched *s, size_t a, size_t b)
+{
+	size_t t = s->heap[a];
+
+	s->heap[a] = s->heap[b];
+	s->heap[b] = t;
+	s->feeds[s->heap[a]].heap_pos = a;
+	s->feeds[s->heap[b]].heap_pos = b;
+}
+
+static void
+heap_up(struct sched *s, size_t i)
+{
+	while (i > 0 && heap_less(s, i, (i - 1) / 2)) {
+		heap_swap(s, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void
+heap_down(struct sched *s, size_t i)
+{
+	size_t l, m;
+
+	for (;;) {
+		l = 2 * i + 1;
+		m = i;
+		if (l < s->nheap && heap_less(s, l, m))
+			m = l;
+		if (l + 1 < s->nheap && heap_less(s, l + 1, m))
+			m = l + 1;
+		if (m == i)
+			return;
+		heap_swap(s, i, m);
+		i = m;
+	}
+}
+
+/* Puts a feed that is neither running nor queued into the plan. */
+static void
+plan_add(struct sched *s, size_t idx)
+{
+	s->heap[s->nheap] = idx;
+	s->feeds[idx].heap_pos = s->nheap;
+	s->nheap++;
+	heap_up(s, s->nheap - 1);
+}
+
+static void
+plan_remove(struct sched *s, size_t idx)
+{
+	size_t pos = s->feeds[idx].heap_pos;
+
+	if (pos == NOT_PLANNED)
+		return;
+	s->feeds[idx].heap_pos = NOT_PLANNED;
+	if (pos != --s->nheap) {
+		s->heap[pos] = s->heap[s->nheap];
+		s->feeds[s->heap[pos]].heap_pos = pos;
+		heap_down(s, pos);
+		heap_up(s, pos);
+	}
+}
+
+static void
+ready_push(struct sched *s, size_t idx)
+{
+	struct host *h = &s->hosts[s->feeds[idx].host];
+	size_t i, *q;
+
+	if (h->rlen == h->rcap) {
+		/* Grow and unwrap the ring. */
+		q = xreallocarray(NULL, h->rcap ? h->rcap * 2 : 16, sizeof(*q));
+		for (i = 0; i < h->rlen; i++)
+			q[i] = h->ready[(h->rhead + i) % h->rcap];
+		free(h->ready);
+		h->ready = q;
+		h->rhead = 0;
+		h->rcap = h->rcap ? h->rcap * 2 : 16;
+	}
+	h->ready[(h->rhead + h->rlen) % h->rcap] = idx;
+	h->rlen++;
+	s->feeds[idx].ready = true;
+}
+
+static size_t
+ready_pop(struct host *h)
+{
+	size_t idx = h->ready[h->rhead];
+
+	h->rhead = (h->rhead + 1) % h->rcap;
+	h->rlen--;
+	return idx;
+}
+
+/* Forgets every queue; load() rebuilds them for a new feed array. */
+static void
+queues_clear(struct sched *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nhosts; i++)
+		s->hosts[i].rhead = s->hosts[i].rlen = 0;
+	s->nheap = 0;
 }
 
 static void
@@ -294,7 +423,7 @@ on_polled(const struct poll_outcome *o, void *arg)
 	if (o->new_count > 0 && s->cb.on_new_entries != NULL)
 		s->cb.on_new_entries(s->cb.arg, feed->id, o->new_ids,
 		    o->new_count);
-	if ((f = find(s, feed->id)) != NULL) {
+	if ((f = find(s, feed->id)) != NULL && f->ctx == NULL) {
 		f->due_ms = pr.next_poll * 1000;
 		if (pr.new_url != NULL)
 			f->host = host_index(s, pr.new_url);
@@ -304,13 +433,15 @@ on_polled(const struct poll_outcome *o, void *arg)
 			if (failed)
 				s->once_failed++;
 		}
+		if (!s->once && !f->ready && f->heap_pos == NOT_PLANNED)
+			plan_add(s, (size_t)(f - s->feeds));
 	}
 out:
 	pollctx_free(c);
 	kick(s);
 }
 
-static bool
+static void
 start_poll(struct sched *s, struct sfeed *f, int64_t now)
 {
 	struct pollctx *c;
@@ -319,15 +450,18 @@ start_poll(struct sched *s, struct sfeed *f, int64_t now)
 	c = xcalloc(1, sizeof(*c));
 	c->s = s;
 	if ((rc = store_feed_get(s->store, f->id, &c->feed)) != 1) {
-		/* Removed meanwhile (or a database error, logged there). */
+		/* Removed meanwhile, or a database error (logged there). */
 		free(c);
-		f->due_ms = rc == 0 ? NEVER : now + 60 * 1000;
 		if (f->once_pending) {
 			f->once_pending = false;
 			s->once_left--;
 			s->once_failed++;
 		}
-		return false;
+		if (rc == -1 && !s->once) {
+			f->due_ms = now + 60 * 1000;
+			plan_add(s, (size_t)(f - s->feeds));
+		}
+		return;
 	}
 	f->ctx = c;
 	s->in_flight++;
@@ -335,7 +469,6 @@ start_poll(struct sched *s, struct sfeed *f, int64_t now)
 	s->hosts[f->host].last_start_ms = now;
 	log_debug("poll: '%s' starting", c->feed.url);
 	c->poll = poll_start(s->fetch, s->store, &c->feed, on_polled, c);
-	return true;
 }
 
 /* Starts what is due within the limits, and sleeps until the next due. */
@@ -343,35 +476,45 @@ static void
 pump(struct sched *s)
 {
 	int64_t now = now_ms(), wake = NEVER, at;
-	struct sfeed *f;
-	struct host *h;
 	struct timeval tv;
-	size_t i;
+	struct host *h;
+	size_t i, n, idx;
+	bool progress = true;
 
 	if (!s->running)
 		return;
-	for (i = 0; i < s->nfeeds; i++) {
-		f = &s->feeds[i];
-		if (f->ctx != NULL)
-			continue;
-		if (s->once ? !f->once_pending : f->due_ms > now) {
-			if (!s->once && f->due_ms < wake)
-				wake = f->due_ms;
-			continue;
-		}
-		if (s->in_flight >= s->o.max_connections)
-			break;	/* a completion kicks us again */
-		h = &s->hosts[f->host];
-		if (h->in_flight >= s->o.max_per_host)
-			continue;
-		if (h->name[0] != '\0' && s->o.host_gap_ms > 0 &&
-		    now < (at = h->last_start_ms + s->o.host_gap_ms)) {
-			if (at < wake)
-				wake = at;
-			continue;
-		}
-		start_poll(s, f, now);
+	while (s->nheap > 0 && s->feeds[s->heap[0]].due_ms <= now) {
+		idx = s->heap[0];
+		plan_remove(s, idx);
+		ready_push(s, idx);
 	}
+	if (s->nheap > 0)
+		wake = s->feeds[s->heap[0]].due_ms;
+	/* One start per host per turn, hosts in rotation. */
+	while (progress && s->in_flight < s->o.max_connections) {
+		progress = false;
+		for (n = 0; n < s->nhosts; n++) {
+			if (s->in_flight >= s->o.max_connections)
+				break;
+			i = (s->next_host + n) % s->nhosts;
+			h = &s->hosts[i];
+			if (h->rlen == 0 || h->in_flight >= s->o.max_per_host)
+				continue;
+			if (h->name[0] != '\0' && s->o.host_gap_ms > 0 &&
+			    now < (at = h->last_start_ms + s->o.host_gap_ms)) {
+				if (at < wake)
+					wake = at;
+				continue;
+			}
+			idx = ready_pop(h);
+			s->feeds[idx].ready = false;
+			start_poll(s, &s->feeds[idx], now);
+			progress = true;
+		}
+		s->next_host = s->nhosts > 0 ? (s->next_host + 1) % s->nhosts :
+		    0;
+	}
+	/* Hosts held back by in-flight limits are woken by completions. */
 	evtimer_del(s->timer);
 	if (wake != NEVER) {
 		at = wake > now ? wake - now : 0;
@@ -491,6 +634,18 @@ load(struct sched *s, bool spread)
 			log_errx("sched: feeds not in id order");
 			return -1;
 		}
+	queues_clear(s);
+	s->heap = xreallocarray(s->heap, n > 0 ? n : 1, sizeof(*s->heap));
+	for (i = 0; i < n; i++) {
+		nf[i].heap_pos = NOT_PLANNED;
+		nf[i].ready = false;
+		if (nf[i].ctx != NULL)
+			continue;
+		if (!s->once)
+			plan_add(s, i);
+		else if (nf[i].once_pending)
+			ready_push(s, i);
+	}
 	return 0;
 }
 
@@ -520,14 +675,18 @@ sched_poll_now(struct sched *s, int64_t feed_id)
 {
 	struct sfeed *f;
 	int64_t now = time(NULL);
+	size_t idx;
 
 	if ((f = find(s, feed_id)) == NULL) {
 		if (sched_reload_feeds(s) == -1 ||
 		    (f = find(s, feed_id)) == NULL)
 			return -1;
 	}
-	if (f->ctx == NULL) {
+	idx = (size_t)(f - s->feeds);
+	if (f->ctx == NULL && !f->ready) {
+		plan_remove(s, idx);
 		f->due_ms = now * 1000;
+		ready_push(s, idx);
 		store_feed_set_next_poll(s->store, feed_id, now);
 	}
 	kick(s);
@@ -539,15 +698,19 @@ sched_run_once(struct sched *s, void (*done)(void *, size_t), void *arg)
 {
 	size_t i;
 
+	s->once = true;
 	if (load(s, false) == -1)
 		return -1;
-	s->once = true;
 	s->once_done = done;
 	s->once_arg = arg;
 	s->once_failed = 0;
 	s->once_left = s->nfeeds;
-	for (i = 0; i < s->nfeeds; i++)
+	queues_clear(s);
+	for (i = 0; i < s->nfeeds; i++) {
+		s->feeds[i].heap_pos = NOT_PLANNED;
 		s->feeds[i].once_pending = true;
+		ready_push(s, i);
+	}
 	s->running = true;
 	kick(s);
 	return 0;
@@ -592,9 +755,12 @@ sched_free(struct sched *s)
 		event_free(s->timer);
 	if (s->kick != NULL)
 		event_free(s->kick);
-	for (i = 0; i < s->nhosts; i++)
+	for (i = 0; i < s->nhosts; i++) {
 		free(s->hosts[i].name);
+		free(s->hosts[i].ready);
+	}
 	free(s->hosts);
+	free(s->heap);
 	free(s->feeds);
 	free(s);
 }

@@ -24,7 +24,8 @@ Paths (every request is counted per path, without the query string):
   /html               200 text/html page where a feed was expected
 Control (JSON):
   GET  /_control/stats          {"/path": {"count": n, "codes": {"200": n},
-                                 "headers": {...last request headers...}}}
+                                 "headers": {...last request headers...},
+                                 "times": [unix time of each request]}}
   POST /_control/reset          forget counts
   POST /_control/add?feed=NAME&title=T[&n=K]   add K items to /dyn/NAME
   POST /_control/route          body {"path", "status", "headers", "body"}:
@@ -56,8 +57,10 @@ ROOT = "."
 
 def count(path, code, headers):
     with LOCK:
-        s = STATS.setdefault(path, {"count": 0, "codes": {}, "headers": {}})
+        s = STATS.setdefault(path, {"count": 0, "codes": {}, "headers": {},
+                                    "times": []})
         s["count"] += 1
+        s["times"].append(time.time())
         s["codes"][str(code)] = s["codes"].get(str(code), 0) + 1
         s["headers"] = headers
 

@@ -7,55 +7,26 @@ one never; 429/503 honour Retry-After; 410, challenges and HTML pages are
 reported as such; a gzip bomb stops at the cap with memory bounded; a slow
 drip is cut off; failing feeds stay scheduled."""
 import atexit
-import json
 import os
 import resource
 import sqlite3
 import subprocess
-import sys
 import time
-import urllib.request
 
-from feeddtest import FEEDD, SRCDIR, TempDir, check, done
+from feeddtest import FEEDD, TempDir, check, done
+from test_api_lib import FeedServer, rss
 
 tmp = TempDir()
-
-
-def rss(name, items, extra=""):
-    out = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">'
-           '<channel><title>%s</title><link>http://example.org/%s</link>'
-           '<description>d</description>%s' % (name, name, extra)]
-    for i in items:
-        out.append('<item><guid>%s-%s</guid><title>%s item %s</title>'
-                   '<link>http://example.org/%s/%s</link>'
-                   '<pubDate>Mon, 03 Nov 2025 12:00:00 GMT</pubDate>'
-                   '<description>text %s</description></item>'
-                   % (name, i, name, i, name, i, i))
-    out.append("</channel></rss>\n")
-    return "".join(out)
-
-
 root = tmp.join("www")
-os.makedirs(root)
+srv = FeedServer(root)
+atexit.register(srv.stop)
+base = srv.base
+port = srv.port
+control = srv.control
 for name in ("a", "b", "c", "d"):
-    tmp.write("www/%s.xml" % name, rss(name, [1, 2, 3]))
-tmp.write("www/broken.xml", rss("broken", [1, 2]).replace(
+    srv.write("%s.xml" % name, rss(name, [1, 2, 3]))
+srv.write("broken.xml", rss("broken", [1, 2]).replace(
     "</channel></rss>", "<item><title>half</titl></item>"))
-
-srv = subprocess.Popen([sys.executable, os.path.join(SRCDIR, "feedserver.py"),
-                        "--root", root], stdout=subprocess.PIPE, text=True)
-atexit.register(srv.kill)
-line = srv.stdout.readline()
-port = int(line.split()[1])
-base = "http://127.0.0.1:%d" % port
-
-
-def control(path, body=None):
-    data = json.dumps(body).encode() if isinstance(body, dict) else body
-    req = urllib.request.Request(base + path, data=data,
-                                 method="POST" if data is not None else "GET")
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read() or b"{}")
 
 
 def stats(path):
@@ -256,7 +227,5 @@ errs = [r[0] for r in c.execute("SELECT last_error FROM feeds")]
 c.close()
 check(all(e and "larger than" in e for e in errs), "both over the cap", errs)
 
-srv.terminate()
-srv.wait()
 tmp.cleanup()
 done()

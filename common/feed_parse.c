@@ -885,6 +885,10 @@ capture_end(struct feed_parser *p)
 		free(v);
 		break;
 	case F_ID:
+		/* An Atom id that is a web address doubles as the link. */
+		if (strncasecmp(v, "http://", 7) == 0 ||
+		    strncasecmp(v, "https://", 8) == 0)
+			replace(&l->guid, xstrdup(v));
 		set_text(&e->id, &prio[S_ID], v, c->prio, true);
 		break;
 	case F_GUID:
@@ -1269,7 +1273,7 @@ field_element(struct feed_parser *p, enum el el, enum ns ns,
 			break;
 		if ((v = attr(atts, "term")) != NULL)
 			add_category(p, trimmed_dup(v, strlen(v)));
-		else if (!atom)
+		else	/* RSS, or an Atom category written as text */
 			capture_start(p, F_CATEGORY, sc, M_PLAIN, false,
 			    PRIO_NORMAL);
 		break;

@@ -23,6 +23,7 @@
 #include "sched.h"
 #include "sdglue.h"
 #include "store.h"
+#include "topics.h"
 #include "xmalloc.h"
 
 struct options {
@@ -244,6 +245,9 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 		log_warnx("reload: feeds not reconciled; the next reload "
 		    "tries again");
 	sched_wiring_reload(rt);	/* sched wiring */
+	if (topics_reconcile(rt->d.topics, cfg) == -1)	/* topics wiring */
+		log_warnx("reload: topics not reconciled; the previous ones "
+		    "stay in effect");
 	config_free(old);
 	log_info("configuration reloaded: %zu feeds, %zu topics",
 	    cfg->nfeeds, cfg->ntopics);
@@ -274,6 +278,18 @@ sd_counts(struct sdglue_counts *c, void *arg)
 		c->failing = st.feeds_failing;
 		c->next_poll = (time_t)st.next_poll;
 	}
+}
+
+/* topics wiring: a poll's new entries go to the topics and the streams. */
+static void
+on_new_entries(void *arg, int64_t feed_id, const int64_t *ids, size_t n)
+{
+	struct feedd *d = arg;
+
+	if (d->topics != NULL)
+		topics_on_new_entries(d->topics, feed_id, ids, n);
+	if (d->api != NULL)
+		api_stream_notify(d->api, feed_id, ids, n);
 }
 
 static int
@@ -360,12 +376,16 @@ run(struct runtime *rt)
 		event_add(rt->ev_int, NULL);
 		event_add(rt->ev_hup, NULL);
 	}
+	/* topics wiring: config topics into the store, back-fill, notify. */
+	if ((d->topics = topics_new(d)) == NULL ||
+	    topics_reconcile(d->topics, d->cfg) == -1)
+		return 1;
 	/* sched wiring */
 	{
 		struct fetch_options fo;
 		struct sched_options so;
-		/* topics wiring: set on_new_entries here. */
-		struct sched_callbacks cb = { NULL, NULL };
+		/* topics wiring */
+		struct sched_callbacks cb = { on_new_entries, d };
 
 		sched_wiring_options(d->cfg, &fo, &so);
 		if ((rt->fetch = fetch_new(d->base, &fo)) == NULL ||
@@ -397,6 +417,7 @@ teardown(struct runtime *rt)
 	/* sched wiring: polls stop before the store and the loop go. */
 	sched_free(d->sched);
 	fetch_free(rt->fetch);
+	topics_free(d->topics);		/* topics wiring */
 	api_free(d->api);
 	if (rt->socket_path != NULL) {
 		unlink(rt->socket_path);

@@ -81,11 +81,16 @@ prop() {
 	inside systemctl show -P "$2" "$1"
 }
 
-# journal_has PATTERN [journalctl options]: feedd's journal matches.
-journal_has() {
+# journal_has PATTERN [journalctl options]: feedd's journal matches within
+# 5 s (journald files what it reads from the stream a moment later).
+journal_match() {
 	local pat=$1
 	shift
 	inside journalctl -q --no-pager -u feedd "$@" | grep -qi -- "$pat"
+}
+
+journal_has() {
+	wait_until 5 journal_match "$@"
 }
 
 contains() {
@@ -413,7 +418,7 @@ printf '[feedd]\nno_such_key = 1\n' >"$R$conf"
 cursor=$(inside journalctl -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p')
 inside systemctl reload feedd >/dev/null 2>&1
 cp "$W/good.conf" "$R$conf"
-sleep 0.5
+journal_has 'reload failed' -p warning --after-cursor="$cursor"
 warnings=$(inside journalctl -q --no-pager -u feedd -p warning \
     --after-cursor="$cursor" -o cat)
 if echo "$warnings" | grep -q 'reload failed' &&

@@ -1,12 +1,9 @@
 #include <sys/socket.h>
-#include <sys/un.h>
 
-#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,7 +12,6 @@
 #include "log.h"
 #include "sd.h"
 #include "sdglue.h"
-#include "xmalloc.h"
 
 #define SDGLUE_API_NAME	"api"
 

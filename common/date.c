@@ -138,7 +138,8 @@ parse_iso(const char *p)
 				return FEED_TIME_NONE;
 		}
 	}
-	if ((*p == 'T' || *p == 't' || *p == ' ') && isdigit((unsigned char)p[1])) {
+	if ((*p == 'T' || *p == 't' || *p == ' ') &&
+	    isdigit((unsigned char)p[1])) {
 		p++;
 		if (!digits(&p, 2, &h))
 			return FEED_TIME_NONE;
@@ -386,7 +387,7 @@ parse_rfc822(const char *s)
 	}
 	if (mo == 0 || nnum != 2)
 		return FEED_TIME_NONE;
-	/* One number is the day, the other (the 3-4 digit one if any) the year. */
+	/* One number is the day, the other (3-4 digits if any) the year. */
 	ylen = nlen[1];
 	if (nlen[0] > 2) {
 		y = nums[0];
@@ -445,7 +446,8 @@ date_format_iso(int64_t t, char out[21])
 		return false;
 	/* Fields are in range here; 21 bytes always suffice. */
 	snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ",
-	    (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+	    (unsigned)(tm.tm_year + 1900) % 10000u,
+	    (unsigned)(tm.tm_mon + 1) % 100u,
 	    (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
 	    (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
 	return true;

@@ -125,8 +125,9 @@ struct feed_doc {
 	char	*error;
 };
 
-/* Parses a complete buffer; always returns a document (error set on failure). */
-struct feed_doc *feed_doc_parse(const void *data, size_t len, const char *base_url);
+/* Parses a complete buffer; always a document (error set on failure). */
+struct feed_doc *feed_doc_parse(const void *data, size_t len,
+	    const char *base_url);
 /*
  * The same, pushing the buffer in pieces of chunk bytes (0: in one push).
  * The result never depends on chunk, except perhaps the wording of an
@@ -139,7 +140,8 @@ void	feed_doc_free(struct feed_doc *d);
 /* Deep copies and frees for callers that keep what a callback lent them. */
 void	feed_entry_copy(struct feed_entry *dst, const struct feed_entry *src);
 void	feed_entry_clear(struct feed_entry *e);
-void	feed_header_copy(struct feed_header *dst, const struct feed_header *src);
+void	feed_header_copy(struct feed_header *dst,
+	    const struct feed_header *src);
 void	feed_header_clear(struct feed_header *h);
 
 const char *feed_format_name(enum feed_format f);	/* "rss2.0", ... */

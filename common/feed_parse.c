@@ -4,12 +4,13 @@
  *
  * Expat runs without its namespace processing: a feed that uses a prefix it
  * never declared (media:, itunes:) is fatal under it, and feeds do that. The
- * parser keeps its own stack of xmlns bindings instead, maps each URI it
- * knows to a small enum once, and falls back to the conventional meaning of
- * a handful of undeclared prefixes. Elements of the core vocabularies (RSS,
- * RSS 1.0, Atom 0.3 and 1.0, and whatever namespace the root element uses)
- * are matched by local name, as feedparser does, so the pre-1.0 Atom
- * namespaces and RSS "2.0" namespaces of the early 2000s work unchanged.
+ * parser keeps its own stack of xmlns bindings instead and asks vocab.c
+ * what each namespace and element means.
+ *
+ * Input goes through charset.c (to UTF-8), is held back against Expat
+ * 2.5's quadratic rescans, and, when Expat finds a bare '&' or '<', the
+ * document is read a second time through xmlfix.c without delivering
+ * anything twice.
  *
  * A field is only read from a direct child of its container (channel or
  * feed, item or entry, Atom person), so the titles of <image>, <textInput>
@@ -30,191 +31,12 @@
 #include "charset.h"
 #include "date.h"
 #include "feed.h"
+#include "feedtext.h"
 #include "html_entities.h"
 #include "url.h"
+#include "vocab.h"
 #include "xmlfix.h"
 #include "xmalloc.h"
-
-enum ns {
-	NS_OTHER,
-	NS_NONE,
-	NS_ATOM10,
-	NS_ATOM03,
-	NS_RSS10,
-	NS_RSS090,
-	NS_RSS_OLD,	/* userland/harvard RSS 2.0 namespaces */
-	NS_ROOT,	/* the root element's unknown namespace */
-	NS_RDF,
-	NS_DC,
-	NS_DCTERMS,
-	NS_CONTENT,
-	NS_MEDIA,
-	NS_ITUNES,
-	NS_XHTML,
-	NS_SY,
-	NS_XML,
-};
-
-static const struct {
-	const char *uri;
-	enum ns	 ns;
-} ns_uris[] = {
-	{ "http://www.w3.org/2005/Atom", NS_ATOM10 },
-	{ "http://purl.org/atom/ns#", NS_ATOM03 },
-	{ "http://purl.org/rss/1.0/", NS_RSS10 },
-	{ "http://my.netscape.com/rdf/simple/0.9/", NS_RSS090 },
-	{ "http://backend.userland.com/rss", NS_RSS_OLD },
-	{ "http://backend.userland.com/rss2", NS_RSS_OLD },
-	{ "http://blogs.law.harvard.edu/tech/rss", NS_RSS_OLD },
-	{ "http://www.w3.org/1999/02/22-rdf-syntax-ns#", NS_RDF },
-	{ "http://purl.org/dc/elements/1.1/", NS_DC },
-	{ "http://purl.org/dc/elements/1.0/", NS_DC },
-	{ "http://purl.org/dc/terms/", NS_DCTERMS },
-	{ "http://purl.org/rss/1.0/modules/content/", NS_CONTENT },
-	{ "http://search.yahoo.com/mrss/", NS_MEDIA },
-	{ "http://search.yahoo.com/mrss", NS_MEDIA },
-	{ "http://www.itunes.com/dtds/podcast-1.0.dtd", NS_ITUNES },
-	{ "http://www.w3.org/1999/xhtml", NS_XHTML },
-	{ "http://purl.org/rss/1.0/modules/syndication/", NS_SY },
-	{ "http://www.w3.org/XML/1998/namespace", NS_XML },
-};
-
-/* What an undeclared prefix almost always means in a feed. */
-static const struct {
-	const char *prefix;
-	enum ns	 ns;
-} ns_prefixes[] = {
-	{ "atom", NS_ATOM10 }, { "content", NS_CONTENT }, { "dc", NS_DC },
-	{ "dcterms", NS_DCTERMS }, { "itunes", NS_ITUNES },
-	{ "media", NS_MEDIA }, { "rdf", NS_RDF }, { "sy", NS_SY },
-	{ "xhtml", NS_XHTML }, { "xml", NS_XML },
-};
-
-static bool
-ns_is_core(enum ns ns)
-{
-	return ns >= NS_NONE && ns <= NS_ROOT;
-}
-
-enum el {
-	EL_OTHER,
-	EL_AUTHOR, EL_BODY, EL_CATEGORY, EL_CHANNEL, EL_CONTENT,
-	EL_CREATOR, EL_DATE, EL_DESCRIPTION, EL_DIV, EL_ENCLOSURE,
-	EL_ENCODED, EL_ENTRY, EL_FEED, EL_GUID, EL_ID, EL_INFO, EL_ISSUED,
-	EL_ITEM, EL_LANGUAGE, EL_LASTBUILDDATE, EL_LINK, EL_MANAGINGEDITOR,
-	EL_MODIFIED, EL_NAME, EL_PUBDATE, EL_PUBLISHED, EL_RDF, EL_RSS,
-	EL_SUBJECT, EL_SUBTITLE, EL_SUMMARY, EL_TAGLINE, EL_TITLE, EL_TTL,
-	EL_UPDATED, EL_UPDATEFREQUENCY, EL_UPDATEPERIOD,
-};
-
-/* ns class + local name -> element; sorted by class, then name. */
-enum cls { C_CORE, C_CONTENT, C_DC, C_DCTERMS, C_ITUNES, C_MEDIA, C_RDF,
-	C_SY, C_XHTML, C_NONE };
-
-static const struct eldef {
-	enum cls cls;
-	const char *local;
-	enum el	 el;
-} eldefs[] = {
-	{ C_CORE, "author", EL_AUTHOR },
-	{ C_CORE, "category", EL_CATEGORY },
-	{ C_CORE, "channel", EL_CHANNEL },
-	{ C_CORE, "content", EL_CONTENT },
-	{ C_CORE, "description", EL_DESCRIPTION },
-	{ C_CORE, "enclosure", EL_ENCLOSURE },
-	{ C_CORE, "entry", EL_ENTRY },
-	{ C_CORE, "feed", EL_FEED },
-	{ C_CORE, "fullitem", EL_ENCODED },
-	{ C_CORE, "guid", EL_GUID },
-	{ C_CORE, "id", EL_ID },
-	{ C_CORE, "info", EL_INFO },
-	{ C_CORE, "issued", EL_ISSUED },
-	{ C_CORE, "item", EL_ITEM },
-	{ C_CORE, "language", EL_LANGUAGE },
-	{ C_CORE, "lastBuildDate", EL_LASTBUILDDATE },
-	{ C_CORE, "link", EL_LINK },
-	{ C_CORE, "managingEditor", EL_MANAGINGEDITOR },
-	{ C_CORE, "modified", EL_MODIFIED },
-	{ C_CORE, "name", EL_NAME },
-	{ C_CORE, "pubDate", EL_PUBDATE },
-	{ C_CORE, "published", EL_PUBLISHED },
-	{ C_CORE, "rss", EL_RSS },
-	{ C_CORE, "subtitle", EL_SUBTITLE },
-	{ C_CORE, "summary", EL_SUMMARY },
-	{ C_CORE, "tagline", EL_TAGLINE },
-	{ C_CORE, "title", EL_TITLE },
-	{ C_CORE, "ttl", EL_TTL },
-	{ C_CORE, "updated", EL_UPDATED },
-	{ C_CONTENT, "encoded", EL_ENCODED },
-	{ C_DC, "author", EL_CREATOR },
-	{ C_DC, "creator", EL_CREATOR },
-	{ C_DC, "date", EL_DATE },
-	{ C_DC, "description", EL_DESCRIPTION },
-	{ C_DC, "language", EL_LANGUAGE },
-	{ C_DC, "subject", EL_SUBJECT },
-	{ C_DC, "title", EL_TITLE },
-	{ C_DCTERMS, "issued", EL_ISSUED },
-	{ C_DCTERMS, "modified", EL_MODIFIED },
-	{ C_ITUNES, "author", EL_AUTHOR },
-	{ C_ITUNES, "subtitle", EL_SUBTITLE },
-	{ C_ITUNES, "summary", EL_SUMMARY },
-	{ C_MEDIA, "content", EL_CONTENT },
-	{ C_MEDIA, "description", EL_DESCRIPTION },
-	{ C_RDF, "RDF", EL_RDF },
-	{ C_SY, "updateFrequency", EL_UPDATEFREQUENCY },
-	{ C_SY, "updatePeriod", EL_UPDATEPERIOD },
-	{ C_XHTML, "body", EL_BODY },
-	{ C_XHTML, "div", EL_DIV },
-};
-
-static enum cls
-ns_class(enum ns ns)
-{
-	switch (ns) {
-	case NS_CONTENT:
-		return C_CONTENT;
-	case NS_DC:
-		return C_DC;
-	case NS_DCTERMS:
-		return C_DCTERMS;
-	case NS_ITUNES:
-		return C_ITUNES;
-	case NS_MEDIA:
-		return C_MEDIA;
-	case NS_RDF:
-		return C_RDF;
-	case NS_SY:
-		return C_SY;
-	case NS_XHTML:
-		return C_XHTML;
-	default:
-		return ns_is_core(ns) ? C_CORE : C_NONE;
-	}
-}
-
-static int
-eldef_cmp(const void *k, const void *e)
-{
-	const struct eldef *a = k, *b = e;
-
-	if (a->cls != b->cls)
-		return (int)a->cls - (int)b->cls;
-	return strcmp(a->local, b->local);
-}
-
-static enum el
-el_lookup(enum ns ns, const char *local)
-{
-	struct eldef key, *d;
-
-	key.cls = ns_class(ns);
-	if (key.cls == C_NONE)
-		return EL_OTHER;
-	key.local = local;
-	d = bsearch(&key, eldefs, sizeof(eldefs) / sizeof(eldefs[0]),
-	    sizeof(eldefs[0]), eldef_cmp);
-	return d != NULL ? d->el : EL_OTHER;
-}
 
 enum field {
 	F_NONE,
@@ -240,7 +62,7 @@ enum mode { M_PLAIN, M_MARKUP, M_BASE64 };
 
 struct binding {
 	char	*prefix;	/* "" for the default namespace */
-	enum ns	 ns;
+	enum vocab_ns	 ns;
 	int	 depth;
 };
 
@@ -349,34 +171,15 @@ static void	stop(struct feed_parser *, const char *);
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static bool
-xml_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 static size_t
 trimmed_len(const struct buf *b)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < b->len; i++)
-		if (!xml_space(b->data[i]))
+		if (!feedtext_is_space(b->data[i]))
 			n++;
 	return n;
-}
-
-/* Trims XML white space; returns a new string or NULL when empty. */
-static char *
-trimmed_dup(const char *s, size_t len)
-{
-	while (len > 0 && xml_space(*s)) {
-		s++;
-		len--;
-	}
-	while (len > 0 && xml_space(s[len - 1]))
-		len--;
-	return len > 0 ? xstrndup(s, len) : NULL;
 }
 
 static const char *
@@ -451,145 +254,23 @@ links_choose(const struct links *l)
 	return NULL;
 }
 
-static bool
-email_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.' ||
-	    c == '+';
-}
-
-/*
- * The name in an RSS author string: "me@example.com (Name)",
- * "Name (me@example.com)", "Name <me@example.com>" and "Name
- * me@example.com" all give "Name" (feedparser's rule: drop the address,
- * then the brackets around it). A bare address stays as it is.
- */
-static char *
-author_name(char *s)
-{
-	char *at, *start, *end, *name;
-	struct buf b;
-	size_t i, len;
-
-	if ((at = strchr(s, '@')) == NULL || at == s)
-		return s;
-	for (start = at; start > s && email_char(start[-1]); start--)
-		;
-	for (end = at + 1; email_char(*end); end++)
-		;
-	if (start == at || end == at + 1 || memchr(at, '.', end - at) == NULL)
-		return s;
-	buf_init(&b);
-	if (start - s >= 7 && strncasecmp(start - 7, "mailto:", 7) == 0)
-		start -= 7;
-	buf_append(&b, s, start - s);
-	buf_puts(&b, end);
-	/* Remove the brackets the address sat in. */
-	for (i = 0; i + 1 < b.len; i++) {
-		if ((b.data[i] == '(' && b.data[i + 1] == ')') ||
-		    (b.data[i] == '<' && b.data[i + 1] == '>')) {
-			memmove(b.data + i, b.data + i + 2, b.len - i - 1);
-			b.len -= 2;
-			break;
-		}
-	}
-	name = b.data;
-	len = b.len;
-	while (len > 0 && xml_space(*name)) {
-		name++;
-		len--;
-	}
-	while (len > 0 && xml_space(name[len - 1]))
-		len--;
-	if (len > 0 && *name == '(') {
-		name++;
-		len--;
-	}
-	if (len > 0 && name[len - 1] == ')')
-		len--;
-	name = trimmed_dup(name, len);
-	buf_free(&b);
-	if (name == NULL)
-		return s;
-	free(s);
-	return name;
-}
-
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-/* Base64 in place; false if s is not base64 (then s is unchanged). */
-static bool
-base64_decode(struct buf *b)
-{
-	struct buf out;
-	uint32_t acc = 0;
-	int bits = 0, v;
-	size_t i;
-
-	buf_init(&out);
-	for (i = 0; i < b->len; i++) {
-		unsigned char c = (unsigned char)b->data[i];
-
-		if (xml_space((char)c))
-			continue;
-		if (c == '=')
-			break;
-		if ((v = b64val(c)) < 0) {
-			buf_free(&out);
-			return false;
-		}
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf_putc(&out, (char)(acc >> bits & 0xff));
-		}
-	}
-	/* Decoded bytes must be text: keep the original otherwise. */
-	if (charset_utf8_clean_prefix((unsigned char *)out.data, out.len) !=
-	    out.len) {
-		buf_free(&out);
-		return false;
-	}
-	buf_free(b);
-	*b = out;
-	return true;
-}
-
 /* ---- namespaces ------------------------------------------------------- */
 
-static enum ns
+static enum vocab_ns
 ns_from_uri(struct feed_parser *p, const char *uri)
 {
-	size_t i;
+	enum vocab_ns ns = vocab_ns_from_uri(uri);
 
-	if (*uri == '\0')
-		return NS_NONE;
-	for (i = 0; i < sizeof(ns_uris) / sizeof(ns_uris[0]); i++)
-		if (strcmp(uri, ns_uris[i].uri) == 0)
-			return ns_uris[i].ns;
+	if (ns != VOCAB_NS_OTHER)
+		return ns;
 	if (p->root_uri != NULL && strcmp(uri, p->root_uri) == 0)
-		return NS_ROOT;
+		return VOCAB_NS_ROOT;
 	/* The root element's namespace is read as the core vocabulary. */
 	if (p->depth == 1 && p->root_uri == NULL) {
 		p->root_uri = xstrdup(uri);
-		return NS_ROOT;
+		return VOCAB_NS_ROOT;
 	}
-	return NS_OTHER;
+	return VOCAB_NS_OTHER;
 }
 
 static void
@@ -606,7 +287,7 @@ bind_push(struct feed_parser *p, const char *prefix, const char *uri)
 	p->nbind++;
 }
 
-static enum ns
+static enum vocab_ns
 ns_lookup(struct feed_parser *p, const char *prefix, size_t len)
 {
 	size_t i;
@@ -618,16 +299,12 @@ ns_lookup(struct feed_parser *p, const char *prefix, size_t len)
 			return p->bind[i - 1].ns;
 	}
 	if (len == 0)
-		return NS_NONE;
-	for (i = 0; i < sizeof(ns_prefixes) / sizeof(ns_prefixes[0]); i++)
-		if (strlen(ns_prefixes[i].prefix) == len &&
-		    memcmp(ns_prefixes[i].prefix, prefix, len) == 0)
-			return ns_prefixes[i].ns;
-	return NS_OTHER;
+		return VOCAB_NS_NONE;
+	return vocab_ns_from_prefix(prefix, len);
 }
 
 /* Splits "prefix:local"; returns the namespace, *local points into name. */
-static enum ns
+static enum vocab_ns
 resolve(struct feed_parser *p, const char *name, const char **local)
 {
 	const char *colon = strchr(name, ':');
@@ -715,10 +392,10 @@ capture_start(struct feed_parser *p, enum field f, enum scope sc,
 /* Atom text constructs: type="text|html|xhtml|MIME", 0.3 mode="...". */
 static void
 capture_text_construct(struct feed_parser *p, enum field f, enum scope sc,
-    const XML_Char **atts, enum ns ns, int prio)
+    const XML_Char **atts, enum vocab_ns ns, int prio)
 {
 	const char *type = attr(atts, "type"), *mode = attr(atts, "mode");
-	bool atom10 = ns == NS_ATOM10 || (ns != NS_ATOM03 &&
+	bool atom10 = ns == VOCAB_NS_ATOM10 || (ns != VOCAB_NS_ATOM03 &&
 	    p->format == FEED_FORMAT_ATOM10);
 	size_t tl;
 
@@ -854,8 +531,8 @@ capture_end(struct feed_parser *p)
 
 	p->capturing = false;
 	if (c->mode == M_BASE64)
-		base64_decode(&p->text);
-	v = trimmed_dup(p->text.data, p->text.len);
+		feedtext_base64_decode(&p->text);
+	v = feedtext_trim(p->text.data, p->text.len);
 	if (v == NULL)
 		return;
 	switch (c->field) {
@@ -912,7 +589,7 @@ capture_end(struct feed_parser *p)
 		break;
 	case F_AUTHOR:
 		set_text(entry ? &e->author : &h->author, &prio[S_AUTHOR],
-		    author_name(v), c->prio, false);
+		    feedtext_author_name(v), c->prio, false);
 		break;
 	case F_NAME:
 		set_text(entry ? &e->author : &h->author, &prio[S_AUTHOR], v,
@@ -1027,31 +704,31 @@ stop(struct feed_parser *p, const char *why)
 }
 
 static bool
-root_element(struct feed_parser *p, enum ns ns, const char *local,
+root_element(struct feed_parser *p, enum vocab_ns ns, const char *local,
     const XML_Char **atts)
 {
 	struct frame *fr = &p->frames[0];
 	const char *version;
 
-	if (strcmp(local, "rss") == 0 && ns_is_core(ns)) {
+	if (strcmp(local, "rss") == 0 && vocab_is_core(ns)) {
 		version = attr(atts, "version");
 		p->format = version != NULL && strncmp(version, "0.9", 3) ==
 		    0 ? FEED_FORMAT_RSS09X : FEED_FORMAT_RSS20;
 		fr->role = R_ROOT;
-	} else if (strcmp(local, "RDF") == 0 && (ns == NS_RDF ||
-	    ns_is_core(ns))) {
-		p->format = ns_lookup(p, "", 0) == NS_RSS090 ?
+	} else if (strcmp(local, "RDF") == 0 && (ns == VOCAB_NS_RDF ||
+	    vocab_is_core(ns))) {
+		p->format = ns_lookup(p, "", 0) == VOCAB_NS_RSS090 ?
 		    FEED_FORMAT_RSS09X : FEED_FORMAT_RSS10;
 		p->rdf = true;
 		fr->role = R_ROOT;
-	} else if (strcmp(local, "feed") == 0 && ns_is_core(ns)) {
-		p->format = ns == NS_ATOM10 ? FEED_FORMAT_ATOM10 :
+	} else if (strcmp(local, "feed") == 0 && vocab_is_core(ns)) {
+		p->format = ns == VOCAB_NS_ATOM10 ? FEED_FORMAT_ATOM10 :
 		    FEED_FORMAT_ATOM03;
 		p->atomish = true;
 		fr->role = R_FEED;
 		set_text(&p->header.language, &p->hprio[S_LANGUAGE],
 		    xstrdup_or_null(fr->lang), PRIO_FALLBACK, true);
-	} else if (strcmp(local, "channel") == 0 && ns_is_core(ns)) {
+	} else if (strcmp(local, "channel") == 0 && vocab_is_core(ns)) {
 		/* A bare RSS 0.9x channel without the <rss> wrapper. */
 		p->format = FEED_FORMAT_RSS09X;
 		fr->role = R_FEED;
@@ -1066,14 +743,14 @@ root_element(struct feed_parser *p, enum ns ns, const char *local,
 
 /* Serialises a start tag into the captured text. */
 static void
-serialise_start(struct feed_parser *p, struct frame *fr, enum ns ns,
+serialise_start(struct feed_parser *p, struct frame *fr, enum vocab_ns ns,
     const char *name, const char *local, const XML_Char **atts)
 {
 	static const char *const voids[] = { "area", "base", "br", "col",
 	    "embed", "hr", "img", "input", "link", "meta", "param", "source",
 	    "track", "wbr", NULL };
 	const char *const *v;
-	const char *out = ns == NS_XHTML ? local : name;
+	const char *out = ns == VOCAB_NS_XHTML ? local : name;
 	bool is_void = false;
 
 	text_add(p, "<", 1);
@@ -1096,20 +773,20 @@ serialise_start(struct feed_parser *p, struct frame *fr, enum ns ns,
 		fr->endtag = 0;
 	} else {
 		text_add(p, ">", 1);
-		fr->endtag = ns == NS_XHTML ? 2 : 1;
+		fr->endtag = ns == VOCAB_NS_XHTML ? 2 : 1;
 	}
 }
 
 static void
-on_start_in_capture(struct feed_parser *p, struct frame *fr, enum ns ns,
+on_start_in_capture(struct feed_parser *p, struct frame *fr, enum vocab_ns ns,
     const char *name, const char *local, const XML_Char **atts)
 {
 	struct capture *c = &p->cap;
 
 	if (c->mode == M_PLAIN && c->html_div && !c->wrapper_seen &&
-	    p->depth == c->depth + 1 && ns == NS_XHTML &&
+	    p->depth == c->depth + 1 && ns == VOCAB_NS_XHTML &&
 	    strcmp(local, "div") == 0 && trimmed_len(&p->text) == 0) {
-		/* TypePad: escaped HTML inside an xhtml div; read through it. */
+		/* TypePad: escaped HTML in an xhtml div; read through it. */
 		c->wrapper_seen = true;
 		return;
 	}
@@ -1125,7 +802,7 @@ on_start_in_capture(struct feed_parser *p, struct frame *fr, enum ns ns,
 	if (c->mode != M_MARKUP)
 		return;
 	if (c->strip_wrapper && !c->wrapper_seen && p->depth == c->depth + 1 &&
-	    ns == NS_XHTML && strcmp(local, "div") == 0) {
+	    ns == VOCAB_NS_XHTML && strcmp(local, "div") == 0) {
 		c->wrapper_seen = true;
 		return;
 	}
@@ -1137,33 +814,33 @@ on_start_in_capture(struct feed_parser *p, struct frame *fr, enum ns ns,
  * they fill in a feed and in an entry (F_NONE: not read there).
  */
 static const struct simple {
-	enum el	 el;
+	enum vocab_el	 el;
 	enum field feed;
 	enum field entry;
 	enum mode mode;
 	bool	 may_markup;
 } simples[] = {
-	{ EL_BODY, F_NONE, F_CONTENT, M_MARKUP, false },
-	{ EL_CREATOR, F_AUTHOR, F_AUTHOR, M_PLAIN, false },
-	{ EL_DATE, F_UPDATED, F_UPDATED, M_PLAIN, false },
-	{ EL_ENCODED, F_NONE, F_CONTENT, M_PLAIN, true },
-	{ EL_ID, F_NONE, F_ID, M_PLAIN, false },
-	{ EL_ISSUED, F_NONE, F_PUBLISHED, M_PLAIN, false },
-	{ EL_LANGUAGE, F_LANGUAGE, F_NONE, M_PLAIN, false },
-	{ EL_LASTBUILDDATE, F_UPDATED, F_NONE, M_PLAIN, false },
-	{ EL_MANAGINGEDITOR, F_AUTHOR, F_NONE, M_PLAIN, false },
-	{ EL_MODIFIED, F_UPDATED, F_UPDATED, M_PLAIN, false },
-	{ EL_PUBDATE, F_NONE, F_PUBLISHED, M_PLAIN, false },
-	{ EL_PUBLISHED, F_NONE, F_PUBLISHED, M_PLAIN, false },
-	{ EL_SUBJECT, F_NONE, F_CATEGORY, M_PLAIN, false },
-	{ EL_TTL, F_TTL, F_NONE, M_PLAIN, false },
-	{ EL_UPDATED, F_UPDATED, F_UPDATED, M_PLAIN, false },
-	{ EL_UPDATEFREQUENCY, F_SY_FREQ, F_NONE, M_PLAIN, false },
-	{ EL_UPDATEPERIOD, F_SY_PERIOD, F_NONE, M_PLAIN, false },
+	{ VOCAB_EL_BODY, F_NONE, F_CONTENT, M_MARKUP, false },
+	{ VOCAB_EL_CREATOR, F_AUTHOR, F_AUTHOR, M_PLAIN, false },
+	{ VOCAB_EL_DATE, F_UPDATED, F_UPDATED, M_PLAIN, false },
+	{ VOCAB_EL_ENCODED, F_NONE, F_CONTENT, M_PLAIN, true },
+	{ VOCAB_EL_ID, F_NONE, F_ID, M_PLAIN, false },
+	{ VOCAB_EL_ISSUED, F_NONE, F_PUBLISHED, M_PLAIN, false },
+	{ VOCAB_EL_LANGUAGE, F_LANGUAGE, F_NONE, M_PLAIN, false },
+	{ VOCAB_EL_LASTBUILDDATE, F_UPDATED, F_NONE, M_PLAIN, false },
+	{ VOCAB_EL_MANAGINGEDITOR, F_AUTHOR, F_NONE, M_PLAIN, false },
+	{ VOCAB_EL_MODIFIED, F_UPDATED, F_UPDATED, M_PLAIN, false },
+	{ VOCAB_EL_PUBDATE, F_NONE, F_PUBLISHED, M_PLAIN, false },
+	{ VOCAB_EL_PUBLISHED, F_NONE, F_PUBLISHED, M_PLAIN, false },
+	{ VOCAB_EL_SUBJECT, F_NONE, F_CATEGORY, M_PLAIN, false },
+	{ VOCAB_EL_TTL, F_TTL, F_NONE, M_PLAIN, false },
+	{ VOCAB_EL_UPDATED, F_UPDATED, F_UPDATED, M_PLAIN, false },
+	{ VOCAB_EL_UPDATEFREQUENCY, F_SY_FREQ, F_NONE, M_PLAIN, false },
+	{ VOCAB_EL_UPDATEPERIOD, F_SY_PERIOD, F_NONE, M_PLAIN, false },
 };
 
 static void
-simple_field(struct feed_parser *p, enum el el, enum scope sc)
+simple_field(struct feed_parser *p, enum vocab_el el, enum scope sc)
 {
 	const struct simple *f;
 	enum field field;
@@ -1182,24 +859,24 @@ simple_field(struct feed_parser *p, enum el el, enum scope sc)
 }
 
 static void
-field_element(struct feed_parser *p, enum el el, enum ns ns,
+field_element(struct feed_parser *p, enum vocab_el el, enum vocab_ns ns,
     enum scope sc, const XML_Char **atts)
 {
 	bool entry = sc == SC_ENTRY;
-	bool atom = ns == NS_ATOM10 || ns == NS_ATOM03 || (p->atomish &&
-	    ns_is_core(ns));
+	bool atom = ns == VOCAB_NS_ATOM10 || ns == VOCAB_NS_ATOM03 ||
+	    (p->atomish && vocab_is_core(ns));
 	const char *v;
 
 	switch (el) {
-	case EL_TITLE:
-		if (ns == NS_DC)
+	case VOCAB_EL_TITLE:
+		if (ns == VOCAB_NS_DC)
 			capture_start(p, F_TITLE, sc, M_PLAIN, true,
 			    PRIO_NORMAL);
 		else
 			capture_text_construct(p, F_TITLE, sc, atts, ns,
 			    PRIO_NORMAL);
 		break;
-	case EL_LINK:
+	case VOCAB_EL_LINK:
 		v = attr(atts, "rel");
 		if (attr(atts, "href") != NULL)
 			atom_link(p, sc, atts);
@@ -1208,30 +885,30 @@ field_element(struct feed_parser *p, enum el el, enum ns ns,
 		else if (atom)
 			capture_start(p, F_ALTLINK, sc, M_PLAIN, false,
 			    PRIO_NORMAL);
-		else if (ns_is_core(ns))
+		else if (vocab_is_core(ns))
 			capture_start(p, F_LINK, sc, M_PLAIN, false,
 			    PRIO_NORMAL);
 		break;
-	case EL_DESCRIPTION:
-		if (ns == NS_MEDIA)
+	case VOCAB_EL_DESCRIPTION:
+		if (ns == VOCAB_NS_MEDIA)
 			break;	/* handled anywhere in the entry */
 		capture_start(p, entry ? F_SUMMARY : F_SUBTITLE, sc, M_PLAIN,
 		    true, PRIO_NORMAL);
 		break;
-	case EL_SUBTITLE:
-	case EL_TAGLINE:
-	case EL_INFO:
-		if (entry || (el == EL_INFO))
+	case VOCAB_EL_SUBTITLE:
+	case VOCAB_EL_TAGLINE:
+	case VOCAB_EL_INFO:
+		if (entry || (el == VOCAB_EL_INFO))
 			break;
-		if (ns == NS_ITUNES)
+		if (ns == VOCAB_NS_ITUNES)
 			capture_start(p, F_SUBTITLE, sc, M_PLAIN, true,
 			    PRIO_FALLBACK);
 		else
 			capture_text_construct(p, F_SUBTITLE, sc, atts, ns,
 			    PRIO_NORMAL);
 		break;
-	case EL_SUMMARY:
-		if (ns == NS_ITUNES)
+	case VOCAB_EL_SUMMARY:
+		if (ns == VOCAB_NS_ITUNES)
 			capture_start(p, entry ? F_SUMMARY : F_SUBTITLE, sc,
 			    M_PLAIN, true, PRIO_FALLBACK);
 		else if (entry && !atom)
@@ -1242,23 +919,23 @@ field_element(struct feed_parser *p, enum el el, enum ns ns,
 			capture_text_construct(p, F_SUMMARY, sc, atts, ns,
 			    PRIO_NORMAL);
 		break;
-	case EL_CONTENT:
-		if (!entry || ns == NS_MEDIA)
+	case VOCAB_EL_CONTENT:
+		if (!entry || ns == VOCAB_NS_MEDIA)
 			break;
 		if ((v = attr(atts, "src")) != NULL)
 			break;	/* out-of-line content: nothing to read */
 		capture_text_construct(p, F_CONTENT, sc, atts, ns,
 		    PRIO_NORMAL);
 		break;
-	case EL_GUID:
+	case VOCAB_EL_GUID:
 		if (!entry)
 			break;
 		capture_start(p, F_GUID, sc, M_PLAIN, false, PRIO_NORMAL);
 		v = attr(atts, "isPermaLink");
 		p->cap.permalink = v == NULL || strcasecmp(v, "false") != 0;
 		break;
-	case EL_AUTHOR:
-		if (ns == NS_ITUNES)
+	case VOCAB_EL_AUTHOR:
+		if (ns == VOCAB_NS_ITUNES)
 			capture_start(p, F_AUTHOR, sc, M_PLAIN, false,
 			    PRIO_FALLBACK);
 		else if (atom) {
@@ -1268,16 +945,16 @@ field_element(struct feed_parser *p, enum el el, enum ns ns,
 			capture_start(p, F_AUTHOR, sc, M_PLAIN, false,
 			    PRIO_NORMAL);
 		break;
-	case EL_CATEGORY:
+	case VOCAB_EL_CATEGORY:
 		if (!entry)
 			break;
 		if ((v = attr(atts, "term")) != NULL)
-			add_category(p, trimmed_dup(v, strlen(v)));
+			add_category(p, feedtext_trim(v, strlen(v)));
 		else	/* RSS, or an Atom category written as text */
 			capture_start(p, F_CATEGORY, sc, M_PLAIN, false,
 			    PRIO_NORMAL);
 		break;
-	case EL_ENCLOSURE:
+	case VOCAB_EL_ENCLOSURE:
 		if (entry)
 			add_enclosure(p, attr(atts, "url"), attr(atts, "type"),
 			    attr(atts, "length"));
@@ -1294,8 +971,8 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	struct feed_parser *p = ud;
 	struct frame *fr, *parent;
 	const char *local, *v;
-	enum ns ns;
-	enum el el;
+	enum vocab_ns ns;
+	enum vocab_el el;
 	int i;
 
 	if (p->stop_reason != NULL)
@@ -1341,30 +1018,31 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		root_element(p, ns, local, atts);
 		return;
 	}
-	el = el_lookup(ns, local);
-	if ((el == EL_ITEM || el == EL_ENTRY) && !p->in_entry &&
+	el = vocab_element(ns, local);
+	if ((el == VOCAB_EL_ITEM || el == VOCAB_EL_ENTRY) && !p->in_entry &&
 	    (parent->role == R_ROOT || parent->role == R_FEED) &&
-	    ns_is_core(ns)) {
-		if (p->rdf && ns == NS_RSS090)
+	    vocab_is_core(ns)) {
+		if (p->rdf && ns == VOCAB_NS_RSS090)
 			p->format = FEED_FORMAT_RSS09X;
 		fr->role = R_ENTRY;
 		entry_begin(p, atts);
 		return;
 	}
-	if (el == EL_CHANNEL && parent->role == R_ROOT && ns_is_core(ns)) {
-		if (p->rdf && ns == NS_RSS090)
+	if (el == VOCAB_EL_CHANNEL && parent->role == R_ROOT &&
+	    vocab_is_core(ns)) {
+		if (p->rdf && ns == VOCAB_NS_RSS090)
 			p->format = FEED_FORMAT_RSS09X;
 		fr->role = R_FEED;
 		set_text(&p->header.language, &p->hprio[S_LANGUAGE],
 		    xstrdup_or_null(fr->lang), PRIO_FALLBACK, true);
 		return;
 	}
-	if (p->in_entry && ns == NS_MEDIA) {
+	if (p->in_entry && ns == VOCAB_NS_MEDIA) {
 		/* Media RSS lives in <media:group> as often as not. */
-		if (el == EL_CONTENT && (v = attr(atts, "url")) != NULL)
+		if (el == VOCAB_EL_CONTENT && (v = attr(atts, "url")) != NULL)
 			add_enclosure(p, v, attr(atts, "type"),
 			    attr(atts, "fileSize"));
-		else if (el == EL_DESCRIPTION)
+		else if (el == VOCAB_EL_DESCRIPTION)
 			capture_start(p, F_SUMMARY, SC_ENTRY, M_PLAIN, false,
 			    PRIO_FALLBACK);
 		return;
@@ -1374,7 +1052,7 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		    SC_FEED, atts);
 		return;
 	}
-	if (parent->role == R_PERSON && el == EL_NAME) {
+	if (parent->role == R_PERSON && el == VOCAB_EL_NAME) {
 		capture_start(p, F_NAME, parent->person_scope, M_PLAIN, false,
 		    PRIO_NORMAL);
 	}
@@ -1792,7 +1470,7 @@ push(struct feed_parser *p, const void *data, size_t len, bool final)
 	}
 	/* White space before the XML declaration is common and harmless. */
 	while (!p->started && p->head.len == 0 && len > 0 &&
-	    xml_space(*(const char *)data)) {
+	    feedtext_is_space(*(const char *)data)) {
 		data = (const char *)data + 1;
 		len--;
 	}

@@ -58,7 +58,8 @@ reference(const unsigned char *s, size_t n)
 		if (j >= n)
 			return -1;
 		if (s[j] == 'x') {
-			for (j++; j < n && j < XF_NAME_MAX && hex_digit(s[j]); j++)
+			for (j++; j < n && j < XF_NAME_MAX &&
+			    hex_digit(s[j]); j++)
 				;
 			if (j == 3 && j < n)
 				return 0;

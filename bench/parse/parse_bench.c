@@ -73,7 +73,8 @@ main(int argc, char **argv)
 		if (c == 'c')
 			chunk = strtoul(optarg, NULL, 10);
 		else {
-			fprintf(stderr, "usage: parse_bench [-c CHUNK] FILE...|-\n");
+			fprintf(stderr,
+			    "usage: parse_bench [-c CHUNK] FILE...|-\n");
 			return 2;
 		}
 	}

@@ -518,8 +518,13 @@ list_stmt(struct store *s, unsigned mask)
 		buf_puts(&sql, " WHERE e.id > ?1");
 	if (mask & STORE_LQ_FEED)
 		buf_puts(&sql, " AND e.feed_id = ?2");
-	buf_puts(&sql, mask & STORE_LQ_FTS ? " ORDER BY x.rowid" :
-	    " ORDER BY e.id");
+	/* Order by the driving table's key, or SQLite sorts every row. */
+	if (mask & STORE_LQ_FTS)
+		buf_puts(&sql, " ORDER BY x.rowid");
+	else if (mask & STORE_LQ_TOPIC)
+		buf_puts(&sql, " ORDER BY m0.entry_id");
+	else
+		buf_puts(&sql, " ORDER BY e.id");
 	buf_puts(&sql, mask & STORE_LQ_LATEST ? " DESC LIMIT ?5" : " LIMIT ?5");
 	if (sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT,
 	    &s->list_stmt[mask], NULL) != SQLITE_OK) {

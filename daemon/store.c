@@ -119,7 +119,9 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " FROM entries_fts x JOIN entries e ON e.id = x.rowid"
 	    " WHERE entries_fts MATCH ?1 AND x.rowid BETWEEN ?2 AND ?3"
 	    " ORDER BY x.rowid",
-	[ST_MATCH_IS_DUP] = "SELECT 1 FROM topic_matches WHERE topic_id = ?1"
+	/* Without statistics SQLite would walk the whole topic by its key. */
+	[ST_MATCH_IS_DUP] = "SELECT 1 FROM topic_matches"
+	    " INDEXED BY topic_matches_norm WHERE topic_id = ?1"
 	    " AND norm_hash = ?2 AND feed_id <> ?3 AND dup = 0 LIMIT 1",
 	[ST_MATCH_ADD] = "INSERT OR IGNORE INTO topic_matches(topic_id,"
 	    " entry_id, feed_id, norm_hash, dup, matched)"

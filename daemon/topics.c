@@ -16,6 +16,7 @@
 #include "log.h"
 #include "notify.h"
 #include "topics.h"
+#include "topics_filter.h"
 #include "xmalloc.h"
 
 #define TOPICS_BACKFILL_GAP_MS	5	/* between two batches */
@@ -35,6 +36,7 @@ struct topic {
 	int64_t		 bf_next;	/* next id to back-fill */
 	int64_t		 bf_end;	/* last id to back-fill */
 	int64_t		 bf_matches;
+	int		 filter_id;	/* topics_filter handle */
 };
 
 /* What the configuration says about a config topic beyond the store. */
@@ -48,6 +50,7 @@ struct topics {
 	struct feedd	*d;
 	struct store	*store;
 	struct notify	*notify;
+	struct topics_filter *filter;	/* NULL: ask the store directly */
 	struct event	*ev_backfill;
 	struct topic	*v;
 	size_t		 n;
@@ -254,6 +257,12 @@ refresh(struct topics *t)
 	free(t->v);
 	t->v = nv;
 	t->n = ns;
+	if (t->filter != NULL) {
+		topics_filter_reset(t->filter);
+		for (i = 0; i < ns; i++)
+			nv[i].filter_id = topics_filter_add(t->filter,
+			    nv[i].query);
+	}
 	if (work)
 		arm_backfill(t, 0);
 	return 0;
@@ -386,15 +395,50 @@ deliver(struct topics *t, const struct topic *tp, const int64_t *ids,
 	store_entry_list_free(e, got);
 }
 
+/* Puts the poll's entries lo..hi into the filter. 0, or -1. */
+static int
+filter_load(struct topics *t, int64_t feed_id, int64_t lo, int64_t hi)
+{
+	struct store_entry_query q = { .since_id = lo - 1, .feed_id = feed_id,
+	    .limit = TOPICS_LIST_PAGE, .content = true };
+	struct store_entry *e = NULL, *all = NULL;
+	size_t n, nall = 0;
+	char err[256];
+	int rc = -1;
+
+	for (;;) {
+		if (store_entry_list(t->store, &q, &e, &n, err,
+		    sizeof(err)) != 0)
+			goto out;
+		all = xreallocarray(all, nall + n + 1, sizeof(*all));
+		for (size_t i = 0; i < n; i++)
+			if (e[i].id <= hi)
+				all[nall++] = e[i];
+			else
+				store_entry_clear(&e[i]);
+		free(e);
+		if (n < TOPICS_LIST_PAGE || all[nall - 1].id >= hi)
+			break;
+		q.since_id = all[nall - 1].id;
+	}
+	rc = topics_filter_load(t->filter, all, nall);
+out:
+	store_entry_list_free(all, nall);
+	return rc;
+}
+
 void
 topics_on_new_entries(void *arg, int64_t feed_id, const int64_t *ids,
     size_t n)
 {
 	struct topics *t = arg;
+	bool filtered;
 	char err[256];
 
-	if (t == NULL || n == 0)
+	if (t == NULL || n == 0 || t->n == 0)
 		return;
+	filtered = t->filter != NULL &&
+	    filter_load(t, feed_id, ids[0], ids[n - 1]) == 0;
 	for (size_t i = 0; i < t->n; i++) {
 		struct topic *tp = &t->v[i];
 		int64_t *mids = NULL;
@@ -402,6 +446,9 @@ topics_on_new_entries(void *arg, int64_t feed_id, const int64_t *ids,
 		int rc;
 
 		if (!topic_has_feed(tp, feed_id))
+			continue;
+		if (filtered && !topics_filter_may_match(t->filter,
+		    tp->filter_id))
 			continue;
 		rc = store_topic_match(t->store, tp->id, ids[0], ids[n - 1],
 		    &mids, &mn, err, sizeof(err));
@@ -514,6 +561,8 @@ topics_new(struct feedd *d)
 
 	t->d = d;
 	t->store = d->store;
+	if ((t->filter = topics_filter_new()) == NULL)
+		log_warnx("topics: matching without a filter (slower)");
 	if ((t->notify = notify_new(d->base, d->cfg->notify_max_parallel,
 	    d->cfg->notify_timeout_s)) == NULL ||
 	    (t->ev_backfill = evtimer_new(d->base, on_backfill, t)) == NULL) {
@@ -628,6 +677,7 @@ topics_free(struct topics *t)
 	if (t->ev_backfill != NULL)
 		event_free(t->ev_backfill);
 	notify_free(t->notify);
+	topics_filter_free(t->filter);
 	for (size_t i = 0; i < t->n; i++)
 		topic_clear(&t->v[i]);
 	free(t->v);

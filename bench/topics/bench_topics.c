@@ -1,0 +1,364 @@
+/*
+ * bench_topics: what following topics costs the poll pipeline.
+ *
+ *   bench_topics [-f FEEDS] [-e ENTRIES] [-n NEW] [-t TOPICS] [-d DIR]
+ *
+ * The same generated corpus is ingested twice into fresh databases, first
+ * with no topic, then with TOPICS topics: FEEDS feeds, each polled once
+ * with ENTRIES entries (the first poll of a new subscription), then once
+ * more with NEW new entries on top (a steady-state poll). On the clock:
+ * store_ingest() plus topics_on_new_entries() per poll, exactly what the
+ * pipeline runs after a fetch; generating the entries is not timed.
+ * Topics have no notify command (spawning processes is not matching).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "buf.h"
+#include "config.h"
+#include "feedd.h"
+#include "log.h"
+#include "store.h"
+#include "topics.h"
+#include "xmalloc.h"
+
+/*
+ * Text: a fifth function words, the rest drawn from NAMES synthetic words
+ * (Latin and Cyrillic syllables) with Zipf-like ranks (log-uniform), the
+ * shape of real news vocabulary; one entry in 50 carries a topic phrase.
+ */
+#define NAMES	20000
+
+static const char *const function_words[] = {
+	"the", "a", "of", "in", "on", "for", "with", "from", "by", "after",
+	"to", "and", "is", "was", "said", "will", "has", "at", "as", "over",
+	"у", "в", "на", "з", "і", "та", "що", "до", "за", "про",
+	"и", "не", "по", "от", "для", "это", "как", "его", "их", "уже",
+};
+#define NFUNCTION	(sizeof(function_words) / sizeof(function_words[0]))
+
+static const char *const syllables[] = {
+	"ka", "lo", "mi", "ne", "ru", "sta", "vo", "ter", "gra", "pol",
+	"an", "ber", "din", "es", "fur", "go", "hel", "is", "jor", "kin",
+	"ко", "ла", "мі", "не", "ру", "ста", "во", "тер", "гра", "пол",
+};
+#define NSYLL	(sizeof(syllables) / sizeof(syllables[0]))
+
+static const char *const phrases[] = {
+	"Coalition of the Willing", "«Коаліція охочих»", "коаліції охочих",
+	"коалиции желающих", "security guarantees",
+};
+#define NPHRASES	(sizeof(phrases) / sizeof(phrases[0]))
+
+struct corpus {
+	char		*name[NAMES];
+	uint64_t	 state;
+};
+
+static uint64_t
+next_rand(struct corpus *c)
+{
+	/* splitmix64 */
+	uint64_t z = (c->state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double
+uniform(struct corpus *c)
+{
+	return (double)(next_rand(c) >> 11) / 9007199254740992.0;
+}
+
+static void
+corpus_init(struct corpus *c, uint64_t seed)
+{
+	memset(c, 0, sizeof(*c));
+	c->state = seed;
+	for (size_t i = 0; i < NAMES; i++) {
+		struct buf b;
+		size_t k = 2 + i % 3;
+
+		buf_init(&b);
+		/* Cyrillic and Latin syllables do not mix inside a word. */
+		for (size_t j = 0, base = (i % 3 == 2) ? 20 : 0; j < k; j++)
+			buf_puts(&b, syllables[base + (size_t)(next_rand(c) %
+			    (base != 0 ? 10 : 20))]);
+		buf_printf(&b, "%05zx", i);	/* unique, never a prefix */
+		buf_putc(&b, '\0');
+		c->name[i] = buf_detach(&b);
+	}
+}
+
+/* Rank r has probability ~ 1/r (log-uniform over 1..NAMES). */
+static const char *
+word(struct corpus *c)
+{
+	size_t r;
+
+	if (next_rand(c) % 5 == 0)
+		return function_words[next_rand(c) % NFUNCTION];
+	r = (size_t)exp(uniform(c) * log((double)NAMES));
+	return c->name[r > 0 ? r - 1 : 0];
+}
+
+static char *
+text(struct corpus *c, size_t count, const char *open, const char *close)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_puts(&b, open);
+	for (size_t i = 0; i < count; i++)
+		buf_printf(&b, "%s%s", i > 0 ? " " : "", word(c));
+	if (next_rand(c) % 50 == 0)
+		buf_printf(&b, " %s", phrases[next_rand(c) % NPHRASES]);
+	buf_puts(&b, close);
+	buf_putc(&b, '\0');
+	return buf_detach(&b);
+}
+
+static void
+gen_entries(struct corpus *c, int feed, int first, int n,
+    struct feed_entry *e)
+{
+	for (int j = 0; j < n; j++) {
+		int k = first + n - 1 - j;	/* newest first, as feeds do */
+
+		memset(&e[j], 0, sizeof(e[j]));
+		e[j].id = xasprintf("urn:bench:%d:%d", feed, k);
+		e[j].link = xasprintf("https://news%d.example/%d/story-%d",
+		    feed % 700, feed, k);
+		e[j].title = text(c, 10, "", "");
+		e[j].summary = text(c, 35, "", "");
+		e[j].content = text(c, 120, "<p>", "</p>");
+		e[j].author = xstrdup("Desk");
+		e[j].published = 1756900000 + (int64_t)k * 60;
+		e[j].updated = FEED_TIME_NONE;
+	}
+}
+
+static void
+free_entries(struct feed_entry *e, int n)
+{
+	for (int j = 0; j < n; j++) {
+		free(e[j].id);
+		free(e[j].link);
+		free(e[j].title);
+		free(e[j].summary);
+		free(e[j].content);
+		free(e[j].author);
+	}
+}
+
+/*
+ * Topics of every kind FTS5 offers, about names of ranks 4000..20000:
+ * each matches one entry in several hundred, like the people, places and
+ * things a reader follows; the coalition topic matches one in 60.
+ */
+static char *
+topic_query(struct corpus *c, int i)
+{
+	const char *a = c->name[4000 + (size_t)(i * 179) % 16000];
+	const char *b = c->name[4000 + (size_t)(i * 337 + 7) % 16000];
+
+	if (i == 0)
+		return xstrdup("\"coalition of the willing\" OR "
+		    "(коаліці* охоч*) OR (коалици* желающ*)");
+	switch (i % 7) {
+	case 0:
+		return xasprintf("%s AND guarant*", a);
+	case 1:
+		return xasprintf("\"%s\"", a);
+	case 2:
+		return xasprintf("%s OR %s", a, b);
+	case 3:
+		return xasprintf("NEAR(%s %s, 20)", a, b);
+	case 4:
+		return xasprintf("title: %s", a);
+	case 5:
+		return xasprintf("%s NOT %s", a, b);
+	default:
+		return xasprintf("%s*", a);
+	}
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(getenv("BENCH_WALL") != NULL ? CLOCK_MONOTONIC :
+	    CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct result {
+	double	 ingest[2];	/* store_ingest, per round */
+	double	 match[2];	/* topics_on_new_entries, per round */
+	size_t	 entries[2];
+	int64_t	 matches;
+};
+
+static void
+run(const char *dir, int nfeeds, int per_poll, int nnew, int ntopics,
+    struct result *res)
+{
+	struct config cfg = { 0 };
+	struct feedd d = { 0 };
+	struct corpus c;
+	struct feed_entry *e = xcalloc((size_t)per_poll, sizeof(*e));
+	struct store_topic *tl;
+	int64_t *fid = xcalloc((size_t)nfeeds, sizeof(*fid));
+	char *path = xasprintf("%s/bench-topics-%d.db", dir, ntopics);
+	char *wal = xasprintf("%s-wal", path), *shm = xasprintf("%s-shm", path);
+	char err[512];
+	size_t ntl;
+
+	memset(res, 0, sizeof(*res));
+	unlink(path);
+	unlink(wal);
+	unlink(shm);
+	corpus_init(&c, 20250903);
+	d.base = event_base_new();
+	if ((d.store = store_open(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "bench_topics: %s\n", err);
+		exit(1);
+	}
+	cfg.path = "bench";
+	cfg.notify_max_parallel = 1;
+	cfg.notify_timeout_s = 1;
+	cfg.ntopics = (size_t)ntopics;
+	cfg.topics = xcalloc(cfg.ntopics + 1, sizeof(*cfg.topics));
+	for (int i = 0; i < ntopics; i++) {
+		cfg.topics[i].name = xasprintf("topic%03d", i);
+		cfg.topics[i].query = topic_query(&c, i);
+	}
+	d.cfg = &cfg;
+	if ((d.topics = topics_new(&d)) == NULL ||
+	    topics_reconcile(d.topics, &cfg) == -1)
+		exit(1);
+	for (int f = 0; f < nfeeds; f++) {
+		char *url = xasprintf("https://news%d.example/feed%d.xml",
+		    f % 700, f);
+
+		store_feed_add(d.store, url, NULL, 0, &fid[f]);
+		free(url);
+	}
+	for (int round = 0; round < 2; round++) {
+		int n = round == 0 ? per_poll : nnew;
+		int first = round == 0 ? 0 : per_poll;
+
+		for (int f = 0; f < nfeeds; f++) {
+			struct store_ingest_result r;
+			double t0, t1, t2;
+
+			/* Round 2 polls carry the old items and NEW more. */
+			gen_entries(&c, f, first, n, e);
+			t0 = now_s();
+			if (store_ingest(d.store, fid[f], NULL, e, (size_t)n,
+			    &r) == -1)
+				exit(1);
+			t1 = now_s();
+			topics_on_new_entries(d.topics, fid[f], r.new_ids,
+			    r.new_count);
+			t2 = now_s();
+			res->ingest[round] += t1 - t0;
+			res->match[round] += t2 - t1;
+			res->entries[round] += r.new_count;
+			store_ingest_result_clear(&r);
+			free_entries(e, n);
+		}
+	}
+	if (store_topic_list(d.store, &tl, &ntl) == 0) {
+		for (size_t i = 0; i < ntl; i++) {
+			res->matches += tl[i].match_count;
+			if (getenv("BENCH_TOPICS") != NULL)
+				printf("%6lld  %s\n",
+				    (long long)tl[i].match_count, tl[i].query);
+		}
+		store_topic_list_free(tl, ntl);
+	}
+	topics_free(d.topics);
+	store_free(d.store);
+	event_base_free(d.base);
+	for (int i = 0; i < ntopics; i++) {
+		free(cfg.topics[i].name);
+		free(cfg.topics[i].query);
+	}
+	free(cfg.topics);
+	for (size_t i = 0; i < NAMES; i++)
+		free(c.name[i]);
+	unlink(path);
+	unlink(wal);
+	unlink(shm);
+	free(path);
+	free(wal);
+	free(shm);
+	free(fid);
+	free(e);
+}
+
+static void
+report(const char *what, int round, const struct result *base,
+    const struct result *with)
+{
+	double b = base->ingest[round] + base->match[round];
+	double w = with->ingest[round] + with->match[round];
+
+	printf("%-28s %8zu entries  no topics %7.2f s  with topics %7.2f s "
+	    "(matching %.2f s)  %+6.1f%%\n", what, with->entries[round], b, w,
+	    with->match[round], (w - b) / b * 100.0);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct result base, with;
+	const char *dir = "/tmp";
+	int nfeeds = 5000, per_poll = 20, nnew = 2, ntopics = 100, ch;
+
+	while ((ch = getopt(argc, argv, "f:e:n:t:d:")) != -1) {
+		switch (ch) {
+		case 'f': nfeeds = atoi(optarg); break;
+		case 'e': per_poll = atoi(optarg); break;
+		case 'n': nnew = atoi(optarg); break;
+		case 't': ntopics = atoi(optarg); break;
+		case 'd': dir = optarg; break;
+		default:
+			fprintf(stderr, "usage: bench_topics [-f FEEDS] "
+			    "[-e ENTRIES] [-n NEW] [-t TOPICS] [-d DIR]\n");
+			return 2;
+		}
+	}
+	if (nfeeds < 1 || per_poll < 1 || nnew < 1 || ntopics < 1)
+		return 2;
+	log_init("bench_topics");
+	log_set_level(LOG_LEVEL_WARNING);
+	printf("%d feeds, %d entries on the first poll, %d new on the "
+	    "second, %d topics\n", nfeeds, per_poll, nnew, ntopics);
+	run(dir, nfeeds, per_poll, nnew, 0, &base);
+	run(dir, nfeeds, per_poll, nnew, ntopics, &with);
+	report("first poll of every feed", 0, &base, &with);
+	report("second poll (new entries)", 1, &base, &with);
+	{
+		struct result sum_b = base, sum_w = with;
+
+		sum_b.ingest[0] += base.ingest[1];
+		sum_b.match[0] += base.match[1];
+		sum_w.ingest[0] += with.ingest[1];
+		sum_w.match[0] += with.match[1];
+		sum_w.entries[0] += with.entries[1];
+		report("both", 0, &sum_b, &sum_w);
+	}
+	printf("matches recorded: %lld\n", (long long)with.matches);
+	return 0;
+}

@@ -1,0 +1,687 @@
+/*
+ * topics_filter: a recursive-descent reader of the FTS5 query grammar
+ * (https://sqlite.org/fts5.html, section 3) that keeps only what decides
+ * term presence, and SQLite's unicode61 tokenizer reached through the
+ * fts5_api of a private :memory: connection.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "htmltext.h"
+#include "log.h"
+#include "topics_filter.h"
+#include "xmalloc.h"
+
+#define TF_NODES_MAX	512	/* per query; beyond: always ask the store */
+
+enum tf_kind {
+	TF_TRUE,	/* cannot tell: may match */
+	TF_TERM,
+	TF_AND,
+	TF_OR,
+};
+
+struct tf_node {
+	enum tf_kind	 kind;
+	int		 term;		/* TF_TERM */
+	int		*kids;		/* TF_AND, TF_OR */
+	int		 nkids;
+};
+
+struct tf_term {
+	char		*text;		/* folded token */
+	size_t		 len;
+	bool		 prefix;
+};
+
+struct topics_filter {
+	sqlite3		*db;
+	fts5_tokenizer	 tok;
+	Fts5Tokenizer	*inst;
+	struct tf_node	*node;
+	size_t		 nnodes;
+	int		*root;		/* per handle */
+	size_t		 nroots;
+	struct tf_term	*term;
+	size_t		 nterms;
+	bool		*present;	/* per term, after a load */
+	/* Lookup tables, open addressing, term index + 1 (0: empty). */
+	int		*exact;
+	int		*prefix;
+	size_t		 tabsize;
+	size_t		*plen;		/* distinct prefix lengths */
+	size_t		 nplen;
+	bool		 dirty;
+};
+
+struct parser {
+	struct topics_filter *f;
+	const char	*s;
+	size_t		 nodes;		/* made for this query */
+	bool		 failed;
+};
+
+static uint32_t
+hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static void
+table_put(int *tab, size_t size, const struct tf_term *t, int idx)
+{
+	size_t i = hash(t->text, t->len) & (size - 1);
+
+	while (tab[i] != 0)
+		i = (i + 1) & (size - 1);
+	tab[i] = idx + 1;
+}
+
+static int
+table_get(const struct topics_filter *f, const int *tab, const char *s,
+    size_t n, bool prefix)
+{
+	size_t i = hash(s, n) & (f->tabsize - 1);
+
+	for (; tab[i] != 0; i = (i + 1) & (f->tabsize - 1)) {
+		const struct tf_term *t = &f->term[tab[i] - 1];
+
+		if (t->len == n && t->prefix == prefix &&
+		    memcmp(t->text, s, n) == 0)
+			return tab[i] - 1;
+	}
+	return -1;
+}
+
+static void
+rebuild_tables(struct topics_filter *f)
+{
+	size_t size = 16;
+
+	while (size < f->nterms * 2 + 1)
+		size *= 2;
+	free(f->exact);
+	free(f->prefix);
+	f->exact = xcalloc(size, sizeof(*f->exact));
+	f->prefix = xcalloc(size, sizeof(*f->prefix));
+	f->tabsize = size;
+	f->nplen = 0;
+	for (size_t i = 0; i < f->nterms; i++) {
+		const struct tf_term *t = &f->term[i];
+		size_t k;
+
+		table_put(t->prefix ? f->prefix : f->exact, size, t, (int)i);
+		if (!t->prefix)
+			continue;
+		for (k = 0; k < f->nplen && f->plen[k] != t->len; k++)
+			;
+		if (k == f->nplen) {
+			f->plen = xreallocarray(f->plen, f->nplen + 1,
+			    sizeof(*f->plen));
+			f->plen[f->nplen++] = t->len;
+		}
+	}
+	f->present = xreallocarray(f->present, f->nterms + 1,
+	    sizeof(*f->present));
+	f->dirty = false;
+}
+
+static int
+intern(struct topics_filter *f, const char *s, size_t n, bool prefix)
+{
+	for (size_t i = 0; i < f->nterms; i++)
+		if (f->term[i].len == n && f->term[i].prefix == prefix &&
+		    memcmp(f->term[i].text, s, n) == 0)
+			return (int)i;
+	f->term = xreallocarray(f->term, f->nterms + 1, sizeof(*f->term));
+	f->term[f->nterms].text = xstrndup(s, n);
+	f->term[f->nterms].len = n;
+	f->term[f->nterms].prefix = prefix;
+	f->dirty = true;
+	return (int)f->nterms++;
+}
+
+static int
+node_new(struct parser *p, enum tf_kind kind, int term)
+{
+	struct topics_filter *f = p->f;
+
+	if (++p->nodes > TF_NODES_MAX) {
+		p->failed = true;
+		return -1;
+	}
+	f->node = xreallocarray(f->node, f->nnodes + 1, sizeof(*f->node));
+	memset(&f->node[f->nnodes], 0, sizeof(f->node[f->nnodes]));
+	f->node[f->nnodes].kind = kind;
+	f->node[f->nnodes].term = term;
+	return (int)f->nnodes++;
+}
+
+static void
+node_add_kid(struct topics_filter *f, int parent, int kid)
+{
+	struct tf_node *n = &f->node[parent];
+
+	n->kids = xreallocarray(n->kids, (size_t)n->nkids + 1,
+	    sizeof(*n->kids));
+	n->kids[n->nkids++] = kid;
+}
+
+/* ---- lexing ---- */
+
+static bool
+bare_char(unsigned char c)
+{
+	return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || c == '_' || c == 0x1a;
+}
+
+static void
+skip_space(struct parser *p)
+{
+	while (*p->s == ' ' || *p->s == '\t' || *p->s == '\n' ||
+	    *p->s == '\r')
+		p->s++;
+}
+
+/* The bareword at the cursor (length, 0 if none), without consuming it. */
+static size_t
+bare_len(const struct parser *p)
+{
+	size_t n = 0;
+
+	while (bare_char((unsigned char)p->s[n]))
+		n++;
+	return n;
+}
+
+static bool
+at_keyword(struct parser *p, const char *kw)
+{
+	size_t n = strlen(kw);
+
+	skip_space(p);
+	return bare_len(p) == n && strncmp(p->s, kw, n) == 0;
+}
+
+/* ---- parsing ---- */
+
+/* The tokens of a query string, copied (the tokenizer reuses its buffer). */
+struct tokens {
+	char		**tok;
+	size_t		 *len;
+	size_t		 n;
+};
+
+static int
+on_query_token(void *arg, int flags, const char *tok, int n, int start,
+    int end)
+{
+	struct tokens *t = arg;
+
+	if (t->n >= TF_NODES_MAX)
+		return SQLITE_ERROR;
+	t->tok = xreallocarray(t->tok, t->n + 1, sizeof(*t->tok));
+	t->len = xreallocarray(t->len, t->n + 1, sizeof(*t->len));
+	t->tok[t->n] = xstrndup(tok, (size_t)n);
+	t->len[t->n++] = (size_t)n;
+	return SQLITE_OK;
+}
+
+/*
+ * One phrase: text tokenized as the index does; every token must be
+ * present, the last one as a prefix when starred.
+ */
+static int
+phrase_node(struct parser *p, const char *text, size_t len, bool star)
+{
+	struct topics_filter *f = p->f;
+	struct tokens t = { NULL, NULL, 0 };
+	int node, rc;
+
+	rc = f->tok.xTokenize(f->inst, &t, FTS5_TOKENIZE_QUERY, text,
+	    (int)len, on_query_token);
+	node = node_new(p, t.n == 0 ? TF_TRUE : TF_AND, -1);
+	if (rc != SQLITE_OK)
+		p->failed = true;
+	for (size_t i = 0; i < t.n; i++) {
+		if (!p->failed) {
+			int k = node_new(p, TF_TERM, intern(f, t.tok[i],
+			    t.len[i], star && i == t.n - 1));
+
+			if (k != -1 && node != -1)
+				node_add_kid(f, node, k);
+		}
+		free(t.tok[i]);
+	}
+	free(t.tok);
+	free(t.len);
+	return p->failed ? -1 : node;
+}
+
+static int	parse_or(struct parser *);
+static int	parse_primary(struct parser *);
+
+/* A phrase: ["^"] (bareword | "string") ["*"]. */
+static int
+parse_phrase(struct parser *p)
+{
+	char *text;
+	size_t n = 0;
+	bool star;
+	int node;
+
+	skip_space(p);
+	if (*p->s == '^') {
+		p->s++;
+		skip_space(p);
+	}
+	if (*p->s == '"') {
+		const char *q = p->s + 1;
+
+		text = xmalloc(strlen(q) + 1);
+		for (;;) {
+			if (*q == '\0') {
+				free(text);
+				p->failed = true;
+				return -1;
+			}
+			if (*q == '"' && q[1] == '"') {
+				text[n++] = '"';
+				q += 2;
+			} else if (*q == '"') {
+				q++;
+				break;
+			} else
+				text[n++] = *q++;
+		}
+		p->s = q;
+	} else if ((n = bare_len(p)) > 0) {
+		text = xstrndup(p->s, n);
+		p->s += n;
+	} else {
+		p->failed = true;
+		return -1;
+	}
+	skip_space(p);
+	if ((star = *p->s == '*'))
+		p->s++;
+	node = phrase_node(p, text, n, star);
+	free(text);
+	return node;
+}
+
+/* NEAR(phrase phrase ... [, N]): all phrases present. */
+static int
+parse_near(struct parser *p)
+{
+	int node = node_new(p, TF_AND, -1);
+
+	p->s += 4;
+	skip_space(p);
+	p->s++;		/* "(" */
+	for (;;) {
+		int kid;
+
+		skip_space(p);
+		if (*p->s == ')' || *p->s == ',' || *p->s == '\0')
+			break;
+		if (*p->s == '+') {
+			p->s++;
+			continue;
+		}
+		kid = parse_phrase(p);
+		if (node == -1 || kid == -1 || p->failed)
+			return -1;
+		node_add_kid(p->f, node, kid);
+	}
+	if (*p->s == ',') {
+		p->s++;
+		skip_space(p);
+		while (*p->s >= '0' && *p->s <= '9')
+			p->s++;
+		skip_space(p);
+	}
+	if (*p->s != ')') {
+		p->failed = true;
+		return -1;
+	}
+	p->s++;
+	return node;
+}
+
+/* A column filter applies to what follows; presence ignores columns. */
+static bool
+skip_column_filter(struct parser *p)
+{
+	const char *save = p->s;
+	size_t n;
+
+	skip_space(p);
+	if (*p->s == '-')
+		p->s++;
+	skip_space(p);
+	if (*p->s == '{') {
+		p->s++;
+		while (*p->s != '}' && *p->s != '\0')
+			p->s++;
+		if (*p->s != '}')
+			goto no;
+		p->s++;
+	} else if ((n = bare_len(p)) > 0)
+		p->s += n;
+	else
+		goto no;
+	skip_space(p);
+	if (*p->s != ':')
+		goto no;
+	p->s++;
+	return true;
+no:
+	p->s = save;
+	return false;
+}
+
+static int
+parse_primary(struct parser *p)
+{
+	int node;
+
+	skip_space(p);
+	if (p->failed)
+		return -1;
+	if (*p->s == '(') {
+		p->s++;
+		node = parse_or(p);
+		skip_space(p);
+		if (*p->s != ')') {
+			p->failed = true;
+			return -1;
+		}
+		p->s++;
+		return node;
+	}
+	if (skip_column_filter(p))
+		return parse_primary(p);
+	if (at_keyword(p, "AND") || at_keyword(p, "OR") ||
+	    at_keyword(p, "NOT")) {
+		p->failed = true;
+		return -1;
+	}
+	if (at_keyword(p, "NEAR")) {
+		const char *q = p->s + 4;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q == '(')
+			return parse_near(p);
+	}
+	/* phrase ("+" phrase)*: all present. */
+	node = node_new(p, TF_AND, -1);
+	for (;;) {
+		int kid = parse_phrase(p);
+
+		if (kid == -1 || node == -1)
+			return -1;
+		node_add_kid(p->f, node, kid);
+		skip_space(p);
+		if (*p->s != '+')
+			break;
+		p->s++;
+	}
+	return node;
+}
+
+/* a NOT b: b only removes matches, so presence needs a. */
+static int
+parse_not(struct parser *p)
+{
+	int node = parse_primary(p);
+
+	while (!p->failed && at_keyword(p, "NOT")) {
+		p->s += 3;
+		parse_primary(p);
+	}
+	return node;
+}
+
+static bool
+starts_primary(struct parser *p)
+{
+	skip_space(p);
+	if (*p->s == '\0' || *p->s == ')' || at_keyword(p, "OR"))
+		return false;
+	return true;
+}
+
+static int
+parse_and(struct parser *p)
+{
+	int node = node_new(p, TF_AND, -1);
+
+	for (;;) {
+		int kid = parse_not(p);
+
+		if (kid == -1 || node == -1 || p->failed)
+			return -1;
+		node_add_kid(p->f, node, kid);
+		if (at_keyword(p, "AND")) {
+			p->s += 3;
+			continue;
+		}
+		if (!starts_primary(p))
+			break;
+	}
+	return node;
+}
+
+static int
+parse_or(struct parser *p)
+{
+	int node = node_new(p, TF_OR, -1);
+
+	for (;;) {
+		int kid = parse_and(p);
+
+		if (kid == -1 || node == -1 || p->failed)
+			return -1;
+		node_add_kid(p->f, node, kid);
+		if (!at_keyword(p, "OR"))
+			break;
+		p->s += 2;
+	}
+	return node;
+}
+
+/* ---- the module ---- */
+
+static fts5_api *
+fts5_api_get(sqlite3 *db)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return NULL;
+	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	return api;
+}
+
+struct topics_filter *
+topics_filter_new(void)
+{
+	struct topics_filter *f = xcalloc(1, sizeof(*f));
+	const char *args[] = { "remove_diacritics", "2" };
+	fts5_api *api;
+	void *ud = NULL;
+
+	if (sqlite3_open_v2(":memory:", &f->db, SQLITE_OPEN_READWRITE,
+	    NULL) != SQLITE_OK || (api = fts5_api_get(f->db)) == NULL ||
+	    api->xFindTokenizer(api, "unicode61", &ud, &f->tok) !=
+	    SQLITE_OK || f->tok.xCreate(ud, args, 2, &f->inst) != SQLITE_OK) {
+		log_warnx("topics: cannot reach SQLite's unicode61 tokenizer");
+		f->inst = NULL;
+		topics_filter_free(f);
+		return NULL;
+	}
+	f->tabsize = 16;
+	f->exact = xcalloc(f->tabsize, sizeof(*f->exact));
+	f->prefix = xcalloc(f->tabsize, sizeof(*f->prefix));
+	return f;
+}
+
+void
+topics_filter_reset(struct topics_filter *f)
+{
+	for (size_t i = 0; i < f->nnodes; i++)
+		free(f->node[i].kids);
+	free(f->node);
+	f->node = NULL;
+	f->nnodes = 0;
+	free(f->root);
+	f->root = NULL;
+	f->nroots = 0;
+	for (size_t i = 0; i < f->nterms; i++)
+		free(f->term[i].text);
+	free(f->term);
+	f->term = NULL;
+	f->nterms = 0;
+	f->dirty = true;
+}
+
+void
+topics_filter_free(struct topics_filter *f)
+{
+	if (f == NULL)
+		return;
+	topics_filter_reset(f);
+	if (f->inst != NULL)
+		f->tok.xDelete(f->inst);
+	sqlite3_close(f->db);
+	free(f->exact);
+	free(f->prefix);
+	free(f->plen);
+	free(f->present);
+	free(f);
+}
+
+int
+topics_filter_add(struct topics_filter *f, const char *query)
+{
+	struct parser p = { f, query, 0, false };
+	size_t nnodes = f->nnodes, nterms = f->nterms;
+	int root;
+
+	root = parse_or(&p);
+	skip_space(&p);
+	if (p.failed || root == -1 || *p.s != '\0') {
+		/* Unread: undo its nodes and terms, keep it out. */
+		for (size_t i = nnodes; i < f->nnodes; i++)
+			free(f->node[i].kids);
+		f->nnodes = nnodes;
+		for (size_t i = nterms; i < f->nterms; i++)
+			free(f->term[i].text);
+		f->nterms = nterms;
+		log_debug("topics: filter: cannot read '%s'; the store "
+		    "answers it after every poll", query);
+		return TOPICS_FILTER_ALWAYS;
+	}
+	f->root = xreallocarray(f->root, f->nroots + 1, sizeof(*f->root));
+	f->root[f->nroots] = root;
+	return (int)f->nroots++;
+}
+
+static int
+on_doc_token(void *arg, int flags, const char *tok, int n, int start,
+    int end)
+{
+	struct topics_filter *f = arg;
+	int i;
+
+	if ((i = table_get(f, f->exact, tok, (size_t)n, false)) != -1)
+		f->present[i] = true;
+	for (size_t k = 0; k < f->nplen; k++)
+		if (f->plen[k] <= (size_t)n && (i = table_get(f, f->prefix,
+		    tok, f->plen[k], true)) != -1)
+			f->present[i] = true;
+	return SQLITE_OK;
+}
+
+static int
+tokenize(struct topics_filter *f, const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return 0;
+	return f->tok.xTokenize(f->inst, f, FTS5_TOKENIZE_DOCUMENT, s,
+	    (int)strlen(s), on_doc_token) == SQLITE_OK ? 0 : -1;
+}
+
+int
+topics_filter_load(struct topics_filter *f, const struct store_entry *e,
+    size_t n)
+{
+	int rc = 0;
+
+	if (f->dirty)
+		rebuild_tables(f);
+	memset(f->present, 0, (f->nterms + 1) * sizeof(*f->present));
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *content = htmltext_dup(e[i].content);
+
+		if (tokenize(f, e[i].title) == -1 ||
+		    tokenize(f, e[i].summary) == -1 ||
+		    tokenize(f, content) == -1 ||
+		    tokenize(f, e[i].author) == -1)
+			rc = -1;
+		free(content);
+	}
+	if (rc == -1) {
+		/* Unknown: every term counts as present. */
+		memset(f->present, 1, f->nterms * sizeof(*f->present));
+		log_warnx("topics: filter: tokenizer failed; asking the "
+		    "store for every topic");
+	}
+	return rc;
+}
+
+static bool
+eval(const struct topics_filter *f, int i)
+{
+	const struct tf_node *n = &f->node[i];
+	int k;
+
+	switch (n->kind) {
+	case TF_TERM:
+		return f->present[n->term];
+	case TF_AND:
+		for (k = 0; k < n->nkids; k++)
+			if (!eval(f, n->kids[k]))
+				return false;
+		return true;
+	case TF_OR:
+		for (k = 0; k < n->nkids; k++)
+			if (eval(f, n->kids[k]))
+				return true;
+		return n->nkids == 0;
+	default:
+		return true;
+	}
+}
+
+bool
+topics_filter_may_match(const struct topics_filter *f, int handle)
+{
+	if (handle < 0 || (size_t)handle >= f->nroots || f->dirty)
+		return true;
+	return eval(f, f->root[handle]);
+}

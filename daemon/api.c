@@ -122,6 +122,19 @@ api_reply_raw(struct evhttp_request *req, int status,
 	evhttp_send_reply(req, status, NULL, NULL);
 }
 
+void
+api_request_abandon(struct evhttp_request *req)
+{
+	/*
+	 * On EOF or a timeout, libevent detaches a request the handler still
+	 * holds from its connection and leaves freeing it to the handler
+	 * (http.c, evhttp_connection_incoming_fail); one still attached is
+	 * freed with the connection.
+	 */
+	if (req != NULL && evhttp_request_get_connection(req) == NULL)
+		evhttp_request_free(req);
+}
+
 struct store *
 api_store(struct api *api, struct evhttp_request *req)
 {

@@ -55,6 +55,7 @@ on_client_closed(struct evhttp_connection *c, void *arg)
 {
 	struct api_backup *b = arg;
 
+	api_request_abandon(b->req);
 	b->req = NULL;
 }
 
@@ -86,6 +87,14 @@ on_backup_done(evutil_socket_t fd, short what, void *arg)
 	int dfd;
 
 	pthread_join(b->thread, NULL);
+	if (req != NULL) {
+		/* The answer may end the connection: b must be off it. */
+		struct evhttp_connection *c = evhttp_request_get_connection(req);
+
+		if (c != NULL)
+			evhttp_connection_set_closecb(c, NULL, NULL);
+		b->req = NULL;
+	}
 	if (req == NULL) {
 		log_info("api: backup done, but its client went away");
 	} else if (b->rc != 0) {
@@ -106,7 +115,6 @@ on_backup_done(evutil_socket_t fd, short what, void *arg)
 		    (long long)st.st_size);
 		evhttp_send_reply(req, 200, "OK", NULL);
 	}
-	b->req = NULL;
 	backup_finish(b);
 }
 
@@ -174,9 +182,15 @@ api_backup_free(struct api_backup *b)
 		return;
 	/* Shutting down mid-backup: let the copy end, then drop it. */
 	pthread_join(b->thread, NULL);
-	if (b->req != NULL)
-		api_reply_error(b->req, 503, "unavailable", "the daemon is "
+	if (b->req != NULL) {
+		struct evhttp_request *req = b->req;
+		struct evhttp_connection *c = evhttp_request_get_connection(req);
+
+		if (c != NULL)
+			evhttp_connection_set_closecb(c, NULL, NULL);
+		b->req = NULL;
+		api_reply_error(req, 503, "unavailable", "the daemon is "
 		    "stopping");
-	b->req = NULL;
+	}
 	backup_finish(b);
 }

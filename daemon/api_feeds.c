@@ -148,7 +148,7 @@ on_add_client_closed(struct evhttp_connection *c, void *arg)
 {
 	struct add_wait *w = arg;
 
-	/* libevent frees the request right after this. */
+	api_request_abandon(w->req);
 	w->req = NULL;
 }
 
@@ -157,7 +157,9 @@ on_add_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct add_wait *w = arg;
 	struct store *s = w->api->d->store;
+	struct evhttp_request *req;
 	struct store_feed f = { 0 };
+	int64_t w_feed_id = w->feed_id;
 	struct timeval tv = { 0, API_ADD_TICK_MS * 1000 };
 	bool done;
 
@@ -172,9 +174,10 @@ on_add_tick(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(w->timer, &tv);
 		return;
 	}
-	api_reply(w->req, 201, add_result(s, w->feed_id, true));
-	w->req = NULL;
+	/* add_wait_free() drops the close callback before w goes. */
+	req = w->req;
 	add_wait_free(w);
+	api_reply(req, 201, add_result(s, w_feed_id, true));
 }
 
 void

@@ -44,6 +44,13 @@ typedef void (*api_handler)(struct api *, struct evhttp_request *,
 
 /* ---- request helpers (api.c) ---- */
 
+/*
+ * For a close callback of a request held for a later answer (add, backup,
+ * stream): frees req if libevent left it to the handler. req is gone
+ * after this either way.
+ */
+void	api_request_abandon(struct evhttp_request *req);
+
 /* The store, or NULL after answering 503 (the daemon is still starting). */
 struct store *api_store(struct api *api, struct evhttp_request *req);
 

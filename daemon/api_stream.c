@@ -114,6 +114,7 @@ on_stream_conn_closed(struct evhttp_connection *conn, void *arg)
 	struct stream *st = arg;
 
 	log_debug("api: stream closed (%zu left)", st->owner->count - 1);
+	api_request_abandon(st->req);
 	stream_free(st);
 }
 

@@ -53,7 +53,7 @@ class Stream:
                 if not line:
                     break
                 self.lines.append(json.loads(line.decode("utf-8")))
-        except (OSError, ValueError, http.client.HTTPException):
+        except Exception:  # closed under the reader: the stream is over
             pass
         self.closed = True
 

@@ -454,8 +454,11 @@ test_prune(struct store *s)
 	struct feed_entry e[20];
 	struct store_ingest_result r;
 	struct store_feed f;
-	char ids[20][16], titles[20][16];
-	int64_t feed;
+	char ids[20][16], titles[20][16], err[256];
+	struct store_entry_query q = { 0 };
+	struct store_entry *l;
+	int64_t feed, tid;
+	size_t n;
 	size_t pruned, i;
 	int rc;
 
@@ -466,13 +469,22 @@ test_prune(struct store *s)
 		e[i] = entry(ids[i], titles[i], NULL, NULL);
 	}
 	store_ingest(s, feed, NULL, e, 20, &r);
+	/* A topic lists the oldest item: the cap must leave it alone. */
+	store_topic_add(s, "keep", "\"item 19\"", NULL, STORE_ORIGIN_API,
+	    &tid, err, sizeof(err));
+	ok(store_topic_match(s, tid, r.first_new_id, r.last_new_id, NULL,
+	    NULL, err, sizeof(err)) == 1, "a topic lists the oldest item");
 	store_ingest_result_clear(&r);
 	while ((rc = store_prune(s, &ret, 4, &pruned)) == 1)
 		;
 	store_feed_get(s, feed, &f);
-	ok(rc == 0 && f.entry_count == 5, "per-feed cap: 5 left (%lld)",
-	    (long long)f.entry_count);
+	ok(rc == 0 && f.entry_count == 6, "per-feed cap: 5 left, plus the "
+	    "one a topic lists (%lld)", (long long)f.entry_count);
 	store_feed_clear(&f);
+	q.topic_id = tid;
+	ok(store_entry_list(s, &q, &l, &n, err, sizeof(err)) == 0 && n == 1,
+	    "the topic still lists it");
+	store_entry_list_free(l, n);
 	ok(store_ingest(s, feed, NULL, e, 20, &r) == 0 && r.new_count == 0 &&
 	    r.unchanged == 20, "pruned entries do not come back as new");
 	store_ingest_result_clear(&r);
@@ -491,6 +503,10 @@ test_prune(struct store *s)
 	    " AND e.feed_id IN (SELECT id FROM feeds WHERE entry_count > 3)")
 	    == 0, "other feeds pruned to 3");
 	ok(fts_ok(s), "FTS index consistent after pruning");
+	ok(store_entry_list(s, &q, &l, &n, err, sizeof(err)) == 0 && n == 0,
+	    "past the topic retention it went too");
+	store_entry_list_free(l, n);
+	store_topic_remove(s, tid);
 	store_set_now(s, 5000);
 }
 

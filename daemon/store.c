@@ -405,6 +405,8 @@ store_open(const char *path, char *err, size_t errlen)
 	    "PRAGMA page_size = " STORE_PAGE_SIZE ";"
 	    "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = NORMAL;"
+	    /* A WAL grown by a big transaction shrinks back after it. */
+	    "PRAGMA journal_size_limit = 33554432;"
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA temp_store = MEMORY;"
 	    "PRAGMA cache_size = -16384;";

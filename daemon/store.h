@@ -73,8 +73,11 @@ struct store_retention {
 /*
  * Opens or creates the database at path (the caller makes the parent
  * directory), sets WAL, synchronous=NORMAL, a busy timeout and foreign keys,
- * and migrates the schema. A database written by a newer feedd is refused.
- * On failure returns NULL with the reason in err.
+ * and migrates the schema. A database written by a newer feedd, or by
+ * another program, is refused. On failure returns NULL with the reason in
+ * err. A full disk fails the transaction at hand (logged, nothing of it
+ * stored) and the next one works once there is room; processes should
+ * ignore SIGXFSZ so that a file size limit shows up the same way.
  */
 struct store *store_open(const char *path, char *err, size_t errlen);
 void	store_free(struct store *s);
@@ -89,7 +92,9 @@ void	store_set_now(struct store *s, int64_t now);
 /*
  * Consistent copy of the live database to dest_path (replaced if present)
  * through SQLite's online backup API, from a separate read connection, so
- * polls keep writing meanwhile. 0, or -1 with the reason in err.
+ * polls keep writing meanwhile. 0, or -1 with the reason in err. It copies
+ * the whole file in one step (about 1 s per GB here): call it from a
+ * thread, not from the event loop, for large databases.
  */
 int	store_backup(struct store *s, const char *dest_path, char *err,
 	    size_t errlen);
@@ -342,7 +347,9 @@ int	store_topics_reconcile(struct store *s,
  * the matches. An entry whose normalized link was already matched by this
  * topic from another feed is recorded as a duplicate and not listed.
  * Returns the number of new, listed matches (their ids ascending in
- * *ret_ids, which may be NULL; free() it), -1, or STORE_EQUERY.
+ * *ret_ids, which may be NULL; free() it), -1, or STORE_EQUERY. A topic
+ * that no longer exists matches nothing (0). Matching is not retroactive:
+ * after adding a topic or changing its query, run it over 1..last id.
  */
 int	store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 	    int64_t max_id, int64_t **ret_ids, size_t *ret_n, char *err,

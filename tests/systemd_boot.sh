@@ -170,8 +170,9 @@ for src, dst in json.load(sys.stdin).items():
 # ---- the root: an overlay of / on tmpfs -----------------------------------
 
 W=$(mktemp -d /tmp/feedd-boot.XXXXXX) || exit 1
-mount -t tmpfs -o mode=0755,size=64m tmpfs /run || exit 1
-mount -t tmpfs -o mode=0755,size=2g tmpfs "$W" || exit 1
+mount -t tmpfs -o mode=0755,size=64m tmpfs /run ||
+    skip "cannot mount a tmpfs (no CAP_SYS_ADMIN?)"
+mount -t tmpfs -o mode=0755,size=2g tmpfs "$W" || skip "cannot mount a tmpfs"
 mkdir "$W/upper" "$W/work" "$W/root"
 R=$W/root
 if ! mount -t overlay overlay \

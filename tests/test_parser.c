@@ -390,8 +390,9 @@ test_huge_tokens(void)
 	static const char *const pre[] = { "<rss><channel><item><description>",
 	    "<rss><channel><item><description><![CDATA[",
 	    "<rss><channel><item><enclosure type=\"x\" url=\"http://e/" };
-	static const char *const post[] = { "</description></item></channel>"
-	    "</rss>", "]]></description></item></channel></rss>",
+	static const char *const post[] = {
+	    "</description></item></channel></rss>",
+	    "]]></description></item></channel></rss>",
 	    "\"/></item></channel></rss>" };
 	static const char *const what[] = { "text node", "CDATA section",
 	    "attribute" };

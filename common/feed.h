@@ -22,6 +22,13 @@
  *
  * Encodings: see charset.h (BOM, declaration, iconv; undeclared bytes that
  * are not UTF-8 are read as windows-1252).
+ *
+ * Broken documents: entries completed before the break are delivered and
+ * feed_parser_error() says where it stopped. A break at a bare '&' or '<'
+ * ("Q&A", "a < b") is mended instead: the document is read again through
+ * xmlfix.h and only the entries not yet delivered are delivered. For that
+ * the parser keeps a copy of input pushed in pieces (up to FEED_MAX_KEEP);
+ * a body pushed whole is not copied.
  */
 #ifndef FEEDD_FEED_H
 #define FEEDD_FEED_H

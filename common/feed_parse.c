@@ -1223,7 +1223,8 @@ xml_fail(struct feed_parser *p)
 	p->failed = true;
 	p->retry = p->stop_reason == NULL && !p->fixing &&
 	    p->cs.road != CHARSET_UTF16 &&
-	    XML_GetErrorCode(p->xp) == XML_ERROR_INVALID_TOKEN;
+	    (XML_GetErrorCode(p->xp) == XML_ERROR_INVALID_TOKEN ||
+	    XML_GetErrorCode(p->xp) == XML_ERROR_BAD_CHAR_REF);
 	if (p->stop_reason != NULL)
 		set_error(p, p->stop_reason);
 	else

@@ -42,15 +42,27 @@ hex_digit(unsigned char c)
 	    (c >= 'A' && c <= 'F');
 }
 
+/* XML 1.0 production [2]: what a character reference may name. */
+static bool
+xml_char(unsigned long c)
+{
+	return c == 0x9 || c == 0xa || c == 0xd || (c >= 0x20 &&
+	    c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 &&
+	    c <= 0x10ffff);
+}
+
 /*
  * Length of the reference starting at s[0] == '&' including ';', 0 if it
- * is none, -1 if more input is needed to tell.
+ * is none, -1 if more input is needed to tell. *ret_bad is set for a
+ * character reference to a character XML does not allow ("&#0;").
  */
 static int
-reference(const unsigned char *s, size_t n)
+reference(const unsigned char *s, size_t n, bool *ret_bad)
 {
+	unsigned long c = 0;
 	size_t j = 1;
 
+	*ret_bad = false;
 	if (j >= n)
 		return -1;
 	if (s[j] == '#') {
@@ -60,16 +72,20 @@ reference(const unsigned char *s, size_t n)
 		if (s[j] == 'x') {
 			for (j++; j < n && j < XF_NAME_MAX &&
 			    hex_digit(s[j]); j++)
-				;
+				if (c <= 0x10ffff)
+					c = c * 16 + (s[j] <= '9' ? s[j] - '0' :
+					    (s[j] | 0x20) - 'a' + 10);
 			if (j == 3 && j < n)
 				return 0;
 		} else {
 			for (; j < n && j < XF_NAME_MAX && s[j] >= '0' &&
 			    s[j] <= '9'; j++)
-				;
+				if (c <= 0x10ffff)
+					c = c * 10 + (s[j] - '0');
 			if (j == 2 && j < n)
 				return 0;
 		}
+		*ret_bad = !xml_char(c);
 	} else {
 		if (!name_start(s[j]))
 			return 0;
@@ -101,6 +117,7 @@ fix(struct xmlfix *f, const char *s, size_t n, bool final, struct buf *out)
 	static const char *const terms[] = { "", "]]>", "-->", "?>" };
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, run, e, keep;
+	bool bad;
 	int r;
 
 	while (i < n) {
@@ -126,10 +143,12 @@ fix(struct xmlfix *f, const char *s, size_t n, bool final, struct buf *out)
 		if (i == n)
 			break;
 		if (s[i] == '&') {
-			if ((r = reference(u + i, n - i)) < 0 && !final)
+			if ((r = reference(u + i, n - i, &bad)) < 0 && !final)
 				return i;	/* decide with more input */
 			if (r > 0) {
-				buf_append(out, s + i, r);
+				/* "&#0;" and the like name nothing: drop them. */
+				if (!bad)
+					buf_append(out, s + i, r);
 				i += r;
 			} else {
 				buf_puts(out, "&amp;");

@@ -1,8 +1,9 @@
 /*
- * xmlfix: the two mistakes that break most hand-made feeds, mended in the
- * byte stream before Expat sees it: an '&' that starts no entity or
- * character reference ("Q&A", "AT&T") becomes "&amp;", and a '<' that
- * starts no markup ("a < b") becomes "&lt;". CDATA sections, comments and
+ * xmlfix: the mistakes that break most hand-made feeds, mended in the byte
+ * stream before Expat sees it: an '&' that starts no entity or character
+ * reference ("Q&A", "AT&T") becomes "&amp;", a '<' that starts no markup
+ * ("a < b") becomes "&lt;", and a character reference to a character XML
+ * forbids ("&#0;", "&#x1F;") is dropped. CDATA sections, comments and
  * processing instructions are left alone. Works on any ASCII-compatible
  * encoding, in chunks of any size (a few bytes are carried over when a
  * reference or a "<![CDATA[" is cut by a chunk boundary).

@@ -213,6 +213,14 @@ test_mended(void)
 		free(err);
 	}
 
+	d = doc("<rss><channel><item><title>a&#0;b&#x1F;c&#xD800;d&#65;"
+	    "&#1114112;</title></item></channel></rss>", NULL);
+	ok(d->error == NULL && d->nentries == 1, "references to characters "
+	    "XML forbids: %s", d->error ? d->error : "dropped");
+	is_str(d->nentries ? d->entries[0].title : NULL, "abcdA",
+	    "... and only they");
+	feed_doc_free(d);
+
 	d = doc("<rss><channel><item><title>a</title></item><item><title>"
 	    "Q&A</title></itemz></channel></rss>", NULL);
 	ok(d->error != NULL && d->nentries == 1, "still broken after "

@@ -51,11 +51,10 @@ struct fetch_xfer {
 	struct buf	 body;
 	bool		 too_big;
 	bool		 in_multi;
-	bool		 doomed;	/* to fail after a multi error */
-	/* Set when the transfer failed before reaching curl. */
-	bool		 deferred;
-	enum fetch_status deferred_status;
-	char		*deferred_error;
+	/* Failed outside curl's completions, delivered by deliver_failed. */
+	bool		 failed;
+	enum fetch_status fail_status;
+	char		*fail_error;
 	int		 hops;
 	bool		 perm_run;
 	char		*permanent_url;
@@ -241,7 +240,7 @@ xfer_free(struct fetch_xfer *x)
 	free(x->cur_url);
 	free(x->etag);
 	free(x->last_modified);
-	free(x->deferred_error);
+	free(x->fail_error);
 	free(x->permanent_url);
 	free(x);
 }
@@ -316,54 +315,59 @@ result_init(struct fetch_result *r)
 }
 
 static void
-fail_all(struct fetch *f, const char *why)
+mark_failed(struct fetch_xfer *x, enum fetch_status status, const char *why)
+{
+	x->failed = true;
+	x->fail_status = status;
+	free(x->fail_error);
+	x->fail_error = xstrdup(why);
+}
+
+/*
+ * Delivers every transfer marked failed. on_done may start or cancel
+ * transfers, so the list is scanned again after each.
+ */
+static void
+deliver_failed(struct fetch *f)
 {
 	struct fetch_xfer *x;
 	struct fetch_result r;
 
-	TAILQ_FOREACH(x, &f->xfers, entry)
-		x->doomed = x->in_multi;
-	/* on_done may start or cancel transfers: rescan after each. */
 	for (;;) {
 		TAILQ_FOREACH(x, &f->xfers, entry)
-			if (x->doomed)
+			if (x->failed)
 				break;
 		if (x == NULL)
 			return;
 		result_init(&r);
-		r.status = FETCH_NET_ERROR;
-		r.error = why;
+		r.status = x->fail_status;
+		r.error = x->fail_error;
 		deliver(x, &r);
 	}
+}
+
+static void
+fail_all(struct fetch *f, const char *why)
+{
+	struct fetch_xfer *x;
+
+	TAILQ_FOREACH(x, &f->xfers, entry)
+		if (x->in_multi)
+			mark_failed(x, FETCH_NET_ERROR, why);
+	deliver_failed(f);
 }
 
 static void
 on_deferred(evutil_socket_t fd, short events, void *arg)
 {
-	struct fetch *f = arg;
-	struct fetch_xfer *x;
-	struct fetch_result r;
-
-	/* on_done may start or cancel transfers: rescan after each. */
-	for (;;) {
-		TAILQ_FOREACH(x, &f->xfers, entry)
-			if (x->deferred)
-				break;
-		if (x == NULL)
-			return;
-		result_init(&r);
-		r.status = x->deferred_status;
-		r.error = x->deferred_error;
-		deliver(x, &r);
-	}
+	deliver_failed(arg);
 }
 
+/* Failures found before curl runs are still reported from the loop. */
 static void
 defer_failure(struct fetch_xfer *x, enum fetch_status status, const char *why)
 {
-	x->deferred = true;
-	x->deferred_status = status;
-	x->deferred_error = xstrdup(why);
+	mark_failed(x, status, why);
 	event_active(x->f->deferred, EV_TIMEOUT, 0);
 }
 
@@ -706,7 +710,6 @@ fetch_free(struct fetch *f)
 		result_init(&r);
 		r.status = FETCH_CANCELLED;
 		r.error = "shutting down";
-		x->deferred = false;
 		deliver(x, &r);
 	}
 	/* curl may call the socket callback while cleaning up. */

@@ -257,12 +257,79 @@ def unreachable_manager(tmp):
             proc.wait()
 
 
+def children_inherit_nothing(tmp):
+    """A topic's notify command sees none of the manager's variables:
+    NotifyAccess=main would ignore its messages, but it should not even
+    know where to send them."""
+    www = tmp.join("www")
+    os.makedirs(www, exist_ok=True)
+    tmp.write("www/ci.xml", '<?xml version="1.0"?><rss version="2.0">'
+              '<channel><title>ci</title><link>http://ci.example/</link>'
+              '<description>d</description><item><guid>ci-1</guid>'
+              '<title>Kyiv notify check</title>'
+              '<link>http://ci.example/1</link></item></channel></rss>')
+    srv = subprocess.Popen([sys.executable, os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "feedserver.py"),
+        "--root", www], stdout=subprocess.PIPE, text=True)
+    envfile = tmp.join("notify-env.txt")
+    notify_path = tmp.join("notify-children")
+    lis = Listener(notify_path)
+    proc = None
+    try:
+        port = int(srv.stdout.readline().split()[1])
+        conf = (f"[feedd]\nlog_level = info\n\n"
+                f"[feed \"ci\"]\nurl = http://127.0.0.1:{port}/feeds/ci.xml\n"
+                f"\n[topic \"kyiv\"]\nquery = kyiv\n"
+                f"notify = /bin/sh -c \"env > {envfile}.tmp && "
+                f"mv {envfile}.tmp {envfile}\"\n")
+        tmp.write("children.conf", conf)
+        env = dict(os.environ, NOTIFY_SOCKET=notify_path,
+                   WATCHDOG_USEC=str(WATCHDOG_USEC), LISTEN_FDS="0",
+                   LISTEN_FDNAMES="")
+        log = open(tmp.join("children.log"), "wb")
+        proc = subprocess.Popen(
+            ["/bin/sh", "-c", 'LISTEN_PID=$$ WATCHDOG_PID=$$ exec "$@"',
+             "sh", FEEDD, "-c", tmp.join("children.conf"),
+             "--socket", tmp.join("children.sock"),
+             "--database", tmp.join("children.db")],
+            stdout=log, stderr=subprocess.STDOUT, env=env)
+        log.close()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not os.path.exists(envfile):
+            time.sleep(0.1)
+        if not check(os.path.exists(envfile),
+                     "a topic's notify command ran",
+                     read(tmp, "children")):
+            return
+        with open(envfile) as f:
+            names = {line.split("=", 1)[0] for line in f if "=" in line}
+        check("FEEDD_TOPIC" in names, "with feedd's own variables", names)
+        leaked = names & {"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID",
+                          "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"}
+        check(not leaked, "and none of the service manager's", leaked)
+        check(lis.wait_for("READY") is not None,
+              "while feedd itself still notifies")
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        srv.kill()
+        srv.wait()
+        srv.stdout.close()
+        lis.close()
+
+
 def main():
     tmp = TempDir()
     try:
         full_cycle(tmp)
         abstract_and_foreign_watchdog(tmp)
         unreachable_manager(tmp)
+        children_inherit_nothing(tmp)
     finally:
         tmp.cleanup()
     done()

@@ -227,5 +227,22 @@ errs = [r[0] for r in c.execute("SELECT last_error FROM feeds")]
 c.close()
 check(all(e and "larger than" in e for e in errs), "both over the cap", errs)
 
+# --- limits: max_per_host = 2 over six slow feeds --------------------------
+slow = "".join('\n[feed "slow%d"]\nurl = %s/drip?n=4&delay=0.25&i=%d\n'
+               % (i, base, i) for i in range(6))
+slow_conf = tmp.write("slow.conf", """[feedd]
+host_gap = 0s
+max_per_host = 2
+max_connections = 32
+""" + slow)
+control("/_control/reset", b"")
+rc, secs = once(slow_conf, tmp.join("slow.db"))
+times = sorted(stats("/drip")["times"])
+waves = [sum(1 for u in times if t <= u < t + 0.5) for t in times]
+check(rc == 0 and len(times) == 6, "six slow feeds polled", times)
+check(max(waves) <= 2 and secs >= 2.5, "never more than max_per_host "
+      "requests to one host at once (%.1f s)" % secs,
+      ["%.2f" % (t - times[0]) for t in times])
+
 tmp.cleanup()
 done()

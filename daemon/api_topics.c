@@ -46,8 +46,12 @@ newest_json(struct store *s, int64_t topic_id)
 	size_t n = 0;
 	json_t *j;
 
-	if (store_entry_list(s, &q, &e, &n, err, sizeof(err)) != 0 || n == 0)
+	if (store_entry_list(s, &q, &e, &n, err, sizeof(err)) != 0)
 		return json_null();
+	if (n == 0) {
+		store_entry_list_free(e, n);
+		return json_null();
+	}
 	j = json_pack("{s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)e[0].id,
 	    "title", api_json_str(e[0].title), "feed_title",
 	    api_json_str(e[0].feed_title), "published",

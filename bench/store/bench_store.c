@@ -146,6 +146,37 @@ die(sqlite3 *db, const char *what)
 	exit(1);
 }
 
+/* The newest 100 matches, as GET /v1/entries?q= asks; wall clock, ms. */
+static void
+bench_search(struct store *s)
+{
+	static const char *const queries[] = {
+		"коаліція", "\"coalition of the willing\"", "drone AND grid",
+		"nosuchword",
+	};
+	struct store_entry_query q = { .latest = true, .limit = 100 };
+	struct store_entry *e;
+	struct timespec a, b;
+	size_t i, n;
+	char err[256];
+	int rep;
+
+	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		q.fts = queries[i];
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		for (rep = 0; rep < 10; rep++) {
+			if (store_entry_list(s, &q, &e, &n, err,
+			    sizeof(err)) != 0)
+				exit(1);
+			store_entry_list_free(e, n);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		printf("store  search %-28s %3zu rows, %.2f ms\n", queries[i], n,
+		    ((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) /
+		    1e6) / 10);
+	}
+}
+
 static void
 bench_store(const char *dir, int nfeeds, int per_poll)
 {
@@ -239,6 +270,7 @@ bench_store(const char *dir, int nfeeds, int per_poll)
 		printf("store  after prune, same polls again: %zu of %d "
 		    "unchanged\n", unchanged, nfeeds * per_poll);
 	}
+	bench_search(s);
 	store_free(s);
 	free(ids);
 	free(e);

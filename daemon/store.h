@@ -244,6 +244,10 @@ struct store_ingest_result {
  * document order (newest first, usually); new ones get ids in reverse
  * document order so that the newest item has the highest id. On error
  * nothing is written. Free ret with store_ingest_result_clear.
+ * An entry with an unknown key but the normalized link and title of an
+ * entry this feed already had (stored or pruned) is a reissue: counted in
+ * unchanged and reissued, not stored. Entries without a title or link are
+ * never taken for reissues.
  */
 int	store_ingest(struct store *s, int64_t feed_id,
 	    const struct feed_header *header, const struct feed_entry *entries,

@@ -218,6 +218,11 @@ test_feeds(struct store *s)
 	store_feed_list_free(list, n);
 	ok(store_feed_remove(s, id) == 1 && store_feed_remove(s, id) == 0,
 	    "remove");
+	ok(store_feed_poll_done(s, id, &pr) == 0, "a poll that ends after "
+	    "its feed was removed records nothing");
+	ok(store_poll_log_list(s, id, 10, &log, &n) == 0 && n == 0,
+	    "the removed feed's poll log went with it");
+	store_poll_log_list_free(log, n);
 }
 
 static void
@@ -266,6 +271,13 @@ test_ingest(struct store *s)
 	is_str(got.categories_json, "[]", "no categories");
 	store_entry_clear(&got);
 	store_ingest_result_clear(&r);
+
+	diag("an ingest into a missing feed is logged and stores nothing:");
+	changes = count(s, "SELECT count(*) FROM entries");
+	ok(store_ingest(s, feed + 1000, NULL, e, 2, &r) == -1 &&
+	    r.new_count == 0 && r.new_ids == NULL &&
+	    count(s, "SELECT count(*) FROM entries") == changes,
+	    "ingest into a missing feed fails whole");
 
 	changes = sqlite3_total_changes(s->db);
 	ok(store_ingest(s, feed, &h, e, 4, &r) == 0 && r.new_count == 0 &&

@@ -199,6 +199,13 @@ attr(const XML_Char **atts, const char *name)
 	return NULL;
 }
 
+/* xml:lang as a language: NULL when absent or empty (xml:lang=""). */
+static char *
+lang_dup(const char *lang)
+{
+	return lang != NULL && *lang != '\0' ? xstrdup(lang) : NULL;
+}
+
 static void
 replace(char **slot, char *value)
 {
@@ -727,7 +734,7 @@ root_element(struct feed_parser *p, enum vocab_ns ns, const char *local,
 		p->atomish = true;
 		fr->role = R_FEED;
 		set_text(&p->header.language, &p->hprio[S_LANGUAGE],
-		    xstrdup_or_null(fr->lang), PRIO_FALLBACK, true);
+		    lang_dup(fr->lang), PRIO_FALLBACK, true);
 	} else if (strcmp(local, "channel") == 0 && vocab_is_core(ns)) {
 		/* A bare RSS 0.9x channel without the <rss> wrapper. */
 		p->format = FEED_FORMAT_RSS09X;
@@ -1034,7 +1041,7 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 			p->format = FEED_FORMAT_RSS09X;
 		fr->role = R_FEED;
 		set_text(&p->header.language, &p->hprio[S_LANGUAGE],
-		    xstrdup_or_null(fr->lang), PRIO_FALLBACK, true);
+		    lang_dup(fr->lang), PRIO_FALLBACK, true);
 		return;
 	}
 	if (p->in_entry && ns == VOCAB_NS_MEDIA) {

@@ -904,8 +904,7 @@ field_element(struct feed_parser *p, enum vocab_el el, enum vocab_ns ns,
 		break;
 	case VOCAB_EL_SUBTITLE:
 	case VOCAB_EL_TAGLINE:
-	case VOCAB_EL_INFO:
-		if (entry || (el == VOCAB_EL_INFO))
+		if (entry)
 			break;
 		if (ns == VOCAB_NS_ITUNES)
 			capture_start(p, F_SUBTITLE, sc, M_PLAIN, true,

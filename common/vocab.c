@@ -73,7 +73,6 @@ static const struct eldef {
 	{ C_CORE, "fullitem", VOCAB_EL_ENCODED },
 	{ C_CORE, "guid", VOCAB_EL_GUID },
 	{ C_CORE, "id", VOCAB_EL_ID },
-	{ C_CORE, "info", VOCAB_EL_INFO },
 	{ C_CORE, "issued", VOCAB_EL_ISSUED },
 	{ C_CORE, "item", VOCAB_EL_ITEM },
 	{ C_CORE, "language", VOCAB_EL_LANGUAGE },

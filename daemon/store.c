@@ -531,6 +531,74 @@ store_status_get(struct store *s, struct store_status *ret)
 	return 0;
 }
 
+/* ---- reconciling configured feeds and topics ---- */
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted copy of the names, for bsearch. */
+static const char **
+names_sorted(const void *items, size_t n, size_t size, size_t off)
+{
+	const char **names = xcalloc(n, sizeof(*names));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		names[i] = *(const char *const *)((const char *)items +
+		    i * size + off);
+	qsort(names, n, sizeof(*names), cmp_str);
+	return names;
+}
+
+static bool
+names_has(const char **names, size_t n, const char *name)
+{
+	return name != NULL && bsearch(&name, names, n, sizeof(*names),
+	    cmp_str) != NULL;
+}
+
+int
+store_drop_unnamed(struct store *s, enum store_stmt list, const void *items,
+    size_t n, size_t size, size_t off, int (*drop)(struct store *, int64_t),
+    size_t *ret_removed)
+{
+	sqlite3_stmt *st;
+	const char **names;
+	int64_t *gone = NULL;
+	size_t i, ngone = 0;
+	int rc = -1, step;
+
+	if ((st = store_stmt(s, list)) == NULL)
+		return -1;
+	names = names_sorted(items, n, size, off);
+	/* Collected first: deleting while the statement walks the table. */
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!names_has(names, n,
+		    (const char *)sqlite3_column_text(st, 1))) {
+			gone = xreallocarray(gone, ngone + 1, sizeof(*gone));
+			gone[ngone++] = sqlite3_column_int64(st, 0);
+		}
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE) {
+		store_fail(s, "listing configured items");
+		goto out;
+	}
+	for (i = 0; i < ngone; i++) {
+		if (drop(s, gone[i]) == -1)
+			goto out;
+		(*ret_removed)++;
+	}
+	rc = 0;
+out:
+	free(names);
+	free(gone);
+	return rc;
+}
+
 /* ---- cursors ---- */
 
 int

@@ -346,33 +346,6 @@ same_str(const char *a, const char *b)
 }
 
 static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Sorted copy of the names, for bsearch. */
-const char **
-store_names_sorted(const void *items, size_t n, size_t size, size_t off)
-{
-	const char **names = xcalloc(n, sizeof(*names));
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		names[i] = *(const char *const *)((const char *)items +
-		    i * size + off);
-	qsort(names, n, sizeof(*names), cmp_str);
-	return names;
-}
-
-bool
-store_names_has(const char **names, size_t n, const char *name)
-{
-	return name != NULL && bsearch(&name, names, n, sizeof(*names),
-	    cmp_str) != NULL;
-}
-
-static int
 config_set(struct store *s, int64_t id, const struct store_config_feed *cf)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_FEED_CONFIG_SET);
@@ -455,11 +428,7 @@ store_feeds_reconcile(struct store *s, const struct store_config_feed *feeds,
     size_t n, struct store_reconcile_result *ret)
 {
 	struct store_reconcile_result res = { 0 };
-	sqlite3_stmt *st;
-	const char **names = NULL;
-	int64_t *gone = NULL;
-	size_t i, ngone = 0;
-	int rc;
+	size_t i;
 
 	if (store_begin(s) == -1)
 		return -1;
@@ -472,37 +441,16 @@ store_feeds_reconcile(struct store *s, const struct store_config_feed *feeds,
 		if (reconcile_one(s, &feeds[i], &res) == -1)
 			goto fail;
 	}
-	names = store_names_sorted(feeds, n, sizeof(*feeds),
-	    offsetof(struct store_config_feed, name));
-	if ((st = store_stmt(s, ST_FEED_CONFIG_LIST)) == NULL)
+	if (store_drop_unnamed(s, ST_FEED_CONFIG_LIST, feeds, n, sizeof(*feeds),
+	    offsetof(struct store_config_feed, name), feed_delete,
+	    &res.removed) == -1)
 		goto fail;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!store_names_has(names, n,
-		    (const char *)sqlite3_column_text(st, 1))) {
-			gone = xreallocarray(gone, ngone + 1, sizeof(*gone));
-			gone[ngone++] = sqlite3_column_int64(st, 0);
-		}
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail(s, "listing configured feeds");
-		goto fail;
-	}
-	for (i = 0; i < ngone; i++) {
-		if (feed_delete(s, gone[i]) == -1)
-			goto fail;
-		res.removed++;
-	}
-	free(names);
-	free(gone);
 	if (store_commit(s) == -1)
 		return -1;
 	if (ret != NULL)
 		*ret = res;
 	return 0;
 fail:
-	free(names);
-	free(gone);
 	store_rollback(s);
 	return -1;
 }

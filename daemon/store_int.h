@@ -146,10 +146,14 @@ uint64_t store_hash(const void *data, size_t len, uint64_t seed);
 	" (SELECT count(*) FROM topic_matches m WHERE m.topic_id = t.id" \
 	" AND m.dup = 0)"
 
-/* Names (a const char * at off in each item), sorted for store_names_has. */
-const char **store_names_sorted(const void *items, size_t n, size_t size,
-	    size_t off);
-bool	store_names_has(const char **names, size_t n, const char *name);
+/*
+ * Reconciling configured items: inside the caller's transaction, drops
+ * (with drop) each row of list (id, name) whose name is not among the n
+ * items' names (a const char * at offset off in each size-byte item).
+ */
+int	store_drop_unnamed(struct store *s, enum store_stmt list,
+	    const void *items, size_t n, size_t size, size_t off,
+	    int (*drop)(struct store *, int64_t), size_t *ret_removed);
 
 /* Reads STORE_ENTRY_COLS, then content from column 15 if with_content. */
 void	store_entry_read(sqlite3_stmt *st, struct store_entry *e,

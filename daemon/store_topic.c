@@ -296,11 +296,8 @@ store_topics_reconcile(struct store *s,
     struct store_reconcile_result *ret, char *err, size_t errlen)
 {
 	struct store_reconcile_result res = { 0 };
-	sqlite3_stmt *st;
-	const char **names = NULL;
-	int64_t *gone = NULL;
-	size_t i, ngone = 0;
-	int rc = -1, step;
+	size_t i;
+	int rc = -1;
 
 	if (store_begin(s) == -1)
 		return -1;
@@ -316,37 +313,16 @@ store_topics_reconcile(struct store *s,
 			goto fail;
 	}
 	rc = -1;
-	names = store_names_sorted(topics, n, sizeof(*topics),
-	    offsetof(struct store_config_topic, name));
-	if ((st = store_stmt(s, ST_TOPIC_CONFIG_LIST)) == NULL)
+	if (store_drop_unnamed(s, ST_TOPIC_CONFIG_LIST, topics, n,
+	    sizeof(*topics), offsetof(struct store_config_topic, name),
+	    topic_delete, &res.removed) == -1)
 		goto fail;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!store_names_has(names, n,
-		    (const char *)sqlite3_column_text(st, 1))) {
-			gone = xreallocarray(gone, ngone + 1, sizeof(*gone));
-			gone[ngone++] = sqlite3_column_int64(st, 0);
-		}
-	}
-	sqlite3_reset(st);
-	if (step != SQLITE_DONE) {
-		store_fail(s, "listing configured topics");
-		goto fail;
-	}
-	for (i = 0; i < ngone; i++) {
-		if (topic_delete(s, gone[i]) == -1)
-			goto fail;
-		res.removed++;
-	}
-	free(names);
-	free(gone);
 	if (store_commit(s) == -1)
 		return -1;
 	if (ret != NULL)
 		*ret = res;
 	return 0;
 fail:
-	free(names);
-	free(gone);
 	store_rollback(s);
 	return rc;
 }

@@ -260,6 +260,32 @@ store_exec(struct store *s, sqlite3_stmt *st, const char *what)
 }
 
 int
+store_exec_id(struct store *s, enum store_stmt id_stmt, int64_t id,
+    const char *what)
+{
+	sqlite3_stmt *st = store_stmt(s, id_stmt);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return store_exec(s, st, what);
+}
+
+int
+store_in_tx(struct store *s, int (*fn)(struct store *, int64_t), int64_t id)
+{
+	int rc;
+
+	if (store_begin(s) == -1)
+		return -1;
+	if ((rc = fn(s, id)) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s) == -1 ? -1 : rc;
+}
+
+int
 store_begin(struct store *s)
 {
 	return store_exec(s, store_stmt(s, ST_BEGIN), "starting a transaction");

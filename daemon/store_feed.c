@@ -170,18 +170,11 @@ store_feed_add(struct store *s, const char *url, const char *title,
 static int
 feed_delete(struct store *s, int64_t id)
 {
-	sqlite3_stmt *st;
-
-	if ((st = store_stmt(s, ST_FEED_REMOVE_SEEN)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (store_exec(s, st, "removing a feed's seen keys") == -1)
+	if (store_exec_id(s, ST_FEED_REMOVE_SEEN, id,
+	    "removing a feed's seen keys") == -1)
 		return -1;
 	/* Entries, their matches and the poll log go by ON DELETE CASCADE. */
-	if ((st = store_stmt(s, ST_FEED_REMOVE)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (store_exec(s, st, "removing a feed") == -1)
+	if (store_exec_id(s, ST_FEED_REMOVE, id, "removing a feed") == -1)
 		return -1;
 	return sqlite3_changes(s->db) > 0;
 }
@@ -189,17 +182,7 @@ feed_delete(struct store *s, int64_t id)
 int
 store_feed_remove(struct store *s, int64_t id)
 {
-	int rc;
-
-	if (store_begin(s) == -1)
-		return -1;
-	if ((rc = feed_delete(s, id)) == -1) {
-		store_rollback(s);
-		return -1;
-	}
-	if (store_commit(s) == -1)
-		return -1;
-	return rc;
+	return store_in_tx(s, feed_delete, id);
 }
 
 int

@@ -105,6 +105,12 @@ int	store_fail(struct store *s, const char *what);
 int	store_begin(struct store *s);
 int	store_commit(struct store *s);
 void	store_rollback(struct store *s);
+/* Binds id to the statement's ?1 and runs it (store_exec). 0 / -1. */
+int	store_exec_id(struct store *s, enum store_stmt id_stmt, int64_t id,
+	    const char *what);
+/* Runs fn(s, id) in a transaction of its own; returns what fn returned. */
+int	store_in_tx(struct store *s, int (*fn)(struct store *, int64_t),
+	    int64_t id);
 /* Steps a statement that returns no rows, then resets it. 0 / -1. */
 int	store_exec(struct store *s, sqlite3_stmt *st, const char *what);
 /* Reads the current row of st into *row (a struct of the caller's kind). */

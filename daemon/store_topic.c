@@ -179,10 +179,8 @@ topic_set(struct store *s, const struct store_topic *old, const char *query,
 	if (strcmp(old->query, query) == 0)
 		return 0;
 	/* Old matches answered another question. */
-	if ((st = store_stmt(s, ST_TOPIC_CLEAR_MATCHES)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, old->id);
-	return store_exec(s, st, "clearing a topic's matches");
+	return store_exec_id(s, ST_TOPIC_CLEAR_MATCHES, old->id,
+	    "clearing a topic's matches");
 }
 
 int
@@ -213,17 +211,10 @@ fail:
 static int
 topic_delete(struct store *s, int64_t id)
 {
-	sqlite3_stmt *st;
-
-	if ((st = store_stmt(s, ST_TOPIC_CLEAR_CURSORS)) == NULL)
+	if (store_exec_id(s, ST_TOPIC_CLEAR_CURSORS, id,
+	    "removing a topic's cursors") == -1)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (store_exec(s, st, "removing a topic's cursors") == -1)
-		return -1;
-	if ((st = store_stmt(s, ST_TOPIC_REMOVE)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (store_exec(s, st, "removing a topic") == -1)
+	if (store_exec_id(s, ST_TOPIC_REMOVE, id, "removing a topic") == -1)
 		return -1;
 	return sqlite3_changes(s->db) > 0;
 }
@@ -231,15 +222,7 @@ topic_delete(struct store *s, int64_t id)
 int
 store_topic_remove(struct store *s, int64_t id)
 {
-	int rc;
-
-	if (store_begin(s) == -1)
-		return -1;
-	if ((rc = topic_delete(s, id)) == -1) {
-		store_rollback(s);
-		return -1;
-	}
-	return store_commit(s) == -1 ? -1 : rc;
+	return store_in_tx(s, topic_delete, id);
 }
 
 static int
@@ -247,7 +230,6 @@ reconcile_topic(struct store *s, const struct store_config_topic *ct,
     struct store_reconcile_result *res, char *err, size_t errlen)
 {
 	struct store_topic t;
-	sqlite3_stmt *st;
 	int64_t id;
 	int rc, found;
 
@@ -279,12 +261,7 @@ reconcile_topic(struct store *s, const struct store_config_topic *ct,
 	res->updated++;
 	if ((rc = topic_set(s, &t, ct->query, ct->notify)) == -1)
 		goto out;
-	if ((st = store_stmt(s, ST_TOPIC_ADOPT)) == NULL) {
-		rc = -1;
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, t.id);
-	rc = store_exec(s, st, "adopting a topic");
+	rc = store_exec_id(s, ST_TOPIC_ADOPT, t.id, "adopting a topic");
 out:
 	store_topic_clear(&t);
 	return rc;

@@ -1230,7 +1230,8 @@ xml_fail(struct feed_parser *p)
 	p->retry = p->stop_reason == NULL && !p->fixing &&
 	    p->cs.road != CHARSET_UTF16 &&
 	    (XML_GetErrorCode(p->xp) == XML_ERROR_INVALID_TOKEN ||
-	    XML_GetErrorCode(p->xp) == XML_ERROR_BAD_CHAR_REF);
+	    XML_GetErrorCode(p->xp) == XML_ERROR_BAD_CHAR_REF ||
+	    XML_GetErrorCode(p->xp) == XML_ERROR_TAG_MISMATCH);
 	if (p->stop_reason != NULL)
 		set_error(p, p->stop_reason);
 	else
@@ -1337,6 +1338,7 @@ parser_init(struct feed_parser *p)
 	buf_init(&p->text);
 	buf_init(&p->kept);
 	buf_init(&p->fixbuf);
+	xmlfix_init(&p->xfix);
 	p->header.updated = FEED_TIME_NONE;
 	p->entry.published = FEED_TIME_NONE;
 	p->entry.updated = FEED_TIME_NONE;
@@ -1370,6 +1372,7 @@ parser_release(struct feed_parser *p)
 	buf_free(&p->text);
 	buf_free(&p->kept);
 	buf_free(&p->fixbuf);
+	xmlfix_clear(&p->xfix);
 	feed_header_clear(&p->header);
 	feed_entry_clear(&p->entry);
 	links_clear(&p->hlinks);

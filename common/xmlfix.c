@@ -2,6 +2,7 @@
  * xmlfix: bare '&' and '<' escaped, outside CDATA, comments and PIs.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "xmlfix.h"
 
@@ -18,7 +19,14 @@ enum {
 void
 xmlfix_init(struct xmlfix *f)
 {
-	memset(f, 0, sizeof(*f));
+	f->state = XF_TEXT;
+	buf_init(&f->carry);
+}
+
+void
+xmlfix_clear(struct xmlfix *f)
+{
+	buf_free(&f->carry);
 }
 
 static bool
@@ -111,6 +119,57 @@ section_end(const char *s, size_t n, const char *term)
 	return 0;
 }
 
+/*
+ * At s[0] == '<': an HTML void element's tag, mended into out. Returns the
+ * bytes used, 0 if it is no such tag, -1 if more input is needed.
+ */
+static int
+void_tag(const char *s, size_t n, bool final, struct buf *out)
+{
+	static const char *const voids[] = { "area", "br", "col", "embed",
+	    "hr", "img", "input", "meta", "param", "track", "wbr", NULL };
+	const char *const *v;
+	size_t j, name, namelen;
+	char quote = 0;
+	bool closing = s[1] == '/';
+
+	name = closing ? 2 : 1;
+	for (j = name; j < n && j - name < 8 && ((s[j] >= 'a' && s[j] <= 'z') ||
+	    (s[j] >= 'A' && s[j] <= 'Z')); j++)
+		;
+	if (j == n)
+		return final ? 0 : -1;
+	namelen = j - name;
+	if (s[j] != '>' && s[j] != '/' && s[j] != ' ' && s[j] != '\t' &&
+	    s[j] != '\n' && s[j] != '\r')
+		return 0;
+	for (v = voids; *v != NULL; v++)
+		if (strlen(*v) == namelen && strncasecmp(*v, s + name,
+		    namelen) == 0)
+			break;
+	if (*v == NULL)
+		return 0;
+	/* The end of the tag, quotes respected. */
+	for (; j < n && j < XMLFIX_TAG_MAX; j++) {
+		if (quote != 0) {
+			if (s[j] == quote)
+				quote = 0;
+		} else if (s[j] == '"' || s[j] == '\'')
+			quote = s[j];
+		else if (s[j] == '>')
+			break;
+	}
+	if (j >= XMLFIX_TAG_MAX)
+		return 0;
+	if (j == n)
+		return final ? 0 : -1;
+	if (!closing) {
+		buf_append(out, s, j);
+		buf_puts(out, s[j - 1] == '/' ? ">" : "/>");
+	}
+	return (int)j + 1;
+}
+
 static size_t
 fix(struct xmlfix *f, const char *s, size_t n, bool final, struct buf *out)
 {
@@ -172,7 +231,16 @@ fix(struct xmlfix *f, const char *s, size_t n, bool final, struct buf *out)
 			i += 2;
 			f->state = XF_PI;
 		} else if (n - i >= 2 && (name_start(u[i + 1]) ||
-		    s[i + 1] == '/' || s[i + 1] == '!')) {
+		    s[i + 1] == '/')) {
+			if ((r = void_tag(s + i, n - i, final, out)) < 0)
+				return i;	/* decide with more input */
+			if (r > 0) {
+				i += r;
+				continue;
+			}
+			buf_putc(out, '<');
+			i++;
+		} else if (n - i >= 2 && s[i + 1] == '!') {
 			buf_putc(out, '<');
 			i++;
 		} else {
@@ -190,23 +258,18 @@ xmlfix_push(struct xmlfix *f, const char *in, size_t len, bool final,
 	struct buf join;
 	size_t used;
 
-	if (f->ncarry == 0) {
+	if (f->carry.len == 0) {
 		used = fix(f, in, len, final, out);
-		if (used < len) {
-			/* A short undecided tail: at most a name's length. */
-			memcpy(f->carry, in + used, len - used);
-			f->ncarry = len - used;
-		}
+		if (used < len)
+			buf_append(&f->carry, in + used, len - used);
 		return;
 	}
-	buf_init(&join);
-	buf_append(&join, f->carry, f->ncarry);
+	/* Rejoin the undecided bytes (a reference or a tag, bounded). */
+	join = f->carry;
+	buf_init(&f->carry);
 	buf_append(&join, in, len);
-	f->ncarry = 0;
 	used = fix(f, join.data, join.len, final, out);
-	if (used < join.len) {
-		memcpy(f->carry, join.data + used, join.len - used);
-		f->ncarry = join.len - used;
-	}
+	if (used < join.len)
+		buf_append(&f->carry, join.data + used, join.len - used);
 	buf_free(&join);
 }

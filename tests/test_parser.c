@@ -213,6 +213,22 @@ test_mended(void)
 		free(err);
 	}
 
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		static const char html[] = "<rss><channel><item><title>one"
+		    "</title></item><item><description>a<br>b<BR >c<br/>d"
+		    "<img src=\"x.png\" alt=\"a>b\">e<hr></hr>f</description>"
+		    "</item><item><title>three</title></item></channel></rss>";
+
+		d = feed_doc_parse_chunked(html, strlen(html), NULL,
+		    chunks[i]);
+		ok(d->error == NULL && d->nentries == 3, "unclosed <br>, "
+		    "chunk %zu: %s", chunks[i], d->error ? d->error : "mended");
+		is_str(d->nentries == 3 ? d->entries[1].summary : NULL,
+		    "a<br />b<BR />c<br />d<img src=\"x.png\" alt=\"a&gt;b\" />e"
+		    "<hr />f", "... void elements closed");
+		feed_doc_free(d);
+	}
+
 	d = doc("<rss><channel><item><title>a&#0;b&#x1F;c&#xD800;d&#65;"
 	    "&#1114112;</title></item></channel></rss>", NULL);
 	ok(d->error == NULL && d->nentries == 1, "references to characters "

@@ -24,11 +24,12 @@
  * are not UTF-8 are read as windows-1252).
  *
  * Broken documents: entries completed before the break are delivered and
- * feed_parser_error() says where it stopped. A break at a bare '&' or '<'
- * ("Q&A", "a < b") is mended instead: the document is read again through
- * xmlfix.h and only the entries not yet delivered are delivered. For that
- * the parser keeps a copy of input pushed in pieces (up to FEED_MAX_KEEP);
- * a body pushed whole is not copied.
+ * feed_parser_error() says where it stopped. A break xmlfix.h can mend (a
+ * bare '&' or '<', "&#0;", an unclosed "<br>") makes the parser read the
+ * document again through it, delivering only the entries not delivered
+ * yet. For that it keeps a copy of input pushed in pieces, up to
+ * FEED_MAX_KEEP (a larger body pushed in pieces is not mended); a body
+ * pushed whole is not copied.
  */
 #ifndef FEEDD_FEED_H
 #define FEEDD_FEED_H

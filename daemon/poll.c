@@ -33,11 +33,11 @@ struct poll {
 };
 
 bool
-poll_looks_like_html(const char *ctype, const char *body, size_t len)
+poll_looks_like_html(const char *body, size_t len)
 {
 	size_t i = 0;
 
-	/* A feed served as text/html exists; trust the bytes over the label. */
+	/* Feeds served as text/html exist: trust the bytes, not the label. */
 	while (i < len && isspace((unsigned char)body[i]))
 		i++;
 	if (i + 3 <= len && memcmp(body + i, "\xef\xbb\xbf", 3) == 0)
@@ -46,7 +46,6 @@ poll_looks_like_html(const char *ctype, const char *body, size_t len)
 		return true;
 	if (len - i >= 5 && strncasecmp(body + i, "<html", 5) == 0)
 		return true;
-	(void)ctype;
 	return false;
 }
 
@@ -147,8 +146,6 @@ parse_and_store(struct poll *p, const struct fetch_result *r,
 		snprintf(err, errlen, "not a readable feed: %s",
 		    perr != NULL ? perr : "parse error");
 		o->error = err;
-		/* Keep the old hash: the same broken body stays an error. */
-		o->body_hash = NULL;
 		feed_parser_free(fp);
 		return;
 	}
@@ -168,7 +165,6 @@ parse_and_store(struct poll *p, const struct fetch_result *r,
 		o->result = POLL_FAILED;
 		o->fail_state = STORE_FEED_BACKING_OFF;
 		o->error = "database error while storing entries";
-		o->body_hash = NULL;
 		return;
 	}
 	o->result = POLL_NEW;
@@ -211,8 +207,7 @@ on_fetched(const struct fetch_result *r, void *arg)
 			o.result = POLL_UNCHANGED;
 			break;
 		}
-		if (poll_looks_like_html(r->content_type, r->body,
-		    r->body_len)) {
+		if (poll_looks_like_html(r->body, r->body_len)) {
 			o.result = POLL_FAILED;
 			o.fail_state = STORE_FEED_BLOCKED;
 			snprintf(err, sizeof(err), "got an HTML page (%s), not "
@@ -220,7 +215,6 @@ on_fetched(const struct fetch_result *r, void *arg)
 			    r->content_type != NULL ? r->content_type :
 			    "no Content-Type");
 			o.error = err;
-			o.body_hash = NULL;
 			break;
 		}
 		parse_and_store(p, r, &o, &ing, err, sizeof(err));
@@ -247,6 +241,15 @@ on_fetched(const struct fetch_result *r, void *arg)
 		o.error = r->error != NULL ? r->error :
 		    fetch_status_name(r->status);
 		break;
+	}
+	if (o.result == POLL_FAILED) {
+		/*
+		 * Validators of a body we could not use must not turn the
+		 * next poll into a 304 that looks like success.
+		 */
+		o.etag = NULL;
+		o.last_modified = NULL;
+		o.body_hash = NULL;
 	}
 	p->cb(&o, p->arg);
 	free(hash);

@@ -35,7 +35,7 @@ struct poll_outcome {
 	const char	*error;		/* NULL unless POLL_FAILED */
 	/* On failure: what the feed is now (backing_off, gone, blocked). */
 	enum store_feed_state fail_state;
-	/* Validators to store: "" clears, NULL keeps (304). */
+	/* Validators to store: "" clears, NULL keeps (304, failures). */
 	const char	*etag;
 	const char	*last_modified;
 	const char	*body_hash;	/* NULL keeps */
@@ -66,7 +66,6 @@ struct poll	*poll_start(struct fetch *fetch, struct store *store,
 void		 poll_cancel(struct poll *p);
 
 /* True if a body that should be a feed is an HTML page. */
-bool		 poll_looks_like_html(const char *content_type,
-		    const char *body, size_t len);
+bool		 poll_looks_like_html(const char *body, size_t len);
 
 #endif

@@ -40,6 +40,10 @@ def route(path, status=200, headers=None, body=""):
 
 control("/_control/add?feed=news&n=2", b"")
 route("/same", body=rss("same", [1]))
+control("/_control/route", {"path": "/htmletag", "status": 200,
+                            "content_type": "text/html",
+                            "headers": {"ETag": '"page"'},
+                            "body": "<!DOCTYPE html><html></html>"})
 route("/validators", headers={"ETag": '"v1"'}, body=rss("validators", [1]))
 
 FEEDS = {
@@ -53,6 +57,7 @@ FEEDS = {
     "gone": base + "/status/410",
     "challenge": base + "/challenge",
     "html": base + "/html",
+    "htmletag": base + "/htmletag",
     "bomb": base + "/bomb?mb=256",
     "drip": base + "/drip?n=100&delay=1",
     "lying": base + "/lying",
@@ -184,6 +189,10 @@ check(f["static"]["entries"] == 3 and f["dyn"]["entries"] == 2,
       "nothing stored twice")
 check(f["moved"]["redirect_count"] == 2 and f["moved"]["url"] == FEEDS["moved"],
       "301: second sighting, URL kept", f["moved"])
+check(f["htmletag"]["state"] == "blocked" and
+      "If-None-Match" not in stats("/htmletag")["headers"],
+      "an HTML page's ETag is not sent back: still blocked, not a 304",
+      f["htmletag"])
 check(f["gone"]["error_count"] == 2 and f["gone"]["state"] == "gone",
       "410: retried, still gone", f["gone"])
 check(f["bomb"]["error_count"] == 2 and

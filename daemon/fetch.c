@@ -56,6 +56,7 @@ struct fetch_xfer {
 	enum fetch_status fail_status;
 	char		*fail_error;
 	int		 hops;
+	struct timespec	 started;	/* the timeout covers every hop */
 	bool		 perm_run;
 	char		*permanent_url;
 	double		 time_s;
@@ -390,9 +391,18 @@ xfer_arm(struct fetch_xfer *x)
 	CURL *e = x->easy;
 	CURLMcode rc;
 
+	struct timespec now;
+	long left_ms;
+
 	buf_reset(&x->body);
 	x->too_big = false;
 	x->errbuf[0] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left_ms = f->opts.timeout_s * 1000 -
+	    ((now.tv_sec - x->started.tv_sec) * 1000 +
+	    (now.tv_nsec - x->started.tv_nsec) / 1000000);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, left_ms > 1000 ? left_ms :
+	    1000L);
 	curl_easy_setopt(e, CURLOPT_URL, x->cur_url);
 	/* Redirect targets come from the network: never file:// there. */
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
@@ -424,6 +434,7 @@ fetch_start(struct fetch *f, const struct fetch_request *req)
 	x->on_done = req->on_done;
 	x->arg = req->arg;
 	x->perm_run = true;
+	clock_gettime(CLOCK_MONOTONIC, &x->started);
 	buf_init(&x->body);
 	TAILQ_INSERT_TAIL(&f->xfers, x, entry);
 	f->n++;
@@ -459,7 +470,6 @@ fetch_start(struct fetch *f, const struct fetch_request *req)
 	/* "" = every decoder this libcurl was built with. */
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, o->timeout_s);
 	if (o->low_speed_time_s > 0) {
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT,
 		    o->low_speed_bytes);

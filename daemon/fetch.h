@@ -33,7 +33,7 @@ struct fetch_options {
 	long		 max_connections;	/* 0: no limit of our own */
 	long		 max_per_host;		/* 0: no limit of our own */
 	long		 connect_timeout_s;	/* 0: 15 s */
-	long		 timeout_s;		/* whole transfer; 0: 60 s */
+	long		 timeout_s;		/* all hops together; 0: 60 s */
 	uint64_t	 max_body_size;		/* decoded bytes; 0: 8 MiB */
 	long		 low_speed_bytes;	/* abort below this rate; 0: 64 */
 	long		 low_speed_time_s;	/* ... held this long; 0: 30 s,

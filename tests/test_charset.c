@@ -159,7 +159,7 @@ main(void)
 	family("WINDOWS-1250", "windows-1250", "", 0, pl, pl);
 	family("ISO-8859-5", "iso-8859-5", "", 0, ru, ru);
 	family("ISO-8859-7", "iso-8859-7", "", 0, el, el);
-	family("ISO-8859-15", "ISO-8859-15", "", 0, "Prix 20 €", fr);
+	family("ISO-8859-15", "ISO-8859-15", "", 0, "Prix 20 €", "Œuvre déjà vue");
 	family("WINDOWS-1251", "windows-1251", "", 0, ru, uk);
 	family("WINDOWS-1251", "Windows-1251", "", 0, uk, ru);
 	family("KOI8-R", "koi8-r", "", 0, ru, ru);

@@ -29,7 +29,6 @@
 static const char *const stmt_sql[ST_MAX] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_FEED_ADD] = "INSERT INTO feeds(url, user_title, origin,"
 	    " interval_s, config_name, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_FEED_GET] = "SELECT " STORE_FEED_COLS " FROM feeds WHERE id = ?",

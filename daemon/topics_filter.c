@@ -48,12 +48,16 @@ struct topics_filter {
 	struct tf_term	*term;
 	size_t		 nterms;
 	bool		*present;	/* per term, after a load */
-	/* Lookup tables, open addressing, term index + 1 (0: empty). */
+	/* Exact terms: open addressing, term index + 1 (0: empty). */
 	int		*exact;
-	int		*prefix;
 	size_t		 tabsize;
-	size_t		*plen;		/* distinct prefix lengths */
-	size_t		 nplen;
+	/*
+	 * Prefix terms: chained by the hash of their first pkey bytes (the
+	 * shortest prefix's length), so a token costs one lookup.
+	 */
+	int		*pbucket;	/* head term index + 1 */
+	int		*pnext;		/* per term: next index + 1 */
+	size_t		 pkey;
 	bool		 dirty;
 };
 
@@ -85,17 +89,15 @@ table_put(int *tab, size_t size, const struct tf_term *t, int idx)
 }
 
 static int
-table_get(const struct topics_filter *f, const int *tab, const char *s,
-    size_t n, bool prefix)
+table_get(const struct topics_filter *f, const char *s, size_t n)
 {
 	size_t i = hash(s, n) & (f->tabsize - 1);
 
-	for (; tab[i] != 0; i = (i + 1) & (f->tabsize - 1)) {
-		const struct tf_term *t = &f->term[tab[i] - 1];
+	for (; f->exact[i] != 0; i = (i + 1) & (f->tabsize - 1)) {
+		const struct tf_term *t = &f->term[f->exact[i] - 1];
 
-		if (t->len == n && t->prefix == prefix &&
-		    memcmp(t->text, s, n) == 0)
-			return tab[i] - 1;
+		if (t->len == n && memcmp(t->text, s, n) == 0)
+			return f->exact[i] - 1;
 	}
 	return -1;
 }
@@ -103,30 +105,32 @@ table_get(const struct topics_filter *f, const int *tab, const char *s,
 static void
 rebuild_tables(struct topics_filter *f)
 {
-	size_t size = 16;
+	size_t size = 16, i;
 
 	while (size < f->nterms * 2 + 1)
 		size *= 2;
 	free(f->exact);
-	free(f->prefix);
+	free(f->pbucket);
 	f->exact = xcalloc(size, sizeof(*f->exact));
-	f->prefix = xcalloc(size, sizeof(*f->prefix));
+	f->pbucket = xcalloc(size, sizeof(*f->pbucket));
+	f->pnext = xreallocarray(f->pnext, f->nterms + 1, sizeof(*f->pnext));
 	f->tabsize = size;
-	f->nplen = 0;
-	for (size_t i = 0; i < f->nterms; i++) {
+	f->pkey = 0;
+	for (i = 0; i < f->nterms; i++)
+		if (f->term[i].prefix && (f->pkey == 0 ||
+		    f->term[i].len < f->pkey))
+			f->pkey = f->term[i].len;
+	for (i = 0; i < f->nterms; i++) {
 		const struct tf_term *t = &f->term[i];
-		size_t k;
+		size_t h;
 
-		table_put(t->prefix ? f->prefix : f->exact, size, t, (int)i);
-		if (!t->prefix)
+		if (!t->prefix) {
+			table_put(f->exact, size, t, (int)i);
 			continue;
-		for (k = 0; k < f->nplen && f->plen[k] != t->len; k++)
-			;
-		if (k == f->nplen) {
-			f->plen = xreallocarray(f->plen, f->nplen + 1,
-			    sizeof(*f->plen));
-			f->plen[f->nplen++] = t->len;
 		}
+		h = hash(t->text, f->pkey) & (size - 1);
+		f->pnext[i] = f->pbucket[h];
+		f->pbucket[h] = (int)i + 1;
 	}
 	f->present = xreallocarray(f->present, f->nterms + 1,
 	    sizeof(*f->present));
@@ -534,9 +538,7 @@ topics_filter_new(void)
 		topics_filter_free(f);
 		return NULL;
 	}
-	f->tabsize = 16;
-	f->exact = xcalloc(f->tabsize, sizeof(*f->exact));
-	f->prefix = xcalloc(f->tabsize, sizeof(*f->prefix));
+	f->dirty = true;
 	return f;
 }
 
@@ -569,8 +571,8 @@ topics_filter_free(struct topics_filter *f)
 		f->tok.xDelete(f->inst);
 	sqlite3_close(f->db);
 	free(f->exact);
-	free(f->prefix);
-	free(f->plen);
+	free(f->pbucket);
+	free(f->pnext);
 	free(f->present);
 	free(f);
 }
@@ -606,24 +608,80 @@ on_doc_token(void *arg, int flags, const char *tok, int n, int start,
     int end)
 {
 	struct topics_filter *f = arg;
+	size_t len = (size_t)n;
 	int i;
 
-	if ((i = table_get(f, f->exact, tok, (size_t)n, false)) != -1)
+	if ((i = table_get(f, tok, len)) != -1)
 		f->present[i] = true;
-	for (size_t k = 0; k < f->nplen; k++)
-		if (f->plen[k] <= (size_t)n && (i = table_get(f, f->prefix,
-		    tok, f->plen[k], true)) != -1)
-			f->present[i] = true;
+	if (f->pkey == 0 || len < f->pkey)
+		return SQLITE_OK;
+	for (i = f->pbucket[hash(tok, f->pkey) & (f->tabsize - 1)]; i != 0;
+	    i = f->pnext[i - 1]) {
+		const struct tf_term *t = &f->term[i - 1];
+
+		if (t->len <= len && memcmp(t->text, tok, t->len) == 0)
+			f->present[i - 1] = true;
+	}
 	return SQLITE_OK;
 }
 
+static bool
+ascii_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * unicode61 treats every ASCII byte but [0-9A-Za-z] as a separator, so
+ * text splits at those bytes exactly as the tokenizer would split it. A
+ * word of plain ASCII is folded here (lower case is all unicode61 does to
+ * ASCII); runs of words with other bytes go to the tokenizer itself.
+ */
 static int
 tokenize(struct topics_filter *f, const char *s)
 {
-	if (s == NULL || *s == '\0')
+	const unsigned char *p = (const unsigned char *)s, *slow = NULL;
+	char low[64];
+
+	if (p == NULL)
 		return 0;
-	return f->tok.xTokenize(f->inst, f, FTS5_TOKENIZE_DOCUMENT, s,
-	    (int)strlen(s), on_doc_token) == SQLITE_OK ? 0 : -1;
+	for (;;) {
+		const unsigned char *start;
+		bool ascii = true;
+		size_t n, i;
+
+		while (*p != '\0' && !ascii_alnum(*p) && *p < 0x80)
+			p++;
+		for (start = p; ascii_alnum(*p) || *p >= 0x80; p++)
+			if (*p >= 0x80)
+				ascii = false;
+		n = (size_t)(p - start);
+		if (!ascii && n > 0) {
+			if (slow == NULL)
+				slow = start;
+			continue;
+		}
+		/* A plain word or the end: first the pending run. */
+		if (slow != NULL && f->tok.xTokenize(f->inst, f,
+		    FTS5_TOKENIZE_DOCUMENT, (const char *)slow,
+		    (int)(start - slow), on_doc_token) != SQLITE_OK)
+			return -1;
+		slow = NULL;
+		if (n == 0)
+			return 0;
+		if (n > sizeof(low)) {
+			if (f->tok.xTokenize(f->inst, f, FTS5_TOKENIZE_DOCUMENT,
+			    (const char *)start, (int)n, on_doc_token) !=
+			    SQLITE_OK)
+				return -1;
+			continue;
+		}
+		for (i = 0; i < n; i++)
+			low[i] = (char)(start[i] >= 'A' && start[i] <= 'Z' ?
+			    start[i] + 32 : start[i]);
+		on_doc_token(f, 0, low, (int)n, 0, 0);
+	}
 }
 
 int

@@ -32,6 +32,8 @@ static const char *const docs[][4] = {
 	    "e-mail alerts</p>", "Desk" },
 	{ "Drone strike near the grid", "Energy grid damaged", NULL, NULL },
 	{ "and or not near", "Keywords as words", NULL, NULL },
+	{ "Kyiv’s “Coalition” talks—guarantees", "ZELENSKY’S visit;x_y",
+	    "<p>A&amp;B 100km naïve-Ёжик αβγ123 ABC_def</p>", "Ω" },
 };
 #define NDOCS	(sizeof(docs) / sizeof(docs[0]))
 
@@ -72,6 +74,9 @@ static const char *const queries[] = {
 	"title:weather",
 	"\"\"",
 	"missing AND coalition",
+	"kyiv", "s", "coalition talks", "zelensky", "x", "y", "x_y",
+	"100km", "km", "naive", "ёжик", "αβγ123", "αβγ*", "abc", "def",
+	"\"abc def\"", "ω", "a b", "kyiv*",
 };
 #define NQUERIES	(sizeof(queries) / sizeof(queries[0]))
 

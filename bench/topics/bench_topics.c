@@ -1,14 +1,17 @@
 /*
  * bench_topics: what following topics costs the poll pipeline.
  *
- *   bench_topics [-f FEEDS] [-e ENTRIES] [-n NEW] [-t TOPICS] [-d DIR]
+ *   bench_topics [-p] [-f FEEDS] [-e ENTRIES] [-n NEW] [-t TOPICS] [-d DIR]
  *
  * The same generated corpus is ingested twice into fresh databases, first
  * with no topic, then with TOPICS topics: FEEDS feeds, each polled once
  * with ENTRIES entries (the first poll of a new subscription), then once
  * more with NEW new entries on top (a steady-state poll). On the clock:
  * store_ingest() plus topics_on_new_entries() per poll, exactly what the
- * pipeline runs after a fetch; generating the entries is not timed.
+ * pipeline runs after a fetch; generating the entries is not timed. With
+ * -p each poll is an RSS 2.0 document that feed_doc_parse() reads first,
+ * and the parse is on the clock too (ingest as the daemon does it, minus
+ * the HTTP transfer).
  * Topics have no notify command (spawning processes is not matching).
  */
 #include <math.h>
@@ -22,6 +25,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "feed.h"
 #include "feedd.h"
 #include "log.h"
 #include "store.h"
@@ -147,6 +151,57 @@ gen_entries(struct corpus *c, int feed, int first, int n,
 }
 
 static void
+xml_text(struct buf *b, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*s == '&')
+			buf_puts(b, "&amp;");
+		else if (*s == '<')
+			buf_puts(b, "&lt;");
+		else if (*s == '>')
+			buf_puts(b, "&gt;");
+		else
+			buf_putc(b, *s);
+	}
+}
+
+/* The entries as the RSS 2.0 document a feed would serve. */
+static char *
+rss_document(int feed, const struct feed_entry *e, int n, size_t *ret_len)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	    "<rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/"
+	    "modules/content/\"><channel><title>News %d</title>"
+	    "<link>https://news%d.example/</link><description>d</description>",
+	    feed, feed % 700);
+	for (int j = 0; j < n; j++) {
+		time_t t = (time_t)e[j].published;
+		struct tm tm;
+		char date[64];
+
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		buf_printf(&b, "<item><guid isPermaLink=\"false\">%s</guid>"
+		    "<title>", e[j].id);
+		xml_text(&b, e[j].title);
+		buf_printf(&b, "</title><link>%s</link><pubDate>%s</pubDate>"
+		    "<author>%s</author><description>", e[j].link, date,
+		    e[j].author);
+		xml_text(&b, e[j].summary);
+		buf_puts(&b, "</description><content:encoded>");
+		xml_text(&b, e[j].content);
+		buf_puts(&b, "</content:encoded></item>");
+	}
+	buf_puts(&b, "</channel></rss>\n");
+	*ret_len = b.len;
+	buf_putc(&b, '\0');
+	return buf_detach(&b);
+}
+
+static void
 free_entries(struct feed_entry *e, int n)
 {
 	for (int j = 0; j < n; j++) {
@@ -208,6 +263,8 @@ struct result {
 	int64_t	 matches;
 };
 
+static bool	parse_too;
+
 static void
 run(const char *dir, int nfeeds, int per_poll, int nnew, int ntopics,
     struct result *res)
@@ -259,12 +316,24 @@ run(const char *dir, int nfeeds, int per_poll, int nnew, int ntopics,
 
 		for (int f = 0; f < nfeeds; f++) {
 			struct store_ingest_result r;
+			struct feed_doc *doc = NULL;
+			const struct feed_entry *in = e;
+			size_t nin = (size_t)n, xlen = 0;
+			char *xml = NULL;
 			double t0, t1, t2;
 
-			/* Round 2 polls carry the old items and NEW more. */
+			/* Round 2 documents hold only the NEW items. */
 			gen_entries(&c, f, first, n, e);
+			if (parse_too)
+				xml = rss_document(f, e, n, &xlen);
 			t0 = now_s();
-			if (store_ingest(d.store, fid[f], NULL, e, (size_t)n,
+			if (parse_too) {
+				doc = feed_doc_parse(xml, xlen,
+				    "https://news.example/feed.xml");
+				in = doc->entries;
+				nin = doc->nentries;
+			}
+			if (store_ingest(d.store, fid[f], NULL, in, nin,
 			    &r) == -1)
 				exit(1);
 			t1 = now_s();
@@ -275,6 +344,8 @@ run(const char *dir, int nfeeds, int per_poll, int nnew, int ntopics,
 			res->match[round] += t2 - t1;
 			res->entries[round] += r.new_count;
 			store_ingest_result_clear(&r);
+			feed_doc_free(doc);
+			free(xml);
 			free_entries(e, n);
 		}
 	}
@@ -326,15 +397,16 @@ main(int argc, char **argv)
 	const char *dir = "/tmp";
 	int nfeeds = 5000, per_poll = 20, nnew = 2, ntopics = 100, ch;
 
-	while ((ch = getopt(argc, argv, "f:e:n:t:d:")) != -1) {
+	while ((ch = getopt(argc, argv, "pf:e:n:t:d:")) != -1) {
 		switch (ch) {
+		case 'p': parse_too = true; break;
 		case 'f': nfeeds = atoi(optarg); break;
 		case 'e': per_poll = atoi(optarg); break;
 		case 'n': nnew = atoi(optarg); break;
 		case 't': ntopics = atoi(optarg); break;
 		case 'd': dir = optarg; break;
 		default:
-			fprintf(stderr, "usage: bench_topics [-f FEEDS] "
+			fprintf(stderr, "usage: bench_topics [-p] [-f FEEDS] "
 			    "[-e ENTRIES] [-n NEW] [-t TOPICS] [-d DIR]\n");
 			return 2;
 		}
@@ -344,7 +416,9 @@ main(int argc, char **argv)
 	log_init("bench_topics");
 	log_set_level(LOG_LEVEL_WARNING);
 	printf("%d feeds, %d entries on the first poll, %d new on the "
-	    "second, %d topics\n", nfeeds, per_poll, nnew, ntopics);
+	    "second, %d topics; ingest = %s; %s time\n", nfeeds, per_poll,
+	    nnew, ntopics, parse_too ? "parse + store" : "store",
+	    getenv("BENCH_WALL") != NULL ? "wall-clock" : "CPU");
 	run(dir, nfeeds, per_poll, nnew, 0, &base);
 	run(dir, nfeeds, per_poll, nnew, ntopics, &with);
 	report("first poll of every feed", 0, &base, &with);

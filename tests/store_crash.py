@@ -8,6 +8,7 @@ suite's HTTP server.
 """
 import os
 import random
+import resource
 import signal
 import sqlite3
 import subprocess
@@ -141,6 +142,34 @@ def daemon_crash(tmp):
               + str(sorted(set(rows.values()))))
         check(dups == 0, f"and no entry twice ({dups})")
         verify_daemon(db, "feedd after the restart")
+
+        # The disk fills up (a file size limit) while feedd stores.
+        db2 = os.path.join(tmp, "daemon-full.db")
+        args2 = [a if a != db else db2 for a in args]
+
+        def limited():
+            # SIGXFSZ ignored survives exec: write() fails with EFBIG.
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE,
+                               (1536 * 1024, resource.RLIM_INFINITY))
+
+        r = subprocess.run(args2, capture_output=True, text=True,
+                           timeout=120, preexec_fn=limited)
+        rows, dups = per_feed(db2)
+        full = [l for l in r.stderr.splitlines()
+                if "file size limit" in l or "disk full" in l]
+        check(full and sum(rows.values()) < nfeeds * nitems,
+              "feedd: polls fail clearly when the disk is full: " +
+              (full[0][-150:] if full else r.stderr[-300:]))
+        check(all(v in (0, nitems) for v in rows.values()),
+              "feedd: no poll half-stored on a full disk")
+        verify_daemon(db2, "feedd after a full disk")
+        r = subprocess.run(args2, stdout=log, stderr=subprocess.STDOUT,
+                           timeout=120)
+        rows, dups = per_feed(db2)
+        check(len(rows) == nfeeds and dups == 0 and
+              all(v == nitems for v in rows.values()),
+              "feedd: with room again every feed is stored, once")
         log.close()
     finally:
         srv.stop()

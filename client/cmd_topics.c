@@ -45,13 +45,39 @@ client_name(const char *opt)
 	return user != NULL && *user != '\0' ? user : "default";
 }
 
+/*
+ * One request; the answer as it came (--json) or through show(). path is
+ * fmt with arg percent-encoded in place of its %s (arg NULL: fmt as is).
+ */
+static int
+call_show(struct feedctl *ctl, const char *method, const char *fmt,
+    const char *arg, json_t *body, void (*show)(struct feedctl *, json_t *))
+{
+	struct apiclient_resp r;
+	char *esc = arg != NULL ? feedctl_escape(arg) : NULL;
+	char *path = esc != NULL ? xasprintf(fmt, esc) : xstrdup(fmt);
+	int code;
+
+	code = feedctl_call(ctl, method, path, body, &r);
+	free(path);
+	free(esc);
+	if (code != FEEDCTL_OK)
+		return code;
+	if (ctl->json)
+		feedctl_print_raw(&r);
+	else
+		show(ctl, r.doc);
+	apiclient_resp_clear(&r);
+	return FEEDCTL_OK;
+}
+
 static void
-print_topics(struct feedctl *ctl, json_t *topics)
+print_topics(struct feedctl *ctl, json_t *doc)
 {
 	struct table *t = table_new();
+	json_t *topics = json_object_get(doc, "topics"), *tp;
 	int64_t now = (int64_t)time(NULL);
 	size_t i;
-	json_t *tp;
 
 	table_column(t, "TOPIC", false, false);
 	table_column(t, "MATCHES", true, false);
@@ -105,10 +131,8 @@ cmd_topics(struct feedctl *ctl, int argc, char **argv)
 		{ "client", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct apiclient_resp r;
 	const char *client = NULL;
-	char *path, *esc;
-	int ch, code;
+	int ch;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
@@ -118,22 +142,24 @@ cmd_topics(struct feedctl *ctl, int argc, char **argv)
 	}
 	if (optind != argc)
 		goto usage;
-	esc = feedctl_escape(client_name(client));
-	path = xasprintf("/v1/topics?client=%s", esc);
-	free(esc);
-	code = feedctl_call(ctl, "GET", path, NULL, &r);
-	free(path);
-	if (code != FEEDCTL_OK)
-		return code;
-	if (ctl->json)
-		feedctl_print_raw(&r);
-	else
-		print_topics(ctl, json_object_get(r.doc, "topics"));
-	apiclient_resp_clear(&r);
-	return FEEDCTL_OK;
+	return call_show(ctl, "GET", "/v1/topics?client=%s",
+	    client_name(client), NULL, print_topics);
 usage:
 	fprintf(stderr, "usage: feedctl topics [--client NAME]\n");
 	return FEEDCTL_USAGE;
+}
+
+static void
+print_added(struct feedctl *ctl, json_t *doc)
+{
+	printf("topic '%s' added (id %lld); matching stored entries in the "
+	    "background\n", jstr(doc, "name"), jint(doc, "id"));
+}
+
+static void
+print_removed(struct feedctl *ctl, json_t *doc)
+{
+	printf("topic '%s' removed\n", jstr(doc, "removed"));
 }
 
 static int
@@ -143,7 +169,6 @@ topic_add(struct feedctl *ctl, int argc, char **argv)
 		{ "notify", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct apiclient_resp r;
 	const char *notify = NULL;
 	json_t *body;
 	int ch, code;
@@ -165,42 +190,18 @@ topic_add(struct feedctl *ctl, int argc, char **argv)
 	}
 	if (notify != NULL)
 		json_object_set_new(body, "notify", json_string(notify));
-	code = feedctl_call(ctl, "POST", "/v1/topics", body, &r);
+	code = call_show(ctl, "POST", "/v1/topics", NULL, body, print_added);
 	json_decref(body);
-	if (code != FEEDCTL_OK)
-		return code;
-	if (ctl->json)
-		feedctl_print_raw(&r);
-	else
-		printf("topic '%s' added (id %lld); matching stored entries "
-		    "in the background\n", jstr(r.doc, "name"),
-		    jint(r.doc, "id"));
-	apiclient_resp_clear(&r);
-	return FEEDCTL_OK;
+	return code;
 }
 
 static int
 topic_rm(struct feedctl *ctl, int argc, char **argv)
 {
-	struct apiclient_resp r;
-	char *path, *esc;
-	int code;
-
 	if (argc != 2)
 		return FEEDCTL_USAGE;
-	esc = feedctl_escape(argv[1]);
-	path = xasprintf("/v1/topics/%s", esc);
-	free(esc);
-	code = feedctl_call(ctl, "DELETE", path, NULL, &r);
-	free(path);
-	if (code != FEEDCTL_OK)
-		return code;
-	if (ctl->json)
-		feedctl_print_raw(&r);
-	else
-		printf("topic '%s' removed\n", jstr(r.doc, "removed"));
-	apiclient_resp_clear(&r);
-	return FEEDCTL_OK;
+	return call_show(ctl, "DELETE", "/v1/topics/%s", argv[1], NULL,
+	    print_removed);
 }
 
 int
@@ -301,22 +302,9 @@ print_why(struct feedctl *ctl, json_t *doc)
 int
 cmd_why(struct feedctl *ctl, int argc, char **argv)
 {
-	struct apiclient_resp r;
-	char path[64];
-	int64_t id;
-	int code;
-
 	if (argc != 2)
 		return feedctl_usage("why");
-	if ((id = feedctl_parse_id("ID", argv[1])) == -1)
+	if (feedctl_parse_id("ID", argv[1]) == -1)
 		return FEEDCTL_USAGE;
-	snprintf(path, sizeof(path), "/v1/why/%lld", (long long)id);
-	if ((code = feedctl_call(ctl, "GET", path, NULL, &r)) != FEEDCTL_OK)
-		return code;
-	if (ctl->json)
-		feedctl_print_raw(&r);
-	else
-		print_why(ctl, r.doc);
-	apiclient_resp_clear(&r);
-	return FEEDCTL_OK;
+	return call_show(ctl, "GET", "/v1/why/%s", argv[1], NULL, print_why);
 }

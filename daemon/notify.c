@@ -64,8 +64,8 @@ struct notify {
 
 static void	pump(struct notify *);
 
-static char **
-strv_dup(char *const v[])
+char **
+notify_argv_dup(char *const v[])
 {
 	char **out;
 	size_t i, n = 0;
@@ -484,8 +484,8 @@ notify_run(struct notify *n, char *const argv[], char *const env[],
 	}
 	j = xcalloc(1, sizeof(*j));
 	j->n = n;
-	j->argv = strv_dup(argv);
-	j->env = strv_dup(env);
+	j->argv = notify_argv_dup(argv);
+	j->env = notify_argv_dup(env);
 	j->label = xstrdup(label != NULL ? label : "notify");
 	if (len > 0) {
 		j->input = xmalloc(len);

@@ -59,23 +59,6 @@ struct topics {
 	size_t		 bf_turn;
 };
 
-static char **
-strv_dup(char *const *v)
-{
-	char **out;
-	size_t i, n = 0;
-
-	if (v == NULL)
-		return NULL;
-	while (v[n] != NULL)
-		n++;
-	out = xreallocarray(NULL, n + 1, sizeof(*out));
-	for (i = 0; i < n; i++)
-		out[i] = xstrdup(v[i]);
-	out[n] = NULL;
-	return out;
-}
-
 static void
 topic_clear(struct topic *tp)
 {
@@ -234,7 +217,7 @@ refresh(struct topics *t)
 		    (spec = spec_find(t, tp->name)) != NULL) {
 			tp->mode = spec->mode;
 			if (spec->feeds != NULL) {
-				tp->feed_names = strv_dup(spec->feeds);
+				tp->feed_names = notify_argv_dup(spec->feeds);
 				map_feeds(tp, feeds, nfeeds);
 			}
 		}
@@ -606,7 +589,7 @@ topics_reconcile(struct topics *t, const struct config *cfg)
 	for (i = 0; i < cfg->ntopics; i++) {
 		t->specs[i].name = xstrdup(cfg->topics[i].name);
 		t->specs[i].mode = cfg->topics[i].notify_mode;
-		t->specs[i].feeds = strv_dup(cfg->topics[i].feeds);
+		t->specs[i].feeds = notify_argv_dup(cfg->topics[i].feeds);
 	}
 	t->nspecs = cfg->ntopics;
 	notify_set_limits(t->notify, cfg->notify_max_parallel,

@@ -206,6 +206,19 @@ bare_len(const struct parser *p)
 	return n;
 }
 
+/* Consumes c after optional space; false (and the parse fails) if absent. */
+static bool
+expect(struct parser *p, char c)
+{
+	skip_space(p);
+	if (*p->s != c) {
+		p->failed = true;
+		return false;
+	}
+	p->s++;
+	return true;
+}
+
 static bool
 at_keyword(struct parser *p, const char *kw)
 {
@@ -270,7 +283,7 @@ phrase_node(struct parser *p, const char *text, size_t len, bool star)
 	return p->failed ? -1 : node;
 }
 
-static int	parse_or(struct parser *);
+static int	parse_list(struct parser *, enum tf_kind);
 static int	parse_primary(struct parser *);
 
 /* A phrase: ["^"] (bareword | "string") ["*"]. */
@@ -351,14 +364,8 @@ parse_near(struct parser *p)
 		skip_space(p);
 		while (*p->s >= '0' && *p->s <= '9')
 			p->s++;
-		skip_space(p);
 	}
-	if (*p->s != ')') {
-		p->failed = true;
-		return -1;
-	}
-	p->s++;
-	return node;
+	return expect(p, ')') ? node : -1;
 }
 
 /* A column filter applies to what follows; presence ignores columns. */
@@ -403,14 +410,8 @@ parse_primary(struct parser *p)
 		return -1;
 	if (*p->s == '(') {
 		p->s++;
-		node = parse_or(p);
-		skip_space(p);
-		if (*p->s != ')') {
-			p->failed = true;
-			return -1;
-		}
-		p->s++;
-		return node;
+		node = parse_list(p, TF_OR);
+		return expect(p, ')') ? node : -1;
 	}
 	if (skip_column_filter(p))
 		return parse_primary(p);
@@ -465,41 +466,28 @@ starts_primary(struct parser *p)
 	return true;
 }
 
+/*
+ * TF_OR: and-lists separated by OR. TF_AND: NOT-expressions separated by
+ * AND or by nothing (implicit AND).
+ */
 static int
-parse_and(struct parser *p)
+parse_list(struct parser *p, enum tf_kind kind)
 {
-	int node = node_new(p, TF_AND, -1);
+	const char *kw = kind == TF_OR ? "OR" : "AND";
+	int node = node_new(p, kind, -1);
 
 	for (;;) {
-		int kid = parse_not(p);
+		int kid = kind == TF_OR ? parse_list(p, TF_AND) : parse_not(p);
 
 		if (kid == -1 || node == -1 || p->failed)
 			return -1;
 		node_add_kid(p->f, node, kid);
-		if (at_keyword(p, "AND")) {
-			p->s += 3;
+		if (at_keyword(p, kw)) {
+			p->s += strlen(kw);
 			continue;
 		}
-		if (!starts_primary(p))
+		if (kind == TF_OR || !starts_primary(p))
 			break;
-	}
-	return node;
-}
-
-static int
-parse_or(struct parser *p)
-{
-	int node = node_new(p, TF_OR, -1);
-
-	for (;;) {
-		int kid = parse_and(p);
-
-		if (kid == -1 || node == -1 || p->failed)
-			return -1;
-		node_add_kid(p->f, node, kid);
-		if (!at_keyword(p, "OR"))
-			break;
-		p->s += 2;
 	}
 	return node;
 }
@@ -584,7 +572,7 @@ topics_filter_add(struct topics_filter *f, const char *query)
 	size_t nnodes = f->nnodes, nterms = f->nterms;
 	int root;
 
-	root = parse_or(&p);
+	root = parse_list(&p, TF_OR);
 	skip_space(&p);
 	if (p.failed || root == -1 || *p.s != '\0') {
 		/* Unread: undo its nodes and terms, keep it out. */

@@ -204,14 +204,8 @@ rss_document(int feed, const struct feed_entry *e, int n, size_t *ret_len)
 static void
 free_entries(struct feed_entry *e, int n)
 {
-	for (int j = 0; j < n; j++) {
-		free(e[j].id);
-		free(e[j].link);
-		free(e[j].title);
-		free(e[j].summary);
-		free(e[j].content);
-		free(e[j].author);
-	}
+	for (int j = 0; j < n; j++)
+		feed_entry_clear(&e[j]);
 }
 
 /*

@@ -7,15 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 #include <sqlite3.h>
 
 #include "log.h"
 #include "store_int.h"
+#include "store_prune.h"
 #include "xmalloc.h"
 
 #define DEFAULT_BATCH	500
 #define DEFAULT_MIN	50
+#define DEFAULT_EVERY_S	3600
+
+struct store_pruner {
+	struct store		*store;
+	struct event		*ev;
+	struct store_retention	 ret;
+	int64_t			 every_s;
+	uint64_t		 count;
+};
 
 struct victim {
 	int64_t	 id;
@@ -226,4 +237,73 @@ fail:
 	store_rollback(s);
 	free(vs.v);
 	return -1;
+}
+
+/* ---- the background pruner ---- */
+
+static void
+arm(struct store_pruner *p, int64_t seconds)
+{
+	struct timeval tv = { (time_t)seconds, 0 };
+
+	/* A zero timeout runs after the events already waiting. */
+	evtimer_add(p->ev, &tv);
+}
+
+static void
+on_prune(evutil_socket_t fd, short what, void *arg)
+{
+	struct store_pruner *p = arg;
+	size_t pruned = 0;
+	int rc;
+
+	rc = store_prune(p->store, &p->ret, DEFAULT_BATCH, &pruned);
+	p->count += pruned;
+	arm(p, rc == 1 ? 0 : p->every_s);
+}
+
+struct store_pruner *
+store_pruner_new(struct event_base *base, struct store *s,
+    const struct store_retention *r, int64_t interval_s)
+{
+	struct store_pruner *p = xcalloc(1, sizeof(*p));
+
+	p->store = s;
+	p->ret = *r;
+	p->every_s = interval_s > 0 ? interval_s : DEFAULT_EVERY_S;
+	if ((p->ev = evtimer_new(base, on_prune, p)) == NULL) {
+		log_warnx("store: cannot create the pruning timer, "
+		    "retention is off");
+		return p;
+	}
+	if (r->max_entries_per_feed > 0 || r->max_age_s > 0)
+		arm(p, 0);
+	return p;
+}
+
+void
+store_pruner_set(struct store_pruner *p, const struct store_retention *r)
+{
+	p->ret = *r;
+	if (p->ev == NULL)
+		return;
+	evtimer_del(p->ev);
+	if (r->max_entries_per_feed > 0 || r->max_age_s > 0)
+		arm(p, 0);
+}
+
+uint64_t
+store_pruner_count(const struct store_pruner *p)
+{
+	return p->count;
+}
+
+void
+store_pruner_free(struct store_pruner *p)
+{
+	if (p == NULL)
+		return;
+	if (p->ev != NULL)
+		event_free(p->ev);
+	free(p);
 }

@@ -8,10 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <sqlite3.h>
 
 #include "store.h"
 #include "store_int.h"
+#include "store_prune.h"
 #include "tap.h"
 #include "xmalloc.h"
 
@@ -583,6 +585,27 @@ test_status_backup(struct store *s)
 	free(path);
 }
 
+static void
+test_pruner(struct store *s)
+{
+	struct store_retention ret = { .max_entries_per_feed = 2 };
+	struct event_base *base = event_base_new();
+	struct store_pruner *p;
+	struct timeval tv = { 0, 200000 };
+	int64_t before = count(s, "SELECT count(*) FROM entries");
+
+	p = store_pruner_new(base, s, &ret, 3600);
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+	ok(store_pruner_count(p) > 0 && (int64_t)store_pruner_count(p) ==
+	    before - count(s, "SELECT count(*) FROM entries") &&
+	    count(s, "SELECT max(entry_count) FROM feeds") <= 2,
+	    "the pruner ran from the event loop (%llu pruned)",
+	    (unsigned long long)store_pruner_count(p));
+	store_pruner_free(p);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -608,6 +631,7 @@ main(void)
 	test_prune(s);
 	test_reconcile(s);
 	test_status_backup(s);
+	test_pruner(s);
 	ok(fts_ok(s), "FTS index consistent at the end");
 	ok(integrity_ok(s), "integrity_check at the end");
 	store_free(s);

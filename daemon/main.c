@@ -367,14 +367,19 @@ run(struct runtime *rt)
 		return 1;
 
 	if (!d->once) {
-		if ((d->api = api_new(d)) == NULL || open_listeners(rt) == -1)
-			return 1;
+		/*
+		 * Signals first: one that arrives while the socket is being
+		 * made waits for the loop instead of killing us with the
+		 * socket file left behind.
+		 */
 		rt->ev_term = evsignal_new(d->base, SIGTERM, on_terminate, rt);
 		rt->ev_int = evsignal_new(d->base, SIGINT, on_terminate, rt);
 		rt->ev_hup = evsignal_new(d->base, SIGHUP, on_hup, rt);
 		event_add(rt->ev_term, NULL);
 		event_add(rt->ev_int, NULL);
 		event_add(rt->ev_hup, NULL);
+		if ((d->api = api_new(d)) == NULL || open_listeners(rt) == -1)
+			return 1;
 	}
 	/* topics wiring: config topics into the store, back-fill, notify. */
 	if ((d->topics = topics_new(d)) == NULL ||

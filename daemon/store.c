@@ -258,16 +258,31 @@ store_exec(struct store *s, sqlite3_stmt *st, const char *what)
 	return 0;
 }
 
+sqlite3_stmt *
+store_bound_id(struct store *s, enum store_stmt id_stmt, int64_t id)
+{
+	sqlite3_stmt *st = store_stmt(s, id_stmt);
+
+	if (st != NULL)
+		sqlite3_bind_int64(st, 1, id);
+	return st;
+}
+
+sqlite3_stmt *
+store_bound_text(struct store *s, enum store_stmt id_stmt, const char *text)
+{
+	sqlite3_stmt *st = store_stmt(s, id_stmt);
+
+	if (st != NULL)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	return st;
+}
+
 int
 store_exec_id(struct store *s, enum store_stmt id_stmt, int64_t id,
     const char *what)
 {
-	sqlite3_stmt *st = store_stmt(s, id_stmt);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return store_exec(s, st, what);
+	return store_exec(s, store_bound_id(s, id_stmt, id), what);
 }
 
 int

@@ -88,35 +88,22 @@ feed_lookup(struct store *s, sqlite3_stmt *st, struct store_feed *ret)
 int
 store_feed_get(struct store *s, int64_t id, struct store_feed *ret)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FEED_GET);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return feed_lookup(s, st, ret);
+	return feed_lookup(s, store_bound_id(s, ST_FEED_GET, id), ret);
 }
 
 int
 store_feed_get_by_url(struct store *s, const char *url,
     struct store_feed *ret)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FEED_GET_BY_URL);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	return feed_lookup(s, st, ret);
+	return feed_lookup(s, store_bound_text(s, ST_FEED_GET_BY_URL, url),
+	    ret);
 }
 
 static int
 feed_get_by_name(struct store *s, const char *name, struct store_feed *ret)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FEED_GET_BY_NAME);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	return feed_lookup(s, st, ret);
+	return feed_lookup(s, store_bound_text(s, ST_FEED_GET_BY_NAME, name),
+	    ret);
 }
 
 int

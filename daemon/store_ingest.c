@@ -475,12 +475,8 @@ entry_read_full(sqlite3_stmt *st, void *row)
 int
 store_entry_get(struct store *s, int64_t id, struct store_entry *ret)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_ENTRY_GET);
-
-	if (st != NULL)
-		sqlite3_bind_int64(st, 1, id);
-	return store_one_row(s, st, sizeof(*ret), entry_read_full, ret,
-	    "reading an entry");
+	return store_one_row(s, store_bound_id(s, ST_ENTRY_GET, id),
+	    sizeof(*ret), entry_read_full, ret, "reading an entry");
 }
 
 /*

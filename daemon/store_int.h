@@ -103,6 +103,11 @@ int	store_fail(struct store *s, const char *what);
 int	store_begin(struct store *s);
 int	store_commit(struct store *s);
 void	store_rollback(struct store *s);
+/* The statement with ?1 bound to id / text (borrowed); NULL on error. */
+sqlite3_stmt *store_bound_id(struct store *s, enum store_stmt id_stmt,
+	    int64_t id);
+sqlite3_stmt *store_bound_text(struct store *s, enum store_stmt id_stmt,
+	    const char *text);
 /* Binds id to the statement's ?1 and runs it (store_exec). 0 / -1. */
 int	store_exec_id(struct store *s, enum store_stmt id_stmt, int64_t id,
 	    const char *what);

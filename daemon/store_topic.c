@@ -101,24 +101,15 @@ topic_lookup(struct store *s, sqlite3_stmt *st, struct store_topic *ret)
 int
 store_topic_get(struct store *s, int64_t id, struct store_topic *ret)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_TOPIC_GET);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return topic_lookup(s, st, ret);
+	return topic_lookup(s, store_bound_id(s, ST_TOPIC_GET, id), ret);
 }
 
 int
 store_topic_get_by_name(struct store *s, const char *name,
     struct store_topic *ret)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_TOPIC_GET_BY_NAME);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	return topic_lookup(s, st, ret);
+	return topic_lookup(s, store_bound_text(s, ST_TOPIC_GET_BY_NAME, name),
+	    ret);
 }
 
 int

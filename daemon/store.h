@@ -55,7 +55,10 @@ const char *store_feed_state_name(enum store_feed_state s);
 int	store_feed_state_from_name(const char *name);
 const char *store_origin_name(enum store_origin o);	/* "config", "api" */
 
-/* Retention, from feedd.conf; 0 in a field means "no limit". */
+/*
+ * Retention, from feedd.conf; 0 in a field means "no limit". store_prune()
+ * applies it; store_prune.h runs that from the event loop.
+ */
 struct store_retention {
 	int64_t	max_entries_per_feed;
 	int64_t	max_age_s;	/* by fetch time */

@@ -604,7 +604,12 @@ load(struct sched *s, bool spread)
 			/* A running poll is counted against its old host. */
 			if (old->ctx != NULL)
 				nf[i].host = old->host;
-			nf[i].due_ms = old->due_ms;
+			/*
+			 * Our plan, unless the store now wants it sooner
+			 * (a changed URL resets the feed, "poll now").
+			 */
+			if (old->due_ms < nf[i].due_ms)
+				nf[i].due_ms = old->due_ms;
 			nf[i].ctx = old->ctx;
 			nf[i].once_pending = old->once_pending;
 			old->ctx = NULL;

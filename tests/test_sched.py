@@ -127,6 +127,16 @@ with open(d.config, "a") as fp:
 d.signal(signal.SIGHUP)
 check(wait_until(lambda: stats("/feeds/new.xml")["count"] >= 1, 15),
       "a feed added on SIGHUP is polled", d.read_log()[-2000:])
+
+# A new URL for a feed planned an hour ahead is polled now, not in an hour.
+srv.write("p0-new.xml", rss("p0", [1, 2, 3]))
+with open(d.config) as fp:
+    text = fp.read()
+with open(d.config, "w") as fp:
+    fp.write(text.replace(srv.url("p0.xml"), srv.url("p0-new.xml")))
+d.signal(signal.SIGHUP)
+check(wait_until(lambda: stats("/feeds/p0-new.xml")["count"] >= 1, 15),
+      "a changed URL is polled at once", d.read_log()[-2000:])
 check(d.stop() == 0, "SIGTERM: exit 0")
 tmp.cleanup()
 done()

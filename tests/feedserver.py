@@ -2,7 +2,8 @@
 """feedserver: the HTTP server the test suite polls (Python stdlib only).
 
 Binds 127.0.0.1 on a free port, prints "PORT <n>" on stdout (and writes the
-number to --port-file if given), then serves until killed.
+number to --port-file if given), then serves until killed. With --tls-cert
+and --tls-key it speaks HTTPS instead.
 
 Paths (every request is counted per path, without the query string):
   /feeds/NAME         static file from --root, with ETag + Last-Modified and
@@ -311,9 +312,16 @@ def main():
     ap.add_argument("--root", default=".")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate")
+    ap.add_argument("--tls-key")
     a = ap.parse_args()
     ROOT = a.root
     srv = Server(("127.0.0.1", a.port), Handler)
+    if a.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     port = srv.server_address[1]
     if a.port_file:
         tmp = a.port_file + ".tmp"

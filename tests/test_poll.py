@@ -11,9 +11,10 @@ import os
 import resource
 import sqlite3
 import subprocess
+import sys
 import time
 
-from feeddtest import FEEDD, TempDir, check, done
+from feeddtest import FEEDD, SRCDIR, TempDir, check, done
 from test_api_lib import FeedServer, rss
 
 tmp = TempDir()
@@ -252,6 +253,31 @@ check(rc == 0 and len(times) == 6, "six slow feeds polled", times)
 check(max(waves) <= 2 and secs >= 2.5, "never more than max_per_host "
       "requests to one host at once (%.1f s)" % secs,
       ["%.2f" % (t - times[0]) for t in times])
+
+# --- HTTPS verifies certificates: a self-signed server is refused ----------
+cert, key = tmp.join("cert.pem"), tmp.join("key.pem")
+gen = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                      "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                      "-subj", "/CN=127.0.0.1",
+                      "-addext", "subjectAltName=IP:127.0.0.1"],
+                     capture_output=True)
+if check(gen.returncode == 0, "self-signed certificate made", gen.stderr):
+    tls = subprocess.Popen([sys.executable, os.path.join(SRCDIR,
+                                                         "feedserver.py"),
+                            "--root", root, "--tls-cert", cert,
+                            "--tls-key", key], stdout=subprocess.PIPE,
+                           text=True)
+    atexit.register(tls.kill)
+    tls_port = int(tls.stdout.readline().split()[1])
+    tls_conf = tmp.write("tls.conf", '[feed "tls"]\nurl = https://127.0.0.1:'
+                         '%d/feeds/a.xml\n' % tls_port)
+    rc, _ = once(tls_conf, tmp.join("tls.db"))
+    c = sqlite3.connect(tmp.join("tls.db"))
+    row = c.execute("SELECT state, last_error FROM feeds").fetchone()
+    c.close()
+    check(rc == 0 and row[0] == "backing_off" and
+          "certificate" in (row[1] or "").lower(),
+          "HTTPS with a self-signed certificate: refused, and says why", row)
 
 tmp.cleanup()
 done()

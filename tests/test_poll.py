@@ -7,6 +7,7 @@ one never; 429/503 honour Retry-After; 410, challenges and HTML pages are
 reported as such; a gzip bomb stops at the cap with memory bounded; a slow
 drip is cut off; failing feeds stay scheduled."""
 import atexit
+import email.utils
 import os
 import resource
 import sqlite3
@@ -39,6 +40,28 @@ def route(path, status=200, headers=None, body=""):
                                 "headers": headers or {}, "body": body})
 
 
+def dated(name, n, age_s, extra="", dates=True):
+    """RSS with n items, the newest age_s old, one a minute before that."""
+    now = time.time()
+    items = "".join(
+        "<item><guid>%s-%d</guid><title>t%d</title>%s</item>" % (
+            name, i, i, "<pubDate>%s</pubDate>" % email.utils.formatdate(
+                now - age_s - i * 60, usegmt=True) if dates else "")
+        for i in range(n))
+    return ('<?xml version="1.0"?><rss version="2.0" xmlns:sy="http://purl.'
+            'org/rss/1.0/modules/syndication/"><channel><title>%s</title>'
+            '<link>http://example.org/</link><description>d</description>'
+            '%s%s</channel></rss>\n' % (name, extra, items))
+
+
+srv.write("busy.xml", dated("busy", 168, 0))
+srv.write("quiet.xml", dated("quiet", 5, 30 * 86400))
+srv.write("undated.xml", dated("undated", 5, 0, dates=False))
+srv.write("syupd.xml", dated("syupd", 168, 0, "<sy:updatePeriod>daily"
+                             "</sy:updatePeriod><sy:updateFrequency>2"
+                             "</sy:updateFrequency>"))
+route("/expires", headers={"Expires": email.utils.formatdate(
+    time.time() + 7200, usegmt=True)}, body=dated("expires", 168, 0))
 control("/_control/add?feed=news&n=2", b"")
 route("/same", body=rss("same", [1]))
 control("/_control/route", {"path": "/htmletag", "status": 200,
@@ -68,6 +91,11 @@ FEEDS = {
     "same": base + "/same",
     "validators": base + "/validators",
     "broken": base + "/feeds/broken.xml",
+    "busy": base + "/feeds/busy.xml",
+    "quiet": base + "/feeds/quiet.xml",
+    "undated": base + "/feeds/undated.xml",
+    "syupd": base + "/feeds/syupd.xml",
+    "expires": base + "/expires",
 }
 
 conf = """[feedd]
@@ -169,6 +197,15 @@ for name in ("static", "dyn", "local"):
 for name in ("drip", "reset", "lying", "bomb"):
     check(f[name]["error_count"] == 1 and f[name]["next_poll"] >= now + 290,
           "%s: error counted, retried later, not dropped" % name, f[name])
+
+# Intervals adapt to publishing frequency and the publisher's hints.
+iv = {k: f[k]["cur_interval_s"] for k in ("busy", "quiet", "undated",
+                                          "syupd", "expires")}
+check(iv["busy"] == 3600, "168 entries in a week: hourly", iv)
+check(iv["quiet"] == 86400, "nothing in a week: max_interval", iv)
+check(iv["undated"] == 1800, "no dates: default_interval", iv)
+check(iv["syupd"] == 43200, "sy:updatePeriod daily / 2: twice a day", iv)
+check(7000 <= iv["expires"] <= 7200, "Expires two hours ahead", iv)
 
 ua = stats("/feeds/a.xml")["headers"]
 check(ua.get("User-Agent", "").startswith("feedd/"),

@@ -26,7 +26,8 @@ Paths (every request is counted per path, without the query string):
 Control (JSON):
   GET  /_control/stats          {"/path": {"count": n, "codes": {"200": n},
                                  "headers": {...last request headers...},
-                                 "times": [unix time of each request]}}
+                                 "times": [unix time of each request],
+                                 "spans": [[start, end] of each /drip]}}
   POST /_control/reset          forget counts
   POST /_control/add?feed=NAME&title=T[&n=K]   add K items to /dyn/NAME
   POST /_control/route          body {"path", "status", "headers", "body"}:
@@ -281,17 +282,21 @@ class Handler(BaseHTTPRequestHandler):
 
     def drip(self, n, delay):
         count(self.path_only, 200, dict(self.headers.items()))
+        start = time.time()
         self.send_response(200)
         self.send_header("Content-Type", "application/rss+xml")
         self.send_header("Content-Length", str(n))
         self.end_headers()
         try:
             for _ in range(n):
+                time.sleep(delay)
                 self.wfile.write(b" ")
                 self.wfile.flush()
-                time.sleep(delay)
         except (BrokenPipeError, ConnectionResetError):
             pass
+        with LOCK:
+            STATS[self.path_only].setdefault("spans", []).append(
+                (start, time.time()))
         self.close_connection = True
 
 

@@ -75,8 +75,9 @@ allst = srv.control("/_control/stats")
 times = sorted(t for p, s in allst.items() if not p.startswith("/_control")
                for t in s["times"])
 gaps = [b - a for a, b in zip(times, times[1:])]
-check(gaps and min(gaps) > 0.9, "requests to one host at least host_gap "
-      "apart", ["%.2f" % g for g in gaps])
+# Server-side arrival times; a loaded machine may delay one arrival a bit.
+check(gaps and min(gaps) > 0.75, "requests to one host host_gap apart",
+      ["%.2f" % g for g in gaps])
 
 # Errors back off: 1 s, 2 s, 4 s ... (plus up to 25% jitter).
 wait_until(lambda: feeds(d)["failing"]["error_count"] >= 3, 30)

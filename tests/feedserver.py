@@ -27,6 +27,7 @@ Control (JSON):
   GET  /_control/stats          {"/path": {"count": n, "codes": {"200": n},
                                  "headers": {...last request headers...},
                                  "times": [unix time of each request],
+                                 "ports": [client port of each request],
                                  "spans": [[start, end] of each /drip]}}
   POST /_control/reset          forget counts
   POST /_control/add?feed=NAME&title=T[&n=K]   add K items to /dyn/NAME
@@ -57,14 +58,15 @@ ROUTES = {}       # path -> {"status", "headers", "body"}
 ROOT = "."
 
 
-def count(path, code, headers):
+def count(path, code, handler):
     with LOCK:
         s = STATS.setdefault(path, {"count": 0, "codes": {}, "headers": {},
-                                    "times": []})
+                                    "times": [], "ports": []})
         s["count"] += 1
         s["times"].append(time.time())
+        s["ports"].append(handler.client_address[1])
         s["codes"][str(code)] = s["codes"].get(str(code), 0) + 1
-        s["headers"] = headers
+        s["headers"] = dict(handler.headers.items())
 
 
 def dyn_body(name):
@@ -104,7 +106,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if code != 304 and self.command != "HEAD":
             self.wfile.write(body)
-        count(self.path_only, code, dict(self.headers.items()))
+        count(self.path_only, code, self)
 
     def conditional(self, body, mtime, ctype, use_gzip=False):
         etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16]
@@ -179,7 +181,7 @@ class Handler(BaseHTTPRequestHandler):
         if p == "/drip":
             return self.drip(int(q.get("n", "60")), float(q.get("delay", "1")))
         if p == "/lying":
-            count(p, 200, dict(self.headers.items()))
+            count(p, 200, self)
             self.send_response(200)
             self.send_header("Content-Type", "application/rss+xml")
             self.send_header("Content-Length", "100000")
@@ -189,7 +191,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if p == "/reset":
-            count(p, 0, dict(self.headers.items()))
+            count(p, 0, self)
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))
             self.close_connection = True
@@ -261,7 +263,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def bomb(self, mb):
         # Compressed on the fly: the server never holds the decoded bytes.
-        count(self.path_only, 200, dict(self.headers.items()))
+        count(self.path_only, 200, self)
         self.send_response(200)
         self.send_header("Content-Type", "application/rss+xml")
         self.send_header("Content-Encoding", "gzip")
@@ -281,7 +283,7 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def drip(self, n, delay):
-        count(self.path_only, 200, dict(self.headers.items()))
+        count(self.path_only, 200, self)
         start = time.time()
         self.send_response(200)
         self.send_header("Content-Type", "application/rss+xml")

@@ -412,6 +412,18 @@ main(void)
 	json_decref(st);
 	tcase_clear(&d);
 
+	/* The three sequential GETs above shared one connection. */
+	st = stats_for("/feeds/a.xml");
+	{
+		json_t *ports = json_object_get(st, "ports");
+		size_t n = json_array_size(ports);
+
+		ok(n >= 3 && json_integer_value(json_array_get(ports, n - 1)) ==
+		    json_integer_value(json_array_get(ports, n - 2)),
+		    "connection reused between sequential requests");
+	}
+	json_decref(st);
+
 	/* fetch_free with a transfer in flight reports it cancelled. */
 	d.url = url("/drip?n=100&delay=1");
 	start(f, &d);

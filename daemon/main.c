@@ -23,6 +23,7 @@
 #include "sched.h"
 #include "sdglue.h"
 #include "store.h"
+#include "store_prune.h"
 #include "topics.h"
 #include "xmalloc.h"
 
@@ -42,6 +43,7 @@ struct runtime {
 	struct event	*ev_term, *ev_int, *ev_hup;
 	int		 exit_code;
 	struct fetch	*fetch;		/* sched wiring */
+	struct store_pruner *pruner;	/* retention, off the hot path */
 };
 
 static void __attribute__((noreturn))
@@ -128,6 +130,14 @@ load_config(const struct options *o)
 		cfg->log_level = cfg->log_level + o->verbosity > LOG_LEVEL_DEBUG ?
 		    LOG_LEVEL_DEBUG : cfg->log_level + o->verbosity;
 	return cfg;
+}
+
+static void
+retention_from_config(const struct config *cfg, struct store_retention *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->max_entries_per_feed = cfg->max_entries_per_feed;
+	r->max_age_s = cfg->max_age_s;
 }
 
 /*
@@ -245,6 +255,12 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 		log_warnx("reload: feeds not reconciled; the next reload "
 		    "tries again");
 	sched_wiring_reload(rt);	/* sched wiring */
+	if (rt->pruner != NULL) {
+		struct store_retention r;
+
+		retention_from_config(cfg, &r);
+		store_pruner_set(rt->pruner, &r);
+	}
 	if (topics_reconcile(rt->d.topics, cfg) == -1)	/* topics wiring */
 		log_warnx("reload: topics not reconciled; the previous ones "
 		    "stay in effect");
@@ -365,6 +381,12 @@ run(struct runtime *rt)
 	}
 	if (reconcile_feeds(d) == -1)
 		return 1;
+	if (!d->once) {
+		struct store_retention r;
+
+		retention_from_config(d->cfg, &r);
+		rt->pruner = store_pruner_new(d->base, d->store, &r, 0);
+	}
 
 	if (!d->once) {
 		/*
@@ -409,8 +431,17 @@ run(struct runtime *rt)
 		sdglue_ready();		/* sd: sent from the loop's first turn */
 		event_base_dispatch(d->base);
 	}
-	if (d->once)		/* sched wiring: until the last poll is done */
+	if (d->once) {		/* sched wiring: until the last poll is done */
+		struct store_retention r;
+		int more;
+
 		event_base_dispatch(d->base);
+		/* Cron users get retention too: prune before exiting. */
+		retention_from_config(d->cfg, &r);
+		if (r.max_entries_per_feed > 0 || r.max_age_s > 0)
+			while ((more = store_prune(d->store, &r, 0, NULL)) == 1)
+				;
+	}
 	return rt->exit_code;
 }
 
@@ -423,6 +454,7 @@ teardown(struct runtime *rt)
 	sched_free(d->sched);
 	fetch_free(rt->fetch);
 	topics_free(d->topics);		/* topics wiring */
+	store_pruner_free(rt->pruner);
 	api_free(d->api);
 	if (rt->socket_path != NULL) {
 		unlink(rt->socket_path);
@@ -466,6 +498,8 @@ main(int argc, char **argv)
 	rt.d.once = opt.once;
 	rt.d.started = time(NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A file-size limit must fail the write (EFBIG), not kill us mid-poll. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_errx("cannot initialise libcurl");
 		config_free(rt.d.cfg);

@@ -620,55 +620,148 @@ ascii_alnum(unsigned char c)
 	    (c >= 'A' && c <= 'Z');
 }
 
+enum tf_char {
+	TF_SEP,		/* a separator for unicode61 */
+	TF_WORD,	/* part of a token; its folded bytes written out */
+	TF_ASK,		/* only the tokenizer knows */
+};
+
 /*
- * unicode61 treats every ASCII byte but [0-9A-Za-z] as a separator, so
- * text splits at those bytes exactly as the tokenizer would split it. A
- * word of plain ASCII is folded here (lower case is all unicode61 does to
- * ASCII); runs of words with other bytes go to the tokenizer itself.
+ * What unicode61 (remove_diacritics 2) makes of the character at p, for
+ * the scripts news is mostly written in: ASCII letters and digits fold to
+ * lower case, every other ASCII byte separates; Cyrillic capitals of
+ * Russian, Ukrainian and Belarusian fold to their small letters (and
+ * nothing else: ё, й, ї stay as they are); common typographic quotes,
+ * dashes and spaces separate. Anything else: TF_ASK.
+ */
+static enum tf_char
+fold_char(const unsigned char *p, size_t *ret_len, unsigned char out[2],
+    size_t *ret_outlen)
+{
+	unsigned int cp;
+
+	if (*p < 0x80) {
+		*ret_len = 1;
+		if (!ascii_alnum(*p))
+			return TF_SEP;
+		out[0] = *p >= 'A' && *p <= 'Z' ? *p + 32 : *p;
+		*ret_outlen = 1;
+		return TF_WORD;
+	}
+	if ((p[0] & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
+		cp = ((p[0] & 0x1fu) << 6) | (p[1] & 0x3fu);
+		*ret_len = 2;
+	} else if ((p[0] & 0xf0) == 0xe0 && (p[1] & 0xc0) == 0x80 &&
+	    (p[2] & 0xc0) == 0x80) {
+		cp = ((p[0] & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) |
+		    (p[2] & 0x3fu);
+		*ret_len = 3;
+	} else
+		return TF_ASK;
+	switch (cp) {
+	case 0x00a0: case 0x00ab: case 0x00bb: case 0x2013: case 0x2014:
+	case 0x2018: case 0x2019: case 0x201c: case 0x201d: case 0x201e:
+	case 0x2026:
+		return TF_SEP;
+	}
+	if (cp >= 0x0410 && cp <= 0x042f)		/* А..Я */
+		cp += 0x20;
+	else if (cp == 0x0401 || cp == 0x0404 || cp == 0x0406 ||
+	    cp == 0x0407 || cp == 0x040e)		/* Ё Є І Ї Ў */
+		cp += 0x50;
+	else if (cp == 0x0490)				/* Ґ */
+		cp = 0x0491;
+	if (!((cp >= 0x0430 && cp <= 0x044f) || cp == 0x0451 ||
+	    cp == 0x0454 || cp == 0x0456 || cp == 0x0457 || cp == 0x045e ||
+	    cp == 0x0491))
+		return TF_ASK;
+	out[0] = (unsigned char)(0xc0 | (cp >> 6));
+	out[1] = (unsigned char)(0x80 | (cp & 0x3f));
+	*ret_outlen = 2;
+	return TF_WORD;
+}
+
+static int
+ask_tokenizer(struct topics_filter *f, const unsigned char *from,
+    const unsigned char *to)
+{
+	if (from == NULL || to <= from)
+		return 0;
+	return f->tok.xTokenize(f->inst, f, FTS5_TOKENIZE_DOCUMENT,
+	    (const char *)from, (int)(to - from), on_doc_token) == SQLITE_OK ?
+	    0 : -1;
+}
+
+/*
+ * Words made only of characters fold_char() knows are folded here, as
+ * unicode61 would fold them; runs of words with any other character go to
+ * the tokenizer itself, which splits and folds them exactly.
  */
 static int
 tokenize(struct topics_filter *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s, *slow = NULL;
-	char low[64];
+	unsigned char word[256], out[2];
 
 	if (p == NULL)
 		return 0;
 	for (;;) {
 		const unsigned char *start;
-		bool ascii = true;
-		size_t n, i;
+		size_t n = 0, len, outlen = 0;
+		bool ask = false;
+		enum tf_char c;
 
-		while (*p != '\0' && !ascii_alnum(*p) && *p < 0x80)
-			p++;
-		for (start = p; ascii_alnum(*p) || *p >= 0x80; p++)
-			if (*p >= 0x80)
-				ascii = false;
-		n = (size_t)(p - start);
-		if (!ascii && n > 0) {
+		/* Skip separators; stop at a word's first character. */
+		for (;;) {
+			while (*p != '\0' && *p < 0x80 && !ascii_alnum(*p))
+				p++;
+			if (*p < 0x80 || fold_char(p, &len, out, &outlen) !=
+			    TF_SEP)
+				break;
+			p += len;
+		}
+		for (start = p; *p != '\0'; p += len) {
+			if (*p < 0x80) {	/* most bytes: inline */
+				if (!ascii_alnum(*p))
+					break;
+				if (n < sizeof(word))
+					word[n] = *p >= 'A' && *p <= 'Z' ?
+					    *p + 32 : *p;
+				else
+					ask = true;
+				n++;
+				len = 1;
+				continue;
+			}
+			if ((c = fold_char(p, &len, out, &outlen)) == TF_SEP)
+				break;
+			if (c == TF_ASK) {
+				ask = true;
+				len = 1;	/* the tokenizer reads it */
+				continue;
+			}
+			if (n + outlen <= sizeof(word)) {
+				word[n] = out[0];
+				if (outlen == 2)
+					word[n + 1] = out[1];
+			} else
+				ask = true;
+			n += outlen;
+		}
+		if (ask) {
 			if (slow == NULL)
 				slow = start;
-			continue;
+			if (*p != '\0')
+				continue;
 		}
 		/* A plain word or the end: first the pending run. */
-		if (slow != NULL && f->tok.xTokenize(f->inst, f,
-		    FTS5_TOKENIZE_DOCUMENT, (const char *)slow,
-		    (int)(start - slow), on_doc_token) != SQLITE_OK)
+		if (ask_tokenizer(f, slow, ask ? p : start) == -1)
 			return -1;
 		slow = NULL;
-		if (n == 0)
+		if (!ask && n > 0)
+			on_doc_token(f, 0, (const char *)word, (int)n, 0, 0);
+		if (*p == '\0')
 			return 0;
-		if (n > sizeof(low)) {
-			if (f->tok.xTokenize(f->inst, f, FTS5_TOKENIZE_DOCUMENT,
-			    (const char *)start, (int)n, on_doc_token) !=
-			    SQLITE_OK)
-				return -1;
-			continue;
-		}
-		for (i = 0; i < n; i++)
-			low[i] = (char)(start[i] >= 'A' && start[i] <= 'Z' ?
-			    start[i] + 32 : start[i]);
-		on_doc_token(f, 0, low, (int)n, 0, 0);
 	}
 }
 

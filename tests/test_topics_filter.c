@@ -34,6 +34,8 @@ static const char *const docs[][4] = {
 	{ "and or not near", "Keywords as words", NULL, NULL },
 	{ "Kyiv’s “Coalition” talks—guarantees", "ZELENSKY’S visit;x_y",
 	    "<p>A&amp;B 100km naïve-Ёжик αβγ123 ABC_def</p>", "Ω" },
+	{ "ЇЖАК, ҐАНОК, ЄВРОПА, ЎЗДЫМ, ЁЛКА Й ІСТОРІЯ", "«Заява» — МЗС…",
+	    "<p>Ӂук, Ѣ, ӀӀ, Ә, пʼять, п'ять, slovo slovo</p>", NULL },
 };
 #define NDOCS	(sizeof(docs) / sizeof(docs[0]))
 
@@ -77,6 +79,9 @@ static const char *const queries[] = {
 	"kyiv", "s", "coalition talks", "zelensky", "x", "y", "x_y",
 	"100km", "km", "naive", "ёжик", "αβγ123", "αβγ*", "abc", "def",
 	"\"abc def\"", "ω", "a b", "kyiv*",
+	"їжак", "ґанок", "європа", "ўздым", "ёлка", "й", "історія",
+	"заява", "мзс", "жук", "ж*", "ѣ", "ә", "пʼять", "п", "ять",
+	"slovo", "\"slovo slovo\"", "ИСТОРИЯ", "ёлк*",
 };
 #define NQUERIES	(sizeof(queries) / sizeof(queries[0]))
 

@@ -60,24 +60,73 @@ static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/backup", api_backup_get },
 };
 
+/* jansson hands over a document token by token: batch them. */
+struct dump_ctx {
+	struct evbuffer	*out;
+	size_t		 len;
+	char		 buf[16384];
+};
+
+static int
+dump_flush(struct dump_ctx *dc)
+{
+	int rc = dc->len > 0 ? evbuffer_add(dc->out, dc->buf, dc->len) : 0;
+
+	dc->len = 0;
+	return rc;
+}
+
+static int
+dump_cb(const char *buffer, size_t size, void *arg)
+{
+	struct dump_ctx *dc = arg;
+
+	if (dc->len + size > sizeof(dc->buf) && dump_flush(dc) == -1)
+		return -1;
+	if (size > sizeof(dc->buf))
+		return evbuffer_add(dc->out, buffer, size);
+	memcpy(dc->buf + dc->len, buffer, size);
+	dc->len += size;
+	return 0;
+}
+
 void
 api_reply(struct evhttp_request *req, int status, json_t *doc)
 {
-	struct evbuffer *out = evhttp_request_get_output_buffer(req);
-	char *text;
+	api_reply_sized(req, status, doc, 0);
+}
 
-	text = json_dumps(doc, JSON_COMPACT);
-	json_decref(doc);
-	if (text == NULL) {
+void
+api_reply_sized(struct evhttp_request *req, int status, json_t *doc,
+    size_t size_hint)
+{
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+	struct dump_ctx *dc;
+
+	/*
+	 * One allocation up front for a large answer, instead of a chain of
+	 * growing ones amid the many small frees of the document (each of
+	 * which makes malloc consolidate its free lists).
+	 */
+	if (size_hint > 0)
+		evbuffer_expand(out, size_hint);
+
+	/* Straight into the output buffer: no copy of a large answer. */
+	dc = xmalloc(sizeof(*dc));
+	dc->out = out;
+	dc->len = 0;
+	if (doc == NULL || json_dump_callback(doc, dump_cb, dc,
+	    JSON_COMPACT) == -1 || dump_flush(dc) == -1) {
 		/* Only reachable on OOM or invalid UTF-8 in a string. */
 		log_warnx("api: cannot encode a response");
-		text = xstrdup("{\"error\":{\"code\":\"internal\","
+		evbuffer_drain(out, evbuffer_get_length(out));
+		evbuffer_add_printf(out, "{\"error\":{\"code\":\"internal\","
 		    "\"message\":\"cannot encode response\"}}");
 		status = 500;
 	}
-	evbuffer_add(out, text, strlen(text));
+	free(dc);
+	json_decref(doc);
 	evbuffer_add(out, "\n", 1);
-	free(text);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json; charset=utf-8");
 	evhttp_send_reply(req, status, NULL, NULL);

@@ -146,7 +146,7 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 		json_object_set_new(doc, "cursor", json_integer(cursor));
 	}
 	store_entry_list_free(ents, n);
-	api_reply(req, 200, doc);
+	api_reply_sized(req, 200, doc, n * (content ? 4096 : 1024));
 out:
 	api_query_clear(&q);
 }

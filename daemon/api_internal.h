@@ -90,6 +90,9 @@ json_t	*api_body_json(struct evhttp_request *req, const char *const *allowed,
 /* The raw body, NUL-terminated (*ret_len without the NUL); free() it. */
 char	*api_body_raw(struct evhttp_request *req, size_t *ret_len);
 
+/* api_reply() for a large answer of about size_hint bytes. */
+void	api_reply_sized(struct evhttp_request *req, int status, json_t *doc,
+	    size_t size_hint);
 /* Answers with a non-JSON body (OPML export, backups). */
 void	api_reply_raw(struct evhttp_request *req, int status,
 	    const char *content_type, const void *data, size_t len);

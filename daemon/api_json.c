@@ -23,8 +23,9 @@ api_json_str(const char *s)
 	if (s == NULL)
 		return json_null();
 	n = strlen(s);
+	/* Checked here, so jansson need not check again. */
 	if (charset_utf8_clean_prefix((const unsigned char *)s, n) == n &&
-	    (j = json_stringn(s, n)) != NULL)
+	    (j = json_stringn_nocheck(s, n)) != NULL)
 		return j;
 	/* A feed sent bytes that are not UTF-8: U+FFFD for each. */
 	buf_init(&b);
@@ -59,7 +60,8 @@ stored_array(const char *text)
 {
 	json_t *j;
 
-	if (text == NULL ||
+	/* Most entries have none: skip the parser for "[]". */
+	if (text == NULL || strcmp(text, "[]") == 0 ||
 	    (j = json_loads(text, JSON_DECODE_ANY, NULL)) == NULL)
 		return json_array();
 	if (!json_is_array(j)) {
@@ -74,29 +76,29 @@ api_json_feed(const struct store_feed *f)
 {
 	json_t *j = json_object();
 
-	json_object_set_new(j, "id", json_integer(f->id));
-	json_object_set_new(j, "url", api_json_str(f->url));
-	json_object_set_new(j, "title", api_json_str(f->title));
-	json_object_set_new(j, "site_link", api_json_str(f->site_link));
-	json_object_set_new(j, "origin",
+	json_object_set_new_nocheck(j, "id", json_integer(f->id));
+	json_object_set_new_nocheck(j, "url", api_json_str(f->url));
+	json_object_set_new_nocheck(j, "title", api_json_str(f->title));
+	json_object_set_new_nocheck(j, "site_link", api_json_str(f->site_link));
+	json_object_set_new_nocheck(j, "origin",
 	    json_string(store_origin_name(f->origin)));
-	json_object_set_new(j, "config_name", api_json_str(f->config_name));
-	json_object_set_new(j, "interval", json_integer(f->interval_s));
-	json_object_set_new(j, "current_interval",
+	json_object_set_new_nocheck(j, "config_name", api_json_str(f->config_name));
+	json_object_set_new_nocheck(j, "interval", json_integer(f->interval_s));
+	json_object_set_new_nocheck(j, "current_interval",
 	    json_integer(f->cur_interval_s));
-	json_object_set_new(j, "state",
+	json_object_set_new_nocheck(j, "state",
 	    json_string(store_feed_state_name(f->state)));
-	json_object_set_new(j, "entries", json_integer(f->entry_count));
-	json_object_set_new(j, "last_poll", api_json_time(f->last_poll));
-	json_object_set_new(j, "last_success",
+	json_object_set_new_nocheck(j, "entries", json_integer(f->entry_count));
+	json_object_set_new_nocheck(j, "last_poll", api_json_time(f->last_poll));
+	json_object_set_new_nocheck(j, "last_success",
 	    api_json_time(f->last_success));
-	json_object_set_new(j, "next_poll", api_json_time(f->next_poll));
-	json_object_set_new(j, "error_count", json_integer(f->error_count));
-	json_object_set_new(j, "last_error", api_json_str(f->last_error));
-	json_object_set_new(j, "redirect_url", api_json_str(f->redirect_url));
-	json_object_set_new(j, "retry_after_until",
+	json_object_set_new_nocheck(j, "next_poll", api_json_time(f->next_poll));
+	json_object_set_new_nocheck(j, "error_count", json_integer(f->error_count));
+	json_object_set_new_nocheck(j, "last_error", api_json_str(f->last_error));
+	json_object_set_new_nocheck(j, "redirect_url", api_json_str(f->redirect_url));
+	json_object_set_new_nocheck(j, "retry_after_until",
 	    api_json_time(f->retry_after_until));
-	json_object_set_new(j, "created", api_json_time(f->created));
+	json_object_set_new_nocheck(j, "created", api_json_time(f->created));
 	return j;
 }
 
@@ -105,22 +107,22 @@ api_json_entry(const struct store_entry *e, bool content)
 {
 	json_t *j = json_object();
 
-	json_object_set_new(j, "id", json_integer(e->id));
-	json_object_set_new(j, "guid", api_json_str(e->guid));
-	json_object_set_new(j, "feed_id", json_integer(e->feed_id));
-	json_object_set_new(j, "feed_title", api_json_str(e->feed_title));
-	json_object_set_new(j, "title", api_json_str(e->title));
-	json_object_set_new(j, "link", api_json_str(e->link));
-	json_object_set_new(j, "published", api_json_time(e->published));
-	json_object_set_new(j, "updated", api_json_time(e->updated));
-	json_object_set_new(j, "fetched", api_json_time(e->fetched));
-	json_object_set_new(j, "author", api_json_str(e->author));
-	json_object_set_new(j, "summary", api_json_str(e->summary));
-	json_object_set_new(j, "categories", stored_array(e->categories_json));
-	json_object_set_new(j, "enclosures", stored_array(e->enclosures_json));
-	json_object_set_new(j, "topics", stored_array(e->topics_json));
+	json_object_set_new_nocheck(j, "id", json_integer(e->id));
+	json_object_set_new_nocheck(j, "guid", api_json_str(e->guid));
+	json_object_set_new_nocheck(j, "feed_id", json_integer(e->feed_id));
+	json_object_set_new_nocheck(j, "feed_title", api_json_str(e->feed_title));
+	json_object_set_new_nocheck(j, "title", api_json_str(e->title));
+	json_object_set_new_nocheck(j, "link", api_json_str(e->link));
+	json_object_set_new_nocheck(j, "published", api_json_time(e->published));
+	json_object_set_new_nocheck(j, "updated", api_json_time(e->updated));
+	json_object_set_new_nocheck(j, "fetched", api_json_time(e->fetched));
+	json_object_set_new_nocheck(j, "author", api_json_str(e->author));
+	json_object_set_new_nocheck(j, "summary", api_json_str(e->summary));
+	json_object_set_new_nocheck(j, "categories", stored_array(e->categories_json));
+	json_object_set_new_nocheck(j, "enclosures", stored_array(e->enclosures_json));
+	json_object_set_new_nocheck(j, "topics", stored_array(e->topics_json));
 	if (content)
-		json_object_set_new(j, "content", api_json_str(e->content));
+		json_object_set_new_nocheck(j, "content", api_json_str(e->content));
 	return j;
 }
 
@@ -129,13 +131,13 @@ api_json_poll_log(const struct store_poll_log *l)
 {
 	json_t *j = json_object();
 
-	json_object_set_new(j, "time", api_json_time(l->time));
-	json_object_set_new(j, "http_status", l->http_status > 0 ?
+	json_object_set_new_nocheck(j, "time", api_json_time(l->time));
+	json_object_set_new_nocheck(j, "http_status", l->http_status > 0 ?
 	    json_integer(l->http_status) : json_null());
-	json_object_set_new(j, "bytes", json_integer(l->bytes));
-	json_object_set_new(j, "new_entries", json_integer(l->new_entries));
-	json_object_set_new(j, "duration_ms", json_integer(l->duration_ms));
-	json_object_set_new(j, "error", api_json_str(l->error));
+	json_object_set_new_nocheck(j, "bytes", json_integer(l->bytes));
+	json_object_set_new_nocheck(j, "new_entries", json_integer(l->new_entries));
+	json_object_set_new_nocheck(j, "duration_ms", json_integer(l->duration_ms));
+	json_object_set_new_nocheck(j, "error", api_json_str(l->error));
 	return j;
 }
 
@@ -144,8 +146,8 @@ api_json_cursor(const struct store_cursor *c)
 {
 	json_t *j = json_object();
 
-	json_object_set_new(j, "topic", api_json_str(c->topic_name));
-	json_object_set_new(j, "value", json_integer(c->value));
-	json_object_set_new(j, "updated", api_json_time(c->updated));
+	json_object_set_new_nocheck(j, "topic", api_json_str(c->topic_name));
+	json_object_set_new_nocheck(j, "value", json_integer(c->value));
+	json_object_set_new_nocheck(j, "updated", api_json_time(c->updated));
 	return j;
 }

@@ -3,6 +3,7 @@ feedd and feedctl binaries, and small assertions that print what went wrong.
 
 Every test runs the binaries named by $FEEDD and $FEEDCTL (set by meson)."""
 
+import atexit
 import json
 import os
 import shutil
@@ -19,6 +20,38 @@ SRCDIR = os.environ.get("TESTS_SRCDIR", os.path.dirname(os.path.abspath(__file__
 
 failures = 0
 checks = 0
+
+# Every process a test starts (daemons, feed servers, feedctl) is tracked so
+# that none outlives the test, even when meson's timeout SIGTERMs it.
+_children = []
+_Popen = subprocess.Popen
+
+
+class _TrackedPopen(_Popen):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _children.append(self)
+
+
+subprocess.Popen = _TrackedPopen
+
+
+@atexit.register
+def _reap_children():
+    for p in _children:
+        if p.poll() is None:
+            try:
+                p.kill()
+                p.wait(5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+
+
+def _on_sigterm(signum, frame):
+    sys.exit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def check(cond, what, detail=None):

@@ -513,6 +513,36 @@ notify_queued(const struct notify *n)
 	return n->nqueued;
 }
 
+static void
+on_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	/* Only wakes the loop up to look at the clock. */
+}
+
+void
+notify_drain(struct notify *n, int64_t max_s)
+{
+	struct timespec start, now;
+	struct timeval tick = { 0, 100 * 1000 };
+	struct event *ev;
+
+	if (n == NULL || n->nrunning + n->nqueued == 0)
+		return;
+	log_info("notify: waiting for %zu commands to finish",
+	    n->nrunning + n->nqueued);
+	if ((ev = event_new(n->base, -1, EV_PERSIST, on_drain_tick, n)) ==
+	    NULL)
+		return;
+	event_add(ev, &tick);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		event_base_loop(n->base, EVLOOP_ONCE);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (n->nrunning + n->nqueued > 0 &&
+	    now.tv_sec - start.tv_sec < max_s);
+	event_free(ev);
+}
+
 void
 notify_free(struct notify *n)
 {

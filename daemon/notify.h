@@ -42,6 +42,11 @@ char		**notify_argv_dup(char *const argv[]);
 size_t		 notify_running(const struct notify *n);
 size_t		 notify_queued(const struct notify *n);
 /*
+ * Runs the event loop until every queued and running command has ended,
+ * or max_s seconds passed (feedd --once, before exiting).
+ */
+void		 notify_drain(struct notify *n, int64_t max_s);
+/*
  * Drops the queue, sends SIGTERM to the running commands' process groups,
  * waits up to a second for them, then SIGKILLs what is left; frees n.
  */

@@ -659,6 +659,9 @@ topics_free(struct topics *t)
 		return;
 	if (t->ev_backfill != NULL)
 		event_free(t->ev_backfill);
+	/* --once: the matches of this run still get their commands. */
+	if (t->d->once && t->notify != NULL)
+		notify_drain(t->notify, t->d->cfg->notify_timeout_s + 1);
 	notify_free(t->notify);
 	topics_filter_free(t->filter);
 	for (size_t i = 0; i < t->n; i++)

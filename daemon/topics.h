@@ -75,7 +75,11 @@ bool		 topics_info(struct topics *t, int64_t id,
 /* A command line from argv, quoted so config_split_argv() gives it back. */
 char		*topics_argv_join(char *const argv[]);
 
-/* Drops the timer and the notify runner (see notify_free). */
+/*
+ * Drops the timer and the notify runner (see notify_free); with --once,
+ * first lets the queued and running notify commands finish (at most
+ * notify_timeout).
+ */
 void		 topics_free(struct topics *t);
 
 #endif

@@ -155,6 +155,20 @@ main(void)
 		    "a missing command and a deaf one both finish");
 	}
 
+	/* notify_drain runs the loop until everything ran. */
+	{
+		char *const argv[] = { "sleep", "0.2", NULL };
+
+		notify_set_limits(n, 1, 10);
+		for (int i = 0; i < 3; i++)
+			notify_run(n, argv, NULL, NULL, 0, "drained");
+		t0 = now_s();
+		notify_drain(n, 10);
+		ok(notify_running(n) == 0 && notify_queued(n) == 0 &&
+		    now_s() - t0 >= 0.5, "notify_drain waits for the queue "
+		    "(%.2f s)", now_s() - t0);
+	}
+
 	/* The queue is capped. */
 	{
 		char *const argv[] = { "sleep", "5", NULL };

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from feeddtest import SRCDIR, Daemon, TempDir, check, done, http_unix
+from feeddtest import FEEDD, SRCDIR, Daemon, TempDir, check, done, http_unix
 
 tmp = TempDir()
 
@@ -164,6 +164,20 @@ try:
     check(q == "коалици* NOT заседание", "the stored query follows the file", doc)
     rc = d.stop()
     check(rc == 0, "the daemon stops cleanly", d.read_log()[-2000:])
+
+    # feedd --once: polls, matches, and waits for the notify commands.
+    out = tmp.join("once.tsv")
+    once_conf = tmp.write("once.conf", (CONF % {
+        "base": base, "query": "коалици*"}) + "notify = /bin/sh %s %s\n" % (
+        os.path.join(SRCDIR, "..", "config", "notify-file.example"), out))
+    r = subprocess.run([FEEDD, "-c", once_conf, "--once", "--database",
+                        tmp.join("once.db"), "--socket", tmp.join("once.sock")],
+                       capture_output=True, text=True, timeout=60)
+    lines = open(out, encoding="utf-8").read().splitlines() \
+        if os.path.exists(out) else []
+    check(r.returncode == 0 and len(lines) == 3,
+          "feedd --once runs the notify command for each match before exiting",
+          (r.returncode, lines, r.stderr[-2000:]))
 finally:
     d.stop()
     srv.terminate()

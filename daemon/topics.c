@@ -400,7 +400,7 @@ filter_load(struct topics *t, int64_t feed_id, int64_t lo, int64_t hi)
 			else
 				store_entry_clear(&e[i]);
 		free(e);
-		if (n < TOPICS_LIST_PAGE || all[nall - 1].id >= hi)
+		if (n < TOPICS_LIST_PAGE || nall == 0 || all[nall - 1].id >= hi)
 			break;
 		q.since_id = all[nall - 1].id;
 	}

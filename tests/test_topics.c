@@ -224,9 +224,9 @@ main(void)
 	    "'Coalition of the Willing'", "the English article matches");
 	{
 		struct feed_entry e[] = {
-			entry("urn:mirror:77", "Zelensky arrives in Paris, meets "
-			    "Macron ahead of security guarantees summit with "
-			    "'Coalition of the Willing'", "https://kyiv"
+			entry("urn:mirror:77", "Zelensky arrives in Paris, "
+			    "meets Macron ahead of security guarantees summit "
+			    "with 'Coalition of the Willing'", "https://kyiv"
 			    "independent.com/zelensky-paris/?utm_source=rss&"
 			    "utm_medium=feed", "Same article, other feed."),
 		};

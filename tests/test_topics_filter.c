@@ -110,8 +110,8 @@ main(void)
 
 		sqlite3_bind_int64(ins, 1, (sqlite3_int64)i + 1);
 		for (int c = 0; c < 4; c++)
-			sqlite3_bind_text(ins, c + 2, c == 2 ? text : docs[i][c],
-			    -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(ins, c + 2, c == 2 ? text :
+			    docs[i][c], -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			return 1;
 		sqlite3_reset(ins);
@@ -140,7 +140,7 @@ main(void)
 			rc = sqlite3_step(q);
 			sqlite3_reset(q);
 			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-				continue;	/* FTS5 refuses it: not a topic */
+				continue;	/* FTS5 refuses it */
 			truth = rc == SQLITE_ROW;
 			may = topics_filter_may_match(f, handles[k]);
 			if (truth && !may) {

@@ -21,25 +21,13 @@
 
 #define PAGE_MAX	1000
 
-static const char *
-jstr(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-static long long
-jnum(json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
-}
-
 /* When an entry is from: its published date, else when it was fetched. */
 static int64_t
 entry_time(json_t *e)
 {
-	int64_t t = table_parse_time(jstr(e, "published"));
+	int64_t t = table_parse_time(feedctl_str(e, "published", NULL));
 
-	return t != 0 ? t : table_parse_time(jstr(e, "fetched"));
+	return t != 0 ? t : table_parse_time(feedctl_str(e, "fetched", NULL));
 }
 
 static void
@@ -57,15 +45,14 @@ print_entries(struct feedctl *ctl, json_t *entries)
 	table_column(t, "TITLE", false, true);
 	json_array_foreach(entries, i, e) {
 		table_row(t);
-		table_cell(t, TABLE_PLAIN, "%lld", jnum(e, "id"));
+		table_cell(t, TABLE_PLAIN, "%lld", feedctl_num(e, "id"));
 		table_reltime(entry_time(e), (int64_t)time(NULL), when,
 		    sizeof(when));
 		table_cell(t, TABLE_DIM, "%s", when);
-		table_cell(t, TABLE_CYAN, "%s", jstr(e, "feed_title") ?
-		    jstr(e, "feed_title") : "");
-		table_cell(t, TABLE_PLAIN, "%s", jstr(e, "title") ?
-		    jstr(e, "title") : jstr(e, "link") ? jstr(e, "link") :
-		    "(untitled)");
+		table_cell(t, TABLE_CYAN, "%s",
+		    feedctl_str(e, "feed_title", ""));
+		table_cell(t, TABLE_PLAIN, "%s", feedctl_str(e, "title",
+		    feedctl_str(e, "link", "(untitled)")));
 	}
 	table_print(t, stdout, ctl->columns, ctl->color);
 	table_free(t);
@@ -160,10 +147,10 @@ cmd_new(struct feedctl *ctl, int argc, char **argv)
 			return code;
 		}
 		if (first)
-			cursor = next = jnum(r.doc, "cursor");
+			cursor = next = feedctl_num(r.doc, "cursor");
 		first = false;
 		json_array_extend(all, json_object_get(r.doc, "entries"));
-		next = jnum(r.doc, "next_since");
+		next = feedctl_num(r.doc, "next_since");
 		more = json_is_true(json_object_get(r.doc, "more"));
 		apiclient_resp_clear(&r);
 	}
@@ -356,16 +343,17 @@ cmd_show(struct feedctl *ctl, int argc, char **argv)
 	}
 	e = r.doc;
 	printf("%s%s%s\n", ctl->color ? table_style_on(TABLE_BOLD) : "",
-	    jstr(e, "title") ? jstr(e, "title") : "(untitled)",
+	    feedctl_str(e, "title", "(untitled)"),
 	    ctl->color ? "\033[0m" : "");
-	if (jstr(e, "link") != NULL)
-		printf("%s\n", jstr(e, "link"));
+	if (feedctl_str(e, "link", NULL) != NULL)
+		printf("%s\n", feedctl_str(e, "link", NULL));
 	table_reltime(entry_time(e), (int64_t)time(NULL), when, sizeof(when));
-	printf("%s, %s (entry %lld, feed %lld)\n", jstr(e, "feed_title") ?
-	    jstr(e, "feed_title") : "?", jstr(e, "published") ?
-	    jstr(e, "published") : when, (long long)id, jnum(e, "feed_id"));
-	if (jstr(e, "author") != NULL)
-		printf("by %s\n", jstr(e, "author"));
+	printf("%s, %s (entry %lld, feed %lld)\n",
+	    feedctl_str(e, "feed_title", "?"),
+	    feedctl_str(e, "published", when), (long long)id,
+	    feedctl_num(e, "feed_id"));
+	if (feedctl_str(e, "author", NULL) != NULL)
+		printf("by %s\n", feedctl_str(e, "author", NULL));
 	if (json_array_size(json_object_get(e, "categories")) > 0) {
 		printf("categories:");
 		json_array_foreach(json_object_get(e, "categories"), i, v)
@@ -379,10 +367,9 @@ cmd_show(struct feedctl *ctl, int argc, char **argv)
 		putchar('\n');
 	}
 	json_array_foreach(json_object_get(e, "enclosures"), i, v)
-		printf("enclosure: %s (%s)\n", jstr(v, "url") ? jstr(v, "url") :
-		    "?", jstr(v, "type") ? jstr(v, "type") : "?");
-	body = jstr(e, "content") != NULL ? jstr(e, "content") :
-	    jstr(e, "summary");
+		printf("enclosure: %s (%s)\n", feedctl_str(v, "url", "?"),
+		    feedctl_str(v, "type", "?"));
+	body = feedctl_str(e, "content", feedctl_str(e, "summary", NULL));
 	if (body != NULL && (text = htmltext_dup(body)) != NULL) {
 		putchar('\n');
 		print_wrapped(text, ctl->columns);
@@ -420,9 +407,9 @@ on_follow_line(const char *line, size_t len, void *arg)
 		table_reltime(entry_time(e), (int64_t)time(NULL), when,
 		    sizeof(when));
 		buf_init(&b);
-		buf_printf(&b, "%lld  %s  %s: %s", jnum(e, "id"), when,
-		    jstr(e, "feed_title") ? jstr(e, "feed_title") : "?",
-		    jstr(e, "title") ? jstr(e, "title") : "(untitled)");
+		buf_printf(&b, "%lld  %s  %s: %s", feedctl_num(e, "id"), when,
+		    feedctl_str(e, "feed_title", "?"),
+		    feedctl_str(e, "title", "(untitled)"));
 		if (ctl->columns > 0) {
 			struct buf fit;
 

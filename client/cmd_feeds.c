@@ -14,12 +14,6 @@
 #include "table.h"
 #include "xmalloc.h"
 
-static const char *
-jstr(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 static enum table_style
 state_style(const char *state)
 {
@@ -62,8 +56,8 @@ cmd_feeds(struct feedctl *ctl, int argc, char **argv)
 	table_column(t, "TITLE", false, true);
 	table_column(t, "URL", false, true);
 	json_array_foreach(feeds, i, f) {
-		const char *state = jstr(f, "state"), *err = jstr(f,
-		    "last_error");
+		const char *state = feedctl_str(f, "state", "?");
+		const char *err = feedctl_str(f, "last_error", NULL);
 
 		table_row(t);
 		table_cell(t, TABLE_PLAIN, "%lld", (long long)
@@ -71,16 +65,16 @@ cmd_feeds(struct feedctl *ctl, int argc, char **argv)
 		table_cell(t, state_style(state), "%s", state ? state : "?");
 		table_cell(t, TABLE_PLAIN, "%lld", (long long)
 		    json_integer_value(json_object_get(f, "entries")));
-		table_reltime(table_parse_time(jstr(f, "last_poll")),
+		table_reltime(table_parse_time(feedctl_str(f, "last_poll",
+		    NULL)),
 		    (int64_t)time(NULL), when, sizeof(when));
 		table_cell(t, TABLE_DIM, "%s", when);
 		if (err != NULL)
 			table_cell(t, TABLE_RED, "%s", err);
 		else
-			table_cell(t, TABLE_PLAIN, "%s", jstr(f, "title") ?
-			    jstr(f, "title") : "");
-		table_cell(t, TABLE_CYAN, "%s", jstr(f, "url") ?
-		    jstr(f, "url") : "");
+			table_cell(t, TABLE_PLAIN, "%s",
+			    feedctl_str(f, "title", ""));
+		table_cell(t, TABLE_CYAN, "%s", feedctl_str(f, "url", ""));
 	}
 	if (json_array_size(feeds) == 0)
 		printf("no feeds yet: feedctl add URL, or feedctl import "
@@ -142,22 +136,21 @@ cmd_add(struct feedctl *ctl, int argc, char **argv)
 	feed = json_object_get(r.doc, "feed");
 	poll = json_object_get(r.doc, "poll");
 	printf("added feed %lld: %s\n", (long long)json_integer_value(
-	    json_object_get(feed, "id")), jstr(feed, "url"));
+	    json_object_get(feed, "id")), feedctl_str(feed, "url", "?"));
 	if (json_is_true(json_object_get(poll, "done"))) {
 		if (json_is_true(json_object_get(poll, "ok")))
 			printf("first poll: \"%s\", %lld entries\n",
-			    jstr(poll, "title") ? jstr(poll, "title") :
-			    "(untitled)", (long long)json_integer_value(
-			    json_object_get(poll, "entries")));
+			    feedctl_str(poll, "title", "(untitled)"),
+			    feedctl_num(poll, "entries"));
 		else {
-			printf("first poll failed: %s\n", jstr(poll, "error") ?
-			    jstr(poll, "error") : "unknown error");
+			printf("first poll failed: %s\n",
+			    feedctl_str(poll, "error", "unknown error"));
 			printf("(the feed stays subscribed and is retried; "
 			    "feedctl rm %lld drops it)\n", (long long)
 			    json_integer_value(json_object_get(feed, "id")));
 		}
-	} else if (jstr(poll, "message") != NULL)
-		printf("%s\n", jstr(poll, "message"));
+	} else if (feedctl_str(poll, "message", NULL) != NULL)
+		printf("%s\n", feedctl_str(poll, "message", NULL));
 	apiclient_resp_clear(&r);
 	return FEEDCTL_OK;
 }
@@ -176,7 +169,7 @@ resolve_feed(struct feedctl *ctl, const char *arg)
 	if (feedctl_call(ctl, "GET", "/v1/feeds", NULL, &r) != 0)
 		return -1;
 	json_array_foreach(json_object_get(r.doc, "feeds"), i, f)
-		if (jstr(f, "url") != NULL && strcmp(jstr(f, "url"), arg) == 0)
+		if (strcmp(feedctl_str(f, "url", ""), arg) == 0)
 			id = json_integer_value(json_object_get(f, "id"));
 	apiclient_resp_clear(&r);
 	if (id == -1)
@@ -206,7 +199,7 @@ cmd_rm(struct feedctl *ctl, int argc, char **argv)
 	else {
 		f = json_object_get(r.doc, "removed");
 		printf("removed feed %lld: %s (%lld entries dropped)\n",
-		    (long long)id, jstr(f, "url") ? jstr(f, "url") : "?",
+		    (long long)id, feedctl_str(f, "url", "?"),
 		    (long long)json_integer_value(json_object_get(f,
 		    "entries")));
 	}
@@ -340,8 +333,8 @@ cmd_import(struct feedctl *ctl, int argc, char **argv)
 			    json_object_get(r.doc, "invalid")));
 		putchar('\n');
 		json_array_foreach(json_object_get(r.doc, "invalid"), i, e)
-			printf("  %s: %s\n", jstr(e, "url") ? jstr(e, "url") :
-			    "?", jstr(e, "error") ? jstr(e, "error") : "?");
+			printf("  %s: %s\n", feedctl_str(e, "url", "?"),
+			    feedctl_str(e, "error", "?"));
 	}
 	apiclient_resp_clear(&r);
 	return FEEDCTL_OK;

@@ -17,19 +17,8 @@
 #include "units.h"
 #include "xmalloc.h"
 
-static const char *
-str(json_t *doc, const char *key)
-{
-	const char *s = json_string_value(json_object_get(doc, key));
-
-	return s != NULL ? s : "-";
-}
-
-static long long
-num(json_t *doc, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(doc, key));
-}
+#define str(doc, key)	feedctl_str(doc, key, "-")
+#define num(doc, key)	feedctl_num(doc, key)
 
 int
 cmd_status(struct feedctl *ctl, int argc, char **argv)

@@ -215,6 +215,20 @@ feedctl_parse_id(const char *what, const char *s)
 	return v;
 }
 
+const char *
+feedctl_str(json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : dflt;
+}
+
+long long
+feedctl_num(json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
 void
 feedctl_print_raw(const struct apiclient_resp *r)
 {

@@ -51,6 +51,9 @@ int	feedctl_call(struct feedctl *ctl, const char *method,
 char	*feedctl_escape(const char *s);
 /* A positive integer option value, or -1 after a message. */
 int64_t	feedctl_parse_id(const char *what, const char *s);
+/* A member of a JSON object as a string (dflt if absent) or a number. */
+const char *feedctl_str(json_t *o, const char *key, const char *dflt);
+long long feedctl_num(json_t *o, const char *key);
 /* Prints r's body as it came (one JSON document, newline-terminated). */
 void	feedctl_print_raw(const struct apiclient_resp *r);
 

@@ -185,6 +185,27 @@ api_request_abandon(struct evhttp_request *req)
 }
 
 struct store *
+api_plain_request(struct api *api, struct evhttp_request *req)
+{
+	static const char *const none[] = { NULL };
+	struct evkeyvalq q;
+
+	if (api_query(req, none, &q) == -1)
+		return NULL;
+	api_query_clear(&q);
+	return api_store(api, req);
+}
+
+struct store *
+api_id_request(struct api *api, struct evhttp_request *req,
+    const char *path, int i, int64_t *ret_id)
+{
+	if (api_path_id(req, path, i, ret_id) == -1)
+		return NULL;
+	return api_plain_request(api, req);
+}
+
+struct store *
 api_store(struct api *api, struct evhttp_request *req)
 {
 	if (api->d->store == NULL)

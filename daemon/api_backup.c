@@ -122,16 +122,11 @@ void
 api_backup_get(struct api *api, struct evhttp_request *req,
     const char *path)
 {
-	static const char *const params[] = { NULL };
 	struct api_backup *b;
-	struct evkeyvalq q;
 	struct store *s;
 	int fd;
 
-	if (api_query(req, params, &q) == -1)
-		return;
-	api_query_clear(&q);
-	if ((s = api_store(api, req)) == NULL)
+	if ((s = api_plain_request(api, req)) == NULL)
 		return;
 	if (api->backup != NULL) {
 		api_reply_error(req, 409, "busy", "a backup is already being "

@@ -40,27 +40,32 @@ api_topic_id(struct api *api, struct evhttp_request *req, const char *name,
 	return 0;
 }
 
+/* /v1/cursors/{client} without parameters: the store and the client. */
+static struct store *
+cursor_request(struct api *api, struct evhttp_request *req, const char *path,
+    char *client, size_t len)
+{
+	if (api_path_segment(path, 2, client, len) == -1) {
+		api_reply_error(req, 400, "bad_client", "bad client name");
+		return NULL;
+	}
+	if (api_client_check(req, client) == -1)
+		return NULL;
+	return api_plain_request(api, req);
+}
+
 void
 api_cursors_get(struct api *api, struct evhttp_request *req,
     const char *path)
 {
-	static const char *const params[] = { NULL };
 	struct store_cursor *c;
-	struct evkeyvalq q;
 	struct store *s;
 	char client[256];
 	size_t n;
 	json_t *arr;
 
-	if (api_query(req, params, &q) == -1)
-		return;
-	api_query_clear(&q);
-	if (api_path_segment(path, 2, client, sizeof(client)) == -1) {
-		api_reply_error(req, 400, "bad_client", "bad client name");
-		return;
-	}
-	if (api_client_check(req, client) == -1 ||
-	    (s = api_store(api, req)) == NULL)
+	if ((s = cursor_request(api, req, path, client, sizeof(client))) ==
+	    NULL)
 		return;
 	if (store_cursor_list(s, client, &c, &n) == -1) {
 		api_reply_error(req, 500, NULL, "cannot read the cursors of "
@@ -80,24 +85,14 @@ api_cursors_put(struct api *api, struct evhttp_request *req,
     const char *path)
 {
 	static const char *const fields[] = { "value", "topic", NULL };
-	static const char *const params[] = { NULL };
-	struct evkeyvalq q;
 	struct store *s;
 	char client[256];
 	const char *topic = NULL;
 	int64_t value, last, topic_id = 0;
 	json_t *body, *v;
 
-	if (api_query(req, params, &q) == -1)
-		return;
-	api_query_clear(&q);
-	if (api_path_segment(path, 2, client, sizeof(client)) == -1) {
-		api_reply_error(req, 400, "bad_client", "bad client name");
-		return;
-	}
-	if (api_client_check(req, client) == -1 ||
-	    (s = api_store(api, req)) == NULL ||
-	    (body = api_body_json(req, fields, false)) == NULL)
+	if ((s = cursor_request(api, req, path, client, sizeof(client))) ==
+	    NULL || (body = api_body_json(req, fields, false)) == NULL)
 		return;
 	v = json_object_get(body, "value");
 	if (!json_is_integer(v) || json_integer_value(v) < 0) {

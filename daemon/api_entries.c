@@ -155,18 +155,12 @@ void
 api_entries_get(struct api *api, struct evhttp_request *req,
     const char *path)
 {
-	static const char *const params[] = { NULL };
 	struct store_entry e;
-	struct evkeyvalq q;
 	struct store *s;
 	int64_t id;
 	int rc;
 
-	if (api_path_id(req, path, 2, &id) == -1 ||
-	    api_query(req, params, &q) == -1)
-		return;
-	api_query_clear(&q);
-	if ((s = api_store(api, req)) == NULL)
+	if ((s = api_id_request(api, req, path, 2, &id)) == NULL)
 		return;
 	memset(&e, 0, sizeof(e));
 	if ((rc = store_entry_get(s, id, &e)) != 1) {

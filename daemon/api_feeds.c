@@ -42,17 +42,12 @@ struct add_wait {
 void
 api_feeds_list(struct api *api, struct evhttp_request *req, const char *path)
 {
-	static const char *const params[] = { NULL };
 	struct store *s;
 	struct store_feed *feeds;
-	struct evkeyvalq q;
 	size_t n;
 	json_t *arr;
 
-	if (api_query(req, params, &q) == -1)
-		return;
-	api_query_clear(&q);
-	if ((s = api_store(api, req)) == NULL)
+	if ((s = api_plain_request(api, req)) == NULL)
 		return;
 	if (store_feed_list(s, &feeds, &n) == -1) {
 		api_reply_error(req, 500, NULL, "cannot list feeds (see the "
@@ -317,18 +312,12 @@ void
 api_feeds_remove(struct api *api, struct evhttp_request *req,
     const char *path)
 {
-	static const char *const params[] = { NULL };
 	struct store_feed f = { 0 };
-	struct evkeyvalq q;
 	struct store *s;
 	int64_t id;
 	int rc;
 
-	if (api_path_id(req, path, 2, &id) == -1 ||
-	    api_query(req, params, &q) == -1)
-		return;
-	api_query_clear(&q);
-	if ((s = api_store(api, req)) == NULL)
+	if ((s = api_id_request(api, req, path, 2, &id)) == NULL)
 		return;
 	if ((rc = store_feed_get(s, id, &f)) != 1) {
 		if (rc == 0)
@@ -363,16 +352,10 @@ api_feeds_remove(struct api *api, struct evhttp_request *req,
 void
 api_feeds_poll(struct api *api, struct evhttp_request *req, const char *path)
 {
-	static const char *const params[] = { NULL };
-	struct evkeyvalq q;
 	struct store *s;
 	int64_t id;
 
-	if (api_path_id(req, path, 2, &id) == -1 ||
-	    api_query(req, params, &q) == -1)
-		return;
-	api_query_clear(&q);
-	if ((s = api_store(api, req)) == NULL)
+	if ((s = api_id_request(api, req, path, 2, &id)) == NULL)
 		return;
 	if (api_feeds_poll_now(api, id) == -1) {
 		api_reply_error(req, 404, NULL, "no feed %lld (or it cannot "

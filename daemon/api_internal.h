@@ -55,6 +55,15 @@ void	api_request_abandon(struct evhttp_request *req);
 struct store *api_store(struct api *api, struct evhttp_request *req);
 
 /*
+ * A request that takes no query parameters: the store, or NULL after
+ * answering 400 (a parameter was given) or 503.
+ */
+struct store *api_plain_request(struct api *api, struct evhttp_request *req);
+/* The same for /v1/.../{id}: segment i as the id in *ret_id. */
+struct store *api_id_request(struct api *api, struct evhttp_request *req,
+	    const char *path, int i, int64_t *ret_id);
+
+/*
  * Path segment i ("/v1/feeds/3" -> 0 "v1", 1 "feeds", 2 "3"),
  * percent-decoded, into buf. 0, or -1 if absent or too long.
  */

@@ -40,18 +40,13 @@ void
 api_opml_export(struct api *api, struct evhttp_request *req,
     const char *path)
 {
-	static const char *const params[] = { NULL };
 	struct store_feed *feeds;
 	struct opml_feed *of;
-	struct evkeyvalq q;
 	struct store *s;
 	struct buf out;
 	size_t n;
 
-	if (api_query(req, params, &q) == -1)
-		return;
-	api_query_clear(&q);
-	if ((s = api_store(api, req)) == NULL)
+	if ((s = api_plain_request(api, req)) == NULL)
 		return;
 	if (store_feed_list(s, &feeds, &n) == -1) {
 		api_reply_error(req, 500, NULL, "cannot list feeds");
@@ -79,19 +74,14 @@ void
 api_opml_import(struct api *api, struct evhttp_request *req,
     const char *path)
 {
-	static const char *const params[] = { NULL };
 	struct opml_doc doc;
-	struct evkeyvalq q;
 	struct store *s;
 	char err[512], *body;
 	size_t len, added = 0, existing = 0;
 	json_t *list, *invalid;
 	int64_t id;
 
-	if (api_query(req, params, &q) == -1)
-		return;
-	api_query_clear(&q);
-	if ((s = api_store(api, req)) == NULL)
+	if ((s = api_plain_request(api, req)) == NULL)
 		return;
 	body = api_body_raw(req, &len);
 	if (len == 0) {

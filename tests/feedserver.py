@@ -100,13 +100,15 @@ class Handler(BaseHTTPRequestHandler):
         headers.setdefault("Content-Type", ctype)
         if code != 304:
             headers["Content-Length"] = str(len(body))
+        # Counted before answering: a client that asks for the stats as
+        # soon as its transfer ends must find this request there.
+        count(self.path_only, code, self)
         self.send_response(code)
         for k, v in headers.items():
             self.send_header(k, v)
         self.end_headers()
         if code != 304 and self.command != "HEAD":
             self.wfile.write(body)
-        count(self.path_only, code, self)
 
     def conditional(self, body, mtime, ctype, use_gzip=False):
         etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16]

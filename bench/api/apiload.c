@@ -8,7 +8,7 @@
  *   apiload -s SOCKET [-c CONNS] [-d SECONDS] [-r RATE] PATH...
  *
  * PATHs are used in turn; "%d" in a path is replaced by a random number
- * below the -m value (default 1000000), e.g. "/v1/entries?since=%d".
+ * from 1 to the -m value (default 1000000), e.g. "/v1/entries/%d".
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -155,7 +155,7 @@ usage:
 
 				snprintf(tail, sizeof(tail), "%s", pct + 2);
 				snprintf(pct, sizeof(path) - (size_t)(pct - path),
-				    "%ld%s", random() % max_rand, tail);
+				    "%ld%s", 1 + random() % max_rand, tail);
 			}
 			n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\n"
 			    "Host: localhost\r\n\r\n", path);

@@ -99,6 +99,8 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " MATCH ? AND rowid = -1",
 	[ST_TOPIC_ADD] = "INSERT INTO topics(name, query, origin, notify,"
 	    " created) VALUES (?, ?, ?, ?, ?)",
+	/* Matching needs only the query, not the match count. */
+	[ST_TOPIC_QUERY] = "SELECT query FROM topics WHERE id = ?1",
 	[ST_TOPIC_GET] = "SELECT " STORE_TOPIC_COLS
 	    " FROM topics t WHERE t.id = ?",
 	[ST_TOPIC_GET_BY_NAME] = "SELECT " STORE_TOPIC_COLS

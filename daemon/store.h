@@ -362,6 +362,14 @@ int	store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 	    int64_t max_id, int64_t **ret_ids, size_t *ret_n, char *err,
 	    size_t errlen);
 
+/*
+ * Groups the store_topic_match calls of one poll into one transaction:
+ * one commit instead of one per matching topic. Inside a batch each
+ * store_topic_match still succeeds or fails on its own (a savepoint).
+ */
+int	store_batch_begin(struct store *s);
+int	store_batch_commit(struct store *s);
+
 /* ---- cursors ---- */
 
 /* topic_id 0 is the client's cursor over all entries. */

@@ -345,11 +345,12 @@ store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
     int64_t max_id, int64_t **ret_ids, size_t *ret_n, char *err,
     size_t errlen)
 {
-	struct store_topic t;
 	struct found *f = NULL;
 	sqlite3_stmt *st;
 	int64_t *ids = NULL, now = store_now(s);
 	size_t nf = 0, n = 0, i;
+	char *query = NULL;
+	bool own;
 	int rc, step;
 
 	if (ret_ids != NULL)
@@ -357,16 +358,34 @@ store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 	if (ret_n != NULL)
 		*ret_n = 0;
 	/* A topic removed meanwhile matches nothing. */
-	if ((rc = store_topic_get(s, topic_id, &t)) != 1)
-		return rc;
-	if (store_begin(s) == -1) {
-		store_topic_clear(&t);
+	if ((st = store_stmt(s, ST_TOPIC_QUERY)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, topic_id);
+	if ((step = sqlite3_step(st)) == SQLITE_ROW)
+		query = store_col_dup(st, 0);
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		log_warnx("store: reading topic %lld: %s", (long long)topic_id,
+		    sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (query == NULL)
+		return 0;
+	/*
+	 * Inside a caller's batch (store_batch_begin) a savepoint keeps one
+	 * topic's failure from undoing the others' matches.
+	 */
+	own = sqlite3_get_autocommit(s->db) != 0;
+	if ((own ? store_begin(s) : sqlite3_exec(s->db,
+	    "SAVEPOINT topic_match", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1)
+	    == -1) {
+		free(query);
 		return -1;
 	}
 	rc = -1;
 	if ((st = store_stmt(s, ST_MATCH_FIND)) == NULL)
 		goto out;
-	sqlite3_bind_text(st, 1, t.query, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, query, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, min_id);
 	sqlite3_bind_int64(st, 3, max_id);
 	/* Read all first: the FTS cursor must not see our inserts. */
@@ -393,7 +412,8 @@ store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 			ids[n++] = f[i].id;
 		}
 	}
-	if (store_commit(s) == -1)
+	if (own ? store_commit(s) == -1 : sqlite3_exec(s->db,
+	    "RELEASE topic_match", NULL, NULL, NULL) != SQLITE_OK)
 		goto done;
 	rc = (int)n;
 	if (ret_ids != NULL) {
@@ -404,12 +424,29 @@ store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 		*ret_n = n;
 	goto done;
 out:
-	store_rollback(s);
+	if (own)
+		store_rollback(s);
+	else {
+		sqlite3_exec(s->db, "ROLLBACK TO topic_match", NULL, NULL, NULL);
+		sqlite3_exec(s->db, "RELEASE topic_match", NULL, NULL, NULL);
+	}
 done:
 	for (i = 0; i < nf; i++)
 		free(f[i].norm_link);
 	free(f);
 	free(ids);
-	store_topic_clear(&t);
+	free(query);
 	return rc;
+}
+
+int
+store_batch_begin(struct store *s)
+{
+	return store_begin(s);
+}
+
+int
+store_batch_commit(struct store *s)
+{
+	return store_commit(s);
 }

@@ -415,13 +415,18 @@ topics_on_new_entries(void *arg, int64_t feed_id, const int64_t *ids,
     size_t n)
 {
 	struct topics *t = arg;
-	bool filtered;
+	struct { struct topic *tp; int64_t *ids; size_t n; } *hits;
+	size_t nhits = 0;
+	bool filtered, batch;
 	char err[256];
 
 	if (t == NULL || n == 0 || t->n == 0)
 		return;
 	filtered = t->filter != NULL &&
 	    filter_load(t, feed_id, ids[0], ids[n - 1]) == 0;
+	hits = xcalloc(t->n, sizeof(*hits));
+	/* One transaction for the whole poll; notify only after it commits. */
+	batch = store_batch_begin(t->store) == 0;
 	for (size_t i = 0; i < t->n; i++) {
 		struct topic *tp = &t->v[i];
 		int64_t *mids = NULL;
@@ -441,12 +446,29 @@ topics_on_new_entries(void *arg, int64_t feed_id, const int64_t *ids,
 			free(mids);
 			continue;
 		}
-		log_info("topics: '%s': %zu new %s from feed %lld", tp->name,
-		    mn, mn == 1 ? "match" : "matches", (long long)feed_id);
-		api_stream_notify_topic(t->d->api, tp->id, mids, mn);
-		deliver(t, tp, mids, mn);
-		free(mids);
+		hits[nhits].tp = tp;
+		hits[nhits].ids = mids;
+		hits[nhits].n = mn;
+		nhits++;
 	}
+	if (batch && store_batch_commit(t->store) == -1) {
+		log_warnx("topics: the matches of feed %lld could not be "
+		    "recorded", (long long)feed_id);
+		nhits = 0;	/* nothing was recorded: announce nothing */
+	}
+	for (size_t i = 0; i < nhits; i++) {
+		struct topic *tp = hits[i].tp;
+
+		log_info("topics: '%s': %zu new %s from feed %lld", tp->name,
+		    hits[i].n, hits[i].n == 1 ? "match" : "matches",
+		    (long long)feed_id);
+		api_stream_notify_topic(t->d->api, tp->id, hits[i].ids,
+		    hits[i].n);
+		deliver(t, tp, hits[i].ids, hits[i].n);
+	}
+	for (size_t i = 0; i < t->n; i++)
+		free(hits[i].ids);
+	free(hits);
 }
 
 /* A feed subset: the topic's query per feed, then each hit recorded. */

@@ -543,6 +543,7 @@ api_new(struct feedd *d)
 	    "application/json; charset=utf-8");
 	evhttp_set_gencb(api->http, on_request, api);
 	api->streams = api_streams_new(api);
+	TAILQ_INIT(&api->add_waits);
 	return api;
 }
 
@@ -565,6 +566,7 @@ api_free(struct api *api)
 	/* Streams and backups hold requests: end them before the server. */
 	api_streams_free(api->streams);
 	api_backup_free(api->backup);
+	api_feeds_free_waits(api);
 	evhttp_free(api->http);
 	free(api);
 }

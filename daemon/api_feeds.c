@@ -7,6 +7,8 @@
  * a short timer against the feed's last_poll) so the answer can say what
  * was found; the wait costs one indexed read per tick and never blocks.
  */
+#include <sys/queue.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,6 +34,7 @@
 #define API_URL_MAX		4096
 
 struct add_wait {
+	TAILQ_ENTRY(add_wait) link;
 	struct api	*api;
 	struct evhttp_request *req;	/* NULL once the client went away */
 	struct event	*timer;
@@ -134,8 +137,19 @@ add_wait_free(struct add_wait *w)
 		if (c != NULL)
 			evhttp_connection_set_closecb(c, NULL, NULL);
 	}
+	TAILQ_REMOVE(&w->api->add_waits, w, link);
 	event_free(w->timer);
 	free(w);
+}
+
+void
+api_feeds_free_waits(struct api *api)
+{
+	struct add_wait *w;
+
+	/* Their requests go with the server's connections. */
+	while ((w = TAILQ_FIRST(&api->add_waits)) != NULL)
+		add_wait_free(w);
 }
 
 static void
@@ -257,6 +271,7 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 		w->feed_id = id;
 		w->deadline = time(NULL) + API_ADD_WAIT_S;
 		w->timer = evtimer_new(api->d->base, on_add_tick, w);
+		TAILQ_INSERT_TAIL(&api->add_waits, w, link);
 		evhttp_connection_set_closecb(evhttp_request_get_connection(req),
 		    on_add_client_closed, w);
 		evtimer_add(w->timer, &tv);

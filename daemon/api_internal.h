@@ -10,6 +10,8 @@
 #ifndef FEEDD_API_INTERNAL_H
 #define FEEDD_API_INTERNAL_H
 
+#include <sys/queue.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,12 +24,16 @@
 
 struct api_streams;
 struct api_backup;
+struct add_wait;
+
+TAILQ_HEAD(api_add_waits, add_wait);
 
 struct api {
 	struct feedd	*d;
 	struct evhttp	*http;
 	struct api_streams *streams;	/* api_stream.c */
 	struct api_backup *backup;	/* api_backup.c */
+	struct api_add_waits add_waits;	/* api_feeds.c: adds awaiting a poll */
 };
 
 /* path is the request's path, without the query string. */
@@ -116,6 +122,8 @@ void	api_feeds_add(struct api *, struct evhttp_request *, const char *);
 void	api_feeds_get(struct api *, struct evhttp_request *, const char *);
 void	api_feeds_remove(struct api *, struct evhttp_request *, const char *);
 void	api_feeds_poll(struct api *, struct evhttp_request *, const char *);
+/* Drops the adds still waiting for their first poll (shutdown). */
+void	api_feeds_free_waits(struct api *api);
 /* NULL for an absolute http(s) URL with a host; else why not. */
 const char *api_feeds_check_url(const char *url);
 /* Polls a feed as soon as the scheduler can (0, or -1: no such feed). */

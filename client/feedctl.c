@@ -123,7 +123,7 @@ usage(FILE *f)
 	fprintf(f, "usage: feedctl [--socket PATH] [--json] COMMAND [ARGS]\n"
 	    "\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-58s\n      %s\n", commands[i].usage,
+		fprintf(f, "  %s\n      %s\n", commands[i].usage,
 		    commands[i].help);
 	fprintf(f, "\noptions:\n"
 	    "  --socket PATH   daemon socket (default: $FEEDD_SOCKET, else "

@@ -11,17 +11,11 @@ import threading
 import time
 
 from feeddtest import Daemon, TempDir, check, done, http_unix
-from test_api_lib import FeedServer, rss, strict_json, wait_until
+from test_api_lib import CONF, FeedServer, rss, strict_json, wait_until
 
 tmp = TempDir()
 srv = FeedServer(tmp.join("www"))
-conf = """
-[feedd]
-log_level = info
-default_interval = 1h
-min_interval = 1m
-host_gap = 0s
-"""
+conf = CONF
 d = Daemon(tmp, conf).start()
 S = d.socket
 

@@ -11,6 +11,17 @@ import urllib.request
 from feeddtest import SRCDIR
 
 
+# The daemon settings the API tests share: polls only when asked (or on
+# add), no gap between requests to the one local server.
+CONF = """
+[feedd]
+log_level = info
+default_interval = 1h
+min_interval = 1m
+host_gap = 0s
+"""
+
+
 def rss(name, items, title=None, extra_item=""):
     """An RSS 2.0 document; items are (guid, title, description) tuples or
     plain ids."""

@@ -6,20 +6,14 @@ import os
 import xml.etree.ElementTree as ET
 
 from feeddtest import Daemon, TempDir, check, done, http_unix
-from test_api_lib import FeedServer, rss, wait_until
+from test_api_lib import CONF, FeedServer, rss, wait_until
 
 tmp = TempDir()
 srv = FeedServer(tmp.join("www"))
 for n in ("a", "b", "c", "d"):
     srv.write("%s.xml" % n, rss(n, [1, 2], title="Feed " + n.upper()))
 
-conf = """
-[feedd]
-log_level = info
-default_interval = 1h
-min_interval = 1m
-host_gap = 0s
-
+conf = CONF + """
 [feed "configured"]
 url = %s
 category = News/World

@@ -12,17 +12,11 @@ import threading
 import time
 
 from feeddtest import FEEDCTL, Daemon, TempDir, check, done, http_unix
-from test_api_lib import FeedServer, wait_until
+from test_api_lib import CONF, FeedServer, wait_until
 
 tmp = TempDir()
 srv = FeedServer(tmp.join("www"))
-conf = """
-[feedd]
-log_level = info
-default_interval = 1h
-min_interval = 1m
-host_gap = 0s
-
+conf = CONF + """
 [topic "coalition"]
 query = "coalition of the willing" OR коаліці*
 """

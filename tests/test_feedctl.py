@@ -13,7 +13,7 @@ import subprocess
 
 from feeddtest import (FEEDCTL, Daemon, TempDir, check, done, feedctl,
                        http_unix)
-from test_api_lib import FeedServer, rss, wait_until
+from test_api_lib import CONF, FeedServer, rss, wait_until
 
 tmp = TempDir()
 srv = FeedServer(tmp.join("www"))
@@ -23,13 +23,7 @@ items = [(i, "%s %d" % (long_title, i), "coalition of the willing %d" % i)
          for i in range(1, 4)]
 url_a = srv.write("a.xml", rss("a", items, title="Українська правда"))
 url_b = srv.write("b.xml", rss("b", [1, 2], title="Feed B"))
-conf = """
-[feedd]
-log_level = info
-default_interval = 1h
-min_interval = 1m
-host_gap = 0s
-
+conf = CONF + """
 [topic "coalition"]
 query = "coalition of the willing"
 """

@@ -184,6 +184,18 @@ api_request_abandon(struct evhttp_request *req)
 		evhttp_request_free(req);
 }
 
+void
+api_reply_lookup(struct evhttp_request *req, int rc, const char *what,
+    int64_t id)
+{
+	if (rc == 0)
+		api_reply_error(req, 404, NULL, "no %s %lld", what,
+		    (long long)id);
+	else
+		api_reply_error(req, 500, NULL, "cannot read %s %lld (see the "
+		    "daemon's log)", what, (long long)id);
+}
+
 struct store *
 api_plain_request(struct api *api, struct evhttp_request *req)
 {

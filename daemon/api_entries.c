@@ -164,12 +164,7 @@ api_entries_get(struct api *api, struct evhttp_request *req,
 		return;
 	memset(&e, 0, sizeof(e));
 	if ((rc = store_entry_get(s, id, &e)) != 1) {
-		if (rc == 0)
-			api_reply_error(req, 404, NULL, "no entry %lld",
-			    (long long)id);
-		else
-			api_reply_error(req, 500, NULL, "cannot read entry "
-			    "%lld", (long long)id);
+		api_reply_lookup(req, rc, "entry", id);
 		return;
 	}
 	api_reply(req, 200, api_json_entry(&e, true));

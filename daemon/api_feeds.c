@@ -335,12 +335,7 @@ api_feeds_remove(struct api *api, struct evhttp_request *req,
 	if ((s = api_id_request(api, req, path, 2, &id)) == NULL)
 		return;
 	if ((rc = store_feed_get(s, id, &f)) != 1) {
-		if (rc == 0)
-			api_reply_error(req, 404, NULL, "no feed %lld",
-			    (long long)id);
-		else
-			api_reply_error(req, 500, NULL, "cannot read feed "
-			    "%lld", (long long)id);
+		api_reply_lookup(req, rc, "feed", id);
 		return;
 	}
 	if (f.origin == STORE_ORIGIN_CONFIG) {

@@ -105,6 +105,9 @@ json_t	*api_body_json(struct evhttp_request *req, const char *const *allowed,
 /* The raw body, NUL-terminated (*ret_len without the NUL); free() it. */
 char	*api_body_raw(struct evhttp_request *req, size_t *ret_len);
 
+/* After a failed store lookup (rc 0 or -1): 404 "no WHAT ID", or 500. */
+void	api_reply_lookup(struct evhttp_request *req, int rc, const char *what,
+	    int64_t id);
 /* api_reply() for a large answer of about size_hint bytes. */
 void	api_reply_sized(struct evhttp_request *req, int status, json_t *doc,
 	    size_t size_hint);

@@ -55,6 +55,7 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 	    "limit", "content", "client", "latest", NULL };
 	struct store_entry_query eq = { 0 };
 	struct store_entry *ents = NULL;
+	struct api_json_cache cache = { 0 };
 	struct store *s;
 	struct evkeyvalq q;
 	const char *topic, *client;
@@ -135,7 +136,8 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 	arr = json_array();
 	next = since;
 	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(arr, api_json_entry(&ents[i], content));
+		json_array_append_new(arr, api_json_entry_cached(&ents[i],
+		    content, &cache));
 		if (ents[i].id > next)
 			next = ents[i].id;
 	}
@@ -145,6 +147,7 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 		json_object_set_new(doc, "client", json_string(client));
 		json_object_set_new(doc, "cursor", json_integer(cursor));
 	}
+	api_json_cache_clear(&cache);
 	store_entry_list_free(ents, n);
 	api_reply_sized(req, 200, doc, n * (content ? 4096 : 1024));
 out:

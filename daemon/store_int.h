@@ -14,7 +14,7 @@
 #include "buf.h"
 #include "store.h"
 
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 /* "feed" in ASCII: marks the file as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID	0x66656564
 
@@ -152,9 +152,7 @@ uint64_t store_hash(const void *data, size_t len, uint64_t seed);
 	" FROM topic_matches m JOIN topics t ON t.id = m.topic_id" \
 	" WHERE m.entry_id = e.id)"
 #define STORE_TOPIC_COLS \
-	"t.id, t.name, t.query, t.origin, t.notify, t.created," \
-	" (SELECT count(*) FROM topic_matches m WHERE m.topic_id = t.id" \
-	" AND m.dup = 0)"
+	"t.id, t.name, t.query, t.origin, t.notify, t.created, t.match_count"
 
 /*
  * Reconciling configured items: inside the caller's transaction, drops

@@ -151,9 +151,34 @@ static const char schema_v1[] =
 static const char schema_v2[] =
 "DROP TRIGGER entries_ai;";
 
+/*
+ * Step 3. A topic's match count is kept on the topic: counting it from
+ * topic_matches on every lookup cost 80 ms at 1M matches, on every topic
+ * page and every listing. Triggers keep it exact through inserts, cascaded
+ * deletes (pruning, removing a feed) and a cleared topic.
+ */
+static const char schema_v3[] =
+"ALTER TABLE topics ADD COLUMN match_count INTEGER NOT NULL DEFAULT 0;"
+"UPDATE topics SET match_count = (SELECT count(*) FROM topic_matches m"
+"  WHERE m.topic_id = topics.id AND m.dup = 0);"
+"CREATE TRIGGER topic_matches_count_ai AFTER INSERT ON topic_matches"
+"  WHEN new.dup = 0 BEGIN"
+"  UPDATE topics SET match_count = match_count + 1 WHERE id = new.topic_id;"
+"END;"
+"CREATE TRIGGER topic_matches_count_ad AFTER DELETE ON topic_matches"
+"  WHEN old.dup = 0 BEGIN"
+"  UPDATE topics SET match_count = match_count - 1 WHERE id = old.topic_id;"
+"END;"
+"CREATE TRIGGER topic_matches_count_au AFTER UPDATE OF dup ON topic_matches"
+"  WHEN old.dup <> new.dup BEGIN"
+"  UPDATE topics SET match_count = match_count +"
+"    (CASE WHEN new.dup = 0 THEN 1 ELSE -1 END) WHERE id = new.topic_id;"
+"END;";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	schema_v1,
 	schema_v2,
+	schema_v3,
 };
 
 static void

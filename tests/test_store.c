@@ -105,10 +105,18 @@ test_open(const char *path)
 	ok(s != NULL, "reopen");
 	store_free(s);
 
-	/* A version-1 file (it had an insert trigger) is brought up to date. */
+	/*
+	 * A version-1 file (it had an insert trigger, and topics had no
+	 * match_count) is brought up to date.
+	 */
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, "CREATE TRIGGER entries_ai AFTER INSERT ON entries"
-	    " BEGIN SELECT 1; END; PRAGMA user_version = 1", NULL, NULL, NULL);
+	    " BEGIN SELECT 1; END;"
+	    " DROP TRIGGER topic_matches_count_ai;"
+	    " DROP TRIGGER topic_matches_count_ad;"
+	    " DROP TRIGGER topic_matches_count_au;"
+	    " ALTER TABLE topics DROP COLUMN match_count;"
+	    " PRAGMA user_version = 1", NULL, NULL, NULL);
 	sqlite3_close(db);
 	s = store_open(path, err, sizeof(err));
 	ok(s != NULL && count(s, "PRAGMA user_version") ==

@@ -116,7 +116,8 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_TOPIC_CONFIG_LIST] = "SELECT id, name FROM topics"
 	    " WHERE origin = 'config'",
 	[ST_TOPIC_ADOPT] = "UPDATE topics SET origin = 'config' WHERE id = ?",
-	[ST_MATCH_FIND] = "SELECT e.id, e.feed_id, e.norm_link"
+	[ST_MATCH_FIND] = "SELECT e.id, e.feed_id, e.norm_link, e.title,"
+	    " COALESCE(e.published, e.fetched)"
 	    " FROM entries_fts x JOIN entries e ON e.id = x.rowid"
 	    " WHERE entries_fts MATCH ?1 AND x.rowid BETWEEN ?2 AND ?3"
 	    " ORDER BY x.rowid",
@@ -124,6 +125,17 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_MATCH_IS_DUP] = "SELECT 1 FROM topic_matches"
 	    " INDEXED BY topic_matches_norm WHERE topic_id = ?1"
 	    " AND norm_hash = ?2 AND feed_id <> ?3 AND dup = 0 LIMIT 1",
+	/*
+	 * The fallback for articles whose links differ beyond normalizing:
+	 * the same title from another feed, published within ?7 seconds,
+	 * among the topic's recent matches (an entry id window, so the cost
+	 * does not grow with the archive).
+	 */
+	[ST_MATCH_IS_TITLE_DUP] = "SELECT 1 FROM topic_matches m"
+	    " JOIN entries e ON e.id = m.entry_id"
+	    " WHERE m.topic_id = ?1 AND m.entry_id BETWEEN ?2 AND ?3"
+	    " AND m.dup = 0 AND m.feed_id <> ?4 AND e.title = ?5"
+	    " AND abs(COALESCE(e.published, e.fetched) - ?6) <= ?7 LIMIT 1",
 	[ST_MATCH_ADD] = "INSERT OR IGNORE INTO topic_matches(topic_id,"
 	    " entry_id, feed_id, norm_hash, dup, matched)"
 	    " VALUES (?, ?, ?, ?, ?, ?)",

@@ -295,35 +295,79 @@ fail:
 	return rc;
 }
 
+struct found {
+	int64_t	 id;
+	int64_t	 feed_id;
+	char	*norm_link;
+	char	*title;
+	int64_t	 when;		/* published, else fetched */
+};
+
+/*
+ * Same title, another feed, close in time: one article whose copies carry
+ * unrelated links (a syndication redirect, a different path per site).
+ * Short titles ("Live updates") are too common to tell anything.
+ */
+#define TITLE_DUP_MIN_LEN	24
+#define TITLE_DUP_WINDOW_S	(2 * 86400)
+#define TITLE_DUP_WINDOW_IDS	50000
+
+static int
+match_is_title_dup(struct store *s, int64_t topic_id, const struct found *f)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (f->title == NULL || strlen(f->title) < TITLE_DUP_MIN_LEN)
+		return 0;
+	if ((st = store_stmt(s, ST_MATCH_IS_TITLE_DUP)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, topic_id);
+	sqlite3_bind_int64(st, 2, f->id > TITLE_DUP_WINDOW_IDS ?
+	    f->id - TITLE_DUP_WINDOW_IDS : 0);
+	sqlite3_bind_int64(st, 3, f->id - 1);
+	sqlite3_bind_int64(st, 4, f->feed_id);
+	sqlite3_bind_text(st, 5, f->title, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, f->when);
+	sqlite3_bind_int64(st, 7, TITLE_DUP_WINDOW_S);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "checking a match's title");
+	return rc == SQLITE_ROW;
+}
+
 /* Records one match inside the caller's transaction. 1 listed, 0, -1. */
 static int
-match_add(struct store *s, int64_t topic_id, int64_t entry_id,
-    int64_t feed_id, const char *norm_link, int64_t now)
+match_add(struct store *s, int64_t topic_id, const struct found *f,
+    int64_t now)
 {
 	sqlite3_stmt *st;
 	int64_t norm_hash = 0;
 	int dup = 0;
 
-	if (norm_link != NULL) {
-		norm_hash = (int64_t)store_hash(norm_link, strlen(norm_link),
-		    SEED_NORM);
+	if (f->norm_link != NULL) {
+		norm_hash = (int64_t)store_hash(f->norm_link,
+		    strlen(f->norm_link), SEED_NORM);
 		if ((st = store_stmt(s, ST_MATCH_IS_DUP)) == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, topic_id);
 		sqlite3_bind_int64(st, 2, norm_hash);
-		sqlite3_bind_int64(st, 3, feed_id);
+		sqlite3_bind_int64(st, 3, f->feed_id);
 		dup = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (dup != SQLITE_ROW && dup != SQLITE_DONE)
 			return store_fail(s, "checking a match");
 		dup = dup == SQLITE_ROW;
 	}
+	if (!dup && (dup = match_is_title_dup(s, topic_id, f)) == -1)
+		return -1;
 	if ((st = store_stmt(s, ST_MATCH_ADD)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, topic_id);
-	sqlite3_bind_int64(st, 2, entry_id);
-	sqlite3_bind_int64(st, 3, feed_id);
-	if (norm_link != NULL)
+	sqlite3_bind_int64(st, 2, f->id);
+	sqlite3_bind_int64(st, 3, f->feed_id);
+	if (f->norm_link != NULL)
 		sqlite3_bind_int64(st, 4, norm_hash);
 	else
 		sqlite3_bind_null(st, 4);
@@ -333,12 +377,6 @@ match_add(struct store *s, int64_t topic_id, int64_t entry_id,
 		return -1;
 	return sqlite3_changes(s->db) > 0 && !dup;
 }
-
-struct found {
-	int64_t	 id;
-	int64_t	 feed_id;
-	char	*norm_link;
-};
 
 int
 store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
@@ -395,6 +433,8 @@ store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 		f[nf].id = sqlite3_column_int64(st, 0);
 		f[nf].feed_id = sqlite3_column_int64(st, 1);
 		f[nf].norm_link = store_col_dup(st, 2);
+		f[nf].title = store_col_dup(st, 3);
+		f[nf].when = sqlite3_column_int64(st, 4);
 		nf++;
 	}
 	if (step != SQLITE_DONE) {
@@ -404,8 +444,7 @@ store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 	}
 	sqlite3_reset(st);
 	for (i = 0; i < nf; i++) {
-		if ((step = match_add(s, topic_id, f[i].id, f[i].feed_id,
-		    f[i].norm_link, now)) == -1)
+		if ((step = match_add(s, topic_id, &f[i], now)) == -1)
 			goto out;
 		if (step == 1) {
 			ids = xreallocarray(ids, n + 1, sizeof(*ids));
@@ -431,8 +470,10 @@ out:
 		sqlite3_exec(s->db, "RELEASE topic_match", NULL, NULL, NULL);
 	}
 done:
-	for (i = 0; i < nf; i++)
+	for (i = 0; i < nf; i++) {
 		free(f[i].norm_link);
+		free(f[i].title);
+	}
 	free(f);
 	free(ids);
 	free(query);

@@ -389,6 +389,62 @@ test_listing(struct store *s)
 	store_entry_list_free(l, n);
 }
 
+/* Copies whose links share nothing are folded by title and date. */
+static void
+test_topic_title_dup(struct store *s)
+{
+	const char *title = "Ceasefire talks resume in Geneva after strikes";
+	struct feed_entry e[1];
+	struct store_ingest_result r;
+	int64_t f3, f4, tid, *ids;
+	size_t n;
+	char err[256];
+
+	store_feed_add(s, "https://three.example/rss", NULL, 0, &f3);
+	store_feed_add(s, "https://four.example/rss", NULL, 0, &f4);
+	ok(store_topic_add(s, "ceasefire", "ceasefire", NULL,
+	    STORE_ORIGIN_API, &tid, err, sizeof(err)) == 0, "add topic");
+
+	e[0] = entry("t1", title, "https://three.example/a/1", NULL);
+	e[0].published = 1800000000;
+	store_ingest(s, f3, NULL, e, 1, &r);
+	ok(store_topic_match(s, tid, r.first_new_id, r.last_new_id, &ids, &n,
+	    err, sizeof(err)) == 1, "first copy listed");
+	free(ids);
+	store_ingest_result_clear(&r);
+
+	e[0] = entry("t2", title, "https://four.example/story/99", NULL);
+	e[0].published = 1800000000 + 3600;
+	store_ingest(s, f4, NULL, e, 1, &r);
+	ok(store_topic_match(s, tid, r.first_new_id, r.last_new_id, &ids, &n,
+	    err, sizeof(err)) == 0 && n == 0,
+	    "same title from another feed an hour later: folded");
+	free(ids);
+	store_ingest_result_clear(&r);
+
+	e[0] = entry("t3", title, "https://four.example/story/100", NULL);
+	e[0].published = 1800000000 + 5 * 86400;
+	store_ingest(s, f4, NULL, e, 1, &r);
+	ok(store_topic_match(s, tid, r.first_new_id, r.last_new_id, &ids, &n,
+	    err, sizeof(err)) == 1, "same title five days later: listed");
+	free(ids);
+	store_ingest_result_clear(&r);
+
+	e[0] = entry("t4", "Ceasefire", "https://three.example/a/2", NULL);
+	e[0].published = 1800000000;
+	store_ingest(s, f3, NULL, e, 1, &r);
+	store_topic_match(s, tid, r.first_new_id, r.last_new_id, NULL, NULL,
+	    err, sizeof(err));
+	store_ingest_result_clear(&r);
+	e[0] = entry("t5", "Ceasefire", "https://four.example/story/101", NULL);
+	e[0].published = 1800000000;
+	store_ingest(s, f4, NULL, e, 1, &r);
+	ok(store_topic_match(s, tid, r.first_new_id, r.last_new_id, &ids, &n,
+	    err, sizeof(err)) == 1, "a short common title is not folded");
+	free(ids);
+	store_ingest_result_clear(&r);
+}
+
 static void
 test_topics(struct store *s)
 {
@@ -635,6 +691,7 @@ main(void)
 	test_search(s);
 	test_listing(s);
 	test_topics(s);
+	test_topic_title_dup(s);
 	test_cursors(s);
 	test_prune(s);
 	test_reconcile(s);

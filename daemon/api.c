@@ -292,6 +292,30 @@ api_path_id(struct evhttp_request *req, const char *path, int i,
 	return 0;
 }
 
+/*
+ * Whether name is one of allowed; if not, answers 400 unknown_WHAT listing
+ * the known names, so the caller only has to clean up.
+ */
+static bool
+api_known(struct evhttp_request *req, const char *what, const char *name,
+    const char *const *allowed)
+{
+	struct buf names;
+	char code[32];
+
+	for (size_t i = 0; allowed[i] != NULL; i++)
+		if (strcmp(name, allowed[i]) == 0)
+			return true;
+	buf_init(&names);
+	for (size_t i = 0; allowed[i] != NULL; i++)
+		buf_printf(&names, "%s%s", i ? ", " : "", allowed[i]);
+	snprintf(code, sizeof(code), "unknown_%s", what);
+	api_reply_error(req, 400, code, "unknown %s '%.60s' (known: %s)",
+	    what, name, names.len > 0 ? names.data : "none");
+	buf_free(&names);
+	return false;
+}
+
 int
 api_query(struct evhttp_request *req, const char *const *allowed,
     struct evkeyvalq *ret)
@@ -299,7 +323,6 @@ api_query(struct evhttp_request *req, const char *const *allowed,
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *qs = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	struct evkeyval *kv, *kv2;
-	size_t i;
 
 	TAILQ_INIT(ret);
 	if (qs == NULL || *qs == '\0')
@@ -309,20 +332,7 @@ api_query(struct evhttp_request *req, const char *const *allowed,
 		return -1;
 	}
 	TAILQ_FOREACH(kv, ret, next) {
-		for (i = 0; allowed[i] != NULL; i++)
-			if (strcmp(kv->key, allowed[i]) == 0)
-				break;
-		if (allowed[i] == NULL) {
-			struct buf names;
-
-			buf_init(&names);
-			for (i = 0; allowed[i] != NULL; i++)
-				buf_printf(&names, "%s%s", i ? ", " : "",
-				    allowed[i]);
-			api_reply_error(req, 400, "unknown_parameter",
-			    "unknown parameter '%.60s' (known: %s)", kv->key,
-			    names.len > 0 ? names.data : "none");
-			buf_free(&names);
+		if (!api_known(req, "parameter", kv->key, allowed)) {
 			api_query_clear(ret);
 			return -1;
 		}
@@ -408,7 +418,7 @@ api_body_json(struct evhttp_request *req, const char *const *allowed,
 	json_error_t jerr;
 	const char *key;
 	json_t *doc, *v;
-	size_t n, i;
+	size_t n;
 	char *text;
 
 	text = api_body_raw(req, &n);
@@ -435,20 +445,7 @@ api_body_json(struct evhttp_request *req, const char *const *allowed,
 		return NULL;
 	}
 	json_object_foreach(doc, key, v) {
-		for (i = 0; allowed[i] != NULL; i++)
-			if (strcmp(key, allowed[i]) == 0)
-				break;
-		if (allowed[i] == NULL) {
-			struct buf names;
-
-			buf_init(&names);
-			for (i = 0; allowed[i] != NULL; i++)
-				buf_printf(&names, "%s%s", i ? ", " : "",
-				    allowed[i]);
-			api_reply_error(req, 400, "unknown_field",
-			    "unknown field '%.60s' (known: %s)", key,
-			    names.data);
-			buf_free(&names);
+		if (!api_known(req, "field", key, allowed)) {
 			json_decref(doc);
 			return NULL;
 		}

@@ -433,13 +433,12 @@ run(struct runtime *rt)
 	}
 	if (d->once) {		/* sched wiring: until the last poll is done */
 		struct store_retention r;
-		int more;
 
 		event_base_dispatch(d->base);
 		/* Cron users get retention too: prune before exiting. */
 		retention_from_config(d->cfg, &r);
 		if (r.max_entries_per_feed > 0 || r.max_age_s > 0)
-			while ((more = store_prune(d->store, &r, 0, NULL)) == 1)
+			while (store_prune(d->store, &r, 0, NULL) == 1)
 				;
 	}
 	return rt->exit_code;

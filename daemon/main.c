@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "api.h"
+#include "batch.h"
 #include "config.h"
 #include "feedd.h"
 #include "fetch.h"
@@ -36,6 +37,13 @@ struct options {
 	bool		 check;
 };
 
+/* A poll's new entries, told to the streams once their batch commits. */
+struct news {
+	int64_t		 feed_id;
+	int64_t		*ids;
+	size_t		 n;
+};
+
 struct runtime {
 	struct feedd	 d;
 	struct options	*opt;
@@ -43,6 +51,9 @@ struct runtime {
 	struct event	*ev_term, *ev_int, *ev_hup;
 	int		 exit_code;
 	struct fetch	*fetch;		/* sched wiring */
+	struct batch	*batch;		/* sched wiring: group commit */
+	struct news	*news;		/* topics wiring: the batch's news */
+	size_t		 nnews;
 	struct store_pruner *pruner;	/* retention, off the hot path */
 };
 
@@ -296,16 +307,48 @@ sd_counts(struct sdglue_counts *c, void *arg)
 	}
 }
 
-/* topics wiring: a poll's new entries go to the topics and the streams. */
+/*
+ * topics wiring: right after each poll's ingest, inside the batch's
+ * transaction, the topics note which of them may match; once the whole
+ * batch is written they match, in the same transaction, and only after
+ * the commit do streams and notify commands hear of anything.
+ */
 static void
 on_new_entries(void *arg, int64_t feed_id, const int64_t *ids, size_t n)
 {
-	struct feedd *d = arg;
+	struct runtime *rt = arg;
+	struct news *nw;
 
-	if (d->topics != NULL)
-		topics_on_new_entries(d->topics, feed_id, ids, n);
-	if (d->api != NULL)
-		api_stream_notify(d->api, feed_id, ids, n);
+	topics_note(rt->d.topics, feed_id, ids, n);
+	rt->news = xreallocarray(rt->news, rt->nnews + 1, sizeof(*rt->news));
+	nw = &rt->news[rt->nnews++];
+	nw->feed_id = feed_id;
+	nw->ids = xreallocarray(NULL, n, sizeof(*ids));
+	memcpy(nw->ids, ids, n * sizeof(*ids));
+	nw->n = n;
+}
+
+static void
+on_batch_written(void *arg)
+{
+	struct runtime *rt = arg;
+
+	topics_match(rt->d.topics);
+}
+
+static void
+on_batch_committed(void *arg, bool ok)
+{
+	struct runtime *rt = arg;
+
+	for (size_t i = 0; i < rt->nnews; i++) {
+		if (ok && rt->d.api != NULL)
+			api_stream_notify(rt->d.api, rt->news[i].feed_id,
+			    rt->news[i].ids, rt->news[i].n);
+		free(rt->news[i].ids);
+	}
+	rt->nnews = 0;
+	topics_deliver(rt->d.topics, ok);
 }
 
 static int
@@ -412,12 +455,16 @@ run(struct runtime *rt)
 		struct fetch_options fo;
 		struct sched_options so;
 		/* topics wiring */
-		struct sched_callbacks cb = { on_new_entries, d };
+		struct sched_callbacks cb = { on_new_entries, rt };
+		struct batch_hooks bh = { on_batch_written,
+		    on_batch_committed, rt };
 
 		sched_wiring_options(d->cfg, &fo, &so);
 		if ((rt->fetch = fetch_new(d->base, &fo)) == NULL ||
-		    (d->sched = sched_new(d->base, d->store, rt->fetch, &so,
-		    &cb)) == NULL)
+		    (rt->batch = batch_new(d->base, d->store, NULL,
+		    &bh)) == NULL ||
+		    (d->sched = sched_new(d->base, d->store, rt->fetch,
+		    rt->batch, &so, &cb)) == NULL)
 			return 1;
 		if ((d->once ? sched_run_once(d->sched, sched_wiring_once_done,
 		    rt) : sched_start(d->sched)) == -1)
@@ -451,6 +498,8 @@ teardown(struct runtime *rt)
 
 	/* sched wiring: polls stop before the store and the loop go. */
 	sched_free(d->sched);
+	batch_free(rt->batch);		/* writes what was fetched */
+	free(rt->news);
 	fetch_free(rt->fetch);
 	topics_free(d->topics);		/* topics wiring */
 	store_pruner_free(rt->pruner);

@@ -7,6 +7,7 @@
 
 #include <zlib.h>
 
+#include "batch.h"
 #include "feed.h"
 #include "fetch.h"
 #include "log.h"
@@ -18,10 +19,14 @@
 
 struct poll {
 	struct store	*store;
+	struct batch	*batch;
 	struct fetch_xfer *xfer;
+	bool		 queued;	/* fetched, waiting for its batch */
+	bool		 ingest;	/* entries to store when written */
 	int64_t		 feed_id;
 	char		*old_hash;
 	int64_t		 started;
+	void		(*fetched)(void *);
 	poll_done_cb	*cb;
 	void		*arg;
 	/* What the parser lent us, copied. */
@@ -30,6 +35,13 @@ struct poll {
 	struct feed_entry *entries;
 	size_t		 nentries;
 	size_t		 cap;
+	/* The outcome, its strings owned here until the batch writes it. */
+	struct poll_outcome o;
+	char		*etag;
+	char		*last_modified;
+	char		*body_hash;
+	char		*permanent_url;
+	char		*error;
 };
 
 bool
@@ -103,6 +115,11 @@ poll_free(struct poll *p)
 	if (p->have_header)
 		feed_header_clear(&p->header);
 	free(p->old_hash);
+	free(p->etag);
+	free(p->last_modified);
+	free(p->body_hash);
+	free(p->permanent_url);
+	free(p->error);
 	free(p);
 }
 
@@ -125,11 +142,10 @@ week_entries(const struct poll *p, int64_t now)
 	return dated ? n : -1;
 }
 
-/* Parses and stores a 200 body. Fills o; errors go in err. */
+/* Parses a 200 body; what it found is stored when the batch writes. */
 static void
-parse_and_store(struct poll *p, const struct fetch_result *r,
-    struct poll_outcome *o, struct store_ingest_result *ing, char *err,
-    size_t errlen)
+parse(struct poll *p, const struct fetch_result *r, struct poll_outcome *o,
+    char *err, size_t errlen)
 {
 	struct feed_parser_cb cb = { on_header, on_entry };
 	struct feed_parser *fp;
@@ -159,17 +175,48 @@ parse_and_store(struct poll *p, const struct fetch_result *r,
 		o->update_period_s = p->header.update_period_s;
 	}
 	o->week_entries = week_entries(p, o->started);
-	if (store_ingest(p->store, p->feed_id,
-	    p->have_header ? &p->header : NULL, p->entries, p->nentries,
-	    ing) == -1) {
-		o->result = POLL_FAILED;
-		o->fail_state = STORE_FEED_BACKING_OFF;
-		o->error = "database error while storing entries";
-		return;
-	}
 	o->result = POLL_NEW;
-	o->new_ids = ing->new_ids;
-	o->new_count = ing->new_count;
+	p->ingest = true;
+}
+
+/*
+ * Validators of a body we could not use must not turn the next poll into
+ * a 304 that looks like success.
+ */
+static void
+forget_validators(struct poll_outcome *o)
+{
+	o->etag = NULL;
+	o->last_modified = NULL;
+	o->body_hash = NULL;
+}
+
+/* The batch's job: store the entries, then report. Frees p. */
+static void
+poll_write(void *arg)
+{
+	struct poll *p = arg;
+	struct poll_outcome *o = &p->o;
+	struct store_ingest_result ing;
+
+	memset(&ing, 0, sizeof(ing));
+	p->queued = false;
+	if (p->ingest) {
+		if (store_ingest(p->store, p->feed_id,
+		    p->have_header ? &p->header : NULL, p->entries,
+		    p->nentries, &ing) == 0) {
+			o->new_ids = ing.new_ids;
+			o->new_count = ing.new_count;
+		} else {
+			o->result = POLL_FAILED;
+			o->fail_state = STORE_FEED_BACKING_OFF;
+			o->error = "database error while storing entries";
+			forget_validators(o);
+		}
+	}
+	p->cb(o, p->arg);
+	store_ingest_result_clear(&ing);
+	poll_free(p);
 }
 
 static void
@@ -177,11 +224,9 @@ on_fetched(const struct fetch_result *r, void *arg)
 {
 	struct poll *p = arg;
 	struct poll_outcome o;
-	struct store_ingest_result ing;
 	char err[512], *hash = NULL;
 
 	memset(&o, 0, sizeof(o));
-	memset(&ing, 0, sizeof(ing));
 	p->xfer = NULL;
 	o.fetch_status = r->status;
 	o.http_code = r->http_code;
@@ -217,7 +262,7 @@ on_fetched(const struct fetch_result *r, void *arg)
 			o.error = err;
 			break;
 		}
-		parse_and_store(p, r, &o, &ing, err, sizeof(err));
+		parse(p, r, &o, err, sizeof(err));
 		break;
 	case FETCH_NOT_MODIFIED:
 		o.result = POLL_NOT_MODIFIED;
@@ -242,30 +287,39 @@ on_fetched(const struct fetch_result *r, void *arg)
 		    fetch_status_name(r->status);
 		break;
 	}
-	if (o.result == POLL_FAILED) {
-		/*
-		 * Validators of a body we could not use must not turn the
-		 * next poll into a 304 that looks like success.
-		 */
-		o.etag = NULL;
-		o.last_modified = NULL;
-		o.body_hash = NULL;
+	if (o.result == POLL_FAILED)
+		forget_validators(&o);
+	/* r and its strings go when we return: keep copies. */
+	p->o = o;
+	p->o.etag = p->etag = xstrdup_or_null(o.etag);
+	p->o.last_modified = p->last_modified =
+	    xstrdup_or_null(o.last_modified);
+	p->body_hash = hash;	/* o.body_hash is hash, or NULL to keep */
+	p->o.permanent_url = p->permanent_url =
+	    xstrdup_or_null(o.permanent_url);
+	p->o.error = p->error = xstrdup_or_null(o.error);
+	if (p->batch == NULL || r->status == FETCH_CANCELLED) {
+		poll_write(p);
+		return;
 	}
-	p->cb(&o, p->arg);
-	free(hash);
-	store_ingest_result_clear(&ing);
-	poll_free(p);
+	p->queued = true;
+	batch_add(p->batch, poll_write, p, p->nentries);
+	if (p->fetched != NULL)
+		p->fetched(p->arg);
 }
 
 struct poll *
-poll_start(struct fetch *fetch, struct store *store,
-    const struct store_feed *feed, poll_done_cb *cb, void *arg)
+poll_start(struct fetch *fetch, struct store *store, struct batch *batch,
+    const struct store_feed *feed, void (*fetched)(void *), poll_done_cb *cb,
+    void *arg)
 {
 	struct fetch_request req;
 	struct poll *p;
 
 	p = xcalloc(1, sizeof(*p));
 	p->store = store;
+	p->batch = batch;
+	p->fetched = fetched;
 	p->feed_id = feed->id;
 	p->old_hash = xstrdup_or_null(feed->body_hash);
 	p->started = time(NULL);
@@ -288,5 +342,7 @@ poll_cancel(struct poll *p)
 		return;
 	if (p->xfer != NULL)
 		fetch_cancel(p->xfer);
+	if (p->queued)
+		batch_remove(p->batch, p);
 	poll_free(p);
 }

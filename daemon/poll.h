@@ -3,6 +3,8 @@
  * parse (feed.h), store the entries (store_ingest). It decides nothing about
  * timing and writes no poll record: it reports an outcome, and the scheduler
  * plans the next poll and records both in one store_feed_poll_done() call.
+ * With a batch, storing and reporting happen when the batch writes, inside
+ * its transaction (batch.h); without one, as soon as the body is parsed.
  *
  * Promises: a 304, or a 200 whose body hashes as last time, costs no parse
  * and no entry writes; an HTML page or a challenge where a feed was expected
@@ -57,12 +59,18 @@ struct poll_outcome {
 
 typedef void	poll_done_cb(const struct poll_outcome *o, void *arg);
 
+struct batch;
+
 /*
- * Starts polling feed (its url, validators and body hash are copied). The
- * callback runs once from the event loop, unless poll_cancel() comes first.
+ * Starts polling feed (its url, validators and body hash are copied). cb
+ * runs once from the event loop (from the batch's write, if batch is not
+ * NULL), unless poll_cancel() comes first. With a batch, fetched(arg), if
+ * not NULL, runs first, when the transfer has ended and the poll waits to
+ * be written.
  */
 struct poll	*poll_start(struct fetch *fetch, struct store *store,
-		    const struct store_feed *feed, poll_done_cb *cb, void *arg);
+		    struct batch *batch, const struct store_feed *feed,
+		    void (*fetched)(void *arg), poll_done_cb *cb, void *arg);
 void		 poll_cancel(struct poll *p);
 
 /* True if a body that should be a feed is an HTML page. */

@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "batch.h"
 #include "log.h"
 #include "poll.h"
 #include "sched.h"
@@ -53,6 +54,7 @@ struct sched {
 	struct event_base *base;
 	struct store	*store;
 	struct fetch	*fetch;
+	struct batch	*batch;
 	struct sched_options o;
 	struct sched_callbacks cb;
 	struct event	*timer;
@@ -77,6 +79,8 @@ struct pollctx {
 	struct sched	*s;
 	struct poll	*poll;
 	struct store_feed feed;	/* as it was when the poll started */
+	size_t		 host;
+	bool		 holding;	/* counts in in_flight */
 };
 
 static int64_t
@@ -345,6 +349,29 @@ finish_once(struct sched *s)
 	done(s->once_arg, s->once_failed);
 }
 
+/*
+ * A poll holds its connection slot until its transfer ends, not until its
+ * batch is written: the limits are about the network.
+ */
+static void
+slot_release(struct sched *s, struct pollctx *c)
+{
+	if (!c->holding)
+		return;
+	c->holding = false;
+	s->in_flight--;
+	s->hosts[c->host].in_flight--;
+}
+
+static void
+on_fetched(void *arg)
+{
+	struct pollctx *c = arg;
+
+	slot_release(c->s, c);
+	kick(c->s);
+}
+
 static void
 on_polled(const struct poll_outcome *o, void *arg)
 {
@@ -357,11 +384,9 @@ on_polled(const struct poll_outcome *o, void *arg)
 	char dur[32];
 	bool failed = o->result == POLL_FAILED;
 
-	if ((f = find(s, feed->id)) != NULL && f->ctx == c) {
+	if ((f = find(s, feed->id)) != NULL && f->ctx == c)
 		f->ctx = NULL;
-		s->hosts[f->host].in_flight--;
-	}
-	s->in_flight--;
+	slot_release(s, c);
 	if (o->fetch_status == FETCH_CANCELLED)
 		goto out;
 
@@ -464,11 +489,14 @@ start_poll(struct sched *s, struct sfeed *f, int64_t now)
 		return;
 	}
 	f->ctx = c;
+	c->host = f->host;
+	c->holding = true;
 	s->in_flight++;
 	s->hosts[f->host].in_flight++;
 	s->hosts[f->host].last_start_ms = now;
 	log_debug("poll: '%s' starting", c->feed.url);
-	c->poll = poll_start(s->fetch, s->store, &c->feed, on_polled, c);
+	c->poll = poll_start(s->fetch, s->store, s->batch, &c->feed,
+	    on_fetched, on_polled, c);
 }
 
 /* Starts what is due within the limits, and sleeps until the next due. */
@@ -555,7 +583,8 @@ apply_options(struct sched *s, const struct sched_options *opts)
 
 struct sched *
 sched_new(struct event_base *base, struct store *store, struct fetch *fetch,
-    const struct sched_options *opts, const struct sched_callbacks *cb)
+    struct batch *batch, const struct sched_options *opts,
+    const struct sched_callbacks *cb)
 {
 	struct sched *s;
 
@@ -563,6 +592,7 @@ sched_new(struct event_base *base, struct store *store, struct fetch *fetch,
 	s->base = base;
 	s->store = store;
 	s->fetch = fetch;
+	s->batch = batch;
 	if (cb != NULL)
 		s->cb = *cb;
 	apply_options(s, opts);
@@ -624,9 +654,8 @@ load(struct sched *s, bool spread)
 			s->once_left--;
 		if (old->ctx != NULL) {
 			poll_cancel(old->ctx->poll);
+			slot_release(s, old->ctx);
 			pollctx_free(old->ctx);
-			s->in_flight--;
-			s->hosts[old->host].in_flight--;
 		}
 	}
 	store_feed_list_free(list, n);
@@ -736,15 +765,17 @@ sched_stop(struct sched *s)
 	s->running = false;
 	if (s->timer != NULL)
 		evtimer_del(s->timer);
+	/* Polls already fetched are stored, not thrown away. */
+	if (s->batch != NULL)
+		batch_flush(s->batch);
 	for (i = 0; i < s->nfeeds; i++) {
 		f = &s->feeds[i];
 		if (f->ctx == NULL)
 			continue;
 		poll_cancel(f->ctx->poll);
+		slot_release(s, f->ctx);
 		pollctx_free(f->ctx);
 		f->ctx = NULL;
-		s->in_flight--;
-		s->hosts[f->host].in_flight--;
 	}
 }
 

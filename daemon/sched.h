@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct batch;
 struct event_base;
 struct fetch;
 struct sched;
@@ -40,14 +41,19 @@ struct sched_options {
 };
 
 struct sched_callbacks {
-	/* New entries were stored (ids ascending); topics match them. */
+	/*
+	 * New entries were stored (ids ascending); topics match them. With a
+	 * batch this runs inside its transaction, before the commit.
+	 */
 	void	(*on_new_entries)(void *arg, int64_t feed_id,
 		    const int64_t *ids, size_t n);
 	void	*arg;
 };
 
+/* batch: where polls write (poll.h); NULL writes each poll at once. */
 struct sched	*sched_new(struct event_base *base, struct store *store,
-		    struct fetch *fetch, const struct sched_options *opts,
+		    struct fetch *fetch, struct batch *batch,
+		    const struct sched_options *opts,
 		    const struct sched_callbacks *cb);
 /* Loads the feeds and starts planning. 0, or -1 (logged). */
 int		 sched_start(struct sched *s);

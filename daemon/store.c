@@ -127,18 +127,15 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " AND norm_hash = ?2 AND feed_id <> ?3 AND dup = 0 LIMIT 1",
 	/*
 	 * The fallback for articles whose links differ beyond normalizing:
-	 * the same title from another feed, published within ?7 seconds,
-	 * among the topic's recent matches (an entry id window, so the cost
-	 * does not grow with the archive).
+	 * the same title from another feed, published within ?5 seconds.
 	 */
-	[ST_MATCH_IS_TITLE_DUP] = "SELECT 1 FROM topic_matches m"
-	    " JOIN entries e ON e.id = m.entry_id"
-	    " WHERE m.topic_id = ?1 AND m.entry_id BETWEEN ?2 AND ?3"
-	    " AND m.dup = 0 AND m.feed_id <> ?4 AND e.title = ?5"
-	    " AND abs(COALESCE(e.published, e.fetched) - ?6) <= ?7 LIMIT 1",
+	[ST_MATCH_IS_TITLE_DUP] = "SELECT 1 FROM topic_matches"
+	    " INDEXED BY topic_matches_title WHERE topic_id = ?1"
+	    " AND title_key = ?2 AND feed_id <> ?3 AND dup = 0"
+	    " AND abs(published - ?4) <= ?5 LIMIT 1",
 	[ST_MATCH_ADD] = "INSERT OR IGNORE INTO topic_matches(topic_id,"
-	    " entry_id, feed_id, norm_hash, dup, matched)"
-	    " VALUES (?, ?, ?, ?, ?, ?)",
+	    " entry_id, feed_id, norm_hash, dup, matched, title_key,"
+	    " published) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	[ST_CURSOR_GET] = "SELECT value FROM cursors WHERE client = ?"
 	    " AND topic_id = ?",
 	[ST_CURSOR_SET] = "INSERT INTO cursors(client, topic_id, value,"
@@ -316,25 +313,73 @@ store_in_tx(struct store *s, int (*fn)(struct store *, int64_t), int64_t id)
 int
 store_begin(struct store *s)
 {
-	return store_exec(s, store_stmt(s, ST_BEGIN), "starting a transaction");
+	int rc;
+
+	if (s->tx_depth == 0)
+		rc = store_exec(s, store_stmt(s, ST_BEGIN),
+		    "starting a transaction");
+	else if ((rc = sqlite3_exec(s->db, "SAVEPOINT sp", NULL, NULL,
+	    NULL)) != SQLITE_OK)
+		rc = store_fail(s, "starting a savepoint");
+	if (rc == 0)
+		s->tx_depth++;
+	return rc;
 }
 
 int
 store_commit(struct store *s)
 {
+	if (s->tx_depth > 1) {
+		if (sqlite3_exec(s->db, "RELEASE sp", NULL, NULL, NULL) ==
+		    SQLITE_OK) {
+			s->tx_depth--;
+			return 0;
+		}
+		store_fail(s, "releasing a savepoint");
+		store_rollback(s);
+		return -1;
+	}
 	if (store_exec(s, store_stmt(s, ST_COMMIT), "committing") == -1) {
 		store_rollback(s);
 		return -1;
 	}
+	s->tx_depth = 0;
 	return 0;
 }
 
 void
 store_rollback(struct store *s)
 {
-	/* After an I/O error SQLite may already have rolled back. */
+	if (s->tx_depth > 1) {
+		s->tx_depth--;
+		/* After an I/O error SQLite may have undone everything. */
+		if (!sqlite3_get_autocommit(s->db)) {
+			sqlite3_exec(s->db, "ROLLBACK TO sp", NULL, NULL, NULL);
+			sqlite3_exec(s->db, "RELEASE sp", NULL, NULL, NULL);
+		}
+		return;
+	}
+	s->tx_depth = 0;
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+store_batch_begin(struct store *s)
+{
+	return store_begin(s);
+}
+
+int
+store_batch_commit(struct store *s)
+{
+	return store_commit(s);
+}
+
+void
+store_batch_rollback(struct store *s)
+{
+	store_rollback(s);
 }
 
 int
@@ -485,6 +530,12 @@ store_open(const char *path, char *err, size_t errlen)
 		    sqlite3_errmsg(s->db));
 		goto fail;
 	}
+	/* Before anything opens the index: its tokenizer is made then. */
+	if (store_tokens_wrap(s) == -1)
+		log_warnx("store: '%s': cannot wrap the full-text tokenizer; "
+		    "topics are filtered more slowly", path);
+	else
+		s->tokens_wrapped = true;
 	if (store_schema_migrate(s->db, err, errlen) == -1) {
 		/* Prefix the path without losing the reason. */
 		char *reason = xstrdup(err);

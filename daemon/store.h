@@ -252,6 +252,22 @@ struct store_ingest_result {
  * unchanged and reissued, not stored. Entries without a title or link are
  * never taken for reissues.
  */
+/*
+ * What the full-text index is given while store_ingest runs, token by
+ * token, exactly as the index's tokenizer made it: begin() as an ingest
+ * starts, then token() for each token of the entries it adds or changes
+ * (a superset of the new entries' tokens). For the topics' filter.
+ */
+struct store_token_sink {
+	void	(*begin)(void *arg);
+	void	(*token)(void *arg, const char *tok, int len);
+	void	*arg;
+};
+
+/* NULL removes it. Without the wrapped tokenizer, begin() never runs. */
+void	store_set_token_sink(struct store *s,
+	    const struct store_token_sink *sink);
+
 int	store_ingest(struct store *s, int64_t feed_id,
 	    const struct feed_header *header, const struct feed_entry *entries,
 	    size_t n, struct store_ingest_result *ret);
@@ -363,12 +379,15 @@ int	store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 	    size_t errlen);
 
 /*
- * Groups the store_topic_match calls of one poll into one transaction:
- * one commit instead of one per matching topic. Inside a batch each
- * store_topic_match still succeeds or fails on its own (a savepoint).
+ * Groups writes into one transaction: one commit (one WAL sync, one FTS5
+ * segment) for many polls instead of one each. Every store function
+ * called inside a batch still succeeds or fails on its own (a savepoint);
+ * nothing of the batch is durable before store_batch_commit returns 0.
+ * Batches nest like the store's own transactions.
  */
 int	store_batch_begin(struct store *s);
 int	store_batch_commit(struct store *s);
+void	store_batch_rollback(struct store *s);
 
 /* ---- cursors ---- */
 

@@ -349,6 +349,10 @@ store_ingest(struct store *s, int64_t feed_id, const struct feed_header *h,
 	memset(ret, 0, sizeof(*ret));
 	if (store_begin(s) == -1)
 		return -1;
+	if (s->tokens_wrapped && s->sink.begin != NULL) {
+		s->sink.begin(s->sink.arg);
+		s->capturing = true;
+	}
 	if (h != NULL && feed_doc(s, feed_id, h) == -1)
 		goto fail;
 	/* Oldest first, so that the newest item gets the highest id. */
@@ -388,6 +392,7 @@ store_ingest(struct store *s, int64_t feed_id, const struct feed_header *h,
 		if (store_exec(s, st, "counting entries") == -1)
 			goto fail;
 	}
+	s->capturing = false;
 	if (store_commit(s) == -1) {
 		free(r.new_ids);
 		return -1;
@@ -398,6 +403,7 @@ store_ingest(struct store *s, int64_t feed_id, const struct feed_header *h,
 	*ret = r;
 	return 0;
 fail:
+	s->capturing = false;
 	store_rollback(s);
 	free(r.new_ids);
 	return -1;

@@ -14,7 +14,7 @@
 #include "buf.h"
 #include "store.h"
 
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 /* "feed" in ASCII: marks the file as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID	0x66656564
 
@@ -91,17 +91,30 @@ struct store {
 	sqlite3_stmt	*stmt[ST_MAX];
 	sqlite3_stmt	*list_stmt[STORE_LQ_MAX];
 	struct buf	 text;		/* scratch for html_text on ingest */
+	/* store_begin nesting: 0 none, 1 a transaction, >1 savepoints in it. */
+	int		 tx_depth;
+	struct store_token_sink sink;
+	bool		 capturing;	/* store_ingest is indexing */
+	bool		 tokens_wrapped;	/* store_tokens_wrap worked */
 };
 
 /* Creates or upgrades the schema. 0, or -1 with the reason in err. */
 int	store_schema_migrate(sqlite3 *db, char *err, size_t errlen);
 /* Registers html_text(), which the FTS triggers call. */
 int	store_schema_functions(sqlite3 *db);
+/* Wraps the connection's unicode61 for the token sink. 0 / -1. */
+int	store_tokens_wrap(struct store *s);
 
 sqlite3_stmt *store_stmt(struct store *s, enum store_stmt id);
 int64_t	store_now(const struct store *s);
 /* Logs SQLite's error for what failed; returns -1. */
 int	store_fail(struct store *s, const char *what);
+/*
+ * Transactions nest: the outermost store_begin is BEGIN IMMEDIATE, inner
+ * ones are savepoints, so a function that needs atomicity calls these
+ * whether or not a caller (store_batch_begin) already opened one, and its
+ * failure undoes only its own part.
+ */
 int	store_begin(struct store *s);
 int	store_commit(struct store *s);
 void	store_rollback(struct store *s);
@@ -137,6 +150,12 @@ void	store_bind_time(sqlite3_stmt *st, int i, int64_t t);
 int64_t	store_col_time(sqlite3_stmt *st, int i);
 /* 64-bit hash of a byte string, seeded (for keys and change detection). */
 uint64_t store_hash(const void *data, size_t len, uint64_t seed);
+/*
+ * The key under which a match's title is compared across feeds (the
+ * cross-feed duplicate fallback): false for titles too short to tell
+ * anything. The schema's title_key() SQL function is this.
+ */
+bool	store_title_key(const char *title, size_t len, int64_t *ret);
 
 /* Column lists shared by the statement table and the row readers. */
 #define STORE_FEED_COLS \

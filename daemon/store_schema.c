@@ -175,10 +175,25 @@ static const char schema_v3[] =
 "    (CASE WHEN new.dup = 0 THEN 1 ELSE -1 END) WHERE id = new.topic_id;"
 "END;";
 
+/*
+ * The cross-feed title check looks matches up by title key and date in
+ * topic_matches itself: joining entries for every recent match of the
+ * topic read each entry row back, quadratic in a busy topic's matches.
+ */
+static const char schema_v4[] =
+"ALTER TABLE topic_matches ADD COLUMN title_key INTEGER;"
+"ALTER TABLE topic_matches ADD COLUMN published INTEGER;"
+"UPDATE topic_matches SET (title_key, published) ="
+"  (SELECT title_key(e.title), COALESCE(e.published, e.fetched)"
+"   FROM entries e WHERE e.id = topic_matches.entry_id);"
+"CREATE INDEX topic_matches_title ON topic_matches(topic_id, title_key)"
+"  WHERE title_key IS NOT NULL;";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
+	schema_v4,
 };
 
 static void
@@ -200,12 +215,34 @@ html_text_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, buf_detach(&b), len, free);
 }
 
+static void
+title_key_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *title;
+	int64_t key;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
+	    (title = (const char *)sqlite3_value_text(argv[0])) == NULL ||
+	    !store_title_key(title, (size_t)sqlite3_value_bytes(argv[0]),
+	    &key)) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_int64(ctx, key);
+}
+
 int
 store_schema_functions(sqlite3 *db)
 {
-	return sqlite3_create_function_v2(db, "html_text", 1,
-	    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-	    html_text_fn, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+	    SQLITE_INNOCUOUS;
+
+	if (sqlite3_create_function_v2(db, "html_text", 1, flags, NULL,
+	    html_text_fn, NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	return sqlite3_create_function_v2(db, "title_key", 1, flags, NULL,
+	    title_key_fn, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
 static int

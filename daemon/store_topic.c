@@ -310,26 +310,31 @@ struct found {
  */
 #define TITLE_DUP_MIN_LEN	24
 #define TITLE_DUP_WINDOW_S	(2 * 86400)
-#define TITLE_DUP_WINDOW_IDS	50000
+#define SEED_TITLE	0x7469746cULL
+
+bool
+store_title_key(const char *title, size_t len, int64_t *ret)
+{
+	if (title == NULL || len < TITLE_DUP_MIN_LEN)
+		return false;
+	*ret = (int64_t)store_hash(title, len, SEED_TITLE);
+	return true;
+}
 
 static int
-match_is_title_dup(struct store *s, int64_t topic_id, const struct found *f)
+match_is_title_dup(struct store *s, int64_t topic_id, const struct found *f,
+    int64_t key)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (f->title == NULL || strlen(f->title) < TITLE_DUP_MIN_LEN)
-		return 0;
 	if ((st = store_stmt(s, ST_MATCH_IS_TITLE_DUP)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, topic_id);
-	sqlite3_bind_int64(st, 2, f->id > TITLE_DUP_WINDOW_IDS ?
-	    f->id - TITLE_DUP_WINDOW_IDS : 0);
-	sqlite3_bind_int64(st, 3, f->id - 1);
-	sqlite3_bind_int64(st, 4, f->feed_id);
-	sqlite3_bind_text(st, 5, f->title, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, f->when);
-	sqlite3_bind_int64(st, 7, TITLE_DUP_WINDOW_S);
+	sqlite3_bind_int64(st, 2, key);
+	sqlite3_bind_int64(st, 3, f->feed_id);
+	sqlite3_bind_int64(st, 4, f->when);
+	sqlite3_bind_int64(st, 5, TITLE_DUP_WINDOW_S);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -343,7 +348,8 @@ match_add(struct store *s, int64_t topic_id, const struct found *f,
     int64_t now)
 {
 	sqlite3_stmt *st;
-	int64_t norm_hash = 0;
+	int64_t norm_hash = 0, title_key = 0;
+	bool titled;
 	int dup = 0;
 
 	if (f->norm_link != NULL) {
@@ -360,7 +366,10 @@ match_add(struct store *s, int64_t topic_id, const struct found *f,
 			return store_fail(s, "checking a match");
 		dup = dup == SQLITE_ROW;
 	}
-	if (!dup && (dup = match_is_title_dup(s, topic_id, f)) == -1)
+	titled = f->title != NULL && store_title_key(f->title,
+	    strlen(f->title), &title_key);
+	if (!dup && titled &&
+	    (dup = match_is_title_dup(s, topic_id, f, title_key)) == -1)
 		return -1;
 	if ((st = store_stmt(s, ST_MATCH_ADD)) == NULL)
 		return -1;
@@ -373,6 +382,11 @@ match_add(struct store *s, int64_t topic_id, const struct found *f,
 		sqlite3_bind_null(st, 4);
 	sqlite3_bind_int(st, 5, dup);
 	sqlite3_bind_int64(st, 6, now);
+	if (titled)
+		sqlite3_bind_int64(st, 7, title_key);
+	else
+		sqlite3_bind_null(st, 7);
+	sqlite3_bind_int64(st, 8, f->when);
 	if (store_exec(s, st, "recording a match") == -1)
 		return -1;
 	return sqlite3_changes(s->db) > 0 && !dup;
@@ -388,7 +402,6 @@ store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 	int64_t *ids = NULL, now = store_now(s);
 	size_t nf = 0, n = 0, i;
 	char *query = NULL;
-	bool own;
 	int rc, step;
 
 	if (ret_ids != NULL)
@@ -409,14 +422,8 @@ store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 	}
 	if (query == NULL)
 		return 0;
-	/*
-	 * Inside a caller's batch (store_batch_begin) a savepoint keeps one
-	 * topic's failure from undoing the others' matches.
-	 */
-	own = sqlite3_get_autocommit(s->db) != 0;
-	if ((own ? store_begin(s) : sqlite3_exec(s->db,
-	    "SAVEPOINT topic_match", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1)
-	    == -1) {
+	/* Inside a caller's batch this is a savepoint: fails on its own. */
+	if (store_begin(s) == -1) {
 		free(query);
 		return -1;
 	}
@@ -451,8 +458,7 @@ store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 			ids[n++] = f[i].id;
 		}
 	}
-	if (own ? store_commit(s) == -1 : sqlite3_exec(s->db,
-	    "RELEASE topic_match", NULL, NULL, NULL) != SQLITE_OK)
+	if (store_commit(s) == -1)
 		goto done;
 	rc = (int)n;
 	if (ret_ids != NULL) {
@@ -463,12 +469,7 @@ store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 		*ret_n = n;
 	goto done;
 out:
-	if (own)
-		store_rollback(s);
-	else {
-		sqlite3_exec(s->db, "ROLLBACK TO topic_match", NULL, NULL, NULL);
-		sqlite3_exec(s->db, "RELEASE topic_match", NULL, NULL, NULL);
-	}
+	store_rollback(s);
 done:
 	for (i = 0; i < nf; i++) {
 		free(f[i].norm_link);
@@ -478,16 +479,4 @@ done:
 	free(ids);
 	free(query);
 	return rc;
-}
-
-int
-store_batch_begin(struct store *s)
-{
-	return store_begin(s);
-}
-
-int
-store_batch_commit(struct store *s)
-{
-	return store_commit(s);
 }

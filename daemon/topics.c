@@ -46,6 +46,21 @@ struct topic_spec {
 	char		**feeds;
 };
 
+/* A poll's new entries and the topics that may match them. */
+struct topics_pending {
+	int64_t		 feed_id;
+	int64_t		 lo, hi;
+	int64_t		*topic_ids;
+	size_t		 ntopics;
+};
+
+/* New matches recorded in the open batch, announced once it commits. */
+struct topics_hit {
+	int64_t		 topic_id;
+	int64_t		*ids;
+	size_t		 n;
+};
+
 struct topics {
 	struct feedd	*d;
 	struct store	*store;
@@ -57,6 +72,12 @@ struct topics {
 	struct topic_spec *specs;
 	size_t		 nspecs;
 	size_t		 bf_turn;
+	struct topics_hit *hits;
+	size_t		 nhits;
+	struct topics_pending *pending;
+	size_t		 npending;
+	uint64_t	 cap_seq;	/* ingests that handed us tokens */
+	uint64_t	 noted_seq;	/* cap_seq when last noted */
 };
 
 static void
@@ -410,65 +431,195 @@ out:
 	return rc;
 }
 
-void
-topics_on_new_entries(void *arg, int64_t feed_id, const int64_t *ids,
-    size_t n)
+static void
+hit_add(struct topics *t, int64_t topic_id, int64_t *ids, size_t n)
+{
+	struct topics_hit *h;
+
+	t->hits = xreallocarray(t->hits, t->nhits + 1, sizeof(*t->hits));
+	h = &t->hits[t->nhits++];
+	h->topic_id = topic_id;
+	h->ids = ids;
+	h->n = n;
+}
+
+/* The topic's new listed matches among lo..hi, appended to *ids. 0 / -1. */
+static int
+match_range(struct topics *t, const struct topic *tp, int64_t lo,
+    int64_t hi, int64_t **ids, size_t *n)
+{
+	int64_t *mids = NULL;
+	size_t mn = 0;
+	char err[256];
+	int rc;
+
+	rc = store_topic_match(t->store, tp->id, lo, hi, &mids, &mn, err,
+	    sizeof(err));
+	if (rc == STORE_EQUERY)
+		log_warnx("topics: '%s': %s", tp->name, err);
+	if (rc >= 0 && mn > 0) {
+		*ids = xreallocarray(*ids, *n + mn, sizeof(**ids));
+		memcpy(*ids + *n, mids, mn * sizeof(*mids));
+		*n += mn;
+	}
+	free(mids);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Store sink: the tokens of the poll being ingested go to the filter. */
+static void
+on_ingest_begin(void *arg)
 {
 	struct topics *t = arg;
-	struct { struct topic *tp; int64_t *ids; size_t n; } *hits;
-	size_t nhits = 0;
-	bool filtered, batch;
-	char err[256];
 
-	if (t == NULL || n == 0 || t->n == 0)
+	topics_filter_begin(t->filter);
+	t->cap_seq++;
+}
+
+static void
+on_ingest_token(void *arg, const char *tok, int len)
+{
+	struct topics *t = arg;
+
+	topics_filter_token(t->filter, tok, (size_t)len);
+}
+
+/*
+ * Poll by poll, even inside one batch: a poll's few entries rule out most
+ * topics in the filter, where a whole batch's thousands rule out none, and
+ * each topic sent to the store costs in proportion to the archive. The
+ * filter is decided here, right after the poll's ingest handed it the
+ * tokens it indexed; only when it did not (no sink) are the entries read
+ * back and tokenized again.
+ */
+void
+topics_note(struct topics *t, int64_t feed_id, const int64_t *ids, size_t n)
+{
+	struct topics_pending *p;
+	bool filtered = false;
+
+	if (t == NULL || t->n == 0 || n == 0)
 		return;
-	filtered = t->filter != NULL &&
-	    filter_load(t, feed_id, ids[0], ids[n - 1]) == 0;
-	hits = xcalloc(t->n, sizeof(*hits));
-	/* One transaction for the whole poll; notify only after it commits. */
-	batch = store_batch_begin(t->store) == 0;
+	if (t->filter != NULL) {
+		if (t->cap_seq != t->noted_seq)
+			filtered = true;
+		else
+			filtered = filter_load(t, feed_id, ids[0],
+			    ids[n - 1]) == 0;
+		t->noted_seq = t->cap_seq;
+	}
+	t->pending = xreallocarray(t->pending, t->npending + 1,
+	    sizeof(*t->pending));
+	p = &t->pending[t->npending++];
+	p->feed_id = feed_id;
+	p->lo = ids[0];
+	p->hi = ids[n - 1];
+	p->topic_ids = xcalloc(t->n, sizeof(*p->topic_ids));
+	p->ntopics = 0;
 	for (size_t i = 0; i < t->n; i++) {
-		struct topic *tp = &t->v[i];
-		int64_t *mids = NULL;
-		size_t mn = 0;
-		int rc;
+		const struct topic *tp = &t->v[i];
 
 		if (!topic_has_feed(tp, feed_id))
 			continue;
 		if (filtered && !topics_filter_may_match(t->filter,
 		    tp->filter_id))
 			continue;
-		rc = store_topic_match(t->store, tp->id, ids[0], ids[n - 1],
-		    &mids, &mn, err, sizeof(err));
-		if (rc == STORE_EQUERY)
-			log_warnx("topics: '%s': %s", tp->name, err);
-		if (rc < 0 || mn == 0) {
-			free(mids);
-			continue;
-		}
-		hits[nhits].tp = tp;
-		hits[nhits].ids = mids;
-		hits[nhits].n = mn;
-		nhits++;
+		p->topic_ids[p->ntopics++] = tp->id;
 	}
-	if (batch && store_batch_commit(t->store) == -1) {
-		log_warnx("topics: the matches of feed %lld could not be "
-		    "recorded", (long long)feed_id);
-		nhits = 0;	/* nothing was recorded: announce nothing */
-	}
-	for (size_t i = 0; i < nhits; i++) {
-		struct topic *tp = hits[i].tp;
+}
 
-		log_info("topics: '%s': %zu new %s from feed %lld", tp->name,
-		    hits[i].n, hits[i].n == 1 ? "match" : "matches",
-		    (long long)feed_id);
-		api_stream_notify_topic(t->d->api, tp->id, hits[i].ids,
-		    hits[i].n);
-		deliver(t, tp, hits[i].ids, hits[i].n);
+void
+topics_match(struct topics *t)
+{
+	struct range { int64_t lo, hi; } *r;
+	struct { int64_t *ids; size_t n; } *acc;
+
+	if (t == NULL || t->npending == 0)
+		return;
+	/*
+	 * One query per topic over the span of its candidate polls: the
+	 * filter never misses, so a match outside them cannot exist, and a
+	 * query costs about the same for one poll's ids as for a batch's.
+	 */
+	r = xcalloc(t->n > 0 ? t->n : 1, sizeof(*r));
+	acc = xcalloc(t->n > 0 ? t->n : 1, sizeof(*acc));
+	for (size_t k = 0; k < t->npending; k++) {
+		struct topics_pending *p = &t->pending[k];
+
+		for (size_t j = 0; j < p->ntopics; j++) {
+			struct topic *tp = topic_find(t->v, t->n,
+			    p->topic_ids[j]);
+			size_t i;
+
+			if (tp == NULL)
+				continue;
+			i = (size_t)(tp - t->v);
+			/* A feed subset: the span would take in other feeds. */
+			if (tp->feed_names != NULL) {
+				match_range(t, tp, p->lo, p->hi, &acc[i].ids,
+				    &acc[i].n);
+				continue;
+			}
+			if (r[i].hi == 0 || p->lo < r[i].lo)
+				r[i].lo = p->lo;
+			if (p->hi > r[i].hi)
+				r[i].hi = p->hi;
+		}
+		free(p->topic_ids);
 	}
-	for (size_t i = 0; i < t->n; i++)
-		free(hits[i].ids);
-	free(hits);
+	t->npending = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		if (r[i].hi != 0)
+			match_range(t, &t->v[i], r[i].lo, r[i].hi, &acc[i].ids,
+			    &acc[i].n);
+		if (acc[i].n > 0)
+			hit_add(t, t->v[i].id, acc[i].ids, acc[i].n);
+		else
+			free(acc[i].ids);
+	}
+	free(acc);
+	free(r);
+}
+
+void
+topics_deliver(struct topics *t, bool committed)
+{
+	if (t == NULL)
+		return;
+	if (!committed && t->nhits > 0)
+		log_warnx("topics: the matches of %zu %s were not recorded",
+		    t->nhits, t->nhits == 1 ? "topic" : "topics");
+	for (size_t i = 0; i < t->nhits; i++) {
+		struct topics_hit *h = &t->hits[i];
+		const struct topic *tp = topic_find(t->v, t->n, h->topic_id);
+
+		if (committed && tp != NULL) {
+			log_info("topics: '%s': %zu new %s", tp->name, h->n,
+			    h->n == 1 ? "match" : "matches");
+			api_stream_notify_topic(t->d->api, tp->id, h->ids,
+			    h->n);
+			deliver(t, tp, h->ids, h->n);
+		}
+		free(h->ids);
+	}
+	free(t->hits);
+	t->hits = NULL;
+	t->nhits = 0;
+}
+
+void
+topics_on_new_entries(void *arg, int64_t feed_id, const int64_t *ids,
+    size_t n)
+{
+	struct topics *t = arg;
+	bool batch;
+
+	if (t == NULL || n == 0)
+		return;
+	topics_note(t, feed_id, ids, n);
+	batch = store_batch_begin(t->store) == 0;
+	topics_match(t);
+	topics_deliver(t, batch ? store_batch_commit(t->store) == 0 : true);
 }
 
 /* A feed subset: the topic's query per feed, then each hit recorded. */
@@ -568,6 +719,12 @@ topics_new(struct feedd *d)
 	t->store = d->store;
 	if ((t->filter = topics_filter_new()) == NULL)
 		log_warnx("topics: matching without a filter (slower)");
+	else {
+		struct store_token_sink sink = { on_ingest_begin,
+		    on_ingest_token, t };
+
+		store_set_token_sink(t->store, &sink);
+	}
 	if ((t->notify = notify_new(d->base, d->cfg->notify_max_parallel,
 	    d->cfg->notify_timeout_s)) == NULL ||
 	    (t->ev_backfill = evtimer_new(d->base, on_backfill, t)) == NULL) {
@@ -684,6 +841,11 @@ topics_free(struct topics *t)
 	/* --once: the matches of this run still get their commands. */
 	if (t->d->once && t->notify != NULL)
 		notify_drain(t->notify, t->d->cfg->notify_timeout_s + 1);
+	store_set_token_sink(t->store, NULL);
+	for (size_t i = 0; i < t->npending; i++)
+		free(t->pending[i].topic_ids);
+	free(t->pending);
+	topics_deliver(t, false);
 	notify_free(t->notify);
 	topics_filter_free(t->filter);
 	for (size_t i = 0; i < t->n; i++)

@@ -5,10 +5,14 @@
  *   - topics_reconcile() makes the stored config topics those of the
  *     configuration (added, changed, removed; API topics untouched) and
  *     applies their notify settings and feed subsets;
- *   - topics_on_new_entries(), the poll pipeline's hook, matches one poll's
- *     new entries against every topic, restricted to their id range (never
- *     a scan of the archive), records the matches, runs notify commands
- *     and tells the stream listener about each new listed match;
+ *   - topics_note(), called after each poll's ingest, and topics_match(),
+ *     called by the poll pipeline inside the transaction that stores a
+ *     batch of polls, match their new entries against every topic,
+ *     restricted to each poll's id range (never a scan of the archive),
+ *     and record the matches in that same transaction;
+ *     topics_deliver(), once it committed, runs the notify commands and
+ *     tells the stream listener about each new listed match, so nothing
+ *     is announced that a crash could still undo;
  *   - a topic that is new, or whose query changed, is back-filled from the
  *     archive once, oldest first, in batches of TOPICS_BACKFILL_BATCH ids
  *     run from a libevent timer, so polls and API requests interleave with
@@ -46,7 +50,17 @@ struct topics	*topics_new(struct feedd *d);
  * topics in effect stay those of the store).
  */
 int		 topics_reconcile(struct topics *t, const struct config *cfg);
-/* The pipeline's hook: arg is the struct topics; ids ascending. */
+/*
+ * Right after a poll's store_ingest (ids ascending): notes which topics
+ * may match its new entries, from the tokens the ingest indexed.
+ */
+void		 topics_note(struct topics *t, int64_t feed_id,
+		    const int64_t *ids, size_t n);
+/* Inside the batch's transaction: records the matches of what was noted. */
+void		 topics_match(struct topics *t);
+/* After the batch: announces (committed) or forgets what was matched. */
+void		 topics_deliver(struct topics *t, bool committed);
+/* Both for one poll, in a transaction of its own. arg: struct topics. */
 void		 topics_on_new_entries(void *arg, int64_t feed_id,
 		    const int64_t *ids, size_t n);
 

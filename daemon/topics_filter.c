@@ -765,6 +765,20 @@ tokenize(struct topics_filter *f, const char *s)
 	}
 }
 
+void
+topics_filter_begin(struct topics_filter *f)
+{
+	if (f->dirty)
+		rebuild_tables(f);
+	memset(f->present, 0, (f->nterms + 1) * sizeof(*f->present));
+}
+
+void
+topics_filter_token(struct topics_filter *f, const char *tok, size_t len)
+{
+	on_doc_token(f, 0, tok, (int)len, 0, 0);
+}
+
 int
 topics_filter_load(struct topics_filter *f, const struct store_entry *e,
     size_t n)

@@ -37,6 +37,13 @@ void	topics_filter_free(struct topics_filter *f);
 void	topics_filter_reset(struct topics_filter *f);
 /* Compiles query; a handle, or TOPICS_FILTER_ALWAYS. */
 int	topics_filter_add(struct topics_filter *f, const char *query);
+/*
+ * A load from tokens someone else made with the store's tokenizer (the
+ * store's token sink): begin, then each token.
+ */
+void	topics_filter_begin(struct topics_filter *f);
+void	topics_filter_token(struct topics_filter *f, const char *tok,
+	    size_t len);
 /* Tokenizes the entries' indexed fields. 0, or -1 (all may match). */
 int	topics_filter_load(struct topics_filter *f, const struct store_entry *e,
 	    size_t n);

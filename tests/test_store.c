@@ -106,8 +106,8 @@ test_open(const char *path)
 	store_free(s);
 
 	/*
-	 * A version-1 file (it had an insert trigger, and topics had no
-	 * match_count) is brought up to date.
+	 * A version-1 file (it had an insert trigger, topics had no
+	 * match_count, matches no title key) is brought up to date.
 	 */
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, "CREATE TRIGGER entries_ai AFTER INSERT ON entries"
@@ -116,12 +116,17 @@ test_open(const char *path)
 	    " DROP TRIGGER topic_matches_count_ad;"
 	    " DROP TRIGGER topic_matches_count_au;"
 	    " ALTER TABLE topics DROP COLUMN match_count;"
+	    " DROP INDEX topic_matches_title;"
+	    " ALTER TABLE topic_matches DROP COLUMN title_key;"
+	    " ALTER TABLE topic_matches DROP COLUMN published;"
 	    " PRAGMA user_version = 1", NULL, NULL, NULL);
 	sqlite3_close(db);
 	s = store_open(path, err, sizeof(err));
 	ok(s != NULL && count(s, "PRAGMA user_version") ==
 	    STORE_SCHEMA_VERSION && count(s, "SELECT count(*) FROM"
-	    " sqlite_schema WHERE name = 'entries_ai'") == 0,
+	    " sqlite_schema WHERE name = 'entries_ai'") == 0 &&
+	    count(s, "SELECT count(*) FROM sqlite_schema"
+	    " WHERE name = 'topic_matches_title'") == 1,
 	    "version 1 migrated");
 	store_free(s);
 

@@ -2,18 +2,22 @@
  * bench_topics: what following topics costs the poll pipeline.
  *
  *   bench_topics [-p1] [-f FEEDS] [-e ENTRIES] [-n NEW] [-t TOPICS] [-d DIR]
+ *                [-g FEEDS]
  *
  * The same generated corpus is ingested twice into fresh databases, first
  * with no topic, then with TOPICS topics: FEEDS feeds, each polled once
  * with ENTRIES entries (the first poll of a new subscription), then once
- * more with NEW new entries on top (a steady-state poll). On the clock:
- * store_ingest() plus topics_on_new_entries() per poll, exactly what the
- * pipeline runs after a fetch; generating the entries is not timed. With
+ * more with NEW new entries on top (a steady-state poll). The polls go
+ * through the daemon's group commit (batch.c) as a --once poll does: a
+ * batch is written when its entries reach BATCH_MAX_WEIGHT, or every
+ * FEEDS polls with -g (-g 1: one transaction per poll). On the clock:
+ * the batch's writes, commit and topic matching (topics_match and
+ * topics_deliver, timed apart); generating the entries is not timed. With
  * -p each poll is an RSS 2.0 document that feed_doc_parse() reads first,
  * and the parse is on the clock too (ingest as the daemon does it, minus
  * the HTTP transfer). With -1 only the run with topics is made, for
- * valgrind --tool=callgrind: compare the inclusive cost of
- * topics_on_new_entries with that of store_ingest and feed_doc_parse.
+ * valgrind --tool=callgrind: compare the inclusive cost of topics_match
+ * with that of store_ingest and feed_doc_parse.
  * Topics have no notify command (spawning processes is not matching).
  */
 #include <math.h>
@@ -25,6 +29,7 @@
 
 #include <event2/event.h>
 
+#include "batch.h"
 #include "buf.h"
 #include "config.h"
 #include "feed.h"
@@ -254,12 +259,78 @@ now_s(void)
 
 struct result {
 	double	 ingest[2];	/* store_ingest, per round */
-	double	 match[2];	/* topics_on_new_entries, per round */
+	double	 match[2];	/* topics_match + topics_deliver */
 	size_t	 entries[2];
+	size_t	 batches[2];
 	int64_t	 matches;
 };
 
 static bool	parse_too, only_topics;
+static int	group;		/* -g: feeds per batch, 0: by weight */
+
+/* The batch's hooks: time the topics' part of each flush. */
+struct bstate {
+	struct feedd	*d;
+	struct result	*res;
+	int		 round;
+	double		 hook_s;
+};
+
+struct job {
+	struct bstate	*bs;
+	int64_t		 feed_id;
+	struct feed_entry *e;
+	int		 n;
+	char		*xml;
+	size_t		 xlen;
+	struct feed_doc	*doc;
+};
+
+/* What poll.c's job does inside the batch: store, report the new ids. */
+static void
+job_write(void *arg)
+{
+	struct job *j = arg;
+	struct bstate *bs = j->bs;
+	struct store_ingest_result r;
+	const struct feed_entry *in = j->doc != NULL ? j->doc->entries : j->e;
+	size_t nin = j->doc != NULL ? j->doc->nentries : (size_t)j->n;
+	double t0;
+
+	if (store_ingest(bs->d->store, j->feed_id, NULL, in, nin, &r) == -1)
+		exit(1);
+	bs->res->entries[bs->round] += r.new_count;
+	/* Counted as matching (the token capture inside ingest is not). */
+	t0 = now_s();
+	topics_note(bs->d->topics, j->feed_id, r.new_ids, r.new_count);
+	bs->hook_s += now_s() - t0;
+	store_ingest_result_clear(&r);
+	feed_doc_free(j->doc);
+	free(j->xml);
+	free_entries(j->e, j->n);
+	free(j->e);
+	free(j);
+}
+
+static void
+on_written(void *arg)
+{
+	struct bstate *bs = arg;
+	double t0 = now_s();
+
+	topics_match(bs->d->topics);
+	bs->hook_s += now_s() - t0;
+}
+
+static void
+on_committed(void *arg, bool ok)
+{
+	struct bstate *bs = arg;
+	double t0 = now_s();
+
+	topics_deliver(bs->d->topics, ok);
+	bs->hook_s += now_s() - t0;
+}
 
 static void
 run(const char *dir, int nfeeds, int per_poll, int nnew, int ntopics,
@@ -268,7 +339,11 @@ run(const char *dir, int nfeeds, int per_poll, int nnew, int ntopics,
 	struct config cfg = { 0 };
 	struct feedd d = { 0 };
 	struct corpus c;
-	struct feed_entry *e = xcalloc((size_t)per_poll, sizeof(*e));
+	struct bstate bs = { 0 };
+	struct batch_options bo = { .window_ms = 3600 * 1000,
+	    .max_weight = BATCH_MAX_WEIGHT };
+	struct batch_hooks hooks = { on_written, on_committed, &bs };
+	struct batch *b;
 	struct store_topic *tl;
 	int64_t *fid = xcalloc((size_t)nfeeds, sizeof(*fid));
 	char *path = xasprintf("%s/bench-topics-%d.db", dir, ntopics);
@@ -306,45 +381,51 @@ run(const char *dir, int nfeeds, int per_poll, int nnew, int ntopics,
 		store_feed_add(d.store, url, NULL, 0, &fid[f]);
 		free(url);
 	}
+	bs.d = &d;
+	bs.res = res;
+	b = batch_new(d.base, d.store, &bo, &hooks);
 	for (int round = 0; round < 2; round++) {
 		int n = round == 0 ? per_poll : nnew;
 		int first = round == 0 ? 0 : per_poll;
+		size_t weight = 0, queued = 0;
 
+		bs.round = round;
 		for (int f = 0; f < nfeeds; f++) {
-			struct store_ingest_result r;
-			struct feed_doc *doc = NULL;
-			const struct feed_entry *in = e;
-			size_t nin = (size_t)n, xlen = 0;
-			char *xml = NULL;
-			double t0, t1, t2;
+			struct job *j = xcalloc(1, sizeof(*j));
+			double t0;
 
 			/* Round 2 documents hold only the NEW items. */
-			gen_entries(&c, f, first, n, e);
+			j->bs = &bs;
+			j->feed_id = fid[f];
+			j->e = xcalloc((size_t)n, sizeof(*j->e));
+			j->n = n;
+			gen_entries(&c, f, first, n, j->e);
 			if (parse_too)
-				xml = rss_document(f, e, n, &xlen);
+				j->xml = rss_document(f, j->e, n, &j->xlen);
 			t0 = now_s();
-			if (parse_too) {
-				doc = feed_doc_parse(xml, xlen,
+			if (parse_too)
+				j->doc = feed_doc_parse(j->xml, j->xlen,
 				    "https://news.example/feed.xml");
-				in = doc->entries;
-				nin = doc->nentries;
+			res->ingest[round] += now_s() - t0;
+			/* The batch's own rule (batch.c), or -g feeds. */
+			weight += (parse_too ? j->doc->nentries :
+			    (size_t)n) + 1;
+			queued++;
+			batch_add(b, job_write, j, 0);
+			if (weight >= bo.max_weight || (group > 0 &&
+			    queued >= (size_t)group) || f == nfeeds - 1) {
+				t0 = now_s();
+				batch_flush(b);
+				res->ingest[round] += now_s() - t0 -
+				    bs.hook_s;
+				res->match[round] += bs.hook_s;
+				res->batches[round]++;
+				bs.hook_s = 0;
+				weight = queued = 0;
 			}
-			if (store_ingest(d.store, fid[f], NULL, in, nin,
-			    &r) == -1)
-				exit(1);
-			t1 = now_s();
-			topics_on_new_entries(d.topics, fid[f], r.new_ids,
-			    r.new_count);
-			t2 = now_s();
-			res->ingest[round] += t1 - t0;
-			res->match[round] += t2 - t1;
-			res->entries[round] += r.new_count;
-			store_ingest_result_clear(&r);
-			feed_doc_free(doc);
-			free(xml);
-			free_entries(e, n);
 		}
 	}
+	batch_free(b);
 	if (store_topic_list(d.store, &tl, &ntl) == 0) {
 		for (size_t i = 0; i < ntl; i++) {
 			res->matches += tl[i].match_count;
@@ -371,7 +452,6 @@ run(const char *dir, int nfeeds, int per_poll, int nnew, int ntopics,
 	free(wal);
 	free(shm);
 	free(fid);
-	free(e);
 }
 
 static void
@@ -381,8 +461,9 @@ report(const char *what, int round, const struct result *base,
 	double b = base->ingest[round] + base->match[round];
 	double w = with->ingest[round] + with->match[round];
 
-	printf("%-28s %8zu entries  no topics %7.2f s  with topics %7.2f s "
-	    "(matching %.2f s)  %+6.1f%%\n", what, with->entries[round], b, w,
+	printf("%-28s %8zu entries %6zu batches  no topics %7.2f s  "
+	    "with topics %7.2f s (matching %.2f s)  %+6.1f%%\n", what,
+	    with->entries[round], with->batches[round], b, w,
 	    with->match[round], (w - b) / b * 100.0);
 }
 
@@ -393,7 +474,7 @@ main(int argc, char **argv)
 	const char *dir = "/tmp";
 	int nfeeds = 5000, per_poll = 20, nnew = 2, ntopics = 100, ch;
 
-	while ((ch = getopt(argc, argv, "p1f:e:n:t:d:")) != -1) {
+	while ((ch = getopt(argc, argv, "p1f:e:n:t:d:g:")) != -1) {
 		switch (ch) {
 		case 'p': parse_too = true; break;
 		case '1': only_topics = true; break;
@@ -402,9 +483,11 @@ main(int argc, char **argv)
 		case 'n': nnew = atoi(optarg); break;
 		case 't': ntopics = atoi(optarg); break;
 		case 'd': dir = optarg; break;
+		case 'g': group = atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: bench_topics [-p1] [-f FEEDS] "
-			    "[-e ENTRIES] [-n NEW] [-t TOPICS] [-d DIR]\n");
+			    "[-e ENTRIES] [-n NEW] [-t TOPICS] [-d DIR] "
+			    "[-g FEEDS]\n");
 			return 2;
 		}
 	}
@@ -432,6 +515,7 @@ main(int argc, char **argv)
 		sum_w.ingest[0] += with.ingest[1];
 		sum_w.match[0] += with.match[1];
 		sum_w.entries[0] += with.entries[1];
+		sum_w.batches[0] += with.batches[1];
 		report("both", 0, &sum_b, &sum_w);
 	}
 	printf("matches recorded: %lld\n", (long long)with.matches);

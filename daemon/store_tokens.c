@@ -1,0 +1,130 @@
+/*
+ * store_tokens: the full-text index's tokenizer, wrapped so that ingest can
+ * show what it indexed (store_set_token_sink).
+ *
+ * The store's connection gets its own "unicode61": the real one (found
+ * through fts5_api before it is replaced) with a pass-through that also
+ * hands every document token to the sink while store_ingest runs. The
+ * schema keeps naming unicode61 and the tokens are the real tokenizer's,
+ * so other connections (the sqlite3 shell, backups) see the same index.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store_int.h"
+#include "xmalloc.h"
+
+struct wrap_module {
+	fts5_tokenizer	 inner;
+	void		*inner_ud;
+	struct store	*store;
+};
+
+struct wrap {
+	struct wrap_module *m;
+	Fts5Tokenizer	*inner;
+};
+
+struct relay {
+	struct store	*store;
+	void		*ctx;
+	int		(*xToken)(void *, int, const char *, int, int, int);
+};
+
+static int
+wrap_create(void *ud, const char **argv, int argc, Fts5Tokenizer **ret)
+{
+	struct wrap_module *m = ud;
+	struct wrap *w = xcalloc(1, sizeof(*w));
+	int rc;
+
+	w->m = m;
+	if ((rc = m->inner.xCreate(m->inner_ud, argv, argc, &w->inner)) !=
+	    SQLITE_OK) {
+		free(w);
+		return rc;
+	}
+	*ret = (Fts5Tokenizer *)w;
+	return SQLITE_OK;
+}
+
+static void
+wrap_delete(Fts5Tokenizer *t)
+{
+	struct wrap *w = (struct wrap *)t;
+
+	w->m->inner.xDelete(w->inner);
+	free(w);
+}
+
+static int
+relay_token(void *arg, int flags, const char *tok, int n, int start, int end)
+{
+	struct relay *r = arg;
+	const struct store_token_sink *k = &r->store->sink;
+
+	k->token(k->arg, tok, n);
+	return r->xToken(r->ctx, flags, tok, n, start, end);
+}
+
+static int
+wrap_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text,
+    int len, int (*xToken)(void *, int, const char *, int, int, int))
+{
+	struct wrap *w = (struct wrap *)t;
+	struct store *s = w->m->store;
+	struct relay r = { s, ctx, xToken };
+
+	/* Queries and everything outside store_ingest pass straight on. */
+	if (!s->capturing || s->sink.token == NULL ||
+	    (flags & FTS5_TOKENIZE_DOCUMENT) == 0)
+		return w->m->inner.xTokenize(w->inner, ctx, flags, text, len,
+		    xToken);
+	return w->m->inner.xTokenize(w->inner, &r, flags, text, len,
+	    relay_token);
+}
+
+int
+store_tokens_wrap(struct store *s)
+{
+	static const char name[] = "unicode61";
+	struct wrap_module *m;
+	fts5_tokenizer wrapped = { wrap_create, wrap_delete, wrap_tokenize };
+	fts5_api *api = NULL;
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT fts5(?1)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (api == NULL || api->iVersion < 2)
+		return -1;
+	m = xcalloc(1, sizeof(*m));
+	m->store = s;
+	if (api->xFindTokenizer(api, name, &m->inner_ud, &m->inner) !=
+	    SQLITE_OK) {
+		free(m);
+		return -1;
+	}
+	/* FTS5 looks tokenizers up newest first, and frees m with itself. */
+	if (api->xCreateTokenizer(api, name, m, &wrapped, free) !=
+	    SQLITE_OK) {
+		free(m);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_set_token_sink(struct store *s, const struct store_token_sink *sink)
+{
+	if (sink != NULL)
+		s->sink = *sink;
+	else
+		memset(&s->sink, 0, sizeof(s->sink));
+}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -14,9 +15,6 @@
 #include "log.h"
 #include "units.h"
 #include "xmalloc.h"
-
-#define DEFAULT_USER_AGENT \
-	"feedd/" FEEDD_VERSION " (+https://github.com/feedd/feedd)"
 
 enum section_kind {
 	SECTION_NONE,
@@ -113,6 +111,21 @@ set_duration(struct parse_state *st, const char *key, const char *v,
 		perr(st, key, "'%s' is not a duration (e.g. 90s, 15m, 2h, 1d)", v);
 }
 
+/*
+ * A file the daemon reads on every transfer: an unreadable one would turn
+ * into a TLS error on every HTTPS feed, so it is refused here instead.
+ */
+static void
+check_readable_file(struct parse_state *st, const char *key, const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) == -1 || access(path, R_OK) == -1)
+		perr(st, key, "cannot read '%s': %s", path, strerror(errno));
+	else if (!S_ISREG(sb.st_mode))
+		perr(st, key, "'%s' is not a file", path);
+}
+
 static void
 handle_feedd(struct parse_state *st, const char *key, const char *v)
 {
@@ -138,7 +151,10 @@ handle_feedd(struct parse_state *st, const char *key, const char *v)
 			c->log_level = lvl;
 	} else if (strcmp(key, "user_agent") == 0)
 		set_str(&c->user_agent, v);
-	else if (strcmp(key, "max_connections") == 0) {
+	else if (strcmp(key, "ca_file") == 0) {
+		set_str(&c->ca_file, v);
+		check_readable_file(st, key, c->ca_file);
+	} else if (strcmp(key, "max_connections") == 0) {
 		if (parse_int(v, 1, 10000, &c->max_connections) == -1)
 			perr(st, key, "'%s' is not a number from 1 to 10000", v);
 	} else if (strcmp(key, "max_per_host") == 0) {
@@ -384,7 +400,6 @@ static void
 config_defaults(struct config *c)
 {
 	c->log_level = LOG_LEVEL_INFO;
-	c->user_agent = xstrdup(DEFAULT_USER_AGENT);
 	c->max_connections = 32;
 	c->max_per_host = 4;
 	c->default_interval_s = 30 * 60;
@@ -529,6 +544,7 @@ config_free(struct config *c)
 	free(c->socket_group);
 	free(c->listen);
 	free(c->user_agent);
+	free(c->ca_file);
 	free(c);
 }
 

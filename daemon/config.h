@@ -49,7 +49,8 @@ struct config {
 	char	*listen;	/* NULL: no TCP listener; "127.0.0.1:PORT" */
 	bool	 listen_allow_remote;
 	int	 log_level;	/* enum log_level */
-	char	*user_agent;
+	char	*user_agent;	/* NULL: fetch's default */
+	char	*ca_file;	/* NULL: the system's CA store */
 	int	 max_connections;
 	int	 max_per_host;
 	int64_t	 default_interval_s;

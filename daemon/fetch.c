@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "buf.h"
+#include "build_config.h"
 #include "fetch.h"
 #include "httpdate.h"
 #include "log.h"
@@ -70,8 +71,10 @@ struct fetch {
 	struct event	*timer;
 	struct event	*deferred;
 	CURLM		*multi;
+	CURLSH		*share;
 	struct fetch_options opts;
 	char		*user_agent;
+	char		*ca_file;
 	struct xfer_list xfers;
 	size_t		 n;
 	int		 running;
@@ -407,8 +410,14 @@ xfer_arm(struct fetch_xfer *x)
 	/* Redirect targets come from the network: never file:// there. */
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
 	    x->hops == 0 ? "http,https,file" : "http,https");
-	if (strncmp(x->cur_url, "https:", 6) == 0)
-		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	/*
+	 * Over TLS, wait for a connection to the host that is being set up
+	 * rather than open another: if ALPN settles on HTTP/2 this transfer
+	 * becomes one of its streams. Plain HTTP stays HTTP/1.1, nothing to
+	 * wait for; a redirect may change the scheme, hence set every hop.
+	 */
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT,
+	    strncmp(x->cur_url, "https:", 6) == 0 ? 1L : 0L);
 	if ((rc = curl_multi_add_handle(f->multi, e)) != CURLM_OK) {
 		defer_failure(x, FETCH_NET_ERROR, curl_multi_strerror(rc));
 		return -1;
@@ -467,6 +476,18 @@ fetch_start(struct fetch *f, const struct fetch_request *req)
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, f->user_agent);
+	curl_easy_setopt(e, CURLOPT_SHARE, f->share);
+	/* libcurl's default since 7.62; stated, as PIPEWAIT relies on it. */
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	if (f->ca_file != NULL) {
+		curl_easy_setopt(e, CURLOPT_CAINFO, f->ca_file);
+		/*
+		 * Debian's libcurl also reads a built-in CA directory, which
+		 * would quietly keep trusting the system's CAs: ca_file means
+		 * these CAs only, on every build.
+		 */
+		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	}
 	/* "" = every decoder this libcurl was built with. */
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s);
@@ -649,11 +670,19 @@ apply_options(struct fetch *f, const struct fetch_options *opts)
 		o->max_redirects = FETCH_DEFAULT_MAX_REDIRECTS;
 	free(f->user_agent);
 	f->user_agent = xstrdup(opts->user_agent != NULL &&
-	    *opts->user_agent != '\0' ? opts->user_agent :
-	    FETCH_DEFAULT_USER_AGENT);
+	    *opts->user_agent != '\0' ? opts->user_agent : FEEDD_USER_AGENT);
 	o->user_agent = f->user_agent;
+	free(f->ca_file);
+	f->ca_file = xstrdup_or_null(opts->ca_file != NULL &&
+	    *opts->ca_file != '\0' ? opts->ca_file : NULL);
+	o->ca_file = f->ca_file;
 	curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
 	    o->max_connections > 0 ? o->max_connections : 0L);
+	/*
+	 * These count connections, not transfers: over HTTP/2 every transfer
+	 * to a host can be a stream of one connection. The scheduler bounds
+	 * transfers in flight per host itself.
+	 */
 	curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
 	    o->max_per_host > 0 ? o->max_per_host : 0L);
 }
@@ -682,6 +711,21 @@ fetch_new(struct event_base *base, const struct fetch_options *opts)
 	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
 	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb);
 	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+	/* libcurl's default since 7.62; stated, as PIPEWAIT relies on it. */
+	curl_multi_setopt(f->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	/*
+	 * The multi handle already shares connections and the DNS cache
+	 * between its transfers, but each easy handle keeps its own TLS
+	 * session cache: shared here, a new connection to a host seen before
+	 * can resume the session instead of a full handshake.
+	 */
+	if ((f->share = curl_share_init()) == NULL ||
+	    curl_share_setopt(f->share, CURLSHOPT_SHARE,
+	    CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+		log_errx("fetch: cannot create a TLS session cache");
+		fetch_free(f);
+		return NULL;
+	}
 	apply_options(f, opts);
 	return f;
 }
@@ -726,10 +770,14 @@ fetch_free(struct fetch *f)
 	f->closing = true;
 	if (f->multi != NULL)
 		curl_multi_cleanup(f->multi);
+	/* Last: every easy handle using it is gone by now. */
+	if (f->share != NULL)
+		curl_share_cleanup(f->share);
 	if (f->timer != NULL)
 		event_free(f->timer);
 	if (f->deferred != NULL)
 		event_free(f->deferred);
 	free(f->user_agent);
+	free(f->ca_file);
 	free(f);
 }

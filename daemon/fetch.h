@@ -1,7 +1,8 @@
 /*
  * fetch: HTTP(S) and file:// GETs driven by libcurl's multi-socket API inside
  * the daemon's libevent loop. One loop, no I/O threads; connections, HTTP/2
- * multiplexing and the DNS cache are shared by every transfer of a fetch.
+ * multiplexing, the DNS cache and TLS sessions are shared by every transfer
+ * of a fetch. HTTPS certificates and host names are always verified.
  *
  * A transfer never fails synchronously: fetch_start() always ends in exactly
  * one on_done() call from the event loop (unless cancelled), carrying the
@@ -22,14 +23,11 @@ struct event_base;
 struct fetch;
 struct fetch_xfer;
 
-#ifndef FEEDD_PROJECT_URL
-#define FEEDD_PROJECT_URL "https://github.com/feedd/feedd"
-#endif
-#define FETCH_DEFAULT_USER_AGENT \
-	"feedd/" FEEDD_VERSION " (+" FEEDD_PROJECT_URL ")"
-
 struct fetch_options {
-	const char	*user_agent;		/* NULL: FETCH_DEFAULT_USER_AGENT */
+	/* NULL or "": feedd/VERSION, plus " (+URL)" if built with project_url */
+	const char	*user_agent;
+	/* CAs trusted instead of the system's; NULL: the system's store */
+	const char	*ca_file;
 	long		 max_connections;	/* 0: no limit of our own */
 	long		 max_per_host;		/* 0: no limit of our own */
 	long		 connect_timeout_s;	/* 0: 15 s */

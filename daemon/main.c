@@ -187,6 +187,7 @@ sched_wiring_options(const struct config *cfg, struct fetch_options *fo,
 {
 	memset(fo, 0, sizeof(*fo));
 	fo->user_agent = cfg->user_agent;
+	fo->ca_file = cfg->ca_file;
 	fo->max_connections = cfg->max_connections;
 	fo->max_per_host = cfg->max_per_host;
 	fo->connect_timeout_s = cfg->connect_timeout_s;

@@ -47,6 +47,8 @@ notify = /usr/bin/logger -t feedd "new match"
 notify_mode = batch
 feeds = a b
 """
+good = good.replace("[feedd]\n", "[feedd]\nca_file = %s\n" %
+                    tmp.write("ca.pem", "not parsed before a transfer\n"), 1)
 rc, out, _ = check_config(good)
 check(rc == 0, "a full valid config passes", out)
 check("2 feeds, 1 topics" in out, "counts feeds and topics", out)
@@ -81,6 +83,10 @@ bad_cases = [
     ("empty value", "[feedd]\nuser_agent =\n", ":2: user_agent: empty value"),
     ("bad mode", "[topic \"t\"]\nquery = x\nnotify_mode = sometimes\n",
      ":3: notify_mode:"),
+    ("missing ca_file", "[feedd]\nca_file = /nonexistent/ca.pem\n",
+     ":2: ca_file: cannot read '/nonexistent/ca.pem': No such file"),
+    ("ca_file a directory", "[feedd]\nca_file = /\n",
+     ":2: ca_file: '/' is not a file"),
 ]
 for what, text, want in bad_cases:
     rc, out, path = check_config(text, name="bad.conf")

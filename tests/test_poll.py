@@ -208,8 +208,11 @@ check(iv["syupd"] == 43200, "sy:updatePeriod daily / 2: twice a day", iv)
 check(7000 <= iv["expires"] <= 7200, "Expires two hours ahead", iv)
 
 ua = stats("/feeds/a.xml")["headers"]
-check(ua.get("User-Agent", "").startswith("feedd/"),
-      "honest User-Agent", ua.get("User-Agent"))
+want_ua = os.environ.get("FEEDD_DEFAULT_USER_AGENT")
+check(ua.get("User-Agent") == want_ua if want_ua else
+      ua.get("User-Agent", "").startswith("feedd/"),
+      "honest User-Agent: the build's default (%s)" % want_ua,
+      ua.get("User-Agent"))
 
 # --- second poll: validators -> 304 --------------------------------------
 route("/validators", headers={}, body=rss("validators", [1, 2]))

@@ -43,6 +43,7 @@ struct sfeed {
 	size_t	 host;
 	int64_t	 due_ms;
 	struct pollctx *ctx;	/* non-NULL while a poll runs */
+	bool	 again;		/* "poll now" came while it ran */
 	bool	 once_pending;
 	bool	 ready;		/* in its host's ready queue */
 	size_t	 heap_pos;	/* NOT_PLANNED unless in the plan heap */
@@ -458,6 +459,11 @@ on_polled(const struct poll_outcome *o, void *arg)
 			if (failed)
 				s->once_failed++;
 		}
+		if (f->again && !s->once) {
+			f->again = false;
+			f->due_ms = now * 1000;
+			store_feed_set_next_poll(s->store, feed->id, now);
+		}
 		if (!s->once && !f->ready && f->heap_pos == NOT_PLANNED)
 			plan_add(s, (size_t)(f - s->feeds));
 	}
@@ -641,6 +647,7 @@ load(struct sched *s, bool spread)
 			if (old->due_ms < nf[i].due_ms)
 				nf[i].due_ms = old->due_ms;
 			nf[i].ctx = old->ctx;
+			nf[i].again = old->again;
 			nf[i].once_pending = old->once_pending;
 			old->ctx = NULL;
 			old->once_pending = false;
@@ -717,7 +724,14 @@ sched_poll_now(struct sched *s, int64_t feed_id)
 			return -1;
 	}
 	idx = (size_t)(f - s->feeds);
-	if (f->ctx == NULL && !f->ready) {
+	/*
+	 * A poll already running (or fetched and waiting for its batch)
+	 * may have asked before the change the user wants to see: poll
+	 * again as soon as it is recorded.
+	 */
+	if (f->ctx != NULL)
+		f->again = true;
+	else if (!f->ready) {
 		plan_remove(s, idx);
 		f->due_ms = now * 1000;
 		ready_push(s, idx);

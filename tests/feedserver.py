@@ -19,6 +19,8 @@ Paths (every request is counted per path, without the query string):
   /bomb?mb=N          gzip bomb: N MiB of zeros (default 1024), gzip encoded
   /big?kb=N           a plain body of N KiB (default 20480), correct length
   /drip?n=N&delay=S   headers, then N bytes one at a time every S seconds
+                      (&feed=NAME: first the file NAME, then the N spaces,
+                      a valid feed that takes N*S seconds)
   /lying              Content-Length 100000, 100 bytes sent, then close
   /reset              the connection is reset (RST) without a response
   /challenge          403 + cf-mitigated: challenge + an HTML page
@@ -181,7 +183,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, b"<" + b"x" * (kb * 1024 - 1), {},
                               "application/rss+xml")
         if p == "/drip":
-            return self.drip(int(q.get("n", "60")), float(q.get("delay", "1")))
+            return self.drip(int(q.get("n", "60")), float(q.get("delay", "1")),
+                             q.get("feed"))
         if p == "/lying":
             count(p, 200, self)
             self.send_response(200)
@@ -284,14 +287,19 @@ class Handler(BaseHTTPRequestHandler):
             pass
         self.close_connection = True
 
-    def drip(self, n, delay):
+    def drip(self, n, delay, feed=None):
         count(self.path_only, 200, self)
         start = time.time()
+        head = b""
+        if feed is not None and "/" not in feed:
+            with open(os.path.join(ROOT, feed), "rb") as fp:
+                head = fp.read()
         self.send_response(200)
         self.send_header("Content-Type", "application/rss+xml")
-        self.send_header("Content-Length", str(n))
+        self.send_header("Content-Length", str(len(head) + n))
         self.end_headers()
         try:
+            self.wfile.write(head)
             for _ in range(n):
                 time.sleep(delay)
                 self.wfile.write(b" ")

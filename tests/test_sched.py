@@ -138,6 +138,24 @@ with open(d.config, "w") as fp:
 d.signal(signal.SIGHUP)
 check(wait_until(lambda: stats("/feeds/p0-new.xml")["count"] >= 1, 15),
       "a changed URL is polled at once", d.read_log()[-2000:])
+
+# "Poll now" while that feed's poll is still running (a slow body) is not
+# lost: the feed is polled again as soon as the first poll is recorded.
+srv.write("slow.xml", rss("slow", [1]))
+with open(d.config, "a") as fp:
+    fp.write('\n[feed "slowbody"]\nurl = %s/drip?n=4&delay=0.3&feed=slow.xml'
+             '\ninterval = 1h\n' % srv.base)
+d.signal(signal.SIGHUP)
+check(wait_until(lambda: stats("/drip")["count"] >= 1, 15),
+      "the slow feed's first poll started", d.read_log()[-2000:])
+fid = feeds(d)["slowbody"]["id"]
+r = d.ctl("poll", str(fid))
+check(r.returncode == 0, "feedctl poll ID while it runs", r.stderr)
+check(wait_until(lambda: stats("/drip")["count"] >= 2, 15),
+      "the running feed is polled again after it", stats("/drip"))
+time.sleep(2.5)
+check(stats("/drip")["count"] == 2, "... once, not in a loop",
+      stats("/drip"))
 check(d.stop() == 0, "SIGTERM: exit 0")
 tmp.cleanup()
 done()

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -84,6 +85,88 @@ static const char *const queries[] = {
 	"slovo", "\"slovo slovo\"", "ИСТОРИЯ", "ёлк*",
 };
 #define NQUERIES	(sizeof(queries) / sizeof(queries[0]))
+
+/*
+ * The daemon's way: the store's ingest hands the filter the tokens its
+ * index was given. Each document is stored as one poll of its own, and
+ * the filter must decide exactly as when it tokenizes the entry itself.
+ */
+static void
+sink_begin(void *arg)
+{
+	topics_filter_begin(arg);
+}
+
+static void
+sink_token(void *arg, const char *tok, int len)
+{
+	topics_filter_token(arg, tok, (size_t)len);
+}
+
+static void
+test_store_sink(const struct store_entry *e)
+{
+	char dir[] = "/tmp/test_topics_filter.XXXXXX", path[64], err[256];
+	struct topics_filter *own = topics_filter_new(), *fed =
+	    topics_filter_new();
+	struct store_token_sink sink = { sink_begin, sink_token, fed };
+	int ho[NQUERIES], hf[NQUERIES], differ = 0, fed_polls = 0;
+	struct store *s;
+	int64_t feed_id;
+
+	if (mkdtemp(dir) == NULL || own == NULL || fed == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/feedd.db", dir);
+	if ((s = store_open(path, err, sizeof(err))) == NULL ||
+	    store_feed_add(s, "https://example.org/feed", NULL, 0,
+	    &feed_id) == -1) {
+		ok(false, "store: %s", err);
+		return;
+	}
+	store_set_token_sink(s, &sink);
+	for (size_t k = 0; k < NQUERIES; k++) {
+		ho[k] = topics_filter_add(own, queries[k]);
+		hf[k] = topics_filter_add(fed, queries[k]);
+	}
+	for (size_t i = 0; i < NDOCS; i++) {
+		struct feed_entry fe = { 0 };
+		struct store_ingest_result r;
+		char guid[16];
+
+		snprintf(guid, sizeof(guid), "doc-%zu", i);
+		fe.id = guid;
+		fe.title = e[i].title;
+		fe.summary = e[i].summary;
+		fe.content = e[i].content;
+		fe.author = e[i].author;
+		fe.published = fe.updated = FEED_TIME_NONE;
+		/* A sentinel: the store's begin() must clear it. */
+		topics_filter_begin(fed);
+		topics_filter_token(fed, "coalition", 9);
+		if (store_ingest(s, feed_id, NULL, &fe, 1, &r) == -1 ||
+		    r.new_count != 1)
+			continue;
+		store_ingest_result_clear(&r);
+		fed_polls++;
+		topics_filter_load(own, &e[i], 1);
+		for (size_t k = 0; k < NQUERIES; k++)
+			if (topics_filter_may_match(own, ho[k]) !=
+			    topics_filter_may_match(fed, hf[k])) {
+				differ++;
+				diag("differs: doc %zu, query %s", i + 1,
+				    queries[k]);
+			}
+	}
+	ok(fed_polls == (int)NDOCS && differ == 0, "the store's own tokens "
+	    "decide as the filter's tokenizing does (%d polls, %d differ)",
+	    fed_polls, differ);
+	store_set_token_sink(s, NULL);
+	store_free(s);
+	topics_filter_free(own);
+	topics_filter_free(fed);
+	unlink(path);
+	rmdir(dir);
+}
 
 int
 main(void)
@@ -171,6 +254,7 @@ main(void)
 	ok(topics_filter_add(f, "(unbalanced") == TOPICS_FILTER_ALWAYS,
 	    "an unreadable query is always sent to the store");
 	topics_filter_free(f);
+	test_store_sink(e);
 	sqlite3_finalize(ins);
 	sqlite3_finalize(q);
 	sqlite3_close(db);

@@ -434,21 +434,59 @@ date_parse(const char *s)
 	return parse_rfc822(tmp);
 }
 
+/* n as exactly width digits at p. */
+static char *
+put_digits(char *p, unsigned n, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		p[i] = (char)('0' + n % 10);
+		n /= 10;
+	}
+	return p + width;
+}
+
 bool
 date_format_iso(int64_t t, char out[21])
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
+	int64_t days, secs, era, doe, yoe, doy, mp, y, m, d;
+	char *p = out;
 
 	out[0] = '\0';
-	if (t == FEED_TIME_NONE || t < DATE_MIN || t > DATE_MAX ||
-	    gmtime_r(&tt, &tm) == NULL)
+	if (t == FEED_TIME_NONE || t < DATE_MIN || t > DATE_MAX)
 		return false;
-	/* Fields are in range here; 21 bytes always suffice. */
-	snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ",
-	    (unsigned)(tm.tm_year + 1900) % 10000u,
-	    (unsigned)(tm.tm_mon + 1) % 100u,
-	    (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
-	    (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
+	/*
+	 * The proleptic Gregorian calendar by arithmetic (days to civil,
+	 * eras of 400 years from 0000-03-01), not gmtime_r() and snprintf():
+	 * a listing formats two or three dates per entry, and those calls
+	 * were a fifth of its cost.
+	 */
+	days = t / 86400;
+	secs = t % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	days += 719468;
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = days - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = yoe + era * 400 + (m <= 2);
+	p = put_digits(p, (unsigned)y, 4);
+	*p++ = '-';
+	p = put_digits(p, (unsigned)m, 2);
+	*p++ = '-';
+	p = put_digits(p, (unsigned)d, 2);
+	*p++ = 'T';
+	p = put_digits(p, (unsigned)(secs / 3600), 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)(secs / 60 % 60), 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)(secs % 60), 2);
+	*p++ = 'Z';
+	*p = '\0';
 	return true;
 }

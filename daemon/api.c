@@ -132,6 +132,30 @@ api_reply_sized(struct evhttp_request *req, int status, json_t *doc,
 	evhttp_send_reply(req, status, NULL, NULL);
 }
 
+static void
+free_text(const void *data, size_t len, void *arg)
+{
+	free((void *)data);
+}
+
+void
+api_reply_text(struct evhttp_request *req, int status, char *text,
+    size_t len)
+{
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+
+	/* Handed to libevent as it is: no copy of a large answer. */
+	if (evbuffer_add_reference(out, text, len, free_text, NULL) == -1) {
+		free(text);
+		api_reply_error(req, 500, NULL, "cannot send the answer");
+		return;
+	}
+	evbuffer_add(out, "\n", 1);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json; charset=utf-8");
+	evhttp_send_reply(req, status, NULL, NULL);
+}
+
 static const char *
 status_code_name(int status)
 {

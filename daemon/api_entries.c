@@ -17,6 +17,7 @@
 #include "api_internal.h"
 #include "api_json.h"
 #include "feedd.h"
+#include "log.h"
 #include "store.h"
 
 #define API_CLIENT_NAME_MAX	64
@@ -47,6 +48,27 @@ api_client_check(struct evhttp_request *req, const char *client)
 	return -1;
 }
 
+/* A page being written as the store reads it. */
+struct page {
+	struct api_json_list list;
+	int64_t	 next;		/* highest id so far */
+	bool	 failed;	/* jansson could not encode an entry */
+};
+
+static int
+page_entry(const struct store_entry *e, void *arg)
+{
+	struct page *p = arg;
+
+	if (api_json_list_entry(&p->list, e) == -1) {
+		p->failed = true;
+		return -1;
+	}
+	if (e->id > p->next)
+		p->next = e->id;
+	return 0;
+}
+
 void
 api_entries_list(struct api *api, struct evhttp_request *req,
     const char *path)
@@ -54,17 +76,17 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 	static const char *const params[] = { "since", "feed", "topic", "q",
 	    "limit", "content", "client", "latest", NULL };
 	struct store_entry_query eq = { 0 };
-	struct store_entry *ents = NULL;
-	struct api_json_cache cache = { 0 };
+	struct page page;
 	struct store *s;
 	struct evkeyvalq q;
 	const char *topic, *client;
 	int64_t since = 0, feed = 0, limit = API_LIMIT_DEFAULT, topic_id = 0;
-	int64_t next, cursor = -1;
+	int64_t cursor = -1;
 	bool content = false, latest = false;
 	char err[512] = "";
-	size_t n = 0;
-	json_t *arr, *doc;
+	size_t n = 0, len;
+	json_t *tail;
+	char *text;
 	int rc;
 
 	if (api_query(req, params, &q) == -1)
@@ -122,34 +144,40 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 	eq.limit = (size_t)limit;
 	eq.content = content;
 	eq.latest = latest;
-	rc = store_entry_list(s, &eq, &ents, &n, err, sizeof(err));
+	/* An entry is about 300 bytes without content. */
+	memset(&page, 0, sizeof(page));
+	api_json_list_init(&page.list, "entries", content, eq.limit *
+	    (content ? 4096 : 512));
+	page.next = since;
+	rc = store_entry_each(s, &eq, page_entry, &page, &n, err,
+	    sizeof(err));
 	if (rc == STORE_EQUERY) {
 		api_reply_error(req, 400, "bad_query", "invalid search query "
 		    "'%.200s': %s", eq.fts, err);
-		goto out;
+		goto out_page;
 	}
 	if (rc != 0) {
+		if (page.failed)
+			log_warnx("api: cannot encode an entry");
 		api_reply_error(req, 500, NULL, "cannot list entries (see the "
 		    "daemon's log)");
+		goto out_page;
+	}
+	tail = json_pack("{s:I,s:b}", "next_since", (json_int_t)page.next,
+	    "more", n == (size_t)limit);
+	if (client != NULL) {
+		json_object_set_new(tail, "client", json_string(client));
+		json_object_set_new(tail, "cursor", json_integer(cursor));
+	}
+	if ((text = api_json_list_finish(&page.list, tail, &len)) == NULL) {
+		log_warnx("api: cannot encode a response");
+		api_reply_error(req, 500, NULL, "cannot encode response");
 		goto out;
 	}
-	arr = json_array();
-	next = since;
-	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(arr, api_json_entry_cached(&ents[i],
-		    content, &cache));
-		if (ents[i].id > next)
-			next = ents[i].id;
-	}
-	doc = json_pack("{s:o,s:I,s:b}", "entries", arr, "next_since",
-	    (json_int_t)next, "more", n == (size_t)limit);
-	if (client != NULL) {
-		json_object_set_new(doc, "client", json_string(client));
-		json_object_set_new(doc, "cursor", json_integer(cursor));
-	}
-	api_json_cache_clear(&cache);
-	store_entry_list_free(ents, n);
-	api_reply_sized(req, 200, doc, n * (content ? 4096 : 1024));
+	api_reply_text(req, 200, text, len);
+	goto out;
+out_page:
+	api_json_list_clear(&page.list);
 out:
 	api_query_clear(&q);
 }

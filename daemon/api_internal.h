@@ -111,6 +111,9 @@ void	api_reply_lookup(struct evhttp_request *req, int rc, const char *what,
 /* api_reply() for a large answer of about size_hint bytes. */
 void	api_reply_sized(struct evhttp_request *req, int status, json_t *doc,
 	    size_t size_hint);
+/* Answers with JSON text already encoded (text is taken and freed). */
+void	api_reply_text(struct evhttp_request *req, int status, char *text,
+	    size_t len);
 /* Answers with a non-JSON body (OPML export, backups). */
 void	api_reply_raw(struct evhttp_request *req, int status,
 	    const char *content_type, const void *data, size_t len);

@@ -110,44 +110,8 @@ api_json_feed(const struct store_feed *f)
 	return j;
 }
 
-void
-api_json_cache_clear(struct api_json_cache *c)
-{
-	for (size_t i = 0; i < c->n; i++) {
-		free(c->text[i]);
-		json_decref(c->val[i]);
-	}
-	c->n = 0;
-}
-
-/* A new reference to the array for text, parsed once per listing. */
-static json_t *
-cached_array(struct api_json_cache *c, const char *text)
-{
-	json_t *j;
-
-	if (c == NULL || text == NULL || strcmp(text, "[]") == 0)
-		return stored_array(text);
-	for (size_t i = 0; i < c->n; i++)
-		if (strcmp(c->text[i], text) == 0)
-			return json_incref(c->val[i]);
-	j = stored_array(text);
-	if (c->n < API_JSON_CACHE_SIZE) {
-		c->text[c->n] = xstrdup(text);
-		c->val[c->n++] = json_incref(j);
-	}
-	return j;
-}
-
 json_t *
 api_json_entry(const struct store_entry *e, bool content)
-{
-	return api_json_entry_cached(e, content, NULL);
-}
-
-json_t *
-api_json_entry_cached(const struct store_entry *e, bool content,
-    struct api_json_cache *cache)
 {
 	json_t *j = json_object();
 
@@ -167,10 +131,224 @@ api_json_entry_cached(const struct store_entry *e, bool content,
 	set(j, "enclosures",
 	    stored_array(e->enclosures_json));
 	set(j, "topics",
-	    cached_array(cache, e->topics_json));
+	    stored_array(e->topics_json));
 	if (content)
 		set(j, "content", api_json_str(e->content));
 	return j;
+}
+
+/* ---- listings written entry by entry ---- */
+
+static int
+dump_buf(const char *buffer, size_t size, void *arg)
+{
+	buf_append(arg, buffer, size);
+	return 0;
+}
+
+/* v as jansson's compact text at the end of b. 0 or -1. */
+static int
+put_json(struct buf *b, const json_t *v)
+{
+	return json_dump_callback(v, dump_buf, b, JSON_COMPACT |
+	    JSON_ENCODE_ANY);
+}
+
+/* The same for a new reference, dropped. */
+static int
+put_new(struct buf *b, json_t *v)
+{
+	int rc = v != NULL ? put_json(b, v) : -1;
+
+	json_decref(v);
+	return rc;
+}
+
+/* A string member's value, as api_json_str() would give it. */
+static int
+put_str(struct api_json_list *l, const char *s)
+{
+	size_t n;
+
+	if (s == NULL) {
+		buf_puts(&l->text, l->null_text);
+		return 0;
+	}
+	n = strlen(s);
+	if (charset_utf8_clean_prefix((const unsigned char *)s, n) != n)
+		return put_new(&l->text, api_json_str(s));
+	/* One string value reused for the whole listing. */
+	if (json_string_setn_nocheck(l->str, s, n) == -1)
+		return -1;
+	return put_json(&l->text, l->str);
+}
+
+static int
+put_int(struct api_json_list *l, int64_t v)
+{
+	json_integer_set(l->num, v);
+	return put_json(&l->text, l->num);
+}
+
+/*
+ * Date member i's value, as api_json_time() would give it. The entries
+ * of one poll share their fetch time: each member's last text is kept.
+ */
+static int
+put_time(struct api_json_list *l, size_t i, int64_t t)
+{
+	char iso[21];
+	size_t mark = l->text.len, n;
+
+	if (l->dates[i].len > 0 && t == l->dates[i].t) {
+		buf_append(&l->text, l->dates[i].text, l->dates[i].len);
+		return 0;
+	}
+	if (t == 0 || !date_format_iso(t, iso)) {
+		buf_puts(&l->text, l->null_text);
+		return 0;
+	}
+	if (json_string_setn_nocheck(l->str, iso, strlen(iso)) == -1 ||
+	    put_json(&l->text, l->str) == -1)
+		return -1;
+	if ((n = l->text.len - mark) < sizeof(l->dates[i].text)) {
+		l->dates[i].t = t;
+		l->dates[i].len = n;
+		memcpy(l->dates[i].text, l->text.data + mark, n);
+	}
+	return 0;
+}
+
+/*
+ * An array of the store's as it goes out. The store wrote it with the
+ * encoder and flags of this answer (store.h), so parsing it only to print
+ * it again would give back the same bytes; anything that is not an array
+ * (a damaged row) goes out as [] like api_json_entry() does.
+ */
+static void
+put_stored(struct buf *b, const char *text)
+{
+	size_t n = text != NULL ? strlen(text) : 0;
+
+	if (n >= 2 && text[0] == '[' && text[n - 1] == ']')
+		buf_append(b, text, n);
+	else
+		buf_puts(b, "[]");
+}
+
+void
+api_json_list_init(struct api_json_list *l, const char *member, bool content,
+    size_t size_hint)
+{
+	memset(l, 0, sizeof(*l));
+	l->content = content;
+	l->str = json_string("");
+	l->num = json_integer(0);
+	l->null_text = json_dumps(json_null(), JSON_ENCODE_ANY);
+	buf_init(&l->text);
+	buf_reserve(&l->text, size_hint);
+	buf_printf(&l->text, "{\"%s\":[", member);
+}
+
+int
+api_json_list_entry(struct api_json_list *l, const struct store_entry *e)
+{
+	struct buf *b = &l->text;
+	size_t mark = b->len;
+
+	if (l->str == NULL || l->num == NULL || l->null_text == NULL)
+		return -1;
+	/*
+	 * The members of api_json_entry(), in its order, each value encoded
+	 * by jansson; an object per entry would cost twice as much (its
+	 * table, its keys, and a loop check per dump).
+	 */
+	buf_puts(b, l->n > 0 ? ",{\"id\":" : "{\"id\":");
+	if (put_int(l, e->id) == -1)
+		goto fail;
+	buf_puts(b, ",\"guid\":");
+	if (put_str(l, e->guid) == -1)
+		goto fail;
+	buf_puts(b, ",\"feed_id\":");
+	if (put_int(l, e->feed_id) == -1)
+		goto fail;
+	buf_puts(b, ",\"feed_title\":");
+	if (put_str(l, e->feed_title) == -1)
+		goto fail;
+	buf_puts(b, ",\"title\":");
+	if (put_str(l, e->title) == -1)
+		goto fail;
+	buf_puts(b, ",\"link\":");
+	if (put_str(l, e->link) == -1)
+		goto fail;
+	buf_puts(b, ",\"published\":");
+	if (put_time(l, 0, e->published) == -1)
+		goto fail;
+	buf_puts(b, ",\"updated\":");
+	if (put_time(l, 1, e->updated) == -1)
+		goto fail;
+	buf_puts(b, ",\"fetched\":");
+	if (put_time(l, 2, e->fetched) == -1)
+		goto fail;
+	buf_puts(b, ",\"author\":");
+	if (put_str(l, e->author) == -1)
+		goto fail;
+	buf_puts(b, ",\"summary\":");
+	if (put_str(l, e->summary) == -1)
+		goto fail;
+	buf_puts(b, ",\"categories\":");
+	put_stored(b, e->categories_json);
+	buf_puts(b, ",\"enclosures\":");
+	put_stored(b, e->enclosures_json);
+	buf_puts(b, ",\"topics\":");
+	put_stored(b, e->topics_json);
+	if (l->content) {
+		buf_puts(b, ",\"content\":");
+		if (put_str(l, e->content) == -1)
+			goto fail;
+	}
+	buf_putc(b, '}');
+	l->n++;
+	return 0;
+fail:
+	b->len = mark;
+	b->data[mark] = '\0';
+	return -1;
+}
+
+char *
+api_json_list_finish(struct api_json_list *l, json_t *tail, size_t *ret_len)
+{
+	struct buf *b = &l->text;
+	size_t mark;
+	char *text;
+
+	buf_putc(b, ']');
+	mark = b->len;
+	if (put_new(b, tail) == -1) {
+		api_json_list_clear(l);
+		return NULL;
+	}
+	/* The tail's members follow the array: its '{' becomes a ','. */
+	if (b->len - mark == 2) {
+		b->data[mark] = '}';
+		b->data[--b->len] = '\0';
+	} else
+		b->data[mark] = ',';
+	*ret_len = b->len;
+	text = buf_detach(b);
+	api_json_list_clear(l);
+	return text;
+}
+
+void
+api_json_list_clear(struct api_json_list *l)
+{
+	json_decref(l->str);
+	json_decref(l->num);
+	free(l->null_text);
+	buf_free(&l->text);
+	memset(l, 0, sizeof(*l));
 }
 
 json_t *

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "store.h"
 
 /* s as a JSON string (repaired to UTF-8), or null for NULL. */
@@ -23,26 +24,48 @@ json_t	*api_json_time(int64_t t);
 /* "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes); "" for none. */
 void	 api_json_format_time(int64_t t, char *buf, size_t len);
 
-/*
- * Parsed "topics" arrays of one listing, shared between its entries: a
- * page of 1000 entries carries only a handful of distinct topic sets.
- * Zero-initialise; api_json_cache_clear() when the listing is built.
- */
-#define API_JSON_CACHE_SIZE	8
-struct api_json_cache {
-	char	*text[API_JSON_CACHE_SIZE];
-	json_t	*val[API_JSON_CACHE_SIZE];
-	size_t	 n;
-};
-
-void	 api_json_cache_clear(struct api_json_cache *c);
-
 json_t	*api_json_feed(const struct store_feed *f);
 /* content: include the "content" member. */
 json_t	*api_json_entry(const struct store_entry *e, bool content);
-/* The same, sharing topic arrays through cache (may be NULL). */
-json_t	*api_json_entry_cached(const struct store_entry *e, bool content,
-	    struct api_json_cache *cache);
+
+/*
+ * A listing's answer written entry by entry as the store reads them
+ * (store_entry_each): one text, no tree of the page, no copies of the rows.
+ * jansson encodes every value; the entry's categories, enclosures and
+ * topics are already its text (store.h) and go in as they are; the keys
+ * and brackets are the fixed ones of api_json_entry(). The answer is
+ * {"MEMBER":[entries...],tail members...}, as api_json_entry() and
+ * json_dumps(JSON_COMPACT) of that object would give it.
+ */
+struct api_json_list {
+	struct buf	 text;
+	bool		 content;	/* with "content" */
+	size_t		 n;		/* entries so far */
+	json_t		*str;		/* reused for each string value */
+	json_t		*num;		/* and for each integer */
+	char		*null_text;
+	struct {			/* each date member's last value */
+		int64_t	 t;
+		size_t	 len;
+		char	 text[32];	/* encoded */
+	}		 dates[3];
+};
+
+/* member: the array's key, a literal ASCII name. */
+void	 api_json_list_init(struct api_json_list *l, const char *member,
+	    bool content, size_t size_hint);
+/* 0, or -1 if jansson cannot encode e (out of memory); l is unchanged. */
+int	 api_json_list_entry(struct api_json_list *l,
+	    const struct store_entry *e);
+/*
+ * Closes the array, adds the members of tail (an object, stolen) and
+ * returns the text (free() it; *ret_len bytes, NUL-terminated), or NULL.
+ * l is empty afterwards either way.
+ */
+char	*api_json_list_finish(struct api_json_list *l, json_t *tail,
+	    size_t *ret_len);
+void	 api_json_list_clear(struct api_json_list *l);
+
 json_t	*api_json_poll_log(const struct store_poll_log *l);
 json_t	*api_json_cursor(const struct store_cursor *c);
 

@@ -95,6 +95,9 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " WHERE id = ?1 AND feed_id = ?2",
 	[ST_ENTRY_GET] = "SELECT " STORE_ENTRY_COLS ", e.content"
 	    " FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.id = ?",
+	/* The topics of entries, walked in entry order beside a listing. */
+	[ST_ENTRY_TOPICS] = "SELECT entry_id, topic_id FROM topic_matches"
+	    " WHERE entry_id >= ?1 ORDER BY entry_id, topic_id",
 	[ST_FTS_CHECK] = "SELECT rowid FROM entries_fts WHERE entries_fts"
 	    " MATCH ? AND rowid = -1",
 	[ST_TOPIC_ADD] = "INSERT INTO topics(name, query, origin, notify,"
@@ -107,6 +110,7 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " FROM topics t WHERE t.name = ?",
 	[ST_TOPIC_LIST] = "SELECT " STORE_TOPIC_COLS
 	    " FROM topics t ORDER BY t.id",
+	[ST_TOPIC_NAMES] = "SELECT id, name FROM topics ORDER BY id",
 	[ST_TOPIC_UPDATE] = "UPDATE topics SET query = ?2, notify = ?3"
 	    " WHERE id = ?1",
 	[ST_TOPIC_REMOVE] = "DELETE FROM topics WHERE id = ?",

@@ -288,9 +288,13 @@ struct store_entry {
 	int64_t	 fetched;
 	char	*author;
 	char	*summary;
-	char	*categories_json;	/* JSON array of strings, never NULL */
-	char	*enclosures_json;	/* [{"url","type","length"}], never NULL */
-	char	*topics_json;	/* JSON array of topic names, never NULL */
+	/*
+	 * JSON arrays as jansson's JSON_COMPACT text (the encoder and flags
+	 * of the API's answers), never NULL.
+	 */
+	char	*categories_json;	/* of strings */
+	char	*enclosures_json;	/* of {"url","type","length"} */
+	char	*topics_json;	/* of the names of the topics it matched */
 	char	*content;	/* only when asked for */
 };
 
@@ -310,6 +314,17 @@ struct store_entry_query {
  */
 int	store_entry_list(struct store *s, const struct store_entry_query *q,
 	    struct store_entry **ret, size_t *ret_n, char *err, size_t errlen);
+/*
+ * The same entries without copies, for answers written as the rows are
+ * read: fn sees each in turn; its strings are the store's, valid only
+ * during the call, and fn must not use the store meanwhile. fn returns 0
+ * to go on, or -1 to stop, which store_entry_each returns without logging
+ * (fn knows why). *ret_n: the entries fn took.
+ */
+typedef int (*store_entry_fn)(const struct store_entry *e, void *arg);
+int	store_entry_each(struct store *s, const struct store_entry_query *q,
+	    store_entry_fn fn, void *arg, size_t *ret_n, char *err,
+	    size_t errlen);
 /* One entry, with content. 1 / 0 / -1. */
 int	store_entry_get(struct store *s, int64_t id, struct store_entry *ret);
 void	store_entry_clear(struct store_entry *e);

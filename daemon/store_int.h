@@ -1,6 +1,6 @@
 /*
- * store_int: what the store's own files share (store.c, store_schema.c,
- * store_prune.c). Not for other modules: they use store.h.
+ * store_int: what the store's own files share (store.c and store_*.c).
+ * Not for other modules: they use store.h.
  */
 #ifndef FEEDD_STORE_INT_H
 #define FEEDD_STORE_INT_H
@@ -48,12 +48,14 @@ enum store_stmt {
 	ST_FTS_INSERT,
 	ST_ENTRY_UPDATE,
 	ST_ENTRY_GET,
+	ST_ENTRY_TOPICS,
 	ST_FTS_CHECK,
 	ST_TOPIC_ADD,
 	ST_TOPIC_GET,
 	ST_TOPIC_QUERY,
 	ST_TOPIC_GET_BY_NAME,
 	ST_TOPIC_LIST,
+	ST_TOPIC_NAMES,
 	ST_TOPIC_UPDATE,
 	ST_TOPIC_REMOVE,
 	ST_TOPIC_CLEAR_MATCHES,
@@ -168,9 +170,7 @@ bool	store_title_key(const char *title, size_t len, int64_t *ret);
 	"e.id, e.guid, e.feed_id, COALESCE(f.user_title, f.doc_title)," \
 	" e.title, e.link, e.norm_link, e.published, e.updated, e.fetched," \
 	" e.author, e.summary, COALESCE(e.categories, '[]')," \
-	" COALESCE(e.enclosures, '[]'), (SELECT json_group_array(t.name)" \
-	" FROM topic_matches m JOIN topics t ON t.id = m.topic_id" \
-	" WHERE m.entry_id = e.id)"
+	" COALESCE(e.enclosures, '[]')"
 #define STORE_TOPIC_COLS \
 	"t.id, t.name, t.query, t.origin, t.notify, t.created, t.match_count"
 
@@ -182,9 +182,5 @@ bool	store_title_key(const char *title, size_t len, int64_t *ret);
 int	store_drop_unnamed(struct store *s, enum store_stmt list,
 	    const void *items, size_t n, size_t size, size_t off,
 	    int (*drop)(struct store *, int64_t), size_t *ret_removed);
-
-/* Reads STORE_ENTRY_COLS, then content from column 15 if with_content. */
-void	store_entry_read(sqlite3_stmt *st, struct store_entry *e,
-	    bool with_content);
 
 #endif

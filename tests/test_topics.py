@@ -118,6 +118,23 @@ try:
         and titles(d, "greek-bare") == [],
         "αθηνα does not find Αθήνα: unicode61 keeps Greek accents (documented)",
         titles(d, "greek-bare"))
+
+    # A listing is written entry by entry, one entry alone is one jansson
+    # object: the same members in the same order, topics included.
+    def pairs(path):
+        return json.loads(http_unix(d.socket, "GET", path)[2],
+                          object_pairs_hook=list)
+
+    listed = pairs("/v1/entries?content=1&limit=1000")
+    entries = dict(listed)["entries"]
+    alone = [pairs("/v1/entries/%d" % dict(e)["id"]) for e in entries]
+    check(len(entries) == 8 and entries == alone and
+          any(len(dict(e)["topics"]) == 2 for e in entries),
+          "listed entries are the entries alone: members, order, values", (listed, alone))
+    check([k for k, _ in listed] == ["entries", "next_since", "more"] and
+          [k for k, _ in pairs("/v1/entries?client=x&topic=greek")] ==
+          ["entries", "next_since", "more", "client", "cursor"],
+          "a listing's members and their order", listed)
     r = d.ctl("topic", "add", "guarantees", "other")
     check(r.returncode == 1 and "exists" in r.stderr, "a duplicate name is refused",
           r.stderr)

@@ -156,10 +156,10 @@ main(void)
 	struct config cfg = { 0 };
 	struct feedd d = { 0 };
 	struct store_config_feed cf[] = {
-		{ "kyiv", "http://127.0.0.1:1/kyiv.xml", NULL, 0 },
-		{ "mirror", "http://127.0.0.1:1/mirror.xml", NULL, 0 },
-		{ "uk", "http://127.0.0.1:1/uk.xml", NULL, 0 },
-		{ "other", "http://127.0.0.1:1/other.xml", NULL, 0 },
+		{ "kyiv", "http://127.0.0.1:1/kyiv.xml", NULL, 0, NULL },
+		{ "mirror", "http://127.0.0.1:1/mirror.xml", NULL, 0, NULL },
+		{ "uk", "http://127.0.0.1:1/uk.xml", NULL, 0, NULL },
+		{ "other", "http://127.0.0.1:1/other.xml", NULL, 0, NULL },
 	};
 	int64_t fid[4];
 	char db[256], err[512], cmd[600];
@@ -284,8 +284,8 @@ main(void)
 	    "and once per poll (batch): %d lines", count_lines(notify_out));
 
 	/* A topic added later is back-filled from the archive. */
-	ok(topics_add(d.topics, "guarantees", "guarant*", NULL, &id, err,
-	    sizeof(err)) == 0, "an API topic is added");
+	ok(topics_add(d.topics, "guarantees", "guarant*", NULL, NULL, &id,
+	    err, sizeof(err)) == 0, "an API topic is added");
 	ok(topics_info(d.topics, id, &info) && info.backfilling,
 	    "it back-fills");
 	run_loop(&d, 10);
@@ -295,9 +295,10 @@ main(void)
 	    "meets Macron ahead of security guarantees summit with "
 	    "'Coalition of the Willing'", "back-filled matches are listed, "
 	    "the duplicate once");
-	ok(topics_add(d.topics, "bad", "\"unterminated", NULL, &id, err,
-	    sizeof(err)) == STORE_EQUERY, "a bad query is refused: %s", err);
-	ok(topics_add(d.topics, "badcmd", "x", "sh -c 'oops", &id, err,
+	ok(topics_add(d.topics, "bad", "\"unterminated", NULL, NULL, &id,
+	    err, sizeof(err)) == STORE_EQUERY, "a bad query is refused: %s",
+	    err);
+	ok(topics_add(d.topics, "badcmd", "x", "sh -c 'oops", NULL, &id, err,
 	    sizeof(err)) == STORE_EQUERY, "a bad notify command is refused");
 
 	/* why */

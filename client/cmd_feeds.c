@@ -1,5 +1,6 @@
 /*
- * cmd_feeds: the subscriptions — feeds, add, rm, poll, import, export.
+ * cmd_feeds: the subscriptions — feeds, add, set, rm, poll, import,
+ * export.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,6 +37,7 @@ cmd_feeds(struct feedctl *ctl, int argc, char **argv)
 	json_t *feeds, *f;
 	char when[64];
 	size_t i;
+	bool filed = false;
 	int code;
 
 	if (argc > 1)
@@ -48,11 +50,17 @@ cmd_feeds(struct feedctl *ctl, int argc, char **argv)
 		return FEEDCTL_OK;
 	}
 	feeds = json_object_get(r.doc, "feeds");
+	/* A column for categories only when some feed is filed. */
+	json_array_foreach(feeds, i, f)
+		if (feedctl_str(f, "category", NULL) != NULL)
+			filed = true;
 	t = table_new();
 	table_column(t, "ID", true, false);
 	table_column(t, "STATE", false, false);
 	table_column(t, "ENTRIES", true, false);
 	table_column(t, "POLLED", false, false);
+	if (filed)
+		table_column(t, "CATEGORY", false, true);
 	table_column(t, "TITLE", false, true);
 	table_column(t, "URL", false, true);
 	json_array_foreach(feeds, i, f) {
@@ -69,6 +77,9 @@ cmd_feeds(struct feedctl *ctl, int argc, char **argv)
 		    NULL)),
 		    (int64_t)time(NULL), when, sizeof(when));
 		table_cell(t, TABLE_DIM, "%s", when);
+		if (filed)
+			table_cell(t, TABLE_PLAIN, "%s",
+			    feedctl_str(f, "category", ""));
 		if (err != NULL)
 			table_cell(t, TABLE_RED, "%s", err);
 		else
@@ -89,10 +100,11 @@ cmd_feeds(struct feedctl *ctl, int argc, char **argv)
 int
 cmd_add(struct feedctl *ctl, int argc, char **argv)
 {
-	enum { OPT_TITLE = 256, OPT_INTERVAL, OPT_NO_WAIT };
+	enum { OPT_TITLE = 256, OPT_INTERVAL, OPT_CATEGORY, OPT_NO_WAIT };
 	static const struct option opts[] = {
 		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "category", required_argument, NULL, OPT_CATEGORY },
 		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -109,6 +121,10 @@ cmd_add(struct feedctl *ctl, int argc, char **argv)
 			break;
 		case OPT_INTERVAL:
 			json_object_set_new(body, "interval",
+			    json_string(optarg));
+			break;
+		case OPT_CATEGORY:
+			json_object_set_new(body, "category",
 			    json_string(optarg));
 			break;
 		case OPT_NO_WAIT:
@@ -137,6 +153,8 @@ cmd_add(struct feedctl *ctl, int argc, char **argv)
 	poll = json_object_get(r.doc, "poll");
 	printf("added feed %lld: %s\n", (long long)json_integer_value(
 	    json_object_get(feed, "id")), feedctl_str(feed, "url", "?"));
+	if (feedctl_str(feed, "category", NULL) != NULL)
+		printf("category: %s\n", feedctl_str(feed, "category", ""));
 	if (json_is_true(json_object_get(poll, "done"))) {
 		if (json_is_true(json_object_get(poll, "ok")))
 			printf("first poll: \"%s\", %lld entries\n",
@@ -176,6 +194,56 @@ resolve_feed(struct feedctl *ctl, const char *arg)
 		fprintf(stderr, "feedctl: no feed has the URL '%s' (feedctl "
 		    "feeds lists them)\n", arg);
 	return id;
+}
+
+int
+cmd_set(struct feedctl *ctl, int argc, char **argv)
+{
+	enum { OPT_TITLE = 256, OPT_CATEGORY };
+	static const struct option opts[] = {
+		{ "title", required_argument, NULL, OPT_TITLE },
+		{ "category", required_argument, NULL, OPT_CATEGORY },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct apiclient_resp r;
+	char path[64];
+	json_t *body;
+	int64_t id;
+	int ch, code;
+
+	body = json_object();
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		/* "" clears: the feed's own title, no category. */
+		if (ch != OPT_TITLE && ch != OPT_CATEGORY) {
+			json_decref(body);
+			return feedctl_usage("set");
+		}
+		json_object_set_new(body, ch == OPT_TITLE ? "title" :
+		    "category", *optarg != '\0' ? json_string(optarg) :
+		    json_null());
+	}
+	if (optind + 1 != argc || json_object_size(body) == 0) {
+		json_decref(body);
+		return feedctl_usage("set");
+	}
+	if ((id = resolve_feed(ctl, argv[optind])) == -1) {
+		json_decref(body);
+		return FEEDCTL_FAIL;
+	}
+	snprintf(path, sizeof(path), "/v1/feeds/%lld", (long long)id);
+	code = feedctl_call(ctl, "PATCH", path, body, &r);
+	json_decref(body);
+	if (code != 0)
+		return code;
+	if (ctl->json)
+		feedctl_print_raw(&r);
+	else
+		printf("feed %lld: %s\n  title     %s\n  category  %s\n",
+		    (long long)id, feedctl_str(r.doc, "url", "?"),
+		    feedctl_str(r.doc, "title", "-"),
+		    feedctl_str(r.doc, "category", "-"));
+	apiclient_resp_clear(&r);
+	return FEEDCTL_OK;
 }
 
 int

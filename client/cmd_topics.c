@@ -71,17 +71,66 @@ call_show(struct feedctl *ctl, const char *method, const char *fmt,
 	return FEEDCTL_OK;
 }
 
+/*
+ * "News + feeds 3 7 (4 feeds)", "kyiv uk (2 feeds)": the subset as
+ * defined (category, API feed ids, config feed names), and how many feeds
+ * it takes in now.
+ */
+static void
+subset_cell(struct table *t, json_t *tp)
+{
+	json_t *in = json_object_get(tp, "feed_ids"), *v;
+	json_t *feeds = json_object_get(tp, "feeds");
+	const char *cat = json_string_value(json_object_get(tp, "category"));
+	struct buf b;
+	size_t i;
+
+	if (!json_is_array(in)) {
+		table_cell(t, TABLE_DIM, "all");
+		return;
+	}
+	buf_init(&b);
+	if (cat != NULL)
+		buf_puts(&b, cat);
+	if (json_array_size(feeds) > 0 && b.len > 0)
+		buf_puts(&b, " + ");
+	if (json_is_integer(json_array_get(feeds, 0)))
+		buf_puts(&b, json_array_size(feeds) == 1 ? "feed " : "feeds ");
+	json_array_foreach(feeds, i, v) {
+		if (i > 0)
+			buf_putc(&b, ' ');
+		if (json_is_integer(v))
+			buf_printf(&b, "%lld",
+			    (long long)json_integer_value(v));
+		else
+			buf_puts(&b, json_string_value(v) != NULL ?
+			    json_string_value(v) : "?");
+	}
+	buf_printf(&b, " (%zu feed%s)", json_array_size(in),
+	    json_array_size(in) == 1 ? "" : "s");
+	table_cell(t, json_array_size(in) > 0 ? TABLE_PLAIN : TABLE_YELLOW,
+	    "%s", b.data);
+	buf_free(&b);
+}
+
 static void
 print_topics(struct feedctl *ctl, json_t *doc)
 {
 	struct table *t = table_new();
 	json_t *topics = json_object_get(doc, "topics"), *tp;
 	int64_t now = (int64_t)time(NULL);
+	bool subsets = false;
 	size_t i;
 
+	/* A column for feed subsets only when some topic has one. */
+	json_array_foreach(topics, i, tp)
+		if (json_is_array(json_object_get(tp, "feed_ids")))
+			subsets = true;
 	table_column(t, "TOPIC", false, false);
 	table_column(t, "MATCHES", true, false);
 	table_column(t, "UNSEEN", true, false);
+	if (subsets)
+		table_column(t, "FEEDS", false, true);
 	table_column(t, "NEWEST", false, true);
 	table_column(t, "QUERY", false, true);
 	json_array_foreach(topics, i, tp) {
@@ -105,6 +154,8 @@ print_topics(struct feedctl *ctl, json_t *doc)
 			    TABLE_DIM, "%lld%s", jint(tp, "unseen"),
 			    json_is_true(json_object_get(tp, "unseen_more")) ?
 			    "+" : "");
+		if (subsets)
+			subset_cell(t, tp);
 		if (json_is_object(nw)) {
 			const char *pub = jstr(nw, "published");
 
@@ -152,8 +203,13 @@ usage:
 static void
 print_added(struct feedctl *ctl, json_t *doc)
 {
+	json_t *in = json_object_get(doc, "feed_ids");
+
 	printf("topic '%s' added (id %lld); matching stored entries in the "
 	    "background\n", jstr(doc, "name"), jint(doc, "id"));
+	if (json_is_array(in))
+		printf("it follows %zu feed%s for now\n", json_array_size(in),
+		    json_array_size(in) == 1 ? "" : "s");
 }
 
 static void
@@ -162,34 +218,85 @@ print_removed(struct feedctl *ctl, json_t *doc)
 	printf("topic '%s' removed\n", jstr(doc, "removed"));
 }
 
+/*
+ * The value of option opt ("--opt V" or "--opt=V") at argv[*i], moving *i
+ * past it; NULL if argv[*i] is not that option (or lacks its value).
+ */
+static const char *
+option_value(int argc, char **argv, int *i, const char *opt, bool *missing)
+{
+	size_t n = strlen(opt);
+
+	if (strncmp(argv[*i], opt, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = true;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
 static int
 topic_add(struct feedctl *ctl, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "notify", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *notify = NULL;
-	json_t *body;
-	int ch, code;
+	const char *notify = NULL, *category = NULL, *pos[2], *v;
+	json_t *body, *feeds = NULL;
+	bool missing = false, opts = true;
+	int npos = 0, code;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+n:", longopts, NULL)) != -1) {
-		if (ch != 'n')
+	/*
+	 * Options go before or after NAME QUERY; by hand, not getopt: an
+	 * FTS5 query may start with '-' ("- content: kyiv"), so only the
+	 * exact option names are options ("--" ends them).
+	 */
+	for (int i = 1; i < argc; i++) {
+		if (opts && strcmp(argv[i], "--") == 0)
+			opts = false;
+		else if (opts && ((v = option_value(argc, argv, &i, "--notify",
+		    &missing)) != NULL || (v = option_value(argc, argv, &i,
+		    "-n", &missing)) != NULL))
+			notify = v;
+		else if (opts && (v = option_value(argc, argv, &i,
+		    "--category", &missing)) != NULL)
+			category = v;
+		else if (opts && (v = option_value(argc, argv, &i, "--feed",
+		    &missing)) != NULL) {
+			int64_t id = feedctl_parse_id("--feed", v);
+
+			if (id == -1) {
+				json_decref(feeds);
+				return FEEDCTL_USAGE;
+			}
+			if (feeds == NULL)
+				feeds = json_array();
+			json_array_append_new(feeds, json_integer(id));
+		} else if (!missing && npos < 2)
+			pos[npos++] = argv[i];
+		else {
+			json_decref(feeds);
 			return FEEDCTL_USAGE;
-		notify = optarg;
+		}
 	}
-	/* The query may start with '-' ("-foo" is not FTS5, but be kind). */
-	if (argc - optind != 2)
+	if (npos != 2) {
+		json_decref(feeds);
 		return FEEDCTL_USAGE;
-	body = json_pack("{s:s,s:s}", "name", argv[optind], "query",
-	    argv[optind + 1]);
+	}
+	body = json_pack("{s:s,s:s}", "name", pos[0], "query", pos[1]);
 	if (body == NULL) {
 		fprintf(stderr, "feedctl: name and query must be UTF-8\n");
+		json_decref(feeds);
 		return FEEDCTL_USAGE;
 	}
 	if (notify != NULL)
 		json_object_set_new(body, "notify", json_string(notify));
+	if (category != NULL)
+		json_object_set_new(body, "category", json_string(category));
+	if (feeds != NULL)
+		json_object_set_new(body, "feeds", feeds);
 	code = call_show(ctl, "POST", "/v1/topics", NULL, body, print_added);
 	json_decref(body);
 	return code;
@@ -216,7 +323,7 @@ cmd_topic(struct feedctl *ctl, int argc, char **argv)
 		code = topic_rm(ctl, argc - 1, argv + 1);
 	if (code == FEEDCTL_USAGE)
 		fprintf(stderr, "usage: feedctl topic add NAME QUERY "
-		    "[--notify CMD]\n"
+		    "[--notify CMD] [--feed ID]... [--category C]\n"
 		    "       feedctl topic rm NAME\n");
 	return code;
 }

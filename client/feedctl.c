@@ -28,16 +28,28 @@ static const struct feedctl_cmd commands[] = {
 	    "A feed's state is new (not polled yet), ok, backing_off (failing, "
 	    "polled less\noften), gone (HTTP 410), blocked (401/403/451) or "
 	    "moved.\n" },
-	{ "add", cmd_add, "add URL [--title T] [--interval 15m] [--no-wait]",
+	{ "add", cmd_add, "add URL [--title T] [--category C] [--interval 15m] "
+	    "[--no-wait]",
 	    "subscribe to a feed and poll it at once",
 	    "options:\n"
 	    "  --title T        show the feed under this title\n"
+	    "  --category C     file it under C (\"News/Ukraine\": a "
+	    "sub-category of News)\n"
 	    "  --interval D     poll every D (\"15m\", \"2h\", \"1d\"); default: "
 	    "the daemon's\n"
 	    "  --no-wait        answer at once instead of waiting for the "
 	    "first poll\n"
 	    "The answer says what the first poll found (title, entries) or "
 	    "why it failed.\nA URL already subscribed is refused.\n" },
+	{ "set", cmd_set, "set ID|URL [--title T] [--category C]",
+	    "change a feed's title or category",
+	    "options:\n"
+	    "  --title T        show the feed under this title (\"\": the "
+	    "feed's own)\n"
+	    "  --category C     file it under C (\"\": under no category)\n"
+	    "Topics limited to a category follow the feed's new category from "
+	    "its next\npoll on. Feeds declared in feedd.conf are changed "
+	    "there, not here.\n" },
 	{ "rm", cmd_rm, "rm ID|URL",
 	    "unsubscribe from a feed (and drop its entries)",
 	    "Feeds declared in feedd.conf are removed there, not here.\n" },
@@ -57,8 +69,10 @@ static const struct feedctl_cmd commands[] = {
 	    "  --client NAME    whose cursor counts as seen (default: your "
 	    "user name)\n"
 	    "A topic still matching the stored entries shows its back-fill "
-	    "progress.\n" },
-	{ "topic", cmd_topic, "topic add NAME QUERY [--notify CMD] | rm NAME",
+	    "progress; one\nlimited to some feeds shows them (category, feed "
+	    "ids or names, and how many\nfeeds that is now).\n" },
+	{ "topic", cmd_topic, "topic add NAME QUERY [--notify CMD] "
+	    "[--feed ID]... [--category C] | rm NAME",
 	    "follow a new topic (an FTS5 query), or stop following one",
 	    "QUERY is SQLite FTS5 syntax: words, \"exact phrases\", AND, OR, "
 	    "NOT, NEAR(a b, 5),\nprefixes (guarant*) and columns (title: x). "
@@ -69,6 +83,11 @@ static const struct feedctl_cmd commands[] = {
 	    "                   FEEDD_TITLE, FEEDD_LINK, FEEDD_FEED, FEEDD_ID "
 	    "and the entry\n"
 	    "                   as JSON on stdin\n"
+	    "  --feed ID        only entries of this feed (repeat for more)\n"
+	    "  --category C     only entries of feeds filed under C or below "
+	    "it (News takes\n"
+	    "                   in News/Ukraine), now or later; with --feed: "
+	    "either\n"
 	    "Topics from feedd.conf are changed there, not here.\n" },
 	{ "why", cmd_why, "why ID",
 	    "explain an entry: key, feeds, matched topics and words, duplicates",

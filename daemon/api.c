@@ -43,6 +43,7 @@ static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_POST, "/v1/feeds", api_feeds_add },
 	{ EVHTTP_REQ_GET, "/v1/feeds/*", api_feeds_get },
 	{ EVHTTP_REQ_DELETE, "/v1/feeds/*", api_feeds_remove },
+	{ EVHTTP_REQ_PATCH, "/v1/feeds/*", api_feeds_change },
 	{ EVHTTP_REQ_POST, "/v1/feeds/*/poll", api_feeds_poll },
 	{ EVHTTP_REQ_GET, "/v1/entries", api_entries_list },
 	{ EVHTTP_REQ_GET, "/v1/entries/*", api_entries_get },
@@ -477,6 +478,17 @@ api_body_json(struct evhttp_request *req, const char *const *allowed,
 	return doc;
 }
 
+static const char *
+method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	default: return "POST";
+	}
+}
+
 static void
 log_write_request(struct evhttp_request *req)
 {
@@ -493,9 +505,7 @@ log_write_request(struct evhttp_request *req)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
 	    len == sizeof(cred))
 		log_info("api: %s %s from pid %d uid %d",
-		    evhttp_request_get_command(req) == EVHTTP_REQ_DELETE ?
-		    "DELETE" : evhttp_request_get_command(req) ==
-		    EVHTTP_REQ_PUT ? "PUT" : "POST",
+		    method_name(evhttp_request_get_command(req)),
 		    evhttp_request_get_uri(req), (int)cred.pid, (int)cred.uid);
 }
 
@@ -567,8 +577,8 @@ api_new(struct feedd *d)
 		return NULL;
 	}
 	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_HEAD);
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
 	evhttp_set_max_headers_size(api->http, API_MAX_HEADERS_SIZE);
 	evhttp_set_max_body_size(api->http, API_MAX_BODY_SIZE);
 	evhttp_set_timeout(api->http, API_IDLE_TIMEOUT_S);

@@ -1,7 +1,7 @@
 /*
  * api_feeds: /v1/feeds — list, add (validated, refused when already
- * subscribed, polled at once), one feed with its recent polls, remove,
- * poll now.
+ * subscribed, polled at once), one feed with its recent polls, change
+ * (title, category), remove, poll now.
  *
  * Adding waits for the first poll to end (up to API_ADD_WAIT_S, checked on
  * a short timer against the feed's last_poll) so the answer can say what
@@ -22,10 +22,12 @@
 
 #include "api_internal.h"
 #include "api_json.h"
+#include "category.h"
 #include "feedd.h"
 #include "log.h"
 #include "sched.h"
 #include "store.h"
+#include "topics.h"
 #include "units.h"
 #include "xmalloc.h"
 
@@ -89,6 +91,35 @@ api_feeds_check_url(const char *url)
 	curl_free(host);
 	curl_url_cleanup(u);
 	return why;
+}
+
+void
+api_feeds_changed(struct api *api)
+{
+	if (api->d->sched != NULL)
+		sched_reload_feeds(api->d->sched);
+	topics_feeds_changed(api->d->topics);
+}
+
+int
+api_category(struct evhttp_request *req, json_t *v, char **ret)
+{
+	const char *why;
+
+	*ret = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v)) {
+		api_reply_error(req, 400, "bad_category", "\"category\" must "
+		    "be a string such as \"News/Ukraine\", or null");
+		return -1;
+	}
+	if (category_norm(json_string_value(v), ret, &why) == -1) {
+		api_reply_error(req, 400, "bad_category", "category "
+		    "'%.200s': %s", json_string_value(v), why);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -193,12 +224,13 @@ void
 api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 {
 	static const char *const fields[] = { "url", "title", "interval",
-	    "wait", NULL };
+	    "category", "wait", NULL };
 	static const char *const params[] = { NULL };
 	struct store *s;
 	struct evkeyvalq q;
 	json_t *body, *v;
 	const char *url, *title = NULL, *why;
+	char *category = NULL;
 	int64_t interval = 0, id;
 	bool wait = true;
 	int rc;
@@ -237,6 +269,9 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 			goto out;
 		}
 	}
+	if (api_category(req, json_object_get(body, "category"),
+	    &category) == -1)
+		goto out;
 	if ((v = json_object_get(body, "wait")) != NULL) {
 		if (!json_is_boolean(v)) {
 			api_reply_error(req, 400, NULL,
@@ -245,7 +280,7 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 		}
 		wait = json_is_true(v);
 	}
-	rc = store_feed_add(s, url, title, interval, &id);
+	rc = store_feed_add(s, url, title, category, interval, &id);
 	if (rc == -1) {
 		api_reply_error(req, 500, NULL, "cannot store the feed (see "
 		    "the daemon's log)");
@@ -257,8 +292,7 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 		goto out;
 	}
 	log_info("api: subscribed to '%s' as feed %lld", url, (long long)id);
-	if (api->d->sched != NULL)
-		sched_reload_feeds(api->d->sched);
+	api_feeds_changed(api);
 	api_feeds_poll_now(api, id);
 	if (!wait || api->d->sched == NULL) {
 		api_reply(req, 201, add_result(s, id, false));
@@ -277,6 +311,7 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 		evtimer_add(w->timer, &tv);
 	}
 out:
+	free(category);
 	json_decref(body);
 }
 
@@ -353,8 +388,7 @@ api_feeds_remove(struct api *api, struct evhttp_request *req,
 		return;
 	}
 	log_info("api: removed feed %lld '%s'", (long long)id, f.url);
-	if (api->d->sched != NULL)
-		sched_reload_feeds(api->d->sched);
+	api_feeds_changed(api);
 	api_reply(req, 200, json_pack("{s:o}", "removed", api_json_feed(&f)));
 	store_feed_clear(&f);
 }
@@ -374,4 +408,69 @@ api_feeds_poll(struct api *api, struct evhttp_request *req, const char *path)
 	}
 	api_reply(req, 202, json_pack("{s:I,s:b}", "feed", (json_int_t)id,
 	    "queued", 1));
+}
+
+void
+api_feeds_change(struct api *api, struct evhttp_request *req,
+    const char *path)
+{
+	static const char *const fields[] = { "title", "category", NULL };
+	struct store_feed_change c = { 0 };
+	struct store_feed f = { 0 };
+	struct store *s;
+	json_t *body = NULL, *v;
+	char *category = NULL;
+	int64_t id;
+	int rc;
+
+	if ((s = api_id_request(api, req, path, 2, &id)) == NULL ||
+	    (body = api_body_json(req, fields, false)) == NULL)
+		return;
+	if ((v = json_object_get(body, "title")) != NULL) {
+		if (!json_is_null(v) && !json_is_string(v)) {
+			api_reply_error(req, 400, NULL, "\"title\" must be a "
+			    "string, or null for the feed's own");
+			goto out;
+		}
+		c.set_title = true;
+		c.title = json_string_value(v);
+		if (c.title != NULL && *c.title == '\0')
+			c.title = NULL;
+	}
+	if ((v = json_object_get(body, "category")) != NULL) {
+		if (api_category(req, v, &category) == -1)
+			goto out;
+		c.set_category = true;
+		c.category = category;
+	}
+	if ((rc = store_feed_get(s, id, &f)) != 1) {
+		api_reply_lookup(req, rc, "feed", id);
+		goto out;
+	}
+	if (f.origin == STORE_ORIGIN_CONFIG) {
+		api_reply_error(req, 409, "configured", "feed %lld is declared "
+		    "in the configuration ([feed \"%s\"]); change it there "
+		    "and reload", (long long)id, f.config_name != NULL ?
+		    f.config_name : "?");
+		goto out;
+	}
+	if ((rc = store_feed_change(s, id, &c)) != 1) {
+		api_reply_lookup(req, rc, "feed", id);
+		goto out;
+	}
+	store_feed_clear(&f);
+	if ((rc = store_feed_get(s, id, &f)) != 1) {
+		api_reply_lookup(req, rc, "feed", id);
+		goto out;
+	}
+	log_info("api: feed %lld changed: title '%s', category '%s'",
+	    (long long)id, f.title != NULL ? f.title : "",
+	    f.category != NULL ? f.category : "");
+	if (c.set_category)
+		topics_feeds_changed(api->d->topics);
+	api_reply(req, 200, api_json_feed(&f));
+out:
+	store_feed_clear(&f);
+	free(category);
+	json_decref(body);
 }

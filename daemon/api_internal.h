@@ -128,6 +128,17 @@ void	api_feeds_add(struct api *, struct evhttp_request *, const char *);
 void	api_feeds_get(struct api *, struct evhttp_request *, const char *);
 void	api_feeds_remove(struct api *, struct evhttp_request *, const char *);
 void	api_feeds_poll(struct api *, struct evhttp_request *, const char *);
+void	api_feeds_change(struct api *, struct evhttp_request *, const char *);
+/*
+ * After feeds were added, removed or re-filed: the scheduler's feed list
+ * and the topics' feed subsets follow.
+ */
+void	api_feeds_changed(struct api *api);
+/*
+ * A "category" field (a string, or null for none; v NULL when absent) in
+ * its normal form in *ret (NULL: none); -1 after answering 400.
+ */
+int	api_category(struct evhttp_request *req, json_t *v, char **ret);
 /* Drops the adds still waiting for their first poll (shutdown). */
 void	api_feeds_free_waits(struct api *api);
 /* NULL for an absolute http(s) URL with a host; else why not. */

@@ -91,6 +91,7 @@ api_json_feed(const struct store_feed *f)
 	set(j, "origin",
 	    json_string(store_origin_name(f->origin)));
 	set(j, "config_name", api_json_str(f->config_name));
+	set(j, "category", api_json_str(f->category));
 	set(j, "interval", json_integer(f->interval_s));
 	set(j, "current_interval",
 	    json_integer(f->cur_interval_s));

@@ -1,9 +1,10 @@
 /*
- * api_opml: GET /v1/opml exports the subscriptions as OPML 2.0 (config
- * feeds under their configured category); POST /v1/opml imports an OPML
- * body: every outline with an xmlUrl not yet subscribed is added (with its
- * title) and polled soon (new feeds are due at once); known URLs are left alone, so importing the same
- * file twice changes nothing.
+ * api_opml: GET /v1/opml exports the subscriptions as OPML 2.0 (each feed
+ * in the folders of its category); POST /v1/opml imports an OPML body:
+ * every outline with an xmlUrl not yet subscribed is added (with its title
+ * and, from the folders around it, its category) and polled soon (new
+ * feeds are due at once); known URLs are left alone, so importing the
+ * same file twice changes nothing.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,25 +17,12 @@
 #include "api_internal.h"
 #include "api_json.h"
 #include "buf.h"
-#include "config.h"
+#include "category.h"
 #include "feedd.h"
 #include "log.h"
 #include "opml.h"
-#include "sched.h"
 #include "store.h"
 #include "xmalloc.h"
-
-/* The category feedd.conf gives a config feed, or NULL. */
-static const char *
-config_category(const struct config *cfg, const char *name)
-{
-	if (name == NULL)
-		return NULL;
-	for (size_t i = 0; i < cfg->nfeeds; i++)
-		if (strcmp(cfg->feeds[i].name, name) == 0)
-			return cfg->feeds[i].category;
-	return NULL;
-}
 
 void
 api_opml_export(struct api *api, struct evhttp_request *req,
@@ -58,8 +46,7 @@ api_opml_export(struct api *api, struct evhttp_request *req,
 		of[i].xml_url = feeds[i].url;
 		of[i].title = feeds[i].title;
 		of[i].html_url = feeds[i].site_link;
-		of[i].category = (char *)config_category(api->d->cfg,
-		    feeds[i].config_name);
+		of[i].category = feeds[i].category;
 	}
 	buf_init(&out);
 	opml_write(&out, "feedd subscriptions", of, n, (int64_t)time(NULL));
@@ -101,7 +88,8 @@ api_opml_import(struct api *api, struct evhttp_request *req,
 	invalid = json_array();
 	for (size_t i = 0; i < doc.nfeeds; i++) {
 		const struct opml_feed *f = &doc.feeds[i];
-		const char *why = api_feeds_check_url(f->xml_url);
+		const char *why = api_feeds_check_url(f->xml_url), *cwhy;
+		char *category = NULL;
 		int rc;
 
 		if (why != NULL) {
@@ -109,8 +97,14 @@ api_opml_import(struct api *api, struct evhttp_request *req,
 			    "url", api_json_str(f->xml_url), "error", why));
 			continue;
 		}
-		if ((rc = store_feed_add(s, f->xml_url, f->title, 0, &id)) ==
-		    -1) {
+		/* A folder name the API would refuse: the feed, unfiled. */
+		if (f->category != NULL && category_norm(f->category,
+		    &category, &cwhy) == -1)
+			log_warnx("api: OPML import: '%s': category '%s' "
+			    "dropped: %s", f->xml_url, f->category, cwhy);
+		rc = store_feed_add(s, f->xml_url, f->title, category, 0, &id);
+		if (rc == -1) {
+			free(category);
 			json_array_append_new(invalid, json_pack("{s:o,s:s}",
 			    "url", api_json_str(f->xml_url), "error",
 			    "cannot store it (see the daemon's log)"));
@@ -123,16 +117,16 @@ api_opml_import(struct api *api, struct evhttp_request *req,
 		json_array_append_new(list, json_pack("{s:I,s:o,s:o,s:o,s:s}",
 		    "id", (json_int_t)id, "url", api_json_str(f->xml_url),
 		    "title", api_json_str(f->title), "category",
-		    api_json_str(f->category), "status", rc == 0 ? "added" :
+		    api_json_str(category), "status", rc == 0 ? "added" :
 		    "exists"));
+		free(category);
 	}
 	opml_doc_clear(&doc);
 	if (added > 0) {
 		/* New feeds are due now: the scheduler spreads their polls. */
 		log_info("api: OPML import added %zu feeds (%zu known)", added,
 		    existing);
-		if (api->d->sched != NULL)
-			sched_reload_feeds(api->d->sched);
+		api_feeds_changed(api);
 	}
 	api_reply(req, 200, json_pack("{s:I,s:I,s:I,s:o,s:o}", "added",
 	    (json_int_t)added, "existing", (json_int_t)existing, "invalid_count",

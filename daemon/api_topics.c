@@ -18,8 +18,10 @@
 #include "store.h"
 #include "topics.h"
 #include "topics_why.h"
+#include "xmalloc.h"
 
 #define API_TOPIC_NAME_MAX	100
+#define API_TOPIC_FEEDS_MAX	10000	/* ids in a "feeds" list */
 
 /* Topic names: printable, no '/', short. */
 static bool
@@ -93,11 +95,27 @@ unseen(struct store *s, int64_t topic_id, const char *client,
 }
 
 static json_t *
+ids_json(const int64_t *ids, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_integer((json_int_t)ids[i]));
+	return a;
+}
+
+/*
+ * The subset: "feeds" as defined (config feed names, or API feed ids),
+ * "category", and "feed_ids", the feeds it takes in now (null: every
+ * feed).
+ */
+static json_t *
 topic_json(struct api *api, struct store *s, const struct store_topic *t,
     const char *client)
 {
 	struct topics_info info;
-	json_t *j, *feeds = json_null();
+	json_t *j, *feeds = json_null(), *in = json_null();
+	const char *category = t->category;
 
 	j = json_pack("{s:I,s:o,s:o,s:s,s:o,s:o,s:I}", "id", (json_int_t)t->id,
 	    "name", api_json_str(t->name), "query", api_json_str(t->query),
@@ -105,14 +123,22 @@ topic_json(struct api *api, struct store *s, const struct store_topic *t,
 	    api_json_str(t->notify), "created", api_json_time(t->created),
 	    "match_count", (json_int_t)t->match_count);
 	json_object_set_new(j, "newest", newest_json(s, t->id));
+	if (t->nfeed_ids > 0)
+		feeds = ids_json(t->feed_ids, t->nfeed_ids);
 	if (api->d->topics != NULL && topics_info(api->d->topics, t->id,
 	    &info)) {
 		json_object_set_new(j, "notify_mode", json_string(info.mode));
 		if (info.feeds != NULL) {
+			json_decref(feeds);
 			feeds = json_array();
 			for (size_t i = 0; info.feeds[i] != NULL; i++)
 				json_array_append_new(feeds,
 				    api_json_str(info.feeds[i]));
+		}
+		category = info.category;
+		if (info.subset) {
+			json_decref(in);
+			in = ids_json(info.feed_ids, info.nfeed_ids);
 		}
 		json_object_set_new(j, "backfill", info.backfilling ?
 		    json_pack("{s:I,s:I}", "done",
@@ -120,6 +146,8 @@ topic_json(struct api *api, struct store *s, const struct store_topic *t,
 		    (json_int_t)info.backfill_end) : json_null());
 	}
 	json_object_set_new(j, "feeds", feeds);
+	json_object_set_new(j, "category", api_json_str(category));
+	json_object_set_new(j, "feed_ids", in);
 	if (client != NULL && unseen(s, t->id, client, j) == -1) {
 		json_decref(j);
 		return NULL;
@@ -228,18 +256,81 @@ out:
 	api_query_clear(&q);
 }
 
+/*
+ * A "feeds" field (v NULL when absent): a list of existing feed ids, into
+ * *ret (free() it; NULL when absent or null). -1 after answering 400.
+ */
+static int
+feeds_param(struct evhttp_request *req, struct store *s, json_t *v,
+    int64_t **ret, size_t *ret_n)
+{
+	struct store_feed f;
+	json_t *x;
+	size_t i, n = 0;
+	int rc;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_array(v) || json_array_size(v) > API_TOPIC_FEEDS_MAX) {
+		api_reply_error(req, 400, "bad_feeds", "\"feeds\" must be a "
+		    "list of feed ids (at most %d), such as [3, 7]",
+		    API_TOPIC_FEEDS_MAX);
+		return -1;
+	}
+	if (json_array_size(v) == 0) {
+		api_reply_error(req, 400, "bad_feeds", "\"feeds\" lists no "
+		    "feed; leave it out (or null) to follow every feed");
+		return -1;
+	}
+	*ret = xcalloc(json_array_size(v), sizeof(**ret));
+	json_array_foreach(v, i, x) {
+		int64_t id = json_is_integer(x) ? json_integer_value(x) : 0;
+		bool dup = false;
+
+		if (id <= 0) {
+			api_reply_error(req, 400, "bad_feeds", "\"feeds\" "
+			    "item %zu is not a feed id (a positive integer)",
+			    i + 1);
+			goto fail;
+		}
+		if ((rc = store_feed_get(s, id, &f)) != 1) {
+			if (rc == 0)
+				api_reply_error(req, 400, "unknown_feed", "no "
+				    "feed %lld (feedctl feeds lists them)",
+				    (long long)id);
+			else
+				api_reply_lookup(req, rc, "feed", id);
+			goto fail;
+		}
+		store_feed_clear(&f);
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = (*ret)[k] == id;
+		if (!dup)
+			(*ret)[n++] = id;
+	}
+	*ret_n = n;
+	return 0;
+fail:
+	free(*ret);
+	*ret = NULL;
+	return -1;
+}
+
 void
 api_topics_add(struct api *api, struct evhttp_request *req,
     const char *path)
 {
 	static const char *const fields[] = { "name", "query", "notify",
-	    NULL };
+	    "feeds", "category", NULL };
 	struct store_topic t = { 0 };
+	struct store_topic_subset sub = { 0 };
 	struct store *s;
 	const char *name, *query, *notify;
 	json_t *body, *v, *j;
-	char err[512] = "";
-	int64_t id;
+	char err[512] = "", *category = NULL;
+	int64_t id, *ids = NULL;
 	int rc;
 
 	if ((body = api_body_json(req, fields, false)) == NULL)
@@ -251,7 +342,8 @@ api_topics_add(struct api *api, struct evhttp_request *req,
 	if (name == NULL || query == NULL || (v != NULL && !json_is_null(v) &&
 	    notify == NULL)) {
 		api_reply_error(req, 400, "bad_request", "give {\"name\": "
-		    "string, \"query\": string, \"notify\": string or null}");
+		    "string, \"query\": string, \"notify\": string or null, "
+		    "\"feeds\": [feed ids], \"category\": string}");
 		goto out;
 	}
 	if (!valid_name(name)) {
@@ -259,14 +351,20 @@ api_topics_add(struct api *api, struct evhttp_request *req,
 		    "%d printable characters without '/'", API_TOPIC_NAME_MAX);
 		goto out;
 	}
-	if ((s = api_store(api, req)) == NULL)
+	if ((s = api_store(api, req)) == NULL ||
+	    feeds_param(req, s, json_object_get(body, "feeds"), &ids,
+	    &sub.nfeed_ids) == -1 ||
+	    api_category(req, json_object_get(body, "category"),
+	    &category) == -1)
 		goto out;
+	sub.feed_ids = ids;
+	sub.category = category;
 	if (api->d->topics == NULL) {
 		api_reply_error(req, 503, "unavailable", "topics are not "
 		    "ready yet; try again shortly");
 		goto out;
 	}
-	rc = topics_add(api->d->topics, name, query, notify, &id, err,
+	rc = topics_add(api->d->topics, name, query, notify, &sub, &id, err,
 	    sizeof(err));
 	if (rc == STORE_EQUERY) {
 		api_reply_error(req, 400, "bad_query", "%s", err);
@@ -287,6 +385,8 @@ api_topics_add(struct api *api, struct evhttp_request *req,
 	else
 		api_reply(req, 201, j);
 out:
+	free(ids);
+	free(category);
 	store_topic_clear(&t);
 	json_decref(body);
 }

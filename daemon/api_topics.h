@@ -5,8 +5,10 @@
  *                                    newest match, and (with client) the
  *                                    unseen count and cursor for that client
  *   GET    /v1/topics/{name}         one topic, the same fields
- *   POST   /v1/topics                {name, query, notify?} -> 201; 409 if
- *                                    the name exists; 400 for a bad query
+ *   POST   /v1/topics                {name, query, notify?, feeds?,
+ *                                    category?} -> 201; 409 if the name
+ *                                    exists; 400 for a bad query, an
+ *                                    unknown feed id, an empty list
  *   DELETE /v1/topics/{name}         404 if unknown; 409 for a topic the
  *                                    configuration defines
  *   GET    /v1/why/{id}              topics_why()'s explanation of an entry

@@ -11,6 +11,7 @@
 #include <ini.h>
 
 #include "build_config.h"
+#include "category.h"
 #include "config.h"
 #include "log.h"
 #include "units.h"
@@ -195,6 +196,20 @@ handle_feedd(struct parse_state *st, const char *key, const char *v)
 		perr(st, key, "unknown key in [feedd]");
 }
 
+/* A category in its normal form (category.h); empty: none. */
+static void
+set_category(struct parse_state *st, const char *key, const char *v,
+    char **dst)
+{
+	const char *why;
+	char *s = unquote_dup(v);
+
+	free(*dst);
+	if (category_norm(s, dst, &why) == -1)
+		perr(st, key, "'%s': %s", s, why);
+	free(s);
+}
+
 static void
 handle_feed(struct parse_state *st, const char *key, const char *v)
 {
@@ -208,7 +223,7 @@ handle_feed(struct parse_state *st, const char *key, const char *v)
 	} else if (strcmp(key, "title") == 0)
 		set_str(&f->title, v);
 	else if (strcmp(key, "category") == 0)
-		set_str(&f->category, v);
+		set_category(st, key, v, &f->category);
 	else if (strcmp(key, "interval") == 0)
 		set_duration(st, key, v, &f->interval_s);
 	else
@@ -242,7 +257,9 @@ handle_topic(struct parse_state *st, const char *key, const char *v)
 		config_argv_free(t->feeds);
 		if ((t->feeds = config_split_argv(v)) == NULL)
 			perr(st, key, "'%s' is not a list of feed names", v);
-	} else
+	} else if (strcmp(key, "category") == 0)
+		set_category(st, key, v, &t->category);
+	else
 		perr(st, key, "unknown key in [topic \"%s\"]", t->name);
 }
 
@@ -536,6 +553,7 @@ config_free(struct config *c)
 		free(c->topics[i].query);
 		config_argv_free(c->topics[i].notify_argv);
 		config_argv_free(c->topics[i].feeds);
+		free(c->topics[i].category);
 	}
 	free(c->topics);
 	free(c->path);

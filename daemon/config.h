@@ -2,8 +2,10 @@
  * config: feedd.conf, an INI file read with inih.
  *
  *   [feedd]          daemon settings (see config/feedd.conf for every key)
- *   [feed "NAME"]    a subscription managed in the file: url, title, interval
- *   [topic "NAME"]   a followed topic: query, notify, notify_mode, feeds
+ *   [feed "NAME"]    a subscription managed in the file: url, title,
+ *                    interval, category
+ *   [topic "NAME"]   a followed topic: query, notify, notify_mode, feeds,
+ *                    category
  *
  * Parsing is strict: an unknown section or key, a bad value or a missing
  * required key is an error reported as "FILE:LINE: key: problem", and every
@@ -21,7 +23,7 @@ struct config_feed {
 	char	*name;
 	char	*url;
 	char	*title;		/* NULL: take the feed's own */
-	char	*category;	/* NULL: none */
+	char	*category;	/* normal form (category.h); NULL: none */
 	int64_t	 interval_s;	/* 0: the daemon default */
 	int	 line;
 };
@@ -36,7 +38,9 @@ struct config_topic {
 	char	*query;
 	char	**notify_argv;	/* NULL-terminated; NULL: no command */
 	enum config_notify_mode notify_mode;
-	char	**feeds;	/* NULL-terminated feed names; NULL: all */
+	/* The feeds it follows: these and those in category; neither: all. */
+	char	**feeds;	/* NULL-terminated feed names, or NULL */
+	char	*category;	/* normal form (category.h), or NULL */
 	int	 line;
 };
 

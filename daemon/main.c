@@ -168,6 +168,7 @@ reconcile_feeds(struct feedd *d)
 		feeds[i].url = d->cfg->feeds[i].url;
 		feeds[i].title = d->cfg->feeds[i].title;
 		feeds[i].interval_s = d->cfg->feeds[i].interval_s;
+		feeds[i].category = d->cfg->feeds[i].category;
 	}
 	rc = store_feeds_reconcile(d->store, feeds, d->cfg->nfeeds, &res);
 	free(feeds);

@@ -30,7 +30,8 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_FEED_ADD] = "INSERT INTO feeds(url, user_title, origin,"
-	    " interval_s, config_name, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    " interval_s, config_name, created, category)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_FEED_GET] = "SELECT " STORE_FEED_COLS " FROM feeds WHERE id = ?",
 	[ST_FEED_GET_BY_URL] = "SELECT " STORE_FEED_COLS
 	    " FROM feeds WHERE url = ?",
@@ -57,7 +58,8 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_FEED_COUNT_ADD] = "UPDATE feeds SET entry_count = entry_count + ?2"
 	    " WHERE id = ?1",
 	[ST_FEED_CONFIG_SET] = "UPDATE feeds SET config_name = ?2,"
-	    " origin = 'config', user_title = ?3, interval_s = ?4 WHERE id = ?1",
+	    " origin = 'config', user_title = ?3, interval_s = ?4,"
+	    " category = ?5 WHERE id = ?1",
 	[ST_FEED_CONFIG_LIST] = "SELECT id, config_name FROM feeds"
 	    " WHERE origin = 'config'",
 	[ST_FEED_RESET_POLL] = "UPDATE feeds SET url = ?2, etag = NULL,"
@@ -65,6 +67,9 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " next_poll = 0, error_count = 0, last_error = NULL,"
 	    " redirect_url = NULL, redirect_count = 0, retry_after_until = 0"
 	    " WHERE id = ?1",
+	[ST_FEED_CHANGE] = "UPDATE feeds SET"
+	    " user_title = CASE WHEN ?2 THEN ?3 ELSE user_title END,"
+	    " category = CASE WHEN ?4 THEN ?5 ELSE category END WHERE id = ?1",
 	[ST_POLL_LOG_ADD] = "INSERT INTO poll_log(feed_id, time, http_status,"
 	    " bytes, new_entries, duration_ms, error)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -101,7 +106,7 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_FTS_CHECK] = "SELECT rowid FROM entries_fts WHERE entries_fts"
 	    " MATCH ? AND rowid = -1",
 	[ST_TOPIC_ADD] = "INSERT INTO topics(name, query, origin, notify,"
-	    " created) VALUES (?, ?, ?, ?, ?)",
+	    " created, feed_ids, category) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	/* Matching needs only the query, not the match count. */
 	[ST_TOPIC_QUERY] = "SELECT query FROM topics WHERE id = ?1",
 	[ST_TOPIC_GET] = "SELECT " STORE_TOPIC_COLS
@@ -119,7 +124,9 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_TOPIC_CLEAR_CURSORS] = "DELETE FROM cursors WHERE topic_id = ?",
 	[ST_TOPIC_CONFIG_LIST] = "SELECT id, name FROM topics"
 	    " WHERE origin = 'config'",
-	[ST_TOPIC_ADOPT] = "UPDATE topics SET origin = 'config' WHERE id = ?",
+	/* A config topic's subset is feedd.conf's. */
+	[ST_TOPIC_ADOPT] = "UPDATE topics SET origin = 'config',"
+	    " feed_ids = NULL, category = NULL WHERE id = ?",
 	[ST_MATCH_FIND] = "SELECT e.id, e.feed_id, e.norm_link, e.title,"
 	    " COALESCE(e.published, e.fetched)"
 	    " FROM entries_fts x JOIN entries e ON e.id = x.rowid"

@@ -127,18 +127,19 @@ struct store_feed {
 	int64_t	 retry_after_until; /* don't poll before this (Retry-After) */
 	int64_t	 entry_count;	/* entries stored now */
 	int64_t	 created;
+	char	*category;	/* "News/Ukraine" (category.h), or NULL */
 };
 
 void	store_feed_clear(struct store_feed *f);
 void	store_feed_list_free(struct store_feed *feeds, size_t n);
 
 /*
- * Adds an API feed (origin api, state new, due now). title may be NULL.
- * Returns 0 and the new id; 1 and the existing id when the URL is already
- * subscribed; -1 on error.
+ * Adds an API feed (origin api, state new, due now). title and category
+ * may be NULL. Returns 0 and the new id; 1 and the existing id when the
+ * URL is already subscribed (nothing changed); -1 on error.
  */
 int	store_feed_add(struct store *s, const char *url, const char *title,
-	    int64_t interval_s, int64_t *ret_id);
+	    const char *category, int64_t interval_s, int64_t *ret_id);
 int	store_feed_get(struct store *s, int64_t id, struct store_feed *ret);
 int	store_feed_get_by_url(struct store *s, const char *url,
 	    struct store_feed *ret);
@@ -151,6 +152,20 @@ int	store_feed_list(struct store *s, struct store_feed **ret,
  * decides whether to allow it.)
  */
 int	store_feed_remove(struct store *s, int64_t id);
+/*
+ * What the API may change of a feed: its title (NULL: the document's own)
+ * and its category (NULL: none), each only if its set_ flag is true.
+ * 1 changed / 0 no such feed / -1.
+ */
+struct store_feed_change {
+	bool	 set_title;
+	const char *title;
+	bool	 set_category;
+	const char *category;
+};
+
+int	store_feed_change(struct store *s, int64_t id,
+	    const struct store_feed_change *c);
 /* "Poll now" and the scheduler's plan. 1 / 0 no such feed / -1. */
 int	store_feed_set_next_poll(struct store *s, int64_t id, int64_t when);
 
@@ -214,6 +229,7 @@ struct store_config_feed {
 	const char *url;
 	const char *title;	/* may be NULL */
 	int64_t	 interval_s;	/* 0 = default */
+	const char *category;	/* may be NULL */
 };
 
 struct store_reconcile_result {
@@ -340,6 +356,20 @@ struct store_topic {
 	char	*notify;	/* command, or NULL */
 	int64_t	 created;
 	int64_t	 match_count;
+	/* An API topic's feed subset (config topics: in feedd.conf). */
+	int64_t	*feed_ids;	/* NULL: not limited by id */
+	size_t	 nfeed_ids;
+	char	*category;	/* NULL: not limited by category */
+};
+
+/*
+ * A feed subset: the topic follows the feeds listed plus those in the
+ * category or below it. Neither: every feed.
+ */
+struct store_topic_subset {
+	const int64_t *feed_ids;
+	size_t	 nfeed_ids;
+	const char *category;
 };
 
 void	store_topic_clear(struct store_topic *t);
@@ -352,12 +382,14 @@ void	store_topic_list_free(struct store_topic *t, size_t n);
 int	store_fts_check(struct store *s, const char *query, char *err,
 	    size_t errlen);
 /*
- * Adds a topic. 0 and the id; 1 and the existing id if the name exists;
- * STORE_EQUERY for an invalid query (message in err); -1.
+ * Adds a topic; subset may be NULL (every feed). 0 and the id; 1 and the
+ * existing id if the name exists; STORE_EQUERY for an invalid query
+ * (message in err); -1.
  */
 int	store_topic_add(struct store *s, const char *name, const char *query,
-	    const char *notify, enum store_origin origin, int64_t *ret_id,
-	    char *err, size_t errlen);
+	    const char *notify, const struct store_topic_subset *subset,
+	    enum store_origin origin, int64_t *ret_id, char *err,
+	    size_t errlen);
 /* Changes query/notify; a changed query drops the old matches. 1/0/-1/EQUERY. */
 int	store_topic_update(struct store *s, int64_t id, const char *query,
 	    const char *notify, char *err, size_t errlen);

@@ -43,6 +43,7 @@ feed_read(sqlite3_stmt *st, void *row)
 	f->retry_after_until = sqlite3_column_int64(st, 19);
 	f->entry_count = sqlite3_column_int64(st, 20);
 	f->created = sqlite3_column_int64(st, 21);
+	f->category = store_col_dup(st, 22);
 }
 
 static void
@@ -65,6 +66,7 @@ store_feed_clear(struct store_feed *f)
 	free(f->body_hash);
 	free(f->last_error);
 	free(f->redirect_url);
+	free(f->category);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -116,7 +118,7 @@ store_feed_list(struct store *s, struct store_feed **ret, size_t *ret_n)
 static int
 feed_insert(struct store *s, const char *url, const char *title,
     enum store_origin origin, int64_t interval_s, const char *name,
-    int64_t *ret_id)
+    const char *category, int64_t *ret_id)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_FEED_ADD);
 
@@ -128,6 +130,7 @@ feed_insert(struct store *s, const char *url, const char *title,
 	sqlite3_bind_int64(st, 4, interval_s);
 	sqlite3_bind_text(st, 5, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, store_now(s));
+	sqlite3_bind_text(st, 7, category, -1, SQLITE_STATIC);
 	if (store_exec(s, st, "adding a feed") == -1)
 		return -1;
 	*ret_id = sqlite3_last_insert_rowid(s->db);
@@ -136,7 +139,7 @@ feed_insert(struct store *s, const char *url, const char *title,
 
 int
 store_feed_add(struct store *s, const char *url, const char *title,
-    int64_t interval_s, int64_t *ret_id)
+    const char *category, int64_t interval_s, int64_t *ret_id)
 {
 	struct store_feed f;
 	int found;
@@ -150,7 +153,25 @@ store_feed_add(struct store *s, const char *url, const char *title,
 		return 1;
 	}
 	return feed_insert(s, url, title, STORE_ORIGIN_API, interval_s, NULL,
-	    ret_id);
+	    category, ret_id);
+}
+
+int
+store_feed_change(struct store *s, int64_t id,
+    const struct store_feed_change *c)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FEED_CHANGE);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, c->set_title);
+	sqlite3_bind_text(st, 3, c->title, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, c->set_category);
+	sqlite3_bind_text(st, 5, c->category, -1, SQLITE_STATIC);
+	if (store_exec(s, st, "changing a feed") == -1)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
 }
 
 /* Deletes a feed inside the caller's transaction. 1 / 0 / -1. */
@@ -326,6 +347,7 @@ config_set(struct store *s, int64_t id, const struct store_config_feed *cf)
 	sqlite3_bind_text(st, 2, cf->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, cf->title, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, cf->interval_s);
+	sqlite3_bind_text(st, 5, cf->category, -1, SQLITE_STATIC);
 	return store_exec(s, st, "updating a configured feed");
 }
 
@@ -358,7 +380,7 @@ reconcile_one(struct store *s, const struct store_config_feed *cf,
 		if (!found) {
 			if (feed_insert(s, cf->url, cf->title,
 			    STORE_ORIGIN_CONFIG, cf->interval_s, cf->name,
-			    &id) == -1)
+			    cf->category, &id) == -1)
 				return -1;
 			res->added++;
 			return 0;
@@ -381,6 +403,7 @@ reconcile_one(struct store *s, const struct store_config_feed *cf,
 	}
 	if (f.origin == STORE_ORIGIN_CONFIG && strcmp(f.url, cf->url) == 0 &&
 	    f.interval_s == cf->interval_s &&
+	    same_str(f.category, cf->category) &&
 	    (cf->title == NULL || same_str(f.title, cf->title))) {
 		res->unchanged++;
 		rc = 0;

@@ -14,7 +14,7 @@
 #include "buf.h"
 #include "store.h"
 
-#define STORE_SCHEMA_VERSION	4
+#define STORE_SCHEMA_VERSION	5
 /* "feed" in ASCII: marks the file as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID	0x66656564
 
@@ -37,6 +37,7 @@ enum store_stmt {
 	ST_FEED_CONFIG_SET,
 	ST_FEED_CONFIG_LIST,
 	ST_FEED_RESET_POLL,
+	ST_FEED_CHANGE,
 	ST_POLL_LOG_ADD,
 	ST_POLL_LOG_TRIM,
 	ST_POLL_LOG_LIST,
@@ -165,14 +166,15 @@ bool	store_title_key(const char *title, size_t len, int64_t *ret);
 	" origin, interval_s, cur_interval_s, etag, last_modified," \
 	" body_hash, next_poll, last_poll, last_success, error_count," \
 	" last_error, state, redirect_url, redirect_count," \
-	" retry_after_until, entry_count, created"
+	" retry_after_until, entry_count, created, category"
 #define STORE_ENTRY_COLS \
 	"e.id, e.guid, e.feed_id, COALESCE(f.user_title, f.doc_title)," \
 	" e.title, e.link, e.norm_link, e.published, e.updated, e.fetched," \
 	" e.author, e.summary, COALESCE(e.categories, '[]')," \
 	" COALESCE(e.enclosures, '[]')"
 #define STORE_TOPIC_COLS \
-	"t.id, t.name, t.query, t.origin, t.notify, t.created, t.match_count"
+	"t.id, t.name, t.query, t.origin, t.notify, t.created, t.match_count," \
+	" t.feed_ids, t.category"
 
 /*
  * Reconciling configured items: inside the caller's transaction, drops

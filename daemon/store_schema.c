@@ -189,11 +189,23 @@ static const char schema_v4[] =
 "CREATE INDEX topic_matches_title ON topic_matches(topic_id, title_key)"
 "  WHERE title_key IS NOT NULL;";
 
+/*
+ * Step 5. Categories: where a feed is filed ("News/Ukraine", from OPML
+ * folders, feedd.conf or the API), and the feed subset of an API topic
+ * (a JSON array of feed ids, and/or a category with its sub-categories).
+ * Config topics keep theirs in feedd.conf: NULL here.
+ */
+static const char schema_v5[] =
+"ALTER TABLE feeds ADD COLUMN category TEXT;"
+"ALTER TABLE topics ADD COLUMN feed_ids TEXT;"
+"ALTER TABLE topics ADD COLUMN category TEXT;";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
 	schema_v4,
+	schema_v5,
 };
 
 static void

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "log.h"
@@ -13,6 +14,42 @@
 #include "xmalloc.h"
 
 #define SEED_NORM	0x6e6f726dULL
+
+/* The feed_ids column, a JSON array of ids, into t. */
+static void
+feed_ids_read(struct store_topic *t, const char *text)
+{
+	json_t *a, *v;
+	size_t i;
+
+	if (text == NULL || (a = json_loads(text, 0, NULL)) == NULL)
+		return;
+	if (json_is_array(a) && json_array_size(a) > 0) {
+		t->feed_ids = xcalloc(json_array_size(a), sizeof(*t->feed_ids));
+		json_array_foreach(a, i, v)
+			if (json_is_integer(v))
+				t->feed_ids[t->nfeed_ids++] =
+				    json_integer_value(v);
+	}
+	json_decref(a);
+}
+
+/* The feed_ids column for n ids: a JSON array, or NULL when n is 0. */
+static char *
+feed_ids_text(const int64_t *ids, size_t n)
+{
+	json_t *a;
+	char *text;
+
+	if (n == 0)
+		return NULL;
+	a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_integer((json_int_t)ids[i]));
+	text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return text;
+}
 
 static void
 topic_read(sqlite3_stmt *st, void *row)
@@ -28,6 +65,8 @@ topic_read(sqlite3_stmt *st, void *row)
 	t->notify = store_col_dup(st, 4);
 	t->created = sqlite3_column_int64(st, 5);
 	t->match_count = sqlite3_column_int64(st, 6);
+	feed_ids_read(t, (const char *)sqlite3_column_text(st, 7));
+	t->category = store_col_dup(st, 8);
 }
 
 static void
@@ -44,6 +83,8 @@ store_topic_clear(struct store_topic *t)
 	free(t->name);
 	free(t->query);
 	free(t->notify);
+	free(t->feed_ids);
+	free(t->category);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -121,11 +162,12 @@ store_topic_list(struct store *s, struct store_topic **ret, size_t *ret_n)
 
 int
 store_topic_add(struct store *s, const char *name, const char *query,
-    const char *notify, enum store_origin origin, int64_t *ret_id,
-    char *err, size_t errlen)
+    const char *notify, const struct store_topic_subset *subset,
+    enum store_origin origin, int64_t *ret_id, char *err, size_t errlen)
 {
 	struct store_topic t;
 	sqlite3_stmt *st;
+	char *ids;
 	int rc;
 
 	*ret_id = 0;
@@ -147,7 +189,14 @@ store_topic_add(struct store *s, const char *name, const char *query,
 	sqlite3_bind_text(st, 3, store_origin_name(origin), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, notify, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, store_now(s));
-	if (store_exec(s, st, "adding a topic") == -1)
+	ids = subset != NULL ? feed_ids_text(subset->feed_ids,
+	    subset->nfeed_ids) : NULL;
+	sqlite3_bind_text(st, 6, ids, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, subset != NULL ? subset->category : NULL, -1,
+	    SQLITE_STATIC);
+	rc = store_exec(s, st, "adding a topic");
+	free(ids);
+	if (rc == -1)
 		return -1;
 	*ret_id = sqlite3_last_insert_rowid(s->db);
 	return 0;
@@ -236,7 +285,7 @@ reconcile_topic(struct store *s, const struct store_config_topic *ct,
 	if ((found = store_topic_get_by_name(s, ct->name, &t)) == -1)
 		return -1;
 	if (!found) {
-		rc = store_topic_add(s, ct->name, ct->query, ct->notify,
+		rc = store_topic_add(s, ct->name, ct->query, ct->notify, NULL,
 		    STORE_ORIGIN_CONFIG, &id, err, errlen);
 		if (rc == 0)
 			res->added++;

@@ -2,6 +2,10 @@
  * topics: the in-memory view of the stored topics (plus what only the
  * configuration knows: notify mode and feed subset), matching after each
  * poll, back-fill from a timer, and notify jobs.
+ *
+ * A feed subset (config feed names, API feed ids, a category) is resolved
+ * here into the ids of the feeds it takes in, again whenever the feeds
+ * change (topics_feeds_changed), so matching never asks the store.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +16,7 @@
 #include "api.h"
 #include "api_json.h"
 #include "buf.h"
+#include "category.h"
 #include "feedd.h"
 #include "log.h"
 #include "notify.h"
@@ -30,8 +35,12 @@ struct topic {
 	enum store_origin origin;
 	char		**argv;		/* notify command or NULL */
 	enum config_notify_mode mode;
-	char		**feed_names;	/* NULL: every feed */
-	int64_t		*feed_ids;
+	/* The subset as defined; none of the three: every feed. */
+	char		**feed_names;	/* config feed names, or NULL */
+	int64_t		*given_ids;	/* API feed ids, or NULL */
+	size_t		 ngiven_ids;
+	char		*category;	/* with its sub-categories, or NULL */
+	int64_t		*feed_ids;	/* the subset resolved, ascending */
 	size_t		 nfeed_ids;
 	int64_t		 bf_next;	/* next id to back-fill */
 	int64_t		 bf_end;	/* last id to back-fill */
@@ -44,6 +53,7 @@ struct topic_spec {
 	char		*name;
 	enum config_notify_mode mode;
 	char		**feeds;
+	char		*category;
 };
 
 /* A poll's new entries and the topics that may match them. */
@@ -87,6 +97,8 @@ topic_clear(struct topic *tp)
 	free(tp->query);
 	config_argv_free(tp->argv);
 	config_argv_free(tp->feed_names);
+	free(tp->given_ids);
+	free(tp->category);
 	free(tp->feed_ids);
 	memset(tp, 0, sizeof(*tp));
 }
@@ -97,6 +109,7 @@ specs_clear(struct topics *t)
 	for (size_t i = 0; i < t->nspecs; i++) {
 		free(t->specs[i].name);
 		config_argv_free(t->specs[i].feeds);
+		free(t->specs[i].category);
 	}
 	free(t->specs);
 	t->specs = NULL;
@@ -177,27 +190,83 @@ topic_find(struct topic *v, size_t n, int64_t id)
 	return NULL;
 }
 
-/* Feed names to ids; names the store does not know are skipped. */
-static void
-map_feeds(struct topic *tp, const struct store_feed *feeds, size_t nfeeds)
+/*
+ * Whether the topic follows only some feeds (tp->feed_ids). Such a topic
+ * is matched poll by poll (topics_match) and back-filled through
+ * match_subset: an id span taken across polls or the archive would take
+ * in the other feeds too. Decided by the definition, not by what it
+ * resolves to: a category no feed is filed under yet follows no feed,
+ * not every feed.
+ */
+static bool
+topic_has_subset(const struct topic *tp)
 {
-	for (size_t k = 0; tp->feed_names[k] != NULL; k++) {
+	return tp->feed_names != NULL || tp->ngiven_ids > 0 ||
+	    tp->category != NULL;
+}
+
+static bool
+feed_named(const struct topic *tp, const char *name)
+{
+	for (size_t k = 0; name != NULL && tp->feed_names != NULL &&
+	    tp->feed_names[k] != NULL; k++)
+		if (strcmp(tp->feed_names[k], name) == 0)
+			return true;
+	return false;
+}
+
+static bool
+feed_given(const struct topic *tp, int64_t id)
+{
+	for (size_t k = 0; k < tp->ngiven_ids; k++)
+		if (tp->given_ids[k] == id)
+			return true;
+	return false;
+}
+
+/*
+ * The subset into feed ids, from feeds (ascending by id, as listed).
+ * warn: say which config feed names the store does not know (skipped).
+ */
+static void
+resolve_subset(struct topic *tp, const struct store_feed *feeds,
+    size_t nfeeds, bool warn)
+{
+	free(tp->feed_ids);
+	tp->feed_ids = NULL;
+	tp->nfeed_ids = 0;
+	if (!topic_has_subset(tp))
+		return;
+	tp->feed_ids = xcalloc(nfeeds > 0 ? nfeeds : 1, sizeof(*tp->feed_ids));
+	for (size_t j = 0; j < nfeeds; j++)
+		if (feed_named(tp, feeds[j].config_name) ||
+		    feed_given(tp, feeds[j].id) ||
+		    category_within(feeds[j].category, tp->category))
+			tp->feed_ids[tp->nfeed_ids++] = feeds[j].id;
+	for (size_t k = 0; warn && tp->feed_names != NULL &&
+	    tp->feed_names[k] != NULL; k++) {
 		bool found = false;
 
-		for (size_t j = 0; j < nfeeds && !found; j++) {
-			if (feeds[j].config_name == NULL ||
+		for (size_t j = 0; j < nfeeds && !found; j++)
+			found = feeds[j].config_name != NULL &&
 			    strcmp(feeds[j].config_name,
-			    tp->feed_names[k]) != 0)
-				continue;
-			tp->feed_ids = xreallocarray(tp->feed_ids,
-			    tp->nfeed_ids + 1, sizeof(*tp->feed_ids));
-			tp->feed_ids[tp->nfeed_ids++] = feeds[j].id;
-			found = true;
-		}
+			    tp->feed_names[k]) == 0;
 		if (!found)
 			log_warnx("topics: '%s': no stored feed named '%s', "
 			    "ignoring it", tp->name, tp->feed_names[k]);
 	}
+}
+
+/* The store's feeds if a topic needs them to resolve its subset. 0 / -1. */
+static int
+subset_feeds(struct topics *t, bool needed, struct store_feed **feeds,
+    size_t *nfeeds)
+{
+	*feeds = NULL;
+	*nfeeds = 0;
+	if (!needed)
+		return 0;
+	return store_feed_list(t->store, feeds, nfeeds);
 }
 
 /* Re-reads the stored topics, keeping back-fill progress. 0 / -1. */
@@ -213,9 +282,12 @@ refresh(struct topics *t)
 	if (store_topic_list(t->store, &st, &ns) == -1)
 		return -1;
 	for (i = 0; i < t->nspecs; i++)
-		if (t->specs[i].feeds != NULL)
+		if (t->specs[i].feeds != NULL || t->specs[i].category != NULL)
 			any_subset = true;
-	if (any_subset && store_feed_list(t->store, &feeds, &nfeeds) == -1) {
+	for (i = 0; i < ns; i++)
+		if (st[i].nfeed_ids > 0 || st[i].category != NULL)
+			any_subset = true;
+	if (subset_feeds(t, any_subset, &feeds, &nfeeds) == -1) {
 		store_topic_list_free(st, ns);
 		return -1;
 	}
@@ -237,11 +309,22 @@ refresh(struct topics *t)
 		if (tp->origin == STORE_ORIGIN_CONFIG &&
 		    (spec = spec_find(t, tp->name)) != NULL) {
 			tp->mode = spec->mode;
-			if (spec->feeds != NULL) {
+			if (spec->feeds != NULL)
 				tp->feed_names = notify_argv_dup(spec->feeds);
-				map_feeds(tp, feeds, nfeeds);
+			if (spec->category != NULL)
+				tp->category = xstrdup(spec->category);
+		} else if (tp->origin == STORE_ORIGIN_API) {
+			if (st[i].nfeed_ids > 0) {
+				tp->given_ids = xreallocarray(NULL,
+				    st[i].nfeed_ids, sizeof(*tp->given_ids));
+				memcpy(tp->given_ids, st[i].feed_ids,
+				    st[i].nfeed_ids * sizeof(*tp->given_ids));
+				tp->ngiven_ids = st[i].nfeed_ids;
 			}
+			if (st[i].category != NULL)
+				tp->category = xstrdup(st[i].category);
 		}
+		resolve_subset(tp, feeds, nfeeds, true);
 		old = topic_find(t->v, t->n, tp->id);
 		if (old != NULL && strcmp(old->query, tp->query) == 0) {
 			tp->bf_next = old->bf_next;
@@ -272,15 +355,43 @@ refresh(struct topics *t)
 	return 0;
 }
 
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static bool
 topic_has_feed(const struct topic *tp, int64_t feed_id)
 {
-	if (tp->feed_names == NULL)
+	if (!topic_has_subset(tp))
 		return true;
-	for (size_t i = 0; i < tp->nfeed_ids; i++)
-		if (tp->feed_ids[i] == feed_id)
-			return true;
-	return false;
+	return tp->nfeed_ids > 0 && bsearch(&feed_id, tp->feed_ids,
+	    tp->nfeed_ids, sizeof(*tp->feed_ids), cmp_id) != NULL;
+}
+
+void
+topics_feeds_changed(struct topics *t)
+{
+	struct store_feed *feeds;
+	size_t nfeeds, i;
+	bool any_subset = false;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++)
+		if (topic_has_subset(&t->v[i]))
+			any_subset = true;
+	if (subset_feeds(t, any_subset, &feeds, &nfeeds) == -1) {
+		log_warnx("topics: cannot read the feeds; feed subsets stay as "
+		    "they were until the next change or reload");
+		return;
+	}
+	for (i = 0; i < t->n; i++)
+		resolve_subset(&t->v[i], feeds, nfeeds, false);
+	store_feed_list_free(feeds, nfeeds);
 }
 
 char *
@@ -555,7 +666,7 @@ topics_match(struct topics *t)
 				continue;
 			i = (size_t)(tp - t->v);
 			/* A feed subset: the span would take in other feeds. */
-			if (tp->feed_names != NULL) {
+			if (topic_has_subset(tp)) {
 				match_range(t, tp, p->lo, p->hi, &acc[i].ids,
 				    &acc[i].n);
 				continue;
@@ -622,43 +733,48 @@ topics_on_new_entries(void *arg, int64_t feed_id, const int64_t *ids,
 	topics_deliver(t, batch ? store_batch_commit(t->store) == 0 : true);
 }
 
-/* A feed subset: the topic's query per feed, then each hit recorded. */
+/*
+ * A feed subset: the topic's query over lo..hi, then each hit of a feed
+ * of the subset recorded. One walk of the index for the whole subset: a
+ * walk per feed would read the matches of every other feed once per feed
+ * of a category.
+ */
 static int
 match_subset(struct topics *t, const struct topic *tp, int64_t lo,
     int64_t hi, char *err, size_t errlen)
 {
+	struct store_entry_query q = { .since_id = lo - 1, .fts = tp->query,
+	    .limit = TOPICS_LIST_PAGE };
 	int count = 0;
 
-	for (size_t k = 0; k < tp->nfeed_ids; k++) {
-		struct store_entry_query q = { .since_id = lo - 1,
-		    .feed_id = tp->feed_ids[k], .fts = tp->query,
-		    .limit = TOPICS_LIST_PAGE };
+	if (tp->nfeed_ids == 0)
+		return 0;
+	for (;;) {
 		struct store_entry *e;
 		size_t n, i;
+		bool more;
 		int rc;
 
-		for (;;) {
-			bool more;
-
-			if ((rc = store_entry_list(t->store, &q, &e, &n, err,
-			    errlen)) != 0)
+		if ((rc = store_entry_list(t->store, &q, &e, &n, err,
+		    errlen)) != 0)
+			return rc;
+		for (i = 0; i < n && e[i].id <= hi; i++) {
+			if (!topic_has_feed(tp, e[i].feed_id))
+				continue;
+			rc = store_topic_match(t->store, tp->id, e[i].id,
+			    e[i].id, NULL, NULL, err, errlen);
+			if (rc < 0) {
+				store_entry_list_free(e, n);
 				return rc;
-			for (i = 0; i < n && e[i].id <= hi; i++) {
-				rc = store_topic_match(t->store, tp->id,
-				    e[i].id, e[i].id, NULL, NULL, err, errlen);
-				if (rc < 0) {
-					store_entry_list_free(e, n);
-					return rc;
-				}
-				count += rc;
 			}
-			more = n == TOPICS_LIST_PAGE && i == n;
-			if (n > 0)
-				q.since_id = e[n - 1].id;
-			store_entry_list_free(e, n);
-			if (!more)
-				break;
+			count += rc;
 		}
+		more = n == TOPICS_LIST_PAGE && i == n;
+		if (n > 0)
+			q.since_id = e[n - 1].id;
+		store_entry_list_free(e, n);
+		if (!more)
+			break;
 	}
 	return count;
 }
@@ -684,7 +800,7 @@ on_backfill(evutil_socket_t fd, short what, void *arg)
 	hi = tp->bf_next + TOPICS_BACKFILL_BATCH - 1;
 	if (hi > tp->bf_end)
 		hi = tp->bf_end;
-	if (tp->feed_names != NULL)
+	if (topic_has_subset(tp))
 		rc = match_subset(t, tp, tp->bf_next, hi, err, sizeof(err));
 	else
 		rc = store_topic_match(t->store, tp->id, tp->bf_next, hi,
@@ -769,6 +885,8 @@ topics_reconcile(struct topics *t, const struct config *cfg)
 		t->specs[i].name = xstrdup(cfg->topics[i].name);
 		t->specs[i].mode = cfg->topics[i].notify_mode;
 		t->specs[i].feeds = notify_argv_dup(cfg->topics[i].feeds);
+		if (cfg->topics[i].category != NULL)
+			t->specs[i].category = xstrdup(cfg->topics[i].category);
 	}
 	t->nspecs = cfg->ntopics;
 	notify_set_limits(t->notify, cfg->notify_max_parallel,
@@ -782,7 +900,8 @@ topics_reconcile(struct topics *t, const struct config *cfg)
 
 int
 topics_add(struct topics *t, const char *name, const char *query,
-    const char *notify, int64_t *ret_id, char *err, size_t errlen)
+    const char *notify, const struct store_topic_subset *subset,
+    int64_t *ret_id, char *err, size_t errlen)
 {
 	char **argv = NULL;
 	int rc;
@@ -796,7 +915,7 @@ topics_add(struct topics *t, const char *name, const char *query,
 	}
 	config_argv_free(argv);
 	rc = store_topic_add(t->store, name, query,
-	    notify != NULL && *notify != '\0' ? notify : NULL,
+	    notify != NULL && *notify != '\0' ? notify : NULL, subset,
 	    STORE_ORIGIN_API, ret_id, err, errlen);
 	if (rc == 0) {
 		log_info("topics: '%s' added: %s", name, query);
@@ -825,6 +944,10 @@ topics_info(struct topics *t, int64_t id, struct topics_info *ret)
 		return false;
 	ret->mode = tp->mode == CONFIG_NOTIFY_BATCH ? "batch" : "each";
 	ret->feeds = tp->feed_names;
+	ret->category = tp->category;
+	ret->subset = topic_has_subset(tp);
+	ret->feed_ids = tp->feed_ids;
+	ret->nfeed_ids = tp->nfeed_ids;
 	ret->backfilling = needs_backfill(tp);
 	ret->backfill_done = tp->bf_next - 1;
 	ret->backfill_end = tp->bf_end;

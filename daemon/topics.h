@@ -5,6 +5,10 @@
  *   - topics_reconcile() makes the stored config topics those of the
  *     configuration (added, changed, removed; API topics untouched) and
  *     applies their notify settings and feed subsets;
+ *   - a topic with a feed subset (config feed names, API feed ids, a
+ *     category with its sub-categories) matches entries of those feeds
+ *     only, the feeds in it being those of the feed list as last told:
+ *     topics_reconcile() and topics_feeds_changed() resolve it again;
  *   - topics_note(), called after each poll's ingest, and topics_match(),
  *     called by the poll pipeline inside the transaction that stores a
  *     batch of polls, match their new entries against every topic,
@@ -65,12 +69,22 @@ void		 topics_on_new_entries(void *arg, int64_t feed_id,
 		    const int64_t *ids, size_t n);
 
 /*
- * API: adds a topic (origin api) and starts its back-fill. 0 and the id,
- * 1 if the name exists, STORE_EQUERY (bad query or notify command, message
- * in err), -1.
+ * After feeds were added, removed or filed under another category outside
+ * a reload (the API): the feed subsets are resolved again, so a feed new
+ * to a topic's category is matched from its next poll on (its stored
+ * entries are not back-filled). A failure is logged.
+ */
+void		 topics_feeds_changed(struct topics *t);
+
+/*
+ * API: adds a topic (origin api) limited to subset (NULL: every feed;
+ * the caller checked its ids and category) and starts its back-fill.
+ * 0 and the id, 1 if the name exists, STORE_EQUERY (bad query or notify
+ * command, message in err), -1.
  */
 int		 topics_add(struct topics *t, const char *name,
-		    const char *query, const char *notify, int64_t *ret_id,
+		    const char *query, const char *notify,
+		    const struct store_topic_subset *subset, int64_t *ret_id,
 		    char *err, size_t errlen);
 /* API: 1 removed, 0 no such topic, -1 error. */
 int		 topics_remove(struct topics *t, int64_t id);
@@ -78,7 +92,11 @@ int		 topics_remove(struct topics *t, int64_t id);
 /* What the store does not keep, for listings. NULL if unknown. */
 struct topics_info {
 	const char	*mode;		/* "each" or "batch" */
-	char *const	*feeds;		/* config feed names; NULL: all */
+	char *const	*feeds;		/* config feed names, or NULL */
+	const char	*category;	/* config or API category, or NULL */
+	bool		 subset;	/* false: every feed */
+	const int64_t	*feed_ids;	/* subset: the feeds in it now */
+	size_t		 nfeed_ids;
 	bool		 backfilling;
 	int64_t		 backfill_done;	/* ids done */
 	int64_t		 backfill_end;	/* of this many */

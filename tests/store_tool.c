@@ -56,7 +56,7 @@ feed_id(struct store *s)
 {
 	int64_t id;
 
-	if (store_feed_add(s, FEED_URL, "store tool", 0, &id) == -1)
+	if (store_feed_add(s, FEED_URL, "store tool", NULL, 0, &id) == -1)
 		exit(1);
 	return id;
 }

@@ -1,5 +1,6 @@
 """OPML: export the subscriptions, import them into a fresh daemon and get
-the same subscriptions; nested outlines are categories; importing the same
+the same subscriptions in the same categories; nested outlines are the
+feeds' categories; importing the same
 file twice changes nothing; a bad document or a hostile one is refused with
 a 400 that says why. Driven through feedctl import/export and the API."""
 import os
@@ -56,6 +57,10 @@ check(feeds[srv.url("a.xml")]["title"] == "Feed A & co",
       "the title attribute (entities decoded) becomes the feed's title",
       feeds)
 check(len(feeds) == 4, "four subscriptions (one from the config)", feeds)
+cats1 = {u: f["category"] for u, f in feeds.items()}
+check(cats1 == {srv.url("a.xml"): "Tech/Lang", srv.url("b.xml"): "Tech",
+                srv.url("c.xml"): None, srv.url("d.xml"): "News/World"},
+      "imported feeds are filed under their folders' path", cats1)
 
 # Polls of the new feeds happen without being asked.
 check(wait_until(lambda: all(f["entries"] == 2 for f in
@@ -83,6 +88,8 @@ doc = d2.ctl_json("import", exported)
 check(doc["added"] == 4, "the export imports into a fresh daemon", doc)
 feeds2 = {f["url"]: f["title"] for f in d2.ctl_json("feeds")["feeds"]}
 check(feeds2.keys() == feeds.keys(), "the same subscriptions", feeds2)
+cats2 = {f["url"]: f["category"] for f in d2.ctl_json("feeds")["feeds"]}
+check(cats2 == cats1, "in the same categories", cats2)
 check(feeds2[srv.url("a.xml")] == "Feed A & co" and
       feeds2[srv.url("b.xml")] in ("Феед Б", "Feed B"),
       "with their titles", feeds2)
@@ -91,6 +98,15 @@ outs2 = {o.get("xmlUrl"): o.get("title")
          for o in ET.fromstring(again.stdout).iter("outline")
          if o.get("xmlUrl")}
 check(set(outs2) == set(outs), "and the same export", outs2)
+paths = {}
+for top in ET.fromstring(again.stdout).find("body"):
+    def walk(o, path):
+        if o.get("xmlUrl"):
+            paths[o.get("xmlUrl")] = "/".join(path) or None
+        for c in o:
+            walk(c, path + ([o.get("text")] if not o.get("xmlUrl") else []))
+    walk(top, [])
+check(paths == cats1, "whose folders nest as the categories say", paths)
 
 # Refusals.
 for body, word in ((b"", "OPML"), (b"<opml><body><outline", "line"),

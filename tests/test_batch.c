@@ -49,7 +49,7 @@ run_job(void *arg)
 
 	note(j->t, j->name);
 	if (j->url != NULL)
-		store_feed_add(j->t->store, j->url, NULL, 0, &id);
+		store_feed_add(j->t->store, j->url, NULL, NULL, 0, &id);
 }
 
 static void

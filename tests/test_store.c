@@ -107,7 +107,8 @@ test_open(const char *path)
 
 	/*
 	 * A version-1 file (it had an insert trigger, topics had no
-	 * match_count, matches no title key) is brought up to date.
+	 * match_count, matches no title key, feeds no category, topics no
+	 * feed subset) is brought up to date.
 	 */
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, "CREATE TRIGGER entries_ai AFTER INSERT ON entries"
@@ -119,6 +120,9 @@ test_open(const char *path)
 	    " DROP INDEX topic_matches_title;"
 	    " ALTER TABLE topic_matches DROP COLUMN title_key;"
 	    " ALTER TABLE topic_matches DROP COLUMN published;"
+	    " ALTER TABLE feeds DROP COLUMN category;"
+	    " ALTER TABLE topics DROP COLUMN feed_ids;"
+	    " ALTER TABLE topics DROP COLUMN category;"
 	    " PRAGMA user_version = 1", NULL, NULL, NULL);
 	sqlite3_close(db);
 	s = store_open(path, err, sizeof(err));
@@ -126,7 +130,11 @@ test_open(const char *path)
 	    STORE_SCHEMA_VERSION && count(s, "SELECT count(*) FROM"
 	    " sqlite_schema WHERE name = 'entries_ai'") == 0 &&
 	    count(s, "SELECT count(*) FROM sqlite_schema"
-	    " WHERE name = 'topic_matches_title'") == 1,
+	    " WHERE name = 'topic_matches_title'") == 1 &&
+	    count(s, "SELECT count(*) FROM pragma_table_info('feeds')"
+	    " WHERE name = 'category'") == 1 &&
+	    count(s, "SELECT count(*) FROM pragma_table_info('topics')"
+	    " WHERE name IN ('feed_ids', 'category')") == 2,
 	    "version 1 migrated");
 	store_free(s);
 
@@ -176,16 +184,36 @@ test_feeds(struct store *s)
 	int64_t id, id2;
 	size_t n;
 
-	ok(store_feed_add(s, "https://a.example/feed", "A", 0, &id) == 0 &&
-	    id > 0, "add a feed");
-	ok(store_feed_add(s, "https://a.example/feed", NULL, 0, &id2) == 1 &&
-	    id2 == id, "adding it again finds it");
+	ok(store_feed_add(s, "https://a.example/feed", "A", "Tech/Lang", 0,
+	    &id) == 0 && id > 0, "add a feed");
+	ok(store_feed_add(s, "https://a.example/feed", NULL, "Other", 0,
+	    &id2) == 1 && id2 == id, "adding it again finds it");
 	ok(store_feed_get(s, id, &f) == 1, "get by id");
 	is_str(f.url, "https://a.example/feed", "url");
 	is_str(f.title, "A", "title");
 	ok(f.origin == STORE_ORIGIN_API && f.state == STORE_FEED_NEW &&
 	    f.config_name == NULL, "api feed, state new");
+	is_str(f.category, "Tech/Lang", "category, untouched by the second add");
 	store_feed_clear(&f);
+	{
+		struct store_feed_change c = { .set_category = true,
+		    .category = "Tech" };
+
+		ok(store_feed_change(s, id, &c) == 1 &&
+		    store_feed_get(s, id, &f) == 1, "change the category");
+		is_str(f.category, "Tech", "the new category");
+		is_str(f.title, "A", "the title stays");
+		store_feed_clear(&f);
+		c = (struct store_feed_change){ .set_title = true,
+		    .title = "Ä" };
+		ok(store_feed_change(s, id, &c) == 1 &&
+		    store_feed_get(s, id, &f) == 1, "change the title");
+		is_str(f.title, "Ä", "the new title");
+		is_str(f.category, "Tech", "the category stays");
+		store_feed_clear(&f);
+		ok(store_feed_change(s, 9999, &c) == 0,
+		    "changing a missing feed");
+	}
 	ok(store_feed_get(s, 9999, &f) == 0, "get of a missing id");
 	ok(store_feed_get_by_url(s, "https://a.example/feed", &f) == 1 &&
 	    f.id == id, "get by url");
@@ -253,7 +281,7 @@ test_ingest(struct store *s)
 	struct feed_enclosure enc = { "https://x.example/a.mp3", "audio/mpeg",
 	    42 };
 
-	store_feed_add(s, "https://site.example/rss", NULL, 0, &feed);
+	store_feed_add(s, "https://site.example/rss", NULL, NULL, 0, &feed);
 	e[0] = entry("g3", "Newest", "https://site.example/3", "three");
 	e[1] = entry(NULL, "Link only", "https://site.example/2?utm_source=x",
 	    "two");
@@ -327,7 +355,7 @@ test_search(struct store *s)
 	char err[256] = "";
 	int64_t feed;
 
-	store_feed_add(s, "https://ua.example/rss", "UA", 0, &feed);
+	store_feed_add(s, "https://ua.example/rss", "UA", NULL, 0, &feed);
 	e[0] = entry("u1", "Коаліція охочих зібралася в Парижі",
 	    "https://ua.example/1", "Лідери обговорили гарантії");
 	e[0].content = "<p>Зустріч <b>лідерів</b> у Парижі&nbsp;&mdash; "
@@ -405,10 +433,10 @@ test_topic_title_dup(struct store *s)
 	size_t n;
 	char err[256];
 
-	store_feed_add(s, "https://three.example/rss", NULL, 0, &f3);
-	store_feed_add(s, "https://four.example/rss", NULL, 0, &f4);
+	store_feed_add(s, "https://three.example/rss", NULL, NULL, 0, &f3);
+	store_feed_add(s, "https://four.example/rss", NULL, NULL, 0, &f4);
 	ok(store_topic_add(s, "ceasefire", "ceasefire", NULL,
-	    STORE_ORIGIN_API, &tid, err, sizeof(err)) == 0, "add topic");
+	    NULL, STORE_ORIGIN_API, &tid, err, sizeof(err)) == 0, "add topic");
 
 	e[0] = entry("t1", title, "https://three.example/a/1", NULL);
 	e[0].published = 1800000000;
@@ -462,14 +490,32 @@ test_topics(struct store *s)
 	size_t n;
 	char err[256];
 
-	store_feed_add(s, "https://one.example/rss", NULL, 0, &f1);
-	store_feed_add(s, "https://two.example/rss", NULL, 0, &f2);
+	store_feed_add(s, "https://one.example/rss", NULL, NULL, 0, &f1);
+	store_feed_add(s, "https://two.example/rss", NULL, NULL, 0, &f2);
 	ok(store_topic_add(s, "coalition", "\"coalition of the willing\"",
-	    NULL, STORE_ORIGIN_API, &tid, err, sizeof(err)) == 0, "add topic");
-	ok(store_topic_add(s, "coalition", "x", NULL, STORE_ORIGIN_API, &id,
-	    err, sizeof(err)) == 1 && id == tid, "same name exists");
-	ok(store_topic_add(s, "bad", "AND (", NULL, STORE_ORIGIN_API, &id,
-	    err, sizeof(err)) == STORE_EQUERY, "invalid query refused");
+	    NULL, NULL, STORE_ORIGIN_API, &tid, err, sizeof(err)) == 0,
+	    "add topic");
+	ok(store_topic_add(s, "coalition", "x", NULL, NULL, STORE_ORIGIN_API,
+	    &id, err, sizeof(err)) == 1 && id == tid, "same name exists");
+	ok(store_topic_add(s, "bad", "AND (", NULL, NULL, STORE_ORIGIN_API,
+	    &id, err, sizeof(err)) == STORE_EQUERY, "invalid query refused");
+	{
+		int64_t want[2] = { f2, f1 };
+		struct store_topic_subset sub = { want, 2, "News/UA" };
+
+		ok(store_topic_add(s, "subset", "x", NULL, &sub,
+		    STORE_ORIGIN_API, &id, err, sizeof(err)) == 0 &&
+		    store_topic_get(s, id, &t) == 1 && t.nfeed_ids == 2 &&
+		    t.feed_ids[0] == f2 && t.feed_ids[1] == f1,
+		    "a topic's feed ids are kept");
+		is_str(t.category, "News/UA", "and its category");
+		store_topic_clear(&t);
+		ok(store_topic_remove(s, id) == 1, "remove it");
+		ok(store_topic_get(s, tid, &t) == 1 && t.feed_ids == NULL &&
+		    t.nfeed_ids == 0 && t.category == NULL,
+		    "a topic without a subset");
+		store_topic_clear(&t);
+	}
 
 	e[0] = entry("a1", "The coalition of the willing meets",
 	    "https://news.example/story?utm_source=one", NULL);
@@ -545,7 +591,7 @@ test_prune(struct store *s)
 	size_t pruned, i;
 	int rc;
 
-	store_feed_add(s, "https://many.example/rss", NULL, 0, &feed);
+	store_feed_add(s, "https://many.example/rss", NULL, NULL, 0, &feed);
 	for (i = 0; i < 20; i++) {
 		snprintf(ids[i], sizeof(ids[i]), "m%zu", i);
 		snprintf(titles[i], sizeof(titles[i]), "Item %zu", i);
@@ -553,7 +599,8 @@ test_prune(struct store *s)
 	}
 	store_ingest(s, feed, NULL, e, 20, &r);
 	/* A topic lists the oldest item: the cap must leave it alone. */
-	store_topic_add(s, "keep", "\"item 19\"", NULL, STORE_ORIGIN_API,
+	store_topic_add(s, "keep", "\"item 19\"", NULL, NULL,
+	    STORE_ORIGIN_API,
 	    &tid, err, sizeof(err));
 	ok(store_topic_match(s, tid, r.first_new_id, r.last_new_id, NULL,
 	    NULL, err, sizeof(err)) == 1, "a topic lists the oldest item");
@@ -597,8 +644,8 @@ static void
 test_reconcile(struct store *s)
 {
 	struct store_config_feed cf[2] = {
-		{ "kyiv", "https://kyiv.example/rss", "Kyiv", 600 },
-		{ "lviv", "https://lviv.example/rss", NULL, 0 },
+		{ "kyiv", "https://kyiv.example/rss", "Kyiv", 600, "News/UA" },
+		{ "lviv", "https://lviv.example/rss", NULL, 0, NULL },
 	};
 	struct store_config_topic ct[1] = { { "war", "war OR війна", NULL } };
 	struct store_reconcile_result res;
@@ -606,11 +653,22 @@ test_reconcile(struct store *s)
 	int64_t api;
 	char err[256];
 
-	store_feed_add(s, "https://api.example/rss", NULL, 0, &api);
+	store_feed_add(s, "https://api.example/rss", NULL, NULL, 0, &api);
 	ok(store_feeds_reconcile(s, cf, 2, &res) == 0 && res.added == 2,
 	    "config feeds added");
 	ok(store_feeds_reconcile(s, cf, 2, &res) == 0 && res.unchanged == 2 &&
 	    res.added == 0 && res.removed == 0, "again: unchanged");
+	ok(store_feed_get_by_url(s, "https://kyiv.example/rss", &f) == 1,
+	    "config feed stored");
+	is_str(f.category, "News/UA", "with its category");
+	store_feed_clear(&f);
+	cf[0].category = "News";
+	ok(store_feeds_reconcile(s, cf, 2, &res) == 0 && res.updated == 1 &&
+	    res.unchanged == 1, "a changed category is an update");
+	ok(store_feed_get_by_url(s, "https://kyiv.example/rss", &f) == 1,
+	    "config feed stored");
+	is_str(f.category, "News", "the new category");
+	store_feed_clear(&f);
 	cf[0].url = "https://kyiv.example/atom";
 	ok(store_feeds_reconcile(s, cf, 1, &res) == 0 && res.updated == 1 &&
 	    res.removed == 1, "one changed, one removed");

@@ -1,7 +1,8 @@
 /*
  * topics: the real store on a SQLite file, the real event loop, real notify
  * commands. Matching after a poll, cross-feed duplicates, case and
- * diacritic folding, Ukrainian prefixes, feed subsets, back-fill from the
+ * diacritic folding, Ukrainian prefixes, feed subsets (config names, API
+ * ids, categories, re-resolved as feeds change), back-fill from the
  * archive in batches, resume after a restart, notify each/batch, and the
  * why explanation.
  */
@@ -156,10 +157,10 @@ main(void)
 	struct config cfg = { 0 };
 	struct feedd d = { 0 };
 	struct store_config_feed cf[] = {
-		{ "kyiv", "http://127.0.0.1:1/kyiv.xml", NULL, 0 },
-		{ "mirror", "http://127.0.0.1:1/mirror.xml", NULL, 0 },
-		{ "uk", "http://127.0.0.1:1/uk.xml", NULL, 0 },
-		{ "other", "http://127.0.0.1:1/other.xml", NULL, 0 },
+		{ "kyiv", "http://127.0.0.1:1/kyiv.xml", NULL, 0, NULL },
+		{ "mirror", "http://127.0.0.1:1/mirror.xml", NULL, 0, NULL },
+		{ "uk", "http://127.0.0.1:1/uk.xml", NULL, 0, NULL },
+		{ "other", "http://127.0.0.1:1/other.xml", NULL, 0, NULL },
 	};
 	int64_t fid[4];
 	char db[256], err[512], cmd[600];
@@ -284,8 +285,8 @@ main(void)
 	    "and once per poll (batch): %d lines", count_lines(notify_out));
 
 	/* A topic added later is back-filled from the archive. */
-	ok(topics_add(d.topics, "guarantees", "guarant*", NULL, &id, err,
-	    sizeof(err)) == 0, "an API topic is added");
+	ok(topics_add(d.topics, "guarantees", "guarant*", NULL, NULL, &id,
+	    err, sizeof(err)) == 0, "an API topic is added");
 	ok(topics_info(d.topics, id, &info) && info.backfilling,
 	    "it back-fills");
 	run_loop(&d, 10);
@@ -295,10 +296,54 @@ main(void)
 	    "meets Macron ahead of security guarantees summit with "
 	    "'Coalition of the Willing'", "back-filled matches are listed, "
 	    "the duplicate once");
-	ok(topics_add(d.topics, "bad", "\"unterminated", NULL, &id, err,
-	    sizeof(err)) == STORE_EQUERY, "a bad query is refused: %s", err);
-	ok(topics_add(d.topics, "badcmd", "x", "sh -c 'oops", &id, err,
+	ok(topics_add(d.topics, "bad", "\"unterminated", NULL, NULL, &id,
+	    err, sizeof(err)) == STORE_EQUERY, "a bad query is refused: %s",
+	    err);
+	ok(topics_add(d.topics, "badcmd", "x", "sh -c 'oops", NULL, &id, err,
 	    sizeof(err)) == STORE_EQUERY, "a bad notify command is refused");
+
+	/* Feed subsets by category and by id, resolved as feeds change. */
+	{
+		struct store_feed_change fc = { .set_category = true,
+		    .category = "News/Ukraine" };
+		struct store_topic_subset sub = { .category = "News" };
+		struct feed_entry e1[] = {
+			entry("oth-d", "Drone sighting over the port",
+			    "https://other.example/drone", "Seen at dawn."),
+		};
+		struct feed_entry e2[] = {
+			entry("uk-d", "Drone seen near the river bank",
+			    "https://uk.example/drone", "Seen at noon."),
+		};
+		int64_t cat_id, ids_id;
+
+		ok(topics_add(d.topics, "drones", "drone", NULL, &sub,
+		    &cat_id, err, sizeof(err)) == 0,
+		    "an API topic limited to a category");
+		ok(topics_info(d.topics, cat_id, &info) && info.subset &&
+		    info.nfeed_ids == 0 && strcmp(info.category, "News") == 0,
+		    "no feed is filed there yet: it follows none, not all");
+		poll_once(d.store, d.topics, fid[3], e1, 1);
+		is_str(listing(d.store, "drones"), "", "an entry of a feed "
+		    "outside the category is not matched");
+		ok(store_feed_change(d.store, fid[2], &fc) == 1,
+		    "a feed is filed under a sub-category");
+		topics_feeds_changed(d.topics);
+		ok(topics_info(d.topics, cat_id, &info) &&
+		    info.nfeed_ids == 1 && info.feed_ids[0] == fid[2],
+		    "topics_feeds_changed: the topic now follows it");
+		poll_once(d.store, d.topics, fid[2], e2, 1);
+		is_str(listing(d.store, "drones"), "Drone seen near the river "
+		    "bank", "its new entries are matched");
+		sub = (struct store_topic_subset){ .feed_ids = &fid[3],
+		    .nfeed_ids = 1 };
+		ok(topics_add(d.topics, "drones-other", "drone", NULL, &sub,
+		    &ids_id, err, sizeof(err)) == 0,
+		    "an API topic limited to one feed id");
+		run_loop(&d, 10);
+		is_str(listing(d.store, "drones-other"), "Drone sighting over "
+		    "the port", "its back-fill keeps that feed's entries only");
+	}
 
 	/* why */
 	{

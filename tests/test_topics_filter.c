@@ -118,7 +118,7 @@ test_store_sink(const struct store_entry *e)
 		return;
 	snprintf(path, sizeof(path), "%s/feedd.db", dir);
 	if ((s = store_open(path, err, sizeof(err))) == NULL ||
-	    store_feed_add(s, "https://example.org/feed", NULL, 0,
+	    store_feed_add(s, "https://example.org/feed", NULL, NULL, 0,
 	    &feed_id) == -1) {
 		ok(false, "store: %s", err);
 		return;

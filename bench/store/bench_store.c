@@ -201,7 +201,7 @@ bench_store(const char *dir, int nfeeds, int per_poll)
 		die(s->db, "BENCH_SQL");
 	for (f = 0; f < nfeeds; f++) {
 		url = xasprintf("https://feed%d.example/rss", f);
-		store_feed_add(s, url, NULL, 0, &ids[f]);
+		store_feed_add(s, url, NULL, NULL, 0, &ids[f]);
 		free(url);
 	}
 	for (f = 0; f < nfeeds; f++) {

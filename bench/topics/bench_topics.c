@@ -378,7 +378,7 @@ run(const char *dir, int nfeeds, int per_poll, int nnew, int ntopics,
 		char *url = xasprintf("https://news%d.example/feed%d.xml",
 		    f % 700, f);
 
-		store_feed_add(d.store, url, NULL, 0, &fid[f]);
+		store_feed_add(d.store, url, NULL, NULL, 0, &fid[f]);
 		free(url);
 	}
 	bs.d = &d;

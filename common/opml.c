@@ -288,45 +288,84 @@ put_feed(struct buf *out, const struct opml_feed *f, int depth)
 	buf_puts(out, "\"/>\n");
 }
 
-/*
- * Opens (or closes) one outline per '/'-separated part of category;
- * returns how many.
- */
-static int
-put_folders(struct buf *out, const char *category, bool open)
+/* The n-th '/'-separated part of category: its start and length. */
+static bool
+part_at(const char *category, int n, const char **ret, size_t *ret_len)
 {
-	const char *p = category, *e;
-	int depth = 0, n = 0;
-	char *part;
+	const char *p = category;
+	size_t len;
 
-	for (p = category; *p != '\0'; p = *e != '\0' ? e + 1 : e) {
-		e = p + strcspn(p, "/");
-		if (e == p)
-			continue;
-		n++;
-		if (!open)
-			continue;
-		part = xstrndup(p, (size_t)(e - p));
-		buf_printf(out, "%*s<outline text=\"", (n + 1) * 2, "");
-		put_escaped(out, part);
-		buf_puts(out, "\" title=\"");
-		put_escaped(out, part);
-		buf_puts(out, "\">\n");
-		free(part);
+	for (;;) {
+		p += strspn(p, "/");
+		if (*p == '\0')
+			return false;
+		len = strcspn(p, "/");
+		if (n-- == 0) {
+			*ret = p;
+			*ret_len = len;
+			return true;
+		}
+		p += len;
 	}
-	if (!open)
-		for (depth = n; depth > 0; depth--)
-			buf_printf(out, "%*s</outline>\n", (depth + 1) * 2,
-			    "");
+}
+
+static int
+nparts(const char *category)
+{
+	const char *p;
+	size_t len;
+	int n = 0;
+
+	while (category != NULL && part_at(category, n, &p, &len))
+		n++;
 	return n;
 }
 
-static bool
-same_category(const char *a, const char *b)
+/* How many leading parts a and b share. */
+static int
+shared_parts(const char *a, const char *b)
 {
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
+	const char *pa, *pb;
+	size_t la, lb;
+	int n = 0;
+
+	while (a != NULL && b != NULL && part_at(a, n, &pa, &la) &&
+	    part_at(b, n, &pb, &lb) && la == lb && memcmp(pa, pb, la) == 0)
+		n++;
+	return n;
+}
+
+/*
+ * Part by part, so that "News/World" sorts next to "News" and not after
+ * "News A"; feeds without a category first; otherwise the given order.
+ */
+static int
+cmp_feed(const void *va, const void *vb, void *arg)
+{
+	const struct opml_feed *feeds = arg;
+	size_t a = *(const size_t *)va, b = *(const size_t *)vb;
+	const char *ca = feeds[a].category, *cb = feeds[b].category;
+	const char *pa, *pb;
+	size_t la, lb;
+	int n = 0, c;
+
+	if ((ca == NULL) != (cb == NULL))
+		return ca == NULL ? -1 : 1;
+	for (; ca != NULL; n++) {
+		bool ha = part_at(ca, n, &pa, &la), hb = part_at(cb, n, &pb,
+		    &lb);
+
+		if (!ha || !hb) {
+			if (ha != hb)
+				return ha ? 1 : -1;
+			break;
+		}
+		if ((c = memcmp(pa, pb, la < lb ? la : lb)) != 0)
+			return c;
+		if (la != lb)
+			return la < lb ? -1 : 1;
+	}
+	return a < b ? -1 : a > b;
 }
 
 void
@@ -336,8 +375,9 @@ opml_write(struct buf *out, const char *title, const struct opml_feed *feeds,
 	time_t t = (time_t)now;
 	struct tm tm;
 	char date[64] = "";
-	bool *done = xcalloc(n + 1, sizeof(*done));
-	int depth;
+	size_t *order = xcalloc(n + 1, sizeof(*order));
+	const char *open = NULL;	/* the folders open: this path */
+	int depth = 0;
 
 	if (gmtime_r(&t, &tm) != NULL)
 		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
@@ -346,23 +386,36 @@ opml_write(struct buf *out, const char *title, const struct opml_feed *feeds,
 	put_escaped(out, title != NULL ? title : "Subscriptions");
 	buf_printf(out, "</title>\n    <dateCreated>%s</dateCreated>\n"
 	    "  </head>\n  <body>\n", date);
-	for (size_t i = 0; i < n; i++) {
-		if (done[i])
-			continue;
-		if (feeds[i].category == NULL) {
-			put_feed(out, &feeds[i], 2);
-			done[i] = true;
-			continue;
+	/* One folder per category part, each opened once: a tree. */
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), cmp_feed, (void *)feeds);
+	for (size_t k = 0; k < n; k++) {
+		const struct opml_feed *f = &feeds[order[k]];
+		int keep = shared_parts(open, f->category), want =
+		    nparts(f->category);
+		const char *p;
+		size_t len;
+
+		for (; depth > keep; depth--)
+			buf_printf(out, "%*s</outline>\n", (depth + 1) * 2, "");
+		for (; depth < want && part_at(f->category, depth, &p, &len);
+		    depth++) {
+			char *part = xstrndup(p, len);
+
+			buf_printf(out, "%*s<outline text=\"", (depth + 2) * 2,
+			    "");
+			put_escaped(out, part);
+			buf_puts(out, "\" title=\"");
+			put_escaped(out, part);
+			buf_puts(out, "\">\n");
+			free(part);
 		}
-		depth = put_folders(out, feeds[i].category, true);
-		for (size_t k = i; k < n; k++)
-			if (!done[k] && same_category(feeds[i].category,
-			    feeds[k].category)) {
-				put_feed(out, &feeds[k], depth + 2);
-				done[k] = true;
-			}
-		put_folders(out, feeds[i].category, false);
+		open = f->category;
+		put_feed(out, f, depth + 2);
 	}
+	for (; depth > 0; depth--)
+		buf_printf(out, "%*s</outline>\n", (depth + 1) * 2, "");
 	buf_puts(out, "  </body>\n</opml>\n");
-	free(done);
+	free(order);
 }

@@ -39,9 +39,10 @@ int	opml_parse(const void *data, size_t len, struct opml_doc *ret,
 void	opml_doc_clear(struct opml_doc *d);
 
 /*
- * Appends an OPML 2.0 document to out: feeds grouped by category, in
- * order of first appearance, a category "A/B" written as nested outlines
- * (so reading the output gives the same categories). now is dateCreated.
+ * Appends an OPML 2.0 document to out: feeds without a category first,
+ * then one folder tree, each folder written once ("A", "A/B" and "A/B/C"
+ * nest; folders sorted by name, feeds in a folder in the given order), so
+ * reading the output gives the same categories. now is dateCreated.
  */
 void	opml_write(struct buf *out, const char *title,
 	    const struct opml_feed *feeds, size_t n, int64_t now);

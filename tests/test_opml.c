@@ -49,15 +49,55 @@ main(void)
 	ok(strstr(out.data, "title=\"A &amp; co\"") != NULL, "escapes");
 	ok(opml_parse(out.data, out.len, &d2, err, sizeof(err)) == 0 &&
 	    d2.nfeeds == 3, "reads its own output");
-	for (size_t i = 0; i < d2.nfeeds && i < 3; i++) {
-		is_str(d2.feeds[i].xml_url, d.feeds[i].xml_url, "same URL");
-		is_str(d2.feeds[i].category, d.feeds[i].category,
-		    "same category");
-		is_str(d2.feeds[i].title, d.feeds[i].title, "same title");
+	/* Folders come out as a tree, so feeds may change places. */
+	for (size_t i = 0; i < d.nfeeds; i++) {
+		const struct opml_feed *g = NULL;
+
+		for (size_t k = 0; k < d2.nfeeds; k++)
+			if (strcmp(d2.feeds[k].xml_url, d.feeds[i].xml_url) ==
+			    0)
+				g = &d2.feeds[k];
+		ok(g != NULL, "%s read back", d.feeds[i].xml_url);
+		if (g == NULL)
+			continue;
+		is_str(g->category, d.feeds[i].category, "same category");
+		is_str(g->title, d.feeds[i].title, "same title");
 	}
 	opml_doc_clear(&d2);
 	buf_free(&out);
 	opml_doc_clear(&d);
+
+	/* A category and its sub-categories nest, each folder once. */
+	{
+		struct opml_feed tree[] = {
+			{ .xml_url = "http://1/", .category = "News" },
+			{ .xml_url = "http://2/" },
+			{ .xml_url = "http://3/", .category = "News A" },
+			{ .xml_url = "http://4/", .category = "News/World" },
+			{ .xml_url = "http://5/", .category = "News" },
+			{ .xml_url = "http://6/", .category = "News/World/EU" },
+		};
+		const char *p;
+		int news = 0;
+
+		buf_init(&out);
+		opml_write(&out, NULL, tree, 6, 0);
+		for (p = out.data; (p = strstr(p, "text=\"News\"")) != NULL;
+		    p++)
+			news++;
+		ok(news == 1, "one News folder for News, News/World and "
+		    "News/World/EU (%d)", news);
+		ok(opml_parse(out.data, out.len, &d2, err, sizeof(err)) == 0 &&
+		    d2.nfeeds == 6, "the tree reads back");
+		for (size_t i = 0; i < 6; i++)
+			for (size_t k = 0; k < d2.nfeeds; k++)
+				if (strcmp(d2.feeds[k].xml_url,
+				    tree[i].xml_url) == 0)
+					is_str(d2.feeds[k].category,
+					    tree[i].category, tree[i].xml_url);
+		opml_doc_clear(&d2);
+		buf_free(&out);
+	}
 
 	ok(opml_parse("<opml><body><outline", 20, &d, err, sizeof(err)) ==
 	    -1 && strstr(err, "line 1") != NULL, "truncated: %s", err);

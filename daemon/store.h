@@ -284,6 +284,11 @@ struct store_token_sink {
 void	store_set_token_sink(struct store *s,
 	    const struct store_token_sink *sink);
 
+struct fts5_api;
+struct sqlite3;
+/* db's FTS5 interface (to reach its tokenizers), or NULL. */
+struct fts5_api *store_fts5_api(struct sqlite3 *db);
+
 int	store_ingest(struct store *s, int64_t feed_id,
 	    const struct feed_header *header, const struct feed_entry *entries,
 	    size_t n, struct store_ingest_result *ret);

@@ -87,22 +87,30 @@ wrap_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text,
 	    relay_token);
 }
 
+fts5_api *
+store_fts5_api(sqlite3 *db)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return NULL;
+	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	return api;
+}
+
 int
 store_tokens_wrap(struct store *s)
 {
 	static const char name[] = "unicode61";
 	struct wrap_module *m;
 	fts5_tokenizer wrapped = { wrap_create, wrap_delete, wrap_tokenize };
-	fts5_api *api = NULL;
-	sqlite3_stmt *st;
+	fts5_api *api;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT fts5(?1)", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return -1;
-	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (api == NULL || api->iVersion < 2)
+	if ((api = store_fts5_api(s->db)) == NULL || api->iVersion < 2)
 		return -1;
 	m = xcalloc(1, sizeof(*m));
 	m->store = s;

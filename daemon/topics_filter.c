@@ -12,6 +12,7 @@
 
 #include "htmltext.h"
 #include "log.h"
+#include "store.h"
 #include "topics_filter.h"
 #include "xmalloc.h"
 
@@ -494,21 +495,6 @@ parse_list(struct parser *p, enum tf_kind kind)
 
 /* ---- the module ---- */
 
-static fts5_api *
-fts5_api_get(sqlite3 *db)
-{
-	fts5_api *api = NULL;
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return NULL;
-	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
-	return api;
-}
-
 struct topics_filter *
 topics_filter_new(void)
 {
@@ -518,7 +504,7 @@ topics_filter_new(void)
 	void *ud = NULL;
 
 	if (sqlite3_open_v2(":memory:", &f->db, SQLITE_OPEN_READWRITE,
-	    NULL) != SQLITE_OK || (api = fts5_api_get(f->db)) == NULL ||
+	    NULL) != SQLITE_OK || (api = store_fts5_api(f->db)) == NULL ||
 	    api->xFindTokenizer(api, "unicode61", &ud, &f->tok) !=
 	    SQLITE_OK || f->tok.xCreate(ud, args, 2, &f->inst) != SQLITE_OK) {
 		log_warnx("topics: cannot reach SQLite's unicode61 tokenizer");

@@ -92,6 +92,15 @@ class TempDir:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on just now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def wait_for_socket(path, proc=None, timeout=10.0):
     """Waits until something accepts connections on the Unix socket."""
     deadline = time.monotonic() + timeout

@@ -2,23 +2,14 @@
 same API as the socket; an address that is not loopback is refused unless
 listen_allow_remote says so; the Unix socket keeps mode 0660."""
 import json
-import socket
 import stat
 import os
 import urllib.error
 import urllib.request
 
-from feeddtest import Daemon, TempDir, check, done, http_unix
+from feeddtest import Daemon, TempDir, check, done, free_port, http_unix
 
 tmp = TempDir()
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def get(url, data=None, method=None):

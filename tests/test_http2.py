@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 
-from feeddtest import FEEDD, Daemon, TempDir, check, done
+from feeddtest import FEEDD, Daemon, TempDir, check, done, free_port
 from test_api_lib import rss, wait_until
 
 NFEEDS = 20
@@ -68,14 +68,6 @@ def make_cert(name, ca, san):
         "-set_serial", str(int(time.time() * 1000)), "-days", "2",
         "-extfile", ext, "-out", pem)
     return key, pem
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 NGINX_CONF = """

@@ -387,12 +387,6 @@ store_batch_commit(struct store *s)
 	return store_commit(s);
 }
 
-void
-store_batch_rollback(struct store *s)
-{
-	store_rollback(s);
-}
-
 int
 store_one_row(struct store *s, sqlite3_stmt *st, size_t size,
     store_read_fn *read, void *ret, const char *what)

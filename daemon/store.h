@@ -439,7 +439,6 @@ int	store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
  */
 int	store_batch_begin(struct store *s);
 int	store_batch_commit(struct store *s);
-void	store_batch_rollback(struct store *s);
 
 /* ---- cursors ---- */
 

@@ -19,6 +19,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
+#include "api_gate.h"
 #include "api_internal.h"
 #include "api_json.h"
 #include "api_topics.h"
@@ -162,13 +163,49 @@ status_code_name(int status)
 {
 	switch (status) {
 	case 400: return "bad_request";
+	case 401: return "unauthorized";
+	case 403: return "forbidden";
 	case 404: return "not_found";
 	case 405: return "method_not_allowed";
 	case 409: return "conflict";
+	case 411: return "length_required";
 	case 413: return "too_large";
+	case 417: return "expectation_failed";
+	case 431: return "headers_too_large";
+	case 501: return "not_implemented";
 	case 503: return "unavailable";
+	case 505: return "http_version";
 	default: return status >= 500 ? "internal" : "error";
 	}
+}
+
+const char *
+api_status_reason(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 413: return "Payload Too Large";
+	case 417: return "Expectation Failed";
+	case 431: return "Request Header Fields Too Large";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	default: return status >= 500 ? "Internal Server Error" : "Error";
+	}
+}
+
+json_t *
+api_error_json(int status, const char *code, const char *msg)
+{
+	return json_pack("{s:{s:s,s:o}}", "error", "code",
+	    code != NULL ? code : status_code_name(status), "message",
+	    api_json_str(msg));
 }
 
 void
@@ -181,9 +218,7 @@ api_reply_error(struct evhttp_request *req, int status, const char *code,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	api_reply(req, status, json_pack("{s:{s:s,s:o}}", "error", "code",
-	    code != NULL ? code : status_code_name(status), "message",
-	    api_json_str(msg)));
+	api_reply(req, status, api_error_json(status, code, msg));
 }
 
 void
@@ -579,8 +614,13 @@ api_new(struct feedd *d)
 	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
-	evhttp_set_max_headers_size(api->http, API_MAX_HEADERS_SIZE);
-	evhttp_set_max_body_size(api->http, API_MAX_BODY_SIZE);
+	/* The gate enforces the real limits, with JSON answers. */
+	api_gate_init(API_MAX_HEADERS_SIZE);
+	evhttp_set_bevcb(api->http, api_gate_bev_new, NULL);
+	evhttp_set_max_headers_size(api->http,
+	    API_GATE_EVHTTP_HEADERS_SIZE(API_MAX_HEADERS_SIZE));
+	evhttp_set_max_body_size(api->http,
+	    API_GATE_EVHTTP_BODY_SIZE(API_MAX_BODY_SIZE));
 	evhttp_set_timeout(api->http, API_IDLE_TIMEOUT_S);
 	evhttp_set_default_content_type(api->http,
 	    "application/json; charset=utf-8");

@@ -50,6 +50,11 @@ typedef void (*api_handler)(struct api *, struct evhttp_request *,
 
 /* ---- request helpers (api.c) ---- */
 
+/* The error document {"error": {"code", "message"}}; code NULL: by status. */
+json_t	*api_error_json(int status, const char *code, const char *msg);
+/* The reason phrase for a status line. */
+const char *api_status_reason(int status);
+
 /*
  * For a close callback of a request held for a later answer (add, backup,
  * stream): frees req if libevent left it to the handler. req is gone

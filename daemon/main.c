@@ -2,6 +2,8 @@
  * feedd: wiring only. Parses the command line, loads the configuration,
  * builds the modules around one libevent loop, and handles signals.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -407,6 +409,9 @@ run(struct runtime *rt)
 	char err[512];
 
 	event_set_log_callback(libevent_log_cb);
+	/* Tests: libevent checks every use of an event (and aborts). */
+	if (getenv("FEEDD_LIBEVENT_DEBUG") != NULL)
+		event_enable_debug_mode();
 	if ((d->base = event_base_new()) == NULL) {
 		log_errx("cannot create the event loop");
 		return 1;
@@ -531,6 +536,12 @@ main(int argc, char **argv)
 	int code;
 
 	memset(&rt, 0, sizeof(rt));
+	/*
+	 * The database, its WAL and backups are nobody else's business,
+	 * with or without systemd: at least umask 027, or stricter (the
+	 * unit's UMask=0077) as given.
+	 */
+	umask(umask(0) | 027);
 	log_init("feedd");
 	parse_args(argc, argv, &opt);
 	if (opt.verbosity > 0)

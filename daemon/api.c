@@ -19,6 +19,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
+#include "api_auth.h"
 #include "api_internal.h"
 #include "api_json.h"
 #include "api_topics.h"
@@ -59,6 +60,9 @@ static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/opml", api_opml_export },
 	{ EVHTTP_REQ_POST, "/v1/opml", api_opml_import },
 	{ EVHTTP_REQ_GET, "/v1/backup", api_backup_get },
+	{ EVHTTP_REQ_GET, "/v1/tokens", api_tokens_list },
+	{ EVHTTP_REQ_POST, "/v1/tokens", api_tokens_add },
+	{ EVHTTP_REQ_DELETE, "/v1/tokens/*", api_tokens_remove },
 };
 
 /* jansson hands over a document token by token: batch them. */
@@ -539,6 +543,9 @@ on_request(struct evhttp_request *req, void *arg)
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	bool path_known = false;
 
+	/* TCP needs a token; a held request comes back here when let go. */
+	if (!api_auth_request(api->d->auth, req, on_request, api))
+		return;
 	if (path == NULL || *path == '\0') {
 		api_reply_error(req, 400, NULL, "malformed request URI");
 		return;

@@ -17,6 +17,7 @@
 #include "cmd_parse.h"
 #include "cmd_topics.h"
 #include "feedctl.h"
+#include "xmalloc.h"
 
 static int	run_parse(struct feedctl *, int, char **);
 
@@ -199,6 +200,28 @@ feedctl_call(struct feedctl *ctl, const char *method, const char *path,
 		apiclient_resp_clear(r);
 		return FEEDCTL_FAIL;
 	}
+	return FEEDCTL_OK;
+}
+
+int
+feedctl_call_show(struct feedctl *ctl, const char *method, const char *fmt,
+    const char *arg, json_t *body, void (*show)(struct feedctl *, json_t *))
+{
+	struct apiclient_resp r;
+	char *esc = arg != NULL ? feedctl_escape(arg) : NULL;
+	char *path = esc != NULL ? xasprintf(fmt, esc) : xstrdup(fmt);
+	int code;
+
+	code = feedctl_call(ctl, method, path, body, &r);
+	free(path);
+	free(esc);
+	if (code != FEEDCTL_OK)
+		return code;
+	if (ctl->json)
+		feedctl_print_raw(&r);
+	else
+		show(ctl, r.doc);
+	apiclient_resp_clear(&r);
 	return FEEDCTL_OK;
 }
 

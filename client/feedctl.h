@@ -47,6 +47,13 @@ bool	feedctl_wants_help(int argc, char **argv);
  */
 int	feedctl_call(struct feedctl *ctl, const char *method,
 	    const char *path, json_t *body, struct apiclient_resp *r);
+/*
+ * One request; the answer as it came (--json) or through show(). path is
+ * fmt with arg percent-encoded in place of its %s (arg NULL: fmt as is).
+ */
+int	feedctl_call_show(struct feedctl *ctl, const char *method,
+	    const char *fmt, const char *arg, json_t *body,
+	    void (*show)(struct feedctl *, json_t *));
 /* s percent-encoded for a query string; free() it. */
 char	*feedctl_escape(const char *s);
 /* A positive integer option value, or -1 after a message. */

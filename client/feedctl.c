@@ -129,6 +129,18 @@ static const struct feedctl_cmd commands[] = {
 	{ "backup", cmd_backup, "backup FILE",
 	    "write a consistent copy of the database to FILE",
 	    "The copy is made while the daemon runs; polls go on.\n" },
+	{ "token", cmd_token, "token create NAME [--read-only] | list | rm NAME",
+	    "make, list or remove the tokens of the daemon's TCP listener",
+	    "A request over TCP (listen = in feedd.conf) needs \"Authorization: "
+	    "Bearer TOKEN\".\n"
+	    "  create NAME      make a token; it is printed on stdout this "
+	    "once, never again\n"
+	    "  --read-only      the token may read (GET), not change "
+	    "anything\n"
+	    "  list             the tokens' names, access, when made and last "
+	    "used\n"
+	    "  rm NAME          remove a token: it stops working at once\n"
+	    "Tokens are managed over the Unix socket only.\n" },
 	{ "parse", run_parse, "parse FILE|- [--url BASE]",
 	    "parse a feed document offline and print the neutral model (JSON)",
 	    "Needs no daemon. Exit status 1 when the document stopped early "

@@ -77,6 +77,8 @@ int	cmd_rm(struct feedctl *, int, char **);
 int	cmd_poll(struct feedctl *, int, char **);
 int	cmd_import(struct feedctl *, int, char **);
 int	cmd_export(struct feedctl *, int, char **);
+/* cmd_tokens.c */
+int	cmd_token(struct feedctl *, int, char **);
 /* cmd_entries.c */
 int	cmd_new(struct feedctl *, int, char **);
 int	cmd_list(struct feedctl *, int, char **);

@@ -19,7 +19,7 @@
 #define FEEDCTL_USAGE	2
 
 struct feedctl {
-	const char	*socket;	/* resolved socket path */
+	struct apiclient_target target;	/* the socket, or a URL and token */
 	bool		 json;		/* --json: raw JSON on stdout */
 	bool		 color;		/* stdout is a terminal, NO_COLOR unset */
 	int		 columns;	/* terminal width */

@@ -2,7 +2,9 @@
 token alone on stdout and says on stderr that it cannot be shown again;
 the token opens the TCP listener (read-only ones only for reading); list
 is a table (or the API's JSON) without secrets; rm makes the token stop
-working at once; usage errors are exit 2, refusals exit 1."""
+working at once; usage errors are exit 2, refusals exit 1. feedctl
+--url talks to the TCP listener with the token of $FEEDD_TOKEN or
+--token-file."""
 import json
 import re
 
@@ -102,6 +104,40 @@ for args in (("token",), ("token", "create"), ("token", "create", "a", "b"),
 r = d.ctl("token", "--help")
 check(r.returncode == 0 and "--read-only" in r.stdout and
       "Unix socket" in r.stdout, "token --help", r.stdout)
+
+# ---- feedctl over TCP: --url, the token from $FEEDD_TOKEN or a file -----
+url = "http://127.0.0.1:%d" % port
+tokfile = tmp.write("token", dash + "\n")
+r = feedctl("--url", url, "--token-file", tokfile, "status")
+check(r.returncode == 0 and ("url       " + url) in r.stdout,
+      "feedctl --url --token-file status", r.stdout + r.stderr)
+r = feedctl("--url", url + "/", "--json", "feeds",
+            env={"FEEDD_TOKEN": script})
+check(r.returncode == 0 and json.loads(r.stdout)["feeds"] == [],
+      "feedctl --url with $FEEDD_TOKEN", r.stdout + r.stderr)
+r = feedctl("--url", url, "topic", "add", "x", "y",
+            env={"FEEDD_TOKEN": dash})
+check(r.returncode == 1 and "read-only" in r.stderr and "403" in r.stderr,
+      "a read-only token cannot write through feedctl either", r.stderr)
+r = feedctl("--url", url, "status", env={"FEEDD_TOKEN": laptop})
+check(r.returncode == 1 and "401" in r.stderr,
+      "a removed token: exit 1 with the daemon's reason", r.stderr)
+r = feedctl("--url", url, "token", "list", env={"FEEDD_TOKEN": dash})
+check(r.returncode == 1 and "403" in r.stderr and "Unix socket" in r.stderr,
+      "tokens cannot be managed over --url", r.stderr)
+env_none = {"FEEDD_TOKEN": ""}
+for args, what in (((("--url", url, "status"), "--url without a token")),
+                   (("--url", "http://192.0.2.1:8790", "--token-file",
+                     tokfile, "status"), "plain http beyond loopback"),
+                   (("--url", url, "--socket", d.socket, "--token-file",
+                     tokfile, "status"), "--url with --socket"),
+                   (("--token-file", tokfile, "status"),
+                    "--token-file without --url"),
+                   (("--url", url, "--token-file", tmp.join("none"),
+                     "status"), "a token file that is not there")):
+    r = feedctl(*args, env=env_none)
+    check(r.returncode == 2 and r.stderr and not r.stdout,
+          "%s: usage error (2)" % what, (r.returncode, r.stdout, r.stderr))
 
 log = d.read_log()
 check(not any(t in log for t in (laptop, dash, script)),

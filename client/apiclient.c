@@ -1,5 +1,8 @@
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,19 +47,78 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	return nmemb * size;
 }
 
-/* A handle for one request to the daemon; url is freed by the caller. */
+const char *
+apiclient_url_check(const char *url)
+{
+	static const char *const loopback[] = { "localhost", "[::1]", NULL };
+	const char *why = "a URL such as http://127.0.0.1:8790 is needed";
+	char *scheme = NULL, *host = NULL;
+	CURLU *u = curl_url();
+	struct in_addr in4;
+
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		goto out;
+	if (strcmp(scheme, "https") == 0)
+		why = NULL;
+	else if (strcmp(scheme, "http") == 0) {
+		why = "over plain http the token would cross the network in "
+		    "clear text: use https (a TLS proxy in front of feedd), or "
+		    "a loopback address";
+		/* A numeric 127/8 address: "127.x.example.org" is a name. */
+		if (inet_pton(AF_INET, host, &in4) == 1 &&
+		    (ntohl(in4.s_addr) >> 24) == 127)
+			why = NULL;
+		for (size_t i = 0; loopback[i] != NULL; i++)
+			if (strcmp(host, loopback[i]) == 0)
+				why = NULL;
+	}
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return why;
+}
+
+/* Where the messages say the daemon is. */
+static const char *
+target_name(const struct apiclient_target *t)
+{
+	return t->url != NULL ? t->url : t->socket;
+}
+
+/*
+ * A handle for one request to the daemon; the caller frees url and the
+ * headers (which it may add to, setting CURLOPT_HTTPHEADER again).
+ */
 static CURL *
-setup(const char *socket, const char *method, const char *path,
-    char *errbuf, char **ret_url)
+setup(const struct apiclient_target *t, const char *method, const char *path,
+    char *errbuf, char **ret_url, struct curl_slist **ret_hdrs)
 {
 	CURL *c;
 
+	*ret_hdrs = NULL;
 	if ((c = curl_easy_init()) == NULL) {
 		fprintf(stderr, "feedctl: cannot initialise libcurl\n");
+		*ret_url = NULL;
 		return NULL;
 	}
-	*ret_url = xasprintf("http://localhost%s", path);
-	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket);
+	if (t->url != NULL) {
+		char *auth = xasprintf("Authorization: Bearer %s",
+		    t->token != NULL ? t->token : "");
+
+		/* "http://host:port/" and "/v1/..." make one slash. */
+		*ret_url = xasprintf("%.*s%s", (int)(strlen(t->url) -
+		    (t->url[0] != '\0' && t->url[strlen(t->url) - 1] == '/')),
+		    t->url, path);
+		*ret_hdrs = curl_slist_append(NULL, auth);
+		free(auth);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, *ret_hdrs);
+	} else {
+		*ret_url = xasprintf("http://localhost%s", path);
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, t->socket);
+	}
 	curl_easy_setopt(c, CURLOPT_URL, *ret_url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
@@ -67,30 +129,31 @@ setup(const char *socket, const char *method, const char *path,
 }
 
 static void
-report_failure(const char *socket, CURLcode rc, const char *errbuf)
+report_failure(const struct apiclient_target *t, CURLcode rc,
+    const char *errbuf)
 {
 	if (rc == CURLE_COULDNT_CONNECT)
 		fprintf(stderr, "feedctl: feedd is not running (cannot "
-		    "connect to %s)\n", socket);
+		    "connect to %s)\n", target_name(t));
 	else
 		fprintf(stderr, "feedctl: request to %s failed: %s\n",
-		    socket, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		    target_name(t), errbuf[0] ? errbuf : curl_easy_strerror(rc));
 }
 
 int
-apiclient_send(const char *socket, const char *method, const char *path,
-    const char *content_type, const void *body, size_t len,
+apiclient_send(const struct apiclient_target *t, const char *method,
+    const char *path, const char *content_type, const void *body, size_t len,
     struct apiclient_resp *ret)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hdrs = NULL;
+	struct curl_slist *hdrs;
 	struct buf out;
 	char *url, *ctype = NULL;
 	CURL *c;
 	CURLcode rc;
 
 	memset(ret, 0, sizeof(*ret));
-	if ((c = setup(socket, method, path, errbuf, &url)) == NULL)
+	if ((c = setup(t, method, path, errbuf, &url, &hdrs)) == NULL)
 		return -1;
 	buf_init(&out);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
@@ -108,7 +171,7 @@ apiclient_send(const char *socket, const char *method, const char *path,
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
-		report_failure(socket, rc, errbuf);
+		report_failure(t, rc, errbuf);
 		buf_free(&out);
 	} else {
 		json_error_t jerr;
@@ -127,15 +190,15 @@ apiclient_send(const char *socket, const char *method, const char *path,
 }
 
 int
-apiclient_request(const char *socket, const char *method, const char *path,
-    json_t *body, struct apiclient_resp *ret)
+apiclient_request(const struct apiclient_target *t, const char *method,
+    const char *path, json_t *body, struct apiclient_resp *ret)
 {
 	char *payload = NULL;
 	int rc;
 
 	if (body != NULL)
 		payload = json_dumps(body, JSON_COMPACT);
-	rc = apiclient_send(socket, method, path, "application/json", payload,
+	rc = apiclient_send(t, method, path, "application/json", payload,
 	    payload != NULL ? strlen(payload) : 0, ret);
 	free(payload);
 	return rc;
@@ -184,18 +247,19 @@ stream_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 }
 
 int
-apiclient_stream(const char *socket, const char *path,
+apiclient_stream(const struct apiclient_target *t, const char *path,
     int (*on_line)(const char *line, size_t len, void *arg), void *arg,
     struct apiclient_resp *ret)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdrs;
 	struct stream_ctx sc;
 	char *url;
 	CURLcode rc;
 
 	memset(ret, 0, sizeof(*ret));
 	memset(&sc, 0, sizeof(sc));
-	if ((sc.c = setup(socket, "GET", path, errbuf, &url)) == NULL)
+	if ((sc.c = setup(t, "GET", path, errbuf, &url, &hdrs)) == NULL)
 		return -1;
 	buf_init(&sc.line);
 	buf_init(&sc.err);
@@ -209,7 +273,7 @@ apiclient_stream(const char *socket, const char *path,
 	    rc == CURLE_RECV_ERROR))
 		sc.stopped = true;
 	if (rc != CURLE_OK && !sc.stopped) {
-		report_failure(socket, rc, errbuf);
+		report_failure(t, rc, errbuf);
 		buf_free(&sc.err);
 	} else {
 		curl_easy_getinfo(sc.c, CURLINFO_RESPONSE_CODE, &ret->status);
@@ -220,6 +284,7 @@ apiclient_stream(const char *socket, const char *path,
 	}
 	buf_free(&sc.line);
 	curl_easy_cleanup(sc.c);
+	curl_slist_free_all(hdrs);
 	free(url);
 	return rc == CURLE_OK || sc.stopped ? 0 : -1;
 }
@@ -253,17 +318,18 @@ download_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 }
 
 int
-apiclient_download(const char *socket, const char *path, FILE *out,
-    struct apiclient_resp *ret)
+apiclient_download(const struct apiclient_target *t, const char *path,
+    FILE *out, struct apiclient_resp *ret)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdrs;
 	struct download_ctx dc;
 	char *url;
 	CURLcode rc;
 
 	memset(ret, 0, sizeof(*ret));
 	memset(&dc, 0, sizeof(dc));
-	if ((dc.c = setup(socket, "GET", path, errbuf, &url)) == NULL)
+	if ((dc.c = setup(t, "GET", path, errbuf, &url, &hdrs)) == NULL)
 		return -1;
 	dc.f = out;
 	buf_init(&dc.err);
@@ -274,7 +340,7 @@ apiclient_download(const char *socket, const char *path, FILE *out,
 		if (dc.write_failed)
 			fprintf(stderr, "feedctl: cannot write the file\n");
 		else
-			report_failure(socket, rc, errbuf);
+			report_failure(t, rc, errbuf);
 		buf_free(&dc.err);
 	} else {
 		curl_easy_getinfo(dc.c, CURLINFO_RESPONSE_CODE, &ret->status);
@@ -284,6 +350,7 @@ apiclient_download(const char *socket, const char *path, FILE *out,
 		    NULL);
 	}
 	curl_easy_cleanup(dc.c);
+	curl_slist_free_all(hdrs);
 	free(url);
 	return rc == CURLE_OK ? 0 : -1;
 }

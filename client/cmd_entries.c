@@ -468,7 +468,7 @@ cmd_follow(struct feedctl *ctl, int argc, char **argv)
 		buf_free(&path);
 		return feedctl_usage("follow");
 	}
-	rc = apiclient_stream(ctl->socket, path.data, on_follow_line, &fc, &r);
+	rc = apiclient_stream(&ctl->target, path.data, on_follow_line, &fc, &r);
 	buf_free(&path);
 	if (rc == -1)
 		return FEEDCTL_FAIL;

@@ -378,7 +378,7 @@ cmd_import(struct feedctl *ctl, int argc, char **argv)
 		return feedctl_usage("import");
 	if ((data = read_all(argv[1], &len)) == NULL)
 		return FEEDCTL_FAIL;
-	if (apiclient_send(ctl->socket, "POST", "/v1/opml",
+	if (apiclient_send(&ctl->target, "POST", "/v1/opml",
 	    "text/x-opml; charset=utf-8", data, len, &r) == -1) {
 		free(data);
 		return FEEDCTL_FAIL;
@@ -415,7 +415,7 @@ cmd_export(struct feedctl *ctl, int argc, char **argv)
 
 	if (argc != 1)
 		return feedctl_usage("export");
-	if (apiclient_send(ctl->socket, "GET", "/v1/opml", NULL, NULL, 0,
+	if (apiclient_send(&ctl->target, "GET", "/v1/opml", NULL, NULL, 0,
 	    &r) == -1)
 		return FEEDCTL_FAIL;
 	if (r.status != 200) {

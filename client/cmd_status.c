@@ -44,7 +44,10 @@ cmd_status(struct feedctl *ctl, int argc, char **argv)
 	printf("database  %s (%.1f MiB)\n", str(doc, "database"),
 	    (double)num(doc, "db_size") / (1024.0 * 1024.0));
 	printf("config    %s\n", str(doc, "config"));
-	printf("socket    %s\n", ctl->socket);
+	if (ctl->target.url != NULL)
+		printf("url       %s\n", ctl->target.url);
+	else
+		printf("socket    %s\n", ctl->target.socket);
 	if (json_object_get(doc, "feeds") != NULL) {
 		printf("feeds     %lld (%lld configured), %lld backing off, "
 		    "%lld failing\n", num(doc, "feeds"),
@@ -97,7 +100,7 @@ cmd_backup(struct feedctl *ctl, int argc, char **argv)
 		free(tmp);
 		return FEEDCTL_FAIL;
 	}
-	if (apiclient_download(ctl->socket, "/v1/backup", f, &r) == -1) {
+	if (apiclient_download(&ctl->target, "/v1/backup", f, &r) == -1) {
 		fclose(f);
 		goto out;
 	}

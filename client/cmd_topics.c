@@ -15,7 +15,6 @@
 #include "cmd_topics.h"
 #include "feedctl.h"
 #include "table.h"
-#include "xmalloc.h"
 
 static const char *
 jstr(json_t *o, const char *key)
@@ -43,32 +42,6 @@ client_name(const char *opt)
 	if (pw != NULL && pw->pw_name != NULL)
 		return pw->pw_name;
 	return user != NULL && *user != '\0' ? user : "default";
-}
-
-/*
- * One request; the answer as it came (--json) or through show(). path is
- * fmt with arg percent-encoded in place of its %s (arg NULL: fmt as is).
- */
-static int
-call_show(struct feedctl *ctl, const char *method, const char *fmt,
-    const char *arg, json_t *body, void (*show)(struct feedctl *, json_t *))
-{
-	struct apiclient_resp r;
-	char *esc = arg != NULL ? feedctl_escape(arg) : NULL;
-	char *path = esc != NULL ? xasprintf(fmt, esc) : xstrdup(fmt);
-	int code;
-
-	code = feedctl_call(ctl, method, path, body, &r);
-	free(path);
-	free(esc);
-	if (code != FEEDCTL_OK)
-		return code;
-	if (ctl->json)
-		feedctl_print_raw(&r);
-	else
-		show(ctl, r.doc);
-	apiclient_resp_clear(&r);
-	return FEEDCTL_OK;
 }
 
 /*
@@ -193,7 +166,7 @@ cmd_topics(struct feedctl *ctl, int argc, char **argv)
 	}
 	if (optind != argc)
 		goto usage;
-	return call_show(ctl, "GET", "/v1/topics?client=%s",
+	return feedctl_call_show(ctl, "GET", "/v1/topics?client=%s",
 	    client_name(client), NULL, print_topics);
 usage:
 	fprintf(stderr, "usage: feedctl topics [--client NAME]\n");
@@ -297,7 +270,7 @@ topic_add(struct feedctl *ctl, int argc, char **argv)
 		json_object_set_new(body, "category", json_string(category));
 	if (feeds != NULL)
 		json_object_set_new(body, "feeds", feeds);
-	code = call_show(ctl, "POST", "/v1/topics", NULL, body, print_added);
+	code = feedctl_call_show(ctl, "POST", "/v1/topics", NULL, body, print_added);
 	json_decref(body);
 	return code;
 }
@@ -307,7 +280,7 @@ topic_rm(struct feedctl *ctl, int argc, char **argv)
 {
 	if (argc != 2)
 		return FEEDCTL_USAGE;
-	return call_show(ctl, "DELETE", "/v1/topics/%s", argv[1], NULL,
+	return feedctl_call_show(ctl, "DELETE", "/v1/topics/%s", argv[1], NULL,
 	    print_removed);
 }
 
@@ -413,5 +386,5 @@ cmd_why(struct feedctl *ctl, int argc, char **argv)
 		return feedctl_usage("why");
 	if (feedctl_parse_id("ID", argv[1]) == -1)
 		return FEEDCTL_USAGE;
-	return call_show(ctl, "GET", "/v1/why/%s", argv[1], NULL, print_why);
+	return feedctl_call_show(ctl, "GET", "/v1/why/%s", argv[1], NULL, print_why);
 }

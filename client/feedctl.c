@@ -17,6 +17,7 @@
 #include "cmd_parse.h"
 #include "cmd_topics.h"
 #include "feedctl.h"
+#include "xmalloc.h"
 
 static int	run_parse(struct feedctl *, int, char **);
 
@@ -128,6 +129,18 @@ static const struct feedctl_cmd commands[] = {
 	{ "backup", cmd_backup, "backup FILE",
 	    "write a consistent copy of the database to FILE",
 	    "The copy is made while the daemon runs; polls go on.\n" },
+	{ "token", cmd_token, "token create NAME [--read-only] | list | rm NAME",
+	    "make, list or remove the tokens of the daemon's TCP listener",
+	    "A request over TCP (listen = in feedd.conf) needs \"Authorization: "
+	    "Bearer TOKEN\".\n"
+	    "  create NAME      make a token; it is printed on stdout this "
+	    "once, never again\n"
+	    "  --read-only      the token may read (GET), not change "
+	    "anything\n"
+	    "  list             the tokens' names, access, when made and last "
+	    "used\n"
+	    "  rm NAME          remove a token: it stops working at once\n"
+	    "Tokens are managed over the Unix socket only.\n" },
 	{ "parse", run_parse, "parse FILE|- [--url BASE]",
 	    "parse a feed document offline and print the neutral model (JSON)",
 	    "Needs no daemon. Exit status 1 when the document stopped early "
@@ -139,8 +152,8 @@ static const struct feedctl_cmd commands[] = {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: feedctl [--socket PATH] [--json] COMMAND [ARGS]\n"
-	    "\ncommands:\n");
+	fprintf(f, "usage: feedctl [--socket PATH | --url URL [--token-file "
+	    "FILE]] [--json] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %s\n      %s\n", commands[i].usage,
 		    commands[i].help);
@@ -148,6 +161,12 @@ usage(FILE *f)
 	    "  --socket PATH   daemon socket (default: $FEEDD_SOCKET, else "
 	    "/run/feedd/feedd.sock,\n"
 	    "                  else $XDG_RUNTIME_DIR/feedd/feedd.sock)\n"
+	    "  --url URL       the daemon's TCP listener instead "
+	    "(http://127.0.0.1:PORT, or https\n"
+	    "                  through a TLS proxy), with the token of "
+	    "$FEEDD_TOKEN or of\n"
+	    "  --token-file FILE (its first line; never on the command line, "
+	    "where ps shows it)\n"
 	    "  --json          print the API's JSON instead of a table\n"
 	    "  --version       print the version\n"
 	    "\nfeedctl COMMAND --help shows a command's own options.\n"
@@ -192,13 +211,35 @@ int
 feedctl_call(struct feedctl *ctl, const char *method, const char *path,
     json_t *body, struct apiclient_resp *r)
 {
-	if (apiclient_request(ctl->socket, method, path, body, r) == -1)
+	if (apiclient_request(&ctl->target, method, path, body, r) == -1)
 		return FEEDCTL_FAIL;
 	if (r->status < 200 || r->status > 299 || r->doc == NULL) {
 		apiclient_print_error(r);
 		apiclient_resp_clear(r);
 		return FEEDCTL_FAIL;
 	}
+	return FEEDCTL_OK;
+}
+
+int
+feedctl_call_show(struct feedctl *ctl, const char *method, const char *fmt,
+    const char *arg, json_t *body, void (*show)(struct feedctl *, json_t *))
+{
+	struct apiclient_resp r;
+	char *esc = arg != NULL ? feedctl_escape(arg) : NULL;
+	char *path = esc != NULL ? xasprintf(fmt, esc) : xstrdup(fmt);
+	int code;
+
+	code = feedctl_call(ctl, method, path, body, &r);
+	free(path);
+	free(esc);
+	if (code != FEEDCTL_OK)
+		return code;
+	if (ctl->json)
+		feedctl_print_raw(&r);
+	else
+		show(ctl, r.doc);
+	apiclient_resp_clear(&r);
 	return FEEDCTL_OK;
 }
 
@@ -281,16 +322,82 @@ command_help(const struct feedctl_cmd *c)
 	printf("usage: feedctl %s\n\n%s\n", c->usage, c->help);
 	if (c->details != NULL)
 		printf("\n%s", c->details);
-	printf("\nglobal options: --socket PATH, --json (see feedctl "
-	    "--help)\n");
+	printf("\nglobal options: --socket PATH, --url URL, --token-file "
+	    "FILE, --json (see\nfeedctl --help)\n");
+}
+
+/* The first line of path, without its line end; NULL after a message. */
+static const char *
+read_token_file(const char *path)
+{
+	static char token[512];
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "feedctl: cannot read the token file '%s': "
+		    "%s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (fgets(token, sizeof(token), f) == NULL)
+		token[0] = '\0';
+	fclose(f);
+	token[strcspn(token, "\r\n")] = '\0';
+	if (token[0] == '\0') {
+		fprintf(stderr, "feedctl: the token file '%s' is empty\n",
+		    path);
+		return NULL;
+	}
+	return token;
+}
+
+/*
+ * Where the daemon is: --url with the token of --token-file or
+ * $FEEDD_TOKEN, else the socket. 0, or FEEDCTL_USAGE after a message.
+ */
+static int
+resolve_target(struct apiclient_target *t, const char *socket,
+    const char *url, const char *token_file)
+{
+	const char *why;
+
+	if (url == NULL) {
+		if (token_file != NULL) {
+			fprintf(stderr, "feedctl: --token-file goes with "
+			    "--url\n");
+			return FEEDCTL_USAGE;
+		}
+		t->socket = apiclient_socket_path(socket);
+		return 0;
+	}
+	if (socket != NULL) {
+		fprintf(stderr, "feedctl: --socket or --url, not both\n");
+		return FEEDCTL_USAGE;
+	}
+	if ((why = apiclient_url_check(url)) != NULL) {
+		fprintf(stderr, "feedctl: --url '%s': %s\n", url, why);
+		return FEEDCTL_USAGE;
+	}
+	t->url = url;
+	if (token_file != NULL)
+		t->token = read_token_file(token_file);
+	else if ((t->token = getenv("FEEDD_TOKEN")) == NULL ||
+	    *t->token == '\0') {
+		fprintf(stderr, "feedctl: --url needs a token: set "
+		    "FEEDD_TOKEN or give --token-file FILE\n");
+		t->token = NULL;
+	}
+	return t->token != NULL ? 0 : FEEDCTL_USAGE;
 }
 
 int
 main(int argc, char **argv)
 {
-	enum { OPT_SOCKET = 256, OPT_JSON, OPT_VERSION };
+	enum { OPT_SOCKET = 256, OPT_URL, OPT_TOKEN_FILE, OPT_JSON,
+	    OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "url", required_argument, NULL, OPT_URL },
+		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
@@ -298,13 +405,15 @@ main(int argc, char **argv)
 	};
 	const struct feedctl_cmd *cmd;
 	struct feedctl ctl = { 0 };
-	const char *socket = NULL;
+	const char *socket = NULL, *url = NULL, *token_file = NULL;
 	int ch, code;
 
 	/* "+": stop at the command so its own options reach it. */
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_SOCKET: socket = optarg; break;
+		case OPT_URL: url = optarg; break;
+		case OPT_TOKEN_FILE: token_file = optarg; break;
 		case OPT_JSON: ctl.json = true; break;
 		case OPT_VERSION:
 			printf("feedctl %s\n", FEEDD_VERSION);
@@ -321,7 +430,9 @@ main(int argc, char **argv)
 		usage(stderr);
 		return FEEDCTL_USAGE;
 	}
-	ctl.socket = apiclient_socket_path(socket);
+	if ((code = resolve_target(&ctl.target, socket, url,
+	    token_file)) != 0)
+		return code;
 	ctl.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 	ctl.columns = terminal_columns();
 	argc -= optind;

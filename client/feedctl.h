@@ -19,7 +19,7 @@
 #define FEEDCTL_USAGE	2
 
 struct feedctl {
-	const char	*socket;	/* resolved socket path */
+	struct apiclient_target target;	/* the socket, or a URL and token */
 	bool		 json;		/* --json: raw JSON on stdout */
 	bool		 color;		/* stdout is a terminal, NO_COLOR unset */
 	int		 columns;	/* terminal width */
@@ -47,6 +47,13 @@ bool	feedctl_wants_help(int argc, char **argv);
  */
 int	feedctl_call(struct feedctl *ctl, const char *method,
 	    const char *path, json_t *body, struct apiclient_resp *r);
+/*
+ * One request; the answer as it came (--json) or through show(). path is
+ * fmt with arg percent-encoded in place of its %s (arg NULL: fmt as is).
+ */
+int	feedctl_call_show(struct feedctl *ctl, const char *method,
+	    const char *fmt, const char *arg, json_t *body,
+	    void (*show)(struct feedctl *, json_t *));
 /* s percent-encoded for a query string; free() it. */
 char	*feedctl_escape(const char *s);
 /* A positive integer option value, or -1 after a message. */
@@ -70,6 +77,8 @@ int	cmd_rm(struct feedctl *, int, char **);
 int	cmd_poll(struct feedctl *, int, char **);
 int	cmd_import(struct feedctl *, int, char **);
 int	cmd_export(struct feedctl *, int, char **);
+/* cmd_tokens.c */
+int	cmd_token(struct feedctl *, int, char **);
 /* cmd_entries.c */
 int	cmd_new(struct feedctl *, int, char **);
 int	cmd_list(struct feedctl *, int, char **);

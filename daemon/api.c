@@ -19,6 +19,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
+#include "api_auth.h"
 #include "api_gate.h"
 #include "api_internal.h"
 #include "api_json.h"
@@ -60,6 +61,9 @@ static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/opml", api_opml_export },
 	{ EVHTTP_REQ_POST, "/v1/opml", api_opml_import },
 	{ EVHTTP_REQ_GET, "/v1/backup", api_backup_get },
+	{ EVHTTP_REQ_GET, "/v1/tokens", api_tokens_list },
+	{ EVHTTP_REQ_POST, "/v1/tokens", api_tokens_add },
+	{ EVHTTP_REQ_DELETE, "/v1/tokens/*", api_tokens_remove },
 };
 
 /* jansson hands over a document token by token: batch them. */
@@ -171,6 +175,7 @@ status_code_name(int status)
 	case 411: return "length_required";
 	case 413: return "too_large";
 	case 417: return "expectation_failed";
+	case 429: return "too_many_requests";
 	case 431: return "headers_too_large";
 	case 501: return "not_implemented";
 	case 503: return "unavailable";
@@ -192,6 +197,7 @@ api_status_reason(int status)
 	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
 	case 417: return "Expectation Failed";
+	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
 	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
@@ -574,6 +580,9 @@ on_request(struct evhttp_request *req, void *arg)
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	bool path_known = false;
 
+	/* TCP needs a token; a held request comes back here when let go. */
+	if (!api_auth_request(api->d->auth, req, on_request, api))
+		return;
 	if (path == NULL || *path == '\0') {
 		api_reply_error(req, 400, NULL, "malformed request URI");
 		return;

@@ -2,7 +2,8 @@
  * api: HTTP/1.1 + JSON on the daemon's sockets (libevent evhttp, jansson).
  *
  * Requests are dispatched through one route table (method, path pattern,
- * handler). Every answer is JSON; errors have the shape
+ * handler), those over TCP only once api_auth.h let them in (a token).
+ * Every answer is JSON; errors have the shape
  * {"error": {"code": "not_found", "message": "..."}}. Limits on header and
  * body size and an idle timeout keep a misbehaving client from costing more
  * than its own connection; nothing a client sends stops polling.

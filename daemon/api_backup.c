@@ -20,6 +20,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "api_auth.h"
 #include "api_internal.h"
 #include "feedd.h"
 #include "log.h"
@@ -126,7 +127,9 @@ api_backup_get(struct api *api, struct evhttp_request *req,
 	struct store *s;
 	int fd;
 
-	if ((s = api_plain_request(api, req)) == NULL)
+	/* The copy holds the tokens' hashes: not for a token to fetch. */
+	if (!api_auth_local_only(req, "backups are taken") ||
+	    (s = api_plain_request(api, req)) == NULL)
 		return;
 	if (api->backup != NULL) {
 		api_reply_error(req, 409, "busy", "a backup is already being "

@@ -171,6 +171,10 @@ void	api_stream_open(struct api *, struct evhttp_request *, const char *);
 struct api_streams *api_streams_new(struct api *api);
 void	api_streams_free(struct api_streams *s);
 size_t	api_streams_count(const struct api_streams *s);
+/* api_tokens.c (the Unix socket only) */
+void	api_tokens_list(struct api *, struct evhttp_request *, const char *);
+void	api_tokens_add(struct api *, struct evhttp_request *, const char *);
+void	api_tokens_remove(struct api *, struct evhttp_request *, const char *);
 /* api_backup.c */
 void	api_backup_get(struct api *, struct evhttp_request *, const char *);
 void	api_backup_free(struct api_backup *b);

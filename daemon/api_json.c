@@ -377,3 +377,16 @@ api_json_cursor(const struct store_cursor *c)
 	set(j, "updated", api_json_time(c->updated));
 	return j;
 }
+
+/* Never the hash: it is the store's, not the API's. */
+json_t *
+api_json_apitoken(const struct store_apitoken *t)
+{
+	json_t *j = json_object();
+
+	set(j, "name", api_json_str(t->name));
+	set(j, "read_only", json_boolean(t->read_only));
+	set(j, "created", api_json_time(t->created));
+	set(j, "last_used", api_json_time(t->last_used));
+	return j;
+}

@@ -68,5 +68,7 @@ void	 api_json_list_clear(struct api_json_list *l);
 
 json_t	*api_json_poll_log(const struct store_poll_log *l);
 json_t	*api_json_cursor(const struct store_cursor *c);
+/* name, read_only, created, last_used: never the hash. */
+json_t	*api_json_apitoken(const struct store_apitoken *t);
 
 #endif

@@ -10,6 +10,7 @@
 #include <time.h>
 
 struct api;
+struct api_auth;
 struct config;
 struct event_base;
 struct sched;
@@ -22,6 +23,7 @@ struct feedd {
 	struct store	*store;
 	struct sched	*sched;
 	struct api	*api;
+	struct api_auth	*auth;		/* api_auth.c: tokens for TCP */
 	struct topics	*topics;	/* topics.c; NULL until wired */
 	time_t		 started;
 	bool		 once;		/* --once: poll all, then exit */

@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "api.h"
+#include "api_auth.h"
 #include "batch.h"
 #include "config.h"
 #include "feedd.h"
@@ -450,6 +451,7 @@ run(struct runtime *rt)
 		event_add(rt->ev_term, NULL);
 		event_add(rt->ev_int, NULL);
 		event_add(rt->ev_hup, NULL);
+		d->auth = api_auth_new(d->base, d->store);
 		if ((d->api = api_new(d)) == NULL || open_listeners(rt) == -1)
 			return 1;
 	}
@@ -511,6 +513,7 @@ teardown(struct runtime *rt)
 	topics_free(d->topics);		/* topics wiring */
 	store_pruner_free(rt->pruner);
 	api_free(d->api);
+	api_auth_free(d->auth);		/* after the requests it holds */
 	if (rt->socket_path != NULL) {
 		unlink(rt->socket_path);
 		free(rt->socket_path);

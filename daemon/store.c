@@ -180,6 +180,14 @@ static const char *const stmt_sql[ST_MAX] = {
 	/* One statement for the batch: FTS5 flushes once per statement. */
 	[ST_PRUNE_DELETE] = "DELETE FROM entries WHERE id IN"
 	    " (SELECT value FROM json_each(?))",
+	/* A name taken is no error but "exists": 0 rows changed. */
+	[ST_APITOKEN_ADD] = "INSERT INTO api_tokens(name, sha256, read_only,"
+	    " created) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name) DO NOTHING",
+	[ST_APITOKEN_LIST] = "SELECT name, sha256, read_only, created,"
+	    " last_used FROM api_tokens ORDER BY name",
+	[ST_APITOKEN_REMOVE] = "DELETE FROM api_tokens WHERE name = ?",
+	[ST_APITOKEN_USED] = "UPDATE api_tokens SET last_used = ?2"
+	    " WHERE name = ?1",
 };
 
 static const char *const state_names[STORE_FEED_STATE_MAX] = {

@@ -459,6 +459,35 @@ int	store_cursor_list(struct store *s, const char *client,
 	    struct store_cursor **ret, size_t *ret_n);
 void	store_cursor_list_free(struct store_cursor *c, size_t n);
 
+/* ---- API tokens ---- */
+
+/*
+ * The tokens that open the API's TCP listener (api_auth.h). The store
+ * keeps a token's SHA-256, never the token; names and hashes are unique.
+ */
+#define STORE_APITOKEN_HASH_LEN	32
+
+struct store_apitoken {
+	char	*name;
+	unsigned char sha256[STORE_APITOKEN_HASH_LEN];
+	bool	 read_only;
+	int64_t	 created;
+	int64_t	 last_used;	/* 0: never */
+};
+
+/* 0 added, 1 the name is taken (nothing changed), -1. */
+int	store_apitoken_add(struct store *s, const char *name,
+	    const unsigned char sha256[STORE_APITOKEN_HASH_LEN],
+	    bool read_only);
+/* Every token, by name; free with store_apitoken_list_free. */
+int	store_apitoken_list(struct store *s, struct store_apitoken **ret,
+	    size_t *ret_n);
+void	store_apitoken_list_free(struct store_apitoken *t, size_t n);
+/* 1 removed / 0 no such token / -1. */
+int	store_apitoken_remove(struct store *s, const char *name);
+/* Records that the token was used at when. 0 / -1. */
+int	store_apitoken_used(struct store *s, const char *name, int64_t when);
+
 /* ---- status and retention ---- */
 
 struct store_status {

@@ -14,7 +14,7 @@
 #include "buf.h"
 #include "store.h"
 
-#define STORE_SCHEMA_VERSION	5
+#define STORE_SCHEMA_VERSION	6
 /* "feed" in ASCII: marks the file as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID	0x66656564
 
@@ -76,6 +76,10 @@ enum store_stmt {
 	ST_PRUNE_FEED_EXCESS,
 	ST_PRUNE_AGED,
 	ST_PRUNE_DELETE,
+	ST_APITOKEN_ADD,
+	ST_APITOKEN_LIST,
+	ST_APITOKEN_REMOVE,
+	ST_APITOKEN_USED,
 	ST_MAX,
 };
 

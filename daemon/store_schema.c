@@ -200,12 +200,27 @@ static const char schema_v5[] =
 "ALTER TABLE topics ADD COLUMN feed_ids TEXT;"
 "ALTER TABLE topics ADD COLUMN category TEXT;";
 
+/*
+ * Step 6. Tokens for the API's TCP listener: a name, the SHA-256 of the
+ * token (never the token itself), read-only or not, and when it was made
+ * and last used (0: never).
+ */
+static const char schema_v6[] =
+"CREATE TABLE api_tokens ("
+"  name TEXT PRIMARY KEY,"
+"  sha256 BLOB NOT NULL UNIQUE CHECK (length(sha256) = 32),"
+"  read_only INTEGER NOT NULL CHECK (read_only IN (0, 1)),"
+"  created INTEGER NOT NULL,"
+"  last_used INTEGER NOT NULL DEFAULT 0"
+") WITHOUT ROWID;";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
 	schema_v4,
 	schema_v5,
+	schema_v6,
 };
 
 static void

@@ -200,6 +200,29 @@ def http_unix(sock_path, method, path, body=None, raw=None, timeout=10):
     elif raw is not None:
         data = raw
     c.request(method, path, body=data, headers=headers)
+    r, doc, text = _answer(c)
+    return r.status, doc, text
+
+
+def http_tcp(port, method, path, headers=(), body=None, timeout=15):
+    """One request to 127.0.0.1:port; headers are (name, value) pairs, sent
+    as given (a name may repeat); body is JSON text. Returns the response
+    (status, getheader()), the JSON answer or None, and the raw body."""
+    import http.client
+
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    data = body.encode() if body is not None else b""
+    c.putrequest(method, path)
+    for k, v in headers:
+        c.putheader(k, v)
+    if body is not None:
+        c.putheader("Content-Type", "application/json")
+    c.putheader("Content-Length", str(len(data)))
+    c.endheaders(data)
+    return _answer(c)
+
+
+def _answer(c):
     r = c.getresponse()
     text = r.read()
     c.close()
@@ -207,4 +230,4 @@ def http_unix(sock_path, method, path, body=None, raw=None, timeout=10):
         doc = json.loads(text)
     except ValueError:
         doc = None
-    return r.status, doc, text
+    return r, doc, text

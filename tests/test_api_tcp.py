@@ -1,6 +1,7 @@
 """The optional loopback TCP listener: `listen = 127.0.0.1:PORT` serves the
-same API as the socket; an address that is not loopback is refused unless
-listen_allow_remote says so; the Unix socket keeps mode 0660."""
+same API as the socket to a client with a token; an address that is not
+loopback is refused unless listen_allow_remote says so; the Unix socket
+keeps mode 0660. (Tokens in depth: test_api_auth.py.)"""
 import json
 import stat
 import os
@@ -12,8 +13,10 @@ from feeddtest import Daemon, TempDir, check, done, free_port, http_unix
 tmp = TempDir()
 
 
-def get(url, data=None, method=None):
+def get(url, data=None, method=None, token=None):
     req = urllib.request.Request(url, data=data, method=method)
+    if token is not None:
+        req.add_header("Authorization", "Bearer " + token)
     if data is not None:
         req.add_header("Content-Type", "application/json")
     try:
@@ -32,15 +35,22 @@ listen = 127.0.0.1:%d
 d = Daemon(tmp, conf).start()
 base = "http://127.0.0.1:%d" % port
 code, doc = get(base + "/v1/status")
+check(code == 401 and doc["error"]["code"] == "unauthorized",
+      "the TCP listener wants a token", doc)
+code, doc, _ = http_unix(d.socket, "POST", "/v1/tokens", {"name": "tcp"})
+check(code == 201, "a token made over the socket", doc)
+token = doc["token"]
+code, doc = get(base + "/v1/status", token=token)
 check(code == 200 and doc["pid"] == d.proc.pid,
-      "the TCP listener answers /v1/status", doc)
+      "the TCP listener answers /v1/status with it", doc)
 code_u, doc_u, _ = http_unix(d.socket, "GET", "/v1/feeds")
-code, doc = get(base + "/v1/feeds")
+code, doc = get(base + "/v1/feeds", token=token)
 check(code == 200 and doc == doc_u, "the same API on both listeners", doc)
-code, doc = get(base + "/v1/feeds", data=b'{"url": 1}', method="POST")
+code, doc = get(base + "/v1/feeds", data=b'{"url": 1}', method="POST",
+                token=token)
 check(code == 400 and doc["error"]["code"] == "bad_request",
       "errors have the same JSON shape over TCP", doc)
-code, doc = get(base + "/v1/nowhere")
+code, doc = get(base + "/v1/nowhere", token=token)
 check(code == 404 and doc["error"]["code"] == "not_found",
       "unknown path over TCP: 404", doc)
 check(stat.S_IMODE(os.stat(d.socket).st_mode) == 0o660,

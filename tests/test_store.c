@@ -108,7 +108,7 @@ test_open(const char *path)
 	/*
 	 * A version-1 file (it had an insert trigger, topics had no
 	 * match_count, matches no title key, feeds no category, topics no
-	 * feed subset) is brought up to date.
+	 * feed subset, no API tokens) is brought up to date.
 	 */
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, "CREATE TRIGGER entries_ai AFTER INSERT ON entries"
@@ -123,6 +123,7 @@ test_open(const char *path)
 	    " ALTER TABLE feeds DROP COLUMN category;"
 	    " ALTER TABLE topics DROP COLUMN feed_ids;"
 	    " ALTER TABLE topics DROP COLUMN category;"
+	    " DROP TABLE api_tokens;"
 	    " PRAGMA user_version = 1", NULL, NULL, NULL);
 	sqlite3_close(db);
 	s = store_open(path, err, sizeof(err));
@@ -134,7 +135,9 @@ test_open(const char *path)
 	    count(s, "SELECT count(*) FROM pragma_table_info('feeds')"
 	    " WHERE name = 'category'") == 1 &&
 	    count(s, "SELECT count(*) FROM pragma_table_info('topics')"
-	    " WHERE name IN ('feed_ids', 'category')") == 2,
+	    " WHERE name IN ('feed_ids', 'category')") == 2 &&
+	    count(s, "SELECT count(*) FROM sqlite_schema"
+	    " WHERE name = 'api_tokens'") == 1,
 	    "version 1 migrated");
 	store_free(s);
 
@@ -576,6 +579,38 @@ test_cursors(struct store *s)
 }
 
 static void
+test_apitokens(struct store *s)
+{
+	unsigned char h1[STORE_APITOKEN_HASH_LEN], h2[STORE_APITOKEN_HASH_LEN];
+	unsigned char h3[STORE_APITOKEN_HASH_LEN];
+	struct store_apitoken *t;
+	size_t n;
+
+	memset(h1, 0xa1, sizeof(h1));
+	memset(h2, 0xb2, sizeof(h2));
+	memset(h3, 0xc3, sizeof(h3));
+	ok(store_apitoken_list(s, &t, &n) == 0 && n == 0, "no API tokens");
+	store_apitoken_list_free(t, n);
+	ok(store_apitoken_add(s, "laptop", h1, false) == 0 &&
+	    store_apitoken_add(s, "ci", h2, true) == 0, "two tokens added");
+	ok(store_apitoken_add(s, "ci", h3, false) == 1,
+	    "a name taken is 1, nothing changed");
+	ok(store_apitoken_add(s, "other", h1, false) == -1,
+	    "a hash taken is an error");
+	ok(store_apitoken_used(s, "laptop", 6000) == 0, "a use recorded");
+	ok(store_apitoken_list(s, &t, &n) == 0 && n == 2 &&
+	    strcmp(t[0].name, "ci") == 0 && t[0].read_only &&
+	    memcmp(t[0].sha256, h2, sizeof(h2)) == 0 && t[0].created == 5000 &&
+	    t[0].last_used == 0 && strcmp(t[1].name, "laptop") == 0 &&
+	    !t[1].read_only && memcmp(t[1].sha256, h1, sizeof(h1)) == 0 &&
+	    t[1].last_used == 6000, "listed by name, with hash and dates");
+	store_apitoken_list_free(t, n);
+	ok(store_apitoken_remove(s, "ci") == 1 &&
+	    store_apitoken_remove(s, "ci") == 0, "removed, then no such token");
+	ok(count(s, "SELECT count(*) FROM api_tokens") == 1, "one left");
+}
+
+static void
 test_prune(struct store *s)
 {
 	struct store_retention ret = { .max_entries_per_feed = 5,
@@ -756,6 +791,7 @@ main(void)
 	test_topics(s);
 	test_topic_title_dup(s);
 	test_cursors(s);
+	test_apitokens(s);
 	test_prune(s);
 	test_reconcile(s);
 	test_status_backup(s);

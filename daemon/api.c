@@ -530,6 +530,10 @@ method_name(enum evhttp_cmd_type m)
 	}
 }
 
+/*
+ * Every write is logged with who sent it: the peer's pid and uid over the
+ * socket; over TCP the token's name and address are logged by api_auth.
+ */
 static void
 log_write_request(struct evhttp_request *req)
 {
@@ -539,8 +543,8 @@ log_write_request(struct evhttp_request *req)
 	socklen_t len = sizeof(cred);
 	evutil_socket_t fd;
 
-	if (conn == NULL || (bev = evhttp_connection_get_bufferevent(conn)) ==
-	    NULL)
+	if (!api_auth_local(req) || conn == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(conn)) == NULL)
 		return;
 	fd = bufferevent_getfd(bev);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&

@@ -477,7 +477,7 @@ run_notify(struct topics *t, const struct topic *tp,
 	label = xasprintf("topic '%s' entry %s", tp->name, ids.data);
 	if (input != NULL)
 		notify_run(t->notify, tp->argv, env, input, strlen(input),
-		    label);
+		    t->d->cfg->notify_timeout_s, label);
 	else
 		log_warnx("notify: %s: cannot encode the entry", label);
 	free(input);
@@ -841,8 +841,8 @@ topics_new(struct feedd *d)
 
 		store_set_token_sink(t->store, &sink);
 	}
-	if ((t->notify = notify_new(d->base, d->cfg->notify_max_parallel,
-	    d->cfg->notify_timeout_s)) == NULL ||
+	if ((t->notify = notify_new(d->base, d->cfg->notify_max_parallel)) ==
+	    NULL ||
 	    (t->ev_backfill = evtimer_new(d->base, on_backfill, t)) == NULL) {
 		log_errx("topics: cannot set up the event loop");
 		topics_free(t);
@@ -889,8 +889,7 @@ topics_reconcile(struct topics *t, const struct config *cfg)
 			t->specs[i].category = xstrdup(cfg->topics[i].category);
 	}
 	t->nspecs = cfg->ntopics;
-	notify_set_limits(t->notify, cfg->notify_max_parallel,
-	    cfg->notify_timeout_s);
+	notify_set_limits(t->notify, cfg->notify_max_parallel);
 	if (res.added + res.updated + res.removed > 0)
 		log_info("topics: %zu added, %zu changed, %zu removed, "
 		    "%zu unchanged", res.added, res.updated, res.removed,

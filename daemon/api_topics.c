@@ -127,7 +127,6 @@ topic_json(struct api *api, struct store *s, const struct store_topic *t,
 		feeds = ids_json(t->feed_ids, t->nfeed_ids);
 	if (api->d->topics != NULL && topics_info(api->d->topics, t->id,
 	    &info)) {
-		json_object_set_new(j, "notify_mode", json_string(info.mode));
 		if (info.feeds != NULL) {
 			json_decref(feeds);
 			feeds = json_array();

@@ -323,7 +323,7 @@ cmd_topic(struct feedctl *ctl, int argc, char **argv)
 		code = topic_rm(ctl, argc - 1, argv + 1);
 	if (code == FEEDCTL_USAGE)
 		fprintf(stderr, "usage: feedctl topic add NAME QUERY "
-		    "[--notify CMD] [--feed ID]... [--category C]\n"
+		    "[--notify HOOK] [--feed ID]... [--category C]\n"
 		    "       feedctl topic rm NAME\n");
 	return code;
 }

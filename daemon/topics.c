@@ -828,6 +828,25 @@ topics_add(struct topics *t, const char *name, const char *query,
 }
 
 int
+topics_set_hook(struct topics *t, int64_t id, const char *hook)
+{
+	const struct topic *tp = topic_find(t->v, t->n, id);
+	char err[256];
+	int rc;
+
+	if (tp == NULL)
+		return 0;
+	/* The same query: its matches and back-fill stay. */
+	rc = store_topic_update(t->store, id, tp->query, hook, err,
+	    sizeof(err));
+	if (rc == STORE_EQUERY)
+		log_warnx("topics: '%s': %s", tp->name, err);
+	if (rc == 1)
+		refresh(t);
+	return rc < 0 ? -1 : rc;
+}
+
+int
 topics_remove(struct topics *t, int64_t id)
 {
 	int rc = store_topic_remove(t->store, id);

@@ -90,6 +90,12 @@ int		 topics_add(struct topics *t, const char *name,
 		    const char *query, const char *hook,
 		    const struct store_topic_subset *subset, int64_t *ret_id,
 		    char *err, size_t errlen);
+/*
+ * API: the topic notifies hook (NULL: nobody; the caller checked it).
+ * 1 done, 0 no such topic, -1 error.
+ */
+int		 topics_set_hook(struct topics *t, int64_t id,
+		    const char *hook);
 /* API: 1 removed, 0 no such topic, -1 error. */
 int		 topics_remove(struct topics *t, int64_t id);
 

@@ -106,9 +106,10 @@ ids_json(const int64_t *ids, size_t n)
 }
 
 /*
- * The subset: "feeds" as defined (config feed names, or API feed ids),
- * "category", and "feed_ids", the feeds it takes in now (null: every
- * feed).
+ * "notify": the hook's name; "notify_dropped": a command from before
+ * hooks, never run (null once a hook is set). The subset: "feeds" as
+ * defined (config feed names, or API feed ids), "category", and
+ * "feed_ids", the feeds it takes in now (null: every feed).
  */
 static json_t *
 topic_json(struct api *api, struct store *s, const struct store_topic *t,
@@ -118,11 +119,13 @@ topic_json(struct api *api, struct store *s, const struct store_topic *t,
 	json_t *j, *feeds = json_null(), *in = json_null();
 	const char *category = t->category;
 
-	j = json_pack("{s:I,s:o,s:o,s:s,s:o,s:o,s:I}", "id", (json_int_t)t->id,
-	    "name", api_json_str(t->name), "query", api_json_str(t->query),
-	    "origin", store_origin_name(t->origin), "notify",
-	    api_json_str(t->notify), "created", api_json_time(t->created),
-	    "match_count", (json_int_t)t->match_count);
+	j = json_pack("{s:I,s:o,s:o,s:s,s:o,s:o,s:o,s:I}", "id",
+	    (json_int_t)t->id, "name", api_json_str(t->name), "query",
+	    api_json_str(t->query), "origin", store_origin_name(t->origin),
+	    "notify", api_json_str(t->notify), "notify_dropped",
+	    api_json_str(t->notify_dropped), "created",
+	    api_json_time(t->created), "match_count",
+	    (json_int_t)t->match_count);
 	json_object_set_new(j, "newest", newest_json(s, t->id));
 	if (t->nfeed_ids > 0)
 		feeds = ids_json(t->feed_ids, t->nfeed_ids);

@@ -1,6 +1,6 @@
 /*
- * cmd_topics: feedctl topics, topic add/rm, why (GET/POST/DELETE
- * /v1/topics, GET /v1/why/{id}).
+ * cmd_topics: feedctl topics, topic add/set/show/rm, why (GET/POST/PATCH/
+ * DELETE /v1/topics, GET /v1/why/{id}).
  */
 #include <getopt.h>
 #include <pwd.h>
@@ -86,30 +86,88 @@ subset_cell(struct table *t, json_t *tp)
 	buf_free(&b);
 }
 
+/* "#1042 Title (5 min ago)": a topic's newest match, or "-". */
+static void
+newest_cell(struct table *t, json_t *nw, int64_t now)
+{
+	const char *pub = jstr(nw, "published");
+	char when[48];
+
+	if (!json_is_object(nw)) {
+		table_cell(t, TABLE_DIM, "-");
+		return;
+	}
+	table_reltime(table_parse_time(*pub != '\0' ? pub : jstr(nw,
+	    "fetched")), now, when, sizeof(when));
+	table_cell(t, TABLE_PLAIN, "#%lld %s (%s)", jint(nw, "id"),
+	    jstr(nw, "title"), when);
+}
+
+/* The hook a topic notifies, or the command it no longer runs. */
+static void
+notify_cell(struct table *t, json_t *tp)
+{
+	const char *hook = json_string_value(json_object_get(tp, "notify"));
+	const char *cmd = json_string_value(json_object_get(tp,
+	    "notify_dropped"));
+
+	if (hook != NULL)
+		table_cell(t, TABLE_PLAIN, "%s", hook);
+	else if (cmd != NULL)
+		table_cell(t, TABLE_YELLOW, "not run: %s", cmd);
+	else
+		table_cell(t, TABLE_DIM, "-");
+}
+
+/*
+ * Under a topic whose notify command was dropped when hooks came (an API
+ * client gave it, and the daemon no longer runs what clients give): how
+ * to have it run again.
+ */
+static void
+print_dropped(json_t *tp)
+{
+	const char *cmd = json_string_value(json_object_get(tp,
+	    "notify_dropped"));
+
+	if (cmd == NULL)
+		return;
+	printf("note: topic '%s' no longer runs its notify command '%s':\n"
+	    "  commands come only from feedd.conf now. Declare it there in a "
+	    "[hook \"NAME\"]\n  section (command = ...), reload feedd, then: "
+	    "feedctl topic set '%s' --notify NAME\n", jstr(tp, "name"), cmd,
+	    jstr(tp, "name"));
+}
+
 static void
 print_topics(struct feedctl *ctl, json_t *doc)
 {
 	struct table *t = table_new();
 	json_t *topics = json_object_get(doc, "topics"), *tp;
 	int64_t now = (int64_t)time(NULL);
-	bool subsets = false;
+	bool subsets = false, notify = false;
 	size_t i;
 
-	/* A column for feed subsets only when some topic has one. */
-	json_array_foreach(topics, i, tp)
+	/* Columns for feed subsets and hooks only when some topic has one. */
+	json_array_foreach(topics, i, tp) {
 		if (json_is_array(json_object_get(tp, "feed_ids")))
 			subsets = true;
+		if (json_is_string(json_object_get(tp, "notify")) ||
+		    json_is_string(json_object_get(tp, "notify_dropped")))
+			notify = true;
+	}
 	table_column(t, "TOPIC", false, false);
 	table_column(t, "MATCHES", true, false);
 	table_column(t, "UNSEEN", true, false);
 	if (subsets)
 		table_column(t, "FEEDS", false, true);
+	if (notify)
+		table_column(t, "NOTIFY", false, true);
 	table_column(t, "NEWEST", false, true);
 	table_column(t, "QUERY", false, true);
 	json_array_foreach(topics, i, tp) {
 		json_t *nw = json_object_get(tp, "newest");
 		json_t *bf = json_object_get(tp, "backfill");
-		char when[48];
 
 		table_row(t);
 		table_cell(t, TABLE_BOLD, "%s", jstr(tp, "name"));
@@ -129,15 +187,9 @@ print_topics(struct feedctl *ctl, json_t *doc)
 			    "+" : "");
 		if (subsets)
 			subset_cell(t, tp);
-		if (json_is_object(nw)) {
-			const char *pub = jstr(nw, "published");
-
-			table_reltime(table_parse_time(*pub != '\0' ? pub :
-			    jstr(nw, "fetched")), now, when, sizeof(when));
-			table_cell(t, TABLE_PLAIN, "#%lld %s (%s)",
-			    jint(nw, "id"), jstr(nw, "title"), when);
-		} else
-			table_cell(t, TABLE_DIM, "-");
+		if (notify)
+			notify_cell(t, tp);
+		newest_cell(t, nw, now);
 		table_cell(t, TABLE_DIM, "%s", jstr(tp, "query"));
 	}
 	if (json_array_size(topics) == 0)
@@ -146,6 +198,57 @@ print_topics(struct feedctl *ctl, json_t *doc)
 	else
 		table_print(t, stdout, ctl->columns, ctl->color);
 	table_free(t);
+	json_array_foreach(topics, i, tp)
+		print_dropped(tp);
+}
+
+static void
+print_topic(struct feedctl *ctl, json_t *tp)
+{
+	struct table *t = table_new();
+	json_t *nw = json_object_get(tp, "newest");
+	int64_t now = (int64_t)time(NULL);
+
+	table_column(t, "", false, false);
+	table_column(t, "", false, true);
+	table_row(t);
+	table_cell(t, TABLE_DIM, "topic");
+	table_cell(t, TABLE_BOLD, "%s", jstr(tp, "name"));
+	table_row(t);
+	table_cell(t, TABLE_DIM, "query");
+	table_cell(t, TABLE_PLAIN, "%s", jstr(tp, "query"));
+	table_row(t);
+	table_cell(t, TABLE_DIM, "defined");
+	table_cell(t, TABLE_PLAIN, "%s", strcmp(jstr(tp, "origin"),
+	    "config") == 0 ? "in feedd.conf" : "through the API");
+	table_row(t);
+	table_cell(t, TABLE_DIM, "feeds");
+	subset_cell(t, tp);
+	table_row(t);
+	table_cell(t, TABLE_DIM, "notify");
+	notify_cell(t, tp);
+	table_row(t);
+	table_cell(t, TABLE_DIM, "matches");
+	table_cell(t, TABLE_PLAIN, "%lld", jint(tp, "match_count"));
+	table_row(t);
+	table_cell(t, TABLE_DIM, "newest");
+	newest_cell(t, nw, now);
+	table_print(t, stdout, ctl->columns, ctl->color);
+	table_free(t);
+	print_dropped(tp);
+}
+
+static void
+print_set(struct feedctl *ctl, json_t *tp)
+{
+	const char *hook = json_string_value(json_object_get(tp, "notify"));
+
+	if (hook != NULL)
+		printf("topic '%s' notifies hook '%s'\n", jstr(tp, "name"),
+		    hook);
+	else
+		printf("topic '%s' notifies nobody\n", jstr(tp, "name"));
+	print_dropped(tp);
 }
 
 int
@@ -275,6 +378,43 @@ topic_add(struct feedctl *ctl, int argc, char **argv)
 	return code;
 }
 
+/* feedctl topic set NAME --notify HOOK ("": none). */
+static int
+topic_set(struct feedctl *ctl, int argc, char **argv)
+{
+	const char *name = NULL, *hook = NULL, *v;
+	bool missing = false;
+	json_t *body;
+	int code;
+
+	for (int i = 1; i < argc; i++) {
+		if ((v = option_value(argc, argv, &i, "--notify",
+		    &missing)) != NULL)
+			hook = v;
+		else if (!missing && name == NULL)
+			name = argv[i];
+		else
+			return FEEDCTL_USAGE;
+	}
+	if (name == NULL || hook == NULL)
+		return FEEDCTL_USAGE;
+	body = json_pack("{s:o}", "notify", *hook != '\0' ?
+	    json_string(hook) : json_null());
+	code = feedctl_call_show(ctl, "PATCH", "/v1/topics/%s", name, body,
+	    print_set);
+	json_decref(body);
+	return code;
+}
+
+static int
+topic_show(struct feedctl *ctl, int argc, char **argv)
+{
+	if (argc != 2)
+		return FEEDCTL_USAGE;
+	return feedctl_call_show(ctl, "GET", "/v1/topics/%s", argv[1], NULL,
+	    print_topic);
+}
+
 static int
 topic_rm(struct feedctl *ctl, int argc, char **argv)
 {
@@ -291,12 +431,18 @@ cmd_topic(struct feedctl *ctl, int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "add") == 0)
 		code = topic_add(ctl, argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "set") == 0)
+		code = topic_set(ctl, argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "show") == 0)
+		code = topic_show(ctl, argc - 1, argv + 1);
 	else if (argc >= 2 && (strcmp(argv[1], "rm") == 0 ||
 	    strcmp(argv[1], "remove") == 0))
 		code = topic_rm(ctl, argc - 1, argv + 1);
 	if (code == FEEDCTL_USAGE)
 		fprintf(stderr, "usage: feedctl topic add NAME QUERY "
-		    "[--notify CMD] [--feed ID]... [--category C]\n"
+		    "[--notify HOOK] [--feed ID]... [--category C]\n"
+		    "       feedctl topic set NAME --notify HOOK\n"
+		    "       feedctl topic show NAME\n"
 		    "       feedctl topic rm NAME\n");
 	return code;
 }

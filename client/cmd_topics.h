@@ -3,7 +3,9 @@
  *
  *   feedctl topics [--client NAME]           topics, match counts, newest
  *                                            match, unseen for the cursor
- *   feedctl topic add NAME QUERY [--notify CMD] [--feed ID]... [--category C]
+ *   feedctl topic add NAME QUERY [--notify HOOK] [--feed ID]... [--category C]
+ *   feedctl topic set NAME --notify HOOK
+ *   feedctl topic show NAME
  *   feedctl topic rm NAME
  *   feedctl why ID                           why an entry is where it is
  */

@@ -72,18 +72,20 @@ static const struct feedctl_cmd commands[] = {
 	    "A topic still matching the stored entries shows its back-fill "
 	    "progress; one\nlimited to some feeds shows them (category, feed "
 	    "ids or names, and how many\nfeeds that is now).\n" },
-	{ "topic", cmd_topic, "topic add NAME QUERY [--notify CMD] "
-	    "[--feed ID]... [--category C] | rm NAME",
-	    "follow a new topic (an FTS5 query), or stop following one",
+	{ "topic", cmd_topic, "topic add NAME QUERY [--notify HOOK] "
+	    "[--feed ID]... [--category C] | set NAME --notify HOOK | "
+	    "show NAME | rm NAME",
+	    "follow a new topic (an FTS5 query), change its hook, show it, or "
+	    "stop following it",
 	    "QUERY is SQLite FTS5 syntax: words, \"exact phrases\", AND, OR, "
 	    "NOT, NEAR(a b, 5),\nprefixes (guarant*) and columns (title: x). "
 	    "Ukrainian and Russian words\nhave no stemmer: use a prefix, "
 	    "коаліці* for коаліція, коаліції, коаліцію.\n"
-	    "  --notify CMD     run CMD (no shell) for each new match, with "
-	    "FEEDD_TOPIC,\n"
-	    "                   FEEDD_TITLE, FEEDD_LINK, FEEDD_FEED, FEEDD_ID "
-	    "and the entry\n"
-	    "                   as JSON on stdin\n"
+	    "  --notify HOOK    hand new matches to HOOK, a [hook \"HOOK\"] "
+	    "section of\n"
+	    "                   feedd.conf (its command, mode and timeout); "
+	    "with set, \"\"\n"
+	    "                   notifies nobody\n"
 	    "  --feed ID        only entries of this feed (repeat for more)\n"
 	    "  --category C     only entries of feeds filed under C or below "
 	    "it (News takes\n"

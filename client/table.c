@@ -250,6 +250,7 @@ print_cell(FILE *f, const struct table_col *col, const char *text,
 void
 table_print(struct table *t, FILE *f, int columns, bool color)
 {
+	bool header = false;
 	size_t r, i;
 
 	for (r = 0; r < t->nrows; r++)
@@ -261,13 +262,16 @@ table_print(struct table *t, FILE *f, int columns, bool color)
 				t->cols[i].width = w;
 		}
 	fit_columns(t, columns);
-	for (i = 0; i < t->ncols; i++) {
+	for (i = 0; i < t->ncols; i++)
+		header = header || *t->cols[i].title != '\0';
+	for (i = 0; header && i < t->ncols; i++) {
 		if (i > 0)
 			fprintf(f, "%*s", TABLE_GAP, "");
 		print_cell(f, &t->cols[i], t->cols[i].title, TABLE_BOLD, color,
 		    i + 1 == t->ncols);
 	}
-	fputc('\n', f);
+	if (header)
+		fputc('\n', f);
 	for (r = 0; r < t->nrows; r++) {
 		for (i = 0; i < t->ncols; i++) {
 			const struct table_cell *c =

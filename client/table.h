@@ -39,7 +39,10 @@ void	table_column(struct table *t, const char *title, bool right,
 void	table_row(struct table *t);
 void	table_cell(struct table *t, enum table_style style, const char *fmt,
 	    ...) __attribute__((format(printf, 3, 4)));
-/* Prints header and rows within columns (a terminal width). */
+/*
+ * Prints header and rows within columns (a terminal width); no header
+ * when no column has a title (rows of name and value).
+ */
 void	table_print(struct table *t, FILE *f, int columns, bool color);
 void	table_free(struct table *t);
 

@@ -53,6 +53,7 @@ static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/topics", api_topics_list },
 	{ EVHTTP_REQ_POST, "/v1/topics", api_topics_add },
 	{ EVHTTP_REQ_GET, "/v1/topics/*", api_topics_get },
+	{ EVHTTP_REQ_PATCH, "/v1/topics/*", api_topics_change },
 	{ EVHTTP_REQ_DELETE, "/v1/topics/*", api_topics_remove },
 	{ EVHTTP_REQ_GET, "/v1/why/*", api_topics_why },
 	{ EVHTTP_REQ_GET, "/v1/cursors/*", api_cursors_get },

@@ -13,6 +13,7 @@
 #include "api_internal.h"
 #include "api_json.h"
 #include "api_topics.h"
+#include "config.h"
 #include "feedd.h"
 #include "log.h"
 #include "store.h"
@@ -105,9 +106,10 @@ ids_json(const int64_t *ids, size_t n)
 }
 
 /*
- * The subset: "feeds" as defined (config feed names, or API feed ids),
- * "category", and "feed_ids", the feeds it takes in now (null: every
- * feed).
+ * "notify": the hook's name; "notify_dropped": a command from before
+ * hooks, never run (null once a hook is set). The subset: "feeds" as
+ * defined (config feed names, or API feed ids), "category", and
+ * "feed_ids", the feeds it takes in now (null: every feed).
  */
 static json_t *
 topic_json(struct api *api, struct store *s, const struct store_topic *t,
@@ -117,17 +119,18 @@ topic_json(struct api *api, struct store *s, const struct store_topic *t,
 	json_t *j, *feeds = json_null(), *in = json_null();
 	const char *category = t->category;
 
-	j = json_pack("{s:I,s:o,s:o,s:s,s:o,s:o,s:I}", "id", (json_int_t)t->id,
-	    "name", api_json_str(t->name), "query", api_json_str(t->query),
-	    "origin", store_origin_name(t->origin), "notify",
-	    api_json_str(t->notify), "created", api_json_time(t->created),
-	    "match_count", (json_int_t)t->match_count);
+	j = json_pack("{s:I,s:o,s:o,s:s,s:o,s:o,s:o,s:I}", "id",
+	    (json_int_t)t->id, "name", api_json_str(t->name), "query",
+	    api_json_str(t->query), "origin", store_origin_name(t->origin),
+	    "notify", api_json_str(t->notify), "notify_dropped",
+	    api_json_str(t->notify_dropped), "created",
+	    api_json_time(t->created), "match_count",
+	    (json_int_t)t->match_count);
 	json_object_set_new(j, "newest", newest_json(s, t->id));
 	if (t->nfeed_ids > 0)
 		feeds = ids_json(t->feed_ids, t->nfeed_ids);
 	if (api->d->topics != NULL && topics_info(api->d->topics, t->id,
 	    &info)) {
-		json_object_set_new(j, "notify_mode", json_string(info.mode));
 		if (info.feeds != NULL) {
 			json_decref(feeds);
 			feeds = json_array();
@@ -318,6 +321,46 @@ fail:
 	return -1;
 }
 
+/* The topics module, or NULL after answering 503 (start-up). */
+static struct topics *
+ready_topics(struct api *api, struct evhttp_request *req)
+{
+	if (api->d->topics == NULL)
+		api_reply_error(req, 503, "unavailable", "topics are not "
+		    "ready yet; try again shortly");
+	return api->d->topics;
+}
+
+/*
+ * A "notify" field (v NULL when absent): null, or the name of a hook the
+ * configuration declares, into *ret (borrowed from v; NULL: none). A
+ * client never gives a command, only picks one of the file's. -1 after
+ * answering 400.
+ */
+static int
+hook_param(struct api *api, struct evhttp_request *req, json_t *v,
+    const char **ret)
+{
+	const char *name = json_string_value(v);
+	char *names;
+
+	*ret = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (name != NULL && config_hook_find(api->d->cfg, name) != NULL) {
+		*ret = name;
+		return 0;
+	}
+	names = config_hook_names(api->d->cfg);
+	api_reply_error(req, 400, "unknown_hook", "\"notify\" is null or "
+	    "the name of a [hook] that %s declares; %s%.100s%s is not one "
+	    "(%s%.600s)", api->d->cfg->path, name != NULL ? "'" : "",
+	    name != NULL ? name : "that", name != NULL ? "'" : "",
+	    *names != '\0' ? "declared: " : "none is declared", names);
+	free(names);
+	return -1;
+}
+
 void
 api_topics_add(struct api *api, struct evhttp_request *req,
     const char *path)
@@ -326,9 +369,10 @@ api_topics_add(struct api *api, struct evhttp_request *req,
 	    "feeds", "category", NULL };
 	struct store_topic t = { 0 };
 	struct store_topic_subset sub = { 0 };
+	struct topics *topics;
 	struct store *s;
-	const char *name, *query, *notify;
-	json_t *body, *v, *j;
+	const char *name, *query, *hook;
+	json_t *body, *j;
 	char err[512] = "", *category = NULL;
 	int64_t id, *ids = NULL;
 	int rc;
@@ -337,13 +381,10 @@ api_topics_add(struct api *api, struct evhttp_request *req,
 		return;
 	name = json_string_value(json_object_get(body, "name"));
 	query = json_string_value(json_object_get(body, "query"));
-	v = json_object_get(body, "notify");
-	notify = json_string_value(v);
-	if (name == NULL || query == NULL || (v != NULL && !json_is_null(v) &&
-	    notify == NULL)) {
+	if (name == NULL || query == NULL) {
 		api_reply_error(req, 400, "bad_request", "give {\"name\": "
-		    "string, \"query\": string, \"notify\": string or null, "
-		    "\"feeds\": [feed ids], \"category\": string}");
+		    "string, \"query\": string, \"notify\": hook name or "
+		    "null, \"feeds\": [feed ids], \"category\": string}");
 		goto out;
 	}
 	if (!valid_name(name)) {
@@ -351,6 +392,9 @@ api_topics_add(struct api *api, struct evhttp_request *req,
 		    "%d printable characters without '/'", API_TOPIC_NAME_MAX);
 		goto out;
 	}
+	if (hook_param(api, req, json_object_get(body, "notify"),
+	    &hook) == -1)
+		goto out;
 	if ((s = api_store(api, req)) == NULL ||
 	    feeds_param(req, s, json_object_get(body, "feeds"), &ids,
 	    &sub.nfeed_ids) == -1 ||
@@ -359,12 +403,9 @@ api_topics_add(struct api *api, struct evhttp_request *req,
 		goto out;
 	sub.feed_ids = ids;
 	sub.category = category;
-	if (api->d->topics == NULL) {
-		api_reply_error(req, 503, "unavailable", "topics are not "
-		    "ready yet; try again shortly");
+	if ((topics = ready_topics(api, req)) == NULL)
 		goto out;
-	}
-	rc = topics_add(api->d->topics, name, query, notify, &sub, &id, err,
+	rc = topics_add(topics, name, query, hook, &sub, &id, err,
 	    sizeof(err));
 	if (rc == STORE_EQUERY) {
 		api_reply_error(req, 400, "bad_query", "%s", err);
@@ -387,6 +428,58 @@ api_topics_add(struct api *api, struct evhttp_request *req,
 out:
 	free(ids);
 	free(category);
+	store_topic_clear(&t);
+	json_decref(body);
+}
+
+void
+api_topics_change(struct api *api, struct evhttp_request *req,
+    const char *path)
+{
+	static const char *const fields[] = { "notify", NULL };
+	struct store_topic t = { 0 };
+	struct topics *topics;
+	struct store *s;
+	const char *hook;
+	json_t *body, *j;
+	int64_t id;
+	int rc;
+
+	if ((body = api_body_json(req, fields, false)) == NULL)
+		return;
+	if (json_object_get(body, "notify") == NULL) {
+		api_reply_error(req, 400, "bad_request", "give {\"notify\": "
+		    "hook name or null}");
+		goto out;
+	}
+	if (hook_param(api, req, json_object_get(body, "notify"),
+	    &hook) == -1 || (s = api_store(api, req)) == NULL ||
+	    path_topic(api, req, path, s, &t) == -1)
+		goto out;
+	if (t.origin == STORE_ORIGIN_CONFIG) {
+		api_reply_error(req, 409, "configured", "topic '%s' is "
+		    "defined in %s; change it there and reload", t.name,
+		    api->d->cfg->path);
+		goto out;
+	}
+	if ((topics = ready_topics(api, req)) == NULL)
+		goto out;
+	id = t.id;
+	if ((rc = topics_set_hook(topics, id, hook)) == 1) {
+		store_topic_clear(&t);
+		rc = store_topic_get(s, id, &t);
+	}
+	if (rc != 1) {
+		api_reply_lookup(req, rc, "topic", id);
+		goto out;
+	}
+	log_info("api: topic '%s': notify %s", t.name, hook != NULL ? hook :
+	    "none");
+	if ((j = topic_json(api, s, &t, NULL)) == NULL)
+		api_reply_error(req, 500, NULL, "cannot read the topic");
+	else
+		api_reply(req, 200, j);
+out:
 	store_topic_clear(&t);
 	json_decref(body);
 }

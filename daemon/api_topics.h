@@ -9,6 +9,12 @@
  *                                    category?} -> 201; 409 if the name
  *                                    exists; 400 for a bad query, an
  *                                    unknown feed id, an empty list
+ *   PATCH  /v1/topics/{name}         {notify} -> 200 and the topic; 409
+ *                                    for a topic the configuration defines
+ *
+ * notify is null or the name of a [hook] the configuration declares,
+ * anything else (a command line, an unknown name) 400 unknown_hook: the
+ * API never takes a command.
  *   DELETE /v1/topics/{name}         404 if unknown; 409 for a topic the
  *                                    configuration defines
  *   GET    /v1/why/{id}              topics_why()'s explanation of an entry
@@ -24,6 +30,8 @@ struct evhttp_request;
 void	api_topics_list(struct api *, struct evhttp_request *, const char *);
 void	api_topics_get(struct api *, struct evhttp_request *, const char *);
 void	api_topics_add(struct api *, struct evhttp_request *, const char *);
+void	api_topics_change(struct api *, struct evhttp_request *,
+	    const char *);
 void	api_topics_remove(struct api *, struct evhttp_request *, const char *);
 void	api_topics_why(struct api *, struct evhttp_request *, const char *);
 

@@ -10,6 +10,7 @@
 
 #include <ini.h>
 
+#include "buf.h"
 #include "build_config.h"
 #include "category.h"
 #include "config.h"
@@ -21,6 +22,7 @@ enum section_kind {
 	SECTION_NONE,
 	SECTION_FEEDD,
 	SECTION_FEED,
+	SECTION_HOOK,
 	SECTION_TOPIC,
 	SECTION_BAD,
 };
@@ -49,6 +51,18 @@ perr(struct parse_state *st, const char *key, const char *fmt, ...)
 	else
 		log_errx("%s:%d: %s", st->path, st->line, msg);
 	st->errors++;
+}
+
+/* Hook names go into logs, messages and JSON as they are: keep them plain. */
+static bool
+hook_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > CONFIG_HOOK_NAME_MAX)
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
 /* Strips a pair of surrounding double quotes, which inih leaves in place. */
@@ -231,6 +245,29 @@ handle_feed(struct parse_state *st, const char *key, const char *v)
 }
 
 static void
+handle_hook(struct parse_state *st, const char *key, const char *v)
+{
+	struct config_hook *h = &st->cfg->hooks[st->cfg->nhooks - 1];
+
+	if (strcmp(key, "command") == 0) {
+		config_argv_free(h->argv);
+		if ((h->argv = config_split_argv(v)) == NULL)
+			perr(st, key, "cannot split '%s' into a command "
+			    "(unbalanced quotes?)", v);
+	} else if (strcmp(key, "mode") == 0) {
+		if (strcmp(v, "each") == 0)
+			h->mode = CONFIG_HOOK_EACH;
+		else if (strcmp(v, "batch") == 0)
+			h->mode = CONFIG_HOOK_BATCH;
+		else
+			perr(st, key, "'%s' is not each or batch", v);
+	} else if (strcmp(key, "timeout") == 0)
+		set_duration(st, key, v, &h->timeout_s);
+	else
+		perr(st, key, "unknown key in [hook \"%s\"]", h->name);
+}
+
+static void
 handle_topic(struct parse_state *st, const char *key, const char *v)
 {
 	struct config_topic *t = &st->cfg->topics[st->cfg->ntopics - 1];
@@ -240,20 +277,15 @@ handle_topic(struct parse_state *st, const char *key, const char *v)
 		free(t->query);
 		t->query = xstrdup(v);
 	} else if (strcmp(key, "notify") == 0) {
-		config_argv_free(t->notify_argv);
-		t->notify_argv = NULL;
-		if (*v != '\0' &&
-		    (t->notify_argv = config_split_argv(v)) == NULL)
-			perr(st, key, "cannot split '%s' into a command "
-			    "(unbalanced quotes?)", v);
-	} else if (strcmp(key, "notify_mode") == 0) {
-		if (strcmp(v, "each") == 0)
-			t->notify_mode = CONFIG_NOTIFY_EACH;
-		else if (strcmp(v, "batch") == 0)
-			t->notify_mode = CONFIG_NOTIFY_BATCH;
-		else
-			perr(st, key, "'%s' is not each or batch", v);
-	} else if (strcmp(key, "feeds") == 0) {
+		/* A hook's name, checked once every hook is read. */
+		free(t->notify);
+		t->notify = *v != '\0' ? unquote_dup(v) : NULL;
+		t->notify_line = st->line;
+	} else if (strcmp(key, "notify_mode") == 0)
+		perr(st, key, "the mode belongs to the hook now: write "
+		    "mode = %s in the [hook \"NAME\"] section that this "
+		    "topic's notify names", v);
+	else if (strcmp(key, "feeds") == 0) {
 		config_argv_free(t->feeds);
 		if ((t->feeds = config_split_argv(v)) == NULL)
 			perr(st, key, "'%s' is not a list of feed names", v);
@@ -264,8 +296,8 @@ handle_topic(struct parse_state *st, const char *key, const char *v)
 }
 
 /*
- * Section headers: [feedd], [feed "NAME"], [topic "NAME"]. Returns the kind
- * and the NAME in *ret_name (borrowed from a static copy).
+ * Section headers: [feedd], [feed "NAME"], [hook "NAME"], [topic "NAME"].
+ * Returns the kind and the NAME in name[0..namelen).
  */
 static enum section_kind
 parse_section(const char *section, char *name, size_t namelen)
@@ -277,6 +309,9 @@ parse_section(const char *section, char *name, size_t namelen)
 		return SECTION_FEEDD;
 	if (strncmp(section, "feed ", 5) == 0) {
 		kind = SECTION_FEED;
+		p = section + 5;
+	} else if (strncmp(section, "hook ", 5) == 0) {
+		kind = SECTION_HOOK;
 		p = section + 5;
 	} else if (strncmp(section, "topic ", 6) == 0) {
 		kind = SECTION_TOPIC;
@@ -297,6 +332,7 @@ static void
 begin_section(struct parse_state *st, const char *section)
 {
 	struct config *c = st->cfg;
+	const struct config_hook *first;
 	char name[256];
 
 	st->kind = parse_section(section, name, sizeof(name));
@@ -313,6 +349,25 @@ begin_section(struct parse_state *st, const char *section)
 		c->feeds[c->nfeeds].line = st->line;
 		c->nfeeds++;
 		break;
+	case SECTION_HOOK:
+		if (!hook_name_ok(name)) {
+			perr(st, NULL, "[hook \"%s\"]: a hook's name is 1 to "
+			    "%d letters, digits, '_', '.' or '-'", name,
+			    CONFIG_HOOK_NAME_MAX);
+			st->kind = SECTION_BAD;
+			break;
+		}
+		if ((first = config_hook_find(c, name)) != NULL)
+			perr(st, NULL, "[hook \"%s\"] is defined twice "
+			    "(first on line %d)", name, first->line);
+		c->hooks = xreallocarray(c->hooks, c->nhooks + 1,
+		    sizeof(*c->hooks));
+		memset(&c->hooks[c->nhooks], 0, sizeof(*c->hooks));
+		c->hooks[c->nhooks].name = xstrdup(name);
+		c->hooks[c->nhooks].timeout_s = -1;	/* notify_timeout */
+		c->hooks[c->nhooks].line = st->line;
+		c->nhooks++;
+		break;
 	case SECTION_TOPIC:
 		for (size_t i = 0; i < c->ntopics; i++)
 			if (strcmp(c->topics[i].name, name) == 0)
@@ -328,7 +383,8 @@ begin_section(struct parse_state *st, const char *section)
 		break;
 	case SECTION_BAD:
 		perr(st, NULL, "unknown section [%s] (expected [feedd], "
-		    "[feed \"NAME\"] or [topic \"NAME\"])", section);
+		    "[feed \"NAME\"], [hook \"NAME\"] or [topic \"NAME\"])",
+		    section);
 		break;
 	default:
 		break;
@@ -353,6 +409,9 @@ ini_cb(void *user, const char *section, const char *key, const char *value)
 		break;
 	case SECTION_FEED:
 		handle_feed(st, key, value);
+		break;
+	case SECTION_HOOK:
+		handle_hook(st, key, value);
 		break;
 	case SECTION_TOPIC:
 		handle_topic(st, key, value);
@@ -432,6 +491,30 @@ config_defaults(struct config *c)
 	c->notify_timeout_s = 30;
 }
 
+/*
+ * A topic's notify that names no [hook]. A value that is no hook name at
+ * all is most likely a command from before hooks: say where it goes now.
+ */
+static void
+no_hook_error(struct parse_state *st, const struct config_topic *t)
+{
+	char *names;
+
+	if (!hook_name_ok(t->notify)) {
+		log_errx("%s:%d: notify: no hook \"%s\" is declared: a "
+		    "topic's notify names a [hook \"NAME\"] section, and "
+		    "the command goes there (command = ...)", st->path,
+		    t->notify_line, t->notify);
+	} else {
+		names = config_hook_names(st->cfg);
+		log_errx("%s:%d: notify: no hook \"%s\" is declared (%s%s)",
+		    st->path, t->notify_line, t->notify, *names != '\0' ?
+		    "declared: " : "no [hook] section is declared", names);
+		free(names);
+	}
+	st->errors++;
+}
+
 static void
 config_validate(struct parse_state *st)
 {
@@ -468,9 +551,22 @@ config_validate(struct parse_state *st)
 				st->errors++;
 			}
 	}
+	for (size_t i = 0; i < c->nhooks; i++) {
+		struct config_hook *h = &c->hooks[i];
+
+		if (h->argv == NULL) {
+			log_errx("%s:%d: [hook \"%s\"] has no command",
+			    st->path, h->line, h->name);
+			st->errors++;
+		}
+		if (h->timeout_s < 0)
+			h->timeout_s = c->notify_timeout_s;
+	}
 	for (size_t i = 0; i < c->ntopics; i++) {
 		struct config_topic *t = &c->topics[i];
 
+		if (t->notify != NULL && config_hook_find(c, t->notify) == NULL)
+			no_hook_error(st, t);
 		if (t->query == NULL) {
 			log_errx("%s:%d: [topic \"%s\"] has no query",
 			    st->path, t->line, t->name);
@@ -548,10 +644,15 @@ config_free(struct config *c)
 		free(c->feeds[i].category);
 	}
 	free(c->feeds);
+	for (size_t i = 0; i < c->nhooks; i++) {
+		free(c->hooks[i].name);
+		config_argv_free(c->hooks[i].argv);
+	}
+	free(c->hooks);
 	for (size_t i = 0; i < c->ntopics; i++) {
 		free(c->topics[i].name);
 		free(c->topics[i].query);
-		config_argv_free(c->topics[i].notify_argv);
+		free(c->topics[i].notify);
 		config_argv_free(c->topics[i].feeds);
 		free(c->topics[i].category);
 	}
@@ -564,6 +665,27 @@ config_free(struct config *c)
 	free(c->user_agent);
 	free(c->ca_file);
 	free(c);
+}
+
+const struct config_hook *
+config_hook_find(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < cfg->nhooks; i++)
+		if (strcmp(cfg->hooks[i].name, name) == 0)
+			return &cfg->hooks[i];
+	return NULL;
+}
+
+char *
+config_hook_names(const struct config *cfg)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (size_t i = 0; i < cfg->nhooks; i++)
+		buf_printf(&b, "%s%s", i > 0 ? ", " : "", cfg->hooks[i].name);
+	buf_putc(&b, '\0');
+	return buf_detach(&b);
 }
 
 /*

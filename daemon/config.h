@@ -4,9 +4,13 @@
  *   [feedd]          daemon settings (see config/feedd.conf for every key)
  *   [feed "NAME"]    a subscription managed in the file: url, title,
  *                    interval, category
- *   [topic "NAME"]   a followed topic: query, notify, notify_mode, feeds,
+ *   [hook "NAME"]    a command topics can name: command, mode, timeout
+ *   [topic "NAME"]   a followed topic: query, notify (a hook's name), feeds,
  *                    category
  *
+ * Commands come from [hook] sections only: a topic, in the file or from
+ * the API, names one, and a topic of the file that names no declared hook
+ * is an error.
  * Parsing is strict: an unknown section or key, a bad value or a missing
  * required key is an error reported as "FILE:LINE: key: problem", and every
  * error in the file is reported before config_load() fails. Durations take
@@ -28,16 +32,27 @@ struct config_feed {
 	int	 line;
 };
 
-enum config_notify_mode {
-	CONFIG_NOTIFY_EACH = 0,	/* one run per new match */
-	CONFIG_NOTIFY_BATCH,	/* one run per poll with all new matches */
+enum config_hook_mode {
+	CONFIG_HOOK_EACH = 0,	/* one run per new match */
+	CONFIG_HOOK_BATCH,	/* one run per poll with all new matches */
+};
+
+/* Hook names: 1 to CONFIG_HOOK_NAME_MAX of [A-Za-z0-9_.-]. */
+#define CONFIG_HOOK_NAME_MAX	64
+
+struct config_hook {
+	char	*name;
+	char	**argv;		/* NULL-terminated */
+	enum config_hook_mode mode;
+	int64_t	 timeout_s;	/* default: notify_timeout */
+	int	 line;
 };
 
 struct config_topic {
 	char	*name;
 	char	*query;
-	char	**notify_argv;	/* NULL-terminated; NULL: no command */
-	enum config_notify_mode notify_mode;
+	char	*notify;	/* a declared hook's name; NULL: none */
+	int	 notify_line;
 	/* The feeds it follows: these and those in category; neither: all. */
 	char	**feeds;	/* NULL-terminated feed names, or NULL */
 	char	*category;	/* normal form (category.h), or NULL */
@@ -71,6 +86,8 @@ struct config {
 
 	struct config_feed *feeds;
 	size_t	 nfeeds;
+	struct config_hook *hooks;
+	size_t	 nhooks;
 	struct config_topic *topics;
 	size_t	 ntopics;
 };
@@ -81,6 +98,12 @@ struct config {
  */
 struct config *config_load(const char *path);
 void	config_free(struct config *cfg);
+
+/* The hook declared under name, or NULL. */
+const struct config_hook *config_hook_find(const struct config *cfg,
+	    const char *name);
+/* "desktop, mail": the declared hooks' names, for messages; "" if none. */
+char	*config_hook_names(const struct config *cfg);
 
 /* Default paths, depending on root/systemd/XDG environment. Caller frees. */
 char	*config_default_database(void);

@@ -37,6 +37,7 @@ struct notify_job {
 	char		*input;
 	size_t		 len;
 	size_t		 off;
+	int64_t		 timeout_s;
 	pid_t		 pid;
 	int		 in_fd;
 	int		 err_fd;
@@ -59,7 +60,6 @@ struct notify {
 	size_t		 nqueued;
 	size_t		 nrunning;
 	int		 max_parallel;
-	int64_t		 timeout_s;
 };
 
 static void	pump(struct notify *);
@@ -235,7 +235,7 @@ on_timeout(evutil_socket_t fd, short what, void *arg)
 	struct notify_job *j = arg;
 
 	log_warnx("notify: %s: '%s' still running after %lld s, killing it",
-	    j->label, j->argv[0], (long long)j->n->timeout_s);
+	    j->label, j->argv[0], (long long)j->timeout_s);
 	j->timed_out = true;
 	kill(-j->pid, SIGKILL);
 }
@@ -403,8 +403,8 @@ job_start(struct notify *n, struct notify_job *j)
 	}
 	if (j->ev_err != NULL)
 		event_add(j->ev_err, NULL);
-	if (j->ev_timeout != NULL && n->timeout_s > 0) {
-		struct timeval tv = { .tv_sec = (time_t)n->timeout_s };
+	if (j->ev_timeout != NULL && j->timeout_s > 0) {
+		struct timeval tv = { .tv_sec = (time_t)j->timeout_s };
 
 		evtimer_add(j->ev_timeout, &tv);
 	}
@@ -442,14 +442,14 @@ pump(struct notify *n)
 }
 
 struct notify *
-notify_new(struct event_base *base, int max_parallel, int64_t timeout_s)
+notify_new(struct event_base *base, int max_parallel)
 {
 	struct notify *n = xcalloc(1, sizeof(*n));
 
 	n->base = base;
 	TAILQ_INIT(&n->queue);
 	TAILQ_INIT(&n->running);
-	notify_set_limits(n, max_parallel, timeout_s);
+	notify_set_limits(n, max_parallel);
 	if ((n->ev_chld = evsignal_new(base, SIGCHLD, on_sigchld, n)) == NULL ||
 	    event_add(n->ev_chld, NULL) == -1) {
 		log_errx("notify: cannot watch SIGCHLD");
@@ -462,16 +462,15 @@ notify_new(struct event_base *base, int max_parallel, int64_t timeout_s)
 }
 
 void
-notify_set_limits(struct notify *n, int max_parallel, int64_t timeout_s)
+notify_set_limits(struct notify *n, int max_parallel)
 {
 	n->max_parallel = max_parallel > 0 ? max_parallel : 1;
-	n->timeout_s = timeout_s;
 	pump(n);
 }
 
 int
 notify_run(struct notify *n, char *const argv[], char *const env[],
-    const char *input, size_t len, const char *label)
+    const char *input, size_t len, int64_t timeout_s, const char *label)
 {
 	struct notify_job *j;
 
@@ -492,6 +491,7 @@ notify_run(struct notify *n, char *const argv[], char *const env[],
 		memcpy(j->input, input, len);
 	}
 	j->len = len;
+	j->timeout_s = timeout_s;
 	j->pid = -1;
 	j->in_fd = j->err_fd = -1;
 	buf_init(&j->errtext);

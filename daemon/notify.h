@@ -1,14 +1,14 @@
 /*
- * notify: runs the commands topics ask for, from the event loop.
+ * notify: runs the commands of hooks, from the event loop.
  *
  * Promises: a command runs with posix_spawn, never through a shell, in its
  * own process group, with the daemon's environment plus the variables given,
  * stdin fed from a pipe (the input given, then EOF) and stdout on /dev/null.
  * At most max_parallel commands run at once; more wait in a queue (capped:
  * beyond NOTIFY_QUEUE_MAX a job is dropped with a warning). A command still
- * running after timeout_s is killed with its process group. Its exit status
- * and the start of its stderr are logged. Nothing here ever blocks the loop:
- * pipes are non-blocking and children are reaped on SIGCHLD.
+ * running after its own timeout is killed with its process group. Its exit
+ * status and the start of its stderr are logged. Nothing here ever blocks
+ * the loop: pipes are non-blocking and children are reaped on SIGCHLD.
  */
 #ifndef FEEDD_NOTIFY_H
 #define FEEDD_NOTIFY_H
@@ -22,20 +22,19 @@
 struct event_base;
 struct notify;
 
-struct notify	*notify_new(struct event_base *base, int max_parallel,
-		    int64_t timeout_s);
-/* New limits (reload); running commands keep their deadline. */
-void		 notify_set_limits(struct notify *n, int max_parallel,
-		    int64_t timeout_s);
+struct notify	*notify_new(struct event_base *base, int max_parallel);
+/* A new limit (reload); running commands go on. */
+void		 notify_set_limits(struct notify *n, int max_parallel);
 /*
  * Queues one run of argv (NULL-terminated; copied) with env (NULL or
  * NULL-terminated "NAME=value" strings that override the daemon's; copied)
- * and input[0..len) on stdin (copied). label names the job in the log.
+ * and input[0..len) on stdin (copied), killed timeout_s seconds after it
+ * starts (0: never). label names the job in the log.
  * 0, or -1 when the queue is full.
  */
 int		 notify_run(struct notify *n, char *const argv[],
 		    char *const env[], const char *input, size_t len,
-		    const char *label);
+		    int64_t timeout_s, const char *label);
 /* A copy of a NULL-terminated string vector (NULL for NULL). */
 char		**notify_argv_dup(char *const argv[]);
 /* Commands running and waiting. */

@@ -116,7 +116,9 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_TOPIC_LIST] = "SELECT " STORE_TOPIC_COLS
 	    " FROM topics t ORDER BY t.id",
 	[ST_TOPIC_NAMES] = "SELECT id, name FROM topics ORDER BY id",
-	[ST_TOPIC_UPDATE] = "UPDATE topics SET query = ?2, notify = ?3"
+	/* A hook named: a dropped command's note has done its job. */
+	[ST_TOPIC_UPDATE] = "UPDATE topics SET query = ?2, notify = ?3,"
+	    " notify_dropped = CASE WHEN ?3 IS NULL THEN notify_dropped END"
 	    " WHERE id = ?1",
 	[ST_TOPIC_REMOVE] = "DELETE FROM topics WHERE id = ?",
 	[ST_TOPIC_CLEAR_MATCHES] = "DELETE FROM topic_matches"
@@ -124,9 +126,10 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_TOPIC_CLEAR_CURSORS] = "DELETE FROM cursors WHERE topic_id = ?",
 	[ST_TOPIC_CONFIG_LIST] = "SELECT id, name FROM topics"
 	    " WHERE origin = 'config'",
-	/* A config topic's subset is feedd.conf's. */
+	/* A config topic's subset and notify are feedd.conf's. */
 	[ST_TOPIC_ADOPT] = "UPDATE topics SET origin = 'config',"
-	    " feed_ids = NULL, category = NULL WHERE id = ?",
+	    " feed_ids = NULL, category = NULL, notify_dropped = NULL"
+	    " WHERE id = ?",
 	[ST_MATCH_FIND] = "SELECT e.id, e.feed_id, e.norm_link, e.title,"
 	    " COALESCE(e.published, e.fetched)"
 	    " FROM entries_fts x JOIN entries e ON e.id = x.rowid"

@@ -358,7 +358,9 @@ struct store_topic {
 	char	*name;
 	char	*query;		/* FTS5 query */
 	enum store_origin origin;
-	char	*notify;	/* command, or NULL */
+	char	*notify;	/* the name of a hook, or NULL */
+	/* A command from before hooks, never run: shown until notify is set. */
+	char	*notify_dropped;
 	int64_t	 created;
 	int64_t	 match_count;
 	/* An API topic's feed subset (config topics: in feedd.conf). */
@@ -395,7 +397,10 @@ int	store_topic_add(struct store *s, const char *name, const char *query,
 	    const char *notify, const struct store_topic_subset *subset,
 	    enum store_origin origin, int64_t *ret_id, char *err,
 	    size_t errlen);
-/* Changes query/notify; a changed query drops the old matches. 1/0/-1/EQUERY. */
+/*
+ * Changes query/notify; a changed query drops the old matches, a hook
+ * (notify not NULL) the notify_dropped note. 1/0/-1/EQUERY.
+ */
 int	store_topic_update(struct store *s, int64_t id, const char *query,
 	    const char *notify, char *err, size_t errlen);
 /* Removes a topic with its matches and cursors. 1 / 0 / -1. */

@@ -14,7 +14,7 @@
 #include "buf.h"
 #include "store.h"
 
-#define STORE_SCHEMA_VERSION	6
+#define STORE_SCHEMA_VERSION	7
 /* "feed" in ASCII: marks the file as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID	0x66656564
 
@@ -178,7 +178,7 @@ bool	store_title_key(const char *title, size_t len, int64_t *ret);
 	" COALESCE(e.enclosures, '[]')"
 #define STORE_TOPIC_COLS \
 	"t.id, t.name, t.query, t.origin, t.notify, t.created, t.match_count," \
-	" t.feed_ids, t.category"
+	" t.feed_ids, t.category, t.notify_dropped"
 
 /*
  * Reconciling configured items: inside the caller's transaction, drops

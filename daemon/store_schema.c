@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "htmltext.h"
+#include "log.h"
 #include "store_int.h"
 
 /*
@@ -214,13 +215,56 @@ static const char schema_v6[] =
 "  last_used INTEGER NOT NULL DEFAULT 0"
 ") WITHOUT ROWID;";
 
-static const char *const migrations[STORE_SCHEMA_VERSION] = {
-	schema_v1,
-	schema_v2,
-	schema_v3,
-	schema_v4,
-	schema_v5,
-	schema_v6,
+/*
+ * Step 7. A topic's notify names a [hook] of feedd.conf. It held a command
+ * line before, which any API client could give and the daemon then ran:
+ * an API topic's command moves to notify_dropped, never to run again, for
+ * the API and feedctl to show until the topic names a hook (which clears
+ * it). A config topic's notify comes from feedd.conf at the next
+ * reconcile, which refuses a command there with its own message.
+ */
+static const char schema_v7[] =
+"ALTER TABLE topics ADD COLUMN notify_dropped TEXT;"
+"UPDATE topics SET notify_dropped = notify WHERE origin = 'api';"
+"UPDATE topics SET notify = NULL;";
+
+/* Once step 7 committed: each topic whose command it dropped, once. */
+static void
+tell_dropped_notify(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, "SELECT name, notify_dropped FROM topics"
+	    " WHERE notify_dropped IS NOT NULL ORDER BY id", -1, &st,
+	    NULL) != SQLITE_OK) {
+		log_warnx("store: listing the dropped notify commands: %s",
+		    sqlite3_errmsg(db));
+		return;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW)
+		log_warnx("store: topic '%s': its notify command '%s' is not "
+		    "run any more: commands come only from the configuration "
+		    "now. Declare it in a [hook \"NAME\"] section (command = "
+		    "...), reload, and set the topic's notify to NAME "
+		    "(feedctl topic set '%s' --notify NAME)",
+		    (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+static const struct migration {
+	const char	*sql;
+	/* After the step committed: what the user must hear of it. */
+	void		(*tell)(sqlite3 *db);
+} migrations[STORE_SCHEMA_VERSION] = {
+	{ schema_v1, NULL },
+	{ schema_v2, NULL },
+	{ schema_v3, NULL },
+	{ schema_v4, NULL },
+	{ schema_v5, NULL },
+	{ schema_v6, NULL },
+	{ schema_v7, tell_dropped_notify },
 };
 
 static void
@@ -378,8 +422,11 @@ store_schema_migrate(sqlite3 *db, char *err, size_t errlen)
 		    (long long)version, STORE_SCHEMA_VERSION);
 		return -1;
 	}
-	for (v = version + 1; v <= STORE_SCHEMA_VERSION; v++)
-		if (run_step(db, v, migrations[v - 1], err, errlen) == -1)
+	for (v = version + 1; v <= STORE_SCHEMA_VERSION; v++) {
+		if (run_step(db, v, migrations[v - 1].sql, err, errlen) == -1)
 			return -1;
+		if (migrations[v - 1].tell != NULL)
+			migrations[v - 1].tell(db);
+	}
 	return check_htmltext(db, err, errlen);
 }

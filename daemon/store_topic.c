@@ -67,6 +67,7 @@ topic_read(sqlite3_stmt *st, void *row)
 	t->match_count = sqlite3_column_int64(st, 6);
 	feed_ids_read(t, (const char *)sqlite3_column_text(st, 7));
 	t->category = store_col_dup(st, 8);
+	t->notify_dropped = store_col_dup(st, 9);
 }
 
 static void
@@ -85,6 +86,7 @@ store_topic_clear(struct store_topic *t)
 	free(t->notify);
 	free(t->feed_ids);
 	free(t->category);
+	free(t->notify_dropped);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -1,7 +1,7 @@
 /*
  * topics: the in-memory view of the stored topics (plus what only the
- * configuration knows: notify mode and feed subset), matching after each
- * poll, back-fill from a timer, and notify jobs.
+ * configuration knows: a config topic's feed subset), matching after each
+ * poll, back-fill from a timer, and handing new matches to hooks.
  *
  * A feed subset (config feed names, API feed ids, a category) is resolved
  * here into the ids of the feeds it takes in, again whenever the feeds
@@ -14,10 +14,9 @@
 #include <event2/event.h>
 
 #include "api.h"
-#include "api_json.h"
-#include "buf.h"
 #include "category.h"
 #include "feedd.h"
+#include "hook.h"
 #include "log.h"
 #include "notify.h"
 #include "topics.h"
@@ -33,8 +32,7 @@ struct topic {
 	char		*name;
 	char		*query;
 	enum store_origin origin;
-	char		**argv;		/* notify command or NULL */
-	enum config_notify_mode mode;
+	char		*hook;		/* the hook notify names, or NULL */
 	/* The subset as defined; none of the three: every feed. */
 	char		**feed_names;	/* config feed names, or NULL */
 	int64_t		*given_ids;	/* API feed ids, or NULL */
@@ -51,7 +49,6 @@ struct topic {
 /* What the configuration says about a config topic beyond the store. */
 struct topic_spec {
 	char		*name;
-	enum config_notify_mode mode;
 	char		**feeds;
 	char		*category;
 };
@@ -95,7 +92,7 @@ topic_clear(struct topic *tp)
 {
 	free(tp->name);
 	free(tp->query);
-	config_argv_free(tp->argv);
+	free(tp->hook);
 	config_argv_free(tp->feed_names);
 	free(tp->given_ids);
 	free(tp->category);
@@ -300,15 +297,10 @@ refresh(struct topics *t)
 		tp->name = xstrdup(st[i].name);
 		tp->query = xstrdup(st[i].query);
 		tp->origin = st[i].origin;
-		if (st[i].notify != NULL && (tp->argv =
-		    config_split_argv(st[i].notify)) == NULL)
-			log_warnx("topics: '%s': cannot split the notify "
-			    "command '%s', ignoring it", tp->name,
-			    st[i].notify);
-		tp->mode = CONFIG_NOTIFY_EACH;
+		if (st[i].notify != NULL)
+			tp->hook = xstrdup(st[i].notify);
 		if (tp->origin == STORE_ORIGIN_CONFIG &&
 		    (spec = spec_find(t, tp->name)) != NULL) {
-			tp->mode = spec->mode;
 			if (spec->feeds != NULL)
 				tp->feed_names = notify_argv_dup(spec->feeds);
 			if (spec->category != NULL)
@@ -394,119 +386,27 @@ topics_feeds_changed(struct topics *t)
 	store_feed_list_free(feeds, nfeeds);
 }
 
-char *
-topics_argv_join(char *const argv[])
-{
-	struct buf b;
-
-	buf_init(&b);
-	for (size_t i = 0; argv != NULL && argv[i] != NULL; i++) {
-		const char *a = argv[i];
-		bool plain = *a != '\0';
-
-		for (const char *p = a; *p != '\0' && plain; p++)
-			plain = strchr("abcdefghijklmnopqrstuvwxyz"
-			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=@%+,-",
-			    *p) != NULL;
-		if (i > 0)
-			buf_putc(&b, ' ');
-		if (plain) {
-			buf_puts(&b, a);
-			continue;
-		}
-		buf_putc(&b, '\'');
-		for (const char *p = a; *p != '\0'; p++) {
-			if (*p == '\'')
-				buf_puts(&b, "'\\''");
-			else
-				buf_putc(&b, *p);
-		}
-		buf_putc(&b, '\'');
-	}
-	buf_putc(&b, '\0');
-	return buf_detach(&b);
-}
-
-static void
-env_add(char ***env, size_t *n, const char *name, const char *value)
-{
-	*env = xreallocarray(*env, *n + 2, sizeof(**env));
-	(*env)[(*n)++] = xasprintf("%s=%s", name, value != NULL ? value : "");
-	(*env)[*n] = NULL;
-}
-
-/* One command run for entries e[0..n) (n > 1: notify_mode batch). */
-static void
-run_notify(struct topics *t, const struct topic *tp,
-    const struct store_entry *e, size_t n)
-{
-	const struct store_entry *last = &e[n - 1];
-	char **env = NULL, num[32], *label, *input;
-	struct buf ids;
-	size_t nenv = 0, i;
-	json_t *doc;
-
-	buf_init(&ids);
-	for (i = 0; i < n; i++)
-		buf_printf(&ids, "%s%lld", i > 0 ? " " : "",
-		    (long long)e[i].id);
-	buf_putc(&ids, '\0');
-	env_add(&env, &nenv, "FEEDD_TOPIC", tp->name);
-	env_add(&env, &nenv, "FEEDD_TITLE", last->title);
-	env_add(&env, &nenv, "FEEDD_LINK", last->link);
-	env_add(&env, &nenv, "FEEDD_FEED", last->feed_title);
-	snprintf(num, sizeof(num), "%lld", (long long)last->feed_id);
-	env_add(&env, &nenv, "FEEDD_FEED_ID", num);
-	snprintf(num, sizeof(num), "%lld", (long long)last->id);
-	env_add(&env, &nenv, "FEEDD_ID", num);
-	env_add(&env, &nenv, "FEEDD_IDS", ids.data);
-	snprintf(num, sizeof(num), "%zu", n);
-	env_add(&env, &nenv, "FEEDD_COUNT", num);
-	if (tp->mode == CONFIG_NOTIFY_BATCH) {
-		json_t *a = json_array();
-
-		for (i = 0; i < n; i++)
-			json_array_append_new(a, api_json_entry(&e[i], false));
-		doc = json_pack("{s:s,s:o}", "topic", tp->name, "entries", a);
-	} else {
-		doc = api_json_entry(last, false);
-		json_object_set_new(doc, "topic", json_string(tp->name));
-	}
-	input = json_dumps(doc, JSON_COMPACT);
-	json_decref(doc);
-	label = xasprintf("topic '%s' entry %s", tp->name, ids.data);
-	if (input != NULL)
-		notify_run(t->notify, tp->argv, env, input, strlen(input),
-		    label);
-	else
-		log_warnx("notify: %s: cannot encode the entry", label);
-	free(input);
-	free(label);
-	buf_free(&ids);
-	config_argv_free(env);
-}
-
-/* New listed matches from a poll: their notify command. */
+/*
+ * New listed matches from a poll, to the topic's hook. The hook is looked
+ * up in the configuration in force: one gone in a reload (warned about
+ * then) notifies nobody until it is declared again.
+ */
 static void
 deliver(struct topics *t, const struct topic *tp, const int64_t *ids,
     size_t n)
 {
+	const struct config_hook *h;
 	struct store_entry *e;
 	size_t got = 0, i;
 
-	if (tp->argv == NULL)
+	if (tp->hook == NULL ||
+	    (h = config_hook_find(t->d->cfg, tp->hook)) == NULL)
 		return;
 	e = xcalloc(n, sizeof(*e));
 	for (i = 0; i < n; i++)
 		if (store_entry_get(t->store, ids[i], &e[got]) == 1)
 			got++;
-	if (got > 0) {
-		if (tp->mode == CONFIG_NOTIFY_BATCH)
-			run_notify(t, tp, e, got);
-		else
-			for (i = 0; i < got; i++)
-				run_notify(t, tp, &e[i], 1);
-	}
+	hook_run(t->notify, h, tp->name, e, got);
 	store_entry_list_free(e, got);
 }
 
@@ -841,14 +741,29 @@ topics_new(struct feedd *d)
 
 		store_set_token_sink(t->store, &sink);
 	}
-	if ((t->notify = notify_new(d->base, d->cfg->notify_max_parallel,
-	    d->cfg->notify_timeout_s)) == NULL ||
+	if ((t->notify = notify_new(d->base, d->cfg->notify_max_parallel)) ==
+	    NULL ||
 	    (t->ev_backfill = evtimer_new(d->base, on_backfill, t)) == NULL) {
 		log_errx("topics: cannot set up the event loop");
 		topics_free(t);
 		return NULL;
 	}
 	return t;
+}
+
+/*
+ * API topics name hooks of the configuration they were added under; a
+ * reload (or a restart) may have taken one away.
+ */
+static void
+warn_missing_hooks(const struct topics *t, const struct config *cfg)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].hook != NULL &&
+		    config_hook_find(cfg, t->v[i].hook) == NULL)
+			log_warnx("topics: '%s': no hook \"%s\" is declared in "
+			    "%s; its matches notify nobody until it is",
+			    t->v[i].name, t->v[i].hook, cfg->path);
 }
 
 int
@@ -864,13 +779,10 @@ topics_reconcile(struct topics *t, const struct config *cfg)
 	for (i = 0; i < cfg->ntopics; i++) {
 		ct[i].name = cfg->topics[i].name;
 		ct[i].query = cfg->topics[i].query;
-		ct[i].notify = cfg->topics[i].notify_argv != NULL ?
-		    topics_argv_join(cfg->topics[i].notify_argv) : NULL;
+		ct[i].notify = cfg->topics[i].notify;
 	}
 	rc = store_topics_reconcile(t->store, ct, cfg->ntopics, &res, err,
 	    sizeof(err));
-	for (i = 0; i < cfg->ntopics; i++)
-		free((char *)ct[i].notify);
 	free(ct);
 	if (rc == STORE_EQUERY) {
 		log_errx("%s: %s", cfg->path, err);
@@ -883,45 +795,55 @@ topics_reconcile(struct topics *t, const struct config *cfg)
 	    sizeof(*t->specs));
 	for (i = 0; i < cfg->ntopics; i++) {
 		t->specs[i].name = xstrdup(cfg->topics[i].name);
-		t->specs[i].mode = cfg->topics[i].notify_mode;
 		t->specs[i].feeds = notify_argv_dup(cfg->topics[i].feeds);
 		if (cfg->topics[i].category != NULL)
 			t->specs[i].category = xstrdup(cfg->topics[i].category);
 	}
 	t->nspecs = cfg->ntopics;
-	notify_set_limits(t->notify, cfg->notify_max_parallel,
-	    cfg->notify_timeout_s);
+	notify_set_limits(t->notify, cfg->notify_max_parallel);
 	if (res.added + res.updated + res.removed > 0)
 		log_info("topics: %zu added, %zu changed, %zu removed, "
 		    "%zu unchanged", res.added, res.updated, res.removed,
 		    res.unchanged);
-	return refresh(t);
+	if (refresh(t) == -1)
+		return -1;
+	warn_missing_hooks(t, cfg);
+	return 0;
 }
 
 int
 topics_add(struct topics *t, const char *name, const char *query,
-    const char *notify, const struct store_topic_subset *subset,
+    const char *hook, const struct store_topic_subset *subset,
     int64_t *ret_id, char *err, size_t errlen)
 {
-	char **argv = NULL;
 	int rc;
 
-	*ret_id = 0;
-	if (notify != NULL && *notify != '\0' &&
-	    (argv = config_split_argv(notify)) == NULL) {
-		snprintf(err, errlen, "cannot split the notify command "
-		    "(unbalanced quotes?)");
-		return STORE_EQUERY;
-	}
-	config_argv_free(argv);
-	rc = store_topic_add(t->store, name, query,
-	    notify != NULL && *notify != '\0' ? notify : NULL, subset,
+	rc = store_topic_add(t->store, name, query, hook, subset,
 	    STORE_ORIGIN_API, ret_id, err, errlen);
 	if (rc == 0) {
 		log_info("topics: '%s' added: %s", name, query);
 		refresh(t);
 	}
 	return rc;
+}
+
+int
+topics_set_hook(struct topics *t, int64_t id, const char *hook)
+{
+	const struct topic *tp = topic_find(t->v, t->n, id);
+	char err[256];
+	int rc;
+
+	if (tp == NULL)
+		return 0;
+	/* The same query: its matches and back-fill stay. */
+	rc = store_topic_update(t->store, id, tp->query, hook, err,
+	    sizeof(err));
+	if (rc == STORE_EQUERY)
+		log_warnx("topics: '%s': %s", tp->name, err);
+	if (rc == 1)
+		refresh(t);
+	return rc < 0 ? -1 : rc;
 }
 
 int
@@ -942,7 +864,6 @@ topics_info(struct topics *t, int64_t id, struct topics_info *ret)
 	memset(ret, 0, sizeof(*ret));
 	if (tp == NULL)
 		return false;
-	ret->mode = tp->mode == CONFIG_NOTIFY_BATCH ? "batch" : "each";
 	ret->feeds = tp->feed_names;
 	ret->category = tp->category;
 	ret->subset = topic_has_subset(tp);
@@ -954,6 +875,17 @@ topics_info(struct topics *t, int64_t id, struct topics_info *ret)
 	return true;
 }
 
+static int64_t
+longest_timeout(const struct config *cfg)
+{
+	int64_t most = 0;
+
+	for (size_t i = 0; i < cfg->nhooks; i++)
+		if (cfg->hooks[i].timeout_s > most)
+			most = cfg->hooks[i].timeout_s;
+	return most;
+}
+
 void
 topics_free(struct topics *t)
 {
@@ -963,7 +895,7 @@ topics_free(struct topics *t)
 		event_free(t->ev_backfill);
 	/* --once: the matches of this run still get their commands. */
 	if (t->d->once && t->notify != NULL)
-		notify_drain(t->notify, t->d->cfg->notify_timeout_s + 1);
+		notify_drain(t->notify, longest_timeout(t->d->cfg) + 1);
 	store_set_token_sink(t->store, NULL);
 	for (size_t i = 0; i < t->npending; i++)
 		free(t->pending[i].topic_ids);

@@ -4,7 +4,7 @@
  * Promises:
  *   - topics_reconcile() makes the stored config topics those of the
  *     configuration (added, changed, removed; API topics untouched) and
- *     applies their notify settings and feed subsets;
+ *     applies their hooks and feed subsets;
  *   - a topic with a feed subset (config feed names, API feed ids, a
  *     category with its sub-categories) matches entries of those feeds
  *     only, the feeds in it being those of the feed list as last told:
@@ -14,8 +14,9 @@
  *     batch of polls, match their new entries against every topic,
  *     restricted to each poll's id range (never a scan of the archive),
  *     and record the matches in that same transaction;
- *     topics_deliver(), once it committed, runs the notify commands and
- *     tells the stream listener about each new listed match, so nothing
+ *     topics_deliver(), once it committed, hands each topic's new listed
+ *     matches to the hook its notify names (hook.h; a hook no longer
+ *     declared notifies nobody) and tells the stream listener, so nothing
  *     is announced that a crash could still undo;
  *   - a topic that is new, or whose query changed, is back-filled from the
  *     archive once, oldest first, in batches of TOPICS_BACKFILL_BATCH ids
@@ -44,14 +45,16 @@ struct feedd;
 struct topics;
 
 /*
- * Uses d->base, d->store and d->cfg (notify limits) now, and d->api
- * (api_stream_notify_topic, if set) whenever a poll brings new matches.
+ * Uses d->base, d->store and d->cfg (notify limits) now, and d->cfg
+ * (its hooks) and d->api (api_stream_notify_topic, if set) whenever a poll
+ * brings new matches.
  */
 struct topics	*topics_new(struct feedd *d);
 /*
  * Start-up and reload, after the feeds were reconciled: config topics
- * into the store, notify limits, feed subsets. 0, or -1 (logged; the
- * topics in effect stay those of the store).
+ * into the store, notify limits, feed subsets; a warning for each topic
+ * that names a hook cfg does not declare. 0, or -1 (logged; the topics in
+ * effect stay those of the store).
  */
 int		 topics_reconcile(struct topics *t, const struct config *cfg);
 /*
@@ -77,21 +80,27 @@ void		 topics_on_new_entries(void *arg, int64_t feed_id,
 void		 topics_feeds_changed(struct topics *t);
 
 /*
- * API: adds a topic (origin api) limited to subset (NULL: every feed;
- * the caller checked its ids and category) and starts its back-fill.
- * 0 and the id, 1 if the name exists, STORE_EQUERY (bad query or notify
- * command, message in err), -1.
+ * API: adds a topic (origin api) that notifies hook (NULL: nobody),
+ * limited to subset (NULL: every feed; the caller checked the hook, the
+ * ids and the category) and starts its back-fill.
+ * 0 and the id, 1 if the name exists, STORE_EQUERY (bad query, message in
+ * err), -1.
  */
 int		 topics_add(struct topics *t, const char *name,
-		    const char *query, const char *notify,
+		    const char *query, const char *hook,
 		    const struct store_topic_subset *subset, int64_t *ret_id,
 		    char *err, size_t errlen);
+/*
+ * API: the topic notifies hook (NULL: nobody; the caller checked it).
+ * 1 done, 0 no such topic, -1 error.
+ */
+int		 topics_set_hook(struct topics *t, int64_t id,
+		    const char *hook);
 /* API: 1 removed, 0 no such topic, -1 error. */
 int		 topics_remove(struct topics *t, int64_t id);
 
 /* What the store does not keep, for listings. NULL if unknown. */
 struct topics_info {
-	const char	*mode;		/* "each" or "batch" */
 	char *const	*feeds;		/* config feed names, or NULL */
 	const char	*category;	/* config or API category, or NULL */
 	bool		 subset;	/* false: every feed */
@@ -104,13 +113,10 @@ struct topics_info {
 bool		 topics_info(struct topics *t, int64_t id,
 		    struct topics_info *ret);
 
-/* A command line from argv, quoted so config_split_argv() gives it back. */
-char		*topics_argv_join(char *const argv[]);
-
 /*
  * Drops the timer and the notify runner (see notify_free); with --once,
- * first lets the queued and running notify commands finish (at most
- * notify_timeout).
+ * first lets the queued and running hook commands finish (at most the
+ * longest hook timeout).
  */
 void		 topics_free(struct topics *t);
 

@@ -43,9 +43,13 @@ url = file:///tmp/x.xml
 
 [topic "coalition"]
 query = "coalition of the willing" OR (коаліці* охоч*)
-notify = /usr/bin/logger -t feedd "new match"
-notify_mode = batch
+notify = log.batch-1
 feeds = a b
+
+[hook "log.batch-1"]
+command = /usr/bin/logger -t feedd "new match"
+mode = batch
+timeout = 1m
 """
 good = good.replace("[feedd]\n", "[feedd]\nca_file = %s\n" %
                     tmp.write("ca.pem", "not parsed before a transfer\n"), 1)
@@ -69,9 +73,36 @@ bad_cases = [
      "defined twice"),
     ("duplicate url", "[feed \"x\"]\nurl = https://a/\n[feed \"y\"]\nurl = https://a/\n",
      "same url"),
-    ("topic without query", "[topic \"t\"]\nnotify = /bin/true\n", "has no query"),
-    ("unbalanced notify", "[topic \"t\"]\nquery = x\nnotify = /bin/echo \"oops\n",
-     ":3: notify:"),
+    ("topic without query", "[topic \"t\"]\nnotify =\n", "has no query"),
+    ("unbalanced command", "[hook \"h\"]\ncommand = /bin/echo \"oops\n",
+     ":2: command: cannot split"),
+    ("hook without command", "[hook \"h\"]\nmode = each\n",
+     ":1: [hook \"h\"] has no command"),
+    ("empty command", "[hook \"h\"]\ncommand =\n", ":2: command: empty value"),
+    ("unknown hook key", "[hook \"h\"]\ncommand = true\nshell = yes\n",
+     ":3: shell: unknown key in [hook \"h\"]"),
+    ("bad hook mode", "[hook \"h\"]\ncommand = true\nmode = sometimes\n",
+     ":3: mode: 'sometimes' is not each or batch"),
+    ("bad hook timeout", "[hook \"h\"]\ncommand = true\ntimeout = soon\n",
+     ":3: timeout: 'soon' is not a duration"),
+    ("bad hook name", "[hook \"a b\"]\ncommand = true\n",
+     ":1: [hook \"a b\"]: a hook's name is 1 to 64 letters, digits"),
+    ("hook name too long", "[hook \"%s\"]\ncommand = true\n" % ("h" * 65),
+     "a hook's name is 1 to 64"),
+    ("duplicate hook", "[hook \"h\"]\ncommand = true\n[hook \"h\"]\ncommand = false\n",
+     ":3: [hook \"h\"] is defined twice (first on line 1)"),
+    ("topic names an undeclared hook",
+     "[hook \"desk\"]\ncommand = true\n[topic \"t\"]\nquery = x\nnotify = desktop\n",
+     ":5: notify: no hook \"desktop\" is declared (declared: desk)"),
+    ("topic names a hook, none declared", "[topic \"t\"]\nquery = x\nnotify = desktop\n",
+     ":3: notify: no hook \"desktop\" is declared (no [hook] section is declared)"),
+    ("topic notify is a command",
+     "[topic \"t\"]\nquery = x\nnotify = /usr/bin/touch /tmp/x\n",
+     ":3: notify: no hook \"/usr/bin/touch /tmp/x\" is declared: a topic's notify "
+     "names a [hook \"NAME\"] section, and the command goes there"),
+    ("notify_mode on a topic", "[topic \"t\"]\nquery = x\nnotify_mode = batch\n",
+     ":3: notify_mode: the mode belongs to the hook now: write mode = batch in "
+     "the [hook \"NAME\"] section"),
     ("topic names unknown feed", "[topic \"t\"]\nquery = x\nfeeds = nope\n",
      "names feed 'nope'"),
     ("syntax error", "[feedd]\nthis is not ini\n", ":2: syntax error"),
@@ -81,8 +112,6 @@ bad_cases = [
     ("line too long", "[feed \"x\"]\nurl = https://example.org/" + "a" * 300 + "\n",
      "line longer than"),
     ("empty value", "[feedd]\nuser_agent =\n", ":2: user_agent: empty value"),
-    ("bad mode", "[topic \"t\"]\nquery = x\nnotify_mode = sometimes\n",
-     ":3: notify_mode:"),
     ("missing ca_file", "[feedd]\nca_file = /nonexistent/ca.pem\n",
      ":2: ca_file: cannot read '/nonexistent/ca.pem': No such file"),
     ("ca_file a directory", "[feedd]\nca_file = /\n",
@@ -93,6 +122,35 @@ for what, text, want in bad_cases:
     check(rc == 1, f"{what}: rejected with exit 1", out)
     check(want in out, f"{what}: message names the problem ({want!r})", out)
     check(path in out or "bad.conf" in out, f"{what}: message names the file", out)
+
+# Every topic that names an undeclared hook is reported, and nothing else.
+rc, out, _ = check_config("""[hook "mail"]
+command = /usr/bin/mail -s feedd me
+[topic "a"]
+query = x
+notify = desktop
+[topic "b"]
+query = y
+notify = mail
+[topic "c"]
+query = z
+notify = pager
+""")
+check(rc == 1 and ':5: notify: no hook "desktop" is declared' in out and
+      ':11: notify: no hook "pager" is declared' in out and
+      '"mail" is declared' not in out and "2 errors" in out,
+      "each topic naming an undeclared hook is reported, with its line", out)
+
+# Hooks may come anywhere in the file, before the topics that name them.
+rc, out, _ = check_config("""[hook "h"]
+command = true
+[topic "t"]
+query = x
+notify = h
+[feedd]
+notify_timeout = 5s
+""")
+check(rc == 0, "a hook declared before the topic and [feedd] is valid", out)
 
 # All errors in one run, not just the first.
 rc, out, _ = check_config("[feedd]\nlog_level = loud\nmax_connections = x\n")

@@ -93,7 +93,7 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	base = event_base_new();
-	n = notify_new(base, 2, 10);
+	n = notify_new(base, 2);
 	ok(n != NULL, "notify_new");
 
 	/* Environment and stdin. */
@@ -103,7 +103,7 @@ main(void)
 	{
 		char *const argv[] = { "/bin/sh", "-c", script, NULL };
 
-		ok(notify_run(n, argv, env, "{\"id\":1}", 8, "test") == 0,
+		ok(notify_run(n, argv, env, "{\"id\":1}", 8, 10, "test") == 0,
 		    "a job is queued");
 	}
 	run_until_idle(base, n);
@@ -116,7 +116,7 @@ main(void)
 	for (int i = 0; i < 6; i++) {
 		char *const argv[] = { "sleep", "0.3", NULL };
 
-		notify_run(n, argv, NULL, NULL, 0, "sleeper");
+		notify_run(n, argv, NULL, NULL, 0, 10, "sleeper");
 	}
 	ok(notify_running(n) == 2 && notify_queued(n) == 4,
 	    "two start, four wait (running %zu, queued %zu)",
@@ -126,18 +126,25 @@ main(void)
 	ok(now_s() - t0 >= 0.8, "the queue ran in three waves (%.2f s)",
 	    now_s() - t0);
 
-	/* Timeout. */
-	notify_set_limits(n, 2, 1);
+	/* Timeouts: each job its own. */
 	t0 = now_s();
+	snprintf(out, sizeof(out), "%s/patient", dir);
+	snprintf(script, sizeof(script), "sleep 1.5; touch %s", out);
 	{
 		char *const argv[] = { "/bin/sh", "-c", "sleep 30 & sleep 30",
 		    NULL };
+		char *const patient[] = { "/bin/sh", "-c", script, NULL };
 
-		notify_run(n, argv, NULL, NULL, 0, "slow");
+		notify_run(n, patient, NULL, NULL, 0, 60, "patient");
+		notify_run(n, argv, NULL, NULL, 0, 1, "slow");
 	}
 	run_until_idle(base, n);
 	ok(now_s() - t0 < 5, "a command past its timeout is killed "
 	    "(%.2f s)", now_s() - t0);
+	ok(access(out, F_OK) == 0, "one with a longer timeout runs to its "
+	    "end");
+	unlink(out);
+	snprintf(out, sizeof(out), "%s/one", dir);
 
 	/* A missing command, and one that ignores a large stdin. */
 	{
@@ -146,9 +153,8 @@ main(void)
 		static char big[1 << 20];
 
 		memset(big, 'x', sizeof(big));
-		notify_set_limits(n, 2, 10);
-		notify_run(n, argv, NULL, NULL, 0, "missing");
-		notify_run(n, argv2, NULL, big, sizeof(big), "deaf");
+		notify_run(n, argv, NULL, NULL, 0, 10, "missing");
+		notify_run(n, argv2, NULL, big, sizeof(big), 10, "deaf");
 		t0 = now_s();
 		run_until_idle(base, n);
 		ok(notify_running(n) == 0 && now_s() - t0 < 5,
@@ -159,9 +165,9 @@ main(void)
 	{
 		char *const argv[] = { "sleep", "0.2", NULL };
 
-		notify_set_limits(n, 1, 10);
+		notify_set_limits(n, 1);
 		for (int i = 0; i < 3; i++)
-			notify_run(n, argv, NULL, NULL, 0, "drained");
+			notify_run(n, argv, NULL, NULL, 0, 10, "drained");
 		t0 = now_s();
 		notify_drain(n, 10);
 		ok(notify_running(n) == 0 && notify_queued(n) == 0 &&
@@ -174,9 +180,10 @@ main(void)
 		char *const argv[] = { "sleep", "5", NULL };
 		int refused = 0;
 
-		notify_set_limits(n, 1, 10);
+		notify_set_limits(n, 1);
 		for (int i = 0; i < NOTIFY_QUEUE_MAX + 5; i++)
-			if (notify_run(n, argv, NULL, NULL, 0, "flood") == -1)
+			if (notify_run(n, argv, NULL, NULL, 0, 10,
+			    "flood") == -1)
 				refused++;
 		ok(refused == 4, "the queue refuses beyond %d (refused %d)",
 		    NOTIFY_QUEUE_MAX, refused);

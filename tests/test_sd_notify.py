@@ -258,7 +258,7 @@ def unreachable_manager(tmp):
 
 
 def children_inherit_nothing(tmp):
-    """A topic's notify command sees none of the manager's variables:
+    """A topic's hook command sees none of the manager's variables:
     NotifyAccess=main would ignore its messages, but it should not even
     know where to send them."""
     www = tmp.join("www")
@@ -279,9 +279,10 @@ def children_inherit_nothing(tmp):
         port = int(srv.stdout.readline().split()[1])
         conf = (f"[feedd]\nlog_level = info\n\n"
                 f"[feed \"ci\"]\nurl = http://127.0.0.1:{port}/feeds/ci.xml\n"
-                f"\n[topic \"kyiv\"]\nquery = kyiv\n"
-                f"notify = /bin/sh -c \"env > {envfile}.tmp && "
-                f"mv {envfile}.tmp {envfile}\"\n")
+                f"\n[hook \"env\"]\n"
+                f"command = /bin/sh -c \"env > {envfile}.tmp && "
+                f"mv {envfile}.tmp {envfile}\"\n"
+                f"\n[topic \"kyiv\"]\nquery = kyiv\nnotify = env\n")
         tmp.write("children.conf", conf)
         env = dict(os.environ, NOTIFY_SOCKET=notify_path,
                    WATCHDOG_USEC=str(WATCHDOG_USEC), LISTEN_FDS="0",
@@ -298,7 +299,7 @@ def children_inherit_nothing(tmp):
         while time.monotonic() < deadline and not os.path.exists(envfile):
             time.sleep(0.1)
         if not check(os.path.exists(envfile),
-                     "a topic's notify command ran",
+                     "a topic's hook command ran",
                      read(tmp, "children")):
             return
         with open(envfile) as f:

@@ -88,6 +88,62 @@ search(struct store *s, const char *q)
 	return n;
 }
 
+/*
+ * A file from before hooks, where a topic's notify was a command line:
+ * the API topic's command is kept aside, never to run, until a hook is
+ * set; the config topic's goes (feedd.conf names its hook).
+ */
+static void
+test_dropped_notify(const char *path)
+{
+	struct store_topic t;
+	struct store *s;
+	sqlite3 *db;
+	char err[256], sql[512];
+	int64_t id;
+
+	/* The step before is the last one: whatever its number. */
+	snprintf(sql, sizeof(sql), "ALTER TABLE topics DROP COLUMN"
+	    " notify_dropped;"
+	    " INSERT INTO topics(name, query, origin, notify, created) VALUES"
+	    " ('api-cmd', 'a', 'api', '/usr/bin/touch /tmp/x', 0),"
+	    " ('cfg-cmd', 'b', 'config', 'notify-send hi', 0),"
+	    " ('quiet', 'c', 'api', NULL, 0);"
+	    " PRAGMA user_version = %d", STORE_SCHEMA_VERSION - 1);
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	s = store_open(path, err, sizeof(err));
+	ok(s != NULL && count(s, "PRAGMA user_version") ==
+	    STORE_SCHEMA_VERSION, "the version before hooks migrated: %s",
+	    s ? "" : err);
+	if (s == NULL)
+		return;
+	ok(count(s, "SELECT count(*) FROM topics WHERE notify IS NOT NULL")
+	    == 0, "no topic keeps a command as its notify");
+	ok(store_topic_get_by_name(s, "api-cmd", &t) == 1, "api-cmd");
+	is_str(t.notify_dropped, "/usr/bin/touch /tmp/x",
+	    "an API topic's command is kept aside");
+	id = t.id;
+	store_topic_clear(&t);
+	ok(store_topic_get_by_name(s, "cfg-cmd", &t) == 1 &&
+	    t.notify_dropped == NULL, "a config topic's command: not kept");
+	store_topic_clear(&t);
+	ok(store_topic_get_by_name(s, "quiet", &t) == 1 &&
+	    t.notify_dropped == NULL, "a topic without one: nothing kept");
+	store_topic_clear(&t);
+	ok(store_topic_update(s, id, "a", NULL, err, sizeof(err)) == 1 &&
+	    store_topic_get(s, id, &t) == 1 && t.notify_dropped != NULL,
+	    "no hook set: the note stays");
+	store_topic_clear(&t);
+	ok(store_topic_update(s, id, "a", "desktop", err, sizeof(err)) == 1 &&
+	    store_topic_get(s, id, &t) == 1 && t.notify_dropped == NULL &&
+	    strcmp(t.notify, "desktop") == 0, "a hook set: the note goes");
+	store_topic_clear(&t);
+	sqlite3_exec(s->db, "DELETE FROM topics", NULL, NULL, NULL);
+	store_free(s);
+}
+
 static void
 test_open(const char *path)
 {
@@ -108,7 +164,8 @@ test_open(const char *path)
 	/*
 	 * A version-1 file (it had an insert trigger, topics had no
 	 * match_count, matches no title key, feeds no category, topics no
-	 * feed subset, no API tokens) is brought up to date.
+	 * feed subset, no API tokens, no dropped notify command) is brought
+	 * up to date.
 	 */
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, "CREATE TRIGGER entries_ai AFTER INSERT ON entries"
@@ -124,6 +181,7 @@ test_open(const char *path)
 	    " ALTER TABLE topics DROP COLUMN feed_ids;"
 	    " ALTER TABLE topics DROP COLUMN category;"
 	    " DROP TABLE api_tokens;"
+	    " ALTER TABLE topics DROP COLUMN notify_dropped;"
 	    " PRAGMA user_version = 1", NULL, NULL, NULL);
 	sqlite3_close(db);
 	s = store_open(path, err, sizeof(err));
@@ -135,11 +193,12 @@ test_open(const char *path)
 	    count(s, "SELECT count(*) FROM pragma_table_info('feeds')"
 	    " WHERE name = 'category'") == 1 &&
 	    count(s, "SELECT count(*) FROM pragma_table_info('topics')"
-	    " WHERE name IN ('feed_ids', 'category')") == 2 &&
+	    " WHERE name IN ('feed_ids', 'category', 'notify_dropped')") == 3 &&
 	    count(s, "SELECT count(*) FROM sqlite_schema"
 	    " WHERE name = 'api_tokens'") == 1,
 	    "version 1 migrated");
 	store_free(s);
+	test_dropped_notify(path);
 
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
@@ -550,11 +609,11 @@ test_topics(struct store *s)
 	ok(store_topic_get_by_name(s, "coalition", &t) == 1 &&
 	    t.match_count == 1, "match count");
 	store_topic_clear(&t);
-	ok(store_topic_update(s, tid, "weather", "notify-send x", err,
+	ok(store_topic_update(s, tid, "weather", "desktop", err,
 	    sizeof(err)) == 1, "update topic");
 	ok(store_topic_get(s, tid, &t) == 1 && t.match_count == 0,
 	    "a new query drops old matches");
-	is_str(t.notify, "notify-send x", "notify");
+	is_str(t.notify, "desktop", "notify");
 	store_topic_clear(&t);
 	ok(store_topic_list(s, &tl, &n) == 0 && n == 1, "list topics");
 	store_topic_list_free(tl, n);

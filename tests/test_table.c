@@ -96,5 +96,18 @@ main(void)
 	    "colour when asked, no limit at 0 columns");
 	free(out);
 	table_free(t);
+
+	t = table_new();
+	table_column(t, "", false, false);
+	table_column(t, "", false, true);
+	table_row(t);
+	table_cell(t, TABLE_DIM, "query");
+	table_cell(t, TABLE_PLAIN, "drone");
+	f = open_memstream(&out, &len);
+	table_print(t, f, 0, false);
+	fclose(f);
+	is_str(out, "query  drone\n", "no titles: no header line");
+	free(out);
+	table_free(t);
 	return tap_done();
 }

@@ -31,6 +31,9 @@ category = News
 query = drone
 feeds = cfg-a
 category = Sport
+
+[hook "quiet"]
+command = true
 """
 
 
@@ -206,10 +209,10 @@ try:
     code, doc, _ = http_unix(d.socket, "GET", "/v1/topics/bad")
     check(code == 404, "nothing was added by a refused request", doc)
     r = d.ctl("topic", "add", "--category", "Sport", "dash",
-              "- content: drone", "--notify", "true")
+              "- content: drone", "--notify", "quiet")
     t = topic(d, "dash") if r.returncode == 0 else {}
     check(t.get("query") == "- content: drone" and t.get("category") ==
-          "Sport" and t.get("notify") == "true",
+          "Sport" and t.get("notify") == "quiet",
           "feedctl topic add: options before and after NAME QUERY, and a "
           "query starting with '-'", (r.stdout + r.stderr, t))
     r = d.ctl("topic", "add", "bad", "drone", "--feed", "abc")

@@ -182,18 +182,19 @@ try:
     rc = d.stop()
     check(rc == 0, "the daemon stops cleanly", d.read_log()[-2000:])
 
-    # feedd --once: polls, matches, and waits for the notify commands.
+    # feedd --once: polls, matches, and waits for the hook's commands.
     out = tmp.join("once.tsv")
     once_conf = tmp.write("once.conf", (CONF % {
-        "base": base, "query": "коалици*"}) + "notify = /bin/sh %s %s\n" % (
-        os.path.join(SRCDIR, "..", "config", "notify-file.example"), out))
+        "base": base, "query": "коалици*"}) + "notify = tsv\n"
+        "[hook \"tsv\"]\ncommand = /bin/sh %s %s\n" % (
+            os.path.join(SRCDIR, "..", "config", "notify-file.example"), out))
     r = subprocess.run([FEEDD, "-c", once_conf, "--once", "--database",
                         tmp.join("once.db"), "--socket", tmp.join("once.sock")],
                        capture_output=True, text=True, timeout=60)
     lines = open(out, encoding="utf-8").read().splitlines() \
         if os.path.exists(out) else []
     check(r.returncode == 0 and len(lines) == 3,
-          "feedd --once runs the notify command for each match before exiting",
+          "feedd --once runs the hook's command for each match before exiting",
           (r.returncode, lines, r.stderr[-2000:]))
 finally:
     d.stop()

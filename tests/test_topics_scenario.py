@@ -112,9 +112,12 @@ url = %(base)s/feeds/ukr.xml
 [feed "world"]
 url = %(base)s/dyn/world
 
+[hook "tsv"]
+command = /bin/sh %(script)s %(out)s
+
 [topic "coalition"]
 query = "coalition of the willing" OR (коаліці* охоч*)
-notify = /bin/sh %(script)s %(out)s
+notify = tsv
 """ % {"base": base, "script": script, "out": notified}
 
 

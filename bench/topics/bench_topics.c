@@ -18,7 +18,7 @@
  * the HTTP transfer). With -1 only the run with topics is made, for
  * valgrind --tool=callgrind: compare the inclusive cost of topics_match
  * with that of store_ingest and feed_doc_parse.
- * Topics have no notify command (spawning processes is not matching).
+ * Topics name no hook (spawning processes is not matching).
  */
 #include <math.h>
 #include <stdio.h>

@@ -1,0 +1,91 @@
+/*
+ * hook: the variables and the JSON a hook's command gets, one run per
+ * match or per batch.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api_json.h"
+#include "buf.h"
+#include "config.h"
+#include "hook.h"
+#include "log.h"
+#include "notify.h"
+#include "store.h"
+#include "xmalloc.h"
+
+static void
+env_add(char ***env, size_t *n, const char *name, const char *value)
+{
+	*env = xreallocarray(*env, *n + 2, sizeof(**env));
+	(*env)[(*n)++] = xasprintf("%s=%s", name, value != NULL ? value : "");
+	(*env)[*n] = NULL;
+}
+
+/* One run of h for entries e[0..n). */
+static void
+run_one(struct notify *nt, const struct config_hook *h, const char *topic,
+    const struct store_entry *e, size_t n)
+{
+	const struct store_entry *last = &e[n - 1];
+	char **env = NULL, num[32], *label, *input;
+	struct buf ids;
+	size_t nenv = 0, i;
+	json_t *doc;
+
+	buf_init(&ids);
+	for (i = 0; i < n; i++)
+		buf_printf(&ids, "%s%lld", i > 0 ? " " : "",
+		    (long long)e[i].id);
+	buf_putc(&ids, '\0');
+	env_add(&env, &nenv, "FEEDD_TOPIC", topic);
+	env_add(&env, &nenv, "FEEDD_TITLE", last->title);
+	env_add(&env, &nenv, "FEEDD_LINK", last->link);
+	env_add(&env, &nenv, "FEEDD_FEED", last->feed_title);
+	snprintf(num, sizeof(num), "%lld", (long long)last->feed_id);
+	env_add(&env, &nenv, "FEEDD_FEED_ID", num);
+	snprintf(num, sizeof(num), "%lld", (long long)last->id);
+	env_add(&env, &nenv, "FEEDD_ID", num);
+	env_add(&env, &nenv, "FEEDD_IDS", ids.data);
+	snprintf(num, sizeof(num), "%zu", n);
+	env_add(&env, &nenv, "FEEDD_COUNT", num);
+	if (h->mode == CONFIG_HOOK_BATCH) {
+		json_t *a = json_array();
+
+		for (i = 0; i < n; i++)
+			json_array_append_new(a, api_json_entry(&e[i], false));
+		doc = json_pack("{s:s,s:o}", "topic", topic, "entries", a);
+	} else {
+		doc = api_json_entry(last, false);
+		json_object_set_new(doc, "topic", json_string(topic));
+	}
+	input = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	label = xasprintf("hook '%s', topic '%s', entry %s", h->name, topic,
+	    ids.data);
+	if (input != NULL)
+		notify_run(nt, h->argv, env, input, strlen(input),
+		    h->timeout_s, label);
+	else
+		log_warnx("notify: %s: cannot encode the entry", label);
+	free(input);
+	free(label);
+	buf_free(&ids);
+	config_argv_free(env);
+}
+
+void
+hook_run(struct notify *nt, const struct config_hook *h, const char *topic,
+    const struct store_entry *e, size_t n)
+{
+	if (n == 0)
+		return;
+	if (h->mode == CONFIG_HOOK_BATCH)
+		run_one(nt, h, topic, e, n);
+	else
+		for (size_t i = 0; i < n; i++)
+			run_one(nt, h, topic, &e[i], 1);
+}

@@ -1,0 +1,118 @@
+"""A database from before hooks, where an API topic kept a command line in
+its notify: the daemon moves the command aside when it opens the file. The
+command never runs again, the topic goes on matching, a warning names the
+topic once, feedctl and the API show the dropped command until a hook is
+set, and then the hook runs."""
+import os
+import sqlite3
+
+from feeddtest import Daemon, TempDir, check, done, http_unix
+from test_api_lib import CONF, FeedServer, wait_until
+
+tmp = TempDir()
+srv = FeedServer(tmp.join("www"))
+marker = tmp.join("MARKER")
+command = "/usr/bin/touch %s" % marker
+ran = tmp.join("hook-ran")
+
+d = Daemon(tmp, CONF + """
+[hook "desktop"]
+command = /bin/sh -c "cat > %s"
+""" % ran)
+
+
+def api(method, path, body=None):
+    code, doc, _ = http_unix(d.socket, method, path, body)
+    return code, doc
+
+
+def poll_until(fid, n):
+    api("POST", "/v1/feeds/%d/poll" % fid)
+    return wait_until(lambda: len(api(
+        "GET", "/v1/entries?topic=alerts")[1]["entries"]) >= n, timeout=20)
+
+
+WARNING = "store: topic 'alerts': its notify command '%s' is not run" % command
+
+try:
+    d.start()
+    code, doc = api("POST", "/v1/feeds", {"url": srv.dyn_url("news")})
+    fid = doc["feed"]["id"]
+    check(d.stop() == 0, "a database of today's schema is made")
+
+    # The file as the version before hooks left it: the column the
+    # migration adds is not there yet, and an API topic holds a command.
+    # One version back from today's, whatever number that is.
+    db = sqlite3.connect(d.database)
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    db.executescript("""
+        ALTER TABLE topics DROP COLUMN notify_dropped;
+        INSERT INTO topics(name, query, origin, notify, created)
+            VALUES ('alerts', 'storm', 'api', '%s', 0),
+                   ('quiet', 'calm', 'api', NULL, 0);
+        PRAGMA user_version = %d;
+    """ % (command, version - 1))
+    db.commit()
+    db.close()
+
+    d.start()
+    log = d.read_log()
+    check(log.count(WARNING) == 1 and "[hook \"NAME\"]" in log and
+          "feedctl topic set 'alerts' --notify NAME" in log and
+          "topic 'quiet'" not in log,
+          "opening the old file warns once, naming the topic and what to do",
+          log[-3000:])
+    srv.dyn_add("news", "a storm is coming")
+    check(poll_until(fid, 1), "the topic still matches")
+    check(not wait_until(lambda: os.path.exists(marker), timeout=3),
+          "the old command does not run")
+
+    code, doc = api("GET", "/v1/topics/alerts")
+    check(code == 200 and doc["notify"] is None and
+          doc["notify_dropped"] == command,
+          "the API shows the dropped command, and no hook", doc)
+    r = d.ctl("topics")
+    check(r.returncode == 0 and "NOTIFY" in r.stdout and
+          "not run: /usr/bin/touch" in r.stdout,
+          "feedctl topics shows the command as not run", r.stdout)
+    check("note: topic 'alerts' no longer runs its notify command" in r.stdout
+          and "[hook \"NAME\"]" in r.stdout and
+          "feedctl topic set 'alerts' --notify NAME" in r.stdout,
+          "and a note says how to run it again", r.stdout)
+    r = d.ctl("topic", "show", "alerts")
+    check(r.returncode == 0 and "storm" in r.stdout and "not run:" in r.stdout
+          and "no longer runs its notify command" in r.stdout,
+          "feedctl topic show shows it too", r.stdout)
+
+    # A restart does not warn again.
+    check(d.stop() == 0, "the daemon stops")
+    d.start()
+    check(d.read_log().count(WARNING) == 1, "the warning was logged once",
+          d.read_log()[-2000:])
+
+    r = d.ctl("topic", "set", "alerts", "--notify", command)
+    check(r.returncode == 1 and "is not one" in r.stderr,
+          "feedctl topic set with the command line itself is refused", r.stderr)
+    r = d.ctl("topic", "set", "alerts", "--notify", "desktop")
+    check(r.returncode == 0 and "notifies hook 'desktop'" in r.stdout and
+          "note:" not in r.stdout,
+          "feedctl topic set --notify HOOK", r.stdout + r.stderr)
+    code, doc = api("GET", "/v1/topics/alerts")
+    check(doc["notify"] == "desktop" and doc["notify_dropped"] is None,
+          "a hook set clears the dropped command", doc)
+    r = d.ctl("topics")
+    check("not run:" not in r.stdout and "note:" not in r.stdout and
+          "desktop" in r.stdout, "feedctl topics shows the hook", r.stdout)
+    srv.dyn_add("news", "another storm")
+    check(poll_until(fid, 2), "the next entry is matched")
+    check(wait_until(lambda: os.path.exists(ran) and
+                     "another storm" in open(ran).read()),
+          "the hook runs for it")
+    check(not os.path.exists(marker), "the old command never ran")
+    check(d.stop() == 0, "the daemon stops cleanly", d.read_log()[-2000:])
+finally:
+    d.stop()
+    srv.stop()
+
+tmp.cleanup()
+done()

@@ -37,10 +37,4 @@ void	api_stream_notify(struct api *api, int64_t feed_id,
 void	api_stream_notify_topic(struct api *api, int64_t topic_id,
 	    const int64_t *ids, size_t n);
 
-/* For handlers: answer with a JSON document (steals the reference). */
-void	api_reply(struct evhttp_request *req, int status, json_t *doc);
-void	api_reply_error(struct evhttp_request *req, int status,
-	    const char *code, const char *fmt, ...)
-	    __attribute__((format(printf, 4, 5)));
-
 #endif

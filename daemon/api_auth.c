@@ -27,6 +27,7 @@
 
 #include "api_auth.h"
 #include "api_internal.h"
+#include "api_reply.h"
 #include "log.h"
 #include "xmalloc.h"
 

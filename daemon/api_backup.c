@@ -22,6 +22,8 @@
 
 #include "api_auth.h"
 #include "api_internal.h"
+#include "api_reply.h"
+#include "api_request.h"
 #include "feedd.h"
 #include "log.h"
 #include "store.h"

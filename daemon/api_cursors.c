@@ -11,34 +11,11 @@
 #include <jansson.h>
 
 #include "api_internal.h"
-#include "api_json.h"
+#include "api_reply.h"
+#include "api_request.h"
 #include "feedd.h"
+#include "model_json.h"
 #include "store.h"
-
-int
-api_topic_id(struct api *api, struct evhttp_request *req, const char *name,
-    int64_t *ret)
-{
-	struct store_topic t = { 0 };
-	int rc;
-
-	if (name == NULL || *name == '\0') {
-		*ret = 0;
-		return 0;
-	}
-	if ((rc = store_topic_get_by_name(api->d->store, name, &t)) != 1) {
-		if (rc == 0)
-			api_reply_error(req, 404, "no_topic", "no topic "
-			    "'%.100s' (feedctl topics lists them)", name);
-		else
-			api_reply_error(req, 500, NULL, "cannot read topic "
-			    "'%.100s'", name);
-		return -1;
-	}
-	*ret = t.id;
-	store_topic_clear(&t);
-	return 0;
-}
 
 /* /v1/cursors/{client} without parameters: the store and the client. */
 static struct store *
@@ -74,7 +51,7 @@ api_cursors_get(struct api *api, struct evhttp_request *req,
 	}
 	arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, api_json_cursor(&c[i]));
+		json_array_append_new(arr, model_json_cursor(&c[i]));
 	store_cursor_list_free(c, n);
 	api_reply(req, 200, json_pack("{s:s,s:o,s:I}", "client", client,
 	    "cursors", arr, "last_entry_id", (json_int_t)store_last_entry_id(s)));
@@ -120,7 +97,7 @@ api_cursors_put(struct api *api, struct evhttp_request *req,
 		goto out;
 	}
 	api_reply(req, 200, json_pack("{s:s,s:o,s:I}", "client", client,
-	    "topic", api_json_str(topic), "value", (json_int_t)value));
+	    "topic", model_json_str(topic), "value", (json_int_t)value));
 out:
 	json_decref(body);
 }

@@ -15,42 +15,17 @@
 #include <jansson.h>
 
 #include "api_internal.h"
-#include "api_json.h"
+#include "api_reply.h"
+#include "api_request.h"
 #include "feedd.h"
 #include "log.h"
+#include "model_json.h"
 #include "store.h"
 
-#define API_CLIENT_NAME_MAX	64
-
-/* Client names: what a user name or a program name looks like. */
-static bool
-valid_client(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > API_CLIENT_NAME_MAX)
-		return false;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || strchr("._-@+", *s) != NULL))
-			return false;
-	return true;
-}
-
-int
-api_client_check(struct evhttp_request *req, const char *client)
-{
-	if (valid_client(client))
-		return 0;
-	api_reply_error(req, 400, "bad_client", "client names are 1 to %d "
-	    "letters, digits and . _ - @ +, not '%.80s'", API_CLIENT_NAME_MAX,
-	    client);
-	return -1;
-}
 
 /* A page being written as the store reads it. */
 struct page {
-	struct api_json_list list;
+	struct model_json_list list;
 	int64_t	 next;		/* highest id so far */
 	bool	 failed;	/* jansson could not encode an entry */
 };
@@ -60,7 +35,7 @@ page_entry(const struct store_entry *e, void *arg)
 {
 	struct page *p = arg;
 
-	if (api_json_list_entry(&p->list, e) == -1) {
+	if (model_json_list_entry(&p->list, e) == -1) {
 		p->failed = true;
 		return -1;
 	}
@@ -146,7 +121,7 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 	eq.latest = latest;
 	/* An entry is about 300 bytes without content. */
 	memset(&page, 0, sizeof(page));
-	api_json_list_init(&page.list, "entries", content, eq.limit *
+	model_json_list_init(&page.list, "entries", content, eq.limit *
 	    (content ? 4096 : 512));
 	page.next = since;
 	rc = store_entry_each(s, &eq, page_entry, &page, &n, err,
@@ -169,7 +144,7 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 		json_object_set_new(tail, "client", json_string(client));
 		json_object_set_new(tail, "cursor", json_integer(cursor));
 	}
-	if ((text = api_json_list_finish(&page.list, tail, &len)) == NULL) {
+	if ((text = model_json_list_finish(&page.list, tail, &len)) == NULL) {
 		log_warnx("api: cannot encode a response");
 		api_reply_error(req, 500, NULL, "cannot encode response");
 		goto out;
@@ -177,7 +152,7 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 	api_reply_text(req, 200, text, len);
 	goto out;
 out_page:
-	api_json_list_clear(&page.list);
+	model_json_list_clear(&page.list);
 out:
 	api_query_clear(&q);
 }
@@ -198,6 +173,6 @@ api_entries_get(struct api *api, struct evhttp_request *req,
 		api_reply_lookup(req, rc, "entry", id);
 		return;
 	}
-	api_reply(req, 200, api_json_entry(&e, true));
+	api_reply(req, 200, model_json_entry(&e, true));
 	store_entry_clear(&e);
 }

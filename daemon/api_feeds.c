@@ -21,13 +21,14 @@
 #include <jansson.h>
 
 #include "api_internal.h"
-#include "api_json.h"
+#include "api_reply.h"
+#include "api_request.h"
 #include "category.h"
 #include "feedd.h"
 #include "log.h"
+#include "model_json.h"
 #include "sched.h"
 #include "store.h"
-#include "topics.h"
 #include "units.h"
 #include "xmalloc.h"
 
@@ -61,7 +62,7 @@ api_feeds_list(struct api *api, struct evhttp_request *req, const char *path)
 	}
 	arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, api_json_feed(&feeds[i]));
+		json_array_append_new(arr, model_json_feed(&feeds[i]));
 	store_feed_list_free(feeds, n);
 	api_reply(req, 200, json_pack("{s:o}", "feeds", arr));
 }
@@ -93,35 +94,6 @@ api_feeds_check_url(const char *url)
 	return why;
 }
 
-void
-api_feeds_changed(struct api *api)
-{
-	if (api->d->sched != NULL)
-		sched_reload_feeds(api->d->sched);
-	topics_feeds_changed(api->d->topics);
-}
-
-int
-api_category(struct evhttp_request *req, json_t *v, char **ret)
-{
-	const char *why;
-
-	*ret = NULL;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v)) {
-		api_reply_error(req, 400, "bad_category", "\"category\" must "
-		    "be a string such as \"News/Ukraine\", or null");
-		return -1;
-	}
-	if (category_norm(json_string_value(v), ret, &why) == -1) {
-		api_reply_error(req, 400, "bad_category", "category "
-		    "'%.200s': %s", json_string_value(v), why);
-		return -1;
-	}
-	return 0;
-}
-
 int
 api_feeds_poll_now(struct api *api, int64_t id)
 {
@@ -150,10 +122,10 @@ add_result(struct store *s, int64_t id, bool waited)
 	} else {
 		poll = json_pack("{s:b,s:b,s:I,s:o,s:o}", "done", 1,
 		    "ok", f.last_error == NULL, "entries",
-		    (json_int_t)f.entry_count, "title", api_json_str(f.title),
-		    "error", api_json_str(f.last_error));
+		    (json_int_t)f.entry_count, "title", model_json_str(f.title),
+		    "error", model_json_str(f.last_error));
 	}
-	doc = json_pack("{s:o,s:o}", "feed", api_json_feed(&f), "poll", poll);
+	doc = json_pack("{s:o,s:o}", "feed", model_json_feed(&f), "poll", poll);
 	store_feed_clear(&f);
 	return doc;
 }
@@ -292,7 +264,7 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 		goto out;
 	}
 	log_info("api: subscribed to '%s' as feed %lld", url, (long long)id);
-	api_feeds_changed(api);
+	api->d->feeds_changed(api->d);
 	api_feeds_poll_now(api, id);
 	if (!wait || api->d->sched == NULL) {
 		api_reply(req, 201, add_result(s, id, false));
@@ -345,13 +317,13 @@ api_feeds_get(struct api *api, struct evhttp_request *req, const char *path)
 			    "%lld", (long long)id);
 		return;
 	}
-	doc = api_json_feed(&f);
+	doc = model_json_feed(&f);
 	store_feed_clear(&f);
 	arr = json_array();
 	if (npolls > 0 &&
 	    store_poll_log_list(s, id, (size_t)npolls, &log, &n) == 0) {
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, api_json_poll_log(&log[i]));
+			json_array_append_new(arr, model_json_poll_log(&log[i]));
 		store_poll_log_list_free(log, n);
 	}
 	json_object_set_new(doc, "polls", arr);
@@ -388,8 +360,8 @@ api_feeds_remove(struct api *api, struct evhttp_request *req,
 		return;
 	}
 	log_info("api: removed feed %lld '%s'", (long long)id, f.url);
-	api_feeds_changed(api);
-	api_reply(req, 200, json_pack("{s:o}", "removed", api_json_feed(&f)));
+	api->d->feeds_changed(api->d);
+	api_reply(req, 200, json_pack("{s:o}", "removed", model_json_feed(&f)));
 	store_feed_clear(&f);
 }
 
@@ -467,8 +439,8 @@ api_feeds_change(struct api *api, struct evhttp_request *req,
 	    (long long)id, f.title != NULL ? f.title : "",
 	    f.category != NULL ? f.category : "");
 	if (c.set_category)
-		topics_feeds_changed(api->d->topics);
-	api_reply(req, 200, api_json_feed(&f));
+		api->d->feeds_changed(api->d);
+	api_reply(req, 200, model_json_feed(&f));
 out:
 	store_feed_clear(&f);
 	free(category);

@@ -17,6 +17,7 @@
 
 #include "api_gate.h"
 #include "api_internal.h"
+#include "api_reply.h"
 #include "buf.h"
 #include "log.h"
 #include "xmalloc.h"

@@ -15,11 +15,13 @@
 #include <jansson.h>
 
 #include "api_internal.h"
-#include "api_json.h"
+#include "api_reply.h"
+#include "api_request.h"
 #include "buf.h"
 #include "category.h"
 #include "feedd.h"
 #include "log.h"
+#include "model_json.h"
 #include "opml.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -94,7 +96,7 @@ api_opml_import(struct api *api, struct evhttp_request *req,
 
 		if (why != NULL) {
 			json_array_append_new(invalid, json_pack("{s:o,s:s}",
-			    "url", api_json_str(f->xml_url), "error", why));
+			    "url", model_json_str(f->xml_url), "error", why));
 			continue;
 		}
 		/* A folder name the API would refuse: the feed, unfiled. */
@@ -106,7 +108,7 @@ api_opml_import(struct api *api, struct evhttp_request *req,
 		if (rc == -1) {
 			free(category);
 			json_array_append_new(invalid, json_pack("{s:o,s:s}",
-			    "url", api_json_str(f->xml_url), "error",
+			    "url", model_json_str(f->xml_url), "error",
 			    "cannot store it (see the daemon's log)"));
 			continue;
 		}
@@ -115,9 +117,9 @@ api_opml_import(struct api *api, struct evhttp_request *req,
 		else
 			existing++;
 		json_array_append_new(list, json_pack("{s:I,s:o,s:o,s:o,s:s}",
-		    "id", (json_int_t)id, "url", api_json_str(f->xml_url),
-		    "title", api_json_str(f->title), "category",
-		    api_json_str(category), "status", rc == 0 ? "added" :
+		    "id", (json_int_t)id, "url", model_json_str(f->xml_url),
+		    "title", model_json_str(f->title), "category",
+		    model_json_str(category), "status", rc == 0 ? "added" :
 		    "exists"));
 		free(category);
 	}
@@ -126,7 +128,7 @@ api_opml_import(struct api *api, struct evhttp_request *req,
 		/* New feeds are due now: the scheduler spreads their polls. */
 		log_info("api: OPML import added %zu feeds (%zu known)", added,
 		    existing);
-		api_feeds_changed(api);
+		api->d->feeds_changed(api->d);
 	}
 	api_reply(req, 200, json_pack("{s:I,s:I,s:I,s:o,s:o}", "added",
 	    (json_int_t)added, "existing", (json_int_t)existing, "invalid_count",

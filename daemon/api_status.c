@@ -10,9 +10,11 @@
 #include <jansson.h>
 
 #include "api_internal.h"
-#include "api_json.h"
+#include "api_reply.h"
+#include "api_request.h"
 #include "config.h"
 #include "feedd.h"
+#include "model_json.h"
 #include "sched.h"
 #include "store.h"
 
@@ -34,9 +36,9 @@ api_status_get(struct api *api, struct evhttp_request *req, const char *path)
 	json_object_set_new(doc, "pid", json_integer((json_int_t)getpid()));
 	json_object_set_new(doc, "uptime",
 	    json_integer((json_int_t)(now - d->started)));
-	json_object_set_new(doc, "started", api_json_time(d->started));
-	json_object_set_new(doc, "database", api_json_str(d->cfg->database));
-	json_object_set_new(doc, "config", api_json_str(d->cfg->path));
+	json_object_set_new(doc, "started", model_json_time(d->started));
+	json_object_set_new(doc, "database", model_json_str(d->cfg->database));
+	json_object_set_new(doc, "config", model_json_str(d->cfg->path));
 	json_object_set_new(doc, "feeds_configured",
 	    json_integer((json_int_t)d->cfg->nfeeds));
 	json_object_set_new(doc, "topics_configured",
@@ -57,7 +59,7 @@ api_status_get(struct api *api, struct evhttp_request *req, const char *path)
 		json_object_set_new(doc, "last_entry_id",
 		    json_integer(st.last_entry_id));
 		json_object_set_new(doc, "next_poll",
-		    api_json_time(st.next_poll));
+		    model_json_time(st.next_poll));
 	} else {
 		/* Still starting, or the database failed: say so, don't 500. */
 		json_object_set_new(doc, "db_size", json_integer(0));

@@ -27,10 +27,13 @@
 #include <event2/http.h>
 #include <jansson.h>
 
+#include "api.h"
 #include "api_internal.h"
-#include "api_json.h"
+#include "api_reply.h"
+#include "api_request.h"
 #include "feedd.h"
 #include "log.h"
+#include "model_json.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -140,7 +143,7 @@ on_heartbeat(evutil_socket_t fd, short what, void *arg)
 	struct stream *st = arg;
 
 	stream_write(st, json_pack("{s:s,s:o,s:I}", "event", "heartbeat",
-	    "time", api_json_time((int64_t)time(NULL)), "last_id",
+	    "time", model_json_time((int64_t)time(NULL)), "last_id",
 	    (json_int_t)st->last_id));
 }
 
@@ -202,7 +205,7 @@ on_deliver(evutil_socket_t fd, short what, void *arg)
 		if (p->rc != 0)
 			continue;
 		for (i = 0; i < p->n; i++) {
-			if (!stream_write(st, api_json_entry(&p->ents[i],
+			if (!stream_write(st, model_json_entry(&p->ents[i],
 			    st->content)))
 				break;	/* dropped: st is gone */
 			st->last_id = p->ents[i].id;
@@ -294,7 +297,7 @@ api_stream_open(struct api *api, struct evhttp_request *req,
 	    "Cache-Control", "no-store");
 	evhttp_send_reply_start(req, 200, "OK");
 	stream_write(st, json_pack("{s:s,s:o,s:I}", "event", "open", "topic",
-	    api_json_str(topic), "since", (json_int_t)st->last_id));
+	    model_json_str(topic), "since", (json_int_t)st->last_id));
 	tv.tv_sec = hb;
 	event_add(st->heartbeat, &tv);
 	if (!evtimer_pending(ss->watch, NULL))

@@ -15,9 +15,11 @@
 
 #include "api_auth.h"
 #include "api_internal.h"
-#include "api_json.h"
+#include "api_reply.h"
+#include "api_request.h"
 #include "feedd.h"
 #include "log.h"
+#include "model_json.h"
 #include "store.h"
 
 #define API_TOKEN_NAME_MAX	64
@@ -60,7 +62,7 @@ api_tokens_list(struct api *api, struct evhttp_request *req, const char *path)
 	}
 	arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, api_json_apitoken(&t[i]));
+		json_array_append_new(arr, model_json_apitoken(&t[i]));
 	store_apitoken_list_free(t, n);
 	api_reply(req, 200, json_pack("{s:o}", "tokens", arr));
 }

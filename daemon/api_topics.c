@@ -11,11 +11,13 @@
 #include <jansson.h>
 
 #include "api_internal.h"
-#include "api_json.h"
+#include "api_reply.h"
+#include "api_request.h"
 #include "api_topics.h"
 #include "config.h"
 #include "feedd.h"
 #include "log.h"
+#include "model_json.h"
 #include "store.h"
 #include "topics.h"
 #include "topics_why.h"
@@ -56,10 +58,10 @@ newest_json(struct store *s, int64_t topic_id)
 		return json_null();
 	}
 	j = json_pack("{s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)e[0].id,
-	    "title", api_json_str(e[0].title), "feed_title",
-	    api_json_str(e[0].feed_title), "published",
-	    api_json_time(e[0].published), "fetched",
-	    api_json_time(e[0].fetched));
+	    "title", model_json_str(e[0].title), "feed_title",
+	    model_json_str(e[0].feed_title), "published",
+	    model_json_time(e[0].published), "fetched",
+	    model_json_time(e[0].fetched));
 	store_entry_list_free(e, n);
 	return j;
 }
@@ -120,11 +122,11 @@ topic_json(struct api *api, struct store *s, const struct store_topic *t,
 	const char *category = t->category;
 
 	j = json_pack("{s:I,s:o,s:o,s:s,s:o,s:o,s:o,s:I}", "id",
-	    (json_int_t)t->id, "name", api_json_str(t->name), "query",
-	    api_json_str(t->query), "origin", store_origin_name(t->origin),
-	    "notify", api_json_str(t->notify), "notify_dropped",
-	    api_json_str(t->notify_dropped), "created",
-	    api_json_time(t->created), "match_count",
+	    (json_int_t)t->id, "name", model_json_str(t->name), "query",
+	    model_json_str(t->query), "origin", store_origin_name(t->origin),
+	    "notify", model_json_str(t->notify), "notify_dropped",
+	    model_json_str(t->notify_dropped), "created",
+	    model_json_time(t->created), "match_count",
 	    (json_int_t)t->match_count);
 	json_object_set_new(j, "newest", newest_json(s, t->id));
 	if (t->nfeed_ids > 0)
@@ -136,7 +138,7 @@ topic_json(struct api *api, struct store *s, const struct store_topic *t,
 			feeds = json_array();
 			for (size_t i = 0; info.feeds[i] != NULL; i++)
 				json_array_append_new(feeds,
-				    api_json_str(info.feeds[i]));
+				    model_json_str(info.feeds[i]));
 		}
 		category = info.category;
 		if (info.subset) {
@@ -149,7 +151,7 @@ topic_json(struct api *api, struct store *s, const struct store_topic *t,
 		    (json_int_t)info.backfill_end) : json_null());
 	}
 	json_object_set_new(j, "feeds", feeds);
-	json_object_set_new(j, "category", api_json_str(category));
+	json_object_set_new(j, "category", model_json_str(category));
 	json_object_set_new(j, "feed_ids", in);
 	if (client != NULL && unseen(s, t->id, client, j) == -1) {
 		json_decref(j);

@@ -15,6 +15,7 @@
 #include "category.h"
 #include "config.h"
 #include "log.h"
+#include "strv.h"
 #include "units.h"
 #include "xmalloc.h"
 
@@ -250,7 +251,7 @@ handle_hook(struct parse_state *st, const char *key, const char *v)
 	struct config_hook *h = &st->cfg->hooks[st->cfg->nhooks - 1];
 
 	if (strcmp(key, "command") == 0) {
-		config_argv_free(h->argv);
+		strv_free(h->argv);
 		if ((h->argv = config_split_argv(v)) == NULL)
 			perr(st, key, "cannot split '%s' into a command "
 			    "(unbalanced quotes?)", v);
@@ -286,7 +287,7 @@ handle_topic(struct parse_state *st, const char *key, const char *v)
 		    "mode = %s in the [hook \"NAME\"] section that this "
 		    "topic's notify names", v);
 	else if (strcmp(key, "feeds") == 0) {
-		config_argv_free(t->feeds);
+		strv_free(t->feeds);
 		if ((t->feeds = config_split_argv(v)) == NULL)
 			perr(st, key, "'%s' is not a list of feed names", v);
 	} else if (strcmp(key, "category") == 0)
@@ -646,14 +647,14 @@ config_free(struct config *c)
 	free(c->feeds);
 	for (size_t i = 0; i < c->nhooks; i++) {
 		free(c->hooks[i].name);
-		config_argv_free(c->hooks[i].argv);
+		strv_free(c->hooks[i].argv);
 	}
 	free(c->hooks);
 	for (size_t i = 0; i < c->ntopics; i++) {
 		free(c->topics[i].name);
 		free(c->topics[i].query);
 		free(c->topics[i].notify);
-		config_argv_free(c->topics[i].feeds);
+		strv_free(c->topics[i].feeds);
 		free(c->topics[i].category);
 	}
 	free(c->topics);
@@ -780,16 +781,7 @@ config_split_argv(const char *s)
 	return argv;
 fail:
 	free(w.p);
-	config_argv_free(argv);
+	strv_free(argv);
 	return NULL;
 }
 
-void
-config_argv_free(char **argv)
-{
-	if (argv == NULL)
-		return;
-	for (size_t i = 0; argv[i] != NULL; i++)
-		free(argv[i]);
-	free(argv);
-}

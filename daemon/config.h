@@ -114,9 +114,8 @@ const char *config_default_path(void);
 /*
  * Splits a command line into argv the way a POSIX shell splits words
  * (quotes and backslashes), without expanding anything. NULL on an
- * unterminated quote or an empty command; free with config_argv_free().
+ * unterminated quote or an empty command; free with strv_free() (strv.h).
  */
 char	**config_split_argv(const char *s);
-void	config_argv_free(char **argv);
 
 #endif

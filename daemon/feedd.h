@@ -27,6 +27,12 @@ struct feedd {
 	struct topics	*topics;	/* topics.c; NULL until wired */
 	time_t		 started;
 	bool		 once;		/* --once: poll all, then exit */
+	/*
+	 * Feeds were added, removed or re-filed in the store: the one call
+	 * the API and a reload make, so that the scheduler's feed list and
+	 * the topics' feed subsets follow alike (main.c wires it).
+	 */
+	void		(*feeds_changed)(struct feedd *d);
 };
 
 #endif

@@ -8,13 +8,14 @@
 
 #include <jansson.h>
 
-#include "api_json.h"
 #include "buf.h"
 #include "config.h"
 #include "hook.h"
 #include "log.h"
+#include "model_json.h"
 #include "notify.h"
 #include "store.h"
+#include "strv.h"
 #include "xmalloc.h"
 
 static void
@@ -56,10 +57,10 @@ run_one(struct notify *nt, const struct config_hook *h, const char *topic,
 		json_t *a = json_array();
 
 		for (i = 0; i < n; i++)
-			json_array_append_new(a, api_json_entry(&e[i], false));
+			json_array_append_new(a, model_json_entry(&e[i], false));
 		doc = json_pack("{s:s,s:o}", "topic", topic, "entries", a);
 	} else {
-		doc = api_json_entry(last, false);
+		doc = model_json_entry(last, false);
 		json_object_set_new(doc, "topic", json_string(topic));
 	}
 	input = json_dumps(doc, JSON_COMPACT);
@@ -74,7 +75,7 @@ run_one(struct notify *nt, const struct config_hook *h, const char *topic,
 	free(input);
 	free(label);
 	buf_free(&ids);
-	config_argv_free(env);
+	strv_free(env);
 }
 
 void
@@ -88,4 +89,67 @@ hook_run(struct notify *nt, const struct config_hook *h, const char *topic,
 	else
 		for (size_t i = 0; i < n; i++)
 			run_one(nt, h, topic, &e[i], 1);
+}
+
+struct hooks {
+	struct store	*store;
+	struct notify	*notify;
+};
+
+struct hooks *
+hooks_new(struct event_base *base, struct store *store, int max_parallel)
+{
+	struct hooks *hs = xcalloc(1, sizeof(*hs));
+
+	hs->store = store;
+	if ((hs->notify = notify_new(base, max_parallel)) == NULL) {
+		log_errx("hooks: cannot set up the command runner");
+		free(hs);
+		return NULL;
+	}
+	return hs;
+}
+
+void
+hooks_set_limits(struct hooks *hs, int max_parallel)
+{
+	notify_set_limits(hs->notify, max_parallel);
+}
+
+void
+hooks_deliver(struct hooks *hs, const struct config *cfg, const char *hook,
+    const char *topic, const int64_t *ids, size_t n)
+{
+	const struct config_hook *h;
+	struct store_entry *e;
+	size_t got = 0;
+
+	if (hook == NULL || (h = config_hook_find(cfg, hook)) == NULL)
+		return;
+	e = xcalloc(n, sizeof(*e));
+	for (size_t i = 0; i < n; i++)
+		if (store_entry_get(hs->store, ids[i], &e[got]) == 1)
+			got++;
+	hook_run(hs->notify, h, topic, e, got);
+	store_entry_list_free(e, got);
+}
+
+void
+hooks_drain(struct hooks *hs, const struct config *cfg)
+{
+	int64_t most = 0;
+
+	for (size_t i = 0; i < cfg->nhooks; i++)
+		if (cfg->hooks[i].timeout_s > most)
+			most = cfg->hooks[i].timeout_s;
+	notify_drain(hs->notify, most + 1);
+}
+
+void
+hooks_free(struct hooks *hs)
+{
+	if (hs == NULL)
+		return;
+	notify_free(hs->notify);
+	free(hs);
 }

@@ -17,13 +17,40 @@
 #define FEEDD_HOOK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+struct config;
 struct config_hook;
+struct event_base;
+struct hooks;
 struct notify;
+struct store;
 struct store_entry;
 
 /* Queues the runs for topic's matches e[0..n). A failure is logged. */
 void	hook_run(struct notify *nt, const struct config_hook *h,
 	    const char *topic, const struct store_entry *e, size_t n);
+
+/*
+ * The daemon's hooks: the entries of a match read from store, their runs
+ * through one notify runner of at most max_parallel commands.
+ */
+struct hooks	*hooks_new(struct event_base *base, struct store *store,
+		    int max_parallel);
+void		 hooks_set_limits(struct hooks *hs, int max_parallel);
+/*
+ * A topic's new matches ids[0..n), to the hook of cfg named hook (NULL, or
+ * one cfg does not declare: nothing runs; topics warns of that).
+ */
+void		 hooks_deliver(struct hooks *hs, const struct config *cfg,
+		    const char *hook, const char *topic, const int64_t *ids,
+		    size_t n);
+/*
+ * --once: runs the loop until the queued and running commands ended, at
+ * most the longest timeout cfg gives a hook, and a second.
+ */
+void		 hooks_drain(struct hooks *hs, const struct config *cfg);
+/* Stops what still runs (notify_free); hs may be NULL. */
+void		 hooks_free(struct hooks *hs);
 
 #endif

@@ -21,6 +21,7 @@
 #include "batch.h"
 #include "config.h"
 #include "feedd.h"
+#include "hook.h"
 #include "fetch.h"
 #include "listener.h"
 #include "log.h"
@@ -58,6 +59,7 @@ struct runtime {
 	struct news	*news;		/* topics wiring: the batch's news */
 	size_t		 nnews;
 	struct store_pruner *pruner;	/* retention, off the hot path */
+	struct hooks	*hooks;		/* topics wiring: matches to commands */
 };
 
 static void __attribute__((noreturn))
@@ -206,7 +208,16 @@ sched_wiring_options(const struct config *cfg, struct fetch_options *fo,
 	so->host_gap_ms = cfg->host_gap_s * 1000;
 }
 
-/* sched wiring: new limits and intervals, and the reconciled feed list. */
+/* The scheduler's plan, then the topics' feed subsets (feedd.h). */
+static void
+feeds_changed(struct feedd *d)
+{
+	if (d->sched != NULL && sched_reload_feeds(d->sched) == -1)
+		log_warnx("the scheduler did not reload the feed list");
+	topics_feeds_changed(d->topics);
+}
+
+/* sched wiring: new limits and intervals. */
 static void
 sched_wiring_reload(struct runtime *rt)
 {
@@ -218,8 +229,6 @@ sched_wiring_reload(struct runtime *rt)
 	sched_wiring_options(rt->d.cfg, &fo, &so);
 	fetch_set_options(rt->fetch, &fo);
 	sched_reload_options(rt->d.sched, &so);
-	if (sched_reload_feeds(rt->d.sched) == -1)
-		log_warnx("reload: feed list not reloaded by the scheduler");
 }
 
 /* sched wiring: --once ends when the last feed's poll is recorded. */
@@ -271,6 +280,7 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 		log_warnx("reload: feeds not reconciled; the next reload "
 		    "tries again");
 	sched_wiring_reload(rt);	/* sched wiring */
+	rt->d.feeds_changed(&rt->d);
 	if (rt->pruner != NULL) {
 		struct store_retention r;
 
@@ -280,6 +290,7 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	if (topics_reconcile(rt->d.topics, cfg) == -1)	/* topics wiring */
 		log_warnx("reload: topics not reconciled; the previous ones "
 		    "stay in effect");
+	hooks_set_limits(rt->hooks, cfg->notify_max_parallel);
 	config_free(old);
 	log_info("configuration reloaded: %zu feeds, %zu topics",
 	    cfg->nfeeds, cfg->ntopics);
@@ -331,6 +342,18 @@ on_new_entries(void *arg, int64_t feed_id, const int64_t *ids, size_t n)
 	nw->ids = xreallocarray(NULL, n, sizeof(*ids));
 	memcpy(nw->ids, ids, n * sizeof(*ids));
 	nw->n = n;
+}
+
+/* topics wiring: a topic's committed matches, to its streams and hook. */
+static void
+on_topic_matches(void *arg, int64_t topic_id, const char *topic,
+    const char *hook, const int64_t *ids, size_t n)
+{
+	struct runtime *rt = arg;
+
+	if (rt->d.api != NULL)
+		api_stream_notify_topic(rt->d.api, topic_id, ids, n);
+	hooks_deliver(rt->hooks, rt->d.cfg, hook, topic, ids, n);
 }
 
 static void
@@ -455,10 +478,16 @@ run(struct runtime *rt)
 		if ((d->api = api_new(d)) == NULL || open_listeners(rt) == -1)
 			return 1;
 	}
-	/* topics wiring: config topics into the store, back-fill, notify. */
-	if ((d->topics = topics_new(d)) == NULL ||
-	    topics_reconcile(d->topics, d->cfg) == -1)
-		return 1;
+	/* topics wiring: config topics into the store, back-fill, hooks. */
+	{
+		struct topics_callbacks cb = { on_topic_matches, rt };
+
+		if ((rt->hooks = hooks_new(d->base, d->store,
+		    d->cfg->notify_max_parallel)) == NULL ||
+		    (d->topics = topics_new(d, &cb)) == NULL ||
+		    topics_reconcile(d->topics, d->cfg) == -1)
+			return 1;
+	}
 	/* sched wiring */
 	{
 		struct fetch_options fo;
@@ -511,6 +540,10 @@ teardown(struct runtime *rt)
 	free(rt->news);
 	fetch_free(rt->fetch);
 	topics_free(d->topics);		/* topics wiring */
+	/* --once: the matches of this run still get their commands. */
+	if (d->once && rt->hooks != NULL)
+		hooks_drain(rt->hooks, d->cfg);
+	hooks_free(rt->hooks);
 	store_pruner_free(rt->pruner);
 	api_free(d->api);
 	api_auth_free(d->auth);		/* after the requests it holds */
@@ -561,6 +594,7 @@ main(int argc, char **argv)
 	rt.opt = &opt;
 	rt.d.once = opt.once;
 	rt.d.started = time(NULL);
+	rt.d.feeds_changed = feeds_changed;
 	signal(SIGPIPE, SIG_IGN);
 	/* A file-size limit must fail the write (EFBIG), not kill us mid-poll. */
 	signal(SIGXFSZ, SIG_IGN);

@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "log.h"
 #include "notify.h"
+#include "strv.h"
 #include "xmalloc.h"
 
 extern char **environ;
@@ -64,32 +65,6 @@ struct notify {
 
 static void	pump(struct notify *);
 
-char **
-notify_argv_dup(char *const v[])
-{
-	char **out;
-	size_t i, n = 0;
-
-	if (v == NULL)
-		return NULL;
-	while (v[n] != NULL)
-		n++;
-	out = xreallocarray(NULL, n + 1, sizeof(*out));
-	for (i = 0; i < n; i++)
-		out[i] = xstrdup(v[i]);
-	out[n] = NULL;
-	return out;
-}
-
-static void
-strv_free(char **v)
-{
-	if (v == NULL)
-		return;
-	for (size_t i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
 
 /* environ minus the names env overrides, then env; borrowed strings. */
 static char **
@@ -483,8 +458,8 @@ notify_run(struct notify *n, char *const argv[], char *const env[],
 	}
 	j = xcalloc(1, sizeof(*j));
 	j->n = n;
-	j->argv = notify_argv_dup(argv);
-	j->env = notify_argv_dup(env);
+	j->argv = strv_dup(argv);
+	j->env = strv_dup(env);
 	j->label = xstrdup(label != NULL ? label : "notify");
 	if (len > 0) {
 		j->input = xmalloc(len);

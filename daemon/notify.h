@@ -35,8 +35,6 @@ void		 notify_set_limits(struct notify *n, int max_parallel);
 int		 notify_run(struct notify *n, char *const argv[],
 		    char *const env[], const char *input, size_t len,
 		    int64_t timeout_s, const char *label);
-/* A copy of a NULL-terminated string vector (NULL for NULL). */
-char		**notify_argv_dup(char *const argv[]);
 /* Commands running and waiting. */
 size_t		 notify_running(const struct notify *n);
 size_t		 notify_queued(const struct notify *n);

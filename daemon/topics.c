@@ -13,12 +13,10 @@
 
 #include <event2/event.h>
 
-#include "api.h"
 #include "category.h"
 #include "feedd.h"
-#include "hook.h"
 #include "log.h"
-#include "notify.h"
+#include "strv.h"
 #include "topics.h"
 #include "topics_filter.h"
 #include "xmalloc.h"
@@ -71,7 +69,7 @@ struct topics_hit {
 struct topics {
 	struct feedd	*d;
 	struct store	*store;
-	struct notify	*notify;
+	struct topics_callbacks cb;
 	struct topics_filter *filter;	/* NULL: ask the store directly */
 	struct event	*ev_backfill;
 	struct topic	*v;
@@ -93,7 +91,7 @@ topic_clear(struct topic *tp)
 	free(tp->name);
 	free(tp->query);
 	free(tp->hook);
-	config_argv_free(tp->feed_names);
+	strv_free(tp->feed_names);
 	free(tp->given_ids);
 	free(tp->category);
 	free(tp->feed_ids);
@@ -105,7 +103,7 @@ specs_clear(struct topics *t)
 {
 	for (size_t i = 0; i < t->nspecs; i++) {
 		free(t->specs[i].name);
-		config_argv_free(t->specs[i].feeds);
+		strv_free(t->specs[i].feeds);
 		free(t->specs[i].category);
 	}
 	free(t->specs);
@@ -302,7 +300,7 @@ refresh(struct topics *t)
 		if (tp->origin == STORE_ORIGIN_CONFIG &&
 		    (spec = spec_find(t, tp->name)) != NULL) {
 			if (spec->feeds != NULL)
-				tp->feed_names = notify_argv_dup(spec->feeds);
+				tp->feed_names = strv_dup(spec->feeds);
 			if (spec->category != NULL)
 				tp->category = xstrdup(spec->category);
 		} else if (tp->origin == STORE_ORIGIN_API) {
@@ -391,25 +389,6 @@ topics_feeds_changed(struct topics *t)
  * up in the configuration in force: one gone in a reload (warned about
  * then) notifies nobody until it is declared again.
  */
-static void
-deliver(struct topics *t, const struct topic *tp, const int64_t *ids,
-    size_t n)
-{
-	const struct config_hook *h;
-	struct store_entry *e;
-	size_t got = 0, i;
-
-	if (tp->hook == NULL ||
-	    (h = config_hook_find(t->d->cfg, tp->hook)) == NULL)
-		return;
-	e = xcalloc(n, sizeof(*e));
-	for (i = 0; i < n; i++)
-		if (store_entry_get(t->store, ids[i], &e[got]) == 1)
-			got++;
-	hook_run(t->notify, h, tp->name, e, got);
-	store_entry_list_free(e, got);
-}
-
 /* Puts the poll's entries lo..hi into the filter. 0, or -1. */
 static int
 filter_load(struct topics *t, int64_t feed_id, int64_t lo, int64_t hi)
@@ -607,9 +586,8 @@ topics_deliver(struct topics *t, bool committed)
 		if (committed && tp != NULL) {
 			log_info("topics: '%s': %zu new %s", tp->name, h->n,
 			    h->n == 1 ? "match" : "matches");
-			api_stream_notify_topic(t->d->api, tp->id, h->ids,
-			    h->n);
-			deliver(t, tp, h->ids, h->n);
+			t->cb.on_matches(t->cb.arg, tp->id, tp->name,
+			    tp->hook, h->ids, h->n);
 		}
 		free(h->ids);
 	}
@@ -727,11 +705,12 @@ on_backfill(evutil_socket_t fd, short what, void *arg)
 }
 
 struct topics *
-topics_new(struct feedd *d)
+topics_new(struct feedd *d, const struct topics_callbacks *cb)
 {
 	struct topics *t = xcalloc(1, sizeof(*t));
 
 	t->d = d;
+	t->cb = *cb;
 	t->store = d->store;
 	if ((t->filter = topics_filter_new()) == NULL)
 		log_warnx("topics: matching without a filter (slower)");
@@ -741,9 +720,7 @@ topics_new(struct feedd *d)
 
 		store_set_token_sink(t->store, &sink);
 	}
-	if ((t->notify = notify_new(d->base, d->cfg->notify_max_parallel)) ==
-	    NULL ||
-	    (t->ev_backfill = evtimer_new(d->base, on_backfill, t)) == NULL) {
+	if ((t->ev_backfill = evtimer_new(d->base, on_backfill, t)) == NULL) {
 		log_errx("topics: cannot set up the event loop");
 		topics_free(t);
 		return NULL;
@@ -795,12 +772,11 @@ topics_reconcile(struct topics *t, const struct config *cfg)
 	    sizeof(*t->specs));
 	for (i = 0; i < cfg->ntopics; i++) {
 		t->specs[i].name = xstrdup(cfg->topics[i].name);
-		t->specs[i].feeds = notify_argv_dup(cfg->topics[i].feeds);
+		t->specs[i].feeds = strv_dup(cfg->topics[i].feeds);
 		if (cfg->topics[i].category != NULL)
 			t->specs[i].category = xstrdup(cfg->topics[i].category);
 	}
 	t->nspecs = cfg->ntopics;
-	notify_set_limits(t->notify, cfg->notify_max_parallel);
 	if (res.added + res.updated + res.removed > 0)
 		log_info("topics: %zu added, %zu changed, %zu removed, "
 		    "%zu unchanged", res.added, res.updated, res.removed,
@@ -875,17 +851,6 @@ topics_info(struct topics *t, int64_t id, struct topics_info *ret)
 	return true;
 }
 
-static int64_t
-longest_timeout(const struct config *cfg)
-{
-	int64_t most = 0;
-
-	for (size_t i = 0; i < cfg->nhooks; i++)
-		if (cfg->hooks[i].timeout_s > most)
-			most = cfg->hooks[i].timeout_s;
-	return most;
-}
-
 void
 topics_free(struct topics *t)
 {
@@ -893,15 +858,11 @@ topics_free(struct topics *t)
 		return;
 	if (t->ev_backfill != NULL)
 		event_free(t->ev_backfill);
-	/* --once: the matches of this run still get their commands. */
-	if (t->d->once && t->notify != NULL)
-		notify_drain(t->notify, longest_timeout(t->d->cfg) + 1);
 	store_set_token_sink(t->store, NULL);
 	for (size_t i = 0; i < t->npending; i++)
 		free(t->pending[i].topic_ids);
 	free(t->pending);
 	topics_deliver(t, false);
-	notify_free(t->notify);
 	topics_filter_free(t->filter);
 	for (size_t i = 0; i < t->n; i++)
 		topic_clear(&t->v[i]);

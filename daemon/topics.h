@@ -44,12 +44,21 @@
 struct feedd;
 struct topics;
 
-/*
- * Uses d->base, d->store and d->cfg (notify limits) now, and d->cfg
- * (its hooks) and d->api (api_stream_notify_topic, if set) whenever a poll
- * brings new matches.
- */
-struct topics	*topics_new(struct feedd *d);
+/* What topics tells the stages after it (main.c wires them). */
+struct topics_callbacks {
+	/*
+	 * A topic's new matches (ids ascending), once the batch that
+	 * recorded them committed: for streams and hooks. hook: the hook
+	 * the topic names, or NULL.
+	 */
+	void	(*on_matches)(void *arg, int64_t topic_id, const char *topic,
+		    const char *hook, const int64_t *ids, size_t n);
+	void	*arg;
+};
+
+/* Uses d->base, d->store and d->cfg. cb is copied. */
+struct topics	*topics_new(struct feedd *d,
+		    const struct topics_callbacks *cb);
 /*
  * Start-up and reload, after the feeds were reconciled: config topics
  * into the store, notify limits, feed subsets; a warning for each topic

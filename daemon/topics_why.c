@@ -11,10 +11,10 @@
 
 #include <sqlite3.h>
 
-#include "api_json.h"
 #include "buf.h"
 #include "htmltext.h"
 #include "log.h"
+#include "model_json.h"
 #include "store.h"
 #include "topics_why.h"
 #include "xmalloc.h"
@@ -108,7 +108,7 @@ collect_words(json_t *words, const char *s)
 			seen = strcasecmp(json_string_value(
 			    json_array_get(words, i)), w) == 0;
 		if (!seen && n > 0)
-			json_array_append_new(words, api_json_str(w));
+			json_array_append_new(words, model_json_str(w));
 		free(w);
 		p = q + 1;
 	}
@@ -128,7 +128,7 @@ marked_json(const char *s)
 		buf_putc(&b, *s == MARK_ON[0] ? '[' : *s == MARK_OFF[0] ?
 		    ']' : *s);
 	buf_putc(&b, '\0');
-	j = api_json_str(b.data);
+	j = model_json_str(b.data);
 	buf_free(&b);
 	return j;
 }
@@ -180,7 +180,7 @@ folded_into(struct why *w, int64_t topic_id, int64_t norm_hash,
 	if (sqlite3_step(st) == SQLITE_ROW)
 		j = json_pack("{s:I,s:o}", "entry_id",
 		    (json_int_t)sqlite3_column_int64(st, 0), "feed_title",
-		    api_json_str(col_text(st, 1)));
+		    model_json_str(col_text(st, 1)));
 	sqlite3_finalize(st);
 	return j;
 }
@@ -200,9 +200,9 @@ add_topics(struct why *w, json_t *doc, int64_t id)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		bool dup = sqlite3_column_int(st, 3) != 0;
 		json_t *t = json_pack("{s:o,s:o,s:b,s:o}", "name",
-		    api_json_str(col_text(st, 1)), "query",
-		    api_json_str(col_text(st, 2)), "listed", !dup, "matched",
-		    api_json_time(sqlite3_column_int64(st, 6)));
+		    model_json_str(col_text(st, 1)), "query",
+		    model_json_str(col_text(st, 2)), "listed", !dup, "matched",
+		    model_json_time(sqlite3_column_int64(st, 6)));
 		json_t *into = NULL;
 
 		if (dup && sqlite3_column_type(st, 4) != SQLITE_NULL)
@@ -212,7 +212,7 @@ add_topics(struct why *w, json_t *doc, int64_t id)
 		if (into != NULL && folded == NULL) {
 			folded = json_deep_copy(into);
 			json_object_set_new(folded, "topic",
-			    api_json_str(col_text(st, 1)));
+			    model_json_str(col_text(st, 1)));
 		}
 		json_object_set_new(t, "folded_into", into != NULL ? into :
 		    json_null());
@@ -253,9 +253,9 @@ add_carriers(struct why *w, json_t *doc, const struct store_entry *e)
 		json_array_append_new(a, json_pack("{s:I,s:I,s:o,s:o,s:o,s:s}",
 		    "entry_id", (json_int_t)sqlite3_column_int64(st, 0),
 		    "feed_id", (json_int_t)sqlite3_column_int64(st, 1),
-		    "feed_title", api_json_str(col_text(st, 2)),
-		    "link", api_json_str(col_text(st, 3)),
-		    "fetched", api_json_time(sqlite3_column_int64(st, 4)),
+		    "feed_title", model_json_str(col_text(st, 2)),
+		    "link", model_json_str(col_text(st, 3)),
+		    "fetched", model_json_time(sqlite3_column_int64(st, 4)),
 		    "same", col_text(st, 5)));
 	sqlite3_finalize(st);
 	json_object_set_new(doc, "carried_by", a);
@@ -290,8 +290,8 @@ add_key(struct why *w, json_t *doc, const struct store_entry *e)
 		value = "title + published + summary";
 	}
 	json_object_set_new(doc, "key", json_pack("{s:s,s:o,s:s}", "kind",
-	    kind, "value", api_json_str(value), "hash", hex));
-	json_object_set_new(doc, "norm_link", api_json_str(e->norm_link));
+	    kind, "value", model_json_str(value), "hash", hex));
+	json_object_set_new(doc, "norm_link", model_json_str(e->norm_link));
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -328,7 +328,7 @@ topics_why(struct store *s, int64_t id, json_t **ret, char *err,
 		goto out;
 	}
 	doc = json_object();
-	json_object_set_new(doc, "entry", api_json_entry(&e, false));
+	json_object_set_new(doc, "entry", model_json_entry(&e, false));
 	if (add_key(&w, doc, &e) == -1 || add_carriers(&w, doc, &e) == -1 ||
 	    add_topics(&w, doc, id) == -1) {
 		if (err[0] == '\0')

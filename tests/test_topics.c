@@ -19,8 +19,10 @@
 
 #include "config.h"
 #include "feedd.h"
+#include "hook.h"
 #include "log.h"
 #include "store.h"
+#include "strv.h"
 #include "tap.h"
 #include "topics.h"
 #include "topics_why.h"
@@ -28,6 +30,17 @@
 
 static char	 dir[] = "/tmp/feedd-topics-XXXXXX";
 static char	 notify_out[256];
+static struct hooks *hooks;
+
+/* As main.c wires it: a topic's matches go to its hook. */
+static void
+on_matches(void *arg, int64_t topic_id, const char *topic, const char *hook,
+    const int64_t *ids, size_t n)
+{
+	struct feedd *d = arg;
+
+	hooks_deliver(hooks, d->cfg, hook, topic, ids, n);
+}
 
 /* One poll: store the entries, then the pipeline's hook. */
 static size_t
@@ -166,6 +179,7 @@ main(void)
 {
 	struct config cfg = { 0 };
 	struct feedd d = { 0 };
+	struct topics_callbacks cb = { on_matches, &d };
 	struct store_config_feed cf[] = {
 		{ "kyiv", "http://127.0.0.1:1/kyiv.xml", NULL, 0, NULL },
 		{ "mirror", "http://127.0.0.1:1/mirror.xml", NULL, 0, NULL },
@@ -214,7 +228,8 @@ main(void)
 	set_topic(&cfg.topics[2], "folding", "cafe AND αθήνα AND ёжик", NULL,
 	    NULL);
 	d.cfg = &cfg;
-	d.topics = topics_new(&d);
+	hooks = hooks_new(d.base, d.store, cfg.notify_max_parallel);
+	d.topics = topics_new(&d, &cb);
 	ok(d.topics != NULL && topics_reconcile(d.topics, &cfg) == 0,
 	    "config topics reconciled");
 
@@ -395,7 +410,7 @@ main(void)
 
 	/* A restart neither back-fills again nor matches twice. */
 	topics_free(d.topics);
-	d.topics = topics_new(&d);
+	d.topics = topics_new(&d, &cb);
 	topics_reconcile(d.topics, &cfg);
 	store_topic_get_by_name(d.store, "guarantees", &tp);
 	ok(topics_info(d.topics, tp.id, &info) && !info.backfilling,
@@ -422,18 +437,19 @@ main(void)
 	cfg.ntopics = 3;
 
 	topics_free(d.topics);
+	hooks_free(hooks);
 	store_free(d.store);
 	event_base_free(d.base);
 	for (size_t i = 0; i < 3; i++) {
 		free(cfg.topics[i].name);
 		free(cfg.topics[i].query);
 		free(cfg.topics[i].notify);
-		config_argv_free(cfg.topics[i].feeds);
+		strv_free(cfg.topics[i].feeds);
 	}
 	free(cfg.topics);
 	for (size_t i = 0; i < cfg.nhooks; i++) {
 		free(cfg.hooks[i].name);
-		config_argv_free(cfg.hooks[i].argv);
+		strv_free(cfg.hooks[i].argv);
 	}
 	free(cfg.hooks);
 	if (tap_failed == 0) {

@@ -332,10 +332,18 @@ on_committed(void *arg, bool ok)
 	bs->hook_s += now_s() - t0;
 }
 
+/* Matches are counted from the store; nobody is told of them here. */
+static void
+on_matches(void *arg, int64_t topic_id, const char *topic, const char *hook,
+    const int64_t *ids, size_t n)
+{
+}
+
 static void
 run(const char *dir, int nfeeds, int per_poll, int nnew, int ntopics,
     struct result *res)
 {
+	struct topics_callbacks cb = { on_matches, NULL };
 	struct config cfg = { 0 };
 	struct feedd d = { 0 };
 	struct corpus c;
@@ -371,7 +379,7 @@ run(const char *dir, int nfeeds, int per_poll, int nnew, int ntopics,
 		cfg.topics[i].query = topic_query(&c, i);
 	}
 	d.cfg = &cfg;
-	if ((d.topics = topics_new(&d)) == NULL ||
+	if ((d.topics = topics_new(&d, &cb)) == NULL ||
 	    topics_reconcile(d.topics, &cfg) == -1)
 		exit(1);
 	for (int f = 0; f < nfeeds; f++) {

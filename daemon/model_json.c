@@ -5,12 +5,12 @@
 
 #include <jansson.h>
 
-#include "api_json.h"
 #include "buf.h"
 #include "charset.h"
 #include "date.h"
 #include "feed.h"
 #include "feed_json.h"
+#include "model_json.h"
 #include "xmalloc.h"
 
 /* Members are literal ASCII keys: jansson need not check them. */
@@ -21,7 +21,7 @@ set(json_t *o, const char *key, json_t *v)
 }
 
 json_t *
-api_json_str(const char *s)
+model_json_str(const char *s)
 {
 	struct charset_repair r;
 	struct buf b;
@@ -45,7 +45,7 @@ api_json_str(const char *s)
 }
 
 void
-api_json_format_time(int64_t t, char *buf, size_t len)
+model_json_format_time(int64_t t, char *buf, size_t len)
 {
 	char iso[21];
 
@@ -57,7 +57,7 @@ api_json_format_time(int64_t t, char *buf, size_t len)
 }
 
 json_t *
-api_json_time(int64_t t)
+model_json_time(int64_t t)
 {
 	return t == 0 ? json_null() : feed_json_time(t);
 }
@@ -80,53 +80,53 @@ stored_array(const char *text)
 }
 
 json_t *
-api_json_feed(const struct store_feed *f)
+model_json_feed(const struct store_feed *f)
 {
 	json_t *j = json_object();
 
 	set(j, "id", json_integer(f->id));
-	set(j, "url", api_json_str(f->url));
-	set(j, "title", api_json_str(f->title));
-	set(j, "site_link", api_json_str(f->site_link));
+	set(j, "url", model_json_str(f->url));
+	set(j, "title", model_json_str(f->title));
+	set(j, "site_link", model_json_str(f->site_link));
 	set(j, "origin",
 	    json_string(store_origin_name(f->origin)));
-	set(j, "config_name", api_json_str(f->config_name));
-	set(j, "category", api_json_str(f->category));
+	set(j, "config_name", model_json_str(f->config_name));
+	set(j, "category", model_json_str(f->category));
 	set(j, "interval", json_integer(f->interval_s));
 	set(j, "current_interval",
 	    json_integer(f->cur_interval_s));
 	set(j, "state",
 	    json_string(store_feed_state_name(f->state)));
 	set(j, "entries", json_integer(f->entry_count));
-	set(j, "last_poll", api_json_time(f->last_poll));
+	set(j, "last_poll", model_json_time(f->last_poll));
 	set(j, "last_success",
-	    api_json_time(f->last_success));
-	set(j, "next_poll", api_json_time(f->next_poll));
+	    model_json_time(f->last_success));
+	set(j, "next_poll", model_json_time(f->next_poll));
 	set(j, "error_count", json_integer(f->error_count));
-	set(j, "last_error", api_json_str(f->last_error));
-	set(j, "redirect_url", api_json_str(f->redirect_url));
+	set(j, "last_error", model_json_str(f->last_error));
+	set(j, "redirect_url", model_json_str(f->redirect_url));
 	set(j, "retry_after_until",
-	    api_json_time(f->retry_after_until));
-	set(j, "created", api_json_time(f->created));
+	    model_json_time(f->retry_after_until));
+	set(j, "created", model_json_time(f->created));
 	return j;
 }
 
 json_t *
-api_json_entry(const struct store_entry *e, bool content)
+model_json_entry(const struct store_entry *e, bool content)
 {
 	json_t *j = json_object();
 
 	set(j, "id", json_integer(e->id));
-	set(j, "guid", api_json_str(e->guid));
+	set(j, "guid", model_json_str(e->guid));
 	set(j, "feed_id", json_integer(e->feed_id));
-	set(j, "feed_title", api_json_str(e->feed_title));
-	set(j, "title", api_json_str(e->title));
-	set(j, "link", api_json_str(e->link));
-	set(j, "published", api_json_time(e->published));
-	set(j, "updated", api_json_time(e->updated));
-	set(j, "fetched", api_json_time(e->fetched));
-	set(j, "author", api_json_str(e->author));
-	set(j, "summary", api_json_str(e->summary));
+	set(j, "feed_title", model_json_str(e->feed_title));
+	set(j, "title", model_json_str(e->title));
+	set(j, "link", model_json_str(e->link));
+	set(j, "published", model_json_time(e->published));
+	set(j, "updated", model_json_time(e->updated));
+	set(j, "fetched", model_json_time(e->fetched));
+	set(j, "author", model_json_str(e->author));
+	set(j, "summary", model_json_str(e->summary));
 	set(j, "categories",
 	    stored_array(e->categories_json));
 	set(j, "enclosures",
@@ -134,7 +134,7 @@ api_json_entry(const struct store_entry *e, bool content)
 	set(j, "topics",
 	    stored_array(e->topics_json));
 	if (content)
-		set(j, "content", api_json_str(e->content));
+		set(j, "content", model_json_str(e->content));
 	return j;
 }
 
@@ -165,9 +165,9 @@ put_new(struct buf *b, json_t *v)
 	return rc;
 }
 
-/* A string member's value, as api_json_str() would give it. */
+/* A string member's value, as model_json_str() would give it. */
 static int
-put_str(struct api_json_list *l, const char *s)
+put_str(struct model_json_list *l, const char *s)
 {
 	size_t n;
 
@@ -177,7 +177,7 @@ put_str(struct api_json_list *l, const char *s)
 	}
 	n = strlen(s);
 	if (charset_utf8_clean_prefix((const unsigned char *)s, n) != n)
-		return put_new(&l->text, api_json_str(s));
+		return put_new(&l->text, model_json_str(s));
 	/* One string value reused for the whole listing. */
 	if (json_string_setn_nocheck(l->str, s, n) == -1)
 		return -1;
@@ -185,18 +185,18 @@ put_str(struct api_json_list *l, const char *s)
 }
 
 static int
-put_int(struct api_json_list *l, int64_t v)
+put_int(struct model_json_list *l, int64_t v)
 {
 	json_integer_set(l->num, v);
 	return put_json(&l->text, l->num);
 }
 
 /*
- * Date member i's value, as api_json_time() would give it. The entries
+ * Date member i's value, as model_json_time() would give it. The entries
  * of one poll share their fetch time: each member's last text is kept.
  */
 static int
-put_time(struct api_json_list *l, size_t i, int64_t t)
+put_time(struct model_json_list *l, size_t i, int64_t t)
 {
 	char iso[21];
 	size_t mark = l->text.len, n;
@@ -224,7 +224,7 @@ put_time(struct api_json_list *l, size_t i, int64_t t)
  * An array of the store's as it goes out. The store wrote it with the
  * encoder and flags of this answer (store.h), so parsing it only to print
  * it again would give back the same bytes; anything that is not an array
- * (a damaged row) goes out as [] like api_json_entry() does.
+ * (a damaged row) goes out as [] like model_json_entry() does.
  */
 static void
 put_stored(struct buf *b, const char *text)
@@ -238,7 +238,7 @@ put_stored(struct buf *b, const char *text)
 }
 
 void
-api_json_list_init(struct api_json_list *l, const char *member, bool content,
+model_json_list_init(struct model_json_list *l, const char *member, bool content,
     size_t size_hint)
 {
 	memset(l, 0, sizeof(*l));
@@ -252,7 +252,7 @@ api_json_list_init(struct api_json_list *l, const char *member, bool content,
 }
 
 int
-api_json_list_entry(struct api_json_list *l, const struct store_entry *e)
+model_json_list_entry(struct model_json_list *l, const struct store_entry *e)
 {
 	struct buf *b = &l->text;
 	size_t mark = b->len;
@@ -260,7 +260,7 @@ api_json_list_entry(struct api_json_list *l, const struct store_entry *e)
 	if (l->str == NULL || l->num == NULL || l->null_text == NULL)
 		return -1;
 	/*
-	 * The members of api_json_entry(), in its order, each value encoded
+	 * The members of model_json_entry(), in its order, each value encoded
 	 * by jansson; an object per entry would cost twice as much (its
 	 * table, its keys, and a loop check per dump).
 	 */
@@ -318,7 +318,7 @@ fail:
 }
 
 char *
-api_json_list_finish(struct api_json_list *l, json_t *tail, size_t *ret_len)
+model_json_list_finish(struct model_json_list *l, json_t *tail, size_t *ret_len)
 {
 	struct buf *b = &l->text;
 	size_t mark;
@@ -327,7 +327,7 @@ api_json_list_finish(struct api_json_list *l, json_t *tail, size_t *ret_len)
 	buf_putc(b, ']');
 	mark = b->len;
 	if (put_new(b, tail) == -1) {
-		api_json_list_clear(l);
+		model_json_list_clear(l);
 		return NULL;
 	}
 	/* The tail's members follow the array: its '{' becomes a ','. */
@@ -338,12 +338,12 @@ api_json_list_finish(struct api_json_list *l, json_t *tail, size_t *ret_len)
 		b->data[mark] = ',';
 	*ret_len = b->len;
 	text = buf_detach(b);
-	api_json_list_clear(l);
+	model_json_list_clear(l);
 	return text;
 }
 
 void
-api_json_list_clear(struct api_json_list *l)
+model_json_list_clear(struct model_json_list *l)
 {
 	json_decref(l->str);
 	json_decref(l->num);
@@ -353,40 +353,40 @@ api_json_list_clear(struct api_json_list *l)
 }
 
 json_t *
-api_json_poll_log(const struct store_poll_log *l)
+model_json_poll_log(const struct store_poll_log *l)
 {
 	json_t *j = json_object();
 
-	set(j, "time", api_json_time(l->time));
+	set(j, "time", model_json_time(l->time));
 	set(j, "http_status", l->http_status > 0 ?
 	    json_integer(l->http_status) : json_null());
 	set(j, "bytes", json_integer(l->bytes));
 	set(j, "new_entries", json_integer(l->new_entries));
 	set(j, "duration_ms", json_integer(l->duration_ms));
-	set(j, "error", api_json_str(l->error));
+	set(j, "error", model_json_str(l->error));
 	return j;
 }
 
 json_t *
-api_json_cursor(const struct store_cursor *c)
+model_json_cursor(const struct store_cursor *c)
 {
 	json_t *j = json_object();
 
-	set(j, "topic", api_json_str(c->topic_name));
+	set(j, "topic", model_json_str(c->topic_name));
 	set(j, "value", json_integer(c->value));
-	set(j, "updated", api_json_time(c->updated));
+	set(j, "updated", model_json_time(c->updated));
 	return j;
 }
 
 /* Never the hash: it is the store's, not the API's. */
 json_t *
-api_json_apitoken(const struct store_apitoken *t)
+model_json_apitoken(const struct store_apitoken *t)
 {
 	json_t *j = json_object();
 
-	set(j, "name", api_json_str(t->name));
+	set(j, "name", model_json_str(t->name));
 	set(j, "read_only", json_boolean(t->read_only));
-	set(j, "created", api_json_time(t->created));
-	set(j, "last_used", api_json_time(t->last_used));
+	set(j, "created", model_json_time(t->created));
+	set(j, "last_used", model_json_time(t->last_used));
 	return j;
 }

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "log.h"
 #include "units.h"
+#include "url.h"
 #include "xmalloc.h"
 
 enum section_kind {
@@ -109,13 +110,6 @@ set_str(char **dst, const char *v)
 {
 	free(*dst);
 	*dst = unquote_dup(v);
-}
-
-static bool
-is_http_url(const char *v)
-{
-	return strncmp(v, "http://", 7) == 0 ||
-	    strncmp(v, "https://", 8) == 0 || strncmp(v, "file://", 7) == 0;
 }
 
 static void
@@ -228,12 +222,13 @@ static void
 handle_feed(struct parse_state *st, const char *key, const char *v)
 {
 	struct config_feed *f = &st->cfg->feeds[st->cfg->nfeeds - 1];
+	char why[128];
 
 	if (strcmp(key, "url") == 0) {
 		set_str(&f->url, v);
-		if (!is_http_url(f->url))
-			perr(st, key, "'%s' is not an http://, https:// or "
-			    "file:// URL", f->url);
+		/* The administrator's own file may name a local file. */
+		if (url_check(f->url, URL_FILE_OK, why, sizeof(why)) == -1)
+			perr(st, key, "'%s' is %s", f->url, why);
 	} else if (strcmp(key, "title") == 0)
 		set_str(&f->title, v);
 	else if (strcmp(key, "category") == 0)

@@ -22,14 +22,6 @@
 #include "url.h"
 #include "xmalloc.h"
 
-#define FETCH_DEFAULT_CONNECT_TIMEOUT_S	15
-#define FETCH_DEFAULT_TIMEOUT_S		60
-#define FETCH_DEFAULT_MAX_BODY		(8u * 1024 * 1024)
-#define FETCH_DEFAULT_MAX_REDIRECTS	5
-/* A feed trickling slower than this is a slow-drip server, not a feed. */
-#define FETCH_DEFAULT_LOW_SPEED_BYTES	64
-#define FETCH_DEFAULT_LOW_SPEED_TIME_S	30
-
 /* What we can read, best first; anything else still gets a chance. */
 #define FETCH_ACCEPT "Accept: application/rss+xml, application/atom+xml, " \
 	"application/rdf+xml;q=0.9, application/feed+xml;q=0.9, " \

@@ -564,17 +564,17 @@ apply_options(struct sched *s, const struct sched_options *opts)
 
 	*o = *opts;
 	if (o->default_interval_s <= 0)
-		o->default_interval_s = 30 * 60;
+		o->default_interval_s = SCHED_DEFAULT_INTERVAL_S;
 	if (o->min_interval_s <= 0)
-		o->min_interval_s = 5 * 60;
+		o->min_interval_s = SCHED_DEFAULT_MIN_INTERVAL_S;
 	if (o->max_interval_s <= 0)
-		o->max_interval_s = 24 * 3600;
+		o->max_interval_s = SCHED_DEFAULT_MAX_INTERVAL_S;
 	if (o->max_interval_s < o->min_interval_s)
 		o->max_interval_s = o->min_interval_s;
 	if (o->max_connections <= 0)
-		o->max_connections = 16;
+		o->max_connections = SCHED_DEFAULT_MAX_CONNECTIONS;
 	if (o->max_per_host <= 0)
-		o->max_per_host = 2;
+		o->max_per_host = SCHED_DEFAULT_MAX_PER_HOST;
 	if (o->host_gap_ms < 0)
 		o->host_gap_ms = 0;
 }

@@ -10,7 +10,7 @@
 #include "log.h"
 
 static const char *log_progname = "feedd";
-static enum log_level log_level = LOG_LEVEL_INFO;
+static enum log_level log_level = LOG_DEFAULT_LEVEL;
 static bool log_journal;
 
 static const char *const level_names[] = {

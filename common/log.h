@@ -19,6 +19,9 @@ enum log_level {
 	LOG_LEVEL_DEBUG = 7,
 };
 
+/* Until log_set_level(), and feedd.conf's log_level when not set. */
+#define LOG_DEFAULT_LEVEL	LOG_LEVEL_INFO
+
 /* Sets the program name and detects whether stderr is the journal. */
 void	log_init(const char *progname);
 void	log_set_level(enum log_level level);

@@ -1,8 +1,10 @@
 /*
- * url: relative links against xml:base and the document URL, via CURLU.
+ * url: feed URLs checked, hosts keyed and links resolved, via CURLU.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -20,6 +22,81 @@ url_has_scheme(const char *s)
 	    *p == '.')
 		p++;
 	return *p == ':';
+}
+
+/* Whether url's scheme (url_has_scheme() holds) is s, in any case. */
+static bool
+scheme_is(const char *url, const char *s)
+{
+	size_t n = strlen(s);
+
+	return strncasecmp(url, s, n) == 0 && url[n] == ':';
+}
+
+int
+url_check(const char *url, int flags, char *why, size_t whylen)
+{
+	bool file_ok = (flags & URL_FILE_OK) != 0;
+	bool http;
+	CURLU *u;
+	CURLUcode uc;
+	char *host = NULL;
+	int ret = -1;
+
+	if (strlen(url) > URL_MAX) {
+		snprintf(why, whylen, "too long (over %d bytes)", URL_MAX);
+		return -1;
+	}
+	/* libcurl refuses it too; said here in words a person understands. */
+	if (strpbrk(url, " \t\r\n") != NULL) {
+		snprintf(why, whylen, "not a URL: it contains white space");
+		return -1;
+	}
+	if (!url_has_scheme(url)) {
+		snprintf(why, whylen, "not an absolute URL (expected %s)",
+		    file_ok ? "http://..., https://... or file://..." :
+		    "http://... or https://...");
+		return -1;
+	}
+	http = scheme_is(url, "http") || scheme_is(url, "https");
+	if (!http && !(file_ok && scheme_is(url, "file"))) {
+		snprintf(why, whylen, "not an %s URL", file_ok ?
+		    "http://, https:// or file://" : "http:// or https://");
+		return -1;
+	}
+	if ((u = curl_url()) == NULL) {
+		snprintf(why, whylen, "not checked (out of memory)");
+		return -1;
+	}
+	if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK)
+		snprintf(why, whylen, "not a valid URL (%s)",
+		    curl_url_strerror(uc));
+	else if (http && (curl_url_get(u, CURLUPART_HOST, &host, 0) !=
+	    CURLUE_OK || *host == '\0'))
+		snprintf(why, whylen, "a URL without a host");
+	else
+		ret = 0;
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+char *
+url_host_key(const char *url)
+{
+	CURLU *u;
+	char *h = NULL, *key;
+
+	if ((u = curl_url()) != NULL &&
+	    curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK)
+		curl_url_get(u, CURLUPART_HOST, &h, 0);
+	curl_url_cleanup(u);
+	key = xstrdup(h != NULL ? h : "");
+	curl_free(h);
+	/* Host names are case-insensitive: one host, one key. */
+	for (char *p = key; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return key;
 }
 
 char *

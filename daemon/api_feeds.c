@@ -15,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <jansson.h>
@@ -30,11 +29,11 @@
 #include "sched.h"
 #include "store.h"
 #include "units.h"
+#include "url.h"
 #include "xmalloc.h"
 
 #define API_ADD_WAIT_S		20
 #define API_ADD_TICK_MS		100
-#define API_URL_MAX		4096
 
 struct add_wait {
 	TAILQ_ENTRY(add_wait) link;
@@ -65,33 +64,6 @@ api_feeds_list(struct api *api, struct evhttp_request *req, const char *path)
 		json_array_append_new(arr, model_json_feed(&feeds[i]));
 	store_feed_list_free(feeds, n);
 	api_reply(req, 200, json_pack("{s:o}", "feeds", arr));
-}
-
-const char *
-api_feeds_check_url(const char *url)
-{
-	CURLU *u;
-	char *scheme = NULL, *host = NULL;
-	const char *why = NULL;
-
-	if (strlen(url) > API_URL_MAX)
-		return "the URL is too long";
-	if (strpbrk(url, " \t\r\n") != NULL)
-		return "the URL contains white space";
-	if ((u = curl_url()) == NULL)
-		return "out of memory";
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
-		why = "not an absolute URL (expected http://... or https://...)";
-	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
-		why = "only http and https URLs can be subscribed";
-	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    *host == '\0')
-		why = "the URL has no host";
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return why;
 }
 
 int
@@ -201,7 +173,8 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 	struct store *s;
 	struct evkeyvalq q;
 	json_t *body, *v;
-	const char *url, *title = NULL, *why;
+	const char *url, *title = NULL;
+	char why[128];
 	char *category = NULL;
 	int64_t interval = 0, id;
 	bool wait = true;
@@ -218,7 +191,7 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 		    "be a string");
 		goto out;
 	}
-	if ((why = api_feeds_check_url(url)) != NULL) {
+	if (url_check(url, 0, why, sizeof(why)) == -1) {
 		api_reply_error(req, 400, "bad_url", "'%.200s': %s", url, why);
 		goto out;
 	}

@@ -61,8 +61,6 @@ void	api_feeds_poll(struct api *, struct evhttp_request *, const char *);
 void	api_feeds_change(struct api *, struct evhttp_request *, const char *);
 /* Drops the adds still waiting for their first poll (shutdown). */
 void	api_feeds_free_waits(struct api *api);
-/* NULL for an absolute http(s) URL with a host; else why not. */
-const char *api_feeds_check_url(const char *url);
 /* Polls a feed as soon as the scheduler can (0, or -1: no such feed). */
 int	api_feeds_poll_now(struct api *api, int64_t id);
 /* api_entries.c */

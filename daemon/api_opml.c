@@ -24,6 +24,7 @@
 #include "model_json.h"
 #include "opml.h"
 #include "store.h"
+#include "url.h"
 #include "xmalloc.h"
 
 void
@@ -90,11 +91,11 @@ api_opml_import(struct api *api, struct evhttp_request *req,
 	invalid = json_array();
 	for (size_t i = 0; i < doc.nfeeds; i++) {
 		const struct opml_feed *f = &doc.feeds[i];
-		const char *why = api_feeds_check_url(f->xml_url), *cwhy;
-		char *category = NULL;
+		const char *cwhy;
+		char *category = NULL, why[128];
 		int rc;
 
-		if (why != NULL) {
+		if (url_check(f->xml_url, 0, why, sizeof(why)) == -1) {
 			json_array_append_new(invalid, json_pack("{s:o,s:s}",
 			    "url", model_json_str(f->xml_url), "error", why));
 			continue;

@@ -14,9 +14,14 @@
 #include "build_config.h"
 #include "category.h"
 #include "config.h"
+#include "fetch.h"
 #include "log.h"
+#include "notify.h"
+#include "sched.h"
+#include "store.h"
 #include "strv.h"
 #include "units.h"
+#include "url.h"
 #include "xmalloc.h"
 
 enum section_kind {
@@ -110,13 +115,6 @@ set_str(char **dst, const char *v)
 {
 	free(*dst);
 	*dst = unquote_dup(v);
-}
-
-static bool
-is_http_url(const char *v)
-{
-	return strncmp(v, "http://", 7) == 0 ||
-	    strncmp(v, "https://", 8) == 0 || strncmp(v, "file://", 7) == 0;
 }
 
 static void
@@ -229,12 +227,13 @@ static void
 handle_feed(struct parse_state *st, const char *key, const char *v)
 {
 	struct config_feed *f = &st->cfg->feeds[st->cfg->nfeeds - 1];
+	char why[128];
 
 	if (strcmp(key, "url") == 0) {
 		set_str(&f->url, v);
-		if (!is_http_url(f->url))
-			perr(st, key, "'%s' is not an http://, https:// or "
-			    "file:// URL", f->url);
+		/* The administrator's own file may name a local file. */
+		if (url_check(f->url, URL_FILE_OK, why, sizeof(why)) == -1)
+			perr(st, key, "'%s' is %s", f->url, why);
 	} else if (strcmp(key, "title") == 0)
 		set_str(&f->title, v);
 	else if (strcmp(key, "category") == 0)
@@ -476,20 +475,20 @@ config_ini_reader(char *str, int num, void *stream)
 static void
 config_defaults(struct config *c)
 {
-	c->log_level = LOG_LEVEL_INFO;
-	c->max_connections = 32;
-	c->max_per_host = 4;
-	c->default_interval_s = 30 * 60;
-	c->min_interval_s = 5 * 60;
-	c->max_interval_s = 24 * 3600;
-	c->host_gap_s = 1;
-	c->timeout_s = 60;
-	c->connect_timeout_s = 15;
-	c->max_body_size = 10ULL * 1024 * 1024;
-	c->max_entries_per_feed = 1000;
-	c->max_age_s = 0;
-	c->notify_max_parallel = 4;
-	c->notify_timeout_s = 30;
+	c->log_level = LOG_DEFAULT_LEVEL;
+	c->max_connections = SCHED_DEFAULT_MAX_CONNECTIONS;
+	c->max_per_host = SCHED_DEFAULT_MAX_PER_HOST;
+	c->default_interval_s = SCHED_DEFAULT_INTERVAL_S;
+	c->min_interval_s = SCHED_DEFAULT_MIN_INTERVAL_S;
+	c->max_interval_s = SCHED_DEFAULT_MAX_INTERVAL_S;
+	c->host_gap_s = SCHED_DEFAULT_HOST_GAP_S;
+	c->timeout_s = FETCH_DEFAULT_TIMEOUT_S;
+	c->connect_timeout_s = FETCH_DEFAULT_CONNECT_TIMEOUT_S;
+	c->max_body_size = FETCH_DEFAULT_MAX_BODY;
+	c->max_entries_per_feed = STORE_DEFAULT_MAX_ENTRIES_PER_FEED;
+	c->max_age_s = STORE_DEFAULT_MAX_AGE_S;
+	c->notify_max_parallel = NOTIFY_DEFAULT_MAX_PARALLEL;
+	c->notify_timeout_s = NOTIFY_DEFAULT_TIMEOUT_S;
 }
 
 /*

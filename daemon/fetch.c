@@ -19,15 +19,8 @@
 #include "fetch.h"
 #include "httpdate.h"
 #include "log.h"
+#include "url.h"
 #include "xmalloc.h"
-
-#define FETCH_DEFAULT_CONNECT_TIMEOUT_S	15
-#define FETCH_DEFAULT_TIMEOUT_S		60
-#define FETCH_DEFAULT_MAX_BODY		(8u * 1024 * 1024)
-#define FETCH_DEFAULT_MAX_REDIRECTS	5
-/* A feed trickling slower than this is a slow-drip server, not a feed. */
-#define FETCH_DEFAULT_LOW_SPEED_BYTES	64
-#define FETCH_DEFAULT_LOW_SPEED_TIME_S	30
 
 /* What we can read, best first; anything else still gets a chance. */
 #define FETCH_ACCEPT "Accept: application/rss+xml, application/atom+xml, " \
@@ -249,43 +242,6 @@ xfer_free(struct fetch_xfer *x)
 	free(x);
 }
 
-/*
- * The scheme of a URL we are about to ask for, or NULL (with why) if we must
- * not: file:// only for the URL a feed is configured with, never as the
- * target of a redirect from the network.
- */
-static int
-check_url(const char *url, bool allow_file, char *err, size_t errlen)
-{
-	CURLU *u;
-	CURLUcode uc;
-	char *scheme = NULL;
-	int ret = -1;
-
-	if ((u = curl_url()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK) {
-		snprintf(err, errlen, "bad URL: %s", curl_url_strerror(uc));
-		goto out;
-	}
-	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
-		snprintf(err, errlen, "bad URL: no scheme");
-		goto out;
-	}
-	if (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0 ||
-	    (allow_file && strcmp(scheme, "file") == 0))
-		ret = 0;
-	else
-		snprintf(err, errlen, "refused URL scheme '%s'%s", scheme,
-		    allow_file ? "" : " in a redirect");
-out:
-	curl_free(scheme);
-	curl_url_cleanup(u);
-	return ret;
-}
-
 static void
 deliver(struct fetch_xfer *x, struct fetch_result *r)
 {
@@ -431,7 +387,7 @@ fetch_start(struct fetch *f, const struct fetch_request *req)
 {
 	const struct fetch_options *o = &f->opts;
 	struct fetch_xfer *x;
-	char err[256], *h;
+	char err[256], why[128], *h;
 	CURL *e;
 
 	x = xcalloc(1, sizeof(*x));
@@ -448,7 +404,9 @@ fetch_start(struct fetch *f, const struct fetch_request *req)
 	TAILQ_INSERT_TAIL(&f->xfers, x, entry);
 	f->n++;
 
-	if (check_url(x->url, true, err, sizeof(err)) == -1) {
+	/* A feed's own URL may be file:// (feedd.conf's); a redirect never. */
+	if (url_check(x->url, URL_FILE_OK, why, sizeof(why)) == -1) {
+		snprintf(err, sizeof(err), "bad URL: %s", why);
 		defer_failure(x, FETCH_BAD_URL, err);
 		return x;
 	}
@@ -511,7 +469,7 @@ follow(struct fetch_xfer *x, long code, const char *location,
     struct fetch_result *r, char *err, size_t errlen)
 {
 	int max = x->f->opts.max_redirects;
-	char *next;
+	char *next, why[128];
 
 	if (max < 0) {
 		snprintf(err, errlen, "HTTP %ld redirect not followed", code);
@@ -524,7 +482,10 @@ follow(struct fetch_xfer *x, long code, const char *location,
 		r->status = FETCH_REDIRECTS;
 		return false;
 	}
-	if (check_url(location, false, err, errlen) == -1) {
+	/* A target from the network: never file://. */
+	if (url_check(location, 0, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "redirect to '%.200s' refused: %s",
+		    location, why);
 		r->status = FETCH_BAD_URL;
 		return false;
 	}

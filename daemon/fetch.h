@@ -19,6 +19,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * What a 0 in fetch_options stands for; the first three are also the
+ * defaults of feedd.conf's connect_timeout, timeout and max_body_size.
+ */
+#define FETCH_DEFAULT_CONNECT_TIMEOUT_S	15
+#define FETCH_DEFAULT_TIMEOUT_S		60
+#define FETCH_DEFAULT_MAX_BODY		(10u * 1024 * 1024)
+#define FETCH_DEFAULT_MAX_REDIRECTS	5
+/* A feed trickling slower than this is a slow-drip server, not a feed. */
+#define FETCH_DEFAULT_LOW_SPEED_BYTES	64
+#define FETCH_DEFAULT_LOW_SPEED_TIME_S	30
+
 struct event_base;
 struct fetch;
 struct fetch_xfer;
@@ -30,13 +42,12 @@ struct fetch_options {
 	const char	*ca_file;
 	long		 max_connections;	/* 0: no limit of our own */
 	long		 max_per_host;		/* 0: no limit of our own */
-	long		 connect_timeout_s;	/* 0: 15 s */
-	long		 timeout_s;		/* all hops together; 0: 60 s */
-	uint64_t	 max_body_size;		/* decoded bytes; 0: 8 MiB */
-	long		 low_speed_bytes;	/* abort below this rate; 0: 64 */
-	long		 low_speed_time_s;	/* ... held this long; 0: 30 s,
-						   -1: no such limit */
-	int		 max_redirects;		/* 0: 5; -1: none followed */
+	long		 connect_timeout_s;
+	long		 timeout_s;		/* all hops together */
+	uint64_t	 max_body_size;		/* decoded bytes */
+	long		 low_speed_bytes;	/* abort below this rate... */
+	long		 low_speed_time_s;	/* ... held this long; -1: never */
+	int		 max_redirects;		/* -1: none followed */
 };
 
 enum fetch_status {

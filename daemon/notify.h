@@ -18,6 +18,12 @@
 
 #define NOTIFY_QUEUE_MAX	1000
 #define NOTIFY_STDERR_MAX	2048	/* bytes of stderr kept for the log */
+/*
+ * feedd.conf's notify_max_parallel and notify_timeout (the timeout of a
+ * hook that gives none) when not set.
+ */
+#define NOTIFY_DEFAULT_MAX_PARALLEL	4
+#define NOTIFY_DEFAULT_TIMEOUT_S	30
 
 struct event_base;
 struct notify;

@@ -1,10 +1,8 @@
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <event2/event.h>
 
 #include "batch.h"
@@ -13,6 +11,7 @@
 #include "sched.h"
 #include "store.h"
 #include "units.h"
+#include "url.h"
 #include "xmalloc.h"
 
 #define WEEK_S			(7 * 24 * 3600)
@@ -107,27 +106,20 @@ rnd(int64_t n)
 static size_t
 host_index(struct sched *s, const char *url)
 {
-	CURLU *u;
-	char *h = NULL, *p;
+	char *key = url_host_key(url);
 	size_t i;
 
-	if ((u = curl_url()) != NULL &&
-	    curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK)
-		for (p = h; *p != '\0'; p++)
-			*p = tolower((unsigned char)*p);
-	curl_url_cleanup(u);
 	for (i = 0; i < s->nhosts; i++)
-		if (strcmp(s->hosts[i].name, h != NULL ? h : "") == 0)
+		if (strcmp(s->hosts[i].name, key) == 0)
 			break;
 	if (i == s->nhosts) {
 		s->hosts = xreallocarray(s->hosts, s->nhosts + 1,
 		    sizeof(*s->hosts));
 		memset(&s->hosts[i], 0, sizeof(s->hosts[i]));
-		s->hosts[i].name = xstrdup(h != NULL ? h : "");
+		s->hosts[i].name = key;
 		s->nhosts++;
-	}
-	curl_free(h);
+	} else
+		free(key);
 	return i;
 }
 
@@ -572,17 +564,17 @@ apply_options(struct sched *s, const struct sched_options *opts)
 
 	*o = *opts;
 	if (o->default_interval_s <= 0)
-		o->default_interval_s = 30 * 60;
+		o->default_interval_s = SCHED_DEFAULT_INTERVAL_S;
 	if (o->min_interval_s <= 0)
-		o->min_interval_s = 5 * 60;
+		o->min_interval_s = SCHED_DEFAULT_MIN_INTERVAL_S;
 	if (o->max_interval_s <= 0)
-		o->max_interval_s = 24 * 3600;
+		o->max_interval_s = SCHED_DEFAULT_MAX_INTERVAL_S;
 	if (o->max_interval_s < o->min_interval_s)
 		o->max_interval_s = o->min_interval_s;
 	if (o->max_connections <= 0)
-		o->max_connections = 16;
+		o->max_connections = SCHED_DEFAULT_MAX_CONNECTIONS;
 	if (o->max_per_host <= 0)
-		o->max_per_host = 2;
+		o->max_per_host = SCHED_DEFAULT_MAX_PER_HOST;
 	if (o->host_gap_ms < 0)
 		o->host_gap_ms = 0;
 }

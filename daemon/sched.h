@@ -24,6 +24,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * What a 0 in sched_options stands for, and the defaults of feedd.conf's
+ * keys of the same names. A host_gap of 0 means no gap: its default is
+ * only feedd.conf's, in seconds.
+ */
+#define SCHED_DEFAULT_INTERVAL_S	(30 * 60)
+#define SCHED_DEFAULT_MIN_INTERVAL_S	(5 * 60)
+#define SCHED_DEFAULT_MAX_INTERVAL_S	(24 * 3600)
+#define SCHED_DEFAULT_MAX_CONNECTIONS	32
+#define SCHED_DEFAULT_MAX_PER_HOST	4
+#define SCHED_DEFAULT_HOST_GAP_S	1
+
 struct batch;
 struct event_base;
 struct fetch;
@@ -31,11 +43,11 @@ struct sched;
 struct store;
 
 struct sched_options {
-	int64_t	 default_interval_s;	/* 0: 30 min */
-	int64_t	 min_interval_s;	/* 0: 5 min */
-	int64_t	 max_interval_s;	/* 0: 24 h */
-	int	 max_connections;	/* polls in flight; 0: 16 */
-	int	 max_per_host;		/* 0: 2 */
+	int64_t	 default_interval_s;
+	int64_t	 min_interval_s;
+	int64_t	 max_interval_s;
+	int	 max_connections;	/* polls in flight */
+	int	 max_per_host;
 	int64_t	 host_gap_ms;		/* between starts on one host */
 	int64_t	 startup_spread_s;	/* 0: min(60 s, 50 ms per feed) */
 };

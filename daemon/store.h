@@ -59,6 +59,9 @@ const char *store_origin_name(enum store_origin o);	/* "config", "api" */
  * Retention, from feedd.conf; 0 in a field means "no limit". store_prune()
  * applies it; store_prune.h runs that from the event loop.
  */
+/* feedd.conf's max_entries_per_feed and max_age when not set. */
+#define STORE_DEFAULT_MAX_ENTRIES_PER_FEED	1000
+#define STORE_DEFAULT_MAX_AGE_S			0	/* forever */
 struct store_retention {
 	int64_t	max_entries_per_feed;
 	int64_t	max_age_s;	/* by fetch time */

@@ -1,6 +1,8 @@
 /*
  * store: opening, the statement cache, transactions, status, cursors and
- * backups. Feeds, ingest, topics and pruning live in store_*.c.
+ * backups. Feeds, ingest, topics and pruning live in store_*.c, each file
+ * with the text of its own statements (struct store_sql) beside the
+ * functions that run them.
  */
 #include <sys/stat.h>
 
@@ -18,180 +20,9 @@
 #include "store_int.h"
 #include "xmalloc.h"
 
-#define PROTECTED \
-	"(EXISTS (SELECT 1 FROM topic_matches m WHERE m.entry_id = e.id" \
-	" AND m.dup = 0) AND e.fetched >= ?5)"
-
 #ifndef STORE_PAGE_SIZE
 #define STORE_PAGE_SIZE	"16384"
 #endif
-
-static const char *const stmt_sql[ST_MAX] = {
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_FEED_ADD] = "INSERT INTO feeds(url, user_title, origin,"
-	    " interval_s, config_name, created, category)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_FEED_GET] = "SELECT " STORE_FEED_COLS " FROM feeds WHERE id = ?",
-	[ST_FEED_GET_BY_URL] = "SELECT " STORE_FEED_COLS
-	    " FROM feeds WHERE url = ?",
-	[ST_FEED_GET_BY_NAME] = "SELECT " STORE_FEED_COLS
-	    " FROM feeds WHERE config_name = ?",
-	[ST_FEED_LIST] = "SELECT " STORE_FEED_COLS " FROM feeds ORDER BY id",
-	[ST_FEED_REMOVE] = "DELETE FROM feeds WHERE id = ?",
-	[ST_FEED_REMOVE_SEEN] = "DELETE FROM seen WHERE feed_id = ?",
-	[ST_FEED_NEXT_POLL] = "UPDATE feeds SET next_poll = ?2 WHERE id = ?1",
-	[ST_FEED_POLL_DONE] = "UPDATE feeds SET"
-	    " etag = COALESCE(?1, etag),"
-	    " last_modified = COALESCE(?2, last_modified),"
-	    " body_hash = COALESCE(?3, body_hash),"
-	    " last_poll = ?4,"
-	    " last_success = CASE WHEN ?5 IS NULL THEN ?4 ELSE last_success END,"
-	    " error_count = CASE WHEN ?5 IS NULL THEN 0 ELSE error_count + 1 END,"
-	    " last_error = ?5, state = ?6, next_poll = ?7, cur_interval_s = ?8,"
-	    " redirect_url = ?9, redirect_count = ?10, retry_after_until = ?11"
-	    " WHERE id = ?12",
-	[ST_FEED_MOVE] = "UPDATE feeds SET url = ?2, redirect_url = NULL,"
-	    " redirect_count = 0 WHERE id = ?1",
-	[ST_FEED_DOC] = "UPDATE feeds SET doc_title = ?2, site_link = ?3"
-	    " WHERE id = ?1 AND (doc_title IS NOT ?2 OR site_link IS NOT ?3)",
-	[ST_FEED_COUNT_ADD] = "UPDATE feeds SET entry_count = entry_count + ?2"
-	    " WHERE id = ?1",
-	[ST_FEED_CONFIG_SET] = "UPDATE feeds SET config_name = ?2,"
-	    " origin = 'config', user_title = ?3, interval_s = ?4,"
-	    " category = ?5 WHERE id = ?1",
-	[ST_FEED_CONFIG_LIST] = "SELECT id, config_name FROM feeds"
-	    " WHERE origin = 'config'",
-	[ST_FEED_RESET_POLL] = "UPDATE feeds SET url = ?2, etag = NULL,"
-	    " last_modified = NULL, body_hash = NULL, state = 'new',"
-	    " next_poll = 0, error_count = 0, last_error = NULL,"
-	    " redirect_url = NULL, redirect_count = 0, retry_after_until = 0"
-	    " WHERE id = ?1",
-	[ST_FEED_CHANGE] = "UPDATE feeds SET"
-	    " user_title = CASE WHEN ?2 THEN ?3 ELSE user_title END,"
-	    " category = CASE WHEN ?4 THEN ?5 ELSE category END WHERE id = ?1",
-	[ST_POLL_LOG_ADD] = "INSERT INTO poll_log(feed_id, time, http_status,"
-	    " bytes, new_entries, duration_ms, error)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_POLL_LOG_TRIM] = "DELETE FROM poll_log WHERE feed_id = ?1 AND"
-	    " id <= (SELECT id FROM poll_log WHERE feed_id = ?1"
-	    " ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-	[ST_POLL_LOG_LIST] = "SELECT time, http_status, bytes, new_entries,"
-	    " duration_ms, error FROM poll_log WHERE feed_id = ?"
-	    " ORDER BY id DESC LIMIT ?",
-	[ST_ENTRY_BY_KEY] = "SELECT id, content_hash FROM entries"
-	    " WHERE feed_id = ? AND key_hash = ?",
-	[ST_ENTRY_BY_LT] = "SELECT 1 FROM entries WHERE feed_id = ?"
-	    " AND lt_hash = ? LIMIT 1",
-	[ST_SEEN_HAS] = "SELECT 1 FROM seen WHERE feed_id = ? AND hash = ?",
-	[ST_SEEN_ADD] = "INSERT OR IGNORE INTO seen(feed_id, hash)"
-	    " VALUES (?, ?)",
-	[ST_ENTRY_INSERT] = "INSERT INTO entries(feed_id, key_hash,"
-	    " content_hash, lt_hash, guid, title, link, norm_link, published,"
-	    " updated, fetched, author, summary, content, categories,"
-	    " enclosures) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-	    " ?12, ?13, ?14, ?15, ?16)",
-	[ST_FTS_INSERT] = "INSERT INTO entries_fts(rowid, title, summary,"
-	    " content, author) VALUES (?, ?, ?, ?, ?)",
-	[ST_ENTRY_UPDATE] = "UPDATE entries SET content_hash = ?3,"
-	    " lt_hash = ?4, guid = ?5, title = ?6, link = ?7, norm_link = ?8,"
-	    " published = ?9, updated = ?10, author = ?12, summary = ?13,"
-	    " content = ?14, categories = ?15, enclosures = ?16"
-	    " WHERE id = ?1 AND feed_id = ?2",
-	[ST_ENTRY_GET] = "SELECT " STORE_ENTRY_COLS ", e.content"
-	    " FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.id = ?",
-	/* The topics of entries, walked in entry order beside a listing. */
-	[ST_ENTRY_TOPICS] = "SELECT entry_id, topic_id FROM topic_matches"
-	    " WHERE entry_id >= ?1 ORDER BY entry_id, topic_id",
-	[ST_FTS_CHECK] = "SELECT rowid FROM entries_fts WHERE entries_fts"
-	    " MATCH ? AND rowid = -1",
-	[ST_TOPIC_ADD] = "INSERT INTO topics(name, query, origin, notify,"
-	    " created, feed_ids, category) VALUES (?, ?, ?, ?, ?, ?, ?)",
-	/* Matching needs only the query, not the match count. */
-	[ST_TOPIC_QUERY] = "SELECT query FROM topics WHERE id = ?1",
-	[ST_TOPIC_GET] = "SELECT " STORE_TOPIC_COLS
-	    " FROM topics t WHERE t.id = ?",
-	[ST_TOPIC_GET_BY_NAME] = "SELECT " STORE_TOPIC_COLS
-	    " FROM topics t WHERE t.name = ?",
-	[ST_TOPIC_LIST] = "SELECT " STORE_TOPIC_COLS
-	    " FROM topics t ORDER BY t.id",
-	[ST_TOPIC_NAMES] = "SELECT id, name FROM topics ORDER BY id",
-	/* A hook named: a dropped command's note has done its job. */
-	[ST_TOPIC_UPDATE] = "UPDATE topics SET query = ?2, notify = ?3,"
-	    " notify_dropped = CASE WHEN ?3 IS NULL THEN notify_dropped END"
-	    " WHERE id = ?1",
-	[ST_TOPIC_REMOVE] = "DELETE FROM topics WHERE id = ?",
-	[ST_TOPIC_CLEAR_MATCHES] = "DELETE FROM topic_matches"
-	    " WHERE topic_id = ?",
-	[ST_TOPIC_CLEAR_CURSORS] = "DELETE FROM cursors WHERE topic_id = ?",
-	[ST_TOPIC_CONFIG_LIST] = "SELECT id, name FROM topics"
-	    " WHERE origin = 'config'",
-	/* A config topic's subset and notify are feedd.conf's. */
-	[ST_TOPIC_ADOPT] = "UPDATE topics SET origin = 'config',"
-	    " feed_ids = NULL, category = NULL, notify_dropped = NULL"
-	    " WHERE id = ?",
-	[ST_MATCH_FIND] = "SELECT e.id, e.feed_id, e.norm_link, e.title,"
-	    " COALESCE(e.published, e.fetched)"
-	    " FROM entries_fts x JOIN entries e ON e.id = x.rowid"
-	    " WHERE entries_fts MATCH ?1 AND x.rowid BETWEEN ?2 AND ?3"
-	    " ORDER BY x.rowid",
-	/* Without statistics SQLite would walk the whole topic by its key. */
-	[ST_MATCH_IS_DUP] = "SELECT 1 FROM topic_matches"
-	    " INDEXED BY topic_matches_norm WHERE topic_id = ?1"
-	    " AND norm_hash = ?2 AND feed_id <> ?3 AND dup = 0 LIMIT 1",
-	/*
-	 * The fallback for articles whose links differ beyond normalizing:
-	 * the same title from another feed, published within ?5 seconds.
-	 */
-	[ST_MATCH_IS_TITLE_DUP] = "SELECT 1 FROM topic_matches"
-	    " INDEXED BY topic_matches_title WHERE topic_id = ?1"
-	    " AND title_key = ?2 AND feed_id <> ?3 AND dup = 0"
-	    " AND abs(published - ?4) <= ?5 LIMIT 1",
-	[ST_MATCH_ADD] = "INSERT OR IGNORE INTO topic_matches(topic_id,"
-	    " entry_id, feed_id, norm_hash, dup, matched, title_key,"
-	    " published) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-	[ST_CURSOR_GET] = "SELECT value FROM cursors WHERE client = ?"
-	    " AND topic_id = ?",
-	[ST_CURSOR_SET] = "INSERT INTO cursors(client, topic_id, value,"
-	    " updated) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(client, topic_id)"
-	    " DO UPDATE SET value = ?3, updated = ?4",
-	[ST_CURSOR_LIST] = "SELECT c.topic_id, t.name, c.value, c.updated"
-	    " FROM cursors c LEFT JOIN topics t ON t.id = c.topic_id"
-	    " WHERE c.client = ? ORDER BY c.topic_id",
-	[ST_STATUS] = "SELECT (SELECT count(*) FROM feeds),"
-	    " (SELECT count(*) FROM feeds WHERE state = 'backing_off'),"
-	    " (SELECT count(*) FROM feeds WHERE error_count > 0),"
-	    " (SELECT COALESCE(sum(entry_count), 0) FROM feeds),"
-	    " (SELECT count(*) FROM topics),"
-	    " (SELECT min(max(next_poll, retry_after_until)) FROM feeds"
-	    "  WHERE state NOT IN ('gone', 'blocked'))",
-	[ST_LAST_ID] = "SELECT seq FROM sqlite_sequence WHERE name = 'entries'",
-	[ST_PRUNE_OVER_FEEDS] = "SELECT id FROM feeds WHERE entry_count > ?1"
-	    " AND id > ?2 ORDER BY id LIMIT 64",
-	[ST_PRUNE_FEED_EXCESS] = "SELECT e.id, e.feed_id, e.key_hash,"
-	    " e.lt_hash FROM entries e WHERE e.feed_id = ?1"
-	    " AND e.id <= (SELECT id FROM entries WHERE feed_id = ?1"
-	    " ORDER BY id DESC LIMIT 1 OFFSET ?2)"
-	    " AND NOT " PROTECTED
-	    " ORDER BY e.id LIMIT ?4",
-	[ST_PRUNE_AGED] = "SELECT e.id, e.feed_id, e.key_hash, e.lt_hash"
-	    " FROM entries e WHERE e.fetched < ?1"
-	    " AND e.id <= (SELECT id FROM entries WHERE feed_id = e.feed_id"
-	    " ORDER BY id DESC LIMIT 1 OFFSET ?2)"
-	    " AND NOT " PROTECTED
-	    " ORDER BY e.id LIMIT ?4",
-	/* One statement for the batch: FTS5 flushes once per statement. */
-	[ST_PRUNE_DELETE] = "DELETE FROM entries WHERE id IN"
-	    " (SELECT value FROM json_each(?))",
-	/* A name taken is no error but "exists": 0 rows changed. */
-	[ST_APITOKEN_ADD] = "INSERT INTO api_tokens(name, sha256, read_only,"
-	    " created) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name) DO NOTHING",
-	[ST_APITOKEN_LIST] = "SELECT name, sha256, read_only, created,"
-	    " last_used FROM api_tokens ORDER BY name",
-	[ST_APITOKEN_REMOVE] = "DELETE FROM api_tokens WHERE name = ?",
-	[ST_APITOKEN_USED] = "UPDATE api_tokens SET last_used = ?2"
-	    " WHERE name = ?1",
-};
 
 static const char *const state_names[STORE_FEED_STATE_MAX] = {
 	[STORE_FEED_NEW] = "new",
@@ -228,16 +59,18 @@ store_origin_name(enum store_origin o)
 }
 
 sqlite3_stmt *
-store_stmt(struct store *s, enum store_stmt id)
+store_stmt(struct store *s, const struct store_sql *q)
 {
-	if (s->stmt[id] == NULL && sqlite3_prepare_v3(s->db, stmt_sql[id], -1,
-	    SQLITE_PREPARE_PERSISTENT, &s->stmt[id], NULL) != SQLITE_OK) {
+	sqlite3_stmt **slot = &s->stmt[q->slot];
+
+	if (*slot == NULL && sqlite3_prepare_v3(s->db, q->text, -1,
+	    SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
 		/* A bug in our SQL, or a damaged schema. */
-		log_errx("store: preparing statement %d: %s", (int)id,
+		log_errx("store: preparing statement %d: %s", (int)q->slot,
 		    sqlite3_errmsg(s->db));
 		return NULL;
 	}
-	return s->stmt[id];
+	return *slot;
 }
 
 int64_t
@@ -292,9 +125,9 @@ store_exec(struct store *s, sqlite3_stmt *st, const char *what)
 }
 
 sqlite3_stmt *
-store_bound_id(struct store *s, enum store_stmt id_stmt, int64_t id)
+store_bound_id(struct store *s, const struct store_sql *q, int64_t id)
 {
-	sqlite3_stmt *st = store_stmt(s, id_stmt);
+	sqlite3_stmt *st = store_stmt(s, q);
 
 	if (st != NULL)
 		sqlite3_bind_int64(st, 1, id);
@@ -302,9 +135,9 @@ store_bound_id(struct store *s, enum store_stmt id_stmt, int64_t id)
 }
 
 sqlite3_stmt *
-store_bound_text(struct store *s, enum store_stmt id_stmt, const char *text)
+store_bound_text(struct store *s, const struct store_sql *q, const char *text)
 {
-	sqlite3_stmt *st = store_stmt(s, id_stmt);
+	sqlite3_stmt *st = store_stmt(s, q);
 
 	if (st != NULL)
 		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
@@ -312,10 +145,10 @@ store_bound_text(struct store *s, enum store_stmt id_stmt, const char *text)
 }
 
 int
-store_exec_id(struct store *s, enum store_stmt id_stmt, int64_t id,
+store_exec_id(struct store *s, const struct store_sql *q, int64_t id,
     const char *what)
 {
-	return store_exec(s, store_bound_id(s, id_stmt, id), what);
+	return store_exec(s, store_bound_id(s, q, id), what);
 }
 
 int
@@ -332,13 +165,16 @@ store_in_tx(struct store *s, int (*fn)(struct store *, int64_t), int64_t id)
 	return store_commit(s) == -1 ? -1 : rc;
 }
 
+static const struct store_sql sql_begin = { ST_BEGIN, "BEGIN IMMEDIATE" };
+static const struct store_sql sql_commit = { ST_COMMIT, "COMMIT" };
+
 int
 store_begin(struct store *s)
 {
 	int rc;
 
 	if (s->tx_depth == 0)
-		rc = store_exec(s, store_stmt(s, ST_BEGIN),
+		rc = store_exec(s, store_stmt(s, &sql_begin),
 		    "starting a transaction");
 	else if ((rc = sqlite3_exec(s->db, "SAVEPOINT sp", NULL, NULL,
 	    NULL)) != SQLITE_OK)
@@ -361,7 +197,7 @@ store_commit(struct store *s)
 		store_rollback(s);
 		return -1;
 	}
-	if (store_exec(s, store_stmt(s, ST_COMMIT), "committing") == -1) {
+	if (store_exec(s, store_stmt(s, &sql_commit), "committing") == -1) {
 		store_rollback(s);
 		return -1;
 	}
@@ -612,7 +448,9 @@ store_db_size(struct store *s)
 int64_t
 store_last_entry_id(struct store *s)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_LAST_ID);
+	static const struct store_sql sql = { ST_LAST_ID,
+	    "SELECT seq FROM sqlite_sequence WHERE name = 'entries'" };
+	sqlite3_stmt *st = store_stmt(s, &sql);
 	int64_t id = 0;
 	int rc;
 
@@ -630,7 +468,15 @@ store_last_entry_id(struct store *s)
 int
 store_status_get(struct store *s, struct store_status *ret)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_STATUS);
+	static const struct store_sql sql = { ST_STATUS,
+	    "SELECT (SELECT count(*) FROM feeds),"
+	    " (SELECT count(*) FROM feeds WHERE state = 'backing_off'),"
+	    " (SELECT count(*) FROM feeds WHERE error_count > 0),"
+	    " (SELECT COALESCE(sum(entry_count), 0) FROM feeds),"
+	    " (SELECT count(*) FROM topics),"
+	    " (SELECT min(max(next_poll, retry_after_until)) FROM feeds"
+	    "  WHERE state NOT IN ('gone', 'blocked'))" };
+	sqlite3_stmt *st = store_stmt(s, &sql);
 
 	memset(ret, 0, sizeof(*ret));
 	if (st == NULL)
@@ -682,9 +528,9 @@ names_has(const char **names, size_t n, const char *name)
 }
 
 int
-store_drop_unnamed(struct store *s, enum store_stmt list, const void *items,
-    size_t n, size_t size, size_t off, int (*drop)(struct store *, int64_t),
-    size_t *ret_removed)
+store_drop_unnamed(struct store *s, const struct store_sql *list,
+    const void *items, size_t n, size_t size, size_t off,
+    int (*drop)(struct store *, int64_t), size_t *ret_removed)
 {
 	sqlite3_stmt *st;
 	const char **names;
@@ -726,7 +572,9 @@ int
 store_cursor_get(struct store *s, const char *client, int64_t topic_id,
     int64_t *ret_value)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_CURSOR_GET);
+	static const struct store_sql sql = { ST_CURSOR_GET,
+	    "SELECT value FROM cursors WHERE client = ? AND topic_id = ?" };
+	sqlite3_stmt *st = store_stmt(s, &sql);
 	int rc, found = 0;
 
 	*ret_value = 0;
@@ -748,7 +596,11 @@ int
 store_cursor_set(struct store *s, const char *client, int64_t topic_id,
     int64_t value)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_CURSOR_SET);
+	static const struct store_sql sql = { ST_CURSOR_SET,
+	    "INSERT INTO cursors(client, topic_id, value, updated)"
+	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(client, topic_id)"
+	    " DO UPDATE SET value = ?3, updated = ?4" };
+	sqlite3_stmt *st = store_stmt(s, &sql);
 
 	if (st == NULL)
 		return -1;
@@ -780,7 +632,11 @@ int
 store_cursor_list(struct store *s, const char *client,
     struct store_cursor **ret, size_t *ret_n)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_CURSOR_LIST);
+	static const struct store_sql sql = { ST_CURSOR_LIST,
+	    "SELECT c.topic_id, t.name, c.value, c.updated"
+	    " FROM cursors c LEFT JOIN topics t ON t.id = c.topic_id"
+	    " WHERE c.client = ? ORDER BY c.topic_id" };
+	sqlite3_stmt *st = store_stmt(s, &sql);
 
 	if (st != NULL)
 		sqlite3_bind_text(st, 1, client, -1, SQLITE_STATIC);

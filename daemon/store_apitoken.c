@@ -14,7 +14,11 @@ int
 store_apitoken_add(struct store *s, const char *name,
     const unsigned char sha256[STORE_APITOKEN_HASH_LEN], bool read_only)
 {
-	sqlite3_stmt *st = store_bound_text(s, ST_APITOKEN_ADD, name);
+	/* A name taken is no error but "exists": 0 rows changed. */
+	static const struct store_sql sql = { ST_APITOKEN_ADD,
+	    "INSERT INTO api_tokens(name, sha256, read_only, created)"
+	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name) DO NOTHING" };
+	sqlite3_stmt *st = store_bound_text(s, &sql, name);
 
 	if (st == NULL)
 		return -1;
@@ -53,7 +57,11 @@ int
 store_apitoken_list(struct store *s, struct store_apitoken **ret,
     size_t *ret_n)
 {
-	return store_all_rows(s, store_stmt(s, ST_APITOKEN_LIST),
+	static const struct store_sql sql = { ST_APITOKEN_LIST,
+	    "SELECT name, sha256, read_only, created, last_used"
+	    " FROM api_tokens ORDER BY name" };
+
+	return store_all_rows(s, store_stmt(s, &sql),
 	    sizeof(**ret), apitoken_read, apitoken_clear, (void **)ret,
 	    ret_n, "listing API tokens");
 }
@@ -69,7 +77,10 @@ store_apitoken_list_free(struct store_apitoken *t, size_t n)
 int
 store_apitoken_remove(struct store *s, const char *name)
 {
-	if (store_exec(s, store_bound_text(s, ST_APITOKEN_REMOVE, name),
+	static const struct store_sql sql = { ST_APITOKEN_REMOVE,
+	    "DELETE FROM api_tokens WHERE name = ?" };
+
+	if (store_exec(s, store_bound_text(s, &sql, name),
 	    "removing an API token") == -1)
 		return -1;
 	return sqlite3_changes(s->db) > 0 ? 1 : 0;
@@ -78,7 +89,9 @@ store_apitoken_remove(struct store *s, const char *name)
 int
 store_apitoken_used(struct store *s, const char *name, int64_t when)
 {
-	sqlite3_stmt *st = store_bound_text(s, ST_APITOKEN_USED, name);
+	static const struct store_sql sql = { ST_APITOKEN_USED,
+	    "UPDATE api_tokens SET last_used = ?2 WHERE name = ?1" };
+	sqlite3_stmt *st = store_bound_text(s, &sql, name);
 
 	if (st != NULL)
 		sqlite3_bind_int64(st, 2, when);

@@ -22,6 +22,13 @@
 #define LIST_DEFAULT	100
 #define LIST_MAX	1000
 
+/* The columns entry_view() reads, in its order (then the content). */
+#define ENTRY_COLS \
+	"e.id, e.guid, e.feed_id, COALESCE(f.user_title, f.doc_title)," \
+	" e.title, e.link, e.norm_link, e.published, e.updated, e.fetched," \
+	" e.author, e.summary, COALESCE(e.categories, '[]')," \
+	" COALESCE(e.enclosures, '[]')"
+
 /* Matches stepped over before the walk seeks (an index descent) instead. */
 #define WALK_STEPS	16
 /* Distinct topic sets of one listing kept encoded, and their size limit. */
@@ -42,7 +49,7 @@ struct topic_set {
 /* The topics of ascending entry ids, for one listing or one entry. */
 struct topic_walk {
 	struct store	*s;
-	sqlite3_stmt	*st;		/* ST_ENTRY_TOPICS, from ->start on */
+	sqlite3_stmt	*st;		/* walk_to()'s, from ->start on */
 	bool		 on;		/* st was started at ->start */
 	bool		 done;		/* and has no more rows */
 	int64_t		 start;
@@ -102,6 +109,9 @@ walk_step(struct topic_walk *w)
 static int
 walk_to(struct topic_walk *w, int64_t id)
 {
+	static const struct store_sql sql = { ST_ENTRY_TOPICS,
+	    "SELECT entry_id, topic_id FROM topic_matches"
+	    " WHERE entry_id >= ?1 ORDER BY entry_id, topic_id" };
 	int i;
 
 	/* The walk has passed every match from start on, in order. */
@@ -115,8 +125,7 @@ walk_to(struct topic_walk *w, int64_t id)
 		return 0;
 	}
 seek:
-	if (w->st == NULL && (w->st = store_stmt(w->s, ST_ENTRY_TOPICS)) ==
-	    NULL)
+	if (w->st == NULL && (w->st = store_stmt(w->s, &sql)) == NULL)
 		return -1;
 	sqlite3_reset(w->st);
 	sqlite3_bind_int64(w->st, 1, id);
@@ -187,6 +196,8 @@ walk_name(const struct topic_walk *w, int64_t id)
 static const char *
 walk_json(struct topic_walk *w)
 {
+	static const struct store_sql sql_names = { ST_TOPIC_NAMES,
+	    "SELECT id, name FROM topics ORDER BY id" };
 	struct topic_set *set = NULL;
 	json_t *a;
 	const char *name;
@@ -200,7 +211,7 @@ walk_json(struct topic_walk *w)
 		    w->nids * sizeof(*w->ids)) == 0)
 			return w->sets[i].json;
 	if (!w->named) {
-		if (store_all_rows(w->s, store_stmt(w->s, ST_TOPIC_NAMES),
+		if (store_all_rows(w->s, store_stmt(w->s, &sql_names),
 		    sizeof(*w->names), name_read, name_clear,
 		    (void **)&w->names, &w->nnames, "reading topic names") ==
 		    -1)
@@ -330,13 +341,16 @@ store_entry_list_free(struct store_entry *e, size_t n)
 int
 store_entry_get(struct store *s, int64_t id, struct store_entry *ret)
 {
+	static const struct store_sql sql = { ST_ENTRY_GET,
+	    "SELECT " ENTRY_COLS ", e.content FROM entries e"
+	    " JOIN feeds f ON f.id = e.feed_id WHERE e.id = ?" };
 	struct topic_walk w;
 	struct store_entry v;
 	sqlite3_stmt *st;
 	int rc;
 
 	memset(ret, 0, sizeof(*ret));
-	if ((st = store_bound_id(s, ST_ENTRY_GET, id)) == NULL)
+	if ((st = store_bound_id(s, &sql, id)) == NULL)
 		return -1;
 	walk_init(&w, s);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -374,7 +388,7 @@ list_stmt(struct store *s, unsigned mask)
 	 */
 	if (mask & STORE_LQ_LATEST)
 		buf_puts(&sql, "SELECT * FROM (");
-	buf_puts(&sql, "SELECT " STORE_ENTRY_COLS);
+	buf_puts(&sql, "SELECT " ENTRY_COLS);
 	buf_puts(&sql, mask & STORE_LQ_CONTENT ? ", e.content" : ", NULL");
 	/*
 	 * A search walks the FTS index in rowid order and stops at the

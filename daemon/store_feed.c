@@ -11,6 +11,14 @@
 #include "store_int.h"
 #include "xmalloc.h"
 
+/* The columns feed_read() reads, in its order. */
+#define FEED_COLS \
+	"id, url, COALESCE(user_title, doc_title), site_link, config_name," \
+	" origin, interval_s, cur_interval_s, etag, last_modified," \
+	" body_hash, next_poll, last_poll, last_success, error_count," \
+	" last_error, state, redirect_url, redirect_count," \
+	" retry_after_until, entry_count, created, category"
+
 static void
 feed_read(sqlite3_stmt *st, void *row)
 {
@@ -90,28 +98,38 @@ feed_lookup(struct store *s, sqlite3_stmt *st, struct store_feed *ret)
 int
 store_feed_get(struct store *s, int64_t id, struct store_feed *ret)
 {
-	return feed_lookup(s, store_bound_id(s, ST_FEED_GET, id), ret);
+	static const struct store_sql sql = { ST_FEED_GET,
+	    "SELECT " FEED_COLS " FROM feeds WHERE id = ?" };
+
+	return feed_lookup(s, store_bound_id(s, &sql, id), ret);
 }
 
 int
 store_feed_get_by_url(struct store *s, const char *url,
     struct store_feed *ret)
 {
-	return feed_lookup(s, store_bound_text(s, ST_FEED_GET_BY_URL, url),
-	    ret);
+	static const struct store_sql sql = { ST_FEED_GET_BY_URL,
+	    "SELECT " FEED_COLS " FROM feeds WHERE url = ?" };
+
+	return feed_lookup(s, store_bound_text(s, &sql, url), ret);
 }
 
 static int
 feed_get_by_name(struct store *s, const char *name, struct store_feed *ret)
 {
-	return feed_lookup(s, store_bound_text(s, ST_FEED_GET_BY_NAME, name),
-	    ret);
+	static const struct store_sql sql = { ST_FEED_GET_BY_NAME,
+	    "SELECT " FEED_COLS " FROM feeds WHERE config_name = ?" };
+
+	return feed_lookup(s, store_bound_text(s, &sql, name), ret);
 }
 
 int
 store_feed_list(struct store *s, struct store_feed **ret, size_t *ret_n)
 {
-	return store_all_rows(s, store_stmt(s, ST_FEED_LIST), sizeof(**ret),
+	static const struct store_sql sql = { ST_FEED_LIST,
+	    "SELECT " FEED_COLS " FROM feeds ORDER BY id" };
+
+	return store_all_rows(s, store_stmt(s, &sql), sizeof(**ret),
 	    feed_read, feed_clear, (void **)ret, ret_n, "listing feeds");
 }
 
@@ -120,7 +138,11 @@ feed_insert(struct store *s, const char *url, const char *title,
     enum store_origin origin, int64_t interval_s, const char *name,
     const char *category, int64_t *ret_id)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FEED_ADD);
+	static const struct store_sql sql = { ST_FEED_ADD,
+	    "INSERT INTO feeds(url, user_title, origin, interval_s,"
+	    " config_name, created, category)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" };
+	sqlite3_stmt *st = store_stmt(s, &sql);
 
 	if (st == NULL)
 		return -1;
@@ -160,7 +182,12 @@ int
 store_feed_change(struct store *s, int64_t id,
     const struct store_feed_change *c)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FEED_CHANGE);
+	static const struct store_sql sql = { ST_FEED_CHANGE,
+	    "UPDATE feeds SET"
+	    " user_title = CASE WHEN ?2 THEN ?3 ELSE user_title END,"
+	    " category = CASE WHEN ?4 THEN ?5 ELSE category END"
+	    " WHERE id = ?1" };
+	sqlite3_stmt *st = store_stmt(s, &sql);
 
 	if (st == NULL)
 		return -1;
@@ -178,11 +205,16 @@ store_feed_change(struct store *s, int64_t id,
 static int
 feed_delete(struct store *s, int64_t id)
 {
-	if (store_exec_id(s, ST_FEED_REMOVE_SEEN, id,
+	static const struct store_sql sql_seen = { ST_FEED_REMOVE_SEEN,
+	    "DELETE FROM seen WHERE feed_id = ?" };
+	static const struct store_sql sql = { ST_FEED_REMOVE,
+	    "DELETE FROM feeds WHERE id = ?" };
+
+	if (store_exec_id(s, &sql_seen, id,
 	    "removing a feed's seen keys") == -1)
 		return -1;
 	/* Entries, their matches and the poll log go by ON DELETE CASCADE. */
-	if (store_exec_id(s, ST_FEED_REMOVE, id, "removing a feed") == -1)
+	if (store_exec_id(s, &sql, id, "removing a feed") == -1)
 		return -1;
 	return sqlite3_changes(s->db) > 0;
 }
@@ -196,7 +228,9 @@ store_feed_remove(struct store *s, int64_t id)
 int
 store_feed_set_next_poll(struct store *s, int64_t id, int64_t when)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FEED_NEXT_POLL);
+	static const struct store_sql sql = { ST_FEED_NEXT_POLL,
+	    "UPDATE feeds SET next_poll = ?2 WHERE id = ?1" };
+	sqlite3_stmt *st = store_stmt(s, &sql);
 
 	if (st == NULL)
 		return -1;
@@ -207,13 +241,35 @@ store_feed_set_next_poll(struct store *s, int64_t id, int64_t when)
 	return sqlite3_changes(s->db) > 0;
 }
 
+int
+store_feed_count_add(struct store *s, int64_t feed_id, int64_t delta)
+{
+	static const struct store_sql sql = { ST_FEED_COUNT_ADD,
+	    "UPDATE feeds SET entry_count = entry_count + ?2 WHERE id = ?1" };
+	sqlite3_stmt *st = store_bound_id(s, &sql, feed_id);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, delta);
+	return store_exec(s, st, "counting entries");
+}
+
 static int
 poll_log_add(struct store *s, int64_t feed_id, int64_t started,
     const struct store_poll_result *r)
 {
+	static const struct store_sql sql = { ST_POLL_LOG_ADD,
+	    "INSERT INTO poll_log(feed_id, time, http_status, bytes,"
+	    " new_entries, duration_ms, error)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" };
+	/* Keeps the newest ?2 rows of feed ?1. */
+	static const struct store_sql sql_trim = { ST_POLL_LOG_TRIM,
+	    "DELETE FROM poll_log WHERE feed_id = ?1 AND"
+	    " id <= (SELECT id FROM poll_log WHERE feed_id = ?1"
+	    " ORDER BY id DESC LIMIT 1 OFFSET ?2)" };
 	sqlite3_stmt *st;
 
-	if ((st = store_stmt(s, ST_POLL_LOG_ADD)) == NULL)
+	if ((st = store_stmt(s, &sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, feed_id);
 	sqlite3_bind_int64(st, 2, started);
@@ -224,7 +280,7 @@ poll_log_add(struct store *s, int64_t feed_id, int64_t started,
 	sqlite3_bind_text(st, 7, r->error, -1, SQLITE_STATIC);
 	if (store_exec(s, st, "logging a poll") == -1)
 		return -1;
-	if ((st = store_stmt(s, ST_POLL_LOG_TRIM)) == NULL)
+	if ((st = store_stmt(s, &sql_trim)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, feed_id);
 	sqlite3_bind_int(st, 2, STORE_POLL_LOG_PER_FEED);
@@ -235,12 +291,28 @@ int
 store_feed_poll_done(struct store *s, int64_t feed_id,
     const struct store_poll_result *r)
 {
+	static const struct store_sql sql = { ST_FEED_POLL_DONE,
+	    "UPDATE feeds SET"
+	    " etag = COALESCE(?1, etag),"
+	    " last_modified = COALESCE(?2, last_modified),"
+	    " body_hash = COALESCE(?3, body_hash),"
+	    " last_poll = ?4,"
+	    " last_success = CASE WHEN ?5 IS NULL THEN ?4"
+	    " ELSE last_success END,"
+	    " error_count = CASE WHEN ?5 IS NULL THEN 0"
+	    " ELSE error_count + 1 END,"
+	    " last_error = ?5, state = ?6, next_poll = ?7, cur_interval_s = ?8,"
+	    " redirect_url = ?9, redirect_count = ?10, retry_after_until = ?11"
+	    " WHERE id = ?12" };
+	static const struct store_sql sql_move = { ST_FEED_MOVE,
+	    "UPDATE feeds SET url = ?2, redirect_url = NULL,"
+	    " redirect_count = 0 WHERE id = ?1" };
 	sqlite3_stmt *st;
 	int64_t started = r->started != 0 ? r->started : store_now(s);
 
 	if (store_begin(s) == -1)
 		return -1;
-	if ((st = store_stmt(s, ST_FEED_POLL_DONE)) == NULL)
+	if ((st = store_stmt(s, &sql)) == NULL)
 		goto fail;
 	sqlite3_bind_text(st, 1, r->etag, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, r->last_modified, -1, SQLITE_STATIC);
@@ -263,7 +335,7 @@ store_feed_poll_done(struct store *s, int64_t feed_id,
 		return 0;
 	}
 	if (r->new_url != NULL) {
-		if ((st = store_stmt(s, ST_FEED_MOVE)) == NULL)
+		if ((st = store_stmt(s, &sql_move)) == NULL)
 			goto fail;
 		sqlite3_bind_int64(st, 1, feed_id);
 		sqlite3_bind_text(st, 2, r->new_url, -1, SQLITE_STATIC);
@@ -306,7 +378,10 @@ int
 store_poll_log_list(struct store *s, int64_t feed_id, size_t limit,
     struct store_poll_log **ret, size_t *ret_n)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_POLL_LOG_LIST);
+	static const struct store_sql sql = { ST_POLL_LOG_LIST,
+	    "SELECT time, http_status, bytes, new_entries, duration_ms, error"
+	    " FROM poll_log WHERE feed_id = ? ORDER BY id DESC LIMIT ?" };
+	sqlite3_stmt *st = store_stmt(s, &sql);
 
 	if (st != NULL) {
 		sqlite3_bind_int64(st, 1, feed_id);
@@ -339,7 +414,10 @@ same_str(const char *a, const char *b)
 static int
 config_set(struct store *s, int64_t id, const struct store_config_feed *cf)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FEED_CONFIG_SET);
+	static const struct store_sql sql = { ST_FEED_CONFIG_SET,
+	    "UPDATE feeds SET config_name = ?2, origin = 'config',"
+	    " user_title = ?3, interval_s = ?4, category = ?5 WHERE id = ?1" };
+	sqlite3_stmt *st = store_stmt(s, &sql);
 
 	if (st == NULL)
 		return -1;
@@ -355,7 +433,12 @@ config_set(struct store *s, int64_t id, const struct store_config_feed *cf)
 static int
 feed_new_url(struct store *s, int64_t id, const char *url)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FEED_RESET_POLL);
+	static const struct store_sql sql = { ST_FEED_RESET_POLL,
+	    "UPDATE feeds SET url = ?2, etag = NULL, last_modified = NULL,"
+	    " body_hash = NULL, state = 'new', next_poll = 0, error_count = 0,"
+	    " last_error = NULL, redirect_url = NULL, redirect_count = 0,"
+	    " retry_after_until = 0 WHERE id = ?1" };
+	sqlite3_stmt *st = store_stmt(s, &sql);
 
 	if (st == NULL)
 		return -1;
@@ -420,6 +503,8 @@ int
 store_feeds_reconcile(struct store *s, const struct store_config_feed *feeds,
     size_t n, struct store_reconcile_result *ret)
 {
+	static const struct store_sql sql_configured = { ST_FEED_CONFIG_LIST,
+	    "SELECT id, config_name FROM feeds WHERE origin = 'config'" };
 	struct store_reconcile_result res = { 0 };
 	size_t i;
 
@@ -434,7 +519,7 @@ store_feeds_reconcile(struct store *s, const struct store_config_feed *feeds,
 		if (reconcile_one(s, &feeds[i], &res) == -1)
 			goto fail;
 	}
-	if (store_drop_unnamed(s, ST_FEED_CONFIG_LIST, feeds, n, sizeof(*feeds),
+	if (store_drop_unnamed(s, &sql_configured, feeds, n, sizeof(*feeds),
 	    offsetof(struct store_config_feed, name), feed_delete,
 	    &res.removed) == -1)
 		goto fail;

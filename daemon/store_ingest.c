@@ -185,12 +185,21 @@ bind_fields(sqlite3_stmt *st, const struct feed_entry *e,
 	sqlite3_bind_text(st, 16, p->enclosures, -1, SQLITE_STATIC);
 }
 
-/* Probes (feed_id, hash) with st. 1 found (row id in *ret_id), 0, -1. */
+/* The probes of ingest_one(): each takes (feed_id, hash). */
+static const struct store_sql sql_by_key = { ST_ENTRY_BY_KEY,
+    "SELECT id, content_hash FROM entries WHERE feed_id = ? AND key_hash = ?" };
+static const struct store_sql sql_by_lt = { ST_ENTRY_BY_LT,
+    "SELECT 1 FROM entries WHERE feed_id = ? AND lt_hash = ? LIMIT 1" };
+/* Keys (and link + title hashes) of pruned entries. */
+static const struct store_sql sql_seen = { ST_SEEN_HAS,
+    "SELECT 1 FROM seen WHERE feed_id = ? AND hash = ?" };
+
+/* Probes (feed_id, hash) with q. 1 found (row id in *ret_id), 0, -1. */
 static int
-probe(struct store *s, enum store_stmt id, int64_t feed_id, int64_t hash,
-    int64_t *ret_id, int64_t *ret_col1)
+probe(struct store *s, const struct store_sql *q, int64_t feed_id,
+    int64_t hash, int64_t *ret_id, int64_t *ret_col1)
 {
-	sqlite3_stmt *st = store_stmt(s, id);
+	sqlite3_stmt *st = store_stmt(s, q);
 	int rc;
 
 	if (st == NULL)
@@ -214,7 +223,10 @@ probe(struct store *s, enum store_stmt id, int64_t feed_id, int64_t hash,
 static int
 fts_insert(struct store *s, int64_t id, const struct feed_entry *e)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FTS_INSERT);
+	static const struct store_sql sql = { ST_FTS_INSERT,
+	    "INSERT INTO entries_fts(rowid, title, summary, content, author)"
+	    " VALUES (?, ?, ?, ?, ?)" };
+	sqlite3_stmt *st = store_stmt(s, &sql);
 
 	if (st == NULL)
 		return -1;
@@ -239,6 +251,20 @@ static int
 ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
     int64_t now, enum outcome *out, int64_t *ret_id)
 {
+	/* ?3..?16 are bind_fields()'s. */
+	static const struct store_sql sql_insert = { ST_ENTRY_INSERT,
+	    "INSERT INTO entries(feed_id, key_hash, content_hash, lt_hash,"
+	    " guid, title, link, norm_link, published, updated, fetched,"
+	    " author, summary, content, categories, enclosures) VALUES (?1,"
+	    " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+	    " ?16)" };
+	/* fetched (?11) stays the first fetch's. */
+	static const struct store_sql sql_update = { ST_ENTRY_UPDATE,
+	    "UPDATE entries SET content_hash = ?3, lt_hash = ?4, guid = ?5,"
+	    " title = ?6, link = ?7, norm_link = ?8, published = ?9,"
+	    " updated = ?10, author = ?12, summary = ?13, content = ?14,"
+	    " categories = ?15, enclosures = ?16"
+	    " WHERE id = ?1 AND feed_id = ?2" };
 	struct prepared p;
 	sqlite3_stmt *st;
 	int64_t id = 0, old_hash = 0;
@@ -248,7 +274,7 @@ ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
 		*out = OUT_SKIPPED;
 		return 0;
 	}
-	if ((found = probe(s, ST_ENTRY_BY_KEY, feed_id, p.key_hash, &id,
+	if ((found = probe(s, &sql_by_key, feed_id, p.key_hash, &id,
 	    &old_hash)) == -1)
 		goto out;
 	if (found && old_hash == p.content_hash) {
@@ -257,7 +283,7 @@ ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
 		goto out;
 	}
 	if (!found) {
-		if ((found = probe(s, ST_SEEN_HAS, feed_id, p.key_hash, NULL,
+		if ((found = probe(s, &sql_seen, feed_id, p.key_hash, NULL,
 		    NULL)) == -1)
 			goto out;
 		if (found) {
@@ -271,9 +297,9 @@ ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
 		 * unknown key with a known link + title is such a reissue.
 		 */
 		if (p.has_lt) {
-			if ((found = probe(s, ST_ENTRY_BY_LT, feed_id,
+			if ((found = probe(s, &sql_by_lt, feed_id,
 			    p.lt_hash, NULL, NULL)) == 0)
-				found = probe(s, ST_SEEN_HAS, feed_id,
+				found = probe(s, &sql_seen, feed_id,
 				    p.lt_hash, NULL, NULL);
 			if (found == -1)
 				goto out;
@@ -291,7 +317,7 @@ ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
 	p.categories = categories_json(e);
 	p.enclosures = enclosures_json(e);
 	if (id == 0) {
-		if ((st = store_stmt(s, ST_ENTRY_INSERT)) == NULL)
+		if ((st = store_stmt(s, &sql_insert)) == NULL)
 			goto out;
 		sqlite3_bind_int64(st, 1, feed_id);
 		sqlite3_bind_int64(st, 2, p.key_hash);
@@ -303,7 +329,7 @@ ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
 			goto out;
 		*out = OUT_NEW;
 	} else {
-		if ((st = store_stmt(s, ST_ENTRY_UPDATE)) == NULL)
+		if ((st = store_stmt(s, &sql_update)) == NULL)
 			goto out;
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_int64(st, 2, feed_id);
@@ -323,7 +349,11 @@ out:
 static int
 feed_doc(struct store *s, int64_t feed_id, const struct feed_header *h)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FEED_DOC);
+	/* No write when nothing changed: most polls. */
+	static const struct store_sql sql = { ST_FEED_DOC,
+	    "UPDATE feeds SET doc_title = ?2, site_link = ?3"
+	    " WHERE id = ?1 AND (doc_title IS NOT ?2 OR site_link IS NOT ?3)" };
+	sqlite3_stmt *st = store_stmt(s, &sql);
 
 	if (st == NULL)
 		return -1;
@@ -339,7 +369,6 @@ store_ingest(struct store *s, int64_t feed_id, const struct feed_header *h,
     struct store_ingest_result *ret)
 {
 	struct store_ingest_result r = { 0 };
-	sqlite3_stmt *st;
 	enum outcome out;
 	int64_t now = store_now(s), id;
 	size_t i;
@@ -382,14 +411,9 @@ store_ingest(struct store *s, int64_t feed_id, const struct feed_header *h,
 			break;
 		}
 	}
-	if (r.new_count > 0) {
-		if ((st = store_stmt(s, ST_FEED_COUNT_ADD)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(st, 1, feed_id);
-		sqlite3_bind_int64(st, 2, r.new_count);
-		if (store_exec(s, st, "counting entries") == -1)
-			goto fail;
-	}
+	if (r.new_count > 0 && store_feed_count_add(s, feed_id,
+	    (int64_t)r.new_count) == -1)
+		goto fail;
 	s->capturing = false;
 	if (store_commit(s) == -1) {
 		free(r.new_ids);

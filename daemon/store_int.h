@@ -18,10 +18,21 @@
 /* "feed" in ASCII: marks the file as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID	0x66656564
 
-/* Statements prepared once, on first use, and reused. */
+/*
+ * The slots of a connection's statement cache, one per statement, grouped
+ * by the file that holds the statement's text (struct store_sql). A slot's
+ * statement is prepared on first use and kept until store_free().
+ */
 enum store_stmt {
+	/* store.c */
 	ST_BEGIN,
 	ST_COMMIT,
+	ST_STATUS,
+	ST_LAST_ID,
+	ST_CURSOR_GET,
+	ST_CURSOR_SET,
+	ST_CURSOR_LIST,
+	/* store_feed.c */
 	ST_FEED_ADD,
 	ST_FEED_GET,
 	ST_FEED_GET_BY_URL,
@@ -32,7 +43,6 @@ enum store_stmt {
 	ST_FEED_NEXT_POLL,
 	ST_FEED_POLL_DONE,
 	ST_FEED_MOVE,
-	ST_FEED_DOC,
 	ST_FEED_COUNT_ADD,
 	ST_FEED_CONFIG_SET,
 	ST_FEED_CONFIG_LIST,
@@ -41,22 +51,25 @@ enum store_stmt {
 	ST_POLL_LOG_ADD,
 	ST_POLL_LOG_TRIM,
 	ST_POLL_LOG_LIST,
+	/* store_ingest.c */
+	ST_FEED_DOC,
 	ST_ENTRY_BY_KEY,
 	ST_ENTRY_BY_LT,
 	ST_SEEN_HAS,
-	ST_SEEN_ADD,
 	ST_ENTRY_INSERT,
 	ST_FTS_INSERT,
 	ST_ENTRY_UPDATE,
+	/* store_entry.c */
 	ST_ENTRY_GET,
 	ST_ENTRY_TOPICS,
+	ST_TOPIC_NAMES,
+	/* store_topic.c */
 	ST_FTS_CHECK,
 	ST_TOPIC_ADD,
 	ST_TOPIC_GET,
 	ST_TOPIC_QUERY,
 	ST_TOPIC_GET_BY_NAME,
 	ST_TOPIC_LIST,
-	ST_TOPIC_NAMES,
 	ST_TOPIC_UPDATE,
 	ST_TOPIC_REMOVE,
 	ST_TOPIC_CLEAR_MATCHES,
@@ -67,20 +80,27 @@ enum store_stmt {
 	ST_MATCH_IS_DUP,
 	ST_MATCH_IS_TITLE_DUP,
 	ST_MATCH_ADD,
-	ST_CURSOR_GET,
-	ST_CURSOR_SET,
-	ST_CURSOR_LIST,
-	ST_STATUS,
-	ST_LAST_ID,
+	/* store_prune.c */
+	ST_SEEN_ADD,
 	ST_PRUNE_OVER_FEEDS,
 	ST_PRUNE_FEED_EXCESS,
 	ST_PRUNE_AGED,
 	ST_PRUNE_DELETE,
+	/* store_apitoken.c */
 	ST_APITOKEN_ADD,
 	ST_APITOKEN_LIST,
 	ST_APITOKEN_REMOVE,
 	ST_APITOKEN_USED,
 	ST_MAX,
+};
+
+/*
+ * One statement: its text, written beside the function that runs it, and
+ * its slot in the cache. Each slot has exactly one struct store_sql.
+ */
+struct store_sql {
+	enum store_stmt	 slot;
+	const char	*text;
 };
 
 /* Entry listings: one statement per combination of filters. */
@@ -112,7 +132,8 @@ int	store_schema_functions(sqlite3 *db);
 /* Wraps the connection's unicode61 for the token sink. 0 / -1. */
 int	store_tokens_wrap(struct store *s);
 
-sqlite3_stmt *store_stmt(struct store *s, enum store_stmt id);
+/* q's statement on this connection, prepared on first use; NULL (logged). */
+sqlite3_stmt *store_stmt(struct store *s, const struct store_sql *q);
 int64_t	store_now(const struct store *s);
 /* Logs SQLite's error for what failed; returns -1. */
 int	store_fail(struct store *s, const char *what);
@@ -126,12 +147,12 @@ int	store_begin(struct store *s);
 int	store_commit(struct store *s);
 void	store_rollback(struct store *s);
 /* The statement with ?1 bound to id / text (borrowed); NULL on error. */
-sqlite3_stmt *store_bound_id(struct store *s, enum store_stmt id_stmt,
+sqlite3_stmt *store_bound_id(struct store *s, const struct store_sql *q,
 	    int64_t id);
-sqlite3_stmt *store_bound_text(struct store *s, enum store_stmt id_stmt,
+sqlite3_stmt *store_bound_text(struct store *s, const struct store_sql *q,
 	    const char *text);
 /* Binds id to the statement's ?1 and runs it (store_exec). 0 / -1. */
-int	store_exec_id(struct store *s, enum store_stmt id_stmt, int64_t id,
+int	store_exec_id(struct store *s, const struct store_sql *q, int64_t id,
 	    const char *what);
 /* Runs fn(s, id) in a transaction of its own; returns what fn returned. */
 int	store_in_tx(struct store *s, int (*fn)(struct store *, int64_t),
@@ -164,29 +185,15 @@ uint64_t store_hash(const void *data, size_t len, uint64_t seed);
  */
 bool	store_title_key(const char *title, size_t len, int64_t *ret);
 
-/* Column lists shared by the statement table and the row readers. */
-#define STORE_FEED_COLS \
-	"id, url, COALESCE(user_title, doc_title), site_link, config_name," \
-	" origin, interval_s, cur_interval_s, etag, last_modified," \
-	" body_hash, next_poll, last_poll, last_success, error_count," \
-	" last_error, state, redirect_url, redirect_count," \
-	" retry_after_until, entry_count, created, category"
-#define STORE_ENTRY_COLS \
-	"e.id, e.guid, e.feed_id, COALESCE(f.user_title, f.doc_title)," \
-	" e.title, e.link, e.norm_link, e.published, e.updated, e.fetched," \
-	" e.author, e.summary, COALESCE(e.categories, '[]')," \
-	" COALESCE(e.enclosures, '[]')"
-#define STORE_TOPIC_COLS \
-	"t.id, t.name, t.query, t.origin, t.notify, t.created, t.match_count," \
-	" t.feed_ids, t.category, t.notify_dropped"
-
 /*
  * Reconciling configured items: inside the caller's transaction, drops
  * (with drop) each row of list (id, name) whose name is not among the n
  * items' names (a const char * at offset off in each size-byte item).
  */
-int	store_drop_unnamed(struct store *s, enum store_stmt list,
+int	store_drop_unnamed(struct store *s, const struct store_sql *list,
 	    const void *items, size_t n, size_t size, size_t off,
 	    int (*drop)(struct store *, int64_t), size_t *ret_removed);
+/* Adds delta to a feed's stored entry count (ingest, pruning). 0 / -1. */
+int	store_feed_count_add(struct store *s, int64_t feed_id, int64_t delta);
 
 #endif

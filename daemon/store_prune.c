@@ -20,6 +20,14 @@
 #define DEFAULT_MIN	50
 #define DEFAULT_EVERY_S	3600
 
+/*
+ * An entry a topic lists, fetched since the topic retention's cutoff (?5):
+ * never pruned. ?1, ?2 and ?4 are each statement's own.
+ */
+#define PROTECTED \
+	"(EXISTS (SELECT 1 FROM topic_matches m WHERE m.entry_id = e.id" \
+	" AND m.dup = 0) AND e.fetched >= ?5)"
+
 struct store_pruner {
 	struct store		*store;
 	struct event		*ev;
@@ -67,25 +75,15 @@ collect(struct store *s, sqlite3_stmt *st, struct victims *vs)
 static int
 seen_add(struct store *s, int64_t feed_id, int64_t hash)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_SEEN_ADD);
+	static const struct store_sql sql = { ST_SEEN_ADD,
+	    "INSERT OR IGNORE INTO seen(feed_id, hash) VALUES (?, ?)" };
+	sqlite3_stmt *st = store_stmt(s, &sql);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, feed_id);
 	sqlite3_bind_int64(st, 2, hash);
 	return store_exec(s, st, "remembering a pruned key");
-}
-
-static int
-count_down(struct store *s, int64_t feed_id)
-{
-	sqlite3_stmt *st = store_stmt(s, ST_FEED_COUNT_ADD);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, feed_id);
-	sqlite3_bind_int64(st, 2, -1);
-	return store_exec(s, st, "counting entries");
 }
 
 static int
@@ -103,6 +101,10 @@ cmp_victim(const void *a, const void *b)
 static int
 drop_all(struct store *s, struct victim *v, size_t n)
 {
+	/* One statement for the batch: FTS5 flushes once per statement. */
+	static const struct store_sql sql = { ST_PRUNE_DELETE,
+	    "DELETE FROM entries WHERE id IN"
+	    " (SELECT value FROM json_each(?))" };
 	sqlite3_stmt *st;
 	json_t *ids;
 	char *text;
@@ -113,7 +115,8 @@ drop_all(struct store *s, struct victim *v, size_t n)
 	for (i = 0; i < n; i++) {
 		if (seen_add(s, v[i].feed_id, v[i].key_hash) == -1 ||
 		    (v[i].has_lt && seen_add(s, v[i].feed_id,
-		    v[i].lt_hash) == -1) || count_down(s, v[i].feed_id) == -1) {
+		    v[i].lt_hash) == -1) ||
+		    store_feed_count_add(s, v[i].feed_id, -1) == -1) {
 			json_decref(ids);
 			return -1;
 		}
@@ -121,7 +124,7 @@ drop_all(struct store *s, struct victim *v, size_t n)
 	}
 	text = json_dumps(ids, JSON_COMPACT);
 	json_decref(ids);
-	if ((st = store_stmt(s, ST_PRUNE_DELETE)) == NULL) {
+	if ((st = store_stmt(s, &sql)) == NULL) {
 		free(text);
 		return -1;
 	}
@@ -136,13 +139,25 @@ static int
 over_count(struct store *s, const struct store_retention *r,
     int64_t topic_cutoff, struct victims *vs)
 {
+	/* Feeds over ?1 entries, 64 at a time from id ?2 on. */
+	static const struct store_sql sql_feeds = { ST_PRUNE_OVER_FEEDS,
+	    "SELECT id FROM feeds WHERE entry_count > ?1 AND id > ?2"
+	    " ORDER BY id LIMIT 64" };
+	/* Feed ?1's entries beyond its newest ?2, at most ?4. */
+	static const struct store_sql sql_excess = { ST_PRUNE_FEED_EXCESS,
+	    "SELECT e.id, e.feed_id, e.key_hash, e.lt_hash FROM entries e"
+	    " WHERE e.feed_id = ?1"
+	    " AND e.id <= (SELECT id FROM entries WHERE feed_id = ?1"
+	    " ORDER BY id DESC LIMIT 1 OFFSET ?2)"
+	    " AND NOT " PROTECTED
+	    " ORDER BY e.id LIMIT ?4" };
 	sqlite3_stmt *feeds, *st;
 	int64_t *ids = NULL, last = 0;
 	size_t nids = 0, i;
 	int rc;
 
-	if ((feeds = store_stmt(s, ST_PRUNE_OVER_FEEDS)) == NULL ||
-	    (st = store_stmt(s, ST_PRUNE_FEED_EXCESS)) == NULL)
+	if ((feeds = store_stmt(s, &sql_feeds)) == NULL ||
+	    (st = store_stmt(s, &sql_excess)) == NULL)
 		return -1;
 	while (vs->n < vs->max) {
 		sqlite3_bind_int64(feeds, 1, r->max_entries_per_feed);
@@ -179,6 +194,17 @@ int
 store_prune(struct store *s, const struct store_retention *r, size_t batch,
     size_t *ret_pruned)
 {
+	/*
+	 * Entries fetched before ?1, beyond their feed's newest ?2, at
+	 * most ?4.
+	 */
+	static const struct store_sql sql_aged = { ST_PRUNE_AGED,
+	    "SELECT e.id, e.feed_id, e.key_hash, e.lt_hash FROM entries e"
+	    " WHERE e.fetched < ?1"
+	    " AND e.id <= (SELECT id FROM entries WHERE feed_id = e.feed_id"
+	    " ORDER BY id DESC LIMIT 1 OFFSET ?2)"
+	    " AND NOT " PROTECTED
+	    " ORDER BY e.id LIMIT ?4" };
 	struct victims vs = { 0 };
 	sqlite3_stmt *st;
 	int64_t now = store_now(s), topic_cutoff, min_keep;
@@ -206,7 +232,7 @@ store_prune(struct store *s, const struct store_retention *r, size_t batch,
 	    over_count(s, r, topic_cutoff, &vs) == -1)
 		goto fail;
 	if (r->max_age_s > 0 && vs.n < vs.max) {
-		if ((st = store_stmt(s, ST_PRUNE_AGED)) == NULL)
+		if ((st = store_stmt(s, &sql_aged)) == NULL)
 			goto fail;
 		sqlite3_bind_int64(st, 1, now - r->max_age_s);
 		/* Only entries older than the feed's min_keep newest. */

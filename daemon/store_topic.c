@@ -15,6 +15,11 @@
 
 #define SEED_NORM	0x6e6f726dULL
 
+/* The columns topic_read() reads, in its order. */
+#define TOPIC_COLS \
+	"t.id, t.name, t.query, t.origin, t.notify, t.created, t.match_count," \
+	" t.feed_ids, t.category, t.notify_dropped"
+
 /* The feed_ids column, a JSON array of ids, into t. */
 static void
 feed_ids_read(struct store_topic *t, const char *text)
@@ -115,6 +120,10 @@ query_error(struct store *s, int rc, const char *what, char *err,
 int
 store_fts_check(struct store *s, const char *query, char *err, size_t errlen)
 {
+	/* Compiling the query is the check; no row is ever -1. */
+	static const struct store_sql sql = { ST_FTS_CHECK,
+	    "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?"
+	    " AND rowid = -1" };
 	sqlite3_stmt *st;
 	int rc;
 
@@ -122,7 +131,7 @@ store_fts_check(struct store *s, const char *query, char *err, size_t errlen)
 		snprintf(err, errlen, "empty query");
 		return STORE_EQUERY;
 	}
-	if ((st = store_stmt(s, ST_FTS_CHECK)) == NULL)
+	if ((st = store_stmt(s, &sql)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, query, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -144,21 +153,29 @@ topic_lookup(struct store *s, sqlite3_stmt *st, struct store_topic *ret)
 int
 store_topic_get(struct store *s, int64_t id, struct store_topic *ret)
 {
-	return topic_lookup(s, store_bound_id(s, ST_TOPIC_GET, id), ret);
+	static const struct store_sql sql = { ST_TOPIC_GET,
+	    "SELECT " TOPIC_COLS " FROM topics t WHERE t.id = ?" };
+
+	return topic_lookup(s, store_bound_id(s, &sql, id), ret);
 }
 
 int
 store_topic_get_by_name(struct store *s, const char *name,
     struct store_topic *ret)
 {
-	return topic_lookup(s, store_bound_text(s, ST_TOPIC_GET_BY_NAME, name),
-	    ret);
+	static const struct store_sql sql = { ST_TOPIC_GET_BY_NAME,
+	    "SELECT " TOPIC_COLS " FROM topics t WHERE t.name = ?" };
+
+	return topic_lookup(s, store_bound_text(s, &sql, name), ret);
 }
 
 int
 store_topic_list(struct store *s, struct store_topic **ret, size_t *ret_n)
 {
-	return store_all_rows(s, store_stmt(s, ST_TOPIC_LIST), sizeof(**ret),
+	static const struct store_sql sql = { ST_TOPIC_LIST,
+	    "SELECT " TOPIC_COLS " FROM topics t ORDER BY t.id" };
+
+	return store_all_rows(s, store_stmt(s, &sql), sizeof(**ret),
 	    topic_read, topic_clear, (void **)ret, ret_n, "listing topics");
 }
 
@@ -167,6 +184,9 @@ store_topic_add(struct store *s, const char *name, const char *query,
     const char *notify, const struct store_topic_subset *subset,
     enum store_origin origin, int64_t *ret_id, char *err, size_t errlen)
 {
+	static const struct store_sql sql = { ST_TOPIC_ADD,
+	    "INSERT INTO topics(name, query, origin, notify, created,"
+	    " feed_ids, category) VALUES (?, ?, ?, ?, ?, ?, ?)" };
 	struct store_topic t;
 	sqlite3_stmt *st;
 	char *ids;
@@ -184,7 +204,7 @@ store_topic_add(struct store *s, const char *name, const char *query,
 		store_topic_clear(&t);
 		return rc;
 	}
-	if ((st = store_stmt(s, ST_TOPIC_ADD)) == NULL)
+	if ((st = store_stmt(s, &sql)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, query, -1, SQLITE_STATIC);
@@ -209,9 +229,16 @@ static int
 topic_set(struct store *s, const struct store_topic *old, const char *query,
     const char *notify)
 {
+	/* A hook named: a dropped command's note has done its job. */
+	static const struct store_sql sql = { ST_TOPIC_UPDATE,
+	    "UPDATE topics SET query = ?2, notify = ?3,"
+	    " notify_dropped = CASE WHEN ?3 IS NULL THEN notify_dropped END"
+	    " WHERE id = ?1" };
+	static const struct store_sql sql_clear = { ST_TOPIC_CLEAR_MATCHES,
+	    "DELETE FROM topic_matches WHERE topic_id = ?" };
 	sqlite3_stmt *st;
 
-	if ((st = store_stmt(s, ST_TOPIC_UPDATE)) == NULL)
+	if ((st = store_stmt(s, &sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, old->id);
 	sqlite3_bind_text(st, 2, query, -1, SQLITE_STATIC);
@@ -221,7 +248,7 @@ topic_set(struct store *s, const struct store_topic *old, const char *query,
 	if (strcmp(old->query, query) == 0)
 		return 0;
 	/* Old matches answered another question. */
-	return store_exec_id(s, ST_TOPIC_CLEAR_MATCHES, old->id,
+	return store_exec_id(s, &sql_clear, old->id,
 	    "clearing a topic's matches");
 }
 
@@ -253,10 +280,15 @@ fail:
 static int
 topic_delete(struct store *s, int64_t id)
 {
-	if (store_exec_id(s, ST_TOPIC_CLEAR_CURSORS, id,
+	static const struct store_sql sql_cursors = { ST_TOPIC_CLEAR_CURSORS,
+	    "DELETE FROM cursors WHERE topic_id = ?" };
+	static const struct store_sql sql = { ST_TOPIC_REMOVE,
+	    "DELETE FROM topics WHERE id = ?" };
+
+	if (store_exec_id(s, &sql_cursors, id,
 	    "removing a topic's cursors") == -1)
 		return -1;
-	if (store_exec_id(s, ST_TOPIC_REMOVE, id, "removing a topic") == -1)
+	if (store_exec_id(s, &sql, id, "removing a topic") == -1)
 		return -1;
 	return sqlite3_changes(s->db) > 0;
 }
@@ -271,6 +303,10 @@ static int
 reconcile_topic(struct store *s, const struct store_config_topic *ct,
     struct store_reconcile_result *res, char *err, size_t errlen)
 {
+	/* A config topic's subset and notify are feedd.conf's. */
+	static const struct store_sql sql_adopt = { ST_TOPIC_ADOPT,
+	    "UPDATE topics SET origin = 'config', feed_ids = NULL,"
+	    " category = NULL, notify_dropped = NULL WHERE id = ?" };
 	struct store_topic t;
 	int64_t id;
 	int rc, found;
@@ -303,7 +339,7 @@ reconcile_topic(struct store *s, const struct store_config_topic *ct,
 	res->updated++;
 	if ((rc = topic_set(s, &t, ct->query, ct->notify)) == -1)
 		goto out;
-	rc = store_exec_id(s, ST_TOPIC_ADOPT, t.id, "adopting a topic");
+	rc = store_exec_id(s, &sql_adopt, t.id, "adopting a topic");
 out:
 	store_topic_clear(&t);
 	return rc;
@@ -314,6 +350,8 @@ store_topics_reconcile(struct store *s,
     const struct store_config_topic *topics, size_t n,
     struct store_reconcile_result *ret, char *err, size_t errlen)
 {
+	static const struct store_sql sql_configured = { ST_TOPIC_CONFIG_LIST,
+	    "SELECT id, name FROM topics WHERE origin = 'config'" };
 	struct store_reconcile_result res = { 0 };
 	size_t i;
 	int rc = -1;
@@ -332,7 +370,7 @@ store_topics_reconcile(struct store *s,
 			goto fail;
 	}
 	rc = -1;
-	if (store_drop_unnamed(s, ST_TOPIC_CONFIG_LIST, topics, n,
+	if (store_drop_unnamed(s, &sql_configured, topics, n,
 	    sizeof(*topics), offsetof(struct store_config_topic, name),
 	    topic_delete, &res.removed) == -1)
 		goto fail;
@@ -376,10 +414,15 @@ static int
 match_is_title_dup(struct store *s, int64_t topic_id, const struct found *f,
     int64_t key)
 {
+	/* The same title from another feed, published within ?5 seconds. */
+	static const struct store_sql sql = { ST_MATCH_IS_TITLE_DUP,
+	    "SELECT 1 FROM topic_matches INDEXED BY topic_matches_title"
+	    " WHERE topic_id = ?1 AND title_key = ?2 AND feed_id <> ?3"
+	    " AND dup = 0 AND abs(published - ?4) <= ?5 LIMIT 1" };
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((st = store_stmt(s, ST_MATCH_IS_TITLE_DUP)) == NULL)
+	if ((st = store_stmt(s, &sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, topic_id);
 	sqlite3_bind_int64(st, 2, key);
@@ -398,6 +441,15 @@ static int
 match_add(struct store *s, int64_t topic_id, const struct found *f,
     int64_t now)
 {
+	/* Without statistics SQLite would walk the whole topic by its key. */
+	static const struct store_sql sql_is_dup = { ST_MATCH_IS_DUP,
+	    "SELECT 1 FROM topic_matches INDEXED BY topic_matches_norm"
+	    " WHERE topic_id = ?1 AND norm_hash = ?2 AND feed_id <> ?3"
+	    " AND dup = 0 LIMIT 1" };
+	static const struct store_sql sql = { ST_MATCH_ADD,
+	    "INSERT OR IGNORE INTO topic_matches(topic_id, entry_id, feed_id,"
+	    " norm_hash, dup, matched, title_key, published)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" };
 	sqlite3_stmt *st;
 	int64_t norm_hash = 0, title_key = 0;
 	bool titled;
@@ -406,7 +458,7 @@ match_add(struct store *s, int64_t topic_id, const struct found *f,
 	if (f->norm_link != NULL) {
 		norm_hash = (int64_t)store_hash(f->norm_link,
 		    strlen(f->norm_link), SEED_NORM);
-		if ((st = store_stmt(s, ST_MATCH_IS_DUP)) == NULL)
+		if ((st = store_stmt(s, &sql_is_dup)) == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, topic_id);
 		sqlite3_bind_int64(st, 2, norm_hash);
@@ -422,7 +474,7 @@ match_add(struct store *s, int64_t topic_id, const struct found *f,
 	if (!dup && titled &&
 	    (dup = match_is_title_dup(s, topic_id, f, title_key)) == -1)
 		return -1;
-	if ((st = store_stmt(s, ST_MATCH_ADD)) == NULL)
+	if ((st = store_stmt(s, &sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, topic_id);
 	sqlite3_bind_int64(st, 2, f->id);
@@ -448,6 +500,15 @@ store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
     int64_t max_id, int64_t **ret_ids, size_t *ret_n, char *err,
     size_t errlen)
 {
+	/* Matching needs only the query, not the match count. */
+	static const struct store_sql sql_query = { ST_TOPIC_QUERY,
+	    "SELECT query FROM topics WHERE id = ?1" };
+	static const struct store_sql sql_find = { ST_MATCH_FIND,
+	    "SELECT e.id, e.feed_id, e.norm_link, e.title,"
+	    " COALESCE(e.published, e.fetched)"
+	    " FROM entries_fts x JOIN entries e ON e.id = x.rowid"
+	    " WHERE entries_fts MATCH ?1 AND x.rowid BETWEEN ?2 AND ?3"
+	    " ORDER BY x.rowid" };
 	struct found *f = NULL;
 	sqlite3_stmt *st;
 	int64_t *ids = NULL, now = store_now(s);
@@ -460,7 +521,7 @@ store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 	if (ret_n != NULL)
 		*ret_n = 0;
 	/* A topic removed meanwhile matches nothing. */
-	if ((st = store_stmt(s, ST_TOPIC_QUERY)) == NULL)
+	if ((st = store_stmt(s, &sql_query)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, topic_id);
 	if ((step = sqlite3_step(st)) == SQLITE_ROW)
@@ -479,7 +540,7 @@ store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 		return -1;
 	}
 	rc = -1;
-	if ((st = store_stmt(s, ST_MATCH_FIND)) == NULL)
+	if ((st = store_stmt(s, &sql_find)) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, query, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, min_id);

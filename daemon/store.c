@@ -286,6 +286,18 @@ store_all_rows(struct store *s, sqlite3_stmt *st, size_t size,
 	return 0;
 }
 
+void
+store_read_int64(sqlite3_stmt *st, void *row)
+{
+	*(int64_t *)row = sqlite3_column_int64(st, 0);
+}
+
+void
+store_read_text(sqlite3_stmt *st, void *row)
+{
+	*(char **)row = store_col_dup(st, 0);
+}
+
 char *
 store_col_dup(sqlite3_stmt *st, int i)
 {
@@ -574,22 +586,12 @@ store_cursor_get(struct store *s, const char *client, int64_t topic_id,
 {
 	static const struct store_sql sql = { ST_CURSOR_GET,
 	    "SELECT value FROM cursors WHERE client = ? AND topic_id = ?" };
-	sqlite3_stmt *st = store_stmt(s, &sql);
-	int rc, found = 0;
+	sqlite3_stmt *st = store_bound_text(s, &sql, client);
 
-	*ret_value = 0;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, client, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, topic_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret_value = sqlite3_column_int64(st, 0);
-		found = 1;
-	} else if (rc != SQLITE_DONE)
-		found = store_fail(s, "reading a cursor");
-	sqlite3_reset(st);
-	return found;
+	if (st != NULL)
+		sqlite3_bind_int64(st, 2, topic_id);
+	return store_one_row(s, st, sizeof(*ret_value), store_read_int64,
+	    ret_value, "reading a cursor");
 }
 
 int

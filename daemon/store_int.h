@@ -77,8 +77,8 @@ enum store_stmt {
 	ST_TOPIC_CONFIG_LIST,
 	ST_TOPIC_ADOPT,
 	ST_MATCH_FIND,
-	ST_MATCH_IS_DUP,
-	ST_MATCH_IS_TITLE_DUP,
+	ST_MATCH_SAME_LINK,
+	ST_MATCH_SAME_TITLE,
 	ST_MATCH_ADD,
 	/* store_prune.c */
 	ST_SEEN_ADD,
@@ -163,6 +163,10 @@ int	store_exec(struct store *s, sqlite3_stmt *st, const char *what);
 typedef void store_read_fn(sqlite3_stmt *st, void *row);
 typedef void store_clear_fn(void *row);
 
+/* Readers of a row's first column into an int64_t / a fresh char *. */
+store_read_fn store_read_int64;
+store_read_fn store_read_text;
+
 /* At most one row of st into *ret (zeroed first). 1 found / 0 / -1. */
 int	store_one_row(struct store *s, sqlite3_stmt *st, size_t size,
 	    store_read_fn *read, void *ret, const char *what);
@@ -184,6 +188,29 @@ uint64_t store_hash(const void *data, size_t len, uint64_t seed);
  * anything. The schema's title_key() SQL function is this.
  */
 bool	store_title_key(const char *title, size_t len, int64_t *ret);
+/* How far apart two copies of one article may be published (seconds). */
+#define STORE_TITLE_DUP_WINDOW_S	(2 * 86400)
+
+/* What a topic's match is compared by across feeds. */
+struct store_match_key {
+	int64_t	 topic_id;
+	int64_t	 feed_id;
+	bool	 has_norm;
+	int64_t	 norm_hash;	/* of the normalized link */
+	bool	 has_title;
+	int64_t	 title_key;	/* store_title_key() */
+	int64_t	 when;		/* published, else fetched */
+};
+
+/*
+ * The listed match that a match with key k duplicates (store_topic_match
+ * records it as a duplicate then): one of the same topic from another
+ * feed with the same normalized link, else with the same title key
+ * published within STORE_TITLE_DUP_WINDOW_S; the lowest entry id of
+ * those. 1 and its entry id, 0 none, -1.
+ */
+int	store_match_original(struct store *s, const struct store_match_key *k,
+	    int64_t *ret_entry_id);
 
 /*
  * Reconciling configured items: inside the caller's transaction, drops

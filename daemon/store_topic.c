@@ -393,12 +393,12 @@ struct found {
 };
 
 /*
- * Same title, another feed, close in time: one article whose copies carry
- * unrelated links (a syndication redirect, a different path per site).
- * Short titles ("Live updates") are too common to tell anything.
+ * Same title, another feed, close in time (STORE_TITLE_DUP_WINDOW_S): one
+ * article whose copies carry unrelated links (a syndication redirect, a
+ * different path per site). Short titles ("Live updates") are too common
+ * to tell anything.
  */
 #define TITLE_DUP_MIN_LEN	24
-#define TITLE_DUP_WINDOW_S	(2 * 86400)
 #define SEED_TITLE	0x7469746cULL
 
 bool
@@ -410,30 +410,58 @@ store_title_key(const char *title, size_t len, int64_t *ret)
 	return true;
 }
 
-static int
-match_is_title_dup(struct store *s, int64_t topic_id, const struct found *f,
-    int64_t key)
+/* q with k's topic (?1), key (?2) and feed (?3) bound; NULL on error. */
+static sqlite3_stmt *
+same_key(struct store *s, const struct store_sql *q,
+    const struct store_match_key *k, int64_t key)
 {
-	/* The same title from another feed, published within ?5 seconds. */
-	static const struct store_sql sql = { ST_MATCH_IS_TITLE_DUP,
-	    "SELECT 1 FROM topic_matches INDEXED BY topic_matches_title"
+	sqlite3_stmt *st = store_bound_id(s, q, k->topic_id);
+
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 2, key);
+		sqlite3_bind_int64(st, 3, k->feed_id);
+	}
+	return st;
+}
+
+/* st's first entry id. 1 found, 0, -1. */
+static int
+first_entry(struct store *s, sqlite3_stmt *st, int64_t *ret_entry_id)
+{
+	return store_one_row(s, st, sizeof(*ret_entry_id), store_read_int64,
+	    ret_entry_id, "checking a match");
+}
+
+int
+store_match_original(struct store *s, const struct store_match_key *k,
+    int64_t *ret_entry_id)
+{
+	/* Without statistics SQLite would walk the whole topic by its key. */
+	static const struct store_sql sql_link = { ST_MATCH_SAME_LINK,
+	    "SELECT entry_id FROM topic_matches INDEXED BY topic_matches_norm"
+	    " WHERE topic_id = ?1 AND norm_hash = ?2 AND feed_id <> ?3"
+	    " AND dup = 0 ORDER BY entry_id LIMIT 1" };
+	/* The fallback for links that differ beyond normalizing. */
+	static const struct store_sql sql_title = { ST_MATCH_SAME_TITLE,
+	    "SELECT entry_id FROM topic_matches INDEXED BY topic_matches_title"
 	    " WHERE topic_id = ?1 AND title_key = ?2 AND feed_id <> ?3"
-	    " AND dup = 0 AND abs(published - ?4) <= ?5 LIMIT 1" };
+	    " AND dup = 0 AND abs(published - ?4) <= ?5"
+	    " ORDER BY entry_id LIMIT 1" };
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((st = store_stmt(s, &sql)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, topic_id);
-	sqlite3_bind_int64(st, 2, key);
-	sqlite3_bind_int64(st, 3, f->feed_id);
-	sqlite3_bind_int64(st, 4, f->when);
-	sqlite3_bind_int64(st, 5, TITLE_DUP_WINDOW_S);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, "checking a match's title");
-	return rc == SQLITE_ROW;
+	*ret_entry_id = 0;
+	/* Found in entry order, the indexes' own: ORDER BY costs nothing. */
+	if (k->has_norm && (rc = first_entry(s, same_key(s, &sql_link, k,
+	    k->norm_hash), ret_entry_id)) != 0)
+		return rc;
+	if (!k->has_title)
+		return 0;
+	if ((st = same_key(s, &sql_title, k, k->title_key)) != NULL) {
+		sqlite3_bind_int64(st, 4, k->when);
+		sqlite3_bind_int64(st, 5, STORE_TITLE_DUP_WINDOW_S);
+	}
+	return first_entry(s, st, ret_entry_id);
 }
 
 /* Records one match inside the caller's transaction. 1 listed, 0, -1. */
@@ -441,55 +469,41 @@ static int
 match_add(struct store *s, int64_t topic_id, const struct found *f,
     int64_t now)
 {
-	/* Without statistics SQLite would walk the whole topic by its key. */
-	static const struct store_sql sql_is_dup = { ST_MATCH_IS_DUP,
-	    "SELECT 1 FROM topic_matches INDEXED BY topic_matches_norm"
-	    " WHERE topic_id = ?1 AND norm_hash = ?2 AND feed_id <> ?3"
-	    " AND dup = 0 LIMIT 1" };
 	static const struct store_sql sql = { ST_MATCH_ADD,
 	    "INSERT OR IGNORE INTO topic_matches(topic_id, entry_id, feed_id,"
 	    " norm_hash, dup, matched, title_key, published)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" };
+	struct store_match_key k = { .topic_id = topic_id,
+	    .feed_id = f->feed_id, .when = f->when };
 	sqlite3_stmt *st;
-	int64_t norm_hash = 0, title_key = 0;
-	bool titled;
-	int dup = 0;
+	int64_t original;
+	int dup;
 
 	if (f->norm_link != NULL) {
-		norm_hash = (int64_t)store_hash(f->norm_link,
+		k.norm_hash = (int64_t)store_hash(f->norm_link,
 		    strlen(f->norm_link), SEED_NORM);
-		if ((st = store_stmt(s, &sql_is_dup)) == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 1, topic_id);
-		sqlite3_bind_int64(st, 2, norm_hash);
-		sqlite3_bind_int64(st, 3, f->feed_id);
-		dup = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (dup != SQLITE_ROW && dup != SQLITE_DONE)
-			return store_fail(s, "checking a match");
-		dup = dup == SQLITE_ROW;
+		k.has_norm = true;
 	}
-	titled = f->title != NULL && store_title_key(f->title,
-	    strlen(f->title), &title_key);
-	if (!dup && titled &&
-	    (dup = match_is_title_dup(s, topic_id, f, title_key)) == -1)
+	k.has_title = f->title != NULL && store_title_key(f->title,
+	    strlen(f->title), &k.title_key);
+	if ((dup = store_match_original(s, &k, &original)) == -1)
 		return -1;
 	if ((st = store_stmt(s, &sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, topic_id);
 	sqlite3_bind_int64(st, 2, f->id);
 	sqlite3_bind_int64(st, 3, f->feed_id);
-	if (f->norm_link != NULL)
-		sqlite3_bind_int64(st, 4, norm_hash);
+	if (k.has_norm)
+		sqlite3_bind_int64(st, 4, k.norm_hash);
 	else
 		sqlite3_bind_null(st, 4);
 	sqlite3_bind_int(st, 5, dup);
 	sqlite3_bind_int64(st, 6, now);
-	if (titled)
-		sqlite3_bind_int64(st, 7, title_key);
+	if (k.has_title)
+		sqlite3_bind_int64(st, 7, k.title_key);
 	else
 		sqlite3_bind_null(st, 7);
-	sqlite3_bind_int64(st, 8, f->when);
+	sqlite3_bind_int64(st, 8, k.when);
 	if (store_exec(s, st, "recording a match") == -1)
 		return -1;
 	return sqlite3_changes(s->db) > 0 && !dup;

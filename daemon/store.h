@@ -448,6 +448,90 @@ int	store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 int	store_batch_begin(struct store *s);
 int	store_batch_commit(struct store *s);
 
+/* ---- explaining an entry ---- */
+
+/*
+ * What the store knows and decided about one entry, for topics_why.h,
+ * asked by the same rules it stores and matches by. Each call is 0 / -1
+ * (or 1 / 0 / -1 where it says so); arrays are freed with their
+ * _list_free.
+ */
+
+/* The 64-bit hash of entry id's identity key. 1 / 0 no such entry / -1. */
+int	store_entry_key_hash(struct store *s, int64_t id, uint64_t *ret);
+
+/* What an entry shares with the one explained. */
+enum store_same {
+	STORE_SAME_ENTRY,	/* it is that entry */
+	STORE_SAME_LINK,	/* the normalized link */
+	STORE_SAME_TITLE,	/* the title, published close in time */
+};
+
+struct store_carrier {
+	int64_t	 entry_id;
+	int64_t	 feed_id;
+	char	*feed_title;	/* the feed's title, else its URL */
+	char	*link;
+	int64_t	 fetched;
+	enum store_same same;
+};
+
+/*
+ * The entries of any feed that carry the same article as entry id (and
+ * it), ascending by id, at most limit: the same normalized link, or the
+ * same title as topics compare titles across feeds (long enough to tell,
+ * published within the window of store_topic_match's duplicates).
+ */
+int	store_entry_carriers(struct store *s, int64_t id, size_t limit,
+	    struct store_carrier **ret, size_t *ret_n);
+void	store_carrier_list_free(struct store_carrier *c, size_t n);
+
+struct store_entry_match {
+	int64_t	 topic_id;
+	char	*topic_name;
+	char	*query;
+	int64_t	 matched;	/* when the match was recorded */
+	bool	 listed;	/* false: a cross-feed duplicate */
+	/*
+	 * A duplicate's listed original, by the rule that made it one
+	 * (store_topic_match); 0 and NULL when the topic lists none now.
+	 */
+	int64_t	 folded_entry_id;
+	char	*folded_feed_title;	/* its feed's title, else its URL */
+};
+
+/* The topics that matched entry id, by name. */
+int	store_entry_matches(struct store *s, int64_t id,
+	    struct store_entry_match **ret, size_t *ret_n);
+void	store_entry_match_list_free(struct store_entry_match *m, size_t n);
+
+/* In highlights, the words a query matched stand between these bytes. */
+#define STORE_MARK_ON	"\x02"
+#define STORE_MARK_OFF	"\x03"
+
+/* The fields of the full-text index, in its order. */
+enum store_fts_field {
+	STORE_FTS_TITLE,
+	STORE_FTS_SUMMARY,
+	STORE_FTS_CONTENT,
+	STORE_FTS_AUTHOR,
+	STORE_FTS_FIELDS,
+};
+
+/* Title and author whole, summary and content as snippets; NULL: empty. */
+struct store_highlight {
+	char	*field[STORE_FTS_FIELDS];
+};
+
+/*
+ * Entry id's indexed text with the words of query marked: 1; 0 when the
+ * query does not match the entry (it changed since it matched); -1, also
+ * for an invalid query. Free with store_highlight_clear.
+ */
+int	store_entry_highlight(struct store *s, int64_t id, const char *query,
+	    struct store_highlight *ret);
+void	store_highlight_clear(struct store_highlight *h);
+
 /* ---- cursors ---- */
 
 /* topic_id 0 is the client's cursor over all entries. */

@@ -1,13 +1,14 @@
 /*
  * topics_why: explains one entry, for GET /v1/why/{id} and `feedctl why`:
  * its identity key, every feed that carried the same article (same
- * normalized link, or same title within two days), the topics it matched
- * and on which words (FTS5 highlight()), and the earlier entry it was
- * folded into where a topic listed it as a cross-feed duplicate.
+ * normalized link, or the same title as topics fold copies by: long
+ * enough to tell, published within two days), the topics it matched and
+ * on which words (FTS5 highlight()), and the earlier entry it was folded
+ * into where a topic listed it as a cross-feed duplicate.
  *
- * store.h offers no such query, so this module reads the database through
- * its own read-only connection (WAL readers never block the writer) and
- * knows the store's schema (version 1). It never writes.
+ * Everything comes from the store (store.h, "explaining an entry"), asked
+ * by the rules the store itself follows, so the answer cannot disagree
+ * with what the store did. It never writes.
  */
 #ifndef FEEDD_TOPICS_WHY_H
 #define FEEDD_TOPICS_WHY_H

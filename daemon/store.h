@@ -287,10 +287,26 @@ struct store_token_sink {
 void	store_set_token_sink(struct store *s,
 	    const struct store_token_sink *sink);
 
-struct fts5_api;
-struct sqlite3;
-/* db's FTS5 interface (to reach its tokenizers), or NULL. */
-struct fts5_api *store_fts5_api(struct sqlite3 *db);
+/*
+ * The index's tokenizer on its own, outside any database, for reading
+ * text and queries exactly as the index does (topics_filter.h). NULL when
+ * SQLite offers none (logged).
+ */
+struct store_tokenizer;
+
+enum store_tokenize {
+	STORE_TOKENIZE_QUERY,		/* an FTS5 query's phrase */
+	STORE_TOKENIZE_DOCUMENT,	/* text as it is indexed */
+};
+
+/* One token (folded, not terminated): 0 to go on, -1 to stop. */
+typedef int store_token_fn(void *arg, const char *tok, size_t len);
+
+struct store_tokenizer *store_tokenizer_new(void);
+void	store_tokenizer_free(struct store_tokenizer *t);
+/* fn for each token of text, in order: 0, or -1 if fn stopped or it failed. */
+int	store_tokenize(struct store_tokenizer *t, enum store_tokenize kind,
+	    const char *text, size_t len, store_token_fn *fn, void *arg);
 
 int	store_ingest(struct store *s, int64_t feed_id,
 	    const struct feed_header *header, const struct feed_entry *entries,

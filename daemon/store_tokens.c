@@ -1,6 +1,7 @@
 /*
  * store_tokens: the full-text index's tokenizer, wrapped so that ingest can
- * show what it indexed (store_set_token_sink).
+ * show what it indexed (store_set_token_sink), and on its own for reading
+ * text the way the index does (store_tokenizer_new).
  *
  * The store's connection gets its own "unicode61": the real one (found
  * through fts5_api before it is replaced) with a pass-through that also
@@ -87,8 +88,9 @@ wrap_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text,
 	    relay_token);
 }
 
-fts5_api *
-store_fts5_api(sqlite3 *db)
+/* db's FTS5 interface (to reach its tokenizers), or NULL. */
+static fts5_api *
+fts5_api_of(sqlite3 *db)
 {
 	fts5_api *api = NULL;
 	sqlite3_stmt *st;
@@ -110,7 +112,7 @@ store_tokens_wrap(struct store *s)
 	fts5_tokenizer wrapped = { wrap_create, wrap_delete, wrap_tokenize };
 	fts5_api *api;
 
-	if ((api = store_fts5_api(s->db)) == NULL || api->iVersion < 2)
+	if ((api = fts5_api_of(s->db)) == NULL || api->iVersion < 2)
 		return -1;
 	m = xcalloc(1, sizeof(*m));
 	m->store = s;
@@ -135,4 +137,68 @@ store_set_token_sink(struct store *s, const struct store_token_sink *sink)
 		s->sink = *sink;
 	else
 		memset(&s->sink, 0, sizeof(s->sink));
+}
+
+/* ---- the tokenizer on its own ---- */
+
+struct store_tokenizer {
+	sqlite3		*db;		/* FTS5 lives in a connection */
+	fts5_tokenizer	 tok;
+	Fts5Tokenizer	*inst;
+};
+
+struct token_relay {
+	store_token_fn	*fn;
+	void		*arg;
+};
+
+static int
+relay_own(void *arg, int flags, const char *tok, int n, int start, int end)
+{
+	struct token_relay *r = arg;
+
+	return r->fn(r->arg, tok, (size_t)n) == 0 ? SQLITE_OK : SQLITE_ERROR;
+}
+
+struct store_tokenizer *
+store_tokenizer_new(void)
+{
+	/* The schema's tokenize='unicode61 remove_diacritics 2'. */
+	static const char *args[] = { "remove_diacritics", "2" };
+	struct store_tokenizer *t = xcalloc(1, sizeof(*t));
+	fts5_api *api;
+	void *ud = NULL;
+
+	if (sqlite3_open_v2(":memory:", &t->db, SQLITE_OPEN_READWRITE,
+	    NULL) != SQLITE_OK || (api = fts5_api_of(t->db)) == NULL ||
+	    api->xFindTokenizer(api, "unicode61", &ud, &t->tok) !=
+	    SQLITE_OK || t->tok.xCreate(ud, args, 2, &t->inst) != SQLITE_OK) {
+		log_warnx("store: cannot reach SQLite's unicode61 tokenizer");
+		t->inst = NULL;
+		store_tokenizer_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+store_tokenizer_free(struct store_tokenizer *t)
+{
+	if (t == NULL)
+		return;
+	if (t->inst != NULL)
+		t->tok.xDelete(t->inst);
+	sqlite3_close(t->db);
+	free(t);
+}
+
+int
+store_tokenize(struct store_tokenizer *t, enum store_tokenize kind,
+    const char *text, size_t len, store_token_fn *fn, void *arg)
+{
+	struct token_relay r = { fn, arg };
+
+	return t->tok.xTokenize(t->inst, &r, kind == STORE_TOKENIZE_QUERY ?
+	    FTS5_TOKENIZE_QUERY : FTS5_TOKENIZE_DOCUMENT, text, (int)len,
+	    relay_own) == SQLITE_OK ? 0 : -1;
 }

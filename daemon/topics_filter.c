@@ -1,14 +1,12 @@
 /*
  * topics_filter: a recursive-descent reader of the FTS5 query grammar
  * (https://sqlite.org/fts5.html, section 3) that keeps only what decides
- * term presence, and SQLite's unicode61 tokenizer reached through the
- * fts5_api of a private :memory: connection.
+ * term presence, and the store's tokenizer (store_tokenizer_new), the
+ * index's own.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <sqlite3.h>
 
 #include "htmltext.h"
 #include "log.h"
@@ -39,9 +37,7 @@ struct tf_term {
 };
 
 struct topics_filter {
-	sqlite3		*db;
-	fts5_tokenizer	 tok;
-	Fts5Tokenizer	*inst;
+	struct store_tokenizer *tok;
 	struct tf_node	*node;
 	size_t		 nnodes;
 	int		*root;		/* per handle */
@@ -239,18 +235,17 @@ struct tokens {
 };
 
 static int
-on_query_token(void *arg, int flags, const char *tok, int n, int start,
-    int end)
+on_query_token(void *arg, const char *tok, size_t n)
 {
 	struct tokens *t = arg;
 
 	if (t->n >= TF_NODES_MAX)
-		return SQLITE_ERROR;
+		return -1;
 	t->tok = xreallocarray(t->tok, t->n + 1, sizeof(*t->tok));
 	t->len = xreallocarray(t->len, t->n + 1, sizeof(*t->len));
-	t->tok[t->n] = xstrndup(tok, (size_t)n);
-	t->len[t->n++] = (size_t)n;
-	return SQLITE_OK;
+	t->tok[t->n] = xstrndup(tok, n);
+	t->len[t->n++] = n;
+	return 0;
 }
 
 /*
@@ -264,10 +259,10 @@ phrase_node(struct parser *p, const char *text, size_t len, bool star)
 	struct tokens t = { NULL, NULL, 0 };
 	int node, rc;
 
-	rc = f->tok.xTokenize(f->inst, &t, FTS5_TOKENIZE_QUERY, text,
-	    (int)len, on_query_token);
+	rc = store_tokenize(f->tok, STORE_TOKENIZE_QUERY, text, len,
+	    on_query_token, &t);
 	node = node_new(p, t.n == 0 ? TF_TRUE : TF_AND, -1);
-	if (rc != SQLITE_OK)
+	if (rc != 0)
 		p->failed = true;
 	for (size_t i = 0; i < t.n; i++) {
 		if (!p->failed) {
@@ -499,16 +494,8 @@ struct topics_filter *
 topics_filter_new(void)
 {
 	struct topics_filter *f = xcalloc(1, sizeof(*f));
-	const char *args[] = { "remove_diacritics", "2" };
-	fts5_api *api;
-	void *ud = NULL;
 
-	if (sqlite3_open_v2(":memory:", &f->db, SQLITE_OPEN_READWRITE,
-	    NULL) != SQLITE_OK || (api = store_fts5_api(f->db)) == NULL ||
-	    api->xFindTokenizer(api, "unicode61", &ud, &f->tok) !=
-	    SQLITE_OK || f->tok.xCreate(ud, args, 2, &f->inst) != SQLITE_OK) {
-		log_warnx("topics: cannot reach SQLite's unicode61 tokenizer");
-		f->inst = NULL;
+	if ((f->tok = store_tokenizer_new()) == NULL) {
 		topics_filter_free(f);
 		return NULL;
 	}
@@ -541,9 +528,7 @@ topics_filter_free(struct topics_filter *f)
 	if (f == NULL)
 		return;
 	topics_filter_reset(f);
-	if (f->inst != NULL)
-		f->tok.xDelete(f->inst);
-	sqlite3_close(f->db);
+	store_tokenizer_free(f->tok);
 	free(f->exact);
 	free(f->pbucket);
 	free(f->pnext);
@@ -578,17 +563,15 @@ topics_filter_add(struct topics_filter *f, const char *query)
 }
 
 static int
-on_doc_token(void *arg, int flags, const char *tok, int n, int start,
-    int end)
+on_doc_token(void *arg, const char *tok, size_t len)
 {
 	struct topics_filter *f = arg;
-	size_t len = (size_t)n;
 	int i;
 
 	if ((i = table_get(f, tok, len)) != -1)
 		f->present[i] = true;
 	if (f->pkey == 0 || len < f->pkey)
-		return SQLITE_OK;
+		return 0;
 	for (i = f->pbucket[hash(tok, f->pkey) & (f->tabsize - 1)]; i != 0;
 	    i = f->pnext[i - 1]) {
 		const struct tf_term *t = &f->term[i - 1];
@@ -596,7 +579,7 @@ on_doc_token(void *arg, int flags, const char *tok, int n, int start,
 		if (t->len <= len && memcmp(t->text, tok, t->len) == 0)
 			f->present[i - 1] = true;
 	}
-	return SQLITE_OK;
+	return 0;
 }
 
 static bool
@@ -673,9 +656,8 @@ ask_tokenizer(struct topics_filter *f, const unsigned char *from,
 {
 	if (from == NULL || to <= from)
 		return 0;
-	return f->tok.xTokenize(f->inst, f, FTS5_TOKENIZE_DOCUMENT,
-	    (const char *)from, (int)(to - from), on_doc_token) == SQLITE_OK ?
-	    0 : -1;
+	return store_tokenize(f->tok, STORE_TOKENIZE_DOCUMENT,
+	    (const char *)from, (size_t)(to - from), on_doc_token, f);
 }
 
 /*
@@ -745,7 +727,7 @@ tokenize(struct topics_filter *f, const char *s)
 			return -1;
 		slow = NULL;
 		if (!ask && n > 0)
-			on_doc_token(f, 0, (const char *)word, (int)n, 0, 0);
+			on_doc_token(f, (const char *)word, n);
 		if (*p == '\0')
 			return 0;
 	}
@@ -762,7 +744,7 @@ topics_filter_begin(struct topics_filter *f)
 void
 topics_filter_token(struct topics_filter *f, const char *tok, size_t len)
 {
-	on_doc_token(f, 0, tok, (int)len, 0, 0);
+	on_doc_token(f, tok, len);
 }
 
 int

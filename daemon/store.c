@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "store.h"
 #include "store_int.h"
 #include "xmalloc.h"
 
@@ -428,6 +429,7 @@ store_free(struct store *s)
 	/* Closing the last connection checkpoints and removes the WAL. */
 	sqlite3_close(s->db);
 	buf_free(&s->text);
+	free(s->sink);
 	free(s->path);
 	free(s);
 }

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "store.h"
 #include "store_int.h"
 #include "xmalloc.h"
 

@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "store.h"
 #include "store_int.h"
 #include "xmalloc.h"
 

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "store.h"
 #include "store_int.h"
 #include "xmalloc.h"
 

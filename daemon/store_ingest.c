@@ -17,6 +17,7 @@
 #include "htmltext.h"
 #include "linknorm.h"
 #include "log.h"
+#include "store.h"
 #include "store_int.h"
 #include "xmalloc.h"
 
@@ -376,8 +377,9 @@ store_ingest(struct store *s, int64_t feed_id, const struct feed_header *h,
 	memset(ret, 0, sizeof(*ret));
 	if (store_begin(s) == -1)
 		return -1;
-	if (s->tokens_wrapped && s->sink.begin != NULL) {
-		s->sink.begin(s->sink.arg);
+	if (s->tokens_wrapped && s->sink != NULL &&
+	    s->sink->begin != NULL) {
+		s->sink->begin(s->sink->arg);
 		s->capturing = true;
 	}
 	if (h != NULL && feed_doc(s, feed_id, h) == -1)

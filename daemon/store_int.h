@@ -12,7 +12,8 @@
 #include <sqlite3.h>
 
 #include "buf.h"
-#include "store.h"
+
+struct store_token_sink;
 
 #define STORE_SCHEMA_VERSION	7
 /* "feed" in ASCII: marks the file as ours (PRAGMA application_id). */
@@ -126,7 +127,7 @@ struct store {
 	struct buf	 text;		/* scratch for html_text on ingest */
 	/* store_begin nesting: 0 none, 1 a transaction, >1 savepoints in it. */
 	int		 tx_depth;
-	struct store_token_sink sink;
+	struct store_token_sink *sink;	/* a copy, or NULL */
 	bool		 capturing;	/* store_ingest is indexing */
 	bool		 tokens_wrapped;	/* store_tokens_wrap worked */
 };

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "store.h"
 #include "store_int.h"
 #include "store_prune.h"
 #include "xmalloc.h"

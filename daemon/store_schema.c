@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "htmltext.h"
 #include "log.h"
+#include "store.h"
 #include "store_int.h"
 
 /*

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "store.h"
 #include "store_int.h"
 #include "xmalloc.h"
 
@@ -65,7 +66,7 @@ static int
 relay_token(void *arg, int flags, const char *tok, int n, int start, int end)
 {
 	struct relay *r = arg;
-	const struct store_token_sink *k = &r->store->sink;
+	const struct store_token_sink *k = r->store->sink;
 
 	k->token(k->arg, tok, n);
 	return r->xToken(r->ctx, flags, tok, n, start, end);
@@ -80,7 +81,7 @@ wrap_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text,
 	struct relay r = { s, ctx, xToken };
 
 	/* Queries and everything outside store_ingest pass straight on. */
-	if (!s->capturing || s->sink.token == NULL ||
+	if (!s->capturing || s->sink == NULL || s->sink->token == NULL ||
 	    (flags & FTS5_TOKENIZE_DOCUMENT) == 0)
 		return w->m->inner.xTokenize(w->inner, ctx, flags, text, len,
 		    xToken);
@@ -133,10 +134,12 @@ store_tokens_wrap(struct store *s)
 void
 store_set_token_sink(struct store *s, const struct store_token_sink *sink)
 {
-	if (sink != NULL)
-		s->sink = *sink;
-	else
-		memset(&s->sink, 0, sizeof(s->sink));
+	free(s->sink);
+	s->sink = NULL;
+	if (sink != NULL) {
+		s->sink = xmalloc(sizeof(*s->sink));
+		*s->sink = *sink;
+	}
 }
 
 /* ---- the tokenizer on its own ---- */

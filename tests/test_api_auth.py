@@ -6,6 +6,7 @@ Unix socket only; failed attempts from an address are answered a second
 late after the fifth, and a good token still works; the token is never in
 the daemon's log, in GET /v1/tokens or in the database file."""
 import hashlib
+import json
 import os
 import re
 import socket
@@ -103,6 +104,15 @@ status, _, doc = tcp("POST", "/v1/topics", full,
 check(status == 201 and doc["name"] == "t", "a full token writes", doc)
 status, _, doc = tcp("DELETE", "/v1/topics/t", full)
 check(status == 200, "and removes", doc)
+
+# The exploit of old, over TCP with a full token: a command as notify.
+marker = tmp.join("owned")
+status, _, doc = tcp("POST", "/v1/topics", full, body=json.dumps(
+    {"name": "x", "query": "a", "notify": "/usr/bin/touch " + marker}))
+check(status == 400 and doc["error"]["code"] == "unknown_hook",
+      "a command as notify over TCP: 400 unknown_hook", doc)
+status, _, doc = tcp("POST", "/v1/feeds/1/poll", full)
+check(not os.path.exists(marker), "and nothing ran it", (status, doc))
 
 # ---- a read-only token ------------------------------------------------------
 for method, path in ROUTES:

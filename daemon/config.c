@@ -750,6 +750,9 @@ config_split_argv(const char *s)
 	for (;; s++) {
 		char ch = *s;
 
+		/* As in sh, an unquoted word that starts with # is a comment. */
+		if (quote == 0 && !inword && ch == '#')
+			ch = '\0';
 		if (quote == 0 && (ch == '\0' || isspace((unsigned char)ch))) {
 			if (inword) {
 				w.p[w.n] = '\0';

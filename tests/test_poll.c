@@ -358,6 +358,8 @@ test_html(void)
 	ok(poll_looks_like_html("\xef\xbb\xbf<!doctype html>", 18),
 	    "a BOM, then <!doctype html: HTML");
 	ok(poll_looks_like_html("<html lang=en>", 14), "<html: HTML");
+	ok(poll_looks_like_html("\xef\xbb\xbf\r\n<!DOCTYPE html>", 20),
+	    "a BOM, then a blank line, then the doctype: HTML");
 	ok(!poll_looks_like_html(FEED, strlen(FEED)), "an RSS document: not "
 	    "HTML");
 	ok(!poll_looks_like_html("<htm", 4), "a short body: not HTML");

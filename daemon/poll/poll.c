@@ -49,11 +49,16 @@ poll_looks_like_html(const char *body, size_t len)
 {
 	size_t i = 0;
 
-	/* Feeds served as text/html exist: trust the bytes, not the label. */
+	/*
+	 * Feeds served as text/html exist: trust the bytes, not the label.
+	 * A BOM and blank space come before the markup in either order.
+	 */
 	while (i < len && isspace((unsigned char)body[i]))
 		i++;
 	if (i + 3 <= len && memcmp(body + i, "\xef\xbb\xbf", 3) == 0)
 		i += 3;
+	while (i < len && isspace((unsigned char)body[i]))
+		i++;
 	if (len - i >= 14 && strncasecmp(body + i, "<!doctype html", 14) == 0)
 		return true;
 	if (len - i >= 5 && strncasecmp(body + i, "<html", 5) == 0)

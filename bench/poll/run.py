@@ -9,7 +9,7 @@ and run: a cold poll (empty database: download, parse, store everything) and
 a warm poll (same database, nothing changed: every feed answers 304). Each
 poll runs under GNU time; one JSON line per poll on stdout, a Markdown table
 at the end. A last row polls a 2 GiB gzip bomb and a 64 MiB body under the
-default 10 MiB cap (tests/feedserver.py) to show memory stays bounded.
+default 10 MiB cap (tests/daemon/feedserver.py) to show memory stays bounded.
 
 feedd is built in release mode in build-bench-poll/ unless --feedd is given.
 Needs: nginx-light, time (GNU), python3; about 600 MB in --work for 5,000
@@ -130,7 +130,7 @@ def once(feedd, conf, db, logpath):
 
 def bomb_row(feedd, work, logpath):
     """Memory under hostile bodies, with the default 10 MiB cap."""
-    from_tests = os.path.join(TOP, "tests", "feedserver.py")
+    from_tests = os.path.join(TOP, "tests", "daemon", "feedserver.py")
     srv = subprocess.Popen([sys.executable, from_tests, "--root", work],
                            stdout=subprocess.PIPE, text=True)
     port = int(srv.stdout.readline().split()[1])

@@ -12,7 +12,7 @@
 # Everything happens in a private mount namespace on tmpfs; the cgroups it
 # makes are removed at exit. Output is TAP.
 #
-# Environment: TESTS_BUILDDIR (meson sets it) names <build>/tests.
+# Environment: TESTS_BUILD_ROOT (meson sets it) names the build directory.
 set -u
 
 skip() {
@@ -27,11 +27,11 @@ if [ "${1:-}" != --inner ]; then
 	done
 	grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null
 	grep -qw overlay /proc/filesystems || skip "no overlay file system"
-	[ -n "${TESTS_BUILDDIR:-}" ] || skip "TESTS_BUILDDIR not set"
+	[ -n "${TESTS_BUILD_ROOT:-}" ] || skip "TESTS_BUILD_ROOT not set"
 	exec unshare --mount --propagation private -- "$0" --inner
 fi
 
-BUILD=$(cd "$TESTS_BUILDDIR/.." && pwd)
+BUILD=$(cd "$TESTS_BUILD_ROOT" && pwd)
 START=$(date +%s)
 W=""
 R=""

@@ -197,7 +197,7 @@ dates_jsonl(void)
 	json_t *j;
 	FILE *f;
 
-	if ((f = fopen("corpus/feedparser/dates.jsonl", "r")) == NULL) {
+	if ((f = fopen("../corpus/feedparser/dates.jsonl", "r")) == NULL) {
 		ok(false, "open corpus/feedparser/dates.jsonl");
 		return;
 	}

@@ -13,12 +13,11 @@ import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from feeddtest import check, done  # noqa: E402
+# feeddtest is in tests/daemon/ (PYTHONPATH, set by meson).
+from feeddtest import check, done
 
 MAX_EXPOSURE = 1.1
-BUILD = os.path.dirname(os.environ.get("TESTS_BUILDDIR",
-                                       os.path.join(os.getcwd(), "tests")))
+BUILD = os.environ.get("TESTS_BUILD_ROOT", os.getcwd())
 
 
 def run(*args, env=None):

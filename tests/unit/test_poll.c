@@ -1,6 +1,6 @@
 /*
  * poll: one poll of one feed against the suite's HTTP server
- * (tests/feedserver.py on 127.0.0.1), with a real store and event loop,
+ * (tests/daemon/feedserver.py on 127.0.0.1), with a real store and event loop,
  * for each promise of poll.h: a 304 and a 200 whose body hashes as last
  * time cost no parse and no entry writes; an HTML page is reported as
  * blocked; the entries read before a document went bad are stored.
@@ -213,7 +213,7 @@ static pid_t
 start_server(void)
 {
 	char *portfile = xasprintf("%s/port", tmpdir);
-	char *argv[] = { "python3", "feedserver.py", "--root", tmpdir,
+	char *argv[] = { "python3", "../daemon/feedserver.py", "--root", tmpdir,
 	    "--port-file", portfile, NULL };
 	posix_spawn_file_actions_t fa;
 	pid_t pid;

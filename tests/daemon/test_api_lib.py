@@ -1,5 +1,5 @@
 """Helpers for the API and feedctl tests: the suite's HTTP feed server
-(tests/feedserver.py) with files and generated feeds, RSS documents, and
+(feedserver.py) with files and generated feeds, RSS documents, and
 waiting for the daemon's polls. Not a test itself."""
 import json
 import os
@@ -43,7 +43,7 @@ def rss(name, items, title=None, extra_item=""):
 
 
 class FeedServer:
-    """tests/feedserver.py on 127.0.0.1, serving root/ under /feeds/."""
+    """feedserver.py on 127.0.0.1, serving root/ under /feeds/."""
 
     def __init__(self, root):
         self.root = root

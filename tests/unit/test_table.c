@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "../client/table.h"
+#include "../../client/table.h"
 #include "tap.h"
 
 static char *

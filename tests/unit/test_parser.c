@@ -518,7 +518,7 @@ test_realworld(void)
 	size_t i, len;
 
 	for (i = 0; i < sizeof(rw) / sizeof(rw[0]); i++) {
-		snprintf(path, sizeof(path), "corpus/realworld/%s", rw[i].file);
+		snprintf(path, sizeof(path), "../corpus/realworld/%s", rw[i].file);
 		if ((body = slurp(path, &len)) == NULL) {
 			ok(false, "read %s", path);
 			continue;
@@ -536,7 +536,7 @@ test_realworld(void)
 		free(body);
 	}
 	d = NULL;
-	if ((body = slurp("corpus/realworld/ibash-org-ru-windows-1251.rss.xml",
+	if ((body = slurp("../corpus/realworld/ibash-org-ru-windows-1251.rss.xml",
 	    &len)) != NULL) {
 		d = feed_doc_parse(body, len, NULL);
 		is_str(d->header.subtitle, "Новый цитатник Рунета",

@@ -14,8 +14,8 @@ import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from feeddtest import (FEEDD, TempDir, check, done, http_unix,  # noqa: E402
+# feeddtest is in tests/daemon/ (PYTHONPATH, set by meson).
+from feeddtest import (FEEDD, FEEDSERVER, TempDir, check, done, http_unix,
                        wait_for_socket)
 
 WATCHDOG_USEC = 1000000         # keep-alive expected every 500 ms
@@ -268,9 +268,8 @@ def children_inherit_nothing(tmp):
               '<description>d</description><item><guid>ci-1</guid>'
               '<title>Kyiv notify check</title>'
               '<link>http://ci.example/1</link></item></channel></rss>')
-    srv = subprocess.Popen([sys.executable, os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "feedserver.py"),
-        "--root", www], stdout=subprocess.PIPE, text=True)
+    srv = subprocess.Popen([sys.executable, FEEDSERVER, "--root", www],
+                           stdout=subprocess.PIPE, text=True)
     envfile = tmp.join("notify-env.txt")
     notify_path = tmp.join("notify-children")
     lis = Listener(notify_path)

@@ -1,5 +1,6 @@
 /*
- * fetch against the suite's HTTP server (tests/feedserver.py on 127.0.0.1):
+ * fetch against the suite's HTTP server (tests/daemon/feedserver.py on
+ * 127.0.0.1):
  * every transfer runs concurrently in one libevent loop, as in the daemon.
  */
 #include <sys/stat.h>
@@ -177,7 +178,7 @@ static pid_t
 start_server(void)
 {
 	char *portfile = xasprintf("%s/port", tmpdir);
-	char *argv[] = { "python3", "feedserver.py", "--root", tmpdir,
+	char *argv[] = { "python3", "../daemon/feedserver.py", "--root", tmpdir,
 	    "--port-file", portfile, NULL };
 	posix_spawn_file_actions_t fa;
 	pid_t pid;

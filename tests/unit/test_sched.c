@@ -1,7 +1,7 @@
 /*
  * sched: the planning rules of sched.h, through its public API, with a
  * real store, the real event loop and real polls against the suite's HTTP
- * server (tests/feedserver.py on 127.0.0.1). Each poll's plan is read back
+ * server (tests/daemon/feedserver.py on 127.0.0.1). Each poll's plan is read back
  * from the store, where sched records it (next_poll, cur_interval_s).
  *
  *   - after a success: the feed's interval, adapted to its documents' hints
@@ -221,7 +221,7 @@ static pid_t
 start_server(void)
 {
 	char *portfile = xasprintf("%s/port", tmpdir);
-	char *argv[] = { "python3", "feedserver.py", "--root", tmpdir,
+	char *argv[] = { "python3", "../daemon/feedserver.py", "--root", tmpdir,
 	    "--port-file", portfile, NULL };
 	posix_spawn_file_actions_t fa;
 	pid_t pid;

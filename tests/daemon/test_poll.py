@@ -1,5 +1,5 @@
 """Polling as a user sees it: `feedd --once` against the suite's HTTP server
-(tests/feedserver.py), with the results read back from the SQLite file.
+(feedserver.py), with the results read back from the SQLite file.
 
 Entries are stored once; the second poll is answered 304 (counted on the
 server); a permanent redirect moves the feed after three polls, a temporary

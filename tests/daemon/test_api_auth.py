@@ -71,8 +71,8 @@ ROUTES = [
     ("DELETE", "/v1/tokens/full"), ("GET", "/v1/nowhere"),
 ]
 # The list covers the daemon's route table, so a new route is tested too.
-with open(os.path.join(os.environ["TESTS_SRCDIR"], "..", "daemon", "api",
-                       "api.c")) as f:
+with open(os.path.join(os.environ["TESTS_SRCDIR"], "..", "..", "daemon",
+                       "api", "api.c")) as f:
     table = re.findall(r'\{ EVHTTP_REQ_(\w+), "([^"]+)"', f.read())
 missing = [(m, p) for m, p in table if not any(
     m == rm and re.fullmatch(p.replace("*", "[^/]+"), rp)

@@ -17,6 +17,9 @@ import time
 FEEDD = os.environ.get("FEEDD", "feedd")
 FEEDCTL = os.environ.get("FEEDCTL", "feedctl")
 SRCDIR = os.environ.get("TESTS_SRCDIR", os.path.dirname(os.path.abspath(__file__)))
+# The suite's HTTP server, next to this file.
+FEEDSERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                          "feedserver.py")
 
 failures = 0
 checks = 0

@@ -14,8 +14,8 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from feeddtest import FEEDD, TempDir, check, done, feedctl  # noqa: E402
+# feeddtest is in tests/daemon/ (PYTHONPATH, set by meson).
+from feeddtest import FEEDD, TempDir, check, done, feedctl
 
 ACTIVATE = shutil.which("systemd-socket-activate")
 

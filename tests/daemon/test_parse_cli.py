@@ -12,7 +12,8 @@ import sys
 
 FEEDCTL = os.environ["FEEDCTL"]
 SRC = os.environ["TESTS_SRCDIR"]
-CORPUS = os.path.join(SRC, "corpus", "feedparser")
+CORPUS_DIR = os.path.join(SRC, "..", "corpus")
+CORPUS = os.path.join(CORPUS_DIR, "feedparser")
 WS = " \t\r\n"
 failures = []
 
@@ -59,7 +60,7 @@ def check(case, doc, a):
 
 def main():
     skips = {}
-    with open(os.path.join(SRC, "corpus-skip.txt")) as f:
+    with open(os.path.join(CORPUS_DIR, "corpus-skip.txt")) as f:
         for line in f:
             if line.strip() and not line.startswith("#"):
                 skips[line.split()[0]] = line
@@ -86,7 +87,7 @@ def main():
             passed += 1
     print("# feedctl parse over the corpus: %d of %d pass" % (passed, n))
 
-    koi8 = os.path.join(SRC, "corpus", "realworld",
+    koi8 = os.path.join(CORPUS_DIR, "realworld",
                         "synthetic-koi8-r-ru.rss.xml")
     with open(koi8, "rb") as f:
         body = f.read()

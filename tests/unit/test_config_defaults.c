@@ -22,10 +22,10 @@
 #include "tap.h"
 #include "xmalloc.h"
 
-/* Run from tests/ (meson's workdir for unit tests). */
-#define EXAMPLE		"../config/feedd.conf"
-#define MANUAL		"../man/feedd.conf.5"
-#define CONFIG_SOURCE	"../daemon/config.c"
+/* Run from tests/unit/ (meson's workdir for unit tests). */
+#define EXAMPLE		"../../config/feedd.conf"
+#define MANUAL		"../../man/feedd.conf.5"
+#define CONFIG_SOURCE	"../../daemon/config.c"
 
 #define MAX_KEYS	64
 

@@ -187,7 +187,8 @@ try:
     once_conf = tmp.write("once.conf", (CONF % {
         "base": base, "query": "коалици*"}) + "notify = tsv\n"
         "[hook \"tsv\"]\ncommand = /bin/sh %s %s\n" % (
-            os.path.join(SRCDIR, "..", "config", "notify-file.example"), out))
+            os.path.join(SRCDIR, "..", "..", "config",
+                         "notify-file.example"), out))
     r = subprocess.run([FEEDD, "-c", once_conf, "--once", "--database",
                         tmp.join("once.db"), "--socket", tmp.join("once.sock")],
                        capture_output=True, text=True, timeout=60)

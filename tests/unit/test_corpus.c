@@ -18,7 +18,7 @@
 #include "feed_json.h"
 #include "tap.h"
 
-#define CORPUS	"corpus/feedparser/"
+#define CORPUS	"../corpus/feedparser/"
 
 static json_t *skips;
 
@@ -44,7 +44,7 @@ load_skips(void)
 	FILE *f;
 
 	skips = json_object();
-	if ((f = fopen("corpus-skip.txt", "r")) == NULL)
+	if ((f = fopen("../corpus/corpus-skip.txt", "r")) == NULL)
 		return;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		line[strcspn(line, "\n")] = '\0';

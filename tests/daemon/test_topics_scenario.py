@@ -1,5 +1,5 @@
 """Following a topic as a user does, end to end: the real feedd polls four
-feeds on the suite's HTTP server (tests/feedserver.py) - an English RSS 2.0
+feeds on the suite's HTTP server (feedserver.py) - an English RSS 2.0
 feed, an Atom feed carrying the same article under a URL that differs only
 by tracking parameters, a windows-1251 Ukrainian feed, and a feed of
 unrelated items - and follows the topic
@@ -92,7 +92,8 @@ for t in ("Markets close higher on tech earnings", "Local elections: turnout up"
     control("/_control/add?feed=world&title=" + urllib.parse.quote(t))
 
 notified = tmp.join("coalition.tsv")
-script = os.path.join(SRCDIR, "..", "config", "notify-file.example")
+script = os.path.join(SRCDIR, "..", "..", "config",
+                      "notify-file.example")
 conf = """
 [feedd]
 log_level = info

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The store under SIGKILL, a full disk and a concurrent reader.
 
-Drives tests/store_tool (built next to this script's build directory),
+Drives store_tool ($TESTS_BUILDDIR/store_tool, built from store_tool.c),
 which uses the store exactly as the daemon does: one transaction per poll;
 then the real feedd (--once) killed while it stores large feeds from the
 suite's HTTP server.

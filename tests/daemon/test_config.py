@@ -16,7 +16,7 @@ def check_config(text, name="t.conf"):
 
 # The shipped example is valid.
 r = subprocess.run([FEEDD, "--check-config", "-c",
-                    os.path.join(SRCDIR, "..", "config", "feedd.conf")],
+                    os.path.join(SRCDIR, "..", "..", "config", "feedd.conf")],
                    capture_output=True, text=True)
 check(r.returncode == 0 and "configuration OK" in r.stdout,
       "config/feedd.conf is valid", r.stdout + r.stderr)

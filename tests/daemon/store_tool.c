@@ -1,6 +1,6 @@
 /*
  * store_tool: drives the store from a separate process for the crash,
- * disk-full and concurrency tests (tests/store_crash.py).
+ * disk-full and concurrency tests (store_crash.py).
  *
  *   store_tool ingest DB FIRST_BATCH NBATCHES BATCH
  *	polls of BATCH generated entries each (one transaction per poll);

@@ -13,9 +13,7 @@
  */
 #include <sys/wait.h>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +24,13 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "feedserver.h"
 #include "fetch.h"
 #include "log.h"
 #include "sched.h"
 #include "store.h"
 #include "tap.h"
 #include "xmalloc.h"
-
-extern char **environ;
 
 #define WEEK_S		(7 * 24 * 3600)
 #define TWO_DAYS_S	(2 * 24 * 3600)
@@ -215,38 +212,6 @@ write_feed(const char *name, int ttl_min, int n, int64_t age_s)
 	free(doc);
 	free(t);
 	free(items);
-}
-
-static pid_t
-start_server(void)
-{
-	char *portfile = xasprintf("%s/port", tmpdir);
-	char *argv[] = { "python3", "../daemon/feedserver.py", "--root", tmpdir,
-	    "--port-file", portfile, NULL };
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	FILE *fp;
-	int i, rc;
-
-	/* Its "PORT n" line must not land in our TAP stream. */
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	rc = posix_spawnp(&pid, "python3", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc != 0)
-		return -1;
-	for (i = 0; i < 100; i++) {
-		if ((fp = fopen(portfile, "r")) != NULL) {
-			if (fscanf(fp, "%d", &port) != 1)
-				port = 0;
-			fclose(fp);
-			if (port > 0)
-				break;
-		}
-		usleep(50000);
-	}
-	free(portfile);
-	return port > 0 ? pid : -1;
 }
 
 /*
@@ -587,7 +552,7 @@ main(void)
 	if (mkdtemp(tmpdir) == NULL)
 		return 1;
 	write_feed("plain.xml", 0, 0, 0);
-	if ((pid = start_server()) == -1) {
+	if ((pid = feedserver_start(tmpdir, &port)) == -1) {
 		printf("Bail out! cannot start feedserver.py\n");
 		return 1;
 	}

@@ -133,6 +133,8 @@ model_json_entry(const struct store_entry *e, bool content)
 	    stored_array(e->enclosures_json));
 	set(j, "topics",
 	    stored_array(e->topics_json));
+	set(j, "read", json_boolean(e->read));
+	set(j, "starred", json_boolean(e->starred));
 	if (content)
 		set(j, "content", model_json_str(e->content));
 	return j;
@@ -303,6 +305,8 @@ model_json_list_entry(struct model_json_list *l, const struct store_entry *e)
 	put_stored(b, e->enclosures_json);
 	buf_puts(b, ",\"topics\":");
 	put_stored(b, e->topics_json);
+	buf_puts(b, e->read ? ",\"read\":true" : ",\"read\":false");
+	buf_puts(b, e->starred ? ",\"starred\":true" : ",\"starred\":false");
 	if (l->content) {
 		buf_puts(b, ",\"content\":");
 		if (put_str(l, e->content) == -1)
@@ -380,13 +384,29 @@ model_json_cursor(const struct store_cursor *c)
 
 /* Never the hash: it is the store's, not the API's. */
 json_t *
-model_json_apitoken(const struct store_apitoken *t)
+model_json_apitoken(const struct store_apitoken *t, const char *user)
 {
 	json_t *j = json_object();
 
 	set(j, "name", model_json_str(t->name));
+	set(j, "user", model_json_str(user));
 	set(j, "read_only", json_boolean(t->read_only));
 	set(j, "created", model_json_time(t->created));
 	set(j, "last_used", model_json_time(t->last_used));
+	return j;
+}
+
+json_t *
+model_json_user(const struct store_user *u, size_t ntokens)
+{
+	json_t *j = json_object();
+
+	set(j, "id", json_integer(u->id));
+	set(j, "name", model_json_str(u->name));
+	set(j, "owner", json_boolean(u->id == STORE_OWNER_ID));
+	set(j, "password", json_boolean(u->pass_hash != NULL));
+	set(j, "fever", json_boolean(u->fever));
+	set(j, "tokens", json_integer((json_int_t)ntokens));
+	set(j, "created", model_json_time(u->created));
 	return j;
 }

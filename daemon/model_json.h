@@ -70,7 +70,10 @@ void	 model_json_list_clear(struct model_json_list *l);
 
 json_t	*model_json_poll_log(const struct store_poll_log *l);
 json_t	*model_json_cursor(const struct store_cursor *c);
-/* name, read_only, created, last_used: never the hash. */
-json_t	*model_json_apitoken(const struct store_apitoken *t);
+/* name, user (its name), read_only, created, last_used: never the hash. */
+json_t	*model_json_apitoken(const struct store_apitoken *t, const char *user);
+/* id, name, owner, password and fever (whether set), tokens (ntokens),
+ * created: never a hash or key. */
+json_t	*model_json_user(const struct store_user *u, size_t ntokens);
 
 #endif

@@ -23,6 +23,7 @@
 #include "api_gate.h"
 #include "api_internal.h"
 #include "api_reply.h"
+#include "api_request.h"
 #include "api_topics.h"
 #include "buf.h"
 #include "feedd.h"
@@ -38,34 +39,68 @@ struct api_route {
 	 */
 	const char	*path;
 	api_handler	 handler;
+	/* The reader doors check their users' own credentials. */
+	enum api_auth_scheme scheme;
 };
 
 static const struct api_route api_routes[] = {
-	{ EVHTTP_REQ_GET, "/v1/status", api_status_get },
-	{ EVHTTP_REQ_GET, "/v1/feeds", api_feeds_list },
-	{ EVHTTP_REQ_POST, "/v1/feeds", api_feeds_add },
-	{ EVHTTP_REQ_GET, "/v1/feeds/*", api_feeds_get },
-	{ EVHTTP_REQ_DELETE, "/v1/feeds/*", api_feeds_remove },
-	{ EVHTTP_REQ_PATCH, "/v1/feeds/*", api_feeds_change },
-	{ EVHTTP_REQ_POST, "/v1/feeds/*/poll", api_feeds_poll },
-	{ EVHTTP_REQ_GET, "/v1/entries", api_entries_list },
-	{ EVHTTP_REQ_GET, "/v1/entries/*", api_entries_get },
+	{ EVHTTP_REQ_GET, "/v1/status", api_status_get,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_GET, "/v1/feeds", api_feeds_list,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_POST, "/v1/feeds", api_feeds_add,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_GET, "/v1/feeds/*", api_feeds_get,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_DELETE, "/v1/feeds/*", api_feeds_remove,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_PATCH, "/v1/feeds/*", api_feeds_change,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_POST, "/v1/feeds/*/poll", api_feeds_poll,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_GET, "/v1/entries", api_entries_list,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_GET, "/v1/entries/*", api_entries_get,
+	    API_AUTH_BEARER },
 	/* /v1/topics: rows of the topics module go here. */
-	{ EVHTTP_REQ_GET, "/v1/topics", api_topics_list },
-	{ EVHTTP_REQ_POST, "/v1/topics", api_topics_add },
-	{ EVHTTP_REQ_GET, "/v1/topics/*", api_topics_get },
-	{ EVHTTP_REQ_PATCH, "/v1/topics/*", api_topics_change },
-	{ EVHTTP_REQ_DELETE, "/v1/topics/*", api_topics_remove },
-	{ EVHTTP_REQ_GET, "/v1/why/*", api_topics_why },
-	{ EVHTTP_REQ_GET, "/v1/cursors/*", api_cursors_get },
-	{ EVHTTP_REQ_PUT, "/v1/cursors/*", api_cursors_put },
-	{ EVHTTP_REQ_GET, "/v1/stream", api_stream_open },
-	{ EVHTTP_REQ_GET, "/v1/opml", api_opml_export },
-	{ EVHTTP_REQ_POST, "/v1/opml", api_opml_import },
-	{ EVHTTP_REQ_GET, "/v1/backup", api_backup_get },
-	{ EVHTTP_REQ_GET, "/v1/tokens", api_tokens_list },
-	{ EVHTTP_REQ_POST, "/v1/tokens", api_tokens_add },
-	{ EVHTTP_REQ_DELETE, "/v1/tokens/*", api_tokens_remove },
+	{ EVHTTP_REQ_GET, "/v1/topics", api_topics_list,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_POST, "/v1/topics", api_topics_add,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_GET, "/v1/topics/*", api_topics_get,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_PATCH, "/v1/topics/*", api_topics_change,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_DELETE, "/v1/topics/*", api_topics_remove,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_GET, "/v1/why/*", api_topics_why,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_GET, "/v1/cursors/*", api_cursors_get,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_PUT, "/v1/cursors/*", api_cursors_put,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_GET, "/v1/stream", api_stream_open,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_GET, "/v1/opml", api_opml_export,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_POST, "/v1/opml", api_opml_import,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_GET, "/v1/backup", api_backup_get,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_GET, "/v1/tokens", api_tokens_list,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_POST, "/v1/tokens", api_tokens_add,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_DELETE, "/v1/tokens/*", api_tokens_remove,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_GET, "/v1/users", api_users_list,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_POST, "/v1/users", api_users_add,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_PATCH, "/v1/users/*", api_users_change,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_DELETE, "/v1/users/*", api_users_remove,
+	    API_AUTH_BEARER },
 };
 
 static const char *
@@ -124,6 +159,39 @@ route_match(const char *pattern, const char *path)
 	return *pattern == '\0' && *path == '\0';
 }
 
+/*
+ * The user a request acts for: the one api_auth let through, or over the
+ * socket the one named by ?user=NAME. 0 and answered when there is none.
+ */
+static int
+request_user(struct api *api, struct evhttp_request *req, int64_t *ret)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *qs = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	struct store_user u;
+	struct evkeyvalq q;
+	const char *name;
+	int rc = 0;
+
+	*ret = api_auth_user(api->d->auth);
+	TAILQ_INIT(&q);
+	if (qs == NULL || evhttp_parse_query_str(qs, &q) == -1 ||
+	    (name = evhttp_find_header(&q, API_USER_PARAM)) == NULL)
+		goto out;
+	if (!api_auth_local(req)) {
+		api_reply_error(req, 403, "forbidden", "acting as another user "
+		    "(?%s=) is for the daemon's Unix socket only; a token "
+		    "acts as its own user", API_USER_PARAM);
+		rc = -1;
+	} else if ((rc = api_user_get(req, api->d->store, name, &u)) == 0) {
+		*ret = u.id;
+		store_user_clear(&u);
+	}
+out:
+	evhttp_clear_headers(&q);
+	return rc;
+}
+
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
@@ -131,35 +199,46 @@ on_request(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	bool path_known = false;
+	const struct api_route *found = NULL, *r;
+	size_t i;
 
-	/* TCP needs a token; a held request comes back here when let go. */
-	if (!api_auth_request(api->d->auth, req, on_request, api))
-		return;
 	if (path == NULL || *path == '\0') {
 		api_reply_error(req, 400, NULL, "malformed request URI");
 		return;
 	}
-	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD)
-		log_write_request(req);
 	if (method == EVHTTP_REQ_HEAD)
 		method = EVHTTP_REQ_GET;
-	for (size_t i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
-		const struct api_route *r = &api_routes[i];
-
+	for (i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
+		r = &api_routes[i];
 		if (!route_match(r->path, path))
 			continue;
-		path_known = true;
-		if (r->method == method) {
-			r->handler(api, req, path);
-			return;
-		}
+		if (found == NULL || r->method == method)
+			found = r;
+		if (r->method == method)
+			break;
 	}
-	if (path_known)
+	/*
+	 * TCP needs a token (or a door's own login); a held request comes
+	 * back here when let go. An unknown path needs a token too, so that
+	 * what exists is not told to strangers.
+	 */
+	if (!api_auth_request(api->d->auth, req, found != NULL ?
+	    found->scheme : API_AUTH_BEARER, on_request, api))
+		return;
+	if (found == NULL) {
+		api_reply_error(req, 404, NULL, "no such endpoint: %s", path);
+		return;
+	}
+	if (found->method != method) {
 		api_reply_error(req, 405, NULL, "method not allowed on %s",
 		    path);
-	else
-		api_reply_error(req, 404, NULL, "no such endpoint: %s", path);
+		return;
+	}
+	if (method != EVHTTP_REQ_GET)
+		log_write_request(req);
+	if (request_user(api, req, &api->user_id) == -1)
+		return;
+	found->handler(api, req, path);
 }
 
 struct api *

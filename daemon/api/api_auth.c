@@ -68,6 +68,7 @@ struct hold {
 	struct event	*timer;
 	void		(*cont)(struct evhttp_request *, void *);
 	void		*arg;
+	enum api_auth_scheme scheme;
 	struct peer	 peer;
 };
 
@@ -83,6 +84,8 @@ struct api_auth {
 	size_t		 nholds;
 	/* Let through by the next api_auth_request: its second has passed. */
 	struct evhttp_request *released;
+	/* The user of the request let through last (0: its door decides). */
+	int64_t		 user_id;
 };
 
 enum verdict {
@@ -411,6 +414,7 @@ good:
 		return false;
 	}
 	note_use(a, t);
+	a->user_id = t->user_id;
 	log_msg(m == EVHTTP_REQ_GET || m == EVHTTP_REQ_HEAD ? LOG_LEVEL_DEBUG :
 	    LOG_LEVEL_INFO, "api: %s from %s with token '%s'",
 	    evhttp_request_get_uri(req), p->text, t->name);
@@ -454,12 +458,15 @@ on_held_due(evutil_socket_t fd, short what, void *arg)
 	struct evhttp_request *req = h->req;
 	void (*cont)(struct evhttp_request *, void *) = h->cont;
 	void *cont_arg = h->arg;
+	enum api_auth_scheme scheme = h->scheme;
 	struct peer p = h->peer;
 
 	hold_free(h);
 	/* Decided now: a token removed meanwhile no longer works. */
-	if (!decide(a, req, &p))
+	if (scheme == API_AUTH_BEARER && !decide(a, req, &p))
 		return;
+	if (scheme == API_AUTH_DOOR)
+		a->user_id = 0;
 	a->released = req;
 	cont(req, cont_arg);
 }
@@ -467,8 +474,8 @@ on_held_due(evutil_socket_t fd, short what, void *arg)
 /* Holds req until the address's next free second. */
 static void
 hold(struct api_auth *a, struct evhttp_request *req, struct failures *f,
-    const struct peer *p, void (*cont)(struct evhttp_request *, void *),
-    void *arg)
+    const struct peer *p, enum api_auth_scheme scheme,
+    void (*cont)(struct evhttp_request *, void *), void *arg)
 {
 	int64_t now = now_ms(), due;
 	struct timeval tv;
@@ -492,6 +499,7 @@ hold(struct api_auth *a, struct evhttp_request *req, struct failures *f,
 	h->req = req;
 	h->cont = cont;
 	h->arg = arg;
+	h->scheme = scheme;
 	h->peer = *p;
 	h->timer = evtimer_new(a->base, on_held_due, h);
 	TAILQ_INSERT_TAIL(&a->holds, h, link);
@@ -505,6 +513,7 @@ hold(struct api_auth *a, struct evhttp_request *req, struct failures *f,
 
 bool
 api_auth_request(struct api_auth *a, struct evhttp_request *req,
+    enum api_auth_scheme scheme,
     void (*cont)(struct evhttp_request *, void *), void *arg)
 {
 	struct failures *f;
@@ -514,8 +523,12 @@ api_auth_request(struct api_auth *a, struct evhttp_request *req,
 		a->released = NULL;
 		return true;
 	}
-	if (api_auth_local(req))
+	if (api_auth_local(req)) {
+		if (a != NULL)
+			a->user_id = scheme == API_AUTH_BEARER ?
+			    STORE_OWNER_ID : 0;
 		return true;
+	}
 	if (a == NULL) {
 		deny(req, NULL, "the API over TCP is not ready yet");
 		return false;
@@ -523,10 +536,49 @@ api_auth_request(struct api_auth *a, struct evhttp_request *req,
 	peer_of(req, &p);
 	f = failures_find(a, &p, now_ms());
 	if (f != NULL && f->count >= API_AUTH_FREE_FAILS) {
-		hold(a, req, f, &p, cont, arg);
+		hold(a, req, f, &p, scheme, cont, arg);
 		return false;
 	}
+	if (scheme == API_AUTH_DOOR) {
+		a->user_id = 0;
+		return true;
+	}
 	return decide(a, req, &p);
+}
+
+int64_t
+api_auth_user(const struct api_auth *a)
+{
+	return a != NULL ? a->user_id : 0;
+}
+
+void
+api_auth_failure(struct api_auth *a, struct evhttp_request *req,
+    const char *why)
+{
+	struct peer p;
+	unsigned count;
+
+	if (api_auth_local(req)) {
+		log_warnx("api: over the socket: %s", why);
+		return;
+	}
+	peer_of(req, &p);
+	count = failures_add(a, &p, now_ms());
+	log_warnx("api: %s: %s, failure %u from this address%s", p.text,
+	    why, count, count >= API_AUTH_FREE_FAILS ? " (its requests are "
+	    "answered a second late now)" : "");
+}
+
+void
+api_auth_success(struct api_auth *a, struct evhttp_request *req)
+{
+	struct peer p;
+
+	if (api_auth_local(req))
+		return;
+	peer_of(req, &p);
+	failures_forget(a, &p);
 }
 
 /* ---- the object ---- */

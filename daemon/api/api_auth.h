@@ -50,13 +50,36 @@ void	api_auth_free(struct api_auth *a);
 int	api_auth_reload(struct api_auth *a);
 
 /*
+ * The credentials a path takes: the API's bearer tokens, or those of a
+ * door that checks its own (the Google Reader and Fever APIs, whose apps
+ * log in with a user's password) and tells of each outcome below.
+ */
+enum api_auth_scheme {
+	API_AUTH_BEARER,
+	API_AUTH_DOOR,
+};
+
+/*
  * Whether req may go on to its handler now. If not, req has been answered,
  * or is held by the slow-down: then when its second has passed it is
  * either answered or, its token being good, handed to cont(req, arg), the
  * caller's own request callback, where this function lets it through.
+ * A door's request is let through (or held) without a check.
  */
 bool	api_auth_request(struct api_auth *a, struct evhttp_request *req,
+	    enum api_auth_scheme scheme,
 	    void (*cont)(struct evhttp_request *, void *), void *arg);
+/*
+ * The user whose request api_auth_request let through last (the event
+ * loop runs one at a time): a bearer token's user, the owner over the
+ * socket, 0 for a door's request (the door tells who).
+ */
+int64_t	api_auth_user(const struct api_auth *a);
+/* A door's failed login (counted, and slowed, like a bad token) ... */
+void	api_auth_failure(struct api_auth *a, struct evhttp_request *req,
+	    const char *why);
+/* ... and a good one (the address's failures are forgotten). */
+void	api_auth_success(struct api_auth *a, struct evhttp_request *req);
 
 /* Whether req came over a Unix socket (no token needed). */
 bool	api_auth_local(struct evhttp_request *req);

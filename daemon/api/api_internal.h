@@ -34,7 +34,17 @@ struct api {
 	struct api_streams *streams;	/* api_stream.c */
 	struct api_backup *backup;	/* api_backup.c */
 	struct api_add_waits add_waits;	/* api_feeds.c: adds awaiting a poll */
+	/*
+	 * Whose request the handler runs for (the event loop runs one at a
+	 * time): the token's user over TCP; over the socket the owner, or
+	 * the user named by ?user=NAME. 0 for the reader doors (Google
+	 * Reader, Fever), which log their users in themselves.
+	 */
+	int64_t		 user_id;
 };
+
+/* The query parameter by which a socket client acts as another user. */
+#define API_USER_PARAM	"user"
 
 /* path is the request's path, without the query string. */
 typedef void (*api_handler)(struct api *, struct evhttp_request *,
@@ -81,6 +91,11 @@ size_t	api_streams_count(const struct api_streams *s);
 void	api_tokens_list(struct api *, struct evhttp_request *, const char *);
 void	api_tokens_add(struct api *, struct evhttp_request *, const char *);
 void	api_tokens_remove(struct api *, struct evhttp_request *, const char *);
+/* api_users.c (the Unix socket only) */
+void	api_users_list(struct api *, struct evhttp_request *, const char *);
+void	api_users_add(struct api *, struct evhttp_request *, const char *);
+void	api_users_change(struct api *, struct evhttp_request *, const char *);
+void	api_users_remove(struct api *, struct evhttp_request *, const char *);
 /* api_backup.c */
 void	api_backup_get(struct api *, struct evhttp_request *, const char *);
 void	api_backup_free(struct api_backup *b);

@@ -167,6 +167,9 @@ api_query(struct evhttp_request *req, const char *const *allowed,
 		return -1;
 	}
 	TAILQ_FOREACH(kv, ret, next) {
+		/* Every endpoint's: api.c has read it already. */
+		if (strcmp(kv->key, API_USER_PARAM) == 0)
+			continue;
 		if (!api_known(req, "parameter", kv->key, allowed)) {
 			api_query_clear(ret);
 			return -1;
@@ -357,4 +360,21 @@ api_category(struct evhttp_request *req, json_t *v, char **ret)
 		return -1;
 	}
 	return 0;
+}
+
+int
+api_user_get(struct evhttp_request *req, struct store *s, const char *name,
+    struct store_user *ret)
+{
+	int rc = name != NULL ? store_user_get_by_name(s, name, ret) : 0;
+
+	if (rc == 1)
+		return 0;
+	if (rc == 0)
+		api_reply_error(req, 404, "no_user", "no such user: %s",
+		    name != NULL ? name : "(none)");
+	else
+		api_reply_error(req, 500, NULL, "cannot read the users (see "
+		    "the daemon's log)");
+	return -1;
 }

@@ -17,6 +17,7 @@
 
 struct api;
 struct evhttp_request;
+struct store_user;
 
 /* The store, or NULL after answering 503 (the daemon is still starting). */
 struct store *api_store(struct api *api, struct evhttp_request *req);
@@ -69,6 +70,10 @@ char	*api_body_raw(struct evhttp_request *req, size_t *ret_len);
 /* A topic name to its id (0 for NULL or ""); -1 after answering 404/500. */
 int	api_topic_id(struct api *api, struct evhttp_request *req,
 	    const char *name, int64_t *ret);
+/* The user named name (may be NULL) in *ret: 0, or -1 after answering 404
+ * "no_user" or 500. Clear *ret with store_user_clear. */
+int	api_user_get(struct evhttp_request *req, struct store *s,
+	    const char *name, struct store_user *ret);
 /* A valid client (cursor) name; -1 after answering 400. */
 int	api_client_check(struct evhttp_request *req, const char *client);
 /*

@@ -49,8 +49,9 @@ void
 api_tokens_list(struct api *api, struct evhttp_request *req, const char *path)
 {
 	struct store_apitoken *t;
+	struct store_user *u;
 	struct store *s;
-	size_t n;
+	size_t n, nu;
 	json_t *arr;
 
 	if ((s = tokens_request(api, req)) == NULL)
@@ -60,21 +61,37 @@ api_tokens_list(struct api *api, struct evhttp_request *req, const char *path)
 		    "the daemon's log)");
 		return;
 	}
+	if (store_user_list(s, &u, &nu) == -1) {
+		store_apitoken_list_free(t, n);
+		api_reply_error(req, 500, NULL, "cannot list the users (see "
+		    "the daemon's log)");
+		return;
+	}
 	arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, model_json_apitoken(&t[i]));
+	for (size_t i = 0; i < n; i++) {
+		const char *user = NULL;
+
+		for (size_t j = 0; j < nu; j++)
+			if (u[j].id == t[i].user_id)
+				user = u[j].name;
+		json_array_append_new(arr, model_json_apitoken(&t[i], user));
+	}
 	store_apitoken_list_free(t, n);
+	store_user_list_free(u, nu);
 	api_reply(req, 200, json_pack("{s:o}", "tokens", arr));
 }
 
 void
 api_tokens_add(struct api *api, struct evhttp_request *req, const char *path)
 {
-	static const char *const fields[] = { "name", "read_only", NULL };
+	static const char *const fields[] = { "name", "read_only", "user",
+	    NULL };
 	unsigned char sha256[STORE_APITOKEN_HASH_LEN];
 	char token[API_AUTH_TOKEN_LEN + 1];
+	struct store_user u;
 	struct store *s;
-	const char *name;
+	const char *name, *user = NULL;
+	int64_t user_id = STORE_OWNER_ID;
 	json_t *body, *v;
 	bool read_only = false;
 	int rc;
@@ -97,12 +114,26 @@ api_tokens_add(struct api *api, struct evhttp_request *req, const char *path)
 		}
 		read_only = json_is_true(v);
 	}
+	/* A token acts as its user; the socket's own user by default. */
+	if ((v = json_object_get(body, "user")) != NULL) {
+		if ((user = json_string_value(v)) == NULL) {
+			api_reply_error(req, 400, NULL, "\"user\" must be a "
+			    "user's name");
+			goto out;
+		}
+		if (api_user_get(req, s, user, &u) == -1)
+			goto out;
+		user_id = u.id;
+		store_user_clear(&u);
+	} else
+		user_id = api->user_id;
 	if (api_auth_mint(token, sizeof(token), sha256) == -1) {
 		api_reply_error(req, 500, NULL, "cannot make a token (see the "
 		    "daemon's log)");
 		goto out;
 	}
-	if ((rc = store_apitoken_add(s, name, sha256, read_only)) == 1)
+	if ((rc = store_apitoken_add(s, name, sha256, read_only,
+	    user_id)) == 1)
 		api_reply_error(req, 409, "exists", "a token named '%s' "
 		    "exists already", name);
 	else if (rc == -1)
@@ -110,8 +141,8 @@ api_tokens_add(struct api *api, struct evhttp_request *req, const char *path)
 		    "the daemon's log)");
 	else {
 		api_auth_reload(api->d->auth);
-		log_info("api: token '%s' made%s", name, read_only ?
-		    " (read-only)" : "");
+		log_info("api: token '%s' made for user %lld%s", name,
+		    (long long)user_id, read_only ? " (read-only)" : "");
 		/* The one time the token is shown. */
 		api_reply(req, 201, json_pack("{s:s,s:b,s:s}", "name", name,
 		    "read_only", read_only, "token", token));

@@ -277,7 +277,7 @@ store_all_rows(struct store *s, sqlite3_stmt *st, size_t size,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		for (i = 0; i < n; i++)
+		for (i = 0; clear != NULL && i < n; i++)
 			clear(rows + i * size);
 		free(rows);
 		return store_fail(s, what);
@@ -424,8 +424,8 @@ store_free(struct store *s)
 		return;
 	for (i = 0; i < ST_MAX; i++)
 		sqlite3_finalize(s->stmt[i]);
-	for (i = 0; i < STORE_LQ_MAX; i++)
-		sqlite3_finalize(s->list_stmt[i]);
+	for (i = 0; i < STORE_LQ_CACHE; i++)
+		sqlite3_finalize(s->list_stmt[i].st);
 	/* Closing the last connection checkpoints and removes the WAL. */
 	sqlite3_close(s->db);
 	buf_free(&s->text);

@@ -336,6 +336,16 @@ struct store_entry {
 	char	*enclosures_json;	/* of {"url","type","length"} */
 	char	*topics_json;	/* of the names of the topics it matched */
 	char	*content;	/* only when asked for */
+	/* The query's user's state (false without a user). */
+	bool	 read;
+	bool	 starred;
+};
+
+/* A filter on a flag of the query's user: any, only set, only unset. */
+enum store_flag_filter {
+	STORE_FLAG_ANY = 0,
+	STORE_FLAG_SET,
+	STORE_FLAG_UNSET,
 };
 
 struct store_entry_query {
@@ -346,6 +356,17 @@ struct store_entry_query {
 	size_t	 limit;		/* 0: 100; at most 1000 */
 	bool	 content;	/* include content */
 	bool	 latest;	/* the newest `limit` matches (still ascending) */
+	/* Feeds filed in this category or below it ("News" takes "News/UA"). */
+	const char *category;
+	int64_t	 before_id;	/* id < before_id (0: no bound) */
+	/* published, else fetched: >= newer_than, < older_than (0: none) */
+	int64_t	 newer_than;
+	int64_t	 older_than;
+	bool	 descending;	/* newest first (before_id pages on) */
+	/* Whose read and starred the entries carry and the filters test. */
+	int64_t	 user_id;	/* 0: nobody's (both false, filters off) */
+	enum store_flag_filter read;
+	enum store_flag_filter starred;
 };
 
 /*
@@ -577,6 +598,7 @@ void	store_cursor_list_free(struct store_cursor *c, size_t n);
 
 struct store_apitoken {
 	char	*name;
+	int64_t	 user_id;	/* whose the token is */
 	unsigned char sha256[STORE_APITOKEN_HASH_LEN];
 	bool	 read_only;
 	int64_t	 created;
@@ -586,7 +608,7 @@ struct store_apitoken {
 /* 0 added, 1 the name is taken (nothing changed), -1. */
 int	store_apitoken_add(struct store *s, const char *name,
 	    const unsigned char sha256[STORE_APITOKEN_HASH_LEN],
-	    bool read_only);
+	    bool read_only, int64_t user_id);
 /* Every token, by name; free with store_apitoken_list_free. */
 int	store_apitoken_list(struct store *s, struct store_apitoken **ret,
 	    size_t *ret_n);
@@ -595,6 +617,102 @@ void	store_apitoken_list_free(struct store_apitoken *t, size_t n);
 int	store_apitoken_remove(struct store *s, const char *name);
 /* Records that the token was used at when. 0 / -1. */
 int	store_apitoken_used(struct store *s, const char *name, int64_t when);
+
+/* ---- users and their state ---- */
+
+/*
+ * People who read. User 1 is the owner (made by the schema, never
+ * removed): Unix-socket clients act as the owner unless they name another
+ * user. Passwords are kept as crypt(3) hashes made by the caller; the
+ * Fever key (md5 of "name:password", as that protocol defines it) only
+ * for users who enable Fever.
+ */
+#define STORE_OWNER_ID		1
+#define STORE_FEVER_KEY_LEN	16
+
+struct store_user {
+	int64_t	 id;
+	char	*name;
+	char	*pass_hash;	/* crypt(3) text, or NULL: no login */
+	bool	 fever;		/* fever_key is set */
+	unsigned char fever_key[STORE_FEVER_KEY_LEN];
+	int64_t	 created;
+};
+
+void	store_user_clear(struct store_user *u);
+void	store_user_list_free(struct store_user *u, size_t n);
+/* 0 and the id; 1 when the name is taken (nothing changed); -1. */
+int	store_user_add(struct store *s, const char *name,
+	    const char *pass_hash, int64_t *ret_id);
+int	store_user_get(struct store *s, int64_t id, struct store_user *ret);
+int	store_user_get_by_name(struct store *s, const char *name,
+	    struct store_user *ret);		/* 1 / 0 / -1 */
+int	store_user_list(struct store *s, struct store_user **ret,
+	    size_t *ret_n);			/* by id */
+/* With its state and tokens. 1 / 0 no such user / -1 (the owner: -1). */
+int	store_user_remove(struct store *s, int64_t id);
+/* pass_hash NULL: no password (no login). 1 / 0 / -1. */
+int	store_user_set_password(struct store *s, int64_t id,
+	    const char *pass_hash);
+/* key NULL: Fever off for the user. 1 / 0 / -1. */
+int	store_user_set_fever(struct store *s, int64_t id,
+	    const unsigned char *key);
+/* 1 renamed / 0 no such user / 2 the name is taken / -1. */
+int	store_user_rename(struct store *s, int64_t id, const char *name);
+
+/*
+ * The daemon's own secret (32 random bytes, made on first use and kept in
+ * the database), for keys it derives rather than stores. 0 / -1.
+ */
+#define STORE_SECRET_LEN	32
+int	store_secret(struct store *s, unsigned char out[STORE_SECRET_LEN]);
+
+/*
+ * A user's read and starred flags. Entries are unread and not starred
+ * until marked; a mark reaches every folded copy of the story. Each call
+ * is one transaction and returns the number of entries whose flag
+ * changed (0 when ids name no entry), or -1.
+ */
+enum store_flag {
+	STORE_FLAG_READ,
+	STORE_FLAG_STARRED,
+};
+
+int	store_state_set(struct store *s, int64_t user_id, enum store_flag flag,
+	    bool on, const int64_t *ids, size_t n, size_t *ret_changed);
+/* One entry's flags for the user. 1 / 0 no such entry / -1. */
+int	store_state_get(struct store *s, int64_t user_id, int64_t entry_id,
+	    bool *ret_read, bool *ret_starred);
+
+/*
+ * Everything of a scope (any of feed, category, topic; none: all
+ * entries) up to max_id (0: no bound) and, when before is not 0,
+ * published (else fetched) before it, marked read or unread.
+ */
+struct store_scope {
+	int64_t	 feed_id;
+	const char *category;
+	int64_t	 topic_id;
+};
+
+int	store_state_mark_all(struct store *s, int64_t user_id,
+	    const struct store_scope *scope, bool read, int64_t max_id,
+	    int64_t before, size_t *ret_changed);
+
+/* A user's unread entries of one feed or topic (its id), and the total. */
+struct store_unread {
+	int64_t	 id;
+	int64_t	 unread;
+};
+
+/*
+ * Every feed's (topic's) unread count for the user, by id, from counts
+ * the store keeps: no entry is read. Free *ret with free().
+ */
+int	store_unread_feeds(struct store *s, int64_t user_id,
+	    struct store_unread **ret, size_t *ret_n);
+int	store_unread_topics(struct store *s, int64_t user_id,
+	    struct store_unread **ret, size_t *ret_n);
 
 /* ---- status and retention ---- */
 

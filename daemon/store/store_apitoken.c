@@ -13,12 +13,13 @@
 
 int
 store_apitoken_add(struct store *s, const char *name,
-    const unsigned char sha256[STORE_APITOKEN_HASH_LEN], bool read_only)
+    const unsigned char sha256[STORE_APITOKEN_HASH_LEN], bool read_only,
+    int64_t user_id)
 {
 	/* A name taken is no error but "exists": 0 rows changed. */
 	static const struct store_sql sql = { ST_APITOKEN_ADD,
-	    "INSERT INTO api_tokens(name, sha256, read_only, created)"
-	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name) DO NOTHING" };
+	    "INSERT INTO api_tokens(name, sha256, read_only, created, user_id)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(name) DO NOTHING" };
 	sqlite3_stmt *st = store_bound_text(s, &sql, name);
 
 	if (st == NULL)
@@ -27,6 +28,7 @@ store_apitoken_add(struct store *s, const char *name,
 	    SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, read_only ? 1 : 0);
 	sqlite3_bind_int64(st, 4, store_now(s));
+	sqlite3_bind_int64(st, 5, user_id);
 	if (store_exec(s, st, "adding an API token") == -1)
 		return -1;
 	return sqlite3_changes(s->db) == 0 ? 1 : 0;
@@ -46,6 +48,7 @@ apitoken_read(sqlite3_stmt *st, void *row)
 	t->read_only = sqlite3_column_int(st, 2) != 0;
 	t->created = sqlite3_column_int64(st, 3);
 	t->last_used = sqlite3_column_int64(st, 4);
+	t->user_id = sqlite3_column_int64(st, 5);
 }
 
 static void
@@ -59,7 +62,7 @@ store_apitoken_list(struct store *s, struct store_apitoken **ret,
     size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_APITOKEN_LIST,
-	    "SELECT name, sha256, read_only, created, last_used"
+	    "SELECT name, sha256, read_only, created, last_used, user_id"
 	    " FROM api_tokens ORDER BY name" };
 
 	return store_all_rows(s, store_stmt(s, &sql),

@@ -15,7 +15,7 @@
 
 struct store_token_sink;
 
-#define STORE_SCHEMA_VERSION	7
+#define STORE_SCHEMA_VERSION	8
 /* "feed" in ASCII: marks the file as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID	0x66656564
 
@@ -98,6 +98,28 @@ enum store_stmt {
 	ST_APITOKEN_LIST,
 	ST_APITOKEN_REMOVE,
 	ST_APITOKEN_USED,
+	/* store_user.c */
+	ST_USER_ADD,
+	ST_USER_GET,
+	ST_USER_GET_BY_NAME,
+	ST_USER_LIST,
+	ST_USER_REMOVE,
+	ST_USER_SET_PASSWORD,
+	ST_USER_SET_FEVER,
+	ST_USER_RENAME,
+	ST_SECRET_GET,
+	ST_SECRET_SET,
+	/* store_state.c */
+	ST_STATE_STORY,
+	ST_STATE_SET_READ,
+	ST_STATE_SET_STARRED,
+	ST_STATE_CLEAR_READ,
+	ST_STATE_CLEAR_STARRED,
+	ST_STATE_FOLD_STORY,
+	ST_STATE_FOLD_COPY,
+	ST_STATE_GET,
+	ST_UNREAD_FEEDS,
+	ST_UNREAD_TOPICS,
 	ST_MAX,
 };
 
@@ -111,19 +133,37 @@ struct store_sql {
 };
 
 /* Entry listings: one statement per combination of filters. */
-#define STORE_LQ_FEED	0x01
-#define STORE_LQ_TOPIC	0x02
-#define STORE_LQ_FTS	0x04
-#define STORE_LQ_LATEST	0x08
-#define STORE_LQ_CONTENT 0x10
-#define STORE_LQ_MAX	0x20
+#define STORE_LQ_FEED	0x0001
+#define STORE_LQ_TOPIC	0x0002
+#define STORE_LQ_FTS	0x0004
+#define STORE_LQ_LATEST	0x0008
+#define STORE_LQ_CONTENT 0x0010
+#define STORE_LQ_STATE	0x0020	/* a user's read and starred */
+#define STORE_LQ_READ	0x0040	/* read ones only */
+#define STORE_LQ_UNREAD	0x0080
+#define STORE_LQ_STARRED 0x0100
+#define STORE_LQ_UNSTARRED 0x0200
+#define STORE_LQ_CATEGORY 0x0400
+#define STORE_LQ_BEFORE	0x0800
+#define STORE_LQ_NEWER	0x1000
+#define STORE_LQ_OLDER	0x2000
+#define STORE_LQ_DESC	0x4000
+/* Listing statements kept per connection (the combinations in use). */
+#define STORE_LQ_CACHE	32
+
+struct store_list_stmt {
+	unsigned	 mask;
+	sqlite3_stmt	*st;	/* NULL: a free slot */
+	uint64_t	 used;	/* the cache's clock when last used */
+};
 
 struct store {
 	sqlite3		*db;
 	char		*path;
 	int64_t		 now;		/* 0: the real clock */
 	sqlite3_stmt	*stmt[ST_MAX];
-	sqlite3_stmt	*list_stmt[STORE_LQ_MAX];
+	struct store_list_stmt list_stmt[STORE_LQ_CACHE];
+	uint64_t	 list_clock;
 	struct buf	 text;		/* scratch for html_text on ingest */
 	/* store_begin nesting: 0 none, 1 a transaction, >1 savepoints in it. */
 	int		 tx_depth;
@@ -177,7 +217,8 @@ store_read_fn store_read_text;
 /* At most one row of st into *ret (zeroed first). 1 found / 0 / -1. */
 int	store_one_row(struct store *s, sqlite3_stmt *st, size_t size,
 	    store_read_fn *read, void *ret, const char *what);
-/* Every row of st into a fresh array of size-byte rows. 0 / -1. */
+/* Every row of st into a fresh array of size-byte rows (clear may be NULL
+ * for rows that own nothing). 0 / -1. */
 int	store_all_rows(struct store *s, sqlite3_stmt *st, size_t size,
 	    store_read_fn *read, store_clear_fn *clear, void **ret,
 	    size_t *ret_n, const char *what);
@@ -195,6 +236,12 @@ uint64_t store_hash(const void *data, size_t len, uint64_t seed);
  * anything. The schema's title_key() SQL function is this.
  */
 bool	store_title_key(const char *title, size_t len, int64_t *ret);
+/*
+ * Entry copy_id was folded into original_id's story by a topic: it joins
+ * that story (entries.story_id) and takes on each user's state of it.
+ * Inside the caller's transaction. 0 / -1.
+ */
+int	store_state_fold(struct store *s, int64_t copy_id, int64_t original_id);
 /* How far apart two copies of one article may be published (seconds). */
 #define STORE_TITLE_DUP_WINDOW_S	(2 * 86400)
 

@@ -22,12 +22,14 @@
 #define DEFAULT_EVERY_S	3600
 
 /*
- * An entry a topic lists, fetched since the topic retention's cutoff (?5):
- * never pruned. ?1, ?2 and ?4 are each statement's own.
+ * Never pruned: an entry a topic lists, fetched since the topic
+ * retention's cutoff (?5), and an entry anyone starred. ?1, ?2 and ?4 are
+ * each statement's own.
  */
 #define PROTECTED \
-	"(EXISTS (SELECT 1 FROM topic_matches m WHERE m.entry_id = e.id" \
-	" AND m.dup = 0) AND e.fetched >= ?5)"
+	"((EXISTS (SELECT 1 FROM topic_matches m WHERE m.entry_id = e.id" \
+	" AND m.dup = 0) AND e.fetched >= ?5) OR EXISTS (SELECT 1" \
+	" FROM entry_state x WHERE x.entry_id = e.id AND x.starred = 1))"
 
 struct store_pruner {
 	struct store		*store;

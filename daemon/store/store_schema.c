@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "category.h"
 #include "htmltext.h"
 #include "log.h"
 #include "store.h"
@@ -229,6 +230,129 @@ static const char schema_v7[] =
 "UPDATE topics SET notify_dropped = notify WHERE origin = 'api';"
 "UPDATE topics SET notify = NULL;";
 
+/*
+ * Step 8. People who read: users (the owner is user 1, made here, with no
+ * password until one is set), the state each keeps per entry (read,
+ * starred, and when each changed; no row: unread and not starred), and
+ * API tokens that belong to a user. Folded copies of one story share
+ * their state: entries.story_id names the entry a topic folded a copy
+ * into (NULL: the entry is its own story), and the store writes a state
+ * change to every copy. Unread counts must not count rows: per user, how
+ * many entries of each feed and listed matches of each topic are read is
+ * kept by triggers, through marks, inserts, and the deletes that pruning
+ * and removals cascade into.
+ */
+static const char schema_v8[] =
+"CREATE TABLE users ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  name TEXT NOT NULL UNIQUE,"
+"  pass_hash TEXT,"
+"  fever_key BLOB CHECK (fever_key IS NULL OR length(fever_key) = 16),"
+"  created INTEGER NOT NULL"
+");"
+"INSERT INTO users(id, name, created) VALUES (1, 'owner',"
+"  CAST(strftime('%s', 'now') AS INTEGER));"
+/* SQLite takes no REFERENCES with a non-NULL default here: store_user_remove
+ * removes a user's tokens itself. */
+"ALTER TABLE api_tokens ADD COLUMN user_id INTEGER NOT NULL DEFAULT 1;"
+"ALTER TABLE entries ADD COLUMN story_id INTEGER;"
+"CREATE INDEX entries_story ON entries(story_id) WHERE story_id IS NOT NULL;"
+/* Copies topics folded before this step: the listed entry of the same link. */
+"UPDATE entries SET story_id = (SELECT o.entry_id FROM topic_matches d"
+"  JOIN topic_matches o ON o.topic_id = d.topic_id AND o.dup = 0"
+"  AND o.norm_hash = d.norm_hash WHERE d.entry_id = entries.id"
+"  AND d.dup = 1 AND d.norm_hash IS NOT NULL ORDER BY o.entry_id LIMIT 1)"
+"  WHERE id IN (SELECT entry_id FROM topic_matches WHERE dup = 1);"
+"CREATE TABLE entry_state ("
+"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+"  entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,"
+"  feed_id INTEGER NOT NULL,"
+"  read INTEGER NOT NULL DEFAULT 0 CHECK (read IN (0, 1)),"
+"  starred INTEGER NOT NULL DEFAULT 0 CHECK (starred IN (0, 1)),"
+"  read_changed INTEGER NOT NULL DEFAULT 0,"
+"  starred_changed INTEGER NOT NULL DEFAULT 0,"
+"  PRIMARY KEY (user_id, entry_id)"
+") WITHOUT ROWID;"
+"CREATE INDEX entry_state_entry ON entry_state(entry_id);"
+"CREATE INDEX entry_state_starred ON entry_state(user_id, entry_id)"
+"  WHERE starred = 1;"
+"CREATE INDEX entry_state_read ON entry_state(user_id, entry_id)"
+"  WHERE read = 1;"
+"CREATE TABLE feed_reads ("
+"  user_id INTEGER NOT NULL,"
+"  feed_id INTEGER NOT NULL,"
+"  n INTEGER NOT NULL,"
+"  PRIMARY KEY (user_id, feed_id)"
+") WITHOUT ROWID;"
+"CREATE TABLE topic_reads ("
+"  user_id INTEGER NOT NULL,"
+"  topic_id INTEGER NOT NULL,"
+"  n INTEGER NOT NULL,"
+"  PRIMARY KEY (user_id, topic_id)"
+") WITHOUT ROWID;"
+/* A read flip of an entry: its feed's count and its listing topics'. */
+"CREATE TRIGGER entry_state_ai AFTER INSERT ON entry_state"
+"  WHEN new.read = 1 BEGIN"
+"  INSERT INTO feed_reads(user_id, feed_id, n)"
+"    VALUES (new.user_id, new.feed_id, 1)"
+"    ON CONFLICT(user_id, feed_id) DO UPDATE SET n = n + 1;"
+"  INSERT INTO topic_reads(user_id, topic_id, n)"
+"    SELECT new.user_id, m.topic_id, 1 FROM topic_matches m"
+"    WHERE m.entry_id = new.entry_id AND m.dup = 0 AND true"
+"    ON CONFLICT(user_id, topic_id) DO UPDATE SET n = n + 1;"
+"END;"
+"CREATE TRIGGER entry_state_au AFTER UPDATE OF read ON entry_state"
+"  WHEN old.read <> new.read BEGIN"
+"  INSERT INTO feed_reads(user_id, feed_id, n)"
+"    VALUES (new.user_id, new.feed_id, new.read - old.read)"
+"    ON CONFLICT(user_id, feed_id) DO UPDATE SET"
+"    n = n + new.read - old.read;"
+"  INSERT INTO topic_reads(user_id, topic_id, n)"
+"    SELECT new.user_id, m.topic_id, new.read - old.read"
+"    FROM topic_matches m WHERE m.entry_id = new.entry_id AND m.dup = 0"
+"    AND true ON CONFLICT(user_id, topic_id) DO UPDATE SET"
+"    n = n + new.read - old.read;"
+"END;"
+"CREATE TRIGGER entry_state_ad AFTER DELETE ON entry_state"
+"  WHEN old.read = 1 BEGIN"
+"  UPDATE feed_reads SET n = n - 1"
+"    WHERE user_id = old.user_id AND feed_id = old.feed_id;"
+"  UPDATE topic_reads SET n = n - 1 WHERE user_id = old.user_id"
+"    AND topic_id IN (SELECT topic_id FROM topic_matches"
+"    WHERE entry_id = old.entry_id AND dup = 0);"
+"END;"
+/* A match listed or unlisted for an entry its users had read. */
+"CREATE TRIGGER topic_matches_reads_ai AFTER INSERT ON topic_matches"
+"  WHEN new.dup = 0 BEGIN"
+"  INSERT INTO topic_reads(user_id, topic_id, n)"
+"    SELECT x.user_id, new.topic_id, 1 FROM entry_state x"
+"    WHERE x.entry_id = new.entry_id AND x.read = 1 AND true"
+"    ON CONFLICT(user_id, topic_id) DO UPDATE SET n = n + 1;"
+"END;"
+"CREATE TRIGGER topic_matches_reads_ad AFTER DELETE ON topic_matches"
+"  WHEN old.dup = 0 BEGIN"
+"  UPDATE topic_reads SET n = n - 1 WHERE topic_id = old.topic_id"
+"    AND user_id IN (SELECT user_id FROM entry_state"
+"    WHERE entry_id = old.entry_id AND read = 1);"
+"END;"
+"CREATE TRIGGER topic_matches_reads_au AFTER UPDATE OF dup ON topic_matches"
+"  WHEN old.dup <> new.dup BEGIN"
+"  UPDATE topic_reads SET n = n + (CASE WHEN new.dup = 0 THEN 1 ELSE -1 END)"
+"    WHERE topic_id = new.topic_id AND user_id IN (SELECT user_id"
+"    FROM entry_state WHERE entry_id = new.entry_id AND read = 1);"
+"END;"
+"CREATE TRIGGER feeds_reads_ad AFTER DELETE ON feeds BEGIN"
+"  DELETE FROM feed_reads WHERE feed_id = old.id;"
+"END;"
+"CREATE TRIGGER topics_reads_ad AFTER DELETE ON topics BEGIN"
+"  DELETE FROM topic_reads WHERE topic_id = old.id;"
+"END;"
+"CREATE TRIGGER users_ad AFTER DELETE ON users BEGIN"
+"  DELETE FROM feed_reads WHERE user_id = old.id;"
+"  DELETE FROM topic_reads WHERE user_id = old.id;"
+"  DELETE FROM api_tokens WHERE user_id = old.id;"
+"END;";
+
 /* Once step 7 committed: each topic whose command it dropped, once. */
 static void
 tell_dropped_notify(sqlite3 *db)
@@ -266,6 +390,7 @@ static const struct migration {
 	{ schema_v5, NULL },
 	{ schema_v6, NULL },
 	{ schema_v7, tell_dropped_notify },
+	{ schema_v8, NULL },
 };
 
 static void
@@ -304,6 +429,16 @@ title_key_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int64(ctx, key);
 }
 
+/* category_within(cat, parent): category.h's rule, for listings. */
+static void
+category_within_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqlite3_result_int(ctx, category_within(
+	    (const char *)sqlite3_value_text(argv[0]),
+	    (const char *)sqlite3_value_text(argv[1])));
+}
+
 int
 store_schema_functions(sqlite3 *db)
 {
@@ -312,6 +447,9 @@ store_schema_functions(sqlite3 *db)
 
 	if (sqlite3_create_function_v2(db, "html_text", 1, flags, NULL,
 	    html_text_fn, NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_create_function_v2(db, "category_within", 2, flags, NULL,
+	    category_within_fn, NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	return sqlite3_create_function_v2(db, "title_key", 1, flags, NULL,
 	    title_key_fn, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;

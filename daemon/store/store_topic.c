@@ -507,7 +507,12 @@ match_add(struct store *s, int64_t topic_id, const struct found *f,
 	sqlite3_bind_int64(st, 8, k.when);
 	if (store_exec(s, st, "recording a match") == -1)
 		return -1;
-	return sqlite3_changes(s->db) > 0 && !dup;
+	if (sqlite3_changes(s->db) == 0)
+		return 0;
+	/* A folded copy is read and starred with its story. */
+	if (dup && store_state_fold(s, f->id, original) == -1)
+		return -1;
+	return !dup;
 }
 
 int

@@ -68,7 +68,9 @@ ROUTES = [
     ("GET", "/v1/cursors/me"), ("PUT", "/v1/cursors/me"),
     ("GET", "/v1/stream"), ("GET", "/v1/opml"), ("POST", "/v1/opml"),
     ("GET", "/v1/backup"), ("GET", "/v1/tokens"), ("POST", "/v1/tokens"),
-    ("DELETE", "/v1/tokens/full"), ("GET", "/v1/nowhere"),
+    ("DELETE", "/v1/tokens/full"), ("GET", "/v1/users"),
+    ("POST", "/v1/users"), ("PATCH", "/v1/users/owner"),
+    ("DELETE", "/v1/users/someone"), ("GET", "/v1/nowhere"),
 ]
 # The list covers the daemon's route table, so a new route is tested too.
 with open(os.path.join(os.environ["TESTS_SRCDIR"], "..", "..", "daemon",
@@ -131,11 +133,17 @@ for path in ("/v1/status", "/v1/feeds", "/v1/entries", "/v1/topics",
 status, _, _ = tcp("HEAD", "/v1/status", ro)
 check(status == 200, "HEAD with a read-only token: 200", status)
 
-# ---- tokens are managed, and backups taken, over the socket only ------------
+# ---- tokens and users are managed, backups taken, over the socket only ------
 for method, path, body in (("GET", "/v1/backup", None),
                            ("GET", "/v1/tokens", None),
                            ("POST", "/v1/tokens", '{"name": "more"}'),
-                           ("DELETE", "/v1/tokens/reader", None)):
+                           ("DELETE", "/v1/tokens/reader", None),
+                           ("GET", "/v1/users", None),
+                           ("POST", "/v1/users",
+                            '{"name": "eve", "password": "12345678"}'),
+                           ("PATCH", "/v1/users/owner",
+                            '{"password": "12345678"}'),
+                           ("GET", "/v1/entries?user=owner", None)):
     status, _, doc = tcp(method, path, full, body=body)
     check(status == 403 and doc["error"]["code"] == "forbidden",
           "%s %s over TCP with a full token: 403" % (method, path),
@@ -164,9 +172,10 @@ check(code == 404 and doc["error"]["code"] == "no_token",
 code, doc, _ = http_unix(d.socket, "GET", "/v1/tokens")
 used = {t["name"]: t["last_used"] for t in doc["tokens"]}
 check(code == 200 and set(doc["tokens"][0]) ==
-      {"name", "read_only", "created", "last_used"} and
+      {"name", "user", "read_only", "created", "last_used"} and
+      doc["tokens"][0]["user"] == "owner" and
       used["full"] is not None and used["reader"] is not None,
-      "GET /v1/tokens: name, read_only, created, last_used", doc)
+      "GET /v1/tokens: name, user, read_only, created, last_used", doc)
 
 # ---- wrong, revoked and malformed tokens -------------------------------------
 status, www, doc = tcp("GET", "/v1/status", "feedd_" + "0" * 64)

@@ -80,7 +80,7 @@ r = d.ctl("--json", "token", "list")
 doc = json.loads(r.stdout)
 check(r.returncode == 0 and [t["name"] for t in doc["tokens"]] ==
       ["dashboard", "laptop", "script"] and
-      all(set(t) == {"name", "read_only", "created", "last_used"}
+      all(set(t) == {"name", "user", "read_only", "created", "last_used"}
           for t in doc["tokens"]), "list --json: the API's JSON", r.stdout)
 check(not any(t in r.stdout for t in (laptop, dash, script)),
       "no token is ever listed")

@@ -93,23 +93,35 @@ search(struct store *s, const char *q)
  * the API topic's command is kept aside, never to run, until a hook is
  * set; the config topic's goes (feedd.conf names its hook).
  */
+/* Step 8 (users and their state) undone, triggers first. */
+#define UNDO_V8 \
+	"DROP TRIGGER entry_state_ai; DROP TRIGGER entry_state_au;" \
+	" DROP TRIGGER entry_state_ad; DROP TRIGGER topic_matches_reads_ai;" \
+	" DROP TRIGGER topic_matches_reads_ad;" \
+	" DROP TRIGGER topic_matches_reads_au; DROP TRIGGER feeds_reads_ad;" \
+	" DROP TRIGGER topics_reads_ad; DROP TRIGGER users_ad;" \
+	" DROP TABLE entry_state; DROP TABLE feed_reads;" \
+	" DROP TABLE topic_reads; DROP TABLE users; DROP INDEX entries_story;" \
+	" ALTER TABLE entries DROP COLUMN story_id;" \
+	" ALTER TABLE api_tokens DROP COLUMN user_id;"
+
 static void
 test_dropped_notify(const char *path)
 {
 	struct store_topic t;
 	struct store *s;
 	sqlite3 *db;
-	char err[256], sql[512];
+	char err[256], sql[2048];
 	int64_t id;
 
-	/* The step before is the last one: whatever its number. */
-	snprintf(sql, sizeof(sql), "ALTER TABLE topics DROP COLUMN"
+	/* The file as step 6 left it: 7 (hooks) and later undone. */
+	snprintf(sql, sizeof(sql), UNDO_V8 "ALTER TABLE topics DROP COLUMN"
 	    " notify_dropped;"
 	    " INSERT INTO topics(name, query, origin, notify, created) VALUES"
 	    " ('api-cmd', 'a', 'api', '/usr/bin/touch /tmp/x', 0),"
 	    " ('cfg-cmd', 'b', 'config', 'notify-send hi', 0),"
 	    " ('quiet', 'c', 'api', NULL, 0);"
-	    " PRAGMA user_version = %d", STORE_SCHEMA_VERSION - 1);
+	    " PRAGMA user_version = 6");
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, sql, NULL, NULL, NULL);
 	sqlite3_close(db);
@@ -168,7 +180,7 @@ test_open(const char *path)
 	 * up to date.
 	 */
 	sqlite3_open(path, &db);
-	sqlite3_exec(db, "CREATE TRIGGER entries_ai AFTER INSERT ON entries"
+	sqlite3_exec(db, UNDO_V8 "CREATE TRIGGER entries_ai AFTER INSERT ON entries"
 	    " BEGIN SELECT 1; END;"
 	    " DROP TRIGGER topic_matches_count_ai;"
 	    " DROP TRIGGER topic_matches_count_ad;"
@@ -650,11 +662,11 @@ test_apitokens(struct store *s)
 	memset(h3, 0xc3, sizeof(h3));
 	ok(store_apitoken_list(s, &t, &n) == 0 && n == 0, "no API tokens");
 	store_apitoken_list_free(t, n);
-	ok(store_apitoken_add(s, "laptop", h1, false) == 0 &&
-	    store_apitoken_add(s, "ci", h2, true) == 0, "two tokens added");
-	ok(store_apitoken_add(s, "ci", h3, false) == 1,
+	ok(store_apitoken_add(s, "laptop", h1, false, STORE_OWNER_ID) == 0 &&
+	    store_apitoken_add(s, "ci", h2, true, STORE_OWNER_ID) == 0, "two tokens added");
+	ok(store_apitoken_add(s, "ci", h3, false, STORE_OWNER_ID) == 1,
 	    "a name taken is 1, nothing changed");
-	ok(store_apitoken_add(s, "other", h1, false) == -1,
+	ok(store_apitoken_add(s, "other", h1, false, STORE_OWNER_ID) == -1,
 	    "a hash taken is an error");
 	ok(store_apitoken_used(s, "laptop", 6000) == 0, "a use recorded");
 	ok(store_apitoken_list(s, &t, &n) == 0 && n == 2 &&

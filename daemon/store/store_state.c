@@ -1,0 +1,372 @@
+/*
+ * store_state: each user's read and starred flags (store.h, "users and
+ * their state").
+ *
+ * A flag is a row of entry_state; no row is unread and not starred, so a
+ * new entry costs nothing until someone marks it. A story's copies
+ * (entries.story_id, set when a topic folds one) are marked together:
+ * whatever a user does to one copy, every copy has. Unread counts come
+ * from feed_reads and topic_reads, which the schema's triggers keep in
+ * step with every row written here and every delete that reaches
+ * entry_state by cascade.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "log.h"
+#include "store.h"
+#include "store_int.h"
+#include "xmalloc.h"
+
+/* The copies of entry ?1's story (it too), with their feeds. */
+#define STORY_SQL \
+	"SELECT c.id, c.feed_id FROM entries e JOIN entries c" \
+	" ON c.id = COALESCE(e.story_id, e.id)" \
+	" OR c.story_id = COALESCE(e.story_id, e.id) WHERE e.id = ?1"
+
+/*
+ * Setting a flag: a row made or changed only when the flag differs, so
+ * sqlite3_changes() says whether it changed. ?1 user, ?2 entry, ?3 feed,
+ * ?4 the time.
+ */
+#define SET_SQL(flag) \
+	"INSERT INTO entry_state(user_id, entry_id, feed_id, " flag ", " \
+	flag "_changed) VALUES (?1, ?2, ?3, 1, ?4)" \
+	" ON CONFLICT(user_id, entry_id) DO UPDATE SET " flag " = 1, " \
+	flag "_changed = ?4 WHERE " flag " = 0"
+#define CLEAR_SQL(flag) \
+	"UPDATE entry_state SET " flag " = 0, " flag "_changed = ?4" \
+	" WHERE user_id = ?1 AND entry_id = ?2 AND " flag " = 1 AND ?3 = ?3"
+
+struct copy {
+	int64_t	 id;
+	int64_t	 feed_id;
+};
+
+static void
+copy_read(sqlite3_stmt *st, void *row)
+{
+	struct copy *c = row;
+
+	c->id = sqlite3_column_int64(st, 0);
+	c->feed_id = sqlite3_column_int64(st, 1);
+}
+
+static int
+flag_one(struct store *s, int64_t user_id, enum store_flag flag, bool on,
+    int64_t id, bool *ret_changed)
+{
+	static const struct store_sql sql_story = { ST_STATE_STORY,
+	    STORY_SQL };
+	/* One slot per flag: setting and clearing share it by text. */
+	static const struct store_sql sql_read_on = { ST_STATE_SET_READ,
+	    SET_SQL("read") };
+	static const struct store_sql sql_starred_on = { ST_STATE_SET_STARRED,
+	    SET_SQL("starred") };
+	static const struct store_sql sql_read_off = { ST_STATE_CLEAR_READ,
+	    CLEAR_SQL("read") };
+	static const struct store_sql sql_starred_off = {
+	    ST_STATE_CLEAR_STARRED, CLEAR_SQL("starred") };
+	const struct store_sql *q;
+	struct copy *copies = NULL;
+	size_t n = 0, i;
+	sqlite3_stmt *st;
+
+	*ret_changed = false;
+	if (store_all_rows(s, store_bound_id(s, &sql_story, id),
+	    sizeof(*copies), copy_read, NULL, (void **)&copies, &n,
+	    "finding a story's copies") == -1)
+		return -1;
+	if (flag == STORE_FLAG_READ)
+		q = on ? &sql_read_on : &sql_read_off;
+	else
+		q = on ? &sql_starred_on : &sql_starred_off;
+	for (i = 0; i < n; i++) {
+		if ((st = store_stmt(s, q)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, user_id);
+		sqlite3_bind_int64(st, 2, copies[i].id);
+		sqlite3_bind_int64(st, 3, copies[i].feed_id);
+		sqlite3_bind_int64(st, 4, store_now(s));
+		if (store_exec(s, st, "marking an entry") == -1)
+			goto fail;
+		if (copies[i].id == id && sqlite3_changes(s->db) > 0)
+			*ret_changed = true;
+	}
+	free(copies);
+	return 0;
+fail:
+	free(copies);
+	return -1;
+}
+
+int
+store_state_set(struct store *s, int64_t user_id, enum store_flag flag,
+    bool on, const int64_t *ids, size_t n, size_t *ret_changed)
+{
+	size_t changed = 0, i;
+	bool one;
+
+	if (ret_changed != NULL)
+		*ret_changed = 0;
+	if (store_begin(s) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (flag_one(s, user_id, flag, on, ids[i], &one) == -1) {
+			store_rollback(s);
+			return -1;
+		}
+		changed += one;
+	}
+	if (store_commit(s) == -1)
+		return -1;
+	if (ret_changed != NULL)
+		*ret_changed = changed;
+	return 0;
+}
+
+int
+store_state_get(struct store *s, int64_t user_id, int64_t entry_id,
+    bool *ret_read, bool *ret_starred)
+{
+	static const struct store_sql sql = { ST_STATE_GET,
+	    "SELECT COALESCE(u.read, 0), COALESCE(u.starred, 0)"
+	    " FROM entries e LEFT JOIN entry_state u ON u.user_id = ?2"
+	    " AND u.entry_id = e.id WHERE e.id = ?1" };
+	sqlite3_stmt *st = store_bound_id(s, &sql, entry_id);
+	int rc;
+
+	*ret_read = *ret_starred = false;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, user_id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*ret_read = sqlite3_column_int(st, 0) != 0;
+		*ret_starred = sqlite3_column_int(st, 1) != 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "reading an entry's state");
+	return rc == SQLITE_ROW ? 1 : 0;
+}
+
+int
+store_state_fold(struct store *s, int64_t copy_id, int64_t original_id)
+{
+	static const struct store_sql sql_story = { ST_STATE_FOLD_STORY,
+	    "UPDATE entries SET story_id = (SELECT COALESCE(o.story_id, o.id)"
+	    " FROM entries o WHERE o.id = ?2) WHERE id = ?1"
+	    " AND story_id IS NULL AND id <> ?2" };
+	/* The copy takes the story's state; what it had of its own stays. */
+	static const struct store_sql sql_copy = { ST_STATE_FOLD_COPY,
+	    "INSERT INTO entry_state(user_id, entry_id, feed_id, read,"
+	    " starred, read_changed, starred_changed)"
+	    " SELECT u.user_id, ?1, (SELECT feed_id FROM entries"
+	    " WHERE id = ?1), u.read, u.starred, u.read_changed,"
+	    " u.starred_changed FROM entry_state u WHERE u.entry_id = ?2"
+	    " AND (u.read = 1 OR u.starred = 1)"
+	    " ON CONFLICT(user_id, entry_id) DO NOTHING" };
+	sqlite3_stmt *st;
+
+	if ((st = store_bound_id(s, &sql_story, copy_id)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, original_id);
+	if (store_exec(s, st, "folding a copy into its story") == -1)
+		return -1;
+	if ((st = store_bound_id(s, &sql_copy, copy_id)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, original_id);
+	return store_exec(s, st, "giving a copy its story's state");
+}
+
+/* ---- many at once ---- */
+
+/*
+ * Entries of the scope, as a condition on e (?2 feed, ?3 category, ?4
+ * topic, ?5 max id, ?6 before).
+ */
+static void
+scope_sql(struct buf *sql, const struct store_scope *sc, int64_t max_id,
+    int64_t before)
+{
+	buf_puts(sql, "true");
+	if (sc != NULL && sc->feed_id != 0)
+		buf_puts(sql, " AND e.feed_id = ?2");
+	if (sc != NULL && sc->category != NULL)
+		buf_puts(sql, " AND e.feed_id IN (SELECT id FROM feeds"
+		    " WHERE category_within(category, ?3))");
+	if (sc != NULL && sc->topic_id != 0)
+		buf_puts(sql, " AND e.id IN (SELECT entry_id FROM"
+		    " topic_matches WHERE topic_id = ?4 AND dup = 0)");
+	if (max_id != 0)
+		buf_puts(sql, " AND e.id <= ?5");
+	if (before != 0)
+		buf_puts(sql, " AND COALESCE(e.published, e.fetched) < ?6");
+}
+
+/* Runs sql (built here, once) with the marking's parameters. 0 / -1. */
+static int
+run_marking(struct store *s, const char *sql, int64_t user_id,
+    const struct store_scope *sc, int64_t max_id, int64_t before,
+    size_t *ret_changed)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_fail(s, "preparing a marking");
+	sqlite3_bind_int64(st, 1, user_id);
+	if (sc != NULL && sc->feed_id != 0)
+		sqlite3_bind_int64(st, 2, sc->feed_id);
+	if (sc != NULL && sc->category != NULL)
+		sqlite3_bind_text(st, 3, sc->category, -1, SQLITE_STATIC);
+	if (sc != NULL && sc->topic_id != 0)
+		sqlite3_bind_int64(st, 4, sc->topic_id);
+	if (max_id != 0)
+		sqlite3_bind_int64(st, 5, max_id);
+	if (before != 0)
+		sqlite3_bind_int64(st, 6, before);
+	sqlite3_bind_int64(st, 7, store_now(s));
+	rc = sqlite3_step(st);
+	if (ret_changed != NULL)
+		*ret_changed += (size_t)sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, "marking entries");
+}
+
+/*
+ * After a marking (rows whose read_changed is ?7): the other copies of
+ * the stories it reached, marked alike. Copies point at their story's
+ * first entry, so two steps reach them all: a copy's story, then the
+ * story's copies.
+ */
+static int
+spread_marking(struct store *s, int64_t user_id, bool read)
+{
+	static const char *const sql_on[] = {
+	    /* the stories of marked copies */
+	    "INSERT INTO entry_state(user_id, entry_id, feed_id, read,"
+	    " read_changed) SELECT ?1, o.id, o.feed_id, 1, ?7"
+	    " FROM entry_state u JOIN entries c ON c.id = u.entry_id"
+	    " JOIN entries o ON o.id = c.story_id WHERE u.user_id = ?1"
+	    " AND u.read = 1 AND u.read_changed = ?7"
+	    " ON CONFLICT(user_id, entry_id) DO UPDATE SET read = 1,"
+	    " read_changed = ?7 WHERE read = 0",
+	    /* the copies of marked stories */
+	    "INSERT INTO entry_state(user_id, entry_id, feed_id, read,"
+	    " read_changed) SELECT ?1, c.id, c.feed_id, 1, ?7"
+	    " FROM entries c JOIN entry_state u ON u.user_id = ?1"
+	    " AND u.entry_id = c.story_id AND u.read = 1"
+	    " AND u.read_changed = ?7 WHERE c.story_id IS NOT NULL"
+	    " ON CONFLICT(user_id, entry_id) DO UPDATE SET read = 1,"
+	    " read_changed = ?7 WHERE read = 0",
+	};
+	static const char *const sql_off[] = {
+	    "UPDATE entry_state SET read = 0, read_changed = ?7"
+	    " WHERE user_id = ?1 AND read = 1 AND entry_id IN"
+	    " (SELECT c.story_id FROM entry_state u JOIN entries c"
+	    " ON c.id = u.entry_id WHERE u.user_id = ?1 AND u.read = 0"
+	    " AND u.read_changed = ?7 AND c.story_id IS NOT NULL)",
+	    "UPDATE entry_state SET read = 0, read_changed = ?7"
+	    " WHERE user_id = ?1 AND read = 1 AND entry_id IN"
+	    " (SELECT c.id FROM entries c JOIN entry_state u"
+	    " ON u.user_id = ?1 AND u.entry_id = c.story_id AND u.read = 0"
+	    " AND u.read_changed = ?7 WHERE c.story_id IS NOT NULL)",
+	};
+	const char *const *sql = read ? sql_on : sql_off;
+
+	for (size_t i = 0; i < 2; i++)
+		if (run_marking(s, sql[i], user_id, NULL, 0, 0, NULL) == -1)
+			return -1;
+	return 0;
+}
+
+int
+store_state_mark_all(struct store *s, int64_t user_id,
+    const struct store_scope *scope, bool read, int64_t max_id,
+    int64_t before, size_t *ret_changed)
+{
+	struct buf sql;
+	size_t changed = 0;
+	int rc;
+
+	buf_init(&sql);
+	if (read) {
+		buf_puts(&sql, "INSERT INTO entry_state(user_id, entry_id,"
+		    " feed_id, read, read_changed) SELECT ?1, e.id,"
+		    " e.feed_id, 1, ?7 FROM entries e WHERE ");
+		scope_sql(&sql, scope, max_id, before);
+		buf_puts(&sql, " ON CONFLICT(user_id, entry_id) DO UPDATE"
+		    " SET read = 1, read_changed = ?7 WHERE read = 0");
+	} else {
+		buf_puts(&sql, "UPDATE entry_state SET read = 0,"
+		    " read_changed = ?7 WHERE user_id = ?1 AND read = 1"
+		    " AND entry_id IN (SELECT e.id FROM entries e WHERE ");
+		scope_sql(&sql, scope, max_id, before);
+		buf_puts(&sql, ")");
+	}
+	if (store_begin(s) == -1) {
+		buf_free(&sql);
+		return -1;
+	}
+	rc = run_marking(s, sql.data, user_id, scope, max_id, before,
+	    &changed);
+	buf_free(&sql);
+	if (rc == -1 || spread_marking(s, user_id, read) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	if (store_commit(s) == -1)
+		return -1;
+	if (ret_changed != NULL)
+		*ret_changed = changed;
+	return 0;
+}
+
+/* ---- counts ---- */
+
+static void
+unread_read(sqlite3_stmt *st, void *row)
+{
+	struct store_unread *u = row;
+
+	u->id = sqlite3_column_int64(st, 0);
+	u->unread = sqlite3_column_int64(st, 1);
+}
+
+/* The counts st (?1: the user) gives. */
+static int
+unread_rows(struct store *s, const struct store_sql *q, int64_t user_id,
+    struct store_unread **ret, size_t *ret_n)
+{
+	return store_all_rows(s, store_bound_id(s, q, user_id),
+	    sizeof(**ret), unread_read, NULL, (void **)ret, ret_n,
+	    "counting unread entries");
+}
+
+int
+store_unread_feeds(struct store *s, int64_t user_id,
+    struct store_unread **ret, size_t *ret_n)
+{
+	static const struct store_sql sql = { ST_UNREAD_FEEDS,
+	    "SELECT f.id, f.entry_count - COALESCE(r.n, 0) FROM feeds f"
+	    " LEFT JOIN feed_reads r ON r.user_id = ?1 AND r.feed_id = f.id"
+	    " ORDER BY f.id" };
+
+	return unread_rows(s, &sql, user_id, ret, ret_n);
+}
+
+int
+store_unread_topics(struct store *s, int64_t user_id,
+    struct store_unread **ret, size_t *ret_n)
+{
+	static const struct store_sql sql = { ST_UNREAD_TOPICS,
+	    "SELECT t.id, t.match_count - COALESCE(r.n, 0) FROM topics t"
+	    " LEFT JOIN topic_reads r ON r.user_id = ?1 AND r.topic_id = t.id"
+	    " ORDER BY t.id" };
+
+	return unread_rows(s, &sql, user_id, ret, ret_n);
+}

@@ -115,6 +115,14 @@ setup(const struct apiclient_target *t, const char *method, const char *path,
 		*ret_hdrs = curl_slist_append(NULL, auth);
 		free(auth);
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, *ret_hdrs);
+	} else if (t->user != NULL) {
+		char *user = curl_easy_escape(c, t->user, 0);
+
+		*ret_url = xasprintf("http://localhost%s%suser=%s", path,
+		    strchr(path, '?') != NULL ? "&" : "?", user != NULL ?
+		    user : "");
+		curl_free(user);
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, t->socket);
 	} else {
 		*ret_url = xasprintf("http://localhost%s", path);
 		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, t->socket);

@@ -25,6 +25,8 @@ struct apiclient_target {
 	const char	*socket;	/* used when url is NULL */
 	const char	*url;		/* "http://127.0.0.1:8790", or NULL */
 	const char	*token;		/* sent as "Authorization: Bearer" */
+	/* Over the socket: act as this user (?user=), or NULL: the owner. */
+	const char	*user;
 };
 
 /* --socket, else $FEEDD_SOCKET, else /run/feedd, else $XDG_RUNTIME_DIR. */

@@ -198,16 +198,21 @@ cmd_new(struct feedctl *ctl, int argc, char **argv)
 static int
 list_entries(struct feedctl *ctl, int argc, char **argv, bool search)
 {
-	enum { OPT_FEED = 256, OPT_TOPIC, OPT_SINCE, OPT_LIMIT };
+	enum { OPT_FEED = 256, OPT_TOPIC, OPT_SINCE, OPT_LIMIT, OPT_UNREAD,
+	    OPT_STARRED, OPT_CATEGORY };
 	static const struct option opts[] = {
 		{ "feed", required_argument, NULL, OPT_FEED },
 		{ "topic", required_argument, NULL, OPT_TOPIC },
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "unread", no_argument, NULL, OPT_UNREAD },
+		{ "starred", no_argument, NULL, OPT_STARRED },
+		{ "category", required_argument, NULL, OPT_CATEGORY },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = search ? "search" : "list";
-	const char *topic = NULL, *since = NULL;
+	const char *topic = NULL, *since = NULL, *category = NULL;
+	bool unread = false, starred = false;
 	struct apiclient_resp r;
 	struct buf path;
 	int64_t feed = 0, limit = 20;
@@ -220,6 +225,9 @@ list_entries(struct feedctl *ctl, int argc, char **argv, bool search)
 				return FEEDCTL_USAGE;
 			break;
 		case OPT_TOPIC: topic = optarg; break;
+		case OPT_UNREAD: unread = true; break;
+		case OPT_STARRED: starred = true; break;
+		case OPT_CATEGORY: category = optarg; break;
 		case OPT_SINCE:
 			if (search)
 				return feedctl_usage(name);
@@ -252,6 +260,11 @@ list_entries(struct feedctl *ctl, int argc, char **argv, bool search)
 	if (feed != 0)
 		buf_printf(&path, "&feed=%lld", (long long)feed);
 	add_param(&path, "topic", topic);
+	add_param(&path, "category", category);
+	if (unread)
+		buf_puts(&path, "&unread=1");
+	if (starred)
+		buf_puts(&path, "&starred=1");
 	if (search)
 		add_param(&path, "q", argv[optind]);
 	code = feedctl_call(ctl, "GET", path.data, NULL, &r);

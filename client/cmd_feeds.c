@@ -58,6 +58,7 @@ cmd_feeds(struct feedctl *ctl, int argc, char **argv)
 	table_column(t, "ID", true, false);
 	table_column(t, "STATE", false, false);
 	table_column(t, "ENTRIES", true, false);
+	table_column(t, "UNREAD", true, false);
 	table_column(t, "POLLED", false, false);
 	if (filed)
 		table_column(t, "CATEGORY", false, true);
@@ -73,6 +74,8 @@ cmd_feeds(struct feedctl *ctl, int argc, char **argv)
 		table_cell(t, state_style(state), "%s", state ? state : "?");
 		table_cell(t, TABLE_PLAIN, "%lld", (long long)
 		    json_integer_value(json_object_get(f, "entries")));
+		table_cell(t, feedctl_num(f, "unread") > 0 ? TABLE_GREEN :
+		    TABLE_DIM, "%lld", feedctl_num(f, "unread"));
 		table_reltime(table_parse_time(feedctl_str(f, "last_poll",
 		    NULL)),
 		    (int64_t)time(NULL), when, sizeof(when));

@@ -158,6 +158,7 @@ print_topics(struct feedctl *ctl, json_t *doc)
 	}
 	table_column(t, "TOPIC", false, false);
 	table_column(t, "MATCHES", true, false);
+	table_column(t, "UNREAD", true, false);
 	table_column(t, "UNSEEN", true, false);
 	if (subsets)
 		table_column(t, "FEEDS", false, true);
@@ -178,6 +179,8 @@ print_topics(struct feedctl *ctl, json_t *doc)
 		else
 			table_cell(t, TABLE_PLAIN, "%lld",
 			    jint(tp, "match_count"));
+		table_cell(t, jint(tp, "unread") > 0 ? TABLE_GREEN :
+		    TABLE_DIM, "%lld", jint(tp, "unread"));
 		if (json_object_get(tp, "unseen") == NULL)
 			table_cell(t, TABLE_DIM, "-");
 		else

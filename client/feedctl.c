@@ -107,11 +107,16 @@ static const struct feedctl_cmd commands[] = {
 	    "The cursor moves only after the entries were printed: a crash "
 	    "in between\nshows them again, it never loses them.\n" },
 	{ "list", cmd_list,
-	    "list [--feed ID] [--topic NAME] [--since ID] [--limit N]",
+	    "list [--feed ID] [--topic NAME] [--category C] [--unread] "
+	    "[--starred] [--since ID] [--limit N]",
 	    "list entries (the newest N, or those after --since)",
 	    "options:\n"
 	    "  --feed ID        entries of one feed\n"
 	    "  --topic NAME     entries that matched a topic\n"
+	    "  --category C     entries of the feeds filed in C or below it\n"
+	    "  --unread         only unread entries (the owner's, or "
+	    "--user NAME's)\n"
+	    "  --starred        only starred entries\n"
 	    "  --since ID       entries with an id above ID, oldest first\n"
 	    "  --limit N        at most N (1..1000, default 20)\n"
 	    "With --json the answer carries next_since: pass it as --since "
@@ -143,6 +148,43 @@ static const struct feedctl_cmd commands[] = {
 	    "used\n"
 	    "  rm NAME          remove a token: it stops working at once\n"
 	    "Tokens are managed over the Unix socket only.\n" },
+	{ "read", cmd_read, "read ID... | read --all [--feed ID | --category C "
+	    "| --topic NAME] [--up-to ID] [--before DATE]",
+	    "mark entries read (the owner's marks, or --user NAME's)",
+	    "  ID...            these entries (and their copies in other "
+	    "feeds)\n"
+	    "  --all            every entry, or those of a feed, category (and "
+	    "below) or topic\n"
+	    "  --up-to ID       only entries up to this id (what was on "
+	    "screen)\n"
+	    "  --before DATE    only entries published before DATE "
+	    "(2026-12-05 or ISO 8601)\n" },
+	{ "unread", cmd_unread, "unread ID... | unread --all [--feed ID | "
+	    "--category C | --topic NAME] [--up-to ID] [--before DATE]",
+	    "mark entries unread again", NULL },
+	{ "star", cmd_star, "star ID...",
+	    "star entries: kept whatever the retention, listed by list "
+	    "--starred", NULL },
+	{ "unstar", cmd_unstar, "unstar ID...", "take the star away", NULL },
+	{ "user", cmd_user, "user add NAME [--fever] | passwd NAME | set NAME "
+	    "--fever|--no-fever | rename NAME NEW | list | rm NAME",
+	    "the people who read with apps (Google Reader and Fever APIs)",
+	    "Each user has their own read and starred marks; the owner is "
+	    "user 1.\n"
+	    "  add NAME         add a user; the password is asked twice at "
+	    "the terminal\n"
+	    "  passwd NAME      set a new password (apps must log in again)\n"
+	    "  --fever          let Fever apps in: keeps md5(\"NAME:password\")"
+	    ", which is\n"
+	    "                   as good as the password (Fever defines it so)\n"
+	    "  --no-fever       drop the Fever key\n"
+	    "  --password-stdin read the password from the first line of "
+	    "stdin\n"
+	    "  rename NAME NEW  rename (the login changes; Fever needs the "
+	    "password again)\n"
+	    "  rm NAME          remove a user with its marks and tokens\n"
+	    "Users are managed over the Unix socket only. --user NAME (before "
+	    "the command)\nmakes any command act as NAME over the socket.\n" },
 	{ "parse", run_parse, "parse FILE|- [--url BASE]",
 	    "parse a feed document offline and print the neutral model (JSON)",
 	    "Needs no daemon. Exit status 1 when the document stopped early "
@@ -154,8 +196,8 @@ static const struct feedctl_cmd commands[] = {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: feedctl [--socket PATH | --url URL [--token-file "
-	    "FILE]] [--json] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "usage: feedctl [--socket PATH [--user NAME] | --url URL "
+	    "[--token-file FILE]] [--json] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %s\n      %s\n", commands[i].usage,
 		    commands[i].help);
@@ -169,6 +211,8 @@ usage(FILE *f)
 	    "$FEEDD_TOKEN or of\n"
 	    "  --token-file FILE (its first line; never on the command line, "
 	    "where ps shows it)\n"
+	    "  --user NAME     over the socket, act as user NAME (marks, "
+	    "unread counts)\n"
 	    "  --json          print the API's JSON instead of a table\n"
 	    "  --version       print the version\n"
 	    "\nfeedctl COMMAND --help shows a command's own options.\n"
@@ -395,11 +439,12 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_SOCKET = 256, OPT_URL, OPT_TOKEN_FILE, OPT_JSON,
-	    OPT_VERSION };
+	    OPT_VERSION, OPT_USER };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "url", required_argument, NULL, OPT_URL },
 		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+		{ "user", required_argument, NULL, OPT_USER },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
@@ -408,6 +453,7 @@ main(int argc, char **argv)
 	const struct feedctl_cmd *cmd;
 	struct feedctl ctl = { 0 };
 	const char *socket = NULL, *url = NULL, *token_file = NULL;
+	const char *user = NULL;
 	int ch, code;
 
 	/* "+": stop at the command so its own options reach it. */
@@ -416,6 +462,7 @@ main(int argc, char **argv)
 		case OPT_SOCKET: socket = optarg; break;
 		case OPT_URL: url = optarg; break;
 		case OPT_TOKEN_FILE: token_file = optarg; break;
+		case OPT_USER: user = optarg; break;
 		case OPT_JSON: ctl.json = true; break;
 		case OPT_VERSION:
 			printf("feedctl %s\n", FEEDD_VERSION);
@@ -435,6 +482,12 @@ main(int argc, char **argv)
 	if ((code = resolve_target(&ctl.target, socket, url,
 	    token_file)) != 0)
 		return code;
+	if (user != NULL && url != NULL) {
+		fprintf(stderr, "feedctl: --user is for the Unix socket; over "
+		    "--url a token acts as its own user\n");
+		return FEEDCTL_USAGE;
+	}
+	ctl.target.user = user;
 	ctl.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 	ctl.columns = terminal_columns();
 	argc -= optind;

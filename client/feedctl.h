@@ -77,6 +77,13 @@ int	cmd_rm(struct feedctl *, int, char **);
 int	cmd_poll(struct feedctl *, int, char **);
 int	cmd_import(struct feedctl *, int, char **);
 int	cmd_export(struct feedctl *, int, char **);
+/* cmd_marks.c */
+int	cmd_read(struct feedctl *, int, char **);
+int	cmd_unread(struct feedctl *, int, char **);
+int	cmd_star(struct feedctl *, int, char **);
+int	cmd_unstar(struct feedctl *, int, char **);
+/* cmd_users.c */
+int	cmd_user(struct feedctl *, int, char **);
 /* cmd_tokens.c */
 int	cmd_token(struct feedctl *, int, char **);
 /* cmd_entries.c */

@@ -24,6 +24,7 @@
 #include "api_internal.h"
 #include "api_reply.h"
 #include "api_request.h"
+#include "api_state.h"
 #include "api_topics.h"
 #include "buf.h"
 #include "feedd.h"
@@ -62,6 +63,16 @@ static const struct api_route api_routes[] = {
 	    API_AUTH_BEARER },
 	{ EVHTTP_REQ_GET, "/v1/entries/*", api_entries_get,
 	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_PUT, "/v1/entries/*", api_state_put, API_AUTH_BEARER },
+	{ EVHTTP_REQ_POST, "/v1/entries/read", api_state_read,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_POST, "/v1/entries/unread", api_state_unread,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_POST, "/v1/entries/star", api_state_star,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_POST, "/v1/entries/unstar", api_state_unstar,
+	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_GET, "/v1/unread", api_state_counts, API_AUTH_BEARER },
 	/* /v1/topics: rows of the topics module go here. */
 	{ EVHTTP_REQ_GET, "/v1/topics", api_topics_list,
 	    API_AUTH_BEARER },

@@ -1,7 +1,8 @@
 /*
  * api_entries: GET /v1/entries (a page of entries after a point, ascending
  * by id, so a client resumes after any crash from next_since) and
- * GET /v1/entries/{id} (one entry with its content).
+ * GET /v1/entries/{id} (one entry with its content), each with the
+ * request's user's read and starred (filters unread=, starred=).
  *
  * The point is since=ID, or a named cursor (client=NAME), which this
  * endpoint only reads: the client moves it with PUT /v1/cursors/NAME once
@@ -49,7 +50,8 @@ api_entries_list(struct api *api, struct evhttp_request *req,
     const char *path)
 {
 	static const char *const params[] = { "since", "feed", "topic", "q",
-	    "limit", "content", "client", "latest", NULL };
+	    "limit", "content", "client", "latest", "unread", "starred",
+	    "category", NULL };
 	struct store_entry_query eq = { 0 };
 	struct page page;
 	struct store *s;
@@ -57,7 +59,8 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 	const char *topic, *client;
 	int64_t since = 0, feed = 0, limit = API_LIMIT_DEFAULT, topic_id = 0;
 	int64_t cursor = -1;
-	bool content = false, latest = false;
+	bool content = false, latest = false, flag;
+	char *category = NULL;
 	char err[512] = "";
 	size_t n = 0, len;
 	json_t *tail;
@@ -72,6 +75,32 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 	    api_query_bool(req, &q, "content", &content) == -1 ||
 	    api_query_bool(req, &q, "latest", &latest) == -1)
 		goto out;
+	/* unread=1: only unread ones, unread=0: only read ones. */
+	if (evhttp_find_header(&q, "unread") != NULL) {
+		if (api_query_bool(req, &q, "unread", &flag) == -1)
+			goto out;
+		eq.read = flag ? STORE_FLAG_UNSET : STORE_FLAG_SET;
+	}
+	if (evhttp_find_header(&q, "starred") != NULL) {
+		if (api_query_bool(req, &q, "starred", &flag) == -1)
+			goto out;
+		eq.starred = flag ? STORE_FLAG_SET : STORE_FLAG_UNSET;
+	}
+	if (evhttp_find_header(&q, "category") != NULL) {
+		json_t *c = json_string(evhttp_find_header(&q, "category"));
+
+		rc = api_category(req, c, &category);
+		json_decref(c);
+		if (rc == -1)
+			goto out;
+		if (category == NULL) {
+			api_reply_error(req, 400, "bad_category", "category "
+			    "names no category");
+			goto out;
+		}
+	}
+	eq.category = category;
+	eq.user_id = api->user_id;
 	topic = evhttp_find_header(&q, "topic");
 	client = evhttp_find_header(&q, "client");
 	eq.fts = evhttp_find_header(&q, "q");
@@ -154,6 +183,7 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 out_page:
 	model_json_list_clear(&page.list);
 out:
+	free(category);
 	api_query_clear(&q);
 }
 
@@ -169,8 +199,11 @@ api_entries_get(struct api *api, struct evhttp_request *req,
 	if ((s = api_id_request(api, req, path, 2, &id)) == NULL)
 		return;
 	memset(&e, 0, sizeof(e));
-	if ((rc = store_entry_get(s, id, &e)) != 1) {
+	if ((rc = store_entry_get(s, id, &e)) != 1 ||
+	    (rc = store_state_get(s, api->user_id, id, &e.read,
+	    &e.starred)) != 1) {
 		api_reply_lookup(req, rc, "entry", id);
+		store_entry_clear(&e);
 		return;
 	}
 	api_reply(req, 200, model_json_entry(&e, true));

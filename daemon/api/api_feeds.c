@@ -22,6 +22,7 @@
 #include "api_internal.h"
 #include "api_reply.h"
 #include "api_request.h"
+#include "api_state.h"
 #include "category.h"
 #include "feedd.h"
 #include "log.h"
@@ -47,6 +48,7 @@ struct add_wait {
 void
 api_feeds_list(struct api *api, struct evhttp_request *req, const char *path)
 {
+	struct api_unread unread;
 	struct store *s;
 	struct store_feed *feeds;
 	size_t n;
@@ -59,9 +61,16 @@ api_feeds_list(struct api *api, struct evhttp_request *req, const char *path)
 		    "daemon's log)");
 		return;
 	}
+	api_unread_load(s, api->user_id, false, &unread);
 	arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, model_json_feed(&feeds[i]));
+	for (size_t i = 0; i < n; i++) {
+		json_t *j = model_json_feed(&feeds[i]);
+
+		json_object_set_new(j, "unread", api_unread_json(&unread,
+		    feeds[i].id));
+		json_array_append_new(arr, j);
+	}
+	api_unread_clear(&unread);
 	store_feed_list_free(feeds, n);
 	api_reply(req, 200, json_pack("{s:o}", "feeds", arr));
 }

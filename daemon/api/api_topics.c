@@ -13,6 +13,7 @@
 #include "api_internal.h"
 #include "api_reply.h"
 #include "api_request.h"
+#include "api_state.h"
 #include "api_topics.h"
 #include "config.h"
 #include "feedd.h"
@@ -176,6 +177,7 @@ api_topics_list(struct api *api, struct evhttp_request *req,
     const char *path)
 {
 	static const char *const params[] = { "client", NULL };
+	struct api_unread unread = { 0 };
 	struct store_topic *t = NULL;
 	struct store *s;
 	struct evkeyvalq q;
@@ -193,6 +195,7 @@ api_topics_list(struct api *api, struct evhttp_request *req,
 		    "daemon's log)");
 		goto out;
 	}
+	api_unread_load(s, api->user_id, true, &unread);
 	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		json_t *j = topic_json(api, s, &t[i], client);
@@ -203,10 +206,13 @@ api_topics_list(struct api *api, struct evhttp_request *req,
 			    "'%s'", t[i].name);
 			goto out;
 		}
+		json_object_set_new(j, "unread", api_unread_json(&unread,
+		    t[i].id));
 		json_array_append_new(arr, j);
 	}
 	api_reply(req, 200, json_pack("{s:o}", "topics", arr));
 out:
+	api_unread_clear(&unread);
 	store_topic_list_free(t, n);
 	api_query_clear(&q);
 }

@@ -234,3 +234,23 @@ def _answer(c):
     except ValueError:
         doc = None
     return r, doc, text
+
+
+def rss(name, items):
+    """An RSS 2.0 document of the channel name: items are (title,
+    description) or (title, description, link) tuples, the first the
+    newest, published an hour apart on 3 September 2025."""
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">'
+           '<channel><title>%s</title><link>https://%s.example/</link>'
+           '<description>d</description>' % (name, name)]
+    for i, item in enumerate(items):
+        title, desc = item[0], item[1]
+        link = item[2] if len(item) > 2 else "https://%s.example/%d" % (
+            name, i)
+        out.append('<item><guid>%s-%d</guid><title>%s</title>'
+                   '<link>%s</link>'
+                   '<pubDate>Wed, 03 Sep 2025 1%d:00:00 GMT</pubDate>'
+                   '<description>%s</description></item>'
+                   % (name, i, title, link, i, desc))
+    out.append("</channel></rss>\n")
+    return "".join(out)

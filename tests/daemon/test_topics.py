@@ -10,25 +10,10 @@ import subprocess
 import sys
 import time
 
-from feeddtest import FEEDD, SRCDIR, Daemon, TempDir, check, done, http_unix
+from feeddtest import (FEEDD, SRCDIR, Daemon, TempDir, check, done, http_unix,
+                       rss)
 
 tmp = TempDir()
-
-
-def rss(title, items):
-    out = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">'
-           '<channel><title>%s</title><link>https://%s.example/</link>'
-           '<description>d</description>' % (title, title)]
-    for i, (t, desc) in enumerate(items):
-        out.append('<item><guid>%s-%d</guid><title>%s</title>'
-                   '<link>https://%s.example/%d</link>'
-                   '<pubDate>Wed, 03 Sep 2025 1%d:00:00 GMT</pubDate>'
-                   '<description>%s</description></item>'
-                   % (title, i, t, title, i, i, desc))
-    out.append("</channel></rss>\n")
-    return "".join(out)
-
-
 root = tmp.join("www")
 os.makedirs(root)
 tmp.write("www/ru.xml", rss("ru", [

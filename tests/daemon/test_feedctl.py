@@ -86,8 +86,8 @@ check(r.returncode == 0 and "first poll failed" in r.stdout and
 
 r = d.ctl("feeds")
 lines = r.stdout.splitlines()
-check(r.returncode == 0 and lines[0].split()[:4] ==
-      ["ID", "STATE", "ENTRIES", "POLLED"], "feeds prints a table",
+check(r.returncode == 0 and lines[0].split()[:5] ==
+      ["ID", "STATE", "ENTRIES", "UNREAD", "POLLED"], "feeds prints a table",
       r.stdout)
 check("just now" in r.stdout and "backing_off" in r.stdout,
       "feeds shows relative poll times and states", r.stdout)

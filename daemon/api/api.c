@@ -27,6 +27,7 @@
 #include "api_topics.h"
 #include "buf.h"
 #include "feedd.h"
+#include "greader.h"
 #include "log.h"
 #include "model_json.h"
 #include "xmalloc.h"
@@ -101,6 +102,20 @@ static const struct api_route api_routes[] = {
 	    API_AUTH_BEARER },
 	{ EVHTTP_REQ_DELETE, "/v1/users/*", api_users_remove,
 	    API_AUTH_BEARER },
+	/*
+	 * The Google Reader door (greader.h): its own logins, under the
+	 * root and under /api/greader.php/ as FreshRSS serves it.
+	 */
+	{ EVHTTP_REQ_POST, "/accounts/ClientLogin", greader_login,
+	    API_AUTH_DOOR },
+	{ EVHTTP_REQ_GET, "/reader/", greader_get, API_AUTH_DOOR },
+	{ EVHTTP_REQ_POST, "/reader/", greader_post, API_AUTH_DOOR },
+	{ EVHTTP_REQ_POST, "/api/greader.php/accounts/ClientLogin",
+	    greader_login, API_AUTH_DOOR },
+	{ EVHTTP_REQ_GET, "/api/greader.php/reader/", greader_get,
+	    API_AUTH_DOOR },
+	{ EVHTTP_REQ_POST, "/api/greader.php/reader/", greader_post,
+	    API_AUTH_DOOR },
 };
 
 static const char *

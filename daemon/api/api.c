@@ -207,13 +207,35 @@ out:
 	return rc;
 }
 
+static void dispatch(struct api *, struct evhttp_request *, const char *);
+
+/*
+ * newsboat joins its server's URL ("http://host/") and "/reader/..."
+ * into "//reader/...", which evhttp reads as an authority and a path:
+ * such a request's path is taken from its raw URI, with one slash.
+ */
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
-	struct api *api = arg;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *raw = evhttp_request_get_uri(req);
+	char *fixed;
+
+	if (raw == NULL || strncmp(raw, "//", 2) != 0) {
+		dispatch(arg, req, uri != NULL ? evhttp_uri_get_path(uri) :
+		    NULL);
+		return;
+	}
+	raw += strspn(raw, "/") - 1;
+	fixed = xstrndup(raw, strcspn(raw, "?#"));
+	dispatch(arg, req, fixed);
+	free(fixed);
+}
+
+static void
+dispatch(struct api *api, struct evhttp_request *req, const char *path)
+{
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
-	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	const struct api_route *found = NULL, *r;
 	size_t i;
 

@@ -28,6 +28,7 @@
 #include "api_topics.h"
 #include "buf.h"
 #include "feedd.h"
+#include "greader.h"
 #include "log.h"
 #include "model_json.h"
 #include "xmalloc.h"
@@ -112,6 +113,20 @@ static const struct api_route api_routes[] = {
 	    API_AUTH_BEARER },
 	{ EVHTTP_REQ_DELETE, "/v1/users/*", api_users_remove,
 	    API_AUTH_BEARER },
+	/*
+	 * The Google Reader door (greader.h): its own logins, under the
+	 * root and under /api/greader.php/ as FreshRSS serves it.
+	 */
+	{ EVHTTP_REQ_POST, "/accounts/ClientLogin", greader_login,
+	    API_AUTH_DOOR },
+	{ EVHTTP_REQ_GET, "/reader/", greader_get, API_AUTH_DOOR },
+	{ EVHTTP_REQ_POST, "/reader/", greader_post, API_AUTH_DOOR },
+	{ EVHTTP_REQ_POST, "/api/greader.php/accounts/ClientLogin",
+	    greader_login, API_AUTH_DOOR },
+	{ EVHTTP_REQ_GET, "/api/greader.php/reader/", greader_get,
+	    API_AUTH_DOOR },
+	{ EVHTTP_REQ_POST, "/api/greader.php/reader/", greader_post,
+	    API_AUTH_DOOR },
 };
 
 static const char *
@@ -203,13 +218,35 @@ out:
 	return rc;
 }
 
+static void dispatch(struct api *, struct evhttp_request *, const char *);
+
+/*
+ * newsboat joins its server's URL ("http://host/") and "/reader/..."
+ * into "//reader/...", which evhttp reads as an authority and a path:
+ * such a request's path is taken from its raw URI, with one slash.
+ */
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
-	struct api *api = arg;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *raw = evhttp_request_get_uri(req);
+	char *fixed;
+
+	if (raw == NULL || strncmp(raw, "//", 2) != 0) {
+		dispatch(arg, req, uri != NULL ? evhttp_uri_get_path(uri) :
+		    NULL);
+		return;
+	}
+	raw += strspn(raw, "/") - 1;
+	fixed = xstrndup(raw, strcspn(raw, "?#"));
+	dispatch(arg, req, fixed);
+	free(fixed);
+}
+
+static void
+dispatch(struct api *api, struct evhttp_request *req, const char *path)
+{
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
-	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	const struct api_route *found = NULL, *r;
 	size_t i;
 

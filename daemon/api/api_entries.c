@@ -148,6 +148,8 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 	eq.limit = (size_t)limit;
 	eq.content = content;
 	eq.latest = latest;
+	/* read and starred are the requesting user's. */
+	eq.user_id = api->user_id;
 	/* An entry is about 300 bytes without content. */
 	memset(&page, 0, sizeof(page));
 	model_json_list_init(&page.list, "entries", content, eq.limit *

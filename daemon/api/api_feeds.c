@@ -173,6 +173,47 @@ on_add_tick(evutil_socket_t fd, short what, void *arg)
 	api_reply(req, 201, add_result(s, w_feed_id, true));
 }
 
+int
+api_feeds_subscribe(struct api *api, const char *url, const char *title,
+    const char *category, int64_t interval_s, int64_t *ret_id)
+{
+	int rc;
+
+	rc = store_feed_add(api->d->store, url, title, category, interval_s,
+	    ret_id);
+	if (rc != 0)
+		return rc;
+	log_info("api: subscribed to '%s' as feed %lld", url,
+	    (long long)*ret_id);
+	/* The scheduler learns of it, and polls it first. */
+	api->d->feeds_changed(api->d);
+	api_feeds_poll_now(api, *ret_id);
+	return 0;
+}
+
+int
+api_feeds_unsubscribe(struct api *api, const struct store_feed *f)
+{
+	if (store_feed_remove(api->d->store, f->id) == -1)
+		return -1;
+	log_info("api: removed feed %lld '%s'", (long long)f->id, f->url);
+	api->d->feeds_changed(api->d);
+	return 0;
+}
+
+int
+api_feeds_set(struct api *api, int64_t id, const struct store_feed_change *c)
+{
+	int rc;
+
+	if ((rc = store_feed_change(api->d->store, id, c)) != 1)
+		return rc;
+	/* A category changes which topics follow the feed. */
+	if (c->set_category)
+		api->d->feeds_changed(api->d);
+	return 1;
+}
+
 void
 api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 {
@@ -234,7 +275,7 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 		}
 		wait = json_is_true(v);
 	}
-	rc = store_feed_add(s, url, title, category, interval, &id);
+	rc = api_feeds_subscribe(api, url, title, category, interval, &id);
 	if (rc == -1) {
 		api_reply_error(req, 500, NULL, "cannot store the feed (see "
 		    "the daemon's log)");
@@ -245,9 +286,6 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 		    "subscribed as feed %lld", url, (long long)id);
 		goto out;
 	}
-	log_info("api: subscribed to '%s' as feed %lld", url, (long long)id);
-	api->d->feeds_changed(api->d);
-	api_feeds_poll_now(api, id);
 	if (!wait || api->d->sched == NULL) {
 		api_reply(req, 201, add_result(s, id, false));
 	} else {
@@ -335,14 +373,12 @@ api_feeds_remove(struct api *api, struct evhttp_request *req,
 		store_feed_clear(&f);
 		return;
 	}
-	if (store_feed_remove(s, id) == -1) {
+	if (api_feeds_unsubscribe(api, &f) == -1) {
 		api_reply_error(req, 500, NULL, "cannot remove feed %lld",
 		    (long long)id);
 		store_feed_clear(&f);
 		return;
 	}
-	log_info("api: removed feed %lld '%s'", (long long)id, f.url);
-	api->d->feeds_changed(api->d);
 	api_reply(req, 200, json_pack("{s:o}", "removed", model_json_feed(&f)));
 	store_feed_clear(&f);
 }
@@ -408,7 +444,7 @@ api_feeds_change(struct api *api, struct evhttp_request *req,
 		    f.config_name : "?");
 		goto out;
 	}
-	if ((rc = store_feed_change(s, id, &c)) != 1) {
+	if ((rc = api_feeds_set(api, id, &c)) != 1) {
 		api_reply_lookup(req, rc, "feed", id);
 		goto out;
 	}
@@ -420,8 +456,6 @@ api_feeds_change(struct api *api, struct evhttp_request *req,
 	log_info("api: feed %lld changed: title '%s', category '%s'",
 	    (long long)id, f.title != NULL ? f.title : "",
 	    f.category != NULL ? f.category : "");
-	if (c.set_category)
-		api->d->feeds_changed(api->d);
 	api_reply(req, 200, model_json_feed(&f));
 out:
 	store_feed_clear(&f);

@@ -73,6 +73,21 @@ void	api_feeds_change(struct api *, struct evhttp_request *, const char *);
 void	api_feeds_free_waits(struct api *api);
 /* Polls a feed as soon as the scheduler can (0, or -1: no such feed). */
 int	api_feeds_poll_now(struct api *api, int64_t id);
+/*
+ * What every door does to the subscriptions, so that the scheduler and
+ * the topics hear of it: subscribe (url checked by the caller; 0 added
+ * and polled now, 1 already there (*ret_id), -1), unsubscribe (0 / -1;
+ * the caller refuses configured feeds) and change (store_feed_change's
+ * 1 / 0 / -1).
+ */
+struct store_feed;
+struct store_feed_change;
+int	api_feeds_subscribe(struct api *api, const char *url,
+	    const char *title, const char *category, int64_t interval_s,
+	    int64_t *ret_id);
+int	api_feeds_unsubscribe(struct api *api, const struct store_feed *f);
+int	api_feeds_set(struct api *api, int64_t id,
+	    const struct store_feed_change *c);
 /* api_entries.c */
 void	api_entries_list(struct api *, struct evhttp_request *, const char *);
 void	api_entries_get(struct api *, struct evhttp_request *, const char *);

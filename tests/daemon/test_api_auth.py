@@ -75,13 +75,27 @@ ROUTES = [
     ("POST", "/v1/users"), ("PATCH", "/v1/users/owner"),
     ("DELETE", "/v1/users/someone"), ("GET", "/v1/nowhere"),
 ]
+# The Google Reader door: its own login, "GoogleLogin auth=" else 401.
+DOOR_ROUTES = [
+    ("POST", "/accounts/ClientLogin"), ("GET", "/reader/"),
+    ("POST", "/reader/"), ("POST", "/api/greader.php/accounts/ClientLogin"),
+    ("GET", "/api/greader.php/reader/"), ("POST", "/api/greader.php/reader/"),
+]
+DOOR_PROBES = [
+    ("POST", "/accounts/ClientLogin"), ("GET", "/reader/api/0/user-info"),
+    ("POST", "/reader/api/0/edit-tag"),
+    ("POST", "/api/greader.php/accounts/ClientLogin"),
+    ("GET", "/api/greader.php/reader/api/0/subscription/list"),
+    ("POST", "/api/greader.php/reader/api/0/mark-all-as-read"),
+    ("GET", "/reader/atom/user/-/state/com.google/reading-list"),
+]
 # The list covers the daemon's route table, so a new route is tested too.
 with open(os.path.join(os.environ["TESTS_SRCDIR"], "..", "..", "daemon",
                        "api", "api.c")) as f:
     table = re.findall(r'\{ EVHTTP_REQ_(\w+), "([^"]+)"', f.read())
 missing = [(m, p) for m, p in table if not any(
     m == rm and re.fullmatch(p.replace("*", "[^/]+"), rp)
-    for rm, rp in ROUTES)]
+    for rm, rp in ROUTES + DOOR_ROUTES)]
 check(len(table) > 20 and not missing,
       "the test's routes cover api.c's route table", missing)
 for method, path in ROUTES:
@@ -90,6 +104,11 @@ for method, path in ROUTES:
     check(is_401(status, www, doc),
           "%s %s without a token: 401, WWW-Authenticate: Bearer, JSON"
           % (method, path), (status, www, doc))
+for method, path in DOOR_PROBES:
+    status, _, doc = tcp(method, path, body="" if method == "POST" else None)
+    check(status == 401, "%s %s without a login: 401" % (method, path),
+          (status, doc))
+check(reset(), "(the door's failures forgotten)")
 status, www, _ = tcp("HEAD", "/v1/status")
 check(status == 401 and www.startswith("Bearer "), "HEAD too", status)
 

@@ -1,0 +1,466 @@
+/*
+ * greader_subs: the Google Reader door's subscriptions and tags.
+ *
+ * A feed's category is its one label (user/-/label/CATEGORY): folders in
+ * the apps. Topics are labels too, of type "tag" (the apps show them
+ * beside the folders): a topic labels the stories it matched, each once.
+ * Subscribing, unsubscribing and moving go through api_feeds_* like the
+ * socket's own /v1/feeds, so the scheduler and the topics hear of them;
+ * configured feeds (feedd.conf) are not changed here (409), as there.
+ * Renaming or disabling a topic's label is refused (400): topics are
+ * managed with feedctl, where their queries are.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "api_internal.h"
+#include "api_reply.h"
+#include "category.h"
+#include "greader.h"
+#include "log.h"
+#include "store.h"
+#include "url.h"
+#include "xmalloc.h"
+
+static json_t *
+label_id(const char *name)
+{
+	char *s = xasprintf(GREADER_LABEL "%s", name);
+	json_t *j = json_string(s);
+
+	free(s);
+	return j;
+}
+
+static json_t *
+feed_id(const struct store_feed *f)
+{
+	char *s = xasprintf("feed/%s", f->url);
+	json_t *j = json_string(s);
+
+	free(s);
+	return j;
+}
+
+void
+greader_subscription_list(struct greader_req *g)
+{
+	json_t *subs = json_array(), *cats;
+
+	if (greader_feeds(g) == -1) {
+		json_decref(subs);
+		return;
+	}
+	for (size_t i = 0; i < g->nfeeds; i++) {
+		const struct store_feed *f = &g->feeds[i];
+
+		cats = json_array();
+		if (f->category != NULL)
+			json_array_append_new(cats, json_pack("{s:o,s:s}",
+			    "id", label_id(f->category), "label",
+			    f->category));
+		json_array_append_new(subs, json_pack("{s:o,s:s,s:o,s:s,"
+		    "s:s,s:s,s:s}", "id", feed_id(f), "title", f->title != NULL ?
+		    f->title : f->url, "categories", cats, "url", f->url,
+		    "htmlUrl", f->site_link != NULL ? f->site_link : "",
+		    "iconUrl", "", "sortid", ""));
+	}
+	api_reply(g->req, 200, json_pack("{s:o}", "subscriptions", subs));
+}
+
+/* The category a label names ("user/-/label/NAME"), or NULL. */
+static const char *
+label_name(const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	if (strncmp(s, GREADER_LABEL, strlen(GREADER_LABEL)) == 0)
+		s += strlen(GREADER_LABEL);
+	else if (strncmp(s, "user/", 5) == 0) {
+		/* user/ID/label/NAME */
+		const char *p = strchr(s + 5, '/');
+
+		if (p == NULL || strncmp(p, "/label/", 7) != 0)
+			return NULL;
+		s = p + 7;
+	}
+	return *s != '\0' ? s : NULL;
+}
+
+/* s= as a feed of the store (stream "feed/URL"); -1 after answering. */
+static int
+sub_feed(struct greader_req *g, struct store_feed *f)
+{
+	const char *s = greader_param(g, "s");
+	int rc;
+
+	if (s == NULL || strncmp(s, "feed/", 5) != 0) {
+		api_reply_error(g->req, 400, NULL, "which feed? (s=feed/URL)");
+		return -1;
+	}
+	if ((rc = store_feed_get_by_url(g->s, s + 5, f)) != 1) {
+		if (rc == 0)
+			api_reply_error(g->req, 404, "no_stream", "no such "
+			    "feed: %.300s", s + 5);
+		else
+			api_reply_error(g->req, 500, NULL, "cannot read feeds");
+		return -1;
+	}
+	if (f->origin == STORE_ORIGIN_CONFIG) {
+		api_reply_error(g->req, 409, "configured", "%.300s is "
+		    "declared in the configuration ([feed \"%s\"]); change it "
+		    "there and reload", f->url, f->config_name != NULL ?
+		    f->config_name : "?");
+		store_feed_clear(f);
+		return -1;
+	}
+	return 0;
+}
+
+/* A label's category in its normal form (*ret may be NULL); -1 after 400. */
+static int
+category_of(struct greader_req *g, const char *label, char **ret)
+{
+	const char *why = NULL;
+
+	*ret = NULL;
+	if (label == NULL)
+		return 0;
+	if (category_norm(label, ret, &why) == -1) {
+		api_reply_error(g->req, 400, NULL, "bad label '%.200s': %s",
+		    label, why != NULL ? why : "?");
+		return -1;
+	}
+	return 0;
+}
+
+/* Subscribes to url; the answer is left to the caller. -1 after answering. */
+static int
+subscribe(struct greader_req *g, const char *url, const char *title,
+    const char *category, int64_t *ret_id)
+{
+	char why[128];
+
+	if (url_check(url, 0, why, sizeof(why)) == -1) {
+		api_reply_error(g->req, 400, "bad_url", "'%.200s': %s", url,
+		    why);
+		return -1;
+	}
+	if (api_feeds_subscribe(g->api, url, title, category, 0,
+	    ret_id) == -1) {
+		api_reply_error(g->req, 500, NULL, "cannot store the feed (see "
+		    "the daemon's log)");
+		return -1;
+	}
+	return 0;
+}
+
+void
+greader_subscription_edit(struct greader_req *g)
+{
+	const char *ac = greader_param(g, "ac"), *s = greader_param(g, "s");
+	const char *t = greader_param(g, "t");
+	const char *add = label_name(greader_param(g, "a"));
+	struct store_feed_change c = { 0 };
+	struct store_feed f = { 0 };
+	char *category = NULL;
+	int64_t id;
+
+	if (ac == NULL) {
+		api_reply_error(g->req, 400, NULL, "what to do? "
+		    "(ac=subscribe, unsubscribe or edit)");
+		return;
+	}
+	if (category_of(g, add, &category) == -1)
+		return;
+	if (strcmp(ac, "subscribe") == 0) {
+		if (s == NULL || strncmp(s, "feed/", 5) != 0) {
+			api_reply_error(g->req, 400, NULL, "which feed? "
+			    "(s=feed/URL)");
+		} else if (subscribe(g, s + 5, t, category, &id) == 0)
+			greader_text(g, 200, "OK");
+		goto out;
+	}
+	if (strcmp(ac, "unsubscribe") != 0 && strcmp(ac, "edit") != 0) {
+		api_reply_error(g->req, 400, NULL, "ac must be subscribe, "
+		    "unsubscribe or edit");
+		goto out;
+	}
+	if (sub_feed(g, &f) == -1)
+		goto out;
+	if (strcmp(ac, "unsubscribe") == 0) {
+		if (api_feeds_unsubscribe(g->api, &f) == -1)
+			api_reply_error(g->req, 500, NULL, "cannot remove the "
+			    "feed");
+		else
+			greader_text(g, 200, "OK");
+		goto out;
+	}
+	/* edit: t renames; a moves into a label, r out of it (a feed has one). */
+	if (t != NULL) {
+		c.set_title = true;
+		c.title = *t != '\0' ? t : NULL;
+	}
+	if (add != NULL) {
+		c.set_category = true;
+		c.category = category;
+	} else if (label_name(greader_param(g, "r")) != NULL &&
+	    f.category != NULL &&
+	    strcmp(label_name(greader_param(g, "r")), f.category) == 0) {
+		c.set_category = true;
+		c.category = NULL;
+	}
+	if (api_feeds_set(g->api, f.id, &c) == -1)
+		api_reply_error(g->req, 500, NULL, "cannot change the feed");
+	else
+		greader_text(g, 200, "OK");
+out:
+	store_feed_clear(&f);
+	free(category);
+}
+
+void
+greader_quickadd(struct greader_req *g)
+{
+	const char *url = greader_param(g, "quickadd");
+	char *sid;
+	int64_t id;
+
+	if (url == NULL) {
+		api_reply_error(g->req, 400, NULL, "which feed? (quickadd=URL)");
+		return;
+	}
+	if (strncmp(url, "feed/", 5) == 0)
+		url += 5;
+	if (subscribe(g, url, NULL, NULL, &id) == -1)
+		return;
+	sid = xasprintf("feed/%s", url);
+	api_reply(g->req, 200, json_pack("{s:i,s:s,s:s}", "numResults", 1,
+	    "query", url, "streamId", sid));
+	free(sid);
+}
+
+/* Whether name is already in the array of strings. */
+static bool
+has(json_t *arr, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v)
+		if (strcmp(json_string_value(v), name) == 0)
+			return true;
+	return false;
+}
+
+/* The distinct categories of the feeds, in feed order. */
+static json_t *
+categories(struct greader_req *g)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < g->nfeeds; i++)
+		if (g->feeds[i].category != NULL &&
+		    !has(arr, g->feeds[i].category))
+			json_array_append_new(arr,
+			    json_string(g->feeds[i].category));
+	return arr;
+}
+
+void
+greader_tag_list(struct greader_req *g)
+{
+	struct store_topic *topics;
+	size_t ntopics, i;
+	json_t *tags, *cats, *v;
+
+	if (greader_feeds(g) == -1)
+		return;
+	if (store_topic_list(g->s, &topics, &ntopics) == -1) {
+		api_reply_error(g->req, 500, NULL, "cannot list the topics");
+		return;
+	}
+	tags = json_pack("[{s:s},{s:s}]", "id", GREADER_STATE "starred",
+	    "id", GREADER_STATE "read");
+	cats = categories(g);
+	json_array_foreach(cats, i, v)
+		json_array_append_new(tags, json_pack("{s:o,s:s}", "id",
+		    label_id(json_string_value(v)), "type", "folder"));
+	for (i = 0; i < ntopics; i++)
+		if (!has(cats, topics[i].name))
+			json_array_append_new(tags, json_pack("{s:o,s:s}",
+			    "id", label_id(topics[i].name), "type", "tag"));
+	json_decref(cats);
+	store_topic_list_free(topics, ntopics);
+	api_reply(g->req, 200, json_pack("{s:o}", "tags", tags));
+}
+
+/*
+ * The feeds filed in the category of label s= (or below it) moved to
+ * dest (NULL: out of any category). -1 after answering.
+ */
+static int
+move_category(struct greader_req *g, const char *dest)
+{
+	const char *from = label_name(greader_param(g, "s"));
+	struct store_feed_change c = { .set_category = true };
+	struct store_topic t = { 0 };
+	size_t moved = 0, flen;
+
+	if (from == NULL) {
+		api_reply_error(g->req, 400, NULL, "which label? "
+		    "(s=user/-/label/NAME)");
+		return -1;
+	}
+	if (greader_feeds(g) == -1)
+		return -1;
+	flen = strlen(from);
+	for (size_t i = 0; i < g->nfeeds; i++) {
+		const struct store_feed *f = &g->feeds[i];
+		char *to = NULL;
+
+		if (!category_within(f->category, from) ||
+		    f->origin == STORE_ORIGIN_CONFIG)
+			continue;
+		/* "News/UA" under "News" renamed to "Press": "Press/UA". */
+		if (dest != NULL)
+			to = xasprintf("%s%s", dest, f->category + flen);
+		c.category = to;
+		if (api_feeds_set(g->api, f->id, &c) == -1) {
+			free(to);
+			api_reply_error(g->req, 500, NULL, "cannot change "
+			    "feed %lld", (long long)f->id);
+			return -1;
+		}
+		free(to);
+		moved++;
+	}
+	if (moved > 0)
+		return 0;
+	if (store_topic_get_by_name(g->s, from, &t) == 1) {
+		store_topic_clear(&t);
+		api_reply_error(g->req, 400, "topic", "'%.200s' is a topic: "
+		    "topics are managed with feedctl (feedctl topics)", from);
+		return -1;
+	}
+	api_reply_error(g->req, 404, "no_stream", "no label '%.200s' with "
+	    "feeds the API may change", from);
+	return -1;
+}
+
+void
+greader_rename_tag(struct greader_req *g)
+{
+	const char *dest = label_name(greader_param(g, "dest"));
+	char *category = NULL;
+
+	if (dest == NULL) {
+		api_reply_error(g->req, 400, NULL, "to what? "
+		    "(dest=user/-/label/NAME)");
+		return;
+	}
+	if (category_of(g, dest, &category) == -1)
+		return;
+	if (category == NULL) {
+		api_reply_error(g->req, 400, NULL, "an empty label");
+		return;
+	}
+	if (move_category(g, category) == 0)
+		greader_text(g, 200, "OK");
+	free(category);
+}
+
+void
+greader_disable_tag(struct greader_req *g)
+{
+	if (move_category(g, NULL) == 0)
+		greader_text(g, 200, "OK");
+}
+
+static json_t *
+count(json_t *id, int64_t n, int64_t newest)
+{
+	char usec[32];
+
+	snprintf(usec, sizeof(usec), "%lld000000", (long long)newest);
+	return json_pack("{s:o,s:I,s:s}", "id", id, "count", (json_int_t)n,
+	    "newestItemTimestampUsec", usec);
+}
+
+void
+greader_unread_count(struct greader_req *g)
+{
+	struct store_unread *fu = NULL, *tu = NULL;
+	struct store_topic *topics = NULL;
+	size_t nfu = 0, ntu = 0, ntopics = 0, i, j;
+	int64_t total = 0, newest = 0, now = (int64_t)time(NULL);
+	json_t *out, *cats, *v;
+
+	if (greader_feeds(g) == -1)
+		return;
+	if (store_unread_feeds(g->s, g->user.id, &fu, &nfu) == -1 ||
+	    store_unread_topics(g->s, g->user.id, &tu, &ntu) == -1 ||
+	    store_topic_list(g->s, &topics, &ntopics) == -1) {
+		free(fu);
+		free(tu);
+		api_reply_error(g->req, 500, NULL, "cannot count (see the "
+		    "daemon's log)");
+		return;
+	}
+	out = json_array();
+	/*
+	 * newestItemTimestampUsec: the feed's last successful poll, the
+	 * newest time an item can have arrived (no entry is read for it).
+	 */
+	for (i = 0; i < nfu; i++) {
+		const struct store_feed *f = greader_feed(g, fu[i].id);
+
+		if (f == NULL || fu[i].unread == 0)
+			continue;
+		total += fu[i].unread;
+		if (f->last_success > newest)
+			newest = f->last_success;
+		json_array_append_new(out, count(feed_id(f), fu[i].unread,
+		    f->last_success));
+	}
+	cats = categories(g);
+	json_array_foreach(cats, j, v) {
+		const char *cat = json_string_value(v);
+		int64_t n = 0, t = 0;
+
+		for (i = 0; i < nfu; i++) {
+			const struct store_feed *f = greader_feed(g, fu[i].id);
+
+			if (f == NULL || !category_within(f->category, cat))
+				continue;
+			n += fu[i].unread;
+			if (f->last_success > t)
+				t = f->last_success;
+		}
+		if (n > 0)
+			json_array_append_new(out, count(label_id(cat), n, t));
+	}
+	for (i = 0; i < ntu; i++)
+		for (j = 0; j < ntopics; j++)
+			if (topics[j].id == tu[i].id && tu[i].unread > 0 &&
+			    !has(cats, topics[j].name))
+				json_array_append_new(out, count(
+				    label_id(topics[j].name), tu[i].unread,
+				    now));
+	json_array_append_new(out, count(json_string(GREADER_STATE
+	    "reading-list"), total, newest));
+	json_decref(cats);
+	free(fu);
+	free(tu);
+	store_topic_list_free(topics, ntopics);
+	api_reply(g->req, 200, json_pack("{s:I,s:o}", "max",
+	    (json_int_t)GREADER_N_MAX, "unreadcounts", out));
+}

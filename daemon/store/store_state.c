@@ -370,3 +370,52 @@ store_unread_topics(struct store *s, int64_t user_id,
 
 	return unread_rows(s, &sql, user_id, ret, ret_n);
 }
+
+/* ---- whole lists of ids ---- */
+
+/* A flag's set ids, from its partial index (?1 the user). */
+#define IDS_ON_SQL(flag) \
+	"SELECT entry_id FROM entry_state WHERE user_id = ?1 AND " flag \
+	" = 1 ORDER BY entry_id"
+/*
+ * The entries without the flag: no ORDER BY, so SQLite reads the ids
+ * from a covering index of entries rather than the table (whose rows
+ * carry the texts), and looks each up in entry_state's primary key.
+ */
+#define IDS_OFF_SQL(flag) \
+	"SELECT e.id FROM entries e WHERE NOT EXISTS (SELECT 1 FROM" \
+	" entry_state u WHERE u.user_id = ?1 AND u.entry_id = e.id AND u." \
+	flag " = 1)"
+
+int
+store_state_ids(struct store *s, int64_t user_id, enum store_flag flag,
+    bool on, store_id_fn fn, void *arg)
+{
+	static const struct store_sql sql_read = { ST_STATE_IDS_READ,
+	    IDS_ON_SQL("read") };
+	static const struct store_sql sql_starred = { ST_STATE_IDS_STARRED,
+	    IDS_ON_SQL("starred") };
+	static const struct store_sql sql_unread = { ST_STATE_IDS_UNREAD,
+	    IDS_OFF_SQL("read") };
+	static const struct store_sql sql_unstarred = {
+	    ST_STATE_IDS_UNSTARRED, IDS_OFF_SQL("starred") };
+	const struct store_sql *q;
+	sqlite3_stmt *st;
+	int rc, out = 0;
+
+	if (flag == STORE_FLAG_READ)
+		q = on ? &sql_read : &sql_unread;
+	else
+		q = on ? &sql_starred : &sql_unstarred;
+	if ((st = store_bound_id(s, q, user_id)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(sqlite3_column_int64(st, 0), arg) == -1) {
+			out = -1;
+			break;
+		}
+	sqlite3_reset(st);
+	if (out == 0 && rc != SQLITE_DONE)
+		return store_fail(s, "listing a user's entry ids");
+	return out;
+}

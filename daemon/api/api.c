@@ -27,6 +27,7 @@
 #include "api_topics.h"
 #include "buf.h"
 #include "feedd.h"
+#include "fever.h"
 #include "log.h"
 #include "model_json.h"
 #include "xmalloc.h"
@@ -35,7 +36,7 @@ struct api_route {
 	enum evhttp_cmd_type method;
 	/*
 	 * Exact path; a "*" segment matches one non-empty segment; a path
-	 * ending in '/' matches anything below it.
+	 * ending in '/' matches itself and anything below it.
 	 */
 	const char	*path;
 	api_handler	 handler;
@@ -101,6 +102,11 @@ static const struct api_route api_routes[] = {
 	    API_AUTH_BEARER },
 	{ EVHTTP_REQ_DELETE, "/v1/users/*", api_users_remove,
 	    API_AUTH_BEARER },
+	/* The Fever door (fever.h): a Fever user's api_key, not a token. */
+	{ EVHTTP_REQ_GET, "/fever/", fever_serve, API_AUTH_DOOR },
+	{ EVHTTP_REQ_POST, "/fever/", fever_serve, API_AUTH_DOOR },
+	{ EVHTTP_REQ_GET, "/fever", fever_serve, API_AUTH_DOOR },
+	{ EVHTTP_REQ_POST, "/fever", fever_serve, API_AUTH_DOOR },
 };
 
 static const char *
@@ -144,8 +150,9 @@ route_match(const char *pattern, const char *path)
 {
 	size_t n = strlen(pattern);
 
+	/* "/fever/" is a door of its own: the folder takes itself too. */
 	if (pattern[n - 1] == '/')
-		return strncmp(path, pattern, n) == 0 && path[n] != '\0';
+		return strncmp(path, pattern, n) == 0;
 	while (*pattern != '\0' && *path != '\0') {
 		if (*pattern == '*') {
 			if (*path == '/')

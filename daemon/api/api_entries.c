@@ -118,6 +118,8 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 	eq.topic_id = topic_id;
 	eq.limit = (size_t)limit;
 	eq.content = content;
+	/* The acting user's read and starred, with each entry. */
+	eq.user_id = api->user_id;
 	eq.latest = latest;
 	/* An entry is about 300 bytes without content. */
 	memset(&page, 0, sizeof(page));

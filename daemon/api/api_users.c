@@ -275,6 +275,7 @@ api_users_change(struct api *api, struct evhttp_request *req,
 	struct store *s;
 	const char *name, *password;
 	json_t *body = NULL, *v;
+	int64_t id;
 	int fever, rc;
 	bool changed;
 
@@ -317,8 +318,10 @@ api_users_change(struct api *api, struct evhttp_request *req,
 	    strcmp(name, u.name) != 0 ? " (renamed)" : "",
 	    password != NULL ? " (new password)" : "",
 	    fever == 1 ? " (Fever on)" : fever == 0 ? " (Fever off)" : "");
+	/* By id: name may be u.name, gone with it. */
+	id = u.id;
 	store_user_clear(&u);
-	if (store_user_get_by_name(s, name, &u) == 1)
+	if (store_user_get(s, id, &u) == 1)
 		api_reply(req, 200, user_json(s, &u));
 	else
 		api_reply_error(req, 500, NULL, "cannot read the user back "

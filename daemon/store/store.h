@@ -715,8 +715,9 @@ int	store_state_mark_all(struct store *s, int64_t user_id,
  * The ids of the user's entries whose flag is on (or off), each handed to
  * fn, which returns 0 to go on or -1 to stop (returned without logging).
  * For a reader's whole list at once (Fever's unread_item_ids), which may
- * be hundreds of thousands of ids: one query on an index, no copies.
- * Flags that are on come ascending; off ones ascend within each feed.
+ * be hundreds of thousands of ids: scans of indexes, no row is read, no
+ * entry looked up. Flags that are on come ascending; off ones ascend
+ * within each feed.
  */
 typedef int (*store_id_fn)(int64_t id, void *arg);
 int	store_state_ids(struct store *s, int64_t user_id, enum store_flag flag,

@@ -6,12 +6,12 @@ without Fever, a changed password; failures counted and slowed), groups
 picked by with_ids, unread and saved ids, and marks on items, feeds and
 groups, which the socket API shows as the user's read and starred."""
 import hashlib
+import http.client
 import json
 import time
 import urllib.parse
 
-from feeddtest import (Daemon, TempDir, check, done, free_port, http_tcp,
-                       http_unix)
+from feeddtest import Daemon, TempDir, check, done, free_port, http_unix
 from test_api_lib import CONF, FeedServer, rss, wait_until
 
 tmp = TempDir()
@@ -77,8 +77,7 @@ def fever(query="", form=None, api_key=KEY, path="/fever/?api",
     if api_key is not None:
         fields["api_key"] = api_key
     body = urllib.parse.urlencode(fields)
-    c = __import__("http.client").client.HTTPConnection("127.0.0.1", port,
-                                                        timeout=15)
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
     c.request(method, path + ("&" + query if query else ""),
               body=body if method == "POST" else None,
               headers={"Content-Type": "application/x-www-form-urlencoded"}
@@ -113,10 +112,13 @@ check(ok_doc(status, doc), "/fever works too", doc)
 status, doc = fever(path="/fever/?api&api_key=" + KEY, api_key=None,
                     method="GET")
 check(ok_doc(status, doc), "the key in the query (GET) works too", doc)
-code, raw = http_unix(d.socket, "POST", "/fever/?api",
-                      raw=("api_key=" + KEY).encode())[0:3:2]
+code, _, raw = http_unix(d.socket, "POST", "/fever/?api",
+                         raw=("api_key=" + KEY).encode())
 check(code == 200 and json.loads(raw)["auth"] == 1,
       "and over the Unix socket", raw)
+code, doc, _ = http_unix(d.socket, "POST", "/fever/?api&api_key=" + KEY)
+check(code == 200 and doc["auth"] == 1 and KEY not in d.read_log(),
+      "a key in the URI of a POST over the socket is not logged", doc)
 status, doc = fever(path="/fever/")
 check(status == 400, "without ?api: 400", (status, doc))
 status, doc = fever(api_key=None)

@@ -28,6 +28,7 @@
 #include "api_topics.h"
 #include "buf.h"
 #include "feedd.h"
+#include "fever.h"
 #include "greader.h"
 #include "log.h"
 #include "model_json.h"
@@ -37,7 +38,7 @@ struct api_route {
 	enum evhttp_cmd_type method;
 	/*
 	 * Exact path; a "*" segment matches one non-empty segment; a path
-	 * ending in '/' matches anything below it.
+	 * ending in '/' matches itself and anything below it.
 	 */
 	const char	*path;
 	api_handler	 handler;
@@ -127,6 +128,11 @@ static const struct api_route api_routes[] = {
 	    API_AUTH_DOOR },
 	{ EVHTTP_REQ_POST, "/api/greader.php/reader/", greader_post,
 	    API_AUTH_DOOR },
+	/* The Fever door (fever.h): a Fever user's api_key, not a token. */
+	{ EVHTTP_REQ_GET, "/fever/", fever_serve, API_AUTH_DOOR },
+	{ EVHTTP_REQ_POST, "/fever/", fever_serve, API_AUTH_DOOR },
+	{ EVHTTP_REQ_GET, "/fever", fever_serve, API_AUTH_DOOR },
+	{ EVHTTP_REQ_POST, "/fever", fever_serve, API_AUTH_DOOR },
 };
 
 static const char *
@@ -170,8 +176,9 @@ route_match(const char *pattern, const char *path)
 {
 	size_t n = strlen(pattern);
 
+	/* "/fever/" is a door of its own: the folder takes itself too. */
 	if (pattern[n - 1] == '/')
-		return strncmp(path, pattern, n) == 0 && path[n] != '\0';
+		return strncmp(path, pattern, n) == 0;
 	while (*pattern != '\0' && *path != '\0') {
 		if (*pattern == '*') {
 			if (*path == '/')
@@ -282,7 +289,8 @@ dispatch(struct api *api, struct evhttp_request *req, const char *path)
 		    path);
 		return;
 	}
-	if (method != EVHTTP_REQ_GET)
+	/* A door's URI may hold its key (Fever's api_key): never logged. */
+	if (method != EVHTTP_REQ_GET && found->scheme == API_AUTH_BEARER)
 		log_write_request(req);
 	if (request_user(api, req, &api->user_id) == -1)
 		return;

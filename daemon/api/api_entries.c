@@ -147,6 +147,8 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 	eq.topic_id = topic_id;
 	eq.limit = (size_t)limit;
 	eq.content = content;
+	/* The acting user's read and starred, with each entry. */
+	eq.user_id = api->user_id;
 	eq.latest = latest;
 	/* read and starred are the requesting user's. */
 	eq.user_id = api->user_id;

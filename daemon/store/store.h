@@ -169,6 +169,8 @@ struct store_feed_change {
 
 int	store_feed_change(struct store *s, int64_t id,
 	    const struct store_feed_change *c);
+/* When a feed was last polled, the latest of all (0: never). 0 / -1. */
+int	store_feeds_last_poll(struct store *s, int64_t *ret);
 /* "Poll now" and the scheduler's plan. 1 / 0 no such feed / -1. */
 int	store_feed_set_next_poll(struct store *s, int64_t id, int64_t when);
 
@@ -451,6 +453,16 @@ int	store_topic_get_by_name(struct store *s, const char *name,
 int	store_topic_list(struct store *s, struct store_topic **ret,
 	    size_t *ret_n);
 
+/* A feed whose entries a topic lists (not counting folded copies). */
+struct store_topic_feed {
+	int64_t	 topic_id;
+	int64_t	 feed_id;
+};
+
+/* Every such pair, by topic then feed; free *ret with free(). */
+int	store_topic_feeds(struct store *s, struct store_topic_feed **ret,
+	    size_t *ret_n);
+
 /* Topics named in feedd.conf, reconciled like feeds (API topics untouched). */
 struct store_config_topic {
 	const char *name;
@@ -698,6 +710,18 @@ struct store_scope {
 int	store_state_mark_all(struct store *s, int64_t user_id,
 	    const struct store_scope *scope, bool read, int64_t max_id,
 	    int64_t before, size_t *ret_changed);
+
+/*
+ * The ids of the user's entries whose flag is on (or off), each handed to
+ * fn, which returns 0 to go on or -1 to stop (returned without logging).
+ * For a reader's whole list at once (Fever's unread_item_ids), which may
+ * be hundreds of thousands of ids: scans of indexes, no row is read, no
+ * entry looked up. Flags that are on come ascending; off ones ascend
+ * within each feed.
+ */
+typedef int (*store_id_fn)(int64_t id, void *arg);
+int	store_state_ids(struct store *s, int64_t user_id, enum store_flag flag,
+	    bool on, store_id_fn fn, void *arg);
 
 /* A user's unread entries of one feed or topic (its id), and the total. */
 struct store_unread {

@@ -134,6 +134,17 @@ store_feed_list(struct store *s, struct store_feed **ret, size_t *ret_n)
 	    feed_read, feed_clear, (void **)ret, ret_n, "listing feeds");
 }
 
+int
+store_feeds_last_poll(struct store *s, int64_t *ret)
+{
+	static const struct store_sql sql = { ST_FEED_LAST_POLL,
+	    "SELECT COALESCE(max(last_poll), 0) FROM feeds" };
+
+	*ret = 0;
+	return store_one_row(s, store_stmt(s, &sql), sizeof(*ret),
+	    store_read_int64, ret, "reading the last poll") == -1 ? -1 : 0;
+}
+
 static int
 feed_insert(struct store *s, const char *url, const char *title,
     enum store_origin origin, int64_t interval_s, const char *name,

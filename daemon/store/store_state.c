@@ -370,3 +370,109 @@ store_unread_topics(struct store *s, int64_t user_id,
 
 	return unread_rows(s, &sql, user_id, ret, ret_n);
 }
+
+/* ---- whole lists of ids ---- */
+
+/* A flag's set ids, ascending, from its partial index (?1 the user). */
+#define IDS_ON_SQL(flag) \
+	"SELECT entry_id FROM entry_state WHERE user_id = ?1 AND " flag \
+	" = 1 ORDER BY entry_id"
+
+/* Runs st (bound), handing each row's id to fn. 0, -1 (logged), or -1
+ * when fn stopped (not logged). */
+static int
+ids_each(struct store *s, sqlite3_stmt *st, store_id_fn fn, void *arg)
+{
+	int rc, out = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(sqlite3_column_int64(st, 0), arg) == -1) {
+			out = -1;
+			break;
+		}
+	sqlite3_reset(st);
+	if (out == 0 && rc != SQLITE_DONE)
+		return store_fail(s, "listing a user's entry ids");
+	return out;
+}
+
+/* The set ids as a bitmap (bit id), while they are read. */
+struct id_bits {
+	uint64_t *w;
+	size_t	 nw;
+};
+
+static int
+bits_set(int64_t id, void *arg)
+{
+	struct id_bits *b = arg;
+	size_t i = (size_t)id / 64;
+
+	if (id < 0)
+		return 0;
+	if (i >= b->nw) {
+		size_t nw = (i + 1) * 2;
+
+		b->w = xreallocarray(b->w, nw, sizeof(*b->w));
+		memset(b->w + b->nw, 0, (nw - b->nw) * sizeof(*b->w));
+		b->nw = nw;
+	}
+	b->w[i] |= (uint64_t)1 << (id % 64);
+	return 0;
+}
+
+int
+store_state_ids(struct store *s, int64_t user_id, enum store_flag flag,
+    bool on, store_id_fn fn, void *arg)
+{
+	static const struct store_sql sql_read = { ST_STATE_IDS_READ,
+	    IDS_ON_SQL("read") };
+	static const struct store_sql sql_starred = { ST_STATE_IDS_STARRED,
+	    IDS_ON_SQL("starred") };
+	/*
+	 * Every entry's id. Without ORDER BY, SQLite reads them from a
+	 * covering index of entries (feed, id), not from the table, whose
+	 * rows carry the texts.
+	 */
+	static const struct store_sql sql_all = { ST_STATE_IDS_ALL,
+	    "SELECT id FROM entries" };
+	const struct store_sql *q = flag == STORE_FLAG_READ ? &sql_read :
+	    &sql_starred;
+	struct id_bits set = { 0 };
+	sqlite3_stmt *st;
+	int64_t id;
+	int rc;
+
+	if ((st = store_bound_id(s, q, user_id)) == NULL)
+		return -1;
+	if (on)
+		return ids_each(s, st, fn, arg);
+	/*
+	 * The ids without the flag: the set ones into a bitmap, then every
+	 * id that is not in it. Two scans of indexes: looking each entry up
+	 * in entry_state instead (NOT EXISTS) took 15 times as long for a
+	 * million entries.
+	 */
+	if (ids_each(s, st, bits_set, &set) == -1 ||
+	    (st = store_stmt(s, &sql_all)) == NULL) {
+		free(set.w);
+		return -1;
+	}
+	rc = 0;
+	while (rc == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		rc = 0;
+		if ((size_t)id / 64 < set.nw &&
+		    (set.w[id / 64] & (uint64_t)1 << (id % 64)) != 0)
+			continue;
+		if (fn(id, arg) == -1)
+			rc = -2;
+	}
+	sqlite3_reset(st);
+	free(set.w);
+	if (rc == -2)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "listing a user's entry ids");
+	return 0;
+}

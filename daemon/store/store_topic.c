@@ -180,6 +180,28 @@ store_topic_list(struct store *s, struct store_topic **ret, size_t *ret_n)
 	    topic_read, topic_clear, (void **)ret, ret_n, "listing topics");
 }
 
+static void
+topic_feed_read(sqlite3_stmt *st, void *row)
+{
+	struct store_topic_feed *tf = row;
+
+	tf->topic_id = sqlite3_column_int64(st, 0);
+	tf->feed_id = sqlite3_column_int64(st, 1);
+}
+
+int
+store_topic_feeds(struct store *s, struct store_topic_feed **ret,
+    size_t *ret_n)
+{
+	static const struct store_sql sql = { ST_TOPIC_FEEDS,
+	    "SELECT DISTINCT topic_id, feed_id FROM topic_matches"
+	    " WHERE dup = 0 ORDER BY topic_id, feed_id" };
+
+	return store_all_rows(s, store_stmt(s, &sql), sizeof(**ret),
+	    topic_feed_read, NULL, (void **)ret, ret_n,
+	    "listing the feeds of topics");
+}
+
 int
 store_topic_add(struct store *s, const char *name, const char *query,
     const char *notify, const struct store_topic_subset *subset,

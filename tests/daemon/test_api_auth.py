@@ -89,13 +89,19 @@ DOOR_PROBES = [
     ("POST", "/api/greader.php/reader/api/0/mark-all-as-read"),
     ("GET", "/reader/atom/user/-/state/com.google/reading-list"),
 ]
+# The reader doors check their own credentials, and say 401 in their own
+# words: Fever with {"api_version": 3, "auth": 0}.
+DOORS = [
+    ("GET", "/fever/?api"), ("POST", "/fever/?api"), ("GET", "/fever?api"),
+    ("POST", "/fever?api"),
+]
 # The list covers the daemon's route table, so a new route is tested too.
 with open(os.path.join(os.environ["TESTS_SRCDIR"], "..", "..", "daemon",
                        "api", "api.c")) as f:
     table = re.findall(r'\{ EVHTTP_REQ_(\w+), "([^"]+)"', f.read())
 missing = [(m, p) for m, p in table if not any(
-    m == rm and re.fullmatch(p.replace("*", "[^/]+"), rp)
-    for rm, rp in ROUTES + DOOR_ROUTES)]
+    m == rm and re.fullmatch(p.replace("*", "[^/]+"), rp.split("?")[0])
+    for rm, rp in ROUTES + DOOR_ROUTES + DOORS)]
 check(len(table) > 20 and not missing,
       "the test's routes cover api.c's route table", missing)
 for method, path in ROUTES:
@@ -109,6 +115,12 @@ for method, path in DOOR_PROBES:
     check(status == 401, "%s %s without a login: 401" % (method, path),
           (status, doc))
 check(reset(), "(the door's failures forgotten)")
+for method, path in DOORS:
+    status, www, doc = tcp(method, path, body="" if method == "POST"
+                           else None)
+    check(status == 401 and doc == {"api_version": 3, "auth": 0},
+          "%s %s without credentials: 401, the door's own answer"
+          % (method, path), (status, doc))
 status, www, _ = tcp("HEAD", "/v1/status")
 check(status == 401 and www.startswith("Bearer "), "HEAD too", status)
 

@@ -222,6 +222,116 @@ test_prune_starred(struct store *s)
 	    "the newest and the starred one are left, unread");
 }
 
+/* Collects what store_state_ids hands over (stops after max). */
+struct ids {
+	int64_t	 v[64];
+	size_t	 n;
+	size_t	 max;
+};
+
+static int
+ids_add(int64_t id, void *arg)
+{
+	struct ids *l = arg;
+
+	if (l->n >= l->max)
+		return -1;
+	l->v[l->n++] = id;
+	return 0;
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The ids of one flag's state, sorted; (size_t)-1 on failure. */
+static size_t
+ids_of(struct store *s, int64_t user, enum store_flag flag, bool on,
+    struct ids *l)
+{
+	l->n = 0;
+	l->max = 64;
+	if (store_state_ids(s, user, flag, on, ids_add, l) != 0)
+		return (size_t)-1;
+	qsort(l->v, l->n, sizeof(l->v[0]), cmp_id);
+	return l->n;
+}
+
+static void
+test_ids(struct store *s)
+{
+	struct store_ingest_result r;
+	struct store_topic_feed *tf;
+	struct feed_entry e[4];
+	struct store_poll_result pr = { .started = 7000 };
+	int64_t f, g, tid, user, ids[4], last;
+	struct ids l;
+	size_t n, all;
+	char err[128];
+
+	store_user_add(s, "carol", NULL, &user);
+	all = ids_of(s, user, STORE_FLAG_READ, false, &l);
+	ok(all != (size_t)-1 && ids_of(s, user, STORE_FLAG_READ, true, &l) ==
+	    0 && ids_of(s, user, STORE_FLAG_STARRED, true, &l) == 0,
+	    "a new user: everything unread, nothing starred");
+	store_feed_add(s, "https://ids.example/rss", NULL, "Ids", 0, &f);
+	store_feed_add(s, "https://ids2.example/rss", NULL, NULL, 0, &g);
+	e[0] = entry("i1", "Ids drone one", "https://ids.example/1");
+	e[1] = entry("i2", "Ids two", "https://ids.example/2");
+	e[2] = entry("i3", "Ids drone three", "https://ids.example/3");
+	store_ingest(s, f, NULL, e, 3, &r);
+	for (int i = 0; i < 3; i++)
+		ids[i] = r.new_ids[i];
+	store_ingest_result_clear(&r);
+	e[0] = entry("j1", "Other drone", "https://ids2.example/1");
+	store_ingest(s, g, NULL, e, 1, &r);
+	ids[3] = r.new_ids[0];
+	store_ingest_result_clear(&r);
+	ok(ids_of(s, user, STORE_FLAG_READ, false, &l) == all + 4,
+	    "new entries are unread ids");
+	store_state_set(s, user, STORE_FLAG_READ, true, &ids[0], 2, NULL);
+	store_state_set(s, user, STORE_FLAG_STARRED, true, &ids[2], 1, NULL);
+	n = ids_of(s, user, STORE_FLAG_READ, true, &l);
+	ok(n == 2 && l.v[0] == ids[0] && l.v[1] == ids[1], "the read ids");
+	n = ids_of(s, user, STORE_FLAG_STARRED, true, &l);
+	ok(n == 1 && l.v[0] == ids[2], "the starred ids");
+	n = ids_of(s, user, STORE_FLAG_READ, false, &l);
+	ok(n == all + 2 && bsearch(&ids[2], l.v, n, sizeof(l.v[0]), cmp_id) &&
+	    bsearch(&ids[3], l.v, n, sizeof(l.v[0]), cmp_id) &&
+	    !bsearch(&ids[0], l.v, n, sizeof(l.v[0]), cmp_id),
+	    "the unread ids: all but the read");
+	ok(ids_of(s, user, STORE_FLAG_STARRED, false, &l) == all + 3,
+	    "the ids not starred");
+	ok(ids_of(s, STORE_OWNER_ID, STORE_FLAG_READ, true, &l) !=
+	    (size_t)-1 && !bsearch(&ids[0], l.v, l.n, sizeof(l.v[0]), cmp_id),
+	    "another user's are apart");
+	l.n = 0;
+	l.max = 1;
+	ok(store_state_ids(s, user, STORE_FLAG_READ, false, ids_add, &l) ==
+	    -1 && l.n == 1, "fn stops the listing");
+
+	store_topic_add(s, "drones", "drone", NULL, NULL, STORE_ORIGIN_API,
+	    &tid, err, sizeof(err));
+	store_topic_match(s, tid, 1, store_last_entry_id(s), NULL, NULL, err,
+	    sizeof(err));
+	n = 0;
+	ok(store_topic_feeds(s, &tf, &n) == 0, "the feeds of topics");
+	for (size_t i = 0, k = 0; i < n; i++)
+		if (tf[i].topic_id == tid)
+			ids[k++] = tf[i].feed_id;
+	ok(n >= 2 && ids[0] == f && ids[1] == g, "each feed once, in order");
+	free(tf);
+
+	ok(store_feeds_last_poll(s, &last) == 0, "the last poll");
+	store_feed_poll_done(s, g, &pr);
+	ok(store_feeds_last_poll(s, &last) == 0 && last == 7000,
+	    "is the latest of the feeds'");
+}
+
 static void
 test_password(void)
 {
@@ -263,6 +373,7 @@ main(void)
 	test_users(s);
 	test_state(s);
 	test_prune_starred(s);
+	test_ids(s);
 	test_password();
 	store_free(s);
 	free(path);

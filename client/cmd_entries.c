@@ -15,7 +15,8 @@
 #include "apiclient.h"
 #include "buf.h"
 #include "feedctl.h"
-#include "htmltext.h"
+#include "htmlrender.h"
+#include "pager.h"
 #include "table.h"
 #include "xmalloc.h"
 
@@ -280,58 +281,121 @@ cmd_search(struct feedctl *ctl, int argc, char **argv)
 	return list_entries(ctl, argc, argv, true);
 }
 
-/* Prints text wrapped at width columns (0: as it is), word by word. */
-static void
-print_wrapped(const char *text, int width)
-{
-	const char *p = text, *e;
-	size_t col = 0, w;
-	char *word;
+/*
+ * The width an article is wrapped to: the terminal's, at most
+ * SHOW_MAX_WIDTH (longer lines are hard to read); SHOW_PIPE_WIDTH into a
+ * pipe (as w3m -dump does), unless COLUMNS says otherwise.
+ */
+#define SHOW_MAX_WIDTH	100
+#define SHOW_PIPE_WIDTH	80
 
-	if (width <= 0 || width > 100)
-		width = width <= 0 ? 0 : 100;
-	if (width == 0) {
-		printf("%s\n", text);
-		return;
+static int
+show_width(const struct feedctl *ctl)
+{
+	if (ctl->columns <= 0)
+		return SHOW_PIPE_WIDTH;
+	return ctl->columns < SHOW_MAX_WIDTH ? ctl->columns : SHOW_MAX_WIDTH;
+}
+
+/* The head of an entry: title, link, feed and local date, author... */
+static void
+show_head(struct feedctl *ctl, FILE *out, json_t *e)
+{
+	char when[64];
+	json_t *v;
+	size_t i;
+
+	fprintf(out, "%s%s%s\n", ctl->color ? table_style_on(TABLE_BOLD) :
+	    "", feedctl_str(e, "title", "(untitled)"),
+	    ctl->color ? "\033[0m" : "");
+	if (feedctl_str(e, "link", NULL) != NULL)
+		fprintf(out, "%s\n", feedctl_str(e, "link", NULL));
+	table_localtime(entry_time(e), when, sizeof(when));
+	fprintf(out, "%s, %s (entry %lld, feed %lld)\n",
+	    feedctl_str(e, "feed_title", "?"), when,
+	    feedctl_num(e, "id"), feedctl_num(e, "feed_id"));
+	if (feedctl_str(e, "author", NULL) != NULL)
+		fprintf(out, "by %s\n", feedctl_str(e, "author", NULL));
+	if (json_array_size(json_object_get(e, "categories")) > 0) {
+		fprintf(out, "categories:");
+		json_array_foreach(json_object_get(e, "categories"), i, v)
+			fprintf(out, " %s", json_string_value(v));
+		fputc('\n', out);
 	}
-	while (*p != '\0') {
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			break;
-		e = p + strcspn(p, " ");
-		word = xstrndup(p, (size_t)(e - p));
-		w = table_text_width(word);
-		if (col > 0 && col + 1 + w > (size_t)width) {
-			putchar('\n');
-			col = 0;
-		} else if (col > 0) {
-			putchar(' ');
-			col++;
-		}
-		fputs(word, stdout);
-		col += w;
-		free(word);
-		p = e;
+	if (json_array_size(json_object_get(e, "topics")) > 0) {
+		fprintf(out, "topics:");
+		json_array_foreach(json_object_get(e, "topics"), i, v)
+			fprintf(out, " %s", json_string_value(v));
+		fputc('\n', out);
 	}
-	putchar('\n');
+	json_array_foreach(json_object_get(e, "enclosures"), i, v)
+		fprintf(out, "enclosure: %s (%s)\n", feedctl_str(v, "url", "?"),
+		    feedctl_str(v, "type", "?"));
+}
+
+/* The entry's head and body into out: the body rendered, or as stored. */
+static int
+show_entry(struct feedctl *ctl, FILE *out, json_t *e, bool raw)
+{
+	const char *body = feedctl_str(e, "content", feedctl_str(e, "summary",
+	    NULL));
+	char *text;
+
+	show_head(ctl, out, e);
+	if (body == NULL)
+		return 0;
+	if (raw) {
+		fprintf(out, "\n%s\n", body);
+		return 0;
+	}
+	if ((text = htmlrender_text(body, strlen(body), feedctl_str(e, "link",
+	    NULL), show_width(ctl))) == NULL)
+		return -1;
+	if (*text != '\0')
+		fprintf(out, "\n%s", text);
+	free(text);
+	return 0;
+}
+
+/* What a command printed into a memory stream, through the pager. */
+static int
+page_out(struct feedctl *ctl, FILE *out, char **text, size_t *len)
+{
+	int rc;
+
+	if (fclose(out) != 0) {
+		fprintf(stderr, "feedctl: out of memory\n");
+		return FEEDCTL_FAIL;
+	}
+	rc = pager_show(*text, *len, ctl->tty, ctl->rows);
+	free(*text);
+	return rc == 0 ? FEEDCTL_OK : FEEDCTL_FAIL;
 }
 
 int
 cmd_show(struct feedctl *ctl, int argc, char **argv)
 {
+	enum { OPT_RAW = 256 };
+	static const struct option opts[] = {
+		{ "raw", no_argument, NULL, OPT_RAW },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct apiclient_resp r;
-	char path[64], when[64];
-	const char *body;
+	char path[64], *text = NULL;
+	size_t len = 0;
+	bool raw = false;
 	int64_t id;
-	json_t *e, *v;
-	char *text;
-	size_t i;
-	int code;
+	FILE *out;
+	int ch, code;
 
-	if (argc != 2)
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != OPT_RAW)
+			return feedctl_usage("show");
+		raw = true;
+	}
+	if (optind + 1 != argc)
 		return feedctl_usage("show");
-	if ((id = feedctl_parse_id("the entry id", argv[1])) == -1)
+	if ((id = feedctl_parse_id("the entry id", argv[optind])) == -1)
 		return FEEDCTL_USAGE;
 	snprintf(path, sizeof(path), "/v1/entries/%lld", (long long)id);
 	if ((code = feedctl_call(ctl, "GET", path, NULL, &r)) != 0)
@@ -341,42 +405,17 @@ cmd_show(struct feedctl *ctl, int argc, char **argv)
 		apiclient_resp_clear(&r);
 		return FEEDCTL_OK;
 	}
-	e = r.doc;
-	printf("%s%s%s\n", ctl->color ? table_style_on(TABLE_BOLD) : "",
-	    feedctl_str(e, "title", "(untitled)"),
-	    ctl->color ? "\033[0m" : "");
-	if (feedctl_str(e, "link", NULL) != NULL)
-		printf("%s\n", feedctl_str(e, "link", NULL));
-	table_reltime(entry_time(e), (int64_t)time(NULL), when, sizeof(when));
-	printf("%s, %s (entry %lld, feed %lld)\n",
-	    feedctl_str(e, "feed_title", "?"),
-	    feedctl_str(e, "published", when), (long long)id,
-	    feedctl_num(e, "feed_id"));
-	if (feedctl_str(e, "author", NULL) != NULL)
-		printf("by %s\n", feedctl_str(e, "author", NULL));
-	if (json_array_size(json_object_get(e, "categories")) > 0) {
-		printf("categories:");
-		json_array_foreach(json_object_get(e, "categories"), i, v)
-			printf(" %s", json_string_value(v));
-		putchar('\n');
+	if ((out = open_memstream(&text, &len)) == NULL) {
+		fprintf(stderr, "feedctl: out of memory\n");
+		apiclient_resp_clear(&r);
+		return FEEDCTL_FAIL;
 	}
-	if (json_array_size(json_object_get(e, "topics")) > 0) {
-		printf("topics:");
-		json_array_foreach(json_object_get(e, "topics"), i, v)
-			printf(" %s", json_string_value(v));
-		putchar('\n');
-	}
-	json_array_foreach(json_object_get(e, "enclosures"), i, v)
-		printf("enclosure: %s (%s)\n", feedctl_str(v, "url", "?"),
-		    feedctl_str(v, "type", "?"));
-	body = feedctl_str(e, "content", feedctl_str(e, "summary", NULL));
-	if (body != NULL && (text = htmltext_dup(body)) != NULL) {
-		putchar('\n');
-		print_wrapped(text, ctl->columns);
-		free(text);
-	}
+	if (show_entry(ctl, out, r.doc, raw) == -1)
+		fprintf(stderr, "feedctl: cannot render entry %lld; feedctl "
+		    "show --raw %lld shows its HTML\n", (long long)id,
+		    (long long)id);
 	apiclient_resp_clear(&r);
-	return FEEDCTL_OK;
+	return page_out(ctl, out, &text, &len);
 }
 
 struct follow_ctx {

@@ -116,8 +116,16 @@ static const struct feedctl_cmd commands[] = {
 	    "  --limit N        at most N (1..1000, default 20)\n"
 	    "With --json the answer carries next_since: pass it as --since "
 	    "to continue.\n" },
-	{ "show", cmd_show, "show ID",
-	    "one entry in full, as text", NULL },
+	{ "show", cmd_show, "show ID [--raw]",
+	    "one entry in full, as text",
+	    "options:\n"
+	    "  --raw            the content as the feed gave it (HTML), not "
+	    "rendered\n"
+	    "The content is rendered as text: paragraphs, lists, quotes, "
+	    "links numbered and\nlisted at the end, wrapped to the terminal "
+	    "(at most 100 columns; 80 into a\npipe, or $COLUMNS). On a "
+	    "terminal, an entry longer than the screen goes\nthrough $PAGER "
+	    "(default: less -R). The date is local time (TZ).\n" },
 	{ "search", cmd_search,
 	    "search QUERY [--feed ID] [--topic NAME] [--limit N]",
 	    "full-text search (SQLite FTS5 syntax)",
@@ -174,7 +182,10 @@ usage(FILE *f)
 	    "\nfeedctl COMMAND --help shows a command's own options.\n"
 	    "Exit status: 0 ok, 1 daemon unreachable or request failed, "
 	    "2 usage error.\n"
-	    "Colour is used when stdout is a terminal and NO_COLOR is unset.\n");
+	    "Colour is used when stdout is a terminal, NO_COLOR is unset and "
+	    "TERM is not\ndumb; long output on a terminal goes through $PAGER "
+	    "(default: less -R).\nTimes are local (TZ); --json gives them in "
+	    "UTC (ISO 8601).\n");
 }
 
 static const struct feedctl_cmd *
@@ -305,17 +316,37 @@ run_parse(struct feedctl *ctl, int argc, char **argv)
 	return cmd_parse(argc, argv);
 }
 
+/*
+ * The terminal's width (columns) or height: $COLUMNS or $LINES first, as
+ * a shell sets them, else the terminal's own. Width 0 means a pipe (no
+ * limit); a height is always given (24 when none is known).
+ */
 static int
-terminal_columns(void)
+terminal_size(bool columns)
 {
+	const char *e = getenv(columns ? "COLUMNS" : "LINES");
 	struct winsize ws;
-	const char *e = getenv("COLUMNS");
+	int n = 0;
 
 	if (e != NULL && atoi(e) > 0)
 		return atoi(e);
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		return ws.ws_col;
-	return isatty(STDOUT_FILENO) ? 80 : 0;	/* 0: a pipe, no limit */
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+		n = columns ? ws.ws_col : ws.ws_row;
+	if (n > 0)
+		return n;
+	if (columns)
+		return isatty(STDOUT_FILENO) ? 80 : 0;
+	return 24;
+}
+
+/* Colour on a terminal unless NO_COLOR is set or the terminal is dumb. */
+static bool
+use_color(bool tty)
+{
+	const char *term = getenv("TERM");
+
+	return tty && getenv("NO_COLOR") == NULL &&
+	    (term == NULL || strcmp(term, "dumb") != 0);
 }
 
 static void
@@ -435,8 +466,10 @@ main(int argc, char **argv)
 	if ((code = resolve_target(&ctl.target, socket, url,
 	    token_file)) != 0)
 		return code;
-	ctl.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-	ctl.columns = terminal_columns();
+	ctl.tty = isatty(STDOUT_FILENO);
+	ctl.color = use_color(ctl.tty);
+	ctl.columns = terminal_size(true);
+	ctl.rows = terminal_size(false);
 	argc -= optind;
 	argv += optind;
 	if ((cmd = find_command(argv[0])) == NULL) {

@@ -21,8 +21,11 @@
 struct feedctl {
 	struct apiclient_target target;	/* the socket, or a URL and token */
 	bool		 json;		/* --json: raw JSON on stdout */
-	bool		 color;		/* stdout is a terminal, NO_COLOR unset */
-	int		 columns;	/* terminal width */
+	bool		 color;		/* stdout is a terminal, NO_COLOR unset,
+					   TERM not "dumb" */
+	bool		 tty;		/* stdout is a terminal */
+	int		 columns;	/* terminal width; 0 for a pipe */
+	int		 rows;		/* terminal height (for the pager) */
 };
 
 struct feedctl_cmd {

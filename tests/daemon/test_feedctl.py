@@ -6,13 +6,11 @@ relative dates, colour only on a terminal without NO_COLOR, and `new`
 moving the cursor only when not peeking."""
 import json
 import os
-import pty
 import re
 import sqlite3
-import subprocess
 
 from feeddtest import (FEEDCTL, Daemon, TempDir, check, done, feedctl,
-                       http_unix)
+                       http_unix, run_on_tty)
 from test_api_lib import CONF, FeedServer, rss, wait_until
 
 tmp = TempDir()
@@ -209,23 +207,9 @@ check(len(doc.get("entries", [])) == 2 and doc.get("format") == "rss2.0",
 
 
 def on_tty(args, env):
-    master, slave = pty.openpty()
-    p = subprocess.Popen([FEEDCTL, "--socket", d.socket, *args],
-                         stdout=slave, stderr=subprocess.PIPE,
-                         env=dict(os.environ, **env))
-    os.close(slave)
-    out = b""
-    while True:
-        try:
-            b = os.read(master, 65536)
-        except OSError:
-            break
-        if not b:
-            break
-        out += b
-    p.wait(10)
-    os.close(master)
-    return out.decode("utf-8", "replace")
+    code, out, err = run_on_tty([FEEDCTL, "--socket", d.socket, *args],
+                                dict(os.environ, **env))
+    return out
 
 
 env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}

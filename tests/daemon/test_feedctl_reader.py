@@ -4,17 +4,12 @@ links (--raw keeps it), pages long output through $PAGER only on a
 terminal longer than the text, prints local time by TZ (ISO in --json);
 run under a pseudo-terminal for the width, paging and colour rules and
 in pipes for the script rules."""
-import fcntl
 import json
 import os
-import pty
 import re
-import struct
 import subprocess
-import termios
-import time
 
-from feeddtest import FEEDCTL, Daemon, TempDir, check, done
+from feeddtest import FEEDCTL, Daemon, TempDir, check, done, run_on_tty
 from test_api_lib import CONF, FeedServer, wait_until
 
 ANSI = re.compile(r"\x1b\[")
@@ -57,33 +52,13 @@ def ctl(*args, env=None, input=None):
                           timeout=30, env=dict(os.environ, **(env or {})))
 
 
-def on_tty(args, env=None, rows=24, cols=80, timeout=20):
-    """feedctl with stdout on a pseudo-terminal of rows x cols; returns
-    (exit code, what the terminal showed, stderr)."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ,
-                struct.pack("HHHH", rows, cols, 0, 0))
+def on_tty(args, env=None, rows=24, cols=80):
+    """feedctl on a terminal of rows x cols, without the caller's colour,
+    size and pager settings; (exit code, what it showed, stderr)."""
     e = {k: v for k, v in os.environ.items()
          if k not in ("NO_COLOR", "COLUMNS", "LINES", "PAGER", "TERM")}
     e.update(env or {})
-    p = subprocess.Popen([FEEDCTL, "--socket", d.socket, *args],
-                         stdin=subprocess.DEVNULL, stdout=slave,
-                         stderr=subprocess.PIPE, env=e)
-    os.close(slave)
-    out = b""
-    while True:
-        try:
-            b = os.read(master, 65536)
-        except OSError:
-            break
-        if not b:
-            break
-        out += b
-    err = p.stderr.read().decode("utf-8", "replace")
-    p.wait(timeout)
-    os.close(master)
-    return p.returncode, out.decode("utf-8", "replace").replace("\r\n",
-                                                               "\n"), err
+    return run_on_tty([FEEDCTL, "--socket", d.socket, *args], e, rows, cols)
 
 
 r = ctl("add", url_a)

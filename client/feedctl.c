@@ -17,6 +17,8 @@
 #include "cmd_parse.h"
 #include "cmd_topics.h"
 #include "feedctl.h"
+#include "log.h"
+#include "suggest.h"
 #include "xmalloc.h"
 
 static int	run_parse(struct feedctl *, int, char **);
@@ -30,7 +32,7 @@ static const struct feedctl_cmd commands[] = {
 	    "polled less\noften), gone (HTTP 410), blocked (401/403/451) or "
 	    "moved.\n" },
 	{ "add", cmd_add, "add URL [--title T] [--category C] [--interval 15m] "
-	    "[--no-wait]",
+	    "[--keep | --no-wait]",
 	    "subscribe to a feed and poll it at once",
 	    "options:\n"
 	    "  --title T        show the feed under this title\n"
@@ -38,10 +40,15 @@ static const struct feedctl_cmd commands[] = {
 	    "sub-category of News)\n"
 	    "  --interval D     poll every D (\"15m\", \"2h\", \"1d\"); default: "
 	    "the daemon's\n"
+	    "  --keep           stay subscribed even when the first poll "
+	    "fails\n"
 	    "  --no-wait        answer at once instead of waiting for the "
 	    "first poll\n"
 	    "The answer says what the first poll found (title, entries) or "
-	    "why it failed.\nA URL already subscribed is refused.\n" },
+	    "why it failed.\nWhen it failed (404, an unknown host, an HTML "
+	    "page, a body that is no feed)\nthe exit status is 1 and the feed "
+	    "is unsubscribed again, unless --keep.\nA URL already subscribed "
+	    "is refused.\n" },
 	{ "set", cmd_set, "set ID|URL [--title T] [--category C]",
 	    "change a feed's title or category",
 	    "options:\n"
@@ -62,7 +69,8 @@ static const struct feedctl_cmd commands[] = {
 	    "same file\ntwice changes nothing.\n" },
 	{ "export", cmd_export, "export",
 	    "print the subscriptions as OPML 2.0 (feedctl export > subs.opml)",
-	    NULL },
+	    "With --json, the subscriptions as JSON (as feedctl feeds "
+	    "--json).\n" },
 	/* topics, topic add, topic rm, why: the topics module's rows. */
 	{ "topics", cmd_topics, "topics [--client NAME]",
 	    "list the topics with match counts, newest match and unseen count",
@@ -188,6 +196,29 @@ usage(FILE *f)
 	    "UTC (ISO 8601).\n");
 }
 
+/* The short answer to a usage error: one line and where to read more. */
+static void
+usage_short(void)
+{
+	fprintf(stderr, "usage: feedctl [--socket PATH | --url URL] [--json] "
+	    "COMMAND [ARGS]\n(feedctl --help lists the commands and "
+	    "options)\n");
+}
+
+static void
+unknown_command(const char *name)
+{
+	const char *names[NCOMMANDS], *near;
+
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		names[i] = commands[i].name;
+	fprintf(stderr, "feedctl: unknown command '%s'", name);
+	if ((near = suggest_nearest(name, names, NCOMMANDS)) != NULL)
+		fprintf(stderr, "; did you mean '%s'?\n", near);
+	else
+		fprintf(stderr, " (feedctl --help lists them)\n");
+}
+
 static const struct feedctl_cmd *
 find_command(const char *name)
 {
@@ -294,6 +325,12 @@ feedctl_str(json_t *o, const char *key, const char *dflt)
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return s != NULL ? s : dflt;
+}
+
+const char *
+feedctl_plural(long long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
 }
 
 long long
@@ -441,6 +478,8 @@ main(int argc, char **argv)
 	const char *socket = NULL, *url = NULL, *token_file = NULL;
 	int ch, code;
 
+	/* Messages of common/ (feedctl parse) carry our own name. */
+	log_init("feedctl");
 	/* "+": stop at the command so its own options reach it. */
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -455,12 +494,12 @@ main(int argc, char **argv)
 			usage(stdout);
 			return FEEDCTL_OK;
 		default:
-			usage(stderr);
+			usage_short();
 			return FEEDCTL_USAGE;
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
+		usage_short();
 		return FEEDCTL_USAGE;
 	}
 	if ((code = resolve_target(&ctl.target, socket, url,
@@ -473,8 +512,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if ((cmd = find_command(argv[0])) == NULL) {
-		fprintf(stderr, "feedctl: unknown command '%s' (feedctl --help "
-		    "lists them)\n", argv[0]);
+		unknown_command(argv[0]);
 		return FEEDCTL_USAGE;
 	}
 	if (feedctl_wants_help(argc, argv)) {

@@ -64,6 +64,8 @@ int64_t	feedctl_parse_id(const char *what, const char *s);
 /* A member of a JSON object as a string (dflt if absent) or a number. */
 const char *feedctl_str(json_t *o, const char *key, const char *dflt);
 long long feedctl_num(json_t *o, const char *key);
+/* one or many, by n: "1 entry", "2 entries". */
+const char *feedctl_plural(long long n, const char *one, const char *many);
 /* Prints r's body as it came (one JSON document, newline-terminated). */
 void	feedctl_print_raw(const struct apiclient_resp *r);
 

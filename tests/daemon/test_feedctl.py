@@ -78,9 +78,11 @@ check(r.returncode == 1 and "http" in r.stderr, "a bad URL is refused",
 doc = d.ctl_json("add", url_b, "--title", "Bee", "--interval", "15m")
 check(doc["feed"]["title"] == "Bee" and doc["feed"]["interval"] == 900,
       "add --title --interval (--json)", doc)
-r = d.ctl("add", srv.base + "/status/500")
-check(r.returncode == 0 and "first poll failed" in r.stdout and
-      "500" in r.stdout, "a failing first poll is reported", r.stdout)
+r = d.ctl("add", "--keep", srv.base + "/status/500")
+check(r.returncode == 1 and "first poll of" in r.stderr and
+      "500" in r.stderr and "stays subscribed" in r.stderr,
+      "a failing first poll is reported (1; --keep keeps the feed)",
+      (r.stdout, r.stderr))
 
 r = d.ctl("feeds")
 lines = r.stdout.splitlines()

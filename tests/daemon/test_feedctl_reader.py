@@ -7,6 +7,7 @@ in pipes for the script rules."""
 import json
 import os
 import re
+import socket
 import subprocess
 
 from feeddtest import FEEDCTL, Daemon, TempDir, check, done, run_on_tty
@@ -132,6 +133,101 @@ code, out, err = on_tty(["feeds"], env={"TERM": "dumb"})
 check(not ANSI.search(out) and "News A" in out, "TERM=dumb: feeds too", out)
 code, out, err = on_tty(["show", str(short_id)], env={"NO_COLOR": "1"})
 check(not ANSI.search(out), "NO_COLOR: no colour", out)
+
+# ---- add: honest exit codes ------------------------------------------------
+bad = {"404": srv.base + "/status/404", "HTML page": srv.base + "/html",
+       "body": srv.write("junk.xml", "this is no feed at all\n")}
+for what, url in bad.items():
+    r = ctl("add", url)
+    feeds = [f["url"] for f in json.loads(ctl("--json", "feeds").stdout)[
+        "feeds"]]
+    check(r.returncode == 1 and "first poll" in r.stderr and
+          "not subscribed" in r.stderr and url not in feeds,
+          "add of a %s: exit 1, unsubscribed again" % what,
+          (r.returncode, r.stdout, r.stderr, feeds))
+r = ctl("add", "--keep", bad["404"])
+feeds = [f["url"] for f in json.loads(ctl("--json", "feeds").stdout)["feeds"]]
+check(r.returncode == 1 and "--keep" in r.stderr and bad["404"] in feeds,
+      "add --keep of a 404: exit 1, stays subscribed", (r.stderr, feeds))
+ctl("rm", bad["404"])
+r = ctl("--json", "add", bad["HTML page"])
+feeds = [f["url"] for f in json.loads(ctl("--json", "feeds").stdout)["feeds"]]
+check(r.returncode == 1 and json.loads(r.stdout)["poll"]["ok"] is False and
+      bad["HTML page"] not in feeds, "add --json of an HTML page: exit 1",
+      (r.returncode, r.stdout, feeds))
+r = ctl("add", "--no-wait", bad["404"])
+check(r.returncode == 0 and "added feed" in r.stdout,
+      "add --no-wait: fire and forget, exit 0", r.stdout + r.stderr)
+ctl("rm", bad["404"])
+r = ctl("add", "--keep", "--no-wait", bad["404"])
+check(r.returncode == 2, "--keep with --no-wait is a usage error", r.stderr)
+url_one = srv.write("one.xml", feed("One", [item("x", "X", "x")]))
+r = ctl("add", url_one)
+check(r.returncode == 0 and "1 entry\n" in r.stdout, "\"1 entry\"",
+      r.stdout)
+
+# ---- usage errors and messages ---------------------------------------------
+r = ctl()
+check(r.returncode == 2 and len(r.stderr.splitlines()) == 2 and
+      "--help" in r.stderr and r.stdout == "",
+      "no command: a one-line usage and a pointer to --help", r.stderr)
+r = ctl("--bogus", "feeds")
+check(r.returncode == 2 and len(r.stderr.splitlines()) <= 3 and
+      "--help" in r.stderr, "an unknown global option: short", r.stderr)
+r = ctl("sohw", "1")
+check(r.returncode == 2 and "did you mean 'show'?" in r.stderr,
+      "an unknown command gets a suggestion", r.stderr)
+r = ctl("xyzzy")
+check(r.returncode == 2 and "did you mean" not in r.stderr and
+      "--help" in r.stderr, "no suggestion when nothing is near", r.stderr)
+r = ctl("--json", "export")
+doc = json.loads(r.stdout)
+check(r.returncode == 0 and url_a in [f["url"] for f in doc["feeds"]],
+      "export --json prints the subscriptions as JSON", r.stdout[:200])
+r = subprocess.run([FEEDCTL, "parse", tmp.write("bad.xml", "<rss><chan")],
+                   capture_output=True, text=True)
+check(r.returncode == 1 and "feedctl: warning: parse" in r.stderr and
+      "feedd:" not in r.stderr, "parse warnings are feedctl's", r.stderr)
+
+# ---- what is at the socket's path ------------------------------------------
+r = subprocess.run([FEEDCTL, "--socket", tmp.join("none.sock"), "status"],
+                   capture_output=True, text=True)
+check(r.returncode == 1 and "not running" in r.stderr and
+      "no socket at" in r.stderr, "no socket: not running", r.stderr)
+plain = tmp.write("plain.sock", "")
+r = subprocess.run([FEEDCTL, "--socket", plain, "status"],
+                   capture_output=True, text=True)
+check(r.returncode == 1 and "is not a socket" in r.stderr and
+      "not running" not in r.stderr, "a file that is not a socket",
+      r.stderr)
+dead = tmp.join("dead.sock")
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(dead)
+s.close()
+r = subprocess.run([FEEDCTL, "--socket", dead, "status"],
+                   capture_output=True, text=True)
+check(r.returncode == 1 and "nothing listens" in r.stderr,
+      "a socket nobody listens on: not running", r.stderr)
+if os.geteuid() == 0:
+    # As an unprivileged user, on a socket of a group it is not in.
+    open_dir = tmp.join("open")
+    os.mkdir(open_dir)
+    os.chmod(tmp.path, 0o755)
+    os.chmod(open_dir, 0o755)
+    guarded = os.path.join(open_dir, "feedd.sock")
+    ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    ls.bind(guarded)
+    ls.listen(1)
+    os.chmod(guarded, 0o660)
+    r = subprocess.run([FEEDCTL, "--socket", guarded, "status"],
+                       capture_output=True, text=True,
+                       preexec_fn=lambda: (os.setgroups([]),
+                                           os.setgid(65534),
+                                           os.setuid(65534)))
+    ls.close()
+    check(r.returncode == 1 and "permission denied: you are not in group"
+          in r.stderr and "not running" not in r.stderr,
+          "a socket of another group: permission denied", r.stderr)
 
 check(d.stop() == 0, "daemon stops cleanly")
 srv.stop()

@@ -195,16 +195,78 @@ cmd_new(struct feedctl *ctl, int argc, char **argv)
 	return code;
 }
 
-/* list and search: one page of entries. */
+/*
+ * A search as the user means it. Plain words by default: each term is
+ * quoted as an FTS5 string, so "e-mail" or "covid:" are words, not
+ * syntax; with --fts or a leading "fts:" the query is FTS5 as it is.
+ * Returns a new string.
+ */
+static char *
+search_query(const char *typed, bool fts)
+{
+	const char *p = typed, *end;
+	struct buf b;
+
+	if (strncmp(typed, "fts:", 4) == 0)
+		return xstrdup(typed + 4);
+	if (fts)
+		return xstrdup(typed);
+	buf_init(&b);
+	while (*(p += strspn(p, " \t\n")) != '\0') {
+		end = p + strcspn(p, " \t\n");
+		if (b.len > 0)
+			buf_putc(&b, ' ');
+		buf_putc(&b, '"');
+		for (; p < end; p++) {
+			if (*p == '"')
+				buf_putc(&b, '"');	/* "" inside a string */
+			buf_putc(&b, *p);
+		}
+		buf_putc(&b, '"');
+	}
+	return buf_detach(&b);
+}
+
+/* SQLite's words on a bad FTS5 query, said for a reader. */
+static void
+explain_query_error(const struct apiclient_resp *r)
+{
+	const char *msg = json_string_value(json_object_get(json_object_get(
+	    r->doc, "error"), "message"));
+	const char *why = NULL;
+
+	apiclient_print_error(r);
+	if (msg == NULL)
+		return;
+	if (strstr(msg, "unterminated string") != NULL)
+		why = "a \" opens a phrase that is not closed";
+	else if (strstr(msg, "no such column") != NULL)
+		why = "FTS5 took a word for a column name (the columns are "
+		    "title, summary,\ncontent and author): put words with "
+		    "punctuation in quotes (\"e-mail\")";
+	else if (strstr(msg, "syntax error") != NULL)
+		why = "FTS5 cannot read the query there: put words with "
+		    "punctuation in quotes (\"e-mail\"), and AND, OR, NOT "
+		    "between words";
+	if (why != NULL)
+		fprintf(stderr, "feedctl: %s\n", why);
+	fprintf(stderr, "feedctl: without --fts (or fts:), the query is "
+	    "plain words and needs no syntax\n");
+}
+
+/* list and search: one page of entries, copies in other feeds folded. */
 static int
 list_entries(struct feedctl *ctl, int argc, char **argv, bool search)
 {
-	enum { OPT_FEED = 256, OPT_TOPIC, OPT_SINCE, OPT_LIMIT };
+	enum { OPT_FEED = 256, OPT_TOPIC, OPT_SINCE, OPT_LIMIT,
+	    OPT_ALL_COPIES, OPT_FTS };
 	static const struct option opts[] = {
 		{ "feed", required_argument, NULL, OPT_FEED },
 		{ "topic", required_argument, NULL, OPT_TOPIC },
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "all-copies", no_argument, NULL, OPT_ALL_COPIES },
+		{ "fts", no_argument, NULL, OPT_FTS },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = search ? "search" : "list";
@@ -212,7 +274,10 @@ list_entries(struct feedctl *ctl, int argc, char **argv, bool search)
 	struct apiclient_resp r;
 	struct buf path;
 	int64_t feed = 0, limit = 20;
-	int ch, code;
+	bool all_copies = false, fts = false;
+	long long folded;
+	char *query;
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -238,6 +303,12 @@ list_entries(struct feedctl *ctl, int argc, char **argv, bool search)
 				return FEEDCTL_USAGE;
 			}
 			break;
+		case OPT_ALL_COPIES: all_copies = true; break;
+		case OPT_FTS:
+			if (!search)
+				return feedctl_usage(name);
+			fts = true;
+			break;
 		default:
 			return feedctl_usage(name);
 		}
@@ -252,19 +323,41 @@ list_entries(struct feedctl *ctl, int argc, char **argv, bool search)
 		buf_puts(&path, "&latest=1");
 	if (feed != 0)
 		buf_printf(&path, "&feed=%lld", (long long)feed);
+	if (!all_copies)
+		buf_puts(&path, "&fold=1");
 	add_param(&path, "topic", topic);
-	if (search)
-		add_param(&path, "q", argv[optind]);
-	code = feedctl_call(ctl, "GET", path.data, NULL, &r);
+	if (search) {
+		query = search_query(argv[optind], fts);
+		add_param(&path, "q", query);
+		free(query);
+	}
+	if (apiclient_request(&ctl->target, "GET", path.data, NULL, &r) ==
+	    -1) {
+		buf_free(&path);
+		return FEEDCTL_FAIL;
+	}
 	buf_free(&path);
-	if (code != 0)
-		return code;
+	if (r.status != 200 || r.doc == NULL) {
+		if (search && r.status == 400 && strcmp(feedctl_str(
+		    json_object_get(r.doc, "error"), "code", ""),
+		    "bad_query") == 0)
+			explain_query_error(&r);
+		else
+			apiclient_print_error(&r);
+		apiclient_resp_clear(&r);
+		return FEEDCTL_FAIL;
+	}
+	folded = feedctl_num(r.doc, "folded");
 	if (ctl->json)
 		feedctl_print_raw(&r);
 	else if (json_array_size(json_object_get(r.doc, "entries")) == 0)
 		printf(search ? "no matches\n" : "no entries\n");
 	else
 		print_entries(ctl, json_object_get(r.doc, "entries"));
+	if (!ctl->json && folded > 0)
+		fprintf(stderr, "(%lld %s in other feeds folded; "
+		    "--all-copies shows them)\n", folded,
+		    feedctl_plural(folded, "copy", "copies"));
 	apiclient_resp_clear(&r);
 	return FEEDCTL_OK;
 }

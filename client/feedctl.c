@@ -115,15 +115,18 @@ static const struct feedctl_cmd commands[] = {
 	    "The cursor moves only after the entries were printed: a crash "
 	    "in between\nshows them again, it never loses them.\n" },
 	{ "list", cmd_list,
-	    "list [--feed ID] [--topic NAME] [--since ID] [--limit N]",
+	    "list [--feed ID] [--topic NAME] [--since ID] [--limit N] "
+	    "[--all-copies]",
 	    "list entries (the newest N, or those after --since)",
 	    "options:\n"
 	    "  --feed ID        entries of one feed\n"
 	    "  --topic NAME     entries that matched a topic\n"
 	    "  --since ID       entries with an id above ID, oldest first\n"
 	    "  --limit N        at most N (1..1000, default 20)\n"
-	    "With --json the answer carries next_since: pass it as --since "
-	    "to continue.\n" },
+	    "  --all-copies     show a story once per feed that carries it\n"
+	    "A story other feeds carry too (the same link) is shown once; "
+	    "the copies left\nout are counted on stderr. With --json the "
+	    "answer carries next_since: pass it\nas --since to continue.\n" },
 	{ "show", cmd_show, "show ID [--raw]",
 	    "one entry in full, as text",
 	    "options:\n"
@@ -135,12 +138,22 @@ static const struct feedctl_cmd commands[] = {
 	    "terminal, an entry longer than the screen goes\nthrough $PAGER "
 	    "(default: less -R). The date is local time (TZ).\n" },
 	{ "search", cmd_search,
-	    "search QUERY [--feed ID] [--topic NAME] [--limit N]",
-	    "full-text search (SQLite FTS5 syntax)",
-	    "QUERY: words (all must occur), \"an exact phrase\", OR, NOT, "
-	    "prefix*,\nNEAR(a b, 5); e.g. '\"coalition of the willing\" OR "
-	    "\"коаліція охочих\"'.\nThe newest N matches are shown (default "
-	    "20).\n" },
+	    "search QUERY [--fts] [--feed ID] [--topic NAME] [--limit N] "
+	    "[--all-copies]",
+	    "full-text search: the words of QUERY, or SQLite FTS5 syntax",
+	    "options:\n"
+	    "  --fts            QUERY is SQLite FTS5 syntax (as is a QUERY "
+	    "that starts with\n"
+	    "                   \"fts:\")\n"
+	    "  --feed ID        only entries of this feed\n"
+	    "  --topic NAME     only entries that matched this topic\n"
+	    "  --limit N        at most N (1..1000, default 20)\n"
+	    "  --all-copies     show a story once per feed that carries it\n"
+	    "Plain words must all occur, whatever their punctuation "
+	    "(e-mail, covid-19).\nFTS5 syntax: \"an exact phrase\", OR, NOT, "
+	    "prefix*, NEAR(a b, 5), title: x;\ne.g. fts:'\"coalition of the "
+	    "willing\" OR \"коаліція охочих\"'.\nThe newest N matches are "
+	    "shown, a story other feeds carry too once.\n" },
 	{ "follow", cmd_follow, "follow [--topic NAME] [--since ID]",
 	    "print new entries as they arrive, until interrupted",
 	    "With --json, one JSON document per entry per line.\n" },

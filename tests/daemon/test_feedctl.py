@@ -133,7 +133,7 @@ check(doc["id"] == 2 and "content" in doc, "show --json", doc)
 r = d.ctl("search", "коаліції")
 check(r.returncode == 0 and len(r.stdout.splitlines()) == 4,
       "search finds Cyrillic words", r.stdout)
-r = d.ctl("search", '"unbalanced')
+r = d.ctl("search", "--fts", '"unbalanced')
 check(r.returncode == 1 and "unterminated" in r.stderr,
       "a bad query fails with SQLite's message", r.stderr)
 r = d.ctl("search", "zzzzqqq")

@@ -43,7 +43,15 @@ def feed(title, items):
 
 url_a = srv.write("a.xml", feed("News A", [
     item("long", "Coalition meets", ARTICLE),
-    item("short", "Short one", "<p>Just <i>one</i> line.</p>")]))
+    item("short", "Short one", "<p>Just <i>one</i> line.</p>"),
+    item("mail", "Write to us", "<p>Send an e-mail to the covid-19 desk."
+         "</p>")]))
+# Feeds B and C carry A's short story again (the same link).
+url_b = srv.write("b.xml", feed("News B", [
+    item("short", "Short one (B)", "<p>copy</p>"),
+    item("own-b", "Only in B", "<p>b</p>")]))
+url_c = srv.write("c.xml", feed("News C", [
+    item("short", "Short one (C)", "<p>copy</p>")]))
 d = Daemon(tmp, CONF).start()
 
 
@@ -133,6 +141,59 @@ code, out, err = on_tty(["feeds"], env={"TERM": "dumb"})
 check(not ANSI.search(out) and "News A" in out, "TERM=dumb: feeds too", out)
 code, out, err = on_tty(["show", str(short_id)], env={"NO_COLOR": "1"})
 check(not ANSI.search(out), "NO_COLOR: no colour", out)
+
+# ---- search: plain words, FTS5 on request ------------------------------------
+r = ctl("search", "e-mail")
+check(r.returncode == 0 and "Write to us" in r.stdout and r.stderr == "",
+      "search e-mail: plain words just work", r.stdout + r.stderr)
+r = ctl("search", "covid-19 desk")
+check(r.returncode == 0 and "Write to us" in r.stdout,
+      "every word of a plain query must occur", r.stdout + r.stderr)
+r = ctl("search", "e-mail nowhere")
+check(r.returncode == 0 and "no matches" in r.stdout,
+      "... all of them", r.stdout)
+r = ctl("search", '"willing met')
+check(r.returncode == 0 and "Coalition meets" in r.stdout,
+      "a stray quote is a character, not syntax", r.stdout + r.stderr)
+r = ctl("search", "--fts", "guarant* OR nothingatall")
+check(r.returncode == 0 and "Coalition meets" in r.stdout,
+      "--fts: FTS5 syntax", r.stdout + r.stderr)
+r = ctl("search", 'fts:"coalition of the willing" NOT paris')
+check(r.returncode == 0 and "no matches" in r.stdout,
+      "a leading fts: is FTS5 syntax too", r.stdout + r.stderr)
+r = ctl("search", "fts:e-mail")
+check(r.returncode == 1 and "no such column" in r.stderr and
+      "column name" in r.stderr and "plain words" in r.stderr,
+      "an FTS5 error is explained in words", r.stderr)
+r = ctl("search", "--fts", '"open')
+check(r.returncode == 1 and "not closed" in r.stderr,
+      "an unterminated phrase is explained", r.stderr)
+
+# ---- list and search: a story once -----------------------------------------
+for u in (url_b, url_c):
+    check(ctl("add", u).returncode == 0, "add a feed with a copy", u)
+r = ctl("list")
+titles = [x for x in r.stdout.splitlines() if "Short one" in x]
+check(r.returncode == 0 and len(titles) == 1 and "Only in B" in r.stdout and
+      "2 copies in other feeds folded" in r.stderr,
+      "list shows a story carried by three feeds once, and says so",
+      r.stdout + r.stderr)
+r = ctl("list", "--all-copies")
+check(len([x for x in r.stdout.splitlines() if "Short one" in x]) == 3 and
+      r.stderr == "", "list --all-copies shows every copy",
+      r.stdout + r.stderr)
+r = ctl("search", "short")
+check(len([x for x in r.stdout.splitlines() if "Short one" in x]) == 1,
+      "search folds copies too", r.stdout + r.stderr)
+r = ctl("search", "short", "--all-copies")
+check(len([x for x in r.stdout.splitlines() if "Short one" in x]) == 3,
+      "search --all-copies", r.stdout)
+doc = json.loads(ctl("--json", "list").stdout)
+check(doc["folded"] == 2 and len([e for e in doc["entries"] if
+                                  e["title"].startswith("Short one")]) == 1,
+      "list --json: the page folded, with the count", doc)
+r = ctl("list", "--fts")
+check(r.returncode == 2, "--fts is search's", r.stderr)
 
 # ---- add: honest exit codes ------------------------------------------------
 bad = {"404": srv.base + "/status/404", "HTML page": srv.base + "/html",

@@ -32,7 +32,7 @@ entry_time(json_t *e)
 }
 
 static void
-print_entries(struct feedctl *ctl, json_t *entries)
+print_entries(struct feedctl *ctl, FILE *out, json_t *entries)
 {
 	struct table *t;
 	char when[64];
@@ -55,8 +55,23 @@ print_entries(struct feedctl *ctl, json_t *entries)
 		table_cell(t, TABLE_PLAIN, "%s", feedctl_str(e, "title",
 		    feedctl_str(e, "link", "(untitled)")));
 	}
-	table_print(t, stdout, ctl->columns, ctl->color);
+	table_print(t, out, ctl->columns, ctl->color);
 	table_free(t);
+}
+
+/* What a command printed into a memory stream, through the pager. */
+static int
+page_out(struct feedctl *ctl, FILE *out, char **text, size_t *len)
+{
+	int rc;
+
+	if (fclose(out) != 0) {
+		fprintf(stderr, "feedctl: out of memory\n");
+		return FEEDCTL_FAIL;
+	}
+	rc = pager_show(*text, *len, ctl->tty, ctl->rows);
+	free(*text);
+	return rc == 0 ? FEEDCTL_OK : FEEDCTL_FAIL;
 }
 
 static void
@@ -92,6 +107,22 @@ default_client(void)
 	return "default";
 }
 
+/* The table of entries, through the pager on a terminal. */
+static int
+page_entries(struct feedctl *ctl, json_t *entries)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	if ((out = open_memstream(&text, &len)) == NULL) {
+		fprintf(stderr, "feedctl: out of memory\n");
+		return FEEDCTL_FAIL;
+	}
+	print_entries(ctl, out, entries);
+	return page_out(ctl, out, &text, &len);
+}
+
 int
 cmd_new(struct feedctl *ctl, int argc, char **argv)
 {
@@ -108,7 +139,8 @@ cmd_new(struct feedctl *ctl, int argc, char **argv)
 	json_t *all, *doc;
 	struct buf path;
 	int64_t limit = 0, cursor = 0, next = 0, page;
-	bool peek = false, more = true, first = true;
+	bool peek = false, more = true, first = true, shown = true;
+	long long count;
 	int ch, code = FEEDCTL_OK;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -165,12 +197,13 @@ cmd_new(struct feedctl *ctl, int argc, char **argv)
 	} else if (json_array_size(all) == 0)
 		printf("nothing new%s%s\n", topic ? " in " : "",
 		    topic ? topic : "");
-	else
-		print_entries(ctl, all);
+	else if (page_entries(ctl, all) != 0)
+		shown = false;
+	count = (long long)json_array_size(all);
 	json_decref(all);
 	/* Only what was printed is acknowledged: at-least-once. */
 	fflush(stdout);
-	if (ferror(stdout)) {
+	if (!shown || ferror(stdout)) {
 		fprintf(stderr, "feedctl: cannot write the output; the cursor "
 		    "stays\n");
 		return FEEDCTL_FAIL;
@@ -191,6 +224,10 @@ cmd_new(struct feedctl *ctl, int argc, char **argv)
 		json_decref(doc);
 		if (code == 0)
 			apiclient_resp_clear(&r);
+		if (code == 0 && !ctl->json)
+			fprintf(stderr, "%lld %s marked seen for %s%s%s\n",
+			    count, feedctl_plural(count, "entry", "entries"),
+			    client, topic ? " in " : "", topic ? topic : "");
 	}
 	return code;
 }
@@ -277,7 +314,7 @@ list_entries(struct feedctl *ctl, int argc, char **argv, bool search)
 	bool all_copies = false, fts = false;
 	long long folded;
 	char *query;
-	int ch;
+	int ch, code = FEEDCTL_OK;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -353,13 +390,13 @@ list_entries(struct feedctl *ctl, int argc, char **argv, bool search)
 	else if (json_array_size(json_object_get(r.doc, "entries")) == 0)
 		printf(search ? "no matches\n" : "no entries\n");
 	else
-		print_entries(ctl, json_object_get(r.doc, "entries"));
+		code = page_entries(ctl, json_object_get(r.doc, "entries"));
 	if (!ctl->json && folded > 0)
 		fprintf(stderr, "(%lld %s in other feeds folded; "
 		    "--all-copies shows them)\n", folded,
 		    feedctl_plural(folded, "copy", "copies"));
 	apiclient_resp_clear(&r);
-	return FEEDCTL_OK;
+	return code;
 }
 
 int
@@ -448,21 +485,6 @@ show_entry(struct feedctl *ctl, FILE *out, json_t *e, bool raw)
 		fprintf(out, "\n%s", text);
 	free(text);
 	return 0;
-}
-
-/* What a command printed into a memory stream, through the pager. */
-static int
-page_out(struct feedctl *ctl, FILE *out, char **text, size_t *len)
-{
-	int rc;
-
-	if (fclose(out) != 0) {
-		fprintf(stderr, "feedctl: out of memory\n");
-		return FEEDCTL_FAIL;
-	}
-	rc = pager_show(*text, *len, ctl->tty, ctl->rows);
-	free(*text);
-	return rc == 0 ? FEEDCTL_OK : FEEDCTL_FAIL;
 }
 
 int

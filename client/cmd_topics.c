@@ -469,6 +469,7 @@ print_why(struct feedctl *ctl, json_t *doc)
 	json_t *folded = json_object_get(doc, "folded_into");
 	static const char *const cols[] = { "title", "summary", "content",
 	    "author" };
+	char when[64];
 	size_t i, k;
 
 	key = json_object_get(doc, "key");
@@ -476,8 +477,10 @@ print_why(struct feedctl *ctl, json_t *doc)
 	printf("  feed       %s (feed %lld)\n", jstr(e, "feed_title"),
 	    jint(e, "feed_id"));
 	printf("  link       %s\n", jstr(e, "link"));
-	printf("  published  %s\n", *jstr(e, "published") != '\0' ?
-	    jstr(e, "published") : "-");
+	/* Local time; "-" when the feed gave none. */
+	table_localtime(table_parse_time(json_string_value(json_object_get(e,
+	    "published"))), when, sizeof(when));
+	printf("  published  %s\n", when);
 	printf("  key        %s \"%s\" (hash %s)\n", jstr(key, "kind"),
 	    jstr(key, "value"), jstr(key, "hash"));
 	printf("  carried by\n");

@@ -195,6 +195,34 @@ check(doc["folded"] == 2 and len([e for e in doc["entries"] if
 r = ctl("list", "--fts")
 check(r.returncode == 2, "--fts is search's", r.stderr)
 
+# ---- new: paged on a terminal, says what it marked -------------------------
+n_all = len(json.loads(ctl("--json", "list", "--all-copies", "--limit",
+                           "100").stdout)["entries"])
+code, out, err = on_tty(["new", "--client", "bob"], env=pager, rows=5)
+check(code == 0 and out.count("PAGER:") == n_all + 1,
+      "new on a terminal pages a table longer than the screen",
+      (n_all, out, err))
+check("%d entries marked seen for bob" % n_all in err,
+      "new says how many entries it marked seen", err)
+r = ctl("new", "--client", "bob")
+check("nothing new" in r.stdout and "marked" not in r.stderr,
+      "then nothing is new and nothing marked", r.stdout + r.stderr)
+r = ctl("new", "--client", "carol", "--limit", "1", env=pager)
+check(r.returncode == 0 and "PAGER:" not in r.stdout and
+      len(r.stdout.splitlines()) == 2 and
+      "1 entry marked seen for carol" in r.stderr,
+      "into a pipe: no pager, and the count on stderr", r.stdout + r.stderr)
+r = ctl("new", "--client", "carol", "--peek")
+check("marked" not in r.stderr, "--peek marks nothing", r.stderr)
+code, out, err = on_tty(["list", "--limit", "100"], env=pager, rows=40)
+check(code == 0 and "PAGER:" not in out and "Coalition meets" in out,
+      "a table shorter than the screen is not paged", out)
+
+# ---- why: local time ---------------------------------------------------------
+r = ctl("why", str(short_id), env={"TZ": "EET-2"})
+check(r.returncode == 0 and "published  2025-11-03 14:00 EET" in r.stdout,
+      "why prints local time by TZ", r.stdout)
+
 # ---- add: honest exit codes ------------------------------------------------
 bad = {"404": srv.base + "/status/404", "HTML page": srv.base + "/html",
        "body": srv.write("junk.xml", "this is no feed at all\n")}

@@ -533,10 +533,31 @@ cmd_show(struct feedctl *ctl, int argc, char **argv)
 	return page_out(ctl, out, &text, &len);
 }
 
+/*
+ * follow's reconnection: after the daemon ends the stream (a restart) or
+ * cannot be reached, wait FOLLOW_BACKOFF_MIN_S, doubling up to
+ * FOLLOW_BACKOFF_MAX_S, and resume after the last entry id seen, so
+ * nothing stored in between is missed.
+ */
+#define FOLLOW_BACKOFF_MIN_S	1
+#define FOLLOW_BACKOFF_MAX_S	30
+
 struct follow_ctx {
 	struct feedctl	*ctl;
 	size_t		 count;
+	int64_t		 last_id;	/* -1 until the stream says */
+	bool		 opened;	/* this connection said "open" */
+	bool		 resuming;	/* a reconnection is under way */
 };
+
+static void
+follow_saw(struct follow_ctx *fc, json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_integer(v) && json_integer_value(v) > fc->last_id)
+		fc->last_id = json_integer_value(v);
+}
 
 static int
 on_follow_line(const char *line, size_t len, void *arg)
@@ -550,9 +571,21 @@ on_follow_line(const char *line, size_t len, void *arg)
 	if ((e = json_loadb(line, len, 0, NULL)) == NULL)
 		return 0;
 	if (json_object_get(e, "event") != NULL) {
+		/* open says where the stream starts; a heartbeat, how far. */
+		if (strcmp(feedctl_str(e, "event", ""), "open") == 0) {
+			fc->opened = true;
+			follow_saw(fc, e, "since");
+			if (fc->resuming)
+				fprintf(stderr, "feedctl: reconnected; "
+				    "resuming after entry %lld\n",
+				    (long long)fc->last_id);
+			fc->resuming = false;
+		}
+		follow_saw(fc, e, "last_id");
 		json_decref(e);
-		return 0;	/* open, heartbeat */
+		return 0;
 	}
+	follow_saw(fc, e, "id");
 	fc->count++;
 	if (ctl->json) {
 		fwrite(line, 1, len, stdout);
@@ -580,6 +613,33 @@ on_follow_line(const char *line, size_t len, void *arg)
 	return ferror(stdout) ? -1 : 0;
 }
 
+/* One connection of follow: 0 when the stream ended, else an exit code. */
+static int
+follow_once(struct feedctl *ctl, const char *base, struct follow_ctx *fc)
+{
+	struct apiclient_resp r;
+	struct buf path;
+	int rc;
+
+	buf_init(&path);
+	buf_puts(&path, base);
+	if (fc->last_id >= 0)
+		buf_printf(&path, "%ssince=%lld", strchr(base, '?') ? "&" : "?",
+		    (long long)fc->last_id);
+	fc->opened = false;
+	rc = apiclient_stream(&ctl->target, path.data, on_follow_line, fc, &r);
+	buf_free(&path);
+	if (rc == -1)
+		return -1;
+	if (r.status != 200) {
+		apiclient_print_error(&r);
+		apiclient_resp_clear(&r);
+		return FEEDCTL_FAIL;
+	}
+	apiclient_resp_clear(&r);
+	return 0;
+}
+
 int
 cmd_follow(struct feedctl *ctl, int argc, char **argv)
 {
@@ -589,10 +649,10 @@ cmd_follow(struct feedctl *ctl, int argc, char **argv)
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct follow_ctx fc = { ctl, 0 };
-	struct apiclient_resp r;
+	struct follow_ctx fc = { ctl, 0, -1, false, false };
 	struct buf path;
-	int64_t since = -1;
+	unsigned int wait = FOLLOW_BACKOFF_MIN_S;
+	bool ever = false;
 	int ch, rc;
 
 	buf_init(&path);
@@ -604,14 +664,12 @@ cmd_follow(struct feedctl *ctl, int argc, char **argv)
 			break;
 		case OPT_SINCE:
 			if (strcmp(optarg, "0") == 0)
-				since = 0;
-			else if ((since = feedctl_parse_id("--since",
+				fc.last_id = 0;
+			else if ((fc.last_id = feedctl_parse_id("--since",
 			    optarg)) == -1) {
 				buf_free(&path);
 				return FEEDCTL_USAGE;
 			}
-			buf_printf(&path, "%ssince=%lld", strchr(path.data,
-			    '?') ? "&" : "?", (long long)since);
 			break;
 		default:
 			buf_free(&path);
@@ -622,16 +680,22 @@ cmd_follow(struct feedctl *ctl, int argc, char **argv)
 		buf_free(&path);
 		return feedctl_usage("follow");
 	}
-	rc = apiclient_stream(&ctl->target, path.data, on_follow_line, &fc, &r);
-	buf_free(&path);
-	if (rc == -1)
-		return FEEDCTL_FAIL;
-	if (r.status != 200) {
-		apiclient_print_error(&r);
-		apiclient_resp_clear(&r);
-		return FEEDCTL_FAIL;
+	for (;;) {
+		rc = follow_once(ctl, path.data, &fc);
+		/* A refusal (unknown topic) or a first failure ends it. */
+		if (rc > 0 || (rc == -1 && !ever) || ferror(stdout))
+			break;
+		if (fc.opened) {
+			ever = true;
+			wait = FOLLOW_BACKOFF_MIN_S;
+			fprintf(stderr, "feedctl: the daemon ended the stream; "
+			    "reconnecting\n");
+		}
+		fc.resuming = true;
+		sleep(wait);
+		wait = wait * 2 > FOLLOW_BACKOFF_MAX_S ? FOLLOW_BACKOFF_MAX_S :
+		    wait * 2;
 	}
-	apiclient_resp_clear(&r);
-	fprintf(stderr, "feedctl: the daemon ended the stream\n");
-	return FEEDCTL_FAIL;
+	buf_free(&path);
+	return rc > 0 ? rc : FEEDCTL_FAIL;
 }

@@ -156,7 +156,11 @@ static const struct feedctl_cmd commands[] = {
 	    "shown, a story other feeds carry too once.\n" },
 	{ "follow", cmd_follow, "follow [--topic NAME] [--since ID]",
 	    "print new entries as they arrive, until interrupted",
-	    "With --json, one JSON document per entry per line.\n" },
+	    "With --json, one JSON document per entry per line.\n"
+	    "When the daemon restarts, follow reconnects (waiting 1 s, "
+	    "doubling up to 30 s)\nand resumes after the last entry it saw, "
+	    "saying so on stderr. It exits 1\nwhen the daemon cannot be "
+	    "reached at the start.\n" },
 	{ "backup", cmd_backup, "backup FILE",
 	    "write a consistent copy of the database to FILE",
 	    "The copy is made while the daemon runs; polls go on.\n" },

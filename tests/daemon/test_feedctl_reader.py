@@ -6,9 +6,12 @@ run under a pseudo-terminal for the width, paging and colour rules and
 in pipes for the script rules."""
 import json
 import os
+import queue
 import re
 import socket
 import subprocess
+import threading
+import time
 
 from feeddtest import FEEDCTL, Daemon, TempDir, check, done, run_on_tty
 from test_api_lib import CONF, FeedServer, wait_until
@@ -317,6 +320,63 @@ if os.geteuid() == 0:
     check(r.returncode == 1 and "permission denied: you are not in group"
           in r.stderr and "not running" not in r.stderr,
           "a socket of another group: permission denied", r.stderr)
+
+# ---- follow survives a restart of the daemon --------------------------------
+srv.dyn_add("live", "before", 1)
+r = ctl("add", srv.dyn_url("live"))
+live_id = json.loads(ctl("--json", "feeds").stdout)["feeds"][-1]["id"]
+check(r.returncode == 0, "add a live feed", r.stdout + r.stderr)
+follow = subprocess.Popen([FEEDCTL, "--socket", d.socket, "--json", "follow"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True)
+lines = queue.Queue()
+errors = []
+threading.Thread(target=lambda: [lines.put(x) for x in follow.stdout],
+                 daemon=True).start()
+threading.Thread(target=lambda: [errors.append(x) for x in follow.stderr],
+                 daemon=True).start()
+
+
+def next_titles(n, timeout=20):
+    got = []
+    deadline = time.monotonic() + timeout
+    while len(got) < n and time.monotonic() < deadline:
+        try:
+            got.append(json.loads(lines.get(timeout=0.2))["title"])
+        except queue.Empty:
+            pass
+    return got
+
+
+time.sleep(0.5)
+srv.dyn_add("live", "first-live", 1)
+ctl("poll", str(live_id))
+check(next_titles(1) == ["first-live"], "follow prints a new entry")
+check(d.stop() == 0, "the daemon stops under follow")
+d.start()
+# Stored before follow is back: it must not be missed.
+srv.dyn_add("live", "while-away", 1)
+ctl("poll", str(live_id))
+got = next_titles(1)
+srv.dyn_add("live", "after-return", 1)
+ctl("poll", str(live_id))
+got += next_titles(1)
+check(got == ["while-away", "after-return"] and follow.poll() is None,
+      "follow reconnects and resumes after the last entry it saw", got)
+wait_until(lambda: len(errors) >= 2, timeout=5)
+err = "".join(errors)
+check("ended the stream; reconnecting" in err and
+      "reconnected; resuming after entry" in err,
+      "follow says so on stderr", err)
+follow.terminate()
+follow.wait(5)
+r = subprocess.run([FEEDCTL, "--socket", tmp.join("none.sock"), "follow"],
+                   capture_output=True, text=True, timeout=10)
+check(r.returncode == 1 and "not running" in r.stderr,
+      "follow with no daemon at the start: exit 1", r.stderr)
+r = ctl("follow", "--topic", "nosuch")
+check(r.returncode == 1 and "nosuch" in r.stderr,
+      "follow of an unknown topic: exit 1, no retrying", r.stderr)
 
 check(d.stop() == 0, "daemon stops cleanly")
 srv.stop()

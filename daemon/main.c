@@ -487,6 +487,7 @@ run(struct runtime *rt)
 		    (d->topics = topics_new(d, &cb)) == NULL ||
 		    topics_reconcile(d->topics, d->cfg) == -1)
 			return 1;
+		d->hooks = rt->hooks;	/* the API shows their failures */
 	}
 	/* sched wiring */
 	{
@@ -543,6 +544,7 @@ teardown(struct runtime *rt)
 	/* --once: the matches of this run still get their commands. */
 	if (d->once && rt->hooks != NULL)
 		hooks_drain(rt->hooks, d->cfg);
+	d->hooks = NULL;
 	hooks_free(rt->hooks);
 	store_pruner_free(rt->pruner);
 	api_free(d->api);

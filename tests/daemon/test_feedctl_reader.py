@@ -55,7 +55,22 @@ url_b = srv.write("b.xml", feed("News B", [
     item("own-b", "Only in B", "<p>b</p>")]))
 url_c = srv.write("c.xml", feed("News C", [
     item("short", "Short one (C)", "<p>copy</p>")]))
-d = Daemon(tmp, CONF).start()
+HOOKS = """
+[hook "broken"]
+command = /bin/sh -c "echo oops >&2; exit 3"
+
+[hook "missing"]
+command = /nonexistent/feedd-hook
+
+[topic "coal"]
+query = coalition
+notify = broken
+
+[topic "wrote"]
+query = write
+notify = missing
+"""
+d = Daemon(tmp, CONF + HOOKS).start()
 
 
 def ctl(*args, env=None, input=None):
@@ -144,6 +159,30 @@ code, out, err = on_tty(["feeds"], env={"TERM": "dumb"})
 check(not ANSI.search(out) and "News A" in out, "TERM=dumb: feeds too", out)
 code, out, err = on_tty(["show", str(short_id)], env={"NO_COLOR": "1"})
 check(not ANSI.search(out), "NO_COLOR: no colour", out)
+
+# ---- hook failures in feedctl topics ---------------------------------------
+
+
+def topic(name):
+    return [t for t in json.loads(ctl("--json", "topics").stdout)["topics"]
+            if t["name"] == name][0]
+
+
+wait_until(lambda: topic("coal")["hook_failures"] > 0 and
+           topic("wrote")["hook_failures"] > 0)
+coal, wrote = topic("coal"), topic("wrote")
+check(coal["hook_failures"] == 1 and "exited with status 3: oops" in
+      coal["hook_last_failure"]["error"] and
+      coal["hook_last_failure"]["time"].endswith("Z"),
+      "a hook's non-zero exit is counted on its topic, with the reason",
+      coal)
+check(wrote["hook_failures"] == 1 and "cannot run '/nonexistent/feedd-hook'"
+      in wrote["hook_last_failure"]["error"],
+      "a missing command too", wrote)
+r = ctl("topics", env={"COLUMNS": "250"})
+check(r.returncode == 0 and "HOOK FAILURES" in r.stdout and
+      "1, last just now: '/bin/sh' exited with status 3: oops" in r.stdout,
+      "feedctl topics shows the count and the last failure", r.stdout)
 
 # ---- search: plain words, FTS5 on request ------------------------------------
 r = ctl("search", "e-mail")

@@ -12,6 +12,7 @@
 #include "apiclient.h"
 #include "buf.h"
 #include "feedctl.h"
+#include "import_watch.h"
 #include "table.h"
 #include "xmalloc.h"
 
@@ -406,14 +407,26 @@ read_all(const char *path, size_t *ret_len)
 int
 cmd_import(struct feedctl *ctl, int argc, char **argv)
 {
+	enum { OPT_NO_WAIT = 256 };
+	static const struct option opts[] = {
+		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct apiclient_resp r;
+	bool wait = true;
 	json_t *e;
 	char *data;
 	size_t len, i;
+	int ch, code = FEEDCTL_OK;
 
-	if (argc != 2)
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != OPT_NO_WAIT)
+			return feedctl_usage("import");
+		wait = false;
+	}
+	if (optind + 1 != argc)
 		return feedctl_usage("import");
-	if ((data = read_all(argv[1], &len)) == NULL)
+	if ((data = read_all(argv[optind], &len)) == NULL)
 		return FEEDCTL_FAIL;
 	if (apiclient_send(&ctl->target, "POST", "/v1/opml",
 	    "text/x-opml; charset=utf-8", data, len, &r) == -1) {
@@ -440,9 +453,13 @@ cmd_import(struct feedctl *ctl, int argc, char **argv)
 		json_array_foreach(json_object_get(r.doc, "invalid"), i, e)
 			printf("  %s: %s\n", feedctl_str(e, "url", "?"),
 			    feedctl_str(e, "error", "?"));
+		/* On a terminal, the first polls as they happen. */
+		if (wait && ctl->tty)
+			code = import_watch(ctl, json_object_get(r.doc,
+			    "feeds"));
 	}
 	apiclient_resp_clear(&r);
-	return FEEDCTL_OK;
+	return code;
 }
 
 int

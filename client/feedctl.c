@@ -63,10 +63,17 @@ static const struct feedctl_cmd commands[] = {
 	    "Feeds declared in feedd.conf are removed there, not here.\n" },
 	{ "poll", cmd_poll, "poll [ID]",
 	    "poll one feed, or every feed, now", NULL },
-	{ "import", cmd_import, "import FILE.opml",
+	{ "import", cmd_import, "import FILE.opml [--no-wait]",
 	    "subscribe to every feed of an OPML file (- for stdin)",
+	    "options:\n"
+	    "  --no-wait        answer at once, without watching the first "
+	    "polls\n"
 	    "Feeds already subscribed are left as they are, so importing the "
-	    "same file\ntwice changes nothing.\n" },
+	    "same file\ntwice changes nothing. On a terminal, a progress line "
+	    "follows the first polls\nof the new feeds (polled, failed, "
+	    "remaining, entries stored) until all were\npolled, then the "
+	    "feeds that failed are listed; into a pipe the answer comes\nat "
+	    "once.\n" },
 	{ "export", cmd_export, "export",
 	    "print the subscriptions as OPML 2.0 (feedctl export > subs.opml)",
 	    "With --json, the subscriptions as JSON (as feedctl feeds "

@@ -329,6 +329,15 @@ sd_counts(struct sdglue_counts *c, void *arg)
  * batch is written they match, in the same transaction, and only after
  * the commit do streams and notify commands hear of anything.
  */
+/* A poll was recorded: streams that asked for polls hear of it. */
+static void
+on_polled(void *arg, int64_t feed_id, const char *error, size_t new_count)
+{
+	struct runtime *rt = arg;
+
+	api_notify_poll(rt->d.api, feed_id, error, new_count);
+}
+
 static void
 on_new_entries(void *arg, int64_t feed_id, const int64_t *ids, size_t n)
 {
@@ -494,7 +503,7 @@ run(struct runtime *rt)
 		struct fetch_options fo;
 		struct sched_options so;
 		/* topics wiring */
-		struct sched_callbacks cb = { on_new_entries, rt };
+		struct sched_callbacks cb = { on_new_entries, on_polled, rt };
 		struct batch_hooks bh = { on_batch_written,
 		    on_batch_committed, rt };
 

@@ -360,6 +360,45 @@ if os.geteuid() == 0:
           in r.stderr and "not running" not in r.stderr,
           "a socket of another group: permission denied", r.stderr)
 
+# ---- import: progress on a terminal ----------------------------------------
+
+
+def opml(urls):
+    return ('<?xml version="1.0"?><opml version="2.0"><head><title>t</title>'
+            "</head><body>%s</body></opml>\n" % "".join(
+                '<outline type="rss" text="f%d" xmlUrl="%s"/>' % (i, u)
+                for i, u in enumerate(urls)))
+
+
+good = [srv.write("imp%d.xml" % i, feed("Imp %d" % i, [
+    item("imp%d-%d" % (i, k), "Imported %d/%d" % (i, k), "<p>x</p>")
+    for k in range(2)])) for i in range(3)]
+broken = [srv.base + "/status/404?imp", srv.base + "/html?imp"]
+path = tmp.write("subs.opml", opml(good + broken))
+code, out, err = on_tty(["import", path], cols=120)
+last = out.replace("\x1b[K", "").split("\r")[-1]
+check(code == 0 and "5 added" in out and
+      "polled 5 of 5, 2 failed, 0 remaining, 6 entries stored" in last,
+      "import on a terminal follows the first polls to the end",
+      (code, out, err))
+check("failed: %s" % broken[0] in out and "404" in out and
+      "failed: %s" % broken[1] in out, "and lists the feeds that failed",
+      out)
+check(wait_until(lambda: "OPML import of 5 feeds polled: 3 ok, 2 failed, "
+                 "6 entries stored" in d.read_log(), timeout=5),
+      "the daemon logs one line when an import's feeds were all polled",
+      d.read_log()[-2000:])
+path = tmp.write("more.opml", opml([srv.write("imp9.xml", feed("Imp 9", [
+    item("imp9", "Imported 9", "<p>x</p>")]))]))
+r = ctl("import", path)
+check(r.returncode == 0 and "1 added" in r.stdout and "polled" not in
+      r.stdout, "into a pipe, import answers at once", r.stdout)
+path = tmp.write("more2.opml", opml([srv.write("imp10.xml", feed(
+    "Imp 10", [item("imp10", "Imported 10", "<p>x</p>")]))]))
+code, out, err = on_tty(["import", "--no-wait", path])
+check(code == 0 and "1 added" in out and "polled" not in out,
+      "import --no-wait on a terminal: no progress", out + err)
+
 # ---- follow survives a restart of the daemon --------------------------------
 srv.dyn_add("live", "before", 1)
 r = ctl("add", srv.dyn_url("live"))

@@ -144,6 +144,12 @@ static const struct feedctl_cmd commands[] = {
 	    "(at most 100 columns; 80 into a\npipe, or $COLUMNS). On a "
 	    "terminal, an entry longer than the screen goes\nthrough $PAGER "
 	    "(default: less -R). The date is local time (TZ).\n" },
+	{ "open", cmd_open, "open ID",
+	    "open an entry's link in the browser ($BROWSER, else xdg-open)",
+	    "The browser runs with the link as its one argument (no shell); "
+	    "feedctl waits\nfor it, so a terminal browser has the terminal "
+	    "until it quits. Exit status 1\nwhen the entry has no link or the "
+	    "browser cannot run or fails.\n" },
 	{ "search", cmd_search,
 	    "search QUERY [--fts] [--feed ID] [--topic NAME] [--limit N] "
 	    "[--all-copies]",

@@ -82,6 +82,8 @@ int	cmd_rm(struct feedctl *, int, char **);
 int	cmd_poll(struct feedctl *, int, char **);
 int	cmd_import(struct feedctl *, int, char **);
 int	cmd_export(struct feedctl *, int, char **);
+/* cmd_open.c */
+int	cmd_open(struct feedctl *, int, char **);
 /* cmd_tokens.c */
 int	cmd_token(struct feedctl *, int, char **);
 /* cmd_entries.c */

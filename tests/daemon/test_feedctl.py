@@ -31,7 +31,8 @@ ANSI = re.compile(r"\x1b\[")
 # ---- help and usage -------------------------------------------------------
 r = feedctl("--help")
 commands = ["status", "feeds", "add", "rm", "poll", "import", "export", "new",
-            "list", "show", "search", "follow", "backup", "token", "parse"]
+            "list", "show", "open", "search", "follow", "backup", "token",
+            "parse"]
 check(r.returncode == 0 and all(("  " + c) in r.stdout for c in commands),
       "feedctl --help lists every command", r.stdout)
 check("Exit status" in r.stdout and "NO_COLOR" in r.stdout,

@@ -121,6 +121,28 @@ check(r.returncode == 0 and "<blockquote>" in r.stdout,
 r = ctl("show", str(long_id), env={"PAGER": "sed s/^/PAGER:/"})
 check("PAGER:" not in r.stdout, "no pager into a pipe", r.stdout[:200])
 
+# ---- open: the link in a browser ---------------------------------------------
+opened = tmp.join("opened.txt")
+browser = tmp.write("browser.sh", '#!/bin/sh\nprintf "%%s|%%s" "$#" "$1" > %s\n'
+                    % opened)
+os.chmod(browser, 0o755)
+r = ctl("open", str(short_id), env={"BROWSER": browser + ":/usr/bin/false"})
+check(r.returncode == 0 and open(opened).read() ==
+      "1|http://example.org/news/short",
+      "open runs $BROWSER (its first entry) with the link as one argument",
+      (r.returncode, r.stderr))
+r = ctl("open", str(short_id), env={"BROWSER": "/nonexistent/browser"})
+check(r.returncode == 1 and "cannot run '/nonexistent/browser'" in r.stderr,
+      "a browser that cannot run: exit 1", r.stderr)
+r = ctl("open", str(short_id), env={"BROWSER": "false"})
+check(r.returncode == 1 and "'false' failed" in r.stderr,
+      "a browser that fails: exit 1", r.stderr)
+r = ctl("open", "99999", env={"BROWSER": browser})
+check(r.returncode == 1 and "no entry 99999" in r.stderr,
+      "open of an unknown entry: exit 1", r.stderr)
+r = ctl("open", "abc")
+check(r.returncode == 2, "open of a bad id: usage error", r.stderr)
+
 # ---- local time --------------------------------------------------------------
 r = ctl("show", str(short_id), env={"TZ": "EET-2"})
 check("2025-11-03 14:00 EET" in r.stdout and "T12:00:00Z" not in r.stdout,

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "buf.h"
 #include "htmlrender.h"
+#include "htmltext.h"
 #include "log.h"
 #include "termwidth.h"
 #include "url.h"
@@ -17,6 +19,12 @@
 #define RENDER_PRE_INDENT	"    "
 #define RENDER_RULE_MAX		40	/* an <hr> is at most this wide */
 #define RENDER_TAB		8
+/*
+ * gumbo's time grows with the square of the open elements' depth (40 000
+ * nested <div> take seconds): markup nested deeper than this is shown as
+ * its words only (htmltext.h), wrapped, which costs linear time.
+ */
+#define RENDER_MAX_DEPTH	1000
 
 /* A block that prefixes its lines: a list item, a quote, <pre>. */
 struct level {
@@ -533,20 +541,56 @@ list_links(struct render *r)
 		buf_printf(&r->out, "[%zu] %s\n", i + 1, r->links[i]);
 }
 
+/* Elements that need no end tag: they add no depth. */
+static bool
+nests(const char *name, size_t n)
+{
+	static const char *const flat[] = { "area", "base", "br", "col",
+	    "embed", "hr", "img", "input", "link", "meta", "source", "track",
+	    "wbr", "p", "li", "dt", "dd", "td", "th", "tr", "option",
+	    "tbody", "thead", "tfoot", "colgroup", "rb", "rt", "rp",
+	    "optgroup", NULL };
+
+	for (size_t i = 0; flat[i] != NULL; i++)
+		if (strlen(flat[i]) == n && strncasecmp(name, flat[i], n) == 0)
+			return false;
+	return true;
+}
+
+/*
+ * How deep html's elements nest, at most, read from its tags alone (a
+ * start tag opens, an end tag closes): enough to tell markup that would
+ * make the parser slow, in one pass.
+ */
+static size_t
+depth_bound(const char *html, size_t len)
+{
+	size_t depth = 0, most = 0, i, n;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (html[i] != '<')
+			continue;
+		if (html[i + 1] == '/') {
+			depth -= depth > 0;
+			continue;
+		}
+		for (n = 0; i + 1 + n < len && (isalnum((unsigned char)
+		    html[i + 1 + n])); n++)
+			;
+		if (n > 0 && nests(html + i + 1, n) && ++depth > most)
+			most = depth;
+	}
+	return most;
+}
+
 char *
 htmlrender_text(const char *html, size_t len, const char *base_url,
     int width)
 {
 	GumboOptions opts = kGumboDefaultOptions;
+	GumboOutput *doc = NULL;
 	struct render r;
-	GumboOutput *doc;
 
-	/* Parse errors are not ours to report: keep none. */
-	opts.max_errors = 0;
-	if ((doc = gumbo_parse_with_options(&opts, html, len)) == NULL) {
-		log_err("htmlrender: the HTML parser failed");
-		return NULL;
-	}
 	memset(&r, 0, sizeof(r));
 	buf_init(&r.out);
 	buf_init(&r.word);
@@ -554,14 +598,35 @@ htmlrender_text(const char *html, size_t len, const char *base_url,
 	buf_init(&r.atext);
 	r.width = width;
 	r.base = base_url;
-	walk(&r, doc->root);
+	if (depth_bound(html, len) > RENDER_MAX_DEPTH) {
+		struct buf words;
+
+		buf_init(&words);
+		htmltext_append(&words, html, len);
+		text(&r, words.data);
+		buf_free(&words);
+	} else {
+		/* Parse errors are not ours to report: keep none. */
+		opts.max_errors = 0;
+		if ((doc = gumbo_parse_with_options(&opts, html, len)) ==
+		    NULL) {
+			log_err("htmlrender: the HTML parser failed");
+			buf_free(&r.word);
+			buf_free(&r.line);
+			buf_free(&r.atext);
+			buf_free(&r.out);
+			return NULL;
+		}
+		walk(&r, doc->root);
+	}
 	block(&r, false);
 	/* Blank lines owed at the end are not owed any more. */
 	while (r.out.len > 1 && r.out.data[r.out.len - 1] == '\n' &&
 	    r.out.data[r.out.len - 2] == '\n')
 		r.out.data[--r.out.len] = '\0';
 	list_links(&r);
-	gumbo_destroy_output(&opts, doc);
+	if (doc != NULL)
+		gumbo_destroy_output(&opts, doc);
 	while (r.nlevels > 0)
 		level_pop(&r);
 	for (size_t i = 0; i < r.nlinks; i++)

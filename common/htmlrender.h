@@ -19,7 +19,9 @@
  *     its own address gets no number;
  *   - images show their alt text as "[image: ALT]" (none without one);
  *     scripts, styles and control characters are dropped;
- *   - the text ends with one newline and has no trailing blanks.
+ *   - the text ends with one newline and has no trailing blanks;
+ *   - time stays linear in the input: markup nested too deep for the parser
+ *     to be quick (see RENDER_MAX_DEPTH) is shown as its words, wrapped.
  */
 #ifndef FEEDD_HTMLRENDER_H
 #define FEEDD_HTMLRENDER_H

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "feed.h"
@@ -84,6 +85,40 @@ corpus(const char *file, int width)
 	buf_free(&want);
 }
 
+/*
+ * 200 000 nested elements (the parser alone would take minutes) come out
+ * as their words at once; 5000 paragraphs never closed are no nesting.
+ */
+static void
+deep(void)
+{
+	struct buf h;
+	struct timespec t0, t1;
+	char *got;
+	double secs;
+
+	buf_init(&h);
+	for (int i = 0; i < 200000; i++)
+		buf_puts(&h, "<div><b>");
+	buf_puts(&h, "deep &amp; down");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	got = htmlrender_text(h.data, h.len, NULL, 72);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	is_str(got, "deep & down\n", "deep nesting: the words");
+	ok(secs < 5, "deep nesting renders in linear time (%.2f s)", secs);
+	free(got);
+	buf_reset(&h);
+	for (int i = 0; i < 5000; i++)
+		buf_puts(&h, "<p>para");
+	got = htmlrender_text(h.data, h.len, NULL, 72);
+	ok(got != NULL && strncmp(got, "para\n\npara\n\n", 12) == 0,
+	    "unclosed paragraphs are paragraphs");
+	free(got);
+	buf_free(&h);
+}
+
 int
 main(void)
 {
@@ -143,6 +178,8 @@ main(void)
 	render("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr>"
 	    "</table>", 72, "a b\nc\n", "table rows on lines of their own");
 	render("one two three", 0, "one two three\n", "width 0: no wrapping");
+
+	deep();
 
 	corpus("cloudflare-blog-ghost.rss.xml", 72);
 	corpus("medium-tagged-food.rss.xml", 72);

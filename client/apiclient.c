@@ -3,10 +3,13 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <errno.h>
+#include <grp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -136,11 +139,65 @@ setup(const struct apiclient_target *t, const char *method, const char *path,
 	return c;
 }
 
+/* True if the caller is in group gid (primary or supplementary). */
+static bool
+in_group(gid_t gid)
+{
+	gid_t groups[256];
+	int n;
+
+	if (getegid() == gid)
+		return true;
+	if ((n = getgroups((int)(sizeof(groups) / sizeof(groups[0])),
+	    groups)) == -1)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * Why the daemon's socket cannot be connected to, told by what is at the
+ * path: nothing, something else than a socket, a socket we may not write
+ * to (the group), or a socket nobody listens on.
+ */
+static void
+report_socket(const char *path)
+{
+	struct group *gr;
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		if (errno == EACCES)
+			fprintf(stderr, "feedctl: permission denied: cannot "
+			    "reach %s\n", path);
+		else
+			fprintf(stderr, "feedctl: feedd is not running (no "
+			    "socket at %s)\n", path);
+	} else if (!S_ISSOCK(st.st_mode))
+		fprintf(stderr, "feedctl: %s is not a socket\n", path);
+	else if (access(path, W_OK) == -1 && errno == EACCES) {
+		gr = getgrgid(st.st_gid);
+		if (gr != NULL && !in_group(st.st_gid))
+			fprintf(stderr, "feedctl: permission denied: you are "
+			    "not in group %s (the group of %s)\n", gr->gr_name,
+			    path);
+		else
+			fprintf(stderr, "feedctl: permission denied: %s\n",
+			    path);
+	} else
+		fprintf(stderr, "feedctl: feedd is not running (nothing "
+		    "listens on %s)\n", path);
+}
+
 static void
 report_failure(const struct apiclient_target *t, CURLcode rc,
     const char *errbuf)
 {
-	if (rc == CURLE_COULDNT_CONNECT)
+	if (rc == CURLE_COULDNT_CONNECT && t->url == NULL)
+		report_socket(t->socket);
+	else if (rc == CURLE_COULDNT_CONNECT)
 		fprintf(stderr, "feedctl: feedd is not running (cannot "
 		    "connect to %s)\n", target_name(t));
 	else

@@ -15,7 +15,8 @@
 #include "apiclient.h"
 #include "buf.h"
 #include "feedctl.h"
-#include "htmltext.h"
+#include "htmlrender.h"
+#include "pager.h"
 #include "table.h"
 #include "xmalloc.h"
 
@@ -31,7 +32,7 @@ entry_time(json_t *e)
 }
 
 static void
-print_entries(struct feedctl *ctl, json_t *entries)
+print_entries(struct feedctl *ctl, FILE *out, json_t *entries)
 {
 	struct table *t;
 	char when[64];
@@ -54,8 +55,23 @@ print_entries(struct feedctl *ctl, json_t *entries)
 		table_cell(t, TABLE_PLAIN, "%s", feedctl_str(e, "title",
 		    feedctl_str(e, "link", "(untitled)")));
 	}
-	table_print(t, stdout, ctl->columns, ctl->color);
+	table_print(t, out, ctl->columns, ctl->color);
 	table_free(t);
+}
+
+/* What a command printed into a memory stream, through the pager. */
+static int
+page_out(struct feedctl *ctl, FILE *out, char **text, size_t *len)
+{
+	int rc;
+
+	if (fclose(out) != 0) {
+		fprintf(stderr, "feedctl: out of memory\n");
+		return FEEDCTL_FAIL;
+	}
+	rc = pager_show(*text, *len, ctl->tty, ctl->rows);
+	free(*text);
+	return rc == 0 ? FEEDCTL_OK : FEEDCTL_FAIL;
 }
 
 static void
@@ -91,6 +107,22 @@ default_client(void)
 	return "default";
 }
 
+/* The table of entries, through the pager on a terminal. */
+static int
+page_entries(struct feedctl *ctl, json_t *entries)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	if ((out = open_memstream(&text, &len)) == NULL) {
+		fprintf(stderr, "feedctl: out of memory\n");
+		return FEEDCTL_FAIL;
+	}
+	print_entries(ctl, out, entries);
+	return page_out(ctl, out, &text, &len);
+}
+
 int
 cmd_new(struct feedctl *ctl, int argc, char **argv)
 {
@@ -107,7 +139,8 @@ cmd_new(struct feedctl *ctl, int argc, char **argv)
 	json_t *all, *doc;
 	struct buf path;
 	int64_t limit = 0, cursor = 0, next = 0, page;
-	bool peek = false, more = true, first = true;
+	bool peek = false, more = true, first = true, shown = true;
+	long long count;
 	int ch, code = FEEDCTL_OK;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -164,12 +197,13 @@ cmd_new(struct feedctl *ctl, int argc, char **argv)
 	} else if (json_array_size(all) == 0)
 		printf("nothing new%s%s\n", topic ? " in " : "",
 		    topic ? topic : "");
-	else
-		print_entries(ctl, all);
+	else if (page_entries(ctl, all) != 0)
+		shown = false;
+	count = (long long)json_array_size(all);
 	json_decref(all);
 	/* Only what was printed is acknowledged: at-least-once. */
 	fflush(stdout);
-	if (ferror(stdout)) {
+	if (!shown || ferror(stdout)) {
 		fprintf(stderr, "feedctl: cannot write the output; the cursor "
 		    "stays\n");
 		return FEEDCTL_FAIL;
@@ -190,16 +224,79 @@ cmd_new(struct feedctl *ctl, int argc, char **argv)
 		json_decref(doc);
 		if (code == 0)
 			apiclient_resp_clear(&r);
+		if (code == 0 && !ctl->json)
+			fprintf(stderr, "%lld %s marked seen for %s%s%s\n",
+			    count, feedctl_plural(count, "entry", "entries"),
+			    client, topic ? " in " : "", topic ? topic : "");
 	}
 	return code;
 }
 
-/* list and search: one page of entries. */
+/*
+ * A search as the user means it. Plain words by default: each term is
+ * quoted as an FTS5 string, so "e-mail" or "covid:" are words, not
+ * syntax; with --fts or a leading "fts:" the query is FTS5 as it is.
+ * Returns a new string.
+ */
+static char *
+search_query(const char *typed, bool fts)
+{
+	const char *p = typed, *end;
+	struct buf b;
+
+	if (strncmp(typed, "fts:", 4) == 0)
+		return xstrdup(typed + 4);
+	if (fts)
+		return xstrdup(typed);
+	buf_init(&b);
+	while (*(p += strspn(p, " \t\n")) != '\0') {
+		end = p + strcspn(p, " \t\n");
+		if (b.len > 0)
+			buf_putc(&b, ' ');
+		buf_putc(&b, '"');
+		for (; p < end; p++) {
+			if (*p == '"')
+				buf_putc(&b, '"');	/* "" inside a string */
+			buf_putc(&b, *p);
+		}
+		buf_putc(&b, '"');
+	}
+	return buf_detach(&b);
+}
+
+/* SQLite's words on a bad FTS5 query, said for a reader. */
+static void
+explain_query_error(const struct apiclient_resp *r)
+{
+	const char *msg = json_string_value(json_object_get(json_object_get(
+	    r->doc, "error"), "message"));
+	const char *why = NULL;
+
+	apiclient_print_error(r);
+	if (msg == NULL)
+		return;
+	if (strstr(msg, "unterminated string") != NULL)
+		why = "a \" opens a phrase that is not closed";
+	else if (strstr(msg, "no such column") != NULL)
+		why = "FTS5 took a word for a column name (the columns are "
+		    "title, summary,\ncontent and author): put words with "
+		    "punctuation in quotes (\"e-mail\")";
+	else if (strstr(msg, "syntax error") != NULL)
+		why = "FTS5 cannot read the query there: put words with "
+		    "punctuation in quotes (\"e-mail\"), and AND, OR, NOT "
+		    "between words";
+	if (why != NULL)
+		fprintf(stderr, "feedctl: %s\n", why);
+	fprintf(stderr, "feedctl: without --fts (or fts:), the query is "
+	    "plain words and needs no syntax\n");
+}
+
+/* list and search: one page of entries, copies in other feeds folded. */
 static int
 list_entries(struct feedctl *ctl, int argc, char **argv, bool search)
 {
 	enum { OPT_FEED = 256, OPT_TOPIC, OPT_SINCE, OPT_LIMIT, OPT_UNREAD,
-	    OPT_STARRED, OPT_CATEGORY };
+	    OPT_STARRED, OPT_CATEGORY, OPT_ALL_COPIES, OPT_FTS };
 	static const struct option opts[] = {
 		{ "feed", required_argument, NULL, OPT_FEED },
 		{ "topic", required_argument, NULL, OPT_TOPIC },
@@ -208,6 +305,8 @@ list_entries(struct feedctl *ctl, int argc, char **argv, bool search)
 		{ "unread", no_argument, NULL, OPT_UNREAD },
 		{ "starred", no_argument, NULL, OPT_STARRED },
 		{ "category", required_argument, NULL, OPT_CATEGORY },
+		{ "all-copies", no_argument, NULL, OPT_ALL_COPIES },
+		{ "fts", no_argument, NULL, OPT_FTS },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = search ? "search" : "list";
@@ -216,7 +315,10 @@ list_entries(struct feedctl *ctl, int argc, char **argv, bool search)
 	struct apiclient_resp r;
 	struct buf path;
 	int64_t feed = 0, limit = 20;
-	int ch, code;
+	bool all_copies = false, fts = false;
+	long long folded;
+	char *query;
+	int ch, code = FEEDCTL_OK;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -245,6 +347,12 @@ list_entries(struct feedctl *ctl, int argc, char **argv, bool search)
 				return FEEDCTL_USAGE;
 			}
 			break;
+		case OPT_ALL_COPIES: all_copies = true; break;
+		case OPT_FTS:
+			if (!search)
+				return feedctl_usage(name);
+			fts = true;
+			break;
 		default:
 			return feedctl_usage(name);
 		}
@@ -259,26 +367,48 @@ list_entries(struct feedctl *ctl, int argc, char **argv, bool search)
 		buf_puts(&path, "&latest=1");
 	if (feed != 0)
 		buf_printf(&path, "&feed=%lld", (long long)feed);
+	if (!all_copies)
+		buf_puts(&path, "&fold=1");
 	add_param(&path, "topic", topic);
 	add_param(&path, "category", category);
 	if (unread)
 		buf_puts(&path, "&unread=1");
 	if (starred)
 		buf_puts(&path, "&starred=1");
-	if (search)
-		add_param(&path, "q", argv[optind]);
-	code = feedctl_call(ctl, "GET", path.data, NULL, &r);
+	if (search) {
+		query = search_query(argv[optind], fts);
+		add_param(&path, "q", query);
+		free(query);
+	}
+	if (apiclient_request(&ctl->target, "GET", path.data, NULL, &r) ==
+	    -1) {
+		buf_free(&path);
+		return FEEDCTL_FAIL;
+	}
 	buf_free(&path);
-	if (code != 0)
-		return code;
+	if (r.status != 200 || r.doc == NULL) {
+		if (search && r.status == 400 && strcmp(feedctl_str(
+		    json_object_get(r.doc, "error"), "code", ""),
+		    "bad_query") == 0)
+			explain_query_error(&r);
+		else
+			apiclient_print_error(&r);
+		apiclient_resp_clear(&r);
+		return FEEDCTL_FAIL;
+	}
+	folded = feedctl_num(r.doc, "folded");
 	if (ctl->json)
 		feedctl_print_raw(&r);
 	else if (json_array_size(json_object_get(r.doc, "entries")) == 0)
 		printf(search ? "no matches\n" : "no entries\n");
 	else
-		print_entries(ctl, json_object_get(r.doc, "entries"));
+		code = page_entries(ctl, json_object_get(r.doc, "entries"));
+	if (!ctl->json && folded > 0)
+		fprintf(stderr, "(%lld %s in other feeds folded; "
+		    "--all-copies shows them)\n", folded,
+		    feedctl_plural(folded, "copy", "copies"));
 	apiclient_resp_clear(&r);
-	return FEEDCTL_OK;
+	return code;
 }
 
 int
@@ -293,58 +423,106 @@ cmd_search(struct feedctl *ctl, int argc, char **argv)
 	return list_entries(ctl, argc, argv, true);
 }
 
-/* Prints text wrapped at width columns (0: as it is), word by word. */
-static void
-print_wrapped(const char *text, int width)
-{
-	const char *p = text, *e;
-	size_t col = 0, w;
-	char *word;
+/*
+ * The width an article is wrapped to: the terminal's, at most
+ * SHOW_MAX_WIDTH (longer lines are hard to read); SHOW_PIPE_WIDTH into a
+ * pipe (as w3m -dump does), unless COLUMNS says otherwise.
+ */
+#define SHOW_MAX_WIDTH	100
+#define SHOW_PIPE_WIDTH	80
 
-	if (width <= 0 || width > 100)
-		width = width <= 0 ? 0 : 100;
-	if (width == 0) {
-		printf("%s\n", text);
-		return;
+static int
+show_width(const struct feedctl *ctl)
+{
+	if (ctl->columns <= 0)
+		return SHOW_PIPE_WIDTH;
+	return ctl->columns < SHOW_MAX_WIDTH ? ctl->columns : SHOW_MAX_WIDTH;
+}
+
+/* The head of an entry: title, link, feed and local date, author... */
+static void
+show_head(struct feedctl *ctl, FILE *out, json_t *e)
+{
+	char when[64];
+	json_t *v;
+	size_t i;
+
+	fprintf(out, "%s%s%s\n", ctl->color ? table_style_on(TABLE_BOLD) :
+	    "", feedctl_str(e, "title", "(untitled)"),
+	    ctl->color ? "\033[0m" : "");
+	if (feedctl_str(e, "link", NULL) != NULL)
+		fprintf(out, "%s\n", feedctl_str(e, "link", NULL));
+	table_localtime(entry_time(e), when, sizeof(when));
+	fprintf(out, "%s, %s (entry %lld, feed %lld)\n",
+	    feedctl_str(e, "feed_title", "?"), when,
+	    feedctl_num(e, "id"), feedctl_num(e, "feed_id"));
+	if (feedctl_str(e, "author", NULL) != NULL)
+		fprintf(out, "by %s\n", feedctl_str(e, "author", NULL));
+	if (json_array_size(json_object_get(e, "categories")) > 0) {
+		fprintf(out, "categories:");
+		json_array_foreach(json_object_get(e, "categories"), i, v)
+			fprintf(out, " %s", json_string_value(v));
+		fputc('\n', out);
 	}
-	while (*p != '\0') {
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			break;
-		e = p + strcspn(p, " ");
-		word = xstrndup(p, (size_t)(e - p));
-		w = table_text_width(word);
-		if (col > 0 && col + 1 + w > (size_t)width) {
-			putchar('\n');
-			col = 0;
-		} else if (col > 0) {
-			putchar(' ');
-			col++;
-		}
-		fputs(word, stdout);
-		col += w;
-		free(word);
-		p = e;
+	if (json_array_size(json_object_get(e, "topics")) > 0) {
+		fprintf(out, "topics:");
+		json_array_foreach(json_object_get(e, "topics"), i, v)
+			fprintf(out, " %s", json_string_value(v));
+		fputc('\n', out);
 	}
-	putchar('\n');
+	json_array_foreach(json_object_get(e, "enclosures"), i, v)
+		fprintf(out, "enclosure: %s (%s)\n", feedctl_str(v, "url", "?"),
+		    feedctl_str(v, "type", "?"));
+}
+
+/* The entry's head and body into out: the body rendered, or as stored. */
+static int
+show_entry(struct feedctl *ctl, FILE *out, json_t *e, bool raw)
+{
+	const char *body = feedctl_str(e, "content", feedctl_str(e, "summary",
+	    NULL));
+	char *text;
+
+	show_head(ctl, out, e);
+	if (body == NULL)
+		return 0;
+	if (raw) {
+		fprintf(out, "\n%s\n", body);
+		return 0;
+	}
+	if ((text = htmlrender_text(body, strlen(body), feedctl_str(e, "link",
+	    NULL), show_width(ctl))) == NULL)
+		return -1;
+	if (*text != '\0')
+		fprintf(out, "\n%s", text);
+	free(text);
+	return 0;
 }
 
 int
 cmd_show(struct feedctl *ctl, int argc, char **argv)
 {
+	enum { OPT_RAW = 256 };
+	static const struct option opts[] = {
+		{ "raw", no_argument, NULL, OPT_RAW },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct apiclient_resp r;
-	char path[64], when[64];
-	const char *body;
+	char path[64], *text = NULL;
+	size_t len = 0;
+	bool raw = false;
 	int64_t id;
-	json_t *e, *v;
-	char *text;
-	size_t i;
-	int code;
+	FILE *out;
+	int ch, code;
 
-	if (argc != 2)
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != OPT_RAW)
+			return feedctl_usage("show");
+		raw = true;
+	}
+	if (optind + 1 != argc)
 		return feedctl_usage("show");
-	if ((id = feedctl_parse_id("the entry id", argv[1])) == -1)
+	if ((id = feedctl_parse_id("the entry id", argv[optind])) == -1)
 		return FEEDCTL_USAGE;
 	snprintf(path, sizeof(path), "/v1/entries/%lld", (long long)id);
 	if ((code = feedctl_call(ctl, "GET", path, NULL, &r)) != 0)
@@ -354,48 +532,44 @@ cmd_show(struct feedctl *ctl, int argc, char **argv)
 		apiclient_resp_clear(&r);
 		return FEEDCTL_OK;
 	}
-	e = r.doc;
-	printf("%s%s%s\n", ctl->color ? table_style_on(TABLE_BOLD) : "",
-	    feedctl_str(e, "title", "(untitled)"),
-	    ctl->color ? "\033[0m" : "");
-	if (feedctl_str(e, "link", NULL) != NULL)
-		printf("%s\n", feedctl_str(e, "link", NULL));
-	table_reltime(entry_time(e), (int64_t)time(NULL), when, sizeof(when));
-	printf("%s, %s (entry %lld, feed %lld)\n",
-	    feedctl_str(e, "feed_title", "?"),
-	    feedctl_str(e, "published", when), (long long)id,
-	    feedctl_num(e, "feed_id"));
-	if (feedctl_str(e, "author", NULL) != NULL)
-		printf("by %s\n", feedctl_str(e, "author", NULL));
-	if (json_array_size(json_object_get(e, "categories")) > 0) {
-		printf("categories:");
-		json_array_foreach(json_object_get(e, "categories"), i, v)
-			printf(" %s", json_string_value(v));
-		putchar('\n');
+	if ((out = open_memstream(&text, &len)) == NULL) {
+		fprintf(stderr, "feedctl: out of memory\n");
+		apiclient_resp_clear(&r);
+		return FEEDCTL_FAIL;
 	}
-	if (json_array_size(json_object_get(e, "topics")) > 0) {
-		printf("topics:");
-		json_array_foreach(json_object_get(e, "topics"), i, v)
-			printf(" %s", json_string_value(v));
-		putchar('\n');
-	}
-	json_array_foreach(json_object_get(e, "enclosures"), i, v)
-		printf("enclosure: %s (%s)\n", feedctl_str(v, "url", "?"),
-		    feedctl_str(v, "type", "?"));
-	body = feedctl_str(e, "content", feedctl_str(e, "summary", NULL));
-	if (body != NULL && (text = htmltext_dup(body)) != NULL) {
-		putchar('\n');
-		print_wrapped(text, ctl->columns);
-		free(text);
-	}
+	if (show_entry(ctl, out, r.doc, raw) == -1)
+		fprintf(stderr, "feedctl: cannot render entry %lld; feedctl "
+		    "show --raw %lld shows its HTML\n", (long long)id,
+		    (long long)id);
 	apiclient_resp_clear(&r);
-	return FEEDCTL_OK;
+	return page_out(ctl, out, &text, &len);
 }
+
+/*
+ * follow's reconnection: after the daemon ends the stream (a restart) or
+ * cannot be reached, wait FOLLOW_BACKOFF_MIN_S, doubling up to
+ * FOLLOW_BACKOFF_MAX_S, and resume after the last entry id seen, so
+ * nothing stored in between is missed.
+ */
+#define FOLLOW_BACKOFF_MIN_S	1
+#define FOLLOW_BACKOFF_MAX_S	30
 
 struct follow_ctx {
 	struct feedctl	*ctl;
 	size_t		 count;
+	int64_t		 last_id;	/* -1 until the stream says */
+	bool		 opened;	/* this connection said "open" */
+	bool		 resuming;	/* a reconnection is under way */
 };
+
+static void
+follow_saw(struct follow_ctx *fc, json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_integer(v) && json_integer_value(v) > fc->last_id)
+		fc->last_id = json_integer_value(v);
+}
 
 static int
 on_follow_line(const char *line, size_t len, void *arg)
@@ -409,9 +583,21 @@ on_follow_line(const char *line, size_t len, void *arg)
 	if ((e = json_loadb(line, len, 0, NULL)) == NULL)
 		return 0;
 	if (json_object_get(e, "event") != NULL) {
+		/* open says where the stream starts; a heartbeat, how far. */
+		if (strcmp(feedctl_str(e, "event", ""), "open") == 0) {
+			fc->opened = true;
+			follow_saw(fc, e, "since");
+			if (fc->resuming)
+				fprintf(stderr, "feedctl: reconnected; "
+				    "resuming after entry %lld\n",
+				    (long long)fc->last_id);
+			fc->resuming = false;
+		}
+		follow_saw(fc, e, "last_id");
 		json_decref(e);
-		return 0;	/* open, heartbeat */
+		return 0;
 	}
+	follow_saw(fc, e, "id");
 	fc->count++;
 	if (ctl->json) {
 		fwrite(line, 1, len, stdout);
@@ -439,6 +625,33 @@ on_follow_line(const char *line, size_t len, void *arg)
 	return ferror(stdout) ? -1 : 0;
 }
 
+/* One connection of follow: 0 when the stream ended, else an exit code. */
+static int
+follow_once(struct feedctl *ctl, const char *base, struct follow_ctx *fc)
+{
+	struct apiclient_resp r;
+	struct buf path;
+	int rc;
+
+	buf_init(&path);
+	buf_puts(&path, base);
+	if (fc->last_id >= 0)
+		buf_printf(&path, "%ssince=%lld", strchr(base, '?') ? "&" : "?",
+		    (long long)fc->last_id);
+	fc->opened = false;
+	rc = apiclient_stream(&ctl->target, path.data, on_follow_line, fc, &r);
+	buf_free(&path);
+	if (rc == -1)
+		return -1;
+	if (r.status != 200) {
+		apiclient_print_error(&r);
+		apiclient_resp_clear(&r);
+		return FEEDCTL_FAIL;
+	}
+	apiclient_resp_clear(&r);
+	return 0;
+}
+
 int
 cmd_follow(struct feedctl *ctl, int argc, char **argv)
 {
@@ -448,10 +661,10 @@ cmd_follow(struct feedctl *ctl, int argc, char **argv)
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct follow_ctx fc = { ctl, 0 };
-	struct apiclient_resp r;
+	struct follow_ctx fc = { ctl, 0, -1, false, false };
 	struct buf path;
-	int64_t since = -1;
+	unsigned int wait = FOLLOW_BACKOFF_MIN_S;
+	bool ever = false;
 	int ch, rc;
 
 	buf_init(&path);
@@ -463,14 +676,12 @@ cmd_follow(struct feedctl *ctl, int argc, char **argv)
 			break;
 		case OPT_SINCE:
 			if (strcmp(optarg, "0") == 0)
-				since = 0;
-			else if ((since = feedctl_parse_id("--since",
+				fc.last_id = 0;
+			else if ((fc.last_id = feedctl_parse_id("--since",
 			    optarg)) == -1) {
 				buf_free(&path);
 				return FEEDCTL_USAGE;
 			}
-			buf_printf(&path, "%ssince=%lld", strchr(path.data,
-			    '?') ? "&" : "?", (long long)since);
 			break;
 		default:
 			buf_free(&path);
@@ -481,16 +692,22 @@ cmd_follow(struct feedctl *ctl, int argc, char **argv)
 		buf_free(&path);
 		return feedctl_usage("follow");
 	}
-	rc = apiclient_stream(&ctl->target, path.data, on_follow_line, &fc, &r);
-	buf_free(&path);
-	if (rc == -1)
-		return FEEDCTL_FAIL;
-	if (r.status != 200) {
-		apiclient_print_error(&r);
-		apiclient_resp_clear(&r);
-		return FEEDCTL_FAIL;
+	for (;;) {
+		rc = follow_once(ctl, path.data, &fc);
+		/* A refusal (unknown topic) or a first failure ends it. */
+		if (rc > 0 || (rc == -1 && !ever) || ferror(stdout))
+			break;
+		if (fc.opened) {
+			ever = true;
+			wait = FOLLOW_BACKOFF_MIN_S;
+			fprintf(stderr, "feedctl: the daemon ended the stream; "
+			    "reconnecting\n");
+		}
+		fc.resuming = true;
+		sleep(wait);
+		wait = wait * 2 > FOLLOW_BACKOFF_MAX_S ? FOLLOW_BACKOFF_MAX_S :
+		    wait * 2;
 	}
-	apiclient_resp_clear(&r);
-	fprintf(stderr, "feedctl: the daemon ended the stream\n");
-	return FEEDCTL_FAIL;
+	buf_free(&path);
+	return rc > 0 ? rc : FEEDCTL_FAIL;
 }

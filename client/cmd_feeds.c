@@ -12,6 +12,7 @@
 #include "apiclient.h"
 #include "buf.h"
 #include "feedctl.h"
+#include "import_watch.h"
 #include "table.h"
 #include "xmalloc.h"
 
@@ -100,19 +101,68 @@ cmd_feeds(struct feedctl *ctl, int argc, char **argv)
 	return FEEDCTL_OK;
 }
 
+/* What the first poll of a feed just added found; false if it failed. */
+static bool
+print_first_poll(json_t *feed, json_t *poll, bool keep)
+{
+	long long id = feedctl_num(feed, "id"), n;
+
+	printf("added feed %lld: %s\n", id, feedctl_str(feed, "url", "?"));
+	if (feedctl_str(feed, "category", NULL) != NULL)
+		printf("category: %s\n", feedctl_str(feed, "category", ""));
+	if (!json_is_true(json_object_get(poll, "done"))) {
+		if (feedctl_str(poll, "message", NULL) != NULL)
+			printf("%s\n", feedctl_str(poll, "message", NULL));
+		return true;
+	}
+	if (json_is_true(json_object_get(poll, "ok"))) {
+		n = feedctl_num(poll, "entries");
+		printf("first poll: \"%s\", %lld %s\n", feedctl_str(poll,
+		    "title", "(untitled)"), n, feedctl_plural(n, "entry",
+		    "entries"));
+		return true;
+	}
+	fprintf(stderr, "feedctl: the first poll of %s failed: %s\n",
+	    feedctl_str(feed, "url", "?"), feedctl_str(poll, "error",
+	    "unknown error"));
+	if (keep)
+		fprintf(stderr, "feedctl: feed %lld stays subscribed (--keep) "
+		    "and is retried; feedctl rm %lld drops it\n", id, id);
+	return false;
+}
+
+/* Takes back a subscription whose first poll failed. */
+static int
+unsubscribe(struct feedctl *ctl, long long id)
+{
+	struct apiclient_resp r;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/v1/feeds/%lld", id);
+	if (feedctl_call(ctl, "DELETE", path, NULL, &r) != 0)
+		return FEEDCTL_FAIL;
+	apiclient_resp_clear(&r);
+	fprintf(stderr, "feedctl: not subscribed (feedctl add --keep "
+	    "subscribes anyway)\n");
+	return FEEDCTL_OK;
+}
+
 int
 cmd_add(struct feedctl *ctl, int argc, char **argv)
 {
-	enum { OPT_TITLE = 256, OPT_INTERVAL, OPT_CATEGORY, OPT_NO_WAIT };
+	enum { OPT_TITLE = 256, OPT_INTERVAL, OPT_CATEGORY, OPT_NO_WAIT,
+	    OPT_KEEP };
 	static const struct option opts[] = {
 		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "category", required_argument, NULL, OPT_CATEGORY },
 		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
+		{ "keep", no_argument, NULL, OPT_KEEP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct apiclient_resp r;
 	json_t *body, *feed, *poll;
+	bool keep = false, ok;
 	int ch, code;
 
 	body = json_object();
@@ -133,12 +183,15 @@ cmd_add(struct feedctl *ctl, int argc, char **argv)
 		case OPT_NO_WAIT:
 			json_object_set_new(body, "wait", json_false());
 			break;
+		case OPT_KEEP:
+			keep = true;
+			break;
 		default:
 			json_decref(body);
 			return feedctl_usage("add");
 		}
 	}
-	if (optind + 1 != argc) {
+	if (optind + 1 != argc || (keep && json_object_get(body, "wait"))) {
 		json_decref(body);
 		return feedctl_usage("add");
 	}
@@ -147,33 +200,18 @@ cmd_add(struct feedctl *ctl, int argc, char **argv)
 	json_decref(body);
 	if (code != 0)
 		return code;
-	if (ctl->json) {
-		feedctl_print_raw(&r);
-		apiclient_resp_clear(&r);
-		return FEEDCTL_OK;
-	}
 	feed = json_object_get(r.doc, "feed");
 	poll = json_object_get(r.doc, "poll");
-	printf("added feed %lld: %s\n", (long long)json_integer_value(
-	    json_object_get(feed, "id")), feedctl_str(feed, "url", "?"));
-	if (feedctl_str(feed, "category", NULL) != NULL)
-		printf("category: %s\n", feedctl_str(feed, "category", ""));
-	if (json_is_true(json_object_get(poll, "done"))) {
-		if (json_is_true(json_object_get(poll, "ok")))
-			printf("first poll: \"%s\", %lld entries\n",
-			    feedctl_str(poll, "title", "(untitled)"),
-			    feedctl_num(poll, "entries"));
-		else {
-			printf("first poll failed: %s\n",
-			    feedctl_str(poll, "error", "unknown error"));
-			printf("(the feed stays subscribed and is retried; "
-			    "feedctl rm %lld drops it)\n", (long long)
-			    json_integer_value(json_object_get(feed, "id")));
-		}
-	} else if (feedctl_str(poll, "message", NULL) != NULL)
-		printf("%s\n", feedctl_str(poll, "message", NULL));
+	if (ctl->json) {
+		feedctl_print_raw(&r);
+		ok = !json_is_true(json_object_get(poll, "done")) ||
+		    json_is_true(json_object_get(poll, "ok"));
+	} else
+		ok = print_first_poll(feed, poll, keep);
+	if (!ok && !keep)
+		unsubscribe(ctl, feedctl_num(feed, "id"));
 	apiclient_resp_clear(&r);
-	return FEEDCTL_OK;
+	return ok ? FEEDCTL_OK : FEEDCTL_FAIL;
 }
 
 /* The id of a feed given as an id or as its URL; -1 after a message. */
@@ -269,10 +307,10 @@ cmd_rm(struct feedctl *ctl, int argc, char **argv)
 		feedctl_print_raw(&r);
 	else {
 		f = json_object_get(r.doc, "removed");
-		printf("removed feed %lld: %s (%lld entries dropped)\n",
+		printf("removed feed %lld: %s (%lld %s dropped)\n",
 		    (long long)id, feedctl_str(f, "url", "?"),
-		    (long long)json_integer_value(json_object_get(f,
-		    "entries")));
+		    feedctl_num(f, "entries"), feedctl_plural(feedctl_num(f,
+		    "entries"), "entry", "entries"));
 	}
 	apiclient_resp_clear(&r);
 	return FEEDCTL_OK;
@@ -372,14 +410,26 @@ read_all(const char *path, size_t *ret_len)
 int
 cmd_import(struct feedctl *ctl, int argc, char **argv)
 {
+	enum { OPT_NO_WAIT = 256 };
+	static const struct option opts[] = {
+		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct apiclient_resp r;
+	bool wait = true;
 	json_t *e;
 	char *data;
 	size_t len, i;
+	int ch, code = FEEDCTL_OK;
 
-	if (argc != 2)
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != OPT_NO_WAIT)
+			return feedctl_usage("import");
+		wait = false;
+	}
+	if (optind + 1 != argc)
 		return feedctl_usage("import");
-	if ((data = read_all(argv[1], &len)) == NULL)
+	if ((data = read_all(argv[optind], &len)) == NULL)
 		return FEEDCTL_FAIL;
 	if (apiclient_send(&ctl->target, "POST", "/v1/opml",
 	    "text/x-opml; charset=utf-8", data, len, &r) == -1) {
@@ -406,9 +456,13 @@ cmd_import(struct feedctl *ctl, int argc, char **argv)
 		json_array_foreach(json_object_get(r.doc, "invalid"), i, e)
 			printf("  %s: %s\n", feedctl_str(e, "url", "?"),
 			    feedctl_str(e, "error", "?"));
+		/* On a terminal, the first polls as they happen. */
+		if (wait && ctl->tty)
+			code = import_watch(ctl, json_object_get(r.doc,
+			    "feeds"));
 	}
 	apiclient_resp_clear(&r);
-	return FEEDCTL_OK;
+	return code;
 }
 
 int
@@ -418,6 +472,9 @@ cmd_export(struct feedctl *ctl, int argc, char **argv)
 
 	if (argc != 1)
 		return feedctl_usage("export");
+	/* --json: the subscriptions as JSON, like every command's --json. */
+	if (ctl->json)
+		return cmd_feeds(ctl, argc, argv);
 	if (apiclient_send(&ctl->target, "GET", "/v1/opml", NULL, NULL, 0,
 	    &r) == -1)
 		return FEEDCTL_FAIL;
@@ -426,7 +483,6 @@ cmd_export(struct feedctl *ctl, int argc, char **argv)
 		apiclient_resp_clear(&r);
 		return FEEDCTL_FAIL;
 	}
-	/* OPML either way: --json changes nothing here. */
 	fwrite(r.raw, 1, r.len, stdout);
 	apiclient_resp_clear(&r);
 	return FEEDCTL_OK;

@@ -139,13 +139,30 @@ print_dropped(json_t *tp)
 	    jstr(tp, "name"));
 }
 
+/* "2, last 5 min ago: 'notify-send' exited with status 1", or "-". */
+static void
+failures_cell(struct table *t, json_t *tp, int64_t now)
+{
+	json_t *last = json_object_get(tp, "hook_last_failure");
+	char when[48];
+
+	if (jint(tp, "hook_failures") == 0 || !json_is_object(last)) {
+		table_cell(t, TABLE_DIM, "-");
+		return;
+	}
+	table_reltime(table_parse_time(jstr(last, "time")), now, when,
+	    sizeof(when));
+	table_cell(t, TABLE_RED, "%lld, last %s: %s", jint(tp,
+	    "hook_failures"), when, jstr(last, "error"));
+}
+
 static void
 print_topics(struct feedctl *ctl, json_t *doc)
 {
 	struct table *t = table_new();
 	json_t *topics = json_object_get(doc, "topics"), *tp;
 	int64_t now = (int64_t)time(NULL);
-	bool subsets = false, notify = false;
+	bool subsets = false, notify = false, failures = false;
 	size_t i;
 
 	/* Columns for feed subsets and hooks only when some topic has one. */
@@ -155,6 +172,8 @@ print_topics(struct feedctl *ctl, json_t *doc)
 		if (json_is_string(json_object_get(tp, "notify")) ||
 		    json_is_string(json_object_get(tp, "notify_dropped")))
 			notify = true;
+		if (jint(tp, "hook_failures") > 0)
+			failures = true;
 	}
 	table_column(t, "TOPIC", false, false);
 	table_column(t, "MATCHES", true, false);
@@ -164,6 +183,8 @@ print_topics(struct feedctl *ctl, json_t *doc)
 		table_column(t, "FEEDS", false, true);
 	if (notify)
 		table_column(t, "NOTIFY", false, true);
+	if (failures)
+		table_column(t, "HOOK FAILURES", false, true);
 	table_column(t, "NEWEST", false, true);
 	table_column(t, "QUERY", false, true);
 	json_array_foreach(topics, i, tp) {
@@ -192,6 +213,8 @@ print_topics(struct feedctl *ctl, json_t *doc)
 			subset_cell(t, tp);
 		if (notify)
 			notify_cell(t, tp);
+		if (failures)
+			failures_cell(t, tp, now);
 		newest_cell(t, nw, now);
 		table_cell(t, TABLE_DIM, "%s", jstr(tp, "query"));
 	}
@@ -472,6 +495,7 @@ print_why(struct feedctl *ctl, json_t *doc)
 	json_t *folded = json_object_get(doc, "folded_into");
 	static const char *const cols[] = { "title", "summary", "content",
 	    "author" };
+	char when[64];
 	size_t i, k;
 
 	key = json_object_get(doc, "key");
@@ -479,8 +503,10 @@ print_why(struct feedctl *ctl, json_t *doc)
 	printf("  feed       %s (feed %lld)\n", jstr(e, "feed_title"),
 	    jint(e, "feed_id"));
 	printf("  link       %s\n", jstr(e, "link"));
-	printf("  published  %s\n", *jstr(e, "published") != '\0' ?
-	    jstr(e, "published") : "-");
+	/* Local time; "-" when the feed gave none. */
+	table_localtime(table_parse_time(json_string_value(json_object_get(e,
+	    "published"))), when, sizeof(when));
+	printf("  published  %s\n", when);
 	printf("  key        %s \"%s\" (hash %s)\n", jstr(key, "kind"),
 	    jstr(key, "value"), jstr(key, "hash"));
 	printf("  carried by\n");

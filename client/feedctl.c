@@ -17,6 +17,8 @@
 #include "cmd_parse.h"
 #include "cmd_topics.h"
 #include "feedctl.h"
+#include "log.h"
+#include "suggest.h"
 #include "xmalloc.h"
 
 static int	run_parse(struct feedctl *, int, char **);
@@ -30,7 +32,7 @@ static const struct feedctl_cmd commands[] = {
 	    "polled less\noften), gone (HTTP 410), blocked (401/403/451) or "
 	    "moved.\n" },
 	{ "add", cmd_add, "add URL [--title T] [--category C] [--interval 15m] "
-	    "[--no-wait]",
+	    "[--keep | --no-wait]",
 	    "subscribe to a feed and poll it at once",
 	    "options:\n"
 	    "  --title T        show the feed under this title\n"
@@ -38,10 +40,15 @@ static const struct feedctl_cmd commands[] = {
 	    "sub-category of News)\n"
 	    "  --interval D     poll every D (\"15m\", \"2h\", \"1d\"); default: "
 	    "the daemon's\n"
+	    "  --keep           stay subscribed even when the first poll "
+	    "fails\n"
 	    "  --no-wait        answer at once instead of waiting for the "
 	    "first poll\n"
 	    "The answer says what the first poll found (title, entries) or "
-	    "why it failed.\nA URL already subscribed is refused.\n" },
+	    "why it failed.\nWhen it failed (404, an unknown host, an HTML "
+	    "page, a body that is no feed)\nthe exit status is 1 and the feed "
+	    "is unsubscribed again, unless --keep.\nA URL already subscribed "
+	    "is refused.\n" },
 	{ "set", cmd_set, "set ID|URL [--title T] [--category C]",
 	    "change a feed's title or category",
 	    "options:\n"
@@ -56,13 +63,21 @@ static const struct feedctl_cmd commands[] = {
 	    "Feeds declared in feedd.conf are removed there, not here.\n" },
 	{ "poll", cmd_poll, "poll [ID]",
 	    "poll one feed, or every feed, now", NULL },
-	{ "import", cmd_import, "import FILE.opml",
+	{ "import", cmd_import, "import FILE.opml [--no-wait]",
 	    "subscribe to every feed of an OPML file (- for stdin)",
+	    "options:\n"
+	    "  --no-wait        answer at once, without watching the first "
+	    "polls\n"
 	    "Feeds already subscribed are left as they are, so importing the "
-	    "same file\ntwice changes nothing.\n" },
+	    "same file\ntwice changes nothing. On a terminal, a progress line "
+	    "follows the first polls\nof the new feeds (polled, failed, "
+	    "remaining, entries stored) until all were\npolled, then the "
+	    "feeds that failed are listed; into a pipe the answer comes\nat "
+	    "once.\n" },
 	{ "export", cmd_export, "export",
 	    "print the subscriptions as OPML 2.0 (feedctl export > subs.opml)",
-	    NULL },
+	    "With --json, the subscriptions as JSON (as feedctl feeds "
+	    "--json).\n" },
 	/* topics, topic add, topic rm, why: the topics module's rows. */
 	{ "topics", cmd_topics, "topics [--client NAME]",
 	    "list the topics with match counts, newest match and unseen count",
@@ -108,7 +123,7 @@ static const struct feedctl_cmd commands[] = {
 	    "in between\nshows them again, it never loses them.\n" },
 	{ "list", cmd_list,
 	    "list [--feed ID] [--topic NAME] [--category C] [--unread] "
-	    "[--starred] [--since ID] [--limit N]",
+	    "[--starred] [--since ID] [--limit N] [--all-copies]",
 	    "list entries (the newest N, or those after --since)",
 	    "options:\n"
 	    "  --feed ID        entries of one feed\n"
@@ -119,20 +134,50 @@ static const struct feedctl_cmd commands[] = {
 	    "  --starred        only starred entries\n"
 	    "  --since ID       entries with an id above ID, oldest first\n"
 	    "  --limit N        at most N (1..1000, default 20)\n"
-	    "With --json the answer carries next_since: pass it as --since "
-	    "to continue.\n" },
-	{ "show", cmd_show, "show ID",
-	    "one entry in full, as text", NULL },
+	    "  --all-copies     show a story once per feed that carries it\n"
+	    "A story other feeds carry too (the same link) is shown once; "
+	    "the copies left\nout are counted on stderr. With --json the "
+	    "answer carries next_since: pass it\nas --since to continue.\n" },
+	{ "show", cmd_show, "show ID [--raw]",
+	    "one entry in full, as text",
+	    "options:\n"
+	    "  --raw            the content as the feed gave it (HTML), not "
+	    "rendered\n"
+	    "The content is rendered as text: paragraphs, lists, quotes, "
+	    "links numbered and\nlisted at the end, wrapped to the terminal "
+	    "(at most 100 columns; 80 into a\npipe, or $COLUMNS). On a "
+	    "terminal, an entry longer than the screen goes\nthrough $PAGER "
+	    "(default: less -R). The date is local time (TZ).\n" },
+	{ "open", cmd_open, "open ID",
+	    "open an entry's link in the browser ($BROWSER, else xdg-open)",
+	    "The browser runs with the link as its one argument (no shell); "
+	    "feedctl waits\nfor it, so a terminal browser has the terminal "
+	    "until it quits. Exit status 1\nwhen the entry has no link or the "
+	    "browser cannot run or fails.\n" },
 	{ "search", cmd_search,
-	    "search QUERY [--feed ID] [--topic NAME] [--limit N]",
-	    "full-text search (SQLite FTS5 syntax)",
-	    "QUERY: words (all must occur), \"an exact phrase\", OR, NOT, "
-	    "prefix*,\nNEAR(a b, 5); e.g. '\"coalition of the willing\" OR "
-	    "\"коаліція охочих\"'.\nThe newest N matches are shown (default "
-	    "20).\n" },
+	    "search QUERY [--fts] [--feed ID] [--topic NAME] [--limit N] "
+	    "[--all-copies]",
+	    "full-text search: the words of QUERY, or SQLite FTS5 syntax",
+	    "options:\n"
+	    "  --fts            QUERY is SQLite FTS5 syntax (as is a QUERY "
+	    "that starts with\n"
+	    "                   \"fts:\")\n"
+	    "  --feed ID        only entries of this feed\n"
+	    "  --topic NAME     only entries that matched this topic\n"
+	    "  --limit N        at most N (1..1000, default 20)\n"
+	    "  --all-copies     show a story once per feed that carries it\n"
+	    "Plain words must all occur, whatever their punctuation "
+	    "(e-mail, covid-19).\nFTS5 syntax: \"an exact phrase\", OR, NOT, "
+	    "prefix*, NEAR(a b, 5), title: x;\ne.g. fts:'\"coalition of the "
+	    "willing\" OR \"коаліція охочих\"'.\nThe newest N matches are "
+	    "shown, a story other feeds carry too once.\n" },
 	{ "follow", cmd_follow, "follow [--topic NAME] [--since ID]",
 	    "print new entries as they arrive, until interrupted",
-	    "With --json, one JSON document per entry per line.\n" },
+	    "With --json, one JSON document per entry per line.\n"
+	    "When the daemon restarts, follow reconnects (waiting 1 s, "
+	    "doubling up to 30 s)\nand resumes after the last entry it saw, "
+	    "saying so on stderr. It exits 1\nwhen the daemon cannot be "
+	    "reached at the start.\n" },
 	{ "backup", cmd_backup, "backup FILE",
 	    "write a consistent copy of the database to FILE",
 	    "The copy is made while the daemon runs; polls go on.\n" },
@@ -218,7 +263,33 @@ usage(FILE *f)
 	    "\nfeedctl COMMAND --help shows a command's own options.\n"
 	    "Exit status: 0 ok, 1 daemon unreachable or request failed, "
 	    "2 usage error.\n"
-	    "Colour is used when stdout is a terminal and NO_COLOR is unset.\n");
+	    "Colour is used when stdout is a terminal, NO_COLOR is unset and "
+	    "TERM is not\ndumb; long output on a terminal goes through $PAGER "
+	    "(default: less -R).\nTimes are local (TZ); --json gives them in "
+	    "UTC (ISO 8601).\n");
+}
+
+/* The short answer to a usage error: one line and where to read more. */
+static void
+usage_short(void)
+{
+	fprintf(stderr, "usage: feedctl [--socket PATH | --url URL] [--json] "
+	    "COMMAND [ARGS]\n(feedctl --help lists the commands and "
+	    "options)\n");
+}
+
+static void
+unknown_command(const char *name)
+{
+	const char *names[NCOMMANDS], *near;
+
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		names[i] = commands[i].name;
+	fprintf(stderr, "feedctl: unknown command '%s'", name);
+	if ((near = suggest_nearest(name, names, NCOMMANDS)) != NULL)
+		fprintf(stderr, "; did you mean '%s'?\n", near);
+	else
+		fprintf(stderr, " (feedctl --help lists them)\n");
 }
 
 static const struct feedctl_cmd *
@@ -329,6 +400,12 @@ feedctl_str(json_t *o, const char *key, const char *dflt)
 	return s != NULL ? s : dflt;
 }
 
+const char *
+feedctl_plural(long long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 long long
 feedctl_num(json_t *o, const char *key)
 {
@@ -349,17 +426,37 @@ run_parse(struct feedctl *ctl, int argc, char **argv)
 	return cmd_parse(argc, argv);
 }
 
+/*
+ * The terminal's width (columns) or height: $COLUMNS or $LINES first, as
+ * a shell sets them, else the terminal's own. Width 0 means a pipe (no
+ * limit); a height is always given (24 when none is known).
+ */
 static int
-terminal_columns(void)
+terminal_size(bool columns)
 {
+	const char *e = getenv(columns ? "COLUMNS" : "LINES");
 	struct winsize ws;
-	const char *e = getenv("COLUMNS");
+	int n = 0;
 
 	if (e != NULL && atoi(e) > 0)
 		return atoi(e);
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		return ws.ws_col;
-	return isatty(STDOUT_FILENO) ? 80 : 0;	/* 0: a pipe, no limit */
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+		n = columns ? ws.ws_col : ws.ws_row;
+	if (n > 0)
+		return n;
+	if (columns)
+		return isatty(STDOUT_FILENO) ? 80 : 0;
+	return 24;
+}
+
+/* Colour on a terminal unless NO_COLOR is set or the terminal is dumb. */
+static bool
+use_color(bool tty)
+{
+	const char *term = getenv("TERM");
+
+	return tty && getenv("NO_COLOR") == NULL &&
+	    (term == NULL || strcmp(term, "dumb") != 0);
 }
 
 static void
@@ -456,6 +553,8 @@ main(int argc, char **argv)
 	const char *user = NULL;
 	int ch, code;
 
+	/* Messages of common/ (feedctl parse) carry our own name. */
+	log_init("feedctl");
 	/* "+": stop at the command so its own options reach it. */
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -471,12 +570,12 @@ main(int argc, char **argv)
 			usage(stdout);
 			return FEEDCTL_OK;
 		default:
-			usage(stderr);
+			usage_short();
 			return FEEDCTL_USAGE;
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
+		usage_short();
 		return FEEDCTL_USAGE;
 	}
 	if ((code = resolve_target(&ctl.target, socket, url,
@@ -488,13 +587,14 @@ main(int argc, char **argv)
 		return FEEDCTL_USAGE;
 	}
 	ctl.target.user = user;
-	ctl.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-	ctl.columns = terminal_columns();
+	ctl.tty = isatty(STDOUT_FILENO);
+	ctl.color = use_color(ctl.tty);
+	ctl.columns = terminal_size(true);
+	ctl.rows = terminal_size(false);
 	argc -= optind;
 	argv += optind;
 	if ((cmd = find_command(argv[0])) == NULL) {
-		fprintf(stderr, "feedctl: unknown command '%s' (feedctl --help "
-		    "lists them)\n", argv[0]);
+		unknown_command(argv[0]);
 		return FEEDCTL_USAGE;
 	}
 	if (feedctl_wants_help(argc, argv)) {

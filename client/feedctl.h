@@ -21,8 +21,11 @@
 struct feedctl {
 	struct apiclient_target target;	/* the socket, or a URL and token */
 	bool		 json;		/* --json: raw JSON on stdout */
-	bool		 color;		/* stdout is a terminal, NO_COLOR unset */
-	int		 columns;	/* terminal width */
+	bool		 color;		/* stdout is a terminal, NO_COLOR unset,
+					   TERM not "dumb" */
+	bool		 tty;		/* stdout is a terminal */
+	int		 columns;	/* terminal width; 0 for a pipe */
+	int		 rows;		/* terminal height (for the pager) */
 };
 
 struct feedctl_cmd {
@@ -61,6 +64,8 @@ int64_t	feedctl_parse_id(const char *what, const char *s);
 /* A member of a JSON object as a string (dflt if absent) or a number. */
 const char *feedctl_str(json_t *o, const char *key, const char *dflt);
 long long feedctl_num(json_t *o, const char *key);
+/* one or many, by n: "1 entry", "2 entries". */
+const char *feedctl_plural(long long n, const char *one, const char *many);
 /* Prints r's body as it came (one JSON document, newline-terminated). */
 void	feedctl_print_raw(const struct apiclient_resp *r);
 
@@ -84,6 +89,8 @@ int	cmd_star(struct feedctl *, int, char **);
 int	cmd_unstar(struct feedctl *, int, char **);
 /* cmd_users.c */
 int	cmd_user(struct feedctl *, int, char **);
+/* cmd_open.c */
+int	cmd_open(struct feedctl *, int, char **);
 /* cmd_tokens.c */
 int	cmd_token(struct feedctl *, int, char **);
 /* cmd_entries.c */

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "table.h"
+#include "termwidth.h"
 #include "xmalloc.h"
 
 #define TABLE_GAP		2
@@ -50,60 +51,6 @@ table_style_on(enum table_style s)
 	return s > TABLE_PLAIN && s < TABLE_STYLE_MAX ? styles[s] : "";
 }
 
-/*
- * Decodes one UTF-8 character at s; returns its length (1 for a bad byte,
- * which is then shown as one column).
- */
-static size_t
-utf8_next(const unsigned char *s, uint32_t *cp)
-{
-	size_t len, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, *cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, *cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, *cp = s[0] & 0x07;
-	else {
-		*cp = 0xfffd;
-		return 1;
-	}
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			*cp = 0xfffd;
-			return 1;
-		}
-		*cp = (*cp << 6) | (s[i] & 0x3f);
-	}
-	return len;
-}
-
-/* Columns a character takes on a terminal (wcwidth(3) without a locale). */
-static int
-char_width(uint32_t c)
-{
-	if (c == 0x200b || (c >= 0x300 && c <= 0x36f) ||
-	    (c >= 0x483 && c <= 0x489) || (c >= 0x591 && c <= 0x5bd) ||
-	    (c >= 0x1ab0 && c <= 0x1aff) || (c >= 0x1dc0 && c <= 0x1dff) ||
-	    (c >= 0x20d0 && c <= 0x20ff) || (c >= 0xfe00 && c <= 0xfe0f) ||
-	    (c >= 0xfe20 && c <= 0xfe2f))
-		return 0;
-	if ((c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0x303e) ||
-	    (c >= 0x3041 && c <= 0x33ff) || (c >= 0x3400 && c <= 0x4dbf) ||
-	    (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xa000 && c <= 0xa4cf) ||
-	    (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
-	    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
-	    (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
-	    (c >= 0x1f900 && c <= 0x1f9ff) || (c >= 0x20000 && c <= 0x3fffd))
-		return 2;
-	return 1;
-}
-
 static bool
 is_control(uint32_t c)
 {
@@ -113,15 +60,7 @@ is_control(uint32_t c)
 size_t
 table_text_width(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t w = 0;
-	uint32_t cp;
-
-	while (*p != '\0') {
-		p += utf8_next(p, &cp);
-		w += is_control(cp) ? 1 : (size_t)char_width(cp);
-	}
-	return w;
+	return termwidth_str(s);
 }
 
 void
@@ -136,8 +75,8 @@ table_fit(struct buf *out, const char *s, size_t width)
 	if (width == 0)
 		return;
 	while (*p != '\0') {
-		n = utf8_next(p, &cp);
-		cw = is_control(cp) ? 1 : char_width(cp);
+		n = termwidth_next(p, &cp);
+		cw = termwidth_char(cp);
 		/* Leave one column for the ellipsis when cutting. */
 		if (cut && w + (size_t)cw > width - 1)
 			break;
@@ -319,7 +258,7 @@ table_reltime(int64_t t, int64_t now, char *buf, size_t len)
 		time_t tt = (time_t)t;
 		struct tm tm;
 
-		gmtime_r(&tt, &tm);
+		localtime_r(&tt, &tm);
 		strftime(buf, len, "%Y-%m-%d", &tm);
 		return;
 	}
@@ -333,6 +272,17 @@ table_reltime(int64_t t, int64_t now, char *buf, size_t len)
 		snprintf(buf, len, "in %lld %s", (long long)n, unit);
 	else
 		snprintf(buf, len, "%lld %s ago", (long long)n, unit);
+}
+
+void
+table_localtime(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M %Z", &tm) == 0)
+		snprintf(buf, len, "-");
 }
 
 int64_t

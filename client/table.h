@@ -55,6 +55,8 @@ size_t	table_text_width(const char *s);
 void	table_fit(struct buf *out, const char *s, size_t width);
 /* "5 min ago", "in 2 h", "3 days ago", "2025-09-03"; "never" for 0. */
 void	table_reltime(int64_t t, int64_t now, char *buf, size_t len);
+/* "2025-09-03 14:05 EEST": local time (TZ), to the minute; "-" for 0. */
+void	table_localtime(int64_t t, char *buf, size_t len);
 /* Unix seconds of a "YYYY-MM-DDTHH:MM:SSZ" string; 0 for NULL or junk. */
 int64_t	table_parse_time(const char *s);
 /* The escape sequence for a style ("" for TABLE_PLAIN). */

@@ -20,6 +20,7 @@
 #include "sched.h"
 #include "store.h"
 #include "strv.h"
+#include "suggest.h"
 #include "units.h"
 #include "url.h"
 #include "xmalloc.h"
@@ -57,6 +58,44 @@ perr(struct parse_state *st, const char *key, const char *fmt, ...)
 	else
 		log_errx("%s:%d: %s", st->path, st->line, msg);
 	st->errors++;
+}
+
+/*
+ * The keys each section knows (as its handle_* function reads them), for
+ * "did you mean" when a key is unknown.
+ */
+static const char *const feedd_keys[] = { "database", "socket",
+	"socket_group", "listen", "listen_allow_remote", "log_level",
+	"user_agent", "ca_file", "max_connections", "max_per_host",
+	"default_interval", "min_interval", "max_interval", "host_gap",
+	"timeout", "connect_timeout", "max_body_size", "max_entries_per_feed",
+	"max_age", "notify_max_parallel", "notify_timeout" };
+static const char *const feed_keys[] = { "url", "title", "category",
+	"interval" };
+static const char *const hook_keys[] = { "command", "mode", "timeout" };
+static const char *const topic_keys[] = { "query", "notify", "feeds",
+	"category" };
+
+#define NKEYS(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * An unknown key in section [kind] or [kind "name"], with the nearest
+ * key the section knows.
+ */
+static void
+unknown_key(struct parse_state *st, const char *key, const char *kind,
+    const char *name, const char *const *keys, size_t n)
+{
+	const char *near = suggest_nearest(key, keys, n);
+	char *where = name != NULL ? xasprintf("[%s \"%s\"]", kind, name) :
+	    xasprintf("[%s]", kind);
+
+	if (near != NULL)
+		perr(st, key, "unknown key in %s; did you mean '%s'?", where,
+		    near);
+	else
+		perr(st, key, "unknown key in %s", where);
+	free(where);
 }
 
 /* Hook names go into logs, messages and JSON as they are: keep them plain. */
@@ -206,7 +245,8 @@ handle_feedd(struct parse_state *st, const char *key, const char *v)
 	} else if (strcmp(key, "notify_timeout") == 0)
 		set_duration(st, key, v, &c->notify_timeout_s);
 	else
-		perr(st, key, "unknown key in [feedd]");
+		unknown_key(st, key, "feedd", NULL, feedd_keys,
+		    NKEYS(feedd_keys));
 }
 
 /* A category in its normal form (category.h); empty: none. */
@@ -241,7 +281,8 @@ handle_feed(struct parse_state *st, const char *key, const char *v)
 	else if (strcmp(key, "interval") == 0)
 		set_duration(st, key, v, &f->interval_s);
 	else
-		perr(st, key, "unknown key in [feed \"%s\"]", f->name);
+		unknown_key(st, key, "feed", f->name, feed_keys,
+		    NKEYS(feed_keys));
 }
 
 static void
@@ -264,7 +305,8 @@ handle_hook(struct parse_state *st, const char *key, const char *v)
 	} else if (strcmp(key, "timeout") == 0)
 		set_duration(st, key, v, &h->timeout_s);
 	else
-		perr(st, key, "unknown key in [hook \"%s\"]", h->name);
+		unknown_key(st, key, "hook", h->name, hook_keys,
+		    NKEYS(hook_keys));
 }
 
 static void
@@ -292,7 +334,8 @@ handle_topic(struct parse_state *st, const char *key, const char *v)
 	} else if (strcmp(key, "category") == 0)
 		set_category(st, key, v, &t->category);
 	else
-		perr(st, key, "unknown key in [topic \"%s\"]", t->name);
+		unknown_key(st, key, "topic", t->name, topic_keys,
+		    NKEYS(topic_keys));
 }
 
 /*

@@ -13,6 +13,7 @@ struct api;
 struct api_auth;
 struct config;
 struct event_base;
+struct hooks;
 struct sched;
 struct store;
 struct topics;
@@ -25,6 +26,7 @@ struct feedd {
 	struct api	*api;
 	struct api_auth	*auth;		/* api_auth.c: tokens for TCP */
 	struct topics	*topics;	/* topics.c; NULL until wired */
+	struct hooks	*hooks;		/* hook.c: runs, failures; or NULL */
 	time_t		 started;
 	bool		 once;		/* --once: poll all, then exit */
 	/*

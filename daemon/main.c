@@ -329,6 +329,15 @@ sd_counts(struct sdglue_counts *c, void *arg)
  * batch is written they match, in the same transaction, and only after
  * the commit do streams and notify commands hear of anything.
  */
+/* A poll was recorded: streams that asked for polls hear of it. */
+static void
+on_polled(void *arg, int64_t feed_id, const char *error, size_t new_count)
+{
+	struct runtime *rt = arg;
+
+	api_notify_poll(rt->d.api, feed_id, error, new_count);
+}
+
 static void
 on_new_entries(void *arg, int64_t feed_id, const int64_t *ids, size_t n)
 {
@@ -487,13 +496,14 @@ run(struct runtime *rt)
 		    (d->topics = topics_new(d, &cb)) == NULL ||
 		    topics_reconcile(d->topics, d->cfg) == -1)
 			return 1;
+		d->hooks = rt->hooks;	/* the API shows their failures */
 	}
 	/* sched wiring */
 	{
 		struct fetch_options fo;
 		struct sched_options so;
 		/* topics wiring */
-		struct sched_callbacks cb = { on_new_entries, rt };
+		struct sched_callbacks cb = { on_new_entries, on_polled, rt };
 		struct batch_hooks bh = { on_batch_written,
 		    on_batch_committed, rt };
 
@@ -543,6 +553,7 @@ teardown(struct runtime *rt)
 	/* --once: the matches of this run still get their commands. */
 	if (d->once && rt->hooks != NULL)
 		hooks_drain(rt->hooks, d->cfg);
+	d->hooks = NULL;
 	hooks_free(rt->hooks);
 	store_pruner_free(rt->pruner);
 	api_free(d->api);

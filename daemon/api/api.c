@@ -347,6 +347,7 @@ api_free(struct api *api)
 	api_streams_free(api->streams);
 	api_backup_free(api->backup);
 	api_feeds_free_waits(api);
+	api_opml_free_imports(api);
 	evhttp_free(api->http);
 	free(api);
 }

@@ -36,5 +36,12 @@ void	api_stream_notify(struct api *api, int64_t feed_id,
 	    const int64_t *ids, size_t n);
 void	api_stream_notify_topic(struct api *api, int64_t topic_id,
 	    const int64_t *ids, size_t n);
+/*
+ * The scheduler recorded a poll of feed_id (error NULL: it succeeded):
+ * streams opened with polls=1 get a "poll" event, and an OPML import
+ * whose feeds have all been polled once is logged. api may be NULL.
+ */
+void	api_notify_poll(struct api *api, int64_t feed_id, const char *error,
+	    size_t new_count);
 
 #endif

@@ -7,6 +7,10 @@
  * The point is since=ID, or a named cursor (client=NAME), which this
  * endpoint only reads: the client moves it with PUT /v1/cursors/NAME once
  * it has handled the entries (at-least-once delivery).
+ *
+ * fold=1 shows one story once per page: an entry whose normalized link an
+ * entry earlier in the page has (a copy in another feed) is left out and
+ * counted in "folded"; next_since still passes it.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,6 +26,7 @@
 #include "log.h"
 #include "model_json.h"
 #include "store.h"
+#include "xmalloc.h"
 
 
 /* A page being written as the store reads it. */
@@ -29,14 +34,42 @@ struct page {
 	struct model_json_list list;
 	int64_t	 next;		/* highest id so far */
 	bool	 failed;	/* jansson could not encode an entry */
+	bool	 fold;		/* fold=1: copies left out */
+	char	**links;	/* the normalized links shown so far */
+	size_t	 nlinks;
+	size_t	 folded;	/* copies left out */
 };
+
+/* True if the page already shows an entry with e's normalized link. */
+static bool
+page_has_copy(struct page *p, const struct store_entry *e)
+{
+	if (e->norm_link == NULL)
+		return false;
+	for (size_t i = 0; i < p->nlinks; i++)
+		if (strcmp(p->links[i], e->norm_link) == 0)
+			return true;
+	p->links = xreallocarray(p->links, p->nlinks + 1, sizeof(*p->links));
+	p->links[p->nlinks++] = xstrdup(e->norm_link);
+	return false;
+}
+
+static void
+page_links_free(struct page *p)
+{
+	for (size_t i = 0; i < p->nlinks; i++)
+		free(p->links[i]);
+	free(p->links);
+}
 
 static int
 page_entry(const struct store_entry *e, void *arg)
 {
 	struct page *p = arg;
 
-	if (model_json_list_entry(&p->list, e) == -1) {
+	if (p->fold && page_has_copy(p, e)) {
+		p->folded++;
+	} else if (model_json_list_entry(&p->list, e) == -1) {
 		p->failed = true;
 		return -1;
 	}
@@ -51,15 +84,15 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 {
 	static const char *const params[] = { "since", "feed", "topic", "q",
 	    "limit", "content", "client", "latest", "unread", "starred",
-	    "category", NULL };
+	    "category", "fold", NULL };
 	struct store_entry_query eq = { 0 };
-	struct page page;
+	struct page page = { 0 };
 	struct store *s;
 	struct evkeyvalq q;
 	const char *topic, *client;
 	int64_t since = 0, feed = 0, limit = API_LIMIT_DEFAULT, topic_id = 0;
 	int64_t cursor = -1;
-	bool content = false, latest = false, flag;
+	bool content = false, latest = false, fold = false, flag;
 	char *category = NULL;
 	char err[512] = "";
 	size_t n = 0, len;
@@ -73,7 +106,8 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 	    api_query_int(req, &q, "feed", 1, INT64_MAX, &feed) == -1 ||
 	    api_query_int(req, &q, "limit", 1, API_LIMIT_MAX, &limit) == -1 ||
 	    api_query_bool(req, &q, "content", &content) == -1 ||
-	    api_query_bool(req, &q, "latest", &latest) == -1)
+	    api_query_bool(req, &q, "latest", &latest) == -1 ||
+	    api_query_bool(req, &q, "fold", &fold) == -1)
 		goto out;
 	/* unread=1: only unread ones, unread=0: only read ones. */
 	if (evhttp_find_header(&q, "unread") != NULL) {
@@ -157,6 +191,7 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 	model_json_list_init(&page.list, "entries", content, eq.limit *
 	    (content ? 4096 : 512));
 	page.next = since;
+	page.fold = fold;
 	rc = store_entry_each(s, &eq, page_entry, &page, &n, err,
 	    sizeof(err));
 	if (rc == STORE_EQUERY) {
@@ -173,6 +208,9 @@ api_entries_list(struct api *api, struct evhttp_request *req,
 	}
 	tail = json_pack("{s:I,s:b}", "next_since", (json_int_t)page.next,
 	    "more", n == (size_t)limit);
+	if (fold)
+		json_object_set_new(tail, "folded", json_integer((json_int_t)
+		    page.folded));
 	if (client != NULL) {
 		json_object_set_new(tail, "client", json_string(client));
 		json_object_set_new(tail, "cursor", json_integer(cursor));
@@ -188,6 +226,7 @@ out_page:
 	model_json_list_clear(&page.list);
 out:
 	free(category);
+	page_links_free(&page);
 	api_query_clear(&q);
 }
 

@@ -24,6 +24,7 @@
 
 struct api_streams;
 struct api_backup;
+struct api_import;
 struct add_wait;
 
 TAILQ_HEAD(api_add_waits, add_wait);
@@ -34,6 +35,7 @@ struct api {
 	struct api_streams *streams;	/* api_stream.c */
 	struct api_backup *backup;	/* api_backup.c */
 	struct api_add_waits add_waits;	/* api_feeds.c: adds awaiting a poll */
+	struct api_import *imports;	/* api_opml.c: awaiting first polls */
 	/*
 	 * Whose request the handler runs for (the event loop runs one at a
 	 * time): the token's user over TCP; over the socket the owner, or
@@ -97,6 +99,10 @@ void	api_cursors_put(struct api *, struct evhttp_request *, const char *);
 /* api_opml.c */
 void	api_opml_export(struct api *, struct evhttp_request *, const char *);
 void	api_opml_import(struct api *, struct evhttp_request *, const char *);
+/* A poll of feed_id, for the imports that wait for it. */
+void	api_opml_polled(struct api *api, int64_t feed_id, bool failed,
+	    size_t new_count);
+void	api_opml_free_imports(struct api *api);
 /* api_stream.c */
 void	api_stream_open(struct api *, struct evhttp_request *, const char *);
 struct api_streams *api_streams_new(struct api *api);

@@ -60,16 +60,75 @@ api_opml_export(struct api *api, struct evhttp_request *req,
 	buf_free(&out);
 }
 
+/*
+ * An import whose new feeds await their first poll: when the last one is
+ * polled, one info line says how the import went.
+ */
+struct api_import {
+	struct api_import *next;
+	int64_t		*ids;		/* not polled yet: ids[0..left) */
+	size_t		 left;
+	size_t		 total;
+	size_t		 failed;
+	int64_t		 entries;
+};
+
+static void
+import_free(struct api_import *im)
+{
+	free(im->ids);
+	free(im);
+}
+
+void
+api_opml_polled(struct api *api, int64_t feed_id, bool failed,
+    size_t new_count)
+{
+	struct api_import **pp = &api->imports, *im;
+
+	while ((im = *pp) != NULL) {
+		for (size_t i = 0; i < im->left; i++) {
+			if (im->ids[i] != feed_id)
+				continue;
+			im->ids[i] = im->ids[--im->left];
+			im->failed += failed;
+			im->entries += (int64_t)new_count;
+			break;
+		}
+		if (im->left > 0) {
+			pp = &im->next;
+			continue;
+		}
+		log_info("api: OPML import of %zu feeds polled: %zu ok, %zu "
+		    "failed, %lld entries stored", im->total, im->total -
+		    im->failed, im->failed, (long long)im->entries);
+		*pp = im->next;
+		import_free(im);
+	}
+}
+
+void
+api_opml_free_imports(struct api *api)
+{
+	struct api_import *im;
+
+	while ((im = api->imports) != NULL) {
+		api->imports = im->next;
+		import_free(im);
+	}
+}
+
 void
 api_opml_import(struct api *api, struct evhttp_request *req,
     const char *path)
 {
+	struct api_import *im;
 	struct opml_doc doc;
 	struct store *s;
 	char err[512], *body;
 	size_t len, added = 0, existing = 0;
 	json_t *list, *invalid;
-	int64_t id;
+	int64_t id, *ids = NULL;
 
 	if ((s = api_plain_request(api, req)) == NULL)
 		return;
@@ -113,9 +172,10 @@ api_opml_import(struct api *api, struct evhttp_request *req,
 			    "cannot store it (see the daemon's log)"));
 			continue;
 		}
-		if (rc == 0)
-			added++;
-		else
+		if (rc == 0) {
+			ids = xreallocarray(ids, added + 1, sizeof(*ids));
+			ids[added++] = id;
+		} else
 			existing++;
 		json_array_append_new(list, json_pack("{s:I,s:o,s:o,s:o,s:s}",
 		    "id", (json_int_t)id, "url", model_json_str(f->xml_url),
@@ -129,8 +189,15 @@ api_opml_import(struct api *api, struct evhttp_request *req,
 		/* New feeds are due now: the scheduler spreads their polls. */
 		log_info("api: OPML import added %zu feeds (%zu known)", added,
 		    existing);
+		im = xcalloc(1, sizeof(*im));
+		im->ids = ids;
+		im->left = im->total = added;
+		im->next = api->imports;
+		api->imports = im;
+		ids = NULL;
 		api->d->feeds_changed(api->d);
 	}
+	free(ids);
 	api_reply(req, 200, json_pack("{s:I,s:I,s:I,s:o,s:o}", "added",
 	    (json_int_t)added, "existing", (json_int_t)existing, "invalid_count",
 	    (json_int_t)json_array_size(invalid), "feeds", list, "invalid",

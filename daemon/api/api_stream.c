@@ -4,6 +4,8 @@
  *   {"event": "open", "topic": ..., "since": N}     first
  *   {"id": 1042, "guid": ..., ...}                   one per new entry
  *   {"event": "heartbeat", "time": "...", "last_id": N}   every 30 s
+ *   {"event": "poll", "feed_id": N, "ok": B, "error": E, "new": N}
+ *                                    with polls=1, as each poll is recorded
  *
  * Streams cost no polling of their own: the poll pipeline tells the API
  * that entries were stored (api_stream_notify*), and one deferred pass
@@ -50,6 +52,7 @@ struct stream {
 	int64_t		 topic_id;	/* 0: every entry */
 	int64_t		 last_id;	/* entries up to here were considered */
 	bool		 content;
+	bool		 polls;		/* polls=1: poll events too */
 };
 
 TAILQ_HEAD(stream_list, stream);
@@ -249,11 +252,33 @@ api_stream_notify_topic(struct api *api, int64_t topic_id,
 }
 
 void
+api_notify_poll(struct api *api, int64_t feed_id, const char *error,
+    size_t new_count)
+{
+	struct stream *st, *next;
+
+	if (api == NULL)
+		return;
+	api_opml_polled(api, feed_id, error != NULL, new_count);
+	if (api->streams == NULL)
+		return;
+	/* stream_write may drop a stream: take the next one first. */
+	for (st = TAILQ_FIRST(&api->streams->list); st != NULL; st = next) {
+		next = TAILQ_NEXT(st, link);
+		if (st->polls)
+			stream_write(st, json_pack("{s:s,s:I,s:b,s:o,s:I}",
+			    "event", "poll", "feed_id", (json_int_t)feed_id,
+			    "ok", error == NULL, "error", model_json_str(error),
+			    "new", (json_int_t)new_count));
+	}
+}
+
+void
 api_stream_open(struct api *api, struct evhttp_request *req,
     const char *path)
 {
 	static const char *const params[] = { "topic", "since", "heartbeat",
-	    "content", NULL };
+	    "content", "polls", NULL };
 	struct api_streams *ss = api->streams;
 	struct evkeyvalq q;
 	struct store *s;
@@ -262,13 +287,14 @@ api_stream_open(struct api *api, struct evhttp_request *req,
 	struct timeval watch = { 1, 0 };
 	const char *topic;
 	int64_t topic_id = 0, since = -1, hb = API_STREAM_HEARTBEAT_S;
-	bool content = false;
+	bool content = false, polls = false;
 
 	if (api_query(req, params, &q) == -1)
 		return;
 	if (api_query_int(req, &q, "since", 0, INT64_MAX, &since) == -1 ||
 	    api_query_int(req, &q, "heartbeat", 1, 3600, &hb) == -1 ||
 	    api_query_bool(req, &q, "content", &content) == -1 ||
+	    api_query_bool(req, &q, "polls", &polls) == -1 ||
 	    (s = api_store(api, req)) == NULL)
 		goto out;
 	topic = evhttp_find_header(&q, "topic");
@@ -280,6 +306,7 @@ api_stream_open(struct api *api, struct evhttp_request *req,
 	st->conn = evhttp_request_get_connection(req);
 	st->topic_id = topic_id;
 	st->content = content;
+	st->polls = polls;
 	st->last_id = since >= 0 ? since : store_last_entry_id(s);
 	st->heartbeat = event_new(api->d->base, -1, EV_PERSIST, on_heartbeat,
 	    st);

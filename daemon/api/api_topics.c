@@ -17,6 +17,7 @@
 #include "api_topics.h"
 #include "config.h"
 #include "feedd.h"
+#include "hook.h"
 #include "log.h"
 #include "model_json.h"
 #include "store.h"
@@ -109,6 +110,27 @@ ids_json(const int64_t *ids, size_t n)
 }
 
 /*
+ * "hook_failures": how many of the topic's hook runs failed since the
+ * daemon started (counted in memory, see hook.h), and
+ * "hook_last_failure": {"time", "error"} of the last, or null.
+ */
+static void
+hook_failures_json(struct api *api, const struct store_topic *t, json_t *j)
+{
+	struct hooks_failures f;
+
+	if (!hooks_failures(api->d->hooks, t->name, &f)) {
+		json_object_set_new(j, "hook_failures", json_integer(0));
+		json_object_set_new(j, "hook_last_failure", json_null());
+		return;
+	}
+	json_object_set_new(j, "hook_failures", json_integer((json_int_t)
+	    f.count));
+	json_object_set_new(j, "hook_last_failure", json_pack("{s:o,s:s}",
+	    "time", model_json_time(f.at), "error", f.last));
+}
+
+/*
  * "notify": the hook's name; "notify_dropped": a command from before
  * hooks, never run (null once a hook is set). The subset: "feeds" as
  * defined (config feed names, or API feed ids), "category", and
@@ -154,6 +176,7 @@ topic_json(struct api *api, struct store *s, const struct store_topic *t,
 	json_object_set_new(j, "feeds", feeds);
 	json_object_set_new(j, "category", model_json_str(category));
 	json_object_set_new(j, "feed_ids", in);
+	hook_failures_json(api, t, j);
 	if (client != NULL && unseen(s, t->id, client, j) == -1) {
 		json_decref(j);
 		return NULL;

@@ -441,6 +441,9 @@ on_polled(const struct poll_outcome *o, void *arg)
 	if (o->new_count > 0 && s->cb.on_new_entries != NULL)
 		s->cb.on_new_entries(s->cb.arg, feed->id, o->new_ids,
 		    o->new_count);
+	if (s->cb.on_polled != NULL)
+		s->cb.on_polled(s->cb.arg, feed->id, failed ? pr.error : NULL,
+		    o->new_count);
 	if ((f = find(s, feed->id)) != NULL && f->ctx == NULL) {
 		f->due_ms = pr.next_poll * 1000;
 		if (pr.new_url != NULL)

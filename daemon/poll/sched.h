@@ -59,6 +59,12 @@ struct sched_callbacks {
 	 */
 	void	(*on_new_entries)(void *arg, int64_t feed_id,
 		    const int64_t *ids, size_t n);
+	/*
+	 * A poll was recorded: error NULL when it succeeded, new_count new
+	 * entries. May be NULL.
+	 */
+	void	(*on_polled)(void *arg, int64_t feed_id, const char *error,
+		    size_t new_count);
 	void	*arg;
 };
 

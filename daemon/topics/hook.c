@@ -2,9 +2,11 @@
  * hook: the variables and the JSON a hook's command gets, one run per
  * match or per batch.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -69,7 +71,7 @@ run_one(struct notify *nt, const struct config_hook *h, const char *topic,
 	    ids.data);
 	if (input != NULL)
 		notify_run(nt, h->argv, env, input, strlen(input),
-		    h->timeout_s, label);
+		    h->timeout_s, label, topic);
 	else
 		log_warnx("notify: %s: cannot encode the entry", label);
 	free(input);
@@ -91,10 +93,44 @@ hook_run(struct notify *nt, const struct config_hook *h, const char *topic,
 			run_one(nt, h, topic, &e[i], 1);
 }
 
+/* The failed runs of one topic's hook. */
+struct hook_failure {
+	char		*topic;
+	uint64_t	 count;
+	char		*last;
+	int64_t		 at;
+};
+
 struct hooks {
 	struct store	*store;
 	struct notify	*notify;
+	struct hook_failure *failures;	/* one per topic that had one */
+	size_t		 nfailures;
 };
+
+static void
+on_run_failed(void *arg, const char *topic, const char *why)
+{
+	struct hooks *hs = arg;
+	struct hook_failure *f = NULL;
+
+	if (topic == NULL)
+		return;
+	for (size_t i = 0; i < hs->nfailures && f == NULL; i++)
+		if (strcmp(hs->failures[i].topic, topic) == 0)
+			f = &hs->failures[i];
+	if (f == NULL) {
+		hs->failures = xreallocarray(hs->failures, hs->nfailures + 1,
+		    sizeof(*hs->failures));
+		f = &hs->failures[hs->nfailures++];
+		memset(f, 0, sizeof(*f));
+		f->topic = xstrdup(topic);
+	}
+	f->count++;
+	free(f->last);
+	f->last = xstrdup(why);
+	f->at = (int64_t)time(NULL);
+}
 
 struct hooks *
 hooks_new(struct event_base *base, struct store *store, int max_parallel)
@@ -107,7 +143,23 @@ hooks_new(struct event_base *base, struct store *store, int max_parallel)
 		free(hs);
 		return NULL;
 	}
+	notify_on_failure(hs->notify, on_run_failed, hs);
 	return hs;
+}
+
+bool
+hooks_failures(const struct hooks *hs, const char *topic,
+    struct hooks_failures *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; hs != NULL && i < hs->nfailures; i++)
+		if (strcmp(hs->failures[i].topic, topic) == 0) {
+			ret->count = hs->failures[i].count;
+			ret->last = hs->failures[i].last;
+			ret->at = hs->failures[i].at;
+			return true;
+		}
+	return false;
 }
 
 void
@@ -151,5 +203,10 @@ hooks_free(struct hooks *hs)
 	if (hs == NULL)
 		return;
 	notify_free(hs->notify);
+	for (size_t i = 0; i < hs->nfailures; i++) {
+		free(hs->failures[i].topic);
+		free(hs->failures[i].last);
+	}
+	free(hs->failures);
 	free(hs);
 }

@@ -16,6 +16,7 @@
 #ifndef FEEDD_HOOK_H
 #define FEEDD_HOOK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +51,18 @@ void		 hooks_deliver(struct hooks *hs, const struct config *cfg,
  * most the longest timeout cfg gives a hook, and a second.
  */
 void		 hooks_drain(struct hooks *hs, const struct config *cfg);
+/*
+ * A topic's hook runs that failed since the daemon started (kept in
+ * memory only: a restart starts from 0): how many, the last one's reason
+ * in words and when (Unix seconds). False when none failed.
+ */
+struct hooks_failures {
+	uint64_t	 count;
+	const char	*last;		/* borrowed from hs */
+	int64_t		 at;
+};
+bool		 hooks_failures(const struct hooks *hs, const char *topic,
+		    struct hooks_failures *ret);
 /* Stops what still runs (notify_free); hs may be NULL. */
 void		 hooks_free(struct hooks *hs);
 

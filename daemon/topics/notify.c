@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@ struct notify_job {
 	char		**argv;
 	char		**env;		/* the overrides only */
 	char		*label;
+	char		*tag;		/* the caller's, for on_failure */
 	char		*input;
 	size_t		 len;
 	size_t		 off;
@@ -61,9 +63,29 @@ struct notify {
 	size_t		 nqueued;
 	size_t		 nrunning;
 	int		 max_parallel;
+	notify_failure_fn *on_failure;
+	void		*failure_arg;
 };
 
 static void	pump(struct notify *);
+
+/* Tells the caller of a run that failed, in words (see notify.h). */
+static void __attribute__((format(printf, 3, 4)))
+failed(struct notify *n, const char *tag, const char *fmt, ...)
+{
+	va_list ap;
+	char *why;
+
+	if (n->on_failure == NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&why, fmt, ap) == -1)
+		why = NULL;
+	va_end(ap);
+	if (why != NULL)
+		n->on_failure(n->failure_arg, tag, why);
+	free(why);
+}
 
 
 /* environ minus the names env overrides, then env; borrowed strings. */
@@ -116,6 +138,7 @@ job_free(struct notify_job *j)
 	strv_free(j->argv);
 	strv_free(j->env);
 	free(j->label);
+	free(j->tag);
 	free(j->input);
 	buf_free(&j->errtext);
 	free(j);
@@ -260,16 +283,28 @@ job_finish(struct notify_job *j, int status)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		log_info("notify: %s: '%s' done in %.2f s%s%s", j->label,
 		    j->argv[0], secs, *text != '\0' ? "; stderr: " : "", text);
-	else if (WIFEXITED(status))
+	else if (WIFEXITED(status)) {
 		log_warnx("notify: %s: '%s' exited with status %d after "
 		    "%.2f s%s%s", j->label, j->argv[0], WEXITSTATUS(status),
 		    secs, *text != '\0' ? "; stderr: " : "", text);
-	else
+		failed(n, j->tag, "'%s' exited with status %d%s%.200s",
+		    j->argv[0], WEXITSTATUS(status), *text != '\0' ? ": " :
+		    "", text);
+	} else {
 		log_warnx("notify: %s: '%s' %s (signal %d) after %.2f s%s%s",
 		    j->label, j->argv[0], j->timed_out ? "timed out and was "
 		    "killed" : "was killed", WIFSIGNALED(status) ?
 		    WTERMSIG(status) : 0, secs, *text != '\0' ? "; stderr: " :
 		    "", text);
+		if (j->timed_out)
+			failed(n, j->tag, "'%s' timed out after %lld s and "
+			    "was killed", j->argv[0],
+			    (long long)j->timeout_s);
+		else
+			failed(n, j->tag, "'%s' was killed (signal %d)",
+			    j->argv[0], WIFSIGNALED(status) ?
+			    WTERMSIG(status) : 0);
+	}
 	TAILQ_REMOVE(&n->running, j, link);
 	n->nrunning--;
 	job_free(j);
@@ -356,6 +391,8 @@ job_start(struct notify *n, struct notify_job *j)
 	if (e != 0) {
 		errno = e;
 		log_warn("notify: %s: cannot run '%s'", j->label, j->argv[0]);
+		failed(n, j->tag, "cannot run '%s': %s", j->argv[0],
+		    strerror(e));
 		goto out;
 	}
 	close(in[0]);
@@ -443,9 +480,17 @@ notify_set_limits(struct notify *n, int max_parallel)
 	pump(n);
 }
 
+void
+notify_on_failure(struct notify *n, notify_failure_fn *fn, void *arg)
+{
+	n->on_failure = fn;
+	n->failure_arg = arg;
+}
+
 int
 notify_run(struct notify *n, char *const argv[], char *const env[],
-    const char *input, size_t len, int64_t timeout_s, const char *label)
+    const char *input, size_t len, int64_t timeout_s, const char *label,
+    const char *tag)
 {
 	struct notify_job *j;
 
@@ -454,6 +499,8 @@ notify_run(struct notify *n, char *const argv[], char *const env[],
 	if (n->nqueued >= NOTIFY_QUEUE_MAX) {
 		log_warnx("notify: %s: %zu commands already waiting, "
 		    "skipping '%s'", label, n->nqueued, argv[0]);
+		failed(n, tag, "skipped '%s': %zu commands already waiting",
+		    argv[0], n->nqueued);
 		return -1;
 	}
 	j = xcalloc(1, sizeof(*j));
@@ -461,6 +508,7 @@ notify_run(struct notify *n, char *const argv[], char *const env[],
 	j->argv = strv_dup(argv);
 	j->env = strv_dup(env);
 	j->label = xstrdup(label != NULL ? label : "notify");
+	j->tag = tag != NULL ? xstrdup(tag) : NULL;
 	if (len > 0) {
 		j->input = xmalloc(len);
 		memcpy(j->input, input, len);

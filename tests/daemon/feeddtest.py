@@ -178,6 +178,37 @@ class Daemon:
         return json.loads(r.stdout)
 
 
+def run_on_tty(argv, env, rows=24, cols=80, timeout=20):
+    """Runs argv with stdout on a pseudo-terminal of rows x cols (stdin
+    empty, stderr a pipe) in exactly env; returns (exit code, what the
+    terminal showed with CRLF as LF, stderr)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ,
+                struct.pack("HHHH", rows, cols, 0, 0))
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=slave,
+                         stderr=subprocess.PIPE, env=env)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            b = os.read(master, 65536)
+        except OSError:
+            break
+        if not b:
+            break
+        out += b
+    err = p.stderr.read().decode("utf-8", "replace")
+    p.wait(timeout)
+    os.close(master)
+    return (p.returncode,
+            out.decode("utf-8", "replace").replace("\r\n", "\n"), err)
+
+
 def feedctl(*args, input=None, timeout=30, env=None):
     return subprocess.run([FEEDCTL, *args], capture_output=True, text=True,
                           input=input, timeout=timeout,

@@ -59,6 +59,14 @@ check("2 feeds, 1 topics" in out, "counts feeds and topics", out)
 
 bad_cases = [
     ("unknown key", "[feedd]\nlog_levle = info\n", ":2: log_levle: unknown key"),
+    ("a near key is suggested", "[feedd]\nlog_levle = info\n",
+     "unknown key in [feedd]; did you mean 'log_level'?"),
+    ("in a feed", "[feed \"x\"]\nurl = https://a/\nintervall = 1h\n",
+     ":3: intervall: unknown key in [feed \"x\"]; did you mean 'interval'?"),
+    ("in a hook", "[hook \"h\"]\ncommand = true\ntimout = 1s\n",
+     "did you mean 'timeout'?"),
+    ("in a topic", "[topic \"t\"]\nquery = x\nqurey = y\n",
+     "did you mean 'query'?"),
     ("bad duration", "[feedd]\nmin_interval = 5 minutes\n",
      ":2: min_interval: '5 minutes' is not a duration"),
     ("bad size", "[feedd]\nmax_body_size = lots\n", ":2: max_body_size:"),

@@ -6,13 +6,11 @@ relative dates, colour only on a terminal without NO_COLOR, and `new`
 moving the cursor only when not peeking."""
 import json
 import os
-import pty
 import re
 import sqlite3
-import subprocess
 
 from feeddtest import (FEEDCTL, Daemon, TempDir, check, done, feedctl,
-                       http_unix)
+                       http_unix, run_on_tty)
 from test_api_lib import CONF, FeedServer, rss, wait_until
 
 tmp = TempDir()
@@ -33,7 +31,8 @@ ANSI = re.compile(r"\x1b\[")
 # ---- help and usage -------------------------------------------------------
 r = feedctl("--help")
 commands = ["status", "feeds", "add", "rm", "poll", "import", "export", "new",
-            "list", "show", "search", "follow", "backup", "token", "parse"]
+            "list", "show", "open", "search", "follow", "backup", "token",
+            "parse"]
 check(r.returncode == 0 and all(("  " + c) in r.stdout for c in commands),
       "feedctl --help lists every command", r.stdout)
 check("Exit status" in r.stdout and "NO_COLOR" in r.stdout,
@@ -80,9 +79,11 @@ check(r.returncode == 1 and "http" in r.stderr, "a bad URL is refused",
 doc = d.ctl_json("add", url_b, "--title", "Bee", "--interval", "15m")
 check(doc["feed"]["title"] == "Bee" and doc["feed"]["interval"] == 900,
       "add --title --interval (--json)", doc)
-r = d.ctl("add", srv.base + "/status/500")
-check(r.returncode == 0 and "first poll failed" in r.stdout and
-      "500" in r.stdout, "a failing first poll is reported", r.stdout)
+r = d.ctl("add", "--keep", srv.base + "/status/500")
+check(r.returncode == 1 and "first poll of" in r.stderr and
+      "500" in r.stderr and "stays subscribed" in r.stderr,
+      "a failing first poll is reported (1; --keep keeps the feed)",
+      (r.stdout, r.stderr))
 
 r = d.ctl("feeds")
 lines = r.stdout.splitlines()
@@ -133,7 +134,7 @@ check(doc["id"] == 2 and "content" in doc, "show --json", doc)
 r = d.ctl("search", "коаліції")
 check(r.returncode == 0 and len(r.stdout.splitlines()) == 4,
       "search finds Cyrillic words", r.stdout)
-r = d.ctl("search", '"unbalanced')
+r = d.ctl("search", "--fts", '"unbalanced')
 check(r.returncode == 1 and "unterminated" in r.stderr,
       "a bad query fails with SQLite's message", r.stderr)
 r = d.ctl("search", "zzzzqqq")
@@ -209,23 +210,9 @@ check(len(doc.get("entries", [])) == 2 and doc.get("format") == "rss2.0",
 
 
 def on_tty(args, env):
-    master, slave = pty.openpty()
-    p = subprocess.Popen([FEEDCTL, "--socket", d.socket, *args],
-                         stdout=slave, stderr=subprocess.PIPE,
-                         env=dict(os.environ, **env))
-    os.close(slave)
-    out = b""
-    while True:
-        try:
-            b = os.read(master, 65536)
-        except OSError:
-            break
-        if not b:
-            break
-        out += b
-    p.wait(10)
-    os.close(master)
-    return out.decode("utf-8", "replace")
+    code, out, err = run_on_tty([FEEDCTL, "--socket", d.socket, *args],
+                                dict(os.environ, **env))
+    return out
 
 
 env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}

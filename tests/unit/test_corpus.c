@@ -17,25 +17,11 @@
 #include "feed.h"
 #include "feed_json.h"
 #include "tap.h"
+#include "testfile.h"
 
 #define CORPUS	"../corpus/feedparser/"
 
 static json_t *skips;
-
-static int
-read_file(const char *path, struct buf *b)
-{
-	char chunk[65536];
-	size_t n;
-	FILE *f;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(b, chunk, n);
-	fclose(f);
-	return 0;
-}
 
 static void
 load_skips(void)
@@ -219,7 +205,7 @@ main(void)
 		buf_init(&why);
 		snprintf(path, sizeof(path), CORPUS "%s",
 		    json_string_value(json_object_get(c, "xml")));
-		if (read_file(path, &xml) == -1) {
+		if (testfile_read(path, &xml) == -1) {
 			ok(false, "%s: cannot read %s", id, path);
 			json_decref(c);
 			continue;

@@ -15,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "buf.h"
 #include "log.h"
 #include "notify.h"
 #include "tap.h"
@@ -76,6 +77,38 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The failures told so far, as "tag: why" lines. */
+static struct buf failures;
+
+static void
+on_failure(void *arg, const char *tag, const char *why)
+{
+	buf_printf(&failures, "%s: %s\n", tag != NULL ? tag : "-", why);
+}
+
+static bool
+failure_seen(const char *tag, const char *words)
+{
+	const char *p = failures.data;
+	size_t tl = strlen(tag);
+
+	while ((p = strstr(p, tag)) != NULL) {
+		const char *nl = strchr(p, '\n');
+
+		if (p[tl] == ':' && (p == failures.data || p[-1] == '\n')) {
+			char *line = strndup(p, (size_t)(nl - p));
+			bool found = strstr(line, words) != NULL;
+
+			free(line);
+			if (found)
+				return true;
+		}
+		p += tl;
+	}
+	diag("failures: %s", failures.data);
+	return false;
+}
+
 int
 main(void)
 {
@@ -93,8 +126,10 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	base = event_base_new();
+	buf_init(&failures);
 	n = notify_new(base, 2);
 	ok(n != NULL, "notify_new");
+	notify_on_failure(n, on_failure, NULL);
 
 	/* Environment and stdin. */
 	snprintf(out, sizeof(out), "%s/one", dir);
@@ -103,7 +138,8 @@ main(void)
 	{
 		char *const argv[] = { "/bin/sh", "-c", script, NULL };
 
-		ok(notify_run(n, argv, env, "{\"id\":1}", 8, 10, "test") == 0,
+		ok(notify_run(n, argv, env, "{\"id\":1}", 8, 10, "test",
+		    NULL) == 0,
 		    "a job is queued");
 	}
 	run_until_idle(base, n);
@@ -116,7 +152,7 @@ main(void)
 	for (int i = 0; i < 6; i++) {
 		char *const argv[] = { "sleep", "0.3", NULL };
 
-		notify_run(n, argv, NULL, NULL, 0, 10, "sleeper");
+		notify_run(n, argv, NULL, NULL, 0, 10, "sleeper", NULL);
 	}
 	ok(notify_running(n) == 2 && notify_queued(n) == 4,
 	    "two start, four wait (running %zu, queued %zu)",
@@ -135,12 +171,14 @@ main(void)
 		    NULL };
 		char *const patient[] = { "/bin/sh", "-c", script, NULL };
 
-		notify_run(n, patient, NULL, NULL, 0, 60, "patient");
-		notify_run(n, argv, NULL, NULL, 0, 1, "slow");
+		notify_run(n, patient, NULL, NULL, 0, 60, "patient", NULL);
+		notify_run(n, argv, NULL, NULL, 0, 1, "slow", "t-slow");
 	}
 	run_until_idle(base, n);
 	ok(now_s() - t0 < 5, "a command past its timeout is killed "
 	    "(%.2f s)", now_s() - t0);
+	ok(failure_seen("t-slow", "timed out after 1 s"), "its failure is "
+	    "told with its tag");
 	ok(access(out, F_OK) == 0, "one with a longer timeout runs to its "
 	    "end");
 	unlink(out);
@@ -153,12 +191,19 @@ main(void)
 		static char big[1 << 20];
 
 		memset(big, 'x', sizeof(big));
-		notify_run(n, argv, NULL, NULL, 0, 10, "missing");
-		notify_run(n, argv2, NULL, big, sizeof(big), 10, "deaf");
+		notify_run(n, argv, NULL, NULL, 0, 10, "missing",
+		    "t-missing");
+		notify_run(n, argv2, NULL, big, sizeof(big), 10, "deaf",
+		    "t-deaf");
 		t0 = now_s();
 		run_until_idle(base, n);
 		ok(notify_running(n) == 0 && now_s() - t0 < 5,
 		    "a missing command and a deaf one both finish");
+		ok(failure_seen("t-missing", "cannot run "
+		    "'/nonexistent/notify-cmd': No such file"),
+		    "a missing command is a failure");
+		ok(failure_seen("t-deaf", "exited with status 3"),
+		    "a non-zero exit is a failure");
 	}
 
 	/* notify_drain runs the loop until everything ran. */
@@ -167,7 +212,8 @@ main(void)
 
 		notify_set_limits(n, 1);
 		for (int i = 0; i < 3; i++)
-			notify_run(n, argv, NULL, NULL, 0, 10, "drained");
+			notify_run(n, argv, NULL, NULL, 0, 10, "drained",
+			    NULL);
 		t0 = now_s();
 		notify_drain(n, 10);
 		ok(notify_running(n) == 0 && notify_queued(n) == 0 &&
@@ -183,10 +229,12 @@ main(void)
 		notify_set_limits(n, 1);
 		for (int i = 0; i < NOTIFY_QUEUE_MAX + 5; i++)
 			if (notify_run(n, argv, NULL, NULL, 0, 10,
-			    "flood") == -1)
+			    "flood", "t-flood") == -1)
 				refused++;
 		ok(refused == 4, "the queue refuses beyond %d (refused %d)",
 		    NOTIFY_QUEUE_MAX, refused);
+		ok(failure_seen("t-flood", "already waiting"),
+		    "a run dropped from a full queue is a failure");
 	}
 	t0 = now_s();
 	notify_free(n);

@@ -3,7 +3,9 @@
  * first entry when it is a colon-separated list, as sensible-browser and
  * xdg-utils read it), else xdg-open. The command runs without a shell,
  * with the URL as its one argument, and feedctl waits for it: a terminal
- * browser (w3m, lynx) gets the terminal until it quits.
+ * browser (w3m, lynx) gets the terminal until it quits. Once the browser
+ * exited 0 the entry (and its copies in other feeds) is marked read for
+ * the user feedctl acts as; a browser that failed leaves it unread.
  */
 #include <sys/wait.h>
 
@@ -51,6 +53,21 @@ run_browser(const char *browser, const char *url)
 	return 0;
 }
 
+/* PUT path {"read": true}: the entry was opened, so it has been read. */
+static int
+mark_read(struct feedctl *ctl, const char *path)
+{
+	struct apiclient_resp r;
+	json_t *body = json_pack("{s:b}", "read", 1);
+	int code;
+
+	code = feedctl_call(ctl, "PUT", path, body, &r);
+	json_decref(body);
+	if (code == FEEDCTL_OK)
+		apiclient_resp_clear(&r);
+	return code;
+}
+
 int
 cmd_open(struct feedctl *ctl, int argc, char **argv)
 {
@@ -76,9 +93,11 @@ cmd_open(struct feedctl *ctl, int argc, char **argv)
 	browser = env != NULL && *env != '\0' ?
 	    xstrndup(env, strcspn(env, ":")) : xstrdup(OPEN_DEFAULT);
 	code = run_browser(browser, link) == 0 ? FEEDCTL_OK : FEEDCTL_FAIL;
+	free(browser);
+	if (code == FEEDCTL_OK)
+		code = mark_read(ctl, path);
 	if (code == FEEDCTL_OK && ctl->json)
 		feedctl_print_raw(&r);
-	free(browser);
 	apiclient_resp_clear(&r);
 	return code;
 }

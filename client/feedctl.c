@@ -152,8 +152,9 @@ static const struct feedctl_cmd commands[] = {
 	    "open an entry's link in the browser ($BROWSER, else xdg-open)",
 	    "The browser runs with the link as its one argument (no shell); "
 	    "feedctl waits\nfor it, so a terminal browser has the terminal "
-	    "until it quits. Exit status 1\nwhen the entry has no link or the "
-	    "browser cannot run or fails.\n" },
+	    "until it quits; then the entry\nis marked read (with its copies in "
+	    "other feeds). Exit status 1 when the entry\nhas no link or the "
+	    "browser cannot run or fails (the entry stays unread).\n" },
 	{ "search", cmd_search,
 	    "search QUERY [--fts] [--feed ID] [--topic NAME] [--limit N] "
 	    "[--all-copies]",

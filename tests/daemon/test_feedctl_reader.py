@@ -126,17 +126,29 @@ opened = tmp.join("opened.txt")
 browser = tmp.write("browser.sh", '#!/bin/sh\nprintf "%%s|%%s" "$#" "$1" > %s\n'
                     % opened)
 os.chmod(browser, 0o755)
-r = ctl("open", str(short_id), env={"BROWSER": browser + ":/usr/bin/false"})
-check(r.returncode == 0 and open(opened).read() ==
-      "1|http://example.org/news/short",
-      "open runs $BROWSER (its first entry) with the link as one argument",
-      (r.returncode, r.stderr))
 r = ctl("open", str(short_id), env={"BROWSER": "/nonexistent/browser"})
 check(r.returncode == 1 and "cannot run '/nonexistent/browser'" in r.stderr,
       "a browser that cannot run: exit 1", r.stderr)
 r = ctl("open", str(short_id), env={"BROWSER": "false"})
 check(r.returncode == 1 and "'false' failed" in r.stderr,
       "a browser that fails: exit 1", r.stderr)
+
+
+def is_read(entry_id):
+    return json.loads(ctl("--json", "show", str(entry_id)).stdout)["read"]
+
+
+check(not is_read(short_id), "a browser that failed leaves the entry unread")
+r = ctl("open", str(short_id), env={"BROWSER": browser + ":/usr/bin/false"})
+check(r.returncode == 0 and open(opened).read() ==
+      "1|http://example.org/news/short",
+      "open runs $BROWSER (its first entry) with the link as one argument",
+      (r.returncode, r.stderr))
+check(is_read(short_id), "the opened entry is now read")
+r = ctl("--user", "nobody", "open", str(long_id), env={"BROWSER": browser})
+check(r.returncode == 1 and not is_read(long_id),
+      "open as an unknown user: exit 1, nothing marked", r.stderr)
+ctl("unread", str(short_id))
 r = ctl("open", "99999", env={"BROWSER": browser})
 check(r.returncode == 1 and "no entry 99999" in r.stderr,
       "open of an unknown entry: exit 1", r.stderr)

@@ -296,10 +296,9 @@ on_request_done(struct evhttp_request *req, void *arg)
 		path = fixed = xstrndup(raw, strcspn(raw, "?#"));
 	} else
 		path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	if (path != NULL && *path != '\0' &&
-	    (r = route_find(method, path)) != NULL && r->method !=
-	    (method == EVHTTP_REQ_HEAD ? EVHTTP_REQ_GET : method))
-		r = NULL;
+	/* A path with a route but not this method (405) counts under it. */
+	if (path != NULL && *path != '\0')
+		r = route_find(method, path);
 	snprintf(status, sizeof(status), "%d",
 	    evhttp_request_get_response_code(req));
 	metric_add(api->m_requests, 1, r != NULL ? r->path : "other",

@@ -242,11 +242,13 @@ sched_wiring_once_done(void *arg, size_t failed)
 {
 	struct runtime *rt = arg;
 	const struct sched_failure *f;
+	struct sched_counts sc;
 	size_t n;
 
 	if (failed > 0) {
+		sched_counts(rt->d.sched, &sc);
 		log_warnx("--once: %zu of %zu feeds failed (exit status 1):",
-		    failed, rt->d.cfg->nfeeds > 0 ? rt->d.cfg->nfeeds : failed);
+		    failed, sc.feeds);
 		f = sched_once_failures(rt->d.sched, &n);
 		for (size_t i = 0; i < n; i++)
 			log_warnx("--once: '%s': %s", f[i].url, f[i].error);
@@ -598,6 +600,7 @@ teardown(struct runtime *rt)
 
 	/* sched wiring: polls stop before the store and the loop go. */
 	sched_free(d->sched);
+	d->sched = NULL;		/* the batch's last word must not reach it */
 	batch_free(rt->batch);		/* writes what was fetched */
 	free(rt->news);
 	fetch_free(rt->fetch);

@@ -48,7 +48,7 @@ struct written {
 	int64_t	 bytes;
 	double	 seconds;
 	size_t	 stored, updated, duplicate;
-	bool	 failed;	/* a failed poll (counted so for --once) */
+	bool	 failed;	/* counted as failed (--once) already */
 	bool	 store_failed;	/* the database failed it already */
 	char	*url;		/* --once: for its list of failures */
 };

@@ -49,9 +49,11 @@ cmd_status(struct feedctl *ctl, int argc, char **argv)
 	else
 		printf("socket    %s\n", ctl->target.socket);
 	if (json_object_get(doc, "feeds") != NULL) {
-		printf("feeds     %lld (%lld configured), %lld backing off, "
-		    "%lld failing\n", num(doc, "feeds"),
-		    num(doc, "feeds_configured"),
+		printf("feeds     %lld (%lld configured), ", num(doc, "feeds"),
+		    num(doc, "feeds_configured"));
+		if (num(doc, "feeds_new") > 0)
+			printf("%lld not polled yet, ", num(doc, "feeds_new"));
+		printf("%lld backing off, %lld failing\n",
 		    num(doc, "feeds_backing_off"), num(doc, "feeds_failing"));
 		printf("entries   %lld (last id %lld)\n", num(doc, "entries"),
 		    num(doc, "last_entry_id"));
@@ -59,13 +61,30 @@ cmd_status(struct feedctl *ctl, int argc, char **argv)
 		table_reltime(table_parse_time(json_string_value(
 		    json_object_get(doc, "next_poll"))), (int64_t)time(NULL),
 		    when, sizeof(when));
-		if (json_is_integer(json_object_get(doc, "polls_in_flight")))
+		if (json_is_integer(json_object_get(doc, "polls_in_flight"))) {
 			printf("polls     %lld in flight, ", num(doc,
 			    "polls_in_flight"));
-		else
+			if (num(doc, "polls_due") > 0)
+				printf("%lld due (waiting for a connection), ",
+				    num(doc, "polls_due"));
+			if (num(doc, "polls_storing") > 0)
+				printf("%lld being stored, ",
+				    num(doc, "polls_storing"));
+		} else
 			printf("polls     ");
 		printf("next %s\n", json_is_string(json_object_get(doc,
 		    "next_poll")) ? when : "none planned");
+		if (json_is_true(json_object_get(doc, "store_failing"))) {
+			table_reltime(table_parse_time(json_string_value(
+			    json_object_get(doc, "store_failing_since"))),
+			    (int64_t)time(NULL), when, sizeof(when));
+			printf("store     FAILING since %s: %s\n", when,
+			    str(doc, "store_error"));
+			if (json_is_integer(json_object_get(doc,
+			    "store_retry_in")))
+				printf("          polls it lost are tried again "
+				    "in %lld s\n", num(doc, "store_retry_in"));
+		}
 		printf("streams   %lld open\n", num(doc, "streams"));
 	} else {
 		printf("feeds     %lld configured\n",

@@ -15,6 +15,7 @@
 #include "category.h"
 #include "config.h"
 #include "fetch.h"
+#include "listener.h"
 #include "log.h"
 #include "notify.h"
 #include "sched.h"
@@ -34,14 +35,29 @@ enum section_kind {
 	SECTION_BAD,
 };
 
+/* [feedd] keys that later checks name by their line. */
+enum feedd_line {
+	LINE_MIN_INTERVAL,
+	LINE_MAX_INTERVAL,
+	LINE_TIMEOUT,
+	LINE_CONNECT_TIMEOUT,
+	LINE_LISTEN,
+	LINE_SOCKET,
+	LINE_SOCKET_GROUP,
+	NLINES,
+};
+
 struct parse_state {
 	struct config	*cfg;
 	const char	*path;
 	FILE		*fp;
 	int		 line;
 	int		 errors;
+	int		 syntax_errors;	/* found by config_ini_reader */
 	enum section_kind kind;
 	bool		 long_line;
+	bool		 after_key;	/* inih reads an indented line on */
+	int		 lines[NLINES];	/* 0: not in the file */
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -57,6 +73,31 @@ perr(struct parse_state *st, const char *key, const char *fmt, ...)
 		log_errx("%s:%d: %s: %s", st->path, st->line, key, msg);
 	else
 		log_errx("%s:%d: %s", st->path, st->line, msg);
+	st->errors++;
+}
+
+/* A problem found after reading, at the line it concerns (0: the file). */
+static void __attribute__((format(printf, 4, 5)))
+perr_at(struct parse_state *st, int line, const char *key,
+    const char *fmt, ...)
+{
+	int saved = st->line;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0) {
+		st->line = line;
+		perr(st, key, "%s", msg);
+		st->line = saved;
+		return;
+	}
+	if (key != NULL)
+		log_errx("%s: %s: %s", st->path, key, msg);
+	else
+		log_errx("%s: %s", st->path, msg);
 	st->errors++;
 }
 
@@ -434,6 +475,49 @@ begin_section(struct parse_state *st, const char *section)
 	}
 }
 
+/*
+ * Where the keys that later checks speak of are, even when their value is
+ * bad or empty (then the key is there, and its own error is enough).
+ */
+static void
+note_line(struct parse_state *st, const char *key)
+{
+	static const char *const feedd_lines[NLINES] = {
+		[LINE_MIN_INTERVAL] = "min_interval",
+		[LINE_MAX_INTERVAL] = "max_interval",
+		[LINE_TIMEOUT] = "timeout",
+		[LINE_CONNECT_TIMEOUT] = "connect_timeout",
+		[LINE_LISTEN] = "listen",
+		[LINE_SOCKET] = "socket",
+		[LINE_SOCKET_GROUP] = "socket_group",
+	};
+	struct config *c = st->cfg;
+
+	switch (st->kind) {
+	case SECTION_FEEDD:
+		for (int i = 0; i < NLINES; i++)
+			if (strcmp(key, feedd_lines[i]) == 0)
+				st->lines[i] = st->line;
+		break;
+	case SECTION_FEED:
+		if (strcmp(key, "url") == 0)
+			c->feeds[c->nfeeds - 1].url_line = st->line;
+		break;
+	case SECTION_HOOK:
+		if (strcmp(key, "command") == 0)
+			c->hooks[c->nhooks - 1].command_line = st->line;
+		break;
+	case SECTION_TOPIC:
+		if (strcmp(key, "query") == 0)
+			c->topics[c->ntopics - 1].query_line = st->line;
+		else if (strcmp(key, "feeds") == 0)
+			c->topics[c->ntopics - 1].feeds_line = st->line;
+		break;
+	default:
+		break;
+	}
+}
+
 static int
 ini_cb(void *user, const char *section, const char *key, const char *value)
 {
@@ -441,6 +525,7 @@ ini_cb(void *user, const char *section, const char *key, const char *value)
 
 	if (st->long_line)
 		return 1;
+	note_line(st, key);
 	if (*value == '\0' && strcmp(key, "notify") != 0 &&
 	    strcmp(key, "title") != 0) {
 		perr(st, key, "empty value");
@@ -489,19 +574,33 @@ config_ini_reader(char *str, int num, void *stream)
 	/*
 	 * Section headers are taken here rather than from the callback's
 	 * section argument: inih does not call back for a header without keys,
-	 * nor tell two consecutive headers of the same name apart.
+	 * nor tell two consecutive headers of the same name apart. Lines inih
+	 * cannot read are found here too, as inih reads them (comments first,
+	 * then an indented line after a key goes on with its value), so that
+	 * each is reported, not only the first.
 	 */
 	{
-		const char *p = str + strspn(str, " \t");
+		const char *p = str + strspn(str, " \t\r\n");
 		const char *end = strchr(p, ']');
 
-		if (*p == '[' && end != NULL) {
+		if (*p == '\0' || *p == ';' || *p == '#')
+			;
+		else if (st->after_key && p > str)
+			;
+		else if (*p == '[' && end != NULL) {
 			char sect[256];
 
 			snprintf(sect, sizeof(sect), "%.*s",
 			    (int)(end - p - 1), p + 1);
 			begin_section(st, sect);
-		}
+			st->after_key = false;
+		} else if (*p == '[' || strpbrk(p, "=:") == NULL) {
+			perr(st, NULL, "syntax error (expected [section] or "
+			    "key = value)");
+			st->syntax_errors++;
+			st->after_key = false;
+		} else
+			st->after_key = true;
 	}
 	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(st->fp)) {
 		int ch;
@@ -558,77 +657,108 @@ no_hook_error(struct parse_state *st, const struct config_topic *t)
 	st->errors++;
 }
 
+/* What the daemon would refuse at start-up about its sockets. */
 static void
-config_validate(struct parse_state *st)
+validate_listeners(struct parse_state *st)
+{
+	struct config *c = st->cfg;
+	char err[512];
+
+	if (c->listen != NULL && listener_tcp_check(c->listen,
+	    c->listen_allow_remote, err, sizeof(err)) == -1)
+		perr_at(st, st->lines[LINE_LISTEN], NULL, "%s", err);
+	if (c->socket != NULL && listener_unix_check(c->socket, NULL, err,
+	    sizeof(err)) == -1)
+		perr_at(st, st->lines[LINE_SOCKET], NULL, "%s", err);
+	if (c->socket_group != NULL && listener_unix_check(NULL,
+	    c->socket_group, err, sizeof(err)) == -1)
+		perr_at(st, st->lines[LINE_SOCKET_GROUP], NULL, "%s", err);
+}
+
+static void
+validate_feeds(struct parse_state *st)
 {
 	struct config *c = st->cfg;
 
-	st->line = 0;
-	if (c->min_interval_s < 1) {
-		log_errx("%s: min_interval must be at least 1s", st->path);
-		st->errors++;
-	}
-	if (c->min_interval_s > c->max_interval_s) {
-		log_errx("%s: min_interval is longer than max_interval",
-		    st->path);
-		st->errors++;
-	}
-	if (c->timeout_s < 1 || c->connect_timeout_s < 1) {
-		log_errx("%s: timeouts must be at least 1s", st->path);
-		st->errors++;
-	}
 	for (size_t i = 0; i < c->nfeeds; i++) {
 		struct config_feed *f = &c->feeds[i];
 
-		if (f->url == NULL) {
-			log_errx("%s:%d: [feed \"%s\"] has no url", st->path,
-			    f->line, f->name);
-			st->errors++;
-		}
+		if (f->url_line == 0)
+			perr_at(st, f->line, NULL, "[feed \"%s\"] has no url",
+			    f->name);
 		for (size_t j = 0; j < i && f->url != NULL; j++)
 			if (c->feeds[j].url != NULL &&
-			    strcmp(c->feeds[j].url, f->url) == 0) {
-				log_errx("%s:%d: [feed \"%s\"] has the same url "
-				    "as [feed \"%s\"]", st->path, f->line,
-				    f->name, c->feeds[j].name);
-				st->errors++;
-			}
+			    strcmp(c->feeds[j].url, f->url) == 0)
+				perr_at(st, f->url_line, "url", "[feed \"%s\"] "
+				    "has the same url as [feed \"%s\"] (line "
+				    "%d)", f->name, c->feeds[j].name,
+				    c->feeds[j].url_line);
 	}
-	for (size_t i = 0; i < c->nhooks; i++) {
-		struct config_hook *h = &c->hooks[i];
+}
 
-		if (h->argv == NULL) {
-			log_errx("%s:%d: [hook \"%s\"] has no command",
-			    st->path, h->line, h->name);
-			st->errors++;
-		}
-		if (h->timeout_s < 0)
-			h->timeout_s = c->notify_timeout_s;
-	}
+static void
+validate_topics(struct parse_state *st)
+{
+	struct config *c = st->cfg;
+	char err[512];
+
 	for (size_t i = 0; i < c->ntopics; i++) {
 		struct config_topic *t = &c->topics[i];
 
 		if (t->notify != NULL && config_hook_find(c, t->notify) == NULL)
 			no_hook_error(st, t);
-		if (t->query == NULL) {
-			log_errx("%s:%d: [topic \"%s\"] has no query",
-			    st->path, t->line, t->name);
-			st->errors++;
-		}
+		if (t->query_line == 0)
+			perr_at(st, t->line, NULL, "[topic \"%s\"] has no "
+			    "query", t->name);
+		/* The store would refuse it: compiled as the store will. */
+		else if (t->query != NULL && store_fts_check_query(t->query,
+		    err, sizeof(err)) != 0)
+			perr_at(st, t->query_line, "query", "'%s' is not a "
+			    "valid FTS5 query: %s", t->query, err);
 		for (size_t k = 0; t->feeds != NULL && t->feeds[k]; k++) {
 			bool found = false;
 
 			for (size_t j = 0; j < c->nfeeds; j++)
 				if (strcmp(c->feeds[j].name, t->feeds[k]) == 0)
 					found = true;
-			if (!found) {
-				log_errx("%s:%d: [topic \"%s\"] names feed "
-				    "'%s', which is not defined", st->path,
-				    t->line, t->name, t->feeds[k]);
-				st->errors++;
-			}
+			if (!found)
+				perr_at(st, t->feeds_line, "feeds", "[topic "
+				    "\"%s\"] names feed '%s', which is not "
+				    "defined", t->name, t->feeds[k]);
 		}
 	}
+}
+
+static void
+config_validate(struct parse_state *st)
+{
+	struct config *c = st->cfg;
+
+	if (c->min_interval_s < 1)
+		perr_at(st, st->lines[LINE_MIN_INTERVAL], "min_interval",
+		    "must be at least 1s");
+	if (c->min_interval_s > c->max_interval_s)
+		perr_at(st, st->lines[LINE_MAX_INTERVAL] > 0 ?
+		    st->lines[LINE_MAX_INTERVAL] : st->lines[LINE_MIN_INTERVAL],
+		    NULL, "min_interval is longer than max_interval");
+	if (c->timeout_s < 1)
+		perr_at(st, st->lines[LINE_TIMEOUT], "timeout",
+		    "timeouts must be at least 1s");
+	if (c->connect_timeout_s < 1)
+		perr_at(st, st->lines[LINE_CONNECT_TIMEOUT], "connect_timeout",
+		    "timeouts must be at least 1s");
+	validate_listeners(st);
+	validate_feeds(st);
+	for (size_t i = 0; i < c->nhooks; i++) {
+		struct config_hook *h = &c->hooks[i];
+
+		if (h->command_line == 0)
+			perr_at(st, h->line, NULL, "[hook \"%s\"] has no "
+			    "command", h->name);
+		if (h->timeout_s < 0)
+			h->timeout_s = c->notify_timeout_s;
+	}
+	validate_topics(st);
 }
 
 struct config *
@@ -654,14 +784,17 @@ config_load(const char *path)
 		st.errors++;
 	}
 	fclose(st.fp);
-	/* Positive: a syntax error inih found itself (our callback never fails). */
-	if (rc > 0) {
+	/*
+	 * Positive: a syntax error inih found (our callback never fails);
+	 * the reader has reported it, and every other, already.
+	 */
+	if (rc > 0 && st.syntax_errors == 0) {
 		log_errx("%s:%d: syntax error (expected [section] or "
 		    "key = value)", path, rc);
 		st.errors++;
 	}
-	if (st.errors == 0)
-		config_validate(&st);
+	/* Whatever the errors so far: every problem in one run. */
+	config_validate(&st);
 	if (st.errors != 0) {
 		log_errx("%s: %d error%s", path, st.errors,
 		    st.errors == 1 ? "" : "s");

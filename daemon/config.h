@@ -12,8 +12,13 @@
  * the API, names one, and a topic of the file that names no declared hook
  * is an error.
  * Parsing is strict: an unknown section or key, a bad value or a missing
- * required key is an error reported as "FILE:LINE: key: problem", and every
- * error in the file is reported before config_load() fails. Durations take
+ * required key is an error reported as "FILE:LINE: key: problem" (the
+ * line of the key, or of the section that lacks it), and every error in
+ * the file is reported, in one pass, before config_load() fails. Whatever
+ * would make the daemon refuse the file at start-up or on a reload is
+ * such an error: topic queries are compiled (an in-memory FTS5 index,
+ * store_fts_check_query), URLs read as libcurl reads them, listen,
+ * socket and socket_group checked as the listeners would. Durations take
  * units ("90s", "15m", "2h", "1d"), sizes take "512k", "10M".
  */
 #ifndef FEEDD_CONFIG_H
@@ -29,7 +34,8 @@ struct config_feed {
 	char	*title;		/* NULL: take the feed's own */
 	char	*category;	/* normal form (category.h); NULL: none */
 	int64_t	 interval_s;	/* 0: the daemon default */
-	int	 line;
+	int	 line;		/* of the section header */
+	int	 url_line;	/* 0: no url key */
 };
 
 enum config_hook_mode {
@@ -46,6 +52,7 @@ struct config_hook {
 	enum config_hook_mode mode;
 	int64_t	 timeout_s;	/* default: notify_timeout */
 	int	 line;
+	int	 command_line;	/* 0: no command key */
 };
 
 struct config_topic {
@@ -57,6 +64,8 @@ struct config_topic {
 	char	**feeds;	/* NULL-terminated feed names, or NULL */
 	char	*category;	/* normal form (category.h), or NULL */
 	int	 line;
+	int	 query_line;	/* 0: no query key */
+	int	 feeds_line;
 };
 
 struct config {

@@ -14,6 +14,7 @@ struct api_auth;
 struct config;
 struct event_base;
 struct hooks;
+struct metrics;
 struct sched;
 struct store;
 struct topics;
@@ -27,6 +28,7 @@ struct feedd {
 	struct api_auth	*auth;		/* api_auth.c: tokens for TCP */
 	struct topics	*topics;	/* topics.c; NULL until wired */
 	struct hooks	*hooks;		/* hook.c: runs, failures; or NULL */
+	struct metrics	*metrics;	/* metrics.h: what GET /metrics shows */
 	time_t		 started;
 	bool		 once;		/* --once: poll all, then exit */
 	/*

@@ -25,6 +25,7 @@
 #include "fetch.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "sched.h"
 #include "sdglue.h"
 #include "store.h"
@@ -231,15 +232,28 @@ sched_wiring_reload(struct runtime *rt)
 	sched_reload_options(rt->d.sched, &so);
 }
 
-/* sched wiring: --once ends when the last feed's poll is recorded. */
+/*
+ * sched wiring: --once ends when the last feed's poll is recorded. A
+ * failed feed makes the exit status 1 (as sfeed_update's), and the
+ * failures are listed here: a cron job has no daemon to ask.
+ */
 static void
 sched_wiring_once_done(void *arg, size_t failed)
 {
 	struct runtime *rt = arg;
+	const struct sched_failure *f;
+	struct sched_counts sc;
+	size_t n;
 
-	if (failed > 0)
-		log_warnx("--once: %zu feeds failed (see feedctl feeds)",
-		    failed);
+	if (failed > 0) {
+		sched_counts(rt->d.sched, &sc);
+		log_warnx("--once: %zu of %zu feeds failed (exit status 1):",
+		    failed, sc.feeds);
+		f = sched_once_failures(rt->d.sched, &n);
+		for (size_t i = 0; i < n; i++)
+			log_warnx("--once: '%s': %s", f[i].url, f[i].error);
+		rt->exit_code = 1;
+	}
 	event_base_loopexit(rt->d.base, NULL);
 }
 
@@ -312,6 +326,8 @@ sd_counts(struct sdglue_counts *c, void *arg)
 	struct runtime *rt = arg;
 
 	struct store_status st;
+	struct store_health h;
+	struct sched_counts sc;
 
 	c->feeds = (int64_t)rt->d.cfg->nfeeds;
 	if (rt->d.store != NULL && store_status_get(rt->d.store, &st) == 0) {
@@ -320,6 +336,20 @@ sd_counts(struct sdglue_counts *c, void *arg)
 		c->backing_off = st.feeds_backing_off;
 		c->failing = st.feeds_failing;
 		c->next_poll = (time_t)st.next_poll;
+	}
+	if (rt->d.store != NULL) {
+		store_health_get(rt->d.store, &h);
+		/* Cut to the status line's room; the log has it whole. */
+		if (snprintf(c->store_error, sizeof(c->store_error), "%s",
+		    h.error) >= (int)sizeof(c->store_error))
+			c->store_error[sizeof(c->store_error) - 1] = '\0';
+	}
+	/* The plan in memory is the truth; the store's may lag behind it. */
+	if (rt->d.sched != NULL) {
+		sched_counts(rt->d.sched, &sc);
+		c->next_poll = (time_t)sc.next_due;
+		c->in_flight = (int64_t)(sc.in_flight + sc.storing);
+		c->due = (int64_t)sc.due;
 	}
 }
 
@@ -378,6 +408,11 @@ on_batch_committed(void *arg, bool ok)
 {
 	struct runtime *rt = arg;
 
+	/* sched wiring: count the group's polls, or plan them again. */
+	if (rt->d.sched != NULL)
+		sched_batch_done(rt->d.sched, ok);
+	sdglue_refresh();	/* sd: the status follows the polls */
+
 	for (size_t i = 0; i < rt->nnews; i++) {
 		if (ok && rt->d.api != NULL)
 			api_stream_notify(rt->d.api, rt->news[i].feed_id,
@@ -435,6 +470,22 @@ libevent_log_cb(int severity, const char *msg)
 		log_debug("libevent: %s", msg);
 }
 
+/* What the daemon serves: the store's feeds and topics, not the file's. */
+static void
+log_started(struct feedd *d)
+{
+	struct store_status st;
+
+	if (store_status_get(d->store, &st) == -1) {
+		st.feeds = (int64_t)d->cfg->nfeeds;
+		st.topics = (int64_t)d->cfg->ntopics;
+	}
+	log_info("feedd %s started: %lld feeds (%zu from the configuration), "
+	    "%lld topics (%zu from the configuration), database %s",
+	    FEEDD_VERSION, (long long)st.feeds, d->cfg->nfeeds,
+	    (long long)st.topics, d->cfg->ntopics, d->cfg->database);
+}
+
 static int
 run(struct runtime *rt)
 {
@@ -451,6 +502,7 @@ run(struct runtime *rt)
 	}
 	if (!d->once && sdglue_init(d->base, sd_counts, rt) == -1)	/* sd */
 		return 1;
+	d->metrics = metrics_new();
 	if (listener_mkdir_parent(d->cfg->database, 0750, err,
 	    sizeof(err)) == -1) {
 		log_errx("%s", err);
@@ -497,6 +549,7 @@ run(struct runtime *rt)
 		    topics_reconcile(d->topics, d->cfg) == -1)
 			return 1;
 		d->hooks = rt->hooks;	/* the API shows their failures */
+		hooks_set_metrics(rt->hooks, d->metrics);
 	}
 	/* sched wiring */
 	{
@@ -514,14 +567,15 @@ run(struct runtime *rt)
 		    (d->sched = sched_new(d->base, d->store, rt->fetch,
 		    rt->batch, &so, &cb)) == NULL)
 			return 1;
+		batch_set_metrics(rt->batch, d->metrics);
+		sched_set_metrics(d->sched, d->metrics);
 		if ((d->once ? sched_run_once(d->sched, sched_wiring_once_done,
 		    rt) : sched_start(d->sched)) == -1)
 			return 1;
 	}
 	/* end of sched wiring */
 
-	log_info("feedd %s started: %zu feeds, %zu topics, database %s",
-	    FEEDD_VERSION, d->cfg->nfeeds, d->cfg->ntopics, d->cfg->database);
+	log_started(d);
 	if (!d->once) {
 		sdglue_ready();		/* sd: sent from the loop's first turn */
 		event_base_dispatch(d->base);
@@ -546,6 +600,7 @@ teardown(struct runtime *rt)
 
 	/* sched wiring: polls stop before the store and the loop go. */
 	sched_free(d->sched);
+	d->sched = NULL;		/* the batch's last word must not reach it */
 	batch_free(rt->batch);		/* writes what was fetched */
 	free(rt->news);
 	fetch_free(rt->fetch);
@@ -572,6 +627,7 @@ teardown(struct runtime *rt)
 	store_free(d->store);
 	if (d->base != NULL)
 		event_base_free(d->base);
+	metrics_free(d->metrics);
 	config_free(d->cfg);
 }
 

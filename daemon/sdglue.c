@@ -45,7 +45,7 @@ send_state(const char *state)
 static void
 current_status(char *buf, size_t len)
 {
-	struct sdglue_counts c = { -1, -1, -1, -1, 0 };
+	struct sdglue_counts c = { -1, -1, -1, -1, 0, 0, 0, "" };
 
 	if (sdg.counts != NULL)
 		sdg.counts(&c, sdg.counts_arg);
@@ -346,9 +346,15 @@ sdglue_format_status(char *buf, size_t len, const struct sdglue_counts *c,
 		APPEND(", %lld backing off", (long long)c->backing_off);
 	if (c->failing > 0)
 		APPEND(", %lld failing", (long long)c->failing);
+	if (c->in_flight > 0)
+		APPEND(", %lld polling", (long long)c->in_flight);
+	if (c->due > 0)
+		APPEND(", %lld due", (long long)c->due);
 	if (c->next_poll > 0) {
 		format_in(when, sizeof(when), c->next_poll - now);
 		APPEND(", next poll %s", when);
 	}
+	if (c->store_error[0] != '\0')
+		APPEND("; database failing: %s", c->store_error);
 #undef APPEND
 }

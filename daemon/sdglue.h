@@ -12,9 +12,11 @@
  *   RELOADING=1  sdglue_reloading(), with MONOTONIC_USEC= (systemd 252 has
  *                no Type=notify-reload: ExecReload= sends SIGHUP)
  *   STOPPING=1   sdglue_stopping()
- *   STATUS=      refreshed every SDGLUE_STATUS_INTERVAL_S from the counts
- *                callback, sent only when the text changes; sdglue_status()
- *                sets a one-off text
+ *   STATUS=      from the counts callback, sent only when the text
+ *                changes: after each group of polls is stored
+ *                (sdglue_refresh), and every SDGLUE_STATUS_INTERVAL_S for
+ *                the "next poll in" countdown; sdglue_status() sets a
+ *                one-off text
  *   WATCHDOG=1   from a loop timer at half of WATCHDOG_USEC, only when
  *                WATCHDOG_PID (if set) is this process: a stuck loop stops
  *                the keep-alives and the manager restarts the service
@@ -40,6 +42,9 @@ struct sdglue_counts {
 	int64_t	 backing_off;
 	int64_t	 failing;
 	time_t	 next_poll;	/* 0: none scheduled / not known */
+	int64_t	 in_flight;	/* polls running (0: none or not known) */
+	int64_t	 due;		/* polls due, waiting for a connection */
+	char	 store_error[160];	/* why writes fail; "" when they work */
 };
 
 typedef void	(*sdglue_counts_fn)(struct sdglue_counts *ret, void *arg);
@@ -72,7 +77,11 @@ void	sdglue_status(const char *fmt, ...)
 /* Re-reads the counts now (after a poll, say); sends them if they changed. */
 void	sdglue_refresh(void);
 
-/* "120 feeds, 3 backing off, next poll in 4 min" from counts at now. */
+/*
+ * "120 feeds, 3 backing off, next poll in 4 min" from counts at now, with
+ * ", 2 polling, 5 due" while polls run or wait, and "; database failing:
+ * WHY" while writes fail.
+ */
 void	sdglue_format_status(char *buf, size_t len,
 	    const struct sdglue_counts *c, time_t now);
 

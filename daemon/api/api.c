@@ -31,6 +31,7 @@
 #include "fever.h"
 #include "greader.h"
 #include "log.h"
+#include "metrics.h"
 #include "model_json.h"
 #include "xmalloc.h"
 
@@ -49,6 +50,9 @@ struct api_route {
 static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/status", api_status_get,
 	    API_AUTH_BEARER },
+	/* For Prometheus (token rules as /v1), and for load balancers. */
+	{ EVHTTP_REQ_GET, "/metrics", api_metrics_get, API_AUTH_BEARER },
+	{ EVHTTP_REQ_GET, "/healthz", api_health_get, API_AUTH_OPEN },
 	{ EVHTTP_REQ_GET, "/v1/feeds", api_feeds_list,
 	    API_AUTH_BEARER },
 	{ EVHTTP_REQ_POST, "/v1/feeds", api_feeds_add,
@@ -139,6 +143,8 @@ static const char *
 method_name(enum evhttp_cmd_type m)
 {
 	switch (m) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_HEAD: return "HEAD";
 	case EVHTTP_REQ_DELETE: return "DELETE";
 	case EVHTTP_REQ_PUT: return "PUT";
 	case EVHTTP_REQ_PATCH: return "PATCH";
@@ -250,20 +256,16 @@ on_request(struct evhttp_request *req, void *arg)
 	free(fixed);
 }
 
-static void
-dispatch(struct api *api, struct evhttp_request *req, const char *path)
+/* The route of path: the one of method, else any (405), else NULL. */
+static const struct api_route *
+route_find(enum evhttp_cmd_type method, const char *path)
 {
-	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 	const struct api_route *found = NULL, *r;
-	size_t i;
 
-	if (path == NULL || *path == '\0') {
-		api_reply_error(req, 400, NULL, "malformed request URI");
-		return;
-	}
 	if (method == EVHTTP_REQ_HEAD)
 		method = EVHTTP_REQ_GET;
-	for (i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
+	for (size_t i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]);
+	    i++) {
 		r = &api_routes[i];
 		if (!route_match(r->path, path))
 			continue;
@@ -272,6 +274,52 @@ dispatch(struct api *api, struct evhttp_request *req, const char *path)
 		if (r->method == method)
 			break;
 	}
+	return found;
+}
+
+/*
+ * A request answered (evhttp's on-complete callback): counted by its
+ * route's pattern, so that the series stay as few as the routes.
+ */
+static void
+on_request_done(struct evhttp_request *req, void *arg)
+{
+	struct api *api = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *raw = evhttp_request_get_uri(req), *path;
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	const struct api_route *r = NULL;
+	char *fixed = NULL, status[16];
+
+	if (raw != NULL && strncmp(raw, "//", 2) == 0) {
+		raw += strspn(raw, "/") - 1;	/* as on_request has it */
+		path = fixed = xstrndup(raw, strcspn(raw, "?#"));
+	} else
+		path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	/* A path with a route but not this method (405) counts under it. */
+	if (path != NULL && *path != '\0')
+		r = route_find(method, path);
+	snprintf(status, sizeof(status), "%d",
+	    evhttp_request_get_response_code(req));
+	metric_add(api->m_requests, 1, r != NULL ? r->path : "other",
+	    method_name(method), status);
+	free(fixed);
+}
+
+static void
+dispatch(struct api *api, struct evhttp_request *req, const char *path)
+{
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	const struct api_route *found;
+
+	evhttp_request_set_on_complete_cb(req, on_request_done, api);
+	if (path == NULL || *path == '\0') {
+		api_reply_error(req, 400, NULL, "malformed request URI");
+		return;
+	}
+	if (method == EVHTTP_REQ_HEAD)
+		method = EVHTTP_REQ_GET;
+	found = route_find(method, path);
 	/*
 	 * TCP needs a token (or a door's own login); a held request comes
 	 * back here when let go. An unknown path needs a token too, so that
@@ -324,6 +372,11 @@ api_new(struct feedd *d)
 	evhttp_set_gencb(api->http, on_request, api);
 	api->streams = api_streams_new(api);
 	TAILQ_INIT(&api->add_waits);
+	api->m_requests = metrics_counter(d->metrics,
+	    "feedd_api_requests_total", "API requests answered, by route "
+	    "(its pattern; other: no route), method and status.",
+	    "route,method,status");
+	api_metrics_init(api);
 	return api;
 }
 
@@ -349,5 +402,6 @@ api_free(struct api *api)
 	api_feeds_free_waits(api);
 	api_opml_free_imports(api);
 	evhttp_free(api->http);
+	api_metrics_free(api->gauges);
 	free(api);
 }

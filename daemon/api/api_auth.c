@@ -523,6 +523,11 @@ api_auth_request(struct api_auth *a, struct evhttp_request *req,
 		a->released = NULL;
 		return true;
 	}
+	if (scheme == API_AUTH_OPEN) {
+		if (a != NULL)
+			a->user_id = 0;
+		return true;
+	}
 	if (api_auth_local(req)) {
 		if (a != NULL)
 			a->user_id = scheme == API_AUTH_BEARER ?

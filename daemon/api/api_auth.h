@@ -57,6 +57,11 @@ int	api_auth_reload(struct api_auth *a);
 enum api_auth_scheme {
 	API_AUTH_BEARER,
 	API_AUTH_DOOR,
+	/*
+	 * No credentials, never held: GET /healthz, which a load balancer
+	 * or a container runtime asks and which tells nothing stored.
+	 */
+	API_AUTH_OPEN,
 };
 
 /*
@@ -64,7 +69,8 @@ enum api_auth_scheme {
  * or is held by the slow-down: then when its second has passed it is
  * either answered or, its token being good, handed to cont(req, arg), the
  * caller's own request callback, where this function lets it through.
- * A door's request is let through (or held) without a check.
+ * A door's request is let through (or held) without a check, an open
+ * one always at once.
  */
 bool	api_auth_request(struct api_auth *a, struct evhttp_request *req,
 	    enum api_auth_scheme scheme,

@@ -45,6 +45,26 @@ struct add_wait {
 	time_t		 deadline;
 };
 
+/*
+ * A feed as the API shows it: the stored record, with the scheduler's
+ * plan for next_poll (the store's may lag behind it: a new feed, a poll
+ * the database could not record) and whether a poll of it runs now.
+ */
+static json_t *
+feed_json(struct api *api, struct store_feed *f)
+{
+	int64_t due;
+	int rc = 0;
+	json_t *j;
+
+	if (api->d->sched != NULL &&
+	    (rc = sched_feed_due(api->d->sched, f->id, &due)) != 0)
+		f->next_poll = due;
+	j = model_json_feed(f);
+	json_object_set_new(j, "polling", json_boolean(rc == 2));
+	return j;
+}
+
 void
 api_feeds_list(struct api *api, struct evhttp_request *req, const char *path)
 {
@@ -64,7 +84,7 @@ api_feeds_list(struct api *api, struct evhttp_request *req, const char *path)
 	api_unread_load(s, api->user_id, false, &unread);
 	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
-		json_t *j = model_json_feed(&feeds[i]);
+		json_t *j = feed_json(api, &feeds[i]);
 
 		json_object_set_new(j, "unread", api_unread_json(&unread,
 		    feeds[i].id));
@@ -337,7 +357,7 @@ api_feeds_get(struct api *api, struct evhttp_request *req, const char *path)
 			    "%lld", (long long)id);
 		return;
 	}
-	doc = model_json_feed(&f);
+	doc = feed_json(api, &f);
 	store_feed_clear(&f);
 	arr = json_array();
 	if (npolls > 0 &&

@@ -25,7 +25,9 @@
 struct api_streams;
 struct api_backup;
 struct api_import;
+struct api_gauges;
 struct add_wait;
+struct metric;
 
 TAILQ_HEAD(api_add_waits, add_wait);
 
@@ -43,6 +45,8 @@ struct api {
 	 * Reader, Fever), which log their users in themselves.
 	 */
 	int64_t		 user_id;
+	struct metric	*m_requests;	/* api.c: requests by route, status */
+	struct api_gauges *gauges;	/* api_metrics.c */
 };
 
 /* The query parameter by which a socket client acts as another user. */
@@ -64,6 +68,12 @@ typedef void (*api_handler)(struct api *, struct evhttp_request *,
 
 /* api_status.c */
 void	api_status_get(struct api *, struct evhttp_request *, const char *);
+/* GET /healthz: 200 {"status": "ok"}, or 503 with why not. */
+void	api_health_get(struct api *, struct evhttp_request *, const char *);
+/* api_metrics.c: GET /metrics, and its gauges' registration. */
+void	api_metrics_get(struct api *, struct evhttp_request *, const char *);
+void	api_metrics_init(struct api *api);
+void	api_metrics_free(struct api_gauges *g);
 /* api_feeds.c */
 void	api_feeds_list(struct api *, struct evhttp_request *, const char *);
 void	api_feeds_add(struct api *, struct evhttp_request *, const char *);

@@ -4,7 +4,9 @@
  * every outline with an xmlUrl not yet subscribed is added (with its title
  * and, from the folders around it, its category) and polled soon (new
  * feeds are due at once); known URLs are left alone, so importing the
- * same file twice changes nothing.
+ * same file twice changes nothing. The feeds of an import are added in
+ * one transaction: all of them or, if the database fails (or the daemon
+ * dies) on the way, none; their polls start once they are committed.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -118,6 +120,22 @@ api_opml_free_imports(struct api *api)
 	}
 }
 
+/* The store refused the import (while adding url, if not NULL). */
+static void
+import_failed(struct api *api, struct evhttp_request *req, const char *url)
+{
+	struct store_health h;
+
+	store_health_get(api->d->store, &h);
+	log_warnx("api: OPML import failed%s%s%s; nothing was imported",
+	    url != NULL ? " at '" : "", url != NULL ? url : "",
+	    url != NULL ? "'" : "");
+	api_reply_error(req, 500, "store_error", "the database could not "
+	    "store the import%s%s; nothing was imported, no feed was added",
+	    h.failing ? ": " : " (see the daemon's log)",
+	    h.failing ? h.error : "");
+}
+
 void
 api_opml_import(struct api *api, struct evhttp_request *req,
     const char *path)
@@ -146,6 +164,12 @@ api_opml_import(struct api *api, struct evhttp_request *req,
 		return;
 	}
 	free(body);
+	/* All or nothing: one transaction, and the polls start after it. */
+	if (store_batch_begin(s) == -1) {
+		opml_doc_clear(&doc);
+		import_failed(api, req, NULL);
+		return;
+	}
 	list = json_array();
 	invalid = json_array();
 	for (size_t i = 0; i < doc.nfeeds; i++) {
@@ -167,10 +191,13 @@ api_opml_import(struct api *api, struct evhttp_request *req,
 		rc = store_feed_add(s, f->xml_url, f->title, category, 0, &id);
 		if (rc == -1) {
 			free(category);
-			json_array_append_new(invalid, json_pack("{s:o,s:s}",
-			    "url", model_json_str(f->xml_url), "error",
-			    "cannot store it (see the daemon's log)"));
-			continue;
+			store_batch_rollback(s);
+			json_decref(list);
+			json_decref(invalid);
+			free(ids);
+			import_failed(api, req, f->xml_url);
+			opml_doc_clear(&doc);
+			return;
 		}
 		if (rc == 0) {
 			ids = xreallocarray(ids, added + 1, sizeof(*ids));
@@ -185,6 +212,13 @@ api_opml_import(struct api *api, struct evhttp_request *req,
 		free(category);
 	}
 	opml_doc_clear(&doc);
+	if (store_batch_commit(s) == -1) {
+		json_decref(list);
+		json_decref(invalid);
+		free(ids);
+		import_failed(api, req, NULL);
+		return;
+	}
 	if (added > 0) {
 		/* New feeds are due now: the scheduler spreads their polls. */
 		log_info("api: OPML import added %zu feeds (%zu known)", added,

@@ -24,6 +24,8 @@ api_status_get(struct api *api, struct evhttp_request *req, const char *path)
 	static const char *const params[] = { NULL };
 	struct feedd *d = api->d;
 	struct store_status st;
+	struct store_health h;
+	struct sched_counts sc = { 0 };
 	struct evkeyvalq q;
 	json_t *doc;
 	time_t now = time(NULL);
@@ -43,13 +45,21 @@ api_status_get(struct api *api, struct evhttp_request *req, const char *path)
 	    json_integer((json_int_t)d->cfg->nfeeds));
 	json_object_set_new(doc, "topics_configured",
 	    json_integer((json_int_t)d->cfg->ntopics));
+	if (d->sched != NULL)
+		sched_counts(d->sched, &sc);
 	json_object_set_new(doc, "polls_in_flight", d->sched != NULL ?
-	    json_integer((json_int_t)sched_in_flight(d->sched)) : json_null());
+	    json_integer((json_int_t)sc.in_flight) : json_null());
+	json_object_set_new(doc, "polls_due", d->sched != NULL ?
+	    json_integer((json_int_t)sc.due) : json_null());
+	json_object_set_new(doc, "polls_storing", d->sched != NULL ?
+	    json_integer((json_int_t)sc.storing) : json_null());
 	json_object_set_new(doc, "streams",
 	    json_integer((json_int_t)api_streams_count(api->streams)));
 	if (d->store != NULL && store_status_get(d->store, &st) == 0) {
 		json_object_set_new(doc, "db_size", json_integer(st.db_bytes));
 		json_object_set_new(doc, "feeds", json_integer(st.feeds));
+		json_object_set_new(doc, "feeds_new",
+		    json_integer(st.feeds_new));
 		json_object_set_new(doc, "feeds_backing_off",
 		    json_integer(st.feeds_backing_off));
 		json_object_set_new(doc, "feeds_failing",
@@ -58,13 +68,48 @@ api_status_get(struct api *api, struct evhttp_request *req, const char *path)
 		json_object_set_new(doc, "topics", json_integer(st.topics));
 		json_object_set_new(doc, "last_entry_id",
 		    json_integer(st.last_entry_id));
-		json_object_set_new(doc, "next_poll",
-		    model_json_time(st.next_poll));
+		/* The plan in memory is the truth; the store's may lag. */
+		json_object_set_new(doc, "next_poll", model_json_time(
+		    d->sched != NULL ? sc.next_due : st.next_poll));
 	} else {
 		/* Still starting, or the database failed: say so, don't 500. */
 		json_object_set_new(doc, "db_size", json_integer(0));
 		json_object_set_new(doc, "store", json_string(d->store ==
 		    NULL ? "not open" : "error"));
 	}
+	if (d->store != NULL) {
+		store_health_get(d->store, &h);
+		json_object_set_new(doc, "store_failing",
+		    json_boolean(h.failing));
+		json_object_set_new(doc, "store_error", h.failing ?
+		    json_string(h.error) : json_null());
+		json_object_set_new(doc, "store_failing_since",
+		    model_json_time(h.since));
+		/* Polls the database lost are tried again after this. */
+		json_object_set_new(doc, "store_retry_in", d->sched != NULL &&
+		    sc.store_retry_s > 0 ? json_integer(sc.store_retry_s) :
+		    json_null());
+	}
 	api_reply(req, 200, doc);
+}
+
+void
+api_health_get(struct api *api, struct evhttp_request *req, const char *path)
+{
+	struct feedd *d = api->d;
+	struct store_health h;
+
+	/* Answered from the loop: that it comes at all says the loop turns. */
+	if (d->store == NULL || d->sched == NULL) {
+		api_reply_error(req, 503, "starting", "feedd is starting");
+		return;
+	}
+	store_health_get(d->store, &h);
+	if (h.failing) {
+		api_reply_error(req, 503, "store_failing", "the database does "
+		    "not take writes (for %lld s): %s", (long long)
+		    (time(NULL) - h.since), h.error);
+		return;
+	}
+	api_reply(req, 200, json_pack("{s:s}", "status", "ok"));
 }

@@ -179,13 +179,34 @@ addr_is_loopback(const struct sockaddr *sa)
 }
 
 int
-listener_tcp(const char *hostport, bool allow_remote, char *err, size_t errlen)
+listener_unix_check(const char *path, const char *group, char *err,
+    size_t errlen)
+{
+	struct sockaddr_un sun;
+
+	if (path != NULL && fill_sun(&sun, path, err, errlen) == -1)
+		return -1;
+	if (group != NULL && getgrnam(group) == NULL) {
+		snprintf(err, errlen, "socket_group '%s' does not exist",
+		    group);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * "[::1]:8080" or "127.0.0.1:8080" read into *ret (freeaddrinfo it), the
+ * loopback rule applied. 0, or -1 with err set.
+ */
+static int
+tcp_address(const char *hostport, bool allow_remote, struct addrinfo **ret,
+    char *err, size_t errlen)
 {
 	struct addrinfo hints, *res = NULL;
 	char *host = xstrdup(hostport), *port;
-	int fd = -1, on = 1, rc;
+	int rc = -1, grc;
 
-	/* "[::1]:8080" or "127.0.0.1:8080" */
+	*ret = NULL;
 	if (host[0] == '[') {
 		char *close_br = strchr(host, ']');
 
@@ -208,17 +229,45 @@ listener_tcp(const char *hostport, bool allow_remote, char *err, size_t errlen)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+	if ((grc = getaddrinfo(host, port, &hints, &res)) != 0) {
 		snprintf(err, errlen, "listen '%s': %s (a numeric address and "
-		    "port are required)", hostport, gai_strerror(rc));
+		    "port are required)", hostport, gai_strerror(grc));
 		goto out;
 	}
 	if (!allow_remote && !addr_is_loopback(res->ai_addr)) {
 		snprintf(err, errlen, "listen '%s' is not a loopback address; "
 		    "set listen_allow_remote = yes to serve the API beyond "
 		    "this machine", hostport);
+		freeaddrinfo(res);
 		goto out;
 	}
+	*ret = res;
+	rc = 0;
+out:
+	free(host);
+	return rc;
+}
+
+int
+listener_tcp_check(const char *hostport, bool allow_remote, char *err,
+    size_t errlen)
+{
+	struct addrinfo *res;
+
+	if (tcp_address(hostport, allow_remote, &res, err, errlen) == -1)
+		return -1;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int
+listener_tcp(const char *hostport, bool allow_remote, char *err, size_t errlen)
+{
+	struct addrinfo *res = NULL;
+	int fd = -1, on = 1;
+
+	if (tcp_address(hostport, allow_remote, &res, err, errlen) == -1)
+		return -1;
 	fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1) {
@@ -234,8 +283,6 @@ listener_tcp(const char *hostport, bool allow_remote, char *err, size_t errlen)
 		fd = -1;
 	}
 out:
-	if (res != NULL)
-		freeaddrinfo(res);
-	free(host);
+	freeaddrinfo(res);
 	return fd;
 }

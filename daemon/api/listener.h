@@ -19,6 +19,15 @@ int	listener_unix(const char *path, const char *group, char *err,
 	    size_t errlen);
 int	listener_tcp(const char *hostport, bool allow_remote, char *err,
 	    size_t errlen);
+/*
+ * What would make listener_unix (path may be NULL, group too) or
+ * listener_tcp refuse their arguments, checked without a socket (for the
+ * configuration): 0, or -1 with err set.
+ */
+int	listener_unix_check(const char *path, const char *group, char *err,
+	    size_t errlen);
+int	listener_tcp_check(const char *hostport, bool allow_remote, char *err,
+	    size_t errlen);
 /* mkdir -p for the directory part of path; 0 or -1 with err set. */
 int	listener_mkdir_parent(const char *path, int mode, char *err,
 	    size_t errlen);

@@ -1,10 +1,12 @@
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
 #include "batch.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -27,6 +29,8 @@ struct batch {
 	struct jobs	 queued;
 	struct jobs	*running;	/* the group being written, or NULL */
 	size_t		 weight;
+	struct metric	*m_commit_seconds;
+	struct metric	*m_commit_failures;
 };
 
 static void
@@ -104,6 +108,7 @@ void
 batch_flush(struct batch *b)
 {
 	struct jobs run;
+	struct timespec t0, t1;
 	bool tx, ok = true;
 
 	if (b->running != NULL || b->queued.n == 0)
@@ -114,6 +119,7 @@ batch_flush(struct batch *b)
 	memset(&b->queued, 0, sizeof(b->queued));
 	b->weight = 0;
 	b->running = &run;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* Without a transaction each job's writes still commit on their own. */
 	tx = store_batch_begin(b->store) == 0;
 	for (size_t i = 0; i < run.n; i++)
@@ -126,11 +132,32 @@ batch_flush(struct batch *b)
 		    "stored; they are fetched again on their next poll",
 		    run.n);
 		ok = false;
+		metric_add(b->m_commit_failures, 1);
+	}
+	if (tx) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		metric_observe(b->m_commit_seconds, (double)(t1.tv_sec -
+		    t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	}
 	b->running = NULL;
 	free(run.v);
 	if (b->hooks.committed != NULL)
 		b->hooks.committed(b->hooks.arg, ok);
+}
+
+void
+batch_set_metrics(struct batch *b, struct metrics *m)
+{
+	static const double bounds[] = { 0.001, 0.005, 0.01, 0.025, 0.05,
+	    0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+
+	b->m_commit_seconds = metrics_histogram(m,
+	    "feedd_store_commit_duration_seconds", "How long the "
+	    "transaction of a group of polls took, from its start to its "
+	    "commit.", NULL, bounds, sizeof(bounds) / sizeof(*bounds));
+	b->m_commit_failures = metrics_counter(m,
+	    "feedd_store_commit_failures_total", "Groups of polls whose "
+	    "commit failed (nothing of them was stored).", NULL);
 }
 
 size_t

@@ -56,6 +56,13 @@ bool		 batch_remove(struct batch *b, void *arg);
 /* Writes what is queued now. */
 void		 batch_flush(struct batch *b);
 size_t		 batch_queued(const struct batch *b);
+/*
+ * Counts into m (metrics.h): feedd_store_commit_duration_seconds (a
+ * group's transaction, begin to commit) and
+ * feedd_store_commit_failures_total.
+ */
+struct metrics;
+void		 batch_set_metrics(struct batch *b, struct metrics *m);
 void		 batch_free(struct batch *b);
 
 #endif

@@ -196,6 +196,43 @@ forget_validators(struct poll_outcome *o)
 	o->body_hash = NULL;
 }
 
+const char *const poll_result_labels[] = {
+	"ok", "not_modified", "unchanged", "http_4xx", "http_5xx",
+	"http_other", "network_error", "timeout", "too_large",
+	"redirect_error", "bad_url", "blocked", "parse_error", "store_error",
+	NULL,
+};
+
+const char *
+poll_result_label(const struct poll_outcome *o)
+{
+	switch (o->result) {
+	case POLL_NEW: return "ok";
+	case POLL_NOT_MODIFIED: return "not_modified";
+	case POLL_UNCHANGED: return "unchanged";
+	case POLL_FAILED: break;
+	}
+	if (o->store_failed)
+		return "store_error";
+	switch (o->fetch_status) {
+	case FETCH_OK:
+		/* The body came: an HTML page, or no feed we could read. */
+		return o->fail_state == STORE_FEED_BLOCKED ? "blocked" :
+		    "parse_error";
+	case FETCH_HTTP_ERROR:
+		return o->http_code >= 400 && o->http_code < 500 ? "http_4xx" :
+		    o->http_code >= 500 && o->http_code < 600 ? "http_5xx" :
+		    "http_other";
+	case FETCH_BLOCKED: return "blocked";
+	case FETCH_TOO_BIG: return "too_large";
+	case FETCH_TIMEOUT: return "timeout";
+	case FETCH_BAD_URL: return "bad_url";
+	case FETCH_REDIRECTS: return "redirect_error";
+	case FETCH_CANCELLED: return "cancelled";
+	default: return "network_error";
+	}
+}
+
 /* The batch's job: store the entries, then report. Frees p. */
 static void
 poll_write(void *arg)
@@ -212,10 +249,13 @@ poll_write(void *arg)
 		    p->nentries, &ing) == 0) {
 			o->new_ids = ing.new_ids;
 			o->new_count = ing.new_count;
+			o->updated_count = ing.updated;
+			o->duplicate_count = ing.unchanged;
 		} else {
 			o->result = POLL_FAILED;
 			o->fail_state = STORE_FEED_BACKING_OFF;
 			o->error = "database error while storing entries";
+			o->store_failed = true;
 			forget_validators(o);
 		}
 	}

@@ -55,7 +55,25 @@ struct poll_outcome {
 	/* New entry ids, ascending. */
 	const int64_t	*new_ids;
 	size_t		 new_count;
+	size_t		 updated_count;		/* changed in place */
+	size_t		 duplicate_count;	/* repeats, reissues included */
+	/*
+	 * The store failed to take the entries (POLL_FAILED): the database's
+	 * fault, not the feed's, and the poll is worth trying again soon.
+	 */
+	bool		 store_failed;
 };
+
+/*
+ * What happened, in one word, for metrics and logs: "ok" (parsed),
+ * "not_modified", "unchanged", "http_4xx", "http_5xx", "http_other",
+ * "network_error", "timeout", "too_large", "redirect_error", "bad_url",
+ * "blocked" (a bot wall, or HTML where a feed was expected),
+ * "parse_error", "store_error" or "cancelled".
+ */
+const char	*poll_result_label(const struct poll_outcome *o);
+/* Every label poll_result_label gives but "cancelled", NULL-terminated. */
+extern const char *const poll_result_labels[];
 
 typedef void	poll_done_cb(const struct poll_outcome *o, void *arg);
 

@@ -7,6 +7,7 @@
 
 #include "batch.h"
 #include "log.h"
+#include "metrics.h"
 #include "poll.h"
 #include "sched.h"
 #include "store.h"
@@ -36,6 +37,21 @@ struct host {
 };
 
 struct pollctx;
+
+/*
+ * A poll written in the batch being stored: counted once the batch has
+ * committed, or its feed tried again if the commit failed.
+ */
+struct written {
+	int64_t	 feed_id;
+	const char *label;	/* poll_result_label */
+	int64_t	 bytes;
+	double	 seconds;
+	size_t	 stored, updated, duplicate;
+	bool	 failed;	/* counted as failed (--once) already */
+	bool	 store_failed;	/* the database failed it already */
+	char	*url;		/* --once: for its list of failures */
+};
 
 struct sfeed {
 	int64_t	 id;
@@ -73,6 +89,16 @@ struct sched {
 	void		*once_arg;
 	size_t		 once_left;
 	size_t		 once_failed;
+	struct sched_failure *failures;	/* --once */
+	size_t		 nfailures;
+	struct written	*written;	/* polls of the batch being stored */
+	size_t		 nwritten;
+	unsigned	 store_failures;	/* failed commits in a row */
+	int64_t		 store_retry_s;
+	struct metric	*m_polls;
+	struct metric	*m_poll_seconds;
+	struct metric	*m_bytes;
+	struct metric	*m_entries;
 };
 
 struct pollctx {
@@ -324,6 +350,30 @@ backoff(const struct sched *s, int64_t errors)
 	return clamp(s, d);
 }
 
+/* The step after the store_failures-th failed commit in a row. */
+static int64_t
+store_step(const struct sched *s)
+{
+	int64_t cap = s->o.min_interval_s > SCHED_STORE_RETRY_S ?
+	    s->o.min_interval_s : SCHED_STORE_RETRY_S, d = SCHED_STORE_RETRY_S;
+
+	for (unsigned i = 1; i < s->store_failures && d < cap; i++)
+		d *= 2;
+	return d < cap ? d : cap;
+}
+
+static void
+once_failure(struct sched *s, const char *url, const char *error)
+{
+	struct sched_failure *f;
+
+	s->failures = xreallocarray(s->failures, s->nfailures + 1,
+	    sizeof(*s->failures));
+	f = &s->failures[s->nfailures++];
+	f->url = xstrdup(url);
+	f->error = xstrdup(error);
+}
+
 static void
 pollctx_free(struct pollctx *c)
 {
@@ -365,6 +415,101 @@ on_fetched(void *arg)
 	kick(c->s);
 }
 
+/* A poll written into the batch at hand (or the store, without one). */
+static void
+note_written(struct sched *s, const struct store_feed *feed,
+    const struct poll_outcome *o, bool store_failed, bool counted_failed)
+{
+	struct written *w;
+
+	s->written = xreallocarray(s->written, s->nwritten + 1,
+	    sizeof(*s->written));
+	w = &s->written[s->nwritten++];
+	memset(w, 0, sizeof(*w));
+	w->feed_id = feed->id;
+	w->label = store_failed ? "store_error" : poll_result_label(o);
+	w->bytes = o->bytes;
+	w->seconds = (double)o->duration_ms / 1000.0;
+	w->stored = o->new_count;
+	w->updated = o->updated_count;
+	w->duplicate = o->duplicate_count;
+	w->failed = counted_failed;
+	w->store_failed = store_failed;
+	w->url = s->once ? xstrdup(feed->url) : NULL;
+}
+
+/* The feed of a poll the database lost: polled again after step. */
+static void
+retry_soon(struct sched *s, int64_t feed_id, int64_t step)
+{
+	struct sfeed *f = find(s, feed_id);
+	size_t idx;
+
+	if (f == NULL || f->ctx != NULL || f->ready || s->once)
+		return;
+	idx = (size_t)(f - s->feeds);
+	plan_remove(s, idx);
+	f->due_ms = now_ms() + step * 1000 + rnd(step * 100);
+	plan_add(s, idx);
+}
+
+void
+sched_batch_done(struct sched *s, bool ok)
+{
+	struct store_health h;
+	bool round_ok = ok;
+	size_t lost = 0;
+	char dur[32];
+
+	if (s->nwritten == 0)
+		return;
+	for (size_t i = 0; i < s->nwritten; i++)
+		if (s->written[i].store_failed)
+			round_ok = false;
+	if (round_ok)
+		s->store_failures = 0;
+	else {
+		s->store_failures++;
+		s->store_retry_s = store_step(s);
+	}
+	store_health_get(s->store, &h);
+	for (size_t i = 0; i < s->nwritten; i++) {
+		struct written *w = &s->written[i];
+
+		/* Network facts stand whether or not the poll was stored. */
+		metric_add(s->m_bytes, (double)w->bytes);
+		metric_observe(s->m_poll_seconds, w->seconds);
+		if (ok && !w->store_failed) {
+			metric_add(s->m_polls, 1, w->label);
+			metric_add(s->m_entries, (double)w->stored, "stored");
+			metric_add(s->m_entries, (double)w->updated, "updated");
+			metric_add(s->m_entries, (double)w->duplicate,
+			    "duplicate");
+		} else {
+			metric_add(s->m_polls, 1, "store_error");
+			lost++;
+			retry_soon(s, w->feed_id, s->store_retry_s);
+			/* --once: counted as a success when it was written. */
+			if (s->once && !w->failed) {
+				s->once_failed++;
+				once_failure(s, w->url, h.failing ? h.error :
+				    "the database did not store it");
+			}
+		}
+		free(w->url);
+	}
+	s->nwritten = 0;
+	if (!round_ok) {
+		units_format_duration(s->store_retry_s, dur, sizeof(dur));
+		log_warnx("sched: %zu %s not stored (%s); %s again in %s, "
+		    "then less often while the database fails", lost,
+		    lost == 1 ? "poll was" : "polls were", h.failing ? h.error :
+		    "the database failed", s->once ? "not polled" : "polled",
+		    dur);
+		kick(s);
+	}
+}
+
 static void
 on_polled(const struct poll_outcome *o, void *arg)
 {
@@ -375,13 +520,33 @@ on_polled(const struct poll_outcome *o, void *arg)
 	struct sfeed *f;
 	int64_t now = time(NULL), delay, ra;
 	char dur[32];
-	bool failed = o->result == POLL_FAILED;
+	bool failed = o->result == POLL_FAILED, stored;
 
 	if ((f = find(s, feed->id)) != NULL && f->ctx == c)
 		f->ctx = NULL;
 	slot_release(s, c);
 	if (o->fetch_status == FETCH_CANCELLED)
 		goto out;
+	if (o->store_failed) {
+		/* Not the feed's doing: recorded nowhere, tried again soon. */
+		log_warnx("poll: '%s': %s; polled again once the database "
+		    "takes writes", feed->url, o->error);
+		note_written(s, feed, o, true, true);
+		if (s->cb.on_polled != NULL)
+			s->cb.on_polled(s->cb.arg, feed->id, o->error, 0);
+		if (f != NULL && f->ctx == NULL && f->once_pending) {
+			f->once_pending = false;
+			s->once_left--;
+			s->once_failed++;
+			once_failure(s, feed->url, o->error);
+		}
+		if (f != NULL && f->ctx == NULL && !s->once && !f->ready &&
+		    f->heap_pos == NOT_PLANNED)
+			plan_add(s, (size_t)(f - s->feeds));
+		if (s->batch == NULL)
+			sched_batch_done(s, true);
+		goto out;
+	}
 
 	memset(&pr, 0, sizeof(pr));
 	pr.started = o->started;
@@ -437,7 +602,8 @@ on_polled(const struct poll_outcome *o, void *arg)
 		    o->result == POLL_NEW ? "parsed" : o->result ==
 		    POLL_NOT_MODIFIED ? "not modified" : "unchanged",
 		    o->new_count, (long long)delay);
-	store_feed_poll_done(s->store, feed->id, &pr);
+	stored = store_feed_poll_done(s->store, feed->id, &pr) == 0;
+	note_written(s, feed, o, !stored, failed);
 	if (o->new_count > 0 && s->cb.on_new_entries != NULL)
 		s->cb.on_new_entries(s->cb.arg, feed->id, o->new_ids,
 		    o->new_count);
@@ -451,8 +617,10 @@ on_polled(const struct poll_outcome *o, void *arg)
 		if (f->once_pending) {
 			f->once_pending = false;
 			s->once_left--;
-			if (failed)
+			if (failed) {
 				s->once_failed++;
+				once_failure(s, feed->url, pr.error);
+			}
 		}
 		if (f->again && !s->once) {
 			f->again = false;
@@ -462,6 +630,9 @@ on_polled(const struct poll_outcome *o, void *arg)
 		if (!s->once && !f->ready && f->heap_pos == NOT_PLANNED)
 			plan_add(s, (size_t)(f - s->feeds));
 	}
+	/* Without a batch the poll's writes were committed on their own. */
+	if (s->batch == NULL)
+		sched_batch_done(s, true);
 out:
 	pollctx_free(c);
 	kick(s);
@@ -766,6 +937,79 @@ sched_in_flight(const struct sched *s)
 }
 
 void
+sched_counts(const struct sched *s, struct sched_counts *ret)
+{
+	size_t running = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->feeds = s->nfeeds;
+	ret->in_flight = (size_t)s->in_flight;
+	for (size_t i = 0; i < s->nhosts; i++)
+		ret->due += s->hosts[i].rlen;
+	for (size_t i = 0; i < s->nfeeds; i++)
+		if (s->feeds[i].ctx != NULL)
+			running++;
+	ret->storing = running > ret->in_flight ? running - ret->in_flight :
+	    0;
+	if (ret->due > 0 || running > 0)
+		ret->next_due = (int64_t)time(NULL);
+	else if (s->nheap > 0)
+		ret->next_due = (s->feeds[s->heap[0]].due_ms + 999) / 1000;
+	ret->store_failures = s->store_failures;
+	ret->store_retry_s = s->store_failures > 0 ? s->store_retry_s : 0;
+}
+
+int
+sched_feed_due(const struct sched *s, int64_t feed_id, int64_t *ret_due)
+{
+	const struct sfeed *f = find((struct sched *)s, feed_id);
+	int64_t now = (int64_t)time(NULL);
+
+	if (f == NULL || (f->heap_pos == NOT_PLANNED && !f->ready &&
+	    f->ctx == NULL))
+		return 0;
+	if (f->ctx != NULL) {
+		*ret_due = now;
+		return 2;
+	}
+	*ret_due = f->ready || f->due_ms / 1000 < now ? now :
+	    (f->due_ms + 999) / 1000;
+	return 1;
+}
+
+const struct sched_failure *
+sched_once_failures(const struct sched *s, size_t *ret_n)
+{
+	*ret_n = s->nfailures;
+	return s->failures;
+}
+
+void
+sched_set_metrics(struct sched *s, struct metrics *m)
+{
+	static const double bounds[] = { 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+	    30, 60, 120 };
+
+	s->m_polls = metrics_counter(m, "feedd_polls_total", "Polls "
+	    "recorded, by result (store_error: fetched, but the database "
+	    "did not store it).", "result");
+	for (size_t i = 0; poll_result_labels[i] != NULL; i++)
+		metric_add(s->m_polls, 0, poll_result_labels[i]);
+	s->m_poll_seconds = metrics_histogram(m, "feedd_poll_duration_seconds",
+	    "How long a poll's transfer took.", NULL, bounds,
+	    sizeof(bounds) / sizeof(*bounds));
+	s->m_bytes = metrics_counter(m, "feedd_fetched_bytes_total",
+	    "Bytes of feed documents received (after decompression).", NULL);
+	s->m_entries = metrics_counter(m, "feedd_ingested_entries_total",
+	    "Entries read from polled documents, by what the store did with "
+	    "them: stored (new), updated (changed in place), duplicate "
+	    "(known already).", "result");
+	metric_add(s->m_entries, 0, "stored");
+	metric_add(s->m_entries, 0, "updated");
+	metric_add(s->m_entries, 0, "duplicate");
+}
+
+void
 sched_stop(struct sched *s)
 {
 	struct sfeed *f;
@@ -807,5 +1051,13 @@ sched_free(struct sched *s)
 	free(s->hosts);
 	free(s->heap);
 	free(s->feeds);
+	for (i = 0; i < s->nwritten; i++)
+		free(s->written[i].url);
+	free(s->written);
+	for (i = 0; i < s->nfailures; i++) {
+		free(s->failures[i].url);
+		free(s->failures[i].error);
+	}
+	free(s->failures);
 	free(s);
 }

@@ -17,10 +17,19 @@
  * A failing feed is never dropped: gone (410), blocked and backing-off feeds
  * stay on their backoff curve. A 301/308 seen on three polls in a row moves
  * the feed to its new URL.
+ *
+ * A poll the database could not store (its entries, its record, or the
+ * commit of its batch failed: a full disk, say) is not the feed's fault:
+ * nothing of it is recorded, and the feed is polled again after a step
+ * that starts at SCHED_STORE_RETRY_S and doubles with each failed commit
+ * in a row, up to min_interval; the first commit that works ends it. So
+ * once the disk has room again, everything fetched meanwhile is stored
+ * within one step.
  */
 #ifndef FEEDD_SCHED_H
 #define FEEDD_SCHED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +44,8 @@
 #define SCHED_DEFAULT_MAX_CONNECTIONS	32
 #define SCHED_DEFAULT_MAX_PER_HOST	4
 #define SCHED_DEFAULT_HOST_GAP_S	1
+/* The first step after a failed commit (see above), in seconds. */
+#define SCHED_STORE_RETRY_S		5
 
 struct batch;
 struct event_base;
@@ -68,7 +79,10 @@ struct sched_callbacks {
 	void	*arg;
 };
 
-/* batch: where polls write (poll.h); NULL writes each poll at once. */
+/*
+ * batch: where polls write (poll.h); NULL writes each poll at once. With
+ * a batch, its committed hook must call sched_batch_done().
+ */
 struct sched	*sched_new(struct event_base *base, struct store *store,
 		    struct fetch *fetch, struct batch *batch,
 		    const struct sched_options *opts,
@@ -90,7 +104,49 @@ int		 sched_poll_now(struct sched *s, int64_t feed_id);
  */
 int		 sched_run_once(struct sched *s,
 		    void (*done)(void *arg, size_t failed), void *arg);
+/*
+ * The batch's group was committed (ok) or not: the polls written in it
+ * are counted, or their feeds planned for another try (see above).
+ */
+void		 sched_batch_done(struct sched *s, bool ok);
+/*
+ * --once: the polls that failed (their feed's URL and why), in the order
+ * they ended; valid until sched_free.
+ */
+struct sched_failure {
+	char	*url;
+	char	*error;
+};
+const struct sched_failure *sched_once_failures(const struct sched *s,
+		    size_t *ret_n);
+
+/* Where the polls stand now, for the status. */
+struct sched_counts {
+	size_t	 feeds;		/* in the plan */
+	size_t	 in_flight;	/* transfers running */
+	size_t	 due;		/* due, waiting for a connection or a host's gap */
+	size_t	 storing;	/* fetched, waiting for their group's commit */
+	int64_t	 next_due;	/* the earliest due time (Unix s), now when
+				   some are due; 0: nothing planned */
+	unsigned store_failures;	/* failed commits in a row */
+	int64_t	 store_retry_s;	/* the step after the last one (0: none) */
+};
+
+void		 sched_counts(const struct sched *s, struct sched_counts *ret);
 size_t		 sched_in_flight(const struct sched *s);
+/*
+ * A feed's next poll as planned now (Unix s; now when due or running).
+ * 1 planned, 2 running, 0 not in the plan.
+ */
+int		 sched_feed_due(const struct sched *s, int64_t feed_id,
+		    int64_t *ret_due);
+/*
+ * Counts into m (metrics.h), once each poll's group is committed:
+ * feedd_polls_total{result} (poll_result_label), the poll duration
+ * histogram, the bytes fetched and the entries ingested by result.
+ */
+struct metrics;
+void		 sched_set_metrics(struct sched *s, struct metrics *m);
 /* Cancels the polls in flight (their feeds keep their stored plan). */
 void		 sched_stop(struct sched *s);
 void		 sched_free(struct sched *s);

@@ -86,26 +86,71 @@ store_set_now(struct store *s, int64_t now)
 	s->now = now;
 }
 
+/*
+ * Failures of the disk or the file, not of a statement: they make the
+ * store "failing" (store_health) until a commit works again.
+ */
+static bool
+storage_error(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_CANTOPEN:
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_PROTOCOL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void
+health_failing(struct store *s, const char *what, const char *why)
+{
+	if (!s->health.failing)
+		s->health.since = store_now(s);
+	s->health.failing = true;
+	/* A reason too long for the status is cut; the log has it whole. */
+	if (snprintf(s->health.error, sizeof(s->health.error), "%s: %s",
+	    what, why) >= (int)sizeof(s->health.error))
+		s->health.error[sizeof(s->health.error) - 1] = '\0';
+}
+
 int
 store_fail(struct store *s, const char *what)
 {
 	int code = sqlite3_extended_errcode(s->db);
 	int sys = sqlite3_system_errno(s->db);
+	char why[256];
 
 	/* "disk I/O error" alone does not say that the disk is full. */
 	if (code == SQLITE_FULL || code == SQLITE_IOERR_WRITE ||
 	    code == SQLITE_IOERR_TRUNCATE)
-		log_errx("store: %s: '%s': %s (code %d: %s), nothing stored",
-		    what, s->path, sqlite3_errmsg(s->db), code, sys != 0 ?
-		    strerror(sys) : "disk full or file size limit reached");
+		snprintf(why, sizeof(why), "%s (code %d: %s), nothing stored",
+		    sqlite3_errmsg(s->db), code, sys != 0 ? strerror(sys) :
+		    "disk full or file size limit reached");
 	else if ((code & 0xff) == SQLITE_IOERR)
-		log_errx("store: %s: '%s': %s (code %d%s%s)",
-		    what, s->path, sqlite3_errmsg(s->db), code,
-		    sys != 0 ? ", " : "", sys != 0 ? strerror(sys) : "");
+		snprintf(why, sizeof(why), "%s (code %d%s%s)",
+		    sqlite3_errmsg(s->db), code, sys != 0 ? ", " : "",
+		    sys != 0 ? strerror(sys) : "");
 	else
-		log_errx("store: %s: '%s': %s (code %d)", what, s->path,
+		snprintf(why, sizeof(why), "%s (code %d)",
 		    sqlite3_errmsg(s->db), code);
+	log_errx("store: %s: '%s': %s", what, s->path, why);
+	if (storage_error(code))
+		health_failing(s, what, why);
 	return -1;
+}
+
+void
+store_health_get(const struct store *s, struct store_health *ret)
+{
+	*ret = s->health;
 }
 
 int
@@ -174,6 +219,16 @@ store_begin(struct store *s)
 {
 	int rc;
 
+	/*
+	 * SQLite undid the transaction we are in (after a full disk, say):
+	 * a savepoint now would start a transaction of its own and commit
+	 * part of the batch. Fail until the outermost commit says so.
+	 */
+	if (s->tx_depth > 0 && sqlite3_get_autocommit(s->db)) {
+		log_errx("store: '%s': the transaction was undone after an "
+		    "error; nothing more of it is written", s->path);
+		return -1;
+	}
 	if (s->tx_depth == 0)
 		rc = store_exec(s, store_stmt(s, &sql_begin),
 		    "starting a transaction");
@@ -198,11 +253,29 @@ store_commit(struct store *s)
 		store_rollback(s);
 		return -1;
 	}
+	if (sqlite3_get_autocommit(s->db)) {
+		/* Undone by SQLite already (see store_begin): nothing to commit. */
+		s->tx_depth = 0;
+		s->health.commit_failures++;
+		health_failing(s, "committing", "the transaction was undone "
+		    "after an earlier error");
+		log_errx("store: committing: '%s': the transaction was undone "
+		    "after an earlier error, nothing of it stored", s->path);
+		return -1;
+	}
 	if (store_exec(s, store_stmt(s, &sql_commit), "committing") == -1) {
+		s->health.commit_failures++;
+		if (!s->health.failing)
+			health_failing(s, "committing", sqlite3_errmsg(s->db));
 		store_rollback(s);
 		return -1;
 	}
 	s->tx_depth = 0;
+	if (s->health.failing)
+		log_notice("store: '%s' takes writes again", s->path);
+	s->health.failing = false;
+	s->health.since = 0;
+	s->health.error[0] = '\0';
 	return 0;
 }
 
@@ -233,6 +306,12 @@ int
 store_batch_commit(struct store *s)
 {
 	return store_commit(s);
+}
+
+void
+store_batch_rollback(struct store *s)
+{
+	store_rollback(s);
 }
 
 int
@@ -484,6 +563,7 @@ store_status_get(struct store *s, struct store_status *ret)
 {
 	static const struct store_sql sql = { ST_STATUS,
 	    "SELECT (SELECT count(*) FROM feeds),"
+	    " (SELECT count(*) FROM feeds WHERE state = 'new'),"
 	    " (SELECT count(*) FROM feeds WHERE state = 'backing_off'),"
 	    " (SELECT count(*) FROM feeds WHERE error_count > 0),"
 	    " (SELECT COALESCE(sum(entry_count), 0) FROM feeds),"
@@ -501,14 +581,36 @@ store_status_get(struct store *s, struct store_status *ret)
 		return -1;
 	}
 	ret->feeds = sqlite3_column_int64(st, 0);
-	ret->feeds_backing_off = sqlite3_column_int64(st, 1);
-	ret->feeds_failing = sqlite3_column_int64(st, 2);
-	ret->entries = sqlite3_column_int64(st, 3);
-	ret->topics = sqlite3_column_int64(st, 4);
-	ret->next_poll = sqlite3_column_int64(st, 5);
+	ret->feeds_new = sqlite3_column_int64(st, 1);
+	ret->feeds_backing_off = sqlite3_column_int64(st, 2);
+	ret->feeds_failing = sqlite3_column_int64(st, 3);
+	ret->entries = sqlite3_column_int64(st, 4);
+	ret->topics = sqlite3_column_int64(st, 5);
+	ret->next_poll = sqlite3_column_int64(st, 6);
 	sqlite3_reset(st);
 	ret->last_entry_id = store_last_entry_id(s);
 	ret->db_bytes = store_db_size(s);
+	return 0;
+}
+
+int
+store_feed_state_counts(struct store *s, int64_t ret[STORE_FEED_STATE_MAX])
+{
+	static const struct store_sql sql = { ST_STATE_COUNTS,
+	    "SELECT state, count(*) FROM feeds GROUP BY state" };
+	sqlite3_stmt *st = store_stmt(s, &sql);
+	int rc, i;
+
+	memset(ret, 0, STORE_FEED_STATE_MAX * sizeof(*ret));
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((i = store_feed_state_from_name((const char *)
+		    sqlite3_column_text(st, 0))) >= 0)
+			ret[i] = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "counting feeds by state");
 	return 0;
 }
 

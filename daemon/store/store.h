@@ -431,6 +431,13 @@ void	store_topic_list_free(struct store_topic *t, size_t n);
 int	store_fts_check(struct store *s, const char *query, char *err,
 	    size_t errlen);
 /*
+ * The same check without a database: the query compiled against an
+ * in-memory index of the same columns and tokenizer as the store's (for
+ * feedd.conf's topics, before any database is open). 0, STORE_EQUERY or
+ * -1, as store_fts_check.
+ */
+int	store_fts_check_query(const char *query, char *err, size_t errlen);
+/*
  * Adds a topic; subset may be NULL (every feed). 0 and the id; 1 and the
  * existing id if the name exists; STORE_EQUERY for an invalid query
  * (message in err); -1.
@@ -492,10 +499,15 @@ int	store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
  * segment) for many polls instead of one each. Every store function
  * called inside a batch still succeeds or fails on its own (a savepoint);
  * nothing of the batch is durable before store_batch_commit returns 0.
- * Batches nest like the store's own transactions.
+ * Batches nest like the store's own transactions. store_batch_rollback
+ * undoes everything since store_batch_begin (all or nothing: an import).
+ * Once SQLite has undone a transaction by itself (a full disk may make it
+ * do so), every store call inside the batch fails until its commit, which
+ * fails too: nothing of a batch is ever committed piecemeal.
  */
 int	store_batch_begin(struct store *s);
 int	store_batch_commit(struct store *s);
+void	store_batch_rollback(struct store *s);
 
 /* ---- explaining an entry ---- */
 
@@ -742,6 +754,7 @@ int	store_unread_topics(struct store *s, int64_t user_id,
 
 struct store_status {
 	int64_t	 feeds;
+	int64_t	 feeds_new;	/* never polled */
 	int64_t	 feeds_backing_off;
 	int64_t	 feeds_failing;	/* error_count > 0 */
 	int64_t	 entries;
@@ -752,6 +765,25 @@ struct store_status {
 };
 
 int	store_status_get(struct store *s, struct store_status *ret);
+/* How many feeds are in each state, by enum store_feed_state. 0 / -1. */
+int	store_feed_state_counts(struct store *s,
+	    int64_t ret[STORE_FEED_STATE_MAX]);
+
+/*
+ * Whether the database takes writes. A transaction whose commit fails, or
+ * any call that fails because of the disk or the file (full, I/O error,
+ * read-only, damaged, locked past the busy timeout), makes the store
+ * "failing" with that reason in words; the next commit that works makes
+ * it healthy again. Kept in memory, for the status, /healthz and metrics.
+ */
+struct store_health {
+	bool	 failing;
+	int64_t	 since;		/* when it started failing; 0 if healthy */
+	char	 error[256];	/* why, "" if healthy */
+	uint64_t commit_failures;	/* failed commits since store_open */
+};
+
+void	store_health_get(const struct store *s, struct store_health *ret);
 
 /*
  * Prunes at most batch entries (0: 500) under r, plus excess poll-log rows,

@@ -12,10 +12,18 @@
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "store.h"
 
 struct store_token_sink;
 
 #define STORE_SCHEMA_VERSION	8
+/*
+ * The columns and tokenizer of entries_fts as the schema makes it now
+ * (store_schema.c), for store_fts_check_query's in-memory copy; a schema
+ * step that changes them changes this too (test_store.c compares both).
+ */
+#define STORE_FTS_COLUMNS	"title, summary, content, author, " \
+	"tokenize='unicode61 remove_diacritics 2'"
 /* "feed" in ASCII: marks the file as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID	0x66656564
 
@@ -29,6 +37,7 @@ enum store_stmt {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_STATUS,
+	ST_STATE_COUNTS,
 	ST_LAST_ID,
 	ST_CURSOR_GET,
 	ST_CURSOR_SET,
@@ -175,6 +184,7 @@ struct store {
 	struct store_token_sink *sink;	/* a copy, or NULL */
 	bool		 capturing;	/* store_ingest is indexing */
 	bool		 tokens_wrapped;	/* store_tokens_wrap worked */
+	struct store_health health;	/* store_health(): writes failing */
 };
 
 /* Creates or upgrades the schema. 0, or -1 with the reason in err. */

@@ -144,6 +144,44 @@ store_fts_check(struct store *s, const char *query, char *err, size_t errlen)
 	return rc;
 }
 
+int
+store_fts_check_query(const char *query, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (query == NULL || query[0] == '\0') {
+		snprintf(err, errlen, "empty query");
+		return STORE_EQUERY;
+	}
+	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK || sqlite3_exec(db, "CREATE VIRTUAL TABLE entries_fts "
+	    "USING fts5(" STORE_FTS_COLUMNS ")", NULL, NULL, NULL) !=
+	    SQLITE_OK || sqlite3_prepare_v2(db, "SELECT rowid FROM "
+	    "entries_fts WHERE entries_fts MATCH ?", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "cannot make an in-memory index: %s",
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, query, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		rc = 0;
+	else if ((rc & 0xff) == SQLITE_ERROR) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+		rc = STORE_EQUERY;
+	} else {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+		rc = -1;
+	}
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}
+
 static int
 topic_lookup(struct store *s, sqlite3_stmt *st, struct store_topic *ret)
 {

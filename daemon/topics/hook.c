@@ -198,6 +198,12 @@ hooks_drain(struct hooks *hs, const struct config *cfg)
 }
 
 void
+hooks_set_metrics(struct hooks *hs, struct metrics *m)
+{
+	notify_set_metrics(hs->notify, m);
+}
+
+void
 hooks_free(struct hooks *hs)
 {
 	if (hs == NULL)

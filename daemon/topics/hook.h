@@ -39,6 +39,9 @@ void	hook_run(struct notify *nt, const struct config_hook *h,
 struct hooks	*hooks_new(struct event_base *base, struct store *store,
 		    int max_parallel);
 void		 hooks_set_limits(struct hooks *hs, int max_parallel);
+/* Counts the runs of its commands into m (notify_set_metrics). */
+struct metrics;
+void		 hooks_set_metrics(struct hooks *hs, struct metrics *m);
 /*
  * A topic's new matches ids[0..n), to the hook of cfg named hook (NULL, or
  * one cfg does not declare: nothing runs; topics warns of that).

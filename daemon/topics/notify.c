@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "strv.h"
 #include "xmalloc.h"
@@ -65,6 +66,8 @@ struct notify {
 	int		 max_parallel;
 	notify_failure_fn *on_failure;
 	void		*failure_arg;
+	struct metric	*m_runs;	/* metrics.h, or NULL */
+	struct metric	*m_failures;
 };
 
 static void	pump(struct notify *);
@@ -76,6 +79,7 @@ failed(struct notify *n, const char *tag, const char *fmt, ...)
 	va_list ap;
 	char *why;
 
+	metric_add(n->m_failures, 1);
 	if (n->on_failure == NULL)
 		return;
 	va_start(ap, fmt);
@@ -305,6 +309,7 @@ job_finish(struct notify_job *j, int status)
 			    j->argv[0], WIFSIGNALED(status) ?
 			    WTERMSIG(status) : 0);
 	}
+	metric_add(n->m_runs, 1);
 	TAILQ_REMOVE(&n->running, j, link);
 	n->nrunning--;
 	job_free(j);
@@ -445,6 +450,7 @@ pump(struct notify *n)
 		TAILQ_REMOVE(&n->queue, j, link);
 		n->nqueued--;
 		if (job_start(n, j) == -1) {
+			metric_add(n->m_runs, 1);
 			job_free(j);
 			continue;
 		}
@@ -478,6 +484,17 @@ notify_set_limits(struct notify *n, int max_parallel)
 {
 	n->max_parallel = max_parallel > 0 ? max_parallel : 1;
 	pump(n);
+}
+
+void
+notify_set_metrics(struct notify *n, struct metrics *m)
+{
+	n->m_runs = metrics_counter(m, "feedd_notify_runs_total", "Hook "
+	    "commands run (ended, or could not start).", NULL);
+	n->m_failures = metrics_counter(m, "feedd_notify_failures_total",
+	    "Hook command runs that failed: could not start, exited "
+	    "non-zero, were killed or timed out, or were dropped from a full "
+	    "queue.", NULL);
 }
 
 void

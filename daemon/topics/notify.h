@@ -39,6 +39,13 @@ typedef void	 notify_failure_fn(void *arg, const char *tag,
 		    const char *why);
 void		 notify_on_failure(struct notify *n, notify_failure_fn *fn,
 		    void *arg);
+/*
+ * Counts into m (metrics.h): feedd_notify_runs_total (runs that ended or
+ * could not start) and feedd_notify_failures_total (every run told to
+ * on_failure).
+ */
+struct metrics;
+void		 notify_set_metrics(struct notify *n, struct metrics *m);
 /* A new limit (reload); running commands go on. */
 void		 notify_set_limits(struct notify *n, int max_parallel);
 /*

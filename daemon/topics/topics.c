@@ -16,6 +16,7 @@
 #include "category.h"
 #include "feedd.h"
 #include "log.h"
+#include "metrics.h"
 #include "strv.h"
 #include "topics.h"
 #include "topics_filter.h"
@@ -83,6 +84,7 @@ struct topics {
 	size_t		 npending;
 	uint64_t	 cap_seq;	/* ingests that handed us tokens */
 	uint64_t	 noted_seq;	/* cap_seq when last noted */
+	struct metric	*m_matches;	/* metrics.h */
 };
 
 static void
@@ -294,6 +296,7 @@ refresh(struct topics *t)
 		tp->id = st[i].id;
 		tp->name = xstrdup(st[i].name);
 		tp->query = xstrdup(st[i].query);
+		metric_add(t->m_matches, 0, tp->name);	/* shown from 0 */
 		tp->origin = st[i].origin;
 		if (st[i].notify != NULL)
 			tp->hook = xstrdup(st[i].notify);
@@ -586,6 +589,7 @@ topics_deliver(struct topics *t, bool committed)
 		if (committed && tp != NULL) {
 			log_info("topics: '%s': %zu new %s", tp->name, h->n,
 			    h->n == 1 ? "match" : "matches");
+			metric_add(t->m_matches, (double)h->n, tp->name);
 			t->cb.on_matches(t->cb.arg, tp->id, tp->name,
 			    tp->hook, h->ids, h->n);
 		}
@@ -712,6 +716,9 @@ topics_new(struct feedd *d, const struct topics_callbacks *cb)
 	t->d = d;
 	t->cb = *cb;
 	t->store = d->store;
+	t->m_matches = metrics_counter(d->metrics, "feedd_topic_matches_total",
+	    "New matches of each topic, as polls stored them (back-filled "
+	    "ones are not counted).", "topic");
 	if ((t->filter = topics_filter_new()) == NULL)
 		log_warnx("topics: matching without a filter (slower)");
 	else {

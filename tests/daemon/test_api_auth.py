@@ -73,8 +73,11 @@ ROUTES = [
     ("GET", "/v1/backup"), ("GET", "/v1/tokens"), ("POST", "/v1/tokens"),
     ("DELETE", "/v1/tokens/full"), ("GET", "/v1/users"),
     ("POST", "/v1/users"), ("PATCH", "/v1/users/owner"),
-    ("DELETE", "/v1/users/someone"), ("GET", "/v1/nowhere"),
+    ("DELETE", "/v1/users/someone"), ("GET", "/metrics"),
+    ("GET", "/v1/nowhere"),
 ]
+# Open to all: what a load balancer asks, telling nothing stored.
+OPEN_ROUTES = [("GET", "/healthz")]
 # The Google Reader door: its own login, "GoogleLogin auth=" else 401.
 DOOR_ROUTES = [
     ("POST", "/accounts/ClientLogin"), ("GET", "/reader/"),
@@ -101,7 +104,7 @@ with open(os.path.join(os.environ["TESTS_SRCDIR"], "..", "..", "daemon",
     table = re.findall(r'\{ EVHTTP_REQ_(\w+), "([^"]+)"', f.read())
 missing = [(m, p) for m, p in table if not any(
     m == rm and re.fullmatch(p.replace("*", "[^/]+"), rp.split("?")[0])
-    for rm, rp in ROUTES + DOOR_ROUTES + DOORS)]
+    for rm, rp in ROUTES + DOOR_ROUTES + DOORS + OPEN_ROUTES)]
 check(len(table) > 20 and not missing,
       "the test's routes cover api.c's route table", missing)
 for method, path in ROUTES:
@@ -110,6 +113,11 @@ for method, path in ROUTES:
     check(is_401(status, www, doc),
           "%s %s without a token: 401, WWW-Authenticate: Bearer, JSON"
           % (method, path), (status, www, doc))
+for method, path in OPEN_ROUTES:
+    status, www, doc = tcp(method, path)
+    check(status == 200 and www is None and doc == {"status": "ok"},
+          "%s %s without a token: 200, open" % (method, path),
+          (status, www, doc))
 for method, path in DOOR_PROBES:
     status, _, doc = tcp(method, path, body="" if method == "POST" else None)
     check(status == 401, "%s %s without a login: 401" % (method, path),
@@ -160,7 +168,7 @@ for method, path in ROUTES:
           www is None, "%s %s with a read-only token: 403 forbidden"
           % (method, path), (status, doc))
 for path in ("/v1/status", "/v1/feeds", "/v1/entries", "/v1/topics",
-             "/v1/opml", "/v1/cursors/me"):
+             "/v1/opml", "/v1/cursors/me", "/metrics"):
     status, _, doc = tcp("GET", path, ro)
     check(status == 200, "GET %s with a read-only token: 200" % path,
           (status, doc))

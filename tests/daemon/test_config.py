@@ -125,6 +125,85 @@ bad_cases = [
     ("ca_file a directory", "[feedd]\nca_file = /\n",
      ":2: ca_file: '/' is not a file"),
 ]
+# What would stop the daemon at start-up or a reload is caught by the check.
+stoppers = [
+    ("invalid FTS5 query", "[topic \"t\"]\nquery = \"unterminated\n",
+     ":2: query: '\"unterminated' is not a valid FTS5 query: unterminated "
+     "string"),
+    ("FTS5 syntax error", "[topic \"t\"]\nquery = (paris OR\n",
+     ":2: query: '(paris OR' is not a valid FTS5 query: fts5: syntax error"),
+    ("unknown FTS5 column", "[topic \"t\"]\nquery = body: x\n",
+     ":2: query: 'body: x' is not a valid FTS5 query: no such column: body"),
+    ("a bad IPv6 literal", "[feed \"x\"]\nurl = http://[bad\n",
+     ":2: url: 'http://[bad' is not a valid URL"),
+    ("a bad port", "[feed \"x\"]\nurl = http://example.org:99999/f\n",
+     ":2: url: 'http://example.org:99999/f' is not a valid URL"),
+    ("listen beyond loopback", "[feedd]\nlisten = 0.0.0.0:8790\n",
+     ":2: listen '0.0.0.0:8790' is not a loopback address"),
+    ("listen without a port", "[feedd]\nlisten = 127.0.0.1\n",
+     ":2: listen '127.0.0.1': expected ADDRESS:PORT"),
+    ("listen by name", "[feedd]\nlisten = localhost:8790\n",
+     ":2: listen 'localhost:8790':"),
+    ("a missing socket group", "[feedd]\nsocket_group = no-such-group-x\n",
+     ":2: socket_group 'no-such-group-x' does not exist"),
+    ("a socket path too long", "[feedd]\nsocket = /tmp/%s.sock\n" % ("s" * 120),
+     ":2: socket path '/tmp/sss"),
+]
+for what, text, want in stoppers:
+    rc, out, path = check_config(text, name="stop.conf")
+    check(rc == 1 and want in out, f"{what}: --check-config says so at the "
+          f"key's line ({want!r})", out)
+    # The daemon refuses the same file (it is never started with it).
+    r = subprocess.run([FEEDD, "-c", path, "--database", tmp.join("stop.db"),
+                        "--socket", tmp.join("stop.sock")],
+                       capture_output=True, text=True, timeout=10)
+    check(r.returncode == 1 and want in r.stderr,
+          f"{what}: and feedd refuses to start with it", r.stderr)
+
+# One pass: syntax errors on two lines, a bad value and the checks made
+# after reading (a query, an undefined feed, a duplicate url) all at once,
+# each at its own key's line.
+rc, out, _ = check_config("""[feedd]
+this is junk
+min_interval = soon
+[feed "a"]
+url = https://example.org/a
+[feed "b"]
+title = B
+url = https://example.org/a
+more junk
+[topic "t"]
+query = (x OR
+feeds = a ghost
+""")
+want = [":2: syntax error", ":3: min_interval: 'soon'", ":9: syntax error",
+        ":8: url: [feed \"b\"] has the same url as [feed \"a\"] (line 5)",
+        ":11: query: '(x OR' is not a valid FTS5 query",
+        ":12: feeds: [topic \"t\"] names feed 'ghost'", "6 errors"]
+check(rc == 1 and all(w in out for w in want),
+      "every problem in one pass, each at its key's line", out)
+
+# A reload with a file the check refuses changes nothing and is said so.
+import signal
+import time
+from feeddtest import Daemon, http_unix
+good_conf = "[feedd]\n[topic \"t\"]\nquery = drone\n"
+d = Daemon(tmp, good_conf, name="reload").start()
+with open(d.config, "w") as f:
+    f.write("[topic \"t\"]\nquery = (drone OR\n[topic \"u\"]\nquery = x\n")
+d.signal(signal.SIGHUP)
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline and "reload failed" not in d.read_log():
+    time.sleep(0.05)
+log = d.read_log()
+code, doc, _ = http_unix(d.socket, "GET", "/v1/topics")
+check("reload.conf:2: query: '(drone OR' is not a valid FTS5 query" in log and
+      "reload failed; keeping the running configuration" in log and
+      [t["query"] for t in doc["topics"]] == ["drone"],
+      "a reload with a bad query: refused whole, the running topics kept",
+      log[-1500:])
+check(d.stop() == 0, "the daemon stops cleanly after it")
+
 for what, text, want in bad_cases:
     rc, out, path = check_config(text, name="bad.conf")
     check(rc == 1, f"{what}: rejected with exit 1", out)

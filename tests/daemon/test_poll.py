@@ -140,7 +140,16 @@ def read_log():
 # --- first poll ----------------------------------------------------------
 t_start = int(time.time())
 rc, secs = once()
-check(rc == 0, "--once exits 0 although some feeds fail", read_log()[-3000:])
+failing = ["limited", "unavailable", "gone", "challenge", "html", "htmletag",
+           "bomb", "drip", "lying", "reset", "loop"]
+check(rc == 1, "--once exits 1 when a feed failed (as sfeed_update does)",
+      read_log()[-3000:])
+summary = read_log().split("--once: ")
+check("%d of %d feeds failed (exit status 1):" % (len(failing), len(FEEDS))
+      in read_log() and all(any(s.startswith("'%s': " % FEEDS[n])
+                                for s in summary) for n in failing),
+      "and lists each failed feed with why, for a cron mail (no daemon "
+      "to ask)", read_log()[-3000:])
 check(secs < 30, "--once does not wait for slow feeds (%.1f s)" % secs)
 f = feeds()
 check(set(f) == set(FEEDS), "every configured feed is stored", sorted(f))
@@ -217,7 +226,7 @@ check(ua.get("User-Agent") == want_ua if want_ua else
 # --- second poll: validators -> 304 --------------------------------------
 route("/validators", headers={}, body=rss("validators", [1, 2]))
 rc, _ = once()
-check(rc == 0, "second --once exits 0")
+check(rc == 1, "second --once: exit 1 again (the failing feeds still fail)")
 f = feeds()
 st = stats("/feeds/a.xml")
 check(st["codes"].get("304") == 1, "static feed: second poll answered 304",
@@ -269,7 +278,7 @@ url = %s/big?kb=65536
 before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 rc, secs = once(bomb_conf, tmp.join("bomb.db"))
 after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-check(rc == 0, "2 GiB gzip bomb: --once exits 0")
+check(rc == 1, "2 GiB gzip bomb: --once ends, exit 1 (both feeds failed)")
 check(after < 64 * 1024, "2 GiB gzip bomb: peak RSS of children %d KiB"
       % after)
 c = sqlite3.connect(tmp.join("bomb.db"))
@@ -278,8 +287,8 @@ c.close()
 check(all(e and "larger than" in e for e in errs), "both over the cap", errs)
 
 # --- limits: max_per_host = 2 over six slow feeds --------------------------
-slow = "".join('\n[feed "slow%d"]\nurl = %s/drip?n=4&delay=0.25&i=%d\n'
-               % (i, base, i) for i in range(6))
+slow = "".join('\n[feed "slow%d"]\nurl = %s/drip?n=4&delay=0.25&feed=a.xml'
+               '&i=%d\n' % (i, base, i) for i in range(6))
 slow_conf = tmp.write("slow.conf", """[feedd]
 host_gap = 0s
 max_per_host = 2
@@ -320,7 +329,7 @@ if check(gen.returncode == 0, "self-signed certificate made", gen.stderr):
     c = sqlite3.connect(tmp.join("tls.db"))
     row = c.execute("SELECT state, last_error FROM feeds").fetchone()
     c.close()
-    check(rc == 0 and row[0] == "backing_off" and
+    check(rc == 1 and row[0] == "backing_off" and
           "certificate" in (row[1] or "").lower(),
           "HTTPS with a self-signed certificate: refused, and says why", row)
 

@@ -79,15 +79,17 @@ def unit_comments(path):
 
 def check_paths(root, inst, service, user_service):
     feedd = find(inst, "/feedd", "/bin/")
-    conf = find(inst, "feedd.conf", "/feedd/feedd.conf")
-    check(feedd is not None and conf is not None,
-          "meson installs feedd and its configuration", inst)
+    check(feedd is not None, "meson installs feedd", inst)
     start = (unit_value(root + service, "ExecStart") or "").split()
     check(start[:1] == [feedd],
           "ExecStart= runs the feedd meson installs", f"{start} vs {feedd}")
-    check(start[1:] == ["-c", conf],
+    # The configuration comes from an install script (never overwritten,
+    # see tests/daemon/test_install.py), so introspection does not list it.
+    conf = start[2] if len(start) == 3 and start[1] == "-c" else None
+    check(conf is not None and conf.endswith("/feedd/feedd.conf") and
+          os.path.isfile(root + conf),
           "feedd.service reads the configuration meson installs",
-          f"{start} vs {conf}")
+          f"{start}")
     ustart = unit_value(root + user_service, "ExecStart")
     check(ustart == feedd, "the user unit runs the same feedd", ustart)
     for what, u in (("system", service), ("user", user_service)):

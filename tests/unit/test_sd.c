@@ -184,28 +184,36 @@ test_watchdog(void)
 static void
 test_status(void)
 {
-	struct sdglue_counts c = { 120, -1, 3, 0, 0 };
+	struct sdglue_counts c = { 120, -1, 3, 0, 0, 0, 0, "" };
 	time_t now = 1700000000;
-	char buf[128];
+	char buf[256];
 
 	c.next_poll = now + 240;
 	sdglue_format_status(buf, sizeof(buf), &c, now);
 	is_str(buf, "120 feeds, 3 backing off, next poll in 4 min",
 	    "the issue's example");
-	c = (struct sdglue_counts){ 1, 1, 0, 2, now - 5 };
+	c = (struct sdglue_counts){ 1, 1, 0, 2, now - 5, 0, 0, "" };
 	sdglue_format_status(buf, sizeof(buf), &c, now);
 	is_str(buf, "1 feed, 1 entry, 0 backing off, 2 failing, next poll now",
 	    "singulars, failures, an overdue poll");
-	c = (struct sdglue_counts){ 7, 1234, 0, 0, now + 30 };
+	c = (struct sdglue_counts){ 7, 1234, 0, 0, now + 30, 0, 0, "" };
 	sdglue_format_status(buf, sizeof(buf), &c, now);
 	is_str(buf, "7 feeds, 1234 entries, 0 backing off, next poll in 30 s",
 	    "seconds");
-	c = (struct sdglue_counts){ 7, -1, -1, -1, now + 3 * 3600 };
+	c = (struct sdglue_counts){ 7, -1, -1, -1, now + 3 * 3600, 0,
+	    0, "" };
 	sdglue_format_status(buf, sizeof(buf), &c, now);
 	is_str(buf, "7 feeds, next poll in 3 h", "hours; unknown counts left "
 	    "out");
 	sdglue_format_status(buf, 8, &c, now);
 	ok(strlen(buf) == 7, "a short buffer is filled, not overrun");
+	c = (struct sdglue_counts){ 232, 1500, 0, 0, now, 3, 57,
+	    "committing: database or disk is full" };
+	sdglue_format_status(buf, sizeof(buf), &c, now);
+	is_str(buf, "232 feeds, 1500 entries, 0 backing off, 3 polling, "
+	    "57 due, next poll now; database failing: committing: database "
+	    "or disk is full", "polls running and waiting; a failing "
+	    "database");
 }
 
 int

@@ -469,6 +469,35 @@ test_search(struct store *s)
 	    "valid query checks");
 	ok(store_fts_check(s, "\"unterminated", err, sizeof(err)) ==
 	    STORE_EQUERY, "invalid query checks: %s", err);
+	/* feedd.conf's topics are checked without the database: alike. */
+	{
+		static const char *const queries[] = {
+			"коаліція OR foo", "\"unterminated", "title: summit",
+			"nosuchcolumn: x", "NEAR(a b, 5)", "NEAR(a b, x)",
+			"guarant*", "(paris OR", "- content: kyiv", "a AND",
+			"{title summary}: kyiv", "^breaking", "\"e-mail\"",
+		};
+		char err2[256];
+		bool same = true;
+
+		for (size_t i = 0; i < sizeof(queries) / sizeof(*queries);
+		    i++) {
+			int a = store_fts_check(s, queries[i], err,
+			    sizeof(err));
+			int b = store_fts_check_query(queries[i], err2,
+			    sizeof(err2));
+
+			if (a != b || (a != 0 && strcmp(err, err2) != 0)) {
+				diag("%s: %d '%s' vs %d '%s'", queries[i], a,
+				    err, b, err2);
+				same = false;
+			}
+		}
+		ok(same, "the in-memory check agrees with the database's, "
+		    "messages included");
+		ok(store_fts_check_query("", err, sizeof(err)) ==
+		    STORE_EQUERY, "an empty query: %s", err);
+	}
 }
 
 static void

@@ -15,7 +15,7 @@
 
 struct store_token_sink;
 
-#define STORE_SCHEMA_VERSION	8
+#define STORE_SCHEMA_VERSION	9
 /* "feed" in ASCII: marks the file as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID	0x66656564
 
@@ -125,6 +125,14 @@ enum store_stmt {
 	ST_STATE_IDS_READ,
 	ST_STATE_IDS_STARRED,
 	ST_STATE_IDS_ALL,
+	/* store_alert.c */
+	ST_ALERT_ADD,
+	ST_ALERT_FIRST,
+	ST_ALERT_REMOVE,
+	ST_ALERT_RETRY,
+	ST_ALERT_COUNT,
+	ST_ALERT_HOOKS,
+	ST_ALERT_EXPIRE,
 	ST_MAX,
 };
 

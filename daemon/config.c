@@ -528,7 +528,7 @@ handle_hook(struct parse_state *st, const char *key, const char *v)
 			perr(st, key, "'%s' is not %s", x,
 			    webhook_format_names());
 		else
-			h->format = (enum config_hook_format)f;
+			h->format = (enum webhook_format)f;
 	} else if (strcmp(key, "header") == 0)
 		hook_header(st, h, x);
 	else if (strcmp(key, "mode") == 0) {
@@ -810,7 +810,7 @@ url_secrets(struct config_hook *h)
 	for (size_t i = 0; parts != NULL && parts[i] != NULL; i++)
 		strv_add(&h->secrets, parts[i], strlen(parts[i]));
 	strv_free(parts);
-	if (h->format == CONFIG_HOOK_NTFY && (path = url_path(h->url)) !=
+	if (h->format == WEBHOOK_NTFY && (path = url_path(h->url)) !=
 	    NULL) {
 		if ((last = strrchr(path, '/')) != NULL && last[1] != '\0')
 			strv_add(&h->secrets, last + 1, strlen(last + 1));
@@ -839,7 +839,7 @@ validate_hook(struct parse_state *st, struct config_hook *h)
 		return;
 	}
 	if (h->argv != NULL) {
-		if (h->headers != NULL || h->format != CONFIG_HOOK_JSON) {
+		if (h->headers != NULL || h->format != WEBHOOK_JSON) {
 			log_errx("%s:%d: [hook \"%s\"]: format and header "
 			    "are for a hook with a url, not a command",
 			    st->path, h->line, h->name);

@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "webhook_format.h"
+
 struct config_feed {
 	char	*name;
 	char	*url;
@@ -45,16 +47,6 @@ enum config_hook_mode {
 	CONFIG_HOOK_BATCH,	/* one run per poll with all new matches */
 };
 
-/* What a URL hook's alerts look like (webhook_format.h). */
-enum config_hook_format {
-	CONFIG_HOOK_JSON = 0,	/* the entry as the API shows it, plus topic */
-	CONFIG_HOOK_NTFY,
-	CONFIG_HOOK_GOTIFY,
-	CONFIG_HOOK_MATRIX,
-	CONFIG_HOOK_SLACK,
-	CONFIG_HOOK_FORMAT_MAX,
-};
-
 /* Hook names: 1 to CONFIG_HOOK_NAME_MAX of [A-Za-z0-9_.-]. */
 #define CONFIG_HOOK_NAME_MAX	64
 /* header lines of one hook */
@@ -67,7 +59,7 @@ struct config_hook {
 	/* A URL hook (argv NULL): */
 	char	*url;		/* secrets expanded: never shown */
 	char	*url_shown;	/* url_redacted(url): for logs and answers */
-	enum config_hook_format format;
+	enum webhook_format format;	/* webhook_format.h */
 	char	**headers;	/* "Name: value", expanded; NULL or NULL-ended */
 	/*
 	 * What must never reach a log or an answer, even echoed back by a

@@ -172,6 +172,26 @@ hook_config(const struct webhooks *w, const char *name)
 	return h != NULL && h->url != NULL ? h : NULL;
 }
 
+/* What webhook_format needs of a URL hook. */
+static struct webhook_target
+target(const struct config_hook *h)
+{
+	struct webhook_target t = { h->name, h->url, h->url_shown, h->format,
+	    h->headers, h->secrets };
+
+	return t;
+}
+
+/* A URL hook's request for alert a. 0 or -1 (logged). */
+static int
+request_for(const struct config_hook *h, const struct webhook_alert *a,
+    struct webhook_request *ret)
+{
+	struct webhook_target t = target(h);
+
+	return webhook_format_request(&t, a, ret);
+}
+
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -251,7 +271,7 @@ send_alert(struct webhook *wh, const struct config_hook *h,
 	alert.entries = entries;
 	alert.batch = a->batch;
 	alert.key = a->key;
-	if (webhook_format_request(h, &alert, &req) == -1) {
+	if (request_for(h, &alert, &req) == -1) {
 		give_up(wh, a, "cannot make its request");
 		json_decref(entries);
 		store_alert_clear(a);
@@ -332,7 +352,7 @@ failure_text(const struct config_hook *h, const struct fetch_result *r)
 	if (r->http_code == 0 || h == NULL || r->body_len == 0)
 		return xstrdup(r->error != NULL ? r->error : (r->http_code ?
 		    "unexpected answer" : "no answer"));
-	answer = webhook_scrub(h, r->body, r->body_len, WEBHOOK_ANSWER_LOG);
+	answer = webhook_scrub(h->secrets, r->body, r->body_len, WEBHOOK_ANSWER_LOG);
 	why = xasprintf("%s: %s", r->error != NULL ? r->error : "HTTP",
 	    answer);
 	free(answer);
@@ -631,7 +651,7 @@ on_tested(const struct fetch_result *r, void *arg)
 	res.ok = r->status != FETCH_CANCELLED &&
 	    webhook_verdict(r->status, r->http_code) == WEBHOOK_DELIVERED;
 	if (h != NULL && r->body_len > 0)
-		answer = webhook_scrub(h, r->body, r->body_len,
+		answer = webhook_scrub(h->secrets, r->body, r->body_len,
 		    WEBHOOK_ANSWER_MAX);
 	if (!res.ok)
 		error = r->status == FETCH_CANCELLED ? xstrdup("shutting "
@@ -705,7 +725,7 @@ webhooks_test(struct webhooks *w, const struct config_hook *h,
 		snprintf(key, sizeof(key), "%032llx", (long long)time(NULL));
 	alert.key = key;
 	memset(&req, 0, sizeof(req));
-	if (webhook_format_request(h, &alert, &req) == -1)
+	if (request_for(h, &alert, &req) == -1)
 		req.url = xstrdup("");	/* fails as a bad URL, from the loop */
 	json_decref(alert.entries);
 	memset(&fr, 0, sizeof(fr));

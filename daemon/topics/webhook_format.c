@@ -18,7 +18,6 @@
 #include <libxml/entities.h>
 
 #include "buf.h"
-#include "config.h"
 #include "htmltext.h"
 #include "log.h"
 #include "strv.h"
@@ -33,24 +32,24 @@
 /* The path a Matrix hook's URL ends in, before the transaction id. */
 #define MATRIX_SEND	"/send/m.room.message"
 
-static const char *const format_names[CONFIG_HOOK_FORMAT_MAX] = {
-	[CONFIG_HOOK_JSON] = "json",
-	[CONFIG_HOOK_NTFY] = "ntfy",
-	[CONFIG_HOOK_GOTIFY] = "gotify",
-	[CONFIG_HOOK_MATRIX] = "matrix",
-	[CONFIG_HOOK_SLACK] = "slack",
+static const char *const format_names[WEBHOOK_FORMAT_MAX] = {
+	[WEBHOOK_JSON] = "json",
+	[WEBHOOK_NTFY] = "ntfy",
+	[WEBHOOK_GOTIFY] = "gotify",
+	[WEBHOOK_MATRIX] = "matrix",
+	[WEBHOOK_SLACK] = "slack",
 };
 
 const char *
-webhook_format_name(enum config_hook_format f)
+webhook_format_name(enum webhook_format f)
 {
-	return f < CONFIG_HOOK_FORMAT_MAX ? format_names[f] : "unknown";
+	return f < WEBHOOK_FORMAT_MAX ? format_names[f] : "unknown";
 }
 
 int
 webhook_format_from_name(const char *name)
 {
-	for (int i = 0; i < CONFIG_HOOK_FORMAT_MAX; i++)
+	for (int i = 0; i < WEBHOOK_FORMAT_MAX; i++)
 		if (strcmp(format_names[i], name) == 0)
 			return i;
 	return -1;
@@ -83,7 +82,7 @@ matrix_room_end(const char *path)
 }
 
 int
-webhook_format_check(enum config_hook_format f, const char *url, char *why,
+webhook_format_check(enum webhook_format f, const char *url, char *why,
     size_t len)
 {
 	char *path = url_path(url);
@@ -95,14 +94,14 @@ webhook_format_check(enum config_hook_format f, const char *url, char *why,
 		return -1;
 	}
 	switch (f) {
-	case CONFIG_HOOK_NTFY:
+	case WEBHOOK_NTFY:
 		if (ends_with(path, "/")) {
 			snprintf(why, len, "the server's root: for ntfy, give "
 			    "the topic's URL (https://ntfy.example.org/TOPIC)");
 			rc = -1;
 		}
 		break;
-	case CONFIG_HOOK_MATRIX:
+	case WEBHOOK_MATRIX:
 		if ((end = matrix_room_end(path)) == NULL ||
 		    (*end != '\0' && strcmp(end, MATRIX_SEND) != 0 &&
 		    strcmp(end, MATRIX_SEND "/") != 0)) {
@@ -448,7 +447,7 @@ body_slack(const struct webhook_alert *a)
 
 /* Whether the hook's own headers name this one (they win). */
 static bool
-hook_gives(const struct config_hook *h, const char *name)
+hook_gives(const struct webhook_target *h, const char *name)
 {
 	size_t n = strlen(name);
 
@@ -460,7 +459,7 @@ hook_gives(const struct config_hook *h, const char *name)
 }
 
 static void
-add_header(struct webhook_request *r, const struct config_hook *h,
+add_header(struct webhook_request *r, const struct webhook_target *h,
     const char *name, const char *value)
 {
 	char *line;
@@ -477,7 +476,7 @@ add_header(struct webhook_request *r, const struct config_hook *h,
  * the topic, *ret_topic), Gotify's /message, Matrix's send/TXNID.
  */
 static char *
-target_url(const struct config_hook *h, const struct webhook_alert *a,
+target_url(const struct webhook_target *h, const struct webhook_alert *a,
     char **ret_topic)
 {
 	char *path = url_path(h->url), *slash, *np, *url = NULL;
@@ -487,14 +486,14 @@ target_url(const struct config_hook *h, const struct webhook_alert *a,
 	if (path == NULL)
 		return NULL;
 	switch (h->format) {
-	case CONFIG_HOOK_NTFY:
+	case WEBHOOK_NTFY:
 		if ((slash = strrchr(path, '/')) == NULL || slash[1] == '\0')
 			break;
 		*ret_topic = xstrdup(slash + 1);
 		slash[1] = '\0';
 		url = url_with_path(h->url, path);
 		break;
-	case CONFIG_HOOK_GOTIFY:
+	case WEBHOOK_GOTIFY:
 		if (ends_with(path, "/message")) {
 			url = xstrdup(h->url);
 			break;
@@ -504,7 +503,7 @@ target_url(const struct config_hook *h, const struct webhook_alert *a,
 		url = url_with_path(h->url, np);
 		free(np);
 		break;
-	case CONFIG_HOOK_MATRIX:
+	case WEBHOOK_MATRIX:
 		if ((end = matrix_room_end(path)) == NULL)
 			break;
 		np = xasprintf("%.*s" MATRIX_SEND "/%s", (int)(end - path),
@@ -517,7 +516,7 @@ target_url(const struct config_hook *h, const struct webhook_alert *a,
 		break;
 	}
 	free(path);
-	if (h->format == CONFIG_HOOK_NTFY && url == NULL) {
+	if (h->format == WEBHOOK_NTFY && url == NULL) {
 		free(*ret_topic);
 		*ret_topic = NULL;
 	}
@@ -525,7 +524,7 @@ target_url(const struct config_hook *h, const struct webhook_alert *a,
 }
 
 int
-webhook_format_request(const struct config_hook *h,
+webhook_format_request(const struct webhook_target *h,
     const struct webhook_alert *a, struct webhook_request *ret)
 {
 	json_t *doc = NULL;
@@ -540,16 +539,16 @@ webhook_format_request(const struct config_hook *h,
 		return -1;
 	}
 	switch (h->format) {
-	case CONFIG_HOOK_NTFY:
+	case WEBHOOK_NTFY:
 		doc = body_ntfy(a, topic);
 		break;
-	case CONFIG_HOOK_GOTIFY:
+	case WEBHOOK_GOTIFY:
 		doc = body_gotify(a);
 		break;
-	case CONFIG_HOOK_MATRIX:
+	case WEBHOOK_MATRIX:
 		doc = body_matrix(a);
 		break;
-	case CONFIG_HOOK_SLACK:
+	case WEBHOOK_SLACK:
 		doc = body_slack(a);
 		break;
 	default:
@@ -557,7 +556,7 @@ webhook_format_request(const struct config_hook *h,
 		break;
 	}
 	free(topic);
-	ret->method = h->format == CONFIG_HOOK_MATRIX ? "PUT" : "POST";
+	ret->method = h->format == WEBHOOK_MATRIX ? "PUT" : "POST";
 	if (doc == NULL || (ret->body = json_dumps(doc, JSON_COMPACT)) ==
 	    NULL) {
 		log_warnx("hook '%s': cannot encode the alert", h->name);
@@ -587,7 +586,7 @@ webhook_request_clear(struct webhook_request *r)
 }
 
 char *
-webhook_scrub(const struct config_hook *h, const char *text, size_t len,
+webhook_scrub(char *const *secrets, const char *text, size_t len,
     size_t max)
 {
 	struct buf b;
@@ -597,11 +596,11 @@ webhook_scrub(const struct config_hook *h, const char *text, size_t len,
 	for (i = 0; i < len; ) {
 		bool hit = false;
 
-		for (size_t k = 0; h->secrets != NULL &&
-		    h->secrets[k] != NULL && !hit; k++) {
-			n = strlen(h->secrets[k]);
+		for (size_t k = 0; secrets != NULL && secrets[k] != NULL &&
+		    !hit; k++) {
+			n = strlen(secrets[k]);
 			if (n >= SCRUB_MIN && n <= len - i &&
-			    memcmp(text + i, h->secrets[k], n) == 0) {
+			    memcmp(text + i, secrets[k], n) == 0) {
 				buf_puts(&b, "***");
 				i += n;
 				hit = true;

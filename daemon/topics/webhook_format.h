@@ -32,14 +32,32 @@
 
 #include <jansson.h>
 
-#include "config.h"
+/* What a URL hook's alerts look like. */
+enum webhook_format {
+	WEBHOOK_JSON = 0,	/* the entry as the API shows it, plus topic */
+	WEBHOOK_NTFY,
+	WEBHOOK_GOTIFY,
+	WEBHOOK_MATRIX,
+	WEBHOOK_SLACK,
+	WEBHOOK_FORMAT_MAX,
+};
+
+/* Where a URL hook sends (config.h keeps it as a [hook] section). */
+struct webhook_target {
+	const char	*name;		/* the hook's, for the log */
+	const char	*url;		/* may hold secrets */
+	const char	*url_shown;	/* redacted */
+	enum webhook_format format;
+	char *const	*headers;	/* "Name: value", NULL-terminated */
+	char *const	*secrets;	/* never shown; NULL-terminated */
+};
 
 #define WEBHOOK_LIST_MAX	20	/* entries named in one message */
 /* ntfy turns a longer message into an attachment. */
 #define WEBHOOK_NTFY_MESSAGE_MAX	4000
 
 /* "json", "ntfy", ... and back (-1 if unknown). */
-const char	*webhook_format_name(enum config_hook_format f);
+const char	*webhook_format_name(enum webhook_format f);
 int		 webhook_format_from_name(const char *name);
 /* "json, ntfy, gotify, matrix or slack": for messages. */
 const char	*webhook_format_names(void);
@@ -49,7 +67,7 @@ const char	*webhook_format_names(void);
  * in the path, matrix a room. 0, or -1 with why a phrase that follows
  * "url ".
  */
-int		 webhook_format_check(enum config_hook_format f,
+int		 webhook_format_check(enum webhook_format f,
 		    const char *url, char *why, size_t len);
 
 /* One alert: a topic's new matches. */
@@ -69,18 +87,18 @@ struct webhook_request {
 };
 
 /* The request that sends a to h's receiver. 0, or -1 (logged). */
-int		 webhook_format_request(const struct config_hook *h,
+int		 webhook_format_request(const struct webhook_target *h,
 		    const struct webhook_alert *a,
 		    struct webhook_request *ret);
 void		 webhook_request_clear(struct webhook_request *r);
 
 /*
- * A new string: text without h's secrets (each replaced by "***") and
+ * A new string: text without secrets (each replaced by "***") and
  * with control characters as '|', cut at max bytes (on a UTF-8
  * boundary, "..." added): a receiver's answer, fit for a log or an API
  * answer.
  */
-char		*webhook_scrub(const struct config_hook *h, const char *text,
+char		*webhook_scrub(char *const *secrets, const char *text,
 		    size_t len, size_t max);
 
 #endif

@@ -122,23 +122,22 @@ entry(int id, const char *title, const char *link)
 	    "<p>Leaders <b>met</b> in Paris.</p>");
 }
 
-static struct config_hook
-hook(enum config_hook_format f, const char *url)
+static struct webhook_target
+hook(enum webhook_format f, const char *url)
 {
-	struct config_hook h;
+	struct webhook_target h;
 
 	memset(&h, 0, sizeof(h));
 	h.name = "h";
-	h.url = (char *)url;
-	h.url_shown = (char *)"https://x/";
+	h.url = url;
+	h.url_shown = "https://x/";
 	h.format = f;
-	h.timeout_s = 10;
 	return h;
 }
 
 /* The request of a one-entry alert (or of entries) for h; its body. */
 static json_t *
-request(const struct config_hook *h, json_t *entries, bool batch,
+request(const struct webhook_target *h, json_t *entries, bool batch,
     struct webhook_request *r)
 {
 	struct webhook_alert a = { "coalition", entries, batch,
@@ -152,14 +151,14 @@ request(const struct config_hook *h, json_t *entries, bool batch,
 static void
 test_formats(void)
 {
-	struct config_hook h;
+	struct webhook_target h;
 	struct webhook_request r;
 	json_t *one = json_pack("[o]", entry(7, "Coalition & <allies>",
 	    "https://k.example/a?x=1&y=2")), *b, *many;
 	char *hdrs[] = { "Content-Type: text/x-mine", NULL };
 	char why[256];
 
-	h = hook(CONFIG_HOOK_NTFY, "https://ntfy.example.org/sub/alerts");
+	h = hook(WEBHOOK_NTFY, "https://ntfy.example.org/sub/alerts");
 	b = request(&h, one, false, &r);
 	is_str(r.url, "https://ntfy.example.org/sub/", "ntfy: to the root");
 	ok(b != NULL && strcmp(json_string_value(json_object_get(b,
@@ -171,20 +170,20 @@ test_formats(void)
 	json_decref(b);
 	webhook_request_clear(&r);
 
-	h = hook(CONFIG_HOOK_GOTIFY, "https://g.example/?token=1");
+	h = hook(WEBHOOK_GOTIFY, "https://g.example/?token=1");
 	b = request(&h, one, false, &r);
 	is_str(r.url, "https://g.example/message?token=1",
 	    "gotify: /message added, the query kept");
 	json_decref(b);
 	webhook_request_clear(&r);
-	h = hook(CONFIG_HOOK_GOTIFY, "https://g.example/gotify/message");
+	h = hook(WEBHOOK_GOTIFY, "https://g.example/gotify/message");
 	b = request(&h, one, false, &r);
 	is_str(r.url, "https://g.example/gotify/message",
 	    "gotify: a /message URL as it is");
 	json_decref(b);
 	webhook_request_clear(&r);
 
-	h = hook(CONFIG_HOOK_MATRIX,
+	h = hook(WEBHOOK_MATRIX,
 	    "https://m.example/_matrix/client/v3/rooms/!r:m.example");
 	b = request(&h, one, false, &r);
 	is_str(r.url, "https://m.example/_matrix/client/v3/rooms/!r:m.example"
@@ -194,7 +193,7 @@ test_formats(void)
 	json_decref(b);
 	webhook_request_clear(&r);
 
-	h = hook(CONFIG_HOOK_SLACK, "https://hooks.example/services/x");
+	h = hook(WEBHOOK_SLACK, "https://hooks.example/services/x");
 	h.headers = hdrs;
 	b = request(&h, one, false, &r);
 	ok(strv_len(r.headers) == 2 && strcmp(r.headers[0],
@@ -215,7 +214,7 @@ test_formats(void)
 		snprintf(t, sizeof(t), "%0300d", i);
 		json_array_append_new(many, entry(i, t, "https://k.example/"));
 	}
-	h = hook(CONFIG_HOOK_NTFY, "https://ntfy.example.org/alerts");
+	h = hook(WEBHOOK_NTFY, "https://ntfy.example.org/alerts");
 	b = request(&h, many, true, &r);
 	ok(b != NULL && strlen(json_string_value(json_object_get(b,
 	    "message"))) <= WEBHOOK_NTFY_MESSAGE_MAX &&
@@ -225,7 +224,7 @@ test_formats(void)
 	    "ntfy: a batch of 500 within its message limit, the rest counted");
 	json_decref(b);
 	webhook_request_clear(&r);
-	h = hook(CONFIG_HOOK_JSON, "https://j.example/");
+	h = hook(WEBHOOK_JSON, "https://j.example/");
 	b = request(&h, many, true, &r);
 	ok(json_array_size(json_object_get(b, "entries")) == 500,
 	    "json: a batch carries every entry");
@@ -234,13 +233,13 @@ test_formats(void)
 	json_decref(many);
 	json_decref(one);
 
-	ok(webhook_format_check(CONFIG_HOOK_NTFY, "https://n.example/", why,
+	ok(webhook_format_check(WEBHOOK_NTFY, "https://n.example/", why,
 	    sizeof(why)) == -1, "ntfy needs a topic: %s", why);
-	ok(webhook_format_check(CONFIG_HOOK_MATRIX, "https://m.example/_matrix/"
+	ok(webhook_format_check(WEBHOOK_MATRIX, "https://m.example/_matrix/"
 	    "client/v3/rooms/!r:x/send/m.room.message", why, sizeof(why)) ==
-	    0 && webhook_format_check(CONFIG_HOOK_MATRIX, "https://m.example/"
+	    0 && webhook_format_check(WEBHOOK_MATRIX, "https://m.example/"
 	    "rooms//send", why, sizeof(why)) == -1, "matrix needs a room");
-	ok(webhook_format_from_name("slack") == CONFIG_HOOK_SLACK &&
+	ok(webhook_format_from_name("slack") == WEBHOOK_SLACK &&
 	    webhook_format_from_name("Slack") == -1, "format names");
 }
 
@@ -249,16 +248,14 @@ test_scrub(void)
 {
 	char *secrets[] = { "Bearer tk_abcdef123456", "tk_abcdef123456",
 	    "abc", NULL };
-	struct config_hook h = hook(CONFIG_HOOK_JSON, "https://x/");
 	const char answer[] = "got tk_abcdef123456 and\nabc\x01";
 	char *s;
 
-	h.secrets = secrets;
-	s = webhook_scrub(&h, answer, sizeof(answer) - 1, 100);
+	s = webhook_scrub(secrets, answer, sizeof(answer) - 1, 100);
 	is_str(s, "got *** and|abc|", "secrets scrubbed (not the short "
 	    "ones), control characters shown as |");
 	free(s);
-	s = webhook_scrub(&h, "\xd0\x9a\xd0\x9a\xd0\x9a", 6, 3);
+	s = webhook_scrub(secrets, "\xd0\x9a\xd0\x9a\xd0\x9a", 6, 3);
 	is_str(s, "\xd0\x9a...", "cut on a UTF-8 boundary");
 	free(s);
 }

@@ -13,19 +13,9 @@
 #include "table.h"
 #include "xmalloc.h"
 
-static const char *
-jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
-
-static long long
-jint(json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
-}
+/* A member as text ("" when absent) or as a number. */
+#define jstr(o, key)	feedctl_str((o), (key), "")
+#define jint(o, key)	feedctl_num((o), (key))
 
 /* "ntfy" or "command". */
 static const char *

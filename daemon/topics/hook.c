@@ -303,17 +303,24 @@ entries_get(struct hooks *hs, const int64_t *ids, size_t n, size_t *ret_n)
 	return e;
 }
 
+/* The hook named so in the configuration in force, or NULL. */
+static const struct config_hook *
+hook_find(const struct hooks *hs, const char *hook)
+{
+	return hook != NULL && hs->cfg != NULL ?
+	    config_hook_find(hs->cfg, hook) : NULL;
+}
+
 void
 hooks_record(struct hooks *hs, const char *hook, const char *topic,
     const int64_t *ids, size_t n)
 {
-	const struct config_hook *h;
+	const struct config_hook *h = hook_find(hs, hook);
 	struct store_entry *e;
 	size_t got;
 	json_t *a;
 
-	if (hs->webhooks == NULL || hook == NULL || hs->cfg == NULL ||
-	    (h = config_hook_find(hs->cfg, hook)) == NULL || h->url == NULL)
+	if (hs->webhooks == NULL || h == NULL || h->url == NULL)
 		return;
 	e = entries_get(hs, ids, n, &got);
 	a = json_array();
@@ -336,12 +343,11 @@ void
 hooks_deliver(struct hooks *hs, const char *hook, const char *topic,
     const int64_t *ids, size_t n)
 {
-	const struct config_hook *h;
+	const struct config_hook *h = hook_find(hs, hook);
 	struct store_entry *e;
 	size_t got;
 
-	if (hook == NULL || hs->cfg == NULL ||
-	    (h = config_hook_find(hs->cfg, hook)) == NULL || h->argv == NULL)
+	if (h == NULL || h->argv == NULL)
 		return;
 	e = entries_get(hs, ids, n, &got);
 	hook_run(hs->notify, h, topic, e, got);

@@ -182,14 +182,35 @@ target(const struct config_hook *h)
 	return t;
 }
 
-/* A URL hook's request for alert a. 0 or -1 (logged). */
-static int
-request_for(const struct config_hook *h, const struct webhook_alert *a,
-    struct webhook_request *ret)
+/*
+ * Sends alert a to URL hook h through the fetch, within h's timeout;
+ * on_done(arg) hears of it from the loop. NULL when its request cannot
+ * be made (logged).
+ */
+static struct fetch_xfer *
+start(struct webhooks *w, const struct config_hook *h,
+    const struct webhook_alert *a,
+    void (*on_done)(const struct fetch_result *, void *), void *arg)
 {
 	struct webhook_target t = target(h);
+	struct webhook_request req;
+	struct fetch_request fr;
+	struct fetch_xfer *x;
 
-	return webhook_format_request(&t, a, ret);
+	if (webhook_format_request(&t, a, &req) == -1)
+		return NULL;
+	memset(&fr, 0, sizeof(fr));
+	fr.url = req.url;
+	fr.method = req.method;
+	fr.body = req.body;
+	fr.body_len = req.body_len;
+	fr.headers = req.headers;
+	fr.timeout_s = (long)h->timeout_s;
+	fr.on_done = on_done;
+	fr.arg = arg;
+	x = fetch_start(w->fetch, &fr);
+	webhook_request_clear(&req);
+	return x;
 }
 
 static void
@@ -254,8 +275,6 @@ send_alert(struct webhook *wh, const struct config_hook *h,
     struct store_alert *a)
 {
 	struct webhook_alert alert;
-	struct webhook_request req;
-	struct fetch_request fr;
 	json_error_t jerr;
 	json_t *entries;
 
@@ -271,29 +290,19 @@ send_alert(struct webhook *wh, const struct config_hook *h,
 	alert.entries = entries;
 	alert.batch = a->batch;
 	alert.key = a->key;
-	if (request_for(h, &alert, &req) == -1) {
+	/* on_sent comes from the loop, never from fetch_start. */
+	wh->xfer = start(wh->w, h, &alert, on_sent, wh);
+	json_decref(entries);
+	if (wh->xfer == NULL) {
 		give_up(wh, a, "cannot make its request");
-		json_decref(entries);
 		store_alert_clear(a);
 		return;
 	}
-	json_decref(entries);
-	memset(&fr, 0, sizeof(fr));
-	fr.url = req.url;
-	fr.method = req.method;
-	fr.body = req.body;
-	fr.body_len = req.body_len;
-	fr.headers = req.headers;
-	fr.timeout_s = (long)h->timeout_s;
-	fr.on_done = on_sent;
-	fr.arg = wh;
+	log_debug("hook '%s': sending alert %lld (topic '%s', attempt %lld) "
+	    "to %s", wh->name, (long long)a->id, a->topic,
+	    (long long)a->attempts + 1, h->url_shown);
 	wh->cur = *a;
 	memset(a, 0, sizeof(*a));
-	log_debug("hook '%s': sending alert %lld (topic '%s', attempt %lld) "
-	    "to %s", wh->name, (long long)wh->cur.id, wh->cur.topic,
-	    (long long)wh->cur.attempts + 1, h->url_shown);
-	wh->xfer = fetch_start(wh->w->fetch, &fr);
-	webhook_request_clear(&req);
 }
 
 /*
@@ -704,8 +713,6 @@ webhooks_test(struct webhooks *w, const struct config_hook *h,
 {
 	struct webhook *wh = sender(w, h->name);
 	struct webhook_alert alert;
-	struct webhook_request req;
-	struct fetch_request fr;
 	struct webhook_test *t;
 	char key[33];
 
@@ -724,21 +731,14 @@ webhooks_test(struct webhooks *w, const struct config_hook *h,
 	if (new_key(key) == -1)
 		snprintf(key, sizeof(key), "%032llx", (long long)time(NULL));
 	alert.key = key;
-	memset(&req, 0, sizeof(req));
-	if (request_for(h, &alert, &req) == -1)
-		req.url = xstrdup("");	/* fails as a bad URL, from the loop */
+	if ((t->xfer = start(w, h, &alert, on_tested, t)) == NULL) {
+		/* Told as a bad URL, from the loop like any outcome. */
+		struct fetch_request bad = { .url = "", .method = "POST",
+		    .on_done = on_tested, .arg = t };
+
+		t->xfer = fetch_start(w->fetch, &bad);
+	}
 	json_decref(alert.entries);
-	memset(&fr, 0, sizeof(fr));
-	fr.url = req.url;
-	fr.method = req.method != NULL ? req.method : "POST";
-	fr.body = req.body;
-	fr.body_len = req.body_len;
-	fr.headers = req.headers;
-	fr.timeout_s = (long)h->timeout_s;
-	fr.on_done = on_tested;
-	fr.arg = t;
-	t->xfer = fetch_start(w->fetch, &fr);
-	webhook_request_clear(&req);
 	return t;
 }
 

@@ -53,7 +53,8 @@ struct hooks	*hooks_new(struct event_base *base, struct store *store,
  * The configuration in force (start-up and each reload; it must live
  * until the next call): the commands' parallel limit, the URL hooks.
  */
-void		 hooks_set_config(struct hooks *hs, const struct config *cfg);
+void		 hooks_set_config(struct hooks *hs,
+		    const struct config *cfg);
 /*
  * Inside the transaction that records them: a topic's new matches
  * ids[0..n) become the alerts of hook when it is a URL hook.

@@ -59,8 +59,8 @@ struct topics_callbacks {
 	 * that is still open: for what must be stored with them (a URL
 	 * hook's alerts). May be NULL.
 	 */
-	void	(*on_recorded)(void *arg, const char *topic, const char *hook,
-		    const int64_t *ids, size_t n);
+	void	(*on_recorded)(void *arg, const char *topic,
+		    const char *hook, const int64_t *ids, size_t n);
 	void	*arg;
 };
 

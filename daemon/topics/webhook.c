@@ -55,6 +55,7 @@ TAILQ_HEAD(webhook_tests, webhook_test);
 struct webhook_tentative {
 	char		*hook;
 	size_t		 n;
+	int64_t		 before;	/* the hook's alerts before them */
 };
 
 struct webhooks {
@@ -361,7 +362,8 @@ failure_text(const struct config_hook *h, const struct fetch_result *r)
 	if (r->http_code == 0 || h == NULL || r->body_len == 0)
 		return xstrdup(r->error != NULL ? r->error : (r->http_code ?
 		    "unexpected answer" : "no answer"));
-	answer = webhook_scrub(h->secrets, r->body, r->body_len, WEBHOOK_ANSWER_LOG);
+	answer = webhook_scrub(h->secrets, r->body, r->body_len,
+	    WEBHOOK_ANSWER_LOG);
 	why = xasprintf("%s: %s", r->error != NULL ? r->error : "HTTP",
 	    answer);
 	free(answer);
@@ -459,8 +461,8 @@ tidy_orphans(struct webhooks *w)
 			log_warnx("hook '%s': %lld alerts wait for it, but no "
 			    "[hook \"%s\"] with a url is declared: they are "
 			    "kept for an hour in case it comes back",
-			    ah[i].hook, (long long)(ah[i].count - (int64_t)gone),
-			    ah[i].hook);
+			    ah[i].hook, (long long)(ah[i].count -
+			    (int64_t)gone), ah[i].hook);
 	}
 	w->counted = true;
 	store_alert_hook_list_free(ah, n);
@@ -488,14 +490,26 @@ static int
 record_one(struct webhooks *w, const struct config_hook *h,
     const char *topic, json_t *entries, bool batch)
 {
+	struct webhook_tentative *t = NULL;
 	struct store_alert a;
 	char key[33], *text;
-	int64_t pending = 0;
-	size_t i;
+	int64_t pending;
 	int rc;
 
-	if (store_alert_count(w->store, h->name, &pending) == 0 &&
-	    pending >= WEBHOOK_PENDING_MAX) {
+	/* Counted once per transaction, not once per alert. */
+	for (size_t i = 0; i < w->ntent && t == NULL; i++)
+		if (strcmp(w->tent[i].hook, h->name) == 0)
+			t = &w->tent[i];
+	if (t == NULL) {
+		w->tent = xreallocarray(w->tent, w->ntent + 1,
+		    sizeof(*w->tent));
+		t = &w->tent[w->ntent++];
+		t->hook = xstrdup(h->name);
+		t->n = 0;
+		if (store_alert_count(w->store, h->name, &t->before) == -1)
+			t->before = 0;
+	}
+	if ((pending = t->before + (int64_t)t->n) >= WEBHOOK_PENDING_MAX) {
 		log_warnx("hook '%s': %lld alerts already wait for %s; "
 		    "dropping the one of topic '%s'", h->name,
 		    (long long)pending, h->url_shown, topic);
@@ -519,16 +533,7 @@ record_one(struct webhooks *w, const struct config_hook *h,
 	free(text);
 	if (rc == -1)
 		return -1;
-	for (i = 0; i < w->ntent; i++)
-		if (strcmp(w->tent[i].hook, h->name) == 0)
-			break;
-	if (i == w->ntent) {
-		w->tent = xreallocarray(w->tent, w->ntent + 1,
-		    sizeof(*w->tent));
-		w->tent[w->ntent].hook = xstrdup(h->name);
-		w->tent[w->ntent++].n = 0;
-	}
-	w->tent[i].n++;
+	t->n++;
 	return 0;
 }
 

@@ -66,8 +66,9 @@ struct webhooks_callbacks {
 	void	*arg;
 };
 
-struct webhooks	*webhooks_new(struct event_base *base, struct store *store,
-		    struct fetch *fetch, const struct webhooks_callbacks *cb);
+struct webhooks	*webhooks_new(struct event_base *base,
+		    struct store *store, struct fetch *fetch,
+		    const struct webhooks_callbacks *cb);
 /*
  * The configuration in force (start-up and each reload; it must live
  * until the next call): its URL hooks send, others wait. The first call

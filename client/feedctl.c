@@ -107,6 +107,22 @@ static const struct feedctl_cmd commands[] = {
 	    "                   in News/Ukraine), now or later; with --feed: "
 	    "either\n"
 	    "Topics from feedd.conf are changed there, not here.\n" },
+	{ "hooks", cmd_hooks, "hooks",
+	    "list the hooks of feedd.conf: where they send, counts, state",
+	    "A hook is a command or a URL (ntfy, gotify, matrix, slack or "
+	    "json) that topics\nhand their new matches to. SENT and FAILED "
+	    "count runs (commands) or alerts\n(URLs) since the daemon "
+	    "started; PENDING counts the alerts waiting to be sent\n(kept "
+	    "across restarts, retried for an hour). A URL is shown up to its "
+	    "host,\nheaders by their names: neither may hold a secret here.\n" },
+	{ "hook", cmd_hook, "hook show NAME | hook test NAME",
+	    "show one hook, or send it a test alert and print the answer",
+	    "  show NAME        the hook, its topics, counts and state\n"
+	    "  test NAME        send a URL hook a sample alert now (outside "
+	    "its queue) and\n"
+	    "                   print the receiver's answer; exit status 1 "
+	    "when it was not\n"
+	    "                   delivered (no 2xx answer)\n" },
 	{ "why", cmd_why, "why ID",
 	    "explain an entry: key, feeds, matched topics and words, duplicates",
 	    NULL },

@@ -91,6 +91,9 @@ int	cmd_unstar(struct feedctl *, int, char **);
 int	cmd_user(struct feedctl *, int, char **);
 /* cmd_open.c */
 int	cmd_open(struct feedctl *, int, char **);
+/* cmd_hooks.c */
+int	cmd_hooks(struct feedctl *, int, char **);
+int	cmd_hook(struct feedctl *, int, char **);
 /* cmd_tokens.c */
 int	cmd_token(struct feedctl *, int, char **);
 /* cmd_entries.c */

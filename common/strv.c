@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 
 #include "strv.h"
 #include "xmalloc.h"
@@ -28,4 +29,24 @@ strv_free(char **v)
 	for (size_t i = 0; v[i] != NULL; i++)
 		free(v[i]);
 	free(v);
+}
+
+size_t
+strv_len(char *const v[])
+{
+	size_t n = 0;
+
+	while (v != NULL && v[n] != NULL)
+		n++;
+	return n;
+}
+
+void
+strv_add(char ***v, const char *s, size_t n)
+{
+	size_t len = strv_len(*v);
+
+	*v = xreallocarray(*v, len + 2, sizeof(**v));
+	(*v)[len] = xstrndup(s, n);
+	(*v)[len + 1] = NULL;
 }

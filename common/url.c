@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 
+#include "strv.h"
 #include "url.h"
 #include "xmalloc.h"
 
@@ -126,6 +127,110 @@ url_resolve(const char *base, const char *ref)
 	}
 	ret = xstrdup(joined);
 	curl_free(joined);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+char *
+url_redacted(const char *url)
+{
+	CURLU *u;
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	char *query = NULL, *ret;
+
+	if ((u = curl_url()) == NULL || url == NULL ||
+	    curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		curl_url_cleanup(u);
+		return xstrdup("(unreadable URL)");
+	}
+	curl_url_get(u, CURLUPART_PORT, &port, CURLU_NO_DEFAULT_PORT);
+	curl_url_get(u, CURLUPART_PATH, &path, 0);
+	curl_url_get(u, CURLUPART_QUERY, &query, 0);
+	ret = xasprintf("%s://%s%s%s/%s", scheme, host, port != NULL ? ":" :
+	    "", port != NULL ? port : "", (path != NULL && strcmp(path, "/") !=
+	    0 && *path != '\0') || query != NULL ? "\u2026" : "");
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(query);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+char *
+url_path(const char *url)
+{
+	CURLU *u;
+	char *path = NULL, *ret = NULL;
+
+	if ((u = curl_url()) != NULL &&
+	    curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK)
+		ret = xstrdup(*path != '\0' ? path : "/");
+	curl_free(path);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+char *
+url_with_path(const char *url, const char *path)
+{
+	CURLU *u;
+	char *out = NULL, *ret = NULL;
+
+	if ((u = curl_url()) != NULL &&
+	    curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_PATH, path, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK)
+		ret = xstrdup(out);
+	curl_free(out);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+char **
+url_secret_parts(const char *url, size_t min, size_t min_segment)
+{
+	const CURLUPart who[] = { CURLUPART_USER, CURLUPART_PASSWORD };
+	char **ret = NULL, *part = NULL;
+	const char *p, *end;
+	size_t n;
+	CURLU *u;
+
+	if ((u = curl_url()) == NULL ||
+	    curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
+		curl_url_cleanup(u);
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
+		if (curl_url_get(u, who[i], &part, 0) == CURLUE_OK &&
+		    strlen(part) >= min)
+			strv_add(&ret, part, strlen(part));
+		curl_free(part);
+		part = NULL;
+	}
+	if (curl_url_get(u, CURLUPART_QUERY, &part, 0) == CURLUE_OK)
+		for (p = part; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+			const char *eq;
+
+			end = p + strcspn(p, "&");
+			eq = memchr(p, '=', (size_t)(end - p));
+			if (eq != NULL && (n = (size_t)(end - eq - 1)) >= min)
+				strv_add(&ret, eq + 1, n);
+		}
+	curl_free(part);
+	part = NULL;
+	if (curl_url_get(u, CURLUPART_PATH, &part, 0) == CURLUE_OK)
+		for (p = part; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+			end = p + strcspn(p, "/");
+			if ((n = (size_t)(end - p)) >= min_segment && n > 0)
+				strv_add(&ret, p, n);
+		}
+	curl_free(part);
 	curl_url_cleanup(u);
 	return ret;
 }

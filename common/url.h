@@ -9,6 +9,9 @@
  *   - url_resolve(): a feed's links made absolute. A reference that already
  *     has a scheme is returned untouched, byte for byte: only relative
  *     references are rewritten (RFC 3986 section 5).
+ *   - url_redacted(): a URL that may hold a secret (a hook's token in its
+ *     path or query), as it may be shown in logs and answers.
+ *   - url_path() and url_with_path(): a URL's path, read and replaced.
  */
 #ifndef FEEDD_URL_H
 #define FEEDD_URL_H
@@ -49,5 +52,27 @@ bool	 url_has_scheme(const char *s);
  * reference curl cannot join, a copy of ref. NULL only if ref is NULL.
  */
 char	*url_resolve(const char *base, const char *ref);
+
+/*
+ * A new string: url's scheme, host and port only, "https://host:8443/",
+ * with "…" after the slash when it has a path or query, so that tokens in
+ * either (Slack's webhook path, Gotify's ?token=, ntfy's topic) and user
+ * info are never shown. "(unreadable URL)" when libcurl cannot read it.
+ */
+char	*url_redacted(const char *url);
+/*
+ * What of url may be a token (NULL-terminated, free with strv_free; NULL
+ * if none): its user name and password, its query values, each at least
+ * min bytes long, and its path segments of at least min_segment bytes.
+ */
+char	**url_secret_parts(const char *url, size_t min, size_t min_segment);
+/* A new string: url's path as written ("/" when empty), or NULL. */
+char	*url_path(const char *url);
+/*
+ * A new string: url with its path replaced by path (used as written: the
+ * caller encodes it) and its fragment dropped; the query stays. NULL when
+ * libcurl cannot read or rebuild it.
+ */
+char	*url_with_path(const char *url, const char *path);
 
 #endif

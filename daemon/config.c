@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,7 +25,13 @@
 #include "suggest.h"
 #include "units.h"
 #include "url.h"
+#include "webhook_format.h"
 #include "xmalloc.h"
+
+/* Secrets shorter than this are not looked for in receivers' answers. */
+#define CONFIG_SECRET_SCRUB_MIN	6
+/* A ${NAME} read from a credential file: at most this long. */
+#define CONFIG_SECRET_MAX	4096
 
 enum section_kind {
 	SECTION_NONE,
@@ -58,6 +65,7 @@ struct parse_state {
 	bool		 long_line;
 	bool		 after_key;	/* inih reads an indented line on */
 	int		 lines[NLINES];	/* 0: not in the file */
+	int		 flags;		/* config_load_flags() */
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -113,7 +121,8 @@ static const char *const feedd_keys[] = { "database", "socket",
 	"max_age", "notify_max_parallel", "notify_timeout" };
 static const char *const feed_keys[] = { "url", "title", "category",
 	"interval" };
-static const char *const hook_keys[] = { "command", "mode", "timeout" };
+static const char *const hook_keys[] = { "command", "url", "format",
+	"header", "mode", "timeout" };
 static const char *const topic_keys[] = { "query", "notify", "feeds",
 	"category" };
 
@@ -326,28 +335,256 @@ handle_feed(struct parse_state *st, const char *key, const char *v)
 		    NKEYS(feed_keys));
 }
 
+/*
+ * The value of secret name: the environment variable, else the systemd
+ * credential ($CREDENTIALS_DIRECTORY/name, one line). NULL if neither;
+ * *why then says so (a credential file that cannot be read, ...).
+ */
+static char *
+secret_value(const char *name, const char **why)
+{
+	const char *v = getenv(name), *dir = getenv("CREDENTIALS_DIRECTORY");
+	char *path, *text;
+	size_t n;
+	FILE *f;
+
+	*why = "no such environment variable or credential";
+	if (v != NULL)
+		return xstrdup(v);
+	if (dir == NULL || *dir == '\0')
+		return NULL;
+	path = xasprintf("%s/%s", dir, name);
+	f = fopen(path, "r");
+	free(path);
+	if (f == NULL) {
+		if (errno != ENOENT)
+			*why = "its credential file cannot be read";
+		return NULL;
+	}
+	text = xmalloc(CONFIG_SECRET_MAX + 1);
+	n = fread(text, 1, CONFIG_SECRET_MAX + 1, f);
+	fclose(f);
+	if (n > CONFIG_SECRET_MAX) {
+		*why = "its credential file is too long";
+		free(text);
+		return NULL;
+	}
+	text[n] = '\0';
+	/* A file written by echo ends in a newline that is not the secret. */
+	if (n > 0 && text[n - 1] == '\n')
+		text[--n] = '\0';
+	if (n > 0 && text[n - 1] == '\r')
+		text[--n] = '\0';
+	return text;
+}
+
+/*
+ * v with each ${NAME} replaced by the secret NAME; the values go to
+ * h->secrets. NULL after an error (which never shows a value).
+ */
+static char *
+expand_secrets(struct parse_state *st, const char *key,
+    struct config_hook *h, const char *v)
+{
+	struct buf b;
+	const char *p = v, *end, *why;
+	char name[128], *val;
+
+	buf_init(&b);
+	while (*p != '\0') {
+		if (p[0] != '$' || p[1] != '{') {
+			buf_putc(&b, *p++);
+			continue;
+		}
+		if ((end = strchr(p + 2, '}')) == NULL) {
+			perr(st, key, "'${' without its closing '}'");
+			goto fail;
+		}
+		if (end == p + 2 || (size_t)(end - p - 2) >= sizeof(name) ||
+		    strspn(p + 2, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+		    "qrstuvwxyz0123456789_") != (size_t)(end - p - 2) ||
+		    isdigit((unsigned char)p[2])) {
+			perr(st, key, "'${...}' names a secret by letters, "
+			    "digits and '_' (an environment variable or a "
+			    "credential)");
+			goto fail;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(end - p - 2), p + 2);
+		if ((val = secret_value(name, &why)) == NULL) {
+			if (st->flags & CONFIG_SECRETS_OPTIONAL) {
+				log_warnx("%s:%d: %s: ${%s}: %s here; the "
+				    "daemon needs it when it runs", st->path,
+				    st->line, key, name, why);
+				val = xstrdup("secret");
+			} else {
+				perr(st, key, "${%s}: %s (feedd reads it from "
+				    "its environment, or from "
+				    "$CREDENTIALS_DIRECTORY/%s)", name, why,
+				    name);
+				goto fail;
+			}
+		}
+		if (*val == '\0' || strpbrk(val, "\r\n") != NULL) {
+			perr(st, key, "${%s} is %s", name, *val == '\0' ?
+			    "empty" : "more than one line");
+			free(val);
+			goto fail;
+		}
+		for (const char *c = val; *c != '\0'; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+				perr(st, key, "${%s} holds a control "
+				    "character", name);
+				free(val);
+				goto fail;
+			}
+		buf_puts(&b, val);
+		strv_add(&h->secrets, val, strlen(val));
+		free(val);
+		p = end + 1;
+	}
+	buf_putc(&b, '\0');
+	return buf_detach(&b);
+fail:
+	buf_free(&b);
+	return NULL;
+}
+
+/*
+ * A hook's value without a comment: as in its command, '#' after white
+ * space starts one (a URL has no white space, a header's value none
+ * before a '#' it means).
+ */
+static char *
+hook_value(const char *v)
+{
+	const char *p = v;
+	char *s;
+	size_t n;
+
+	while ((p = strchr(p, '#')) != NULL && p > v &&
+	    !isspace((unsigned char)p[-1]))
+		p++;
+	n = p != NULL ? (size_t)(p - v) : strlen(v);
+	while (n > 0 && isspace((unsigned char)v[n - 1]))
+		n--;
+	s = xstrndup(v, n);
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		char *u = xstrndup(s + 1, n - 2);
+
+		free(s);
+		s = u;
+	}
+	return s;
+}
+
+/* Headers feedd writes itself: a hook may not give them. */
+static bool
+header_managed(const char *name, size_t n)
+{
+	static const char *const managed[] = { "Host", "Content-Length",
+	    "Transfer-Encoding", "Connection", "Expect", "Upgrade", "TE" };
+
+	for (size_t i = 0; i < sizeof(managed) / sizeof(managed[0]); i++)
+		if (strlen(managed[i]) == n &&
+		    strncasecmp(managed[i], name, n) == 0)
+			return true;
+	return false;
+}
+
+/* header = Name: value (the value may name secrets). */
+static void
+hook_header(struct parse_state *st, struct config_hook *h, const char *v)
+{
+	/* RFC 9110 5.6.2: a field name is a token. */
+	static const char tchar[] = "!#$%&'*+-.^_`|~0123456789"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	size_t n = strspn(v, tchar);
+	const char *val;
+	char *x;
+
+	if (strv_len(h->headers) == CONFIG_HOOK_HEADERS_MAX) {
+		perr(st, "header", "more than %d headers",
+		    CONFIG_HOOK_HEADERS_MAX);
+		return;
+	}
+	/* Never the value in a message: it may be a secret. */
+	if (n == 0 || v[n] != ':') {
+		perr(st, "header", "not 'Name: value' (a header's name is "
+		    "letters, digits and !#$%%&'*+-.^_`|~, then ':'; the line "
+		    "is not shown, it may hold a secret)");
+		return;
+	}
+	if (header_managed(v, n)) {
+		perr(st, "header", "%.*s is written by feedd itself", (int)n,
+		    v);
+		return;
+	}
+	val = v + n + 1;
+	val += strspn(val, " \t");
+	if (*val == '\0') {
+		perr(st, "header", "%.*s has no value", (int)n, v);
+		return;
+	}
+	for (const char *c = val; *c != '\0'; c++)
+		if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f) {
+			perr(st, "header", "%.*s: its value holds a control "
+			    "character", (int)n, v);
+			return;
+		}
+	if ((x = expand_secrets(st, "header", h, val)) == NULL)
+		return;
+	if (strlen(x) >= CONFIG_SECRET_SCRUB_MIN)
+		strv_add(&h->secrets, x, strlen(x));
+	{
+		char *line = xasprintf("%.*s: %s", (int)n, v, x);
+
+		strv_add(&h->headers, line, strlen(line));
+		free(line);
+	}
+	free(x);
+}
+
 static void
 handle_hook(struct parse_state *st, const char *key, const char *v)
 {
 	struct config_hook *h = &st->cfg->hooks[st->cfg->nhooks - 1];
+	char *x;
+	int f;
 
 	if (strcmp(key, "command") == 0) {
 		strv_free(h->argv);
 		if ((h->argv = config_split_argv(v)) == NULL)
 			perr(st, key, "cannot split '%s' into a command "
 			    "(unbalanced quotes?)", v);
-	} else if (strcmp(key, "mode") == 0) {
-		if (strcmp(v, "each") == 0)
+		return;
+	}
+	x = hook_value(v);
+	if (*x == '\0')
+		perr(st, key, "empty value");
+	else if (strcmp(key, "url") == 0) {
+		free(h->url);
+		h->url = expand_secrets(st, key, h, x);
+	} else if (strcmp(key, "format") == 0) {
+		if ((f = webhook_format_from_name(x)) == -1)
+			perr(st, key, "'%s' is not %s", x,
+			    webhook_format_names());
+		else
+			h->format = (enum webhook_format)f;
+	} else if (strcmp(key, "header") == 0)
+		hook_header(st, h, x);
+	else if (strcmp(key, "mode") == 0) {
+		if (strcmp(x, "each") == 0)
 			h->mode = CONFIG_HOOK_EACH;
-		else if (strcmp(v, "batch") == 0)
+		else if (strcmp(x, "batch") == 0)
 			h->mode = CONFIG_HOOK_BATCH;
 		else
-			perr(st, key, "'%s' is not each or batch", v);
+			perr(st, key, "'%s' is not each or batch", x);
 	} else if (strcmp(key, "timeout") == 0)
-		set_duration(st, key, v, &h->timeout_s);
+		set_duration(st, key, x, &h->timeout_s);
 	else
 		unknown_key(st, key, "hook", h->name, hook_keys,
 		    NKEYS(hook_keys));
+	free(x);
 }
 
 static void
@@ -657,6 +894,77 @@ no_hook_error(struct parse_state *st, const struct config_topic *t)
 	st->errors++;
 }
 
+/*
+ * What of a URL hook's URL is as good as a password, for scrubbing
+ * receivers' answers: its user info, query values (Gotify's ?token=) and
+ * long path segments (Slack's and Mattermost's keys, Discord's token),
+ * and ntfy's topic, which is its password.
+ */
+static void
+url_secrets(struct config_hook *h)
+{
+	char **parts = url_secret_parts(h->url, CONFIG_SECRET_SCRUB_MIN, 16);
+	char *path, *last;
+
+	for (size_t i = 0; parts != NULL && parts[i] != NULL; i++)
+		strv_add(&h->secrets, parts[i], strlen(parts[i]));
+	strv_free(parts);
+	if (h->format == WEBHOOK_NTFY && (path = url_path(h->url)) !=
+	    NULL) {
+		if ((last = strrchr(path, '/')) != NULL && last[1] != '\0')
+			strv_add(&h->secrets, last + 1, strlen(last + 1));
+		free(path);
+	}
+}
+
+static void
+validate_hook(struct parse_state *st, struct config_hook *h)
+{
+	const struct config *c = st->cfg;
+	char why[256];
+
+	if (h->timeout_s < 0)
+		h->timeout_s = c->notify_timeout_s;
+	if (h->argv != NULL && h->url != NULL) {
+		log_errx("%s:%d: [hook \"%s\"] has a command and a url: a "
+		    "hook is one or the other", st->path, h->line, h->name);
+		st->errors++;
+		return;
+	}
+	if (h->argv == NULL && h->url == NULL) {
+		log_errx("%s:%d: [hook \"%s\"] has no command and no url",
+		    st->path, h->line, h->name);
+		st->errors++;
+		return;
+	}
+	if (h->argv != NULL) {
+		if (h->headers != NULL || h->format != WEBHOOK_JSON) {
+			log_errx("%s:%d: [hook \"%s\"]: format and header "
+			    "are for a hook with a url, not a command",
+			    st->path, h->line, h->name);
+			st->errors++;
+		}
+		return;
+	}
+	h->url_shown = url_redacted(h->url);
+	/* The URL itself may hold a secret: only its redacted form. */
+	if (url_check(h->url, 0, why, sizeof(why)) == -1 ||
+	    webhook_format_check(h->format, h->url, why, sizeof(why)) ==
+	    -1) {
+		log_errx("%s:%d: [hook \"%s\"]: url %s is %s", st->path,
+		    h->line, h->name, h->url_shown, why);
+		st->errors++;
+		return;
+	}
+	if (h->timeout_s < 1) {
+		log_errx("%s:%d: [hook \"%s\"]: timeout must be at least 1s",
+		    st->path, h->line, h->name);
+		st->errors++;
+	}
+	url_secrets(h);
+}
+
+
 /* What the daemon would refuse at start-up about its sockets. */
 static void
 validate_listeners(struct parse_state *st)
@@ -749,26 +1057,26 @@ config_validate(struct parse_state *st)
 		    "timeouts must be at least 1s");
 	validate_listeners(st);
 	validate_feeds(st);
-	for (size_t i = 0; i < c->nhooks; i++) {
-		struct config_hook *h = &c->hooks[i];
-
-		if (h->command_line == 0)
-			perr_at(st, h->line, NULL, "[hook \"%s\"] has no "
-			    "command", h->name);
-		if (h->timeout_s < 0)
-			h->timeout_s = c->notify_timeout_s;
-	}
+	for (size_t i = 0; i < c->nhooks; i++)
+		validate_hook(st, &c->hooks[i]);
 	validate_topics(st);
 }
 
 struct config *
 config_load(const char *path)
 {
+	return config_load_flags(path, 0);
+}
+
+struct config *
+config_load_flags(const char *path, int flags)
+{
 	struct parse_state st;
 	struct config *c;
 	int rc;
 
 	memset(&st, 0, sizeof(st));
+	st.flags = flags;
 	if ((st.fp = fopen(path, "r")) == NULL) {
 		log_err("cannot open configuration '%s'", path);
 		return NULL;
@@ -821,8 +1129,21 @@ config_free(struct config *c)
 	}
 	free(c->feeds);
 	for (size_t i = 0; i < c->nhooks; i++) {
-		free(c->hooks[i].name);
-		strv_free(c->hooks[i].argv);
+		struct config_hook *h = &c->hooks[i];
+
+		free(h->name);
+		strv_free(h->argv);
+		/* Secrets: wiped before the memory goes back. */
+		if (h->url != NULL)
+			explicit_bzero(h->url, strlen(h->url));
+		free(h->url);
+		free(h->url_shown);
+		for (size_t k = 0; h->headers != NULL && h->headers[k]; k++)
+			explicit_bzero(h->headers[k], strlen(h->headers[k]));
+		strv_free(h->headers);
+		for (size_t k = 0; h->secrets != NULL && h->secrets[k]; k++)
+			explicit_bzero(h->secrets[k], strlen(h->secrets[k]));
+		strv_free(h->secrets);
 	}
 	free(c->hooks);
 	for (size_t i = 0; i < c->ntopics; i++) {
@@ -850,6 +1171,17 @@ config_hook_find(const struct config *cfg, const char *name)
 		if (strcmp(cfg->hooks[i].name, name) == 0)
 			return &cfg->hooks[i];
 	return NULL;
+}
+
+size_t
+config_url_hooks(const struct config *cfg)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->nhooks; i++)
+		if (cfg->hooks[i].url != NULL)
+			n++;
+	return n;
 }
 
 char *

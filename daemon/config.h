@@ -4,13 +4,21 @@
  *   [feedd]          daemon settings (see config/feedd.conf for every key)
  *   [feed "NAME"]    a subscription managed in the file: url, title,
  *                    interval, category
- *   [hook "NAME"]    a command topics can name: command, mode, timeout
+ *   [hook "NAME"]    what topics can name for their new matches: a
+ *                    command (command, mode, timeout), or a URL the
+ *                    alerts are sent to (url, format, header, mode,
+ *                    timeout)
  *   [topic "NAME"]   a followed topic: query, notify (a hook's name), feeds,
  *                    category
  *
- * Commands come from [hook] sections only: a topic, in the file or from
- * the API, names one, and a topic of the file that names no declared hook
- * is an error.
+ * Commands and hook URLs come from [hook] sections only: a topic, in the
+ * file or from the API, names one, and a topic of the file that names no
+ * declared hook is an error.
+ * A hook's url and header values may name secrets, ${NAME}: the daemon's
+ * environment variable NAME, else the systemd credential NAME (the file
+ * $CREDENTIALS_DIRECTORY/NAME). They are read here, kept in memory only,
+ * and never printed: messages show a hook's URL as url_redacted() does
+ * and never a header's value.
  * Parsing is strict: an unknown section or key, a bad value or a missing
  * required key is an error reported as "FILE:LINE: key: problem" (the
  * line of the key, or of the section that lacks it), and every error in
@@ -27,6 +35,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "webhook_format.h"
 
 struct config_feed {
 	char	*name;
@@ -45,10 +55,24 @@ enum config_hook_mode {
 
 /* Hook names: 1 to CONFIG_HOOK_NAME_MAX of [A-Za-z0-9_.-]. */
 #define CONFIG_HOOK_NAME_MAX	64
+/* header lines of one hook */
+#define CONFIG_HOOK_HEADERS_MAX	32
 
 struct config_hook {
 	char	*name;
-	char	**argv;		/* NULL-terminated */
+	/* A command hook: */
+	char	**argv;		/* NULL-terminated; NULL for a URL hook */
+	/* A URL hook (argv NULL): */
+	char	*url;		/* secrets expanded: never shown */
+	char	*url_shown;	/* url_redacted(url): for logs and answers */
+	enum webhook_format format;	/* webhook_format.h */
+	char	**headers;	/* "Name: value", expanded; NULL or NULL-ended */
+	/*
+	 * What must never reach a log or an answer, even echoed back by a
+	 * receiver: the values of ${NAME}, of headers, of the URL's user
+	 * info and query, its long path segments (NULL or NULL-ended).
+	 */
+	char	**secrets;
 	enum config_hook_mode mode;
 	int64_t	 timeout_s;	/* default: notify_timeout */
 	int	 line;
@@ -106,11 +130,20 @@ struct config {
  * (to stderr through the log module).
  */
 struct config *config_load(const char *path);
+/*
+ * The same with flags: CONFIG_SECRETS_OPTIONAL (feedd --check-config,
+ * run where the service's environment and credentials may not be) warns
+ * of a ${NAME} that is not set instead of failing.
+ */
+#define CONFIG_SECRETS_OPTIONAL	0x1
+struct config *config_load_flags(const char *path, int flags);
 void	config_free(struct config *cfg);
 
 /* The hook declared under name, or NULL. */
 const struct config_hook *config_hook_find(const struct config *cfg,
 	    const char *name);
+/* The number of URL hooks cfg declares. */
+size_t	 config_url_hooks(const struct config *cfg);
 /* "desktop, mail": the declared hooks' names, for messages; "" if none. */
 char	*config_hook_names(const struct config *cfg);
 

@@ -129,7 +129,9 @@ parse_args(int argc, char **argv, struct options *o)
 static struct config *
 load_config(const struct options *o)
 {
-	struct config *cfg = config_load(o->config);
+	/* A check may run where the service's secrets are not. */
+	struct config *cfg = config_load_flags(o->config, o->check ?
+	    CONFIG_SECRETS_OPTIONAL : 0);
 
 	if (cfg == NULL)
 		return NULL;
@@ -200,6 +202,8 @@ sched_wiring_options(const struct config *cfg, struct fetch_options *fo,
 	fo->connect_timeout_s = cfg->connect_timeout_s;
 	fo->timeout_s = cfg->timeout_s;
 	fo->max_body_size = cfg->max_body_size;
+	/* A URL hook has an alert and a test in flight at most. */
+	fo->extra_connections = 2 * (long)config_url_hooks(cfg);
 	memset(so, 0, sizeof(*so));
 	so->default_interval_s = cfg->default_interval_s;
 	so->min_interval_s = cfg->min_interval_s;
@@ -225,11 +229,11 @@ sched_wiring_reload(struct runtime *rt)
 	struct fetch_options fo;
 	struct sched_options so;
 
-	if (rt->d.sched == NULL)
-		return;
 	sched_wiring_options(rt->d.cfg, &fo, &so);
-	fetch_set_options(rt->fetch, &fo);
-	sched_reload_options(rt->d.sched, &so);
+	if (rt->fetch != NULL)
+		fetch_set_options(rt->fetch, &fo);
+	if (rt->d.sched != NULL)
+		sched_reload_options(rt->d.sched, &so);
 }
 
 /*
@@ -304,7 +308,7 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	if (topics_reconcile(rt->d.topics, cfg) == -1)	/* topics wiring */
 		log_warnx("reload: topics not reconciled; the previous ones "
 		    "stay in effect");
-	hooks_set_limits(rt->hooks, cfg->notify_max_parallel);
+	hooks_set_config(rt->hooks, cfg);	/* before old goes */
 	config_free(old);
 	log_info("configuration reloaded: %zu feeds, %zu topics",
 	    cfg->nfeeds, cfg->ntopics);
@@ -392,7 +396,17 @@ on_topic_matches(void *arg, int64_t topic_id, const char *topic,
 
 	if (rt->d.api != NULL)
 		api_stream_notify_topic(rt->d.api, topic_id, ids, n);
-	hooks_deliver(rt->hooks, rt->d.cfg, hook, topic, ids, n);
+	hooks_deliver(rt->hooks, hook, topic, ids, n);
+}
+
+/* topics wiring: inside the batch, a URL hook's alerts are stored. */
+static void
+on_topic_recorded(void *arg, const char *topic, const char *hook,
+    const int64_t *ids, size_t n)
+{
+	struct runtime *rt = arg;
+
+	hooks_record(rt->hooks, hook, topic, ids, n);
 }
 
 static void
@@ -421,6 +435,7 @@ on_batch_committed(void *arg, bool ok)
 	}
 	rt->nnews = 0;
 	topics_deliver(rt->d.topics, ok);
+	hooks_committed(rt->hooks, ok);
 }
 
 static int
@@ -539,13 +554,26 @@ run(struct runtime *rt)
 		if ((d->api = api_new(d)) == NULL || open_listeners(rt) == -1)
 			return 1;
 	}
+	/* sched wiring: the fetch polls and URL hooks share */
+	{
+		struct fetch_options fo;
+		struct sched_options so;
+
+		sched_wiring_options(d->cfg, &fo, &so);
+		if ((rt->fetch = fetch_new(d->base, &fo)) == NULL)
+			return 1;
+	}
 	/* topics wiring: config topics into the store, back-fill, hooks. */
 	{
-		struct topics_callbacks cb = { on_topic_matches, rt };
+		struct topics_callbacks cb = { .on_matches = on_topic_matches,
+		    .on_recorded = on_topic_recorded, .arg = rt };
 
 		if ((rt->hooks = hooks_new(d->base, d->store,
-		    d->cfg->notify_max_parallel)) == NULL ||
-		    (d->topics = topics_new(d, &cb)) == NULL ||
+		    rt->fetch)) == NULL)
+			return 1;
+		/* Alerts a previous run left go out from here on. */
+		hooks_set_config(rt->hooks, d->cfg);
+		if ((d->topics = topics_new(d, &cb)) == NULL ||
 		    topics_reconcile(d->topics, d->cfg) == -1)
 			return 1;
 		d->hooks = rt->hooks;	/* the API shows their failures */
@@ -561,8 +589,7 @@ run(struct runtime *rt)
 		    on_batch_committed, rt };
 
 		sched_wiring_options(d->cfg, &fo, &so);
-		if ((rt->fetch = fetch_new(d->base, &fo)) == NULL ||
-		    (rt->batch = batch_new(d->base, d->store, NULL,
+		if ((rt->batch = batch_new(d->base, d->store, NULL,
 		    &bh)) == NULL ||
 		    (d->sched = sched_new(d->base, d->store, rt->fetch,
 		    rt->batch, &so, &cb)) == NULL)
@@ -603,13 +630,16 @@ teardown(struct runtime *rt)
 	d->sched = NULL;		/* the batch's last word must not reach it */
 	batch_free(rt->batch);		/* writes what was fetched */
 	free(rt->news);
-	fetch_free(rt->fetch);
 	topics_free(d->topics);		/* topics wiring */
-	/* --once: the matches of this run still get their commands. */
+	/*
+	 * --once: the matches of this run still get their commands, and
+	 * their alerts a try (what fails waits in the store).
+	 */
 	if (d->once && rt->hooks != NULL)
-		hooks_drain(rt->hooks, d->cfg);
+		hooks_drain(rt->hooks);
 	d->hooks = NULL;
-	hooks_free(rt->hooks);
+	hooks_free(rt->hooks);		/* before the fetch its alerts use */
+	fetch_free(rt->fetch);
 	store_pruner_free(rt->pruner);
 	api_free(d->api);
 	api_auth_free(d->auth);		/* after the requests it holds */

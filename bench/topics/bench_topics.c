@@ -343,7 +343,7 @@ static void
 run(const char *dir, int nfeeds, int per_poll, int nnew, int ntopics,
     struct result *res)
 {
-	struct topics_callbacks cb = { on_matches, NULL };
+	struct topics_callbacks cb = { .on_matches = on_matches };
 	struct config cfg = { 0 };
 	struct feedd d = { 0 };
 	struct corpus c;

@@ -92,6 +92,11 @@ static const struct api_route api_routes[] = {
 	    API_AUTH_BEARER },
 	{ EVHTTP_REQ_GET, "/v1/why/*", api_topics_why,
 	    API_AUTH_BEARER },
+	/* /v1/hooks: the [hook] sections, their counts, a test alert. */
+	{ EVHTTP_REQ_GET, "/v1/hooks", api_hooks_list, API_AUTH_BEARER },
+	{ EVHTTP_REQ_GET, "/v1/hooks/*", api_hooks_get, API_AUTH_BEARER },
+	{ EVHTTP_REQ_POST, "/v1/hooks/*/test", api_hooks_test,
+	    API_AUTH_BEARER },
 	{ EVHTTP_REQ_GET, "/v1/cursors/*", api_cursors_get,
 	    API_AUTH_BEARER },
 	{ EVHTTP_REQ_PUT, "/v1/cursors/*", api_cursors_put,

@@ -127,6 +127,10 @@ void	api_users_list(struct api *, struct evhttp_request *, const char *);
 void	api_users_add(struct api *, struct evhttp_request *, const char *);
 void	api_users_change(struct api *, struct evhttp_request *, const char *);
 void	api_users_remove(struct api *, struct evhttp_request *, const char *);
+/* api_hooks.c */
+void	api_hooks_list(struct api *, struct evhttp_request *, const char *);
+void	api_hooks_get(struct api *, struct evhttp_request *, const char *);
+void	api_hooks_test(struct api *, struct evhttp_request *, const char *);
 /* api_backup.c */
 void	api_backup_get(struct api *, struct evhttp_request *, const char *);
 void	api_backup_free(struct api_backup *b);

@@ -40,6 +40,8 @@ struct fetch_xfer {
 	char		*cur_url;
 	char		*etag;
 	char		*last_modified;
+	bool		 has_body;	/* POST or PUT: no redirects, no file:// */
+	long		 timeout_s;	/* the whole transfer */
 	void		(*on_done)(const struct fetch_result *, void *);
 	void		*arg;
 	struct buf	 body;
@@ -357,7 +359,7 @@ xfer_arm(struct fetch_xfer *x)
 	x->too_big = false;
 	x->errbuf[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	left_ms = f->opts.timeout_s * 1000 -
+	left_ms = x->timeout_s * 1000 -
 	    ((now.tv_sec - x->started.tv_sec) * 1000 +
 	    (now.tv_nsec - x->started.tv_nsec) / 1000000);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, left_ms > 1000 ? left_ms :
@@ -365,7 +367,7 @@ xfer_arm(struct fetch_xfer *x)
 	curl_easy_setopt(e, CURLOPT_URL, x->cur_url);
 	/* Redirect targets come from the network: never file:// there. */
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
-	    x->hops == 0 ? "http,https,file" : "http,https");
+	    x->hops == 0 && !x->has_body ? "http,https,file" : "http,https");
 	/*
 	 * Over TLS, wait for a connection to the host that is being set up
 	 * rather than open another: if ALPN settles on HTTP/2 this transfer
@@ -382,40 +384,13 @@ xfer_arm(struct fetch_xfer *x)
 	return 0;
 }
 
-struct fetch_xfer *
-fetch_start(struct fetch *f, const struct fetch_request *req)
+/* A feed's Accept and validators, which go back byte for byte. */
+static void
+get_headers(struct fetch_xfer *x)
 {
-	const struct fetch_options *o = &f->opts;
-	struct fetch_xfer *x;
-	char err[256], why[128], *h;
-	CURL *e;
+	char *h;
 
-	x = xcalloc(1, sizeof(*x));
-	x->f = f;
-	x->url = xstrdup(req->url);
-	x->cur_url = xstrdup(req->url);
-	x->etag = xstrdup_or_null(req->etag);
-	x->last_modified = xstrdup_or_null(req->last_modified);
-	x->on_done = req->on_done;
-	x->arg = req->arg;
-	x->perm_run = true;
-	clock_gettime(CLOCK_MONOTONIC, &x->started);
-	buf_init(&x->body);
-	TAILQ_INSERT_TAIL(&f->xfers, x, entry);
-	f->n++;
-
-	/* A feed's own URL may be file:// (feedd.conf's); a redirect never. */
-	if (url_check(x->url, URL_FILE_OK, why, sizeof(why)) == -1) {
-		snprintf(err, sizeof(err), "bad URL: %s", why);
-		defer_failure(x, FETCH_BAD_URL, err);
-		return x;
-	}
-	if ((e = x->easy = curl_easy_init()) == NULL) {
-		defer_failure(x, FETCH_NET_ERROR, "cannot create a transfer");
-		return x;
-	}
 	x->headers = curl_slist_append(x->headers, FETCH_ACCEPT);
-	/* Validators go back byte for byte, never a date of our own. */
 	if (x->etag != NULL && *x->etag != '\0') {
 		h = xasprintf("If-None-Match: %s", x->etag);
 		x->headers = curl_slist_append(x->headers, h);
@@ -426,6 +401,75 @@ fetch_start(struct fetch *f, const struct fetch_request *req)
 		x->headers = curl_slist_append(x->headers, h);
 		free(h);
 	}
+}
+
+/* A POST or PUT: its body and the caller's headers. */
+static void
+body_request(struct fetch_xfer *x, const struct fetch_request *req)
+{
+	CURL *e = x->easy;
+
+	for (size_t i = 0; req->headers != NULL && req->headers[i] != NULL;
+	    i++)
+		x->headers = curl_slist_append(x->headers, req->headers[i]);
+	/* No "100-continue" wait: receivers answer small bodies at once. */
+	x->headers = curl_slist_append(x->headers, "Expect:");
+	curl_easy_setopt(e, CURLOPT_POST, 1L);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)req->body_len);
+	curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body != NULL ?
+	    req->body : "");
+	if (strcmp(req->method, "POST") != 0)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+}
+
+struct fetch_xfer *
+fetch_start(struct fetch *f, const struct fetch_request *req)
+{
+	const struct fetch_options *o = &f->opts;
+	struct fetch_xfer *x;
+	char err[256], why[128];
+	CURL *e;
+
+	x = xcalloc(1, sizeof(*x));
+	x->f = f;
+	x->url = xstrdup(req->url);
+	x->cur_url = xstrdup(req->url);
+	x->has_body = req->method != NULL;
+	if (!x->has_body) {
+		x->etag = xstrdup_or_null(req->etag);
+		x->last_modified = xstrdup_or_null(req->last_modified);
+	}
+	x->timeout_s = req->timeout_s > 0 ? req->timeout_s : o->timeout_s;
+	x->on_done = req->on_done;
+	x->arg = req->arg;
+	x->perm_run = true;
+	clock_gettime(CLOCK_MONOTONIC, &x->started);
+	buf_init(&x->body);
+	TAILQ_INSERT_TAIL(&f->xfers, x, entry);
+	f->n++;
+
+	/* A feed's own URL may be file:// (feedd.conf's); a redirect never. */
+	if (url_check(x->url, x->has_body ? 0 : URL_FILE_OK, why,
+	    sizeof(why)) == -1) {
+		snprintf(err, sizeof(err), "bad URL: %s", why);
+		defer_failure(x, FETCH_BAD_URL, err);
+		return x;
+	}
+	if (x->has_body && strcmp(req->method, "POST") != 0 &&
+	    strcmp(req->method, "PUT") != 0) {
+		defer_failure(x, FETCH_BAD_URL, "a request with a body is a "
+		    "POST or a PUT");
+		return x;
+	}
+	if ((e = x->easy = curl_easy_init()) == NULL) {
+		defer_failure(x, FETCH_NET_ERROR, "cannot create a transfer");
+		return x;
+	}
+	if (x->has_body)
+		body_request(x, req);
+	else
+		get_headers(x);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
@@ -471,8 +515,9 @@ follow(struct fetch_xfer *x, long code, const char *location,
 	int max = x->f->opts.max_redirects;
 	char *next, why[128];
 
-	if (max < 0) {
-		snprintf(err, errlen, "HTTP %ld redirect not followed", code);
+	if (max < 0 || x->has_body) {
+		snprintf(err, errlen, "HTTP %ld redirect not followed%s", code,
+		    x->has_body ? " (a POST or PUT is never redirected)" : "");
 		r->status = FETCH_REDIRECTS;
 		return false;
 	}
@@ -638,7 +683,8 @@ apply_options(struct fetch *f, const struct fetch_options *opts)
 	    *opts->ca_file != '\0' ? opts->ca_file : NULL);
 	o->ca_file = f->ca_file;
 	curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-	    o->max_connections > 0 ? o->max_connections : 0L);
+	    o->max_connections > 0 ? o->max_connections +
+	    (o->extra_connections > 0 ? o->extra_connections : 0) : 0L);
 	/*
 	 * These count connections, not transfers: over HTTP/2 every transfer
 	 * to a host can be a stream of one connection. The scheduler bounds

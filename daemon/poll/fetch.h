@@ -11,6 +11,10 @@
  * are followed here, hop by hop, so that a chain made only of permanent moves
  * can be reported. Error responses are read, never failed early, so that the
  * status and Retry-After are known.
+ *
+ * A request with a body (a hook's alert: POST or PUT) goes through the same
+ * multi handle with the same caps, but never follows a redirect (the 3xx is
+ * its result), never reads file://, and sends only its own headers.
  */
 #ifndef FEEDD_FETCH_H
 #define FEEDD_FETCH_H
@@ -48,6 +52,13 @@ struct fetch_options {
 	long		 low_speed_bytes;	/* abort below this rate... */
 	long		 low_speed_time_s;	/* ... held this long; -1: never */
 	int		 max_redirects;		/* -1: none followed */
+	/*
+	 * Connections beyond max_connections, for the requests that are not
+	 * polls (the scheduler keeps polls within max_connections itself):
+	 * a hook's slow receiver then never holds a connection a poll waits
+	 * for.
+	 */
+	long		 extra_connections;
 };
 
 enum fetch_status {
@@ -91,6 +102,17 @@ struct fetch_request {
 	const char	*url;
 	const char	*etag;		/* sent back as If-None-Match */
 	const char	*last_modified;	/* sent back as If-Modified-Since */
+	/*
+	 * NULL for a GET. "POST" or "PUT": body[0..body_len) is sent as it
+	 * is, with headers ("Name: value" lines, NULL-terminated, may be
+	 * NULL) instead of the feed Accept header; etag and last_modified
+	 * are ignored.
+	 */
+	const char	*method;
+	const char	*body;
+	size_t		 body_len;
+	char *const	*headers;
+	long		 timeout_s;	/* 0: the fetch's timeout */
 	void		(*on_done)(const struct fetch_result *r, void *arg);
 	void		*arg;
 };
@@ -100,7 +122,7 @@ struct fetch	*fetch_new(struct event_base *base,
 /* Applies to transfers started afterwards (SIGHUP). */
 void		 fetch_set_options(struct fetch *f,
 		    const struct fetch_options *opts);
-/* Starts a GET; the request's strings are copied. Never NULL. */
+/* Starts a request; its strings and body are copied. Never NULL. */
 struct fetch_xfer *fetch_start(struct fetch *f, const struct fetch_request *req);
 /* Drops a transfer without calling its on_done. */
 void		 fetch_cancel(struct fetch_xfer *x);

@@ -750,6 +750,55 @@ int	store_unread_feeds(struct store *s, int64_t user_id,
 int	store_unread_topics(struct store *s, int64_t user_id,
 	    struct store_unread **ret, size_t *ret_n);
 
+/* ---- alerts of URL hooks ---- */
+
+/*
+ * A topic's new matches on their way to a URL hook: the entries as JSON
+ * (an array of the API's entry objects), kept until the receiver took
+ * them or the hook gave up.
+ */
+struct store_alert {
+	int64_t	 id;		/* one hook's alerts go out in id order */
+	char	*hook;
+	char	*topic;
+	bool	 batch;		/* one message for all entries */
+	char	*entries;	/* JSON array */
+	char	*key;		/* the alert's id for receivers */
+	int64_t	 created;
+	int64_t	 attempts;	/* failed so far */
+	int64_t	 next_try;	/* not before (0: now) */
+	char	*last_error;
+};
+
+void	store_alert_clear(struct store_alert *a);
+/* Adds a (its id, attempts, next_try and created are the store's). 0 / -1. */
+int	store_alert_add(struct store *s, const struct store_alert *a,
+	    int64_t *ret_id);
+/* The hook's oldest alert. 1 / 0 none / -1. */
+int	store_alert_first(struct store *s, const char *hook,
+	    struct store_alert *ret);
+/* Delivered or given up. 1 / 0 no such alert / -1. */
+int	store_alert_remove(struct store *s, int64_t id);
+/* A failed attempt: counted, the error kept, next try at when. 0 / -1. */
+int	store_alert_retry(struct store *s, int64_t id, int64_t when,
+	    const char *error);
+/* How many alerts the hook has waiting. 0 / -1. */
+int	store_alert_count(struct store *s, const char *hook, int64_t *ret);
+
+/* The hooks that have alerts waiting: how many, since when. */
+struct store_alert_hook {
+	char	*hook;
+	int64_t	 count;
+	int64_t	 oldest;	/* created */
+};
+
+int	store_alert_hooks(struct store *s, struct store_alert_hook **ret,
+	    size_t *ret_n);
+void	store_alert_hook_list_free(struct store_alert_hook *h, size_t n);
+/* Removes the hook's alerts created before before; *ret_n of them. */
+int	store_alert_expire(struct store *s, const char *hook, int64_t before,
+	    size_t *ret_n);
+
 /* ---- status and retention ---- */
 
 struct store_status {

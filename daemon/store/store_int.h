@@ -16,7 +16,7 @@
 
 struct store_token_sink;
 
-#define STORE_SCHEMA_VERSION	8
+#define STORE_SCHEMA_VERSION	9
 /*
  * The columns and tokenizer of entries_fts as the schema makes it now
  * (store_schema.c), for store_fts_check_query's in-memory copy; a schema
@@ -134,6 +134,14 @@ enum store_stmt {
 	ST_STATE_IDS_READ,
 	ST_STATE_IDS_STARRED,
 	ST_STATE_IDS_ALL,
+	/* store_alert.c */
+	ST_ALERT_ADD,
+	ST_ALERT_FIRST,
+	ST_ALERT_REMOVE,
+	ST_ALERT_RETRY,
+	ST_ALERT_COUNT,
+	ST_ALERT_HOOKS,
+	ST_ALERT_EXPIRE,
 	ST_MAX,
 };
 

@@ -355,6 +355,28 @@ static const char schema_v8[] =
 "  DELETE FROM api_tokens WHERE user_id = old.id;"
 "END;";
 
+/*
+ * Step 9. Alerts on their way to URL hooks (webhook.h): written in the
+ * transaction that records the matches, removed once the receiver took
+ * them or gave up, so a restart loses none. One hook's alerts go out in
+ * id order; key is the alert's id for the receiver (Matrix's
+ * transaction id), the same on every attempt.
+ */
+static const char schema_v9[] =
+"CREATE TABLE hook_alerts ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  hook TEXT NOT NULL,"
+"  topic TEXT NOT NULL,"
+"  batch INTEGER NOT NULL CHECK (batch IN (0, 1)),"
+"  entries TEXT NOT NULL,"
+"  key TEXT NOT NULL UNIQUE,"
+"  created INTEGER NOT NULL,"
+"  attempts INTEGER NOT NULL DEFAULT 0,"
+"  next_try INTEGER NOT NULL DEFAULT 0,"
+"  last_error TEXT"
+");"
+"CREATE INDEX hook_alerts_hook ON hook_alerts(hook, id);";
+
 /* Once step 7 committed: each topic whose command it dropped, once. */
 static void
 tell_dropped_notify(sqlite3 *db)
@@ -393,6 +415,7 @@ static const struct migration {
 	{ schema_v6, NULL },
 	{ schema_v7, tell_dropped_notify },
 	{ schema_v8, NULL },
+	{ schema_v9, NULL },
 };
 
 static void

@@ -37,7 +37,7 @@ struct notify_job {
 	char		**argv;
 	char		**env;		/* the overrides only */
 	char		*label;
-	char		*tag;		/* the caller's, for on_failure */
+	char		*tag;		/* the caller's, for on_outcome */
 	char		*input;
 	size_t		 len;
 	size_t		 off;
@@ -64,8 +64,8 @@ struct notify {
 	size_t		 nqueued;
 	size_t		 nrunning;
 	int		 max_parallel;
-	notify_failure_fn *on_failure;
-	void		*failure_arg;
+	notify_outcome_fn *on_outcome;
+	void		*outcome_arg;
 	struct metric	*m_runs;	/* metrics.h, or NULL */
 	struct metric	*m_failures;
 };
@@ -80,14 +80,14 @@ failed(struct notify *n, const char *tag, const char *fmt, ...)
 	char *why;
 
 	metric_add(n->m_failures, 1);
-	if (n->on_failure == NULL)
+	if (n->on_outcome == NULL)
 		return;
 	va_start(ap, fmt);
 	if (vasprintf(&why, fmt, ap) == -1)
 		why = NULL;
 	va_end(ap);
 	if (why != NULL)
-		n->on_failure(n->failure_arg, tag, why);
+		n->on_outcome(n->outcome_arg, tag, why);
 	free(why);
 }
 
@@ -284,10 +284,12 @@ job_finish(struct notify_job *j, int status)
 	secs = (double)(now.tv_sec - j->started.tv_sec) +
 	    (double)(now.tv_nsec - j->started.tv_nsec) / 1e9;
 	text = stderr_text(j);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		log_info("notify: %s: '%s' done in %.2f s%s%s", j->label,
 		    j->argv[0], secs, *text != '\0' ? "; stderr: " : "", text);
-	else if (WIFEXITED(status)) {
+		if (n->on_outcome != NULL)
+			n->on_outcome(n->outcome_arg, j->tag, NULL);
+	} else if (WIFEXITED(status)) {
 		log_warnx("notify: %s: '%s' exited with status %d after "
 		    "%.2f s%s%s", j->label, j->argv[0], WEXITSTATUS(status),
 		    secs, *text != '\0' ? "; stderr: " : "", text);
@@ -498,10 +500,10 @@ notify_set_metrics(struct notify *n, struct metrics *m)
 }
 
 void
-notify_on_failure(struct notify *n, notify_failure_fn *fn, void *arg)
+notify_on_outcome(struct notify *n, notify_outcome_fn *fn, void *arg)
 {
-	n->on_failure = fn;
-	n->failure_arg = arg;
+	n->on_outcome = fn;
+	n->outcome_arg = arg;
 }
 
 int

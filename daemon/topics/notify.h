@@ -7,9 +7,10 @@
  * At most max_parallel commands run at once; more wait in a queue (capped:
  * beyond NOTIFY_QUEUE_MAX a job is dropped with a warning). A command still
  * running after its own timeout is killed with its process group. Its exit
- * status and the start of its stderr are logged, and a run that fails
- * (cannot start, exits non-zero, is killed or times out, or is dropped
- * from a full queue) is told to the on_failure callback with its tag. Nothing here ever blocks
+ * status and the start of its stderr are logged, and every run's outcome
+ * is told to the on_outcome callback with its tag: success, or why it
+ * failed (cannot start, exits non-zero, is killed or times out, or is
+ * dropped from a full queue). Nothing here ever blocks
  * the loop: pipes are non-blocking and children are reaped on SIGCHLD.
  */
 #ifndef FEEDD_NOTIFY_H
@@ -32,12 +33,13 @@ struct notify;
 
 struct notify	*notify_new(struct event_base *base, int max_parallel);
 /*
- * A failed run: the tag given to notify_run (may be NULL) and why, in
- * words ("'cmd' exited with status 3: first line of stderr").
+ * A run ended: the tag given to notify_run (may be NULL) and, when it
+ * failed, why in words ("'cmd' exited with status 3: first line of
+ * stderr"); why is NULL for a run that exited 0.
  */
-typedef void	 notify_failure_fn(void *arg, const char *tag,
+typedef void	 notify_outcome_fn(void *arg, const char *tag,
 		    const char *why);
-void		 notify_on_failure(struct notify *n, notify_failure_fn *fn,
+void		 notify_on_outcome(struct notify *n, notify_outcome_fn *fn,
 		    void *arg);
 /*
  * Counts into m (metrics.h): feedd_notify_runs_total (runs that ended or
@@ -53,7 +55,7 @@ void		 notify_set_limits(struct notify *n, int max_parallel);
  * NULL-terminated "NAME=value" strings that override the daemon's; copied)
  * and input[0..len) on stdin (copied), killed timeout_s seconds after it
  * starts (0: never). label names the job in the log; tag (may be NULL)
- * is handed back to on_failure. 0, or -1 when the queue is full.
+ * is handed back to on_outcome. 0, or -1 when the queue is full.
  */
 int		 notify_run(struct notify *n, char *const argv[],
 		    char *const env[], const char *input, size_t len,

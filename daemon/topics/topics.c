@@ -565,9 +565,13 @@ topics_match(struct topics *t)
 		if (r[i].hi != 0)
 			match_range(t, &t->v[i], r[i].lo, r[i].hi, &acc[i].ids,
 			    &acc[i].n);
-		if (acc[i].n > 0)
+		if (acc[i].n > 0) {
+			/* Stored with the matches, in their transaction. */
+			if (t->cb.on_recorded != NULL)
+				t->cb.on_recorded(t->cb.arg, t->v[i].name,
+				    t->v[i].hook, acc[i].ids, acc[i].n);
 			hit_add(t, t->v[i].id, acc[i].ids, acc[i].n);
-		else
+		} else
 			free(acc[i].ids);
 	}
 	free(acc);

@@ -14,6 +14,7 @@
  *     batch of polls, match their new entries against every topic,
  *     restricted to each poll's id range (never a scan of the archive),
  *     and record the matches in that same transaction;
+ *     on_recorded hears of each topic's new matches in that transaction;
  *     topics_deliver(), once it committed, hands each topic's new listed
  *     matches to the hook its notify names (hook.h; a hook no longer
  *     declared notifies nobody) and tells the stream listener, so nothing
@@ -52,6 +53,13 @@ struct topics_callbacks {
 	 * the topic names, or NULL.
 	 */
 	void	(*on_matches)(void *arg, int64_t topic_id, const char *topic,
+		    const char *hook, const int64_t *ids, size_t n);
+	/*
+	 * The same matches as they are recorded, inside the transaction
+	 * that is still open: for what must be stored with them (a URL
+	 * hook's alerts). May be NULL.
+	 */
+	void	(*on_recorded)(void *arg, const char *topic,
 		    const char *hook, const int64_t *ids, size_t n);
 	void	*arg;
 };

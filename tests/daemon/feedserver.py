@@ -25,6 +25,9 @@ Paths (every request is counted per path, without the query string):
   /reset              the connection is reset (RST) without a response
   /challenge          403 + cf-mitigated: challenge + an HTML page
   /html               200 text/html page where a feed was expected
+  /hook/NAME[/...]    a hook's receiver (POST, PUT): every request is kept
+                      (method, path with query, headers, body, time) and
+                      answered as scripted for NAME (default 200 {"ok":true})
 Control (JSON):
   GET  /_control/stats          {"/path": {"count": n, "codes": {"200": n},
                                  "headers": {...last request headers...},
@@ -36,6 +39,14 @@ Control (JSON):
   POST /_control/route          body {"path", "status", "headers", "body"}:
                                 override a path until /_control/unroute
   POST /_control/unroute?path=P
+  POST /_control/hook?name=NAME  body {"answers": [ANSWER...], "then": ANSWER}:
+                                the next requests to /hook/NAME get the answers
+                                in turn, later ones "then" (default: 200);
+                                ANSWER = {"status", "headers", "body",
+                                "delay": seconds before answering, "echo": a
+                                request header whose value the body repeats}
+  GET  /_control/hook?name=NAME  {"requests": [{"method", "path", "headers",
+                                "body", "time"}...]}
 """
 
 import argparse
@@ -57,6 +68,7 @@ LOCK = threading.Lock()
 STATS = {}
 DYN = {}          # name -> {"items": [(guid, title, date)], "mtime": t}
 ROUTES = {}       # path -> {"status", "headers", "body"}
+HOOKS = {}        # name -> {"answers": [...], "then": {...}, "requests": [...]}
 ROOT = "."
 
 
@@ -212,12 +224,47 @@ class Handler(BaseHTTPRequestHandler):
                               b"</html>\n", {}, "text/html; charset=utf-8")
         self.reply(404, b"not found\n")
 
+    def hook(self, data):
+        name = self.path_only[len("/hook/"):].split("/")[0]
+        with LOCK:
+            h = HOOKS.setdefault(name, {"answers": [], "then": {},
+                                        "requests": []})
+            h["requests"].append({
+                "method": self.command, "path": self.path,
+                "headers": dict(self.headers.items()),
+                "body": data.decode("utf-8", "replace"),
+                "time": time.time()})
+            a = h["answers"].pop(0) if h["answers"] else h["then"]
+        if a.get("delay"):
+            time.sleep(a["delay"])
+        body = a.get("body", '{"ok":true}')
+        if a.get("echo"):
+            body += self.headers.get(a["echo"], "")
+        try:
+            self.reply(a.get("status", 200), body.encode(),
+                       a.get("headers", {}), "application/json")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def do_PUT(self):
+        self.do_POST()
+
     def do_POST(self):
         u = urllib.parse.urlsplit(self.path)
         self.path_only = u.path
         q = dict(urllib.parse.parse_qsl(u.query))
         n = int(self.headers.get("Content-Length", "0"))
         data = self.rfile.read(n) if n else b""
+        if u.path.startswith("/hook/"):
+            return self.hook(data)
+        if u.path == "/_control/hook":
+            r = json.loads(data or b"{}")
+            with LOCK:
+                h = HOOKS.setdefault(q["name"], {"answers": [], "then": {},
+                                                 "requests": []})
+                h["answers"] = list(r.get("answers", []))
+                h["then"] = r.get("then", {})
+            return self.reply(200, b"{}", {}, "application/json")
         if u.path == "/_control/route":
             r = json.loads(data)
             with LOCK:
@@ -250,6 +297,11 @@ class Handler(BaseHTTPRequestHandler):
         if p == "/_control/stats":
             with LOCK:
                 body = json.dumps(STATS).encode()
+            return self.reply(200, body, {}, "application/json")
+        if p == "/_control/hook":
+            with LOCK:
+                h = HOOKS.get(q.get("name"), {"requests": []})
+                body = json.dumps({"requests": h["requests"]}).encode()
             return self.reply(200, body, {}, "application/json")
         self.reply(404, b"not found\n")
 

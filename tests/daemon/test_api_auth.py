@@ -68,6 +68,8 @@ ROUTES = [
     ("GET", "/v1/topics"), ("POST", "/v1/topics"), ("GET", "/v1/topics/t"),
     ("DELETE", "/v1/topics/t"), ("PATCH", "/v1/topics/t"),
     ("GET", "/v1/why/1"),
+    ("GET", "/v1/hooks"), ("GET", "/v1/hooks/h"),
+    ("POST", "/v1/hooks/h/test"),
     ("GET", "/v1/cursors/me"), ("PUT", "/v1/cursors/me"),
     ("GET", "/v1/stream"), ("GET", "/v1/opml"), ("POST", "/v1/opml"),
     ("GET", "/v1/backup"), ("GET", "/v1/tokens"), ("POST", "/v1/tokens"),

@@ -99,6 +99,28 @@ bad_cases = [
      "a hook's name is 1 to 64"),
     ("duplicate hook", "[hook \"h\"]\ncommand = true\n[hook \"h\"]\ncommand = false\n",
      ":3: [hook \"h\"] is defined twice (first on line 1)"),
+    ("hook with a command and a url",
+     "[hook \"h\"]\ncommand = true\nurl = https://a.example/x\n",
+     ":1: [hook \"h\"] has a command and a url: a hook is one or the other"),
+    ("url hook with a bad scheme", "[hook \"h\"]\nurl = ftp://a.example/x\n",
+     "[hook \"h\"]: url ftp://a.example/\u2026 is not an http:// or https://"),
+    ("unknown hook format", "[hook \"h\"]\nurl = https://a.example/x\n"
+     "format = pushover\n",
+     ":3: format: 'pushover' is not json, ntfy, gotify, matrix or slack"),
+    ("format on a command hook", "[hook \"h\"]\ncommand = true\nformat = ntfy\n",
+     "format and header are for a hook with a url, not a command"),
+    ("matrix url without a room", "[hook \"h\"]\n"
+     "url = https://m.example/_matrix/client/v3/send\nformat = matrix\n",
+     "is not a room's URL: for matrix, give"),
+    ("a header feedd writes", "[hook \"h\"]\nurl = https://a.example/x\n"
+     "header = Content-Length: 3\n",
+     ":3: header: Content-Length is written by feedd itself"),
+    ("a header without a value", "[hook \"h\"]\nurl = https://a.example/x\n"
+     "header = X-Token:\n", ":3: header: X-Token has no value"),
+    ("a secret without its brace", "[hook \"h\"]\n"
+     "url = https://a.example/${TOKEN\n", ":2: url: '${' without its closing"),
+    ("url hook timeout 0", "[hook \"h\"]\nurl = https://a.example/x\n"
+     "timeout = 0s\n", "timeout must be at least 1s"),
     ("topic names an undeclared hook",
      "[hook \"desk\"]\ncommand = true\n[topic \"t\"]\nquery = x\nnotify = desktop\n",
      ":5: notify: no hook \"desktop\" is declared (declared: desk)"),

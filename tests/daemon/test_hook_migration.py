@@ -32,8 +32,10 @@ def poll_until(fid, n):
         "GET", "/v1/entries?topic=alerts")[1]["entries"]) >= n, timeout=20)
 
 
-# Step 8 (users and their state) undone, triggers first.
+# Steps 9 (alerts of URL hooks) and 8 (users and their state) undone,
+# triggers first.
 UNDO_STEP_8 = """
+    DROP TABLE hook_alerts;
     DROP TRIGGER entry_state_ai; DROP TRIGGER entry_state_au;
     DROP TRIGGER entry_state_ad; DROP TRIGGER topic_matches_reads_ai;
     DROP TRIGGER topic_matches_reads_ad; DROP TRIGGER topic_matches_reads_au;

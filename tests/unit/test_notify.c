@@ -77,13 +77,18 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The failures told so far, as "tag: why" lines. */
+/* The failures told so far, as "tag: why" lines; the successes counted. */
 static struct buf failures;
+static size_t successes;
 
 static void
-on_failure(void *arg, const char *tag, const char *why)
+on_outcome(void *arg, const char *tag, const char *why)
 {
-	buf_printf(&failures, "%s: %s\n", tag != NULL ? tag : "-", why);
+	if (why == NULL)
+		successes++;
+	else
+		buf_printf(&failures, "%s: %s\n", tag != NULL ? tag : "-",
+		    why);
 }
 
 static bool
@@ -129,7 +134,7 @@ main(void)
 	buf_init(&failures);
 	n = notify_new(base, 2);
 	ok(n != NULL, "notify_new");
-	notify_on_failure(n, on_failure, NULL);
+	notify_on_outcome(n, on_outcome, NULL);
 
 	/* Environment and stdin. */
 	snprintf(out, sizeof(out), "%s/one", dir);
@@ -146,6 +151,8 @@ main(void)
 	text = slurp(out);
 	is_str(text, "coalition|Коаліція охочих|{\"id\":1}",
 	    "the command saw the variables and its stdin");
+	ok(successes == 1 && failures.len == 0,
+	    "its success is told (successes %zu)", successes);
 
 	/* Parallel limit: six jobs, two at a time. */
 	t0 = now_s();

@@ -93,8 +93,10 @@ search(struct store *s, const char *q)
  * the API topic's command is kept aside, never to run, until a hook is
  * set; the config topic's goes (feedd.conf names its hook).
  */
+/* Step 9 (alerts of URL hooks) undone. */
+#define UNDO_V9 "DROP TABLE hook_alerts;"
 /* Step 8 (users and their state) undone, triggers first. */
-#define UNDO_V8 \
+#define UNDO_V8 UNDO_V9 \
 	"DROP TRIGGER entry_state_ai; DROP TRIGGER entry_state_au;" \
 	" DROP TRIGGER entry_state_ad; DROP TRIGGER topic_matches_reads_ai;" \
 	" DROP TRIGGER topic_matches_reads_ad;" \
@@ -156,6 +158,86 @@ test_dropped_notify(const char *path)
 	store_free(s);
 }
 
+/*
+ * A file of step 8, with a topic and an entry, gains the alerts of URL
+ * hooks and keeps what it had; alerts go out in order per hook, count,
+ * retry and expire.
+ */
+static void
+test_alerts_step(const char *path)
+{
+	struct store_alert a, got;
+	struct store_alert_hook *h;
+	struct store *s;
+	sqlite3 *db;
+	char err[256];
+	int64_t id1, id2, id3, n;
+	size_t nh, gone;
+
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, UNDO_V9 " INSERT INTO topics(name, query, origin,"
+	    " created) VALUES ('kept', 'k', 'api', 0);"
+	    " PRAGMA user_version = 8", NULL, NULL, NULL);
+	sqlite3_close(db);
+	s = store_open(path, err, sizeof(err));
+	ok(s != NULL && count(s, "PRAGMA user_version") == 9 &&
+	    count(s, "SELECT count(*) FROM sqlite_schema"
+	    " WHERE name IN ('hook_alerts', 'hook_alerts_hook')") == 2,
+	    "a version-8 file gains the alerts' table: %s", s ? "" : err);
+	if (s == NULL)
+		return;
+	ok(count(s, "SELECT count(*) FROM topics WHERE name = 'kept'") == 1,
+	    "and keeps its topics");
+	memset(&a, 0, sizeof(a));
+	a.hook = "phone";
+	a.topic = "kept";
+	a.entries = "[{\"id\":1}]";
+	a.key = "00000000000000000000000000000001";
+	store_set_now(s, 1000);
+	ok(store_alert_add(s, &a, &id1) == 0, "an alert is stored");
+	a.key = "00000000000000000000000000000002";
+	a.batch = true;
+	store_set_now(s, 2000);
+	ok(store_alert_add(s, &a, &id2) == 0 && id2 > id1, "a second one");
+	a.hook = "desk";
+	a.key = "00000000000000000000000000000003";
+	ok(store_alert_add(s, &a, &id3) == 0, "one of another hook");
+	a.key = "00000000000000000000000000000001";
+	ok(store_alert_add(s, &a, NULL) == -1, "keys are unique");
+	ok(store_alert_first(s, "phone", &got) == 1 && got.id == id1 &&
+	    !got.batch && strcmp(got.entries, "[{\"id\":1}]") == 0 &&
+	    strcmp(got.topic, "kept") == 0 && got.created == 1000 &&
+	    got.attempts == 0 && got.next_try == 0 &&
+	    got.last_error == NULL, "the oldest of a hook comes first");
+	store_alert_clear(&got);
+	ok(store_alert_retry(s, id1, 1234, "HTTP 503") == 0 &&
+	    store_alert_first(s, "phone", &got) == 1 && got.id == id1 &&
+	    got.attempts == 1 && got.next_try == 1234 &&
+	    strcmp(got.last_error, "HTTP 503") == 0,
+	    "a failed attempt is counted and planned again");
+	store_alert_clear(&got);
+	ok(store_alert_count(s, "phone", &n) == 0 && n == 2,
+	    "two alerts wait for phone");
+	ok(store_alert_hooks(s, &h, &nh) == 0 && nh == 2 &&
+	    strcmp(h[0].hook, "desk") == 0 && h[0].count == 1 &&
+	    strcmp(h[1].hook, "phone") == 0 && h[1].count == 2 &&
+	    h[1].oldest == 1000, "the hooks with alerts waiting");
+	store_alert_hook_list_free(h, nh);
+	ok(store_alert_remove(s, id1) == 1 && store_alert_remove(s, id1) ==
+	    0 && store_alert_first(s, "phone", &got) == 1 && got.id == id2 &&
+	    got.batch, "a delivered alert goes; the next is first");
+	store_alert_clear(&got);
+	ok(store_alert_expire(s, "desk", 2001, &gone) == 0 && gone == 1 &&
+	    store_alert_first(s, "desk", &got) == 0,
+	    "old alerts of a hook expire");
+	ok(store_alert_expire(s, "phone", 2000, &gone) == 0 && gone == 0,
+	    "younger ones stay");
+	store_set_now(s, 0);
+	sqlite3_exec(s->db, "DELETE FROM hook_alerts; DELETE FROM topics",
+	    NULL, NULL, NULL);
+	store_free(s);
+}
+
 static void
 test_open(const char *path)
 {
@@ -211,6 +293,7 @@ test_open(const char *path)
 	    "version 1 migrated");
 	store_free(s);
 	test_dropped_notify(path);
+	test_alerts_step(path);
 
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);

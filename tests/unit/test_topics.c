@@ -37,9 +37,7 @@ static void
 on_matches(void *arg, int64_t topic_id, const char *topic, const char *hook,
     const int64_t *ids, size_t n)
 {
-	struct feedd *d = arg;
-
-	hooks_deliver(hooks, d->cfg, hook, topic, ids, n);
+	hooks_deliver(hooks, hook, topic, ids, n);
 }
 
 /* One poll: store the entries, then the pipeline's hook. */
@@ -179,7 +177,7 @@ main(void)
 {
 	struct config cfg = { 0 };
 	struct feedd d = { 0 };
-	struct topics_callbacks cb = { on_matches, &d };
+	struct topics_callbacks cb = { .on_matches = on_matches, .arg = &d };
 	struct store_config_feed cf[] = {
 		{ "kyiv", "http://127.0.0.1:1/kyiv.xml", NULL, 0, NULL },
 		{ "mirror", "http://127.0.0.1:1/mirror.xml", NULL, 0, NULL },
@@ -228,7 +226,8 @@ main(void)
 	set_topic(&cfg.topics[2], "folding", "cafe AND αθήνα AND ёжик", NULL,
 	    NULL);
 	d.cfg = &cfg;
-	hooks = hooks_new(d.base, d.store, cfg.notify_max_parallel);
+	hooks = hooks_new(d.base, d.store, NULL);
+	hooks_set_config(hooks, &cfg);
 	d.topics = topics_new(&d, &cb);
 	ok(d.topics != NULL && topics_reconcile(d.topics, &cfg) == 0,
 	    "config topics reconciled");

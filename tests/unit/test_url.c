@@ -1,10 +1,13 @@
 /*
  * test_url: url_check() (which URLs may be fetched as feeds, and why not)
- * and url_host_key() (the host per-host limits count a URL under).
+ * and url_host_key() (the host per-host limits count a URL under);
+ * url_redacted() and url_secret_parts() (what of a hook's URL may be shown,
+ * and what is as good as a password), url_path() and url_with_path().
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "strv.h"
 #include "tap.h"
 #include "url.h"
 
@@ -168,10 +171,55 @@ test_host_key(void)
 	key("", "");
 }
 
+static void
+redacted(const char *url, const char *want)
+{
+	char *got = url_redacted(url);
+
+	is_str(got, want, url);
+	free(got);
+}
+
+static void
+test_secrets(void)
+{
+	char **p, *s;
+
+	redacted("https://hooks.slack.com/services/T0/B0/XXXX",
+	    "https://hooks.slack.com/\u2026");
+	redacted("https://user:pw@ntfy.example.org:8443/alerts?auth=x",
+	    "https://ntfy.example.org:8443/\u2026");
+	redacted("http://127.0.0.1:8080/", "http://127.0.0.1:8080/");
+	redacted("https://gotify.example.org", "https://gotify.example.org/");
+	redacted("https://[::1]:443/x", "https://[::1]/\u2026");
+	redacted("not a url", "(unreadable URL)");
+	p = url_secret_parts("https://bob:s3cr3tpw@h.example/services/T0/"
+	    "B0/abcdefghijklmnopqrstuvwx?token=AbCdEf123&x=1", 6, 16);
+	ok(strv_len(p) == 3 && strcmp(p[0], "s3cr3tpw") == 0 &&
+	    strcmp(p[1], "AbCdEf123") == 0 &&
+	    strcmp(p[2], "abcdefghijklmnopqrstuvwx") == 0,
+	    "secret parts: the password, a long query value, a long segment "
+	    "(%zu)", strv_len(p));
+	strv_free(p);
+	ok(url_secret_parts("https://h.example/a/b?x=1", 6, 16) == NULL,
+	    "none in a plain URL");
+	s = url_path("https://h.example/a/b%20c?q=1#f");
+	is_str(s, "/a/b%20c", "url_path keeps the path as written");
+	free(s);
+	s = url_path("https://h.example");
+	is_str(s, "/", "an empty path is /");
+	free(s);
+	s = url_with_path("https://h.example/a?token=1#frag", "/b/message");
+	is_str(s, "https://h.example/b/message?token=1",
+	    "url_with_path keeps the query, drops the fragment");
+	free(s);
+}
+
 int
 main(void)
 {
 	test_check();
 	test_host_key();
+	test_secrets();
 	return tap_done();
 }

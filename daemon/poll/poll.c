@@ -136,8 +136,7 @@ week_entries(const struct poll *p, int64_t now)
 	size_t i;
 
 	for (i = 0; i < p->nentries; i++) {
-		t = p->entries[i].published != FEED_TIME_NONE ?
-		    p->entries[i].published : p->entries[i].updated;
+		t = feed_entry_date(&p->entries[i]);
 		if (t == FEED_TIME_NONE)
 			continue;
 		dated = true;

@@ -325,7 +325,9 @@ struct store_entry {
 	char	*title;
 	char	*link;
 	char	*norm_link;	/* linknorm_dup(link), or NULL */
-	int64_t	 published;	/* FEED_TIME_NONE when absent */
+	/* The document's published date, else its updated one
+	 * (feed_entry_date); FEED_TIME_NONE when it has neither. */
+	int64_t	 published;
 	int64_t	 updated;	/* last change seen by the store, or the doc's */
 	int64_t	 fetched;
 	char	*author;

@@ -416,6 +416,18 @@ test_ingest(struct store *s)
 	    r.reissued == 1, "same link + title under a new guid: a repeat");
 	store_ingest_result_clear(&r);
 	ok(fts_ok(s), "FTS index consistent after updates");
+
+	/* RSS 1.0's dc:date is an entry's only date: it is its date. */
+	e[0] = entry("rdf-1", "Dated by dc:date", "https://site.example/rdf",
+	    "rdf");
+	e[0].updated = 1650000000;
+	ok(store_ingest(s, feed, &h, e, 1, &r) == 0 && r.new_count == 1,
+	    "an entry with only an updated date");
+	ok(store_entry_get(s, r.last_new_id, &got) == 1 &&
+	    got.published == 1650000000 && got.updated == 1650000000,
+	    "listed by its updated date, not by when it was fetched");
+	store_entry_clear(&got);
+	store_ingest_result_clear(&r);
 }
 
 static void

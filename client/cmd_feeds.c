@@ -72,7 +72,11 @@ cmd_feeds(struct feedctl *ctl, int argc, char **argv)
 		table_row(t);
 		table_cell(t, TABLE_PLAIN, "%lld", (long long)
 		    json_integer_value(json_object_get(f, "id")));
-		table_cell(t, state_style(state), "%s", state ? state : "?");
+		/* Read fine, but only with repairs: say so, below too. */
+		if (strcmp(state, "ok") == 0 && feedctl_num(f, "repairs") > 0)
+			table_cell(t, TABLE_YELLOW, "repaired");
+		else
+			table_cell(t, state_style(state), "%s", state);
 		table_cell(t, TABLE_PLAIN, "%lld", (long long)
 		    json_integer_value(json_object_get(f, "entries")));
 		table_cell(t, feedctl_num(f, "unread") > 0 ? TABLE_GREEN :
@@ -97,6 +101,11 @@ cmd_feeds(struct feedctl *ctl, int argc, char **argv)
 	else
 		table_print(t, stdout, ctl->columns, ctl->color);
 	table_free(t);
+	json_array_foreach(feeds, i, f)
+		if (feedctl_num(f, "repairs") > 0)
+			printf("feed %lld is read with repairs: %s\n",
+			    feedctl_num(f, "id"), feedctl_str(f, "repair_note",
+			    "?"));
 	apiclient_resp_clear(&r);
 	return FEEDCTL_OK;
 }

@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "batch.h"
+#include "buf.h"
 #include "feed.h"
 #include "fetch.h"
 #include "log.h"
@@ -42,6 +43,7 @@ struct poll {
 	char		*body_hash;
 	char		*permanent_url;
 	char		*error;
+	char		*repair_note;
 };
 
 bool
@@ -125,6 +127,7 @@ poll_free(struct poll *p)
 	free(p->body_hash);
 	free(p->permanent_url);
 	free(p->error);
+	free(p->repair_note);
 	free(p);
 }
 
@@ -154,10 +157,25 @@ parse(struct poll *p, const struct fetch_result *r, struct poll_outcome *o,
 	struct feed_parser_cb cb = { on_header, on_entry };
 	struct feed_parser *fp;
 	const char *perr = NULL;
+	char *const *warn;
+	struct buf note;
+	size_t i, nwarn;
 	int rc;
 
 	fp = feed_parser_new(r->effective_url, &cb, p);
+	feed_parser_set_content_type(fp, r->content_type);
 	rc = feed_parser_push(fp, r->body, r->body_len, true);
+	nwarn = feed_parser_warnings(fp, &warn);
+	o->repairs = (int64_t)nwarn;
+	if (nwarn > 0) {
+		buf_init(&note);
+		for (i = 0; i < nwarn; i++)
+			buf_printf(&note, "%s%s", i > 0 ? "; " : "", warn[i]);
+		free(p->repair_note);
+		o->repair_note = p->repair_note = buf_detach(&note);
+		log_info("poll: '%s': read with repairs: %s", r->url,
+		    p->repair_note);
+	}
 	if (rc == -1)
 		perr = feed_parser_error(fp);
 	if (rc == -1 && p->nentries == 0) {
@@ -179,6 +197,7 @@ parse(struct poll *p, const struct fetch_result *r, struct poll_outcome *o,
 		o->update_period_s = p->header.update_period_s;
 	}
 	o->week_entries = week_entries(p, o->started);
+	o->parsed = true;
 	o->result = POLL_NEW;
 	p->ingest = true;
 }

@@ -47,6 +47,13 @@ struct poll_outcome {
 	int64_t		 expires_s;	/* -1 when absent */
 	int64_t		 ttl_s;		/* document hints, 0 when absent */
 	int64_t		 update_period_s;
+	/*
+	 * A body was parsed: what the parser mended to read it (kinds of
+	 * repair, and their lines joined by "; ", NULL when none).
+	 */
+	bool		 parsed;
+	int64_t		 repairs;
+	const char	*repair_note;
 	/* Entries dated within the last week; -1 if no entry had a date. */
 	int64_t		 week_entries;
 	int64_t		 bytes;

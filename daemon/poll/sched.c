@@ -392,6 +392,9 @@ on_polled(const struct poll_outcome *o, void *arg)
 	pr.bytes = o->bytes;
 	pr.duration_ms = o->duration_ms;
 	pr.new_entries = (int64_t)o->new_count;
+	pr.set_repairs = o->parsed && !failed;
+	pr.repairs = o->repairs;
+	pr.repair_note = o->repair_note;
 	if (!failed) {
 		delay = plan_interval(s, feed, o);
 		pr.cur_interval_s = delay;

@@ -93,8 +93,10 @@ search(struct store *s, const char *q)
  * the API topic's command is kept aside, never to run, until a hook is
  * set; the config topic's goes (feedd.conf names its hook).
  */
-/* Step 8 (users and their state) undone, triggers first. */
-#define UNDO_V8 \
+/* Steps 9 (repairs) and 8 (users and their state) undone, triggers first. */
+#define UNDO_V8_V9 \
+	"ALTER TABLE feeds DROP COLUMN repairs;" \
+	" ALTER TABLE feeds DROP COLUMN repair_note;" \
 	"DROP TRIGGER entry_state_ai; DROP TRIGGER entry_state_au;" \
 	" DROP TRIGGER entry_state_ad; DROP TRIGGER topic_matches_reads_ai;" \
 	" DROP TRIGGER topic_matches_reads_ad;" \
@@ -115,7 +117,7 @@ test_dropped_notify(const char *path)
 	int64_t id;
 
 	/* The file as step 6 left it: 7 (hooks) and later undone. */
-	snprintf(sql, sizeof(sql), UNDO_V8 "ALTER TABLE topics DROP COLUMN"
+	snprintf(sql, sizeof(sql), UNDO_V8_V9 "ALTER TABLE topics DROP COLUMN"
 	    " notify_dropped;"
 	    " INSERT INTO topics(name, query, origin, notify, created) VALUES"
 	    " ('api-cmd', 'a', 'api', '/usr/bin/touch /tmp/x', 0),"
@@ -180,7 +182,7 @@ test_open(const char *path)
 	 * up to date.
 	 */
 	sqlite3_open(path, &db);
-	sqlite3_exec(db, UNDO_V8 "CREATE TRIGGER entries_ai AFTER INSERT ON entries"
+	sqlite3_exec(db, UNDO_V8_V9 "CREATE TRIGGER entries_ai AFTER INSERT ON entries"
 	    " BEGIN SELECT 1; END;"
 	    " DROP TRIGGER topic_matches_count_ai;"
 	    " DROP TRIGGER topic_matches_count_ad;"

@@ -4,7 +4,9 @@
  * every outline with an xmlUrl not yet subscribed is added (with its title
  * and, from the folders around it, its category) and polled soon (new
  * feeds are due at once); known URLs are left alone, so importing the
- * same file twice changes nothing.
+ * same file twice changes nothing. An xmlUrl that answers with an HTML
+ * page gets the feed the page announces (the first, when it announces
+ * several): its first poll looks behind the page (sched.h).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,6 +25,7 @@
 #include "log.h"
 #include "model_json.h"
 #include "opml.h"
+#include "sched.h"
 #include "store.h"
 #include "url.h"
 #include "xmalloc.h"
@@ -194,8 +197,10 @@ api_opml_import(struct api *api, struct evhttp_request *req,
 		im->left = im->total = added;
 		im->next = api->imports;
 		api->imports = im;
-		ids = NULL;
 		api->d->feeds_changed(api->d);
+		for (size_t i = 0; api->d->sched != NULL && i < added; i++)
+			sched_discover_pages(api->d->sched, ids[i]);
+		ids = NULL;
 	}
 	free(ids);
 	api_reply(req, 200, json_pack("{s:I,s:I,s:I,s:o,s:o}", "added",

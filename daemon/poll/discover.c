@@ -546,14 +546,18 @@ nothing_found(struct discover_job *j)
 	buf_printf(&b, "an HTML page");
 	if (j->links.title != NULL)
 		buf_printf(&b, " (\"%.80s\")", j->links.title);
-	buf_printf(&b, " that announces no feed");
-	if (j->first_failure != NULL)
-		buf_printf(&b, " (%zu %s tried; %.300s)", j->probed,
-		    j->probed == 1 ? "address" : "addresses",
-		    j->first_failure);
+	if (j->links.nitems == 0)
+		buf_printf(&b, " that announces no feed");
 	else
+		buf_printf(&b, " whose %zu feed %s lead to no feed (%.300s)",
+		    j->links.nitems, j->links.nitems == 1 ? "link" : "links",
+		    j->first_failure != NULL ? j->first_failure : "no answer");
+	if (j->next_guess > 0)
 		buf_printf(&b, ", and none of /feed, /rss, /atom.xml, "
 		    "/index.xml, /feed.xml, /rss.xml on its site is one");
+	else if (j->probed >= DISCOVER_MAX_PROBES)
+		buf_printf(&b, " (it stopped after %d addresses)",
+		    DISCOVER_MAX_PROBES);
 	return buf_detach(&b);
 }
 

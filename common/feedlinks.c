@@ -513,9 +513,8 @@ feedlinks_feedish(const char *url)
 	if (ends_with(last, ".xml") && (strstr(last, "feed") != NULL ||
 	    strstr(last, "rss") != NULL || strstr(last, "atom") != NULL))
 		return true;
-	/* Blogger's /feeds/posts/default, WordPress's /feed/atom/. */
-	return strstr(path, "/feeds/") != NULL ||
-	    strstr(path, "/feed/") != NULL || strstr(path, "/rss/") != NULL;
+	/* Blogger's /feeds/posts/default. */
+	return strstr(path, "/feeds/posts/") != NULL;
 }
 
 bool

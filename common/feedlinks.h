@@ -68,7 +68,7 @@ void	feedlinks_clear(struct feedlinks *l);
 /*
  * True if url looks like a feed's: a last path segment such as "feed",
  * "rss", "atom.xml", "index.xml", "feed.json", a .rss/.rdf/.atom file, a
- * /feeds/ path (Blogger), a feeds.* host (FeedBurner), or a query such
+ * /feeds/posts/ path (Blogger), a feeds.* host (FeedBurner), or a query such
  * as ?feed=rss2 (WordPress without pretty links).
  */
 bool	feedlinks_feedish(const char *url);

@@ -1655,6 +1655,7 @@ push(struct feed_parser *p, const void *data, size_t len, bool final)
 		}
 		if (p->kind == K_JSON) {
 			/* Read whole: no second reading to keep input for. */
+			p->started = true;
 			buf_free(&p->kept);
 			p->keep_off = true;
 			if (p->head.len > 0) {

@@ -30,7 +30,8 @@ static const struct feedctl_cmd commands[] = {
 	    "list the subscriptions with their state and last poll",
 	    "A feed's state is new (not polled yet), ok, backing_off (failing, "
 	    "polled less\noften), gone (HTTP 410), blocked (401/403/451) or "
-	    "moved.\n" },
+	    "moved; repaired: read, but\nonly by mending its document (a line "
+	    "below the table says what was mended).\n" },
 	{ "add", cmd_add, "add URL [--title T] [--category C] [--interval 15m] "
 	    "[--first] [--keep | --no-wait]",
 	    "subscribe to a feed (or to the feed a page announces) and poll it",

@@ -71,8 +71,10 @@ wait_free(struct api_discovery *w)
 	struct evhttp_connection *c;
 
 	if (w->req != NULL &&
-	    (c = evhttp_request_get_connection(w->req)) != NULL)
+	    (c = evhttp_request_get_connection(w->req)) != NULL) {
 		evhttp_connection_set_closecb(c, NULL, NULL);
+		evhttp_connection_set_timeout(c, API_IDLE_TIMEOUT_S);
+	}
 	unlink_wait(w);
 	discover_cancel(w->job);
 	free(w);
@@ -158,6 +160,9 @@ api_discover(struct api *api, struct evhttp_request *req, const char *path)
 	}
 	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
 	    on_client_closed, w);
+	/* The idle timeout guards requests, not a discovery. */
+	evhttp_connection_set_timeout(evhttp_request_get_connection(req),
+	    DISCOVER_MAX_S + API_IDLE_TIMEOUT_S);
 out:
 	json_decref(body);
 }

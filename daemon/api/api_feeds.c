@@ -136,8 +136,12 @@ add_wait_free(struct add_wait *w)
 		struct evhttp_connection *c =
 		    evhttp_request_get_connection(w->req);
 
-		if (c != NULL)
+		if (c != NULL) {
 			evhttp_connection_set_closecb(c, NULL, NULL);
+			if (w->url != NULL)	/* see add_wait_new */
+				evhttp_connection_set_timeout(c,
+				    API_IDLE_TIMEOUT_S);
+		}
 	}
 	TAILQ_REMOVE(&w->api->add_waits, w, link);
 	discover_cancel(w->job);
@@ -285,7 +289,7 @@ add_wait_poll(struct add_wait *w, int64_t id)
 }
 
 static struct add_wait *
-add_wait_new(struct api *api, struct evhttp_request *req)
+add_wait_new(struct api *api, struct evhttp_request *req, bool discovering)
 {
 	struct add_wait *w = xcalloc(1, sizeof(*w));
 
@@ -295,6 +299,10 @@ add_wait_new(struct api *api, struct evhttp_request *req)
 	TAILQ_INSERT_TAIL(&api->add_waits, w, link);
 	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
 	    on_add_client_closed, w);
+	/* The idle timeout guards requests, not a discovery and its poll. */
+	if (discovering)
+		evhttp_connection_set_timeout(evhttp_request_get_connection(
+		    req), DISCOVER_MAX_S + API_ADD_WAIT_S + API_IDLE_TIMEOUT_S);
 	return w;
 }
 
@@ -457,7 +465,7 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 		goto out;
 	}
 	if (wait && discover && d->discover != NULL && d->sched != NULL) {
-		w = add_wait_new(api, req);
+		w = add_wait_new(api, req, true);
 		w->url = xstrdup(url);
 		w->title = xstrdup_or_null(title);
 		w->category = xstrdup_or_null(category);
@@ -486,7 +494,7 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 	if (!wait || d->sched == NULL)
 		api_reply(req, 201, add_result(s, id, false));
 	else
-		add_wait_poll(add_wait_new(api, req), id);
+		add_wait_poll(add_wait_new(api, req, false), id);
 out:
 	free(category);
 	json_decref(body);

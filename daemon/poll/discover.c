@@ -575,7 +575,8 @@ finish(struct discover_job *j, struct discover_result *res)
 	probe_stop(&j->self);
 	res->url = j->url;
 	if (res->kind == DISCOVER_PAGE) {
-		qsort(j->found, n, sizeof(*j->found), found_cmp);
+		if (n > 0)
+			qsort(j->found, n, sizeof(*j->found), found_cmp);
 		n = j->nfound = dedup(j->found, n);
 		res->page_title = j->links.title;
 		if (n > 0) {

@@ -76,6 +76,12 @@ charset_sniff(const void *head, size_t len, struct charset_choice *ret)
 
 	memset(ret, 0, sizeof(*ret));
 	ret->road = CHARSET_UTF8;
+	/*
+	 * The same bytes however the input came: a body pushed whole must
+	 * not find a "?>" (and an encoding) that a pushed one would not.
+	 */
+	if (len > CHARSET_SNIFF_LEN)
+		len = CHARSET_SNIFF_LEN;
 	if (len >= 4 && ((b[0] == 0xff && b[1] == 0xfe && b[2] == 0 &&
 	    b[3] == 0) || (b[0] == '<' && b[1] == 0 && b[2] == 0 &&
 	    b[3] == 0))) {

@@ -157,11 +157,14 @@ feed_doc_parse_chunked(const void *data, size_t len, const char *base_url,
 	if (chunk == 0 || chunk >= len)
 		feed_parser_push(p, data, len, true);
 	else {
+		/*
+		 * Every piece, even after a failure: as a transfer delivers
+		 * its whole body, and so that what the parser counts of the
+		 * input after a break (its repairs) is what one push counts.
+		 */
 		for (off = 0; off < len; off += n) {
 			n = len - off < chunk ? len - off : chunk;
-			if (feed_parser_push(p, (const char *)data + off, n,
-			    false) == -1)
-				break;
+			feed_parser_push(p, (const char *)data + off, n, false);
 		}
 		feed_parser_push(p, NULL, 0, true);
 	}

@@ -1357,14 +1357,19 @@ feed_bytes(struct feed_parser *p, const char *data, size_t len, bool final)
 static void
 count_rest(struct feed_parser *p, const char *data, size_t len, bool final)
 {
+	bool mb;
+
 	if (p->kind != K_XML || !p->started)
 		return;
 	switch (p->cs.road) {
 	case CHARSET_UTF8:
+		/* As feed_bytes: what decides the windows-1252 reading too. */
 		if (!p->repair.latin1 && p->repair.ntail == 0 &&
-		    charset_utf8_clean_prefix((const unsigned char *)data,
-		    len) == len)
+		    charset_utf8_clean_prefix_mb((const unsigned char *)data,
+		    len, &mb) == len) {
+			p->repair.seen_utf8 |= mb;
 			return;
+		}
 		buf_reset(&p->convbuf);
 		charset_repair_push(&p->repair, data, len, final,
 		    &p->convbuf);

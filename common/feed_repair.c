@@ -56,9 +56,13 @@ line_of(enum feed_repair k, uint64_t n)
 		    "windows-1252", (unsigned long long)n, plural(n, "byte",
 		    "bytes"), plural(n, "is", "are"));
 	case FEED_REPAIR_BADSEQ:
-		return xasprintf("%llu %s invalid in the declared encoding "
-		    "replaced by U+FFFD", (unsigned long long)n,
-		    plural(n, "sequence", "sequences"));
+		/*
+		 * No count: how a stateful decoder (ISO-2022, UTF-7) gets
+		 * back in step after a bad byte depends on where its input
+		 * was cut, and the line must not.
+		 */
+		return xstrdup("bytes invalid in the declared encoding "
+		    "replaced by U+FFFD");
 	case FEED_REPAIR_CONTROL:
 		return xasprintf("%llu NUL or other control %s dropped",
 		    (unsigned long long)n, plural(n, "character",

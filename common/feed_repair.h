@@ -19,7 +19,8 @@ enum feed_repair {
 	FEED_REPAIR_LIST,	/* categories or enclosures past FEED_MAX_LIST */
 	FEED_REPAIR_LATIN1,	/* undeclared and not UTF-8: windows-1252 */
 	FEED_REPAIR_BYTES,	/* stray bytes that are not UTF-8 */
-	FEED_REPAIR_BADSEQ,	/* invalid in the declared charset: U+FFFD */
+	FEED_REPAIR_BADSEQ,	/* invalid in the declared charset: U+FFFD
+				   (said without a count, see feed_repair.c) */
 	FEED_REPAIR_CONTROL,	/* NUL and other control characters dropped */
 	FEED_REPAIR_MARKUP,	/* bare '&' or '<', unclosed <br> (xmlfix.h) */
 	FEED_REPAIR_TRAILING,	/* text after the end of the document */

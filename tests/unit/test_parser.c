@@ -14,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "buf.h"
 #include "feed.h"
+#include "feed_json.h"
 #include "tap.h"
 
 struct run {
@@ -579,6 +582,51 @@ same_warnings(const char *xml, size_t len, const struct feed_doc *whole)
 	return same;
 }
 
+/*
+ * Inputs the fuzzer found (fuzz/regressions): the first byte picks the
+ * piece size, as in fuzz_parse.c; pushed whole and in pieces, the
+ * documents must be the same, error aside.
+ */
+static void
+test_fuzz_regressions(void)
+{
+	static const char *const names[] = { "warnings-after-a-break",
+	    "declaration-past-the-sniff", "utf7-resync", NULL };
+	struct feed_doc *whole, *parts;
+	json_t *jw, *jp;
+	char path[256], *a, *b;
+	size_t len;
+
+	for (size_t i = 0; names[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "../fuzz/regressions/%s",
+		    names[i]);
+		if ((a = slurp(path, &len)) == NULL || len < 1) {
+			ok(false, "read %s", path);
+			free(a);
+			continue;
+		}
+		whole = feed_doc_parse(a + 1, len - 1, "http://fuzz.example/");
+		parts = feed_doc_parse_chunked(a + 1, len - 1,
+		    "http://fuzz.example/", (unsigned char)a[0] % 64 + 1);
+		free(whole->error);
+		free(parts->error);
+		whole->error = parts->error = NULL;
+		free(a);
+		jw = feed_json_doc(whole);
+		jp = feed_json_doc(parts);
+		b = json_dumps(jw, JSON_SORT_KEYS);
+		a = json_dumps(jp, JSON_SORT_KEYS);
+		json_decref(jw);
+		json_decref(jp);
+		ok(a != NULL && b != NULL && strcmp(a, b) == 0,
+		    "%s: the same whole and in pieces", names[i]);
+		free(a);
+		free(b);
+		feed_doc_free(whole);
+		feed_doc_free(parts);
+	}
+}
+
 static void
 test_warnings(void)
 {
@@ -789,6 +837,7 @@ main(void)
 	test_huge_tokens();
 	test_realworld();
 	test_warnings();
+	test_fuzz_regressions();
 	test_json();
 	return tap_done();
 }

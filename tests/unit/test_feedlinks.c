@@ -190,6 +190,25 @@ test_markup(void)
 	    "\xb8", "a KOI8-R page's title, from its <meta>");
 	feedlinks_clear(&l);
 
+	/* A large page: its head first; its body when the head has none. */
+	buf_init(&deep);
+	buf_puts(&deep, "<html><head><title>big</title><link rel=alternate "
+	    "type=application/rss+xml href=/big.xml></head><body>");
+	for (i = 0; i < 5000; i++)
+		buf_puts(&deep, "<p><a href=\"/feed/\">RSS</a> some text</p>");
+	page = buf_detach(&deep);
+	read_str(page, NULL, "https://a.example/", &l);
+	ok(l.nitems == 1 && l.items[0].via == FEEDLINKS_LINK &&
+	    strcmp(l.title, "big") == 0, "a large page: its head's link");
+	feedlinks_clear(&l);
+	*strstr(page, "<link") = 'x';
+	read_str(page, NULL, "https://a.example/", &l);
+	ok(l.nitems == 1 && l.items[0].via == FEEDLINKS_ANCHOR &&
+	    strcmp(l.items[0].url, "https://a.example/feed/") == 0,
+	    "... without one: its body's anchor");
+	feedlinks_clear(&l);
+	free(page);
+
 	/* Nesting gumbo would be slow on: the head is still read. */
 	buf_init(&deep);
 	buf_puts(&deep, "<html><head><link rel=alternate type=application/"

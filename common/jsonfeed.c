@@ -86,11 +86,18 @@ static char *
 text_as_html(const char *s, bool breaks)
 {
 	struct buf b;
+	size_t run;
 
 	if (s == NULL)
 		return NULL;
 	buf_init(&b);
 	for (; *s != '\0'; s++) {
+		/* Runs of ordinary text in one copy. */
+		if ((run = strcspn(s, "&<>\n")) > 0) {
+			buf_append(&b, s, run);
+			if ((s += run)[0] == '\0')
+				break;
+		}
 		switch (*s) {
 		case '&':
 			buf_puts(&b, "&amp;");

@@ -3,7 +3,8 @@
 the same entries (as `feedctl parse` reads them), so that XML and JSON
 parsing can be timed on the same content (bench/parse/run.sh, "JSON").
 
-    tojsonfeed.py FEEDCTL CORPUS        writes CORPUS/json/ and json.txt
+    tojsonfeed.py FEEDCTL CORPUS        writes CORPUS/json/, json.txt and xml-twins.txt (paths relative to
+    CORPUS, as in its feeds.txt)
 """
 import json
 import os
@@ -19,7 +20,8 @@ def main():
     with open(os.path.join(corpus, "feeds.txt")) as f:
         paths = [line.strip() for line in f if line.strip()]
     for i, path in enumerate(paths):
-        p = subprocess.run([feedctl, "parse", path], capture_output=True)
+        p = subprocess.run([feedctl, "parse", os.path.join(corpus, path)],
+                           capture_output=True)
         try:
             doc = json.loads(p.stdout)
         except ValueError:
@@ -57,8 +59,8 @@ def main():
             jf["description"] = feed["subtitle"]
         if feed["language"]:
             jf["language"] = feed["language"]
-        name = os.path.join(out, "%05d.json" % i)
-        with open(name, "w") as f:
+        name = os.path.join("json", "%05d.json" % i)
+        with open(os.path.join(corpus, name), "w") as f:
             json.dump(jf, f, ensure_ascii=False, indent=1)
         names.append(name)
     with open(os.path.join(corpus, "json.txt"), "w") as f:

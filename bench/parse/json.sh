@@ -21,15 +21,17 @@ cc -O2 -std=c17 -D_GNU_SOURCE -Icommon -I"$BUILD" bench/parse/parse_bench.c \
 if [ ! -f "$CORPUS/feeds.txt" ]; then
 	python3 bench/gen/gencorpus.py --out "$CORPUS" -n "$N" --seed 1 >/dev/null
 fi
-[ -f "$CORPUS/json.txt" ] ||
+[ -s "$CORPUS/json.txt" ] ||
     python3 bench/gen/tojsonfeed.py "$BUILD/client/feedctl" "$CORPUS"
-echo "XML: $(wc -l < "$CORPUS/xml-twins.txt") files," \
-    "$(xargs du -cb < "$CORPUS/xml-twins.txt" | tail -1 | cut -f1) bytes;" \
-    "JSON: $(xargs du -cb < "$CORPUS/json.txt" | tail -1 | cut -f1) bytes"
+BENCH=$PWD/$OUT/parse_bench
+cd "$CORPUS"
+echo "XML: $(wc -l < xml-twins.txt) files," \
+    "$(xargs du -cb < xml-twins.txt | tail -1 | cut -f1) bytes;" \
+    "JSON: $(xargs du -cb < json.txt | tail -1 | cut -f1) bytes"
 i=0
 while [ "$i" -lt "$RUNS" ]; do
-	printf 'XML, whole   '; "$OUT/parse_bench" - < "$CORPUS/xml-twins.txt"
-	printf 'JSON, whole  '; "$OUT/parse_bench" - < "$CORPUS/json.txt"
-	printf 'JSON, 4 KB   '; "$OUT/parse_bench" -c 4096 - < "$CORPUS/json.txt"
+	printf 'XML, whole   '; "$BENCH" - < xml-twins.txt
+	printf 'JSON, whole  '; "$BENCH" - < json.txt
+	printf 'JSON, 4 KB   '; "$BENCH" -c 4096 - < json.txt
 	i=$((i + 1))
 done

@@ -1323,30 +1323,45 @@ xml_feed(struct feed_parser *p, const char *data, size_t len, bool final)
 	return 0;
 }
 
-static int
-feed_bytes(struct feed_parser *p, const char *data, size_t len, bool final)
+/*
+ * The input as Expat takes it (*data, *len): UTF-8 through the repair
+ * filter, or transcoded by iconv; what either mends is counted.
+ */
+static void
+decode(struct feed_parser *p, const char **data, size_t *len, bool final)
 {
 	bool mb;
 
 	switch (p->cs.road) {
 	case CHARSET_UTF8:
 		if (!p->repair.latin1 && p->repair.ntail == 0 &&
-		    charset_utf8_clean_prefix_mb((const unsigned char *)data,
-		    len, &mb) == len) {
+		    charset_utf8_clean_prefix_mb((const unsigned char *)*data,
+		    *len, &mb) == *len) {
 			p->repair.seen_utf8 |= mb;
-			return xml_feed(p, data, len, final);
+			return;
 		}
 		buf_reset(&p->convbuf);
-		charset_repair_push(&p->repair, data, len, final,
+		charset_repair_push(&p->repair, *data, *len, final,
 		    &p->convbuf);
-		return xml_feed(p, p->convbuf.data, p->convbuf.len, final);
+		break;
 	case CHARSET_TRANSCODE:
+		if (p->conv == NULL)	/* parser_setup failed */
+			return;
 		buf_reset(&p->convbuf);
-		charset_conv_push(p->conv, data, len, final, &p->convbuf);
-		return xml_feed(p, p->convbuf.data, p->convbuf.len, final);
+		charset_conv_push(p->conv, *data, *len, final, &p->convbuf);
+		break;
 	default:
-		return xml_feed(p, data, len, final);
+		return;
 	}
+	*data = p->convbuf.data;
+	*len = p->convbuf.len;
+}
+
+static int
+feed_bytes(struct feed_parser *p, const char *data, size_t len, bool final)
+{
+	decode(p, &data, &len, final);
+	return xml_feed(p, data, len, final);
 }
 
 /*
@@ -1357,32 +1372,8 @@ feed_bytes(struct feed_parser *p, const char *data, size_t len, bool final)
 static void
 count_rest(struct feed_parser *p, const char *data, size_t len, bool final)
 {
-	bool mb;
-
-	if (p->kind != K_XML || !p->started)
-		return;
-	switch (p->cs.road) {
-	case CHARSET_UTF8:
-		/* As feed_bytes: what decides the windows-1252 reading too. */
-		if (!p->repair.latin1 && p->repair.ntail == 0 &&
-		    charset_utf8_clean_prefix_mb((const unsigned char *)data,
-		    len, &mb) == len) {
-			p->repair.seen_utf8 |= mb;
-			return;
-		}
-		buf_reset(&p->convbuf);
-		charset_repair_push(&p->repair, data, len, final,
-		    &p->convbuf);
-		break;
-	case CHARSET_TRANSCODE:
-		if (p->conv == NULL)
-			return;
-		buf_reset(&p->convbuf);
-		charset_conv_push(p->conv, data, len, final, &p->convbuf);
-		break;
-	default:
-		break;
-	}
+	if (p->kind == K_XML && p->started)
+		decode(p, &data, &len, final);
 }
 
 /* ---- JSON ------------------------------------------------------------- */

@@ -18,7 +18,6 @@
 #include "feed.h"
 #include "feedd.h"
 #include "model_json.h"
-#include "url.h"
 #include "xmalloc.h"
 
 /* A request waiting for its discovery. */
@@ -126,21 +125,13 @@ api_discover(struct api *api, struct evhttp_request *req, const char *path)
 	struct feedd *d = api->d;
 	json_t *body;
 	const char *url;
-	char why[128];
 
 	if (api_plain_request(api, req) == NULL ||
 	    (body = api_body_json(req, fields, false)) == NULL)
 		return;
-	if ((url = json_string_value(json_object_get(body, "url"))) == NULL) {
-		api_reply_error(req, 400, NULL, "\"url\" is required and must "
-		    "be a string");
-		goto out;
-	}
 	/* file:// is refused here as for an add: never from a client. */
-	if (url_check(url, 0, why, sizeof(why)) == -1) {
-		api_reply_error(req, 400, "bad_url", "'%.200s': %s", url, why);
+	if ((url = api_url_field(req, body)) == NULL)
 		goto out;
-	}
 	if (d->discover == NULL) {
 		api_reply_error(req, 503, NULL, "discovery is not running");
 		goto out;

@@ -407,7 +407,6 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 	struct evkeyvalq q;
 	json_t *body, *v;
 	const char *url, *title = NULL;
-	char why[128];
 	char *category = NULL;
 	int64_t interval = 0, id;
 	bool wait = true, discover = true, first = false;
@@ -419,15 +418,8 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 	if ((s = api_store(api, req)) == NULL ||
 	    (body = api_body_json(req, fields, false)) == NULL)
 		return;
-	if ((url = json_string_value(json_object_get(body, "url"))) == NULL) {
-		api_reply_error(req, 400, NULL, "\"url\" is required and must "
-		    "be a string");
+	if ((url = api_url_field(req, body)) == NULL)
 		goto out;
-	}
-	if (url_check(url, 0, why, sizeof(why)) == -1) {
-		api_reply_error(req, 400, "bad_url", "'%.200s': %s", url, why);
-		goto out;
-	}
 	if ((v = json_object_get(body, "title")) != NULL &&
 	    !json_is_null(v) && (title = json_string_value(v)) == NULL) {
 		api_reply_error(req, 400, NULL, "\"title\" must be a string");

@@ -11,6 +11,7 @@
 
 #include "apiclient.h"
 #include "buf.h"
+#include "cmd_discover.h"
 #include "feedctl.h"
 #include "import_watch.h"
 #include "table.h"
@@ -72,7 +73,11 @@ cmd_feeds(struct feedctl *ctl, int argc, char **argv)
 		table_row(t);
 		table_cell(t, TABLE_PLAIN, "%lld", (long long)
 		    json_integer_value(json_object_get(f, "id")));
-		table_cell(t, state_style(state), "%s", state ? state : "?");
+		/* Read fine, but only with repairs: say so, below too. */
+		if (strcmp(state, "ok") == 0 && feedctl_num(f, "repairs") > 0)
+			table_cell(t, TABLE_YELLOW, "repaired");
+		else
+			table_cell(t, state_style(state), "%s", state);
 		table_cell(t, TABLE_PLAIN, "%lld", (long long)
 		    json_integer_value(json_object_get(f, "entries")));
 		table_cell(t, feedctl_num(f, "unread") > 0 ? TABLE_GREEN :
@@ -97,17 +102,36 @@ cmd_feeds(struct feedctl *ctl, int argc, char **argv)
 	else
 		table_print(t, stdout, ctl->columns, ctl->color);
 	table_free(t);
+	json_array_foreach(feeds, i, f)
+		if (feedctl_num(f, "repairs") > 0)
+			printf("feed %lld is read with repairs: %s\n",
+			    feedctl_num(f, "id"), feedctl_str(f, "repair_note",
+			    "?"));
 	apiclient_resp_clear(&r);
 	return FEEDCTL_OK;
 }
 
 /* What the first poll of a feed just added found; false if it failed. */
 static bool
-print_first_poll(json_t *feed, json_t *poll, bool keep)
+print_first_poll(json_t *doc, bool keep)
 {
+	json_t *feed = json_object_get(doc, "feed");
+	json_t *poll = json_object_get(doc, "poll");
+	json_t *c;
 	long long id = feedctl_num(feed, "id"), n;
+	size_t i;
 
-	printf("added feed %lld: %s\n", id, feedctl_str(feed, "url", "?"));
+	printf("added feed %lld: %s", id, feedctl_str(feed, "url", "?"));
+	if (feedctl_str(doc, "found_from", NULL) != NULL)
+		printf(" (found from %s)", feedctl_str(doc, "found_from", ""));
+	putchar('\n');
+	/* The page's other feeds: its comments, as a rule. */
+	json_array_foreach(json_object_get(doc, "candidates"), i, c)
+		if (i > 0)
+			printf("the page also announces %s%s\n",
+			    feedctl_str(c, "url", "?"), json_is_true(
+			    json_object_get(c, "comments")) ? " (comments)" :
+			    "");
 	if (feedctl_str(feed, "category", NULL) != NULL)
 		printf("category: %s\n", feedctl_str(feed, "category", ""));
 	if (!json_is_true(json_object_get(poll, "done"))) {
@@ -147,23 +171,49 @@ unsubscribe(struct feedctl *ctl, long long id)
 	return FEEDCTL_OK;
 }
 
+/*
+ * An address that is a page announcing several feeds: the list, and on
+ * a terminal the choice of one (its URL in *url, 0); else -1.
+ */
+static int
+several(struct feedctl *ctl, const struct apiclient_resp *r, char **url)
+{
+	json_t *cands = json_object_get(r->doc, "candidates");
+	long k;
+
+	printf("%s announces %zu feeds:\n", feedctl_str(r->doc, "url", "?"),
+	    json_array_size(cands));
+	discover_print(stdout, cands);
+	fflush(stdout);
+	if ((k = discover_choose(json_array_size(cands))) < 0) {
+		fprintf(stderr, "feedctl: nothing subscribed: add one of them "
+		    "by its URL, or the first with --first\n");
+		return -1;
+	}
+	*url = xstrdup(feedctl_str(json_array_get(cands, (size_t)k), "url",
+	    ""));
+	return 0;
+}
+
 int
 cmd_add(struct feedctl *ctl, int argc, char **argv)
 {
 	enum { OPT_TITLE = 256, OPT_INTERVAL, OPT_CATEGORY, OPT_NO_WAIT,
-	    OPT_KEEP };
+	    OPT_KEEP, OPT_FIRST };
 	static const struct option opts[] = {
 		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "category", required_argument, NULL, OPT_CATEGORY },
 		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
 		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "first", no_argument, NULL, OPT_FIRST },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct apiclient_resp r;
 	json_t *body, *feed, *poll;
+	char *chosen = NULL;
 	bool keep = false, ok;
-	int ch, code;
+	int ch, code = FEEDCTL_FAIL;
 
 	body = json_object();
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -186,6 +236,9 @@ cmd_add(struct feedctl *ctl, int argc, char **argv)
 		case OPT_KEEP:
 			keep = true;
 			break;
+		case OPT_FIRST:
+			json_object_set_new(body, "first", json_true());
+			break;
 		default:
 			json_decref(body);
 			return feedctl_usage("add");
@@ -196,10 +249,36 @@ cmd_add(struct feedctl *ctl, int argc, char **argv)
 		return feedctl_usage("add");
 	}
 	json_object_set_new(body, "url", json_string(argv[optind]));
-	code = feedctl_call(ctl, "POST", "/v1/feeds", body, &r);
-	json_decref(body);
-	if (code != 0)
-		return code;
+	for (;;) {
+		if (apiclient_request(&ctl->target, "POST", "/v1/feeds", body,
+		    &r) == -1)
+			goto out;
+		if (r.status == 300 && r.doc != NULL && !ctl->json &&
+		    chosen == NULL) {
+			/* A page with several feeds: the one chosen, or none. */
+			if (several(ctl, &r, &chosen) == -1)
+				goto out_resp;
+			json_object_set_new(body, "url", json_string(chosen));
+			apiclient_resp_clear(&r);
+			continue;
+		}
+		if (r.status == 422 && keep && r.doc != NULL &&
+		    json_object_get(body, "discover") == NULL) {
+			/* A page without feeds, subscribed as it is. */
+			apiclient_print_error(&r);
+			json_object_set_new(body, "discover", json_false());
+			apiclient_resp_clear(&r);
+			continue;
+		}
+		break;
+	}
+	if (r.status < 200 || r.status > 299 || r.doc == NULL) {
+		if (ctl->json && r.doc != NULL)
+			feedctl_print_raw(&r);
+		else
+			apiclient_print_error(&r);
+		goto out_resp;
+	}
 	feed = json_object_get(r.doc, "feed");
 	poll = json_object_get(r.doc, "poll");
 	if (ctl->json) {
@@ -207,11 +286,16 @@ cmd_add(struct feedctl *ctl, int argc, char **argv)
 		ok = !json_is_true(json_object_get(poll, "done")) ||
 		    json_is_true(json_object_get(poll, "ok"));
 	} else
-		ok = print_first_poll(feed, poll, keep);
+		ok = print_first_poll(r.doc, keep);
 	if (!ok && !keep)
 		unsubscribe(ctl, feedctl_num(feed, "id"));
+	code = ok ? FEEDCTL_OK : FEEDCTL_FAIL;
+out_resp:
 	apiclient_resp_clear(&r);
-	return ok ? FEEDCTL_OK : FEEDCTL_FAIL;
+out:
+	free(chosen);
+	json_decref(body);
+	return code;
 }
 
 /* The id of a feed given as an id or as its URL; -1 after a message. */

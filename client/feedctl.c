@@ -30,16 +30,19 @@ static const struct feedctl_cmd commands[] = {
 	    "list the subscriptions with their state and last poll",
 	    "A feed's state is new (not polled yet), ok, backing_off (failing, "
 	    "polled less\noften), gone (HTTP 410), blocked (401/403/451) or "
-	    "moved.\n" },
+	    "moved; repaired: read, but\nonly by mending its document (a line "
+	    "below the table says what was mended).\n" },
 	{ "add", cmd_add, "add URL [--title T] [--category C] [--interval 15m] "
-	    "[--keep | --no-wait]",
-	    "subscribe to a feed and poll it at once",
+	    "[--first] [--keep | --no-wait]",
+	    "subscribe to a feed (or to the feed a page announces) and poll it",
 	    "options:\n"
 	    "  --title T        show the feed under this title\n"
 	    "  --category C     file it under C (\"News/Ukraine\": a "
 	    "sub-category of News)\n"
 	    "  --interval D     poll every D (\"15m\", \"2h\", \"1d\"); default: "
 	    "the daemon's\n"
+	    "  --first          a page announcing several feeds: take the "
+	    "first\n"
 	    "  --keep           stay subscribed even when the first poll "
 	    "fails\n"
 	    "  --no-wait        answer at once instead of waiting for the "
@@ -48,7 +51,20 @@ static const struct feedctl_cmd commands[] = {
 	    "why it failed.\nWhen it failed (404, an unknown host, an HTML "
 	    "page, a body that is no feed)\nthe exit status is 1 and the feed "
 	    "is unsubscribed again, unless --keep.\nA URL already subscribed "
-	    "is refused.\n" },
+	    "is refused.\n"
+	    "An address that answers with an HTML page gets the feed the page "
+	    "announces\n(<link rel=\"alternate\">, else links to feeds, else "
+	    "/feed, /rss, /atom.xml,\n/index.xml, /feed.xml, /rss.xml on its "
+	    "site), each proved by fetching it. When\nthe page announces "
+	    "several, they are listed and, on a terminal, one can be\nchosen; "
+	    "otherwise nothing is subscribed and the exit status is 1 (--first "
+	    "takes\nthe first). A page without feeds subscribes nothing "
+	    "(--keep: the page itself).\n" },
+	{ "discover", cmd_discover, "discover URL",
+	    "list the feeds behind an address, subscribing to none",
+	    "The address itself if it is a feed; else the feeds its page "
+	    "announces, each\nfetched and parsed to prove it is one, comments "
+	    "feeds last. Exit status 1\nwhen there is none.\n" },
 	{ "set", cmd_set, "set ID|URL [--title T] [--category C]",
 	    "change a feed's title or category",
 	    "options:\n"

@@ -77,6 +77,7 @@ int	cmd_backup(struct feedctl *, int, char **);
 /* cmd_feeds.c */
 int	cmd_feeds(struct feedctl *, int, char **);
 int	cmd_add(struct feedctl *, int, char **);
+int	cmd_discover(struct feedctl *, int, char **);
 int	cmd_set(struct feedctl *, int, char **);
 int	cmd_rm(struct feedctl *, int, char **);
 int	cmd_poll(struct feedctl *, int, char **);

@@ -76,6 +76,12 @@ charset_sniff(const void *head, size_t len, struct charset_choice *ret)
 
 	memset(ret, 0, sizeof(*ret));
 	ret->road = CHARSET_UTF8;
+	/*
+	 * The same bytes however the input came: a body pushed whole must
+	 * not find a "?>" (and an encoding) that a pushed one would not.
+	 */
+	if (len > CHARSET_SNIFF_LEN)
+		len = CHARSET_SNIFF_LEN;
 	if (len >= 4 && ((b[0] == 0xff && b[1] == 0xfe && b[2] == 0 &&
 	    b[3] == 0) || (b[0] == '<' && b[1] == 0 && b[2] == 0 &&
 	    b[3] == 0))) {
@@ -244,11 +250,14 @@ size_t
 charset_utf8_clean_prefix_mb(const unsigned char *s, size_t len,
     bool *ret_multibyte)
 {
-	const unsigned char *p = s, *end = s + len;
+	const unsigned char *p = s, *end;
 	uint64_t w, m;
 	int n;
 
 	*ret_multibyte = false;
+	if (len == 0)
+		return 0;	/* s may be NULL (a final empty push) */
+	end = s + len;
 	while (p < end) {
 		if (*p < 0x80) {
 			if (*p < 0x20 && forbidden_control(*p))
@@ -328,6 +337,8 @@ repair_bytes(struct charset_repair *r, const unsigned char *s, size_t len,
 				goto map;
 			if (!forbidden_control(s[i]))
 				buf_putc(out, (char)s[i]);
+			else
+				r->dropped++;
 			i++;
 			continue;
 		}
@@ -345,6 +356,7 @@ repair_bytes(struct charset_repair *r, const unsigned char *s, size_t len,
 			return;
 		}
 		if (forbidden_control(s[i])) {
+			r->dropped++;
 			i++;
 			continue;
 		}
@@ -360,6 +372,7 @@ map:
 		/* Bytes windows-1252 leaves undefined keep their C1 value. */
 		put_utf8(out, r->cp1252[s[i]] > 0 ? (uint32_t)r->cp1252[s[i]] :
 		    s[i]);
+		r->mapped++;
 		i++;
 	}
 }
@@ -387,6 +400,7 @@ struct charset_conv {
 	iconv_t	 cd;
 	char	 tail[16];
 	size_t	 ntail;
+	uint64_t replaced;
 };
 
 struct charset_conv *
@@ -414,6 +428,7 @@ conv_run(struct charset_conv *cv, const char *in, size_t len, bool final,
 		conv_run(cv, in, len, false, out);
 		if (cv->ntail > 0) {
 			buf_append(out, "\xef\xbf\xbd", 3);
+			cv->replaced++;
 			cv->ntail = 0;
 		}
 		buf_reserve(out, 16);
@@ -442,6 +457,7 @@ conv_run(struct charset_conv *cv, const char *in, size_t len, bool final,
 		}
 		/* EILSEQ, or truncated at the very end */
 		buf_append(out, "\xef\xbf\xbd", 3);
+		cv->replaced++;
 		inp++;
 		inleft--;
 	}
@@ -463,6 +479,12 @@ charset_conv_push(struct charset_conv *cv, const void *in, size_t len,
 	cv->ntail = 0;
 	conv_run(cv, join.data, join.len, final, out);
 	buf_free(&join);
+}
+
+uint64_t
+charset_conv_replaced(const struct charset_conv *cv)
+{
+	return cv != NULL ? cv->replaced : 0;
 }
 
 void

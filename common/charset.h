@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <expat.h>
 
@@ -82,6 +83,9 @@ struct charset_repair {
 	bool	 undeclared;	/* no BOM, no declaration */
 	bool	 seen_utf8;	/* a valid multi-byte sequence went by */
 	bool	 latin1;	/* decided: bytes >= 0x80 are windows-1252 */
+	/* What it mended, for the parser's warnings. */
+	uint64_t mapped;	/* bytes read as windows-1252 */
+	uint64_t dropped;	/* control characters dropped */
 };
 
 void	charset_repair_init(struct charset_repair *r);
@@ -96,6 +100,8 @@ struct charset_conv *charset_conv_new(const char *from);
 /* Appends in as UTF-8 to out; bad sequences become U+FFFD. */
 void	charset_conv_push(struct charset_conv *cv, const void *in, size_t len,
 	    bool final, struct buf *out);
+/* How many bad sequences became U+FFFD so far. */
+uint64_t charset_conv_replaced(const struct charset_conv *cv);
 void	charset_conv_free(struct charset_conv *cv);
 
 #endif

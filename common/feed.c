@@ -104,9 +104,19 @@ feed_format_name(enum feed_format f)
 		return "atom1.0";
 	case FEED_FORMAT_ATOM03:
 		return "atom0.3";
+	case FEED_FORMAT_JSON10:
+		return "json1.0";
+	case FEED_FORMAT_JSON11:
+		return "json1.1";
 	default:
 		return "unknown";
 	}
+}
+
+int64_t
+feed_entry_date(const struct feed_entry *e)
+{
+	return e->published != FEED_TIME_NONE ? e->published : e->updated;
 }
 
 struct doc_builder {
@@ -137,7 +147,8 @@ feed_doc_parse_chunked(const void *data, size_t len, const char *base_url,
 	struct doc_builder b;
 	struct feed_parser *p;
 	const char *err;
-	size_t off, n;
+	char *const *warn;
+	size_t off, n, i;
 
 	b.doc = xcalloc(1, sizeof(*b.doc));
 	b.cap = 0;
@@ -146,11 +157,14 @@ feed_doc_parse_chunked(const void *data, size_t len, const char *base_url,
 	if (chunk == 0 || chunk >= len)
 		feed_parser_push(p, data, len, true);
 	else {
+		/*
+		 * Every piece, even after a failure: as a transfer delivers
+		 * its whole body, and so that what the parser counts of the
+		 * input after a break (its repairs) is what one push counts.
+		 */
 		for (off = 0; off < len; off += n) {
 			n = len - off < chunk ? len - off : chunk;
-			if (feed_parser_push(p, (const char *)data + off, n,
-			    false) == -1)
-				break;
+			feed_parser_push(p, (const char *)data + off, n, false);
 		}
 		feed_parser_push(p, NULL, 0, true);
 	}
@@ -158,6 +172,14 @@ feed_doc_parse_chunked(const void *data, size_t len, const char *base_url,
 	feed_header_copy(&b.doc->header, feed_parser_header(p));
 	if ((err = feed_parser_error(p)) != NULL)
 		b.doc->error = xstrdup(err);
+	n = feed_parser_warnings(p, &warn);
+	if (n > 0) {
+		b.doc->warnings = xreallocarray(NULL, n,
+		    sizeof(*b.doc->warnings));
+		for (i = 0; i < n; i++)
+			b.doc->warnings[i] = xstrdup(warn[i]);
+		b.doc->nwarnings = n;
+	}
 	feed_parser_free(p);
 	return b.doc;
 }
@@ -180,5 +202,8 @@ feed_doc_free(struct feed_doc *d)
 		feed_entry_clear(&d->entries[i]);
 	free(d->entries);
 	free(d->error);
+	for (i = 0; i < d->nwarnings; i++)
+		free(d->warnings[i]);
+	free(d->warnings);
 	free(d);
 }

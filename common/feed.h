@@ -1,6 +1,13 @@
 /*
- * feed: the neutral model every RSS and Atom variant is mapped onto, and the
- * push parser that produces it (implemented in feed_parse.c).
+ * feed: the neutral model every RSS, Atom and JSON Feed variant is mapped
+ * onto, and the push parser that produces it (implemented in
+ * feed_parse.c, with jsonfeed.c for JSON).
+ *
+ * What a document is, is told by its content, never by its URL: a body
+ * whose first character (after white space and a byte order mark) is '{'
+ * or '[' is JSON, anything else XML; a Content-Type of
+ * application/feed+json (feed_parser_set_content_type) makes it JSON
+ * whatever it starts with, so that its error says where the JSON broke.
  *
  * The parser takes bytes as they come (feed_parser_push), calls on_header
  * once, just before the first entry (or at the end of a document without
@@ -53,6 +60,8 @@
 #define FEED_MAX_TOKEN		(64 * 1024 * 1024)
 /* Input kept for a second, mended reading when pushed in pieces. */
 #define FEED_MAX_KEEP		(16 * 1024 * 1024)
+/* JSON is read whole (jansson builds the document): at most this much. */
+#define FEED_MAX_JSON		FEED_MAX_KEEP
 
 enum feed_format {
 	FEED_FORMAT_UNKNOWN = 0,
@@ -61,6 +70,8 @@ enum feed_format {
 	FEED_FORMAT_RSS09X,
 	FEED_FORMAT_ATOM10,
 	FEED_FORMAT_ATOM03,
+	FEED_FORMAT_JSON10,
+	FEED_FORMAT_JSON11,
 };
 
 struct feed_enclosure {
@@ -115,8 +126,19 @@ struct feed_parser *feed_parser_new(const char *base_url,
  */
 int	feed_parser_push(struct feed_parser *p, const void *data, size_t len,
 	    bool final);
+/*
+ * The response's Content-Type, before the first push (may be NULL):
+ * application/feed+json reads the body as JSON Feed.
+ */
+void	feed_parser_set_content_type(struct feed_parser *p, const char *type);
 /* NULL, or where and why the document stopped ("line 12, column 4: ..."). */
 const char *feed_parser_error(const struct feed_parser *p);
+/*
+ * After the final push: what was mended to read the document, one line
+ * per kind (feed_repair.h), borrowed until feed_parser_free; returns
+ * how many.
+ */
+size_t	feed_parser_warnings(struct feed_parser *p, char *const **ret);
 /*
  * The feed header as read so far. on_header fires before the first entry,
  * so channel fields that a document puts after its items only show here
@@ -131,6 +153,8 @@ struct feed_doc {
 	struct feed_entry *entries;
 	size_t	 nentries;
 	char	*error;
+	char	**warnings;	/* feed_parser_warnings(), copied */
+	size_t	 nwarnings;
 };
 
 /* Parses a complete buffer; always a document (error set on failure). */
@@ -153,5 +177,12 @@ void	feed_header_copy(struct feed_header *dst,
 void	feed_header_clear(struct feed_header *h);
 
 const char *feed_format_name(enum feed_format f);	/* "rss2.0", ... */
+
+/*
+ * When an entry is from: its published date, else its updated one (RSS
+ * 1.0's dc:date, an Atom entry with only <updated>); FEED_TIME_NONE when
+ * it has neither. Listings and the scheduler's publishing rate use this.
+ */
+int64_t	feed_entry_date(const struct feed_entry *e);
 
 #endif

@@ -74,7 +74,7 @@ feed_json_entry(const struct feed_entry *e)
 json_t *
 feed_json_doc(const struct feed_doc *d)
 {
-	json_t *o = json_object(), *entries = json_array();
+	json_t *o = json_object(), *entries = json_array(), *warnings;
 	size_t i;
 
 	json_object_set_new(o, "format", d->header.format ==
@@ -85,5 +85,8 @@ feed_json_doc(const struct feed_doc *d)
 		json_array_append_new(entries, feed_json_entry(&d->entries[i]));
 	json_object_set_new(o, "entries", entries);
 	json_object_set_new(o, "error", str_or_null(d->error));
+	json_object_set_new(o, "warnings", warnings = json_array());
+	for (i = 0; i < d->nwarnings; i++)
+		json_array_append_new(warnings, str_or_null(d->warnings[i]));
 	return o;
 }

@@ -1,6 +1,7 @@
 /*
  * feed_json: the neutral model as JSON, exactly in the shape DESIGN.md
- * gives ("format", "feed", "entries", "error"); absent values are null,
+ * gives ("format", "feed", "entries", "error"), and "warnings": what the
+ * parser mended to read it; absent values are null,
  * dates are "YYYY-MM-DDTHH:MM:SSZ". Used by `feedctl parse` and the API.
  * Every function returns a new reference.
  */

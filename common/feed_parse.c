@@ -1,6 +1,7 @@
 /*
  * feed_parse: RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 through Expat into the
- * neutral model.
+ * neutral model; JSON Feed, told apart by its first character, goes to
+ * jsonfeed.c whole.
  *
  * Expat runs without its namespace processing: a feed that uses a prefix it
  * never declared (media:, itunes:) is fatal under it, and feeds do that. The
@@ -31,8 +32,10 @@
 #include "charset.h"
 #include "date.h"
 #include "feed.h"
+#include "feed_repair.h"
 #include "feedtext.h"
 #include "html_entities.h"
+#include "jsonfeed.h"
 #include "url.h"
 #include "vocab.h"
 #include "xmlfix.h"
@@ -98,6 +101,7 @@ struct capture {
 	bool	 wrapper_seen;
 	bool	 permalink;
 	bool	 truncated;
+	unsigned long line;	/* of its start tag, for the warnings */
 	const char *base;	/* borrowed from the field's frame */
 	bool	 xml_base;
 };
@@ -109,6 +113,9 @@ struct feed_parser {
 	char	*doc_url;
 
 	/* input stage */
+	enum { K_UNDECIDED, K_XML, K_JSON } kind;
+	bool	 json_forced;	/* Content-Type: application/feed+json */
+	struct buf json;	/* a JSON document, until the final push */
 	bool	 started;
 	struct buf head;	/* bytes held back until the charset is known */
 	struct charset_choice cs;
@@ -159,9 +166,15 @@ struct feed_parser {
 	size_t	 skip_entries;	/* delivered by the first reading */
 	bool	 skip_header;
 
+	struct feed_repairs rep;
+	char	**warnings;	/* feed_parser_warnings(), made once */
+	size_t	 nwarnings;
+	bool	 warned;
+
 	bool	 root_closed;
 	bool	 done;		/* the root element closed, ignore the rest */
 	bool	 failed;
+	bool	 caller_stop;	/* on_entry said stop: not a repair */
 	const char *stop_reason;
 	char	 reason[128];
 	char	*error;
@@ -340,6 +353,7 @@ text_add(struct feed_parser *p, const char *s, size_t len)
 			room--;
 		len = room;
 		p->cap.truncated = true;
+		feed_repairs_note(&p->rep, FEED_REPAIR_CUT, 1, p->cap.line);
 	}
 	buf_append(&p->text, s, len);
 }
@@ -392,6 +406,7 @@ capture_start(struct feed_parser *p, enum field f, enum scope sc,
 	p->cap.prio = prio;
 	p->cap.base = fr->base;
 	p->cap.xml_base = fr->xml_base;
+	p->cap.line = (unsigned long)XML_GetCurrentLineNumber(p->xp);
 	p->capturing = true;
 	buf_reset(&p->text);
 }
@@ -446,6 +461,8 @@ add_category(struct feed_parser *p, char *term)
 	if (term == NULL)
 		return;
 	if (e->ncategories >= FEED_MAX_LIST) {
+		feed_repairs_note(&p->rep, FEED_REPAIR_LIST, 1,
+		    (unsigned long)XML_GetCurrentLineNumber(p->xp));
 		free(term);
 		return;
 	}
@@ -478,6 +495,8 @@ add_enclosure(struct feed_parser *p, const char *url, const char *type,
 		}
 	}
 	if (e->nenclosures >= FEED_MAX_LIST) {
+		feed_repairs_note(&p->rep, FEED_REPAIR_LIST, 1,
+		    (unsigned long)XML_GetCurrentLineNumber(p->xp));
 		free(abs);
 		return;
 	}
@@ -694,8 +713,10 @@ entry_end(struct feed_parser *p)
 	if (e->id == NULL && p->elinks.about != NULL)
 		e->id = xstrdup(p->elinks.about);
 	if (p->cb.on_entry != NULL && p->nentries > p->skip_entries &&
-	    !p->cb.on_entry(e, p->arg))
+	    !p->cb.on_entry(e, p->arg)) {
+		p->caller_stop = true;
 		stop(p, "stopped by the caller");
+	}
 	feed_entry_clear(e);
 	links_clear(&p->elinks);
 }
@@ -1224,6 +1245,7 @@ xml_fail(struct feed_parser *p)
 		 * warning): the feed itself was complete, nothing is lost.
 		 */
 		p->done = true;
+		feed_repairs_note(&p->rep, FEED_REPAIR_TRAILING, 1, 0);
 		return 0;
 	}
 	p->failed = true;
@@ -1301,30 +1323,159 @@ xml_feed(struct feed_parser *p, const char *data, size_t len, bool final)
 	return 0;
 }
 
-static int
-feed_bytes(struct feed_parser *p, const char *data, size_t len, bool final)
+/*
+ * The input as Expat takes it (*data, *len): UTF-8 through the repair
+ * filter, or transcoded by iconv; what either mends is counted.
+ */
+static void
+decode(struct feed_parser *p, const char **data, size_t *len, bool final)
 {
 	bool mb;
 
 	switch (p->cs.road) {
 	case CHARSET_UTF8:
 		if (!p->repair.latin1 && p->repair.ntail == 0 &&
-		    charset_utf8_clean_prefix_mb((const unsigned char *)data,
-		    len, &mb) == len) {
+		    charset_utf8_clean_prefix_mb((const unsigned char *)*data,
+		    *len, &mb) == *len) {
 			p->repair.seen_utf8 |= mb;
-			return xml_feed(p, data, len, final);
+			return;
 		}
 		buf_reset(&p->convbuf);
-		charset_repair_push(&p->repair, data, len, final,
+		charset_repair_push(&p->repair, *data, *len, final,
 		    &p->convbuf);
-		return xml_feed(p, p->convbuf.data, p->convbuf.len, final);
+		break;
 	case CHARSET_TRANSCODE:
+		if (p->conv == NULL)	/* parser_setup failed */
+			return;
 		buf_reset(&p->convbuf);
-		charset_conv_push(p->conv, data, len, final, &p->convbuf);
-		return xml_feed(p, p->convbuf.data, p->convbuf.len, final);
+		charset_conv_push(p->conv, *data, *len, final, &p->convbuf);
+		break;
 	default:
-		return xml_feed(p, data, len, final);
+		return;
 	}
+	*data = p->convbuf.data;
+	*len = p->convbuf.len;
+}
+
+static int
+feed_bytes(struct feed_parser *p, const char *data, size_t len, bool final)
+{
+	decode(p, &data, &len, final);
+	return xml_feed(p, data, len, final);
+}
+
+/*
+ * Input that comes after the parse stopped (a break, or junk after the
+ * root element) still goes through the charset filter, only to count what
+ * it would mend: the warnings must not depend on where a push ended.
+ */
+static void
+count_rest(struct feed_parser *p, const char *data, size_t len, bool final)
+{
+	if (p->kind == K_XML && p->started)
+		decode(p, &data, &len, final);
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+
+static bool
+is_json_start(char c)
+{
+	return c == '{' || c == '[';
+}
+
+/*
+ * Which parser the document needs, from its first bytes (held in head
+ * until one that is not white space shows, after a UTF-8 byte order
+ * mark). K_UNDECIDED: not enough bytes yet.
+ */
+static int
+decide_kind(struct feed_parser *p, const char *data, size_t len, bool final)
+{
+	const char *b = p->head.len > 0 ? p->head.data : data;
+	size_t n = p->head.len > 0 ? p->head.len : len, i = 0;
+
+	if (p->json_forced)
+		return K_JSON;
+	if (n >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	else if (n < 3 && !final && (n == 0 ||
+	    memcmp(b, "\xef\xbb\xbf", n) == 0))
+		return K_UNDECIDED;
+	while (i < n && feedtext_is_space(b[i]))
+		i++;
+	if (i < n)
+		return is_json_start(b[i]) ? K_JSON : K_XML;
+	return final || n >= CHARSET_SNIFF_LEN ? K_XML : K_UNDECIDED;
+}
+
+/* A whole JSON document: to UTF-8 if it needs mending, then jsonfeed. */
+static int
+json_finish(struct feed_parser *p, const char *data, size_t len)
+{
+	struct jsonfeed_result res;
+
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+		data += 3;
+		len -= 3;
+	}
+	if (charset_utf8_clean_prefix((const unsigned char *)data, len) !=
+	    len) {
+		/* JSON is UTF-8 (RFC 8259): the same repair as for XML. */
+		p->repair.undeclared = true;
+		buf_reset(&p->convbuf);
+		charset_repair_push(&p->repair, data, len, true, &p->convbuf);
+		data = p->convbuf.data;
+		len = p->convbuf.len;
+	}
+	feed_header_clear(&p->header);
+	jsonfeed_read(data != NULL ? data : "", len, p->doc_url, &p->cb,
+	    p->arg, &p->header, &p->rep, &res);
+	p->format = p->header.format;
+	p->header_sent = true;
+	p->nentries = res.delivered;
+	p->done = true;
+	if (res.error == NULL)
+		return 0;
+	p->caller_stop = strcmp(res.error, "stopped by the caller") == 0;
+	p->error = res.error;
+	p->failed = true;
+	return -1;
+}
+
+static int
+json_push(struct feed_parser *p, const char *data, size_t len, bool final)
+{
+	if (!final || p->json.len > 0) {
+		if (p->json.len + len > FEED_MAX_JSON) {
+			p->failed = true;
+			p->error = xasprintf("a JSON document is read whole, "
+			    "and this one is larger than %d MiB",
+			    FEED_MAX_JSON / (1024 * 1024));
+			buf_free(&p->json);
+			return -1;
+		}
+		buf_append(&p->json, data, len);
+		if (!final)
+			return 0;
+		data = p->json.data;
+		len = p->json.len;
+	}
+	return json_finish(p, data, len);
+}
+
+void
+feed_parser_set_content_type(struct feed_parser *p, const char *type)
+{
+	size_t n;
+
+	if (type == NULL)
+		return;
+	while (*type == ' ' || *type == '\t')
+		type++;
+	n = strcspn(type, "; \t");
+	p->json_forced = n == strlen("application/feed+json") &&
+	    strncasecmp(type, "application/feed+json", n) == 0;
 }
 
 /* ---- public API ------------------------------------------------------- */
@@ -1333,6 +1484,7 @@ static void
 parser_init(struct feed_parser *p)
 {
 	buf_init(&p->head);
+	buf_init(&p->json);
 	buf_init(&p->convbuf);
 	buf_init(&p->pending);
 	buf_init(&p->text);
@@ -1372,6 +1524,8 @@ parser_release(struct feed_parser *p)
 	buf_free(&p->text);
 	buf_free(&p->kept);
 	buf_free(&p->fixbuf);
+	buf_free(&p->json);
+	feed_repairs_lines_free(p->warnings, p->nwarnings);
 	xmlfix_clear(&p->xfix);
 	feed_header_clear(&p->header);
 	feed_entry_clear(&p->entry);
@@ -1472,9 +1626,14 @@ push(struct feed_parser *p, const void *data, size_t len, bool final)
 {
 	int rc;
 
-	if (p->failed)
+	if (p->failed) {
+		count_rest(p, data, len, final);
 		return -1;
+	}
 	if (p->done) {
+		if (p->kind == K_JSON)
+			return 0;
+		count_rest(p, data, len, final);
 		rc = 0;
 		goto done;
 	}
@@ -1484,6 +1643,26 @@ push(struct feed_parser *p, const void *data, size_t len, bool final)
 		data = (const char *)data + 1;
 		len--;
 	}
+	if (p->kind == K_UNDECIDED) {
+		p->kind = decide_kind(p, data, len, final);
+		if (p->kind == K_UNDECIDED) {
+			buf_append(&p->head, data, len);
+			return 0;
+		}
+		if (p->kind == K_JSON) {
+			/* Read whole: no second reading to keep input for. */
+			p->started = true;
+			buf_free(&p->kept);
+			p->keep_off = true;
+			if (p->head.len > 0) {
+				buf_append(&p->json, p->head.data,
+				    p->head.len);
+				buf_free(&p->head);
+			}
+		}
+	}
+	if (p->kind == K_JSON)
+		return json_push(p, data, len, final);
 	if (!p->started) {
 		/* Hold the first bytes until the encoding can be decided. */
 		if (p->head.len == 0 && len >= CHARSET_SNIFF_LEN) {
@@ -1529,8 +1708,34 @@ feed_parser_error(const struct feed_parser *p)
 const struct feed_header *
 feed_parser_header(struct feed_parser *p)
 {
-	header_finish(p);
+	if (p->kind != K_JSON)
+		header_finish(p);
 	return &p->header;
+}
+
+size_t
+feed_parser_warnings(struct feed_parser *p, char *const **ret)
+{
+	struct feed_repairs r;
+
+	if (!p->warned) {
+		r = p->rep;
+		feed_repairs_note(&r, p->repair.latin1 ? FEED_REPAIR_LATIN1 :
+		    FEED_REPAIR_BYTES, p->repair.mapped, 0);
+		feed_repairs_note(&r, FEED_REPAIR_CONTROL, p->repair.dropped,
+		    0);
+		feed_repairs_note(&r, FEED_REPAIR_BADSEQ,
+		    charset_conv_replaced(p->conv), 0);
+		if (p->fixing)
+			feed_repairs_note(&r, FEED_REPAIR_MARKUP, 1, 0);
+		if (p->error != NULL && !p->caller_stop)
+			feed_repairs_note(&r, FEED_REPAIR_STOPPED, p->nentries,
+			    0);
+		p->nwarnings = feed_repairs_lines(&r, &p->warnings);
+		p->warned = true;
+	}
+	*ret = p->warnings;
+	return p->nwarnings;
 }
 
 void

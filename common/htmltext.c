@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -256,4 +257,46 @@ htmltext_dup(const char *html)
 	buf_init(&b);
 	htmltext_append(&b, html, strlen(html));
 	return buf_detach(&b);
+}
+
+/* Elements that need no end tag: they add no depth. */
+static bool
+nests(const char *name, size_t n)
+{
+	static const char *const flat[] = { "area", "base", "br", "col",
+	    "embed", "hr", "img", "input", "link", "meta", "source", "track",
+	    "wbr", "p", "li", "dt", "dd", "td", "th", "tr", "option",
+	    "tbody", "thead", "tfoot", "colgroup", "rb", "rt", "rp",
+	    "optgroup", NULL };
+
+	for (size_t i = 0; flat[i] != NULL; i++)
+		if (strlen(flat[i]) == n && strncasecmp(name, flat[i], n) == 0)
+			return false;
+	return true;
+}
+
+/*
+ * How deep html's elements nest, at most, read from its tags alone (a
+ * start tag opens, an end tag closes): enough to tell markup that would
+ * make the parser slow, in one pass.
+ */
+size_t
+htmltext_depth_bound(const char *html, size_t len)
+{
+	size_t depth = 0, most = 0, i, n;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (html[i] != '<')
+			continue;
+		if (html[i + 1] == '/') {
+			depth -= depth > 0;
+			continue;
+		}
+		for (n = 0; i + 1 + n < len && (isalnum((unsigned char)
+		    html[i + 1 + n])); n++)
+			;
+		if (n > 0 && nests(html + i + 1, n) && ++depth > most)
+			most = depth;
+	}
+	return most;
 }

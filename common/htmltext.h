@@ -24,5 +24,12 @@
 void	 htmltext_append(struct buf *out, const char *html, size_t len);
 /* The text of a NUL-terminated fragment, to free(); NULL for NULL. */
 char	*htmltext_dup(const char *html);
+/*
+ * How deep html's elements nest, at most, read from its tags alone (a
+ * start tag opens, an end tag closes, void and optional-end elements add
+ * nothing): one pass that tells markup gumbo would be slow on, its time
+ * growing with the square of the open elements' depth.
+ */
+size_t	 htmltext_depth_bound(const char *html, size_t len);
 
 #endif

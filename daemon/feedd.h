@@ -12,6 +12,7 @@
 struct api;
 struct api_auth;
 struct config;
+struct discover;
 struct event_base;
 struct hooks;
 struct metrics;
@@ -24,6 +25,8 @@ struct feedd {
 	struct event_base *base;
 	struct store	*store;
 	struct sched	*sched;
+	/* discover.c: the feeds behind a page; NULL with --once */
+	struct discover	*discover;
 	struct api	*api;
 	struct api_auth	*auth;		/* api_auth.c: tokens for TCP */
 	struct topics	*topics;	/* topics.c; NULL until wired */

@@ -20,6 +20,7 @@
 #include "api_auth.h"
 #include "batch.h"
 #include "config.h"
+#include "discover.h"
 #include "feedd.h"
 #include "hook.h"
 #include "fetch.h"
@@ -501,6 +502,19 @@ log_started(struct feedd *d)
 	    (long long)st.topics, d->cfg->ntopics, d->cfg->database);
 }
 
+/* discover_slots: the scheduler lends discovery its host slots. */
+static void *
+slot_request(void *ctx, const char *url, void (*granted)(void *), void *arg)
+{
+	return sched_slot_request(ctx, url, granted, arg);
+}
+
+static void
+slot_release(void *ctx, void *slot)
+{
+	sched_slot_release(slot);
+}
+
 static int
 run(struct runtime *rt)
 {
@@ -599,6 +613,14 @@ run(struct runtime *rt)
 		if ((d->once ? sched_run_once(d->sched, sched_wiring_once_done,
 		    rt) : sched_start(d->sched)) == -1)
 			return 1;
+		if (!d->once) {
+			/* Discovery's fetches take the polls' host slots. */
+			struct discover_slots slots = { slot_request,
+			    slot_release, d->sched };
+
+			d->discover = discover_new(d->base, rt->fetch, &slots);
+			sched_set_discover(d->sched, d->discover);
+		}
 	}
 	/* end of sched wiring */
 
@@ -625,6 +647,12 @@ teardown(struct runtime *rt)
 {
 	struct feedd *d = &rt->d;
 
+	/*
+	 * Discovery first: its jobs hold host slots of the scheduler, and
+	 * tell the polls and requests waiting on them that it stops.
+	 */
+	discover_free(d->discover);
+	d->discover = NULL;
 	/* sched wiring: polls stop before the store and the loop go. */
 	sched_free(d->sched);
 	d->sched = NULL;		/* the batch's last word must not reach it */

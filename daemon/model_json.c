@@ -108,6 +108,8 @@ model_json_feed(const struct store_feed *f)
 	set(j, "retry_after_until",
 	    model_json_time(f->retry_after_until));
 	set(j, "created", model_json_time(f->created));
+	set(j, "repairs", json_integer(f->repairs));
+	set(j, "repair_note", model_json_str(f->repair_note));
 	return j;
 }
 

@@ -65,6 +65,7 @@ static const struct api_route api_routes[] = {
 	    API_AUTH_BEARER },
 	{ EVHTTP_REQ_POST, "/v1/feeds/*/poll", api_feeds_poll,
 	    API_AUTH_BEARER },
+	{ EVHTTP_REQ_POST, "/v1/discover", api_discover, API_AUTH_BEARER },
 	{ EVHTTP_REQ_GET, "/v1/entries", api_entries_list,
 	    API_AUTH_BEARER },
 	{ EVHTTP_REQ_GET, "/v1/entries/*", api_entries_get,
@@ -405,6 +406,7 @@ api_free(struct api *api)
 	api_streams_free(api->streams);
 	api_backup_free(api->backup);
 	api_feeds_free_waits(api);
+	api_discover_free_waits(api);
 	api_opml_free_imports(api);
 	evhttp_free(api->http);
 	api_metrics_free(api->gauges);

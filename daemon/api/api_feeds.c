@@ -3,9 +3,16 @@
  * subscribed, polled at once), one feed with its recent polls, change
  * (title, category), remove, poll now.
  *
- * Adding waits for the first poll to end (up to API_ADD_WAIT_S, checked on
- * a short timer against the feed's last_poll) so the answer can say what
- * was found; the wait costs one indexed read per tick and never blocks.
+ * Adding first asks discover.h what the address is: a feed is subscribed
+ * and its response read as its first poll (no second fetch); an HTML
+ * page is searched for the feeds it announces, and the one found is
+ * subscribed in its place ("found_from" says so), several are answered
+ * with 300 and their list (unless "first"), none with 422: nothing is
+ * subscribed then. The add then waits for the first poll to end (up to
+ * API_ADD_WAIT_S, checked on a short timer against the feed's last_poll)
+ * so the answer can say what was found; the wait costs one indexed read
+ * per tick and never blocks. An add that does not wait ("wait": false)
+ * subscribes at once, and its first poll looks behind a page itself.
  */
 #include <sys/queue.h>
 
@@ -24,7 +31,9 @@
 #include "api_request.h"
 #include "api_state.h"
 #include "category.h"
+#include "discover.h"
 #include "feedd.h"
+#include "fetch.h"
 #include "log.h"
 #include "model_json.h"
 #include "sched.h"
@@ -43,6 +52,15 @@ struct add_wait {
 	struct event	*timer;
 	int64_t		 feed_id;
 	time_t		 deadline;
+	/* While discovery runs: it, and what the add asked for. */
+	struct discover_job *job;
+	char		*url;
+	char		*title;
+	char		*category;
+	int64_t		 interval;
+	bool		 first;
+	/* Merged into the answer: found_from, candidates. */
+	json_t		*extra;
 };
 
 /*
@@ -138,11 +156,20 @@ add_wait_free(struct add_wait *w)
 		struct evhttp_connection *c =
 		    evhttp_request_get_connection(w->req);
 
-		if (c != NULL)
+		if (c != NULL) {
 			evhttp_connection_set_closecb(c, NULL, NULL);
+			if (w->url != NULL)	/* see add_wait_new */
+				evhttp_connection_set_timeout(c,
+				    API_IDLE_TIMEOUT_S);
+		}
 	}
 	TAILQ_REMOVE(&w->api->add_waits, w, link);
+	discover_cancel(w->job);
 	event_free(w->timer);
+	free(w->url);
+	free(w->title);
+	free(w->category);
+	json_decref(w->extra);
 	free(w);
 }
 
@@ -163,6 +190,9 @@ on_add_client_closed(struct evhttp_connection *c, void *arg)
 
 	api_request_abandon(w->req);
 	w->req = NULL;
+	/* Nobody to answer: the discovery stops, nothing is subscribed. */
+	if (w->job != NULL)
+		add_wait_free(w);
 }
 
 static void
@@ -174,6 +204,7 @@ on_add_tick(evutil_socket_t fd, short what, void *arg)
 	struct store_feed f = { 0 };
 	int64_t w_feed_id = w->feed_id;
 	struct timeval tv = { 0, API_ADD_TICK_MS * 1000 };
+	json_t *doc;
 	bool done;
 
 	if (w->req == NULL) {
@@ -189,25 +220,39 @@ on_add_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	/* add_wait_free() drops the close callback before w goes. */
 	req = w->req;
+	doc = add_result(s, w_feed_id, true);
+	if (w->extra != NULL)
+		json_object_update(doc, w->extra);
 	add_wait_free(w);
-	api_reply(req, 201, add_result(s, w_feed_id, true));
+	api_reply(req, 201, doc);
 }
 
 int
 api_feeds_subscribe(struct api *api, const char *url, const char *title,
-    const char *category, int64_t interval_s, int64_t *ret_id)
+    const char *category, int64_t interval_s, int flags,
+    struct fetch_result *prefetched, int64_t *ret_id)
 {
+	struct feedd *d = api->d;
 	int rc;
 
-	rc = store_feed_add(api->d->store, url, title, category, interval_s,
+	rc = store_feed_add(d->store, url, title, category, interval_s,
 	    ret_id);
-	if (rc != 0)
+	if (rc != 0) {
+		fetch_result_free(prefetched);
 		return rc;
+	}
 	log_info("api: subscribed to '%s' as feed %lld", url,
 	    (long long)*ret_id);
 	/* The scheduler learns of it, and polls it first. */
-	api->d->feeds_changed(api->d);
-	api_feeds_poll_now(api, *ret_id);
+	d->feeds_changed(d);
+	if ((flags & API_SUBSCRIBE_PAGES) && d->sched != NULL)
+		sched_discover_pages(d->sched, *ret_id);
+	if (prefetched != NULL && d->sched != NULL)
+		sched_poll_fetched(d->sched, *ret_id, prefetched);
+	else {
+		fetch_result_free(prefetched);
+		api_feeds_poll_now(api, *ret_id);
+	}
 	return 0;
 }
 
@@ -234,20 +279,157 @@ api_feeds_set(struct api *api, int64_t id, const struct store_feed_change *c)
 	return 1;
 }
 
+/* A boolean member of the body: 0 (*ret set or left), -1 after a 400. */
+static int
+bool_field(struct evhttp_request *req, json_t *body, const char *name,
+    bool *ret)
+{
+	json_t *v = json_object_get(body, name);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_boolean(v)) {
+		api_reply_error(req, 400, NULL, "\"%s\" must be true or false",
+		    name);
+		return -1;
+	}
+	*ret = json_is_true(v);
+	return 0;
+}
+
+/* Holds req until feed id's first poll ends (on_add_tick answers). */
+static void
+add_wait_poll(struct add_wait *w, int64_t id)
+{
+	struct timeval tv = { 0, API_ADD_TICK_MS * 1000 };
+
+	w->feed_id = id;
+	w->deadline = time(NULL) + API_ADD_WAIT_S;
+	evtimer_add(w->timer, &tv);
+}
+
+static struct add_wait *
+add_wait_new(struct api *api, struct evhttp_request *req, bool discovering)
+{
+	struct add_wait *w = xcalloc(1, sizeof(*w));
+
+	w->api = api;
+	w->req = req;
+	w->timer = evtimer_new(api->d->base, on_add_tick, w);
+	TAILQ_INSERT_TAIL(&api->add_waits, w, link);
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
+	    on_add_client_closed, w);
+	/* The idle timeout guards requests, not a discovery and its poll. */
+	if (discovering)
+		evhttp_connection_set_timeout(evhttp_request_get_connection(
+		    req), DISCOVER_MAX_S + API_ADD_WAIT_S + API_IDLE_TIMEOUT_S);
+	return w;
+}
+
+/* Answers w's request with doc (stolen) and lets w go. */
+static void
+add_wait_reply(struct add_wait *w, int status, json_t *doc)
+{
+	struct evhttp_request *req = w->req;
+
+	add_wait_free(w);
+	api_reply(req, status, doc);
+}
+
+/* What discovery found out about the address an add was given. */
+static void
+on_add_discovered(struct discover_result *res, void *arg)
+{
+	struct add_wait *w = arg;
+	struct api *api = w->api;
+	const char *url = w->url;
+	json_t *doc;
+	int64_t id;
+	int rc, flags = 0;
+
+	w->job = NULL;		/* it ends when this returns */
+	if (res->cancelled) {
+		add_wait_reply(w, 503, api_error_json(503, NULL,
+		    "feedd is stopping; nothing was subscribed"));
+		return;
+	}
+	switch (res->kind) {
+	case DISCOVER_FAILED:
+		/* No answer in time: subscribed as asked, its poll goes on. */
+		flags = API_SUBSCRIBE_PAGES;
+		break;
+	case DISCOVER_FEED:
+	case DISCOVER_NOT_FEED:
+		break;
+	case DISCOVER_PAGE:
+		if (res->ncandidates == 0) {
+			doc = api_error_json(422, "no_feed", NULL);
+			json_object_set_new(json_object_get(doc, "error"),
+			    "message", json_sprintf("'%.200s' is %s; nothing "
+			    "was subscribed", w->url, res->error));
+			json_object_update_new(doc, api_discover_json(res));
+			add_wait_reply(w, 422, doc);
+			return;
+		}
+		if ((res->primaries > 1 || (res->primaries == 0 &&
+		    res->ncandidates > 1)) && !w->first) {
+			doc = api_error_json(300, "multiple_feeds", NULL);
+			json_object_set_new(json_object_get(doc, "error"),
+			    "message", json_sprintf("'%.200s' announces %zu "
+			    "feeds: add one of them by its URL, or the first "
+			    "(\"first\": true)", w->url, res->ncandidates));
+			json_object_update_new(doc, api_discover_json(res));
+			add_wait_reply(w, 300, doc);
+			return;
+		}
+		url = res->candidates[0].url;
+		w->extra = api_discover_json(res);
+		json_object_set_new(w->extra, "found_from",
+		    json_string(w->url));
+		json_object_del(w->extra, "url");
+		break;
+	}
+	rc = api_feeds_subscribe(api, url, w->title, w->category, w->interval,
+	    flags, res->fetched, &id);
+	res->fetched = NULL;
+	if (rc == -1) {
+		add_wait_reply(w, 500, api_error_json(500, NULL, "cannot store "
+		    "the feed (see the daemon's log)"));
+		return;
+	}
+	if (rc == 1) {
+		doc = api_error_json(409, "exists", NULL);
+		json_object_set_new(json_object_get(doc, "error"), "message",
+		    url == w->url ? json_sprintf("'%.200s' is already "
+		    "subscribed as feed %lld", url, (long long)id) :
+		    json_sprintf("'%.200s' announces '%.200s', already "
+		    "subscribed as feed %lld", w->url, url, (long long)id));
+		add_wait_reply(w, 409, doc);
+		return;
+	}
+	if (res->kind == DISCOVER_FAILED) {
+		add_wait_reply(w, 201, add_result(api->d->store, id, true));
+		return;
+	}
+	add_wait_poll(w, id);
+}
+
 void
 api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 {
 	static const char *const fields[] = { "url", "title", "interval",
-	    "category", "wait", NULL };
+	    "category", "wait", "discover", "first", NULL };
 	static const char *const params[] = { NULL };
+	struct feedd *d = api->d;
+	struct store_feed known = { 0 };
+	struct add_wait *w;
 	struct store *s;
 	struct evkeyvalq q;
 	json_t *body, *v;
 	const char *url, *title = NULL;
-	char why[128];
 	char *category = NULL;
 	int64_t interval = 0, id;
-	bool wait = true;
+	bool wait = true, discover = true, first = false;
 	int rc;
 
 	if (api_query(req, params, &q) == -1)
@@ -256,15 +438,8 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 	if ((s = api_store(api, req)) == NULL ||
 	    (body = api_body_json(req, fields, false)) == NULL)
 		return;
-	if ((url = json_string_value(json_object_get(body, "url"))) == NULL) {
-		api_reply_error(req, 400, NULL, "\"url\" is required and must "
-		    "be a string");
+	if ((url = api_url_field(req, body)) == NULL)
 		goto out;
-	}
-	if (url_check(url, 0, why, sizeof(why)) == -1) {
-		api_reply_error(req, 400, "bad_url", "'%.200s': %s", url, why);
-		goto out;
-	}
 	if ((v = json_object_get(body, "title")) != NULL &&
 	    !json_is_null(v) && (title = json_string_value(v)) == NULL) {
 		api_reply_error(req, 400, NULL, "\"title\" must be a string");
@@ -285,17 +460,39 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 		}
 	}
 	if (api_category(req, json_object_get(body, "category"),
-	    &category) == -1)
+	    &category) == -1 || bool_field(req, body, "wait", &wait) == -1 ||
+	    bool_field(req, body, "discover", &discover) == -1 ||
+	    bool_field(req, body, "first", &first) == -1)
 		goto out;
-	if ((v = json_object_get(body, "wait")) != NULL) {
-		if (!json_is_boolean(v)) {
-			api_reply_error(req, 400, NULL,
-			    "\"wait\" must be true or false");
-			goto out;
-		}
-		wait = json_is_true(v);
+	/* Known already: no fetch to find that out. */
+	if ((rc = store_feed_get_by_url(s, url, &known)) != 0) {
+		if (rc == 1)
+			api_reply_error(req, 409, "exists", "'%.200s' is "
+			    "already subscribed as feed %lld", url,
+			    (long long)known.id);
+		else
+			api_reply_error(req, 500, NULL, "cannot read the "
+			    "feeds (see the daemon's log)");
+		store_feed_clear(&known);
+		goto out;
 	}
-	rc = api_feeds_subscribe(api, url, title, category, interval, &id);
+	if (wait && discover && d->discover != NULL && d->sched != NULL) {
+		w = add_wait_new(api, req, true);
+		w->url = xstrdup(url);
+		w->title = xstrdup_or_null(title);
+		w->category = xstrdup_or_null(category);
+		w->interval = interval;
+		w->first = first;
+		if ((w->job = discover_start(d->discover, url, NULL,
+		    on_add_discovered, w)) == NULL) {
+			add_wait_reply(w, 503, api_error_json(503, NULL,
+			    "too many addresses are being looked at just now; "
+			    "try again in a moment"));
+		}
+		goto out;
+	}
+	rc = api_feeds_subscribe(api, url, title, category, interval,
+	    discover ? API_SUBSCRIBE_PAGES : 0, NULL, &id);
 	if (rc == -1) {
 		api_reply_error(req, 500, NULL, "cannot store the feed (see "
 		    "the daemon's log)");
@@ -306,22 +503,10 @@ api_feeds_add(struct api *api, struct evhttp_request *req, const char *path)
 		    "subscribed as feed %lld", url, (long long)id);
 		goto out;
 	}
-	if (!wait || api->d->sched == NULL) {
+	if (!wait || d->sched == NULL)
 		api_reply(req, 201, add_result(s, id, false));
-	} else {
-		struct add_wait *w = xcalloc(1, sizeof(*w));
-		struct timeval tv = { 0, API_ADD_TICK_MS * 1000 };
-
-		w->api = api;
-		w->req = req;
-		w->feed_id = id;
-		w->deadline = time(NULL) + API_ADD_WAIT_S;
-		w->timer = evtimer_new(api->d->base, on_add_tick, w);
-		TAILQ_INSERT_TAIL(&api->add_waits, w, link);
-		evhttp_connection_set_closecb(evhttp_request_get_connection(req),
-		    on_add_client_closed, w);
-		evtimer_add(w->timer, &tv);
-	}
+	else
+		add_wait_poll(add_wait_new(api, req, false), id);
 out:
 	free(category);
 	json_decref(body);

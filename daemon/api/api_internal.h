@@ -38,6 +38,8 @@ struct api {
 	struct api_backup *backup;	/* api_backup.c */
 	struct api_add_waits add_waits;	/* api_feeds.c: adds awaiting a poll */
 	struct api_import *imports;	/* api_opml.c: awaiting first polls */
+	/* api_discover.c: requests awaiting their discovery */
+	struct api_discovery *discoveries;
 	/*
 	 * Whose request the handler runs for (the event loop runs one at a
 	 * time): the token's user over TCP; over the socket the owner, or
@@ -92,14 +94,33 @@ int	api_feeds_poll_now(struct api *api, int64_t id);
  * the caller refuses configured feeds) and change (store_feed_change's
  * 1 / 0 / -1).
  */
+struct fetch_result;
 struct store_feed;
 struct store_feed_change;
+/*
+ * API_SUBSCRIBE_PAGES: the first poll, if it gets an HTML page, reads the
+ * feed the page announces instead (for subscriptions nobody waits on).
+ * prefetched (taken, may be NULL): the response discovery fetched, read
+ * as the first poll instead of a second fetch.
+ */
+#define API_SUBSCRIBE_PAGES	0x1
 int	api_feeds_subscribe(struct api *api, const char *url,
 	    const char *title, const char *category, int64_t interval_s,
-	    int64_t *ret_id);
+	    int flags, struct fetch_result *prefetched, int64_t *ret_id);
 int	api_feeds_unsubscribe(struct api *api, const struct store_feed *f);
 int	api_feeds_set(struct api *api, int64_t id,
 	    const struct store_feed_change *c);
+/* api_discover.c */
+void	api_discover(struct api *, struct evhttp_request *, const char *);
+struct discover_result;
+/*
+ * What a discovery found, as the API says it: {"url", "kind" ("feed",
+ * "page", "not_feed", "failed"), "page_title", "candidates": [{"url",
+ * "title", "feed_title", "format", "entries", "via", "comments"}]}.
+ */
+json_t	*api_discover_json(const struct discover_result *r);
+/* Drops the discoveries still waiting for their answer (shutdown). */
+void	api_discover_free_waits(struct api *api);
 /* api_entries.c */
 void	api_entries_list(struct api *, struct evhttp_request *, const char *);
 void	api_entries_get(struct api *, struct evhttp_request *, const char *);

@@ -7,6 +7,9 @@
  * same file twice changes nothing. The feeds of an import are added in
  * one transaction: all of them or, if the database fails (or the daemon
  * dies) on the way, none; their polls start once they are committed.
+ * An xmlUrl that answers with an HTML page gets the feed the page
+ * announces (the first, when it announces several): its first poll
+ * looks behind the page (sched.h).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,6 +28,7 @@
 #include "log.h"
 #include "model_json.h"
 #include "opml.h"
+#include "sched.h"
 #include "store.h"
 #include "url.h"
 #include "xmalloc.h"
@@ -228,8 +232,10 @@ api_opml_import(struct api *api, struct evhttp_request *req,
 		im->left = im->total = added;
 		im->next = api->imports;
 		api->imports = im;
-		ids = NULL;
 		api->d->feeds_changed(api->d);
+		for (size_t i = 0; api->d->sched != NULL && i < added; i++)
+			sched_discover_pages(api->d->sched, ids[i]);
+		ids = NULL;
 	}
 	free(ids);
 	api_reply(req, 200, json_pack("{s:I,s:I,s:I,s:o,s:o}", "added",

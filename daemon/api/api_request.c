@@ -26,6 +26,7 @@
 #include "category.h"
 #include "feedd.h"
 #include "store.h"
+#include "url.h"
 #include "xmalloc.h"
 
 /* Client (cursor) names: what a user name or a program name looks like. */
@@ -360,6 +361,24 @@ api_category(struct evhttp_request *req, json_t *v, char **ret)
 		return -1;
 	}
 	return 0;
+}
+
+const char *
+api_url_field(struct evhttp_request *req, json_t *body)
+{
+	const char *url;
+	char why[128];
+
+	if ((url = json_string_value(json_object_get(body, "url"))) == NULL) {
+		api_reply_error(req, 400, NULL, "\"url\" is required and must "
+		    "be a string");
+		return NULL;
+	}
+	if (url_check(url, 0, why, sizeof(why)) == -1) {
+		api_reply_error(req, 400, "bad_url", "'%.200s': %s", url, why);
+		return NULL;
+	}
+	return url;
 }
 
 int

@@ -81,5 +81,10 @@ int	api_client_check(struct evhttp_request *req, const char *client);
  * its normal form in *ret (NULL: none); -1 after answering 400.
  */
 int	api_category(struct evhttp_request *req, json_t *v, char **ret);
+/*
+ * The body's "url": a URL a feed may be fetched from (url_check, never
+ * file://: a client does not name files); NULL after answering 400.
+ */
+const char *api_url_field(struct evhttp_request *req, json_t *body);
 
 #endif

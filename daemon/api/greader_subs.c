@@ -154,8 +154,9 @@ subscribe(struct greader_req *g, const char *url, const char *title,
 		    why);
 		return -1;
 	}
+	/* An app that gives a site's address gets the feed behind it. */
 	if (api_feeds_subscribe(g->api, url, title, category, 0,
-	    ret_id) == -1) {
+	    API_SUBSCRIBE_PAGES, NULL, ret_id) == -1) {
 		api_reply_error(g->req, 500, NULL, "cannot store the feed (see "
 		    "the daemon's log)");
 		return -1;

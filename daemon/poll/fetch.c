@@ -106,6 +106,45 @@ fetch_status_name(enum fetch_status s)
 	return "unknown";
 }
 
+struct fetch_result *
+fetch_result_dup(const struct fetch_result *r)
+{
+	struct fetch_result *c = xcalloc(1, sizeof(*c));
+	char *body;
+
+	*c = *r;
+	c->error = xstrdup_or_null(r->error);
+	c->url = xstrdup_or_null(r->url);
+	c->effective_url = xstrdup_or_null(r->effective_url);
+	c->permanent_url = xstrdup_or_null(r->permanent_url);
+	c->etag = xstrdup_or_null(r->etag);
+	c->last_modified = xstrdup_or_null(r->last_modified);
+	c->content_type = xstrdup_or_null(r->content_type);
+	/* NUL-terminated past body_len, as fetch promises. */
+	body = xmalloc(r->body_len + 1);
+	if (r->body_len > 0)
+		memcpy(body, r->body, r->body_len);
+	body[r->body_len] = '\0';
+	c->body = body;
+	return c;
+}
+
+void
+fetch_result_free(struct fetch_result *r)
+{
+	if (r == NULL)
+		return;
+	free((char *)r->error);
+	free((char *)r->url);
+	free((char *)r->effective_url);
+	free((char *)r->permanent_url);
+	free((char *)r->etag);
+	free((char *)r->last_modified);
+	free((char *)r->content_type);
+	free((char *)r->body);
+	free(r);
+}
+
 static void
 fail_all(struct fetch *f, const char *why);
 

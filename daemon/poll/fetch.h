@@ -132,4 +132,12 @@ void		 fetch_free(struct fetch *f);
 
 const char	*fetch_status_name(enum fetch_status s);	/* "ok", ... */
 
+/*
+ * A result kept beyond its on_done call (discovery hands the response it
+ * fetched to a feed's first poll instead of fetching it twice): a deep
+ * copy, body included, and its free.
+ */
+struct fetch_result *fetch_result_dup(const struct fetch_result *r);
+void		 fetch_result_free(struct fetch_result *r);
+
 #endif

@@ -5,10 +5,14 @@
 #include <strings.h>
 #include <time.h>
 
+#include <event2/event.h>
 #include <zlib.h>
 
 #include "batch.h"
+#include "discover.h"
+#include "buf.h"
 #include "feed.h"
+#include "feedlinks.h"
 #include "fetch.h"
 #include "log.h"
 #include "poll.h"
@@ -42,28 +46,23 @@ struct poll {
 	char		*body_hash;
 	char		*permanent_url;
 	char		*error;
+	char		*repair_note;
+	/* Prefetched: the response to read, from the loop. */
+	struct fetch_result *prefetched;
+	struct event	*prefetch_ev;
+	/* An HTML page: its discovery, and what it found or said. */
+	struct discover	*discover;
+	struct discover_job *job;
+	struct fetch_result *page;
+	char		*moved_to;
+	char		*page_note;
 };
 
 bool
 poll_looks_like_html(const char *body, size_t len)
 {
-	size_t i = 0;
-
-	/*
-	 * Feeds served as text/html exist: trust the bytes, not the label.
-	 * A BOM and blank space come before the markup in either order.
-	 */
-	while (i < len && isspace((unsigned char)body[i]))
-		i++;
-	if (i + 3 <= len && memcmp(body + i, "\xef\xbb\xbf", 3) == 0)
-		i += 3;
-	while (i < len && isspace((unsigned char)body[i]))
-		i++;
-	if (len - i >= 14 && strncasecmp(body + i, "<!doctype html", 14) == 0)
-		return true;
-	if (len - i >= 5 && strncasecmp(body + i, "<html", 5) == 0)
-		return true;
-	return false;
+	/* Feeds served as text/html exist: trust the bytes, not the label. */
+	return feedlinks_is_html(body, len);
 }
 
 /*
@@ -125,6 +124,13 @@ poll_free(struct poll *p)
 	free(p->body_hash);
 	free(p->permanent_url);
 	free(p->error);
+	free(p->repair_note);
+	fetch_result_free(p->prefetched);
+	if (p->prefetch_ev != NULL)
+		event_free(p->prefetch_ev);
+	fetch_result_free(p->page);
+	free(p->moved_to);
+	free(p->page_note);
 	free(p);
 }
 
@@ -136,8 +142,7 @@ week_entries(const struct poll *p, int64_t now)
 	size_t i;
 
 	for (i = 0; i < p->nentries; i++) {
-		t = p->entries[i].published != FEED_TIME_NONE ?
-		    p->entries[i].published : p->entries[i].updated;
+		t = feed_entry_date(&p->entries[i]);
 		if (t == FEED_TIME_NONE)
 			continue;
 		dated = true;
@@ -155,10 +160,25 @@ parse(struct poll *p, const struct fetch_result *r, struct poll_outcome *o,
 	struct feed_parser_cb cb = { on_header, on_entry };
 	struct feed_parser *fp;
 	const char *perr = NULL;
+	char *const *warn;
+	struct buf note;
+	size_t i, nwarn;
 	int rc;
 
 	fp = feed_parser_new(r->effective_url, &cb, p);
+	feed_parser_set_content_type(fp, r->content_type);
 	rc = feed_parser_push(fp, r->body, r->body_len, true);
+	nwarn = feed_parser_warnings(fp, &warn);
+	o->repairs = (int64_t)nwarn;
+	if (nwarn > 0) {
+		buf_init(&note);
+		for (i = 0; i < nwarn; i++)
+			buf_printf(&note, "%s%s", i > 0 ? "; " : "", warn[i]);
+		free(p->repair_note);
+		o->repair_note = p->repair_note = buf_detach(&note);
+		log_info("poll: '%s': read with repairs: %s", r->url,
+		    p->repair_note);
+	}
 	if (rc == -1)
 		perr = feed_parser_error(fp);
 	if (rc == -1 && p->nentries == 0) {
@@ -180,6 +200,7 @@ parse(struct poll *p, const struct fetch_result *r, struct poll_outcome *o,
 		o->update_period_s = p->header.update_period_s;
 	}
 	o->week_entries = week_entries(p, o->started);
+	o->parsed = true;
 	o->result = POLL_NEW;
 	p->ingest = true;
 }
@@ -264,15 +285,47 @@ poll_write(void *arg)
 	poll_free(p);
 }
 
+static void	on_discovered(struct discover_result *, void *);
+
+/* The transfer ended, or will not be needed: its slot goes back. */
 static void
-on_fetched(const struct fetch_result *r, void *arg)
+transfer_ended(struct poll *p)
 {
-	struct poll *p = arg;
+	void (*fetched)(void *) = p->fetched;
+
+	p->fetched = NULL;
+	if (fetched != NULL)
+		fetched(p->arg);
+}
+
+/*
+ * An HTML page where the feed was expected, on a poll that may look
+ * behind it: discovery takes over (true), the page kept for the error.
+ */
+static bool
+discover_page(struct poll *p, const struct fetch_result *r)
+{
+	if (p->discover == NULL || p->moved_to != NULL ||
+	    !poll_looks_like_html(r->body, r->body_len))
+		return false;
+	if ((p->job = discover_start(p->discover, r->url, r, on_discovered,
+	    p)) == NULL)
+		return false;
+	p->page = fetch_result_dup(r);
+	log_info("poll: '%s' is an HTML page: looking for the feeds it "
+	    "announces", r->url);
+	transfer_ended(p);
+	return true;
+}
+
+/* Reads one response (fetched, prefetched or found) into the outcome. */
+static void
+process(struct poll *p, const struct fetch_result *r)
+{
 	struct poll_outcome o;
-	char err[512], *hash = NULL;
+	char err[1024], *hash = NULL;
 
 	memset(&o, 0, sizeof(o));
-	p->xfer = NULL;
 	o.fetch_status = r->status;
 	o.http_code = r->http_code;
 	o.permanent_url = r->permanent_url;
@@ -284,6 +337,7 @@ on_fetched(const struct fetch_result *r, void *arg)
 	o.duration_ms = (int64_t)(r->total_time_s * 1000);
 	o.started = p->started;
 	o.fail_state = STORE_FEED_BACKING_OFF;
+	o.moved_to = p->moved_to;
 
 	switch (r->status) {
 	case FETCH_OK:
@@ -297,13 +351,23 @@ on_fetched(const struct fetch_result *r, void *arg)
 			o.result = POLL_UNCHANGED;
 			break;
 		}
+		if (discover_page(p, r)) {
+			free(hash);
+			return;
+		}
 		if (poll_looks_like_html(r->body, r->body_len)) {
 			o.result = POLL_FAILED;
 			o.fail_state = STORE_FEED_BLOCKED;
-			snprintf(err, sizeof(err), "got an HTML page (%s), not "
-			    "a feed: a bot wall or a site's home page",
-			    r->content_type != NULL ? r->content_type :
-			    "no Content-Type");
+			if (p->page_note != NULL)
+				snprintf(err, sizeof(err), "got %s",
+				    p->page_note);
+			else
+				snprintf(err, sizeof(err), "got an HTML page "
+				    "(%s), not a feed: a bot wall or a site's "
+				    "home page (feedctl discover finds the "
+				    "feeds a page announces)",
+				    r->content_type != NULL ?
+				    r->content_type : "no Content-Type");
 			o.error = err;
 			break;
 		}
@@ -332,8 +396,10 @@ on_fetched(const struct fetch_result *r, void *arg)
 		    fetch_status_name(r->status);
 		break;
 	}
-	if (o.result == POLL_FAILED)
+	if (o.result == POLL_FAILED) {
 		forget_validators(&o);
+		o.moved_to = NULL;	/* a failure moves nothing */
+	}
 	/* r and its strings go when we return: keep copies. */
 	p->o = o;
 	p->o.etag = p->etag = xstrdup_or_null(o.etag);
@@ -349,15 +415,83 @@ on_fetched(const struct fetch_result *r, void *arg)
 	}
 	p->queued = true;
 	batch_add(p->batch, poll_write, p, p->nentries);
-	if (p->fetched != NULL)
-		p->fetched(p->arg);
+	transfer_ended(p);
+}
+
+static void
+on_fetched(const struct fetch_result *r, void *arg)
+{
+	struct poll *p = arg;
+
+	p->xfer = NULL;
+	process(p, r);
+}
+
+/* A response discovery (or an add) fetched: read from the loop. */
+static void
+on_prefetched(evutil_socket_t fd, short what, void *arg)
+{
+	struct poll *p = arg;
+	struct fetch_result *r = p->prefetched;
+
+	p->prefetched = NULL;
+	process(p, r);
+	fetch_result_free(r);
+}
+
+/*
+ * What the page's discovery found. The first feed it settled on is read
+ * in the page's place and the feed moves to it; with none, the page is
+ * reported, with what was tried.
+ */
+static void
+on_discovered(struct discover_result *res, void *arg)
+{
+	static const struct fetch_result cancelled = {
+		.status = FETCH_CANCELLED, .error = "shutting down" };
+	struct poll *p = arg;
+	struct fetch_result *page = p->page;
+	struct store_feed other = { 0 };
+	const struct discover_candidate *c = res->candidates;
+
+	p->job = NULL;		/* it ends when this returns */
+	p->page = NULL;
+	if (res->cancelled) {
+		process(p, &cancelled);
+		fetch_result_free(page);
+		return;
+	}
+	p->discover = NULL;
+	if (res->kind == DISCOVER_PAGE && res->ncandidates > 0 &&
+	    res->fetched != NULL) {
+		if (store_feed_get_by_url(p->store, c[0].url, &other) == 1) {
+			p->page_note = xasprintf("an HTML page that announces "
+			    "'%s', already subscribed as feed %lld", c[0].url,
+			    (long long)other.id);
+			store_feed_clear(&other);
+		} else {
+			log_notice("poll: '%s' is an HTML page: it announces "
+			    "'%s' (%zu %s found), which is read in its place "
+			    "from now on", res->url, c[0].url,
+			    res->ncandidates, res->ncandidates == 1 ? "feed" :
+			    "feeds");
+			p->moved_to = xstrdup(c[0].url);
+			process(p, res->fetched);
+			fetch_result_free(page);
+			return;
+		}
+	} else if (res->error != NULL)
+		p->page_note = xstrdup(res->error);
+	process(p, page);
+	fetch_result_free(page);
 }
 
 struct poll *
 poll_start(struct fetch *fetch, struct store *store, struct batch *batch,
-    const struct store_feed *feed, void (*fetched)(void *), poll_done_cb *cb,
-    void *arg)
+    const struct store_feed *feed, const struct poll_options *opts,
+    void (*fetched)(void *), poll_done_cb *cb, void *arg)
 {
+	struct timeval now = { 0, 0 };
 	struct fetch_request req;
 	struct poll *p;
 
@@ -370,6 +504,14 @@ poll_start(struct fetch *fetch, struct store *store, struct batch *batch,
 	p->started = time(NULL);
 	p->cb = cb;
 	p->arg = arg;
+	if (opts != NULL)
+		p->discover = opts->discover;
+	if (opts != NULL && opts->prefetched != NULL) {
+		p->prefetched = opts->prefetched;
+		p->prefetch_ev = evtimer_new(opts->base, on_prefetched, p);
+		evtimer_add(p->prefetch_ev, &now);
+		return p;
+	}
 	memset(&req, 0, sizeof(req));
 	req.url = feed->url;
 	req.etag = feed->etag;
@@ -387,6 +529,8 @@ poll_cancel(struct poll *p)
 		return;
 	if (p->xfer != NULL)
 		fetch_cancel(p->xfer);
+	if (p->job != NULL)
+		discover_cancel(p->job);
 	if (p->queued)
 		batch_remove(p->batch, p);
 	poll_free(p);

@@ -42,11 +42,20 @@ struct poll_outcome {
 	const char	*last_modified;
 	const char	*body_hash;	/* NULL keeps */
 	const char	*permanent_url;	/* a 301/308 chain's target, or NULL */
+	/* The feed a page announced, read in its place (poll_options). */
+	const char	*moved_to;
 	int64_t		 retry_after_s;	/* -1 when absent */
 	int64_t		 max_age_s;	/* -1 when absent */
 	int64_t		 expires_s;	/* -1 when absent */
 	int64_t		 ttl_s;		/* document hints, 0 when absent */
 	int64_t		 update_period_s;
+	/*
+	 * A body was parsed: what the parser mended to read it (kinds of
+	 * repair, and their lines joined by "; ", NULL when none).
+	 */
+	bool		 parsed;
+	int64_t		 repairs;
+	const char	*repair_note;
 	/* Entries dated within the last week; -1 if no entry had a date. */
 	int64_t		 week_entries;
 	int64_t		 bytes;
@@ -78,16 +87,36 @@ extern const char *const poll_result_labels[];
 typedef void	poll_done_cb(const struct poll_outcome *o, void *arg);
 
 struct batch;
+struct discover;
+struct event_base;
+
+struct poll_options {
+	/*
+	 * The response to read instead of fetching (taken: the poll frees
+	 * it), as discovery fetched it; read from base's loop.
+	 */
+	struct fetch_result *prefetched;
+	struct event_base *base;
+	/*
+	 * Not NULL: an HTML page where the feed was expected is searched
+	 * for the feeds it announces (discover.h); the first one found is
+	 * read in its place and named in the outcome's moved_to.
+	 */
+	struct discover	*discover;
+};
 
 /*
- * Starts polling feed (its url, validators and body hash are copied). cb
- * runs once from the event loop (from the batch's write, if batch is not
- * NULL), unless poll_cancel() comes first. With a batch, fetched(arg), if
- * not NULL, runs first, when the transfer has ended and the poll waits to
- * be written.
+ * Starts polling feed (its url, validators and body hash are copied);
+ * opts may be NULL. cb runs once from the event loop (from the batch's
+ * write, if batch is not NULL), unless poll_cancel() comes first.
+ * fetched(arg), if not NULL, runs first, once the network is not needed
+ * any more (the transfer ended and the poll waits for its batch, or a
+ * page's discovery took over, whose fetches take slots of their own);
+ * without a batch it may not run.
  */
 struct poll	*poll_start(struct fetch *fetch, struct store *store,
 		    struct batch *batch, const struct store_feed *feed,
+		    const struct poll_options *opts,
 		    void (*fetched)(void *arg), poll_done_cb *cb, void *arg);
 void		 poll_cancel(struct poll *p);
 

@@ -29,6 +29,9 @@
 struct host {
 	char	*name;		/* "" for file:// and unparsable URLs */
 	int	 in_flight;
+	/* Slots asked for by fetches that are not polls, in order. */
+	struct sched_slot *ghead;
+	struct sched_slot *gtail;
 	int64_t	 last_start_ms;
 	size_t	*ready;		/* feed indexes, a ring */
 	size_t	 rhead;
@@ -61,7 +64,18 @@ struct sfeed {
 	bool	 again;		/* "poll now" came while it ran */
 	bool	 once_pending;
 	bool	 ready;		/* in its host's ready queue */
+	bool	 discover;	/* its next poll may look behind a page */
 	size_t	 heap_pos;	/* NOT_PLANNED unless in the plan heap */
+};
+
+/* A host slot lent to a fetch that is not a poll (discovery). */
+struct sched_slot {
+	struct sched	*s;
+	size_t		 host;
+	bool		 granted;
+	void		(*granted_cb)(void *);
+	void		*arg;
+	struct sched_slot *next;	/* in its host's queue, until granted */
 };
 
 #define NOT_PLANNED	SIZE_MAX
@@ -71,6 +85,7 @@ struct sched {
 	struct store	*store;
 	struct fetch	*fetch;
 	struct batch	*batch;
+	struct discover	*discover;
 	struct sched_options o;
 	struct sched_callbacks cb;
 	struct event	*timer;
@@ -557,11 +572,16 @@ on_polled(const struct poll_outcome *o, void *arg)
 	pr.bytes = o->bytes;
 	pr.duration_ms = o->duration_ms;
 	pr.new_entries = (int64_t)o->new_count;
+	pr.set_repairs = o->parsed && !failed;
+	pr.repairs = o->repairs;
+	pr.repair_note = o->repair_note;
 	if (!failed) {
 		delay = plan_interval(s, feed, o);
 		pr.cur_interval_s = delay;
 		delay = jitter(s, delay);
 		pr.state = STORE_FEED_OK;
+		/* The page announced a feed, read in its place: it is that. */
+		pr.new_url = o->moved_to;
 		if (o->permanent_url != NULL) {
 			pr.redirect_url = o->permanent_url;
 			pr.redirect_count = feed->redirect_url != NULL &&
@@ -611,6 +631,7 @@ on_polled(const struct poll_outcome *o, void *arg)
 		s->cb.on_polled(s->cb.arg, feed->id, failed ? pr.error : NULL,
 		    o->new_count);
 	if ((f = find(s, feed->id)) != NULL && f->ctx == NULL) {
+		f->discover = false;
 		f->due_ms = pr.next_poll * 1000;
 		if (pr.new_url != NULL)
 			f->host = host_index(s, pr.new_url);
@@ -638,9 +659,12 @@ out:
 	kick(s);
 }
 
+/* prefetched (taken): the response to read; no slot, no fetch. */
 static void
-start_poll(struct sched *s, struct sfeed *f, int64_t now)
+start_poll(struct sched *s, struct sfeed *f, int64_t now,
+    struct fetch_result *prefetched)
 {
+	struct poll_options po = { prefetched, s->base, NULL };
 	struct pollctx *c;
 	int rc;
 
@@ -658,17 +682,40 @@ start_poll(struct sched *s, struct sfeed *f, int64_t now)
 			f->due_ms = now + 60 * 1000;
 			plan_add(s, (size_t)(f - s->feeds));
 		}
+		fetch_result_free(prefetched);
 		return;
 	}
 	f->ctx = c;
 	c->host = f->host;
-	c->holding = true;
-	s->in_flight++;
-	s->hosts[f->host].in_flight++;
-	s->hosts[f->host].last_start_ms = now;
-	log_debug("poll: '%s' starting", c->feed.url);
-	c->poll = poll_start(s->fetch, s->store, s->batch, &c->feed,
+	if (prefetched == NULL) {
+		c->holding = true;
+		s->in_flight++;
+		s->hosts[f->host].in_flight++;
+		s->hosts[f->host].last_start_ms = now;
+	}
+	if (f->discover)
+		po.discover = s->discover;
+	log_debug("poll: '%s' starting%s", c->feed.url, prefetched != NULL ?
+	    " with the response already fetched" : "");
+	c->poll = poll_start(s->fetch, s->store, s->batch, &c->feed, &po,
 	    on_fetched, on_polled, c);
+}
+
+/* Gives a waiting slot its turn (see sched_slot_request). */
+static void
+slot_grant(struct sched *s, struct host *h, int64_t now)
+{
+	struct sched_slot *g = h->ghead;
+
+	if ((h->ghead = g->next) == NULL)
+		h->gtail = NULL;
+	g->next = NULL;
+	g->granted = true;
+	s->in_flight++;
+	h->in_flight++;
+	h->last_start_ms = now;
+	/* It starts a transfer and returns; h may move afterwards. */
+	g->granted_cb(g->arg);
 }
 
 /* Starts what is due within the limits, and sleeps until the next due. */
@@ -698,7 +745,8 @@ pump(struct sched *s)
 				break;
 			i = (s->next_host + n) % s->nhosts;
 			h = &s->hosts[i];
-			if (h->rlen == 0 || h->in_flight >= s->o.max_per_host)
+			if ((h->rlen == 0 && h->ghead == NULL) ||
+			    h->in_flight >= s->o.max_per_host)
 				continue;
 			if (h->name[0] != '\0' && s->o.host_gap_ms > 0 &&
 			    now < (at = h->last_start_ms + s->o.host_gap_ms)) {
@@ -706,10 +754,18 @@ pump(struct sched *s)
 					wake = at;
 				continue;
 			}
+			progress = true;
+			/* A person waits on those: they go first. */
+			if (h->ghead != NULL) {
+				slot_grant(s, h, now);
+				continue;
+			}
 			idx = ready_pop(h);
 			s->feeds[idx].ready = false;
-			start_poll(s, &s->feeds[idx], now);
-			progress = true;
+			/* Started meanwhile with a response in hand. */
+			if (s->feeds[idx].ctx != NULL)
+				continue;
+			start_poll(s, &s->feeds[idx], now, NULL);
 		}
 		s->next_host = s->nhosts > 0 ? (s->next_host + 1) % s->nhosts :
 		    0;
@@ -814,6 +870,7 @@ load(struct sched *s, bool spread)
 				nf[i].due_ms = old->due_ms;
 			nf[i].ctx = old->ctx;
 			nf[i].again = old->again;
+			nf[i].discover = old->discover;
 			nf[i].once_pending = old->once_pending;
 			old->ctx = NULL;
 			old->once_pending = false;
@@ -928,6 +985,105 @@ sched_run_once(struct sched *s, void (*done)(void *, size_t), void *arg)
 	s->running = true;
 	kick(s);
 	return 0;
+}
+
+/* The feed's entry, reloading the list once if it is new. */
+static struct sfeed *
+find_or_load(struct sched *s, int64_t feed_id)
+{
+	struct sfeed *f;
+
+	if ((f = find(s, feed_id)) == NULL && sched_reload_feeds(s) == 0)
+		f = find(s, feed_id);
+	return f;
+}
+
+int
+sched_poll_fetched(struct sched *s, int64_t feed_id, struct fetch_result *r)
+{
+	struct sfeed *f;
+
+	if (!s->running || (f = find_or_load(s, feed_id)) == NULL) {
+		fetch_result_free(r);
+		return -1;
+	}
+	if (f->ctx != NULL) {
+		/* Already polling: it will poll again when recorded. */
+		fetch_result_free(r);
+		f->again = true;
+		kick(s);
+		return 0;
+	}
+	plan_remove(s, (size_t)(f - s->feeds));
+	start_poll(s, f, now_ms(), r);
+	kick(s);
+	return 0;
+}
+
+int
+sched_discover_pages(struct sched *s, int64_t feed_id)
+{
+	struct sfeed *f;
+
+	if ((f = find_or_load(s, feed_id)) == NULL)
+		return -1;
+	f->discover = true;
+	return 0;
+}
+
+void
+sched_set_discover(struct sched *s, struct discover *d)
+{
+	s->discover = d;
+}
+
+struct sched_slot *
+sched_slot_request(struct sched *s, const char *url,
+    void (*granted)(void *arg), void *arg)
+{
+	struct sched_slot *g = xcalloc(1, sizeof(*g));
+	struct host *h;
+
+	g->s = s;
+	g->host = host_index(s, url);
+	g->granted_cb = granted;
+	g->arg = arg;
+	h = &s->hosts[g->host];
+	if (h->gtail != NULL)
+		h->gtail->next = g;
+	else
+		h->ghead = g;
+	h->gtail = g;
+	kick(s);
+	return g;
+}
+
+void
+sched_slot_release(struct sched_slot *g)
+{
+	struct sched *s;
+	struct host *h;
+	struct sched_slot **pp;
+
+	if (g == NULL)
+		return;
+	s = g->s;
+	h = &s->hosts[g->host];
+	if (g->granted) {
+		s->in_flight--;
+		h->in_flight--;
+		kick(s);
+	} else {
+		for (pp = &h->ghead; *pp != NULL; pp = &(*pp)->next)
+			if (*pp == g) {
+				*pp = g->next;
+				break;
+			}
+		h->gtail = NULL;
+		for (struct sched_slot *t = h->ghead; t != NULL; t = t->next)
+			h->gtail = t;
+	}
+	free(g);
 }
 
 size_t

@@ -48,9 +48,12 @@
 #define SCHED_STORE_RETRY_S		5
 
 struct batch;
+struct discover;
 struct event_base;
 struct fetch;
+struct fetch_result;
 struct sched;
+struct sched_slot;
 struct store;
 
 struct sched_options {
@@ -133,6 +136,32 @@ struct sched_counts {
 };
 
 void		 sched_counts(const struct sched *s, struct sched_counts *ret);
+/*
+ * Polls a feed now with a response already in hand (taken: discovery
+ * fetched it), instead of fetching it again: the feed's first poll after
+ * an add. 0, or -1 if there is no such feed (r freed either way).
+ */
+int		 sched_poll_fetched(struct sched *s, int64_t feed_id,
+		    struct fetch_result *r);
+/*
+ * The feed's next poll, if it gets an HTML page, looks for the feeds the
+ * page announces and reads the first one in its place (the feed moves to
+ * it; poll.h). For subscriptions nobody watches: an OPML import, an add
+ * that does not wait. 0, or -1 if there is no such feed.
+ */
+int		 sched_discover_pages(struct sched *s, int64_t feed_id);
+/* The discovery those polls use (main.c wires it; NULL: none). */
+void		 sched_set_discover(struct sched *s, struct discover *d);
+/*
+ * A slot of url's host for a fetch that is not a poll (discovery's):
+ * granted(arg) runs from the loop once the limits allow, under the
+ * same max_connections, max_per_host and host_gap as polls, before the
+ * host's due polls (someone waits for it). Release every slot, granted
+ * or not, once its transfer ended or is not wanted any more.
+ */
+struct sched_slot *sched_slot_request(struct sched *s, const char *url,
+		    void (*granted)(void *arg), void *arg);
+void		 sched_slot_release(struct sched_slot *slot);
 size_t		 sched_in_flight(const struct sched *s);
 /*
  * A feed's next poll as planned now (Unix s; now when due or running).

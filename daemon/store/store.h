@@ -131,6 +131,13 @@ struct store_feed {
 	int64_t	 entry_count;	/* entries stored now */
 	int64_t	 created;
 	char	*category;	/* "News/Ukraine" (category.h), or NULL */
+	/*
+	 * What the parser mended in the last document it read of the feed
+	 * (feed_repair.h): how many kinds of repair, and their lines
+	 * joined by "; " (NULL when none).
+	 */
+	int64_t	 repairs;
+	char	*repair_note;
 };
 
 void	store_feed_clear(struct store_feed *f);
@@ -204,6 +211,10 @@ struct store_poll_result {
 	/* Confirmed move: the feed's URL becomes this (NULL: unchanged). */
 	const char *new_url;
 	int64_t	 retry_after_until;
+	/* A document was parsed: its repairs replace the stored ones. */
+	bool	 set_repairs;
+	int64_t	 repairs;
+	const char *repair_note;
 };
 
 int	store_feed_poll_done(struct store *s, int64_t feed_id,
@@ -325,7 +336,9 @@ struct store_entry {
 	char	*title;
 	char	*link;
 	char	*norm_link;	/* linknorm_dup(link), or NULL */
-	int64_t	 published;	/* FEED_TIME_NONE when absent */
+	/* The document's published date, else its updated one
+	 * (feed_entry_date); FEED_TIME_NONE when it has neither. */
+	int64_t	 published;
 	int64_t	 updated;	/* last change seen by the store, or the doc's */
 	int64_t	 fetched;
 	char	*author;

@@ -18,7 +18,8 @@
 	" origin, interval_s, cur_interval_s, etag, last_modified," \
 	" body_hash, next_poll, last_poll, last_success, error_count," \
 	" last_error, state, redirect_url, redirect_count," \
-	" retry_after_until, entry_count, created, category"
+	" retry_after_until, entry_count, created, category, repairs," \
+	" repair_note"
 
 static void
 feed_read(sqlite3_stmt *st, void *row)
@@ -53,6 +54,8 @@ feed_read(sqlite3_stmt *st, void *row)
 	f->entry_count = sqlite3_column_int64(st, 20);
 	f->created = sqlite3_column_int64(st, 21);
 	f->category = store_col_dup(st, 22);
+	f->repairs = sqlite3_column_int64(st, 23);
+	f->repair_note = store_col_dup(st, 24);
 }
 
 static void
@@ -76,6 +79,7 @@ store_feed_clear(struct store_feed *f)
 	free(f->last_error);
 	free(f->redirect_url);
 	free(f->category);
+	free(f->repair_note);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -314,7 +318,9 @@ store_feed_poll_done(struct store *s, int64_t feed_id,
 	    " error_count = CASE WHEN ?5 IS NULL THEN 0"
 	    " ELSE error_count + 1 END,"
 	    " last_error = ?5, state = ?6, next_poll = ?7, cur_interval_s = ?8,"
-	    " redirect_url = ?9, redirect_count = ?10, retry_after_until = ?11"
+	    " redirect_url = ?9, redirect_count = ?10, retry_after_until = ?11,"
+	    " repairs = CASE WHEN ?13 THEN ?14 ELSE repairs END,"
+	    " repair_note = CASE WHEN ?13 THEN ?15 ELSE repair_note END"
 	    " WHERE id = ?12" };
 	static const struct store_sql sql_move = { ST_FEED_MOVE,
 	    "UPDATE feeds SET url = ?2, redirect_url = NULL,"
@@ -339,6 +345,10 @@ store_feed_poll_done(struct store *s, int64_t feed_id,
 	sqlite3_bind_int64(st, 10, r->redirect_count);
 	sqlite3_bind_int64(st, 11, r->retry_after_until);
 	sqlite3_bind_int64(st, 12, feed_id);
+	sqlite3_bind_int(st, 13, r->set_repairs);
+	sqlite3_bind_int64(st, 14, r->repairs);
+	sqlite3_bind_text(st, 15, r->repairs > 0 ? r->repair_note : NULL, -1,
+	    SQLITE_STATIC);
 	if (store_exec(s, st, "recording a poll") == -1)
 		goto fail;
 	if (sqlite3_changes(s->db) == 0) {
@@ -449,7 +459,8 @@ feed_new_url(struct store *s, int64_t id, const char *url)
 	    "UPDATE feeds SET url = ?2, etag = NULL, last_modified = NULL,"
 	    " body_hash = NULL, state = 'new', next_poll = 0, error_count = 0,"
 	    " last_error = NULL, redirect_url = NULL, redirect_count = 0,"
-	    " retry_after_until = 0 WHERE id = ?1" };
+	    " retry_after_until = 0, repairs = 0, repair_note = NULL"
+	    " WHERE id = ?1" };
 	sqlite3_stmt *st = store_stmt(s, &sql);
 
 	if (st == NULL)

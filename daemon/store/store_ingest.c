@@ -176,7 +176,11 @@ bind_fields(sqlite3_stmt *st, const struct feed_entry *e,
 	sqlite3_bind_text(st, 6, e->title, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, e->link, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, p->norm_link, -1, SQLITE_STATIC);
-	store_bind_time(st, 9, e->published);
+	/*
+	 * The entry's date: an item dated only by dc:date or <updated> is
+	 * listed by that date, never by when it was fetched.
+	 */
+	store_bind_time(st, 9, feed_entry_date(e));
 	store_bind_time(st, 10, e->updated);
 	sqlite3_bind_int64(st, 11, now);
 	sqlite3_bind_text(st, 12, e->author, -1, SQLITE_STATIC);

@@ -16,7 +16,7 @@
 
 struct store_token_sink;
 
-#define STORE_SCHEMA_VERSION	9
+#define STORE_SCHEMA_VERSION	10
 /*
  * The columns and tokenizer of entries_fts as the schema makes it now
  * (store_schema.c), for store_fts_check_query's in-memory copy; a schema

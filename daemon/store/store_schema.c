@@ -402,6 +402,15 @@ tell_dropped_notify(sqlite3 *db)
 	sqlite3_finalize(st);
 }
 
+/*
+ * Step 10. What the parser had to mend in a feed's last parsed document
+ * (feed_repair.h): how many kinds of repair, and their lines, so that a
+ * feed being repaired shows in its status, restarts included.
+ */
+static const char schema_v10[] =
+"ALTER TABLE feeds ADD COLUMN repairs INTEGER NOT NULL DEFAULT 0;"
+"ALTER TABLE feeds ADD COLUMN repair_note TEXT;";
+
 static const struct migration {
 	const char	*sql;
 	/* After the step committed: what the user must hear of it. */
@@ -416,6 +425,7 @@ static const struct migration {
 	{ schema_v7, tell_dropped_notify },
 	{ schema_v8, NULL },
 	{ schema_v9, NULL },
+	{ schema_v10, NULL },
 };
 
 static void

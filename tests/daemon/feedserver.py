@@ -8,7 +8,10 @@ and --tls-key it speaks HTTPS instead.
 Paths (every request is counted per path, without the query string):
   /feeds/NAME         static file from --root, with ETag + Last-Modified and
                       304 on If-None-Match / If-Modified-Since; gzip when the
-                      client accepts it and ?gzip=1 (or always with ?gzip=force)
+                      client accepts it and ?gzip=1 (or always with ?gzip=force);
+                      NAME.html is text/html with {{BASE}} replaced by the
+                      server's http://127.0.0.1:PORT, NAME.json is
+                      application/feed+json
   /dyn/NAME           a generated RSS feed that changes when items are added
                       through /_control/add; strong ETag, Last-Modified, 304
   /redirect/CODE/REST redirect with status CODE to /REST (query kept)
@@ -311,8 +314,17 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(404, b"not found\n")
         with open(path, "rb") as fp:
             body = fp.read()
-        ctype = "application/atom+xml" if "atom" in name else \
-            "application/rss+xml"
+        if name.endswith(".html"):
+            # Pages name their feeds by absolute URL, as sites do.
+            body = body.replace(b"{{BASE}}", ("http://%s:%d" % (
+                self.server.server_address[0],
+                self.server.server_address[1])).encode())
+            ctype = "text/html; charset=utf-8"
+        elif name.endswith(".json"):
+            ctype = "application/feed+json"
+        else:
+            ctype = "application/atom+xml" if "atom" in name else \
+                "application/rss+xml"
         gz = q.get("gzip") == "force" or (
             q.get("gzip") == "1" and
             "gzip" in self.headers.get("Accept-Encoding", ""))

@@ -61,6 +61,7 @@ ROUTES = [
     ("GET", "/v1/status"), ("GET", "/v1/feeds"), ("POST", "/v1/feeds"),
     ("GET", "/v1/feeds/1"), ("DELETE", "/v1/feeds/1"),
     ("PATCH", "/v1/feeds/1"), ("POST", "/v1/feeds/1/poll"),
+    ("POST", "/v1/discover"),
     ("GET", "/v1/entries"), ("GET", "/v1/entries/1"),
     ("PUT", "/v1/entries/1"), ("POST", "/v1/entries/read"),
     ("POST", "/v1/entries/unread"), ("POST", "/v1/entries/star"),

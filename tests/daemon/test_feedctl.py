@@ -30,9 +30,9 @@ ANSI = re.compile(r"\x1b\[")
 
 # ---- help and usage -------------------------------------------------------
 r = feedctl("--help")
-commands = ["status", "feeds", "add", "rm", "poll", "import", "export", "new",
-            "list", "show", "open", "search", "follow", "backup", "token",
-            "parse"]
+commands = ["status", "feeds", "add", "discover", "rm", "poll", "import",
+            "export", "new", "list", "show", "open", "search", "follow",
+            "backup", "token", "parse"]
 check(r.returncode == 0 and all(("  " + c) in r.stdout for c in commands),
       "feedctl --help lists every command", r.stdout)
 check("Exit status" in r.stdout and "NO_COLOR" in r.stdout,
@@ -42,8 +42,8 @@ for c in commands:
     check(r.returncode == 0 and r.stdout.startswith("usage: feedctl " + c),
           "feedctl %s --help" % c, r.stdout + r.stderr)
 r = feedctl("add", "--help")
-check("--interval" in r.stdout and "--title" in r.stdout,
-      "add --help names its options", r.stdout)
+check("--interval" in r.stdout and "--title" in r.stdout and "--first" in
+      r.stdout, "add --help names its options", r.stdout)
 r = feedctl("new", "--help")
 check("--peek" in r.stdout and "--client" in r.stdout and "--topic" in
       r.stdout, "new --help names its options", r.stdout)
@@ -52,6 +52,7 @@ for args in (("nosuch",), (), ("add",), ("add", "--bogus", "x"),
              ("rm",), ("show",), ("show", "abc"), ("list", "--limit", "0"),
              ("list", "--limit", "5000"), ("list", "extra"),
              ("search",), ("backup",), ("new", "--limit", "x"),
+             ("discover",), ("discover", "a", "b"), ("discover", "--x"),
              ("--no-such-global", "status")):
     r = d.ctl(*args)
     check(r.returncode == 2 and r.stderr and not r.stdout.strip(),

@@ -32,9 +32,9 @@ def poll_until(fid, n):
         "GET", "/v1/entries?topic=alerts")[1]["entries"]) >= n, timeout=20)
 
 
-# Steps 9 (alerts of URL hooks) and 8 (users and their state) undone,
-# triggers first.
-UNDO_STEP_8 = """
+# Steps 10 (repairs), 9 (alerts of URL hooks) and 8 (users and their
+# state) undone, triggers first.
+UNDO_STEPS_8_10 = """
     DROP TABLE hook_alerts;
     DROP TRIGGER entry_state_ai; DROP TRIGGER entry_state_au;
     DROP TRIGGER entry_state_ad; DROP TRIGGER topic_matches_reads_ai;
@@ -46,6 +46,8 @@ UNDO_STEP_8 = """
     DROP INDEX entries_story;
     ALTER TABLE entries DROP COLUMN story_id;
     ALTER TABLE api_tokens DROP COLUMN user_id;
+    ALTER TABLE feeds DROP COLUMN repairs;
+    ALTER TABLE feeds DROP COLUMN repair_note;
 """
 
 WARNING = "store: topic 'alerts': its notify command '%s' is not run" % command
@@ -60,7 +62,7 @@ try:
     # later add is not there yet, and an API topic holds a command.
     db = sqlite3.connect(d.database)
     version = 7
-    db.executescript(UNDO_STEP_8 + """
+    db.executescript(UNDO_STEPS_8_10 + """
         ALTER TABLE topics DROP COLUMN notify_dropped;
         INSERT INTO topics(name, query, origin, notify, created)
             VALUES ('alerts', 'storm', 'api', '%s', 0),

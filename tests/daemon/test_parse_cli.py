@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """feedctl parse: the offline command the conformance checks run.
 
-Runs the real feedctl over every corpus/feedparser case and checks the
-assertions (same rules as test_corpus.c, same skip file), then the command
-line itself: stdin, --url, exit status 1 with the JSON still printed for a
-broken document, 2 for a missing file or bad usage. Needs no daemon."""
+Runs the real feedctl over every corpus/feedparser and corpus/jsonfeed
+case and checks the assertions (same rules as test_corpus.c, same skip
+file), then the command line itself: stdin, --url, exit status 1 with the
+JSON still printed for a broken document, 2 for a missing file or bad
+usage, the warnings of a repaired one. Needs no daemon."""
 import json
 import os
 import subprocess
@@ -13,7 +14,8 @@ import sys
 FEEDCTL = os.environ["FEEDCTL"]
 SRC = os.environ["TESTS_SRCDIR"]
 CORPUS_DIR = os.path.join(SRC, "..", "corpus")
-CORPUS = os.path.join(CORPUS_DIR, "feedparser")
+CORPORA = [os.path.join(CORPUS_DIR, "feedparser"),
+           os.path.join(CORPUS_DIR, "jsonfeed")]
 WS = " \t\r\n"
 failures = []
 
@@ -45,7 +47,7 @@ def check(case, doc, a):
             return isinstance(g, str) and g.strip(WS) == w.strip(WS)
         return g == w
     if op == "eq":
-        if (field == "format" and case["format_version"] == "rss"
+        if (field == "format" and case.get("format_version") == "rss"
                 and isinstance(got, str) and got.startswith("rss")):
             return True
         return same(got, a["value"])
@@ -54,7 +56,12 @@ def check(case, doc, a):
     if op == "absent":
         return got in (None, "")
     if op == "count":
+        if field == "entries" and a["scope"] == "document":
+            got = doc["entries"]
         return isinstance(got, list) and len(got) == a["value"]
+    if op == "contains":
+        items = got if isinstance(got, list) else [got]
+        return any(isinstance(g, str) and a["value"] in g for g in items)
     return False
 
 
@@ -65,13 +72,17 @@ def main():
             if line.strip() and not line.startswith("#"):
                 skips[line.split()[0]] = line
     n = passed = 0
-    with open(os.path.join(CORPUS, "cases.jsonl")) as f:
-        cases = [json.loads(line) for line in f]
-    for case in cases:
+    cases = []
+    for corpus in CORPORA:
+        with open(os.path.join(corpus, "cases.jsonl")) as f:
+            cases += [(corpus, json.loads(line)) for line in f]
+    for corpus, case in cases:
         if case["id"] in skips:
             continue
         n += 1
-        rc, out, err = parse([os.path.join(CORPUS, case["xml"])])
+        must_parse = case.get("must_parse", True)
+        rc, out, err = parse([os.path.join(corpus, case.get("doc") or
+                                           case["xml"])])
         try:
             doc = json.loads(out)
         except ValueError:
@@ -80,12 +91,13 @@ def main():
             continue
         bad = [a["path"] for a in case["assertions"]
                if not check(case, doc, a)]
-        if rc != 0 or doc["error"] is not None or bad:
+        if rc != (0 if must_parse else 1) or (
+                doc["error"] is None) != must_parse or bad:
             failures.append("%s: rc %d, error %r, wrong %s" % (
                 case["id"], rc, doc["error"], bad))
         else:
             passed += 1
-    print("# feedctl parse over the corpus: %d of %d pass" % (passed, n))
+    print("# feedctl parse over the corpora: %d of %d pass" % (passed, n))
 
     koi8 = os.path.join(CORPUS_DIR, "realworld",
                         "synthetic-koi8-r-ru.rss.xml")
@@ -95,7 +107,8 @@ def main():
     doc = json.loads(out)
     if rc != 0 or doc["feed"]["title"] != "Пример RSS ленты":
         failures.append("stdin: rc %d, title %r" % (rc, doc["feed"]["title"]))
-    if set(doc) != {"format", "feed", "entries", "error"} or set(
+    if set(doc) != {"format", "feed", "entries", "error",
+                    "warnings"} or set(
             doc["feed"]) != {"title", "link", "subtitle", "language",
                              "updated", "author"} or set(
             doc["entries"][0]) != {"id", "title", "link", "published",
@@ -115,6 +128,28 @@ def main():
     doc = json.loads(out)
     if rc != 1 or not doc["error"] or len(doc["entries"]) != 1 or not err:
         failures.append("broken: rc %d, %r, stderr %r" % (rc, doc, err))
+
+    # Repairs are said, and a repaired document still parses (exit 0).
+    latin = (b'<rss><channel><title>caf\xe9</title><item><title>a\x00b'
+             b'</title></item></channel></rss>')
+    rc, out, err = parse(["-"], stdin=latin)
+    doc = json.loads(out)
+    if rc != 0 or doc["feed"]["title"] != "caf\u00e9" or not any(
+            "windows-1252" in w for w in doc["warnings"]) or not any(
+            "NUL" in w for w in doc["warnings"]):
+        failures.append("warnings: rc %d, %r" % (rc, doc))
+
+    # JSON Feed on stdin, told by its content.
+    rc, out, err = parse(["-", "--url", "https://j.example/feed.json"],
+                         stdin=b' {"version": "https://jsonfeed.org/'
+                         b'version/1", "items": [{"id": 7, "url": "a"}]}')
+    doc = json.loads(out)
+    if rc != 0 or doc["format"] != "json1.0" or doc["entries"][0] != {
+            "id": "7", "title": None, "link": "https://j.example/a",
+            "published": None, "updated": None, "summary": None,
+            "content": None, "author": None, "categories": [],
+            "enclosures": []}:
+        failures.append("JSON Feed: rc %d, %r" % (rc, doc))
 
     rc, out, err = parse([os.path.join(SRC, "no-such-file.xml")])
     if rc != 2 or out or b"no-such-file" not in err:

@@ -9,7 +9,8 @@
  *
  * Build: CC=clang meson setup build-fuzz -Dfuzz=true && ninja -C build-fuzz
  * Run:   build-fuzz/tests/fuzz/fuzz_parse -max_len=65536 \
- *            fuzz-corpus tests/corpus/feedparser/cases tests/corpus/realworld
+ *            fuzz-corpus tests/corpus/feedparser/cases tests/corpus/realworld \
+ *            tests/corpus/jsonfeed/cases tests/fuzz/regressions
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -140,6 +140,11 @@ main(void)
 	    ko[] = "한국어 뉴스",
 	    emoji[] = "emoji 🎉 and ✓";
 	int map[256];
+	bool mb = true;
+
+	/* A final push without data: no arithmetic on its NULL pointer. */
+	ok(charset_utf8_clean_prefix_mb(NULL, 0, &mb) == 0 && !mb,
+	    "an empty, NULL chunk is a clean prefix of 0 bytes");
 
 	family("UTF-8", NULL, "", 0, ru, emoji);
 	family("UTF-8", "utf-8", "", 0, uk, emoji);

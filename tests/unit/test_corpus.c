@@ -1,11 +1,11 @@
 /*
- * test_corpus: runs the parser over every case of corpus/feedparser
- * (cases.jsonl) and checks each assertion against the neutral model's JSON,
- * as corpus/feedparser/README.md says to compare. Cases listed in
- * corpus-skip.txt are reported as skipped with their reason. Each case is
- * also pushed in 1-byte and 7-byte chunks, which must give the same JSON
- * as one push. The realworld/ files must parse and read their Cyrillic and
- * Latin-1 text correctly.
+ * test_corpus: runs the parser over every case of corpus/feedparser and
+ * corpus/jsonfeed (cases.jsonl) and checks each assertion against the
+ * neutral model's JSON, as corpus/feedparser/README.md says to compare
+ * (jsonfeed/README.md adds "contains" and cases that must not parse).
+ * Cases listed in corpus-skip.txt are reported as skipped with their
+ * reason. Each case is also pushed in 1-byte and 7-byte chunks, which
+ * must give the same JSON as one push.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +19,8 @@
 #include "tap.h"
 #include "testfile.h"
 
-#define CORPUS	"../corpus/feedparser/"
+static const char *const corpora[] = { "../corpus/feedparser/",
+    "../corpus/jsonfeed/", NULL };
 
 static json_t *skips;
 
@@ -139,6 +140,15 @@ check(json_t *c, json_t *doc, json_t *a, struct buf *why)
 	} else if (strcmp(op, "absent") == 0) {
 		good = got == NULL || json_is_null(got) ||
 		    (json_is_string(got) && json_string_length(got) == 0);
+	} else if (strcmp(op, "contains") == 0) {
+		/* A string that holds value, or a list with one that does. */
+		fv = json_string_value(json_object_get(a, "value"));
+		if (json_is_string(got))
+			good = strstr(json_string_value(got), fv) != NULL;
+		json_array_foreach(got, i, w)
+			if (json_is_string(w) &&
+			    strstr(json_string_value(w), fv) != NULL)
+				good = true;
 	} else if (strcmp(op, "count") == 0) {
 		if (strcmp(field, "entries") == 0)
 			got = json_object_get(doc, "entries");
@@ -167,25 +177,24 @@ parse_chunked(const struct buf *xml, size_t chunk)
 	return j;
 }
 
-int
-main(void)
+static void
+run_corpus(const char *corpus, int *total, int *passed, int *skipped)
 {
 	char line[65536], path[1024];
-	int total = 0, passed = 0, skipped = 0;
 	FILE *f;
 
-	load_skips();
-	if ((f = fopen(CORPUS "cases.jsonl", "r")) == NULL) {
-		ok(false, "open " CORPUS "cases.jsonl");
-		return tap_done();
+	snprintf(path, sizeof(path), "%scases.jsonl", corpus);
+	if ((f = fopen(path, "r")) == NULL) {
+		ok(false, "open %s", path);
+		return;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		json_t *c, *a, *doc;
 		json_error_t jerr;
 		struct feed_doc *d;
 		struct buf xml, why;
-		const char *id, *skip;
-		bool good = true;
+		const char *id, *skip, *file;
+		bool good = true, must_parse;
 		size_t i;
 
 		if ((c = json_loads(line, 0, &jerr)) == NULL) {
@@ -193,18 +202,22 @@ main(void)
 			continue;
 		}
 		id = json_string_value(json_object_get(c, "id"));
-		total++;
+		(*total)++;
 		if ((skip = json_string_value(json_object_get(skips, id))) !=
 		    NULL) {
-			skipped++;
+			(*skipped)++;
 			ok(true, "%s # SKIP %s", id, skip);
 			json_decref(c);
 			continue;
 		}
 		buf_init(&xml);
 		buf_init(&why);
-		snprintf(path, sizeof(path), CORPUS "%s",
-		    json_string_value(json_object_get(c, "xml")));
+		/* Each case's document: "xml", or "doc" (JSON Feed's). */
+		if ((file = json_string_value(json_object_get(c, "doc"))) ==
+		    NULL)
+			file = json_string_value(json_object_get(c, "xml"));
+		must_parse = !json_is_false(json_object_get(c, "must_parse"));
+		snprintf(path, sizeof(path), "%s%s", corpus, file);
 		if (testfile_read(path, &xml) == -1) {
 			ok(false, "%s: cannot read %s", id, path);
 			json_decref(c);
@@ -212,9 +225,10 @@ main(void)
 		}
 		d = feed_doc_parse(xml.data, xml.len, NULL);
 		doc = feed_json_doc(d);
-		if (d->error != NULL) {
+		if ((d->error != NULL) == must_parse) {
 			good = false;
-			buf_printf(&why, "error: %s; ", d->error);
+			buf_printf(&why, "error: %s; ", d->error != NULL ?
+			    d->error : "none, and one was expected");
 		}
 		json_array_foreach(json_object_get(c, "assertions"), i, a)
 			if (!check(c, doc, a, &why))
@@ -230,7 +244,7 @@ main(void)
 			json_decref(cj);
 		}
 		if (good)
-			passed++;
+			(*passed)++;
 		ok(good, "%s", id);
 		if (!good)
 			diag("%s", why.data);
@@ -241,8 +255,21 @@ main(void)
 		json_decref(c);
 	}
 	fclose(f);
-	diag("corpus: %d cases, %d passed, %d skipped, %.1f%% of all pass",
-	    total, passed, skipped, total ? 100.0 * passed / total : 0.0);
+}
+
+int
+main(void)
+{
+	int total, passed, skipped;
+
+	load_skips();
+	for (size_t k = 0; corpora[k] != NULL; k++) {
+		total = passed = skipped = 0;
+		run_corpus(corpora[k], &total, &passed, &skipped);
+		diag("%s: %d cases, %d passed, %d skipped, %.1f%% of all pass",
+		    corpora[k], total, passed, skipped, total ?
+		    100.0 * passed / total : 0.0);
+	}
 	json_decref(skips);
 	return tap_done();
 }

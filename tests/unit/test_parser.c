@@ -5,14 +5,20 @@
  * where), undeclared prefixes, HTML entities, xml:base, no external
  * entity ever loaded, billion laughs, the depth, text, entry and token
  * bounds, a 10 MB text node and a 10 MB attribute pushed in 4 KB chunks
- * (Expat 2.5's quadratic case, CVE-2023-52425), and the realworld/ feeds.
+ * (Expat 2.5's quadratic case, CVE-2023-52425), and the realworld/ feeds;
+ * the repairs the parser reports as warnings (the same whatever the
+ * chunks); JSON Feed: told by content or Content-Type, its links made
+ * absolute, its bounds.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "buf.h"
 #include "feed.h"
+#include "feed_json.h"
 #include "tap.h"
 
 struct run {
@@ -546,6 +552,279 @@ test_realworld(void)
 	}
 }
 
+
+/* Whether d has a warning that holds what (and, if line, that line). */
+static bool
+warned(const struct feed_doc *d, const char *what, const char *line)
+{
+	for (size_t i = 0; i < d->nwarnings; i++)
+		if (strstr(d->warnings[i], what) != NULL && (line == NULL ||
+		    strncmp(d->warnings[i], line, strlen(line)) == 0))
+			return true;
+	return false;
+}
+
+/* Every chunking gives the warnings of one push. */
+static bool
+same_warnings(const char *xml, size_t len, const struct feed_doc *whole)
+{
+	static const size_t chunks[] = { 1, 3, 7, 64 };
+	struct feed_doc *d;
+	bool same = true;
+
+	for (size_t k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+		d = feed_doc_parse_chunked(xml, len, NULL, chunks[k]);
+		same = same && d->nwarnings == whole->nwarnings;
+		for (size_t i = 0; same && i < d->nwarnings; i++)
+			same = strcmp(d->warnings[i], whole->warnings[i]) == 0;
+		feed_doc_free(d);
+	}
+	return same;
+}
+
+/*
+ * Inputs the fuzzer found (fuzz/regressions): the first byte picks the
+ * piece size, as in fuzz_parse.c; pushed whole and in pieces, the
+ * documents must be the same, error aside.
+ */
+static void
+test_fuzz_regressions(void)
+{
+	static const char *const names[] = { "warnings-after-a-break",
+	    "declaration-past-the-sniff", "utf7-resync", NULL };
+	struct feed_doc *whole, *parts;
+	json_t *jw, *jp;
+	char path[256], *a, *b;
+	size_t len;
+
+	for (size_t i = 0; names[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "../fuzz/regressions/%s",
+		    names[i]);
+		if ((a = slurp(path, &len)) == NULL || len < 1) {
+			ok(false, "read %s", path);
+			free(a);
+			continue;
+		}
+		whole = feed_doc_parse(a + 1, len - 1, "http://fuzz.example/");
+		parts = feed_doc_parse_chunked(a + 1, len - 1,
+		    "http://fuzz.example/", (unsigned char)a[0] % 64 + 1);
+		free(whole->error);
+		free(parts->error);
+		whole->error = parts->error = NULL;
+		free(a);
+		jw = feed_json_doc(whole);
+		jp = feed_json_doc(parts);
+		b = json_dumps(jw, JSON_SORT_KEYS);
+		a = json_dumps(jp, JSON_SORT_KEYS);
+		json_decref(jw);
+		json_decref(jp);
+		ok(a != NULL && b != NULL && strcmp(a, b) == 0,
+		    "%s: the same whole and in pieces", names[i]);
+		free(a);
+		free(b);
+		feed_doc_free(whole);
+		feed_doc_free(parts);
+	}
+}
+
+static void
+test_warnings(void)
+{
+	static const struct {
+		const char *xml;
+		const char *want;	/* in a warning; NULL: no warning */
+		const char *line;
+		const char *what;
+	} cases[] = {
+		{ "<rss><channel><item><title>fine</title></item></channel>"
+		    "</rss>", NULL, NULL, "a clean document: none" },
+		{ "<rss><channel><item><title>caf\xe9 cr\xe8me</title></item>"
+		    "</channel></rss>", "not UTF-8 and no encoding declared: "
+		    "read as windows-1252 (2 bytes)", NULL,
+		    "an undeclared Latin-1 document" },
+		{ "<rss><channel><item><title>\xc3\xa9t\xc3\xa9 "
+		    "\x96 x</title></item></channel></rss>", "1 byte that is "
+		    "not UTF-8 read as windows-1252", NULL,
+		    "a stray byte in UTF-8" },
+		{ "<rss><channel><item><title>a\x01" "b\x00" "c</title></item>"
+		    "</channel></rss>", "2 NUL or other control characters "
+		    "dropped", NULL, "NUL and a control character" },
+		{ "<?xml version=\"1.0\" encoding=\"shift_jis\"?><rss><channel>"
+		    "<item><title>\x82\xa0\xff\xff</title></item></channel>"
+		    "</rss>", "replaced by U+FFFD", NULL,
+		    "bytes invalid in the declared encoding" },
+		{ "<rss><channel><item><title>Q&A</title></item></channel>"
+		    "</rss>", "read again with a bare '&'", NULL,
+		    "a bare ampersand" },
+		{ "<rss><channel><item><title>t</title></item></channel></rss>"
+		    "<b>Warning</b>: x", "text after the end of the document",
+		    NULL, "junk after the root element" },
+		{ "<rss><channel><item><title>kept</title></item><item>"
+		    "<title>cut", "the 1 entry before that point kept", NULL,
+		    "a truncated document" },
+	};
+	struct feed_doc *d;
+	struct buf b;
+	size_t i, len;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		len = strlen(cases[i].xml);
+		if (strstr(cases[i].what, "NUL") != NULL)
+			/* The NUL is part of it: the text goes on after. */
+			len += 1 + strlen(cases[i].xml + len + 1);
+		d = feed_doc_parse(cases[i].xml, len, NULL);
+		if (cases[i].want == NULL)
+			ok(d->nwarnings == 0, "%s (%zu)", cases[i].what,
+			    d->nwarnings);
+		else if (!ok(warned(d, cases[i].want, cases[i].line), "%s: "
+		    "'%s'", cases[i].what, cases[i].want))
+			for (size_t k = 0; k < d->nwarnings; k++)
+				diag("got: %s", d->warnings[k]);
+		ok(same_warnings(cases[i].xml, len, d), "%s: the same in "
+		    "pieces", cases[i].what);
+		feed_doc_free(d);
+	}
+
+	/* A field over FEED_MAX_TEXT, and too many categories. */
+	buf_init(&b);
+	buf_puts(&b, "<rss><channel>\n<item>\n<description>");
+	buf_reserve(&b, FEED_MAX_TEXT + 10);
+	memset(b.data + b.len, 'a', FEED_MAX_TEXT + 10);
+	b.len += FEED_MAX_TEXT + 10;
+	buf_puts(&b, "</description>");
+	for (i = 0; i < FEED_MAX_LIST + 3; i++)
+		buf_puts(&b, "<category>c</category>");
+	buf_puts(&b, "</item></channel></rss>");
+	d = feed_doc_parse(b.data, b.len, NULL);
+	ok(warned(d, "1 field cut at the limit of 4 MiB", "line 3:"),
+	    "a cut field is said, with its line");
+	ok(warned(d, "3 categories or enclosures past the first 256",
+	    "line 3:"), "dropped categories are said");
+	feed_doc_free(d);
+	buf_free(&b);
+}
+
+/* A JSON document through the push API, in pieces of chunk bytes. */
+static struct feed_doc *
+json_doc(const char *json, const char *base, size_t chunk)
+{
+	return feed_doc_parse_chunked(json, strlen(json), base, chunk);
+}
+
+static void
+test_json(void)
+{
+	static const char feed[] = "{\"version\": \"https://jsonfeed.org/"
+	    "version/1.1\", \"title\": \"T\", \"home_page_url\": \"/\","
+	    "\"items\": [{\"id\": \"1\", \"url\": \"posts/1.html\","
+	    "\"attachments\": [{\"url\": \"../a.mp3\", \"mime_type\": "
+	    "\"audio/mpeg\"}]}]}";
+	struct feed_parser *p;
+	struct feed_doc *d;
+	struct run r = { 0 };
+	struct buf b;
+	size_t i;
+
+	d = json_doc(feed, "https://site.example/blog/feed.json", 0);
+	ok(d->error == NULL && d->nentries == 1 &&
+	    d->header.format == FEED_FORMAT_JSON11, "a JSON Feed parses");
+	is_str(d->header.link, "https://site.example/", "home_page_url "
+	    "made absolute against the document's URL");
+	is_str(d->entries[0].link, "https://site.example/blog/posts/1.html",
+	    "an item's url too");
+	is_str(d->entries[0].enclosures[0].url, "https://site.example/a.mp3",
+	    "and an attachment's");
+	feed_doc_free(d);
+
+	/* Callbacks as for XML: the header once, first. */
+	p = feed_parser_new(NULL, &cb, &r);
+	for (i = 0; feed[i] != '\0'; i++)
+		feed_parser_push(p, feed + i, 1, false);
+	ok(feed_parser_push(p, NULL, 0, true) == 0 && r.headers == 1 &&
+	    r.entries_at_header == 0 && r.entries == 1,
+	    "byte by byte: on_header once before the entries");
+	run_free(&r);
+	feed_parser_free(p);
+
+	/* The label decides when the content does not start like JSON. */
+	p = feed_parser_new(NULL, &cb, &r);
+	feed_parser_set_content_type(p, "Application/Feed+JSON; charset="
+	    "utf-8");
+	ok(feed_parser_push(p, "<rss/>", 6, true) == -1 &&
+	    strstr(feed_parser_error(p), "not valid JSON") != NULL,
+	    "application/feed+json is read as JSON: %s",
+	    feed_parser_error(p));
+	run_free(&r);
+	feed_parser_free(p);
+	p = feed_parser_new(NULL, &cb, &r);
+	feed_parser_set_content_type(p, "text/xml");
+	ok(feed_parser_push(p, feed, strlen(feed), true) == 0 &&
+	    r.entries == 1, "any other label: the content decides");
+	run_free(&r);
+	feed_parser_free(p);
+
+	/* Stopping from on_entry, as for XML: not a repair. */
+	r.stop_after = 1;
+	p = feed_parser_new(NULL, &cb, &r);
+	ok(feed_parser_push(p, feed, strlen(feed), true) == -1 &&
+	    r.entries == 1, "on_entry returning false stops");
+	run_free(&r);
+	feed_parser_free(p);
+
+	/* Bounds: entries, field length, the whole document. */
+	buf_init(&b);
+	buf_puts(&b, "{\"title\": \"t\", \"items\": [");
+	for (i = 0; i < FEED_MAX_ENTRIES + 5; i++)
+		buf_printf(&b, "%s{\"id\": %zu}", i > 0 ? "," : "", i);
+	buf_puts(&b, "]}");
+	d = feed_doc_parse(b.data, b.len, NULL);
+	ok(d->error != NULL && d->nentries == FEED_MAX_ENTRIES &&
+	    warned(d, "50000 entries before that point kept", NULL),
+	    "JSON: entry count is bounded: %s", d->error ? d->error : "");
+	feed_doc_free(d);
+	buf_free(&b);
+
+	buf_init(&b);
+	buf_puts(&b, "{\"title\": \"t\", \"items\": [{\"content_html\": \"");
+	buf_reserve(&b, FEED_MAX_TEXT + 10);
+	memset(b.data + b.len, 'a', FEED_MAX_TEXT + 10);
+	b.len += FEED_MAX_TEXT + 10;
+	buf_puts(&b, "\"}]}");
+	d = feed_doc_parse_chunked(b.data, b.len, NULL, 4096);
+	ok(d->error == NULL && strlen(d->entries[0].content) ==
+	    FEED_MAX_TEXT && warned(d, "1 field cut", NULL),
+	    "JSON: a field over FEED_MAX_TEXT is cut, and said");
+	feed_doc_free(d);
+	buf_free(&b);
+
+	buf_init(&b);
+	buf_puts(&b, "{\"title\": \"");
+	buf_reserve(&b, FEED_MAX_JSON);
+	memset(b.data + b.len, 'a', FEED_MAX_JSON);
+	b.len += FEED_MAX_JSON;
+	buf_puts(&b, "\", \"items\": []}");
+	d = feed_doc_parse_chunked(b.data, b.len, NULL, 65536);
+	ok(d->error != NULL && strstr(d->error, "read whole") != NULL,
+	    "JSON over FEED_MAX_JSON is refused: %s", d->error);
+	feed_doc_free(d);
+	d = feed_doc_parse(b.data, b.len, NULL);
+	ok(d->error != NULL && strstr(d->error, "read whole") != NULL,
+	    "... pushed whole too");
+	feed_doc_free(d);
+	buf_free(&b);
+
+	/* Deep nesting: jansson's own bound, an error, no crash. */
+	buf_init(&b);
+	buf_puts(&b, "{\"items\": ");
+	for (i = 0; i < 100000; i++)
+		buf_putc(&b, '[');
+	d = feed_doc_parse(b.data, b.len, NULL);
+	ok(d->error != NULL && d->nentries == 0, "100 000 nested arrays: %s",
+	    d->error);
+	feed_doc_free(d);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -557,5 +836,8 @@ main(void)
 	test_security();
 	test_huge_tokens();
 	test_realworld();
+	test_warnings();
+	test_fuzz_regressions();
+	test_json();
 	return tap_done();
 }

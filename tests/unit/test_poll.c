@@ -101,7 +101,7 @@ static void
 poll_once(const struct store_feed *f, struct got *g)
 {
 	memset(g, 0, sizeof(*g));
-	poll_start(fetcher, store, NULL, f, NULL, on_done, g);
+	poll_start(fetcher, store, NULL, f, NULL, NULL, on_done, g);
 	if (!g->done)
 		event_base_dispatch(base);
 }

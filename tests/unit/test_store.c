@@ -93,9 +93,12 @@ search(struct store *s, const char *q)
  * the API topic's command is kept aside, never to run, until a hook is
  * set; the config topic's goes (feedd.conf names its hook).
  */
-/* Step 9 (alerts of URL hooks) undone. */
-#define UNDO_V9 "DROP TABLE hook_alerts;"
-/* Step 8 (users and their state) undone, triggers first. */
+/* Step 10 (repairs) undone. */
+#define UNDO_V10 "ALTER TABLE feeds DROP COLUMN repairs;" \
+	" ALTER TABLE feeds DROP COLUMN repair_note;"
+/* Steps 10 and 9 (alerts of URL hooks) undone. */
+#define UNDO_V9 UNDO_V10 " DROP TABLE hook_alerts;"
+/* Steps 10, 9 and 8 (users and their state) undone, triggers first. */
 #define UNDO_V8 UNDO_V9 \
 	"DROP TRIGGER entry_state_ai; DROP TRIGGER entry_state_au;" \
 	" DROP TRIGGER entry_state_ad; DROP TRIGGER topic_matches_reads_ai;" \
@@ -180,9 +183,10 @@ test_alerts_step(const char *path)
 	    " PRAGMA user_version = 8", NULL, NULL, NULL);
 	sqlite3_close(db);
 	s = store_open(path, err, sizeof(err));
-	ok(s != NULL && count(s, "PRAGMA user_version") == 9 &&
-	    count(s, "SELECT count(*) FROM sqlite_schema"
-	    " WHERE name IN ('hook_alerts', 'hook_alerts_hook')") == 2,
+	ok(s != NULL && count(s, "PRAGMA user_version") ==
+	    STORE_SCHEMA_VERSION && count(s, "SELECT count(*) FROM"
+	    " sqlite_schema WHERE name IN ('hook_alerts',"
+	    " 'hook_alerts_hook')") == 2,
 	    "a version-8 file gains the alerts' table: %s", s ? "" : err);
 	if (s == NULL)
 		return;
@@ -499,6 +503,18 @@ test_ingest(struct store *s)
 	    r.reissued == 1, "same link + title under a new guid: a repeat");
 	store_ingest_result_clear(&r);
 	ok(fts_ok(s), "FTS index consistent after updates");
+
+	/* RSS 1.0's dc:date is an entry's only date: it is its date. */
+	e[0] = entry("rdf-1", "Dated by dc:date", "https://site.example/rdf",
+	    "rdf");
+	e[0].updated = 1650000000;
+	ok(store_ingest(s, feed, &h, e, 1, &r) == 0 && r.new_count == 1,
+	    "an entry with only an updated date");
+	ok(store_entry_get(s, r.last_new_id, &got) == 1 &&
+	    got.published == 1650000000 && got.updated == 1650000000,
+	    "listed by its updated date, not by when it was fetched");
+	store_entry_clear(&got);
+	store_ingest_result_clear(&r);
 }
 
 static void

@@ -23,6 +23,7 @@
 
 #include "api_internal.h"
 #include "api_reply.h"
+#include "buf.h"
 #include "category.h"
 #include "greader.h"
 #include "log.h"
@@ -386,82 +387,192 @@ greader_disable_tag(struct greader_req *g)
 		greader_text(g, 200, "OK");
 }
 
+/* One count of unread-count's list (id is taken), or NULL. */
 static json_t *
 count(json_t *id, int64_t n, int64_t newest)
 {
 	char usec[32];
+	json_t *o;
 
+	if (id == NULL)		/* not UTF-8: the count is left out */
+		return NULL;
+	o = json_object();
 	snprintf(usec, sizeof(usec), "%lld000000", (long long)newest);
-	return json_pack("{s:o,s:I,s:s}", "id", id, "count", (json_int_t)n,
-	    "newestItemTimestampUsec", usec);
+	json_object_set_new_nocheck(o, "id", id);
+	json_object_set_new_nocheck(o, "count", json_integer(n));
+	json_object_set_new_nocheck(o, "newestItemTimestampUsec",
+	    json_string_nocheck(usec));
+	return o;
+}
+
+/* A category's own feeds' unread entries and newest poll. */
+struct cat_sum {
+	char	*name;
+	size_t	 seen;		/* order of its first feed */
+	int64_t	 n;
+	int64_t	 t;
+};
+
+/* unread-count's pass over the feeds: their counts and their categories'. */
+struct counting {
+	json_t		*out;
+	struct buf	 id;		/* "feed/URL", reused */
+	struct cat_sum	*cats;		/* by name, for the nesting */
+	size_t		 ncats, capcats;
+	size_t		 last;		/* the previous feed's, likely again */
+	int64_t		 total, newest;
+};
+
+/* Where name is in cats, or where it would go (*found false). */
+static size_t
+cat_find(const struct counting *c, const char *name, bool *found)
+{
+	size_t lo = 0, hi = c->ncats;
+
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = strcmp(c->cats[mid].name, name);
+
+		if (cmp == 0) {
+			*found = true;
+			return mid;
+		}
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct cat_sum *
+cat_get(struct counting *c, const char *name)
+{
+	bool found;
+	size_t i;
+
+	if (c->last < c->ncats && strcmp(c->cats[c->last].name, name) == 0)
+		return &c->cats[c->last];
+	i = cat_find(c, name, &found);
+	if (!found) {
+		if (c->ncats == c->capcats) {
+			c->capcats = c->capcats == 0 ? 16 : c->capcats * 2;
+			c->cats = xreallocarray(c->cats, c->capcats,
+			    sizeof(*c->cats));
+		}
+		memmove(&c->cats[i + 1], &c->cats[i],
+		    (c->ncats - i) * sizeof(*c->cats));
+		c->cats[i] = (struct cat_sum){ .name = xstrdup(name),
+		    .seen = c->ncats };
+		c->ncats++;
+	}
+	c->last = i;
+	return &c->cats[i];
+}
+
+static int
+count_feed(const struct store_feed_unread *u, void *arg)
+{
+	struct counting *c = arg;
+	struct cat_sum *cs;
+
+	/*
+	 * newestItemTimestampUsec: the feed's last successful poll, the
+	 * newest time an item can have arrived (no entry is read for it).
+	 */
+	if (u->unread != 0) {
+		c->total += u->unread;
+		if (u->last_success > c->newest)
+			c->newest = u->last_success;
+		buf_reset(&c->id);
+		buf_puts(&c->id, "feed/");
+		buf_puts(&c->id, u->url);
+		json_array_append_new(c->out, count(json_stringn(c->id.data,
+		    c->id.len), u->unread, u->last_success));
+	}
+	if (u->category != NULL) {
+		cs = cat_get(c, u->category);
+		cs->n += u->unread;
+		if (u->last_success > cs->t)
+			cs->t = u->last_success;
+	}
+	return 0;
+}
+
+/*
+ * The categories' counts, in the order their first feeds came: each
+ * takes in those below it ("News" counts "News/Ukraine"), which sort
+ * together right after "News/".
+ */
+static void
+count_categories(struct counting *c)
+{
+	size_t *order = xreallocarray(NULL, c->ncats + 1, sizeof(*order));
+	size_t i, j, len;
+	bool found;
+
+	for (i = 0; i < c->ncats; i++)
+		order[c->cats[i].seen] = i;
+	for (i = 0; i < c->ncats; i++) {
+		const struct cat_sum *cs = &c->cats[order[i]];
+		int64_t n = cs->n, t = cs->t;
+
+		buf_reset(&c->id);
+		buf_puts(&c->id, cs->name);
+		buf_putc(&c->id, '/');
+		len = c->id.len;
+		for (j = cat_find(c, c->id.data, &found); j < c->ncats &&
+		    strncmp(c->cats[j].name, c->id.data, len) == 0; j++) {
+			n += c->cats[j].n;
+			if (c->cats[j].t > t)
+				t = c->cats[j].t;
+		}
+		if (n > 0)
+			json_array_append_new(c->out, count(label_id(cs->name),
+			    n, t));
+	}
+	free(order);
 }
 
 void
 greader_unread_count(struct greader_req *g)
 {
-	struct store_unread *fu = NULL, *tu = NULL;
+	struct counting c = { .out = json_array() };
+	struct store_unread *tu = NULL;
 	struct store_topic *topics = NULL;
-	size_t nfu = 0, ntu = 0, ntopics = 0, i, j;
-	int64_t total = 0, newest = 0, now = (int64_t)time(NULL);
-	json_t *out, *cats, *v;
+	size_t ntu = 0, ntopics = 0, i, j;
+	int64_t now = (int64_t)time(NULL);
+	bool found;
 
-	if (greader_feeds(g) == -1)
-		return;
-	if (store_unread_feeds(g->s, g->user.id, &fu, &nfu) == -1 ||
+	buf_init(&c.id);
+	if (store_unread_feeds_each(g->s, g->user.id, count_feed, &c) == -1 ||
 	    store_unread_topics(g->s, g->user.id, &tu, &ntu) == -1 ||
 	    store_topic_list(g->s, &topics, &ntopics) == -1) {
-		free(fu);
-		free(tu);
 		api_reply_error(g->req, 500, NULL, "cannot count (see the "
 		    "daemon's log)");
-		return;
+		json_decref(c.out);
+		goto out;
 	}
-	out = json_array();
-	/*
-	 * newestItemTimestampUsec: the feed's last successful poll, the
-	 * newest time an item can have arrived (no entry is read for it).
-	 */
-	for (i = 0; i < nfu; i++) {
-		const struct store_feed *f = greader_feed(g, fu[i].id);
-
-		if (f == NULL || fu[i].unread == 0)
-			continue;
-		total += fu[i].unread;
-		if (f->last_success > newest)
-			newest = f->last_success;
-		json_array_append_new(out, count(feed_id(f), fu[i].unread,
-		    f->last_success));
-	}
-	cats = categories(g);
-	json_array_foreach(cats, j, v) {
-		const char *cat = json_string_value(v);
-		int64_t n = 0, t = 0;
-
-		for (i = 0; i < nfu; i++) {
-			const struct store_feed *f = greader_feed(g, fu[i].id);
-
-			if (f == NULL || !category_within(f->category, cat))
-				continue;
-			n += fu[i].unread;
-			if (f->last_success > t)
-				t = f->last_success;
-		}
-		if (n > 0)
-			json_array_append_new(out, count(label_id(cat), n, t));
-	}
+	count_categories(&c);
+	/* A topic named as a category is shown as the category. */
 	for (i = 0; i < ntu; i++)
 		for (j = 0; j < ntopics; j++)
 			if (topics[j].id == tu[i].id && tu[i].unread > 0 &&
-			    !has(cats, topics[j].name))
-				json_array_append_new(out, count(
+			    (cat_find(&c, topics[j].name, &found), !found))
+				json_array_append_new(c.out, count(
 				    label_id(topics[j].name), tu[i].unread,
 				    now));
-	json_array_append_new(out, count(json_string(GREADER_STATE
-	    "reading-list"), total, newest));
-	json_decref(cats);
-	free(fu);
+	json_array_append_new(c.out, count(json_string(GREADER_STATE
+	    "reading-list"), c.total, c.newest));
+	api_reply_sized(g->req, 200, json_pack("{s:I,s:o}", "max",
+	    (json_int_t)GREADER_N_MAX, "unreadcounts", c.out),
+	    json_array_size(c.out) * 96);
+out:
+	for (i = 0; i < c.ncats; i++)
+		free(c.cats[i].name);
+	free(c.cats);
+	buf_free(&c.id);
 	free(tu);
 	store_topic_list_free(topics, ntopics);
-	api_reply(g->req, 200, json_pack("{s:I,s:o}", "max",
-	    (json_int_t)GREADER_N_MAX, "unreadcounts", out));
 }

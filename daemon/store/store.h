@@ -763,6 +763,29 @@ int	store_unread_feeds(struct store *s, int64_t user_id,
 int	store_unread_topics(struct store *s, int64_t user_id,
 	    struct store_unread **ret, size_t *ret_n);
 
+/*
+ * A feed's unread count with what a reader's count list shows of it, for
+ * store_unread_feeds_each: the strings are the store's, valid only
+ * during the call.
+ */
+struct store_feed_unread {
+	int64_t		 id;
+	int64_t		 unread;
+	int64_t		 last_success;
+	const char	*url;
+	const char	*category;	/* NULL: none */
+};
+typedef int (*store_feed_unread_fn)(const struct store_feed_unread *u,
+	    void *arg);
+/*
+ * Every feed's unread count for the user, by id, with its url, category
+ * and last successful poll, each handed to fn (0 to go on, -1 to stop:
+ * returned without logging). One query and no copy, for a count of
+ * every feed at once (Google Reader's unread-count).
+ */
+int	store_unread_feeds_each(struct store *s, int64_t user_id,
+	    store_feed_unread_fn fn, void *arg);
+
 /* ---- alerts of URL hooks ---- */
 
 /*

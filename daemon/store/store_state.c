@@ -371,6 +371,40 @@ store_unread_topics(struct store *s, int64_t user_id,
 	return unread_rows(s, &sql, user_id, ret, ret_n);
 }
 
+int
+store_unread_feeds_each(struct store *s, int64_t user_id,
+    store_feed_unread_fn fn, void *arg)
+{
+	static const struct store_sql sql = { ST_UNREAD_FEED_ROWS,
+	    "SELECT f.id, f.entry_count - COALESCE(r.n, 0), f.last_success,"
+	    " f.url, f.category FROM feeds f"
+	    " LEFT JOIN feed_reads r ON r.user_id = ?1 AND r.feed_id = f.id"
+	    " ORDER BY f.id" };
+	sqlite3_stmt *st = store_bound_id(s, &sql, user_id);
+	struct store_feed_unread u;
+	int rc, out = 0;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		u.id = sqlite3_column_int64(st, 0);
+		u.unread = sqlite3_column_int64(st, 1);
+		u.last_success = sqlite3_column_int64(st, 2);
+		u.url = (const char *)sqlite3_column_text(st, 3);
+		u.category = (const char *)sqlite3_column_text(st, 4);
+		if (u.url == NULL)
+			u.url = "";
+		if (fn(&u, arg) == -1) {
+			out = -1;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (out == 0 && rc != SQLITE_DONE)
+		return store_fail(s, "counting unread entries");
+	return out;
+}
+
 /* ---- whole lists of ids ---- */
 
 /* A flag's set ids, ascending, from its partial index (?1 the user). */

@@ -57,7 +57,7 @@ greader_feeds(struct greader_req *g)
 {
 	if (g->feeds != NULL || g->nfeeds != 0)
 		return 0;
-	if (store_feed_list(g->s, &g->feeds, &g->nfeeds) == -1) {
+	if (store_feed_list_brief(g->s, &g->feeds, &g->nfeeds) == -1) {
 		api_reply_error(g->req, 500, NULL, "cannot list feeds (see "
 		    "the daemon's log)");
 		return -1;
@@ -70,7 +70,7 @@ greader_feed(const struct greader_req *g, int64_t id)
 {
 	size_t lo = 0, hi = g->nfeeds;
 
-	/* store_feed_list gives them by id. */
+	/* store_feed_list_brief gives them by id. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 

@@ -58,7 +58,8 @@ struct greader_req {
 	struct store_user user;
 	/* Query string, then form body: a key may repeat (i=, a=, r=). */
 	struct evkeyvalq params;
-	/* Every feed by id, read once per request when needed. */
+	/* Every feed by id, what lists show of it (store_feed_list_brief),
+	 * read once per request when needed. */
 	struct store_feed *feeds;
 	size_t		 nfeeds;
 };

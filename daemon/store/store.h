@@ -157,6 +157,13 @@ int	store_feed_get_by_url(struct store *s, const char *url,
 int	store_feed_list(struct store *s, struct store_feed **ret,
 	    size_t *ret_n);
 /*
+ * All feeds by id with only what a reader's list shows of them: id, url,
+ * title, site_link, category, origin and last_success (the rest zero or
+ * NULL), for answers that name many feeds. Freed the same way.
+ */
+int	store_feed_list_brief(struct store *s, struct store_feed **ret,
+	    size_t *ret_n);
+/*
  * Removes a feed with its entries, matches and seen keys. 1 removed,
  * 0 no such feed, -1 error. (Config feeds come back on reconcile; the API
  * decides whether to allow it.)

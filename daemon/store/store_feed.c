@@ -138,6 +138,33 @@ store_feed_list(struct store *s, struct store_feed **ret, size_t *ret_n)
 	    feed_read, feed_clear, (void **)ret, ret_n, "listing feeds");
 }
 
+static void
+feed_read_brief(sqlite3_stmt *st, void *row)
+{
+	struct store_feed *f = row;
+	const char *origin = (const char *)sqlite3_column_text(st, 4);
+
+	f->id = sqlite3_column_int64(st, 0);
+	f->url = store_col_dup(st, 1);
+	f->title = store_col_dup(st, 2);
+	f->site_link = store_col_dup(st, 3);
+	f->origin = origin != NULL && strcmp(origin, "config") == 0 ?
+	    STORE_ORIGIN_CONFIG : STORE_ORIGIN_API;
+	f->category = store_col_dup(st, 5);
+	f->last_success = sqlite3_column_int64(st, 6);
+}
+
+int
+store_feed_list_brief(struct store *s, struct store_feed **ret, size_t *ret_n)
+{
+	static const struct store_sql sql = { ST_FEED_LIST_BRIEF,
+	    "SELECT id, url, COALESCE(user_title, doc_title), site_link,"
+	    " origin, category, last_success FROM feeds ORDER BY id" };
+
+	return store_all_rows(s, store_stmt(s, &sql), sizeof(**ret),
+	    feed_read_brief, feed_clear, (void **)ret, ret_n, "listing feeds");
+}
+
 int
 store_feeds_last_poll(struct store *s, int64_t *ret)
 {

@@ -267,14 +267,17 @@ greader_login(struct api *api, struct evhttp_request *req, const char *path)
 	const char *email, *pw;
 	char mac[MAC_HEX + 1];
 	char *text;
+	bool found;
 
 	if ((g.s = api_store(api, req)) == NULL || read_params(&g) == -1)
 		return;
 	email = greader_param(&g, "Email");
 	pw = greader_param(&g, "Passwd");
-	if (email == NULL || pw == NULL ||
-	    store_user_get_by_name(g.s, email, &g.user) != 1 ||
-	    !password_check(pw, g.user.pass_hash)) {
+	found = email != NULL && pw != NULL &&
+	    store_user_get_by_name(g.s, email, &g.user) == 1;
+	/* An unknown user is checked too: the time tells nothing (password.h). */
+	if (pw == NULL || !password_check(pw, found ? g.user.pass_hash :
+	    NULL) || !found) {
 		api_auth_failure(api->d->auth, req, "Google Reader: bad login");
 		greader_text(&g, 401, "Error=BadAuthentication\n");
 		goto out;

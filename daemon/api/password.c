@@ -58,6 +58,21 @@ password_hash(const char *pw)
 	return out;
 }
 
+/*
+ * A hash of no one's password, made once: checking against it costs what
+ * checking a real one does, so an answer's time does not tell whether a
+ * user exists or has a password. NULL if libcrypt cannot hash.
+ */
+static const char *
+absent_hash(void)
+{
+	static char *hash;
+
+	if (hash == NULL)
+		hash = password_hash("no such user, no such password");
+	return hash;
+}
+
 bool
 password_check(const char *pw, const char *hash)
 {
@@ -65,13 +80,13 @@ password_check(const char *pw, const char *hash)
 	int size = 0;
 	char *got;
 	size_t n;
-	bool ok;
+	bool ok, absent = hash == NULL || hash[0] != '$';
 
-	if (hash == NULL || hash[0] != '$')
+	if (absent && (hash = absent_hash()) == NULL)
 		return false;
 	got = crypt_ra(pw, hash, &data, &size);
 	n = strlen(hash);
-	ok = got != NULL && got[0] != '*' && strlen(got) == n &&
+	ok = !absent && got != NULL && got[0] != '*' && strlen(got) == n &&
 	    CRYPTO_memcmp(got, hash, n) == 0;
 	if (data != NULL) {
 		explicit_bzero(data, (size_t)size);

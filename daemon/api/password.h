@@ -26,7 +26,11 @@
 const char *password_unfit(const char *pw);
 /* pw's yescrypt hash with a fresh salt (free() it), or NULL (logged). */
 char	*password_hash(const char *pw);
-/* Whether pw is the password of hash (NULL or malformed: false). */
+/*
+ * Whether pw is the password of hash. NULL or malformed (no such user, no
+ * password set): false, after the same work as a real check, so that the
+ * time of a failed login does not tell which it was.
+ */
 bool	 password_check(const char *pw, const char *hash);
 /* md5("name:pw") into key. 0 / -1 (logged). */
 int	 password_fever_key(const char *name, const char *pw,

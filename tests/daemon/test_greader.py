@@ -8,6 +8,7 @@ through 5,000 items without a gap or a repeat, both item id forms,
 edit-tag and mark-all-as-read, and the bad input: wrong passwords (401,
 slowed after five), unknown streams (404), n capped, malformed ids (400)."""
 import json
+import os
 import time
 import urllib.parse
 
@@ -356,6 +357,29 @@ check(all(t < 0.9 for t in times[:5]) and all(t >= 0.9 for t in times[5:]),
 status, auth3 = login("owner", "owner-secret-1")
 check(status == 200 and auth3 == auth, "the right password still works",
       status)
+
+
+def cpu_of(fn):
+    """The daemon's CPU seconds (utime + stime) while fn runs."""
+    def now():
+        with open("/proc/%d/stat" % d.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    t0 = now()
+    fn()
+    return now() - t0
+
+
+# A failed login costs the same hashing whether the user exists or not, so
+# its time does not tell which names are users.
+known = cpu_of(lambda: [login("owner", "wrong-password-x") for _ in range(4)])
+login("owner", "owner-secret-1")
+unknown = cpu_of(lambda: [login("nobody-%d" % i, "wrong-password-x")
+                          for i in range(4)])
+login("owner", "owner-secret-1")
+check(known > 0 and unknown >= known / 3,
+      "an unknown user's login hashes as a known one's does (CPU s)",
+      (known, unknown))
 log = d.read_log()
 check("owner-secret-1" not in log and auth.split("/")[1] not in log and
       T not in log, "neither password nor tokens in the log")

@@ -242,14 +242,24 @@ status, _, _, doc = req("GET", "/reader/api/0/stream/contents/user/-/state/"
                         "com.google/starred", None, ann)
 check(status == 200 and doc["items"] == [], "another user's star is not "
       "ann's", doc)
+# A sub-category beside a category's own feeds: "News" counts both.
+code, doc, _ = http_unix(d.socket, "POST", "/v1/feeds",
+                         {"url": srv.write("world.xml", rss("world", [
+                             (1, "world one", "nothing here")])),
+                          "category": "News/World"})
+check(code == 201 and doc["poll"]["entries"] == 1, "feed world", doc)
 status, _, _, doc = req("GET", "/reader/api/0/unread-count",
                         {"output": "json"}, auth)
 counts = {c["id"]: c["count"] for c in doc["unreadcounts"]}
 check(status == 200 and counts.get("user/-/state/com.google/reading-list")
-      == 5004 - 2 and counts.get("user/-/label/Bulk/Part0") == 3000 and
+      == 5005 - 2 and counts.get("user/-/label/Bulk/Part0") == 3000 and
+      counts.get("user/-/label/Bulk/Part1") == 2000 and
+      counts.get("user/-/label/News") == 3 and
+      counts.get("user/-/label/News/World") == 1 and
       "user/-/label/Coalition" not in counts,
-      "unread-count: feeds, labels, topics, the reading list (the story's "
-      "two copies read together)", counts)
+      "unread-count: feeds, labels (a category takes in those below it), "
+      "topics, the reading list (the story's two copies read together)",
+      counts)
 # mark-all-as-read with ts: only what is at or before it.
 wire = "feed/" + srv.url("wire.xml")
 status, _, raw, _ = req("POST", "/reader/api/0/mark-all-as-read",

@@ -10,6 +10,7 @@
  * step with every row written here and every delete that reaches
  * entry_state by cascade.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,50 +239,96 @@ run_marking(struct store *s, const char *sql, int64_t user_id,
 }
 
 /*
- * After a marking (rows whose read_changed is ?7): the other copies of
- * the stories it reached, marked alike. Copies point at their story's
- * first entry, so two steps reach them all: a copy's story, then the
- * story's copies.
+ * A marking of many entries goes through temp.state_delta, the rows it
+ * changes: the per-row triggers that keep feed_reads and topic_reads
+ * cost two thirds of a 100,000-entry marking, so the rows are written
+ * with triggers off and the counters moved once per feed and topic from
+ * the delta. Keyed by (feed, entry) so the feeds' sums need no sort;
+ * emptied after each marking (inside its transaction).
+ */
+#define DELTA_TABLE \
+	"CREATE TEMP TABLE IF NOT EXISTS state_delta(" \
+	"feed_id INTEGER NOT NULL, entry_id INTEGER NOT NULL," \
+	" PRIMARY KEY (feed_id, entry_id)) WITHOUT ROWID"
+
+/*
+ * The other copies of the stories in the delta, in it too. Copies point
+ * at their story's first entry, so two steps reach them all: a copy's
+ * story, then the story's copies. Both walk the copies (the partial
+ * index entries_story), few beside the entries. ?1 the user; %d the
+ * state the rows have now (0 unread, 1 read).
  */
 static int
-spread_marking(struct store *s, int64_t user_id, bool read)
+spread_delta(struct store *s, int64_t user_id, int from)
 {
-	static const char *const sql_on[] = {
-	    /* the stories of marked copies */
-	    "INSERT INTO entry_state(user_id, entry_id, feed_id, read,"
-	    " read_changed) SELECT ?1, o.id, o.feed_id, 1, ?7"
-	    " FROM entry_state u JOIN entries c ON c.id = u.entry_id"
-	    " JOIN entries o ON o.id = c.story_id WHERE u.user_id = ?1"
-	    " AND u.read = 1 AND u.read_changed = ?7"
-	    " ON CONFLICT(user_id, entry_id) DO UPDATE SET read = 1,"
-	    " read_changed = ?7 WHERE read = 0",
-	    /* the copies of marked stories */
-	    "INSERT INTO entry_state(user_id, entry_id, feed_id, read,"
-	    " read_changed) SELECT ?1, c.id, c.feed_id, 1, ?7"
-	    " FROM entries c JOIN entry_state u ON u.user_id = ?1"
-	    " AND u.entry_id = c.story_id AND u.read = 1"
-	    " AND u.read_changed = ?7 WHERE c.story_id IS NOT NULL"
-	    " ON CONFLICT(user_id, entry_id) DO UPDATE SET read = 1,"
-	    " read_changed = ?7 WHERE read = 0",
+	static const char *const fmt[] = {
+	    /* the stories of copies in the delta */
+	    "INSERT OR IGNORE INTO temp.state_delta(feed_id, entry_id)"
+	    " SELECT o.feed_id, o.id FROM entries c"
+	    " JOIN temp.state_delta d ON d.feed_id = c.feed_id"
+	    " AND d.entry_id = c.id JOIN entries o ON o.id = c.story_id"
+	    " LEFT JOIN entry_state u ON u.user_id = ?1 AND u.entry_id = o.id"
+	    " WHERE c.story_id IS NOT NULL AND COALESCE(u.read, 0) = %d",
+	    /* the copies of stories in the delta */
+	    "INSERT OR IGNORE INTO temp.state_delta(feed_id, entry_id)"
+	    " SELECT c.feed_id, c.id FROM entries c"
+	    " JOIN entries o ON o.id = c.story_id"
+	    " JOIN temp.state_delta d ON d.feed_id = o.feed_id"
+	    " AND d.entry_id = o.id"
+	    " LEFT JOIN entry_state u ON u.user_id = ?1 AND u.entry_id = c.id"
+	    " WHERE c.story_id IS NOT NULL AND COALESCE(u.read, 0) = %d",
 	};
-	static const char *const sql_off[] = {
-	    "UPDATE entry_state SET read = 0, read_changed = ?7"
-	    " WHERE user_id = ?1 AND read = 1 AND entry_id IN"
-	    " (SELECT c.story_id FROM entry_state u JOIN entries c"
-	    " ON c.id = u.entry_id WHERE u.user_id = ?1 AND u.read = 0"
-	    " AND u.read_changed = ?7 AND c.story_id IS NOT NULL)",
-	    "UPDATE entry_state SET read = 0, read_changed = ?7"
-	    " WHERE user_id = ?1 AND read = 1 AND entry_id IN"
-	    " (SELECT c.id FROM entries c JOIN entry_state u"
-	    " ON u.user_id = ?1 AND u.entry_id = c.story_id AND u.read = 0"
-	    " AND u.read_changed = ?7 WHERE c.story_id IS NOT NULL)",
-	};
-	const char *const *sql = read ? sql_on : sql_off;
+	char sql[512];
 
-	for (size_t i = 0; i < 2; i++)
-		if (run_marking(s, sql[i], user_id, NULL, 0, 0, NULL) == -1)
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(sql, sizeof(sql), fmt[i], from);
+		if (run_marking(s, sql, user_id, NULL, 0, 0, NULL) == -1)
 			return -1;
+	}
 	return 0;
+}
+
+/*
+ * Writes the delta to entry_state with the triggers off, then moves the
+ * counters by what it wrote. Triggers are a property of the prepared
+ * statement: only the one statement, prepared and run here, skips them.
+ */
+static int
+write_delta(struct store *s, int64_t user_id, bool read)
+{
+	static const char sql_read[] =
+	    "INSERT INTO entry_state(user_id, entry_id, feed_id, read,"
+	    " read_changed) SELECT ?1, entry_id, feed_id, 1, ?7"
+	    " FROM temp.state_delta WHERE true"
+	    " ON CONFLICT(user_id, entry_id) DO UPDATE SET read = 1,"
+	    " read_changed = ?7";
+	static const char sql_unread[] =
+	    "UPDATE entry_state SET read = 0, read_changed = ?7"
+	    " WHERE user_id = ?1 AND entry_id IN"
+	    " (SELECT entry_id FROM temp.state_delta)";
+	static const char *const fmt[] = {
+	    "INSERT INTO feed_reads(user_id, feed_id, n)"
+	    " SELECT ?1, feed_id, %s count(*) FROM temp.state_delta WHERE true"
+	    " GROUP BY feed_id ON CONFLICT(user_id, feed_id)"
+	    " DO UPDATE SET n = n + excluded.n",
+	    "INSERT INTO topic_reads(user_id, topic_id, n)"
+	    " SELECT ?1, m.topic_id, %s count(*) FROM temp.state_delta d"
+	    " JOIN topic_matches m ON m.entry_id = d.entry_id AND m.dup = 0"
+	    " WHERE true GROUP BY m.topic_id ON CONFLICT(user_id, topic_id)"
+	    " DO UPDATE SET n = n + excluded.n",
+	};
+	char sql[512];
+	int rc;
+
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	rc = run_marking(s, read ? sql_read : sql_unread, user_id, NULL, 0, 0,
+	    NULL);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
+	for (size_t i = 0; rc == 0 && i < 2; i++) {
+		snprintf(sql, sizeof(sql), fmt[i], read ? "" : "-");
+		rc = run_marking(s, sql, user_id, NULL, 0, 0, NULL);
+	}
+	return rc;
 }
 
 int
@@ -293,29 +340,27 @@ store_state_mark_all(struct store *s, int64_t user_id,
 	size_t changed = 0;
 	int rc;
 
+	/* The entries of the scope whose flag differs. */
 	buf_init(&sql);
-	if (read) {
-		buf_puts(&sql, "INSERT INTO entry_state(user_id, entry_id,"
-		    " feed_id, read, read_changed) SELECT ?1, e.id,"
-		    " e.feed_id, 1, ?7 FROM entries e WHERE ");
-		scope_sql(&sql, scope, max_id, before);
-		buf_puts(&sql, " ON CONFLICT(user_id, entry_id) DO UPDATE"
-		    " SET read = 1, read_changed = ?7 WHERE read = 0");
-	} else {
-		buf_puts(&sql, "UPDATE entry_state SET read = 0,"
-		    " read_changed = ?7 WHERE user_id = ?1 AND read = 1"
-		    " AND entry_id IN (SELECT e.id FROM entries e WHERE ");
-		scope_sql(&sql, scope, max_id, before);
-		buf_puts(&sql, ")");
-	}
+	buf_printf(&sql, "INSERT INTO temp.state_delta(feed_id, entry_id)"
+	    " SELECT e.feed_id, e.id FROM entries e LEFT JOIN entry_state u"
+	    " ON u.user_id = ?1 AND u.entry_id = e.id WHERE"
+	    " COALESCE(u.read, 0) = %d AND ", read ? 0 : 1);
+	scope_sql(&sql, scope, max_id, before);
 	if (store_begin(s) == -1) {
 		buf_free(&sql);
 		return -1;
 	}
-	rc = run_marking(s, sql.data, user_id, scope, max_id, before,
-	    &changed);
+	rc = sqlite3_exec(s->db, DELTA_TABLE, NULL, NULL, NULL) == SQLITE_OK ?
+	    0 : store_fail(s, "making the marking's table");
+	if (rc == 0)
+		rc = run_marking(s, sql.data, user_id, scope, max_id, before,
+		    &changed);
 	buf_free(&sql);
-	if (rc == -1 || spread_marking(s, user_id, read) == -1) {
+	if (rc == -1 || spread_delta(s, user_id, read ? 0 : 1) == -1 ||
+	    write_delta(s, user_id, read) == -1 ||
+	    sqlite3_exec(s->db, "DELETE FROM temp.state_delta", NULL, NULL,
+	    NULL) != SQLITE_OK) {
 		store_rollback(s);
 		return -1;
 	}
@@ -371,24 +416,42 @@ store_unread_topics(struct store *s, int64_t user_id,
 	return unread_rows(s, &sql, user_id, ret, ret_n);
 }
 
+/*
+ * The feeds and the user's feed_reads, both read in feed order and
+ * merged here: a join would seek feed_reads once per feed, a tenth of
+ * the answer's time at 10,000 feeds.
+ */
 int
 store_unread_feeds_each(struct store *s, int64_t user_id,
     store_feed_unread_fn fn, void *arg)
 {
-	static const struct store_sql sql = { ST_UNREAD_FEED_ROWS,
-	    "SELECT f.id, f.entry_count - COALESCE(r.n, 0), f.last_success,"
-	    " f.url, f.category FROM feeds f"
-	    " LEFT JOIN feed_reads r ON r.user_id = ?1 AND r.feed_id = f.id"
-	    " ORDER BY f.id" };
-	sqlite3_stmt *st = store_bound_id(s, &sql, user_id);
+	static const struct store_sql sql_feeds = { ST_UNREAD_FEED_ROWS,
+	    "SELECT id, entry_count, last_success, url, category FROM feeds"
+	    " ORDER BY id" };
+	static const struct store_sql sql_reads = { ST_UNREAD_FEED_READS,
+	    "SELECT feed_id, n FROM feed_reads WHERE user_id = ?1"
+	    " ORDER BY feed_id" };
+	sqlite3_stmt *st, *rd;
 	struct store_feed_unread u;
-	int rc, out = 0;
+	int rc, rrc, out = 0;
+	int64_t rfeed = INT64_MAX, rn = 0;
 
-	if (st == NULL)
+	if ((st = store_stmt(s, &sql_feeds)) == NULL ||
+	    (rd = store_bound_id(s, &sql_reads, user_id)) == NULL)
 		return -1;
+	if ((rrc = sqlite3_step(rd)) == SQLITE_ROW) {
+		rfeed = sqlite3_column_int64(rd, 0);
+		rn = sqlite3_column_int64(rd, 1);
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		u.id = sqlite3_column_int64(st, 0);
-		u.unread = sqlite3_column_int64(st, 1);
+		while (rrc == SQLITE_ROW && rfeed < u.id &&
+		    (rrc = sqlite3_step(rd)) == SQLITE_ROW) {
+			rfeed = sqlite3_column_int64(rd, 0);
+			rn = sqlite3_column_int64(rd, 1);
+		}
+		u.unread = sqlite3_column_int64(st, 1) -
+		    (rrc == SQLITE_ROW && rfeed == u.id ? rn : 0);
 		u.last_success = sqlite3_column_int64(st, 2);
 		u.url = (const char *)sqlite3_column_text(st, 3);
 		u.category = (const char *)sqlite3_column_text(st, 4);
@@ -400,7 +463,9 @@ store_unread_feeds_each(struct store *s, int64_t user_id,
 		}
 	}
 	sqlite3_reset(st);
-	if (out == 0 && rc != SQLITE_DONE)
+	sqlite3_reset(rd);
+	if (out == 0 && (rc != SQLITE_DONE ||
+	    (rrc != SQLITE_ROW && rrc != SQLITE_DONE)))
 		return store_fail(s, "counting unread entries");
 	return out;
 }

@@ -187,6 +187,39 @@ test_state(struct store *s)
 	    unread_of(s, STORE_OWNER_ID, tid, true) == 2 &&
 	    unread_of(s, STORE_OWNER_ID, f2, false) == 1,
 	    "a topic marked unread, and the folded copy with it");
+	/*
+	 * Markings of many entries move the counts in bulk, single ones by
+	 * row: both keep the same counts, whichever comes after which.
+	 */
+	ok(store_state_mark_all(s, STORE_OWNER_ID, &(struct store_scope){
+	    .feed_id = f2 }, true, 0, 0, &changed) == 0 && changed == 1 &&
+	    unread_of(s, STORE_OWNER_ID, f1, false) == 1 &&
+	    unread_of(s, STORE_OWNER_ID, tid, true) == 1,
+	    "a feed marked read reads its copies' stories in other feeds");
+	ok(store_state_set(s, STORE_OWNER_ID, STORE_FLAG_READ, false, &ids[0],
+	    1, &changed) == 0 && changed == 1 &&
+	    unread_of(s, STORE_OWNER_ID, f2, false) == 1 &&
+	    unread_of(s, STORE_OWNER_ID, tid, true) == 2,
+	    "one entry marked unread after a bulk marking");
+	ok(store_state_mark_all(s, STORE_OWNER_ID, NULL, false, 0, 0,
+	    &changed) == 0 && changed == 1 &&
+	    unread_of(s, STORE_OWNER_ID, f1, false) == 3 &&
+	    unread_of(s, STORE_OWNER_ID, f2, false) == 1 &&
+	    unread_of(s, STORE_OWNER_ID, tid, true) == 2 &&
+	    unread_of(s, alice, f1, false) == 3,
+	    "everything marked unread: the counts are the entries'");
+	ok(store_state_mark_all(s, STORE_OWNER_ID, NULL, true, 0, 0,
+	    &changed) == 0 && changed == 4 &&
+	    unread_of(s, STORE_OWNER_ID, f1, false) == 0 &&
+	    unread_of(s, STORE_OWNER_ID, f2, false) == 0 &&
+	    unread_of(s, STORE_OWNER_ID, tid, true) == 0 &&
+	    unread_of(s, alice, f1, false) == 3,
+	    "everything marked read, the other user's untouched");
+	ok(store_state_mark_all(s, STORE_OWNER_ID, &(struct store_scope){
+	    .topic_id = tid }, false, 0, 0, &changed) == 0 &&
+	    unread_of(s, STORE_OWNER_ID, tid, true) == 2 &&
+	    unread_of(s, STORE_OWNER_ID, f2, false) == 1,
+	    "the topic marked unread again");
 
 	/* Removing a feed takes its entries' state and counts along. */
 	ok(store_feed_remove(s, f2) == 1 &&

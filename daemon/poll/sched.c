@@ -6,6 +6,7 @@
 #include <event2/event.h>
 
 #include "batch.h"
+#include "buf.h"
 #include "log.h"
 #include "metrics.h"
 #include "poll.h"
@@ -310,23 +311,59 @@ clamp(const struct sched *s, int64_t v)
 	return v;
 }
 
-/* The interval after a successful poll (see sched.h). */
+/* The step of an interval's note that a WebSub subscription adds. */
+#define PUSHED_NOTE	"WebSub hub pushes →"
+
+/* Appends "; WHAT D" (or "WHAT D" first) to the note of an interval. */
+static void
+note_step(struct buf *note, const char *what, int64_t d)
+{
+	char dur[32];
+
+	units_format_duration(d, dur, sizeof(dur));
+	buf_printf(note, "%s%s %s", note->len > 0 ? "; " : "", what, dur);
+}
+
+/*
+ * The interval after a successful poll (see sched.h), and why in *note
+ * (freed by the caller): "adaptive 45m; WebSub hub pushes → 6h".
+ */
 static int64_t
 plan_interval(const struct sched *s, const struct store_feed *f,
-    const struct poll_outcome *o)
+    const struct poll_outcome *o, char **note)
 {
 	int64_t iv, hint = 0;
+	bool pushed = f->push_until > time(NULL);
+	struct buf b;
 
-	if (f->interval_s > 0)
+	buf_init(&b);
+	if (f->interval_s > 0) {
 		iv = f->interval_s;
-	else if (o->week_entries > 0)
+		note_step(&b, "configured", iv);
+	} else if (o->week_entries > 0) {
 		iv = WEEK_S / o->week_entries;
-	else if (o->week_entries == 0)
+		note_step(&b, "adaptive", iv);
+	} else if (o->week_entries == 0) {
 		iv = s->o.max_interval_s;
-	else if (f->error_count == 0 && f->cur_interval_s > 0)
-		iv = f->cur_interval_s;	/* not parsed: keep the plan */
-	else
+		note_step(&b, "nothing new this week", iv);
+	} else if (f->error_count == 0 && f->cur_interval_s > 0 &&
+	    f->interval_note != NULL && (pushed ||
+	    strstr(f->interval_note, PUSHED_NOTE) == NULL)) {
+		/* Not parsed: keep the plan, and why. */
+		iv = f->cur_interval_s;
+		buf_puts(&b, f->interval_note);
+		if (pushed && strstr(f->interval_note, PUSHED_NOTE) != NULL) {
+			*note = buf_detach(&b);
+			return clamp(s, iv);
+		}
+	} else if (f->error_count == 0 && f->cur_interval_s > 0 &&
+	    f->interval_note == NULL) {
+		iv = f->cur_interval_s;
+		note_step(&b, "as planned", iv);
+	} else {
 		iv = s->o.default_interval_s;
+		note_step(&b, "default", iv);
+	}
 	/* The publisher's own hints only ever slow us down. */
 	if (o->ttl_s > hint)
 		hint = o->ttl_s;
@@ -336,9 +373,22 @@ plan_interval(const struct sched *s, const struct store_feed *f,
 		hint = o->max_age_s;
 	if (o->expires_s > hint)
 		hint = o->expires_s;
-	if (hint > iv)
+	if (hint > iv) {
 		iv = hint;
-	return clamp(s, iv);
+		note_step(&b, "publisher asks", iv);
+	}
+	/* The hub brings the news: polls are only the safety net. */
+	if (pushed && iv < SCHED_PUSHED_INTERVAL_S) {
+		iv = SCHED_PUSHED_INTERVAL_S;
+		note_step(&b, PUSHED_NOTE, iv);
+	}
+	if (clamp(s, iv) != iv) {
+		iv = clamp(s, iv);
+		note_step(&b, iv == s->o.min_interval_s ? "min_interval" :
+		    "max_interval", iv);
+	}
+	*note = buf_detach(&b);
+	return iv;
 }
 
 /* Up to 5% either way, so feeds polled together drift apart. */
@@ -525,6 +575,39 @@ sched_batch_done(struct sched *s, bool ok)
 	}
 }
 
+/*
+ * Content a hub pushed was read, or not: the feed's plan and record stay
+ * as they are (sched_push).
+ */
+static void
+pushed_done(struct sched *s, const struct store_feed *feed, struct sfeed *f,
+    const struct poll_outcome *o)
+{
+	int64_t now = time(NULL);
+
+	if (o->result == POLL_FAILED)
+		log_warnx("websub: content pushed for '%s' not read: %s",
+		    feed->url, o->error != NULL ? o->error : "failed");
+	else
+		log_info("websub: content pushed for '%s': %zu new %s",
+		    feed->url, o->new_count, o->new_count == 1 ? "entry" :
+		    "entries");
+	if (o->new_count > 0 && s->cb.on_new_entries != NULL)
+		s->cb.on_new_entries(s->cb.arg, feed->id, o->new_ids,
+		    o->new_count);
+	if (f != NULL && f->ctx == NULL) {
+		if (f->again && !s->once) {
+			f->again = false;
+			f->due_ms = now * 1000;
+			store_feed_set_next_poll(s->store, feed->id, now);
+		}
+		if (!s->once && !f->ready && f->heap_pos == NOT_PLANNED)
+			plan_add(s, (size_t)(f - s->feeds));
+	}
+	if (s->batch == NULL)
+		sched_batch_done(s, true);
+}
+
 static void
 on_polled(const struct poll_outcome *o, void *arg)
 {
@@ -534,7 +617,7 @@ on_polled(const struct poll_outcome *o, void *arg)
 	struct store_poll_result pr;
 	struct sfeed *f;
 	int64_t now = time(NULL), delay, ra;
-	char dur[32];
+	char dur[32], *note = NULL;
 	bool failed = o->result == POLL_FAILED, stored;
 
 	if ((f = find(s, feed->id)) != NULL && f->ctx == c)
@@ -542,6 +625,10 @@ on_polled(const struct poll_outcome *o, void *arg)
 	slot_release(s, c);
 	if (o->fetch_status == FETCH_CANCELLED)
 		goto out;
+	if (o->pushed && !o->store_failed) {
+		pushed_done(s, feed, f, o);
+		goto out;
+	}
 	if (o->store_failed) {
 		/* Not the feed's doing: recorded nowhere, tried again soon. */
 		log_warnx("poll: '%s': %s; polled again once the database "
@@ -576,8 +663,9 @@ on_polled(const struct poll_outcome *o, void *arg)
 	pr.repairs = o->repairs;
 	pr.repair_note = o->repair_note;
 	if (!failed) {
-		delay = plan_interval(s, feed, o);
+		delay = plan_interval(s, feed, o, &note);
 		pr.cur_interval_s = delay;
+		pr.interval_note = note;
 		delay = jitter(s, delay);
 		pr.state = STORE_FEED_OK;
 		/* The page announced a feed, read in its place: it is that. */
@@ -630,6 +718,8 @@ on_polled(const struct poll_outcome *o, void *arg)
 	if (s->cb.on_polled != NULL)
 		s->cb.on_polled(s->cb.arg, feed->id, failed ? pr.error : NULL,
 		    o->new_count);
+	if (o->parsed && !failed && stored && s->cb.on_hub != NULL)
+		s->cb.on_hub(s->cb.arg, feed->id, feed->url, o->hub, o->self);
 	if ((f = find(s, feed->id)) != NULL && f->ctx == NULL) {
 		f->discover = false;
 		f->due_ms = pr.next_poll * 1000;
@@ -655,6 +745,7 @@ on_polled(const struct poll_outcome *o, void *arg)
 	if (s->batch == NULL)
 		sched_batch_done(s, true);
 out:
+	free(note);
 	pollctx_free(c);
 	kick(s);
 }
@@ -662,9 +753,9 @@ out:
 /* prefetched (taken): the response to read; no slot, no fetch. */
 static void
 start_poll(struct sched *s, struct sfeed *f, int64_t now,
-    struct fetch_result *prefetched)
+    struct fetch_result *prefetched, bool pushed)
 {
-	struct poll_options po = { prefetched, s->base, NULL };
+	struct poll_options po = { prefetched, s->base, NULL, pushed };
 	struct pollctx *c;
 	int rc;
 
@@ -765,7 +856,7 @@ pump(struct sched *s)
 			/* Started meanwhile with a response in hand. */
 			if (s->feeds[idx].ctx != NULL)
 				continue;
-			start_poll(s, &s->feeds[idx], now, NULL);
+			start_poll(s, &s->feeds[idx], now, NULL, false);
 		}
 		s->next_host = s->nhosts > 0 ? (s->next_host + 1) % s->nhosts :
 		    0;
@@ -1015,7 +1106,29 @@ sched_poll_fetched(struct sched *s, int64_t feed_id, struct fetch_result *r)
 		return 0;
 	}
 	plan_remove(s, (size_t)(f - s->feeds));
-	start_poll(s, f, now_ms(), r);
+	start_poll(s, f, now_ms(), r, false);
+	kick(s);
+	return 0;
+}
+
+int
+sched_push(struct sched *s, int64_t feed_id, struct fetch_result *r)
+{
+	struct sfeed *f;
+
+	if (!s->running || (f = find_or_load(s, feed_id)) == NULL) {
+		fetch_result_free(r);
+		return -1;
+	}
+	if (f->ctx != NULL) {
+		/* Its poll runs: the next one brings the same news. */
+		fetch_result_free(r);
+		f->again = true;
+		kick(s);
+		return 0;
+	}
+	plan_remove(s, (size_t)(f - s->feeds));
+	start_poll(s, f, now_ms(), r, true);
 	kick(s);
 	return 0;
 }

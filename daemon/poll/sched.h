@@ -10,8 +10,10 @@
  *   - success: the feed's interval (configured, else default_interval),
  *     adapted to how often it publishes (entries of the last week, as
  *     Miniflux's entry-frequency scheduler) and raised to the document's
- *     <ttl> / sy:updatePeriod and the response's max-age / Expires, always
- *     within [min_interval, max_interval];
+ *     <ttl> / sy:updatePeriod and the response's max-age / Expires, and
+ *     to SCHED_PUSHED_INTERVAL_S while a WebSub hub pushes the feed,
+ *     always within [min_interval, max_interval]; why, in words, is
+ *     kept with the interval (store_feed.interval_note);
  *   - failure: exponential backoff with jitter from min_interval up to
  *     max_interval, and never before a 429/503 Retry-After (capped at 2 days).
  * A failing feed is never dropped: gone (410), blocked and backing-off feeds
@@ -44,6 +46,11 @@
 #define SCHED_DEFAULT_MAX_CONNECTIONS	32
 #define SCHED_DEFAULT_MAX_PER_HOST	4
 #define SCHED_DEFAULT_HOST_GAP_S	1
+/*
+ * A feed whose WebSub hub pushes its news (an active subscription) is
+ * still polled, as a safety net, but at least this far apart.
+ */
+#define SCHED_PUSHED_INTERVAL_S		(6 * 3600)
 /* The first step after a failed commit (see above), in seconds. */
 #define SCHED_STORE_RETRY_S		5
 
@@ -80,6 +87,13 @@ struct sched_callbacks {
 	void	(*on_polled)(void *arg, int64_t feed_id, const char *error,
 		    size_t new_count);
 	void	*arg;
+	/*
+	 * A poll parsed the feed (not pushed content): the WebSub hub and
+	 * self URL it announced (NULL: none), after the poll was recorded.
+	 * May be NULL.
+	 */
+	void	(*on_hub)(void *arg, int64_t feed_id, const char *url,
+		    const char *hub, const char *self);
 };
 
 /*
@@ -142,6 +156,16 @@ void		 sched_counts(const struct sched *s, struct sched_counts *ret);
  * an add. 0, or -1 if there is no such feed (r freed either way).
  */
 int		 sched_poll_fetched(struct sched *s, int64_t feed_id,
+		    struct fetch_result *r);
+/*
+ * Content a WebSub hub pushed for a feed (taken), read like a poll's
+ * response through the same parse, batch and topics, but not a poll: the
+ * feed's plan, validators and record stay as they are, and a body that
+ * cannot be read is logged and dropped. When the feed is being polled
+ * right now, r is dropped and the feed polled again once that poll ends
+ * (which brings the same news). 0, or -1 if there is no such feed.
+ */
+int		 sched_push(struct sched *s, int64_t feed_id,
 		    struct fetch_result *r);
 /*
  * The feed's next poll, if it gets an HTML page, looks for the feeds the

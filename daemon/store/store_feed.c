@@ -19,7 +19,9 @@
 	" body_hash, next_poll, last_poll, last_success, error_count," \
 	" last_error, state, redirect_url, redirect_count," \
 	" retry_after_until, entry_count, created, category, repairs," \
-	" repair_note"
+	" repair_note, (SELECT lease_until FROM websub w" \
+	" WHERE w.feed_id = feeds.id AND w.state = 'active')," \
+	" interval_note"
 
 static void
 feed_read(sqlite3_stmt *st, void *row)
@@ -56,6 +58,8 @@ feed_read(sqlite3_stmt *st, void *row)
 	f->category = store_col_dup(st, 22);
 	f->repairs = sqlite3_column_int64(st, 23);
 	f->repair_note = store_col_dup(st, 24);
+	f->push_until = sqlite3_column_int64(st, 25);
+	f->interval_note = store_col_dup(st, 26);
 }
 
 static void
@@ -80,6 +84,7 @@ store_feed_clear(struct store_feed *f)
 	free(f->redirect_url);
 	free(f->category);
 	free(f->repair_note);
+	free(f->interval_note);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -320,7 +325,8 @@ store_feed_poll_done(struct store *s, int64_t feed_id,
 	    " last_error = ?5, state = ?6, next_poll = ?7, cur_interval_s = ?8,"
 	    " redirect_url = ?9, redirect_count = ?10, retry_after_until = ?11,"
 	    " repairs = CASE WHEN ?13 THEN ?14 ELSE repairs END,"
-	    " repair_note = CASE WHEN ?13 THEN ?15 ELSE repair_note END"
+	    " repair_note = CASE WHEN ?13 THEN ?15 ELSE repair_note END,"
+	    " interval_note = ?16"
 	    " WHERE id = ?12" };
 	static const struct store_sql sql_move = { ST_FEED_MOVE,
 	    "UPDATE feeds SET url = ?2, redirect_url = NULL,"
@@ -349,6 +355,7 @@ store_feed_poll_done(struct store *s, int64_t feed_id,
 	sqlite3_bind_int64(st, 14, r->repairs);
 	sqlite3_bind_text(st, 15, r->repairs > 0 ? r->repair_note : NULL, -1,
 	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 16, r->interval_note, -1, SQLITE_STATIC);
 	if (store_exec(s, st, "recording a poll") == -1)
 		goto fail;
 	if (sqlite3_changes(s->db) == 0) {

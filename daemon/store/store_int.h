@@ -16,7 +16,7 @@
 
 struct store_token_sink;
 
-#define STORE_SCHEMA_VERSION	10
+#define STORE_SCHEMA_VERSION	11
 /*
  * The columns and tokenizer of entries_fts as the schema makes it now
  * (store_schema.c), for store_fts_check_query's in-memory copy; a schema
@@ -142,6 +142,13 @@ enum store_stmt {
 	ST_ALERT_COUNT,
 	ST_ALERT_HOOKS,
 	ST_ALERT_EXPIRE,
+	/* store_websub.c */
+	ST_WEBSUB_ADD,
+	ST_WEBSUB_SAVE,
+	ST_WEBSUB_REMOVE,
+	ST_WEBSUB_BY_CALLBACK,
+	ST_WEBSUB_BY_FEED,
+	ST_WEBSUB_LIST,
 	ST_MAX,
 };
 

@@ -411,6 +411,37 @@ static const char schema_v10[] =
 "ALTER TABLE feeds ADD COLUMN repairs INTEGER NOT NULL DEFAULT 0;"
 "ALTER TABLE feeds ADD COLUMN repair_note TEXT;";
 
+/*
+ * Step 11. WebSub subscriptions (W3C WebSub): one per feed whose hub we
+ * asked, with the callback's random name and the hub.secret that signs
+ * what the hub pushes. feed_id is no reference: a removed feed's row
+ * stays until its hub confirmed the unsubscription. And why each feed's
+ * interval is what it is, as the scheduler last planned it.
+ */
+static const char schema_v11[] =
+"CREATE TABLE websub ("
+"  id INTEGER PRIMARY KEY,"
+"  feed_id INTEGER NOT NULL,"
+"  callback TEXT NOT NULL UNIQUE,"
+"  hub TEXT NOT NULL,"
+"  topic TEXT NOT NULL,"
+"  secret TEXT NOT NULL,"
+"  state TEXT NOT NULL CHECK (state IN"
+"    ('pending', 'active', 'refused', 'unsubscribing')),"
+"  asked TEXT CHECK (asked IN ('subscribe', 'unsubscribe')),"
+"  asked_at INTEGER NOT NULL DEFAULT 0,"
+"  lease_s INTEGER NOT NULL DEFAULT 0,"
+"  lease_until INTEGER NOT NULL DEFAULT 0,"
+"  retry_at INTEGER NOT NULL DEFAULT 0,"
+"  last_push INTEGER NOT NULL DEFAULT 0,"
+"  pushes INTEGER NOT NULL DEFAULT 0,"
+"  last_error TEXT,"
+"  created INTEGER NOT NULL"
+");"
+"CREATE UNIQUE INDEX websub_feed ON websub(feed_id)"
+"  WHERE state <> 'unsubscribing';"
+"ALTER TABLE feeds ADD COLUMN interval_note TEXT;";
+
 static const struct migration {
 	const char	*sql;
 	/* After the step committed: what the user must hear of it. */
@@ -426,6 +457,7 @@ static const struct migration {
 	{ schema_v8, NULL },
 	{ schema_v9, NULL },
 	{ schema_v10, NULL },
+	{ schema_v11, NULL },
 };
 
 static void

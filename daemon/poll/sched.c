@@ -311,9 +311,6 @@ clamp(const struct sched *s, int64_t v)
 	return v;
 }
 
-/* The step of an interval's note that a WebSub subscription adds. */
-#define PUSHED_NOTE	"WebSub hub pushes →"
-
 /* Appends "; WHAT D" (or "WHAT D" first) to the note of an interval. */
 static void
 note_step(struct buf *note, const char *what, int64_t d)
@@ -324,55 +321,90 @@ note_step(struct buf *note, const char *what, int64_t d)
 	buf_printf(note, "%s%s %s", note->len > 0 ? "; " : "", what, dur);
 }
 
-/*
- * The interval after a successful poll (see sched.h), and why in *note
- * (freed by the caller): "adaptive 45m; WebSub hub pushes → 6h".
- */
-static int64_t
-plan_interval(const struct sched *s, const struct store_feed *f,
-    const struct poll_outcome *o, char **note)
+/* A plan: the interval, why, and the parts kept for the next one. */
+struct plan {
+	int64_t	 iv;
+	char	*note;
+	int64_t	 base_s;	/* the natural interval */
+	char	*base_note;
+	int64_t	 hint_s;	/* the document's own */
+};
+
+static void
+plan_clear(struct plan *p)
 {
-	int64_t iv, hint = 0;
-	bool pushed = f->push_until > time(NULL);
+	free(p->note);
+	free(p->base_note);
+}
+
+/*
+ * The interval after a successful poll (see sched.h), and why, from the
+ * feed's natural interval (configured, adaptive, or kept from the last
+ * parse when nothing was parsed), scaled down by its recent topic hits,
+ * raised to the publisher's hints, relaxed while a WebSub hub pushes,
+ * within [min_interval, max_interval]: "adaptive 45m; topic hits: 3 in
+ * 24h → 11m".
+ */
+static void
+plan_interval(const struct sched *s, const struct store_feed *f,
+    const struct poll_outcome *o, struct plan *p)
+{
+	int64_t iv, hint, http_hint = 0, hits = 0, div, now = time(NULL);
+	bool pushed = f->push_until > now;
+	const char *word = NULL;
+	char what[64];
 	struct buf b;
 
+	memset(p, 0, sizeof(*p));
 	buf_init(&b);
 	if (f->interval_s > 0) {
 		iv = f->interval_s;
-		note_step(&b, "configured", iv);
+		word = "configured";
 	} else if (o->week_entries > 0) {
 		iv = WEEK_S / o->week_entries;
-		note_step(&b, "adaptive", iv);
+		word = "adaptive";
 	} else if (o->week_entries == 0) {
 		iv = s->o.max_interval_s;
-		note_step(&b, "nothing new this week", iv);
-	} else if (f->error_count == 0 && f->cur_interval_s > 0 &&
-	    f->interval_note != NULL && (pushed ||
-	    strstr(f->interval_note, PUSHED_NOTE) == NULL)) {
-		/* Not parsed: keep the plan, and why. */
+		word = "nothing new this week";
+	} else if (f->error_count == 0 && f->interval_base_s > 0) {
+		/* Not parsed: the natural interval of the last parse. */
+		iv = f->interval_base_s;
+		if (f->interval_base_note != NULL)
+			buf_puts(&b, f->interval_base_note);
+		else
+			word = "as planned";
+	} else if (f->error_count == 0 && f->cur_interval_s > 0) {
 		iv = f->cur_interval_s;
-		buf_puts(&b, f->interval_note);
-		if (pushed && strstr(f->interval_note, PUSHED_NOTE) != NULL) {
-			*note = buf_detach(&b);
-			return clamp(s, iv);
-		}
-	} else if (f->error_count == 0 && f->cur_interval_s > 0 &&
-	    f->interval_note == NULL) {
-		iv = f->cur_interval_s;
-		note_step(&b, "as planned", iv);
+		word = "as planned";
 	} else {
 		iv = s->o.default_interval_s;
-		note_step(&b, "default", iv);
+		word = "default";
+	}
+	if (word != NULL)
+		note_step(&b, word, iv);
+	p->base_s = iv;
+	p->base_note = xstrdup(b.data);
+	/* News breaks where topics were hit: look there sooner. */
+	if (!pushed && f->interval_s == 0 &&
+	    store_feed_topic_hits(s->store, f->id, now - SCHED_TOPIC_WINDOW_S,
+	    &hits) == 0 && hits > 0) {
+		div = hits + 1 < SCHED_TOPIC_MAX_SPEEDUP ? hits + 1 :
+		    SCHED_TOPIC_MAX_SPEEDUP;
+		iv /= div;
+		snprintf(what, sizeof(what), "topic hits: %lld in %lldh →",
+		    (long long)hits, (long long)SCHED_TOPIC_WINDOW_S / 3600);
+		note_step(&b, what, iv);
 	}
 	/* The publisher's own hints only ever slow us down. */
-	if (o->ttl_s > hint)
-		hint = o->ttl_s;
-	if (o->update_period_s > hint)
-		hint = o->update_period_s;
-	if (o->max_age_s > hint)
-		hint = o->max_age_s;
-	if (o->expires_s > hint)
-		hint = o->expires_s;
+	hint = o->parsed ? (o->ttl_s > o->update_period_s ? o->ttl_s :
+	    o->update_period_s) : f->interval_hint_s;
+	p->hint_s = hint > 0 ? hint : 0;
+	if (o->max_age_s > http_hint)
+		http_hint = o->max_age_s;
+	if (o->expires_s > http_hint)
+		http_hint = o->expires_s;
+	if (http_hint > hint)
+		hint = http_hint;
 	if (hint > iv) {
 		iv = hint;
 		note_step(&b, "publisher asks", iv);
@@ -380,15 +412,15 @@ plan_interval(const struct sched *s, const struct store_feed *f,
 	/* The hub brings the news: polls are only the safety net. */
 	if (pushed && iv < SCHED_PUSHED_INTERVAL_S) {
 		iv = SCHED_PUSHED_INTERVAL_S;
-		note_step(&b, PUSHED_NOTE, iv);
+		note_step(&b, "WebSub hub pushes →", iv);
 	}
 	if (clamp(s, iv) != iv) {
 		iv = clamp(s, iv);
 		note_step(&b, iv == s->o.min_interval_s ? "min_interval" :
 		    "max_interval", iv);
 	}
-	*note = buf_detach(&b);
-	return iv;
+	p->iv = iv;
+	p->note = buf_detach(&b);
 }
 
 /* Up to 5% either way, so feeds polled together drift apart. */
@@ -617,7 +649,8 @@ on_polled(const struct poll_outcome *o, void *arg)
 	struct store_poll_result pr;
 	struct sfeed *f;
 	int64_t now = time(NULL), delay, ra;
-	char dur[32], *note = NULL;
+	char dur[32];
+	struct plan plan = { 0 };
 	bool failed = o->result == POLL_FAILED, stored;
 
 	if ((f = find(s, feed->id)) != NULL && f->ctx == c)
@@ -663,9 +696,13 @@ on_polled(const struct poll_outcome *o, void *arg)
 	pr.repairs = o->repairs;
 	pr.repair_note = o->repair_note;
 	if (!failed) {
-		delay = plan_interval(s, feed, o, &note);
+		plan_interval(s, feed, o, &plan);
+		delay = plan.iv;
 		pr.cur_interval_s = delay;
-		pr.interval_note = note;
+		pr.interval_note = plan.note;
+		pr.interval_base_s = plan.base_s;
+		pr.interval_base_note = plan.base_note;
+		pr.interval_hint_s = plan.hint_s;
 		delay = jitter(s, delay);
 		pr.state = STORE_FEED_OK;
 		/* The page announced a feed, read in its place: it is that. */
@@ -745,7 +782,7 @@ on_polled(const struct poll_outcome *o, void *arg)
 	if (s->batch == NULL)
 		sched_batch_done(s, true);
 out:
-	free(note);
+	plan_clear(&plan);
 	pollctx_free(c);
 	kick(s);
 }

@@ -9,7 +9,8 @@
  * store_feed_poll_done() call:
  *   - success: the feed's interval (configured, else default_interval),
  *     adapted to how often it publishes (entries of the last week, as
- *     Miniflux's entry-frequency scheduler) and raised to the document's
+ *     Miniflux's entry-frequency scheduler), shortened by its recent
+ *     topic hits (SCHED_TOPIC_*, below), raised to the document's
  *     <ttl> / sy:updatePeriod and the response's max-age / Expires, and
  *     to SCHED_PUSHED_INTERVAL_S while a WebSub hub pushes the feed,
  *     always within [min_interval, max_interval]; why, in words, is
@@ -51,6 +52,15 @@
  * still polled, as a safety net, but at least this far apart.
  */
 #define SCHED_PUSHED_INTERVAL_S		(6 * 3600)
+/*
+ * Topic-aware polling: a feed whose entries fetched in the last
+ * SCHED_TOPIC_WINDOW_S matched topics N times is polled (N + 1) times as
+ * often as its natural interval says, at most SCHED_TOPIC_MAX_SPEEDUP
+ * times, never below min_interval nor the publisher's hints; a configured
+ * interval is kept as configured.
+ */
+#define SCHED_TOPIC_WINDOW_S		(24 * 3600)
+#define SCHED_TOPIC_MAX_SPEEDUP		8
 /* The first step after a failed commit (see above), in seconds. */
 #define SCHED_STORE_RETRY_S		5
 

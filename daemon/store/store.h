@@ -142,6 +142,14 @@ struct store_feed {
 	int64_t	 push_until;
 	/* Why cur_interval_s is what it is, as last planned; or NULL. */
 	char	*interval_note;
+	/*
+	 * What the scheduler keeps of its last parsed plan (sched.h): the
+	 * natural interval and why ("adaptive 45m"), and the document's
+	 * own hint (<ttl>, sy:updatePeriod; 0 none).
+	 */
+	int64_t	 interval_base_s;
+	char	*interval_base_note;
+	int64_t	 interval_hint_s;
 };
 
 void	store_feed_clear(struct store_feed *f);
@@ -184,6 +192,12 @@ int	store_feed_change(struct store *s, int64_t id,
 int	store_feeds_last_poll(struct store *s, int64_t *ret);
 /* "Poll now" and the scheduler's plan. 1 / 0 no such feed / -1. */
 int	store_feed_set_next_poll(struct store *s, int64_t id, int64_t when);
+/*
+ * How many of the feed's entries fetched since since matched a topic
+ * since then (an entry once, whatever its topics). 0 / -1.
+ */
+int	store_feed_topic_hits(struct store *s, int64_t id, int64_t since,
+	    int64_t *ret);
 
 /*
  * The outcome of one poll, recorded in one call (also appends a poll-log
@@ -221,6 +235,10 @@ struct store_poll_result {
 	const char *repair_note;
 	/* Why the interval is cur_interval_s (NULL: forgotten). */
 	const char *interval_note;
+	/* The parts of it kept for the next plan (store_feed). */
+	int64_t	 interval_base_s;
+	const char *interval_base_note;
+	int64_t	 interval_hint_s;
 };
 
 int	store_feed_poll_done(struct store *s, int64_t feed_id,

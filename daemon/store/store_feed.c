@@ -21,7 +21,8 @@
 	" retry_after_until, entry_count, created, category, repairs," \
 	" repair_note, (SELECT lease_until FROM websub w" \
 	" WHERE w.feed_id = feeds.id AND w.state = 'active')," \
-	" interval_note"
+	" interval_note, interval_base_s, interval_base_note," \
+	" interval_hint_s"
 
 static void
 feed_read(sqlite3_stmt *st, void *row)
@@ -60,6 +61,9 @@ feed_read(sqlite3_stmt *st, void *row)
 	f->repair_note = store_col_dup(st, 24);
 	f->push_until = sqlite3_column_int64(st, 25);
 	f->interval_note = store_col_dup(st, 26);
+	f->interval_base_s = sqlite3_column_int64(st, 27);
+	f->interval_base_note = store_col_dup(st, 28);
+	f->interval_hint_s = sqlite3_column_int64(st, 29);
 }
 
 static void
@@ -85,6 +89,7 @@ store_feed_clear(struct store_feed *f)
 	free(f->category);
 	free(f->repair_note);
 	free(f->interval_note);
+	free(f->interval_base_note);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -309,6 +314,24 @@ poll_log_add(struct store *s, int64_t feed_id, int64_t started,
 }
 
 int
+store_feed_topic_hits(struct store *s, int64_t id, int64_t since,
+    int64_t *ret)
+{
+	static const struct store_sql sql = { ST_FEED_TOPIC_HITS,
+	    "SELECT count(DISTINCT m.entry_id) FROM topic_matches m"
+	    " JOIN entries e ON e.id = m.entry_id"
+	    " WHERE m.feed_id = ?1 AND m.matched >= ?2 AND e.fetched >= ?2" };
+	sqlite3_stmt *st = store_bound_id(s, &sql, id);
+
+	*ret = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, since);
+	return store_one_row(s, st, sizeof(*ret), store_read_int64, ret,
+	    "counting a feed's topic matches") == -1 ? -1 : 0;
+}
+
+int
 store_feed_poll_done(struct store *s, int64_t feed_id,
     const struct store_poll_result *r)
 {
@@ -326,7 +349,13 @@ store_feed_poll_done(struct store *s, int64_t feed_id,
 	    " redirect_url = ?9, redirect_count = ?10, retry_after_until = ?11,"
 	    " repairs = CASE WHEN ?13 THEN ?14 ELSE repairs END,"
 	    " repair_note = CASE WHEN ?13 THEN ?15 ELSE repair_note END,"
-	    " interval_note = ?16"
+	    " interval_note = ?16,"
+	    " interval_base_s = CASE WHEN ?17 > 0 THEN ?17"
+	    " ELSE interval_base_s END,"
+	    " interval_base_note = CASE WHEN ?17 > 0 THEN ?18"
+	    " ELSE interval_base_note END,"
+	    " interval_hint_s = CASE WHEN ?17 > 0 THEN ?19"
+	    " ELSE interval_hint_s END"
 	    " WHERE id = ?12" };
 	static const struct store_sql sql_move = { ST_FEED_MOVE,
 	    "UPDATE feeds SET url = ?2, redirect_url = NULL,"
@@ -356,6 +385,9 @@ store_feed_poll_done(struct store *s, int64_t feed_id,
 	sqlite3_bind_text(st, 15, r->repairs > 0 ? r->repair_note : NULL, -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_text(st, 16, r->interval_note, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 17, r->interval_base_s);
+	sqlite3_bind_text(st, 18, r->interval_base_note, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 19, r->interval_hint_s);
 	if (store_exec(s, st, "recording a poll") == -1)
 		goto fail;
 	if (sqlite3_changes(s->db) == 0) {

@@ -415,8 +415,11 @@ static const char schema_v10[] =
  * Step 11. WebSub subscriptions (W3C WebSub): one per feed whose hub we
  * asked, with the callback's random name and the hub.secret that signs
  * what the hub pushes. feed_id is no reference: a removed feed's row
- * stays until its hub confirmed the unsubscription. And why each feed's
- * interval is what it is, as the scheduler last planned it.
+ * stays until its hub confirmed the unsubscription. And the parts of a
+ * feed's interval the scheduler keeps between polls that parse nothing
+ * (a 304): its natural interval and why, the document's own hint, and
+ * why the whole is what it is; the recent topic matches of a feed are
+ * counted from an index.
  */
 static const char schema_v11[] =
 "CREATE TABLE websub ("
@@ -440,7 +443,11 @@ static const char schema_v11[] =
 ");"
 "CREATE UNIQUE INDEX websub_feed ON websub(feed_id)"
 "  WHERE state <> 'unsubscribing';"
-"ALTER TABLE feeds ADD COLUMN interval_note TEXT;";
+"ALTER TABLE feeds ADD COLUMN interval_note TEXT;"
+"ALTER TABLE feeds ADD COLUMN interval_base_s INTEGER NOT NULL DEFAULT 0;"
+"ALTER TABLE feeds ADD COLUMN interval_base_note TEXT;"
+"ALTER TABLE feeds ADD COLUMN interval_hint_s INTEGER NOT NULL DEFAULT 0;"
+"CREATE INDEX topic_matches_feed ON topic_matches(feed_id, matched);";
 
 static const struct migration {
 	const char	*sql;

@@ -37,6 +37,10 @@ def poll_until(fid, n):
 UNDO_STEPS_8_11 = """
     DROP INDEX websub_feed; DROP TABLE websub;
     ALTER TABLE feeds DROP COLUMN interval_note;
+    ALTER TABLE feeds DROP COLUMN interval_base_s;
+    ALTER TABLE feeds DROP COLUMN interval_base_note;
+    ALTER TABLE feeds DROP COLUMN interval_hint_s;
+    DROP INDEX topic_matches_feed;
     DROP TABLE hook_alerts;
     DROP TRIGGER entry_state_ai; DROP TRIGGER entry_state_au;
     DROP TRIGGER entry_state_ad; DROP TRIGGER topic_matches_reads_ai;

@@ -95,7 +95,11 @@ search(struct store *s, const char *q)
  */
 /* Step 11 (WebSub subscriptions, the interval's note) undone. */
 #define UNDO_V11 "DROP INDEX websub_feed; DROP TABLE websub;" \
-	" ALTER TABLE feeds DROP COLUMN interval_note;"
+	" ALTER TABLE feeds DROP COLUMN interval_note;" \
+	" ALTER TABLE feeds DROP COLUMN interval_base_s;" \
+	" ALTER TABLE feeds DROP COLUMN interval_base_note;" \
+	" ALTER TABLE feeds DROP COLUMN interval_hint_s;" \
+	" DROP INDEX topic_matches_feed;"
 /* Steps 11 and 10 (repairs) undone. */
 #define UNDO_V10 UNDO_V11 " ALTER TABLE feeds DROP COLUMN repairs;" \
 	" ALTER TABLE feeds DROP COLUMN repair_note;"

@@ -413,6 +413,10 @@ on_topic_matches(void *arg, int64_t topic_id, const char *topic,
 	if (rt->d.api != NULL)
 		api_stream_notify_topic(rt->d.api, topic_id, ids, n);
 	hooks_deliver(rt->hooks, hook, topic, ids, n);
+	/* sched wiring: burst mode, news breaking in several places */
+	if (rt->d.sched != NULL)
+		(void)sched_topic_matched(rt->d.sched, topic_id, topic, ids,
+		    n);
 }
 
 /* topics wiring: inside the batch, a URL hook's alerts are stored. */

@@ -1092,6 +1092,51 @@ sched_poll_now(struct sched *s, int64_t feed_id)
 	return 0;
 }
 
+size_t
+sched_topic_matched(struct sched *s, int64_t topic_id, const char *topic,
+    const int64_t *matched, size_t nmatched)
+{
+	int64_t now = time(NULL), *ids = NULL, at, news_id = INT64_MAX;
+	size_t n = 0, moved = 0;
+	struct sfeed *f;
+	char within[32];
+
+	/* Entry ids grow: the news are the matched entries from the least. */
+	for (size_t i = 0; i < nmatched; i++)
+		if (matched[i] < news_id)
+			news_id = matched[i];
+	if (!s->running || s->once || nmatched == 0 ||
+	    store_topic_burst_feeds(s->store, topic_id,
+	    now - SCHED_BURST_HISTORY_S, now - SCHED_BURST_QUIET_S, news_id,
+	    now, SCHED_BURST_MAX_FEEDS, &ids, &n) == -1)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if ((f = find(s, ids[i])) == NULL || f->ctx != NULL ||
+		    f->ready)
+			continue;
+		/* Spread over the window, so a host's feeds do not queue. */
+		at = now * 1000 + rnd(SCHED_BURST_WITHIN_S * 1000);
+		if (f->due_ms <= at)
+			continue;
+		plan_remove(s, (size_t)(f - s->feeds));
+		f->due_ms = at;
+		plan_add(s, (size_t)(f - s->feeds));
+		store_feed_set_next_poll(s->store, f->id, at / 1000);
+		moved++;
+	}
+	free(ids);
+	if (moved > 0) {
+		units_format_duration(SCHED_BURST_WITHIN_S, within,
+		    sizeof(within));
+		log_info("sched: topic '%s' matched for the first time in "
+		    "%dh: %zu %s that carried it before polled within %s",
+		    topic, SCHED_BURST_QUIET_S / 3600, moved, moved == 1 ?
+		    "feed" : "feeds", within);
+		kick(s);
+	}
+	return moved;
+}
+
 int
 sched_run_once(struct sched *s, void (*done)(void *, size_t), void *arg)
 {

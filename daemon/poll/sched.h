@@ -61,6 +61,18 @@
  */
 #define SCHED_TOPIC_WINDOW_S		(24 * 3600)
 #define SCHED_TOPIC_MAX_SPEEDUP		8
+/*
+ * Burst mode: news breaks in several places at once. When a topic gets
+ * its first match in SCHED_BURST_QUIET_S, the feeds that carried it in
+ * the SCHED_BURST_HISTORY_S before (at most SCHED_BURST_MAX_FEEDS, the
+ * most recent first, none failing or under Retry-After) are polled
+ * within SCHED_BURST_WITHIN_S, spread over that window and within the
+ * per-host limits, unless they are due sooner anyway.
+ */
+#define SCHED_BURST_QUIET_S		(6 * 3600)
+#define SCHED_BURST_HISTORY_S		(30 * 86400)
+#define SCHED_BURST_MAX_FEEDS		20
+#define SCHED_BURST_WITHIN_S		180
 /* The first step after a failed commit (see above), in seconds. */
 #define SCHED_STORE_RETRY_S		5
 
@@ -123,6 +135,13 @@ int		 sched_start(struct sched *s);
 int		 sched_reload_feeds(struct sched *s);
 void		 sched_reload_options(struct sched *s,
 		    const struct sched_options *opts);
+/*
+ * A topic's matches were committed (topic_id, its name for the log, the
+ * entries it matched): burst mode, above. Returns how many feeds were
+ * brought forward.
+ */
+size_t		 sched_topic_matched(struct sched *s, int64_t topic_id,
+		    const char *topic, const int64_t *ids, size_t n);
 /* Polls a feed as soon as the limits allow. 0, or -1 if no such feed. */
 int		 sched_poll_now(struct sched *s, int64_t feed_id);
 /*

@@ -314,6 +314,48 @@ poll_log_add(struct store *s, int64_t feed_id, int64_t started,
 }
 
 int
+store_topic_burst_feeds(struct store *s, int64_t topic_id,
+    int64_t history_since, int64_t quiet_since, int64_t news_id,
+    int64_t now, size_t max, int64_t **ret, size_t *ret_n)
+{
+	static const struct store_sql quiet = { ST_TOPIC_BURST_QUIET,
+	    "SELECT count(*) FROM topic_matches WHERE topic_id = ?1"
+	    " AND matched >= ?2 AND entry_id < ?3" };
+	static const struct store_sql feeds = { ST_TOPIC_BURST_FEEDS,
+	    "SELECT m.feed_id FROM topic_matches m"
+	    " JOIN feeds f ON f.id = m.feed_id"
+	    " WHERE m.topic_id = ?1 AND m.matched >= ?2 AND m.matched < ?3"
+	    " AND f.state = 'ok' AND f.retry_after_until <= ?5"
+	    " AND NOT EXISTS (SELECT 1 FROM topic_matches r"
+	    "   WHERE r.topic_id = ?1 AND r.feed_id = m.feed_id"
+	    "   AND r.entry_id >= ?4)"
+	    " GROUP BY m.feed_id ORDER BY max(m.matched) DESC LIMIT ?6" };
+	sqlite3_stmt *st;
+	int64_t n = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if ((st = store_bound_id(s, &quiet, topic_id)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, quiet_since);
+	sqlite3_bind_int64(st, 3, news_id);
+	if (store_one_row(s, st, sizeof(n), store_read_int64, &n,
+	    "reading a topic's recent matches") == -1)
+		return -1;
+	if (n > 0)
+		return 0;	/* not the first match in a while */
+	if ((st = store_bound_id(s, &feeds, topic_id)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, history_since);
+	sqlite3_bind_int64(st, 3, quiet_since);
+	sqlite3_bind_int64(st, 4, news_id);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, (int64_t)max);
+	return store_all_rows(s, st, sizeof(**ret), store_read_int64, NULL,
+	    (void **)ret, ret_n, "listing the feeds that carried a topic");
+}
+
+int
 store_feed_topic_hits(struct store *s, int64_t id, int64_t since,
     int64_t *ret)
 {

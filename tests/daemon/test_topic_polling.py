@@ -2,7 +2,11 @@
 sooner than its natural interval says, (hits + 1) times as often, never
 below min_interval nor a publisher's <ttl>; a feed without matches, and a
 feed whose interval is configured, keep theirs; the feeds' listing says why
-each interval is what it is (`default 1h; topic hits: 3 in 24h → 15m`)."""
+each interval is what it is (`default 1h; topic hits: 3 in 24h → 15m`).
+Burst mode: a topic's first match in 6 hours brings forward the polls of
+the feeds that carried it before, within 3 minutes, once."""
+import sqlite3
+import time
 from feeddtest import Daemon, TempDir, check, done, http_unix
 from test_api_lib import FeedServer, wait_until
 
@@ -48,6 +52,9 @@ interval = 1h
 
 [topic "storm"]
 query = storm
+
+[topic "quake"]
+query = quake
 """ % srv.url("fixed.xml")
 d = Daemon(tmp, conf).start()
 S = d.socket
@@ -119,6 +126,52 @@ r = d.ctl("feeds")
 check("topic hits: 3 in 24h → 15m" in r.stdout,
       "feedctl feeds says why a feed is polled sooner", r.stdout)
 
+# ---- burst mode -------------------------------------------------------------
+
+srv.write("q1.xml", rss("q1", [("1", "quake in the north", "a")]))
+srv.write("q2.xml", rss("q2", [("1", "quake aftershocks", "a")]))
+srv.write("q3.xml", rss("q3", [("1", "weather", "a")]))
+for name in ("q1", "q2", "q3"):
+    code, doc = api("POST", "/v1/feeds", {"url": srv.url(name + ".xml")})
+    ids[name] = doc["feed"]["id"]
 check(d.stop() == 0, "daemon stops cleanly")
+# The topic's matches, two days old: it has been quiet since.
+db = sqlite3.connect(d.database)
+db.execute("UPDATE topic_matches SET matched = matched - 2 * 86400")
+db.commit()
+db.close()
+d.start()
+due = {n: feed(ids[n])["next_poll"] for n in ("q1", "q2")}
+srv.write("q3.xml", rss("q3", [("2", "quake hits the coast", "b"),
+                               ("1", "weather", "a")]))
+t0 = time.time()
+poll(ids["q3"])
+log = wait_until(lambda: (lambda t: t if "topic 'quake' matched for the "
+                          "first time in 6h: 2 feeds" in t else None)(
+    d.read_log()), timeout=10)
+check(log, "a topic's first match in 6 hours starts a burst",
+      d.read_log()[-1500:])
+
+
+def epoch(iso):
+    return time.mktime(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ")) - \
+        time.timezone
+
+
+soon = [epoch(feed(ids[n])["next_poll"]) for n in ("q1", "q2")]
+check(all(x <= t0 + 185 for x in soon),
+      "the feeds that carried the topic are polled within 3 minutes",
+      (due, [feed(ids[n])["next_poll"] for n in ("q1", "q2")]))
+check(epoch(feed(ids["cold"])["next_poll"]) > t0 + 600,
+      "feeds that never carried it keep their plan")
+srv.write("q3.xml", rss("q3", [("3", "quake again", "c"),
+                               ("2", "quake hits the coast", "b"),
+                               ("1", "weather", "a")]))
+poll(ids["q3"])
+time.sleep(1)
+check(d.read_log().count("matched for the first time") == 1,
+      "the next match of the topic starts no second burst")
+
+check(d.stop() == 0, "daemon stops cleanly again")
 srv.stop()
 done()

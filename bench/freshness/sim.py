@@ -22,7 +22,10 @@ The strategies, as their code computes intervals:
                 [min_interval 5 min, max_interval 24 h], kept on a 304,
                 +-5% jitter, a due feed polled when due
   (d) +topics   (c) scaled down by the feed's topic hits of the last 24 h
-                (hits + 1, at most 8 times: SCHED_TOPIC_*)
+                (hits + 1, at most 8 times: SCHED_TOPIC_*), and burst mode:
+                a topic's first match in 6 h brings the feeds that carried
+                it in the 30 days before (at most 20) forward to within
+                3 min (SCHED_BURST_*)
   (e) +WebSub   (d), and for publishers with a hub the item arrives when
                 pushed (the delay measured by websub_delay.py on the real
                 daemon, or 0.5 s), the feed polled at most every 6 hours
@@ -33,6 +36,7 @@ Prints one Markdown table.
 """
 import argparse
 import bisect
+import heapq
 import json
 import math
 import random
@@ -97,72 +101,115 @@ def adaptive(f, now, lo=300, hi=DAY):
     return hi if n == 0 else clamp(WEEK / n, lo, hi)
 
 
-def run(f, strategy, a, rng, push_delays):
-    """One feed under one strategy: (polls, bytes, [(delay, topic)]) of the
-    items published in the measured half, and the pushes."""
+def simulate(feeds, strategy, a, rng, push_delays):
+    """Every feed under one strategy, on one clock (burst mode couples the
+    feeds). Returns, per feed, (polls, bytes, [(delay, topic)], pushes) of
+    the items published in the measured half."""
     start, end = a.days * DAY / 2, a.days * DAY
-    times, items = f["times"], f["items"]
-    hub = strategy == "e" and f["hub"]
-    polls = nbytes = pushes = 0
-    delays = []
-    seen = 0                  # items before this index were fetched
-    fetched_topic = []        # times the feed's topic items were fetched
-    t = rng.uniform(0, 1800)
-    interval = base_kept = 1800     # default_interval
-    if hub:
-        # Pushed as published; the polls below only find what is left.
-        for (pt, topic) in items:
-            if start <= pt < end:
-                d = rng.choice(push_delays)
-                delays.append((d, topic))
-                pushes += 1
-                nbytes += DOC_BYTES + ITEM_BYTES
-    while t < end:
+    topical = strategy in ("d", "e")
+    st = []
+    heap = []
+    for i, f in enumerate(feeds):
+        hub = strategy == "e" and f["hub"]
+        x = {"seen": 0, "base": 1800, "fetched_topic": [], "polls": 0,
+             "bytes": 0, "delays": [], "pushes": 0, "hub": hub,
+             "due": rng.uniform(0, 1800)}
+        st.append(x)
+        heapq.heappush(heap, (x["due"], 0, i))
+        if hub:
+            # The hub pushes each item as it is published.
+            for k, (pt, topic) in enumerate(f["items"]):
+                heapq.heappush(heap, (pt + rng.choice(push_delays), 1, i, k))
+    last_match = -DAY               # the topic's last match
+    carried = {}                    # feed -> when it last carried the topic
+
+    def matched(i, t):
+        """A topic match at t from feed i: burst mode (SCHED_BURST_*)."""
+        nonlocal last_match
+        if topical and t - last_match >= a.burst_quiet:
+            recent = sorted((w, g) for g, w in carried.items()
+                            if g != i and w >= t - 30 * DAY)
+            for w, g in recent[-20:]:
+                at = t + rng.uniform(0, 180)
+                if at < st[g]["due"]:
+                    st[g]["due"] = at
+                    heapq.heappush(heap, (at, 0, g))
+        last_match = t
+        carried[i] = t
+
+    while heap:
+        ev = heapq.heappop(heap)
+        t, kind, i = ev[0], ev[1], ev[2]
+        if t >= end:
+            break
+        f, x = feeds[i], st[i]
+        if kind == 1:
+            pt, topic = f["items"][ev[3]]
+            if pt >= start:
+                x["delays"].append((t - pt, topic))
+                x["pushes"] += 1
+                x["bytes"] += DOC_BYTES + ITEM_BYTES
+            if topic:
+                x["fetched_topic"].append(t)
+                matched(i, t)
+            continue
+        if t != x["due"]:
+            continue                # a plan since brought forward
+        times, items = f["times"], f["items"]
         new_end = bisect.bisect_right(times, t)
         if t >= start:
-            polls += 1
-        if new_end > seen:
+            x["polls"] += 1
+        parsed = new_end > x["seen"]
+        if parsed:
             if t >= start:
-                nbytes += DOC_BYTES + ITEM_BYTES * min(KEEP, new_end)
-            for pt, topic in items[seen:new_end]:
+                x["bytes"] += DOC_BYTES + ITEM_BYTES * min(KEEP, new_end)
+            topic_now = False
+            for pt, topic in items[x["seen"]:new_end]:
+                if x["hub"]:
+                    continue        # pushed already
                 if topic:
-                    fetched_topic.append(t)
-                if start <= pt and not hub:
-                    delays.append((t - pt, topic))
-            seen = new_end
-            parsed = True
-        else:
-            if t >= start:
-                nbytes += HEADERS
-            parsed = False
+                    x["fetched_topic"].append(t)
+                    topic_now = True
+                if pt >= start:
+                    x["delays"].append((t - pt, topic))
+            x["seen"] = new_end
+        elif t >= start:
+            x["bytes"] += HEADERS
         # The next poll.
         if strategy == "a":
             interval = 1800
         elif strategy == "b":
             interval = adaptive(f, t)
         else:
-            if parsed:          # a 304 keeps the plan
-                base_kept = adaptive(f, t)
-            interval = base_kept
-            if strategy in ("d", "e") and not hub:
-                hits = len(fetched_topic) - bisect.bisect_left(
-                    fetched_topic, t - DAY)
+            if parsed:              # a 304 keeps the plan
+                x["base"] = adaptive(f, t)
+            interval = x["base"]
+            if topical and not x["hub"]:
+                hits = len(x["fetched_topic"]) - bisect.bisect_left(
+                    x["fetched_topic"], t - DAY)
                 if hits > 0:
                     interval = max(300, interval / min(hits + 1, 8))
-            if hub:
+            if x["hub"]:
                 interval = max(interval, 6 * 3600)
             interval *= 1 + rng.uniform(-0.05, 0.05)
         nxt = t + interval
         if strategy == "b":
             # Miniflux's job wakes every POLLING_FREQUENCY, takes the due.
             nxt = math.ceil(nxt / a.miniflux_tick) * a.miniflux_tick
-        t = nxt
-    # Items published in the measured half but not fetched by its end
-    # count with the delay they have so far (a lower bound).
-    for pt, topic in items[seen:]:
-        if start <= pt < end and not hub:
-            delays.append((end - pt, topic))
-    return polls, nbytes, delays, pushes
+        x["due"] = nxt
+        heapq.heappush(heap, (nxt, 0, i))
+        if parsed and topic_now:
+            matched(i, t)
+    out = []
+    for f, x in zip(feeds, st):
+        # Items of the measured half not fetched by its end count with
+        # the delay they have so far (a lower bound).
+        if not x["hub"]:
+            for pt, topic in f["items"][x["seen"]:]:
+                if start <= pt < end:
+                    x["delays"].append((end - pt, topic))
+        out.append((x["polls"], x["bytes"], x["delays"], x["pushes"]))
+    return out
 
 
 def pct(v, p):
@@ -200,6 +247,8 @@ def main():
     ap.add_argument("--miniflux-tick", type=float, default=3600)
     ap.add_argument("--push-ms", help="JSON list of measured push delays "
                     "(websub_delay.py); default 500 ms")
+    ap.add_argument("--burst-quiet", type=float, default=6 * 3600,
+                    help="SCHED_BURST_QUIET_S")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     push = [0.5]
@@ -216,8 +265,8 @@ def main():
         srng = random.Random(a.seed * 100 + ord(s))
         polls = nbytes = pushes = 0
         topic_d, hub_d, all_items = [], [], 0
-        for f in feeds:
-            p, b, d, pu = run(f, s, a, srng, push)
+        for f, (p, b, d, pu) in zip(feeds, simulate(feeds, s, a, srng,
+                                                     push)):
             polls += p
             nbytes += b
             pushes += pu

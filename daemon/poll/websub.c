@@ -310,6 +310,7 @@ subscribe_new(struct websub *w, int64_t feed_id, const char *hub,
 	log_info("websub: subscribing feed %lld to hub '%s' (topic '%s')",
 	    (long long)feed_id, hub, topic);
 	ask(w, &row, true);
+	free(row.asked);	/* the rest of row is borrowed */
 	OPENSSL_cleanse(secret, sizeof(secret));
 }
 

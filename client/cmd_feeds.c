@@ -62,6 +62,7 @@ cmd_feeds(struct feedctl *ctl, int argc, char **argv)
 	table_column(t, "ENTRIES", true, false);
 	table_column(t, "UNREAD", true, false);
 	table_column(t, "POLLED", false, false);
+	table_column(t, "INTERVAL", false, true);
 	if (filed)
 		table_column(t, "CATEGORY", false, true);
 	table_column(t, "TITLE", false, true);
@@ -86,6 +87,9 @@ cmd_feeds(struct feedctl *ctl, int argc, char **argv)
 		    NULL)),
 		    (int64_t)time(NULL), when, sizeof(when));
 		table_cell(t, TABLE_DIM, "%s", when);
+		/* Why the feed is polled as often as it is. */
+		table_cell(t, TABLE_DIM, "%s", feedctl_str(f, "interval_note",
+		    "-"));
 		if (filed)
 			table_cell(t, TABLE_PLAIN, "%s",
 			    feedctl_str(f, "category", ""));

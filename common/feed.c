@@ -76,6 +76,8 @@ feed_header_copy(struct feed_header *dst, const struct feed_header *src)
 	dst->subtitle = xstrdup_or_null(src->subtitle);
 	dst->language = xstrdup_or_null(src->language);
 	dst->author = xstrdup_or_null(src->author);
+	dst->hub = xstrdup_or_null(src->hub);
+	dst->self = xstrdup_or_null(src->self);
 }
 
 void
@@ -86,6 +88,8 @@ feed_header_clear(struct feed_header *h)
 	free(h->subtitle);
 	free(h->language);
 	free(h->author);
+	free(h->hub);
+	free(h->self);
 	memset(h, 0, sizeof(*h));
 	h->updated = FEED_TIME_NONE;
 }

@@ -106,6 +106,12 @@ struct feed_header {
 	/* Polling hints from the document, 0 when absent (seconds). */
 	int64_t	 ttl_s;			/* RSS <ttl> */
 	int64_t	 update_period_s;	/* sy:updatePeriod / updateFrequency */
+	/*
+	 * WebSub discovery: the first <link rel="hub"> and the
+	 * <link rel="self"> of the feed (absolute), or NULL.
+	 */
+	char	*hub;
+	char	*self;
 };
 
 struct feed_parser_cb {

@@ -535,6 +535,19 @@ atom_link(struct feed_parser *p, enum scope sc, const XML_Char **atts)
 			add_enclosure(p, href, type, attr(atts, "length"));
 		return;
 	}
+	/* WebSub discovery (W3C WebSub 4): the first hub, and self. */
+	if (rel != NULL && sc != SC_ENTRY && strcasecmp(rel, "hub") == 0) {
+		if (p->header.hub == NULL)
+			p->header.hub = url_resolve(
+			    p->frames[p->depth - 1].base, href);
+		return;
+	}
+	if (rel != NULL && sc != SC_ENTRY && strcasecmp(rel, "self") == 0) {
+		if (p->header.self == NULL)
+			p->header.self = url_resolve(
+			    p->frames[p->depth - 1].base, href);
+		return;
+	}
 	if (rel != NULL && strcasecmp(rel, "alternate") != 0)
 		return;
 	if (l->alt_any == NULL)

@@ -81,6 +81,23 @@ url_member(struct reader *r, json_t *o, const char *key)
 	return abs;
 }
 
+/* JSON Feed's "hubs": the first of type WebSub, absolute, or NULL. */
+static char *
+websub_hub(struct reader *r, json_t *root)
+{
+	json_t *hubs = json_object_get(root, "hubs"), *hub;
+	const char *type;
+	size_t i;
+
+	json_array_foreach(hubs, i, hub) {
+		type = json_string_value(json_object_get(hub, "type"));
+		if (json_is_object(hub) && type != NULL &&
+		    strcasecmp(type, "WebSub") == 0)
+			return url_member(r, hub, "url");
+	}
+	return NULL;
+}
+
 /* Plain text as HTML: escaped, its line breaks kept as <br>. */
 static char *
 text_as_html(const char *s, bool breaks)
@@ -370,6 +387,8 @@ jsonfeed_read(const char *data, size_t len, const char *base_url,
 	h->subtitle = str(&r, root, "description");
 	h->language = str(&r, root, "language");
 	h->author = author(&r, root);
+	h->self = url_member(&r, root, "feed_url");
+	h->hub = websub_hub(&r, root);
 	if (cb->on_header != NULL)
 		cb->on_header(h, arg);
 

@@ -51,6 +51,7 @@ enum feedd_line {
 	LINE_LISTEN,
 	LINE_SOCKET,
 	LINE_SOCKET_GROUP,
+	LINE_PUBLIC_URL,
 	NLINES,
 };
 
@@ -114,7 +115,8 @@ perr_at(struct parse_state *st, int line, const char *key,
  * "did you mean" when a key is unknown.
  */
 static const char *const feedd_keys[] = { "database", "socket",
-	"socket_group", "listen", "listen_allow_remote", "log_level",
+	"socket_group", "listen", "listen_allow_remote", "public_url",
+	"log_level",
 	"user_agent", "ca_file", "max_connections", "max_per_host",
 	"default_interval", "min_interval", "max_interval", "host_gap",
 	"timeout", "connect_timeout", "max_body_size", "max_entries_per_feed",
@@ -243,6 +245,8 @@ handle_feedd(struct parse_state *st, const char *key, const char *v)
 		set_str(&c->socket_group, v);
 	else if (strcmp(key, "listen") == 0)
 		set_str(&c->listen, v);
+	else if (strcmp(key, "public_url") == 0)
+		set_str(&c->public_url, v);
 	else if (strcmp(key, "listen_allow_remote") == 0) {
 		if (parse_bool(v, &c->listen_allow_remote) == -1)
 			perr(st, key, "'%s' is not yes or no", v);
@@ -727,6 +731,7 @@ note_line(struct parse_state *st, const char *key)
 		[LINE_LISTEN] = "listen",
 		[LINE_SOCKET] = "socket",
 		[LINE_SOCKET_GROUP] = "socket_group",
+		[LINE_PUBLIC_URL] = "public_url",
 	};
 	struct config *c = st->cfg;
 
@@ -965,6 +970,38 @@ validate_hook(struct parse_state *st, struct config_hook *h)
 }
 
 
+/*
+ * public_url: where hubs reach the TCP listener, so a listener there must
+ * be, and a base that callback names can be put under: http(s), no query
+ * or fragment, ending in '/' (added when missing).
+ */
+static void
+validate_public_url(struct parse_state *st)
+{
+	struct config *c = st->cfg;
+	int line = st->lines[LINE_PUBLIC_URL];
+	char why[256], *u;
+
+	if (c->public_url == NULL)
+		return;
+	if (url_check(c->public_url, 0, why, sizeof(why)) == -1)
+		perr_at(st, line, "public_url", "'%s' is %s", c->public_url,
+		    why);
+	else if (strpbrk(c->public_url, "?#") != NULL)
+		perr_at(st, line, "public_url", "'%s' has a query or a "
+		    "fragment: the callbacks of WebSub hubs go below it",
+		    c->public_url);
+	else if (c->listen == NULL)
+		perr_at(st, line, "public_url", "WebSub hubs call back the "
+		    "TCP listener: set listen too (behind the reverse proxy "
+		    "that serves '%s')", c->public_url);
+	else if (c->public_url[strlen(c->public_url) - 1] != '/') {
+		u = xasprintf("%s/", c->public_url);
+		free(c->public_url);
+		c->public_url = u;
+	}
+}
+
 /* What the daemon would refuse at start-up about its sockets. */
 static void
 validate_listeners(struct parse_state *st)
@@ -1056,6 +1093,7 @@ config_validate(struct parse_state *st)
 		perr_at(st, st->lines[LINE_CONNECT_TIMEOUT], "connect_timeout",
 		    "timeouts must be at least 1s");
 	validate_listeners(st);
+	validate_public_url(st);
 	validate_feeds(st);
 	for (size_t i = 0; i < c->nhooks; i++)
 		validate_hook(st, &c->hooks[i]);
@@ -1159,6 +1197,7 @@ config_free(struct config *c)
 	free(c->socket);
 	free(c->socket_group);
 	free(c->listen);
+	free(c->public_url);
 	free(c->user_agent);
 	free(c->ca_file);
 	free(c);

@@ -100,6 +100,11 @@ struct config {
 	char	*socket_group;	/* NULL: the daemon's group */
 	char	*listen;	/* NULL: no TCP listener; "127.0.0.1:PORT" */
 	bool	 listen_allow_remote;
+	/*
+	 * Where the TCP listener is reached from outside, ending in '/':
+	 * WebSub hubs call back below it. NULL: no WebSub, polling only.
+	 */
+	char	*public_url;
 	int	 log_level;	/* enum log_level */
 	char	*user_agent;	/* NULL: fetch's default */
 	char	*ca_file;	/* NULL: the system's CA store */

@@ -19,6 +19,7 @@ struct metrics;
 struct sched;
 struct store;
 struct topics;
+struct websub;
 
 struct feedd {
 	struct config	*cfg;
@@ -32,6 +33,7 @@ struct feedd {
 	struct topics	*topics;	/* topics.c; NULL until wired */
 	struct hooks	*hooks;		/* hook.c: runs, failures; or NULL */
 	struct metrics	*metrics;	/* metrics.h: what GET /metrics shows */
+	struct websub	*websub;	/* websub.h: WebSub callbacks; or NULL */
 	time_t		 started;
 	bool		 once;		/* --once: poll all, then exit */
 	/*

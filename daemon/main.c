@@ -32,6 +32,7 @@
 #include "store.h"
 #include "store_prune.h"
 #include "topics.h"
+#include "websub.h"
 #include "xmalloc.h"
 
 struct options {
@@ -221,6 +222,7 @@ feeds_changed(struct feedd *d)
 	if (d->sched != NULL && sched_reload_feeds(d->sched) == -1)
 		log_warnx("the scheduler did not reload the feed list");
 	topics_feeds_changed(d->topics);
+	websub_feeds_changed(d->websub);
 }
 
 /* sched wiring: new limits and intervals. */
@@ -299,6 +301,9 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 		log_warnx("reload: feeds not reconciled; the next reload "
 		    "tries again");
 	sched_wiring_reload(rt);	/* sched wiring */
+	if (rt->d.websub != NULL)	/* websub wiring */
+		websub_reconfigure(rt->d.websub, cfg->public_url,
+		    cfg->max_body_size);
 	rt->d.feeds_changed(&rt->d);
 	if (rt->pruner != NULL) {
 		struct store_retention r;
@@ -373,6 +378,16 @@ on_polled(void *arg, int64_t feed_id, const char *error, size_t new_count)
 	api_notify_poll(rt->d.api, feed_id, error, new_count);
 }
 
+/* websub wiring: a parsed poll's hub, for the subscriptions. */
+static void
+on_hub(void *arg, int64_t feed_id, const char *url, const char *hub,
+    const char *self)
+{
+	struct runtime *rt = arg;
+
+	websub_feed_polled(rt->d.websub, feed_id, url, hub, self);
+}
+
 static void
 on_new_entries(void *arg, int64_t feed_id, const int64_t *ids, size_t n)
 {
@@ -398,6 +413,10 @@ on_topic_matches(void *arg, int64_t topic_id, const char *topic,
 	if (rt->d.api != NULL)
 		api_stream_notify_topic(rt->d.api, topic_id, ids, n);
 	hooks_deliver(rt->hooks, hook, topic, ids, n);
+	/* sched wiring: burst mode, news breaking in several places */
+	if (rt->d.sched != NULL)
+		(void)sched_topic_matched(rt->d.sched, topic_id, topic, ids,
+		    n);
 }
 
 /* topics wiring: inside the batch, a URL hook's alerts are stored. */
@@ -598,7 +617,8 @@ run(struct runtime *rt)
 		struct fetch_options fo;
 		struct sched_options so;
 		/* topics wiring */
-		struct sched_callbacks cb = { on_new_entries, on_polled, rt };
+		struct sched_callbacks cb = { on_new_entries, on_polled, rt,
+		    on_hub };
 		struct batch_hooks bh = { on_batch_written,
 		    on_batch_committed, rt };
 
@@ -620,6 +640,10 @@ run(struct runtime *rt)
 
 			d->discover = discover_new(d->base, rt->fetch, &slots);
 			sched_set_discover(d->sched, d->discover);
+			/* websub wiring: hubs push through the scheduler. */
+			d->websub = websub_new(d->base, d->store, rt->fetch,
+			    d->sched, d->cfg->public_url,
+			    d->cfg->max_body_size);
 		}
 	}
 	/* end of sched wiring */
@@ -653,6 +677,9 @@ teardown(struct runtime *rt)
 	 */
 	discover_free(d->discover);
 	d->discover = NULL;
+	/* Its requests to hubs go before the fetch; pushes before sched. */
+	websub_free(d->websub);
+	d->websub = NULL;
 	/* sched wiring: polls stop before the store and the loop go. */
 	sched_free(d->sched);
 	d->sched = NULL;		/* the batch's last word must not reach it */

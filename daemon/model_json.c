@@ -110,6 +110,9 @@ model_json_feed(const struct store_feed *f)
 	set(j, "created", model_json_time(f->created));
 	set(j, "repairs", json_integer(f->repairs));
 	set(j, "repair_note", model_json_str(f->repair_note));
+	set(j, "interval_note", model_json_str(f->interval_note));
+	set(j, "pushed_until", f->push_until > 0 ?
+	    model_json_time(f->push_until) : json_null());
 	return j;
 }
 

@@ -53,6 +53,13 @@ static const struct api_route api_routes[] = {
 	/* For Prometheus (token rules as /v1), and for load balancers. */
 	{ EVHTTP_REQ_GET, "/metrics", api_metrics_get, API_AUTH_BEARER },
 	{ EVHTTP_REQ_GET, "/healthz", api_health_get, API_AUTH_OPEN },
+	/*
+	 * WebSub hubs: no token (they cannot hold one), checked by websub.h
+	 * (only what we asked, only signed content), else the 404 of an
+	 * unknown path.
+	 */
+	{ EVHTTP_REQ_GET, "/websub/", api_websub_verify, API_AUTH_OPEN },
+	{ EVHTTP_REQ_POST, "/websub/", api_websub_deliver, API_AUTH_OPEN },
 	{ EVHTTP_REQ_GET, "/v1/feeds", api_feeds_list,
 	    API_AUTH_BEARER },
 	{ EVHTTP_REQ_POST, "/v1/feeds", api_feeds_add,
@@ -335,6 +342,11 @@ dispatch(struct api *api, struct evhttp_request *req, const char *path)
 	    found->scheme : API_AUTH_BEARER, on_request, api))
 		return;
 	if (found == NULL) {
+		api_reply_error(req, 404, NULL, "no such endpoint: %s", path);
+		return;
+	}
+	/* An open route tells strangers nothing it does not serve. */
+	if (found->method != method && found->scheme == API_AUTH_OPEN) {
 		api_reply_error(req, 404, NULL, "no such endpoint: %s", path);
 		return;
 	}

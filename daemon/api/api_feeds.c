@@ -83,6 +83,30 @@ feed_json(struct api *api, struct store_feed *f)
 	return j;
 }
 
+/*
+ * The feed's WebSub subscription, as far as it may be shown (never its
+ * secret nor its callback's name), or null.
+ */
+static json_t *
+websub_json(struct store *s, int64_t feed_id)
+{
+	struct store_websub w;
+	json_t *j;
+
+	if (store_websub_by_feed(s, feed_id, &w) != 1)
+		return json_null();
+	j = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:o}",
+	    "hub", w.hub, "topic", w.topic,
+	    "state", store_websub_state_name(w.state),
+	    "lease_until", w.lease_until > 0 ?
+	    model_json_time(w.lease_until) : json_null(),
+	    "last_push", w.last_push > 0 ? model_json_time(w.last_push) :
+	    json_null(), "pushes", (json_int_t)w.pushes,
+	    "last_error", model_json_str(w.last_error));
+	store_websub_clear(&w);
+	return j;
+}
+
 void
 api_feeds_list(struct api *api, struct evhttp_request *req, const char *path)
 {
@@ -544,6 +568,7 @@ api_feeds_get(struct api *api, struct evhttp_request *req, const char *path)
 	}
 	doc = feed_json(api, &f);
 	store_feed_clear(&f);
+	json_object_set_new(doc, "websub", websub_json(s, id));
 	arr = json_array();
 	if (npolls > 0 &&
 	    store_poll_log_list(s, id, (size_t)npolls, &log, &n) == 0) {

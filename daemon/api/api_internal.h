@@ -110,6 +110,9 @@ int	api_feeds_subscribe(struct api *api, const char *url,
 int	api_feeds_unsubscribe(struct api *api, const struct store_feed *f);
 int	api_feeds_set(struct api *api, int64_t id,
 	    const struct store_feed_change *c);
+/* api_websub.c: a WebSub hub's verification (GET) and content (POST). */
+void	api_websub_verify(struct api *, struct evhttp_request *, const char *);
+void	api_websub_deliver(struct api *, struct evhttp_request *, const char *);
 /* api_discover.c */
 void	api_discover(struct api *, struct evhttp_request *, const char *);
 struct discover_result;

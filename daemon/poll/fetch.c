@@ -120,6 +120,7 @@ fetch_result_dup(const struct fetch_result *r)
 	c->etag = xstrdup_or_null(r->etag);
 	c->last_modified = xstrdup_or_null(r->last_modified);
 	c->content_type = xstrdup_or_null(r->content_type);
+	c->link = xstrdup_or_null(r->link);
 	/* NUL-terminated past body_len, as fetch promises. */
 	body = xmalloc(r->body_len + 1);
 	if (r->body_len > 0)
@@ -141,6 +142,7 @@ fetch_result_free(struct fetch_result *r)
 	free((char *)r->etag);
 	free((char *)r->last_modified);
 	free((char *)r->content_type);
+	free((char *)r->link);
 	free((char *)r->body);
 	free(r);
 }
@@ -383,6 +385,28 @@ header(CURL *easy, const char *name)
 	return h->value;
 }
 
+/* Every instance of a header, joined by ", " (a list), or NULL. */
+static char *
+header_all(CURL *easy, const char *name)
+{
+	struct curl_header *h;
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	for (i = 0; curl_easy_header(easy, name, i, CURLH_HEADER, -1, &h) ==
+	    CURLHE_OK; i++) {
+		buf_printf(&b, "%s%s", i > 0 ? ", " : "", h->value);
+		if (i + 1 >= h->amount)
+			break;
+	}
+	if (b.len == 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
 /* Sets up the easy handle for the next hop to x->cur_url. */
 static int
 xfer_arm(struct fetch_xfer *x)
@@ -598,6 +622,7 @@ finished(struct fetch_xfer *x, CURLcode res)
 	long code = 0;
 	double t = 0;
 	int64_t now = time(NULL), date, exp;
+	char *link = NULL;
 
 	result_init(&r);
 	err[0] = '\0';
@@ -620,6 +645,7 @@ finished(struct fetch_xfer *x, CURLcode res)
 		r.etag = header(x->easy, "ETag");
 		r.last_modified = header(x->easy, "Last-Modified");
 		r.content_type = header(x->easy, "Content-Type");
+		r.link = link = header_all(x->easy, "Link");
 		r.retry_after_s = httpdate_retry_after(
 		    header(x->easy, "Retry-After"), now);
 		r.max_age_s = httpdate_max_age(
@@ -671,6 +697,7 @@ finished(struct fetch_xfer *x, CURLcode res)
 	if (err[0] != '\0')
 		r.error = err;
 	deliver(x, &r);
+	free(link);
 }
 
 static void

@@ -90,6 +90,8 @@ struct fetch_result {
 	const char	*etag;
 	const char	*last_modified;
 	const char	*content_type;
+	/* Every Link header of the response, joined by ", " (RFC 8288). */
+	const char	*link;
 	int64_t		 retry_after_s;	/* -1: absent or unreadable */
 	int64_t		 max_age_s;	/* Cache-Control max-age; -1 absent */
 	int64_t		 expires_s;	/* Expires - now, -1 absent/past */

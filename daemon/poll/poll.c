@@ -17,6 +17,7 @@
 #include "log.h"
 #include "poll.h"
 #include "store.h"
+#include "weblinks.h"
 #include "xmalloc.h"
 
 #define WEEK_S	(7 * 24 * 3600)
@@ -56,6 +57,9 @@ struct poll {
 	struct fetch_result *page;
 	char		*moved_to;
 	char		*page_note;
+	bool		 pushed;
+	char		*hub;
+	char		*self;
 };
 
 bool
@@ -131,6 +135,8 @@ poll_free(struct poll *p)
 	fetch_result_free(p->page);
 	free(p->moved_to);
 	free(p->page_note);
+	free(p->hub);
+	free(p->self);
 	free(p);
 }
 
@@ -200,6 +206,17 @@ parse(struct poll *p, const struct fetch_result *r, struct poll_outcome *o,
 		o->update_period_s = p->header.update_period_s;
 	}
 	o->week_entries = week_entries(p, o->started);
+	if (!p->pushed) {
+		p->hub = weblinks_find(r->link, "hub", r->effective_url);
+		p->self = weblinks_find(r->link, "self", r->effective_url);
+		if (p->hub == NULL && p->have_header)
+			p->hub = xstrdup_or_null(p->header.hub);
+		if (p->self == NULL && p->have_header)
+			p->self = xstrdup_or_null(p->header.self);
+		o->hub = p->hub;
+		o->self = p->self;
+	} else
+		o->week_entries = -1;	/* maybe a part of the feed */
 	o->parsed = true;
 	o->result = POLL_NEW;
 	p->ingest = true;
@@ -400,6 +417,11 @@ process(struct poll *p, const struct fetch_result *r)
 		forget_validators(&o);
 		o.moved_to = NULL;	/* a failure moves nothing */
 	}
+	if (p->pushed) {
+		/* The last polled document's validators stay. */
+		forget_validators(&o);
+		o.pushed = true;
+	}
 	/* r and its strings go when we return: keep copies. */
 	p->o = o;
 	p->o.etag = p->etag = xstrdup_or_null(o.etag);
@@ -504,8 +526,10 @@ poll_start(struct fetch *fetch, struct store *store, struct batch *batch,
 	p->started = time(NULL);
 	p->cb = cb;
 	p->arg = arg;
-	if (opts != NULL)
-		p->discover = opts->discover;
+	if (opts != NULL) {
+		p->discover = opts->pushed ? NULL : opts->discover;
+		p->pushed = opts->pushed;
+	}
 	if (opts != NULL && opts->prefetched != NULL) {
 		p->prefetched = opts->prefetched;
 		p->prefetch_ev = evtimer_new(opts->base, on_prefetched, p);

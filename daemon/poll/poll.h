@@ -56,6 +56,15 @@ struct poll_outcome {
 	bool		 parsed;
 	int64_t		 repairs;
 	const char	*repair_note;
+	/*
+	 * WebSub discovery (a parsed 200 only): the hub and the feed's own
+	 * URL it announced, the Link header first, then the document; NULL
+	 * when it announced none.
+	 */
+	const char	*hub;
+	const char	*self;
+	/* Content a hub pushed (poll_options.pushed), not a poll. */
+	bool		 pushed;
 	/* Entries dated within the last week; -1 if no entry had a date. */
 	int64_t		 week_entries;
 	int64_t		 bytes;
@@ -103,6 +112,13 @@ struct poll_options {
 	 * read in its place and named in the outcome's moved_to.
 	 */
 	struct discover	*discover;
+	/*
+	 * prefetched is content a WebSub hub pushed, maybe only the new
+	 * items: it keeps the stored validators and body hash (the next
+	 * poll still compares with the last polled document), tells nothing
+	 * of how often the feed publishes and announces no hub.
+	 */
+	bool		 pushed;
 };
 
 /*

@@ -6,6 +6,7 @@
 #include <event2/event.h>
 
 #include "batch.h"
+#include "buf.h"
 #include "log.h"
 #include "metrics.h"
 #include "poll.h"
@@ -310,35 +311,116 @@ clamp(const struct sched *s, int64_t v)
 	return v;
 }
 
-/* The interval after a successful poll (see sched.h). */
-static int64_t
-plan_interval(const struct sched *s, const struct store_feed *f,
-    const struct poll_outcome *o)
+/* Appends "; WHAT D" (or "WHAT D" first) to the note of an interval. */
+static void
+note_step(struct buf *note, const char *what, int64_t d)
 {
-	int64_t iv, hint = 0;
+	char dur[32];
 
-	if (f->interval_s > 0)
+	units_format_duration(d, dur, sizeof(dur));
+	buf_printf(note, "%s%s %s", note->len > 0 ? "; " : "", what, dur);
+}
+
+/* A plan: the interval, why, and the parts kept for the next one. */
+struct plan {
+	int64_t	 iv;
+	char	*note;
+	int64_t	 base_s;	/* the natural interval */
+	char	*base_note;
+	int64_t	 hint_s;	/* the document's own */
+};
+
+static void
+plan_clear(struct plan *p)
+{
+	free(p->note);
+	free(p->base_note);
+}
+
+/*
+ * The interval after a successful poll (see sched.h), and why, from the
+ * feed's natural interval (configured, adaptive, or kept from the last
+ * parse when nothing was parsed), scaled down by its recent topic hits,
+ * raised to the publisher's hints, relaxed while a WebSub hub pushes,
+ * within [min_interval, max_interval]: "adaptive 45m; topic hits: 3 in
+ * 24h → 11m".
+ */
+static void
+plan_interval(const struct sched *s, const struct store_feed *f,
+    const struct poll_outcome *o, struct plan *p)
+{
+	int64_t iv, hint, http_hint = 0, hits = 0, div, now = time(NULL);
+	bool pushed = f->push_until > now;
+	const char *word = NULL;
+	char what[64];
+	struct buf b;
+
+	memset(p, 0, sizeof(*p));
+	buf_init(&b);
+	if (f->interval_s > 0) {
 		iv = f->interval_s;
-	else if (o->week_entries > 0)
+		word = "configured";
+	} else if (o->week_entries > 0) {
 		iv = WEEK_S / o->week_entries;
-	else if (o->week_entries == 0)
+		word = "adaptive";
+	} else if (o->week_entries == 0) {
 		iv = s->o.max_interval_s;
-	else if (f->error_count == 0 && f->cur_interval_s > 0)
-		iv = f->cur_interval_s;	/* not parsed: keep the plan */
-	else
+		word = "nothing new this week";
+	} else if (f->error_count == 0 && f->interval_base_s > 0) {
+		/* Not parsed: the natural interval of the last parse. */
+		iv = f->interval_base_s;
+		if (f->interval_base_note != NULL)
+			buf_puts(&b, f->interval_base_note);
+		else
+			word = "as planned";
+	} else if (f->error_count == 0 && f->cur_interval_s > 0) {
+		iv = f->cur_interval_s;
+		word = "as planned";
+	} else {
 		iv = s->o.default_interval_s;
+		word = "default";
+	}
+	if (word != NULL)
+		note_step(&b, word, iv);
+	p->base_s = iv;
+	p->base_note = xstrdup(b.data);
+	/* News breaks where topics were hit: look there sooner. */
+	if (!pushed && f->interval_s == 0 &&
+	    store_feed_topic_hits(s->store, f->id, now - SCHED_TOPIC_WINDOW_S,
+	    &hits) == 0 && hits > 0) {
+		div = hits + 1 < SCHED_TOPIC_MAX_SPEEDUP ? hits + 1 :
+		    SCHED_TOPIC_MAX_SPEEDUP;
+		iv /= div;
+		snprintf(what, sizeof(what), "topic hits: %lld in %lldh →",
+		    (long long)hits, (long long)SCHED_TOPIC_WINDOW_S / 3600);
+		note_step(&b, what, iv);
+	}
 	/* The publisher's own hints only ever slow us down. */
-	if (o->ttl_s > hint)
-		hint = o->ttl_s;
-	if (o->update_period_s > hint)
-		hint = o->update_period_s;
-	if (o->max_age_s > hint)
-		hint = o->max_age_s;
-	if (o->expires_s > hint)
-		hint = o->expires_s;
-	if (hint > iv)
+	hint = o->parsed ? (o->ttl_s > o->update_period_s ? o->ttl_s :
+	    o->update_period_s) : f->interval_hint_s;
+	p->hint_s = hint > 0 ? hint : 0;
+	if (o->max_age_s > http_hint)
+		http_hint = o->max_age_s;
+	if (o->expires_s > http_hint)
+		http_hint = o->expires_s;
+	if (http_hint > hint)
+		hint = http_hint;
+	if (hint > iv) {
 		iv = hint;
-	return clamp(s, iv);
+		note_step(&b, "publisher asks", iv);
+	}
+	/* The hub brings the news: polls are only the safety net. */
+	if (pushed && iv < SCHED_PUSHED_INTERVAL_S) {
+		iv = SCHED_PUSHED_INTERVAL_S;
+		note_step(&b, "WebSub hub pushes →", iv);
+	}
+	if (clamp(s, iv) != iv) {
+		iv = clamp(s, iv);
+		note_step(&b, iv == s->o.min_interval_s ? "min_interval" :
+		    "max_interval", iv);
+	}
+	p->iv = iv;
+	p->note = buf_detach(&b);
 }
 
 /* Up to 5% either way, so feeds polled together drift apart. */
@@ -525,6 +607,39 @@ sched_batch_done(struct sched *s, bool ok)
 	}
 }
 
+/*
+ * Content a hub pushed was read, or not: the feed's plan and record stay
+ * as they are (sched_push).
+ */
+static void
+pushed_done(struct sched *s, const struct store_feed *feed, struct sfeed *f,
+    const struct poll_outcome *o)
+{
+	int64_t now = time(NULL);
+
+	if (o->result == POLL_FAILED)
+		log_warnx("websub: content pushed for '%s' not read: %s",
+		    feed->url, o->error != NULL ? o->error : "failed");
+	else
+		log_info("websub: content pushed for '%s': %zu new %s",
+		    feed->url, o->new_count, o->new_count == 1 ? "entry" :
+		    "entries");
+	if (o->new_count > 0 && s->cb.on_new_entries != NULL)
+		s->cb.on_new_entries(s->cb.arg, feed->id, o->new_ids,
+		    o->new_count);
+	if (f != NULL && f->ctx == NULL) {
+		if (f->again && !s->once) {
+			f->again = false;
+			f->due_ms = now * 1000;
+			store_feed_set_next_poll(s->store, feed->id, now);
+		}
+		if (!s->once && !f->ready && f->heap_pos == NOT_PLANNED)
+			plan_add(s, (size_t)(f - s->feeds));
+	}
+	if (s->batch == NULL)
+		sched_batch_done(s, true);
+}
+
 static void
 on_polled(const struct poll_outcome *o, void *arg)
 {
@@ -535,6 +650,7 @@ on_polled(const struct poll_outcome *o, void *arg)
 	struct sfeed *f;
 	int64_t now = time(NULL), delay, ra;
 	char dur[32];
+	struct plan plan = { 0 };
 	bool failed = o->result == POLL_FAILED, stored;
 
 	if ((f = find(s, feed->id)) != NULL && f->ctx == c)
@@ -542,6 +658,10 @@ on_polled(const struct poll_outcome *o, void *arg)
 	slot_release(s, c);
 	if (o->fetch_status == FETCH_CANCELLED)
 		goto out;
+	if (o->pushed && !o->store_failed) {
+		pushed_done(s, feed, f, o);
+		goto out;
+	}
 	if (o->store_failed) {
 		/* Not the feed's doing: recorded nowhere, tried again soon. */
 		log_warnx("poll: '%s': %s; polled again once the database "
@@ -576,8 +696,13 @@ on_polled(const struct poll_outcome *o, void *arg)
 	pr.repairs = o->repairs;
 	pr.repair_note = o->repair_note;
 	if (!failed) {
-		delay = plan_interval(s, feed, o);
+		plan_interval(s, feed, o, &plan);
+		delay = plan.iv;
 		pr.cur_interval_s = delay;
+		pr.interval_note = plan.note;
+		pr.interval_base_s = plan.base_s;
+		pr.interval_base_note = plan.base_note;
+		pr.interval_hint_s = plan.hint_s;
 		delay = jitter(s, delay);
 		pr.state = STORE_FEED_OK;
 		/* The page announced a feed, read in its place: it is that. */
@@ -630,6 +755,8 @@ on_polled(const struct poll_outcome *o, void *arg)
 	if (s->cb.on_polled != NULL)
 		s->cb.on_polled(s->cb.arg, feed->id, failed ? pr.error : NULL,
 		    o->new_count);
+	if (o->parsed && !failed && stored && s->cb.on_hub != NULL)
+		s->cb.on_hub(s->cb.arg, feed->id, feed->url, o->hub, o->self);
 	if ((f = find(s, feed->id)) != NULL && f->ctx == NULL) {
 		f->discover = false;
 		f->due_ms = pr.next_poll * 1000;
@@ -655,6 +782,7 @@ on_polled(const struct poll_outcome *o, void *arg)
 	if (s->batch == NULL)
 		sched_batch_done(s, true);
 out:
+	plan_clear(&plan);
 	pollctx_free(c);
 	kick(s);
 }
@@ -662,9 +790,9 @@ out:
 /* prefetched (taken): the response to read; no slot, no fetch. */
 static void
 start_poll(struct sched *s, struct sfeed *f, int64_t now,
-    struct fetch_result *prefetched)
+    struct fetch_result *prefetched, bool pushed)
 {
-	struct poll_options po = { prefetched, s->base, NULL };
+	struct poll_options po = { prefetched, s->base, NULL, pushed };
 	struct pollctx *c;
 	int rc;
 
@@ -765,7 +893,7 @@ pump(struct sched *s)
 			/* Started meanwhile with a response in hand. */
 			if (s->feeds[idx].ctx != NULL)
 				continue;
-			start_poll(s, &s->feeds[idx], now, NULL);
+			start_poll(s, &s->feeds[idx], now, NULL, false);
 		}
 		s->next_host = s->nhosts > 0 ? (s->next_host + 1) % s->nhosts :
 		    0;
@@ -964,6 +1092,51 @@ sched_poll_now(struct sched *s, int64_t feed_id)
 	return 0;
 }
 
+size_t
+sched_topic_matched(struct sched *s, int64_t topic_id, const char *topic,
+    const int64_t *matched, size_t nmatched)
+{
+	int64_t now = time(NULL), *ids = NULL, at, news_id = INT64_MAX;
+	size_t n = 0, moved = 0;
+	struct sfeed *f;
+	char within[32];
+
+	/* Entry ids grow: the news are the matched entries from the least. */
+	for (size_t i = 0; i < nmatched; i++)
+		if (matched[i] < news_id)
+			news_id = matched[i];
+	if (!s->running || s->once || nmatched == 0 ||
+	    store_topic_burst_feeds(s->store, topic_id,
+	    now - SCHED_BURST_HISTORY_S, now - SCHED_BURST_QUIET_S, news_id,
+	    now, SCHED_BURST_MAX_FEEDS, &ids, &n) == -1)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if ((f = find(s, ids[i])) == NULL || f->ctx != NULL ||
+		    f->ready)
+			continue;
+		/* Spread over the window, so a host's feeds do not queue. */
+		at = now * 1000 + rnd(SCHED_BURST_WITHIN_S * 1000);
+		if (f->due_ms <= at)
+			continue;
+		plan_remove(s, (size_t)(f - s->feeds));
+		f->due_ms = at;
+		plan_add(s, (size_t)(f - s->feeds));
+		store_feed_set_next_poll(s->store, f->id, at / 1000);
+		moved++;
+	}
+	free(ids);
+	if (moved > 0) {
+		units_format_duration(SCHED_BURST_WITHIN_S, within,
+		    sizeof(within));
+		log_info("sched: topic '%s' matched for the first time in "
+		    "%dh: %zu %s that carried it before polled within %s",
+		    topic, SCHED_BURST_QUIET_S / 3600, moved, moved == 1 ?
+		    "feed" : "feeds", within);
+		kick(s);
+	}
+	return moved;
+}
+
 int
 sched_run_once(struct sched *s, void (*done)(void *, size_t), void *arg)
 {
@@ -1015,7 +1188,29 @@ sched_poll_fetched(struct sched *s, int64_t feed_id, struct fetch_result *r)
 		return 0;
 	}
 	plan_remove(s, (size_t)(f - s->feeds));
-	start_poll(s, f, now_ms(), r);
+	start_poll(s, f, now_ms(), r, false);
+	kick(s);
+	return 0;
+}
+
+int
+sched_push(struct sched *s, int64_t feed_id, struct fetch_result *r)
+{
+	struct sfeed *f;
+
+	if (!s->running || (f = find_or_load(s, feed_id)) == NULL) {
+		fetch_result_free(r);
+		return -1;
+	}
+	if (f->ctx != NULL) {
+		/* Its poll runs: the next one brings the same news. */
+		fetch_result_free(r);
+		f->again = true;
+		kick(s);
+		return 0;
+	}
+	plan_remove(s, (size_t)(f - s->feeds));
+	start_poll(s, f, now_ms(), r, true);
 	kick(s);
 	return 0;
 }

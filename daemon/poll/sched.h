@@ -9,9 +9,12 @@
  * store_feed_poll_done() call:
  *   - success: the feed's interval (configured, else default_interval),
  *     adapted to how often it publishes (entries of the last week, as
- *     Miniflux's entry-frequency scheduler) and raised to the document's
- *     <ttl> / sy:updatePeriod and the response's max-age / Expires, always
- *     within [min_interval, max_interval];
+ *     Miniflux's entry-frequency scheduler), shortened by its recent
+ *     topic hits (SCHED_TOPIC_*, below), raised to the document's
+ *     <ttl> / sy:updatePeriod and the response's max-age / Expires, and
+ *     to SCHED_PUSHED_INTERVAL_S while a WebSub hub pushes the feed,
+ *     always within [min_interval, max_interval]; why, in words, is
+ *     kept with the interval (store_feed.interval_note);
  *   - failure: exponential backoff with jitter from min_interval up to
  *     max_interval, and never before a 429/503 Retry-After (capped at 2 days).
  * A failing feed is never dropped: gone (410), blocked and backing-off feeds
@@ -44,6 +47,32 @@
 #define SCHED_DEFAULT_MAX_CONNECTIONS	32
 #define SCHED_DEFAULT_MAX_PER_HOST	4
 #define SCHED_DEFAULT_HOST_GAP_S	1
+/*
+ * A feed whose WebSub hub pushes its news (an active subscription) is
+ * still polled, as a safety net, but at least this far apart.
+ */
+#define SCHED_PUSHED_INTERVAL_S		(6 * 3600)
+/*
+ * Topic-aware polling: a feed whose entries fetched in the last
+ * SCHED_TOPIC_WINDOW_S matched topics N times is polled (N + 1) times as
+ * often as its natural interval says, at most SCHED_TOPIC_MAX_SPEEDUP
+ * times, never below min_interval nor the publisher's hints; a configured
+ * interval is kept as configured.
+ */
+#define SCHED_TOPIC_WINDOW_S		(24 * 3600)
+#define SCHED_TOPIC_MAX_SPEEDUP		8
+/*
+ * Burst mode: news breaks in several places at once. When a topic gets
+ * its first match in SCHED_BURST_QUIET_S, the feeds that carried it in
+ * the SCHED_BURST_HISTORY_S before (at most SCHED_BURST_MAX_FEEDS, the
+ * most recent first, none failing or under Retry-After) are polled
+ * within SCHED_BURST_WITHIN_S, spread over that window and within the
+ * per-host limits, unless they are due sooner anyway.
+ */
+#define SCHED_BURST_QUIET_S		(6 * 3600)
+#define SCHED_BURST_HISTORY_S		(30 * 86400)
+#define SCHED_BURST_MAX_FEEDS		20
+#define SCHED_BURST_WITHIN_S		180
 /* The first step after a failed commit (see above), in seconds. */
 #define SCHED_STORE_RETRY_S		5
 
@@ -80,6 +109,13 @@ struct sched_callbacks {
 	void	(*on_polled)(void *arg, int64_t feed_id, const char *error,
 		    size_t new_count);
 	void	*arg;
+	/*
+	 * A poll parsed the feed (not pushed content): the WebSub hub and
+	 * self URL it announced (NULL: none), after the poll was recorded.
+	 * May be NULL.
+	 */
+	void	(*on_hub)(void *arg, int64_t feed_id, const char *url,
+		    const char *hub, const char *self);
 };
 
 /*
@@ -99,6 +135,13 @@ int		 sched_start(struct sched *s);
 int		 sched_reload_feeds(struct sched *s);
 void		 sched_reload_options(struct sched *s,
 		    const struct sched_options *opts);
+/*
+ * A topic's matches were committed (topic_id, its name for the log, the
+ * entries it matched): burst mode, above. Returns how many feeds were
+ * brought forward.
+ */
+size_t		 sched_topic_matched(struct sched *s, int64_t topic_id,
+		    const char *topic, const int64_t *ids, size_t n);
 /* Polls a feed as soon as the limits allow. 0, or -1 if no such feed. */
 int		 sched_poll_now(struct sched *s, int64_t feed_id);
 /*
@@ -142,6 +185,16 @@ void		 sched_counts(const struct sched *s, struct sched_counts *ret);
  * an add. 0, or -1 if there is no such feed (r freed either way).
  */
 int		 sched_poll_fetched(struct sched *s, int64_t feed_id,
+		    struct fetch_result *r);
+/*
+ * Content a WebSub hub pushed for a feed (taken), read like a poll's
+ * response through the same parse, batch and topics, but not a poll: the
+ * feed's plan, validators and record stay as they are, and a body that
+ * cannot be read is logged and dropped. When the feed is being polled
+ * right now, r is dropped and the feed polled again once that poll ends
+ * (which brings the same news). 0, or -1 if there is no such feed.
+ */
+int		 sched_push(struct sched *s, int64_t feed_id,
 		    struct fetch_result *r);
 /*
  * The feed's next poll, if it gets an HTML page, looks for the feeds the

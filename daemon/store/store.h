@@ -138,6 +138,18 @@ struct store_feed {
 	 */
 	int64_t	 repairs;
 	char	*repair_note;
+	/* An active WebSub subscription's lease end, else 0 (read only). */
+	int64_t	 push_until;
+	/* Why cur_interval_s is what it is, as last planned; or NULL. */
+	char	*interval_note;
+	/*
+	 * What the scheduler keeps of its last parsed plan (sched.h): the
+	 * natural interval and why ("adaptive 45m"), and the document's
+	 * own hint (<ttl>, sy:updatePeriod; 0 none).
+	 */
+	int64_t	 interval_base_s;
+	char	*interval_base_note;
+	int64_t	 interval_hint_s;
 };
 
 void	store_feed_clear(struct store_feed *f);
@@ -187,6 +199,23 @@ int	store_feed_change(struct store *s, int64_t id,
 int	store_feeds_last_poll(struct store *s, int64_t *ret);
 /* "Poll now" and the scheduler's plan. 1 / 0 no such feed / -1. */
 int	store_feed_set_next_poll(struct store *s, int64_t id, int64_t when);
+/*
+ * Burst mode (sched.h): when topic_id had no match since quiet_since but
+ * the news (its matches of entries from news_id on), the feeds that
+ * carried it between history_since and quiet_since and are not among the
+ * news, in good standing (state ok, no Retry-After pending at now), most
+ * recent first, at most max; *ret_n 0 otherwise. *ret is freed by the
+ * caller. 0 / -1.
+ */
+int	store_topic_burst_feeds(struct store *s, int64_t topic_id,
+	    int64_t history_since, int64_t quiet_since, int64_t news_id,
+	    int64_t now, size_t max, int64_t **ret, size_t *ret_n);
+/*
+ * How many of the feed's entries fetched since since matched a topic
+ * since then (an entry once, whatever its topics). 0 / -1.
+ */
+int	store_feed_topic_hits(struct store *s, int64_t id, int64_t since,
+	    int64_t *ret);
 
 /*
  * The outcome of one poll, recorded in one call (also appends a poll-log
@@ -222,6 +251,12 @@ struct store_poll_result {
 	bool	 set_repairs;
 	int64_t	 repairs;
 	const char *repair_note;
+	/* Why the interval is cur_interval_s (NULL: forgotten). */
+	const char *interval_note;
+	/* The parts of it kept for the next plan (store_feed). */
+	int64_t	 interval_base_s;
+	const char *interval_base_note;
+	int64_t	 interval_hint_s;
 };
 
 int	store_feed_poll_done(struct store *s, int64_t feed_id,
@@ -841,6 +876,63 @@ void	store_alert_hook_list_free(struct store_alert_hook *h, size_t n);
 /* Removes the hook's alerts created before before; *ret_n of them. */
 int	store_alert_expire(struct store *s, const char *hook, int64_t before,
 	    size_t *ret_n);
+
+/* ---- WebSub subscriptions ---- */
+
+/*
+ * A feed's subscription at its WebSub hub (the websub module's data):
+ * pending until the hub verified it, active for its lease, refused (the
+ * hub said no or never verified: asked again at retry_at), unsubscribing
+ * once its feed was removed, until the hub confirms.
+ */
+enum store_websub_state {
+	STORE_WEBSUB_PENDING,
+	STORE_WEBSUB_ACTIVE,
+	STORE_WEBSUB_REFUSED,
+	STORE_WEBSUB_UNSUBSCRIBING,
+};
+
+struct store_websub {
+	int64_t	 id;
+	int64_t	 feed_id;
+	bool	 feed_gone;	/* the feed was removed (read only) */
+	char	*callback;	/* the callback URL's last segment, random */
+	char	*hub;
+	char	*topic;
+	char	*secret;	/* hub.secret: never shown, never logged */
+	enum store_websub_state state;
+	/*
+	 * What we asked the hub and wait for it to verify: "subscribe",
+	 * "unsubscribe" or NULL, and when.
+	 */
+	char	*asked;
+	int64_t	 asked_at;
+	int64_t	 lease_s;	/* the lease the hub granted */
+	int64_t	 lease_until;
+	int64_t	 retry_at;	/* refused: asked again then */
+	int64_t	 last_push;
+	int64_t	 pushes;
+	char	*last_error;
+	int64_t	 created;
+};
+
+void	store_websub_clear(struct store_websub *w);
+void	store_websub_list_free(struct store_websub *w, size_t n);
+/* Adds w (its id and created are the store's). 0 / -1. */
+int	store_websub_add(struct store *s, const struct store_websub *w,
+	    int64_t *ret_id);
+/* Writes w's state, what was asked, lease, pushes and error. 0 / -1. */
+int	store_websub_save(struct store *s, const struct store_websub *w);
+int	store_websub_remove(struct store *s, int64_t id);
+/* 1 found / 0 / -1. */
+int	store_websub_by_callback(struct store *s, const char *callback,
+	    struct store_websub *ret);
+/* The feed's subscription that is not being ended. 1 / 0 / -1. */
+int	store_websub_by_feed(struct store *s, int64_t feed_id,
+	    struct store_websub *ret);
+int	store_websub_list(struct store *s, struct store_websub **ret,
+	    size_t *ret_n);
+const char *store_websub_state_name(enum store_websub_state st);
 
 /* ---- status and retention ---- */
 

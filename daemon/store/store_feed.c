@@ -19,7 +19,10 @@
 	" body_hash, next_poll, last_poll, last_success, error_count," \
 	" last_error, state, redirect_url, redirect_count," \
 	" retry_after_until, entry_count, created, category, repairs," \
-	" repair_note"
+	" repair_note, (SELECT lease_until FROM websub w" \
+	" WHERE w.feed_id = feeds.id AND w.state = 'active')," \
+	" interval_note, interval_base_s, interval_base_note," \
+	" interval_hint_s"
 
 static void
 feed_read(sqlite3_stmt *st, void *row)
@@ -56,6 +59,11 @@ feed_read(sqlite3_stmt *st, void *row)
 	f->category = store_col_dup(st, 22);
 	f->repairs = sqlite3_column_int64(st, 23);
 	f->repair_note = store_col_dup(st, 24);
+	f->push_until = sqlite3_column_int64(st, 25);
+	f->interval_note = store_col_dup(st, 26);
+	f->interval_base_s = sqlite3_column_int64(st, 27);
+	f->interval_base_note = store_col_dup(st, 28);
+	f->interval_hint_s = sqlite3_column_int64(st, 29);
 }
 
 static void
@@ -80,6 +88,8 @@ store_feed_clear(struct store_feed *f)
 	free(f->redirect_url);
 	free(f->category);
 	free(f->repair_note);
+	free(f->interval_note);
+	free(f->interval_base_note);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -331,6 +341,66 @@ poll_log_add(struct store *s, int64_t feed_id, int64_t started,
 }
 
 int
+store_topic_burst_feeds(struct store *s, int64_t topic_id,
+    int64_t history_since, int64_t quiet_since, int64_t news_id,
+    int64_t now, size_t max, int64_t **ret, size_t *ret_n)
+{
+	static const struct store_sql quiet = { ST_TOPIC_BURST_QUIET,
+	    "SELECT count(*) FROM topic_matches WHERE topic_id = ?1"
+	    " AND matched >= ?2 AND entry_id < ?3" };
+	static const struct store_sql feeds = { ST_TOPIC_BURST_FEEDS,
+	    "SELECT m.feed_id FROM topic_matches m"
+	    " JOIN feeds f ON f.id = m.feed_id"
+	    " WHERE m.topic_id = ?1 AND m.matched >= ?2 AND m.matched < ?3"
+	    " AND f.state = 'ok' AND f.retry_after_until <= ?5"
+	    " AND NOT EXISTS (SELECT 1 FROM topic_matches r"
+	    "   WHERE r.topic_id = ?1 AND r.feed_id = m.feed_id"
+	    "   AND r.entry_id >= ?4)"
+	    " GROUP BY m.feed_id ORDER BY max(m.matched) DESC LIMIT ?6" };
+	sqlite3_stmt *st;
+	int64_t n = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if ((st = store_bound_id(s, &quiet, topic_id)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, quiet_since);
+	sqlite3_bind_int64(st, 3, news_id);
+	if (store_one_row(s, st, sizeof(n), store_read_int64, &n,
+	    "reading a topic's recent matches") == -1)
+		return -1;
+	if (n > 0)
+		return 0;	/* not the first match in a while */
+	if ((st = store_bound_id(s, &feeds, topic_id)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, history_since);
+	sqlite3_bind_int64(st, 3, quiet_since);
+	sqlite3_bind_int64(st, 4, news_id);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, (int64_t)max);
+	return store_all_rows(s, st, sizeof(**ret), store_read_int64, NULL,
+	    (void **)ret, ret_n, "listing the feeds that carried a topic");
+}
+
+int
+store_feed_topic_hits(struct store *s, int64_t id, int64_t since,
+    int64_t *ret)
+{
+	static const struct store_sql sql = { ST_FEED_TOPIC_HITS,
+	    "SELECT count(DISTINCT m.entry_id) FROM topic_matches m"
+	    " JOIN entries e ON e.id = m.entry_id"
+	    " WHERE m.feed_id = ?1 AND m.matched >= ?2 AND e.fetched >= ?2" };
+	sqlite3_stmt *st = store_bound_id(s, &sql, id);
+
+	*ret = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, since);
+	return store_one_row(s, st, sizeof(*ret), store_read_int64, ret,
+	    "counting a feed's topic matches") == -1 ? -1 : 0;
+}
+
+int
 store_feed_poll_done(struct store *s, int64_t feed_id,
     const struct store_poll_result *r)
 {
@@ -347,7 +417,14 @@ store_feed_poll_done(struct store *s, int64_t feed_id,
 	    " last_error = ?5, state = ?6, next_poll = ?7, cur_interval_s = ?8,"
 	    " redirect_url = ?9, redirect_count = ?10, retry_after_until = ?11,"
 	    " repairs = CASE WHEN ?13 THEN ?14 ELSE repairs END,"
-	    " repair_note = CASE WHEN ?13 THEN ?15 ELSE repair_note END"
+	    " repair_note = CASE WHEN ?13 THEN ?15 ELSE repair_note END,"
+	    " interval_note = ?16,"
+	    " interval_base_s = CASE WHEN ?17 > 0 THEN ?17"
+	    " ELSE interval_base_s END,"
+	    " interval_base_note = CASE WHEN ?17 > 0 THEN ?18"
+	    " ELSE interval_base_note END,"
+	    " interval_hint_s = CASE WHEN ?17 > 0 THEN ?19"
+	    " ELSE interval_hint_s END"
 	    " WHERE id = ?12" };
 	static const struct store_sql sql_move = { ST_FEED_MOVE,
 	    "UPDATE feeds SET url = ?2, redirect_url = NULL,"
@@ -376,6 +453,10 @@ store_feed_poll_done(struct store *s, int64_t feed_id,
 	sqlite3_bind_int64(st, 14, r->repairs);
 	sqlite3_bind_text(st, 15, r->repairs > 0 ? r->repair_note : NULL, -1,
 	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 16, r->interval_note, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 17, r->interval_base_s);
+	sqlite3_bind_text(st, 18, r->interval_base_note, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 19, r->interval_hint_s);
 	if (store_exec(s, st, "recording a poll") == -1)
 		goto fail;
 	if (sqlite3_changes(s->db) == 0) {

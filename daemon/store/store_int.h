@@ -16,7 +16,7 @@
 
 struct store_token_sink;
 
-#define STORE_SCHEMA_VERSION	10
+#define STORE_SCHEMA_VERSION	11
 /*
  * The columns and tokenizer of entries_fts as the schema makes it now
  * (store_schema.c), for store_fts_check_query's in-memory copy; a schema
@@ -53,6 +53,9 @@ enum store_stmt {
 	ST_FEED_REMOVE_SEEN,
 	ST_FEED_NEXT_POLL,
 	ST_FEED_POLL_DONE,
+	ST_FEED_TOPIC_HITS,
+	ST_TOPIC_BURST_QUIET,
+	ST_TOPIC_BURST_FEEDS,
 	ST_FEED_MOVE,
 	ST_FEED_COUNT_ADD,
 	ST_FEED_CONFIG_SET,
@@ -145,6 +148,13 @@ enum store_stmt {
 	ST_ALERT_COUNT,
 	ST_ALERT_HOOKS,
 	ST_ALERT_EXPIRE,
+	/* store_websub.c */
+	ST_WEBSUB_ADD,
+	ST_WEBSUB_SAVE,
+	ST_WEBSUB_REMOVE,
+	ST_WEBSUB_BY_CALLBACK,
+	ST_WEBSUB_BY_FEED,
+	ST_WEBSUB_LIST,
 	ST_MAX,
 };
 

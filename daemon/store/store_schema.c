@@ -411,6 +411,44 @@ static const char schema_v10[] =
 "ALTER TABLE feeds ADD COLUMN repairs INTEGER NOT NULL DEFAULT 0;"
 "ALTER TABLE feeds ADD COLUMN repair_note TEXT;";
 
+/*
+ * Step 11. WebSub subscriptions (W3C WebSub): one per feed whose hub we
+ * asked, with the callback's random name and the hub.secret that signs
+ * what the hub pushes. feed_id is no reference: a removed feed's row
+ * stays until its hub confirmed the unsubscription. And the parts of a
+ * feed's interval the scheduler keeps between polls that parse nothing
+ * (a 304): its natural interval and why, the document's own hint, and
+ * why the whole is what it is; the recent topic matches of a feed are
+ * counted from an index.
+ */
+static const char schema_v11[] =
+"CREATE TABLE websub ("
+"  id INTEGER PRIMARY KEY,"
+"  feed_id INTEGER NOT NULL,"
+"  callback TEXT NOT NULL UNIQUE,"
+"  hub TEXT NOT NULL,"
+"  topic TEXT NOT NULL,"
+"  secret TEXT NOT NULL,"
+"  state TEXT NOT NULL CHECK (state IN"
+"    ('pending', 'active', 'refused', 'unsubscribing')),"
+"  asked TEXT CHECK (asked IN ('subscribe', 'unsubscribe')),"
+"  asked_at INTEGER NOT NULL DEFAULT 0,"
+"  lease_s INTEGER NOT NULL DEFAULT 0,"
+"  lease_until INTEGER NOT NULL DEFAULT 0,"
+"  retry_at INTEGER NOT NULL DEFAULT 0,"
+"  last_push INTEGER NOT NULL DEFAULT 0,"
+"  pushes INTEGER NOT NULL DEFAULT 0,"
+"  last_error TEXT,"
+"  created INTEGER NOT NULL"
+");"
+"CREATE UNIQUE INDEX websub_feed ON websub(feed_id)"
+"  WHERE state <> 'unsubscribing';"
+"ALTER TABLE feeds ADD COLUMN interval_note TEXT;"
+"ALTER TABLE feeds ADD COLUMN interval_base_s INTEGER NOT NULL DEFAULT 0;"
+"ALTER TABLE feeds ADD COLUMN interval_base_note TEXT;"
+"ALTER TABLE feeds ADD COLUMN interval_hint_s INTEGER NOT NULL DEFAULT 0;"
+"CREATE INDEX topic_matches_feed ON topic_matches(feed_id, matched);";
+
 static const struct migration {
 	const char	*sql;
 	/* After the step committed: what the user must hear of it. */
@@ -426,6 +464,7 @@ static const struct migration {
 	{ schema_v8, NULL },
 	{ schema_v9, NULL },
 	{ schema_v10, NULL },
+	{ schema_v11, NULL },
 };
 
 static void

@@ -81,6 +81,8 @@ ROUTES = [
 ]
 # Open to all: what a load balancer asks, telling nothing stored.
 OPEN_ROUTES = [("GET", "/healthz")]
+# WebSub hubs' callbacks: no token, and for what was not asked, 404.
+WEBSUB_ROUTES = [("GET", "/websub/"), ("POST", "/websub/")]
 # The Google Reader door: its own login, "GoogleLogin auth=" else 401.
 DOOR_ROUTES = [
     ("POST", "/accounts/ClientLogin"), ("GET", "/reader/"),
@@ -107,7 +109,8 @@ with open(os.path.join(os.environ["TESTS_SRCDIR"], "..", "..", "daemon",
     table = re.findall(r'\{ EVHTTP_REQ_(\w+), "([^"]+)"', f.read())
 missing = [(m, p) for m, p in table if not any(
     m == rm and re.fullmatch(p.replace("*", "[^/]+"), rp.split("?")[0])
-    for rm, rp in ROUTES + DOOR_ROUTES + DOORS + OPEN_ROUTES)]
+    for rm, rp in ROUTES + DOOR_ROUTES + DOORS + OPEN_ROUTES +
+    WEBSUB_ROUTES)]
 check(len(table) > 20 and not missing,
       "the test's routes cover api.c's route table", missing)
 for method, path in ROUTES:
@@ -121,6 +124,12 @@ for method, path in OPEN_ROUTES:
     check(status == 200 and www is None and doc == {"status": "ok"},
           "%s %s without a token: 200, open" % (method, path),
           (status, www, doc))
+for method, path in WEBSUB_ROUTES:
+    status, www, doc = tcp(method, path + "0" * 32,
+                           body="x" if method == "POST" else None)
+    check(status == 404 and www is None and "error" in (doc or {}),
+          "%s %sNAME of no subscription without a token: 404, nothing told"
+          % (method, path), (status, www, doc))
 for method, path in DOOR_PROBES:
     status, _, doc = tcp(method, path, body="" if method == "POST" else None)
     check(status == 401, "%s %s without a login: 401" % (method, path),

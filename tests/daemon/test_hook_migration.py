@@ -34,7 +34,13 @@ def poll_until(fid, n):
 
 # Steps 10 (repairs), 9 (alerts of URL hooks) and 8 (users and their
 # state) undone, triggers first.
-UNDO_STEPS_8_10 = """
+UNDO_STEPS_8_11 = """
+    DROP INDEX websub_feed; DROP TABLE websub;
+    ALTER TABLE feeds DROP COLUMN interval_note;
+    ALTER TABLE feeds DROP COLUMN interval_base_s;
+    ALTER TABLE feeds DROP COLUMN interval_base_note;
+    ALTER TABLE feeds DROP COLUMN interval_hint_s;
+    DROP INDEX topic_matches_feed;
     DROP TABLE hook_alerts;
     DROP TRIGGER entry_state_ai; DROP TRIGGER entry_state_au;
     DROP TRIGGER entry_state_ad; DROP TRIGGER topic_matches_reads_ai;
@@ -62,7 +68,7 @@ try:
     # later add is not there yet, and an API topic holds a command.
     db = sqlite3.connect(d.database)
     version = 7
-    db.executescript(UNDO_STEPS_8_10 + """
+    db.executescript(UNDO_STEPS_8_11 + """
         ALTER TABLE topics DROP COLUMN notify_dropped;
         INSERT INTO topics(name, query, origin, notify, created)
             VALUES ('alerts', 'storm', 'api', '%s', 0),

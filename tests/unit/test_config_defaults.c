@@ -31,7 +31,7 @@
 
 static const char *const no_single_default[] = {
 	"database", "socket", "socket_group", "listen", "user_agent",
-	"ca_file", NULL,
+	"ca_file", "public_url", NULL,
 };
 
 struct doc_key {
@@ -138,6 +138,7 @@ feedd_diff(const struct config *a, const struct config *b)
 	STR(socket_group);
 	STR(listen);
 	NUM(listen_allow_remote);
+	STR(public_url);
 	NUM(log_level);
 	STR(user_agent);
 	STR(ca_file);

@@ -825,6 +825,45 @@ test_json(void)
 	buf_free(&b);
 }
 
+/* WebSub discovery: the first hub and the self link, made absolute. */
+static void
+test_websub_links(void)
+{
+	struct feed_doc *d;
+
+	d = doc("<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/"
+	    "Atom\"><channel><title>T</title>"
+	    "<atom:link rel=\"hub\" href=\"https://hub.example/\"/>"
+	    "<atom:link rel=\"hub\" href=\"https://second.example/\"/>"
+	    "<atom:link rel=\"self\" href=\"/feed.xml\"/>"
+	    "<item><title>a</title><atom:link rel=\"hub\" "
+	    "href=\"https://item.example/\"/></item></channel></rss>",
+	    "https://site.example/x/");
+	is_str(d->header.hub, "https://hub.example/", "RSS: the first hub");
+	is_str(d->header.self, "https://site.example/feed.xml",
+	    "RSS: self, resolved");
+	feed_doc_free(d);
+	d = doc("<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>T</title>"
+	    "<link rel=\"hub\" href=\"https://hub.example/\"/>"
+	    "<link rel=\"alternate\" href=\"https://site.example/\"/>"
+	    "<entry><title>e</title></entry></feed>", NULL);
+	is_str(d->header.hub, "https://hub.example/", "Atom: the hub");
+	ok(d->header.self == NULL, "Atom: no self link");
+	is_str(d->header.link, "https://site.example/",
+	    "the alternate link is still the site's");
+	feed_doc_free(d);
+	d = doc("{\"version\": \"https://jsonfeed.org/version/1.1\", "
+	    "\"title\": \"T\", \"feed_url\": \"https://site.example/f."
+	    "json\", \"hubs\": [{\"type\": \"rssCloud\", \"url\": "
+	    "\"https://cloud.example/\"}, {\"type\": \"WebSub\", \"url\": "
+	    "\"https://hub.example/\"}], \"items\": []}", NULL);
+	is_str(d->header.hub, "https://hub.example/",
+	    "JSON Feed: the WebSub hub of its hubs");
+	is_str(d->header.self, "https://site.example/f.json",
+	    "JSON Feed: feed_url as self");
+	feed_doc_free(d);
+}
+
 int
 main(void)
 {
@@ -839,5 +878,6 @@ main(void)
 	test_warnings();
 	test_fuzz_regressions();
 	test_json();
+	test_websub_links();
 	return tap_done();
 }

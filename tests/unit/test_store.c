@@ -93,12 +93,19 @@ search(struct store *s, const char *q)
  * the API topic's command is kept aside, never to run, until a hook is
  * set; the config topic's goes (feedd.conf names its hook).
  */
-/* Step 10 (repairs) undone. */
-#define UNDO_V10 "ALTER TABLE feeds DROP COLUMN repairs;" \
+/* Step 11 (WebSub subscriptions, the interval's note) undone. */
+#define UNDO_V11 "DROP INDEX websub_feed; DROP TABLE websub;" \
+	" ALTER TABLE feeds DROP COLUMN interval_note;" \
+	" ALTER TABLE feeds DROP COLUMN interval_base_s;" \
+	" ALTER TABLE feeds DROP COLUMN interval_base_note;" \
+	" ALTER TABLE feeds DROP COLUMN interval_hint_s;" \
+	" DROP INDEX topic_matches_feed;"
+/* Steps 11 and 10 (repairs) undone. */
+#define UNDO_V10 UNDO_V11 " ALTER TABLE feeds DROP COLUMN repairs;" \
 	" ALTER TABLE feeds DROP COLUMN repair_note;"
-/* Steps 10 and 9 (alerts of URL hooks) undone. */
+/* Steps 11 to 9 (alerts of URL hooks) undone. */
 #define UNDO_V9 UNDO_V10 " DROP TABLE hook_alerts;"
-/* Steps 10, 9 and 8 (users and their state) undone, triggers first. */
+/* Steps 11 to 8 (users and their state) undone, triggers first. */
 #define UNDO_V8 UNDO_V9 \
 	"DROP TRIGGER entry_state_ai; DROP TRIGGER entry_state_au;" \
 	" DROP TRIGGER entry_state_ad; DROP TRIGGER topic_matches_reads_ai;" \

@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""Freshness: how long after a story is published does a topic hear of it,
+and what does that cost in requests and bytes, for five polling strategies
+side by side on one simulated world (a compressed clock: 14 days in a few
+seconds).
+
+  bench/freshness/sim.py [--feeds 2000] [--days 14] [--seed 1]
+                         [--push-ms FILE]      # measured WebSub delays
+
+The world (every number a flag): hourly news feeds that sleep at night,
+feeds that publish a few times a day, weekly blogs; stories that break in
+several feeds at once (the topic's matches); some publishers with a WebSub
+hub. The first half of the run only builds each feed's history (what the
+adaptive schedules learn from); the second half is measured.
+
+The strategies, as their code computes intervals:
+  (a) cron      every 30 min (newsboat or sfeed_update from cron)
+  (b) miniflux  entry frequency: 7 days / entries of the last week, within
+                [5 min, 24 h]; its refresh job runs every POLLING_FREQUENCY
+                (60 min by default) and takes the feeds that are due
+  (c) feedd     daemon/poll/sched.c plan_interval: the same formula, within
+                [min_interval 5 min, max_interval 24 h], kept on a 304,
+                +-5% jitter, a due feed polled when due
+  (d) +topics   (c) scaled down by the feed's topic hits of the last 24 h
+                (hits + 1, at most 8 times: SCHED_TOPIC_*), and burst mode:
+                a topic's first match in 6 h brings the feeds that carried
+                it in the 30 days before (at most 20) forward to within
+                3 min (SCHED_BURST_*)
+  (e) +WebSub   (d), and for publishers with a hub the item arrives when
+                pushed (the delay measured by websub_delay.py on the real
+                daemon, or 0.5 s), the feed polled at most every 6 hours
+
+Every strategy uses conditional GET: a poll with nothing new is a 304
+(HEADERS bytes), one with news sends the feed (its last 20 items).
+Prints one Markdown table.
+"""
+import argparse
+import bisect
+import heapq
+import json
+import math
+import random
+import statistics
+
+DAY = 86400
+WEEK = 7 * DAY
+HEADERS = 350                # a 304's request and answer, bytes
+ITEM_BYTES = 1200            # one item in a feed document
+DOC_BYTES = 1500             # the rest of the document
+KEEP = 20                    # items a feed document carries
+
+
+def world(a, rng):
+    """Feeds: {"kind", "hub", "items": [(t, topic)]}, sorted by time."""
+    feeds = []
+    kinds = ([("news", a.news_rate)] * a.news +
+             [("daily", a.daily_rate)] * a.daily)
+    kinds += [("blog", a.blog_rate)] * (a.feeds - len(kinds))
+    hub_share = {"news": 0.5, "daily": 0.2, "blog": 0.1}
+    for kind, per_day in kinds:
+        items, t = [], rng.uniform(0, DAY / per_day)
+        while t < a.days * DAY:
+            hour = (t % DAY) / 3600
+            # News sleeps at night; the others publish at any hour.
+            if kind != "news" or 6 <= hour < 24:
+                items.append((t, False))
+            t += rng.expovariate(per_day / DAY)
+        feeds.append({"kind": kind, "hub": rng.random() < hub_share[kind],
+                      "items": items})
+    # The topic: covered by the news feeds and some of the others; its
+    # stories break in several of them within minutes.
+    covering = [i for i, f in enumerate(feeds) if f["kind"] == "news"]
+    others = [i for i, f in enumerate(feeds) if f["kind"] != "news"]
+    covering += rng.sample(others, a.covering - len(covering))
+    weights = [4 if feeds[i]["kind"] == "news" else 1 for i in covering]
+    stories = 0
+    t = rng.uniform(0, DAY / a.stories)
+    while t < a.days * DAY:
+        k = rng.randint(a.min_copies, a.max_copies)
+        chosen = set()
+        while len(chosen) < k:
+            chosen.add(rng.choices(covering, weights)[0])
+        for i in chosen:
+            feeds[i]["items"].append((t + rng.expovariate(1 / a.spread), True))
+        stories += 1
+        t += rng.expovariate(a.stories / DAY)
+    for f in feeds:
+        f["items"].sort()
+        f["times"] = [x[0] for x in f["items"]]
+    return feeds, stories
+
+
+def clamp(v, lo, hi):
+    return max(lo, min(hi, v))
+
+
+def adaptive(f, now, lo=300, hi=DAY):
+    """Entry frequency: 7 days / the items dated in the week before now."""
+    n = bisect.bisect_right(f["times"], now) - \
+        bisect.bisect_right(f["times"], now - WEEK)
+    return hi if n == 0 else clamp(WEEK / n, lo, hi)
+
+
+def simulate(feeds, strategy, a, rng, push_delays):
+    """Every feed under one strategy, on one clock (burst mode couples the
+    feeds). Returns, per feed, (polls, bytes, [(delay, topic)], pushes) of
+    the items published in the measured half."""
+    start, end = a.days * DAY / 2, a.days * DAY
+    topical = strategy in ("d", "e")
+    st = []
+    heap = []
+    for i, f in enumerate(feeds):
+        hub = strategy == "e" and f["hub"]
+        x = {"seen": 0, "base": 1800, "fetched_topic": [], "polls": 0,
+             "bytes": 0, "delays": [], "pushes": 0, "hub": hub,
+             "due": rng.uniform(0, 1800)}
+        st.append(x)
+        heapq.heappush(heap, (x["due"], 0, i))
+        if hub:
+            # The hub pushes each item as it is published.
+            for k, (pt, topic) in enumerate(f["items"]):
+                heapq.heappush(heap, (pt + rng.choice(push_delays), 1, i, k))
+    last_match = -DAY               # the topic's last match
+    carried = {}                    # feed -> when it last carried the topic
+
+    def matched(i, t):
+        """A topic match at t from feed i: burst mode (SCHED_BURST_*)."""
+        nonlocal last_match
+        if topical and t - last_match >= a.burst_quiet:
+            recent = sorted((w, g) for g, w in carried.items()
+                            if g != i and w >= t - 30 * DAY)
+            for w, g in recent[-20:]:
+                at = t + rng.uniform(0, 180)
+                if at < st[g]["due"]:
+                    st[g]["due"] = at
+                    heapq.heappush(heap, (at, 0, g))
+        last_match = t
+        carried[i] = t
+
+    while heap:
+        ev = heapq.heappop(heap)
+        t, kind, i = ev[0], ev[1], ev[2]
+        if t >= end:
+            break
+        f, x = feeds[i], st[i]
+        if kind == 1:
+            pt, topic = f["items"][ev[3]]
+            if pt >= start:
+                x["delays"].append((t - pt, topic))
+                x["pushes"] += 1
+                x["bytes"] += DOC_BYTES + ITEM_BYTES
+            if topic:
+                x["fetched_topic"].append(t)
+                matched(i, t)
+            continue
+        if t != x["due"]:
+            continue                # a plan since brought forward
+        times, items = f["times"], f["items"]
+        new_end = bisect.bisect_right(times, t)
+        if t >= start:
+            x["polls"] += 1
+        parsed = new_end > x["seen"]
+        if parsed:
+            if t >= start:
+                x["bytes"] += DOC_BYTES + ITEM_BYTES * min(KEEP, new_end)
+            topic_now = False
+            for pt, topic in items[x["seen"]:new_end]:
+                if x["hub"]:
+                    continue        # pushed already
+                if topic:
+                    x["fetched_topic"].append(t)
+                    topic_now = True
+                if pt >= start:
+                    x["delays"].append((t - pt, topic))
+            x["seen"] = new_end
+        elif t >= start:
+            x["bytes"] += HEADERS
+        # The next poll.
+        if strategy == "a":
+            interval = 1800
+        elif strategy == "b":
+            interval = adaptive(f, t)
+        else:
+            if parsed:              # a 304 keeps the plan
+                x["base"] = adaptive(f, t)
+            interval = x["base"]
+            if topical and not x["hub"]:
+                hits = len(x["fetched_topic"]) - bisect.bisect_left(
+                    x["fetched_topic"], t - DAY)
+                if hits > 0:
+                    interval = max(300, interval / min(hits + 1, 8))
+            if x["hub"]:
+                interval = max(interval, 6 * 3600)
+            interval *= 1 + rng.uniform(-0.05, 0.05)
+        nxt = t + interval
+        if strategy == "b":
+            # Miniflux's job wakes every POLLING_FREQUENCY, takes the due.
+            nxt = math.ceil(nxt / a.miniflux_tick) * a.miniflux_tick
+        x["due"] = nxt
+        heapq.heappush(heap, (nxt, 0, i))
+        if parsed and topic_now:
+            matched(i, t)
+    out = []
+    for f, x in zip(feeds, st):
+        # Items of the measured half not fetched by its end count with
+        # the delay they have so far (a lower bound).
+        if not x["hub"]:
+            for pt, topic in f["items"][x["seen"]:]:
+                if start <= pt < end:
+                    x["delays"].append((end - pt, topic))
+        out.append((x["polls"], x["bytes"], x["delays"], x["pushes"]))
+    return out
+
+
+def pct(v, p):
+    if not v:
+        return float("nan")
+    v = sorted(v)
+    return v[min(len(v) - 1, int(p / 100 * len(v)))]
+
+
+def fmt_s(s):
+    if s != s:
+        return "-"
+    if s < 60:
+        return "%.1f s" % s
+    if s < 3600:
+        return "%.1f min" % (s / 60)
+    return "%.1f h" % (s / 3600)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--feeds", type=int, default=2000)
+    ap.add_argument("--news", type=int, default=40)
+    ap.add_argument("--daily", type=int, default=400)
+    ap.add_argument("--news-rate", type=float, default=24.0)
+    ap.add_argument("--daily-rate", type=float, default=3.0)
+    ap.add_argument("--blog-rate", type=float, default=1 / 7)
+    ap.add_argument("--covering", type=int, default=200)
+    ap.add_argument("--stories", type=float, default=4.0, help="per day")
+    ap.add_argument("--min-copies", type=int, default=3)
+    ap.add_argument("--max-copies", type=int, default=8)
+    ap.add_argument("--spread", type=float, default=1200,
+                    help="mean seconds between a story's copies")
+    ap.add_argument("--days", type=float, default=14)
+    ap.add_argument("--miniflux-tick", type=float, default=3600)
+    ap.add_argument("--push-ms", help="JSON list of measured push delays "
+                    "(websub_delay.py); default 500 ms")
+    ap.add_argument("--burst-quiet", type=float, default=6 * 3600,
+                    help="SCHED_BURST_QUIET_S")
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    push = [0.5]
+    if a.push_ms:
+        with open(a.push_ms) as fp:
+            push = [x / 1000 for x in json.load(fp)]
+    rng = random.Random(a.seed)
+    feeds, stories = world(a, rng)
+    names = {"a": "(a) cron every 30 min", "b": "(b) Miniflux entry "
+             "frequency", "c": "(c) feedd adaptive", "d": "(d) feedd + "
+             "topic-aware", "e": "(e) feedd + topic-aware + WebSub"}
+    rows = {}
+    for s in "abcde":
+        srng = random.Random(a.seed * 100 + ord(s))
+        polls = nbytes = pushes = 0
+        topic_d, hub_d, all_items = [], [], 0
+        for f, (p, b, d, pu) in zip(feeds, simulate(feeds, s, a, srng,
+                                                     push)):
+            polls += p
+            nbytes += b
+            pushes += pu
+            all_items += len(d)
+            topic_d += [x for x, topic in d if topic]
+            if f["hub"]:
+                hub_d += [x for x, topic in d if topic]
+        rows[s] = (polls, nbytes, pushes, topic_d, hub_d, all_items)
+    items = rows["a"][5]
+    print("%d feeds (%d with a hub), %.0f days (the second half measured), "
+          "%d stories, %d new items measured, %d of them topic matches\n"
+          % (len(feeds), sum(f["hub"] for f in feeds), a.days, stories,
+             items, len(rows["a"][3])))
+    print("| strategy | topic delay median | topic delay p95 | hub "
+          "publishers' topic delay median (p95) | requests per new item | "
+          "bytes per new item |")
+    print("|---|---|---|---|---|---|")
+    for s in "abcde":
+        polls, nbytes, pushes, td, hd, n = rows[s]
+        req = "%.2f" % (polls / n)
+        if pushes:
+            req += " + %.2f pushed" % (pushes / n)
+        print("| %s | %s | %s | %s (%s) | %s | %.0f |"
+              % (names[s], fmt_s(statistics.median(td)), fmt_s(pct(td, 95)),
+                 fmt_s(statistics.median(hd)) if hd else "-",
+                 fmt_s(pct(hd, 95)), req, nbytes / n))
+    b, dd = rows["b"], rows["d"]
+    print("\n(d) vs (b): median topic delay %.1fx lower, %.2fx the requests"
+          % (statistics.median(b[3]) / statistics.median(dd[3]),
+             dd[0] / b[0]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""Topic-aware polling: a feed whose recent entries matched topics is polled
+sooner than its natural interval says, (hits + 1) times as often, never
+below min_interval nor a publisher's <ttl>; a feed without matches, and a
+feed whose interval is configured, keep theirs; the feeds' listing says why
+each interval is what it is (`default 1h; topic hits: 3 in 24h → 15m`).
+Burst mode: a topic's first match in 6 hours brings forward the polls of
+the feeds that carried it before, within 3 minutes, once."""
+import sqlite3
+import time
+from feeddtest import Daemon, TempDir, check, done, http_unix
+from test_api_lib import FeedServer, wait_until
+
+
+def rss(name, items, channel_extra=""):
+    """An RSS 2.0 document of undated items (guid, title, description):
+    its natural interval is default_interval."""
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">'
+           '<channel><title>%s</title><link>http://example.org/%s/</link>'
+           '<description>d</description>%s' % (name, name, channel_extra)]
+    for guid, title, desc in items:
+        out.append('<item><guid>%s-%s</guid><title>%s</title>'
+                   '<link>http://example.org/%s/%s</link>'
+                   '<description>%s</description></item>'
+                   % (name, guid, title, name, guid, desc))
+    out.append("</channel></rss>\n")
+    return "".join(out)
+
+
+tmp = TempDir()
+srv = FeedServer(tmp.join("www"))
+srv.write("hot.xml", rss("hot", [("1", "storm over the bay", "a"),
+                                 ("2", "storm reaches town", "b"),
+                                 ("3", "after the storm", "c"),
+                                 ("4", "gardening", "d")]))
+srv.write("cold.xml", rss("cold", [("1", "gardening", "a"),
+                                   ("2", "cooking", "b")]))
+srv.write("burst.xml", rss("burst", [(str(i), "storm %d" % i, "x")
+                                     for i in range(12)]))
+srv.write("slow.xml", rss("slow", [("1", "storm and ttl", "a")],
+                          "<ttl>120</ttl>"))
+srv.write("fixed.xml", rss("fixed", [("1", "storm fixed", "a")]))
+conf = """
+[feedd]
+log_level = info
+default_interval = 1h
+min_interval = 10m
+host_gap = 0s
+
+[feed "fixed"]
+url = %s
+interval = 1h
+
+[topic "storm"]
+query = storm
+
+[topic "quake"]
+query = quake
+""" % srv.url("fixed.xml")
+d = Daemon(tmp, conf).start()
+S = d.socket
+
+
+def api(method, path, body=None):
+    code, doc, _ = http_unix(S, method, path, body=body)
+    return code, doc
+
+
+def feed(fid):
+    return api("GET", "/v1/feeds/%d" % fid)[1]
+
+
+def poll(fid):
+    """Polls the feed now and returns it once the poll is recorded."""
+    before = feed(fid)["last_poll"]
+    n = len(feed(fid)["polls"])
+    api("POST", "/v1/feeds/%d/poll" % fid)
+    return wait_until(lambda: (lambda f: f if len(f["polls"]) > n
+                               else None)(feed(fid)), timeout=15) or \
+        feed(fid)
+
+
+ids = {}
+for name in ("hot", "cold", "burst", "slow"):
+    code, doc = api("POST", "/v1/feeds", {"url": srv.url(name + ".xml")})
+    check(code == 201, "added " + name, doc)
+    ids[name] = doc["feed"]["id"]
+
+# The first poll stores the entries; the topic matches them in the same
+# group, so the plan after it has not seen them yet.
+f = feed(ids["hot"])
+check(f["interval_note"] == "default 1h" and f["current_interval"] == 3600,
+      "a new feed starts at its natural interval", f)
+
+f = poll(ids["hot"])
+check(f["interval_note"] == "default 1h; topic hits: 3 in 24h → 15m" and
+      f["current_interval"] == 900,
+      "three topic hits in 24 h: polled four times as often", f)
+f = poll(ids["hot"])
+check(f["current_interval"] == 900 and f["polls"][0]["http_status"] == 304,
+      "a poll that parses nothing (304) keeps the same reasoning", f)
+
+f = poll(ids["cold"])
+check(f["interval_note"] == "default 1h" and f["current_interval"] == 3600,
+      "a feed without topic hits keeps its natural interval", f)
+
+f = poll(ids["burst"])
+check(f["interval_note"] ==
+      "default 1h; topic hits: 12 in 24h → 7m30s; min_interval 10m" and
+      f["current_interval"] == 600,
+      "many hits: at most 8 times as often, never below min_interval", f)
+
+f = poll(ids["slow"])
+check(f["interval_note"] ==
+      "default 1h; topic hits: 1 in 24h → 30m; publisher asks 2h" and
+      f["current_interval"] == 7200,
+      "the publisher's <ttl> still wins over topic hits", f)
+
+fixed = [x for x in api("GET", "/v1/feeds")[1]["feeds"]
+         if x["config_name"] == "fixed"][0]
+wait_until(lambda: feed(fixed["id"])["last_poll"])
+f = poll(fixed["id"])
+check(f["interval_note"] == "configured 1h" and f["current_interval"] == 3600,
+      "a configured interval is kept as configured", f)
+
+r = d.ctl("feeds")
+check("topic hits: 3 in 24h → 15m" in r.stdout,
+      "feedctl feeds says why a feed is polled sooner", r.stdout)
+
+# ---- burst mode -------------------------------------------------------------
+
+srv.write("q1.xml", rss("q1", [("1", "quake in the north", "a")]))
+srv.write("q2.xml", rss("q2", [("1", "quake aftershocks", "a")]))
+srv.write("q3.xml", rss("q3", [("1", "weather", "a")]))
+for name in ("q1", "q2", "q3"):
+    code, doc = api("POST", "/v1/feeds", {"url": srv.url(name + ".xml")})
+    ids[name] = doc["feed"]["id"]
+check(d.stop() == 0, "daemon stops cleanly")
+# The topic's matches, two days old: it has been quiet since.
+db = sqlite3.connect(d.database)
+db.execute("UPDATE topic_matches SET matched = matched - 2 * 86400")
+db.commit()
+db.close()
+d.start()
+due = {n: feed(ids[n])["next_poll"] for n in ("q1", "q2")}
+srv.write("q3.xml", rss("q3", [("2", "quake hits the coast", "b"),
+                               ("1", "weather", "a")]))
+t0 = time.time()
+poll(ids["q3"])
+log = wait_until(lambda: (lambda t: t if "topic 'quake' matched for the "
+                          "first time in 6h: 2 feeds" in t else None)(
+    d.read_log()), timeout=10)
+check(log, "a topic's first match in 6 hours starts a burst",
+      d.read_log()[-1500:])
+
+
+def epoch(iso):
+    return time.mktime(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ")) - \
+        time.timezone
+
+
+soon = [epoch(feed(ids[n])["next_poll"]) for n in ("q1", "q2")]
+check(all(x <= t0 + 185 for x in soon),
+      "the feeds that carried the topic are polled within 3 minutes",
+      (due, [feed(ids[n])["next_poll"] for n in ("q1", "q2")]))
+check(epoch(feed(ids["cold"])["next_poll"]) > t0 + 600,
+      "feeds that never carried it keep their plan")
+srv.write("q3.xml", rss("q3", [("3", "quake again", "c"),
+                               ("2", "quake hits the coast", "b"),
+                               ("1", "weather", "a")]))
+poll(ids["q3"])
+time.sleep(1)
+check(d.read_log().count("matched for the first time") == 1,
+      "the next match of the topic starts no second burst")
+
+check(d.stop() == 0, "daemon stops cleanly again")
+srv.stop()
+done()

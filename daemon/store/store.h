@@ -822,7 +822,7 @@ typedef int (*store_feed_unread_fn)(const struct store_feed_unread *u,
 /*
  * Every feed's unread count for the user, by id, with its url, category
  * and last successful poll, each handed to fn (0 to go on, -1 to stop:
- * returned without logging). One query and no copy, for a count of
+ * returned without logging). One pass and no copy, for a count of
  * every feed at once (Google Reader's unread-count).
  */
 int	store_unread_feeds_each(struct store *s, int64_t user_id,

@@ -338,14 +338,14 @@ store_state_mark_all(struct store *s, int64_t user_id,
 {
 	struct buf sql;
 	size_t changed = 0;
-	int rc;
+	int rc, from = read ? 0 : 1;	/* the read flag the rows have now */
 
 	/* The entries of the scope whose flag differs. */
 	buf_init(&sql);
 	buf_printf(&sql, "INSERT INTO temp.state_delta(feed_id, entry_id)"
 	    " SELECT e.feed_id, e.id FROM entries e LEFT JOIN entry_state u"
 	    " ON u.user_id = ?1 AND u.entry_id = e.id WHERE"
-	    " COALESCE(u.read, 0) = %d AND ", read ? 0 : 1);
+	    " COALESCE(u.read, 0) = %d AND ", from);
 	scope_sql(&sql, scope, max_id, before);
 	if (store_begin(s) == -1) {
 		buf_free(&sql);
@@ -357,7 +357,7 @@ store_state_mark_all(struct store *s, int64_t user_id,
 		rc = run_marking(s, sql.data, user_id, scope, max_id, before,
 		    &changed);
 	buf_free(&sql);
-	if (rc == -1 || spread_delta(s, user_id, read ? 0 : 1) == -1 ||
+	if (rc == -1 || spread_delta(s, user_id, from) == -1 ||
 	    write_delta(s, user_id, read) == -1 ||
 	    sqlite3_exec(s->db, "DELETE FROM temp.state_delta", NULL, NULL,
 	    NULL) != SQLITE_OK) {
@@ -390,18 +390,6 @@ unread_rows(struct store *s, const struct store_sql *q, int64_t user_id,
 	return store_all_rows(s, store_bound_id(s, q, user_id),
 	    sizeof(**ret), unread_read, NULL, (void **)ret, ret_n,
 	    "counting unread entries");
-}
-
-int
-store_unread_feeds(struct store *s, int64_t user_id,
-    struct store_unread **ret, size_t *ret_n)
-{
-	static const struct store_sql sql = { ST_UNREAD_FEEDS,
-	    "SELECT f.id, f.entry_count - COALESCE(r.n, 0) FROM feeds f"
-	    " LEFT JOIN feed_reads r ON r.user_id = ?1 AND r.feed_id = f.id"
-	    " ORDER BY f.id" };
-
-	return unread_rows(s, &sql, user_id, ret, ret_n);
 }
 
 int
@@ -468,6 +456,43 @@ store_unread_feeds_each(struct store *s, int64_t user_id,
 	    (rrc != SQLITE_ROW && rrc != SQLITE_DONE)))
 		return store_fail(s, "counting unread entries");
 	return out;
+}
+
+/* store_unread_feeds: the counts of store_unread_feeds_each, kept. */
+struct unread_list {
+	struct store_unread	*v;
+	size_t			 n, cap;
+};
+
+static int
+unread_keep(const struct store_feed_unread *u, void *arg)
+{
+	struct unread_list *l = arg;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap == 0 ? 64 : l->cap * 2;
+		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
+	}
+	l->v[l->n++] = (struct store_unread){ .id = u->id,
+	    .unread = u->unread };
+	return 0;
+}
+
+int
+store_unread_feeds(struct store *s, int64_t user_id,
+    struct store_unread **ret, size_t *ret_n)
+{
+	struct unread_list l = { 0 };
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (store_unread_feeds_each(s, user_id, unread_keep, &l) == -1) {
+		free(l.v);
+		return -1;
+	}
+	*ret = l.v;
+	*ret_n = l.n;
+	return 0;
 }
 
 /* ---- whole lists of ids ---- */

@@ -98,6 +98,13 @@ jobs_remove(struct jobs *q, void *arg)
 	return false;
 }
 
+void
+batch_idle(struct batch *b)
+{
+	if (b->queued.n > 0)
+		event_active(b->ev, EV_TIMEOUT, 0);
+}
+
 bool
 batch_remove(struct batch *b, void *arg)
 {

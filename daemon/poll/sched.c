@@ -110,6 +110,7 @@ struct sched {
 	size_t		 nwritten;
 	unsigned	 store_failures;	/* failed commits in a row */
 	int64_t		 store_retry_s;
+	int64_t		 store_failed_ms;	/* when the step last grew */
 	struct metric	*m_polls;
 	struct metric	*m_poll_seconds;
 	struct metric	*m_bytes;
@@ -483,9 +484,15 @@ sched_batch_done(struct sched *s, bool ok)
 			round_ok = false;
 	if (round_ok)
 		s->store_failures = 0;
-	else {
+	else if (s->store_failures == 0 || now_ms() - s->store_failed_ms >=
+	    s->store_retry_s * 1000) {
+		/*
+		 * The step grows per retry that fails again, not per group
+		 * a burst of polls happened to be stored in.
+		 */
 		s->store_failures++;
 		s->store_retry_s = store_step(s);
+		s->store_failed_ms = now_ms();
 	}
 	store_health_get(s->store, &h);
 	for (size_t i = 0; i < s->nwritten; i++) {
@@ -778,6 +785,12 @@ pump(struct sched *s)
 		tv.tv_usec = (at % 1000) * 1000;
 		evtimer_add(s->timer, &tv);
 	}
+	/*
+	 * No transfer left to join the group: waiting out the batch window
+	 * would only delay the end of a cycle (and of --once) by it.
+	 */
+	if (s->in_flight == 0 && s->batch != NULL)
+		batch_idle(s->batch);
 	finish_once(s);
 }
 

@@ -16,7 +16,7 @@
 
 struct store_token_sink;
 
-#define STORE_SCHEMA_VERSION	10
+#define STORE_SCHEMA_VERSION	11
 /*
  * The columns and tokenizer of entries_fts as the schema makes it now
  * (store_schema.c), for store_fts_check_query's in-memory copy; a schema
@@ -91,6 +91,9 @@ enum store_stmt {
 	ST_MATCH_SAME_LINK,
 	ST_MATCH_SAME_TITLE,
 	ST_MATCH_ADD,
+	ST_MATCH_READ_BY,
+	ST_MATCH_READS_ADD,
+	ST_MATCH_COUNT_ADD,
 	ST_TOPIC_FEEDS,
 	/* store_prune.c */
 	ST_SEEN_ADD,

@@ -93,8 +93,18 @@ search(struct store *s, const char *q)
  * the API topic's command is kept aside, never to run, until a hook is
  * set; the config topic's goes (feedd.conf names its hook).
  */
-/* Step 10 (repairs) undone. */
-#define UNDO_V10 "ALTER TABLE feeds DROP COLUMN repairs;" \
+/* Step 11 (match counts kept by the store, not by triggers) undone. */
+#define UNDO_V11 "CREATE TRIGGER topic_matches_count_ai AFTER INSERT ON" \
+	" topic_matches WHEN new.dup = 0 BEGIN UPDATE topics SET" \
+	" match_count = match_count + 1 WHERE id = new.topic_id; END;" \
+	" CREATE TRIGGER topic_matches_reads_ai AFTER INSERT ON" \
+	" topic_matches WHEN new.dup = 0 BEGIN" \
+	" INSERT INTO topic_reads(user_id, topic_id, n)" \
+	" SELECT x.user_id, new.topic_id, 1 FROM entry_state x" \
+	" WHERE x.entry_id = new.entry_id AND x.read = 1 AND true" \
+	" ON CONFLICT(user_id, topic_id) DO UPDATE SET n = n + 1; END;"
+/* Steps 11 and 10 (repairs) undone. */
+#define UNDO_V10 UNDO_V11 " ALTER TABLE feeds DROP COLUMN repairs;" \
 	" ALTER TABLE feeds DROP COLUMN repair_note;"
 /* Steps 10 and 9 (alerts of URL hooks) undone. */
 #define UNDO_V9 UNDO_V10 " DROP TABLE hook_alerts;"

@@ -561,15 +561,17 @@ store_last_entry_id(struct store *s)
 int
 store_status_get(struct store *s, struct store_status *ret)
 {
+	/* One pass over the feeds, not one per figure: 100,000 feeds. */
 	static const struct store_sql sql = { ST_STATUS,
-	    "SELECT (SELECT count(*) FROM feeds),"
-	    " (SELECT count(*) FROM feeds WHERE state = 'new'),"
-	    " (SELECT count(*) FROM feeds WHERE state = 'backing_off'),"
-	    " (SELECT count(*) FROM feeds WHERE error_count > 0),"
-	    " (SELECT COALESCE(sum(entry_count), 0) FROM feeds),"
+	    "SELECT count(*),"
+	    " count(*) FILTER (WHERE state = 'new'),"
+	    " count(*) FILTER (WHERE state = 'backing_off'),"
+	    " count(*) FILTER (WHERE error_count > 0),"
+	    " COALESCE(sum(entry_count), 0),"
 	    " (SELECT count(*) FROM topics),"
-	    " (SELECT min(max(next_poll, retry_after_until)) FROM feeds"
-	    "  WHERE state NOT IN ('gone', 'blocked'))" };
+	    " min(max(next_poll, retry_after_until))"
+	    "  FILTER (WHERE state NOT IN ('gone', 'blocked'))"
+	    " FROM feeds" };
 	sqlite3_stmt *st = store_stmt(s, &sql);
 
 	memset(ret, 0, sizeof(*ret));

@@ -14,7 +14,9 @@
  *     from inside batch_add() or batch_idle();
  *   - jobs run in the order they were added, inside one transaction
  *     (store_batch_begin); each job's store calls still fail on their own;
- *   - hooks.written runs after the last job, inside the transaction;
+ *   - the jobs' new entries are indexed together after the last job
+ *     (store_index_defer), then hooks.written runs, inside the
+ *     transaction;
  *     hooks.committed(ok) after the commit, ok false if it failed (then
  *     nothing of the group is stored, and nothing may be announced);
  *   - batch_free() writes what is still queued.

@@ -91,6 +91,7 @@ enum store_stmt {
 	ST_MATCH_SAME_LINK,
 	ST_MATCH_SAME_TITLE,
 	ST_MATCH_ADD,
+	ST_FTS_SOURCE,
 	ST_MATCH_READ_BY,
 	ST_MATCH_READS_ADD,
 	ST_MATCH_COUNT_ADD,
@@ -182,6 +183,14 @@ struct store_list_stmt {
 	uint64_t	 used;	/* the cache's clock when last used */
 };
 
+#define STORE_MARKS	8
+
+struct store_index_poll {
+	int64_t		 feed_id;
+	int64_t		*ids;
+	size_t		 n;
+};
+
 struct store {
 	sqlite3		*db;
 	char		*path;
@@ -193,6 +202,12 @@ struct store {
 	/* store_begin nesting: 0 none, 1 a transaction, >1 savepoints in it. */
 	int		 tx_depth;
 	struct store_token_sink *sink;	/* a copy, or NULL */
+	/* store_index_defer: polls stored but not indexed yet, in order. */
+	bool		 index_defer;
+	struct store_index_poll *ipend;
+	size_t		 nipend;
+	/* nipend when the savepoint of depth i began (i < STORE_MARKS). */
+	size_t		 ipend_mark[STORE_MARKS];
 	bool		 capturing;	/* store_ingest is indexing */
 	bool		 tokens_wrapped;	/* store_tokens_wrap worked */
 	struct store_health health;	/* store_health(): writes failing */
@@ -202,6 +217,8 @@ struct store {
 int	store_schema_migrate(sqlite3 *db, char *err, size_t errlen);
 /* Registers html_text(), which the FTS triggers call. */
 int	store_schema_functions(sqlite3 *db);
+/* Forgets deferred polls from the n-th on. */
+void	store_index_drop(struct store *s, size_t n);
 /* Wraps the connection's unicode61 for the token sink. 0 / -1. */
 int	store_tokens_wrap(struct store *s);
 

@@ -527,6 +527,91 @@ test_ingest(struct store *s)
 	store_ingest_result_clear(&r);
 }
 
+/* What a token sink heard: polls told indexed, tokens given. */
+struct heard {
+	char	 log[64];
+	size_t	 tokens;
+};
+
+static void
+heard_begin(void *arg)
+{
+	(void)arg;
+}
+
+static void
+heard_token(void *arg, const char *tok, int len)
+{
+	((struct heard *)arg)->tokens++;
+}
+
+static void
+heard_indexed(void *arg, int64_t feed_id, const int64_t *ids, size_t n)
+{
+	struct heard *h = arg;
+	size_t len = strlen(h->log);
+
+	snprintf(h->log + len, sizeof(h->log) - len, "%s%zu", len > 0 ? "," :
+	    "", n);
+}
+
+/*
+ * Indexing deferred to the end of a batch: nothing is searchable that
+ * is not stored, nothing stored and committed is missing from the index,
+ * a poll rolled back is never indexed, and the sink hears each poll's
+ * tokens and then of it, in order.
+ */
+static void
+test_index_defer(struct store *s)
+{
+	struct heard h = { 0 };
+	struct store_token_sink sink = { heard_begin, heard_token, &h,
+	    heard_indexed };
+	struct store_ingest_result r;
+	struct feed_entry e[2];
+	int64_t feed;
+
+	store_feed_add(s, "https://defer.example/rss", NULL, NULL, 0, &feed);
+	store_set_token_sink(s, &sink);
+	ok(store_batch_begin(s) == 0, "a batch");
+	store_index_defer(s);
+	e[0] = entry("d1", "Zaporizhzhia grid", "https://defer.example/1",
+	    "Repairs");
+	e[0].content = "<p>Crews <b>restored</b> power</p>";
+	e[1] = entry("d2", "Kherson ferry", "https://defer.example/2", NULL);
+	ok(store_ingest(s, feed, NULL, e, 2, &r) == 0 && r.new_count == 2,
+	    "a poll stored");
+	store_ingest_result_clear(&r);
+	ok(h.log[0] == '\0' && h.tokens == 0, "... not indexed yet");
+	store_begin(s);
+	e[0] = entry("d3", "Mykolaiv water", "https://defer.example/3", NULL);
+	store_ingest(s, feed, NULL, e, 1, &r);
+	store_ingest_result_clear(&r);
+	store_rollback(s);
+	e[0] = entry("d4", "Odesa port", "https://defer.example/4", NULL);
+	store_ingest(s, feed, NULL, e, 1, &r);
+	store_ingest_result_clear(&r);
+	ok(store_batch_commit(s) == 0, "the batch commits");
+	is_str(h.log, "2,1", "each poll kept told indexed, in order; the "
+	    "rolled back one never");
+	ok(h.tokens > 0, "with its tokens first (%zu)", h.tokens);
+	ok(search(s, "zaporizhzhia") == 1 && search(s, "restored") == 1 &&
+	    search(s, "odesa") == 1 && search(s, "mykolaiv") == 0,
+	    "searchable once committed, HTML content as text");
+	ok(count(s, "SELECT count(*) FROM entries_fts") == count(s,
+	    "SELECT count(*) FROM entries"), "one index row per entry");
+
+	/* Outside a batch, an ingest indexes and tells at once. */
+	h.log[0] = '\0';
+	e[0] = entry("d5", "Kharkiv metro", "https://defer.example/5", NULL);
+	store_index_defer(s);
+	ok(store_ingest(s, feed, NULL, e, 1, &r) == 0 &&
+	    strcmp(h.log, "1") == 0 && search(s, "kharkiv") == 1,
+	    "no batch: indexed at once (deferring needs one)");
+	store_ingest_result_clear(&r);
+	store_set_token_sink(s, NULL);
+}
+
 static void
 test_search(struct store *s)
 {
@@ -996,6 +1081,7 @@ main(void)
 	test_feeds(s);
 	test_ingest(s);
 	test_search(s);
+	test_index_defer(s);
 	test_listing(s);
 	test_topics(s);
 	test_topic_title_dup(s);

@@ -297,8 +297,10 @@ tell_indexed(struct store *s, int64_t feed_id, const int64_t *ids, size_t n)
 void
 store_index_defer(struct store *s)
 {
-	if (s->tx_depth == 1)
+	if (s->tx_depth == 1) {
 		s->index_defer = true;
+		s->defer_floor = store_last_entry_id(s) + 1;
+	}
 }
 
 void
@@ -345,7 +347,7 @@ index_later(struct store *s, int64_t feed_id, const int64_t *ids, size_t n)
 }
 
 enum outcome { OUT_NEW, OUT_UPDATED, OUT_UNCHANGED, OUT_REISSUED,
-    OUT_SKIPPED };
+    OUT_SKIPPED, OUT_NOT_INDEXED };
 
 static int
 ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
@@ -429,6 +431,13 @@ ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
 		    e->content, e->author) == -1)
 			goto out;
 		*out = OUT_NEW;
+	} else if (!index && id >= s->defer_floor) {
+		/*
+		 * An entry of this batch, not in the index yet, changes (a
+		 * document that repeats a guid): the index's update trigger
+		 * would take out terms that were never put in.
+		 */
+		*out = OUT_NOT_INDEXED;
 	} else {
 		if ((st = store_stmt(s, &sql_update)) == NULL)
 			goto out;
@@ -489,6 +498,19 @@ store_ingest(struct store *s, int64_t feed_id, const struct feed_header *h,
 		if (ingest_one(s, feed_id, &entries[i], now, !defer, &out,
 		    &id) == -1)
 			goto fail;
+		if (out == OUT_NOT_INDEXED) {
+			/*
+			 * The batch's index is brought up to date, then this
+			 * poll is stored again, indexed as it goes.
+			 */
+			s->capturing = false;
+			store_rollback(s);
+			free(r.new_ids);
+			if (store_index_pending(s) == -1)
+				return -1;
+			s->index_defer = false;
+			return store_ingest(s, feed_id, h, entries, n, ret);
+		}
 		switch (out) {
 		case OUT_NEW:
 			if (r.new_count % 32 == 0)
@@ -510,6 +532,8 @@ store_ingest(struct store *s, int64_t feed_id, const struct feed_header *h,
 			break;
 		case OUT_SKIPPED:
 			r.skipped++;
+			break;
+		case OUT_NOT_INDEXED:
 			break;
 		}
 	}

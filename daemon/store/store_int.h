@@ -204,6 +204,7 @@ struct store {
 	struct store_token_sink *sink;	/* a copy, or NULL */
 	/* store_index_defer: polls stored but not indexed yet, in order. */
 	bool		 index_defer;
+	int64_t		 defer_floor;	/* ids from here on: maybe unindexed */
 	struct store_index_poll *ipend;
 	size_t		 nipend;
 	/* nipend when the savepoint of depth i began (i < STORE_MARKS). */

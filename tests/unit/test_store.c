@@ -601,6 +601,34 @@ test_index_defer(struct store *s)
 	ok(count(s, "SELECT count(*) FROM entries_fts") == count(s,
 	    "SELECT count(*) FROM entries"), "one index row per entry");
 
+	/*
+	 * A document that repeats a guid with other text changes an entry
+	 * the batch has not indexed yet: the batch's index catches up first.
+	 */
+	h.log[0] = '\0';
+	ok(store_batch_begin(s) == 0, "another batch");
+	store_index_defer(s);
+	e[0] = entry("r0", "Chernihiv bridge", "https://defer.example/r0",
+	    NULL);
+	store_ingest(s, feed, NULL, e, 1, &r);
+	store_ingest_result_clear(&r);
+	e[0] = entry("r1", "Poltava later text", "https://defer.example/r1",
+	    NULL);
+	e[1] = entry("r1", "Poltava earlier text", "https://defer.example/r1",
+	    NULL);
+	ok(store_ingest(s, feed, NULL, e, 2, &r) == 0 && r.new_count == 1 &&
+	    r.updated == 1, "a repeated guid: one entry, updated");
+	store_ingest_result_clear(&r);
+	ok(store_batch_commit(s) == 0 && strcmp(h.log, "1,1") == 0,
+	    "both polls told indexed, in order (%s)", h.log);
+	sqlite3_exec(s->db, "CREATE VIRTUAL TABLE temp.vocab USING"
+	    " fts5vocab(main, entries_fts, 'row')", NULL, NULL, NULL);
+	ok(search(s, "chernihiv") == 1 && search(s, "later") == 1 &&
+	    search(s, "earlier") == 0 && fts_ok(s) && count(s, "SELECT"
+	    " cnt FROM temp.vocab WHERE term = 'poltava'") ==
+	    1, "the index holds the entry's last text, once");
+	sqlite3_exec(s->db, "DROP TABLE temp.vocab", NULL, NULL, NULL);
+
 	/* Outside a batch, an ingest indexes and tells at once. */
 	h.log[0] = '\0';
 	e[0] = entry("d5", "Kharkiv metro", "https://defer.example/5", NULL);

@@ -94,6 +94,10 @@ struct sched {
 	size_t		 nfeeds;
 	struct host	*hosts;
 	size_t		 nhosts;
+	size_t		 hosts_cap;
+	/* hosts by name: index + 1 (0 empty), open addressing, half full */
+	size_t		*host_slots;
+	size_t		 host_slots_cap;	/* a power of two */
 	size_t		 next_host;	/* round-robin start */
 	size_t		*heap;		/* feed indexes by due_ms */
 	size_t		 nheap;
@@ -145,23 +149,63 @@ rnd(int64_t n)
 	return arc4random_uniform((uint32_t)n);
 }
 
+/* FNV-1a: host names are short and few collide. */
+static size_t
+host_slot(const struct sched *s, const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (unsigned char)*name) * 0x100000001b3ULL;
+	return (size_t)h & (s->host_slots_cap - 1);
+}
+
+static void
+host_slots_grow(struct sched *s)
+{
+	size_t i, j;
+
+	free(s->host_slots);
+	s->host_slots_cap = s->host_slots_cap == 0 ? 64 :
+	    s->host_slots_cap * 2;
+	s->host_slots = xcalloc(s->host_slots_cap, sizeof(*s->host_slots));
+	for (i = 0; i < s->nhosts; i++) {
+		for (j = host_slot(s, s->hosts[i].name); s->host_slots[j] != 0;
+		    j = (j + 1) & (s->host_slots_cap - 1))
+			;
+		s->host_slots[j] = i + 1;
+	}
+}
+
+/*
+ * A host's index, added when new. Looked up by hash: a linear search
+ * made loading 100,000 feeds on as many hosts quadratic.
+ */
 static size_t
 host_index(struct sched *s, const char *url)
 {
 	char *key = url_host_key(url);
-	size_t i;
+	size_t i, j;
 
-	for (i = 0; i < s->nhosts; i++)
-		if (strcmp(s->hosts[i].name, key) == 0)
-			break;
-	if (i == s->nhosts) {
-		s->hosts = xreallocarray(s->hosts, s->nhosts + 1,
+	if ((s->nhosts + 1) * 2 > s->host_slots_cap)
+		host_slots_grow(s);
+	for (j = host_slot(s, key); s->host_slots[j] != 0;
+	    j = (j + 1) & (s->host_slots_cap - 1)) {
+		i = s->host_slots[j] - 1;
+		if (strcmp(s->hosts[i].name, key) == 0) {
+			free(key);
+			return i;
+		}
+	}
+	if (s->nhosts == s->hosts_cap) {
+		s->hosts_cap = s->hosts_cap == 0 ? 16 : s->hosts_cap * 2;
+		s->hosts = xreallocarray(s->hosts, s->hosts_cap,
 		    sizeof(*s->hosts));
-		memset(&s->hosts[i], 0, sizeof(s->hosts[i]));
-		s->hosts[i].name = key;
-		s->nhosts++;
-	} else
-		free(key);
+	}
+	i = s->nhosts++;
+	memset(&s->hosts[i], 0, sizeof(s->hosts[i]));
+	s->hosts[i].name = key;
+	s->host_slots[j] = i + 1;
 	return i;
 }
 
@@ -1218,6 +1262,7 @@ sched_free(struct sched *s)
 		free(s->hosts[i].ready);
 	}
 	free(s->hosts);
+	free(s->host_slots);
 	free(s->heap);
 	free(s->feeds);
 	for (i = 0; i < s->nwritten; i++)

@@ -394,7 +394,7 @@ on_new_entries(void *arg, int64_t feed_id, const int64_t *ids, size_t n)
 	struct runtime *rt = arg;
 	struct news *nw;
 
-	topics_note(rt->d.topics, feed_id, ids, n);
+	/* The topics noted them as the store indexed them (topics_new). */
 	rt->news = xreallocarray(rt->news, rt->nnews + 1, sizeof(*rt->news));
 	nw = &rt->news[rt->nnews++];
 	nw->feed_id = feed_id;

@@ -98,6 +98,13 @@ jobs_remove(struct jobs *q, void *arg)
 	return false;
 }
 
+void
+batch_idle(struct batch *b)
+{
+	if (b->queued.n > 0)
+		event_active(b->ev, EV_TIMEOUT, 0);
+}
+
 bool
 batch_remove(struct batch *b, void *arg)
 {
@@ -122,10 +129,22 @@ batch_flush(struct batch *b)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* Without a transaction each job's writes still commit on their own. */
 	tx = store_batch_begin(b->store) == 0;
+	/* The group's new entries go into the index together, at the end. */
+	if (tx)
+		store_index_defer(b->store);
 	for (size_t i = 0; i < run.n; i++)
 		if (run.v[i].fn != NULL)
 			run.v[i].fn(run.v[i].arg);
-	if (b->hooks.written != NULL)
+	if (tx && store_index_pending(b->store) == -1) {
+		store_batch_rollback(b->store);
+		tx = false;
+		ok = false;
+		log_errx("batch: the polls of the last %zu feeds were not "
+		    "indexed; they are fetched again on their next poll",
+		    run.n);
+		metric_add(b->m_commit_failures, 1);
+	}
+	if (ok && b->hooks.written != NULL)
 		b->hooks.written(b->hooks.arg);
 	if (tx && store_batch_commit(b->store) == -1) {
 		log_errx("batch: the polls of the last %zu feeds were not "

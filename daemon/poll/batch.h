@@ -9,11 +9,14 @@
  *
  * Promises:
  *   - a job added with batch_add() runs within window_ms, or at once when
- *     the queued weight reaches max_weight, always from the event loop,
- *     never from inside batch_add();
+ *     the queued weight reaches max_weight or the producer says nothing
+ *     more is on its way (batch_idle), always from the event loop, never
+ *     from inside batch_add() or batch_idle();
  *   - jobs run in the order they were added, inside one transaction
  *     (store_batch_begin); each job's store calls still fail on their own;
- *   - hooks.written runs after the last job, inside the transaction;
+ *   - the jobs' new entries are indexed together after the last job
+ *     (store_index_defer), then hooks.written runs, inside the
+ *     transaction;
  *     hooks.committed(ok) after the commit, ok false if it failed (then
  *     nothing of the group is stored, and nothing may be announced);
  *   - batch_free() writes what is still queued.
@@ -51,6 +54,11 @@ struct batch	*batch_new(struct event_base *base, struct store *store,
 /* Queues fn(arg); weight is what it will write (entries, say). */
 void		 batch_add(struct batch *b, batch_job_fn *fn, void *arg,
 		    size_t weight);
+/*
+ * Nothing that could join the group is in flight: the window would only
+ * wait, so the queued group is written on the loop's next turn.
+ */
+void		 batch_idle(struct batch *b);
 /* Drops a queued job without running it. True if it was queued. */
 bool		 batch_remove(struct batch *b, void *arg);
 /* Writes what is queued now. */

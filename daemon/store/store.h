@@ -336,6 +336,13 @@ struct store_token_sink {
 	void	(*begin)(void *arg);
 	void	(*token)(void *arg, const char *tok, int len);
 	void	*arg;
+	/*
+	 * A poll's new entries are in the index (its tokens all given):
+	 * at the end of store_ingest, or in store_index_pending() for a
+	 * deferred one. May be NULL.
+	 */
+	void	(*indexed)(void *arg, int64_t feed_id, const int64_t *ids,
+		    size_t n);
 };
 
 /* NULL removes it. Without the wrapped tokenizer, begin() never runs. */
@@ -563,6 +570,19 @@ int	store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 int	store_batch_begin(struct store *s);
 int	store_batch_commit(struct store *s);
 void	store_batch_rollback(struct store *s);
+/*
+ * Inside the batch just begun, store_ingest leaves its new entries out of
+ * the full-text index until store_index_pending(): FTS5 writes its
+ * pending terms out at every savepoint, so indexing poll by poll between
+ * the polls' savepoints made one index segment per poll (to be merged
+ * again) instead of one per batch. The deferred entries are indexed in
+ * the order they were stored, each poll's tokens given to the sink and
+ * then its indexed() told, at the latest before the batch commits;
+ * entries whose savepoint was rolled back are never indexed.
+ */
+void	store_index_defer(struct store *s);
+/* Indexes what was deferred. 0, or -1 (the batch must not commit). */
+int	store_index_pending(struct store *s);
 
 /* ---- explaining an entry ---- */
 

@@ -226,7 +226,8 @@ probe(struct store *s, const struct store_sql *q, int64_t feed_id,
 
 /* The index row for a new entry; the same text html_text() derives. */
 static int
-fts_insert(struct store *s, int64_t id, const struct feed_entry *e)
+fts_insert(struct store *s, int64_t id, const char *title,
+    const char *summary, const char *content, const char *author)
 {
 	static const struct store_sql sql = { ST_FTS_INSERT,
 	    "INSERT INTO entries_fts(rowid, title, summary, content, author)"
@@ -236,25 +237,121 @@ fts_insert(struct store *s, int64_t id, const struct feed_entry *e)
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, e->title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, e->summary, -1, SQLITE_STATIC);
-	if (e->content != NULL) {
+	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, summary, -1, SQLITE_STATIC);
+	if (content != NULL) {
 		buf_reset(&s->text);
-		htmltext_append(&s->text, e->content, strlen(e->content));
+		htmltext_append(&s->text, content, strlen(content));
 		sqlite3_bind_text(st, 4, s->text.data, s->text.len,
 		    SQLITE_STATIC);
 	} else
 		sqlite3_bind_null(st, 4);
-	sqlite3_bind_text(st, 5, e->author, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, author, -1, SQLITE_STATIC);
 	return store_exec(s, st, "indexing an entry");
 }
 
+/* An entry stored earlier in this transaction, indexed now. */
+static int
+fts_insert_stored(struct store *s, int64_t id)
+{
+	static const struct store_sql sql = { ST_FTS_SOURCE,
+	    "SELECT title, summary, content, author FROM entries"
+	    " WHERE id = ?1" };
+	sqlite3_stmt *st = store_bound_id(s, &sql, id);
+	int rc, step;
+
+	if (st == NULL)
+		return -1;
+	if ((step = sqlite3_step(st)) == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	if (step != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return store_fail(s, "reading an entry to index");
+	}
+	rc = fts_insert(s, id, (const char *)sqlite3_column_text(st, 0),
+	    (const char *)sqlite3_column_text(st, 1),
+	    (const char *)sqlite3_column_text(st, 2),
+	    (const char *)sqlite3_column_text(st, 3));
+	sqlite3_reset(st);
+	return rc;
+}
+
+static void
+capture_begin(struct store *s)
+{
+	if (s->tokens_wrapped && s->sink != NULL && s->sink->begin != NULL) {
+		s->sink->begin(s->sink->arg);
+		s->capturing = true;
+	}
+}
+
+static void
+tell_indexed(struct store *s, int64_t feed_id, const int64_t *ids, size_t n)
+{
+	if (n > 0 && s->sink != NULL && s->sink->indexed != NULL)
+		s->sink->indexed(s->sink->arg, feed_id, ids, n);
+}
+
+void
+store_index_defer(struct store *s)
+{
+	if (s->tx_depth == 1) {
+		s->index_defer = true;
+		s->defer_floor = store_last_entry_id(s) + 1;
+	}
+}
+
+void
+store_index_drop(struct store *s, size_t n)
+{
+	while (s->nipend > n)
+		free(s->ipend[--s->nipend].ids);
+}
+
+int
+store_index_pending(struct store *s)
+{
+	struct store_index_poll *p;
+	size_t i, j;
+
+	for (i = 0; i < s->nipend; i++) {
+		p = &s->ipend[i];
+		capture_begin(s);
+		for (j = 0; j < p->n; j++) {
+			if (fts_insert_stored(s, p->ids[j]) == -1) {
+				s->capturing = false;
+				return -1;
+			}
+		}
+		s->capturing = false;
+		tell_indexed(s, p->feed_id, p->ids, p->n);
+	}
+	store_index_drop(s, 0);
+	return 0;
+}
+
+/* A poll stored, to be indexed before its batch commits. */
+static void
+index_later(struct store *s, int64_t feed_id, const int64_t *ids, size_t n)
+{
+	struct store_index_poll *p;
+
+	s->ipend = xreallocarray(s->ipend, s->nipend + 1, sizeof(*s->ipend));
+	p = &s->ipend[s->nipend++];
+	p->feed_id = feed_id;
+	p->ids = xreallocarray(NULL, n, sizeof(*ids));
+	memcpy(p->ids, ids, n * sizeof(*ids));
+	p->n = n;
+}
+
 enum outcome { OUT_NEW, OUT_UPDATED, OUT_UNCHANGED, OUT_REISSUED,
-    OUT_SKIPPED };
+    OUT_SKIPPED, OUT_NOT_INDEXED };
 
 static int
 ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
-    int64_t now, enum outcome *out, int64_t *ret_id)
+    int64_t now, bool index, enum outcome *out, int64_t *ret_id)
 {
 	/* ?3..?16 are bind_fields()'s. */
 	static const struct store_sql sql_insert = { ST_ENTRY_INSERT,
@@ -330,9 +427,17 @@ ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
 		if (store_exec(s, st, "storing an entry") == -1)
 			goto out;
 		*ret_id = sqlite3_last_insert_rowid(s->db);
-		if (fts_insert(s, *ret_id, e) == -1)
+		if (index && fts_insert(s, *ret_id, e->title, e->summary,
+		    e->content, e->author) == -1)
 			goto out;
 		*out = OUT_NEW;
+	} else if (!index && id >= s->defer_floor) {
+		/*
+		 * An entry of this batch, not in the index yet, changes (a
+		 * document that repeats a guid): the index's update trigger
+		 * would take out terms that were never put in.
+		 */
+		*out = OUT_NOT_INDEXED;
 	} else {
 		if ((st = store_stmt(s, &sql_update)) == NULL)
 			goto out;
@@ -377,22 +482,35 @@ store_ingest(struct store *s, int64_t feed_id, const struct feed_header *h,
 	enum outcome out;
 	int64_t now = store_now(s), id;
 	size_t i;
+	/* Deferred only where every enclosing savepoint has its mark. */
+	bool defer = s->index_defer && s->tx_depth + 1 < STORE_MARKS;
 
 	memset(ret, 0, sizeof(*ret));
 	if (store_begin(s) == -1)
 		return -1;
-	if (s->tokens_wrapped && s->sink != NULL &&
-	    s->sink->begin != NULL) {
-		s->sink->begin(s->sink->arg);
-		s->capturing = true;
-	}
+	if (!defer)
+		capture_begin(s);
 	if (h != NULL && feed_doc(s, feed_id, h) == -1)
 		goto fail;
 	/* Oldest first, so that the newest item gets the highest id. */
 	for (i = n; i-- > 0;) {
 		id = 0;
-		if (ingest_one(s, feed_id, &entries[i], now, &out, &id) == -1)
+		if (ingest_one(s, feed_id, &entries[i], now, !defer, &out,
+		    &id) == -1)
 			goto fail;
+		if (out == OUT_NOT_INDEXED) {
+			/*
+			 * The batch's index is brought up to date, then this
+			 * poll is stored again, indexed as it goes.
+			 */
+			s->capturing = false;
+			store_rollback(s);
+			free(r.new_ids);
+			if (store_index_pending(s) == -1)
+				return -1;
+			s->index_defer = false;
+			return store_ingest(s, feed_id, h, entries, n, ret);
+		}
 		switch (out) {
 		case OUT_NEW:
 			if (r.new_count % 32 == 0)
@@ -415,6 +533,8 @@ store_ingest(struct store *s, int64_t feed_id, const struct feed_header *h,
 		case OUT_SKIPPED:
 			r.skipped++;
 			break;
+		case OUT_NOT_INDEXED:
+			break;
 		}
 	}
 	if (r.new_count > 0 && store_feed_count_add(s, feed_id,
@@ -425,6 +545,10 @@ store_ingest(struct store *s, int64_t feed_id, const struct feed_header *h,
 		free(r.new_ids);
 		return -1;
 	}
+	if (defer && r.new_count > 0)
+		index_later(s, feed_id, r.new_ids, r.new_count);
+	else
+		tell_indexed(s, feed_id, r.new_ids, r.new_count);
 	if (r.skipped > 0)
 		log_debug("store: feed %lld: %zu entries without id, link, "
 		    "title or text, skipped", (long long)feed_id, r.skipped);

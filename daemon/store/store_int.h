@@ -16,7 +16,7 @@
 
 struct store_token_sink;
 
-#define STORE_SCHEMA_VERSION	11
+#define STORE_SCHEMA_VERSION	12
 /*
  * The columns and tokenizer of entries_fts as the schema makes it now
  * (store_schema.c), for store_fts_check_query's in-memory copy; a schema
@@ -95,6 +95,10 @@ enum store_stmt {
 	ST_MATCH_SAME_LINK,
 	ST_MATCH_SAME_TITLE,
 	ST_MATCH_ADD,
+	ST_FTS_SOURCE,
+	ST_MATCH_READ_BY,
+	ST_MATCH_READS_ADD,
+	ST_MATCH_COUNT_ADD,
 	ST_TOPIC_FEEDS,
 	/* store_prune.c */
 	ST_SEEN_ADD,
@@ -191,6 +195,14 @@ struct store_list_stmt {
 	uint64_t	 used;	/* the cache's clock when last used */
 };
 
+#define STORE_MARKS	8
+
+struct store_index_poll {
+	int64_t		 feed_id;
+	int64_t		*ids;
+	size_t		 n;
+};
+
 struct store {
 	sqlite3		*db;
 	char		*path;
@@ -202,6 +214,13 @@ struct store {
 	/* store_begin nesting: 0 none, 1 a transaction, >1 savepoints in it. */
 	int		 tx_depth;
 	struct store_token_sink *sink;	/* a copy, or NULL */
+	/* store_index_defer: polls stored but not indexed yet, in order. */
+	bool		 index_defer;
+	int64_t		 defer_floor;	/* ids from here on: maybe unindexed */
+	struct store_index_poll *ipend;
+	size_t		 nipend;
+	/* nipend when the savepoint of depth i began (i < STORE_MARKS). */
+	size_t		 ipend_mark[STORE_MARKS];
 	bool		 capturing;	/* store_ingest is indexing */
 	bool		 tokens_wrapped;	/* store_tokens_wrap worked */
 	struct store_health health;	/* store_health(): writes failing */
@@ -211,6 +230,8 @@ struct store {
 int	store_schema_migrate(sqlite3 *db, char *err, size_t errlen);
 /* Registers html_text(), which the FTS triggers call. */
 int	store_schema_functions(sqlite3 *db);
+/* Forgets deferred polls from the n-th on. */
+void	store_index_drop(struct store *s, size_t n);
 /* Wraps the connection's unicode61 for the token sink. 0 / -1. */
 int	store_tokens_wrap(struct store *s);
 

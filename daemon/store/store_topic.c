@@ -525,6 +525,36 @@ store_match_original(struct store *s, const struct store_match_key *k,
 	return first_entry(s, st, ret_entry_id);
 }
 
+/*
+ * A match listed for an entry some users had read counts as read in the
+ * topic for them (topic_reads). New entries have no state yet, so the
+ * read-only lookup is nearly always all it costs.
+ */
+static int
+listed_reads(struct store *s, int64_t topic_id, int64_t entry_id)
+{
+	static const struct store_sql sql_read_by = { ST_MATCH_READ_BY,
+	    "SELECT 1 FROM entry_state WHERE entry_id = ?1 AND read = 1"
+	    " LIMIT 1" };
+	static const struct store_sql sql_add = { ST_MATCH_READS_ADD,
+	    "INSERT INTO topic_reads(user_id, topic_id, n)"
+	    " SELECT x.user_id, ?2, 1 FROM entry_state x"
+	    " WHERE x.entry_id = ?1 AND x.read = 1 AND true"
+	    " ON CONFLICT(user_id, topic_id) DO UPDATE SET n = n + 1" };
+	sqlite3_stmt *st;
+	int64_t one;
+	int rc;
+
+	rc = store_one_row(s, store_bound_id(s, &sql_read_by, entry_id),
+	    sizeof(one), store_read_int64, &one, "checking a match's readers");
+	if (rc != 1)
+		return rc;
+	if ((st = store_bound_id(s, &sql_add, entry_id)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, topic_id);
+	return store_exec(s, st, "counting a match as read");
+}
+
 /* Records one match inside the caller's transaction. 1 listed, 0, -1. */
 static int
 match_add(struct store *s, int64_t topic_id, const struct found *f,
@@ -572,7 +602,25 @@ match_add(struct store *s, int64_t topic_id, const struct found *f,
 	/* A folded copy is read and starred with its story. */
 	if (dup && store_state_fold(s, f->id, original) == -1)
 		return -1;
+	if (!dup && listed_reads(s, topic_id, f->id) == -1)
+		return -1;
 	return !dup;
+}
+
+/* n more matches listed (not folded) for the topic. */
+static int
+count_listed(struct store *s, int64_t topic_id, size_t n)
+{
+	static const struct store_sql sql = { ST_MATCH_COUNT_ADD,
+	    "UPDATE topics SET match_count = match_count + ?2 WHERE id = ?1" };
+	sqlite3_stmt *st;
+
+	if (n == 0)
+		return 0;
+	if ((st = store_bound_id(s, &sql, topic_id)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+	return store_exec(s, st, "counting a topic's matches");
 }
 
 int
@@ -650,6 +698,8 @@ store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
 			ids[n++] = f[i].id;
 		}
 	}
+	if (count_listed(s, topic_id, n) == -1)
+		goto out;
 	if (store_commit(s) == -1)
 		goto done;
 	rc = (int)n;

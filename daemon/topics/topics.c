@@ -477,6 +477,12 @@ on_ingest_token(void *arg, const char *tok, int len)
 	topics_filter_token(t->filter, tok, (size_t)len);
 }
 
+static void
+on_ingest_indexed(void *arg, int64_t feed_id, const int64_t *ids, size_t n)
+{
+	topics_note(arg, feed_id, ids, n);
+}
+
 /*
  * Poll by poll, even inside one batch: a poll's few entries rule out most
  * topics in the filter, where a whole batch's thousands rule out none, and
@@ -613,7 +619,7 @@ topics_on_new_entries(void *arg, int64_t feed_id, const int64_t *ids,
 
 	if (t == NULL || n == 0)
 		return;
-	topics_note(t, feed_id, ids, n);
+	/* Noted already: the store told the sink once it indexed them. */
 	batch = store_batch_begin(t->store) == 0;
 	topics_match(t);
 	topics_deliver(t, batch ? store_batch_commit(t->store) == 0 : true);
@@ -725,10 +731,15 @@ topics_new(struct feedd *d, const struct topics_callbacks *cb)
 	    "ones are not counted).", "topic");
 	if ((t->filter = topics_filter_new()) == NULL)
 		log_warnx("topics: matching without a filter (slower)");
-	else {
-		struct store_token_sink sink = { on_ingest_begin,
-		    on_ingest_token, t };
+	/* Each poll is noted once its entries are in the index. */
+	{
+		struct store_token_sink sink = { NULL, NULL, t,
+		    on_ingest_indexed };
 
+		if (t->filter != NULL) {
+			sink.begin = on_ingest_begin;
+			sink.token = on_ingest_token;
+		}
 		store_set_token_sink(t->store, &sink);
 	}
 	if ((t->ev_backfill = evtimer_new(d->base, on_backfill, t)) == NULL) {

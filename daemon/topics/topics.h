@@ -9,7 +9,9 @@
  *     category with its sub-categories) matches entries of those feeds
  *     only, the feeds in it being those of the feed list as last told:
  *     topics_reconcile() and topics_feeds_changed() resolve it again;
- *   - topics_note(), called after each poll's ingest, and topics_match(),
+ *   - topics_note(), called once each poll's new entries are in the
+ *     index (topics_new() has the store tell it: store_token_sink's
+ *     indexed), and topics_match(),
  *     called by the poll pipeline inside the transaction that stores a
  *     batch of polls, match their new entries against every topic,
  *     restricted to each poll's id range (never a scan of the archive),

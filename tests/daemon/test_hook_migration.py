@@ -32,15 +32,27 @@ def poll_until(fid, n):
         "GET", "/v1/entries?topic=alerts")[1]["entries"]) >= n, timeout=20)
 
 
-# Steps 10 (repairs), 9 (alerts of URL hooks) and 8 (users and their
+# Steps 12 (match counts kept by the store), 11 (WebSub, the interval's
+# parts), 10 (repairs), 9 (alerts of URL hooks) and 8 (users and their
 # state) undone, triggers first.
-UNDO_STEPS_8_11 = """
+UNDO_STEPS_8_12 = """
     DROP INDEX websub_feed; DROP TABLE websub;
     ALTER TABLE feeds DROP COLUMN interval_note;
     ALTER TABLE feeds DROP COLUMN interval_base_s;
     ALTER TABLE feeds DROP COLUMN interval_base_note;
     ALTER TABLE feeds DROP COLUMN interval_hint_s;
     DROP INDEX topic_matches_feed;
+    CREATE TRIGGER topic_matches_count_ai AFTER INSERT ON topic_matches
+      WHEN new.dup = 0 BEGIN
+      UPDATE topics SET match_count = match_count + 1 WHERE id = new.topic_id;
+    END;
+    CREATE TRIGGER topic_matches_reads_ai AFTER INSERT ON topic_matches
+      WHEN new.dup = 0 BEGIN
+      INSERT INTO topic_reads(user_id, topic_id, n)
+        SELECT x.user_id, new.topic_id, 1 FROM entry_state x
+        WHERE x.entry_id = new.entry_id AND x.read = 1 AND true
+        ON CONFLICT(user_id, topic_id) DO UPDATE SET n = n + 1;
+    END;
     DROP TABLE hook_alerts;
     DROP TRIGGER entry_state_ai; DROP TRIGGER entry_state_au;
     DROP TRIGGER entry_state_ad; DROP TRIGGER topic_matches_reads_ai;
@@ -68,7 +80,7 @@ try:
     # later add is not there yet, and an API topic holds a command.
     db = sqlite3.connect(d.database)
     version = 7
-    db.executescript(UNDO_STEPS_8_11 + """
+    db.executescript(UNDO_STEPS_8_12 + """
         ALTER TABLE topics DROP COLUMN notify_dropped;
         INSERT INTO topics(name, query, origin, notify, created)
             VALUES ('alerts', 'storm', 'api', '%s', 0),

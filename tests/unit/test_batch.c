@@ -2,6 +2,7 @@
  * batch: group commit as the poll pipeline sees it, over a real store and
  * a real event loop. Jobs wait for the window (or the weight limit), run
  * in order inside one transaction where a failing one undoes only itself,
+ * an idle producer ends the wait,
  * the hooks come before and after the commit, and nothing queued is lost
  * at the end.
  */
@@ -137,6 +138,19 @@ main(void)
 	batch_add(b, run_job, &c, 200);
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	is_str(t.log, "ccWC", "a heavy one is written at once");
+
+	/* Idle: nothing else on its way, the window is not waited out. */
+	memset(t.log, 0, sizeof(t.log));
+	batch_idle(b);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	ok(t.log[0] == '\0' && t.committed == 2,
+	    "an idle producer with nothing queued writes nothing");
+	batch_add(b, run_job, &c, 1);
+	batch_idle(b);
+	ok(t.log[0] == '\0', "... and nothing runs inside batch_idle");
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	is_str(t.log, "cWC", "a light batch goes on the next loop turn once "
+	    "its producer is idle");
 
 	/* The end: what is queued is written, not dropped. */
 	memset(t.log, 0, sizeof(t.log));

@@ -102,7 +102,7 @@ test_state(struct store *s)
 	struct store_ingest_result r;
 	struct store_entry_query q;
 	struct feed_entry e[3];
-	int64_t f1, f2, tid, alice, ids[8], got[8];
+	int64_t f1, f2, tid, tid2, alice, ids[8], got[8];
 	size_t changed, n;
 	bool rd, st;
 	char err[128];
@@ -182,6 +182,13 @@ test_state(struct store *s)
 	ok(store_state_mark_all(s, STORE_OWNER_ID, NULL, true, 0, 0,
 	    &changed) == 0 && unread_of(s, STORE_OWNER_ID, f1, false) == 0 &&
 	    unread_of(s, STORE_OWNER_ID, tid, true) == 0, "all read");
+	/* A topic added later lists entries some users read already. */
+	store_topic_add(s, "budget", "budget", NULL, NULL, STORE_ORIGIN_API,
+	    &tid2, err, sizeof(err));
+	ok(store_topic_match(s, tid2, 1, ids[3], NULL, NULL, err,
+	    sizeof(err)) == 1 && unread_of(s, STORE_OWNER_ID, tid2, true) == 0 &&
+	    unread_of(s, alice, tid2, true) == 1,
+	    "a new topic's match is read for whoever read its entry");
 	ok(store_state_mark_all(s, STORE_OWNER_ID, &(struct store_scope){
 	    .topic_id = tid }, false, 0, 0, &changed) == 0 &&
 	    unread_of(s, STORE_OWNER_ID, tid, true) == 2 &&

@@ -93,19 +93,29 @@ search(struct store *s, const char *q)
  * the API topic's command is kept aside, never to run, until a hook is
  * set; the config topic's goes (feedd.conf names its hook).
  */
+/* Step 12 (match counts kept by the store, not by triggers) undone. */
+#define UNDO_V12 "CREATE TRIGGER topic_matches_count_ai AFTER INSERT ON" \
+	" topic_matches WHEN new.dup = 0 BEGIN UPDATE topics SET" \
+	" match_count = match_count + 1 WHERE id = new.topic_id; END;" \
+	" CREATE TRIGGER topic_matches_reads_ai AFTER INSERT ON" \
+	" topic_matches WHEN new.dup = 0 BEGIN" \
+	" INSERT INTO topic_reads(user_id, topic_id, n)" \
+	" SELECT x.user_id, new.topic_id, 1 FROM entry_state x" \
+	" WHERE x.entry_id = new.entry_id AND x.read = 1 AND true" \
+	" ON CONFLICT(user_id, topic_id) DO UPDATE SET n = n + 1; END;"
 /* Step 11 (WebSub subscriptions, the interval's note) undone. */
-#define UNDO_V11 "DROP INDEX websub_feed; DROP TABLE websub;" \
+#define UNDO_V11 UNDO_V12 " DROP INDEX websub_feed; DROP TABLE websub;" \
 	" ALTER TABLE feeds DROP COLUMN interval_note;" \
 	" ALTER TABLE feeds DROP COLUMN interval_base_s;" \
 	" ALTER TABLE feeds DROP COLUMN interval_base_note;" \
 	" ALTER TABLE feeds DROP COLUMN interval_hint_s;" \
 	" DROP INDEX topic_matches_feed;"
-/* Steps 11 and 10 (repairs) undone. */
+/* Steps 12 to 10 (repairs) undone. */
 #define UNDO_V10 UNDO_V11 " ALTER TABLE feeds DROP COLUMN repairs;" \
 	" ALTER TABLE feeds DROP COLUMN repair_note;"
-/* Steps 11 to 9 (alerts of URL hooks) undone. */
+/* Steps 12 to 9 (alerts of URL hooks) undone. */
 #define UNDO_V9 UNDO_V10 " DROP TABLE hook_alerts;"
-/* Steps 11 to 8 (users and their state) undone, triggers first. */
+/* Steps 12 to 8 (users and their state) undone, triggers first. */
 #define UNDO_V8 UNDO_V9 \
 	"DROP TRIGGER entry_state_ai; DROP TRIGGER entry_state_au;" \
 	" DROP TRIGGER entry_state_ad; DROP TRIGGER topic_matches_reads_ai;" \
@@ -522,6 +532,119 @@ test_ingest(struct store *s)
 	    "listed by its updated date, not by when it was fetched");
 	store_entry_clear(&got);
 	store_ingest_result_clear(&r);
+}
+
+/* What a token sink heard: polls told indexed, tokens given. */
+struct heard {
+	char	 log[64];
+	size_t	 tokens;
+};
+
+static void
+heard_begin(void *arg)
+{
+	(void)arg;
+}
+
+static void
+heard_token(void *arg, const char *tok, int len)
+{
+	((struct heard *)arg)->tokens++;
+}
+
+static void
+heard_indexed(void *arg, int64_t feed_id, const int64_t *ids, size_t n)
+{
+	struct heard *h = arg;
+	size_t len = strlen(h->log);
+
+	snprintf(h->log + len, sizeof(h->log) - len, "%s%zu", len > 0 ? "," :
+	    "", n);
+}
+
+/*
+ * Indexing deferred to the end of a batch: nothing is searchable that
+ * is not stored, nothing stored and committed is missing from the index,
+ * a poll rolled back is never indexed, and the sink hears each poll's
+ * tokens and then of it, in order.
+ */
+static void
+test_index_defer(struct store *s)
+{
+	struct heard h = { 0 };
+	struct store_token_sink sink = { heard_begin, heard_token, &h,
+	    heard_indexed };
+	struct store_ingest_result r;
+	struct feed_entry e[2];
+	int64_t feed;
+
+	store_feed_add(s, "https://defer.example/rss", NULL, NULL, 0, &feed);
+	store_set_token_sink(s, &sink);
+	ok(store_batch_begin(s) == 0, "a batch");
+	store_index_defer(s);
+	e[0] = entry("d1", "Zaporizhzhia grid", "https://defer.example/1",
+	    "Repairs");
+	e[0].content = "<p>Crews <b>restored</b> power</p>";
+	e[1] = entry("d2", "Kherson ferry", "https://defer.example/2", NULL);
+	ok(store_ingest(s, feed, NULL, e, 2, &r) == 0 && r.new_count == 2,
+	    "a poll stored");
+	store_ingest_result_clear(&r);
+	ok(h.log[0] == '\0' && h.tokens == 0, "... not indexed yet");
+	store_begin(s);
+	e[0] = entry("d3", "Mykolaiv water", "https://defer.example/3", NULL);
+	store_ingest(s, feed, NULL, e, 1, &r);
+	store_ingest_result_clear(&r);
+	store_rollback(s);
+	e[0] = entry("d4", "Odesa port", "https://defer.example/4", NULL);
+	store_ingest(s, feed, NULL, e, 1, &r);
+	store_ingest_result_clear(&r);
+	ok(store_batch_commit(s) == 0, "the batch commits");
+	is_str(h.log, "2,1", "each poll kept told indexed, in order; the "
+	    "rolled back one never");
+	ok(h.tokens > 0, "with its tokens first (%zu)", h.tokens);
+	ok(search(s, "zaporizhzhia") == 1 && search(s, "restored") == 1 &&
+	    search(s, "odesa") == 1 && search(s, "mykolaiv") == 0,
+	    "searchable once committed, HTML content as text");
+	ok(count(s, "SELECT count(*) FROM entries_fts") == count(s,
+	    "SELECT count(*) FROM entries"), "one index row per entry");
+
+	/*
+	 * A document that repeats a guid with other text changes an entry
+	 * the batch has not indexed yet: the batch's index catches up first.
+	 */
+	h.log[0] = '\0';
+	ok(store_batch_begin(s) == 0, "another batch");
+	store_index_defer(s);
+	e[0] = entry("r0", "Chernihiv bridge", "https://defer.example/r0",
+	    NULL);
+	store_ingest(s, feed, NULL, e, 1, &r);
+	store_ingest_result_clear(&r);
+	e[0] = entry("r1", "Poltava later text", "https://defer.example/r1",
+	    NULL);
+	e[1] = entry("r1", "Poltava earlier text", "https://defer.example/r1",
+	    NULL);
+	ok(store_ingest(s, feed, NULL, e, 2, &r) == 0 && r.new_count == 1 &&
+	    r.updated == 1, "a repeated guid: one entry, updated");
+	store_ingest_result_clear(&r);
+	ok(store_batch_commit(s) == 0 && strcmp(h.log, "1,1") == 0,
+	    "both polls told indexed, in order (%s)", h.log);
+	sqlite3_exec(s->db, "CREATE VIRTUAL TABLE temp.vocab USING"
+	    " fts5vocab(main, entries_fts, 'row')", NULL, NULL, NULL);
+	ok(search(s, "chernihiv") == 1 && search(s, "later") == 1 &&
+	    search(s, "earlier") == 0 && fts_ok(s) && count(s, "SELECT"
+	    " cnt FROM temp.vocab WHERE term = 'poltava'") ==
+	    1, "the index holds the entry's last text, once");
+	sqlite3_exec(s->db, "DROP TABLE temp.vocab", NULL, NULL, NULL);
+
+	/* Outside a batch, an ingest indexes and tells at once. */
+	h.log[0] = '\0';
+	e[0] = entry("d5", "Kharkiv metro", "https://defer.example/5", NULL);
+	store_index_defer(s);
+	ok(store_ingest(s, feed, NULL, e, 1, &r) == 0 &&
+	    strcmp(h.log, "1") == 0 && search(s, "kharkiv") == 1,
+	    "no batch: indexed at once (deferring needs one)");
+	store_ingest_result_clear(&r);
+	store_set_token_sink(s, NULL);
 }
 
 static void
@@ -993,6 +1116,7 @@ main(void)
 	test_feeds(s);
 	test_ingest(s);
 	test_search(s);
+	test_index_defer(s);
 	test_listing(s);
 	test_topics(s);
 	test_topic_title_dup(s);

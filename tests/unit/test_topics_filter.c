@@ -109,7 +109,7 @@ test_store_sink(const struct store_entry *e)
 	char dir[] = "/tmp/test_topics_filter.XXXXXX", path[64], err[256];
 	struct topics_filter *own = topics_filter_new(), *fed =
 	    topics_filter_new();
-	struct store_token_sink sink = { sink_begin, sink_token, fed };
+	struct store_token_sink sink = { sink_begin, sink_token, fed, NULL };
 	int ho[NQUERIES], hf[NQUERIES], differ = 0, fed_polls = 0;
 	struct store *s;
 	int64_t feed_id;

@@ -1,0 +1,51 @@
+/*
+ * pg_fts: full text for the PostgreSQL store, the same words as the SQLite
+ * store's FTS5 index.
+ *
+ * PostgreSQL's own parser (even with the 'simple' configuration) cuts text
+ * otherwise than FTS5's unicode61: it keeps "user@example.org", "3.5" and
+ * "e-mail" whole, and folds no accents ("café" is not "cafe"). So both
+ * sides are cut here, by the SQLite store's tokenizer (store_tokenize:
+ * unicode61, remove_diacritics 2), and handed to PostgreSQL as tsvector
+ * and tsquery text, whose lexemes PostgreSQL takes as they are: a query
+ * finds on PostgreSQL exactly the entries it finds on SQLite.
+ *
+ * The document: one tsvector over title (weight A), summary (B), the
+ * content's text (C) and author (D). A column filter (title:, {title
+ * summary}:, -content:) becomes the weights of its words (:A, :AB, :ABD).
+ * Each column's positions are kept one apart from the next column's, so a
+ * phrase (<->) never spans two columns, as in FTS5.
+ *
+ * What PostgreSQL cannot hold: a word longer than 2,047 bytes (left out of
+ * the vector), positions past 16,383 (PostgreSQL counts them all as
+ * 16,383) and more than 256 positions of one word (the rest are dropped),
+ * so a phrase deep in a very long text may be missed.
+ */
+#ifndef FEEDD_PG_FTS_H
+#define FEEDD_PG_FTS_H
+
+#include <stddef.h>
+
+struct store_tokenizer;
+
+/*
+ * The tsquery text of query, an FTS5 query as topics and searches are
+ * written (README, "Query syntax"): phrases ("a b", a + b) become <->,
+ * prefixes (коаліці*) :*, AND & , OR |, NOT & !, column filters weights.
+ * Returns 0 with *ret set (free() it; "" when the query can match no entry,
+ * as FTS5 reads a query whose only phrases hold no word), STORE_EQUERY
+ * with the reason in err for a query FTS5 refuses (SQLite's own message)
+ * or one PostgreSQL has no equivalent for (NEAR, ^ at the start of a
+ * column), or -1 when memory or the tokenizer failed (err says).
+ */
+int	pg_fts_query(struct store_tokenizer *tok, const char *query,
+	    char **ret, char *err, size_t errlen);
+
+/*
+ * The tsvector text of an entry's indexed columns, NULL columns being
+ * empty (content as text: htmltext.h). NULL when the tokenizer failed.
+ */
+char	*pg_fts_document(struct store_tokenizer *tok, const char *title,
+	    const char *summary, const char *content_text, const char *author);
+
+#endif

@@ -90,6 +90,102 @@ api_reply_sized(struct evhttp_request *req, int status, json_t *doc,
 	evhttp_send_reply(req, status, NULL, NULL);
 }
 
+struct api_list {
+	struct evhttp_request	*req;
+	struct dump_ctx		 dc;
+	size_t			 n;
+	int			 failed;	/* an element not encoded */
+};
+
+/* Writes s as it is: only the brackets and commas of the list. */
+static int
+list_put(struct api_list *l, const char *s)
+{
+	return dump_cb(s, strlen(s), &l->dc);
+}
+
+struct api_list *
+api_list_new(struct evhttp_request *req, json_t *head, const char *key,
+    size_t size_hint)
+{
+	struct api_list *l = xmalloc(sizeof(*l));
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+	json_t *k = json_string(key);
+	char *h = NULL;
+	size_t hlen;
+
+	l->req = req;
+	l->dc.out = out;
+	l->dc.len = 0;
+	l->n = 0;
+	if (size_hint > 0)
+		evbuffer_expand(out, size_hint);
+	/* The head's members without its closing brace, then "key":[. */
+	if (head == NULL)
+		head = json_object();
+	h = json_dumps(head, JSON_COMPACT);
+	json_decref(head);
+	l->failed = h == NULL || k == NULL;
+	if (!l->failed) {
+		hlen = strlen(h);
+		h[hlen - 1] = '\0';
+		l->failed = list_put(l, h) == -1 ||
+		    (hlen > 2 && list_put(l, ",") == -1) ||
+		    json_dump_callback(k, dump_cb, &l->dc, JSON_ENCODE_ANY) ==
+		    -1 || list_put(l, ":[") == -1;
+	}
+	free(h);
+	json_decref(k);
+	return l;
+}
+
+int
+api_list_add(struct api_list *l, const json_t *elem)
+{
+	if (l->failed)
+		return -1;
+	if ((l->n > 0 && list_put(l, ",") == -1) ||
+	    json_dump_callback(elem, dump_cb, &l->dc, JSON_COMPACT) == -1) {
+		l->failed = 1;
+		return -1;
+	}
+	l->n++;
+	return 0;
+}
+
+void
+api_list_end(struct api_list *l, int status)
+{
+	struct evbuffer *out = evhttp_request_get_output_buffer(l->req);
+
+	if (l->failed || list_put(l, "]}") == -1 || dump_flush(&l->dc) == -1) {
+		/* Only reachable on OOM or invalid UTF-8 in a string. */
+		log_warnx("api: cannot encode a response");
+		api_list_fail(l, 500, "cannot encode response");
+		return;
+	}
+	evbuffer_add(out, "\n", 1);
+	evhttp_add_header(evhttp_request_get_output_headers(l->req),
+	    "Content-Type", "application/json; charset=utf-8");
+	evhttp_send_reply(l->req, status, NULL, NULL);
+	free(l);
+}
+
+void
+api_list_fail(struct api_list *l, int status, const char *fmt, ...)
+{
+	struct evbuffer *out = evhttp_request_get_output_buffer(l->req);
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	evbuffer_drain(out, evbuffer_get_length(out));
+	api_reply(l->req, status, api_error_json(status, NULL, msg));
+	free(l);
+}
+
 static void
 free_text(const void *data, size_t len, void *arg)
 {

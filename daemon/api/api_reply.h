@@ -29,6 +29,27 @@ void	api_reply_lookup(struct evhttp_request *req, int rc, const char *what,
 /* api_reply() for a large answer of about size_hint bytes. */
 void	api_reply_sized(struct evhttp_request *req, int status, json_t *doc,
 	    size_t size_hint);
+/*
+ * An answer whose one long array is written as it is made, element by
+ * element, instead of as one tree: {HEAD'S MEMBERS, "KEY": [ELEMENTS]}.
+ * A list of 10,000 small objects costs a third less this way (no tree to
+ * build and free; one object can be refilled for every element). Every
+ * byte is still encoded by jansson; the list only adds the brackets and
+ * commas between what jansson wrote.
+ *
+ * api_list_new takes head (an object, or NULL for none) and checks
+ * nothing else; api_list_add dumps elem (not taken: the caller may
+ * change it and add it again); api_list_end sends the answer with status
+ * and frees the list; api_list_fail drops what was written and answers
+ * with the error instead. Exactly one of the two ends every list.
+ */
+struct api_list;
+struct api_list *api_list_new(struct evhttp_request *req, json_t *head,
+	    const char *key, size_t size_hint);
+int	api_list_add(struct api_list *l, const json_t *elem);
+void	api_list_end(struct api_list *l, int status);
+void	api_list_fail(struct api_list *l, int status, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 /* Answers with JSON text already encoded (text is taken and freed). */
 void	api_reply_text(struct evhttp_request *req, int status, char *text,
 	    size_t len);

@@ -387,22 +387,62 @@ greader_disable_tag(struct greader_req *g)
 		greader_text(g, 200, "OK");
 }
 
-/* One count of unread-count's list (id is taken), or NULL. */
-static json_t *
-count(json_t *id, int64_t n, int64_t newest)
+/*
+ * One count of unread-count's list, written as it is made: the one
+ * object is refilled for every feed (an answer for 10,000 feeds builds
+ * no tree of 10,000 objects).
+ */
+struct count_out {
+	struct api_list	*list;
+	json_t		*o, *id, *n, *usec;
+};
+
+static void
+count_out_init(struct count_out *co, struct api_list *list)
+{
+	co->list = list;
+	co->o = json_object();
+	co->id = json_string("");
+	co->n = json_integer(0);
+	co->usec = json_string("");
+	json_object_set_nocheck(co->o, "id", co->id);
+	json_object_set_nocheck(co->o, "count", co->n);
+	json_object_set_nocheck(co->o, "newestItemTimestampUsec", co->usec);
+}
+
+static void
+count_out_free(struct count_out *co)
+{
+	json_decref(co->o);
+	json_decref(co->id);
+	json_decref(co->n);
+	json_decref(co->usec);
+}
+
+/* Adds the count of the stream id (len bytes); one not UTF-8 is left out. */
+static int
+count_add(struct count_out *co, const char *id, size_t len, int64_t n,
+    int64_t newest)
 {
 	char usec[32];
-	json_t *o;
 
-	if (id == NULL)		/* not UTF-8: the count is left out */
-		return NULL;
-	o = json_object();
+	if (json_string_setn(co->id, id, len) == -1)
+		return 0;
 	snprintf(usec, sizeof(usec), "%lld000000", (long long)newest);
-	json_object_set_new_nocheck(o, "id", id);
-	json_object_set_new_nocheck(o, "count", json_integer(n));
-	json_object_set_new_nocheck(o, "newestItemTimestampUsec",
-	    json_string_nocheck(usec));
-	return o;
+	json_integer_set(co->n, n);
+	json_string_set_nocheck(co->usec, usec);
+	return api_list_add(co->list, co->o);
+}
+
+/* count_add for a label: "user/-/label/NAME". */
+static int
+count_label(struct count_out *co, struct buf *id, const char *name,
+    int64_t n, int64_t newest)
+{
+	buf_reset(id);
+	buf_puts(id, GREADER_LABEL);
+	buf_puts(id, name);
+	return count_add(co, id->data, id->len, n, newest);
 }
 
 /* A category's own feeds' unread entries and newest poll. */
@@ -415,7 +455,7 @@ struct cat_sum {
 
 /* unread-count's pass over the feeds: their counts and their categories'. */
 struct counting {
-	json_t		*out;
+	struct count_out out;
 	struct buf	 id;		/* "feed/URL", reused */
 	struct cat_sum	*cats;		/* by name, for the nesting */
 	size_t		 ncats, capcats;
@@ -488,8 +528,9 @@ count_feed(const struct store_feed_unread *u, void *arg)
 		buf_reset(&c->id);
 		buf_puts(&c->id, "feed/");
 		buf_puts(&c->id, u->url);
-		json_array_append_new(c->out, count(json_stringn(c->id.data,
-		    c->id.len), u->unread, u->last_success));
+		if (count_add(&c->out, c->id.data, c->id.len, u->unread,
+		    u->last_success) == -1)
+			return -1;
 	}
 	if (u->category != NULL) {
 		cs = cat_get(c, u->category);
@@ -505,16 +546,17 @@ count_feed(const struct store_feed_unread *u, void *arg)
  * takes in those below it ("News" counts "News/Ukraine"), which sort
  * together right after "News/".
  */
-static void
+static int
 count_categories(struct counting *c)
 {
 	size_t *order = xreallocarray(NULL, c->ncats + 1, sizeof(*order));
 	size_t i, j, len;
 	bool found;
+	int rc = 0;
 
 	for (i = 0; i < c->ncats; i++)
 		order[c->cats[i].seen] = i;
-	for (i = 0; i < c->ncats; i++) {
+	for (i = 0; i < c->ncats && rc == 0; i++) {
 		const struct cat_sum *cs = &c->cats[order[i]];
 		int64_t n = cs->n, t = cs->t;
 
@@ -529,46 +571,48 @@ count_categories(struct counting *c)
 				t = c->cats[j].t;
 		}
 		if (n > 0)
-			json_array_append_new(c->out, count(label_id(cs->name),
-			    n, t));
+			rc = count_label(&c->out, &c->id, cs->name, n, t);
 	}
 	free(order);
+	return rc;
 }
 
 void
 greader_unread_count(struct greader_req *g)
 {
-	struct counting c = { .out = json_array() };
+	struct counting c = { .cats = NULL };
 	struct store_unread *tu = NULL;
 	struct store_topic *topics = NULL;
 	size_t ntu = 0, ntopics = 0, i, j;
 	int64_t now = (int64_t)time(NULL);
 	bool found;
+	int rc;
 
 	buf_init(&c.id);
+	count_out_init(&c.out, api_list_new(g->req, json_pack("{s:I}", "max",
+	    (json_int_t)GREADER_N_MAX), "unreadcounts", 0));
 	if (store_unread_feeds_each(g->s, g->user.id, count_feed, &c) == -1 ||
 	    store_unread_topics(g->s, g->user.id, &tu, &ntu) == -1 ||
 	    store_topic_list(g->s, &topics, &ntopics) == -1) {
-		api_reply_error(g->req, 500, NULL, "cannot count (see the "
+		api_list_fail(c.out.list, 500, "cannot count (see the "
 		    "daemon's log)");
-		json_decref(c.out);
 		goto out;
 	}
-	count_categories(&c);
+	rc = count_categories(&c);
 	/* A topic named as a category is shown as the category. */
-	for (i = 0; i < ntu; i++)
-		for (j = 0; j < ntopics; j++)
+	for (i = 0; i < ntu && rc == 0; i++)
+		for (j = 0; j < ntopics && rc == 0; j++)
 			if (topics[j].id == tu[i].id && tu[i].unread > 0 &&
 			    (cat_find(&c, topics[j].name, &found), !found))
-				json_array_append_new(c.out, count(
-				    label_id(topics[j].name), tu[i].unread,
-				    now));
-	json_array_append_new(c.out, count(json_string(GREADER_STATE
-	    "reading-list"), c.total, c.newest));
-	api_reply_sized(g->req, 200, json_pack("{s:I,s:o}", "max",
-	    (json_int_t)GREADER_N_MAX, "unreadcounts", c.out),
-	    json_array_size(c.out) * 96);
+				rc = count_label(&c.out, &c.id, topics[j].name,
+				    tu[i].unread, now);
+	if (rc == 0)
+		count_add(&c.out, GREADER_STATE "reading-list",
+		    strlen(GREADER_STATE "reading-list"), c.total, c.newest);
+	/* A failed element is answered as a 500 by api_list_end. */
+	api_list_end(c.out.list, 200);
 out:
+	count_out_free(&c.out);
 	for (i = 0; i < c.ncats; i++)
 		free(c.cats[i].name);
 	free(c.cats);

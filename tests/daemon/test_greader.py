@@ -248,8 +248,8 @@ code, doc, _ = http_unix(d.socket, "POST", "/v1/feeds",
                              (1, "world one", "nothing here")])),
                           "category": "News/World"})
 check(code == 201 and doc["poll"]["entries"] == 1, "feed world", doc)
-status, _, _, doc = req("GET", "/reader/api/0/unread-count",
-                        {"output": "json"}, auth)
+status, hdrs, raw, doc = req("GET", "/reader/api/0/unread-count",
+                             {"output": "json"}, auth)
 counts = {c["id"]: c["count"] for c in doc["unreadcounts"]}
 check(status == 200 and counts.get("user/-/state/com.google/reading-list")
       == 5005 - 2 and counts.get("user/-/label/Bulk/Part0") == 3000 and
@@ -260,6 +260,17 @@ check(status == 200 and counts.get("user/-/state/com.google/reading-list")
       "unread-count: feeds, labels (a category takes in those below it), "
       "topics, the reading list (the story's two copies read together)",
       counts)
+check(sorted(doc) == ["max", "unreadcounts"] and doc["max"] > 0 and
+      all(sorted(c) == ["count", "id", "newestItemTimestampUsec"] and
+          isinstance(c["count"], int) and c["count"] > 0 and
+          c["newestItemTimestampUsec"].isdigit() for c in doc["unreadcounts"])
+      and len(counts) == len(doc["unreadcounts"]),
+      "unread-count: the document's shape, each stream once", doc)
+# Written element by element, it is still one compact JSON document.
+check(raw.decode() == json.dumps(doc, separators=(",", ":"),
+                                 ensure_ascii=False) + "\n" and
+      hdrs.getheader("Content-Type", "").startswith("application/json"),
+      "unread-count: one compact JSON document", raw[:200])
 # mark-all-as-read with ts: only what is at or before it.
 wire = "feed/" + srv.url("wire.xml")
 status, _, raw, _ = req("POST", "/reader/api/0/mark-all-as-read",

@@ -301,6 +301,8 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 		log_warnx("reload: feeds not reconciled; the next reload "
 		    "tries again");
 	sched_wiring_reload(rt);	/* sched wiring */
+	if (rt->d.api != NULL)
+		api_reconfigure(rt->d.api);
 	if (rt->d.websub != NULL)	/* websub wiring */
 		websub_reconfigure(rt->d.websub, cfg->public_url,
 		    cfg->max_body_size);

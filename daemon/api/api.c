@@ -27,6 +27,7 @@
 #include "api_state.h"
 #include "api_topics.h"
 #include "buf.h"
+#include "config.h"
 #include "feedd.h"
 #include "fever.h"
 #include "greader.h"
@@ -363,6 +364,14 @@ dispatch(struct api *api, struct evhttp_request *req, const char *path)
 	found->handler(api, req, path);
 }
 
+void
+api_reconfigure(struct api *api)
+{
+	/* A WebSub push may be as large as a poll's document. */
+	evhttp_set_max_body_size(api->http, API_GATE_EVHTTP_BODY_SIZE(
+	    api_gate_set_push_limit((size_t)api->d->cfg->max_body_size)));
+}
+
 struct api *
 api_new(struct feedd *d)
 {
@@ -382,8 +391,7 @@ api_new(struct feedd *d)
 	evhttp_set_bevcb(api->http, api_gate_bev_new, NULL);
 	evhttp_set_max_headers_size(api->http,
 	    API_GATE_EVHTTP_HEADERS_SIZE(API_MAX_HEADERS_SIZE));
-	evhttp_set_max_body_size(api->http,
-	    API_GATE_EVHTTP_BODY_SIZE(API_MAX_BODY_SIZE));
+	api_reconfigure(api);
 	evhttp_set_timeout(api->http, API_IDLE_TIMEOUT_S);
 	evhttp_set_default_content_type(api->http,
 	    "application/json; charset=utf-8");

@@ -25,6 +25,8 @@ struct api *api_new(struct feedd *d);
 /* Serves the API on a listening socket; the api owns fd from now on. */
 int	api_listen_fd(struct api *api, int fd);
 void	api_free(struct api *api);
+/* After a reload: the limits that follow the configuration. */
+void	api_reconfigure(struct api *api);
 
 /*
  * The poll pipeline calls these after committing new entries (ids

@@ -22,6 +22,9 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/* A WebSub push's limit (api_gate_set_push_limit); others: the API's. */
+static size_t gate_max_push = API_MAX_BODY_SIZE;
+
 /* Headers the gate reads; the rest pass unlooked-at. */
 enum gate_header {
 	GH_OTHER,
@@ -179,6 +182,18 @@ method_implemented(unsigned int m)
  * The checks that keep evhttp from ever answering by itself: each one is a
  * request evhttp would refuse with HTML, or read differently.
  */
+/* The largest body this request may carry. */
+static size_t
+body_limit(const struct gate *g, unsigned int method)
+{
+	size_t n = strlen(API_WEBSUB_PREFIX);
+
+	if (method == HTTP_POST && g->url.len > n &&
+	    memcmp(g->url.data, API_WEBSUB_PREFIX, n) == 0)
+		return gate_max_push;
+	return API_MAX_BODY_SIZE;
+}
+
 static int
 on_headers_complete(http_parser *p)
 {
@@ -209,9 +224,9 @@ on_headers_complete(http_parser *p)
 	if (g->n_auth > 1)
 		return gate_fail(g, 400, "bad_request",
 		    "Authorization given more than once");
-	if (has_length && p->content_length > API_MAX_BODY_SIZE) {
-		snprintf(msg, sizeof(msg), "the body is over %d bytes",
-		    API_MAX_BODY_SIZE);
+	if (has_length && p->content_length > body_limit(g, p->method)) {
+		snprintf(msg, sizeof(msg), "the body is over %zu bytes",
+		    body_limit(g, p->method));
 		return gate_fail(g, 413, "too_large", msg);
 	}
 	/* evhttp reads no body for these, so one would be a request. */
@@ -585,6 +600,14 @@ void
 api_gate_init(size_t max_head)
 {
 	http_parser_set_max_header_size((uint32_t)max_head);
+}
+
+size_t
+api_gate_set_push_limit(size_t max_push)
+{
+	gate_max_push = max_push > API_MAX_BODY_SIZE ? max_push :
+	    API_MAX_BODY_SIZE;
+	return gate_max_push;
 }
 
 struct bufferevent *

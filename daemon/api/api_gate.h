@@ -19,7 +19,8 @@
  *   a method the API does not implement                     501 not_implemented
  *   Transfer-Encoding (chunked bodies): send Content-Length  411 length_required
  *   Expect other than 100-continue                           417 expectation_failed
- *   a body over API_MAX_BODY_SIZE                            413 too_large
+ *   a body over API_MAX_BODY_SIZE (a POST to the WebSub     413 too_large
+ *   callbacks: over the push limit, when that is larger)
  *   a head over API_MAX_HEADERS_SIZE                         431 headers_too_large
  *
  * A connection that sent something refused is answered once and closed,
@@ -35,6 +36,13 @@ struct event_base;
 
 /* Sets the gate's limit on a request head (process-wide, in http-parser). */
 void	api_gate_init(size_t max_head);
+/*
+ * The largest body of a POST to the WebSub callbacks (API_WEBSUB_PREFIX):
+ * what a poll may fetch. Smaller than API_MAX_BODY_SIZE counts as that.
+ * Process-wide, like the head's limit; returns the larger of the two, for
+ * evhttp's own limit.
+ */
+size_t	api_gate_set_push_limit(size_t max_push);
 
 /*
  * For evhttp_set_bevcb(): a new connection's bufferevent (evhttp sets its

@@ -61,6 +61,13 @@ typedef void (*api_handler)(struct api *, struct evhttp_request *,
 /* Request limits, also used by the handlers (a body never exceeds this). */
 #define API_MAX_HEADERS_SIZE	(16 * 1024)
 #define API_MAX_BODY_SIZE	(4 * 1024 * 1024)
+/*
+ * The WebSub callbacks' paths (api_websub.c). A hub pushes the whole feed
+ * document, which a poll may fetch up to max_body_size: the gate lets a
+ * POST here be that large (api_gate_set_push_limit), and websub.h holds
+ * it to the same limit.
+ */
+#define API_WEBSUB_PREFIX	"/websub/"
 #define API_IDLE_TIMEOUT_S	30
 
 #define API_LIMIT_DEFAULT	100

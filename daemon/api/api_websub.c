@@ -19,8 +19,6 @@
 #include "feedd.h"
 #include "websub.h"
 
-#define CALLBACK_PREFIX	"/websub/"
-
 static void
 answer(struct evhttp_request *req, const char *path, enum websub_answer a,
     const char *challenge)
@@ -56,7 +54,7 @@ api_websub_verify(struct api *api, struct evhttp_request *req,
 	if (qs != NULL && evhttp_parse_query_str(qs, &q) == 0) {
 		challenge = evhttp_find_header(&q, "hub.challenge");
 		a = websub_verify(api->d->websub,
-		    path + strlen(CALLBACK_PREFIX),
+		    path + strlen(API_WEBSUB_PREFIX),
 		    evhttp_find_header(&q, "hub.mode"),
 		    evhttp_find_header(&q, "hub.topic"), challenge,
 		    evhttp_find_header(&q, "hub.lease_seconds"),
@@ -76,10 +74,10 @@ api_websub_deliver(struct api *api, struct evhttp_request *req,
 	size_t len = evbuffer_get_length(in);
 	const char *body;
 
-	/* The gate held the body to API_MAX_BODY_SIZE already. */
+	/* The gate held the body to the push limit already. */
 	body = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
 	answer(req, path, websub_deliver(api->d->websub,
-	    path + strlen(CALLBACK_PREFIX),
+	    path + strlen(API_WEBSUB_PREFIX),
 	    evhttp_find_header(h, "X-Hub-Signature"),
 	    evhttp_find_header(h, "Content-Type"), body, len), NULL);
 }

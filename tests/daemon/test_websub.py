@@ -193,6 +193,36 @@ check(hub.publish(news_url, old, algo="sha1") == [202],
 check(wait_until(lambda: "storm from an old hub" in titles(), timeout=5),
       "and their content stored", titles())
 
+# A push may be as large as a poll may fetch (max_body_size, 10 MiB by
+# default), beyond the API's own 4 MiB for request bodies; larger is
+# refused at the door and stores nothing.
+pad = "<p>%s</p>" % ("calm words " * 480000)          # about 5 MiB
+big = feed("news.xml", hub.url, [("5", "storm in a large document")])
+big = big.replace("</item>", "<description>%s</description></item>"
+                  % pad.replace("<", "&lt;"), 1)
+check(4 * 2**20 < len(big) < 10 * 2**20 and
+      hub.publish(news_url, big) == [202],
+      "a signed push of 5 MiB (over the API's 4 MiB) is taken", len(big))
+check(wait_until(lambda: "storm in a large document" in titles(),
+                 timeout=10), "and stored", titles())
+huge = big.replace("storm in a large document", "storm too large").replace(
+    "calm words ", "calm words calm words ")
+st = hub.publish(news_url, huge)
+check(len(huge) > 10 * 2**20 and st in ([413], [0]),
+      "a push over max_body_size is refused (413, or the connection closed "
+      "while the hub still sent)", (len(huge), st))
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+c.putrequest("POST", "/websub/" + name)
+c.putheader("Content-Length", str(10 * 2**20 + 1))
+c.endheaders()
+r = c.getresponse()
+check(r.status == 413 and b"too_large" in r.read(),
+      "the head of a push over max_body_size is answered 413 at once",
+      r.status)
+c.close()
+time.sleep(1)
+check("storm too large" not in titles(), "and stores nothing", titles())
+
 # A hub that signs is not a feed that parses: a broken body is dropped and
 # the feed is not marked failing.
 check(hub.publish(news_url, "<rss><channel><item>") == [202],

@@ -646,6 +646,7 @@ run(struct runtime *rt)
 			d->websub = websub_new(d->base, d->store, rt->fetch,
 			    d->sched, d->cfg->public_url,
 			    d->cfg->max_body_size);
+			websub_set_metrics(d->websub, d->metrics);
 		}
 	}
 	/* end of sched wiring */

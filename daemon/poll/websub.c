@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "fetch.h"
 #include "log.h"
+#include "metrics.h"
 #include "sched.h"
 #include "store.h"
 #include "units.h"
@@ -42,6 +43,7 @@ struct websub {
 	uint64_t	 max_body;
 	struct event	*timer;
 	struct request	*requests;	/* to hubs, in flight */
+	struct metric	*m_pushes, *m_verifications, *m_subs;
 };
 
 /* A request to a hub, in flight; its row is found again by callback. */
@@ -441,6 +443,18 @@ in_flight(const struct websub *w, const char *callback)
 	return false;
 }
 
+/* The subscriptions by state, for /metrics. */
+static void
+count_states(struct websub *w, const struct store_websub *rows, size_t n)
+{
+	double by[STORE_WEBSUB_UNSUBSCRIBING + 1] = { 0 };
+
+	for (size_t i = 0; i < n; i++)
+		by[rows[i].state]++;
+	for (size_t i = 0; i < sizeof(by) / sizeof(*by); i++)
+		metric_set(w->m_subs, by[i], store_websub_state_name(i));
+}
+
 /* Does what is due, then sleeps until the next thing due. */
 static void
 replan(struct websub *w)
@@ -454,6 +468,7 @@ replan(struct websub *w)
 		next = now + 60;
 		goto sleep;
 	}
+	count_states(w, rows, n);
 	for (size_t i = 0; i < n; i++) {
 		if (in_flight(w, rows[i].callback))
 			continue;
@@ -494,8 +509,11 @@ websub_verify(struct websub *w, const char *callback, const char *mode,
 	char dur[32];
 
 	if (w == NULL || callback == NULL || mode == NULL || topic == NULL ||
-	    store_websub_by_callback(w->store, callback, &row) != 1)
+	    store_websub_by_callback(w->store, callback, &row) != 1) {
+		if (w != NULL)
+			metric_add(w->m_verifications, 1, "refused");
 		return WEBSUB_NOT_FOUND;
+	}
 	/* Only the topic we asked for. */
 	if (strcmp(topic, row.topic) != 0)
 		goto out;
@@ -506,6 +524,7 @@ websub_verify(struct websub *w, const char *callback, const char *mode,
 		set_error(&row, "the hub denied the subscription%s%.200s",
 		    reason != NULL ? ": " : "", reason != NULL ? reason : "");
 		refused(w, &row, now);
+		metric_add(w->m_verifications, 1, "denied");
 		ans = WEBSUB_OK;
 		goto out;
 	}
@@ -518,6 +537,7 @@ websub_verify(struct websub *w, const char *callback, const char *mode,
 		log_info("websub: hub '%s' confirmed the unsubscription of "
 		    "feed %lld", row.hub, (long long)row.feed_id);
 		(void)store_websub_remove(w->store, row.id);
+		metric_add(w->m_verifications, 1, "unsubscribed");
 		ans = WEBSUB_ECHO;
 		goto out;
 	}
@@ -539,11 +559,14 @@ websub_verify(struct websub *w, const char *callback, const char *mode,
 	units_format_duration(lease_s, dur, sizeof(dur));
 	log_info("websub: feed %lld subscribed at hub '%s' for %s",
 	    (long long)row.feed_id, row.hub, dur);
+	metric_add(w->m_verifications, 1, "subscribed");
 	ans = WEBSUB_ECHO;
 out:
 	store_websub_clear(&row);
 	if (ans != WEBSUB_NOT_FOUND)
 		replan(w);
+	else
+		metric_add(w->m_verifications, 1, "refused");
 	return ans;
 }
 
@@ -618,17 +641,27 @@ websub_deliver(struct websub *w, const char *callback, const char *signature,
 	struct store_websub row;
 	struct fetch_result r, *copy;
 	enum websub_answer ans = WEBSUB_NOT_FOUND;
+	const char *result = "unknown";	/* for /metrics */
 
 	if (w == NULL || callback == NULL ||
-	    store_websub_by_callback(w->store, callback, &row) != 1)
+	    store_websub_by_callback(w->store, callback, &row) != 1) {
+		if (w != NULL)
+			metric_add(w->m_pushes, 1, result);
 		return WEBSUB_NOT_FOUND;
-	if (row.state != STORE_WEBSUB_ACTIVE || row.feed_gone ||
-	    len > w->max_body)
+	}
+	if (row.state != STORE_WEBSUB_ACTIVE || row.feed_gone)
 		goto out;
+	if (len > w->max_body) {
+		log_warnx("websub: content for feed %lld refused: %zu bytes, "
+		    "over max_body_size", (long long)row.feed_id, len);
+		result = "too_large";
+		goto out;
+	}
 	if (!signature_ok(signature, row.secret, body, len)) {
 		log_warnx("websub: content for feed %lld refused: %s",
 		    (long long)row.feed_id, signature == NULL ?
 		    "no X-Hub-Signature" : "X-Hub-Signature does not match");
+		result = "bad_signature";
 		goto out;
 	}
 	memset(&r, 0, sizeof(r));
@@ -644,11 +677,50 @@ websub_deliver(struct websub *w, const char *callback, const char *signature,
 	row.last_push = time(NULL);
 	row.pushes++;
 	save(w, &row);
-	if (sched_push(w->sched, row.feed_id, copy) == 0)
+	if (sched_push(w->sched, row.feed_id, copy) == 0) {
 		ans = WEBSUB_ACCEPTED;
+		result = "accepted";
+	} else
+		result = "not_taken";
 out:
+	metric_add(w->m_pushes, 1, result);
 	store_websub_clear(&row);
 	return ans;
+}
+
+void
+websub_set_metrics(struct websub *w, struct metrics *m)
+{
+	static const char *const pushes[] = { "accepted", "bad_signature",
+	    "unknown", "too_large", "not_taken", NULL };
+	static const char *const verifications[] = { "subscribed",
+	    "unsubscribed", "denied", "refused", NULL };
+	struct store_websub *rows = NULL;
+	size_t n = 0;
+
+	if (w == NULL)
+		return;
+	w->m_pushes = metrics_counter(m, "feedd_websub_pushes_total",
+	    "Content pushed by WebSub hubs, by what became of it: accepted "
+	    "(stored like a poll's document), bad_signature, unknown (no "
+	    "active subscription by that name), too_large (over "
+	    "max_body_size), not_taken (the scheduler could not take it).",
+	    "result");
+	for (size_t i = 0; pushes[i] != NULL; i++)
+		metric_add(w->m_pushes, 0, pushes[i]);
+	w->m_verifications = metrics_counter(m,
+	    "feedd_websub_verifications_total", "Hubs' verifications of "
+	    "intent, by outcome: subscribed, unsubscribed, denied (the hub "
+	    "said no), refused (not one feedd asked for).", "result");
+	for (size_t i = 0; verifications[i] != NULL; i++)
+		metric_add(w->m_verifications, 0, verifications[i]);
+	w->m_subs = metrics_gauge(m, "feedd_websub_subscriptions",
+	    "WebSub subscriptions by state.", "state");
+	/* Counted again at every replan; now, for a scrape before one. */
+	if (store_websub_list(w->store, &rows, &n) == 0) {
+		count_states(w, rows, n);
+		store_websub_list_free(rows, n);
+	}
 }
 
 struct websub *

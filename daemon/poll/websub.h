@@ -44,6 +44,7 @@
 
 struct event_base;
 struct fetch;
+struct metrics;
 struct sched;
 struct store;
 struct websub;
@@ -86,6 +87,11 @@ enum websub_answer websub_verify(struct websub *w, const char *callback,
 enum websub_answer websub_deliver(struct websub *w, const char *callback,
 		    const char *signature, const char *content_type,
 		    const char *body, size_t len);
+/*
+ * Counts pushes, verifications and subscriptions by state in m (the
+ * feedd_websub_* series of /metrics).
+ */
+void		 websub_set_metrics(struct websub *w, struct metrics *m);
 /* Cancels the requests in flight (their rows stay as they are). */
 void		 websub_free(struct websub *w);
 

@@ -223,6 +223,22 @@ c.close()
 time.sleep(1)
 check("storm too large" not in titles(), "and stores nothing", titles())
 
+# What hubs did, for /metrics.
+code, _, raw = http_unix(S, "GET", "/metrics")
+text = raw.decode()
+def series(name):
+    m = re.search(r"^%s (\d+)" % re.escape(name), text, re.M)
+    return int(m.group(1)) if m else None
+check(code == 200 and
+      series('feedd_websub_pushes_total{result="accepted"}') == 3 and
+      series('feedd_websub_pushes_total{result="bad_signature"}') == 2 and
+      series('feedd_websub_pushes_total{result="too_large"}') == 0 and
+      series('feedd_websub_verifications_total{result="subscribed"}') == 1
+      and series('feedd_websub_verifications_total{result="refused"}') == 4
+      and series('feedd_websub_subscriptions{state="active"}') == 1,
+      "/metrics counts pushes, verifications and subscriptions by state",
+      [l for l in text.splitlines() if "websub" in l and "#" not in l])
+
 # A hub that signs is not a feed that parses: a broken body is dropped and
 # the feed is not marked failing.
 check(hub.publish(news_url, "<rss><channel><item>") == [202],

@@ -54,6 +54,7 @@ struct written {
 	size_t	 stored, updated, duplicate;
 	bool	 failed;	/* counted as failed (--once) already */
 	bool	 store_failed;	/* the database failed it already */
+	bool	 pushed;	/* a hub's push, not a poll: no poll counted */
 	char	*url;		/* --once: for its list of failures */
 };
 
@@ -625,16 +626,24 @@ sched_batch_done(struct sched *s, bool ok)
 		struct written *w = &s->written[i];
 
 		/* Network facts stand whether or not the poll was stored. */
-		metric_add(s->m_bytes, (double)w->bytes);
-		metric_observe(s->m_poll_seconds, w->seconds);
+		if (!w->pushed) {
+			metric_add(s->m_bytes, (double)w->bytes);
+			metric_observe(s->m_poll_seconds, w->seconds);
+		}
 		if (ok && !w->store_failed) {
-			metric_add(s->m_polls, 1, w->label);
+			if (!w->pushed)
+				metric_add(s->m_polls, 1, w->label);
 			metric_add(s->m_entries, (double)w->stored, "stored");
 			metric_add(s->m_entries, (double)w->updated, "updated");
 			metric_add(s->m_entries, (double)w->duplicate,
 			    "duplicate");
 		} else {
-			metric_add(s->m_polls, 1, "store_error");
+			/*
+			 * A push the database lost is not sent again by its
+			 * hub: the feed's own poll, soon, brings the news.
+			 */
+			if (!w->pushed)
+				metric_add(s->m_polls, 1, "store_error");
 			lost++;
 			retry_soon(s, w->feed_id, s->store_retry_s);
 			/* --once: counted as a success when it was written. */
@@ -668,6 +677,9 @@ pushed_done(struct sched *s, const struct store_feed *feed, struct sfeed *f,
 {
 	int64_t now = time(NULL);
 
+	/* Written into the batch: if its commit fails, polled soon. */
+	note_written(s, feed, o, false, o->result == POLL_FAILED);
+	s->written[s->nwritten - 1].pushed = true;
 	if (o->result == POLL_FAILED)
 		log_warnx("websub: content pushed for '%s' not read: %s",
 		    feed->url, o->error != NULL ? o->error : "failed");
@@ -718,6 +730,7 @@ on_polled(const struct poll_outcome *o, void *arg)
 		log_warnx("poll: '%s': %s; polled again once the database "
 		    "takes writes", feed->url, o->error);
 		note_written(s, feed, o, true, true);
+		s->written[s->nwritten - 1].pushed = o->pushed;
 		if (s->cb.on_polled != NULL)
 			s->cb.on_polled(s->cb.arg, feed->id, o->error, 0);
 		if (f != NULL && f->ctx == NULL && f->once_pending) {

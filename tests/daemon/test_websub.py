@@ -234,6 +234,7 @@ check(code == 200 and
       series('feedd_websub_pushes_total{result="bad_signature"}') == 2 and
       series('feedd_websub_pushes_total{result="too_large"}') == 0 and
       series('feedd_websub_verifications_total{result="subscribed"}') == 1
+      and series('feedd_polls_total{result="ok"}') == 1
       and series('feedd_websub_verifications_total{result="refused"}') == 4
       and series('feedd_websub_subscriptions{state="active"}') == 1,
       "/metrics counts pushes, verifications and subscriptions by state",

@@ -435,7 +435,7 @@ topic_step(const struct sched *s, const struct store_feed *f, int64_t now,
  * parse when nothing was parsed), shortened by its topic hits or relaxed
  * for having none, raised to the publisher's hints, relaxed while a
  * WebSub hub pushes, within [min_interval, max_interval]: "adaptive 45m;
- * topic hits: 3 in 30d, weight 2.6 → 27m".
+ * topic hits: 3 in 30d, weight 2.6 → 27m16s".
  */
 static void
 plan_interval(const struct sched *s, const struct store_feed *f,

@@ -8,7 +8,8 @@ interval is configured, keep theirs; the feeds' listing says why each
 interval is what it is (`default 1h; topic hits: 3 in 30d, weight 3.0 →
 34m17s`). Burst mode: a topic's first match in 30 minutes brings forward
 the polls of the feeds that carried it before (not those polled within
-min_interval), within 3 minutes, once."""
+min_interval), within 3 minutes, once; all bursts at most 200 polls an
+hour, and the log says when a story found that spent."""
 import sqlite3
 import time
 from feeddtest import Daemon, TempDir, check, done, http_unix
@@ -60,6 +61,9 @@ query = storm
 
 [topic "quake"]
 query = quake
+
+[topic "flood"]
+query = flood
 """ % srv.url("fixed.xml")
 d = Daemon(tmp, conf).start()
 S = d.socket
@@ -208,6 +212,45 @@ time.sleep(1)
 check(d.read_log().count("matched after 30m without") == 1,
       "the next match of the topic starts no second burst")
 
+# ---- the bursts' budget ---------------------------------------------------
+
+# 201 feeds carried "flood"; bursts bring forward at most 200 polls an hour.
+added = 0
+for i in range(201):
+    srv.write("f%d.xml" % i, rss("f%d" % i, [("1", "flood %d" % i, "a")]))
+    code, doc = api("POST", "/v1/feeds", {"url": srv.url("f%d.xml" % i)})
+    added += code == 201
+srv.write("f-new.xml", rss("f-new", [("1", "weather", "a")]))
+code, doc = api("POST", "/v1/feeds", {"url": srv.url("f-new.xml")})
+ids["f-new"] = doc["feed"]["id"]
+check(added == 201 and wait_until(lambda: all(x["last_poll"] for x in
+                             api("GET", "/v1/feeds")[1]["feeds"]),
+                 timeout=60), "201 carriers of another topic polled")
 check(d.stop() == 0, "daemon stops cleanly again")
+db = sqlite3.connect(d.database)
+db.execute("UPDATE feeds SET last_poll = last_poll - 3600")
+db.execute("UPDATE topic_matches SET matched = matched - 2 * ?", (DAY,))
+db.commit()
+db.close()
+d.start()
+srv.write("f-new.xml", rss("f-new", [("2", "flood downtown", "b"),
+                                     ("1", "weather", "a")]))
+poll(ids["f-new"])
+check(wait_until(lambda: "topic 'flood' matched after 30m without: 200 "
+                 "feeds that carried it before polled within 3m" in
+                 d.read_log(), timeout=10),
+      "a burst brings forward 200 polls at most", d.read_log()[-1500:])
+srv.write("q3.xml", rss("q3", [("4", "quake once more", "d"),
+                               ("3", "quake again", "c"),
+                               ("2", "quake hits the coast", "b"),
+                               ("1", "weather", "a")]))
+poll(ids["q3"])
+check(wait_until(lambda: "topic 'quake' matched after 30m without, but "
+                 "bursts brought 200 polls forward in the last hour "
+                 "already: none now" in d.read_log(), timeout=10),
+      "the next story within the hour is told it found the budget spent",
+      d.read_log()[-1500:])
+
+check(d.stop() == 0, "daemon stops cleanly at the end")
 srv.stop()
 done()

@@ -200,14 +200,12 @@ def simulate(feeds, strategy, a, rng, push_delays):
             if topical and not x["hub"]:
                 # sched.c topic_step(): the hits of the last 30 days,
                 # weighed by age; none, on a feed a week old: relaxed.
-                # Not this poll's: feedd plans a poll before its entries'
-                # matches are stored (in the same group), so they count
-                # from the next plan on.
+                # This poll's count too: feedd plans the feed again once
+                # their matches are stored (replan_hits(), always sooner).
                 ft = x["fetched_topic"]
                 k = bisect.bisect_left(ft, t - a.topic_history)
-                n = bisect.bisect_left(ft, t)
-                if k < n:
-                    w = sum(0.5 ** ((t - h) / a.half_life) for h in ft[k:n])
+                if k < len(ft):
+                    w = sum(0.5 ** ((t - h) / a.half_life) for h in ft[k:])
                     interval /= min(1 + w / a.weight_step, 8)
                 elif t >= a.relax_after:
                     interval = min(DAY, interval * a.relax)

@@ -361,6 +361,9 @@ clamp(const struct sched *s, int64_t v)
 	return v;
 }
 
+/* The step of a note where the publisher's hints raised the interval. */
+#define NOTE_HINT	"publisher asks"
+
 /* Appends "; WHAT D" (or "WHAT D" first) to the note of an interval. */
 static void
 note_step(struct buf *note, const char *what, int64_t d)
@@ -489,7 +492,7 @@ plan_interval(const struct sched *s, const struct store_feed *f,
 		hint = http_hint;
 	if (hint > iv) {
 		iv = hint;
-		note_step(&b, "publisher asks", iv);
+		note_step(&b, NOTE_HINT, iv);
 	}
 	/* The hub brings the news: polls are only the safety net. */
 	if (pushed && iv < SCHED_PUSHED_INTERVAL_S) {
@@ -1186,6 +1189,55 @@ sched_poll_now(struct sched *s, int64_t feed_id)
 	return 0;
 }
 
+/*
+ * A poll is planned before the matches of its entries are stored (in the
+ * same group), so its plan did not count them. Once they are, the feed
+ * is planned again as after a poll that parsed nothing, from its last
+ * poll, when that comes sooner: a feed relaxed for having no hits, say,
+ * that just carried a topic. Not a feed whose publisher's hints raised
+ * its interval (the HTTP ones are not kept between polls), nor one that
+ * is failing, polled right now or due.
+ */
+static void
+replan_hits(struct sched *s, int64_t feed_id, int64_t now)
+{
+	struct store_feed feed;
+	struct poll_outcome o;
+	struct plan plan;
+	struct sfeed *f = find(s, feed_id);
+	int64_t due;
+
+	if (f == NULL || f->ctx != NULL || f->ready ||
+	    f->heap_pos == NOT_PLANNED ||
+	    store_feed_get(s->store, feed_id, &feed) != 1)
+		return;
+	if (feed.state != STORE_FEED_OK || feed.error_count > 0 ||
+	    feed.last_poll == 0 || feed.retry_after_until > now ||
+	    (feed.interval_note != NULL &&
+	    strstr(feed.interval_note, NOTE_HINT) != NULL)) {
+		store_feed_clear(&feed);
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	o.week_entries = -1;
+	o.retry_after_s = o.max_age_s = o.expires_s = -1;
+	plan_interval(s, &feed, &o, &plan);
+	if (plan.iv < feed.cur_interval_s) {
+		due = feed.last_poll + jitter(s, plan.iv);
+		if (due < now)
+			due = now;
+		if (due * 1000 < f->due_ms) {
+			plan_remove(s, (size_t)(f - s->feeds));
+			f->due_ms = due * 1000;
+			plan_add(s, (size_t)(f - s->feeds));
+			store_feed_set_plan(s->store, feed_id, due, plan.iv,
+			    plan.note);
+		}
+	}
+	plan_clear(&plan);
+	store_feed_clear(&feed);
+}
+
 /* How many polls bursts may still bring forward in the hour to now. */
 static size_t
 burst_budget(struct sched *s, int64_t now)
@@ -1209,6 +1261,7 @@ sched_topic_matched(struct sched *s, int64_t topic_id, const char *topic,
     const int64_t *matched, size_t nmatched)
 {
 	int64_t now = time(NULL), *ids = NULL, at, news_id = INT64_MAX;
+	int64_t feed_id, last_feed = 0;
 	size_t n = 0, moved = 0, budget;
 	struct sfeed *f;
 	char within[32], quiet[32];
@@ -1219,6 +1272,10 @@ sched_topic_matched(struct sched *s, int64_t topic_id, const char *topic,
 			news_id = matched[i];
 	if (!s->running || s->once || nmatched == 0)
 		return 0;
+	for (size_t i = 0; i < nmatched; i++)
+		if (store_entry_feed(s->store, matched[i], &feed_id) == 1 &&
+		    feed_id != last_feed)
+			replan_hits(s, last_feed = feed_id, now);
 	budget = burst_budget(s, now);
 	if (store_topic_burst_feeds(s->store, topic_id,
 	    now - SCHED_BURST_HISTORY_S, now - SCHED_BURST_QUIET_S, news_id,

@@ -67,7 +67,10 @@
  * topic exists, a feed subscribed SCHED_TOPIC_RELAX_AFTER_S ago or more
  * without a hit in SCHED_TOPIC_HISTORY_S is polled SCHED_TOPIC_RELAX
  * times less often than its natural interval says, never beyond
- * max_interval. A configured interval is kept as configured.
+ * max_interval. A configured interval is kept as configured. A poll's
+ * own hits are matched after it was planned: once they are stored, its
+ * feed is planned again with them (sched_topic_matched) when that is
+ * sooner.
  */
 #define SCHED_TOPIC_HISTORY_S		(30 * 86400)
 #define SCHED_TOPIC_HALF_LIFE_S		(7 * 86400)
@@ -153,8 +156,8 @@ void		 sched_reload_options(struct sched *s,
 		    const struct sched_options *opts);
 /*
  * A topic's matches were committed (topic_id, its name for the log, the
- * entries it matched): burst mode, above. Returns how many feeds were
- * brought forward.
+ * entries it matched): their feeds planned again with these hits, and
+ * burst mode, above. Returns how many feeds the burst brought forward.
  */
 size_t		 sched_topic_matched(struct sched *s, int64_t topic_id,
 		    const char *topic, const int64_t *ids, size_t n);

@@ -200,6 +200,14 @@ int	store_feeds_last_poll(struct store *s, int64_t *ret);
 /* "Poll now" and the scheduler's plan. 1 / 0 no such feed / -1. */
 int	store_feed_set_next_poll(struct store *s, int64_t id, int64_t when);
 /*
+ * A plan made between polls: the next poll, the interval and why
+ * (store_feed.cur_interval_s, interval_note). 1 / 0 no such feed / -1.
+ */
+int	store_feed_set_plan(struct store *s, int64_t id, int64_t when,
+	    int64_t interval_s, const char *note);
+/* The feed an entry belongs to, in *ret. 1 / 0 no such entry / -1. */
+int	store_entry_feed(struct store *s, int64_t entry_id, int64_t *ret);
+/*
  * Burst mode (sched.h): when topic_id had no match since quiet_since but
  * the news (its matches of entries from news_id on), the feeds that
  * carried it between history_since and quiet_since and are not among the

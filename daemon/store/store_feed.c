@@ -295,6 +295,35 @@ store_feed_set_next_poll(struct store *s, int64_t id, int64_t when)
 }
 
 int
+store_feed_set_plan(struct store *s, int64_t id, int64_t when,
+    int64_t interval_s, const char *note)
+{
+	static const struct store_sql sql = { ST_FEED_SET_PLAN,
+	    "UPDATE feeds SET next_poll = ?2, cur_interval_s = ?3,"
+	    " interval_note = ?4 WHERE id = ?1" };
+	sqlite3_stmt *st = store_bound_id(s, &sql, id);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, when);
+	sqlite3_bind_int64(st, 3, interval_s);
+	sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
+	if (store_exec(s, st, "planning a poll") == -1)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
+int
+store_entry_feed(struct store *s, int64_t entry_id, int64_t *ret)
+{
+	static const struct store_sql sql = { ST_ENTRY_FEED,
+	    "SELECT feed_id FROM entries WHERE id = ?" };
+
+	return store_one_row(s, store_bound_id(s, &sql, entry_id),
+	    sizeof(*ret), store_read_int64, ret, "finding an entry's feed");
+}
+
+int
 store_feed_count_add(struct store *s, int64_t feed_id, int64_t delta)
 {
 	static const struct store_sql sql = { ST_FEED_COUNT_ADD,

@@ -88,6 +88,11 @@ def poll(fid):
         feed(fid)
 
 
+def epoch(iso):
+    return time.mktime(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ")) - \
+        time.timezone
+
+
 ids = {}
 for name in ("hot", "cold", "burst", "slow"):
     code, doc = api("POST", "/v1/feeds", {"url": srv.url(name + ".xml")})
@@ -95,16 +100,23 @@ for name in ("hot", "cold", "burst", "slow"):
     ids[name] = doc["feed"]["id"]
 
 # The first poll stores the entries; the topic matches them in the same
-# group, so the plan after it has not seen them yet.
-f = feed(ids["hot"])
-check(f["interval_note"] == "default 1h" and f["current_interval"] == 3600,
-      "a new feed starts at its natural interval", f)
+# group, after the poll was planned: once the matches are stored, the feed
+# is planned again with them.
+f = wait_until(lambda: (lambda f: f if f["current_interval"] != 3600
+                        else None)(feed(ids["hot"])), timeout=10) or \
+    feed(ids["hot"])
+check(f["interval_note"] ==
+      "default 1h; topic hits: 3 in 30d, weight 3.0 → 34m17s" and
+      f["current_interval"] == 2057 and
+      epoch(f["next_poll"]) <= epoch(f["last_poll"]) + 2057 * 1.05 + 1,
+      "three topic hits in its first poll: planned again, 1 + 3/4 times "
+      "as often", f)
 
 f = poll(ids["hot"])
 check(f["interval_note"] ==
       "default 1h; topic hits: 3 in 30d, weight 3.0 → 34m17s" and
       f["current_interval"] == 2057,
-      "three topic hits just now: polled 1 + 3/4 times as often", f)
+      "the next poll plans with the same hits", f)
 f = poll(ids["hot"])
 check(f["current_interval"] == 2057 and f["polls"][0]["http_status"] == 304,
       "a poll that parses nothing (304) keeps the same reasoning", f)
@@ -174,6 +186,18 @@ check(f["interval_note"] == "default 1h; no topic hits in 30d → 2h" and
       f["current_interval"] == 7200,
       "a feed subscribed a week ago without topic hits is relaxed 3 times, "
       "never beyond max_interval", f)
+srv.write("cold.xml", rss("cold", [("3", "storm at last", "c"),
+                                   ("1", "gardening", "a"),
+                                   ("2", "cooking", "b")]))
+f = poll(ids["cold"])
+f = wait_until(lambda: (lambda f: f if f["current_interval"] != 7200
+                        else None)(feed(ids["cold"])), timeout=10) or \
+    feed(ids["cold"])
+check(f["interval_note"] ==
+      "default 1h; topic hits: 1 in 30d, weight 1.0 → 48m" and
+      f["current_interval"] == 2880 and
+      epoch(f["next_poll"]) <= epoch(f["last_poll"]) + 2880 * 1.05 + 1,
+      "its first hit ends that at once, and says so", f)
 
 # ---- burst mode -------------------------------------------------------------
 
@@ -190,10 +214,6 @@ check(log, "a topic's first match in 30 minutes starts a burst",
       d.read_log()[-1500:])
 
 
-def epoch(iso):
-    return time.mktime(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ")) - \
-        time.timezone
-
 
 soon = [epoch(feed(ids[n])["next_poll"]) for n in ("q1", "q2")]
 check(all(x <= t0 + 185 for x in soon),
@@ -209,7 +229,7 @@ srv.write("q3.xml", rss("q3", [("3", "quake again", "c"),
                                ("1", "weather", "a")]))
 poll(ids["q3"])
 time.sleep(1)
-check(d.read_log().count("matched after 30m without") == 1,
+check(d.read_log().count("topic 'quake' matched after 30m without") == 1,
       "the next match of the topic starts no second burst")
 
 # ---- the bursts' budget ---------------------------------------------------

@@ -86,7 +86,8 @@
  * failing, under Retry-After, or polled within min_interval) are polled
  * within SCHED_BURST_WITHIN_S, spread over that window and within the
  * per-host limits, unless they are due sooner anyway. All bursts
- * together bring forward at most SCHED_BURST_PER_HOUR polls in any hour.
+ * together bring forward at most SCHED_BURST_PER_HOUR polls in any hour
+ * (counted in memory, since sched_new).
  */
 #define SCHED_BURST_QUIET_S		(30 * 60)
 #define SCHED_BURST_HISTORY_S		(30 * 86400)

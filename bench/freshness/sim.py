@@ -20,12 +20,16 @@ The strategies, as their code computes intervals:
                 (60 min by default) and takes the feeds that are due
   (c) feedd     daemon/poll/sched.c plan_interval: the same formula, within
                 [min_interval 5 min, max_interval 24 h], kept on a 304,
-                +-5% jitter, a due feed polled when due
-  (d) +topics   (c) scaled down by the feed's topic hits of the last 24 h
-                (hits + 1, at most 8 times: SCHED_TOPIC_*), and burst mode:
-                a topic's first match in 6 h brings the feeds that carried
-                it in the 30 days before (at most 20) forward to within
-                3 min (SCHED_BURST_*)
+                up to 5% more (jitter()), a due feed polled when due
+  (d) +topics   (c) with topic_step(): polled 1 + W/4 times as often (at
+                most 8) where W is the feed's topic hits of the last 30
+                days, each weighing half as much a week later; a feed
+                without any, a week after it was subscribed, 3 times less
+                often (at most 24 h) (SCHED_TOPIC_*); and burst mode: a
+                topic's first match in 30 min brings the feeds that
+                carried it in the 30 days before (the most recent first,
+                none polled within 5 min, at most 200 an hour) forward to
+                within 3 min (SCHED_BURST_*)
   (e) +WebSub   (d), and for publishers with a hub the item arrives when
                 pushed (the delay measured by websub_delay.py on the real
                 daemon, or 0.5 s), the feed polled at most every 6 hours
@@ -113,7 +117,7 @@ def simulate(feeds, strategy, a, rng, push_delays):
         hub = strategy == "e" and f["hub"]
         x = {"seen": 0, "base": 1800, "fetched_topic": [], "polls": 0,
              "bytes": 0, "delays": [], "pushes": 0, "hub": hub,
-             "due": rng.uniform(0, 1800)}
+             "due": rng.uniform(0, 1800), "last": -DAY}
         st.append(x)
         heapq.heappush(heap, (x["due"], 0, i))
         if hub:
@@ -122,18 +126,26 @@ def simulate(feeds, strategy, a, rng, push_delays):
                 heapq.heappush(heap, (pt + rng.choice(push_delays), 1, i, k))
     last_match = -DAY               # the topic's last match
     carried = {}                    # feed -> when it last carried the topic
+    burst_at = []                   # when the last hour's burst polls were
 
     def matched(i, t):
         """A topic match at t from feed i: burst mode (SCHED_BURST_*)."""
         nonlocal last_match
         if topical and t - last_match >= a.burst_quiet:
-            recent = sorted((w, g) for g, w in carried.items()
-                            if g != i and w >= t - 30 * DAY)
-            for w, g in recent[-20:]:
+            while burst_at and burst_at[0] <= t - 3600:
+                burst_at.pop(0)
+            budget = a.burst_per_hour - len(burst_at)
+            # store_topic_burst_feeds: good standing, not polled within
+            # min_interval, the most recent carriers first, at most budget.
+            recent = sorted(((w, g) for g, w in carried.items()
+                             if g != i and w >= t - a.burst_history
+                             and st[g]["last"] < t - 300), reverse=True)
+            for w, g in recent[:budget]:
                 at = t + rng.uniform(0, 180)
                 if at < st[g]["due"]:
                     st[g]["due"] = at
                     heapq.heappush(heap, (at, 0, g))
+                    burst_at.append(t)
         last_match = t
         carried[i] = t
 
@@ -155,6 +167,7 @@ def simulate(feeds, strategy, a, rng, push_delays):
             continue
         if t != x["due"]:
             continue                # a plan since brought forward
+        x["last"] = t
         times, items = f["times"], f["items"]
         new_end = bisect.bisect_right(times, t)
         if t >= start:
@@ -185,13 +198,26 @@ def simulate(feeds, strategy, a, rng, push_delays):
                 x["base"] = adaptive(f, t)
             interval = x["base"]
             if topical and not x["hub"]:
-                hits = len(x["fetched_topic"]) - bisect.bisect_left(
-                    x["fetched_topic"], t - DAY)
-                if hits > 0:
-                    interval = max(300, interval / min(hits + 1, 8))
+                # sched.c topic_step(): the hits of the last 30 days,
+                # weighed by age; none, on a feed a week old: relaxed.
+                # This poll's count too: feedd plans the feed again once
+                # their matches are stored (replan_hits(), always sooner).
+                ft = x["fetched_topic"]
+                k = bisect.bisect_left(ft, t - a.topic_history)
+                if k < len(ft):
+                    w = sum(0.5 ** ((t - h) / a.half_life) for h in ft[k:])
+                    interval /= min(1 + w / a.weight_step, 8)
+                elif t >= a.relax_after:
+                    interval = min(DAY, interval * a.relax)
             if x["hub"]:
                 interval = max(interval, 6 * 3600)
-            interval *= 1 + rng.uniform(-0.05, 0.05)
+            interval = clamp(interval, 300, DAY)
+            # sched.c jitter(): up to 5% more, less if that passes the max
+            j = rng.uniform(0, interval / 20)
+            if interval + j <= DAY:
+                interval += j
+            elif interval - j >= 300:
+                interval -= j
         nxt = t + interval
         if strategy == "b":
             # Miniflux's job wakes every POLLING_FREQUENCY, takes the due.
@@ -247,8 +273,24 @@ def main():
     ap.add_argument("--miniflux-tick", type=float, default=3600)
     ap.add_argument("--push-ms", help="JSON list of measured push delays "
                     "(websub_delay.py); default 500 ms")
-    ap.add_argument("--burst-quiet", type=float, default=6 * 3600,
+    ap.add_argument("--burst-quiet", type=float, default=1800,
                     help="SCHED_BURST_QUIET_S")
+    ap.add_argument("--topic-history", type=float, default=30 * DAY,
+                    help="SCHED_TOPIC_HISTORY_S")
+    ap.add_argument("--half-life", type=float, default=7 * DAY,
+                    help="SCHED_TOPIC_HALF_LIFE_S")
+    ap.add_argument("--weight-step", type=float, default=4,
+                    help="SCHED_TOPIC_WEIGHT_STEP")
+    ap.add_argument("--relax", type=float, default=3,
+                    help="SCHED_TOPIC_RELAX")
+    ap.add_argument("--relax-after", type=float, default=7 * DAY,
+                    help="SCHED_TOPIC_RELAX_AFTER_S (the world starts at 0)")
+    ap.add_argument("--burst-history", type=float, default=30 * DAY,
+                    help="SCHED_BURST_HISTORY_S")
+    ap.add_argument("--burst-per-hour", type=int, default=200,
+                    help="SCHED_BURST_PER_HOUR")
+    ap.add_argument("--strategies", default="abcde",
+                    help="which to run (b and d for the ratio)")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     push = [0.5]
@@ -261,7 +303,7 @@ def main():
              "frequency", "c": "(c) feedd adaptive", "d": "(d) feedd + "
              "topic-aware", "e": "(e) feedd + topic-aware + WebSub"}
     rows = {}
-    for s in "abcde":
+    for s in a.strategies:
         srng = random.Random(a.seed * 100 + ord(s))
         polls = nbytes = pushes = 0
         topic_d, hub_d, all_items = [], [], 0
@@ -275,16 +317,16 @@ def main():
             if f["hub"]:
                 hub_d += [x for x, topic in d if topic]
         rows[s] = (polls, nbytes, pushes, topic_d, hub_d, all_items)
-    items = rows["a"][5]
+    items = rows[a.strategies[0]][5]
     print("%d feeds (%d with a hub), %.0f days (the second half measured), "
           "%d stories, %d new items measured, %d of them topic matches\n"
           % (len(feeds), sum(f["hub"] for f in feeds), a.days, stories,
-             items, len(rows["a"][3])))
+             items, len(rows[a.strategies[0]][3])))
     print("| strategy | topic delay median | topic delay p95 | hub "
           "publishers' topic delay median (p95) | requests per new item | "
           "bytes per new item |")
     print("|---|---|---|---|---|---|")
-    for s in "abcde":
+    for s in a.strategies:
         polls, nbytes, pushes, td, hd, n = rows[s]
         req = "%.2f" % (polls / n)
         if pushes:
@@ -293,6 +335,8 @@ def main():
               % (names[s], fmt_s(statistics.median(td)), fmt_s(pct(td, 95)),
                  fmt_s(statistics.median(hd)) if hd else "-",
                  fmt_s(pct(hd, 95)), req, nbytes / n))
+    if "b" not in rows or "d" not in rows:
+        return
     b, dd = rows["b"], rows["d"]
     print("\n(d) vs (b): median topic delay %.1fx lower, %.2fx the requests"
           % (statistics.median(b[3]) / statistics.median(dd[3]),

@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,10 @@ struct sched {
 	unsigned	 store_failures;	/* failed commits in a row */
 	int64_t		 store_retry_s;
 	int64_t		 store_failed_ms;	/* when the step last grew */
+	/* when the burst polls of the last hour were planned, a ring */
+	int64_t		 burst_at[SCHED_BURST_PER_HOUR];
+	size_t		 burst_head;	/* the oldest */
+	size_t		 nburst;
 	struct metric	*m_polls;
 	struct metric	*m_poll_seconds;
 	struct metric	*m_bytes;
@@ -357,6 +362,9 @@ clamp(const struct sched *s, int64_t v)
 	return v;
 }
 
+/* The step of a note where the publisher's hints raised the interval. */
+#define NOTE_HINT	"publisher asks"
+
 /* Appends "; WHAT D" (or "WHAT D" first) to the note of an interval. */
 static void
 note_step(struct buf *note, const char *what, int64_t d)
@@ -384,21 +392,62 @@ plan_clear(struct plan *p)
 }
 
 /*
+ * News breaks where topics were hit: a natural interval *iv shortened by
+ * the feed's topic hits, or relaxed when it has none while topics exist
+ * (sched.h), and why appended to note: "topic hits: 2 in 30d, weight
+ * 1.5 → 38m" or "no topic hits in 30d → 24h".
+ */
+static void
+topic_step(const struct sched *s, const struct store_feed *f, int64_t now,
+    int64_t *iv, struct buf *note)
+{
+	int64_t *hits, topics, age;
+	size_t n;
+	double w = 0, speedup;
+	char what[96];
+
+	if (store_feed_topic_hits(s->store, f->id, now - SCHED_TOPIC_HISTORY_S,
+	    &hits, &n, &topics) == -1)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		age = now > hits[i] ? now - hits[i] : 0;
+		w += exp2(-(double)age / SCHED_TOPIC_HALF_LIFE_S);
+	}
+	free(hits);
+	if (n > 0) {
+		speedup = 1 + w / SCHED_TOPIC_WEIGHT_STEP;
+		if (speedup > SCHED_TOPIC_MAX_SPEEDUP)
+			speedup = SCHED_TOPIC_MAX_SPEEDUP;
+		*iv = (int64_t)((double)*iv / speedup);
+		snprintf(what, sizeof(what), "topic hits: %zu in %dd, weight "
+		    "%.1f →", n, SCHED_TOPIC_HISTORY_S / 86400, w);
+		note_step(note, what, *iv);
+	} else if (topics > 0 &&
+	    f->created <= now - SCHED_TOPIC_RELAX_AFTER_S &&
+	    *iv < s->o.max_interval_s) {
+		*iv = *iv <= s->o.max_interval_s / SCHED_TOPIC_RELAX ?
+		    *iv * SCHED_TOPIC_RELAX : s->o.max_interval_s;
+		snprintf(what, sizeof(what), "no topic hits in %dd →",
+		    SCHED_TOPIC_HISTORY_S / 86400);
+		note_step(note, what, *iv);
+	}
+}
+
+/*
  * The interval after a successful poll (see sched.h), and why, from the
  * feed's natural interval (configured, adaptive, or kept from the last
- * parse when nothing was parsed), scaled down by its recent topic hits,
- * raised to the publisher's hints, relaxed while a WebSub hub pushes,
- * within [min_interval, max_interval]: "adaptive 45m; topic hits: 3 in
- * 24h → 11m".
+ * parse when nothing was parsed), shortened by its topic hits or relaxed
+ * for having none, raised to the publisher's hints, relaxed while a
+ * WebSub hub pushes, within [min_interval, max_interval]: "adaptive 45m;
+ * topic hits: 3 in 30d, weight 2.6 → 27m16s".
  */
 static void
 plan_interval(const struct sched *s, const struct store_feed *f,
     const struct poll_outcome *o, struct plan *p)
 {
-	int64_t iv, hint, http_hint = 0, hits = 0, div, now = time(NULL);
+	int64_t iv, hint, http_hint = 0, now = time(NULL);
 	bool pushed = f->push_until > now;
 	const char *word = NULL;
-	char what[64];
 	struct buf b;
 
 	memset(p, 0, sizeof(*p));
@@ -430,17 +479,8 @@ plan_interval(const struct sched *s, const struct store_feed *f,
 		note_step(&b, word, iv);
 	p->base_s = iv;
 	p->base_note = xstrdup(b.data);
-	/* News breaks where topics were hit: look there sooner. */
-	if (!pushed && f->interval_s == 0 &&
-	    store_feed_topic_hits(s->store, f->id, now - SCHED_TOPIC_WINDOW_S,
-	    &hits) == 0 && hits > 0) {
-		div = hits + 1 < SCHED_TOPIC_MAX_SPEEDUP ? hits + 1 :
-		    SCHED_TOPIC_MAX_SPEEDUP;
-		iv /= div;
-		snprintf(what, sizeof(what), "topic hits: %lld in %lldh →",
-		    (long long)hits, (long long)SCHED_TOPIC_WINDOW_S / 3600);
-		note_step(&b, what, iv);
-	}
+	if (!pushed && f->interval_s == 0)
+		topic_step(s, f, now, &iv, &b);
 	/* The publisher's own hints only ever slow us down. */
 	hint = o->parsed ? (o->ttl_s > o->update_period_s ? o->ttl_s :
 	    o->update_period_s) : f->interval_hint_s;
@@ -453,7 +493,7 @@ plan_interval(const struct sched *s, const struct store_feed *f,
 		hint = http_hint;
 	if (hint > iv) {
 		iv = hint;
-		note_step(&b, "publisher asks", iv);
+		note_step(&b, NOTE_HINT, iv);
 	}
 	/* The hub brings the news: polls are only the safety net. */
 	if (pushed && iv < SCHED_PUSHED_INTERVAL_S) {
@@ -1162,24 +1202,106 @@ sched_poll_now(struct sched *s, int64_t feed_id)
 	return 0;
 }
 
+/*
+ * A poll is planned before the matches of its entries are stored (in the
+ * same group), so its plan did not count them. Once they are, the feed
+ * is planned again as after a poll that parsed nothing, from its last
+ * poll, when that comes sooner: a feed relaxed for having no hits, say,
+ * that just carried a topic. Not a feed whose publisher's hints raised
+ * its interval (the HTTP ones are not kept between polls), nor one that
+ * is failing, polled right now or due.
+ */
+static void
+replan_hits(struct sched *s, int64_t feed_id, int64_t now)
+{
+	struct store_feed feed;
+	struct poll_outcome o;
+	struct plan plan;
+	struct sfeed *f = find(s, feed_id);
+	int64_t due;
+
+	if (f == NULL || f->ctx != NULL || f->ready ||
+	    f->heap_pos == NOT_PLANNED ||
+	    store_feed_get(s->store, feed_id, &feed) != 1)
+		return;
+	if (feed.state != STORE_FEED_OK || feed.error_count > 0 ||
+	    feed.last_poll == 0 || feed.retry_after_until > now ||
+	    (feed.interval_note != NULL &&
+	    strstr(feed.interval_note, NOTE_HINT) != NULL)) {
+		store_feed_clear(&feed);
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	o.week_entries = -1;
+	o.retry_after_s = o.max_age_s = o.expires_s = -1;
+	plan_interval(s, &feed, &o, &plan);
+	if (plan.iv < feed.cur_interval_s) {
+		due = feed.last_poll + jitter(s, plan.iv);
+		if (due < now)
+			due = now;
+		if (due * 1000 < f->due_ms) {
+			plan_remove(s, (size_t)(f - s->feeds));
+			f->due_ms = due * 1000;
+			plan_add(s, (size_t)(f - s->feeds));
+			store_feed_set_plan(s->store, feed_id, due, plan.iv,
+			    plan.note);
+		}
+	}
+	plan_clear(&plan);
+	store_feed_clear(&feed);
+}
+
+/* How many polls bursts may still bring forward in the hour to now. */
+static size_t
+burst_budget(struct sched *s, int64_t now)
+{
+	while (s->nburst > 0 && s->burst_at[s->burst_head] <= now - 3600) {
+		s->burst_head = (s->burst_head + 1) % SCHED_BURST_PER_HOUR;
+		s->nburst--;
+	}
+	return SCHED_BURST_PER_HOUR - s->nburst;
+}
+
+static void
+burst_spend(struct sched *s, int64_t now)
+{
+	s->burst_at[(s->burst_head + s->nburst++) % SCHED_BURST_PER_HOUR] =
+	    now;
+}
+
 size_t
 sched_topic_matched(struct sched *s, int64_t topic_id, const char *topic,
     const int64_t *matched, size_t nmatched)
 {
 	int64_t now = time(NULL), *ids = NULL, at, news_id = INT64_MAX;
-	size_t n = 0, moved = 0;
+	int64_t feed_id, last_feed = 0;
+	size_t n = 0, moved = 0, budget;
 	struct sfeed *f;
-	char within[32];
+	char within[32], quiet[32];
 
 	/* Entry ids grow: the news are the matched entries from the least. */
 	for (size_t i = 0; i < nmatched; i++)
 		if (matched[i] < news_id)
 			news_id = matched[i];
-	if (!s->running || s->once || nmatched == 0 ||
-	    store_topic_burst_feeds(s->store, topic_id,
-	    now - SCHED_BURST_HISTORY_S, now - SCHED_BURST_QUIET_S, news_id,
-	    now, SCHED_BURST_MAX_FEEDS, &ids, &n) == -1)
+	if (!s->running || s->once || nmatched == 0)
 		return 0;
+	for (size_t i = 0; i < nmatched; i++)
+		if (store_entry_feed(s->store, matched[i], &feed_id) == 1 &&
+		    feed_id != last_feed)
+			replan_hits(s, last_feed = feed_id, now);
+	budget = burst_budget(s, now);
+	if (store_topic_burst_feeds(s->store, topic_id,
+	    now - SCHED_BURST_HISTORY_S, now - SCHED_BURST_QUIET_S, news_id,
+	    now, now - s->o.min_interval_s, budget > 0 ? budget : 1, &ids,
+	    &n) == -1)
+		return 0;
+	units_format_duration(SCHED_BURST_QUIET_S, quiet, sizeof(quiet));
+	if (budget == 0 && n > 0) {
+		log_info("sched: topic '%s' matched after %s without, but "
+		    "bursts brought %d polls forward in the last hour "
+		    "already: none now", topic, quiet, SCHED_BURST_PER_HOUR);
+		n = 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if ((f = find(s, ids[i])) == NULL || f->ctx != NULL ||
 		    f->ready)
@@ -1192,16 +1314,16 @@ sched_topic_matched(struct sched *s, int64_t topic_id, const char *topic,
 		f->due_ms = at;
 		plan_add(s, (size_t)(f - s->feeds));
 		store_feed_set_next_poll(s->store, f->id, at / 1000);
+		burst_spend(s, now);
 		moved++;
 	}
 	free(ids);
 	if (moved > 0) {
 		units_format_duration(SCHED_BURST_WITHIN_S, within,
 		    sizeof(within));
-		log_info("sched: topic '%s' matched for the first time in "
-		    "%dh: %zu %s that carried it before polled within %s",
-		    topic, SCHED_BURST_QUIET_S / 3600, moved, moved == 1 ?
-		    "feed" : "feeds", within);
+		log_info("sched: topic '%s' matched after %s without: %zu %s "
+		    "that carried it before polled within %s", topic, quiet,
+		    moved, moved == 1 ? "feed" : "feeds", within);
 		kick(s);
 	}
 	return moved;

@@ -10,8 +10,9 @@
  *   - success: the feed's interval (configured, else default_interval),
  *     adapted to how often it publishes (entries of the last week, as
  *     Miniflux's entry-frequency scheduler), shortened by its recent
- *     topic hits (SCHED_TOPIC_*, below), raised to the document's
- *     <ttl> / sy:updatePeriod and the response's max-age / Expires, and
+ *     topic hits or relaxed for having none (SCHED_TOPIC_*, below),
+ *     raised to the document's <ttl> / sy:updatePeriod and the
+ *     response's max-age / Expires, and
  *     to SCHED_PUSHED_INTERVAL_S while a WebSub hub pushes the feed,
  *     always within [min_interval, max_interval]; why, in words, is
  *     kept with the interval (store_feed.interval_note);
@@ -53,25 +54,44 @@
  */
 #define SCHED_PUSHED_INTERVAL_S		(6 * 3600)
 /*
- * Topic-aware polling: a feed whose entries fetched in the last
- * SCHED_TOPIC_WINDOW_S matched topics N times is polled (N + 1) times as
- * often as its natural interval says, at most SCHED_TOPIC_MAX_SPEEDUP
- * times, never below min_interval nor the publisher's hints; a configured
- * interval is kept as configured.
+ * Topic-aware polling. A feed's topic hits are its entries fetched in the
+ * last SCHED_TOPIC_HISTORY_S that matched a topic, each weighing half as
+ * much per SCHED_TOPIC_HALF_LIFE_S of age (fetched now 1, a week ago 0.5,
+ * two weeks ago 0.25), so a feed that carries a topic once a week keeps
+ * its rating between stories. With W their weight, the feed is polled
+ * 1 + W / SCHED_TOPIC_WEIGHT_STEP times as often as its natural interval
+ * says, at most SCHED_TOPIC_MAX_SPEEDUP times, never below min_interval
+ * nor the publisher's hints.
+ *
+ * The budget for it comes from the feeds that carry no topic: while some
+ * topic exists, a feed subscribed SCHED_TOPIC_RELAX_AFTER_S ago or more
+ * without a hit in SCHED_TOPIC_HISTORY_S is polled SCHED_TOPIC_RELAX
+ * times less often than its natural interval says, never beyond
+ * max_interval. A configured interval is kept as configured. A poll's
+ * own hits are matched after it was planned: once they are stored, its
+ * feed is planned again with them (sched_topic_matched) when that is
+ * sooner.
  */
-#define SCHED_TOPIC_WINDOW_S		(24 * 3600)
+#define SCHED_TOPIC_HISTORY_S		(30 * 86400)
+#define SCHED_TOPIC_HALF_LIFE_S		(7 * 86400)
+#define SCHED_TOPIC_WEIGHT_STEP		4
 #define SCHED_TOPIC_MAX_SPEEDUP		8
+#define SCHED_TOPIC_RELAX		3
+#define SCHED_TOPIC_RELAX_AFTER_S	(7 * 86400)
 /*
- * Burst mode: news breaks in several places at once. When a topic gets
- * its first match in SCHED_BURST_QUIET_S, the feeds that carried it in
- * the SCHED_BURST_HISTORY_S before (at most SCHED_BURST_MAX_FEEDS, the
- * most recent first, none failing or under Retry-After) are polled
+ * Burst mode: news breaks in several places at once. When a topic
+ * matches after SCHED_BURST_QUIET_S without a match (a new story, not
+ * the next copy of one being found), the feeds that carried it in the
+ * SCHED_BURST_HISTORY_S before (the most recent carriers first; none
+ * failing, under Retry-After, or polled within min_interval) are polled
  * within SCHED_BURST_WITHIN_S, spread over that window and within the
- * per-host limits, unless they are due sooner anyway.
+ * per-host limits, unless they are due sooner anyway. All bursts
+ * together bring forward at most SCHED_BURST_PER_HOUR polls in any hour
+ * (counted in memory, since sched_new).
  */
-#define SCHED_BURST_QUIET_S		(6 * 3600)
+#define SCHED_BURST_QUIET_S		(30 * 60)
 #define SCHED_BURST_HISTORY_S		(30 * 86400)
-#define SCHED_BURST_MAX_FEEDS		20
+#define SCHED_BURST_PER_HOUR		200
 #define SCHED_BURST_WITHIN_S		180
 /* The first step after a failed commit (see above), in seconds. */
 #define SCHED_STORE_RETRY_S		5
@@ -137,8 +157,8 @@ void		 sched_reload_options(struct sched *s,
 		    const struct sched_options *opts);
 /*
  * A topic's matches were committed (topic_id, its name for the log, the
- * entries it matched): burst mode, above. Returns how many feeds were
- * brought forward.
+ * entries it matched): their feeds planned again with these hits, and
+ * burst mode, above. Returns how many feeds the burst brought forward.
  */
 size_t		 sched_topic_matched(struct sched *s, int64_t topic_id,
 		    const char *topic, const int64_t *ids, size_t n);

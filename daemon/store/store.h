@@ -200,22 +200,33 @@ int	store_feeds_last_poll(struct store *s, int64_t *ret);
 /* "Poll now" and the scheduler's plan. 1 / 0 no such feed / -1. */
 int	store_feed_set_next_poll(struct store *s, int64_t id, int64_t when);
 /*
+ * A plan made between polls: the next poll, the interval and why
+ * (store_feed.cur_interval_s, interval_note). 1 / 0 no such feed / -1.
+ */
+int	store_feed_set_plan(struct store *s, int64_t id, int64_t when,
+	    int64_t interval_s, const char *note);
+/* The feed an entry belongs to, in *ret. 1 / 0 no such entry / -1. */
+int	store_entry_feed(struct store *s, int64_t entry_id, int64_t *ret);
+/*
  * Burst mode (sched.h): when topic_id had no match since quiet_since but
  * the news (its matches of entries from news_id on), the feeds that
  * carried it between history_since and quiet_since and are not among the
- * news, in good standing (state ok, no Retry-After pending at now), most
- * recent first, at most max; *ret_n 0 otherwise. *ret is freed by the
- * caller. 0 / -1.
+ * news, in good standing (state ok, no Retry-After pending at now), last
+ * polled before polled_before, most recent first, at most max; *ret_n 0
+ * otherwise. *ret is freed by the caller. 0 / -1.
  */
 int	store_topic_burst_feeds(struct store *s, int64_t topic_id,
 	    int64_t history_since, int64_t quiet_since, int64_t news_id,
-	    int64_t now, size_t max, int64_t **ret, size_t *ret_n);
+	    int64_t now, int64_t polled_before, size_t max, int64_t **ret,
+	    size_t *ret_n);
 /*
- * How many of the feed's entries fetched since since matched a topic
- * since then (an entry once, whatever its topics). 0 / -1.
+ * A feed's topic hits since since (sched.h): when each of its entries
+ * fetched since then that matched a topic since then was fetched (an
+ * entry once, whatever its topics), oldest first, in *ret (freed by the
+ * caller); and how many topics there are, in *ret_topics. 0 / -1.
  */
 int	store_feed_topic_hits(struct store *s, int64_t id, int64_t since,
-	    int64_t *ret);
+	    int64_t **ret, size_t *ret_n, int64_t *ret_topics);
 
 /*
  * The outcome of one poll, recorded in one call (also appends a poll-log

@@ -295,6 +295,35 @@ store_feed_set_next_poll(struct store *s, int64_t id, int64_t when)
 }
 
 int
+store_feed_set_plan(struct store *s, int64_t id, int64_t when,
+    int64_t interval_s, const char *note)
+{
+	static const struct store_sql sql = { ST_FEED_SET_PLAN,
+	    "UPDATE feeds SET next_poll = ?2, cur_interval_s = ?3,"
+	    " interval_note = ?4 WHERE id = ?1" };
+	sqlite3_stmt *st = store_bound_id(s, &sql, id);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, when);
+	sqlite3_bind_int64(st, 3, interval_s);
+	sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
+	if (store_exec(s, st, "planning a poll") == -1)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
+int
+store_entry_feed(struct store *s, int64_t entry_id, int64_t *ret)
+{
+	static const struct store_sql sql = { ST_ENTRY_FEED,
+	    "SELECT feed_id FROM entries WHERE id = ?" };
+
+	return store_one_row(s, store_bound_id(s, &sql, entry_id),
+	    sizeof(*ret), store_read_int64, ret, "finding an entry's feed");
+}
+
+int
 store_feed_count_add(struct store *s, int64_t feed_id, int64_t delta)
 {
 	static const struct store_sql sql = { ST_FEED_COUNT_ADD,
@@ -343,7 +372,8 @@ poll_log_add(struct store *s, int64_t feed_id, int64_t started,
 int
 store_topic_burst_feeds(struct store *s, int64_t topic_id,
     int64_t history_since, int64_t quiet_since, int64_t news_id,
-    int64_t now, size_t max, int64_t **ret, size_t *ret_n)
+    int64_t now, int64_t polled_before, size_t max, int64_t **ret,
+    size_t *ret_n)
 {
 	static const struct store_sql quiet = { ST_TOPIC_BURST_QUIET,
 	    "SELECT count(*) FROM topic_matches WHERE topic_id = ?1"
@@ -353,6 +383,7 @@ store_topic_burst_feeds(struct store *s, int64_t topic_id,
 	    " JOIN feeds f ON f.id = m.feed_id"
 	    " WHERE m.topic_id = ?1 AND m.matched >= ?2 AND m.matched < ?3"
 	    " AND f.state = 'ok' AND f.retry_after_until <= ?5"
+	    " AND f.last_poll < ?7"
 	    " AND NOT EXISTS (SELECT 1 FROM topic_matches r"
 	    "   WHERE r.topic_id = ?1 AND r.feed_id = m.feed_id"
 	    "   AND r.entry_id >= ?4)"
@@ -378,26 +409,36 @@ store_topic_burst_feeds(struct store *s, int64_t topic_id,
 	sqlite3_bind_int64(st, 4, news_id);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, (int64_t)max);
+	sqlite3_bind_int64(st, 7, polled_before);
 	return store_all_rows(s, st, sizeof(**ret), store_read_int64, NULL,
 	    (void **)ret, ret_n, "listing the feeds that carried a topic");
 }
 
 int
 store_feed_topic_hits(struct store *s, int64_t id, int64_t since,
-    int64_t *ret)
+    int64_t **ret, size_t *ret_n, int64_t *ret_topics)
 {
-	static const struct store_sql sql = { ST_FEED_TOPIC_HITS,
-	    "SELECT count(DISTINCT m.entry_id) FROM topic_matches m"
+	static const struct store_sql hits = { ST_FEED_TOPIC_HITS,
+	    "SELECT max(e.fetched) FROM topic_matches m"
 	    " JOIN entries e ON e.id = m.entry_id"
-	    " WHERE m.feed_id = ?1 AND m.matched >= ?2 AND e.fetched >= ?2" };
-	sqlite3_stmt *st = store_bound_id(s, &sql, id);
+	    " WHERE m.feed_id = ?1 AND m.matched >= ?2 AND e.fetched >= ?2"
+	    " GROUP BY m.entry_id ORDER BY 1" };
+	static const struct store_sql topics = { ST_TOPIC_COUNT,
+	    "SELECT count(*) FROM topics" };
+	sqlite3_stmt *st;
 
-	*ret = 0;
-	if (st == NULL)
+	*ret = NULL;
+	*ret_n = 0;
+	*ret_topics = 0;
+	if ((st = store_stmt(s, &topics)) == NULL ||
+	    store_one_row(s, st, sizeof(*ret_topics), store_read_int64,
+	    ret_topics, "counting the topics") == -1)
+		return -1;
+	if ((st = store_bound_id(s, &hits, id)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 2, since);
-	return store_one_row(s, st, sizeof(*ret), store_read_int64, ret,
-	    "counting a feed's topic matches") == -1 ? -1 : 0;
+	return store_all_rows(s, st, sizeof(**ret), store_read_int64, NULL,
+	    (void **)ret, ret_n, "listing a feed's topic matches");
 }
 
 int

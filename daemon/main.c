@@ -75,7 +75,8 @@ usage(int code)
 	    "             [--database PATH] [--socket PATH]\n"
 	    "\n"
 	    "  -c, --config FILE    configuration file (default: %s)\n"
-	    "      --database PATH  SQLite database, overriding the config\n"
+	    "      --database PATH  SQLite database, or a postgresql:// URI,\n"
+	    "                       overriding the config\n"
 	    "      --socket PATH    API socket, overriding the config\n"
 	    "      --once           poll every feed once, store, and exit\n"
 	    "      --check-config   validate the configuration and exit 0/1\n"
@@ -518,7 +519,7 @@ log_started(struct feedd *d)
 	log_info("feedd %s started: %lld feeds (%zu from the configuration), "
 	    "%lld topics (%zu from the configuration), database %s",
 	    FEEDD_VERSION, (long long)st.feeds, d->cfg->nfeeds,
-	    (long long)st.topics, d->cfg->ntopics, d->cfg->database);
+	    (long long)st.topics, d->cfg->ntopics, store_path(d->store));
 }
 
 /* discover_slots: the scheduler lends discovery its host slots. */
@@ -551,7 +552,8 @@ run(struct runtime *rt)
 	if (!d->once && sdglue_init(d->base, sd_counts, rt) == -1)	/* sd */
 		return 1;
 	d->metrics = metrics_new();
-	if (listener_mkdir_parent(d->cfg->database, 0750, err,
+	if (!store_is_postgresql(d->cfg->database) &&
+	    listener_mkdir_parent(d->cfg->database, 0750, err,
 	    sizeof(err)) == -1) {
 		log_errx("%s", err);
 		return 1;

@@ -1,5 +1,6 @@
 /*
- * store: the daemon's memory, one SQLite file in WAL mode.
+ * store: the daemon's memory: one SQLite file in WAL mode, or a PostgreSQL
+ * database (store_open chooses; the rest of the daemon never knows which).
  *
  * Promises: every entry has an integer id that only grows and is never
  * reused; an entry is identified by (feed, key) where key is the guid / atom
@@ -85,7 +86,15 @@ struct store_retention {
  * stored) and the next one works once there is room; processes should
  * ignore SIGXFSZ so that a file size limit shows up the same way.
  */
+/*
+ * A database that store_is_postgresql() takes ("postgresql://..." or
+ * "postgres://...", any libpq connection URI, or "postgresql:" alone for
+ * libpq's PG* environment) opens the PostgreSQL store instead: one
+ * connection, the schema migrated (pg/pg_schema.h). What it cannot do yet
+ * fails with a logged "not available on the PostgreSQL store yet".
+ */
 struct store *store_open(const char *path, char *err, size_t errlen);
+bool	store_is_postgresql(const char *database);
 void	store_free(struct store *s);
 const char *store_path(const struct store *s);
 /* Bytes used by the database file and its WAL; -1 on error. */

@@ -19,7 +19,7 @@
 #define FEED_SHOWN	"COALESCE(f.user_title, f.doc_title, f.url)"
 
 int
-store_entry_key_hash(struct store *s, int64_t id, uint64_t *ret)
+sqlite_store_entry_key_hash(struct sqlite_store *s, int64_t id, uint64_t *ret)
 {
 	static const struct store_sql sql = { ST_EXPLAIN_KEY,
 	    "SELECT key_hash FROM entries WHERE id = ?" };
@@ -57,7 +57,7 @@ carrier_clear(void *row)
 }
 
 int
-store_entry_carriers(struct store *s, int64_t id, size_t limit,
+sqlite_store_entry_carriers(struct sqlite_store *s, int64_t id, size_t limit,
     struct store_carrier **ret, size_t *ret_n)
 {
 	/*
@@ -136,7 +136,7 @@ match_clear(void *row)
 
 /* The feed title of entry id's feed, as FEED_SHOWN. 1 / 0 / -1. */
 static int
-entry_feed_shown(struct store *s, int64_t id, char **ret)
+entry_feed_shown(struct sqlite_store *s, int64_t id, char **ret)
 {
 	static const struct store_sql sql = { ST_EXPLAIN_FEED,
 	    "SELECT " FEED_SHOWN " FROM entries e"
@@ -148,7 +148,7 @@ entry_feed_shown(struct store *s, int64_t id, char **ret)
 
 /* A duplicate's original, asked by the rule that made it one. 0 / -1. */
 static int
-match_folded(struct store *s, struct match_row *r)
+match_folded(struct sqlite_store *s, struct match_row *r)
 {
 	int64_t id;
 	int rc;
@@ -163,7 +163,7 @@ match_folded(struct store *s, struct match_row *r)
 }
 
 int
-store_entry_matches(struct store *s, int64_t id,
+sqlite_store_entry_matches(struct sqlite_store *s, int64_t id,
     struct store_entry_match **ret, size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_EXPLAIN_MATCHES,
@@ -219,7 +219,7 @@ highlight_read(sqlite3_stmt *st, void *row)
 }
 
 int
-store_entry_highlight(struct store *s, int64_t id, const char *query,
+sqlite_store_entry_highlight(struct sqlite_store *s, int64_t id, const char *query,
     struct store_highlight *ret)
 {
 	/* Title and author whole; of summary and content, 24 tokens. */

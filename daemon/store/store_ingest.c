@@ -201,7 +201,7 @@ static const struct store_sql sql_seen = { ST_SEEN_HAS,
 
 /* Probes (feed_id, hash) with q. 1 found (row id in *ret_id), 0, -1. */
 static int
-probe(struct store *s, const struct store_sql *q, int64_t feed_id,
+probe(struct sqlite_store *s, const struct store_sql *q, int64_t feed_id,
     int64_t hash, int64_t *ret_id, int64_t *ret_col1)
 {
 	sqlite3_stmt *st = store_stmt(s, q);
@@ -226,7 +226,7 @@ probe(struct store *s, const struct store_sql *q, int64_t feed_id,
 
 /* The index row for a new entry; the same text html_text() derives. */
 static int
-fts_insert(struct store *s, int64_t id, const char *title,
+fts_insert(struct sqlite_store *s, int64_t id, const char *title,
     const char *summary, const char *content, const char *author)
 {
 	static const struct store_sql sql = { ST_FTS_INSERT,
@@ -252,7 +252,7 @@ fts_insert(struct store *s, int64_t id, const char *title,
 
 /* An entry stored earlier in this transaction, indexed now. */
 static int
-fts_insert_stored(struct store *s, int64_t id)
+fts_insert_stored(struct sqlite_store *s, int64_t id)
 {
 	static const struct store_sql sql = { ST_FTS_SOURCE,
 	    "SELECT title, summary, content, author FROM entries"
@@ -279,7 +279,7 @@ fts_insert_stored(struct store *s, int64_t id)
 }
 
 static void
-capture_begin(struct store *s)
+capture_begin(struct sqlite_store *s)
 {
 	if (s->tokens_wrapped && s->sink != NULL && s->sink->begin != NULL) {
 		s->sink->begin(s->sink->arg);
@@ -288,30 +288,30 @@ capture_begin(struct store *s)
 }
 
 static void
-tell_indexed(struct store *s, int64_t feed_id, const int64_t *ids, size_t n)
+tell_indexed(struct sqlite_store *s, int64_t feed_id, const int64_t *ids, size_t n)
 {
 	if (n > 0 && s->sink != NULL && s->sink->indexed != NULL)
 		s->sink->indexed(s->sink->arg, feed_id, ids, n);
 }
 
 void
-store_index_defer(struct store *s)
+sqlite_store_index_defer(struct sqlite_store *s)
 {
 	if (s->tx_depth == 1) {
 		s->index_defer = true;
-		s->defer_floor = store_last_entry_id(s) + 1;
+		s->defer_floor = sqlite_store_last_entry_id(s) + 1;
 	}
 }
 
 void
-store_index_drop(struct store *s, size_t n)
+store_index_drop(struct sqlite_store *s, size_t n)
 {
 	while (s->nipend > n)
 		free(s->ipend[--s->nipend].ids);
 }
 
 int
-store_index_pending(struct store *s)
+sqlite_store_index_pending(struct sqlite_store *s)
 {
 	struct store_index_poll *p;
 	size_t i, j;
@@ -334,7 +334,7 @@ store_index_pending(struct store *s)
 
 /* A poll stored, to be indexed before its batch commits. */
 static void
-index_later(struct store *s, int64_t feed_id, const int64_t *ids, size_t n)
+index_later(struct sqlite_store *s, int64_t feed_id, const int64_t *ids, size_t n)
 {
 	struct store_index_poll *p;
 
@@ -350,7 +350,7 @@ enum outcome { OUT_NEW, OUT_UPDATED, OUT_UNCHANGED, OUT_REISSUED,
     OUT_SKIPPED, OUT_NOT_INDEXED };
 
 static int
-ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
+ingest_one(struct sqlite_store *s, int64_t feed_id, const struct feed_entry *e,
     int64_t now, bool index, enum outcome *out, int64_t *ret_id)
 {
 	/* ?3..?16 are bind_fields()'s. */
@@ -457,7 +457,7 @@ out:
 }
 
 static int
-feed_doc(struct store *s, int64_t feed_id, const struct feed_header *h)
+feed_doc(struct sqlite_store *s, int64_t feed_id, const struct feed_header *h)
 {
 	/* No write when nothing changed: most polls. */
 	static const struct store_sql sql = { ST_FEED_DOC,
@@ -474,7 +474,7 @@ feed_doc(struct store *s, int64_t feed_id, const struct feed_header *h)
 }
 
 int
-store_ingest(struct store *s, int64_t feed_id, const struct feed_header *h,
+sqlite_store_ingest(struct sqlite_store *s, int64_t feed_id, const struct feed_header *h,
     const struct feed_entry *entries, size_t n,
     struct store_ingest_result *ret)
 {
@@ -506,10 +506,10 @@ store_ingest(struct store *s, int64_t feed_id, const struct feed_header *h,
 			s->capturing = false;
 			store_rollback(s);
 			free(r.new_ids);
-			if (store_index_pending(s) == -1)
+			if (sqlite_store_index_pending(s) == -1)
 				return -1;
 			s->index_defer = false;
-			return store_ingest(s, feed_id, h, entries, n, ret);
+			return sqlite_store_ingest(s, feed_id, h, entries, n, ret);
 		}
 		switch (out) {
 		case OUT_NEW:

@@ -145,7 +145,7 @@ static const char schema_v1[] =
 ") WITHOUT ROWID;";
 
 /*
- * Step 2. New rows reach the FTS index from store_ingest() itself: a
+ * Step 2. New rows reach the FTS index from sqlite_store_ingest() itself: a
  * trigger runs as a sub-statement, and FTS5 (3.40) flushes its pending
  * terms at every statement savepoint, writing one tiny segment per entry
  * (measured: the whole ingest 1.8x slower). Deletes and updates, rare and

@@ -1,0 +1,87 @@
+/*
+ * pg_store_int: what the PostgreSQL store's files share (pg_store*.c).
+ * Not for other modules: they use store.h.
+ */
+#ifndef FEEDD_PG_STORE_INT_H
+#define FEEDD_PG_STORE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "store.h"
+
+/*
+ * One statement: its text, written beside the function that runs it,
+ * with $1.. parameters. Prepared on a connection at its first use there
+ * (named by its address) and kept until the connection closes.
+ */
+struct pg_sql {
+	const char	*text;
+};
+
+/* Parameters as text, the way libpq's text format hands them over. */
+#define PG_MAXPARAMS	24
+struct pg_params {
+	int		 n;
+	const char	*v[PG_MAXPARAMS];
+	char		 num[PG_MAXPARAMS][24];
+};
+
+struct pg_store {
+	PGconn		*conn;
+	char		*shown;		/* the URI with its password hidden */
+	int64_t		 now;		/* 0: the real clock */
+	const struct pg_sql **prepared;	/* on this connection */
+	size_t		 nprepared;
+	/* pg_begin nesting: 0 none, 1 a transaction, >1 savepoints in it. */
+	int		 tx_depth;
+	bool		 tx_failed;	/* the transaction was undone */
+	struct store_token_sink *sink;	/* a copy, or NULL */
+	struct store_tokenizer *tok;	/* documents' and queries' words */
+	struct store_health health;
+};
+
+int64_t	pg_now(const struct pg_store *s);
+
+void	pg_p_int(struct pg_params *p, int64_t v);
+void	pg_p_text(struct pg_params *p, const char *v);	/* NULL: NULL */
+void	pg_p_bool(struct pg_params *p, bool v);
+/* v, or NULL for FEED_TIME_NONE. */
+void	pg_p_time(struct pg_params *p, int64_t v);
+
+/*
+ * Runs q with p (may be NULL). The result (free with PQclear) when it
+ * worked; NULL when it failed, logged with what. A failure that is the
+ * connection's or the disk's makes the store failing (store_health).
+ */
+PGresult *pg_run(struct pg_store *s, const struct pg_sql *q,
+	    const struct pg_params *p, const char *what);
+/* pg_run without rows: 0, or -1. *ret_n (may be NULL): rows affected. */
+int	pg_exec(struct pg_store *s, const struct pg_sql *q,
+	    const struct pg_params *p, const char *what, int64_t *ret_n);
+/* One integer (NULL: 0) of at most one row: 1 / 0 none / -1. */
+int	pg_int(struct pg_store *s, const struct pg_sql *q,
+	    const struct pg_params *p, const char *what, int64_t *ret);
+/* Text of the command, unprepared (BEGIN, SAVEPOINT...). 0 / -1. */
+int	pg_command(struct pg_store *s, const char *sql, const char *what);
+/* An error of the store's: logged once, -1. */
+int	pg_fail(struct pg_store *s, const char *what, const char *why);
+
+/* Column values: NULL as NULL / 0 / FEED_TIME_NONE. */
+char	*pg_col_dup(const PGresult *r, int row, int col);
+int64_t	pg_col_int(const PGresult *r, int row, int col);
+int64_t	pg_col_time(const PGresult *r, int row, int col);
+bool	pg_col_bool(const PGresult *r, int row, int col);
+
+/*
+ * Transactions nest as the SQLite store's: the outermost pg_begin is
+ * BEGIN, inner ones are savepoints; a failure undoes only its own part.
+ */
+int	pg_begin(struct pg_store *s);
+int	pg_commit(struct pg_store *s);
+void	pg_rollback(struct pg_store *s);
+
+#endif

@@ -114,7 +114,8 @@ store_feed_add(struct store *s, const char *url, const char *title,
     const char *category, int64_t interval_s, int64_t *ret_id)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_feed_add");
+		return pg_store_feed_add(s->pg, url, title, category,
+		    interval_s, ret_id);
 	return sqlite_store_feed_add(s->lite, url, title, category,
 	    interval_s, ret_id);
 }
@@ -123,7 +124,7 @@ int
 store_feed_get(struct store *s, int64_t id, struct store_feed *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_feed_get");
+		return pg_store_feed_get(s->pg, id, ret);
 	return sqlite_store_feed_get(s->lite, id, ret);
 }
 
@@ -131,7 +132,7 @@ int
 store_feed_get_by_url(struct store *s, const char *url, struct store_feed *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_feed_get_by_url");
+		return pg_store_feed_get_by_url(s->pg, url, ret);
 	return sqlite_store_feed_get_by_url(s->lite, url, ret);
 }
 
@@ -139,7 +140,7 @@ int
 store_feed_list(struct store *s, struct store_feed **ret, size_t *ret_n)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_feed_list");
+		return pg_store_feed_list(s->pg, ret, ret_n);
 	return sqlite_store_feed_list(s->lite, ret, ret_n);
 }
 
@@ -147,7 +148,7 @@ int
 store_feed_list_brief(struct store *s, struct store_feed **ret, size_t *ret_n)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_feed_list_brief");
+		return pg_store_feed_list_brief(s->pg, ret, ret_n);
 	return sqlite_store_feed_list_brief(s->lite, ret, ret_n);
 }
 
@@ -155,7 +156,7 @@ int
 store_feed_remove(struct store *s, int64_t id)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_feed_remove");
+		return pg_store_feed_remove(s->pg, id);
 	return sqlite_store_feed_remove(s->lite, id);
 }
 
@@ -164,7 +165,7 @@ store_feed_change(struct store *s, int64_t id,
     const struct store_feed_change *c)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_feed_change");
+		return pg_store_feed_change(s->pg, id, c);
 	return sqlite_store_feed_change(s->lite, id, c);
 }
 
@@ -172,7 +173,7 @@ int
 store_feeds_last_poll(struct store *s, int64_t *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_feeds_last_poll");
+		return pg_store_feeds_last_poll(s->pg, ret);
 	return sqlite_store_feeds_last_poll(s->lite, ret);
 }
 
@@ -180,7 +181,7 @@ int
 store_feed_set_next_poll(struct store *s, int64_t id, int64_t when)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_feed_set_next_poll");
+		return pg_store_feed_set_next_poll(s->pg, id, when);
 	return sqlite_store_feed_set_next_poll(s->lite, id, when);
 }
 
@@ -190,7 +191,8 @@ store_topic_burst_feeds(struct store *s, int64_t topic_id,
     size_t max, int64_t **ret, size_t *ret_n)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_topic_burst_feeds");
+		return pg_store_topic_burst_feeds(s->pg, topic_id,
+		    history_since, quiet_since, news_id, now, max, ret, ret_n);
 	return sqlite_store_topic_burst_feeds(s->lite, topic_id,
 	    history_since, quiet_since, news_id, now, max, ret, ret_n);
 }
@@ -199,7 +201,7 @@ int
 store_feed_topic_hits(struct store *s, int64_t id, int64_t since, int64_t *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_feed_topic_hits");
+		return pg_store_feed_topic_hits(s->pg, id, since, ret);
 	return sqlite_store_feed_topic_hits(s->lite, id, since, ret);
 }
 
@@ -208,7 +210,7 @@ store_feed_poll_done(struct store *s, int64_t feed_id,
     const struct store_poll_result *r)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_feed_poll_done");
+		return pg_store_feed_poll_done(s->pg, feed_id, r);
 	return sqlite_store_feed_poll_done(s->lite, feed_id, r);
 }
 
@@ -217,7 +219,8 @@ store_poll_log_list(struct store *s, int64_t feed_id, size_t limit,
     struct store_poll_log **ret, size_t *ret_n)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_poll_log_list");
+		return pg_store_poll_log_list(s->pg, feed_id, limit, ret,
+		    ret_n);
 	return sqlite_store_poll_log_list(s->lite, feed_id, limit, ret, ret_n);
 }
 
@@ -226,7 +229,7 @@ store_feeds_reconcile(struct store *s, const struct store_config_feed *feeds,
     size_t n, struct store_reconcile_result *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_feeds_reconcile");
+		return pg_store_feeds_reconcile(s->pg, feeds, n, ret);
 	return sqlite_store_feeds_reconcile(s->lite, feeds, n, ret);
 }
 
@@ -246,7 +249,8 @@ store_ingest(struct store *s, int64_t feed_id,
     size_t n, struct store_ingest_result *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_ingest");
+		return pg_store_ingest(s->pg, feed_id, header, entries, n,
+		    ret);
 	return sqlite_store_ingest(s->lite, feed_id, header, entries, n, ret);
 }
 
@@ -255,7 +259,7 @@ store_entry_list(struct store *s, const struct store_entry_query *q,
     struct store_entry **ret, size_t *ret_n, char *err, size_t errlen)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_entry_list");
+		return pg_store_entry_list(s->pg, q, ret, ret_n, err, errlen);
 	return sqlite_store_entry_list(s->lite, q, ret, ret_n, err, errlen);
 }
 
@@ -264,7 +268,8 @@ store_entry_each(struct store *s, const struct store_entry_query *q,
     store_entry_fn fn, void *arg, size_t *ret_n, char *err, size_t errlen)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_entry_each");
+		return pg_store_entry_each(s->pg, q, fn, arg, ret_n, err,
+		    errlen);
 	return sqlite_store_entry_each(s->lite, q, fn, arg, ret_n, err,
 	    errlen);
 }
@@ -273,7 +278,7 @@ int
 store_entry_get(struct store *s, int64_t id, struct store_entry *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_entry_get");
+		return pg_store_entry_get(s->pg, id, ret);
 	return sqlite_store_entry_get(s->lite, id, ret);
 }
 
@@ -281,7 +286,7 @@ int
 store_fts_check(struct store *s, const char *query, char *err, size_t errlen)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_fts_check");
+		return pg_store_fts_check(s->pg, query, err, errlen);
 	return sqlite_store_fts_check(s->lite, query, err, errlen);
 }
 
@@ -291,7 +296,8 @@ store_topic_add(struct store *s, const char *name, const char *query,
     enum store_origin origin, int64_t *ret_id, char *err, size_t errlen)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_topic_add");
+		return pg_store_topic_add(s->pg, name, query, notify, subset,
+		    origin, ret_id, err, errlen);
 	return sqlite_store_topic_add(s->lite, name, query, notify, subset,
 	    origin, ret_id, err, errlen);
 }
@@ -301,7 +307,8 @@ store_topic_update(struct store *s, int64_t id, const char *query,
     const char *notify, char *err, size_t errlen)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_topic_update");
+		return pg_store_topic_update(s->pg, id, query, notify, err,
+		    errlen);
 	return sqlite_store_topic_update(s->lite, id, query, notify, err,
 	    errlen);
 }
@@ -310,7 +317,7 @@ int
 store_topic_remove(struct store *s, int64_t id)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_topic_remove");
+		return pg_store_topic_remove(s->pg, id);
 	return sqlite_store_topic_remove(s->lite, id);
 }
 
@@ -318,7 +325,7 @@ int
 store_topic_get(struct store *s, int64_t id, struct store_topic *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_topic_get");
+		return pg_store_topic_get(s->pg, id, ret);
 	return sqlite_store_topic_get(s->lite, id, ret);
 }
 
@@ -327,7 +334,7 @@ store_topic_get_by_name(struct store *s, const char *name,
     struct store_topic *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_topic_get_by_name");
+		return pg_store_topic_get_by_name(s->pg, name, ret);
 	return sqlite_store_topic_get_by_name(s->lite, name, ret);
 }
 
@@ -335,7 +342,7 @@ int
 store_topic_list(struct store *s, struct store_topic **ret, size_t *ret_n)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_topic_list");
+		return pg_store_topic_list(s->pg, ret, ret_n);
 	return sqlite_store_topic_list(s->lite, ret, ret_n);
 }
 
@@ -344,7 +351,7 @@ store_topic_feeds(struct store *s, struct store_topic_feed **ret,
     size_t *ret_n)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_topic_feeds");
+		return pg_store_topic_feeds(s->pg, ret, ret_n);
 	return sqlite_store_topic_feeds(s->lite, ret, ret_n);
 }
 
@@ -354,7 +361,8 @@ store_topics_reconcile(struct store *s,
     struct store_reconcile_result *ret, char *err, size_t errlen)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_topics_reconcile");
+		return pg_store_topics_reconcile(s->pg, topics, n, ret, err,
+		    errlen);
 	return sqlite_store_topics_reconcile(s->lite, topics, n, ret, err,
 	    errlen);
 }
@@ -364,7 +372,8 @@ store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
     int64_t max_id, int64_t **ret_ids, size_t *ret_n, char *err, size_t errlen)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_topic_match");
+		return pg_store_topic_match(s->pg, topic_id, min_id, max_id,
+		    ret_ids, ret_n, err, errlen);
 	return sqlite_store_topic_match(s->lite, topic_id, min_id, max_id,
 	    ret_ids, ret_n, err, errlen);
 }
@@ -453,7 +462,7 @@ store_cursor_get(struct store *s, const char *client, int64_t topic_id,
     int64_t *ret_value)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_cursor_get");
+		return pg_store_cursor_get(s->pg, client, topic_id, ret_value);
 	return sqlite_store_cursor_get(s->lite, client, topic_id, ret_value);
 }
 
@@ -462,7 +471,7 @@ store_cursor_set(struct store *s, const char *client, int64_t topic_id,
     int64_t value)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_cursor_set");
+		return pg_store_cursor_set(s->pg, client, topic_id, value);
 	return sqlite_store_cursor_set(s->lite, client, topic_id, value);
 }
 
@@ -471,7 +480,7 @@ store_cursor_list(struct store *s, const char *client,
     struct store_cursor **ret, size_t *ret_n)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_cursor_list");
+		return pg_store_cursor_list(s->pg, client, ret, ret_n);
 	return sqlite_store_cursor_list(s->lite, client, ret, ret_n);
 }
 
@@ -765,7 +774,7 @@ int
 store_status_get(struct store *s, struct store_status *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_status_get");
+		return pg_store_status_get(s->pg, ret);
 	return sqlite_store_status_get(s->lite, ret);
 }
 
@@ -773,7 +782,7 @@ int
 store_feed_state_counts(struct store *s, int64_t ret[STORE_FEED_STATE_MAX])
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_feed_state_counts");
+		return pg_store_feed_state_counts(s->pg, ret);
 	return sqlite_store_feed_state_counts(s->lite, ret);
 }
 

@@ -19,153 +19,13 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_keys.h"
 #include "xmalloc.h"
-
-/* Seeds keep the hash spaces apart: a key never equals a link+title. */
-#define SEED_KEY	0x6b6579ULL
-#define SEED_LT		0x6c74ULL
-#define SEED_BODY	0x626f6479ULL
-
-struct prepared {
-	char	*norm_link;
-	char	*categories;	/* JSON or NULL */
-	char	*enclosures;	/* JSON or NULL */
-	int64_t	 key_hash;
-	int64_t	 lt_hash;
-	bool	 has_lt;
-	int64_t	 content_hash;
-};
-
-static uint64_t
-hash_str(const char *str, uint64_t h)
-{
-	/* The length goes in too, so ("ab","c") differs from ("a","bc"). */
-	if (str == NULL)
-		return store_hash("", 0, h ^ 0xff);
-	return store_hash(str, strlen(str), h);
-}
-
-static uint64_t
-hash_int(int64_t v, uint64_t h)
-{
-	return store_hash(&v, sizeof(v), h);
-}
-
-static char *
-categories_json(const struct feed_entry *e)
-{
-	json_t *a;
-	char *out;
-	size_t i;
-
-	if (e->ncategories == 0)
-		return NULL;
-	a = json_array();
-	for (i = 0; i < e->ncategories; i++)
-		if (e->categories[i] != NULL)
-			json_array_append_new(a, json_string(e->categories[i]));
-	out = json_array_size(a) > 0 ? json_dumps(a, JSON_COMPACT) : NULL;
-	json_decref(a);
-	return out;
-}
-
-static char *
-enclosures_json(const struct feed_entry *e)
-{
-	const struct feed_enclosure *en;
-	json_t *a, *o;
-	char *out;
-	size_t i;
-
-	if (e->nenclosures == 0)
-		return NULL;
-	a = json_array();
-	for (i = 0; i < e->nenclosures; i++) {
-		en = &e->enclosures[i];
-		if (en->url == NULL)
-			continue;
-		o = json_object();
-		json_object_set_new(o, "url", json_string(en->url));
-		json_object_set_new(o, "type", en->type != NULL ?
-		    json_string(en->type) : json_null());
-		json_object_set_new(o, "length", en->length >= 0 ?
-		    json_integer(en->length) : json_null());
-		json_array_append_new(a, o);
-	}
-	out = json_array_size(a) > 0 ? json_dumps(a, JSON_COMPACT) : NULL;
-	json_decref(a);
-	return out;
-}
-
-/*
- * Identity and change hashes. The link is normalized only when the key
- * needs it; prepare_link() does it later for entries not seen before.
- * false: nothing to identify the entry by.
- */
-static bool
-prepare_keys(const struct feed_entry *e, struct prepared *p)
-{
-	uint64_t h;
-	size_t i;
-
-	memset(p, 0, sizeof(*p));
-	if (e->id != NULL && e->id[0] != '\0')
-		h = hash_str(e->id, SEED_KEY);
-	else if ((p->norm_link = linknorm_dup(e->link)) != NULL)
-		h = hash_str(p->norm_link, SEED_KEY + 1);
-	else if ((e->title != NULL && e->title[0] != '\0') ||
-	    (e->summary != NULL && e->summary[0] != '\0') ||
-	    e->published != FEED_TIME_NONE) {
-		h = hash_str(e->title, SEED_KEY + 2);
-		h = hash_int(e->published, h);
-		h = hash_str(e->summary, h);
-	} else
-		return false;
-	p->key_hash = (int64_t)h;
-
-	h = hash_str(e->title, SEED_BODY);
-	h = hash_str(e->link, h);
-	h = hash_str(e->summary, h);
-	h = hash_str(e->content, h);
-	h = hash_str(e->author, h);
-	h = hash_int(e->published, h);
-	h = hash_int(e->updated, h);
-	for (i = 0; i < e->ncategories; i++)
-		h = hash_str(e->categories[i], h);
-	for (i = 0; i < e->nenclosures; i++) {
-		h = hash_str(e->enclosures[i].url, h);
-		h = hash_str(e->enclosures[i].type, h);
-		h = hash_int(e->enclosures[i].length, h);
-	}
-	p->content_hash = (int64_t)h;
-	return true;
-}
-
-static void
-prepare_link(const struct feed_entry *e, struct prepared *p)
-{
-	if (p->norm_link == NULL)
-		p->norm_link = linknorm_dup(e->link);
-	if (p->norm_link != NULL && e->title != NULL && e->title[0] != '\0') {
-		p->lt_hash = (int64_t)hash_str(e->title,
-		    hash_str(p->norm_link, SEED_LT));
-		p->has_lt = true;
-	}
-}
-
-static void
-prepared_clear(struct prepared *p)
-{
-	free(p->norm_link);
-	free(p->categories);
-	free(p->enclosures);
-	memset(p, 0, sizeof(*p));
-}
 
 /* Binds ?3..?16, shared by the insert and the update. */
 static void
 bind_fields(sqlite3_stmt *st, const struct feed_entry *e,
-    const struct prepared *p, int64_t now)
+    const struct store_prepared *p, int64_t now)
 {
 	sqlite3_bind_int64(st, 3, p->content_hash);
 	if (p->has_lt)
@@ -367,12 +227,12 @@ ingest_one(struct sqlite_store *s, int64_t feed_id, const struct feed_entry *e,
 	    " updated = ?10, author = ?12, summary = ?13, content = ?14,"
 	    " categories = ?15, enclosures = ?16"
 	    " WHERE id = ?1 AND feed_id = ?2" };
-	struct prepared p;
+	struct store_prepared p;
 	sqlite3_stmt *st;
 	int64_t id = 0, old_hash = 0;
 	int rc = -1, found;
 
-	if (!prepare_keys(e, &p)) {
+	if (!store_prepare_keys(e, &p)) {
 		*out = OUT_SKIPPED;
 		return 0;
 	}
@@ -393,7 +253,7 @@ ingest_one(struct sqlite_store *s, int64_t feed_id, const struct feed_entry *e,
 			rc = 0;
 			goto out;
 		}
-		prepare_link(e, &p);
+		store_prepare_link(e, &p);
 		/*
 		 * Some feeds give every item a new guid on every poll: an
 		 * unknown key with a known link + title is such a reissue.
@@ -415,9 +275,9 @@ ingest_one(struct sqlite_store *s, int64_t feed_id, const struct feed_entry *e,
 	}
 
 	if (found)
-		prepare_link(e, &p);
-	p.categories = categories_json(e);
-	p.enclosures = enclosures_json(e);
+		store_prepare_link(e, &p);
+	p.categories = store_categories_json(e);
+	p.enclosures = store_enclosures_json(e);
 	if (id == 0) {
 		if ((st = store_stmt(s, &sql_insert)) == NULL)
 			goto out;
@@ -452,7 +312,7 @@ ingest_one(struct sqlite_store *s, int64_t feed_id, const struct feed_entry *e,
 	}
 	rc = 0;
 out:
-	prepared_clear(&p);
+	store_prepared_clear(&p);
 	return rc;
 }
 

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "store.h"
+#include "store_keys.h"
 #include "store_sqlite.h"
 
 struct store_token_sink;
@@ -292,22 +293,12 @@ char	*store_col_dup(sqlite3_stmt *st, int i);
 /* Binds t, or NULL for FEED_TIME_NONE. */
 void	store_bind_time(sqlite3_stmt *st, int i, int64_t t);
 int64_t	store_col_time(sqlite3_stmt *st, int i);
-/* 64-bit hash of a byte string, seeded (for keys and change detection). */
-uint64_t store_hash(const void *data, size_t len, uint64_t seed);
-/*
- * The key under which a match's title is compared across feeds (the
- * cross-feed duplicate fallback): false for titles too short to tell
- * anything. The schema's title_key() SQL function is this.
- */
-bool	store_title_key(const char *title, size_t len, int64_t *ret);
 /*
  * Entry copy_id was folded into original_id's story by a topic: it joins
  * that story (entries.story_id) and takes on each user's state of it.
  * Inside the caller's transaction. 0 / -1.
  */
 int	store_state_fold(struct sqlite_store *s, int64_t copy_id, int64_t original_id);
-/* How far apart two copies of one article may be published (seconds). */
-#define STORE_TITLE_DUP_WINDOW_S	(2 * 86400)
 
 /* What a topic's match is compared by across feeds. */
 struct store_match_key {

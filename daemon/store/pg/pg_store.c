@@ -545,3 +545,53 @@ pg_store_last_entry_id(struct pg_store *s)
 		return 0;
 	return id;
 }
+
+/* ---- rows ---- */
+
+int
+pg_one_row(struct pg_store *s, const struct pg_sql *q,
+    const struct pg_params *p, size_t size, pg_read_fn *read, void *ret,
+    const char *what)
+{
+	PGresult *r = pg_run(s, q, p, what);
+	int found;
+
+	memset(ret, 0, size);
+	if (r == NULL)
+		return -1;
+	if ((found = PQntuples(r) > 0))
+		read(r, 0, ret);
+	PQclear(r);
+	return found;
+}
+
+int
+pg_all_rows(struct pg_store *s, const struct pg_sql *q,
+    const struct pg_params *p, size_t size, pg_read_fn *read, void **ret,
+    size_t *ret_n, const char *what)
+{
+	PGresult *r = pg_run(s, q, p, what);
+	char *rows;
+	int i, n;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (r == NULL)
+		return -1;
+	n = PQntuples(r);
+	if (n > 0) {
+		rows = xcalloc((size_t)n, size);
+		for (i = 0; i < n; i++)
+			read(r, i, rows + (size_t)i * size);
+		*ret = rows;
+		*ret_n = (size_t)n;
+	}
+	PQclear(r);
+	return 0;
+}
+
+void
+pg_read_int64(const PGresult *r, int i, void *out)
+{
+	*(int64_t *)out = pg_col_int(r, i, 0);
+}

@@ -24,13 +24,86 @@ const char *pg_store_path(const struct pg_store *s);
 int64_t	pg_store_db_size(struct pg_store *s);
 int64_t	pg_store_last_entry_id(struct pg_store *s);
 void	pg_store_set_now(struct pg_store *s, int64_t now);
+int	pg_store_feed_add(struct pg_store *s, const char *url,
+	    const char *title, const char *category, int64_t interval_s,
+	    int64_t *ret_id);
+int	pg_store_feed_get(struct pg_store *s, int64_t id,
+	    struct store_feed *ret);
+int	pg_store_feed_get_by_url(struct pg_store *s, const char *url,
+	    struct store_feed *ret);
+int	pg_store_feed_list(struct pg_store *s, struct store_feed **ret,
+	    size_t *ret_n);
+int	pg_store_feed_list_brief(struct pg_store *s, struct store_feed **ret,
+	    size_t *ret_n);
+int	pg_store_feed_remove(struct pg_store *s, int64_t id);
+int	pg_store_feed_change(struct pg_store *s, int64_t id,
+	    const struct store_feed_change *c);
+int	pg_store_feeds_last_poll(struct pg_store *s, int64_t *ret);
+int	pg_store_feed_set_next_poll(struct pg_store *s, int64_t id,
+	    int64_t when);
+int	pg_store_topic_burst_feeds(struct pg_store *s, int64_t topic_id,
+	    int64_t history_since, int64_t quiet_since, int64_t news_id,
+	    int64_t now, size_t max, int64_t **ret, size_t *ret_n);
+int	pg_store_feed_topic_hits(struct pg_store *s, int64_t id,
+	    int64_t since, int64_t *ret);
+int	pg_store_feed_poll_done(struct pg_store *s, int64_t feed_id,
+	    const struct store_poll_result *r);
+int	pg_store_poll_log_list(struct pg_store *s, int64_t feed_id,
+	    size_t limit, struct store_poll_log **ret, size_t *ret_n);
+int	pg_store_feeds_reconcile(struct pg_store *s,
+	    const struct store_config_feed *feeds, size_t n,
+	    struct store_reconcile_result *ret);
 void	pg_store_set_token_sink(struct pg_store *s,
 	    const struct store_token_sink *sink);
+int	pg_store_ingest(struct pg_store *s, int64_t feed_id,
+	    const struct feed_header *header,
+	    const struct feed_entry *entries, size_t n,
+	    struct store_ingest_result *ret);
+int	pg_store_entry_list(struct pg_store *s,
+	    const struct store_entry_query *q, struct store_entry **ret,
+	    size_t *ret_n, char *err, size_t errlen);
+int	pg_store_entry_each(struct pg_store *s,
+	    const struct store_entry_query *q, store_entry_fn fn, void *arg,
+	    size_t *ret_n, char *err, size_t errlen);
+int	pg_store_entry_get(struct pg_store *s, int64_t id,
+	    struct store_entry *ret);
+int	pg_store_fts_check(struct pg_store *s, const char *query, char *err,
+	    size_t errlen);
+int	pg_store_topic_add(struct pg_store *s, const char *name,
+	    const char *query, const char *notify,
+	    const struct store_topic_subset *subset, enum store_origin origin,
+	    int64_t *ret_id, char *err, size_t errlen);
+int	pg_store_topic_update(struct pg_store *s, int64_t id,
+	    const char *query, const char *notify, char *err, size_t errlen);
+int	pg_store_topic_remove(struct pg_store *s, int64_t id);
+int	pg_store_topic_get(struct pg_store *s, int64_t id,
+	    struct store_topic *ret);
+int	pg_store_topic_get_by_name(struct pg_store *s, const char *name,
+	    struct store_topic *ret);
+int	pg_store_topic_list(struct pg_store *s, struct store_topic **ret,
+	    size_t *ret_n);
+int	pg_store_topic_feeds(struct pg_store *s,
+	    struct store_topic_feed **ret, size_t *ret_n);
+int	pg_store_topics_reconcile(struct pg_store *s,
+	    const struct store_config_topic *topics, size_t n,
+	    struct store_reconcile_result *ret, char *err, size_t errlen);
+int	pg_store_topic_match(struct pg_store *s, int64_t topic_id,
+	    int64_t min_id, int64_t max_id, int64_t **ret_ids, size_t *ret_n,
+	    char *err, size_t errlen);
 int	pg_store_batch_begin(struct pg_store *s);
 int	pg_store_batch_commit(struct pg_store *s);
 void	pg_store_batch_rollback(struct pg_store *s);
 void	pg_store_index_defer(struct pg_store *s);
 int	pg_store_index_pending(struct pg_store *s);
+int	pg_store_cursor_get(struct pg_store *s, const char *client,
+	    int64_t topic_id, int64_t *ret_value);
+int	pg_store_cursor_set(struct pg_store *s, const char *client,
+	    int64_t topic_id, int64_t value);
+int	pg_store_cursor_list(struct pg_store *s, const char *client,
+	    struct store_cursor **ret, size_t *ret_n);
+int	pg_store_status_get(struct pg_store *s, struct store_status *ret);
+int	pg_store_feed_state_counts(struct pg_store *s,
+	    int64_t ret[STORE_FEED_STATE_MAX]);
 void	pg_store_health_get(const struct pg_store *s,
 	    struct store_health *ret);
 

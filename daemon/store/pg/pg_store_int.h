@@ -70,6 +70,19 @@ int	pg_command(struct pg_store *s, const char *sql, const char *what);
 /* An error of the store's: logged once, -1. */
 int	pg_fail(struct pg_store *s, const char *what, const char *why);
 
+/* Reads row i of r into *out (a struct of the caller's kind). */
+typedef void pg_read_fn(const PGresult *r, int i, void *out);
+typedef void pg_clear_fn(void *row);
+/* At most one row into *ret (zeroed first): 1 found / 0 / -1. */
+int	pg_one_row(struct pg_store *s, const struct pg_sql *q,
+	    const struct pg_params *p, size_t size, pg_read_fn *read,
+	    void *ret, const char *what);
+/* Every row into a fresh array of size-byte rows (*ret NULL for none). */
+int	pg_all_rows(struct pg_store *s, const struct pg_sql *q,
+	    const struct pg_params *p, size_t size, pg_read_fn *read,
+	    void **ret, size_t *ret_n, const char *what);
+pg_read_fn pg_read_int64;
+
 /* Column values: NULL as NULL / 0 / FEED_TIME_NONE. */
 char	*pg_col_dup(const PGresult *r, int row, int col);
 int64_t	pg_col_int(const PGresult *r, int row, int col);

@@ -490,7 +490,8 @@ store_apitoken_add(struct store *s, const char *name,
     int64_t user_id)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_apitoken_add");
+		return pg_store_apitoken_add(s->pg, name, sha256, read_only,
+		    user_id);
 	return sqlite_store_apitoken_add(s->lite, name, sha256, read_only,
 	    user_id);
 }
@@ -500,7 +501,7 @@ store_apitoken_list(struct store *s, struct store_apitoken **ret,
     size_t *ret_n)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_apitoken_list");
+		return pg_store_apitoken_list(s->pg, ret, ret_n);
 	return sqlite_store_apitoken_list(s->lite, ret, ret_n);
 }
 
@@ -508,7 +509,7 @@ int
 store_apitoken_remove(struct store *s, const char *name)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_apitoken_remove");
+		return pg_store_apitoken_remove(s->pg, name);
 	return sqlite_store_apitoken_remove(s->lite, name);
 }
 
@@ -516,7 +517,7 @@ int
 store_apitoken_used(struct store *s, const char *name, int64_t when)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_apitoken_used");
+		return pg_store_apitoken_used(s->pg, name, when);
 	return sqlite_store_apitoken_used(s->lite, name, when);
 }
 
@@ -525,7 +526,7 @@ store_user_add(struct store *s, const char *name, const char *pass_hash,
     int64_t *ret_id)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_user_add");
+		return pg_store_user_add(s->pg, name, pass_hash, ret_id);
 	return sqlite_store_user_add(s->lite, name, pass_hash, ret_id);
 }
 
@@ -533,7 +534,7 @@ int
 store_user_get(struct store *s, int64_t id, struct store_user *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_user_get");
+		return pg_store_user_get(s->pg, id, ret);
 	return sqlite_store_user_get(s->lite, id, ret);
 }
 
@@ -542,7 +543,7 @@ store_user_get_by_name(struct store *s, const char *name,
     struct store_user *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_user_get_by_name");
+		return pg_store_user_get_by_name(s->pg, name, ret);
 	return sqlite_store_user_get_by_name(s->lite, name, ret);
 }
 
@@ -550,7 +551,7 @@ int
 store_user_list(struct store *s, struct store_user **ret, size_t *ret_n)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_user_list");
+		return pg_store_user_list(s->pg, ret, ret_n);
 	return sqlite_store_user_list(s->lite, ret, ret_n);
 }
 
@@ -558,7 +559,7 @@ int
 store_user_remove(struct store *s, int64_t id)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_user_remove");
+		return pg_store_user_remove(s->pg, id);
 	return sqlite_store_user_remove(s->lite, id);
 }
 
@@ -566,7 +567,7 @@ int
 store_user_set_password(struct store *s, int64_t id, const char *pass_hash)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_user_set_password");
+		return pg_store_user_set_password(s->pg, id, pass_hash);
 	return sqlite_store_user_set_password(s->lite, id, pass_hash);
 }
 
@@ -574,7 +575,7 @@ int
 store_user_set_fever(struct store *s, int64_t id, const unsigned char *key)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_user_set_fever");
+		return pg_store_user_set_fever(s->pg, id, key);
 	return sqlite_store_user_set_fever(s->lite, id, key);
 }
 
@@ -582,7 +583,7 @@ int
 store_user_rename(struct store *s, int64_t id, const char *name)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_user_rename");
+		return pg_store_user_rename(s->pg, id, name);
 	return sqlite_store_user_rename(s->lite, id, name);
 }
 
@@ -590,7 +591,7 @@ int
 store_secret(struct store *s, unsigned char out[STORE_SECRET_LEN])
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_secret");
+		return pg_store_secret(s->pg, out);
 	return sqlite_store_secret(s->lite, out);
 }
 
@@ -599,7 +600,8 @@ store_state_set(struct store *s, int64_t user_id, enum store_flag flag,
     bool on, const int64_t *ids, size_t n, size_t *ret_changed)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_state_set");
+		return pg_store_state_set(s->pg, user_id, flag, on, ids, n,
+		    ret_changed);
 	return sqlite_store_state_set(s->lite, user_id, flag, on, ids, n,
 	    ret_changed);
 }
@@ -609,7 +611,8 @@ store_state_get(struct store *s, int64_t user_id, int64_t entry_id,
     bool *ret_read, bool *ret_starred)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_state_get");
+		return pg_store_state_get(s->pg, user_id, entry_id, ret_read,
+		    ret_starred);
 	return sqlite_store_state_get(s->lite, user_id, entry_id, ret_read,
 	    ret_starred);
 }
@@ -620,7 +623,8 @@ store_state_mark_all(struct store *s, int64_t user_id,
     int64_t before, size_t *ret_changed)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_state_mark_all");
+		return pg_store_state_mark_all(s->pg, user_id, scope, read,
+		    max_id, before, ret_changed);
 	return sqlite_store_state_mark_all(s->lite, user_id, scope, read,
 	    max_id, before, ret_changed);
 }
@@ -630,7 +634,7 @@ store_state_ids(struct store *s, int64_t user_id, enum store_flag flag,
     bool on, store_id_fn fn, void *arg)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_state_ids");
+		return pg_store_state_ids(s->pg, user_id, flag, on, fn, arg);
 	return sqlite_store_state_ids(s->lite, user_id, flag, on, fn, arg);
 }
 
@@ -639,7 +643,7 @@ store_unread_feeds(struct store *s, int64_t user_id,
     struct store_unread **ret, size_t *ret_n)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_unread_feeds");
+		return pg_store_unread_feeds(s->pg, user_id, ret, ret_n);
 	return sqlite_store_unread_feeds(s->lite, user_id, ret, ret_n);
 }
 
@@ -648,7 +652,7 @@ store_unread_topics(struct store *s, int64_t user_id,
     struct store_unread **ret, size_t *ret_n)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_unread_topics");
+		return pg_store_unread_topics(s->pg, user_id, ret, ret_n);
 	return sqlite_store_unread_topics(s->lite, user_id, ret, ret_n);
 }
 
@@ -657,7 +661,7 @@ store_unread_feeds_each(struct store *s, int64_t user_id,
     store_feed_unread_fn fn, void *arg)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_unread_feeds_each");
+		return pg_store_unread_feeds_each(s->pg, user_id, fn, arg);
 	return sqlite_store_unread_feeds_each(s->lite, user_id, fn, arg);
 }
 
@@ -665,7 +669,7 @@ int
 store_alert_add(struct store *s, const struct store_alert *a, int64_t *ret_id)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_alert_add");
+		return pg_store_alert_add(s->pg, a, ret_id);
 	return sqlite_store_alert_add(s->lite, a, ret_id);
 }
 
@@ -673,7 +677,7 @@ int
 store_alert_first(struct store *s, const char *hook, struct store_alert *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_alert_first");
+		return pg_store_alert_first(s->pg, hook, ret);
 	return sqlite_store_alert_first(s->lite, hook, ret);
 }
 
@@ -681,7 +685,7 @@ int
 store_alert_remove(struct store *s, int64_t id)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_alert_remove");
+		return pg_store_alert_remove(s->pg, id);
 	return sqlite_store_alert_remove(s->lite, id);
 }
 
@@ -689,7 +693,7 @@ int
 store_alert_retry(struct store *s, int64_t id, int64_t when, const char *error)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_alert_retry");
+		return pg_store_alert_retry(s->pg, id, when, error);
 	return sqlite_store_alert_retry(s->lite, id, when, error);
 }
 
@@ -697,7 +701,7 @@ int
 store_alert_count(struct store *s, const char *hook, int64_t *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_alert_count");
+		return pg_store_alert_count(s->pg, hook, ret);
 	return sqlite_store_alert_count(s->lite, hook, ret);
 }
 
@@ -706,7 +710,7 @@ store_alert_hooks(struct store *s, struct store_alert_hook **ret,
     size_t *ret_n)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_alert_hooks");
+		return pg_store_alert_hooks(s->pg, ret, ret_n);
 	return sqlite_store_alert_hooks(s->lite, ret, ret_n);
 }
 
@@ -715,7 +719,7 @@ store_alert_expire(struct store *s, const char *hook, int64_t before,
     size_t *ret_n)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_alert_expire");
+		return pg_store_alert_expire(s->pg, hook, before, ret_n);
 	return sqlite_store_alert_expire(s->lite, hook, before, ret_n);
 }
 
@@ -724,7 +728,7 @@ store_websub_add(struct store *s, const struct store_websub *w,
     int64_t *ret_id)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_websub_add");
+		return pg_store_websub_add(s->pg, w, ret_id);
 	return sqlite_store_websub_add(s->lite, w, ret_id);
 }
 
@@ -732,7 +736,7 @@ int
 store_websub_save(struct store *s, const struct store_websub *w)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_websub_save");
+		return pg_store_websub_save(s->pg, w);
 	return sqlite_store_websub_save(s->lite, w);
 }
 
@@ -740,7 +744,7 @@ int
 store_websub_remove(struct store *s, int64_t id)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_websub_remove");
+		return pg_store_websub_remove(s->pg, id);
 	return sqlite_store_websub_remove(s->lite, id);
 }
 
@@ -749,7 +753,7 @@ store_websub_by_callback(struct store *s, const char *callback,
     struct store_websub *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_websub_by_callback");
+		return pg_store_websub_by_callback(s->pg, callback, ret);
 	return sqlite_store_websub_by_callback(s->lite, callback, ret);
 }
 
@@ -758,7 +762,7 @@ store_websub_by_feed(struct store *s, int64_t feed_id,
     struct store_websub *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_websub_by_feed");
+		return pg_store_websub_by_feed(s->pg, feed_id, ret);
 	return sqlite_store_websub_by_feed(s->lite, feed_id, ret);
 }
 
@@ -766,7 +770,7 @@ int
 store_websub_list(struct store *s, struct store_websub **ret, size_t *ret_n)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_websub_list");
+		return pg_store_websub_list(s->pg, ret, ret_n);
 	return sqlite_store_websub_list(s->lite, ret, ret_n);
 }
 
@@ -801,7 +805,7 @@ store_prune(struct store *s, const struct store_retention *r, size_t batch,
     size_t *ret_pruned)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_prune");
+		return pg_store_prune(s->pg, r, batch, ret_pruned);
 	return sqlite_store_prune(s->lite, r, batch, ret_pruned);
 }
 sqlite3 *

@@ -595,3 +595,58 @@ pg_read_int64(const PGresult *r, int i, void *out)
 {
 	*(int64_t *)out = pg_col_int(r, i, 0);
 }
+
+/* ---- bytes ---- */
+
+void
+pg_p_bytes(struct pg_params *p, const unsigned char *v, size_t len,
+    char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	hex[0] = '\\';
+	hex[1] = 'x';
+	for (i = 0; i < len; i++) {
+		hex[2 + 2 * i] = digits[v[i] >> 4];
+		hex[3 + 2 * i] = digits[v[i] & 0xf];
+	}
+	hex[2 + 2 * len] = '\0';
+	pg_p_text(p, hex);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool
+pg_col_bytes(const PGresult *r, int row, int col, unsigned char *out,
+    size_t len)
+{
+	const char *v;
+	size_t i;
+	int hi, lo;
+
+	if (PQgetisnull(r, row, col))
+		return false;
+	v = PQgetvalue(r, row, col);
+	if (v[0] == '\\' && v[1] == 'x')
+		v += 2;
+	if (strlen(v) != 2 * len)
+		return false;
+	for (i = 0; i < len; i++) {
+		if ((hi = hexval(v[2 * i])) < 0 ||
+		    (lo = hexval(v[2 * i + 1])) < 0)
+			return false;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return true;
+}

@@ -101,10 +101,75 @@ int	pg_store_cursor_set(struct pg_store *s, const char *client,
 	    int64_t topic_id, int64_t value);
 int	pg_store_cursor_list(struct pg_store *s, const char *client,
 	    struct store_cursor **ret, size_t *ret_n);
+int	pg_store_apitoken_add(struct pg_store *s, const char *name,
+	    const unsigned char sha256[STORE_APITOKEN_HASH_LEN],
+	    bool read_only, int64_t user_id);
+int	pg_store_apitoken_list(struct pg_store *s,
+	    struct store_apitoken **ret, size_t *ret_n);
+int	pg_store_apitoken_remove(struct pg_store *s, const char *name);
+int	pg_store_apitoken_used(struct pg_store *s, const char *name,
+	    int64_t when);
+int	pg_store_user_add(struct pg_store *s, const char *name,
+	    const char *pass_hash, int64_t *ret_id);
+int	pg_store_user_get(struct pg_store *s, int64_t id,
+	    struct store_user *ret);
+int	pg_store_user_get_by_name(struct pg_store *s, const char *name,
+	    struct store_user *ret);
+int	pg_store_user_list(struct pg_store *s, struct store_user **ret,
+	    size_t *ret_n);
+int	pg_store_user_remove(struct pg_store *s, int64_t id);
+int	pg_store_user_set_password(struct pg_store *s, int64_t id,
+	    const char *pass_hash);
+int	pg_store_user_set_fever(struct pg_store *s, int64_t id,
+	    const unsigned char *key);
+int	pg_store_user_rename(struct pg_store *s, int64_t id, const char *name);
+int	pg_store_secret(struct pg_store *s,
+	    unsigned char out[STORE_SECRET_LEN]);
+int	pg_store_state_set(struct pg_store *s, int64_t user_id,
+	    enum store_flag flag, bool on, const int64_t *ids, size_t n,
+	    size_t *ret_changed);
+int	pg_store_state_get(struct pg_store *s, int64_t user_id,
+	    int64_t entry_id, bool *ret_read, bool *ret_starred);
+int	pg_store_state_mark_all(struct pg_store *s, int64_t user_id,
+	    const struct store_scope *scope, bool read, int64_t max_id,
+	    int64_t before, size_t *ret_changed);
+int	pg_store_state_ids(struct pg_store *s, int64_t user_id,
+	    enum store_flag flag, bool on, store_id_fn fn, void *arg);
+int	pg_store_unread_feeds(struct pg_store *s, int64_t user_id,
+	    struct store_unread **ret, size_t *ret_n);
+int	pg_store_unread_topics(struct pg_store *s, int64_t user_id,
+	    struct store_unread **ret, size_t *ret_n);
+int	pg_store_unread_feeds_each(struct pg_store *s, int64_t user_id,
+	    store_feed_unread_fn fn, void *arg);
+int	pg_store_alert_add(struct pg_store *s, const struct store_alert *a,
+	    int64_t *ret_id);
+int	pg_store_alert_first(struct pg_store *s, const char *hook,
+	    struct store_alert *ret);
+int	pg_store_alert_remove(struct pg_store *s, int64_t id);
+int	pg_store_alert_retry(struct pg_store *s, int64_t id, int64_t when,
+	    const char *error);
+int	pg_store_alert_count(struct pg_store *s, const char *hook,
+	    int64_t *ret);
+int	pg_store_alert_hooks(struct pg_store *s,
+	    struct store_alert_hook **ret, size_t *ret_n);
+int	pg_store_alert_expire(struct pg_store *s, const char *hook,
+	    int64_t before, size_t *ret_n);
+int	pg_store_websub_add(struct pg_store *s, const struct store_websub *w,
+	    int64_t *ret_id);
+int	pg_store_websub_save(struct pg_store *s, const struct store_websub *w);
+int	pg_store_websub_remove(struct pg_store *s, int64_t id);
+int	pg_store_websub_by_callback(struct pg_store *s, const char *callback,
+	    struct store_websub *ret);
+int	pg_store_websub_by_feed(struct pg_store *s, int64_t feed_id,
+	    struct store_websub *ret);
+int	pg_store_websub_list(struct pg_store *s, struct store_websub **ret,
+	    size_t *ret_n);
 int	pg_store_status_get(struct pg_store *s, struct store_status *ret);
 int	pg_store_feed_state_counts(struct pg_store *s,
 	    int64_t ret[STORE_FEED_STATE_MAX]);
 void	pg_store_health_get(const struct pg_store *s,
 	    struct store_health *ret);
+int	pg_store_prune(struct pg_store *s, const struct store_retention *r,
+	    size_t batch, size_t *ret_pruned);
 
 #endif

@@ -49,6 +49,9 @@ int64_t	pg_now(const struct pg_store *s);
 void	pg_p_int(struct pg_params *p, int64_t v);
 void	pg_p_text(struct pg_params *p, const char *v);	/* NULL: NULL */
 void	pg_p_bool(struct pg_params *p, bool v);
+/* len bytes as bytea's hex text, written into hex (2 * len + 3 bytes). */
+void	pg_p_bytes(struct pg_params *p, const unsigned char *v, size_t len,
+	    char *hex);
 /* v, or NULL for FEED_TIME_NONE. */
 void	pg_p_time(struct pg_params *p, int64_t v);
 
@@ -88,6 +91,9 @@ char	*pg_col_dup(const PGresult *r, int row, int col);
 int64_t	pg_col_int(const PGresult *r, int row, int col);
 int64_t	pg_col_time(const PGresult *r, int row, int col);
 bool	pg_col_bool(const PGresult *r, int row, int col);
+/* A bytea (or hex text) of exactly len bytes into out: true, else false. */
+bool	pg_col_bytes(const PGresult *r, int row, int col, unsigned char *out,
+	    size_t len);
 
 /*
  * Transactions nest as the SQLite store's: the outermost pg_begin is

@@ -512,6 +512,182 @@ test_status(struct store *s)
 	    "store_backup: -1");
 }
 
+static void
+test_users(struct store *s)
+{
+	unsigned char hash[STORE_APITOKEN_HASH_LEN], key[STORE_FEVER_KEY_LEN];
+	unsigned char secret[STORE_SECRET_LEN], again[STORE_SECRET_LEN];
+	struct store_apitoken *tl;
+	struct store_user u, *ul;
+	size_t n;
+	int64_t id, id2;
+
+	memset(hash, 0xab, sizeof(hash));
+	memset(key, 0x5c, sizeof(key));
+	ok(store_user_add(s, "olena", "$y$hash", &id) == 0 && id > 1,
+	    "a user");
+	ok(store_user_add(s, "olena", NULL, &id2) == 1 && id2 == id,
+	    "the name again: 1 and the same id");
+	ok(store_user_set_fever(s, id, key) == 1 && store_user_get(s, id,
+	    &u) == 1 && u.fever && memcmp(u.fever_key, key, sizeof(key)) ==
+	    0 && strcmp(u.pass_hash, "$y$hash") == 0, "a Fever key kept "
+	    "byte for byte");
+	store_user_clear(&u);
+	ok(store_user_set_fever(s, id, NULL) == 1 && store_user_get_by_name(s,
+	    "olena", &u) == 1 && !u.fever, "and dropped");
+	store_user_clear(&u);
+	ok(store_user_rename(s, id, "owner") == 2 &&
+	    store_user_rename(s, id, "olha") == 1, "a taken name: 2; a free "
+	    "one: 1");
+	ok(store_user_list(s, &ul, &n) == 0 && n == 2 && ul[0].id == 1,
+	    "users, the owner first");
+	store_user_list_free(ul, n);
+	ok(store_apitoken_add(s, "phone", hash, true, id) == 0 &&
+	    store_apitoken_add(s, "phone", hash, false, 1) == 1,
+	    "a token; its name again: 1");
+	ok(store_apitoken_used(s, "phone", 4242) == 0 &&
+	    store_apitoken_list(s, &tl, &n) == 0 && n == 1 && tl[0].read_only &&
+	    tl[0].user_id == id && tl[0].last_used == 4242 &&
+	    memcmp(tl[0].sha256, hash, sizeof(hash)) == 0,
+	    "listed with its SHA-256, owner and last use");
+	store_apitoken_list_free(tl, n);
+	ok(store_secret(s, secret) == 0 && store_secret(s, again) == 0 &&
+	    memcmp(secret, again, sizeof(secret)) == 0, "one secret, kept");
+	ok(store_user_remove(s, 1) == -1, "the owner is never removed");
+	ok(store_user_remove(s, id) == 1 && store_apitoken_list(s, &tl,
+	    &n) == 0 && n == 0, "a user goes with their tokens");
+	free(tl);
+}
+
+static void
+test_state(struct store *s)
+{
+	struct feed_entry e[3];
+	struct store_ingest_result r;
+	struct store_unread *u;
+	struct store_scope all = { 0 };
+	int64_t feed, first;
+	size_t n, changed;
+	bool read, starred;
+	int64_t ids[2];
+
+	store_feed_add(s, "https://state.example/rss", NULL, NULL, 0, &feed);
+	e[0] = entry("s3", "Three", "https://state.example/3", NULL);
+	e[1] = entry("s2", "Two", "https://state.example/2", NULL);
+	e[2] = entry("s1", "One", "https://state.example/1", NULL);
+	store_ingest(s, feed, NULL, e, 3, &r);
+	first = r.first_new_id;
+	store_ingest_result_clear(&r);
+	ids[0] = first;
+	ids[1] = first + 1;
+	ok(store_state_set(s, 1, STORE_FLAG_READ, true, ids, 2, &changed) ==
+	    0 && changed == 2, "two marked read");
+	ok(store_state_set(s, 1, STORE_FLAG_READ, true, ids, 1, &changed) ==
+	    0 && changed == 0, "again: nothing changes");
+	ok(store_state_set(s, 1, STORE_FLAG_STARRED, true, ids + 1, 1,
+	    &changed) == 0 && changed == 1 && store_state_get(s, 1, first + 1,
+	    &read, &starred) == 1 && read && starred, "starred too");
+	ok(store_unread_feeds(s, 1, &u, &n) == 0, "unread counts");
+	for (size_t i = 0; i < n; i++)
+		if (u[i].id == feed)
+			ok(u[i].unread == 1, "one unread in the feed (%lld)",
+			    (long long)u[i].unread);
+	free(u);
+	all.feed_id = feed;
+	ok(store_state_mark_all(s, 1, &all, true, 0, 0, &changed) == 0 &&
+	    changed == 1, "the rest of the feed marked read");
+	ok(store_state_mark_all(s, 1, &all, false, first, 0, &changed) == 0 &&
+	    changed == 1 && store_state_get(s, 1, first, &read, &starred) == 1 &&
+	    !read, "unread up to an id");
+	ok(store_unread_feeds(s, 1, &u, &n) == 0, "counted again");
+	for (size_t i = 0; i < n; i++)
+		if (u[i].id == feed)
+			ok(u[i].unread == 1, "the counts follow (%lld)",
+			    (long long)u[i].unread);
+	free(u);
+}
+
+static void
+test_hooks(struct store *s)
+{
+	struct store_alert a = { .hook = "ntfy", .topic = "floods",
+	    .entries = "[]", .key = "k1" }, got;
+	struct store_alert_hook *h;
+	struct store_websub w = { 0 }, wg, *wl;
+	size_t n;
+	int64_t id, feed, wid;
+
+	ok(store_alert_add(s, &a, &id) == 0 && id > 0, "an alert queued");
+	ok(store_alert_retry(s, id, 9999, "HTTP 503") == 0 &&
+	    store_alert_first(s, "ntfy", &got) == 1 && got.attempts == 1 &&
+	    got.next_try == 9999 && strcmp(got.last_error, "HTTP 503") == 0,
+	    "a failed attempt counted");
+	store_alert_clear(&got);
+	ok(store_alert_hooks(s, &h, &n) == 0 && n == 1 && h[0].count == 1,
+	    "the hooks with alerts");
+	store_alert_hook_list_free(h, n);
+	ok(store_alert_remove(s, id) == 1 && store_alert_first(s, "ntfy",
+	    &got) == 0, "delivered");
+
+	store_feed_add(s, "https://push.example/feed", NULL, NULL, 0, &feed);
+	w.feed_id = feed;
+	w.callback = "cb1";
+	w.hub = "https://hub.example/";
+	w.topic = "https://push.example/feed";
+	w.secret = "s3cret";
+	w.state = STORE_WEBSUB_PENDING;
+	ok(store_websub_add(s, &w, &wid) == 0, "a subscription");
+	w.id = wid;
+	w.state = STORE_WEBSUB_ACTIVE;
+	w.lease_until = 77777;
+	ok(store_websub_save(s, &w) == 0 && store_websub_by_callback(s, "cb1",
+	    &wg) == 1 && wg.state == STORE_WEBSUB_ACTIVE &&
+	    wg.lease_until == 77777 && !wg.feed_gone, "saved, found by its "
+	    "callback");
+	store_websub_clear(&wg);
+	ok(store_websub_by_feed(s, feed, &wg) == 1 && wg.id == wid,
+	    "by its feed");
+	store_websub_clear(&wg);
+	store_feed_remove(s, feed);
+	ok(store_websub_list(s, &wl, &n) == 0 && n == 1 && wl[0].feed_gone,
+	    "kept after its feed went, marked so");
+	store_websub_list_free(wl, n);
+	ok(store_websub_remove(s, wid) == 0 && store_websub_list(s, &wl,
+	    &n) == 0 && n == 0, "removed");
+	free(wl);
+}
+
+static void
+test_prune(struct store *s)
+{
+	struct store_retention r = { .max_entries_per_feed = 2,
+	    .min_entries_per_feed = 1 };
+	struct feed_entry e[4];
+	struct store_ingest_result ir;
+	struct store_feed f;
+	size_t pruned;
+	int64_t feed;
+
+	store_feed_add(s, "https://prune.example/rss", NULL, NULL, 0, &feed);
+	e[0] = entry("p4", "Four", "https://prune.example/4", NULL);
+	e[1] = entry("p3", "Three", "https://prune.example/3", NULL);
+	e[2] = entry("p2", "Two", "https://prune.example/2", NULL);
+	e[3] = entry("p1", "One", "https://prune.example/1", NULL);
+	store_ingest(s, feed, NULL, e, 4, &ir);
+	store_ingest_result_clear(&ir);
+	ok(store_prune(s, &r, 0, &pruned) == 0 && pruned >= 2,
+	    "entries beyond 2 a feed pruned (%zu in all)", pruned);
+	ok(store_feed_get(s, feed, &f) == 1 && f.entry_count == 2,
+	    "the feed's count follows");
+	store_feed_clear(&f);
+	ok(store_ingest(s, feed, NULL, e, 4, &ir) == 0 && ir.new_count == 0 &&
+	    ir.unchanged == 4, "pruned items the feed still carries are not "
+	    "new again");
+	store_ingest_result_clear(&ir);
+	ok(store_prune(s, &r, 0, &pruned) == 0 && pruned == 0,
+	    "nothing more to prune");
+}
+
 int
 main(void)
 {
@@ -537,12 +713,16 @@ main(void)
 	test_entries(s);
 	test_topics(s);
 	test_status(s);
+	test_users(s);
+	test_state(s);
+	test_hooks(s);
+	test_prune(s);
 	last = store_last_entry_id(s);
 	store_free(other);
 	store_free(s);
 	s = store_open(uri, err, sizeof(err));
 	ok(s != NULL && store_last_entry_id(s) == last &&
-	    store_feed_list(s, &feeds, &n) == 0 && n == 6,
+	    store_feed_list(s, &feeds, &n) == 0 && n == 8,
 	    "reopened: everything kept (last id %lld)", (long long)last);
 	if (s != NULL)
 		store_feed_list_free(feeds, n);

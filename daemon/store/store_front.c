@@ -104,8 +104,12 @@ store_set_now(struct store *s, int64_t now)
 int
 store_backup(struct store *s, const char *dest_path, char *err, size_t errlen)
 {
-	if (s->pg != NULL)
+	/* PostgreSQL has its own tools for that, which feedd does not copy. */
+	if (s->pg != NULL) {
+		snprintf(err, errlen, "a PostgreSQL store is backed up with "
+		    "PostgreSQL's own tools (pg_dump), not through feedd");
 		return store_unavailable("store_backup");
+	}
 	return sqlite_store_backup(s->lite, dest_path, err, errlen);
 }
 
@@ -426,7 +430,7 @@ int
 store_entry_key_hash(struct store *s, int64_t id, uint64_t *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_entry_key_hash");
+		return pg_store_entry_key_hash(s->pg, id, ret);
 	return sqlite_store_entry_key_hash(s->lite, id, ret);
 }
 
@@ -435,7 +439,7 @@ store_entry_carriers(struct store *s, int64_t id, size_t limit,
     struct store_carrier **ret, size_t *ret_n)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_entry_carriers");
+		return pg_store_entry_carriers(s->pg, id, limit, ret, ret_n);
 	return sqlite_store_entry_carriers(s->lite, id, limit, ret, ret_n);
 }
 
@@ -444,7 +448,7 @@ store_entry_matches(struct store *s, int64_t id,
     struct store_entry_match **ret, size_t *ret_n)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_entry_matches");
+		return pg_store_entry_matches(s->pg, id, ret, ret_n);
 	return sqlite_store_entry_matches(s->lite, id, ret, ret_n);
 }
 

@@ -460,6 +460,27 @@ test_topics(struct store *s)
 	ok(store_topic_feeds(s, &tf, &n) == 0 && n == 1 &&
 	    tf[0].feed_id == f1, "the feeds a topic lists");
 	free(tf);
+	{
+		struct store_carrier *c;
+		struct store_entry_match *m;
+		uint64_t hash;
+		int rc;
+
+		ok(store_entry_carriers(s, last, 10, &c, &n) == 0 && n == 2 &&
+		    c[0].same == STORE_SAME_LINK && c[0].feed_id == f1 &&
+		    c[1].same == STORE_SAME_ENTRY, "the copy's carriers: the "
+		    "original by its link, itself");
+		store_carrier_list_free(c, n);
+		rc = store_entry_matches(s, last, &m, &n);
+		ok(rc == 0 && n == 1 && !m[0].listed &&
+		    m[0].folded_entry_id == last - 1 &&
+		    m[0].folded_feed_title != NULL &&
+		    strcmp(m[0].folded_feed_title, "D1") == 0,
+		    "its match: folded into D1's entry");
+		store_entry_match_list_free(m, n);
+		ok(store_entry_key_hash(s, last, &hash) == 1 && hash != 0,
+		    "its key's hash");
+	}
 
 	ok(store_topic_update(s, topic, "delta", NULL, err, sizeof(err)) == 1 &&
 	    store_topic_get(s, topic, &t) == 1 && t.match_count == 0 &&

@@ -95,6 +95,11 @@ int	pg_store_batch_commit(struct pg_store *s);
 void	pg_store_batch_rollback(struct pg_store *s);
 void	pg_store_index_defer(struct pg_store *s);
 int	pg_store_index_pending(struct pg_store *s);
+int	pg_store_entry_key_hash(struct pg_store *s, int64_t id, uint64_t *ret);
+int	pg_store_entry_carriers(struct pg_store *s, int64_t id, size_t limit,
+	    struct store_carrier **ret, size_t *ret_n);
+int	pg_store_entry_matches(struct pg_store *s, int64_t id,
+	    struct store_entry_match **ret, size_t *ret_n);
 int	pg_store_cursor_get(struct pg_store *s, const char *client,
 	    int64_t topic_id, int64_t *ret_value);
 int	pg_store_cursor_set(struct pg_store *s, const char *client,

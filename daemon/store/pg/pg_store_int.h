@@ -96,6 +96,17 @@ bool	pg_col_bytes(const PGresult *r, int row, int col, unsigned char *out,
 	    size_t len);
 
 /*
+ * The listed match of another feed that a match of topic_id duplicates
+ * (store_match_original's rule on SQLite): the same normalized link
+ * hash, else the same title key published within
+ * STORE_TITLE_DUP_WINDOW_S of when; the lowest entry id. 1 and its id,
+ * 0 none, -1.
+ */
+int	pg_match_original(struct pg_store *s, int64_t topic_id,
+	    int64_t feed_id, bool has_norm, int64_t norm_hash, bool has_title,
+	    int64_t title_key, int64_t when, int64_t *ret);
+
+/*
  * Transactions nest as the SQLite store's: the outermost pg_begin is
  * BEGIN, inner ones are savepoints; a failure undoes only its own part.
  */

@@ -401,14 +401,8 @@ struct found {
 	int64_t	 when;		/* published, else fetched */
 };
 
-/*
- * The listed match of another feed that this one duplicates
- * (store_int.h's store_match_original, the same rule): the same
- * normalized link, else the same title key published close in time; the
- * lowest entry id. 1 and its id, 0 none, -1.
- */
-static int
-match_original(struct pg_store *s, int64_t topic_id, int64_t feed_id,
+int
+pg_match_original(struct pg_store *s, int64_t topic_id, int64_t feed_id,
     bool has_norm, int64_t norm_hash, bool has_title, int64_t title_key,
     int64_t when, int64_t *ret)
 {
@@ -495,7 +489,7 @@ match_add(struct pg_store *s, int64_t topic_id, const struct found *f,
 	}
 	has_title = f->title != NULL && store_title_key(f->title,
 	    strlen(f->title), &title_key);
-	if ((dup = match_original(s, topic_id, f->feed_id, has_norm,
+	if ((dup = pg_match_original(s, topic_id, f->feed_id, has_norm,
 	    norm_hash, has_title, title_key, f->when, &original)) == -1)
 		return -1;
 	pg_p_int(&p, topic_id);

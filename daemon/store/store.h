@@ -113,6 +113,13 @@ void	store_set_now(struct store *s, int64_t now);
  */
 int	store_backup(struct store *s, const char *dest_path, char *err,
 	    size_t errlen);
+/*
+ * Whether store_backup can copy this store to a file: a SQLite store can;
+ * a PostgreSQL one is backed up with PostgreSQL's own tools, and err says
+ * so (false).
+ */
+bool	store_backup_possible(const struct store *s, char *err,
+	    size_t errlen);
 
 /* ---- feeds ---- */
 

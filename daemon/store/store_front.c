@@ -104,10 +104,9 @@ store_set_now(struct store *s, int64_t now)
 int
 store_backup(struct store *s, const char *dest_path, char *err, size_t errlen)
 {
-	/* PostgreSQL has its own tools for that, which feedd does not copy. */
+	/* PostgreSQL has its own tools for that (store_backup_possible). */
 	if (s->pg != NULL) {
-		snprintf(err, errlen, "a PostgreSQL store is backed up with "
-		    "PostgreSQL's own tools (pg_dump), not through feedd");
+		store_backup_possible(s, err, errlen);
 		return store_unavailable("store_backup");
 	}
 	return sqlite_store_backup(s->lite, dest_path, err, errlen);
@@ -812,6 +811,16 @@ store_prune(struct store *s, const struct store_retention *r, size_t batch,
 		return pg_store_prune(s->pg, r, batch, ret_pruned);
 	return sqlite_store_prune(s->lite, r, batch, ret_pruned);
 }
+bool
+store_backup_possible(const struct store *s, char *err, size_t errlen)
+{
+	if (s->pg == NULL)
+		return true;
+	snprintf(err, errlen, "a PostgreSQL store is backed up with "
+	    "PostgreSQL's own tools (pg_dump), not through feedd");
+	return false;
+}
+
 sqlite3 *
 store_sqlite_db(struct store *s)
 {

@@ -158,12 +158,32 @@ with pgserver.PgServer() as pg:
               len(entries(d, "&topic=koalitsiya")) == 2 and
               len(titles(d, "&topic=power")) == 1,
               "and the same topics and matches")
+        status, _, body = http_unix(d.socket, "GET", "/v1/backup")
+        check(status >= 400 and b"pg_dump" in body,
+              "a backup is PostgreSQL's own: the answer says so",
+              (status, body))
         log = d.read_log()
         check("not available on the PostgreSQL store" not in log,
               "nothing the daemon needed was missing",
               [line for line in log.splitlines() if "not available" in line])
     finally:
         d.stop()
+
+    # A configured topic PostgreSQL cannot answer: refused at start-up.
+    d = Daemon(tmp, (CONF % {"base": base}) +
+               "\n[topic \"near\"]\nquery = NEAR(grid power)\n",
+               extra_args=("--database", uri), name="near")
+    try:
+        d.start(wait=False)
+        code = d.proc.wait(30)
+        log = d.read_log()
+        check(code != 0 and "near" in log and "NEAR" in log,
+              "a NEAR topic in feedd.conf stops feedd, naming the topic",
+              (code, log[-1500:]))
+    finally:
+        d.stop()
+    rows = pg.psql("SELECT count(*) FROM entries", "feedd").strip()
+    check(rows == "5", "and nothing stored was lost", rows)
 
 srv.terminate()
 srv.wait()

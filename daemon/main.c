@@ -128,6 +128,28 @@ parse_args(int argc, char **argv, struct options *o)
 		o->config = config_default_path();
 }
 
+/*
+ * The configuration's check read topic queries as SQLite does; a
+ * PostgreSQL database (maybe given by --database) takes fewer. -1 when
+ * one is refused (said on stderr).
+ */
+static int
+check_topics_for_store(const struct config *cfg)
+{
+	char err[512];
+	int rc = 0;
+
+	for (size_t i = 0; i < cfg->ntopics; i++)
+		if (store_fts_check_query_for(cfg->database,
+		    cfg->topics[i].query, err, sizeof(err)) != 0) {
+			fprintf(stderr, "feedd: [topic \"%s\"]: '%s' cannot "
+			    "be used with this database: %s\n",
+			    cfg->topics[i].name, cfg->topics[i].query, err);
+			rc = -1;
+		}
+	return rc;
+}
+
 /* Command-line overrides and -v/-q win over the file. */
 static struct config *
 load_config(const struct options *o)
@@ -738,6 +760,10 @@ main(int argc, char **argv)
 		log_set_level(LOG_LEVEL_DEBUG);
 	if ((rt.d.cfg = load_config(&opt)) == NULL)
 		return 1;
+	if (opt.check && check_topics_for_store(rt.d.cfg) == -1) {
+		config_free(rt.d.cfg);
+		return 1;
+	}
 	if (opt.check) {
 		printf("%s: configuration OK (%zu feeds, %zu topics)\n",
 		    opt.config, rt.d.cfg->nfeeds, rt.d.cfg->ntopics);

@@ -181,7 +181,8 @@ store_bound_id(struct sqlite_store *s, const struct store_sql *q, int64_t id)
 }
 
 sqlite3_stmt *
-store_bound_text(struct sqlite_store *s, const struct store_sql *q, const char *text)
+store_bound_text(struct sqlite_store *s, const struct store_sql *q,
+    const char *text)
 {
 	sqlite3_stmt *st = store_stmt(s, q);
 
@@ -198,7 +199,8 @@ store_exec_id(struct sqlite_store *s, const struct store_sql *q, int64_t id,
 }
 
 int
-store_in_tx(struct sqlite_store *s, int (*fn)(struct sqlite_store *, int64_t), int64_t id)
+store_in_tx(struct sqlite_store *s, int (*fn)(struct sqlite_store *, int64_t),
+    int64_t id)
 {
 	int rc;
 
@@ -619,7 +621,8 @@ sqlite_store_status_get(struct sqlite_store *s, struct store_status *ret)
 }
 
 int
-sqlite_store_feed_state_counts(struct sqlite_store *s, int64_t ret[STORE_FEED_STATE_MAX])
+sqlite_store_feed_state_counts(struct sqlite_store *s,
+    int64_t ret[STORE_FEED_STATE_MAX])
 {
 	static const struct store_sql sql = { ST_STATE_COUNTS,
 	    "SELECT state, count(*) FROM feeds GROUP BY state" };
@@ -710,7 +713,8 @@ out:
 /* ---- cursors ---- */
 
 int
-sqlite_store_cursor_get(struct sqlite_store *s, const char *client, int64_t topic_id,
+sqlite_store_cursor_get(struct sqlite_store *s, const char *client,
+    int64_t topic_id,
     int64_t *ret_value)
 {
 	static const struct store_sql sql = { ST_CURSOR_GET,
@@ -724,7 +728,8 @@ sqlite_store_cursor_get(struct sqlite_store *s, const char *client, int64_t topi
 }
 
 int
-sqlite_store_cursor_set(struct sqlite_store *s, const char *client, int64_t topic_id,
+sqlite_store_cursor_set(struct sqlite_store *s, const char *client,
+    int64_t topic_id,
     int64_t value)
 {
 	static const struct store_sql sql = { ST_CURSOR_SET,

@@ -516,6 +516,13 @@ int	store_fts_check(struct store *s, const char *query, char *err,
  */
 int	store_fts_check_query(const char *query, char *err, size_t errlen);
 /*
+ * The same check for the store database names (a path or a postgresql:
+ * URI), still without opening it: on PostgreSQL, NEAR and ^ are refused
+ * too (pg/pg_fts.h). 0, STORE_EQUERY or -1.
+ */
+int	store_fts_check_query_for(const char *database, const char *query,
+	    char *err, size_t errlen);
+/*
  * Adds a topic; subset may be NULL (every feed). 0 and the id; 1 and the
  * existing id if the name exists; STORE_EQUERY for an invalid query
  * (message in err); -1.

@@ -68,7 +68,8 @@ sqlite_store_alert_add(struct sqlite_store *s, const struct store_alert *a,
 }
 
 int
-sqlite_store_alert_first(struct sqlite_store *s, const char *hook, struct store_alert *ret)
+sqlite_store_alert_first(struct sqlite_store *s, const char *hook,
+    struct store_alert *ret)
 {
 	static const struct store_sql sql = { ST_ALERT_FIRST,
 	    "SELECT " ALERT_COLS " FROM hook_alerts WHERE hook = ?"
@@ -154,7 +155,8 @@ store_alert_hook_list_free(struct store_alert_hook *h, size_t n)
 }
 
 int
-sqlite_store_alert_expire(struct sqlite_store *s, const char *hook, int64_t before,
+sqlite_store_alert_expire(struct sqlite_store *s, const char *hook,
+    int64_t before,
     size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_ALERT_EXPIRE,

@@ -91,7 +91,8 @@ sqlite_store_apitoken_remove(struct sqlite_store *s, const char *name)
 }
 
 int
-sqlite_store_apitoken_used(struct sqlite_store *s, const char *name, int64_t when)
+sqlite_store_apitoken_used(struct sqlite_store *s, const char *name,
+    int64_t when)
 {
 	static const struct store_sql sql = { ST_APITOKEN_USED,
 	    "UPDATE api_tokens SET last_used = ?2 WHERE name = ?1" };

@@ -344,7 +344,8 @@ store_entry_list_free(struct store_entry *e, size_t n)
 }
 
 int
-sqlite_store_entry_get(struct sqlite_store *s, int64_t id, struct store_entry *ret)
+sqlite_store_entry_get(struct sqlite_store *s, int64_t id,
+    struct store_entry *ret)
 {
 	static const struct store_sql sql = { ST_ENTRY_GET,
 	    "SELECT " ENTRY_COLS ", e.content FROM entries e"
@@ -576,7 +577,8 @@ list_bind(sqlite3_stmt *st, unsigned mask, const struct store_entry_query *q,
 }
 
 int
-sqlite_store_entry_each(struct sqlite_store *s, const struct store_entry_query *q,
+sqlite_store_entry_each(struct sqlite_store *s,
+    const struct store_entry_query *q,
     store_entry_fn fn, void *arg, size_t *ret_n, char *err, size_t errlen)
 {
 	struct topic_walk w;
@@ -638,7 +640,8 @@ list_add(const struct store_entry *v, void *arg)
 }
 
 int
-sqlite_store_entry_list(struct sqlite_store *s, const struct store_entry_query *q,
+sqlite_store_entry_list(struct sqlite_store *s,
+    const struct store_entry_query *q,
     struct store_entry **ret, size_t *ret_n, char *err, size_t errlen)
 {
 	struct list_ctx c;

@@ -219,7 +219,8 @@ highlight_read(sqlite3_stmt *st, void *row)
 }
 
 int
-sqlite_store_entry_highlight(struct sqlite_store *s, int64_t id, const char *query,
+sqlite_store_entry_highlight(struct sqlite_store *s, int64_t id,
+    const char *query,
     struct store_highlight *ret)
 {
 	/* Title and author whole; of summary and content, 24 tokens. */

@@ -111,7 +111,8 @@ feed_lookup(struct sqlite_store *s, sqlite3_stmt *st, struct store_feed *ret)
 }
 
 int
-sqlite_store_feed_get(struct sqlite_store *s, int64_t id, struct store_feed *ret)
+sqlite_store_feed_get(struct sqlite_store *s, int64_t id,
+    struct store_feed *ret)
 {
 	static const struct store_sql sql = { ST_FEED_GET,
 	    "SELECT " FEED_COLS " FROM feeds WHERE id = ?" };
@@ -130,7 +131,8 @@ sqlite_store_feed_get_by_url(struct sqlite_store *s, const char *url,
 }
 
 static int
-feed_get_by_name(struct sqlite_store *s, const char *name, struct store_feed *ret)
+feed_get_by_name(struct sqlite_store *s, const char *name,
+    struct store_feed *ret)
 {
 	static const struct store_sql sql = { ST_FEED_GET_BY_NAME,
 	    "SELECT " FEED_COLS " FROM feeds WHERE config_name = ?" };
@@ -139,7 +141,8 @@ feed_get_by_name(struct sqlite_store *s, const char *name, struct store_feed *re
 }
 
 int
-sqlite_store_feed_list(struct sqlite_store *s, struct store_feed **ret, size_t *ret_n)
+sqlite_store_feed_list(struct sqlite_store *s, struct store_feed **ret,
+    size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_FEED_LIST,
 	    "SELECT " FEED_COLS " FROM feeds ORDER BY id" };
@@ -165,7 +168,8 @@ feed_read_brief(sqlite3_stmt *st, void *row)
 }
 
 int
-sqlite_store_feed_list_brief(struct sqlite_store *s, struct store_feed **ret, size_t *ret_n)
+sqlite_store_feed_list_brief(struct sqlite_store *s, struct store_feed **ret,
+    size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_FEED_LIST_BRIEF,
 	    "SELECT id, url, COALESCE(user_title, doc_title), site_link,"
@@ -213,7 +217,8 @@ feed_insert(struct sqlite_store *s, const char *url, const char *title,
 }
 
 int
-sqlite_store_feed_add(struct sqlite_store *s, const char *url, const char *title,
+sqlite_store_feed_add(struct sqlite_store *s, const char *url,
+    const char *title,
     const char *category, int64_t interval_s, int64_t *ret_id)
 {
 	struct store_feed f;
@@ -279,7 +284,8 @@ sqlite_store_feed_remove(struct sqlite_store *s, int64_t id)
 }
 
 int
-sqlite_store_feed_set_next_poll(struct sqlite_store *s, int64_t id, int64_t when)
+sqlite_store_feed_set_next_poll(struct sqlite_store *s, int64_t id,
+    int64_t when)
 {
 	static const struct store_sql sql = { ST_FEED_NEXT_POLL,
 	    "UPDATE feeds SET next_poll = ?2 WHERE id = ?1" };
@@ -505,7 +511,8 @@ poll_log_clear(void *row)
 }
 
 int
-sqlite_store_poll_log_list(struct sqlite_store *s, int64_t feed_id, size_t limit,
+sqlite_store_poll_log_list(struct sqlite_store *s, int64_t feed_id,
+    size_t limit,
     struct store_poll_log **ret, size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_POLL_LOG_LIST,
@@ -542,7 +549,8 @@ same_str(const char *a, const char *b)
 }
 
 static int
-config_set(struct sqlite_store *s, int64_t id, const struct store_config_feed *cf)
+config_set(struct sqlite_store *s, int64_t id,
+    const struct store_config_feed *cf)
 {
 	static const struct store_sql sql = { ST_FEED_CONFIG_SET,
 	    "UPDATE feeds SET config_name = ?2, origin = 'config',"
@@ -589,7 +597,8 @@ reconcile_one(struct sqlite_store *s, const struct store_config_feed *cf,
 	if ((found = feed_get_by_name(s, cf->name, &f)) == -1)
 		return -1;
 	if (!found) {
-		if ((found = sqlite_store_feed_get_by_url(s, cf->url, &f)) == -1)
+		if ((found = sqlite_store_feed_get_by_url(s, cf->url,
+		    &f)) == -1)
 			return -1;
 		if (!found) {
 			if (feed_insert(s, cf->url, cf->title,
@@ -605,7 +614,8 @@ reconcile_one(struct sqlite_store *s, const struct store_config_feed *cf,
 		goto out;
 	}
 	if (strcmp(f.url, cf->url) != 0) {
-		if ((found = sqlite_store_feed_get_by_url(s, cf->url, &other)) == -1)
+		if ((found = sqlite_store_feed_get_by_url(s, cf->url,
+		    &other)) == -1)
 			goto out;
 		if (found) {
 			log_warnx("store: configured feed '%s': '%s' is "
@@ -631,7 +641,8 @@ out:
 }
 
 int
-sqlite_store_feeds_reconcile(struct sqlite_store *s, const struct store_config_feed *feeds,
+sqlite_store_feeds_reconcile(struct sqlite_store *s,
+    const struct store_config_feed *feeds,
     size_t n, struct store_reconcile_result *ret)
 {
 	static const struct store_sql sql_configured = { ST_FEED_CONFIG_LIST,

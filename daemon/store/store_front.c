@@ -17,11 +17,12 @@
 #include "store.h"
 #include "store_sqlite.h"
 #include "store_int.h"
+#include "pg_fts.h"
 #include "pg_store.h"
 #include "xmalloc.h"
 
 struct store {
-	struct sqlite_store	*lite;	/* exactly one of the two is set */
+	struct sqlite_store	*lite;	/* one of the two is set */
 	struct pg_store		*pg;
 };
 
@@ -811,6 +812,26 @@ store_prune(struct store *s, const struct store_retention *r, size_t batch,
 		return pg_store_prune(s->pg, r, batch, ret_pruned);
 	return sqlite_store_prune(s->lite, r, batch, ret_pruned);
 }
+int
+store_fts_check_query_for(const char *database, const char *query,
+    char *err, size_t errlen)
+{
+	struct store_tokenizer *tok;
+	char *tsquery = NULL;
+	int rc;
+
+	if (!store_is_postgresql(database))
+		return store_fts_check_query(query, err, errlen);
+	if ((tok = store_tokenizer_new()) == NULL) {
+		snprintf(err, errlen, "no full-text tokenizer");
+		return -1;
+	}
+	rc = pg_fts_query(tok, query, &tsquery, err, errlen);
+	free(tsquery);
+	store_tokenizer_free(tok);
+	return rc;
+}
+
 bool
 store_backup_possible(const struct store *s, char *err, size_t errlen)
 {

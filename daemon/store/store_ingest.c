@@ -148,7 +148,8 @@ capture_begin(struct sqlite_store *s)
 }
 
 static void
-tell_indexed(struct sqlite_store *s, int64_t feed_id, const int64_t *ids, size_t n)
+tell_indexed(struct sqlite_store *s, int64_t feed_id, const int64_t *ids,
+    size_t n)
 {
 	if (n > 0 && s->sink != NULL && s->sink->indexed != NULL)
 		s->sink->indexed(s->sink->arg, feed_id, ids, n);
@@ -194,7 +195,8 @@ sqlite_store_index_pending(struct sqlite_store *s)
 
 /* A poll stored, to be indexed before its batch commits. */
 static void
-index_later(struct sqlite_store *s, int64_t feed_id, const int64_t *ids, size_t n)
+index_later(struct sqlite_store *s, int64_t feed_id, const int64_t *ids,
+    size_t n)
 {
 	struct store_index_poll *p;
 
@@ -334,7 +336,8 @@ feed_doc(struct sqlite_store *s, int64_t feed_id, const struct feed_header *h)
 }
 
 int
-sqlite_store_ingest(struct sqlite_store *s, int64_t feed_id, const struct feed_header *h,
+sqlite_store_ingest(struct sqlite_store *s, int64_t feed_id,
+    const struct feed_header *h,
     const struct feed_entry *entries, size_t n,
     struct store_ingest_result *ret)
 {
@@ -369,7 +372,8 @@ sqlite_store_ingest(struct sqlite_store *s, int64_t feed_id, const struct feed_h
 			if (sqlite_store_index_pending(s) == -1)
 				return -1;
 			s->index_defer = false;
-			return sqlite_store_ingest(s, feed_id, h, entries, n, ret);
+			return sqlite_store_ingest(s, feed_id, h, entries, n,
+			    ret);
 		}
 		switch (out) {
 		case OUT_NEW:

@@ -259,16 +259,16 @@ int	store_begin(struct sqlite_store *s);
 int	store_commit(struct sqlite_store *s);
 void	store_rollback(struct sqlite_store *s);
 /* The statement with ?1 bound to id / text (borrowed); NULL on error. */
-sqlite3_stmt *store_bound_id(struct sqlite_store *s, const struct store_sql *q,
-	    int64_t id);
-sqlite3_stmt *store_bound_text(struct sqlite_store *s, const struct store_sql *q,
-	    const char *text);
+sqlite3_stmt *store_bound_id(struct sqlite_store *s,
+	    const struct store_sql *q, int64_t id);
+sqlite3_stmt *store_bound_text(struct sqlite_store *s,
+	    const struct store_sql *q, const char *text);
 /* Binds id to the statement's ?1 and runs it (store_exec). 0 / -1. */
-int	store_exec_id(struct sqlite_store *s, const struct store_sql *q, int64_t id,
-	    const char *what);
+int	store_exec_id(struct sqlite_store *s, const struct store_sql *q,
+	    int64_t id, const char *what);
 /* Runs fn(s, id) in a transaction of its own; returns what fn returned. */
-int	store_in_tx(struct sqlite_store *s, int (*fn)(struct sqlite_store *, int64_t),
-	    int64_t id);
+int	store_in_tx(struct sqlite_store *s,
+	    int (*fn)(struct sqlite_store *, int64_t), int64_t id);
 /* Steps a statement that returns no rows, then resets it. 0 / -1. */
 int	store_exec(struct sqlite_store *s, sqlite3_stmt *st, const char *what);
 /* Reads the current row of st into *row (a struct of the caller's kind). */
@@ -298,7 +298,8 @@ int64_t	store_col_time(sqlite3_stmt *st, int i);
  * that story (entries.story_id) and takes on each user's state of it.
  * Inside the caller's transaction. 0 / -1.
  */
-int	store_state_fold(struct sqlite_store *s, int64_t copy_id, int64_t original_id);
+int	store_state_fold(struct sqlite_store *s, int64_t copy_id,
+	    int64_t original_id);
 
 /* What a topic's match is compared by across feeds. */
 struct store_match_key {
@@ -318,8 +319,8 @@ struct store_match_key {
  * published within STORE_TITLE_DUP_WINDOW_S; the lowest entry id of
  * those. 1 and its entry id, 0 none, -1.
  */
-int	store_match_original(struct sqlite_store *s, const struct store_match_key *k,
-	    int64_t *ret_entry_id);
+int	store_match_original(struct sqlite_store *s,
+	    const struct store_match_key *k, int64_t *ret_entry_id);
 
 /*
  * Reconciling configured items: inside the caller's transaction, drops
@@ -330,6 +331,7 @@ int	store_drop_unnamed(struct sqlite_store *s, const struct store_sql *list,
 	    const void *items, size_t n, size_t size, size_t off,
 	    int (*drop)(struct sqlite_store *, int64_t), size_t *ret_removed);
 /* Adds delta to a feed's stored entry count (ingest, pruning). 0 / -1. */
-int	store_feed_count_add(struct sqlite_store *s, int64_t feed_id, int64_t delta);
+int	store_feed_count_add(struct sqlite_store *s, int64_t feed_id,
+	    int64_t delta);
 
 #endif

@@ -194,7 +194,8 @@ over_count(struct sqlite_store *s, const struct store_retention *r,
 }
 
 int
-sqlite_store_prune(struct sqlite_store *s, const struct store_retention *r, size_t batch,
+sqlite_store_prune(struct sqlite_store *s, const struct store_retention *r,
+    size_t batch,
     size_t *ret_pruned)
 {
 	/*

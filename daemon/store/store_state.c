@@ -105,7 +105,8 @@ fail:
 }
 
 int
-sqlite_store_state_set(struct sqlite_store *s, int64_t user_id, enum store_flag flag,
+sqlite_store_state_set(struct sqlite_store *s, int64_t user_id,
+    enum store_flag flag,
     bool on, const int64_t *ids, size_t n, size_t *ret_changed)
 {
 	size_t changed = 0, i;
@@ -130,7 +131,8 @@ sqlite_store_state_set(struct sqlite_store *s, int64_t user_id, enum store_flag 
 }
 
 int
-sqlite_store_state_get(struct sqlite_store *s, int64_t user_id, int64_t entry_id,
+sqlite_store_state_get(struct sqlite_store *s, int64_t user_id,
+    int64_t entry_id,
     bool *ret_read, bool *ret_starred)
 {
 	static const struct store_sql sql = { ST_STATE_GET,
@@ -546,7 +548,8 @@ bits_set(int64_t id, void *arg)
 }
 
 int
-sqlite_store_state_ids(struct sqlite_store *s, int64_t user_id, enum store_flag flag,
+sqlite_store_state_ids(struct sqlite_store *s, int64_t user_id,
+    enum store_flag flag,
     bool on, store_id_fn fn, void *arg)
 {
 	static const struct store_sql sql_read = { ST_STATE_IDS_READ,

@@ -132,7 +132,8 @@ store_tokens_wrap(struct sqlite_store *s)
 }
 
 void
-sqlite_store_set_token_sink(struct sqlite_store *s, const struct store_token_sink *sink)
+sqlite_store_set_token_sink(struct sqlite_store *s,
+    const struct store_token_sink *sink)
 {
 	free(s->sink);
 	s->sink = NULL;

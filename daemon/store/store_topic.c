@@ -119,7 +119,8 @@ query_error(struct sqlite_store *s, int rc, const char *what, char *err,
 }
 
 int
-sqlite_store_fts_check(struct sqlite_store *s, const char *query, char *err, size_t errlen)
+sqlite_store_fts_check(struct sqlite_store *s, const char *query, char *err,
+    size_t errlen)
 {
 	/* Compiling the query is the check; no row is ever -1. */
 	static const struct store_sql sql = { ST_FTS_CHECK,
@@ -190,7 +191,8 @@ topic_lookup(struct sqlite_store *s, sqlite3_stmt *st, struct store_topic *ret)
 }
 
 int
-sqlite_store_topic_get(struct sqlite_store *s, int64_t id, struct store_topic *ret)
+sqlite_store_topic_get(struct sqlite_store *s, int64_t id,
+    struct store_topic *ret)
 {
 	static const struct store_sql sql = { ST_TOPIC_GET,
 	    "SELECT " TOPIC_COLS " FROM topics t WHERE t.id = ?" };
@@ -209,7 +211,8 @@ sqlite_store_topic_get_by_name(struct sqlite_store *s, const char *name,
 }
 
 int
-sqlite_store_topic_list(struct sqlite_store *s, struct store_topic **ret, size_t *ret_n)
+sqlite_store_topic_list(struct sqlite_store *s, struct store_topic **ret,
+    size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_TOPIC_LIST,
 	    "SELECT " TOPIC_COLS " FROM topics t ORDER BY t.id" };
@@ -241,7 +244,8 @@ sqlite_store_topic_feeds(struct sqlite_store *s, struct store_topic_feed **ret,
 }
 
 int
-sqlite_store_topic_add(struct sqlite_store *s, const char *name, const char *query,
+sqlite_store_topic_add(struct sqlite_store *s, const char *name,
+    const char *query,
     const char *notify, const struct store_topic_subset *subset,
     enum store_origin origin, int64_t *ret_id, char *err, size_t errlen)
 {
@@ -287,7 +291,8 @@ sqlite_store_topic_add(struct sqlite_store *s, const char *name, const char *que
 
 /* Inside the caller's transaction. */
 static int
-topic_set(struct sqlite_store *s, const struct store_topic *old, const char *query,
+topic_set(struct sqlite_store *s, const struct store_topic *old,
+    const char *query,
     const char *notify)
 {
 	/* A hook named: a dropped command's note has done its job. */
@@ -384,7 +389,8 @@ reconcile_topic(struct sqlite_store *s, const struct store_config_topic *ct,
 	if ((found = sqlite_store_topic_get_by_name(s, ct->name, &t)) == -1)
 		return -1;
 	if (!found) {
-		rc = sqlite_store_topic_add(s, ct->name, ct->query, ct->notify, NULL,
+		rc = sqlite_store_topic_add(s, ct->name, ct->query, ct->notify,
+		    NULL,
 		    STORE_ORIGIN_CONFIG, &id, err, errlen);
 		if (rc == 0)
 			res->added++;
@@ -624,7 +630,8 @@ count_listed(struct sqlite_store *s, int64_t topic_id, size_t n)
 }
 
 int
-sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id, int64_t min_id,
+sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
+    int64_t min_id,
     int64_t max_id, int64_t **ret_ids, size_t *ret_n, char *err,
     size_t errlen)
 {

@@ -64,7 +64,8 @@ store_user_list_free(struct store_user *u, size_t n)
 }
 
 int
-sqlite_store_user_add(struct sqlite_store *s, const char *name, const char *pass_hash,
+sqlite_store_user_add(struct sqlite_store *s, const char *name,
+    const char *pass_hash,
     int64_t *ret_id)
 {
 	static const struct store_sql sql = { ST_USER_ADD,
@@ -96,7 +97,8 @@ sqlite_store_user_add(struct sqlite_store *s, const char *name, const char *pass
 }
 
 int
-sqlite_store_user_get(struct sqlite_store *s, int64_t id, struct store_user *ret)
+sqlite_store_user_get(struct sqlite_store *s, int64_t id,
+    struct store_user *ret)
 {
 	static const struct store_sql sql = { ST_USER_GET,
 	    "SELECT " USER_COLS " FROM users WHERE id = ?1" };
@@ -117,7 +119,8 @@ sqlite_store_user_get_by_name(struct sqlite_store *s, const char *name,
 }
 
 int
-sqlite_store_user_list(struct sqlite_store *s, struct store_user **ret, size_t *ret_n)
+sqlite_store_user_list(struct sqlite_store *s, struct store_user **ret,
+    size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_USER_LIST,
 	    "SELECT " USER_COLS " FROM users ORDER BY id" };
@@ -150,7 +153,8 @@ sqlite_store_user_remove(struct sqlite_store *s, int64_t id)
 }
 
 int
-sqlite_store_user_set_password(struct sqlite_store *s, int64_t id, const char *pass_hash)
+sqlite_store_user_set_password(struct sqlite_store *s, int64_t id,
+    const char *pass_hash)
 {
 	static const struct store_sql sql = { ST_USER_SET_PASSWORD,
 	    "UPDATE users SET pass_hash = ?2 WHERE id = ?1" };
@@ -168,7 +172,8 @@ sqlite_store_user_set_password(struct sqlite_store *s, int64_t id, const char *p
 }
 
 int
-sqlite_store_user_set_fever(struct sqlite_store *s, int64_t id, const unsigned char *key)
+sqlite_store_user_set_fever(struct sqlite_store *s, int64_t id,
+    const unsigned char *key)
 {
 	static const struct store_sql sql = { ST_USER_SET_FEVER,
 	    "UPDATE users SET fever_key = ?2 WHERE id = ?1" };

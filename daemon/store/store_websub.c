@@ -175,7 +175,8 @@ sqlite_store_websub_by_feed(struct sqlite_store *s, int64_t feed_id,
 }
 
 int
-sqlite_store_websub_list(struct sqlite_store *s, struct store_websub **ret, size_t *ret_n)
+sqlite_store_websub_list(struct sqlite_store *s, struct store_websub **ret,
+    size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_WEBSUB_LIST,
 	    "SELECT " WEBSUB_COLS " FROM websub w ORDER BY w.id" };

@@ -139,7 +139,8 @@ one_text(struct store *s, const char *sql, char *out, size_t len)
 	sqlite3_stmt *st;
 
 	snprintf(out, len, "error");
-	if (sqlite3_prepare_v2(store_sqlite_db(s), sql, -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(store_sqlite_db(s), sql, -1, &st,
+	    NULL) != SQLITE_OK) {
 		snprintf(out, len, "%s", sqlite3_errmsg(store_sqlite_db(s)));
 		return out;
 	}

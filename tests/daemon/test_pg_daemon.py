@@ -12,7 +12,8 @@ import time
 import urllib.parse
 
 import pgserver
-from feeddtest import SRCDIR, Daemon, TempDir, check, done, http_unix, rss
+from feeddtest import (FEEDD, SRCDIR, Daemon, TempDir, check, done, http_unix,
+                       rss)
 
 tmp = TempDir()
 root = tmp.join("www")
@@ -169,10 +170,21 @@ with pgserver.PgServer() as pg:
     finally:
         d.stop()
 
-    # A configured topic PostgreSQL cannot answer: refused at start-up.
-    d = Daemon(tmp, (CONF % {"base": base}) +
-               "\n[topic \"near\"]\nquery = NEAR(grid power)\n",
-               extra_args=("--database", uri), name="near")
+    # A configured topic PostgreSQL cannot answer: refused by the check
+    # (which does not connect) and at start-up.
+    near = (CONF % {"base": base}) + \
+        "\n[topic \"near\"]\nquery = NEAR(grid power)\n"
+    conf = tmp.write("check.conf", near)
+    r = subprocess.run([FEEDD, "-c", conf, "--check-config", "--database",
+                        uri], capture_output=True, text=True)
+    check(r.returncode == 1 and "near" in r.stderr and "NEAR" in r.stderr,
+          "--check-config refuses it for a PostgreSQL database",
+          (r.returncode, r.stdout, r.stderr))
+    r = subprocess.run([FEEDD, "-c", conf, "--check-config", "--database",
+                        tmp.join("check.db")], capture_output=True, text=True)
+    check(r.returncode == 0, "and takes it for a SQLite one",
+          (r.returncode, r.stderr))
+    d = Daemon(tmp, near, extra_args=("--database", uri), name="near")
     try:
         d.start(wait=False)
         code = d.proc.wait(30)

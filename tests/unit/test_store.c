@@ -41,7 +41,8 @@ count(struct store *s, const char *sql)
 	sqlite3_stmt *st;
 	int64_t v = -1;
 
-	if (sqlite3_prepare_v2(store_sqlite_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_sqlite_db(s), sql, -1, &st,
+	    NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -230,8 +232,10 @@ test_feeds(struct store *s)
 }
 
 static void
-test_ingest(struct store *s, struct store *other)
+test_ingest(struct store *s, struct store *other, const char *uri)
 {
+	pid_t pid;
+	int status = 0;
 	struct feed_header h = { .title = "Doc", .link = "https://b.example/" };
 	struct feed_entry e[4];
 	struct store_ingest_result r;
@@ -320,6 +324,36 @@ test_ingest(struct store *s, struct store *other)
 	    r.unchanged == 1, "the other worker finds it stored");
 	store_ingest_result_clear(&r);
 	ok(count("SELECT count(*) FROM entries WHERE guid = 'g4'") == 1,
+	    "one row");
+
+	/*
+	 * At the same time: a worker in another process stores the item
+	 * while this one's insert of it is not committed. Its insert waits
+	 * on the unique key, then meets the row in ON CONFLICT.
+	 */
+	e[0] = entry("g6", "Racing", "https://b.example/6", NULL);
+	store_batch_begin(s);
+	ok(store_ingest(s, feed, &h, e, 1, &r) == 0 && r.new_count == 1,
+	    "a new item stored, not committed");
+	store_ingest_result_clear(&r);
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		char err[512];
+		struct store *c = store_open(uri, err, sizeof(err));
+		int code = 2;
+
+		if (c != NULL && store_ingest(c, feed, &h, e, 1, &r) == 0)
+			code = r.new_count == 0 && r.unchanged == 1 ? 0 : 1;
+		store_ingest_result_clear(&r);
+		store_free(c);
+		_exit(code);
+	}
+	sleep(1);
+	ok(store_batch_commit(s) == 0, "committed while the other waits");
+	ok(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0, "the other worker found it stored "
+	    "(exit %d)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	ok(count("SELECT count(*) FROM entries WHERE guid = 'g6'") == 1,
 	    "one row");
 
 	store_batch_begin(s);
@@ -730,7 +764,7 @@ main(void)
 		return 1;
 	}
 	test_feeds(s);
-	test_ingest(s, other);
+	test_ingest(s, other, uri);
 	test_entries(s);
 	test_topics(s);
 	test_status(s);

@@ -743,6 +743,32 @@ test_prune(struct store *s)
 	    "nothing more to prune");
 }
 
+/* The server ends the connection: one call fails, the next connects again. */
+static void
+test_reconnect(struct store *s)
+{
+	struct store_feed *feeds;
+	struct store_health h;
+	size_t n;
+	int64_t id;
+
+	PQclear(PQexec(admin, "SELECT pg_terminate_backend(pid) FROM"
+	    " pg_stat_activity WHERE datname = current_database()"
+	    " AND pid <> pg_backend_pid()"));
+	ok(store_feed_list(s, &feeds, &n) == -1, "the call that finds the "
+	    "connection gone fails, logged");
+	store_health_get(s, &h);
+	ok(h.failing && h.error[0] != '\0', "the store says it is failing "
+	    "(%s)", h.error);
+	ok(store_feed_list(s, &feeds, &n) == 0 && n > 0, "the next call "
+	    "connects again, its statements prepared again");
+	store_feed_list_free(feeds, n);
+	ok(store_feed_add(s, "https://again.example/rss", NULL, NULL, 0,
+	    &id) == 0 && store_feed_remove(s, id) == 1, "writes work");
+	store_health_get(s, &h);
+	ok(!h.failing, "and a commit makes it healthy again");
+}
+
 int
 main(void)
 {
@@ -772,6 +798,7 @@ main(void)
 	test_state(s);
 	test_hooks(s);
 	test_prune(s);
+	test_reconnect(s);
 	last = store_last_entry_id(s);
 	store_free(other);
 	store_free(s);

@@ -457,7 +457,7 @@ store_entry_highlight(struct store *s, int64_t id, const char *query,
     struct store_highlight *ret)
 {
 	if (s->pg != NULL)
-		return store_unavailable("store_entry_highlight");
+		return pg_store_entry_highlight(s->pg, id, query, ret);
 	return sqlite_store_entry_highlight(s->lite, id, query, ret);
 }
 
@@ -812,6 +812,7 @@ store_prune(struct store *s, const struct store_retention *r, size_t batch,
 		return pg_store_prune(s->pg, r, batch, ret_pruned);
 	return sqlite_store_prune(s->lite, r, batch, ret_pruned);
 }
+
 int
 store_fts_check_query_for(const char *database, const char *query,
     char *err, size_t errlen)

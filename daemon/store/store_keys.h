@@ -4,7 +4,8 @@
  * ladder's key (guid / atom id, else the normalized link, else a hash of
  * title + published + summary), the hash of its text, the link + title
  * hash that tells a reissued item, and its categories and enclosures as
- * the JSON the entries carry.
+ * the JSON the entries carry; and an entry's words marked for a query as
+ * the SQLite index marks them.
  */
 #ifndef FEEDD_STORE_KEYS_H
 #define FEEDD_STORE_KEYS_H
@@ -14,6 +15,7 @@
 #include <stdint.h>
 
 #include "feed.h"
+#include "store.h"
 
 /* An entry's keys, made by store_prepare_keys(). */
 struct store_prepared {
@@ -48,5 +50,16 @@ uint64_t store_hash(const void *data, size_t len, uint64_t seed);
 bool	store_title_key(const char *title, size_t len, int64_t *ret);
 /* How far apart two copies of one article may be published (seconds). */
 #define STORE_TITLE_DUP_WINDOW_S	(2 * 86400)
+
+/*
+ * fields' text (title, summary, content as text, author; NULL: empty)
+ * with the words of query marked as the SQLite index marks them
+ * (store_entry_highlight), without a database: for a store that keeps
+ * its text elsewhere. 1; 0 when query does not match the text; -1
+ * (logged), also for an invalid query.
+ */
+int	store_highlight_text(const char *query,
+	    const char *const field[STORE_FTS_FIELDS],
+	    struct store_highlight *ret);
 
 #endif

@@ -427,6 +427,20 @@ test_entries(struct store *s)
 	    search(s, "kharkiv NOT olena", &rc) == 0, "AND, NOT");
 	ok(search(s, "user", &rc) == 1 && search(s, "mail", &rc) == 1,
 	    "words cut as the SQLite store cuts them");
+	{
+		struct store_highlight hl;
+
+		ok(store_entry_highlight(s, first, "grid OR crew*", &hl) == 1 &&
+		    hl.field[STORE_FTS_TITLE] != NULL &&
+		    strcmp(hl.field[STORE_FTS_TITLE], STORE_MARK_ON "Grid"
+		    STORE_MARK_OFF " repairs in Kharkiv") == 0 &&
+		    strstr(hl.field[STORE_FTS_SUMMARY], STORE_MARK_ON "Crews"
+		    STORE_MARK_OFF) != NULL, "the words a query matched, "
+		    "marked as the SQLite index marks them");
+		store_highlight_clear(&hl);
+		ok(store_entry_highlight(s, first, "kyiv", &hl) == 0,
+		    "a query the entry does not match: 0");
+	}
 	search(s, "NEAR(grid power)", &rc);
 	ok(rc == STORE_EQUERY, "NEAR: a query error, not a failure");
 	search(s, "\"unterminated", &rc);

@@ -100,6 +100,8 @@ int	pg_store_entry_carriers(struct pg_store *s, int64_t id, size_t limit,
 	    struct store_carrier **ret, size_t *ret_n);
 int	pg_store_entry_matches(struct pg_store *s, int64_t id,
 	    struct store_entry_match **ret, size_t *ret_n);
+int	pg_store_entry_highlight(struct pg_store *s, int64_t id,
+	    const char *query, struct store_highlight *ret);
 int	pg_store_cursor_get(struct pg_store *s, const char *client,
 	    int64_t topic_id, int64_t *ret_value);
 int	pg_store_cursor_set(struct pg_store *s, const char *client,

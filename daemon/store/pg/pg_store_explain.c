@@ -3,11 +3,13 @@
  * store_explain.c), asked by the rules it stores and matches by:
  * store_title_key() and STORE_TITLE_DUP_WINDOW_S for copies under
  * unrelated links, pg_match_original() for what a topic folded a
- * duplicate into.
+ * duplicate into, store_highlight_text() for the words a query marks.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "htmltext.h"
 #include "pg_store.h"
 #include "pg_store_int.h"
 #include "store_keys.h"
@@ -159,5 +161,44 @@ pg_store_entry_matches(struct pg_store *s, int64_t id,
 		*ret = NULL;
 		*ret_n = 0;
 	}
+	return rc;
+}
+
+int
+pg_store_entry_highlight(struct pg_store *s, int64_t id, const char *query,
+    struct store_highlight *ret)
+{
+	static const struct pg_sql sql = {
+	    "SELECT title, summary, content, author FROM entries"
+	    " WHERE id = $1" };
+	const char *field[STORE_FTS_FIELDS];
+	struct pg_params p = { 0 };
+	struct buf text;
+	PGresult *r;
+	int rc = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	pg_p_int(&p, id);
+	if ((r = pg_run(s, &sql, &p, "highlighting an entry")) == NULL)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return 0;
+	}
+	/* The words marked by the rules they were indexed by. */
+	buf_init(&text);
+	if (!PQgetisnull(r, 0, 2))
+		htmltext_append(&text, PQgetvalue(r, 0, 2),
+		    (size_t)PQgetlength(r, 0, 2));
+	field[STORE_FTS_TITLE] = PQgetisnull(r, 0, 0) ? NULL :
+	    PQgetvalue(r, 0, 0);
+	field[STORE_FTS_SUMMARY] = PQgetisnull(r, 0, 1) ? NULL :
+	    PQgetvalue(r, 0, 1);
+	field[STORE_FTS_CONTENT] = PQgetisnull(r, 0, 2) ? NULL : text.data;
+	field[STORE_FTS_AUTHOR] = PQgetisnull(r, 0, 3) ? NULL :
+	    PQgetvalue(r, 0, 3);
+	rc = store_highlight_text(query, field, ret);
+	buf_free(&text);
+	PQclear(r);
 	return rc;
 }

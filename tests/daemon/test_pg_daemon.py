@@ -117,6 +117,14 @@ with pgserver.PgServer() as pg:
               "NEAR has no PostgreSQL equivalent: 400 that says so",
               (status, doc))
 
+        copy = [e for e in entries(d) if e["title"] in COPIES and
+                e["id"] != grid[0]["id"]][0]
+        status, why = get(d, "/v1/why/%d" % copy["id"])
+        text = json.dumps(why, ensure_ascii=False)
+        check(status == 200 and "grid" in text and
+              str(grid[0]["id"]) in text,
+              "why: the folded copy names its topic and the entry it was "
+              "folded into", (status, why))
         r = d.ctl("topic", "add", "power", "power")
         check(r.returncode == 0, "an API topic added", r.stderr)
         check(wait_for(lambda: len(titles(d, "&topic=power")) == 1 and

@@ -10,6 +10,7 @@
 
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 
 #define ALERT_COLS "id, hook, topic, batch, entries, key, created," \
 	" attempts, next_try, last_error"

@@ -10,6 +10,7 @@
 
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 
 int
 sqlite_store_apitoken_add(struct sqlite_store *s, const char *name,

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 #include "xmalloc.h"
 
 /* The columns feed_read() reads, in its order. */

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 #include "store_keys.h"
 #include "xmalloc.h"
 

@@ -1,5 +1,6 @@
 /*
- * store_int: what the store's own files share (store.c and store_*.c).
+ * store_int: what the SQLite store's files share (store_sqlite.c and
+ * store_*.c).
  * Not for other modules: they use store.h.
  */
 #ifndef FEEDD_STORE_INT_H
@@ -14,7 +15,6 @@
 #include "buf.h"
 #include "store.h"
 #include "store_keys.h"
-#include "store_sqlite.h"
 
 struct store_token_sink;
 
@@ -35,7 +35,7 @@ struct store_token_sink;
  * statement is prepared on first use and kept until sqlite_store_free().
  */
 enum store_stmt {
-	/* store.c */
+	/* store_sqlite.c */
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_STATUS,

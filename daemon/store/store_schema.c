@@ -14,6 +14,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 
 /*
  * Step 1. Entries carry 64-bit hashes instead of indexed key text: the key

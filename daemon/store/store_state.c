@@ -20,6 +20,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 #include "xmalloc.h"
 
 /* The copies of entry ?1's story (it too), with their feeds. */

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 #include "xmalloc.h"
 
 #define SEED_NORM	0x6e6f726dULL

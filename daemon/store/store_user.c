@@ -14,6 +14,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 
 #define USER_COLS "id, name, pass_hash, fever_key, created"
 

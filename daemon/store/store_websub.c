@@ -10,6 +10,7 @@
 
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 
 #define WEBSUB_COLS "w.id, w.feed_id, NOT EXISTS (SELECT 1 FROM feeds f" \
 	" WHERE f.id = w.feed_id), w.callback, w.hub, w.topic, w.secret," \

@@ -1,6 +1,6 @@
 /*
  * pg_store_status: the store's figures and clients' cursors on PostgreSQL
- * (as store.c's).
+ * (as store_sqlite.c's).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
- * store: opening, the statement cache, transactions, status, cursors and
- * backups. Feeds, ingest, topics and pruning live in store_*.c, each file
+ * store_sqlite: the SQLite store (store_sqlite.h): opening, the statement
+ * cache, transactions, status, cursors and backups. Feeds, ingest, topics and pruning live in store_*.c, each file
  * with the text of its own statements (struct store_sql) beside the
  * functions that run them.
  */
@@ -19,6 +19,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 #include "xmalloc.h"
 
 #ifndef STORE_PAGE_SIZE

@@ -1,8 +1,8 @@
 /*
  * store_sqlite: the SQLite store (store_sqlite.h): opening, the statement
- * cache, transactions, status, cursors and backups. Feeds, ingest, topics and pruning live in store_*.c, each file
- * with the text of its own statements (struct store_sql) beside the
- * functions that run them.
+ * cache, transactions, status, cursors and backups. Feeds, ingest,
+ * topics and pruning live in store_*.c, each file with the text of its
+ * own statements (struct store_sql) beside the functions that run them.
  */
 #include <sys/stat.h>
 

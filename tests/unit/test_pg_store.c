@@ -628,6 +628,23 @@ test_users(struct store *s)
 	free(tl);
 }
 
+/* store_state_ids' ids, kept (at most 64). */
+struct ids {
+	int64_t	 v[64];
+	size_t	 n;
+	size_t	 stop_at;	/* 0: never stop */
+};
+
+static int
+keep_id(int64_t id, void *arg)
+{
+	struct ids *ids = arg;
+
+	if (ids->n < 64)
+		ids->v[ids->n++] = id;
+	return ids->stop_at != 0 && ids->n == ids->stop_at ? -1 : 0;
+}
+
 static void
 test_state(struct store *s)
 {
@@ -668,6 +685,26 @@ test_state(struct store *s)
 	ok(store_state_mark_all(s, 1, &all, false, first, 0, &changed) == 0 &&
 	    changed == 1 && store_state_get(s, 1, first, &read, &starred) == 1 &&
 	    !read, "unread up to an id");
+	{
+		struct ids on = { .n = 0 }, off = { .n = 0 }, stop = {
+		    .stop_at = 1 };
+		struct store_feed *fl;
+		bool in_off = false;
+
+		ok(store_state_ids(s, 1, STORE_FLAG_READ, true, keep_id,
+		    &on) == 0 && on.n == 2 && on.v[0] == first + 1 &&
+		    on.v[1] == first + 2, "the read ids, ascending");
+		ok(store_state_ids(s, 1, STORE_FLAG_READ, false, keep_id,
+		    &off) == 0 && off.n > 0, "the unread ids");
+		for (size_t i = 0; i < off.n; i++)
+			in_off |= off.v[i] == first + 1 || off.v[i] == first + 2;
+		ok(!in_off, "none of them read");
+		ok(store_state_ids(s, 1, STORE_FLAG_READ, false, keep_id,
+		    &stop) == -1 && stop.n == 1, "stopped by its callback: -1");
+		ok(store_feed_list(s, &fl, &n) == 0 && n > 0,
+		    "the connection is usable after it");
+		store_feed_list_free(fl, n);
+	}
 	ok(store_unread_feeds(s, 1, &u, &n) == 0, "counted again");
 	for (size_t i = 0; i < n; i++)
 		if (u[i].id == feed)

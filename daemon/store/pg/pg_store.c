@@ -590,6 +590,46 @@ pg_all_rows(struct pg_store *s, const struct pg_sql *q,
 	return 0;
 }
 
+int
+pg_each(struct pg_store *s, const struct pg_sql *q, const struct pg_params *p,
+    int (*fn)(const PGresult *r, void *arg), void *arg, const char *what)
+{
+	char name[32], msg[512];
+	PGresult *r;
+	ExecStatusType st;
+	int out = 0, failed = 0;
+
+	if (s->tx_failed) {
+		log_warnx("store: %s: the transaction was undone", what);
+		return -1;
+	}
+	if (reconnect(s) == -1 || prepare(s, q, name, sizeof(name)) == -1 ||
+	    !PQsendQueryPrepared(s->conn, name, p != NULL ? p->n : 0,
+	    p != NULL ? p->v : NULL, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(s->conn)) {
+		log_warnx("store: %s: %s", what,
+		    message(s->conn, NULL, msg, sizeof(msg)));
+		/* A query that was sent is read to its end below. */
+		failed = 1;
+	}
+	/* Every result is read, even after fn stopped: the connection's. */
+	while ((r = PQgetResult(s->conn)) != NULL) {
+		st = PQresultStatus(r);
+		if (st == PGRES_SINGLE_TUPLE) {
+			if (out == 0 && !failed && fn(r, arg) == -1)
+				out = -1;
+		} else if (st != PGRES_TUPLES_OK && !failed) {
+			message(s->conn, r, msg, sizeof(msg));
+			log_warnx("store: %s: %s", what, msg);
+			if (is_systemic(s->conn, r))
+				health_failing(s, what, msg);
+			failed = 1;
+		}
+		PQclear(r);
+	}
+	return failed ? -1 : out;
+}
+
 void
 pg_read_int64(const PGresult *r, int i, void *out)
 {

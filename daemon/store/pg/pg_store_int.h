@@ -85,6 +85,14 @@ int	pg_all_rows(struct pg_store *s, const struct pg_sql *q,
 	    const struct pg_params *p, size_t size, pg_read_fn *read,
 	    void **ret, size_t *ret_n, const char *what);
 pg_read_fn pg_read_int64;
+/*
+ * Each row of q handed to fn as it arrives (libpq's single-row mode), for
+ * answers too long to hold at once. fn returns 0 to go on or -1 to stop,
+ * which pg_each returns without logging; -1 also on errors (logged).
+ */
+int	pg_each(struct pg_store *s, const struct pg_sql *q,
+	    const struct pg_params *p, int (*fn)(const PGresult *r, void *arg),
+	    void *arg, const char *what);
 
 /* Column values: NULL as NULL / 0 / FEED_TIME_NONE. */
 char	*pg_col_dup(const PGresult *r, int row, int col);

@@ -308,6 +308,19 @@ pg_store_unread_feeds(struct pg_store *s, int64_t user_id,
 
 /* ---- whole lists of ids ---- */
 
+struct id_relay {
+	store_id_fn	 fn;
+	void		*arg;
+};
+
+static int
+id_row(const PGresult *r, void *arg)
+{
+	const struct id_relay *relay = arg;
+
+	return relay->fn(pg_col_int(r, 0, 0), relay->arg);
+}
+
 int
 pg_store_state_ids(struct pg_store *s, int64_t user_id, enum store_flag flag,
     bool on, store_id_fn fn, void *arg)
@@ -329,21 +342,14 @@ pg_store_state_ids(struct pg_store *s, int64_t user_id, enum store_flag flag,
 	    " AND u.starred) ORDER BY e.feed_id, e.id" };
 	const struct pg_sql *q;
 	struct pg_params p = { 0 };
-	PGresult *r;
-	int i, out = 0;
+	struct id_relay relay = { fn, arg };
 
 	if (flag == STORE_FLAG_READ)
 		q = on ? &sql_read : &sql_unread;
 	else
 		q = on ? &sql_starred : &sql_unstarred;
 	pg_p_int(&p, user_id);
-	if ((r = pg_run(s, q, &p, "listing a user's entry ids")) == NULL)
-		return -1;
-	for (i = 0; i < PQntuples(r); i++)
-		if (fn(pg_col_int(r, i, 0), arg) == -1) {
-			out = -1;
-			break;
-		}
-	PQclear(r);
-	return out;
+	/* Hundreds of thousands of ids: taken row by row, never all held. */
+	return pg_each(s, q, &p, id_row, &relay,
+	    "listing a user's entry ids");
 }

@@ -75,7 +75,8 @@ usage(int code)
 	    "             [--database PATH] [--socket PATH]\n"
 	    "\n"
 	    "  -c, --config FILE    configuration file (default: %s)\n"
-	    "      --database PATH  SQLite database, overriding the config\n"
+	    "      --database PATH  SQLite database, or a postgresql:// URI,\n"
+	    "                       overriding the config\n"
 	    "      --socket PATH    API socket, overriding the config\n"
 	    "      --once           poll every feed once, store, and exit\n"
 	    "      --check-config   validate the configuration and exit 0/1\n"
@@ -125,6 +126,28 @@ parse_args(int argc, char **argv, struct options *o)
 		usage(2);
 	if (o->config == NULL)
 		o->config = config_default_path();
+}
+
+/*
+ * The configuration's check read topic queries as SQLite does; a
+ * PostgreSQL database (maybe given by --database) takes fewer. -1 when
+ * one is refused (said on stderr).
+ */
+static int
+check_topics_for_store(const struct config *cfg)
+{
+	char err[512];
+	int rc = 0;
+
+	for (size_t i = 0; i < cfg->ntopics; i++)
+		if (store_fts_check_query_for(cfg->database,
+		    cfg->topics[i].query, err, sizeof(err)) != 0) {
+			fprintf(stderr, "feedd: [topic \"%s\"]: '%s' cannot "
+			    "be used with this database: %s\n",
+			    cfg->topics[i].name, cfg->topics[i].query, err);
+			rc = -1;
+		}
+	return rc;
 }
 
 /* Command-line overrides and -v/-q win over the file. */
@@ -520,7 +543,7 @@ log_started(struct feedd *d)
 	log_info("feedd %s started: %lld feeds (%zu from the configuration), "
 	    "%lld topics (%zu from the configuration), database %s",
 	    FEEDD_VERSION, (long long)st.feeds, d->cfg->nfeeds,
-	    (long long)st.topics, d->cfg->ntopics, d->cfg->database);
+	    (long long)st.topics, d->cfg->ntopics, store_path(d->store));
 }
 
 /* discover_slots: the scheduler lends discovery its host slots. */
@@ -553,7 +576,8 @@ run(struct runtime *rt)
 	if (!d->once && sdglue_init(d->base, sd_counts, rt) == -1)	/* sd */
 		return 1;
 	d->metrics = metrics_new();
-	if (listener_mkdir_parent(d->cfg->database, 0750, err,
+	if (!store_is_postgresql(d->cfg->database) &&
+	    listener_mkdir_parent(d->cfg->database, 0750, err,
 	    sizeof(err)) == -1) {
 		log_errx("%s", err);
 		return 1;
@@ -739,6 +763,10 @@ main(int argc, char **argv)
 		log_set_level(LOG_LEVEL_DEBUG);
 	if ((rt.d.cfg = load_config(&opt)) == NULL)
 		return 1;
+	if (opt.check && check_topics_for_store(rt.d.cfg) == -1) {
+		config_free(rt.d.cfg);
+		return 1;
+	}
 	if (opt.check) {
 		printf("%s: configuration OK (%zu feeds, %zu topics)\n",
 		    opt.config, rt.d.cfg->nfeeds, rt.d.cfg->ntopics);

@@ -196,9 +196,9 @@ bench_store(const char *dir, int nfeeds, int per_poll)
 		exit(1);
 	}
 	if (getenv("BENCH_SQL") != NULL &&
-	    sqlite3_exec(s->db, getenv("BENCH_SQL"), NULL, NULL, NULL) !=
+	    sqlite3_exec(store_sqlite_db(s), getenv("BENCH_SQL"), NULL, NULL, NULL) !=
 	    SQLITE_OK)
-		die(s->db, "BENCH_SQL");
+		die(store_sqlite_db(s), "BENCH_SQL");
 	for (f = 0; f < nfeeds; f++) {
 		url = xasprintf("https://feed%d.example/rss", f);
 		store_feed_add(s, url, NULL, NULL, 0, &ids[f]);
@@ -219,7 +219,7 @@ bench_store(const char *dir, int nfeeds, int per_poll)
 
 	/* The same polls again: all repeats, nothing may be written. */
 	g.rng = 88172645463325252ULL;
-	changes = sqlite3_total_changes(s->db);
+	changes = sqlite3_total_changes(store_sqlite_db(s));
 	for (f = 0; f < nfeeds; f++) {
 		make_poll(&g, f, 0, per_poll, e);
 		t = now_s();
@@ -232,12 +232,12 @@ bench_store(const char *dir, int nfeeds, int per_poll)
 	}
 	printf("store  repeat: %zu entries in %.2f s = %.0f entries/s, "
 	    "%lld rows written\n", unchanged, rep, unchanged / rep,
-	    (long long)(sqlite3_total_changes(s->db) - changes));
+	    (long long)(sqlite3_total_changes(store_sqlite_db(s)) - changes));
 	raw = g.raw / 2;
 	printf("store  size:   %.1f MB on disk with the WAL, raw text %.1f MB,"
 	    " ratio %.2f\n", file_size(path) / 1e6, raw / 1e6,
 	    (double)file_size(path) / raw);
-	sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
+	sqlite3_exec(store_sqlite_db(s), "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
 	    NULL);
 	printf("store  size:   %.1f MB after a checkpoint, ratio %.2f\n",
 	    file_size(path) / 1e6, (double)file_size(path) / raw);

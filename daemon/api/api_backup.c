@@ -127,12 +127,17 @@ api_backup_get(struct api *api, struct evhttp_request *req,
 {
 	struct api_backup *b;
 	struct store *s;
+	char why[256];
 	int fd;
 
 	/* The copy holds the tokens' hashes: not for a token to fetch. */
 	if (!api_auth_local_only(req, "backups are taken") ||
 	    (s = api_plain_request(api, req)) == NULL)
 		return;
+	if (!store_backup_possible(s, why, sizeof(why))) {
+		api_reply_error(req, 501, NULL, "%s", why);
+		return;
+	}
 	if (api->backup != NULL) {
 		api_reply_error(req, 409, "busy", "a backup is already being "
 		    "made; try again when it is done");

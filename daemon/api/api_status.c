@@ -39,7 +39,8 @@ api_status_get(struct api *api, struct evhttp_request *req, const char *path)
 	json_object_set_new(doc, "uptime",
 	    json_integer((json_int_t)(now - d->started)));
 	json_object_set_new(doc, "started", model_json_time(d->started));
-	json_object_set_new(doc, "database", model_json_str(d->cfg->database));
+	json_object_set_new(doc, "database",
+	    model_json_str(store_path(d->store)));
 	json_object_set_new(doc, "config", model_json_str(d->cfg->path));
 	json_object_set_new(doc, "feeds_configured",
 	    json_integer((json_int_t)d->cfg->nfeeds));

@@ -1,5 +1,6 @@
 /*
- * store: the daemon's memory, one SQLite file in WAL mode.
+ * store: the daemon's memory: one SQLite file in WAL mode, or a PostgreSQL
+ * database (store_open chooses; the rest of the daemon never knows which).
  *
  * Promises: every entry has an integer id that only grows and is never
  * reused; an entry is identified by (feed, key) where key is the guid / atom
@@ -85,7 +86,15 @@ struct store_retention {
  * stored) and the next one works once there is room; processes should
  * ignore SIGXFSZ so that a file size limit shows up the same way.
  */
+/*
+ * A database that store_is_postgresql() takes ("postgresql://..." or
+ * "postgres://...", any libpq connection URI, or "postgresql:" alone for
+ * libpq's PG* environment) opens the PostgreSQL store instead: one
+ * connection, the schema migrated (pg/pg_schema.h). What it cannot do yet
+ * fails with a logged "not available on the PostgreSQL store yet".
+ */
 struct store *store_open(const char *path, char *err, size_t errlen);
+bool	store_is_postgresql(const char *database);
 void	store_free(struct store *s);
 const char *store_path(const struct store *s);
 /* Bytes used by the database file and its WAL; -1 on error. */
@@ -103,6 +112,13 @@ void	store_set_now(struct store *s, int64_t now);
  * thread, not from the event loop, for large databases.
  */
 int	store_backup(struct store *s, const char *dest_path, char *err,
+	    size_t errlen);
+/*
+ * Whether store_backup can copy this store to a file: a SQLite store can;
+ * a PostgreSQL one is backed up with PostgreSQL's own tools, and err says
+ * so (false).
+ */
+bool	store_backup_possible(const struct store *s, char *err,
 	    size_t errlen);
 
 /* ---- feeds ---- */
@@ -510,6 +526,13 @@ int	store_fts_check(struct store *s, const char *query, char *err,
  * -1, as store_fts_check.
  */
 int	store_fts_check_query(const char *query, char *err, size_t errlen);
+/*
+ * The same check for the store database names (a path or a postgresql:
+ * URI), still without opening it: on PostgreSQL, NEAR and ^ are refused
+ * too (pg/pg_fts.h). 0, STORE_EQUERY or -1.
+ */
+int	store_fts_check_query_for(const char *database, const char *query,
+	    char *err, size_t errlen);
 /*
  * Adds a topic; subset may be NULL (every feed). 0 and the id; 1 and the
  * existing id if the name exists; STORE_EQUERY for an invalid query

@@ -10,6 +10,7 @@
 
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 
 #define ALERT_COLS "id, hook, topic, batch, entries, key, created," \
 	" attempts, next_try, last_error"
@@ -45,7 +46,7 @@ store_alert_clear(struct store_alert *a)
 }
 
 int
-store_alert_add(struct store *s, const struct store_alert *a,
+sqlite_store_alert_add(struct sqlite_store *s, const struct store_alert *a,
     int64_t *ret_id)
 {
 	static const struct store_sql sql = { ST_ALERT_ADD,
@@ -68,7 +69,8 @@ store_alert_add(struct store *s, const struct store_alert *a,
 }
 
 int
-store_alert_first(struct store *s, const char *hook, struct store_alert *ret)
+sqlite_store_alert_first(struct sqlite_store *s, const char *hook,
+    struct store_alert *ret)
 {
 	static const struct store_sql sql = { ST_ALERT_FIRST,
 	    "SELECT " ALERT_COLS " FROM hook_alerts WHERE hook = ?"
@@ -79,7 +81,7 @@ store_alert_first(struct store *s, const char *hook, struct store_alert *ret)
 }
 
 int
-store_alert_remove(struct store *s, int64_t id)
+sqlite_store_alert_remove(struct sqlite_store *s, int64_t id)
 {
 	static const struct store_sql sql = { ST_ALERT_REMOVE,
 	    "DELETE FROM hook_alerts WHERE id = ?" };
@@ -90,7 +92,7 @@ store_alert_remove(struct store *s, int64_t id)
 }
 
 int
-store_alert_retry(struct store *s, int64_t id, int64_t when,
+sqlite_store_alert_retry(struct sqlite_store *s, int64_t id, int64_t when,
     const char *error)
 {
 	static const struct store_sql sql = { ST_ALERT_RETRY,
@@ -106,7 +108,7 @@ store_alert_retry(struct store *s, int64_t id, int64_t when,
 }
 
 int
-store_alert_count(struct store *s, const char *hook, int64_t *ret)
+sqlite_store_alert_count(struct sqlite_store *s, const char *hook, int64_t *ret)
 {
 	static const struct store_sql sql = { ST_ALERT_COUNT,
 	    "SELECT count(*) FROM hook_alerts WHERE hook = ?" };
@@ -133,7 +135,7 @@ hook_clear(void *row)
 }
 
 int
-store_alert_hooks(struct store *s, struct store_alert_hook **ret,
+sqlite_store_alert_hooks(struct sqlite_store *s, struct store_alert_hook **ret,
     size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_ALERT_HOOKS,
@@ -154,7 +156,8 @@ store_alert_hook_list_free(struct store_alert_hook *h, size_t n)
 }
 
 int
-store_alert_expire(struct store *s, const char *hook, int64_t before,
+sqlite_store_alert_expire(struct sqlite_store *s, const char *hook,
+    int64_t before,
     size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_ALERT_EXPIRE,

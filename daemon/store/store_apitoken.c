@@ -10,9 +10,10 @@
 
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 
 int
-store_apitoken_add(struct store *s, const char *name,
+sqlite_store_apitoken_add(struct sqlite_store *s, const char *name,
     const unsigned char sha256[STORE_APITOKEN_HASH_LEN], bool read_only,
     int64_t user_id)
 {
@@ -58,7 +59,7 @@ apitoken_clear(void *row)
 }
 
 int
-store_apitoken_list(struct store *s, struct store_apitoken **ret,
+sqlite_store_apitoken_list(struct sqlite_store *s, struct store_apitoken **ret,
     size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_APITOKEN_LIST,
@@ -79,7 +80,7 @@ store_apitoken_list_free(struct store_apitoken *t, size_t n)
 }
 
 int
-store_apitoken_remove(struct store *s, const char *name)
+sqlite_store_apitoken_remove(struct sqlite_store *s, const char *name)
 {
 	static const struct store_sql sql = { ST_APITOKEN_REMOVE,
 	    "DELETE FROM api_tokens WHERE name = ?" };
@@ -91,7 +92,8 @@ store_apitoken_remove(struct store *s, const char *name)
 }
 
 int
-store_apitoken_used(struct store *s, const char *name, int64_t when)
+sqlite_store_apitoken_used(struct sqlite_store *s, const char *name,
+    int64_t when)
 {
 	static const struct store_sql sql = { ST_APITOKEN_USED,
 	    "UPDATE api_tokens SET last_used = ?2 WHERE name = ?1" };

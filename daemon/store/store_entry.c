@@ -18,6 +18,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 #include "xmalloc.h"
 
 #define LIST_DEFAULT	100
@@ -49,7 +50,7 @@ struct topic_set {
 
 /* The topics of ascending entry ids, for one listing or one entry. */
 struct topic_walk {
-	struct store	*s;
+	struct sqlite_store	*s;
 	sqlite3_stmt	*st;		/* walk_to()'s, from ->start on */
 	bool		 on;		/* st was started at ->start */
 	bool		 done;		/* and has no more rows */
@@ -68,7 +69,7 @@ struct topic_walk {
 };
 
 static void
-walk_init(struct topic_walk *w, struct store *s)
+walk_init(struct topic_walk *w, struct sqlite_store *s)
 {
 	memset(w, 0, sizeof(*w));
 	w->s = s;
@@ -344,7 +345,8 @@ store_entry_list_free(struct store_entry *e, size_t n)
 }
 
 int
-store_entry_get(struct store *s, int64_t id, struct store_entry *ret)
+sqlite_store_entry_get(struct sqlite_store *s, int64_t id,
+    struct store_entry *ret)
 {
 	static const struct store_sql sql = { ST_ENTRY_GET,
 	    "SELECT " ENTRY_COLS ", e.content FROM entries e"
@@ -509,7 +511,7 @@ list_sql(struct buf *sql, unsigned mask)
  * recently used makes room.
  */
 static sqlite3_stmt *
-list_stmt(struct store *s, unsigned mask)
+list_stmt(struct sqlite_store *s, unsigned mask)
 {
 	struct store_list_stmt *slot = &s->list_stmt[0];
 	struct buf sql;
@@ -576,7 +578,8 @@ list_bind(sqlite3_stmt *st, unsigned mask, const struct store_entry_query *q,
 }
 
 int
-store_entry_each(struct store *s, const struct store_entry_query *q,
+sqlite_store_entry_each(struct sqlite_store *s,
+    const struct store_entry_query *q,
     store_entry_fn fn, void *arg, size_t *ret_n, char *err, size_t errlen)
 {
 	struct topic_walk w;
@@ -638,7 +641,8 @@ list_add(const struct store_entry *v, void *arg)
 }
 
 int
-store_entry_list(struct store *s, const struct store_entry_query *q,
+sqlite_store_entry_list(struct sqlite_store *s,
+    const struct store_entry_query *q,
     struct store_entry **ret, size_t *ret_n, char *err, size_t errlen)
 {
 	struct list_ctx c;
@@ -649,7 +653,7 @@ store_entry_list(struct store *s, const struct store_entry_query *q,
 	*ret_n = 0;
 	c.e = xcalloc(list_limit(q), sizeof(*c.e));
 	c.n = 0;
-	if ((rc = store_entry_each(s, q, list_add, &c, &n, err,
+	if ((rc = sqlite_store_entry_each(s, q, list_add, &c, &n, err,
 	    errlen)) != 0) {
 		store_entry_list_free(c.e, c.n);
 		return rc;

@@ -11,15 +11,17 @@
 
 #include <sqlite3.h>
 
+#include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 #include "xmalloc.h"
 
 /* A feed as people know it: its title, else its URL. */
 #define FEED_SHOWN	"COALESCE(f.user_title, f.doc_title, f.url)"
 
 int
-store_entry_key_hash(struct store *s, int64_t id, uint64_t *ret)
+sqlite_store_entry_key_hash(struct sqlite_store *s, int64_t id, uint64_t *ret)
 {
 	static const struct store_sql sql = { ST_EXPLAIN_KEY,
 	    "SELECT key_hash FROM entries WHERE id = ?" };
@@ -57,7 +59,7 @@ carrier_clear(void *row)
 }
 
 int
-store_entry_carriers(struct store *s, int64_t id, size_t limit,
+sqlite_store_entry_carriers(struct sqlite_store *s, int64_t id, size_t limit,
     struct store_carrier **ret, size_t *ret_n)
 {
 	/*
@@ -136,7 +138,7 @@ match_clear(void *row)
 
 /* The feed title of entry id's feed, as FEED_SHOWN. 1 / 0 / -1. */
 static int
-entry_feed_shown(struct store *s, int64_t id, char **ret)
+entry_feed_shown(struct sqlite_store *s, int64_t id, char **ret)
 {
 	static const struct store_sql sql = { ST_EXPLAIN_FEED,
 	    "SELECT " FEED_SHOWN " FROM entries e"
@@ -148,7 +150,7 @@ entry_feed_shown(struct store *s, int64_t id, char **ret)
 
 /* A duplicate's original, asked by the rule that made it one. 0 / -1. */
 static int
-match_folded(struct store *s, struct match_row *r)
+match_folded(struct sqlite_store *s, struct match_row *r)
 {
 	int64_t id;
 	int rc;
@@ -163,7 +165,7 @@ match_folded(struct store *s, struct match_row *r)
 }
 
 int
-store_entry_matches(struct store *s, int64_t id,
+sqlite_store_entry_matches(struct sqlite_store *s, int64_t id,
     struct store_entry_match **ret, size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_EXPLAIN_MATCHES,
@@ -218,25 +220,70 @@ highlight_read(sqlite3_stmt *st, void *row)
 		h->field[i] = store_col_dup(st, i);
 }
 
+/* Title and author whole; of summary and content, 24 tokens. */
+#define HIGHLIGHT_SQL \
+	"SELECT highlight(entries_fts, 0, '" STORE_MARK_ON "', '" \
+	STORE_MARK_OFF "'), snippet(entries_fts, 1, '" STORE_MARK_ON \
+	"', '" STORE_MARK_OFF "', '...', 24), snippet(entries_fts, 2, '" \
+	STORE_MARK_ON "', '" STORE_MARK_OFF "', '...', 24)," \
+	" highlight(entries_fts, 3, '" STORE_MARK_ON "', '" \
+	STORE_MARK_OFF "') FROM entries_fts" \
+	" WHERE entries_fts MATCH ?2 AND rowid = ?1"
+
 int
-store_entry_highlight(struct store *s, int64_t id, const char *query,
+sqlite_store_entry_highlight(struct sqlite_store *s, int64_t id,
+    const char *query,
     struct store_highlight *ret)
 {
-	/* Title and author whole; of summary and content, 24 tokens. */
 	static const struct store_sql sql = { ST_EXPLAIN_HIGHLIGHT,
-	    "SELECT highlight(entries_fts, 0, '" STORE_MARK_ON "', '"
-	    STORE_MARK_OFF "'), snippet(entries_fts, 1, '" STORE_MARK_ON
-	    "', '" STORE_MARK_OFF "', '...', 24), snippet(entries_fts, 2, '"
-	    STORE_MARK_ON "', '" STORE_MARK_OFF "', '...', 24),"
-	    " highlight(entries_fts, 3, '" STORE_MARK_ON "', '"
-	    STORE_MARK_OFF "') FROM entries_fts"
-	    " WHERE entries_fts MATCH ?2 AND rowid = ?1" };
+	    HIGHLIGHT_SQL };
 	sqlite3_stmt *st = store_bound_id(s, &sql, id);
 
 	if (st != NULL)
 		sqlite3_bind_text(st, 2, query, -1, SQLITE_STATIC);
 	return store_one_row(s, st, sizeof(*ret), highlight_read, ret,
 	    "highlighting an entry");
+}
+
+int
+store_highlight_text(const char *query,
+    const char *const field[STORE_FTS_FIELDS], struct store_highlight *ret)
+{
+	/* An index of one row, the store's columns and tokenizer. */
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -1, i;
+
+	memset(ret, 0, sizeof(*ret));
+	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK || sqlite3_exec(db, "CREATE VIRTUAL TABLE entries_fts "
+	    "USING fts5(" STORE_FTS_COLUMNS ")", NULL, NULL, NULL) !=
+	    SQLITE_OK || sqlite3_prepare_v2(db, "INSERT INTO entries_fts("
+	    "rowid, title, summary, content, author) VALUES (1, ?, ?, ?, ?)",
+	    -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	for (i = 0; i < STORE_FTS_FIELDS; i++)
+		sqlite3_bind_text(st, i + 1, field[i], -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db, HIGHLIGHT_SQL, -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, 1);
+	sqlite3_bind_text(st, 2, query, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		highlight_read(st, ret);
+		rc = 1;
+	} else
+		rc = rc == SQLITE_DONE ? 0 : -1;
+out:
+	if (rc == -1)
+		log_warnx("store: highlighting an entry: %s", db != NULL ?
+		    sqlite3_errmsg(db) : "out of memory");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
 }
 
 void

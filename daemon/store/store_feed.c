@@ -10,6 +10,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 #include "xmalloc.h"
 
 /* The columns feed_read() reads, in its order. */
@@ -104,14 +105,15 @@ store_feed_list_free(struct store_feed *feeds, size_t n)
 }
 
 static int
-feed_lookup(struct store *s, sqlite3_stmt *st, struct store_feed *ret)
+feed_lookup(struct sqlite_store *s, sqlite3_stmt *st, struct store_feed *ret)
 {
 	return store_one_row(s, st, sizeof(*ret), feed_read, ret,
 	    "reading a feed");
 }
 
 int
-store_feed_get(struct store *s, int64_t id, struct store_feed *ret)
+sqlite_store_feed_get(struct sqlite_store *s, int64_t id,
+    struct store_feed *ret)
 {
 	static const struct store_sql sql = { ST_FEED_GET,
 	    "SELECT " FEED_COLS " FROM feeds WHERE id = ?" };
@@ -120,7 +122,7 @@ store_feed_get(struct store *s, int64_t id, struct store_feed *ret)
 }
 
 int
-store_feed_get_by_url(struct store *s, const char *url,
+sqlite_store_feed_get_by_url(struct sqlite_store *s, const char *url,
     struct store_feed *ret)
 {
 	static const struct store_sql sql = { ST_FEED_GET_BY_URL,
@@ -130,7 +132,8 @@ store_feed_get_by_url(struct store *s, const char *url,
 }
 
 static int
-feed_get_by_name(struct store *s, const char *name, struct store_feed *ret)
+feed_get_by_name(struct sqlite_store *s, const char *name,
+    struct store_feed *ret)
 {
 	static const struct store_sql sql = { ST_FEED_GET_BY_NAME,
 	    "SELECT " FEED_COLS " FROM feeds WHERE config_name = ?" };
@@ -139,7 +142,8 @@ feed_get_by_name(struct store *s, const char *name, struct store_feed *ret)
 }
 
 int
-store_feed_list(struct store *s, struct store_feed **ret, size_t *ret_n)
+sqlite_store_feed_list(struct sqlite_store *s, struct store_feed **ret,
+    size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_FEED_LIST,
 	    "SELECT " FEED_COLS " FROM feeds ORDER BY id" };
@@ -165,7 +169,8 @@ feed_read_brief(sqlite3_stmt *st, void *row)
 }
 
 int
-store_feed_list_brief(struct store *s, struct store_feed **ret, size_t *ret_n)
+sqlite_store_feed_list_brief(struct sqlite_store *s, struct store_feed **ret,
+    size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_FEED_LIST_BRIEF,
 	    "SELECT id, url, COALESCE(user_title, doc_title), site_link,"
@@ -176,7 +181,7 @@ store_feed_list_brief(struct store *s, struct store_feed **ret, size_t *ret_n)
 }
 
 int
-store_feeds_last_poll(struct store *s, int64_t *ret)
+sqlite_store_feeds_last_poll(struct sqlite_store *s, int64_t *ret)
 {
 	static const struct store_sql sql = { ST_FEED_LAST_POLL,
 	    "SELECT COALESCE(max(last_poll), 0) FROM feeds" };
@@ -187,7 +192,7 @@ store_feeds_last_poll(struct store *s, int64_t *ret)
 }
 
 static int
-feed_insert(struct store *s, const char *url, const char *title,
+feed_insert(struct sqlite_store *s, const char *url, const char *title,
     enum store_origin origin, int64_t interval_s, const char *name,
     const char *category, int64_t *ret_id)
 {
@@ -213,14 +218,15 @@ feed_insert(struct store *s, const char *url, const char *title,
 }
 
 int
-store_feed_add(struct store *s, const char *url, const char *title,
+sqlite_store_feed_add(struct sqlite_store *s, const char *url,
+    const char *title,
     const char *category, int64_t interval_s, int64_t *ret_id)
 {
 	struct store_feed f;
 	int found;
 
 	*ret_id = 0;
-	if ((found = store_feed_get_by_url(s, url, &f)) == -1)
+	if ((found = sqlite_store_feed_get_by_url(s, url, &f)) == -1)
 		return -1;
 	if (found) {
 		*ret_id = f.id;
@@ -232,7 +238,7 @@ store_feed_add(struct store *s, const char *url, const char *title,
 }
 
 int
-store_feed_change(struct store *s, int64_t id,
+sqlite_store_feed_change(struct sqlite_store *s, int64_t id,
     const struct store_feed_change *c)
 {
 	static const struct store_sql sql = { ST_FEED_CHANGE,
@@ -256,7 +262,7 @@ store_feed_change(struct store *s, int64_t id,
 
 /* Deletes a feed inside the caller's transaction. 1 / 0 / -1. */
 static int
-feed_delete(struct store *s, int64_t id)
+feed_delete(struct sqlite_store *s, int64_t id)
 {
 	static const struct store_sql sql_seen = { ST_FEED_REMOVE_SEEN,
 	    "DELETE FROM seen WHERE feed_id = ?" };
@@ -273,13 +279,14 @@ feed_delete(struct store *s, int64_t id)
 }
 
 int
-store_feed_remove(struct store *s, int64_t id)
+sqlite_store_feed_remove(struct sqlite_store *s, int64_t id)
 {
 	return store_in_tx(s, feed_delete, id);
 }
 
 int
-store_feed_set_next_poll(struct store *s, int64_t id, int64_t when)
+sqlite_store_feed_set_next_poll(struct sqlite_store *s, int64_t id,
+    int64_t when)
 {
 	static const struct store_sql sql = { ST_FEED_NEXT_POLL,
 	    "UPDATE feeds SET next_poll = ?2 WHERE id = ?1" };
@@ -295,7 +302,7 @@ store_feed_set_next_poll(struct store *s, int64_t id, int64_t when)
 }
 
 int
-store_feed_set_plan(struct store *s, int64_t id, int64_t when,
+sqlite_store_feed_set_plan(struct sqlite_store *s, int64_t id, int64_t when,
     int64_t interval_s, const char *note)
 {
 	static const struct store_sql sql = { ST_FEED_SET_PLAN,
@@ -314,7 +321,7 @@ store_feed_set_plan(struct store *s, int64_t id, int64_t when,
 }
 
 int
-store_entry_feed(struct store *s, int64_t entry_id, int64_t *ret)
+sqlite_store_entry_feed(struct sqlite_store *s, int64_t entry_id, int64_t *ret)
 {
 	static const struct store_sql sql = { ST_ENTRY_FEED,
 	    "SELECT feed_id FROM entries WHERE id = ?" };
@@ -324,7 +331,7 @@ store_entry_feed(struct store *s, int64_t entry_id, int64_t *ret)
 }
 
 int
-store_feed_count_add(struct store *s, int64_t feed_id, int64_t delta)
+store_feed_count_add(struct sqlite_store *s, int64_t feed_id, int64_t delta)
 {
 	static const struct store_sql sql = { ST_FEED_COUNT_ADD,
 	    "UPDATE feeds SET entry_count = entry_count + ?2 WHERE id = ?1" };
@@ -337,7 +344,7 @@ store_feed_count_add(struct store *s, int64_t feed_id, int64_t delta)
 }
 
 static int
-poll_log_add(struct store *s, int64_t feed_id, int64_t started,
+poll_log_add(struct sqlite_store *s, int64_t feed_id, int64_t started,
     const struct store_poll_result *r)
 {
 	static const struct store_sql sql = { ST_POLL_LOG_ADD,
@@ -370,7 +377,7 @@ poll_log_add(struct store *s, int64_t feed_id, int64_t started,
 }
 
 int
-store_topic_burst_feeds(struct store *s, int64_t topic_id,
+sqlite_store_topic_burst_feeds(struct sqlite_store *s, int64_t topic_id,
     int64_t history_since, int64_t quiet_since, int64_t news_id,
     int64_t now, int64_t polled_before, size_t max, int64_t **ret,
     size_t *ret_n)
@@ -415,8 +422,8 @@ store_topic_burst_feeds(struct store *s, int64_t topic_id,
 }
 
 int
-store_feed_topic_hits(struct store *s, int64_t id, int64_t since,
-    int64_t **ret, size_t *ret_n, int64_t *ret_topics)
+sqlite_store_feed_topic_hits(struct sqlite_store *s, int64_t id,
+    int64_t since, int64_t **ret, size_t *ret_n, int64_t *ret_topics)
 {
 	static const struct store_sql hits = { ST_FEED_TOPIC_HITS,
 	    "SELECT max(e.fetched) FROM topic_matches m"
@@ -442,7 +449,7 @@ store_feed_topic_hits(struct store *s, int64_t id, int64_t since,
 }
 
 int
-store_feed_poll_done(struct store *s, int64_t feed_id,
+sqlite_store_feed_poll_done(struct sqlite_store *s, int64_t feed_id,
     const struct store_poll_result *r)
 {
 	static const struct store_sql sql = { ST_FEED_POLL_DONE,
@@ -546,7 +553,8 @@ poll_log_clear(void *row)
 }
 
 int
-store_poll_log_list(struct store *s, int64_t feed_id, size_t limit,
+sqlite_store_poll_log_list(struct sqlite_store *s, int64_t feed_id,
+    size_t limit,
     struct store_poll_log **ret, size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_POLL_LOG_LIST,
@@ -583,7 +591,8 @@ same_str(const char *a, const char *b)
 }
 
 static int
-config_set(struct store *s, int64_t id, const struct store_config_feed *cf)
+config_set(struct sqlite_store *s, int64_t id,
+    const struct store_config_feed *cf)
 {
 	static const struct store_sql sql = { ST_FEED_CONFIG_SET,
 	    "UPDATE feeds SET config_name = ?2, origin = 'config',"
@@ -602,7 +611,7 @@ config_set(struct store *s, int64_t id, const struct store_config_feed *cf)
 
 /* A configured feed now at another URL starts over (fresh validators). */
 static int
-feed_new_url(struct store *s, int64_t id, const char *url)
+feed_new_url(struct sqlite_store *s, int64_t id, const char *url)
 {
 	static const struct store_sql sql = { ST_FEED_RESET_POLL,
 	    "UPDATE feeds SET url = ?2, etag = NULL, last_modified = NULL,"
@@ -620,7 +629,7 @@ feed_new_url(struct store *s, int64_t id, const char *url)
 }
 
 static int
-reconcile_one(struct store *s, const struct store_config_feed *cf,
+reconcile_one(struct sqlite_store *s, const struct store_config_feed *cf,
     struct store_reconcile_result *res)
 {
 	struct store_feed f, other;
@@ -630,7 +639,8 @@ reconcile_one(struct store *s, const struct store_config_feed *cf,
 	if ((found = feed_get_by_name(s, cf->name, &f)) == -1)
 		return -1;
 	if (!found) {
-		if ((found = store_feed_get_by_url(s, cf->url, &f)) == -1)
+		if ((found = sqlite_store_feed_get_by_url(s, cf->url,
+		    &f)) == -1)
 			return -1;
 		if (!found) {
 			if (feed_insert(s, cf->url, cf->title,
@@ -646,7 +656,8 @@ reconcile_one(struct store *s, const struct store_config_feed *cf,
 		goto out;
 	}
 	if (strcmp(f.url, cf->url) != 0) {
-		if ((found = store_feed_get_by_url(s, cf->url, &other)) == -1)
+		if ((found = sqlite_store_feed_get_by_url(s, cf->url,
+		    &other)) == -1)
 			goto out;
 		if (found) {
 			log_warnx("store: configured feed '%s': '%s' is "
@@ -672,7 +683,8 @@ out:
 }
 
 int
-store_feeds_reconcile(struct store *s, const struct store_config_feed *feeds,
+sqlite_store_feeds_reconcile(struct sqlite_store *s,
+    const struct store_config_feed *feeds,
     size_t n, struct store_reconcile_result *ret)
 {
 	static const struct store_sql sql_configured = { ST_FEED_CONFIG_LIST,

@@ -19,153 +19,14 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
+#include "store_keys.h"
 #include "xmalloc.h"
-
-/* Seeds keep the hash spaces apart: a key never equals a link+title. */
-#define SEED_KEY	0x6b6579ULL
-#define SEED_LT		0x6c74ULL
-#define SEED_BODY	0x626f6479ULL
-
-struct prepared {
-	char	*norm_link;
-	char	*categories;	/* JSON or NULL */
-	char	*enclosures;	/* JSON or NULL */
-	int64_t	 key_hash;
-	int64_t	 lt_hash;
-	bool	 has_lt;
-	int64_t	 content_hash;
-};
-
-static uint64_t
-hash_str(const char *str, uint64_t h)
-{
-	/* The length goes in too, so ("ab","c") differs from ("a","bc"). */
-	if (str == NULL)
-		return store_hash("", 0, h ^ 0xff);
-	return store_hash(str, strlen(str), h);
-}
-
-static uint64_t
-hash_int(int64_t v, uint64_t h)
-{
-	return store_hash(&v, sizeof(v), h);
-}
-
-static char *
-categories_json(const struct feed_entry *e)
-{
-	json_t *a;
-	char *out;
-	size_t i;
-
-	if (e->ncategories == 0)
-		return NULL;
-	a = json_array();
-	for (i = 0; i < e->ncategories; i++)
-		if (e->categories[i] != NULL)
-			json_array_append_new(a, json_string(e->categories[i]));
-	out = json_array_size(a) > 0 ? json_dumps(a, JSON_COMPACT) : NULL;
-	json_decref(a);
-	return out;
-}
-
-static char *
-enclosures_json(const struct feed_entry *e)
-{
-	const struct feed_enclosure *en;
-	json_t *a, *o;
-	char *out;
-	size_t i;
-
-	if (e->nenclosures == 0)
-		return NULL;
-	a = json_array();
-	for (i = 0; i < e->nenclosures; i++) {
-		en = &e->enclosures[i];
-		if (en->url == NULL)
-			continue;
-		o = json_object();
-		json_object_set_new(o, "url", json_string(en->url));
-		json_object_set_new(o, "type", en->type != NULL ?
-		    json_string(en->type) : json_null());
-		json_object_set_new(o, "length", en->length >= 0 ?
-		    json_integer(en->length) : json_null());
-		json_array_append_new(a, o);
-	}
-	out = json_array_size(a) > 0 ? json_dumps(a, JSON_COMPACT) : NULL;
-	json_decref(a);
-	return out;
-}
-
-/*
- * Identity and change hashes. The link is normalized only when the key
- * needs it; prepare_link() does it later for entries not seen before.
- * false: nothing to identify the entry by.
- */
-static bool
-prepare_keys(const struct feed_entry *e, struct prepared *p)
-{
-	uint64_t h;
-	size_t i;
-
-	memset(p, 0, sizeof(*p));
-	if (e->id != NULL && e->id[0] != '\0')
-		h = hash_str(e->id, SEED_KEY);
-	else if ((p->norm_link = linknorm_dup(e->link)) != NULL)
-		h = hash_str(p->norm_link, SEED_KEY + 1);
-	else if ((e->title != NULL && e->title[0] != '\0') ||
-	    (e->summary != NULL && e->summary[0] != '\0') ||
-	    e->published != FEED_TIME_NONE) {
-		h = hash_str(e->title, SEED_KEY + 2);
-		h = hash_int(e->published, h);
-		h = hash_str(e->summary, h);
-	} else
-		return false;
-	p->key_hash = (int64_t)h;
-
-	h = hash_str(e->title, SEED_BODY);
-	h = hash_str(e->link, h);
-	h = hash_str(e->summary, h);
-	h = hash_str(e->content, h);
-	h = hash_str(e->author, h);
-	h = hash_int(e->published, h);
-	h = hash_int(e->updated, h);
-	for (i = 0; i < e->ncategories; i++)
-		h = hash_str(e->categories[i], h);
-	for (i = 0; i < e->nenclosures; i++) {
-		h = hash_str(e->enclosures[i].url, h);
-		h = hash_str(e->enclosures[i].type, h);
-		h = hash_int(e->enclosures[i].length, h);
-	}
-	p->content_hash = (int64_t)h;
-	return true;
-}
-
-static void
-prepare_link(const struct feed_entry *e, struct prepared *p)
-{
-	if (p->norm_link == NULL)
-		p->norm_link = linknorm_dup(e->link);
-	if (p->norm_link != NULL && e->title != NULL && e->title[0] != '\0') {
-		p->lt_hash = (int64_t)hash_str(e->title,
-		    hash_str(p->norm_link, SEED_LT));
-		p->has_lt = true;
-	}
-}
-
-static void
-prepared_clear(struct prepared *p)
-{
-	free(p->norm_link);
-	free(p->categories);
-	free(p->enclosures);
-	memset(p, 0, sizeof(*p));
-}
 
 /* Binds ?3..?16, shared by the insert and the update. */
 static void
 bind_fields(sqlite3_stmt *st, const struct feed_entry *e,
-    const struct prepared *p, int64_t now)
+    const struct store_prepared *p, int64_t now)
 {
 	sqlite3_bind_int64(st, 3, p->content_hash);
 	if (p->has_lt)
@@ -201,7 +62,7 @@ static const struct store_sql sql_seen = { ST_SEEN_HAS,
 
 /* Probes (feed_id, hash) with q. 1 found (row id in *ret_id), 0, -1. */
 static int
-probe(struct store *s, const struct store_sql *q, int64_t feed_id,
+probe(struct sqlite_store *s, const struct store_sql *q, int64_t feed_id,
     int64_t hash, int64_t *ret_id, int64_t *ret_col1)
 {
 	sqlite3_stmt *st = store_stmt(s, q);
@@ -226,7 +87,7 @@ probe(struct store *s, const struct store_sql *q, int64_t feed_id,
 
 /* The index row for a new entry; the same text html_text() derives. */
 static int
-fts_insert(struct store *s, int64_t id, const char *title,
+fts_insert(struct sqlite_store *s, int64_t id, const char *title,
     const char *summary, const char *content, const char *author)
 {
 	static const struct store_sql sql = { ST_FTS_INSERT,
@@ -252,7 +113,7 @@ fts_insert(struct store *s, int64_t id, const char *title,
 
 /* An entry stored earlier in this transaction, indexed now. */
 static int
-fts_insert_stored(struct store *s, int64_t id)
+fts_insert_stored(struct sqlite_store *s, int64_t id)
 {
 	static const struct store_sql sql = { ST_FTS_SOURCE,
 	    "SELECT title, summary, content, author FROM entries"
@@ -279,7 +140,7 @@ fts_insert_stored(struct store *s, int64_t id)
 }
 
 static void
-capture_begin(struct store *s)
+capture_begin(struct sqlite_store *s)
 {
 	if (s->tokens_wrapped && s->sink != NULL && s->sink->begin != NULL) {
 		s->sink->begin(s->sink->arg);
@@ -288,30 +149,31 @@ capture_begin(struct store *s)
 }
 
 static void
-tell_indexed(struct store *s, int64_t feed_id, const int64_t *ids, size_t n)
+tell_indexed(struct sqlite_store *s, int64_t feed_id, const int64_t *ids,
+    size_t n)
 {
 	if (n > 0 && s->sink != NULL && s->sink->indexed != NULL)
 		s->sink->indexed(s->sink->arg, feed_id, ids, n);
 }
 
 void
-store_index_defer(struct store *s)
+sqlite_store_index_defer(struct sqlite_store *s)
 {
 	if (s->tx_depth == 1) {
 		s->index_defer = true;
-		s->defer_floor = store_last_entry_id(s) + 1;
+		s->defer_floor = sqlite_store_last_entry_id(s) + 1;
 	}
 }
 
 void
-store_index_drop(struct store *s, size_t n)
+store_index_drop(struct sqlite_store *s, size_t n)
 {
 	while (s->nipend > n)
 		free(s->ipend[--s->nipend].ids);
 }
 
 int
-store_index_pending(struct store *s)
+sqlite_store_index_pending(struct sqlite_store *s)
 {
 	struct store_index_poll *p;
 	size_t i, j;
@@ -334,7 +196,8 @@ store_index_pending(struct store *s)
 
 /* A poll stored, to be indexed before its batch commits. */
 static void
-index_later(struct store *s, int64_t feed_id, const int64_t *ids, size_t n)
+index_later(struct sqlite_store *s, int64_t feed_id, const int64_t *ids,
+    size_t n)
 {
 	struct store_index_poll *p;
 
@@ -350,7 +213,7 @@ enum outcome { OUT_NEW, OUT_UPDATED, OUT_UNCHANGED, OUT_REISSUED,
     OUT_SKIPPED, OUT_NOT_INDEXED };
 
 static int
-ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
+ingest_one(struct sqlite_store *s, int64_t feed_id, const struct feed_entry *e,
     int64_t now, bool index, enum outcome *out, int64_t *ret_id)
 {
 	/* ?3..?16 are bind_fields()'s. */
@@ -367,12 +230,12 @@ ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
 	    " updated = ?10, author = ?12, summary = ?13, content = ?14,"
 	    " categories = ?15, enclosures = ?16"
 	    " WHERE id = ?1 AND feed_id = ?2" };
-	struct prepared p;
+	struct store_prepared p;
 	sqlite3_stmt *st;
 	int64_t id = 0, old_hash = 0;
 	int rc = -1, found;
 
-	if (!prepare_keys(e, &p)) {
+	if (!store_prepare_keys(e, &p)) {
 		*out = OUT_SKIPPED;
 		return 0;
 	}
@@ -393,7 +256,7 @@ ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
 			rc = 0;
 			goto out;
 		}
-		prepare_link(e, &p);
+		store_prepare_link(e, &p);
 		/*
 		 * Some feeds give every item a new guid on every poll: an
 		 * unknown key with a known link + title is such a reissue.
@@ -415,9 +278,9 @@ ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
 	}
 
 	if (found)
-		prepare_link(e, &p);
-	p.categories = categories_json(e);
-	p.enclosures = enclosures_json(e);
+		store_prepare_link(e, &p);
+	p.categories = store_categories_json(e);
+	p.enclosures = store_enclosures_json(e);
 	if (id == 0) {
 		if ((st = store_stmt(s, &sql_insert)) == NULL)
 			goto out;
@@ -452,12 +315,12 @@ ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
 	}
 	rc = 0;
 out:
-	prepared_clear(&p);
+	store_prepared_clear(&p);
 	return rc;
 }
 
 static int
-feed_doc(struct store *s, int64_t feed_id, const struct feed_header *h)
+feed_doc(struct sqlite_store *s, int64_t feed_id, const struct feed_header *h)
 {
 	/* No write when nothing changed: most polls. */
 	static const struct store_sql sql = { ST_FEED_DOC,
@@ -474,7 +337,8 @@ feed_doc(struct store *s, int64_t feed_id, const struct feed_header *h)
 }
 
 int
-store_ingest(struct store *s, int64_t feed_id, const struct feed_header *h,
+sqlite_store_ingest(struct sqlite_store *s, int64_t feed_id,
+    const struct feed_header *h,
     const struct feed_entry *entries, size_t n,
     struct store_ingest_result *ret)
 {
@@ -506,10 +370,11 @@ store_ingest(struct store *s, int64_t feed_id, const struct feed_header *h,
 			s->capturing = false;
 			store_rollback(s);
 			free(r.new_ids);
-			if (store_index_pending(s) == -1)
+			if (sqlite_store_index_pending(s) == -1)
 				return -1;
 			s->index_defer = false;
-			return store_ingest(s, feed_id, h, entries, n, ret);
+			return sqlite_store_ingest(s, feed_id, h, entries, n,
+			    ret);
 		}
 		switch (out) {
 		case OUT_NEW:

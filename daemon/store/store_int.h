@@ -1,5 +1,6 @@
 /*
- * store_int: what the store's own files share (store.c and store_*.c).
+ * store_int: what the SQLite store's files share (store_sqlite.c and
+ * store_*.c).
  * Not for other modules: they use store.h.
  */
 #ifndef FEEDD_STORE_INT_H
@@ -13,6 +14,7 @@
 
 #include "buf.h"
 #include "store.h"
+#include "store_keys.h"
 
 struct store_token_sink;
 
@@ -30,10 +32,10 @@ struct store_token_sink;
 /*
  * The slots of a connection's statement cache, one per statement, grouped
  * by the file that holds the statement's text (struct store_sql). A slot's
- * statement is prepared on first use and kept until store_free().
+ * statement is prepared on first use and kept until sqlite_store_free().
  */
 enum store_stmt {
-	/* store.c */
+	/* store_sqlite.c */
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_STATUS,
@@ -206,7 +208,7 @@ struct store_index_poll {
 	size_t		 n;
 };
 
-struct store {
+struct sqlite_store {
 	sqlite3		*db;
 	char		*path;
 	int64_t		 now;		/* 0: the real clock */
@@ -229,42 +231,49 @@ struct store {
 	struct store_health health;	/* store_health(): writes failing */
 };
 
+/*
+ * The connection of a SQLite store; and of a store_open()ed one, NULL
+ * when it is PostgreSQL (for tests and benches that look inside).
+ */
+sqlite3	*sqlite_store_db(struct sqlite_store *s);
+sqlite3	*store_sqlite_db(struct store *s);
+
 /* Creates or upgrades the schema. 0, or -1 with the reason in err. */
 int	store_schema_migrate(sqlite3 *db, char *err, size_t errlen);
 /* Registers html_text(), which the FTS triggers call. */
 int	store_schema_functions(sqlite3 *db);
 /* Forgets deferred polls from the n-th on. */
-void	store_index_drop(struct store *s, size_t n);
+void	store_index_drop(struct sqlite_store *s, size_t n);
 /* Wraps the connection's unicode61 for the token sink. 0 / -1. */
-int	store_tokens_wrap(struct store *s);
+int	store_tokens_wrap(struct sqlite_store *s);
 
 /* q's statement on this connection, prepared on first use; NULL (logged). */
-sqlite3_stmt *store_stmt(struct store *s, const struct store_sql *q);
-int64_t	store_now(const struct store *s);
+sqlite3_stmt *store_stmt(struct sqlite_store *s, const struct store_sql *q);
+int64_t	store_now(const struct sqlite_store *s);
 /* Logs SQLite's error for what failed; returns -1. */
-int	store_fail(struct store *s, const char *what);
+int	store_fail(struct sqlite_store *s, const char *what);
 /*
  * Transactions nest: the outermost store_begin is BEGIN IMMEDIATE, inner
  * ones are savepoints, so a function that needs atomicity calls these
  * whether or not a caller (store_batch_begin) already opened one, and its
  * failure undoes only its own part.
  */
-int	store_begin(struct store *s);
-int	store_commit(struct store *s);
-void	store_rollback(struct store *s);
+int	store_begin(struct sqlite_store *s);
+int	store_commit(struct sqlite_store *s);
+void	store_rollback(struct sqlite_store *s);
 /* The statement with ?1 bound to id / text (borrowed); NULL on error. */
-sqlite3_stmt *store_bound_id(struct store *s, const struct store_sql *q,
-	    int64_t id);
-sqlite3_stmt *store_bound_text(struct store *s, const struct store_sql *q,
-	    const char *text);
+sqlite3_stmt *store_bound_id(struct sqlite_store *s,
+	    const struct store_sql *q, int64_t id);
+sqlite3_stmt *store_bound_text(struct sqlite_store *s,
+	    const struct store_sql *q, const char *text);
 /* Binds id to the statement's ?1 and runs it (store_exec). 0 / -1. */
-int	store_exec_id(struct store *s, const struct store_sql *q, int64_t id,
-	    const char *what);
+int	store_exec_id(struct sqlite_store *s, const struct store_sql *q,
+	    int64_t id, const char *what);
 /* Runs fn(s, id) in a transaction of its own; returns what fn returned. */
-int	store_in_tx(struct store *s, int (*fn)(struct store *, int64_t),
-	    int64_t id);
+int	store_in_tx(struct sqlite_store *s,
+	    int (*fn)(struct sqlite_store *, int64_t), int64_t id);
 /* Steps a statement that returns no rows, then resets it. 0 / -1. */
-int	store_exec(struct store *s, sqlite3_stmt *st, const char *what);
+int	store_exec(struct sqlite_store *s, sqlite3_stmt *st, const char *what);
 /* Reads the current row of st into *row (a struct of the caller's kind). */
 typedef void store_read_fn(sqlite3_stmt *st, void *row);
 typedef void store_clear_fn(void *row);
@@ -274,11 +283,11 @@ store_read_fn store_read_int64;
 store_read_fn store_read_text;
 
 /* At most one row of st into *ret (zeroed first). 1 found / 0 / -1. */
-int	store_one_row(struct store *s, sqlite3_stmt *st, size_t size,
+int	store_one_row(struct sqlite_store *s, sqlite3_stmt *st, size_t size,
 	    store_read_fn *read, void *ret, const char *what);
 /* Every row of st into a fresh array of size-byte rows (clear may be NULL
  * for rows that own nothing). 0 / -1. */
-int	store_all_rows(struct store *s, sqlite3_stmt *st, size_t size,
+int	store_all_rows(struct sqlite_store *s, sqlite3_stmt *st, size_t size,
 	    store_read_fn *read, store_clear_fn *clear, void **ret,
 	    size_t *ret_n, const char *what);
 
@@ -287,22 +296,13 @@ char	*store_col_dup(sqlite3_stmt *st, int i);
 /* Binds t, or NULL for FEED_TIME_NONE. */
 void	store_bind_time(sqlite3_stmt *st, int i, int64_t t);
 int64_t	store_col_time(sqlite3_stmt *st, int i);
-/* 64-bit hash of a byte string, seeded (for keys and change detection). */
-uint64_t store_hash(const void *data, size_t len, uint64_t seed);
-/*
- * The key under which a match's title is compared across feeds (the
- * cross-feed duplicate fallback): false for titles too short to tell
- * anything. The schema's title_key() SQL function is this.
- */
-bool	store_title_key(const char *title, size_t len, int64_t *ret);
 /*
  * Entry copy_id was folded into original_id's story by a topic: it joins
  * that story (entries.story_id) and takes on each user's state of it.
  * Inside the caller's transaction. 0 / -1.
  */
-int	store_state_fold(struct store *s, int64_t copy_id, int64_t original_id);
-/* How far apart two copies of one article may be published (seconds). */
-#define STORE_TITLE_DUP_WINDOW_S	(2 * 86400)
+int	store_state_fold(struct sqlite_store *s, int64_t copy_id,
+	    int64_t original_id);
 
 /* What a topic's match is compared by across feeds. */
 struct store_match_key {
@@ -322,18 +322,19 @@ struct store_match_key {
  * published within STORE_TITLE_DUP_WINDOW_S; the lowest entry id of
  * those. 1 and its entry id, 0 none, -1.
  */
-int	store_match_original(struct store *s, const struct store_match_key *k,
-	    int64_t *ret_entry_id);
+int	store_match_original(struct sqlite_store *s,
+	    const struct store_match_key *k, int64_t *ret_entry_id);
 
 /*
  * Reconciling configured items: inside the caller's transaction, drops
  * (with drop) each row of list (id, name) whose name is not among the n
  * items' names (a const char * at offset off in each size-byte item).
  */
-int	store_drop_unnamed(struct store *s, const struct store_sql *list,
+int	store_drop_unnamed(struct sqlite_store *s, const struct store_sql *list,
 	    const void *items, size_t n, size_t size, size_t off,
-	    int (*drop)(struct store *, int64_t), size_t *ret_removed);
+	    int (*drop)(struct sqlite_store *, int64_t), size_t *ret_removed);
 /* Adds delta to a feed's stored entry count (ingest, pruning). 0 / -1. */
-int	store_feed_count_add(struct store *s, int64_t feed_id, int64_t delta);
+int	store_feed_count_add(struct sqlite_store *s, int64_t feed_id,
+	    int64_t delta);
 
 #endif

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 #include "store_prune.h"
 #include "xmalloc.h"
 
@@ -54,7 +55,7 @@ struct victims {
 };
 
 static int
-collect(struct store *s, sqlite3_stmt *st, struct victims *vs)
+collect(struct sqlite_store *s, sqlite3_stmt *st, struct victims *vs)
 {
 	int rc = SQLITE_DONE;
 
@@ -76,7 +77,7 @@ collect(struct store *s, sqlite3_stmt *st, struct victims *vs)
 }
 
 static int
-seen_add(struct store *s, int64_t feed_id, int64_t hash)
+seen_add(struct sqlite_store *s, int64_t feed_id, int64_t hash)
 {
 	static const struct store_sql sql = { ST_SEEN_ADD,
 	    "INSERT OR IGNORE INTO seen(feed_id, hash) VALUES (?, ?)" };
@@ -102,7 +103,7 @@ cmp_victim(const void *a, const void *b)
  * DELETE for all, whose trigger keeps the FTS index in step.
  */
 static int
-drop_all(struct store *s, struct victim *v, size_t n)
+drop_all(struct sqlite_store *s, struct victim *v, size_t n)
 {
 	/* One statement for the batch: FTS5 flushes once per statement. */
 	static const struct store_sql sql = { ST_PRUNE_DELETE,
@@ -139,7 +140,7 @@ drop_all(struct store *s, struct victim *v, size_t n)
 
 /* Entries beyond max_entries_per_feed, oldest first. */
 static int
-over_count(struct store *s, const struct store_retention *r,
+over_count(struct sqlite_store *s, const struct store_retention *r,
     int64_t topic_cutoff, struct victims *vs)
 {
 	/* Feeds over ?1 entries, 64 at a time from id ?2 on. */
@@ -194,7 +195,8 @@ over_count(struct store *s, const struct store_retention *r,
 }
 
 int
-store_prune(struct store *s, const struct store_retention *r, size_t batch,
+sqlite_store_prune(struct sqlite_store *s, const struct store_retention *r,
+    size_t batch,
     size_t *ret_pruned)
 {
 	/*

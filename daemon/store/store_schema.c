@@ -14,6 +14,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 
 /*
  * Step 1. Entries carry 64-bit hashes instead of indexed key text: the key
@@ -145,7 +146,7 @@ static const char schema_v1[] =
 ") WITHOUT ROWID;";
 
 /*
- * Step 2. New rows reach the FTS index from store_ingest() itself: a
+ * Step 2. New rows reach the FTS index from sqlite_store_ingest() itself: a
  * trigger runs as a sub-statement, and FTS5 (3.40) flushes its pending
  * terms at every statement savepoint, writing one tiny segment per entry
  * (measured: the whole ingest 1.8x slower). Deletes and updates, rare and

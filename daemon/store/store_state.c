@@ -20,6 +20,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 #include "xmalloc.h"
 
 /* The copies of entry ?1's story (it too), with their feeds. */
@@ -57,7 +58,7 @@ copy_read(sqlite3_stmt *st, void *row)
 }
 
 static int
-flag_one(struct store *s, int64_t user_id, enum store_flag flag, bool on,
+flag_one(struct sqlite_store *s, int64_t user_id, enum store_flag flag, bool on,
     int64_t id, bool *ret_changed)
 {
 	static const struct store_sql sql_story = { ST_STATE_STORY,
@@ -105,7 +106,8 @@ fail:
 }
 
 int
-store_state_set(struct store *s, int64_t user_id, enum store_flag flag,
+sqlite_store_state_set(struct sqlite_store *s, int64_t user_id,
+    enum store_flag flag,
     bool on, const int64_t *ids, size_t n, size_t *ret_changed)
 {
 	size_t changed = 0, i;
@@ -130,7 +132,8 @@ store_state_set(struct store *s, int64_t user_id, enum store_flag flag,
 }
 
 int
-store_state_get(struct store *s, int64_t user_id, int64_t entry_id,
+sqlite_store_state_get(struct sqlite_store *s, int64_t user_id,
+    int64_t entry_id,
     bool *ret_read, bool *ret_starred)
 {
 	static const struct store_sql sql = { ST_STATE_GET,
@@ -155,7 +158,7 @@ store_state_get(struct store *s, int64_t user_id, int64_t entry_id,
 }
 
 int
-store_state_fold(struct store *s, int64_t copy_id, int64_t original_id)
+store_state_fold(struct sqlite_store *s, int64_t copy_id, int64_t original_id)
 {
 	static const struct store_sql sql_story = { ST_STATE_FOLD_STORY,
 	    "UPDATE entries SET story_id = (SELECT COALESCE(o.story_id, o.id)"
@@ -210,7 +213,7 @@ scope_sql(struct buf *sql, const struct store_scope *sc, int64_t max_id,
 
 /* Runs sql (built here, once) with the marking's parameters. 0 / -1. */
 static int
-run_marking(struct store *s, const char *sql, int64_t user_id,
+run_marking(struct sqlite_store *s, const char *sql, int64_t user_id,
     const struct store_scope *sc, int64_t max_id, int64_t before,
     size_t *ret_changed)
 {
@@ -259,7 +262,7 @@ run_marking(struct store *s, const char *sql, int64_t user_id,
  * state the rows have now (0 unread, 1 read).
  */
 static int
-spread_delta(struct store *s, int64_t user_id, int from)
+spread_delta(struct sqlite_store *s, int64_t user_id, int from)
 {
 	static const char *const fmt[] = {
 	    /* the stories of copies in the delta */
@@ -294,7 +297,7 @@ spread_delta(struct store *s, int64_t user_id, int from)
  * statement: only the one statement, prepared and run here, skips them.
  */
 static int
-write_delta(struct store *s, int64_t user_id, bool read)
+write_delta(struct sqlite_store *s, int64_t user_id, bool read)
 {
 	static const char sql_read[] =
 	    "INSERT INTO entry_state(user_id, entry_id, feed_id, read,"
@@ -332,7 +335,7 @@ write_delta(struct store *s, int64_t user_id, bool read)
 }
 
 int
-store_state_mark_all(struct store *s, int64_t user_id,
+sqlite_store_state_mark_all(struct sqlite_store *s, int64_t user_id,
     const struct store_scope *scope, bool read, int64_t max_id,
     int64_t before, size_t *ret_changed)
 {
@@ -384,7 +387,7 @@ unread_read(sqlite3_stmt *st, void *row)
 
 /* The counts st (?1: the user) gives. */
 static int
-unread_rows(struct store *s, const struct store_sql *q, int64_t user_id,
+unread_rows(struct sqlite_store *s, const struct store_sql *q, int64_t user_id,
     struct store_unread **ret, size_t *ret_n)
 {
 	return store_all_rows(s, store_bound_id(s, q, user_id),
@@ -393,7 +396,7 @@ unread_rows(struct store *s, const struct store_sql *q, int64_t user_id,
 }
 
 int
-store_unread_topics(struct store *s, int64_t user_id,
+sqlite_store_unread_topics(struct sqlite_store *s, int64_t user_id,
     struct store_unread **ret, size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_UNREAD_TOPICS,
@@ -410,7 +413,7 @@ store_unread_topics(struct store *s, int64_t user_id,
  * the answer's time at 10,000 feeds.
  */
 int
-store_unread_feeds_each(struct store *s, int64_t user_id,
+sqlite_store_unread_feeds_each(struct sqlite_store *s, int64_t user_id,
     store_feed_unread_fn fn, void *arg)
 {
 	static const struct store_sql sql_feeds = { ST_UNREAD_FEED_ROWS,
@@ -479,14 +482,14 @@ unread_keep(const struct store_feed_unread *u, void *arg)
 }
 
 int
-store_unread_feeds(struct store *s, int64_t user_id,
+sqlite_store_unread_feeds(struct sqlite_store *s, int64_t user_id,
     struct store_unread **ret, size_t *ret_n)
 {
 	struct unread_list l = { 0 };
 
 	*ret = NULL;
 	*ret_n = 0;
-	if (store_unread_feeds_each(s, user_id, unread_keep, &l) == -1) {
+	if (sqlite_store_unread_feeds_each(s, user_id, unread_keep, &l) == -1) {
 		free(l.v);
 		return -1;
 	}
@@ -505,7 +508,7 @@ store_unread_feeds(struct store *s, int64_t user_id,
 /* Runs st (bound), handing each row's id to fn. 0, -1 (logged), or -1
  * when fn stopped (not logged). */
 static int
-ids_each(struct store *s, sqlite3_stmt *st, store_id_fn fn, void *arg)
+ids_each(struct sqlite_store *s, sqlite3_stmt *st, store_id_fn fn, void *arg)
 {
 	int rc, out = 0;
 
@@ -546,7 +549,8 @@ bits_set(int64_t id, void *arg)
 }
 
 int
-store_state_ids(struct store *s, int64_t user_id, enum store_flag flag,
+sqlite_store_state_ids(struct sqlite_store *s, int64_t user_id,
+    enum store_flag flag,
     bool on, store_id_fn fn, void *arg)
 {
 	static const struct store_sql sql_read = { ST_STATE_IDS_READ,

@@ -17,12 +17,13 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 #include "xmalloc.h"
 
 struct wrap_module {
 	fts5_tokenizer	 inner;
 	void		*inner_ud;
-	struct store	*store;
+	struct sqlite_store	*store;
 };
 
 struct wrap {
@@ -31,7 +32,7 @@ struct wrap {
 };
 
 struct relay {
-	struct store	*store;
+	struct sqlite_store	*store;
 	void		*ctx;
 	int		(*xToken)(void *, int, const char *, int, int, int);
 };
@@ -77,7 +78,7 @@ wrap_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text,
     int len, int (*xToken)(void *, int, const char *, int, int, int))
 {
 	struct wrap *w = (struct wrap *)t;
-	struct store *s = w->m->store;
+	struct sqlite_store *s = w->m->store;
 	struct relay r = { s, ctx, xToken };
 
 	/* Queries and everything outside store_ingest pass straight on. */
@@ -106,7 +107,7 @@ fts5_api_of(sqlite3 *db)
 }
 
 int
-store_tokens_wrap(struct store *s)
+store_tokens_wrap(struct sqlite_store *s)
 {
 	static const char name[] = "unicode61";
 	struct wrap_module *m;
@@ -132,7 +133,8 @@ store_tokens_wrap(struct store *s)
 }
 
 void
-store_set_token_sink(struct store *s, const struct store_token_sink *sink)
+sqlite_store_set_token_sink(struct sqlite_store *s,
+    const struct store_token_sink *sink)
 {
 	free(s->sink);
 	s->sink = NULL;

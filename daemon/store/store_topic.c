@@ -12,6 +12,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 #include "xmalloc.h"
 
 #define SEED_NORM	0x6e6f726dULL
@@ -108,7 +109,7 @@ store_topic_list_free(struct store_topic *t, size_t n)
 
 /* SQLITE_ERROR from an FTS statement is the query's fault. */
 static int
-query_error(struct store *s, int rc, const char *what, char *err,
+query_error(struct sqlite_store *s, int rc, const char *what, char *err,
     size_t errlen)
 {
 	if ((rc & 0xff) == SQLITE_ERROR) {
@@ -119,7 +120,8 @@ query_error(struct store *s, int rc, const char *what, char *err,
 }
 
 int
-store_fts_check(struct store *s, const char *query, char *err, size_t errlen)
+sqlite_store_fts_check(struct sqlite_store *s, const char *query, char *err,
+    size_t errlen)
 {
 	/* Compiling the query is the check; no row is ever -1. */
 	static const struct store_sql sql = { ST_FTS_CHECK,
@@ -183,14 +185,15 @@ out:
 }
 
 static int
-topic_lookup(struct store *s, sqlite3_stmt *st, struct store_topic *ret)
+topic_lookup(struct sqlite_store *s, sqlite3_stmt *st, struct store_topic *ret)
 {
 	return store_one_row(s, st, sizeof(*ret), topic_read, ret,
 	    "reading a topic");
 }
 
 int
-store_topic_get(struct store *s, int64_t id, struct store_topic *ret)
+sqlite_store_topic_get(struct sqlite_store *s, int64_t id,
+    struct store_topic *ret)
 {
 	static const struct store_sql sql = { ST_TOPIC_GET,
 	    "SELECT " TOPIC_COLS " FROM topics t WHERE t.id = ?" };
@@ -199,7 +202,7 @@ store_topic_get(struct store *s, int64_t id, struct store_topic *ret)
 }
 
 int
-store_topic_get_by_name(struct store *s, const char *name,
+sqlite_store_topic_get_by_name(struct sqlite_store *s, const char *name,
     struct store_topic *ret)
 {
 	static const struct store_sql sql = { ST_TOPIC_GET_BY_NAME,
@@ -209,7 +212,8 @@ store_topic_get_by_name(struct store *s, const char *name,
 }
 
 int
-store_topic_list(struct store *s, struct store_topic **ret, size_t *ret_n)
+sqlite_store_topic_list(struct sqlite_store *s, struct store_topic **ret,
+    size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_TOPIC_LIST,
 	    "SELECT " TOPIC_COLS " FROM topics t ORDER BY t.id" };
@@ -228,7 +232,7 @@ topic_feed_read(sqlite3_stmt *st, void *row)
 }
 
 int
-store_topic_feeds(struct store *s, struct store_topic_feed **ret,
+sqlite_store_topic_feeds(struct sqlite_store *s, struct store_topic_feed **ret,
     size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_TOPIC_FEEDS,
@@ -241,7 +245,8 @@ store_topic_feeds(struct store *s, struct store_topic_feed **ret,
 }
 
 int
-store_topic_add(struct store *s, const char *name, const char *query,
+sqlite_store_topic_add(struct sqlite_store *s, const char *name,
+    const char *query,
     const char *notify, const struct store_topic_subset *subset,
     enum store_origin origin, int64_t *ret_id, char *err, size_t errlen)
 {
@@ -258,9 +263,9 @@ store_topic_add(struct store *s, const char *name, const char *query,
 		snprintf(err, errlen, "empty topic name");
 		return STORE_EQUERY;
 	}
-	if ((rc = store_fts_check(s, query, err, errlen)) != 0)
+	if ((rc = sqlite_store_fts_check(s, query, err, errlen)) != 0)
 		return rc;
-	if ((rc = store_topic_get_by_name(s, name, &t)) != 0) {
+	if ((rc = sqlite_store_topic_get_by_name(s, name, &t)) != 0) {
 		*ret_id = t.id;
 		store_topic_clear(&t);
 		return rc;
@@ -287,7 +292,8 @@ store_topic_add(struct store *s, const char *name, const char *query,
 
 /* Inside the caller's transaction. */
 static int
-topic_set(struct store *s, const struct store_topic *old, const char *query,
+topic_set(struct sqlite_store *s, const struct store_topic *old,
+    const char *query,
     const char *notify)
 {
 	/* A hook named: a dropped command's note has done its job. */
@@ -314,15 +320,15 @@ topic_set(struct store *s, const struct store_topic *old, const char *query,
 }
 
 int
-store_topic_update(struct store *s, int64_t id, const char *query,
+sqlite_store_topic_update(struct sqlite_store *s, int64_t id, const char *query,
     const char *notify, char *err, size_t errlen)
 {
 	struct store_topic t;
 	int rc;
 
-	if ((rc = store_fts_check(s, query, err, errlen)) != 0)
+	if ((rc = sqlite_store_fts_check(s, query, err, errlen)) != 0)
 		return rc;
-	if ((rc = store_topic_get(s, id, &t)) != 1)
+	if ((rc = sqlite_store_topic_get(s, id, &t)) != 1)
 		return rc;
 	if (store_begin(s) == -1)
 		goto fail;
@@ -339,7 +345,7 @@ fail:
 
 /* Inside the caller's transaction. 1 / 0 / -1. */
 static int
-topic_delete(struct store *s, int64_t id)
+topic_delete(struct sqlite_store *s, int64_t id)
 {
 	static const struct store_sql sql_cursors = { ST_TOPIC_CLEAR_CURSORS,
 	    "DELETE FROM cursors WHERE topic_id = ?" };
@@ -355,13 +361,13 @@ topic_delete(struct store *s, int64_t id)
 }
 
 int
-store_topic_remove(struct store *s, int64_t id)
+sqlite_store_topic_remove(struct sqlite_store *s, int64_t id)
 {
 	return store_in_tx(s, topic_delete, id);
 }
 
 static int
-reconcile_topic(struct store *s, const struct store_config_topic *ct,
+reconcile_topic(struct sqlite_store *s, const struct store_config_topic *ct,
     struct store_reconcile_result *res, char *err, size_t errlen)
 {
 	/* A config topic's subset and notify are feedd.conf's. */
@@ -372,7 +378,7 @@ reconcile_topic(struct store *s, const struct store_config_topic *ct,
 	int64_t id;
 	int rc, found;
 
-	if ((rc = store_fts_check(s, ct->query, err, errlen)) != 0) {
+	if ((rc = sqlite_store_fts_check(s, ct->query, err, errlen)) != 0) {
 		if (rc == STORE_EQUERY) {
 			char *why = xstrdup(err);
 
@@ -381,10 +387,11 @@ reconcile_topic(struct store *s, const struct store_config_topic *ct,
 		}
 		return rc;
 	}
-	if ((found = store_topic_get_by_name(s, ct->name, &t)) == -1)
+	if ((found = sqlite_store_topic_get_by_name(s, ct->name, &t)) == -1)
 		return -1;
 	if (!found) {
-		rc = store_topic_add(s, ct->name, ct->query, ct->notify, NULL,
+		rc = sqlite_store_topic_add(s, ct->name, ct->query, ct->notify,
+		    NULL,
 		    STORE_ORIGIN_CONFIG, &id, err, errlen);
 		if (rc == 0)
 			res->added++;
@@ -407,7 +414,7 @@ out:
 }
 
 int
-store_topics_reconcile(struct store *s,
+sqlite_store_topics_reconcile(struct sqlite_store *s,
     const struct store_config_topic *topics, size_t n,
     struct store_reconcile_result *ret, char *err, size_t errlen)
 {
@@ -473,7 +480,7 @@ store_title_key(const char *title, size_t len, int64_t *ret)
 
 /* q with k's topic (?1), key (?2) and feed (?3) bound; NULL on error. */
 static sqlite3_stmt *
-same_key(struct store *s, const struct store_sql *q,
+same_key(struct sqlite_store *s, const struct store_sql *q,
     const struct store_match_key *k, int64_t key)
 {
 	sqlite3_stmt *st = store_bound_id(s, q, k->topic_id);
@@ -487,14 +494,14 @@ same_key(struct store *s, const struct store_sql *q,
 
 /* st's first entry id. 1 found, 0, -1. */
 static int
-first_entry(struct store *s, sqlite3_stmt *st, int64_t *ret_entry_id)
+first_entry(struct sqlite_store *s, sqlite3_stmt *st, int64_t *ret_entry_id)
 {
 	return store_one_row(s, st, sizeof(*ret_entry_id), store_read_int64,
 	    ret_entry_id, "checking a match");
 }
 
 int
-store_match_original(struct store *s, const struct store_match_key *k,
+store_match_original(struct sqlite_store *s, const struct store_match_key *k,
     int64_t *ret_entry_id)
 {
 	/* Without statistics SQLite would walk the whole topic by its key. */
@@ -531,7 +538,7 @@ store_match_original(struct store *s, const struct store_match_key *k,
  * read-only lookup is nearly always all it costs.
  */
 static int
-listed_reads(struct store *s, int64_t topic_id, int64_t entry_id)
+listed_reads(struct sqlite_store *s, int64_t topic_id, int64_t entry_id)
 {
 	static const struct store_sql sql_read_by = { ST_MATCH_READ_BY,
 	    "SELECT 1 FROM entry_state WHERE entry_id = ?1 AND read = 1"
@@ -557,7 +564,7 @@ listed_reads(struct store *s, int64_t topic_id, int64_t entry_id)
 
 /* Records one match inside the caller's transaction. 1 listed, 0, -1. */
 static int
-match_add(struct store *s, int64_t topic_id, const struct found *f,
+match_add(struct sqlite_store *s, int64_t topic_id, const struct found *f,
     int64_t now)
 {
 	static const struct store_sql sql = { ST_MATCH_ADD,
@@ -609,7 +616,7 @@ match_add(struct store *s, int64_t topic_id, const struct found *f,
 
 /* n more matches listed (not folded) for the topic. */
 static int
-count_listed(struct store *s, int64_t topic_id, size_t n)
+count_listed(struct sqlite_store *s, int64_t topic_id, size_t n)
 {
 	static const struct store_sql sql = { ST_MATCH_COUNT_ADD,
 	    "UPDATE topics SET match_count = match_count + ?2 WHERE id = ?1" };
@@ -624,7 +631,8 @@ count_listed(struct store *s, int64_t topic_id, size_t n)
 }
 
 int
-store_topic_match(struct store *s, int64_t topic_id, int64_t min_id,
+sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
+    int64_t min_id,
     int64_t max_id, int64_t **ret_ids, size_t *ret_n, char *err,
     size_t errlen)
 {

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 
 #define USER_COLS "id, name, pass_hash, fever_key, created"
 
@@ -64,7 +65,8 @@ store_user_list_free(struct store_user *u, size_t n)
 }
 
 int
-store_user_add(struct store *s, const char *name, const char *pass_hash,
+sqlite_store_user_add(struct sqlite_store *s, const char *name,
+    const char *pass_hash,
     int64_t *ret_id)
 {
 	static const struct store_sql sql = { ST_USER_ADD,
@@ -96,7 +98,8 @@ store_user_add(struct store *s, const char *name, const char *pass_hash,
 }
 
 int
-store_user_get(struct store *s, int64_t id, struct store_user *ret)
+sqlite_store_user_get(struct sqlite_store *s, int64_t id,
+    struct store_user *ret)
 {
 	static const struct store_sql sql = { ST_USER_GET,
 	    "SELECT " USER_COLS " FROM users WHERE id = ?1" };
@@ -106,7 +109,7 @@ store_user_get(struct store *s, int64_t id, struct store_user *ret)
 }
 
 int
-store_user_get_by_name(struct store *s, const char *name,
+sqlite_store_user_get_by_name(struct sqlite_store *s, const char *name,
     struct store_user *ret)
 {
 	static const struct store_sql sql = { ST_USER_GET_BY_NAME,
@@ -117,7 +120,8 @@ store_user_get_by_name(struct store *s, const char *name,
 }
 
 int
-store_user_list(struct store *s, struct store_user **ret, size_t *ret_n)
+sqlite_store_user_list(struct sqlite_store *s, struct store_user **ret,
+    size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_USER_LIST,
 	    "SELECT " USER_COLS " FROM users ORDER BY id" };
@@ -127,7 +131,7 @@ store_user_list(struct store *s, struct store_user **ret, size_t *ret_n)
 }
 
 static int
-user_remove(struct store *s, int64_t id)
+user_remove(struct sqlite_store *s, int64_t id)
 {
 	/* State goes by cascade, tokens and counts by the schema's trigger. */
 	static const struct store_sql sql = { ST_USER_REMOVE,
@@ -139,7 +143,7 @@ user_remove(struct store *s, int64_t id)
 }
 
 int
-store_user_remove(struct store *s, int64_t id)
+sqlite_store_user_remove(struct sqlite_store *s, int64_t id)
 {
 	if (id == STORE_OWNER_ID) {
 		log_warnx("store: the owner (user %d) is never removed",
@@ -150,7 +154,8 @@ store_user_remove(struct store *s, int64_t id)
 }
 
 int
-store_user_set_password(struct store *s, int64_t id, const char *pass_hash)
+sqlite_store_user_set_password(struct sqlite_store *s, int64_t id,
+    const char *pass_hash)
 {
 	static const struct store_sql sql = { ST_USER_SET_PASSWORD,
 	    "UPDATE users SET pass_hash = ?2 WHERE id = ?1" };
@@ -168,7 +173,8 @@ store_user_set_password(struct store *s, int64_t id, const char *pass_hash)
 }
 
 int
-store_user_set_fever(struct store *s, int64_t id, const unsigned char *key)
+sqlite_store_user_set_fever(struct sqlite_store *s, int64_t id,
+    const unsigned char *key)
 {
 	static const struct store_sql sql = { ST_USER_SET_FEVER,
 	    "UPDATE users SET fever_key = ?2 WHERE id = ?1" };
@@ -187,7 +193,7 @@ store_user_set_fever(struct store *s, int64_t id, const unsigned char *key)
 }
 
 int
-store_user_rename(struct store *s, int64_t id, const char *name)
+sqlite_store_user_rename(struct sqlite_store *s, int64_t id, const char *name)
 {
 	static const struct store_sql sql = { ST_USER_RENAME,
 	    "UPDATE OR IGNORE users SET name = ?2 WHERE id = ?1"
@@ -204,7 +210,7 @@ store_user_rename(struct store *s, int64_t id, const char *name)
 		return -1;
 	if (sqlite3_changes(s->db) > 0)
 		return 1;
-	if ((rc = store_user_get(s, id, &u)) != 1)
+	if ((rc = sqlite_store_user_get(s, id, &u)) != 1)
 		return rc;
 	rc = strcmp(u.name, name) == 0 ? 1 : 2;
 	user_clear(&u);
@@ -212,7 +218,7 @@ store_user_rename(struct store *s, int64_t id, const char *name)
 }
 
 int
-store_secret(struct store *s, unsigned char out[STORE_SECRET_LEN])
+sqlite_store_secret(struct sqlite_store *s, unsigned char out[STORE_SECRET_LEN])
 {
 	static const struct store_sql sql_get = { ST_SECRET_GET,
 	    "SELECT value FROM meta WHERE key = 'secret'" };

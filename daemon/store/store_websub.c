@@ -10,6 +10,7 @@
 
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 
 #define WEBSUB_COLS "w.id, w.feed_id, NOT EXISTS (SELECT 1 FROM feeds f" \
 	" WHERE f.id = w.feed_id), w.callback, w.hub, w.topic, w.secret," \
@@ -96,7 +97,7 @@ store_websub_list_free(struct store_websub *w, size_t n)
 }
 
 int
-store_websub_add(struct store *s, const struct store_websub *w,
+sqlite_store_websub_add(struct sqlite_store *s, const struct store_websub *w,
     int64_t *ret_id)
 {
 	static const struct store_sql sql = { ST_WEBSUB_ADD,
@@ -120,7 +121,7 @@ store_websub_add(struct store *s, const struct store_websub *w,
 }
 
 int
-store_websub_save(struct store *s, const struct store_websub *w)
+sqlite_store_websub_save(struct sqlite_store *s, const struct store_websub *w)
 {
 	static const struct store_sql sql = { ST_WEBSUB_SAVE,
 	    "UPDATE websub SET state = ?2, asked = ?3, asked_at = ?4,"
@@ -143,7 +144,7 @@ store_websub_save(struct store *s, const struct store_websub *w)
 }
 
 int
-store_websub_remove(struct store *s, int64_t id)
+sqlite_store_websub_remove(struct sqlite_store *s, int64_t id)
 {
 	static const struct store_sql sql = { ST_WEBSUB_REMOVE,
 	    "DELETE FROM websub WHERE id = ?" };
@@ -152,7 +153,7 @@ store_websub_remove(struct store *s, int64_t id)
 }
 
 int
-store_websub_by_callback(struct store *s, const char *callback,
+sqlite_store_websub_by_callback(struct sqlite_store *s, const char *callback,
     struct store_websub *ret)
 {
 	static const struct store_sql sql = { ST_WEBSUB_BY_CALLBACK,
@@ -163,7 +164,7 @@ store_websub_by_callback(struct store *s, const char *callback,
 }
 
 int
-store_websub_by_feed(struct store *s, int64_t feed_id,
+sqlite_store_websub_by_feed(struct sqlite_store *s, int64_t feed_id,
     struct store_websub *ret)
 {
 	static const struct store_sql sql = { ST_WEBSUB_BY_FEED,
@@ -175,7 +176,8 @@ store_websub_by_feed(struct store *s, int64_t feed_id,
 }
 
 int
-store_websub_list(struct store *s, struct store_websub **ret, size_t *ret_n)
+sqlite_store_websub_list(struct sqlite_store *s, struct store_websub **ret,
+    size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_WEBSUB_LIST,
 	    "SELECT " WEBSUB_COLS " FROM websub w ORDER BY w.id" };

@@ -139,14 +139,15 @@ one_text(struct store *s, const char *sql, char *out, size_t len)
 	sqlite3_stmt *st;
 
 	snprintf(out, len, "error");
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		snprintf(out, len, "%s", sqlite3_errmsg(s->db));
+	if (sqlite3_prepare_v2(store_sqlite_db(s), sql, -1, &st,
+	    NULL) != SQLITE_OK) {
+		snprintf(out, len, "%s", sqlite3_errmsg(store_sqlite_db(s)));
 		return out;
 	}
 	if (sqlite3_step(st) == SQLITE_ROW)
 		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
 	else
-		snprintf(out, len, "%s", sqlite3_errmsg(s->db));
+		snprintf(out, len, "%s", sqlite3_errmsg(store_sqlite_db(s)));
 	sqlite3_finalize(st);
 	return out;
 }
@@ -159,11 +160,11 @@ cmd_check(const char *path, int batch)
 	char *sql;
 
 	one_text(s, "PRAGMA integrity_check", integrity, sizeof(integrity));
-	if (sqlite3_exec(s->db, "INSERT INTO entries_fts(entries_fts) "
+	if (sqlite3_exec(store_sqlite_db(s), "INSERT INTO entries_fts(entries_fts) "
 	    "VALUES ('integrity-check')", NULL, NULL, NULL) == SQLITE_OK)
 		snprintf(fts, sizeof(fts), "ok");
 	else
-		snprintf(fts, sizeof(fts), "'%s'", sqlite3_errmsg(s->db));
+		snprintf(fts, sizeof(fts), "'%s'", sqlite3_errmsg(store_sqlite_db(s)));
 	one_text(s, "SELECT count(*) FROM entries", entries, sizeof(entries));
 	one_text(s, "SELECT count(DISTINCT guid) FROM entries", distinct,
 	    sizeof(distinct));

@@ -41,7 +41,8 @@ count(struct store *s, const char *sql)
 	sqlite3_stmt *st;
 	int64_t v = -1;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_sqlite_db(s), sql, -1, &st,
+	    NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
@@ -55,7 +56,7 @@ integrity_ok(struct store *s)
 	sqlite3_stmt *st;
 	bool good = false;
 
-	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st,
+	if (sqlite3_prepare_v2(store_sqlite_db(s), "PRAGMA integrity_check", -1, &st,
 	    NULL) != SQLITE_OK)
 		return false;
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -68,7 +69,7 @@ integrity_ok(struct store *s)
 static bool
 fts_ok(struct store *s)
 {
-	return sqlite3_exec(s->db, "INSERT INTO entries_fts(entries_fts)"
+	return sqlite3_exec(store_sqlite_db(s), "INSERT INTO entries_fts(entries_fts)"
 	    " VALUES ('integrity-check')", NULL, NULL, NULL) == SQLITE_OK;
 }
 
@@ -174,7 +175,7 @@ test_dropped_notify(const char *path)
 	    store_topic_get(s, id, &t) == 1 && t.notify_dropped == NULL &&
 	    strcmp(t.notify, "desktop") == 0, "a hook set: the note goes");
 	store_topic_clear(&t);
-	sqlite3_exec(s->db, "DELETE FROM topics", NULL, NULL, NULL);
+	sqlite3_exec(store_sqlite_db(s), "DELETE FROM topics", NULL, NULL, NULL);
 	store_free(s);
 }
 
@@ -254,7 +255,7 @@ test_alerts_step(const char *path)
 	ok(store_alert_expire(s, "phone", 2000, &gone) == 0 && gone == 0,
 	    "younger ones stay");
 	store_set_now(s, 0);
-	sqlite3_exec(s->db, "DELETE FROM hook_alerts; DELETE FROM topics",
+	sqlite3_exec(store_sqlite_db(s), "DELETE FROM hook_alerts; DELETE FROM topics",
 	    NULL, NULL, NULL);
 	store_free(s);
 }
@@ -500,10 +501,10 @@ test_ingest(struct store *s)
 	    count(s, "SELECT count(*) FROM entries") == changes,
 	    "ingest into a missing feed fails whole");
 
-	changes = sqlite3_total_changes(s->db);
+	changes = sqlite3_total_changes(store_sqlite_db(s));
 	ok(store_ingest(s, feed, &h, e, 4, &r) == 0 && r.new_count == 0 &&
 	    r.unchanged == 3 && r.updated == 0, "repeat: all unchanged");
-	ok(sqlite3_total_changes(s->db) == changes, "repeat wrote nothing");
+	ok(sqlite3_total_changes(store_sqlite_db(s)) == changes, "repeat wrote nothing");
 	store_ingest_result_clear(&r);
 
 	e[0].title = "Newest, corrected";
@@ -590,11 +591,11 @@ test_index_defer(struct store *s)
 	    "a poll stored");
 	store_ingest_result_clear(&r);
 	ok(h.log[0] == '\0' && h.tokens == 0, "... not indexed yet");
-	store_begin(s);
+	store_batch_begin(s);
 	e[0] = entry("d3", "Mykolaiv water", "https://defer.example/3", NULL);
 	store_ingest(s, feed, NULL, e, 1, &r);
 	store_ingest_result_clear(&r);
-	store_rollback(s);
+	store_batch_rollback(s);
 	e[0] = entry("d4", "Odesa port", "https://defer.example/4", NULL);
 	store_ingest(s, feed, NULL, e, 1, &r);
 	store_ingest_result_clear(&r);
@@ -628,13 +629,13 @@ test_index_defer(struct store *s)
 	store_ingest_result_clear(&r);
 	ok(store_batch_commit(s) == 0 && strcmp(h.log, "1,1") == 0,
 	    "both polls told indexed, in order (%s)", h.log);
-	sqlite3_exec(s->db, "CREATE VIRTUAL TABLE temp.vocab USING"
+	sqlite3_exec(store_sqlite_db(s), "CREATE VIRTUAL TABLE temp.vocab USING"
 	    " fts5vocab(main, entries_fts, 'row')", NULL, NULL, NULL);
 	ok(search(s, "chernihiv") == 1 && search(s, "later") == 1 &&
 	    search(s, "earlier") == 0 && fts_ok(s) && count(s, "SELECT"
 	    " cnt FROM temp.vocab WHERE term = 'poltava'") ==
 	    1, "the index holds the entry's last text, once");
-	sqlite3_exec(s->db, "DROP TABLE temp.vocab", NULL, NULL, NULL);
+	sqlite3_exec(store_sqlite_db(s), "DROP TABLE temp.vocab", NULL, NULL, NULL);
 
 	/* Outside a batch, an ingest indexes and tells at once. */
 	h.log[0] = '\0';

@@ -1,8 +1,8 @@
 /*
- * store: opening, the statement cache, transactions, status, cursors and
- * backups. Feeds, ingest, topics and pruning live in store_*.c, each file
- * with the text of its own statements (struct store_sql) beside the
- * functions that run them.
+ * store_sqlite: the SQLite store (store_sqlite.h): opening, the statement
+ * cache, transactions, status, cursors and backups. Feeds, ingest,
+ * topics and pruning live in store_*.c, each file with the text of its
+ * own statements (struct store_sql) beside the functions that run them.
  */
 #include <sys/stat.h>
 
@@ -19,6 +19,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite.h"
 #include "xmalloc.h"
 
 #ifndef STORE_PAGE_SIZE
@@ -60,7 +61,7 @@ store_origin_name(enum store_origin o)
 }
 
 sqlite3_stmt *
-store_stmt(struct store *s, const struct store_sql *q)
+store_stmt(struct sqlite_store *s, const struct store_sql *q)
 {
 	sqlite3_stmt **slot = &s->stmt[q->slot];
 
@@ -75,13 +76,13 @@ store_stmt(struct store *s, const struct store_sql *q)
 }
 
 int64_t
-store_now(const struct store *s)
+store_now(const struct sqlite_store *s)
 {
 	return s->now != 0 ? s->now : (int64_t)time(NULL);
 }
 
 void
-store_set_now(struct store *s, int64_t now)
+sqlite_store_set_now(struct sqlite_store *s, int64_t now)
 {
 	s->now = now;
 }
@@ -110,7 +111,7 @@ storage_error(int code)
 }
 
 static void
-health_failing(struct store *s, const char *what, const char *why)
+health_failing(struct sqlite_store *s, const char *what, const char *why)
 {
 	if (!s->health.failing)
 		s->health.since = store_now(s);
@@ -122,7 +123,7 @@ health_failing(struct store *s, const char *what, const char *why)
 }
 
 int
-store_fail(struct store *s, const char *what)
+store_fail(struct sqlite_store *s, const char *what)
 {
 	int code = sqlite3_extended_errcode(s->db);
 	int sys = sqlite3_system_errno(s->db);
@@ -148,13 +149,13 @@ store_fail(struct store *s, const char *what)
 }
 
 void
-store_health_get(const struct store *s, struct store_health *ret)
+sqlite_store_health_get(const struct sqlite_store *s, struct store_health *ret)
 {
 	*ret = s->health;
 }
 
 int
-store_exec(struct store *s, sqlite3_stmt *st, const char *what)
+store_exec(struct sqlite_store *s, sqlite3_stmt *st, const char *what)
 {
 	int rc;
 
@@ -171,7 +172,7 @@ store_exec(struct store *s, sqlite3_stmt *st, const char *what)
 }
 
 sqlite3_stmt *
-store_bound_id(struct store *s, const struct store_sql *q, int64_t id)
+store_bound_id(struct sqlite_store *s, const struct store_sql *q, int64_t id)
 {
 	sqlite3_stmt *st = store_stmt(s, q);
 
@@ -181,7 +182,8 @@ store_bound_id(struct store *s, const struct store_sql *q, int64_t id)
 }
 
 sqlite3_stmt *
-store_bound_text(struct store *s, const struct store_sql *q, const char *text)
+store_bound_text(struct sqlite_store *s, const struct store_sql *q,
+    const char *text)
 {
 	sqlite3_stmt *st = store_stmt(s, q);
 
@@ -191,14 +193,15 @@ store_bound_text(struct store *s, const struct store_sql *q, const char *text)
 }
 
 int
-store_exec_id(struct store *s, const struct store_sql *q, int64_t id,
+store_exec_id(struct sqlite_store *s, const struct store_sql *q, int64_t id,
     const char *what)
 {
 	return store_exec(s, store_bound_id(s, q, id), what);
 }
 
 int
-store_in_tx(struct store *s, int (*fn)(struct store *, int64_t), int64_t id)
+store_in_tx(struct sqlite_store *s, int (*fn)(struct sqlite_store *, int64_t),
+    int64_t id)
 {
 	int rc;
 
@@ -215,7 +218,7 @@ static const struct store_sql sql_begin = { ST_BEGIN, "BEGIN IMMEDIATE" };
 static const struct store_sql sql_commit = { ST_COMMIT, "COMMIT" };
 
 int
-store_begin(struct store *s)
+store_begin(struct sqlite_store *s)
 {
 	int rc;
 
@@ -244,7 +247,7 @@ store_begin(struct store *s)
 }
 
 int
-store_commit(struct store *s)
+store_commit(struct sqlite_store *s)
 {
 	if (s->tx_depth > 1) {
 		if (sqlite3_exec(s->db, "RELEASE sp", NULL, NULL, NULL) ==
@@ -269,7 +272,7 @@ store_commit(struct store *s)
 		return -1;
 	}
 	/* Nothing commits that the index does not have. */
-	if (s->nipend > 0 && store_index_pending(s) == -1) {
+	if (s->nipend > 0 && sqlite_store_index_pending(s) == -1) {
 		store_rollback(s);
 		return -1;
 	}
@@ -291,7 +294,7 @@ store_commit(struct store *s)
 }
 
 void
-store_rollback(struct store *s)
+store_rollback(struct sqlite_store *s)
 {
 	if (s->tx_depth > 1) {
 		if (s->tx_depth < STORE_MARKS)
@@ -312,25 +315,25 @@ store_rollback(struct store *s)
 }
 
 int
-store_batch_begin(struct store *s)
+sqlite_store_batch_begin(struct sqlite_store *s)
 {
 	return store_begin(s);
 }
 
 int
-store_batch_commit(struct store *s)
+sqlite_store_batch_commit(struct sqlite_store *s)
 {
 	return store_commit(s);
 }
 
 void
-store_batch_rollback(struct store *s)
+sqlite_store_batch_rollback(struct sqlite_store *s)
 {
 	store_rollback(s);
 }
 
 int
-store_one_row(struct store *s, sqlite3_stmt *st, size_t size,
+store_one_row(struct sqlite_store *s, sqlite3_stmt *st, size_t size,
     store_read_fn *read, void *ret, const char *what)
 {
 	int rc;
@@ -348,7 +351,7 @@ store_one_row(struct store *s, sqlite3_stmt *st, size_t size,
 }
 
 int
-store_all_rows(struct store *s, sqlite3_stmt *st, size_t size,
+store_all_rows(struct sqlite_store *s, sqlite3_stmt *st, size_t size,
     store_read_fn *read, store_clear_fn *clear, void **ret, size_t *ret_n,
     const char *what)
 {
@@ -450,10 +453,10 @@ store_hash(const void *data, size_t len, uint64_t seed)
 	return fold_mul(h, 0x2545f4914f6cdd1dULL);
 }
 
-struct store *
-store_open(const char *path, char *err, size_t errlen)
+struct sqlite_store *
+sqlite_store_open(const char *path, char *err, size_t errlen)
 {
-	struct store *s;
+	struct sqlite_store *s;
 	/*
 	 * page_size counts only when the file is created. Entries are
 	 * 1-3 kB: at 4 kB most pages held one row and half of the file was
@@ -505,12 +508,12 @@ store_open(const char *path, char *err, size_t errlen)
 	}
 	return s;
 fail:
-	store_free(s);
+	sqlite_store_free(s);
 	return NULL;
 }
 
 void
-store_free(struct store *s)
+sqlite_store_free(struct sqlite_store *s)
 {
 	size_t i;
 
@@ -530,14 +533,20 @@ store_free(struct store *s)
 	free(s);
 }
 
+sqlite3 *
+sqlite_store_db(struct sqlite_store *s)
+{
+	return s->db;
+}
+
 const char *
-store_path(const struct store *s)
+sqlite_store_path(const struct sqlite_store *s)
 {
 	return s->path;
 }
 
 int64_t
-store_db_size(struct store *s)
+sqlite_store_db_size(struct sqlite_store *s)
 {
 	struct stat sb;
 	char *wal;
@@ -556,7 +565,7 @@ store_db_size(struct store *s)
 }
 
 int64_t
-store_last_entry_id(struct store *s)
+sqlite_store_last_entry_id(struct sqlite_store *s)
 {
 	static const struct store_sql sql = { ST_LAST_ID,
 	    "SELECT seq FROM sqlite_sequence WHERE name = 'entries'" };
@@ -576,7 +585,7 @@ store_last_entry_id(struct store *s)
 }
 
 int
-store_status_get(struct store *s, struct store_status *ret)
+sqlite_store_status_get(struct sqlite_store *s, struct store_status *ret)
 {
 	/* One pass over the feeds, not one per figure: 100,000 feeds. */
 	static const struct store_sql sql = { ST_STATUS,
@@ -607,13 +616,14 @@ store_status_get(struct store *s, struct store_status *ret)
 	ret->topics = sqlite3_column_int64(st, 5);
 	ret->next_poll = sqlite3_column_int64(st, 6);
 	sqlite3_reset(st);
-	ret->last_entry_id = store_last_entry_id(s);
-	ret->db_bytes = store_db_size(s);
+	ret->last_entry_id = sqlite_store_last_entry_id(s);
+	ret->db_bytes = sqlite_store_db_size(s);
 	return 0;
 }
 
 int
-store_feed_state_counts(struct store *s, int64_t ret[STORE_FEED_STATE_MAX])
+sqlite_store_feed_state_counts(struct sqlite_store *s,
+    int64_t ret[STORE_FEED_STATE_MAX])
 {
 	static const struct store_sql sql = { ST_STATE_COUNTS,
 	    "SELECT state, count(*) FROM feeds GROUP BY state" };
@@ -663,9 +673,9 @@ names_has(const char **names, size_t n, const char *name)
 }
 
 int
-store_drop_unnamed(struct store *s, const struct store_sql *list,
+store_drop_unnamed(struct sqlite_store *s, const struct store_sql *list,
     const void *items, size_t n, size_t size, size_t off,
-    int (*drop)(struct store *, int64_t), size_t *ret_removed)
+    int (*drop)(struct sqlite_store *, int64_t), size_t *ret_removed)
 {
 	sqlite3_stmt *st;
 	const char **names;
@@ -704,7 +714,8 @@ out:
 /* ---- cursors ---- */
 
 int
-store_cursor_get(struct store *s, const char *client, int64_t topic_id,
+sqlite_store_cursor_get(struct sqlite_store *s, const char *client,
+    int64_t topic_id,
     int64_t *ret_value)
 {
 	static const struct store_sql sql = { ST_CURSOR_GET,
@@ -718,7 +729,8 @@ store_cursor_get(struct store *s, const char *client, int64_t topic_id,
 }
 
 int
-store_cursor_set(struct store *s, const char *client, int64_t topic_id,
+sqlite_store_cursor_set(struct sqlite_store *s, const char *client,
+    int64_t topic_id,
     int64_t value)
 {
 	static const struct store_sql sql = { ST_CURSOR_SET,
@@ -754,7 +766,7 @@ cursor_clear(void *row)
 }
 
 int
-store_cursor_list(struct store *s, const char *client,
+sqlite_store_cursor_list(struct sqlite_store *s, const char *client,
     struct store_cursor **ret, size_t *ret_n)
 {
 	static const struct store_sql sql = { ST_CURSOR_LIST,
@@ -782,7 +794,7 @@ store_cursor_list_free(struct store_cursor *c, size_t n)
 /* ---- backup ---- */
 
 int
-store_backup(struct store *s, const char *dest_path, char *err,
+sqlite_store_backup(struct sqlite_store *s, const char *dest_path, char *err,
     size_t errlen)
 {
 	sqlite3 *src = NULL, *dst = NULL;

@@ -1,0 +1,379 @@
+/*
+ * pg_store_ingest: one poll's entries into rows on PostgreSQL, by the
+ * rules of store_keys.h, as store_ingest.c does on SQLite.
+ *
+ * A poll's keys are looked up in one statement (the entries_key index,
+ * which carries content_hash), so a repeated poll is one round trip and
+ * no write. Several workers may store the same feed at once: an insert
+ * meets the other's row in ON CONFLICT (feed_id, key_hash), and the
+ * entry is then the other's, counted unchanged here.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "htmltext.h"
+#include "log.h"
+#include "pg_fts.h"
+#include "pg_store.h"
+#include "pg_store_int.h"
+#include "store_keys.h"
+#include "xmalloc.h"
+
+/* What a poll's keys already hold: key_hash -> (id, content_hash). */
+struct known {
+	int64_t	 key_hash;
+	int64_t	 id;
+	int64_t	 content_hash;
+};
+
+static int
+cmp_known(const void *a, const void *b)
+{
+	int64_t x = ((const struct known *)a)->key_hash;
+	int64_t y = ((const struct known *)b)->key_hash;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+known_read(const PGresult *r, int i, void *row)
+{
+	struct known *k = row;
+
+	k->key_hash = pg_col_int(r, i, 0);
+	k->id = pg_col_int(r, i, 1);
+	k->content_hash = pg_col_int(r, i, 2);
+}
+
+/* The stored rows of the poll's keys, sorted by key. */
+static int
+known_load(struct pg_store *s, int64_t feed_id,
+    const struct store_prepared *p, const bool *usable, size_t n,
+    struct known **ret, size_t *ret_n)
+{
+	static const struct pg_sql sql = {
+	    "SELECT key_hash, id, content_hash FROM entries"
+	    " WHERE feed_id = $1 AND key_hash = ANY ($2::bigint[])" };
+	struct pg_params pp = { 0 };
+	struct buf keys;
+	size_t i;
+	int rc;
+
+	buf_init(&keys);
+	buf_putc(&keys, '{');
+	for (i = 0; i < n; i++)
+		if (usable[i])
+			buf_printf(&keys, "%s%" PRId64, keys.len > 1 ? "," : "",
+			    p[i].key_hash);
+	buf_putc(&keys, '}');
+	pg_p_int(&pp, feed_id);
+	pg_p_text(&pp, keys.data);
+	rc = pg_all_rows(s, &sql, &pp, sizeof(**ret), known_read,
+	    (void **)ret, ret_n, "looking up a poll's entries");
+	buf_free(&keys);
+	if (rc == 0 && *ret_n > 1)
+		qsort(*ret, *ret_n, sizeof(**ret), cmp_known);
+	return rc;
+}
+
+/* Whether (feed, hash) is a pruned entry's key or link + title. 1/0/-1. */
+static int
+seen_has(struct pg_store *s, int64_t feed_id, int64_t hash)
+{
+	static const struct pg_sql sql = {
+	    "SELECT 1 FROM seen WHERE feed_id = $1 AND hash = $2" };
+	struct pg_params p = { 0 };
+	int64_t one;
+
+	pg_p_int(&p, feed_id);
+	pg_p_int(&p, hash);
+	return pg_int(s, &sql, &p, "looking up a pruned entry", &one);
+}
+
+/* Whether an entry of the feed has this link + title. 1 / 0 / -1. */
+static int
+lt_has(struct pg_store *s, int64_t feed_id, int64_t lt_hash)
+{
+	static const struct pg_sql sql = {
+	    "SELECT 1 FROM entries WHERE feed_id = $1 AND lt_hash = $2"
+	    " LIMIT 1" };
+	struct pg_params p = { 0 };
+	int64_t one;
+
+	pg_p_int(&p, feed_id);
+	pg_p_int(&p, lt_hash);
+	return pg_int(s, &sql, &p, "looking up an entry", &one);
+}
+
+/* The sink hears the words of what is indexed, as the index cut them. */
+static int
+sink_token(void *arg, const char *tok, size_t len)
+{
+	const struct store_token_sink *sink = arg;
+
+	sink->token(sink->arg, tok, (int)len);
+	return 0;
+}
+
+static void
+sink_text(struct pg_store *s, const char *text)
+{
+	if (text != NULL && s->sink != NULL && s->sink->token != NULL &&
+	    s->sink->begin != NULL)
+		store_tokenize(s->tok, STORE_TOKENIZE_DOCUMENT, text,
+		    strlen(text), sink_token, s->sink);
+}
+
+/*
+ * Parameters $3.. of the insert and the update: the entry's fields and
+ * its full-text document. An update keeps the first fetch's time and
+ * takes now as the entry's updated (a change the store saw). *doc is
+ * freed by the caller.
+ */
+static int
+fields(struct pg_store *s, struct pg_params *pp, const struct feed_entry *e,
+    const struct store_prepared *p, int64_t now, bool update,
+    struct buf *text, char **doc)
+{
+	buf_reset(text);
+	if (e->content != NULL)
+		htmltext_append(text, e->content, strlen(e->content));
+	*doc = pg_fts_document(s->tok, e->title, e->summary,
+	    e->content != NULL ? text->data : NULL, e->author);
+	if (*doc == NULL)
+		return pg_fail(s, "indexing an entry", "the tokenizer failed");
+	sink_text(s, e->title);
+	sink_text(s, e->summary);
+	if (e->content != NULL)
+		sink_text(s, text->data);
+	sink_text(s, e->author);
+	pg_p_int(pp, p->content_hash);
+	if (p->has_lt)
+		pg_p_int(pp, p->lt_hash);
+	else
+		pg_p_text(pp, NULL);
+	pg_p_text(pp, e->id);
+	pg_p_text(pp, e->title);
+	pg_p_text(pp, e->link);
+	pg_p_text(pp, p->norm_link);
+	/*
+	 * The entry's date: an item dated only by dc:date or <updated> is
+	 * listed by that date, never by when it was fetched.
+	 */
+	pg_p_time(pp, feed_entry_date(e));
+	if (update)
+		pg_p_int(pp, now);
+	else {
+		pg_p_time(pp, e->updated);
+		pg_p_int(pp, now);
+	}
+	pg_p_text(pp, e->author);
+	pg_p_text(pp, e->summary);
+	pg_p_text(pp, e->content);
+	pg_p_text(pp, p->categories);
+	pg_p_text(pp, p->enclosures);
+	pg_p_text(pp, *doc);
+	return 0;
+}
+
+enum outcome { OUT_NEW, OUT_UPDATED, OUT_UNCHANGED, OUT_REISSUED };
+
+static int
+ingest_one(struct pg_store *s, int64_t feed_id, const struct feed_entry *e,
+    struct store_prepared *p, const struct known *k, int64_t now,
+    struct buf *text, enum outcome *out, int64_t *ret_id)
+{
+	static const struct pg_sql sql_insert = {
+	    "INSERT INTO entries(feed_id, key_hash, content_hash, lt_hash,"
+	    " guid, title, link, norm_link, published, updated, fetched,"
+	    " author, summary, content, categories, enclosures, fts)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+	    " $13, $14, $15, $16, $17::tsvector)"
+	    " ON CONFLICT (feed_id, key_hash) DO NOTHING RETURNING id" };
+	static const struct pg_sql sql_update = {
+	    "UPDATE entries SET content_hash = $3, lt_hash = $4, guid = $5,"
+	    " title = $6, link = $7, norm_link = $8, published = $9,"
+	    " updated = $10, author = $11, summary = $12, content = $13,"
+	    " categories = $14, enclosures = $15, fts = $16::tsvector"
+	    " WHERE id = $1 AND feed_id = $2" };
+	struct pg_params pp = { 0 };
+	char *doc = NULL;
+	int found, rc = -1;
+	int64_t id = 0;
+
+	if (k != NULL && k->content_hash == p->content_hash) {
+		*out = OUT_UNCHANGED;
+		return 0;
+	}
+	if (k == NULL) {
+		if ((found = seen_has(s, feed_id, p->key_hash)) != 0) {
+			*out = OUT_UNCHANGED;
+			return found;
+		}
+		store_prepare_link(e, p);
+		/*
+		 * Some feeds give every item a new guid on every poll: an
+		 * unknown key with a known link + title is such a reissue.
+		 */
+		if (p->has_lt) {
+			if ((found = lt_has(s, feed_id, p->lt_hash)) == 0)
+				found = seen_has(s, feed_id, p->lt_hash);
+			if (found == -1)
+				return -1;
+			if (found) {
+				*out = OUT_REISSUED;
+				return 0;
+			}
+		}
+	} else
+		store_prepare_link(e, p);
+	p->categories = store_categories_json(e);
+	p->enclosures = store_enclosures_json(e);
+	pg_p_int(&pp, k != NULL ? k->id : feed_id);
+	pg_p_int(&pp, k != NULL ? feed_id : p->key_hash);
+	if (fields(s, &pp, e, p, now, k != NULL, text, &doc) == -1)
+		goto out;
+	if (k == NULL) {
+		if ((found = pg_int(s, &sql_insert, &pp, "storing an entry",
+		    &id)) == -1)
+			goto out;
+		/* Another worker stored it first: it is theirs. */
+		*out = found ? OUT_NEW : OUT_UNCHANGED;
+		*ret_id = id;
+	} else {
+		if (pg_exec(s, &sql_update, &pp, "updating an entry",
+		    NULL) == -1)
+			goto out;
+		*out = OUT_UPDATED;
+	}
+	rc = 0;
+out:
+	free(doc);
+	return rc;
+}
+
+static int
+feed_doc(struct pg_store *s, int64_t feed_id, const struct feed_header *h)
+{
+	/* No write when nothing changed: most polls. */
+	static const struct pg_sql sql = {
+	    "UPDATE feeds SET doc_title = $2, site_link = $3"
+	    " WHERE id = $1 AND (doc_title IS DISTINCT FROM $2"
+	    " OR site_link IS DISTINCT FROM $3)" };
+	struct pg_params p = { 0 };
+
+	pg_p_int(&p, feed_id);
+	pg_p_text(&p, h->title);
+	pg_p_text(&p, h->link);
+	return pg_exec(s, &sql, &p, "updating a feed's title", NULL);
+}
+
+static int
+count_add(struct pg_store *s, int64_t feed_id, int64_t delta)
+{
+	static const struct pg_sql sql = {
+	    "UPDATE feeds SET entry_count = entry_count + $2 WHERE id = $1" };
+	struct pg_params p = { 0 };
+
+	pg_p_int(&p, feed_id);
+	pg_p_int(&p, delta);
+	return pg_exec(s, &sql, &p, "counting entries", NULL);
+}
+
+static void
+note_new(struct store_ingest_result *r, int64_t id)
+{
+	if (r->new_count % 32 == 0)
+		r->new_ids = xreallocarray(r->new_ids, r->new_count + 32,
+		    sizeof(*r->new_ids));
+	r->new_ids[r->new_count++] = id;
+	if (r->first_new_id == 0)
+		r->first_new_id = id;
+	r->last_new_id = id;
+}
+
+int
+pg_store_ingest(struct pg_store *s, int64_t feed_id,
+    const struct feed_header *h, const struct feed_entry *entries, size_t n,
+    struct store_ingest_result *ret)
+{
+	struct store_ingest_result r = { 0 };
+	struct store_prepared *p = xcalloc(n + 1, sizeof(*p));
+	bool *usable = xcalloc(n + 1, sizeof(*usable));
+	struct known *known = NULL, key, *k;
+	size_t nknown = 0, i;
+	struct buf text;
+	enum outcome out;
+	int64_t now = pg_now(s), id;
+	int rc = -1;
+
+	memset(ret, 0, sizeof(*ret));
+	buf_init(&text);
+	for (i = 0; i < n; i++)
+		if (!(usable[i] = store_prepare_keys(&entries[i], &p[i])))
+			r.skipped++;
+	if (pg_begin(s) == -1)
+		goto done;
+	if (s->sink != NULL && s->sink->begin != NULL)
+		s->sink->begin(s->sink->arg);
+	if (h != NULL && feed_doc(s, feed_id, h) == -1)
+		goto fail;
+	if (n > r.skipped && known_load(s, feed_id, p, usable, n, &known,
+	    &nknown) == -1)
+		goto fail;
+	/* Oldest first, so that the newest item gets the highest id. */
+	for (i = n; i-- > 0;) {
+		if (!usable[i])
+			continue;
+		key.key_hash = p[i].key_hash;
+		k = nknown > 0 ? bsearch(&key, known, nknown, sizeof(key),
+		    cmp_known) : NULL;
+		id = 0;
+		if (ingest_one(s, feed_id, &entries[i], &p[i], k, now, &text,
+		    &out, &id) == -1)
+			goto fail;
+		switch (out) {
+		case OUT_NEW:
+			note_new(&r, id);
+			break;
+		case OUT_UPDATED:
+			r.updated++;
+			break;
+		case OUT_REISSUED:
+			r.reissued++;
+			/* FALLTHROUGH */
+		case OUT_UNCHANGED:
+			r.unchanged++;
+			break;
+		}
+	}
+	if (r.new_count > 0 && count_add(s, feed_id,
+	    (int64_t)r.new_count) == -1)
+		goto fail;
+	if (pg_commit(s) == -1)
+		goto done;
+	/* PostgreSQL's index took each row as it was written. */
+	if (r.new_count > 0 && s->sink != NULL && s->sink->indexed != NULL)
+		s->sink->indexed(s->sink->arg, feed_id, r.new_ids,
+		    r.new_count);
+	if (r.skipped > 0)
+		log_debug("store: feed %lld: %zu entries without id, link, "
+		    "title or text, skipped", (long long)feed_id, r.skipped);
+	*ret = r;
+	memset(&r, 0, sizeof(r));
+	rc = 0;
+	goto done;
+fail:
+	pg_rollback(s);
+done:
+	free(r.new_ids);
+	for (i = 0; i < n; i++)
+		store_prepared_clear(&p[i]);
+	free(p);
+	free(usable);
+	free(known);
+	buf_free(&text);
+	return rc;
+}

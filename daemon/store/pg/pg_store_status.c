@@ -1,0 +1,118 @@
+/*
+ * pg_store_status: the store's figures and clients' cursors on PostgreSQL
+ * (as store_sqlite.c's).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_store.h"
+#include "pg_store_int.h"
+
+int
+pg_store_status_get(struct pg_store *s, struct store_status *ret)
+{
+	/* One pass over the feeds, not one per figure. */
+	static const struct pg_sql sql = {
+	    "SELECT count(*),"
+	    " count(*) FILTER (WHERE state = 'new'),"
+	    " count(*) FILTER (WHERE state = 'backing_off'),"
+	    " count(*) FILTER (WHERE error_count > 0),"
+	    " COALESCE(sum(entry_count), 0),"
+	    " (SELECT count(*) FROM topics),"
+	    " COALESCE(min(greatest(next_poll, retry_after_until))"
+	    "  FILTER (WHERE state NOT IN ('gone', 'blocked')), 0)"
+	    " FROM feeds" };
+	PGresult *r;
+
+	memset(ret, 0, sizeof(*ret));
+	if ((r = pg_run(s, &sql, NULL, "reading the status")) == NULL)
+		return -1;
+	ret->feeds = pg_col_int(r, 0, 0);
+	ret->feeds_new = pg_col_int(r, 0, 1);
+	ret->feeds_backing_off = pg_col_int(r, 0, 2);
+	ret->feeds_failing = pg_col_int(r, 0, 3);
+	ret->entries = pg_col_int(r, 0, 4);
+	ret->topics = pg_col_int(r, 0, 5);
+	ret->next_poll = pg_col_int(r, 0, 6);
+	PQclear(r);
+	ret->last_entry_id = pg_store_last_entry_id(s);
+	ret->db_bytes = pg_store_db_size(s);
+	return 0;
+}
+
+int
+pg_store_feed_state_counts(struct pg_store *s,
+    int64_t ret[STORE_FEED_STATE_MAX])
+{
+	static const struct pg_sql sql = {
+	    "SELECT state, count(*) FROM feeds GROUP BY state" };
+	PGresult *r;
+	int i, st;
+
+	memset(ret, 0, STORE_FEED_STATE_MAX * sizeof(*ret));
+	if ((r = pg_run(s, &sql, NULL, "counting feeds by state")) == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(r); i++)
+		if ((st = store_feed_state_from_name(PQgetvalue(r, i, 0))) >= 0)
+			ret[st] = pg_col_int(r, i, 1);
+	PQclear(r);
+	return 0;
+}
+
+/* ---- cursors ---- */
+
+int
+pg_store_cursor_get(struct pg_store *s, const char *client,
+    int64_t topic_id, int64_t *ret_value)
+{
+	static const struct pg_sql sql = {
+	    "SELECT value FROM cursors WHERE client = $1 AND topic_id = $2" };
+	struct pg_params p = { 0 };
+
+	pg_p_text(&p, client);
+	pg_p_int(&p, topic_id);
+	return pg_int(s, &sql, &p, "reading a cursor", ret_value);
+}
+
+int
+pg_store_cursor_set(struct pg_store *s, const char *client,
+    int64_t topic_id, int64_t value)
+{
+	static const struct pg_sql sql = {
+	    "INSERT INTO cursors(client, topic_id, value, updated)"
+	    " VALUES ($1, $2, $3, $4) ON CONFLICT (client, topic_id)"
+	    " DO UPDATE SET value = $3, updated = $4" };
+	struct pg_params p = { 0 };
+
+	pg_p_text(&p, client);
+	pg_p_int(&p, topic_id);
+	pg_p_int(&p, value);
+	pg_p_int(&p, pg_now(s));
+	return pg_exec(s, &sql, &p, "saving a cursor", NULL);
+}
+
+static void
+cursor_read(const PGresult *r, int i, void *row)
+{
+	struct store_cursor *c = row;
+
+	c->topic_id = pg_col_int(r, i, 0);
+	c->topic_name = pg_col_dup(r, i, 1);
+	c->value = pg_col_int(r, i, 2);
+	c->updated = pg_col_int(r, i, 3);
+}
+
+int
+pg_store_cursor_list(struct pg_store *s, const char *client,
+    struct store_cursor **ret, size_t *ret_n)
+{
+	static const struct pg_sql sql = {
+	    "SELECT c.topic_id, t.name, c.value, c.updated"
+	    " FROM cursors c LEFT JOIN topics t ON t.id = c.topic_id"
+	    " WHERE c.client = $1 ORDER BY c.topic_id" };
+	struct pg_params p = { 0 };
+
+	pg_p_text(&p, client);
+	return pg_all_rows(s, &sql, &p, sizeof(**ret), cursor_read,
+	    (void **)ret, ret_n, "listing cursors");
+}

@@ -1,0 +1,144 @@
+/*
+ * store_keys: an entry's identity and change hashes (store_keys.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "linknorm.h"
+#include "store_keys.h"
+#include "xmalloc.h"
+
+/* Seeds keep the hash spaces apart: a key never equals a link+title. */
+#define SEED_KEY	0x6b6579ULL
+#define SEED_LT		0x6c74ULL
+#define SEED_BODY	0x626f6479ULL
+
+
+static uint64_t
+hash_str(const char *str, uint64_t h)
+{
+	/* The length goes in too, so ("ab","c") differs from ("a","bc"). */
+	if (str == NULL)
+		return store_hash("", 0, h ^ 0xff);
+	return store_hash(str, strlen(str), h);
+}
+
+static uint64_t
+hash_int(int64_t v, uint64_t h)
+{
+	return store_hash(&v, sizeof(v), h);
+}
+
+char *
+store_categories_json(const struct feed_entry *e)
+{
+	json_t *a;
+	char *out;
+	size_t i;
+
+	if (e->ncategories == 0)
+		return NULL;
+	a = json_array();
+	for (i = 0; i < e->ncategories; i++)
+		if (e->categories[i] != NULL)
+			json_array_append_new(a, json_string(e->categories[i]));
+	out = json_array_size(a) > 0 ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	return out;
+}
+
+char *
+store_enclosures_json(const struct feed_entry *e)
+{
+	const struct feed_enclosure *en;
+	json_t *a, *o;
+	char *out;
+	size_t i;
+
+	if (e->nenclosures == 0)
+		return NULL;
+	a = json_array();
+	for (i = 0; i < e->nenclosures; i++) {
+		en = &e->enclosures[i];
+		if (en->url == NULL)
+			continue;
+		o = json_object();
+		json_object_set_new(o, "url", json_string(en->url));
+		json_object_set_new(o, "type", en->type != NULL ?
+		    json_string(en->type) : json_null());
+		json_object_set_new(o, "length", en->length >= 0 ?
+		    json_integer(en->length) : json_null());
+		json_array_append_new(a, o);
+	}
+	out = json_array_size(a) > 0 ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	return out;
+}
+
+/*
+ * Identity and change hashes. The link is normalized only when the key
+ * needs it; store_prepare_link() does it later for entries not seen before.
+ * false: nothing to identify the entry by.
+ */
+bool
+store_prepare_keys(const struct feed_entry *e, struct store_prepared *p)
+{
+	uint64_t h;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	if (e->id != NULL && e->id[0] != '\0')
+		h = hash_str(e->id, SEED_KEY);
+	else if ((p->norm_link = linknorm_dup(e->link)) != NULL)
+		h = hash_str(p->norm_link, SEED_KEY + 1);
+	else if ((e->title != NULL && e->title[0] != '\0') ||
+	    (e->summary != NULL && e->summary[0] != '\0') ||
+	    e->published != FEED_TIME_NONE) {
+		h = hash_str(e->title, SEED_KEY + 2);
+		h = hash_int(e->published, h);
+		h = hash_str(e->summary, h);
+	} else
+		return false;
+	p->key_hash = (int64_t)h;
+
+	h = hash_str(e->title, SEED_BODY);
+	h = hash_str(e->link, h);
+	h = hash_str(e->summary, h);
+	h = hash_str(e->content, h);
+	h = hash_str(e->author, h);
+	h = hash_int(e->published, h);
+	h = hash_int(e->updated, h);
+	for (i = 0; i < e->ncategories; i++)
+		h = hash_str(e->categories[i], h);
+	for (i = 0; i < e->nenclosures; i++) {
+		h = hash_str(e->enclosures[i].url, h);
+		h = hash_str(e->enclosures[i].type, h);
+		h = hash_int(e->enclosures[i].length, h);
+	}
+	p->content_hash = (int64_t)h;
+	return true;
+}
+
+void
+store_prepare_link(const struct feed_entry *e, struct store_prepared *p)
+{
+	if (p->norm_link == NULL)
+		p->norm_link = linknorm_dup(e->link);
+	if (p->norm_link != NULL && e->title != NULL && e->title[0] != '\0') {
+		p->lt_hash = (int64_t)hash_str(e->title,
+		    hash_str(p->norm_link, SEED_LT));
+		p->has_lt = true;
+	}
+}
+
+void
+store_prepared_clear(struct store_prepared *p)
+{
+	free(p->norm_link);
+	free(p->categories);
+	free(p->enclosures);
+	memset(p, 0, sizeof(*p));
+}
+

@@ -1,0 +1,65 @@
+/*
+ * store_keys: how an entry is identified and told changed, the rules both
+ * stores store by (store_ingest.c, pg/pg_store_ingest.c): the identity
+ * ladder's key (guid / atom id, else the normalized link, else a hash of
+ * title + published + summary), the hash of its text, the link + title
+ * hash that tells a reissued item, and its categories and enclosures as
+ * the JSON the entries carry; and an entry's words marked for a query as
+ * the SQLite index marks them.
+ */
+#ifndef FEEDD_STORE_KEYS_H
+#define FEEDD_STORE_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "feed.h"
+#include "store.h"
+
+/* An entry's keys, made by store_prepare_keys(). */
+struct store_prepared {
+	char	*norm_link;
+	char	*categories;	/* JSON or NULL */
+	char	*enclosures;	/* JSON or NULL */
+	int64_t	 key_hash;
+	int64_t	 lt_hash;
+	bool	 has_lt;
+	int64_t	 content_hash;
+};
+
+/*
+ * The key and the text's hash; the link is normalized only when the key
+ * needs it. false: nothing to identify the entry by.
+ */
+bool	store_prepare_keys(const struct feed_entry *e, struct store_prepared *p);
+/* The normalized link and link + title hash, for an unknown key. */
+void	store_prepare_link(const struct feed_entry *e, struct store_prepared *p);
+void	store_prepared_clear(struct store_prepared *p);
+/* JSON arrays (JSON_COMPACT) of an entry's categories / enclosures, or NULL. */
+char	*store_categories_json(const struct feed_entry *e);
+char	*store_enclosures_json(const struct feed_entry *e);
+
+/* 64-bit hash of a byte string, seeded (for keys and change detection). */
+uint64_t store_hash(const void *data, size_t len, uint64_t seed);
+/*
+ * The key under which a match's title is compared across feeds (the
+ * cross-feed duplicate fallback): false for titles too short to tell
+ * anything. The schema's title_key() SQL function is this.
+ */
+bool	store_title_key(const char *title, size_t len, int64_t *ret);
+/* How far apart two copies of one article may be published (seconds). */
+#define STORE_TITLE_DUP_WINDOW_S	(2 * 86400)
+
+/*
+ * fields' text (title, summary, content as text, author; NULL: empty)
+ * with the words of query marked as the SQLite index marks them
+ * (store_entry_highlight), without a database: for a store that keeps
+ * its text elsewhere. 1; 0 when query does not match the text; -1
+ * (logged), also for an invalid query.
+ */
+int	store_highlight_text(const char *query,
+	    const char *const field[STORE_FTS_FIELDS],
+	    struct store_highlight *ret);
+
+#endif

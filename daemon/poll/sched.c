@@ -1000,7 +1000,7 @@ static void
 start_poll(struct sched *s, struct sfeed *f, int64_t now,
     struct fetch_result *prefetched, bool pushed)
 {
-	struct poll_options po = { prefetched, s->base, NULL, pushed };
+	struct poll_options po = { prefetched, s->base, NULL, pushed, false };
 	struct pollctx *c;
 	int rc;
 
@@ -1032,6 +1032,14 @@ start_poll(struct sched *s, struct sfeed *f, int64_t now,
 	}
 	if (f->discover)
 		po.discover = s->discover;
+	/*
+	 * Its connection is kept only if the host has more to fetch and its
+	 * turn comes back before that of max_connections other hosts: by
+	 * then, libcurl would have closed the idle connection for another.
+	 * (Called with the feed taken off its host's queue already.)
+	 */
+	po.last_to_host = !host_has_work(&s->hosts[f->host]) ||
+	    s->tlen + s->ngaps >= (size_t)s->o.max_connections;
 	log_debug("poll: '%s' starting%s", c->feed.url, prefetched != NULL ?
 	    " with the response already fetched" : "");
 	c->poll = poll_start(s->fetch, s->store, s->batch, &c->feed, &po,

@@ -120,7 +120,16 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     feedd = a.feedd or pollrun.build()
     root, paths = corpus(a.work, a.files)
+    # The same port every time: the feeds' URLs name it, and a URL that
+    # changed would make the next poll a first poll of a new feed.
+    portfile = os.path.join(a.work, "port")
+    if os.path.exists(portfile):
+        with open(portfile) as f:
+            saved = int(f.read())
+        pollrun.free_port = lambda: saved
     port = pollrun.start_nginx(a.work, root)
+    with open(portfile, "w") as f:
+        f.write("%d\n" % port)
     conf = os.path.join(a.work, "feedd-%d.conf" % a.n)
     write_conf(conf, a.n, a.hosts, port, paths)
     db = os.path.join(a.work, "scale-%d.db" % a.n)

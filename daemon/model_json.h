@@ -51,6 +51,9 @@ struct model_json_list {
 		size_t	 len;
 		char	 text[32];	/* encoded */
 	}		 dates[3];
+	/* jansson's escape for each byte a string must escape, or "" */
+	char		 esc[128][8];
+	bool		 esc_ok;
 };
 
 /* member: the array's key, a literal ASCII name. */

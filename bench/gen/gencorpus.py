@@ -4,6 +4,8 @@
     gencorpus.py --out DIR -n N [--seed S]              base corpus
     gencorpus.py --out DIR -n N [--seed S] --mutate [--round R]
                                                         incremental poll
+    gencorpus.py --out DIR -n 100000 --items 10 --no-content
+                                                        many small feeds
 
 The base corpus is DIR/f/NNNNN.xml (plus NNNNN.xml.gz, for nginx's
 gzip_static), DIR/feeds.txt (one path per line), DIR/entries.tsv (every item
@@ -16,6 +18,10 @@ each gaining 1-3 new items on top of the base items and of rounds < R), with
 mtime = base mtime + R hours, and DIR/manifest.json for that round. Point
 --out at an empty directory and copy the files over the served corpus, or at
 the served corpus itself to change it in place.
+
+--items K gives every feed K items (default: 10-100, median 30) and
+--no-content leaves out the full HTML content, so that a feed is about
+10 KB: the shape of bench/scale/run.py's 100,000-feed corpus.
 
 Everything is a function of (seed, feed number, round): the same arguments
 give byte-identical files. Python 3 standard library only.
@@ -467,8 +473,12 @@ def tsv(s):
 
 
 def gen_one(args):
-    seed, i, rnd, outdir, only_changed = args
+    seed, i, rnd, outdir, only_changed, nitems, content = args
     feed = Feed(seed, i)
+    if nitems:
+        feed.nitems = nitems
+    if not content:
+        feed.full = False
     if only_changed and not mutated_in(seed, i, rnd):
         return None
     items = feed_items(feed, seed, rnd)
@@ -503,12 +513,17 @@ def main():
     ap.add_argument("--mutate", action="store_true",
                     help="write only the feeds that change in --round")
     ap.add_argument("--round", type=int, default=1)
+    ap.add_argument("--items", type=int, default=0,
+                    help="items a feed (default: 10-100, median 30)")
+    ap.add_argument("--no-content", action="store_true",
+                    help="no full HTML content in any feed")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     a = ap.parse_args()
     rnd = a.round if a.mutate else 0
     os.makedirs(os.path.join(a.out, "f"), exist_ok=True)
     t0 = time.time()
-    tasks = [(a.seed, i, rnd, a.out, a.mutate) for i in range(1, a.feeds + 1)]
+    tasks = [(a.seed, i, rnd, a.out, a.mutate, a.items, not a.no_content)
+             for i in range(1, a.feeds + 1)]
     man = dict(seed=a.seed, feeds=a.feeds, round=rnd, now=NOW.isoformat(),
                topic_phrases=TOPIC, topic_fraction=TOPIC_FRACTION,
                changed_feeds=0, new_items=0, items=0, items_wellformed=0,

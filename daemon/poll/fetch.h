@@ -115,6 +115,11 @@ struct fetch_request {
 	size_t		 body_len;
 	char *const	*headers;
 	long		 timeout_s;	/* 0: the fetch's timeout */
+	/*
+	 * Nothing else is bound for the host soon: its connection is closed
+	 * after the transfer instead of kept for reuse.
+	 */
+	bool		 last_to_host;
 	void		(*on_done)(const struct fetch_result *r, void *arg);
 	void		*arg;
 };

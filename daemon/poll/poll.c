@@ -540,6 +540,7 @@ poll_start(struct fetch *fetch, struct store *store, struct batch *batch,
 	req.url = feed->url;
 	req.etag = feed->etag;
 	req.last_modified = feed->last_modified;
+	req.last_to_host = opts != NULL && opts->last_to_host;
 	req.on_done = on_fetched;
 	req.arg = p;
 	p->xfer = fetch_start(fetch, &req);

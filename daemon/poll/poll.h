@@ -119,6 +119,8 @@ struct poll_options {
 	 * of how often the feed publishes and announces no hub.
 	 */
 	bool		 pushed;
+	/* Nothing else waits for the feed's host: fetch_request's. */
+	bool		 last_to_host;
 };
 
 /*

@@ -27,7 +27,20 @@
  * they are due, then their host's ready queue (FIFO, so in due order) until
  * the limits let them start. Hosts take turns, so one busy site cannot
  * starve the others, and within a host the most overdue feed goes first.
+ *
+ * Only hosts with something ready take turns: a host with work waits in
+ * the turn queue (its turn comes), held (at max_per_host: a transfer's end
+ * queues it again) or in the gap heap (until host_gap has passed since its
+ * last start). So a turn costs what starts, not what is configured: with
+ * 100,000 feeds on as many hosts, a completion does not visit them all.
  */
+enum host_wait {
+	HOST_IDLE,	/* nothing ready, or not yet seen to have it */
+	HOST_TURN,	/* in the turn queue */
+	HOST_HELD,	/* at max_per_host */
+	HOST_GAP,	/* in the gap heap */
+};
+
 struct host {
 	char	*name;		/* "" for file:// and unparsable URLs */
 	int	 in_flight;
@@ -39,6 +52,8 @@ struct host {
 	size_t	 rhead;
 	size_t	 rlen;
 	size_t	 rcap;
+	enum host_wait wait;
+	int64_t	 gap_until_ms;	/* HOST_GAP: its next start */
 };
 
 struct pollctx;
@@ -101,7 +116,14 @@ struct sched {
 	/* hosts by name: index + 1 (0 empty), open addressing, half full */
 	size_t		*host_slots;
 	size_t		 host_slots_cap;	/* a power of two */
-	size_t		 next_host;	/* round-robin start */
+	/* Hosts whose turn comes, a ring of host indexes (struct host). */
+	size_t		*turns;
+	size_t		 thead, tlen, tcap;
+	/* Hosts waiting for host_gap, a min-heap by gap_until_ms. */
+	size_t		*gaps;
+	size_t		 ngaps, gcap;
+	size_t		 nready;	/* feeds in ready queues */
+	size_t		 npolls;	/* polls running or being stored */
 	size_t		*heap;		/* feed indexes by due_ms */
 	size_t		 nheap;
 	int		 in_flight;
@@ -304,6 +326,133 @@ plan_remove(struct sched *s, size_t idx)
 	}
 }
 
+static bool
+host_has_work(const struct host *h)
+{
+	return h->rlen > 0 || h->ghead != NULL;
+}
+
+static void
+turn_push(struct sched *s, size_t hi)
+{
+	size_t i, *q;
+
+	if (s->tlen == s->tcap) {
+		q = xreallocarray(NULL, s->tcap ? s->tcap * 2 : 16, sizeof(*q));
+		for (i = 0; i < s->tlen; i++)
+			q[i] = s->turns[(s->thead + i) % s->tcap];
+		free(s->turns);
+		s->turns = q;
+		s->thead = 0;
+		s->tcap = s->tcap ? s->tcap * 2 : 16;
+	}
+	s->turns[(s->thead + s->tlen) % s->tcap] = hi;
+	s->tlen++;
+	s->hosts[hi].wait = HOST_TURN;
+}
+
+static size_t
+turn_pop(struct sched *s)
+{
+	size_t hi = s->turns[s->thead];
+
+	s->thead = (s->thead + 1) % s->tcap;
+	s->tlen--;
+	s->hosts[hi].wait = HOST_IDLE;
+	return hi;
+}
+
+/* A host that may have work: its turn comes, unless it waits already. */
+static void
+host_wake(struct sched *s, size_t hi)
+{
+	if (s->hosts[hi].wait == HOST_IDLE && host_has_work(&s->hosts[hi]))
+		turn_push(s, hi);
+}
+
+/* A host's transfer ended: held at its limit, its turn comes again. */
+static void
+host_released(struct sched *s, size_t hi)
+{
+	if (s->hosts[hi].wait == HOST_HELD)
+		s->hosts[hi].wait = HOST_IDLE;
+	host_wake(s, hi);
+}
+
+static bool
+gap_less(const struct sched *s, size_t a, size_t b)
+{
+	return s->hosts[s->gaps[a]].gap_until_ms <
+	    s->hosts[s->gaps[b]].gap_until_ms;
+}
+
+static void
+gap_swap(struct sched *s, size_t a, size_t b)
+{
+	size_t t = s->gaps[a];
+
+	s->gaps[a] = s->gaps[b];
+	s->gaps[b] = t;
+}
+
+static void
+gap_push(struct sched *s, size_t hi, int64_t until)
+{
+	size_t i;
+
+	if (s->ngaps == s->gcap) {
+		s->gcap = s->gcap ? s->gcap * 2 : 16;
+		s->gaps = xreallocarray(s->gaps, s->gcap, sizeof(*s->gaps));
+	}
+	s->hosts[hi].wait = HOST_GAP;
+	s->hosts[hi].gap_until_ms = until;
+	i = s->ngaps++;
+	s->gaps[i] = hi;
+	while (i > 0 && gap_less(s, i, (i - 1) / 2)) {
+		gap_swap(s, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static size_t
+gap_pop(struct sched *s)
+{
+	size_t hi = s->gaps[0], i = 0, l, m;
+
+	s->gaps[0] = s->gaps[--s->ngaps];
+	for (;;) {
+		l = 2 * i + 1;
+		m = i;
+		if (l < s->ngaps && gap_less(s, l, m))
+			m = l;
+		if (l + 1 < s->ngaps && gap_less(s, l + 1, m))
+			m = l + 1;
+		if (m == i)
+			break;
+		gap_swap(s, i, m);
+		i = m;
+	}
+	s->hosts[hi].wait = HOST_IDLE;
+	return hi;
+}
+
+/*
+ * Every host waits afresh: after the queues were rebuilt, or when the
+ * limits changed (a held host may be under a new max_per_host).
+ */
+static void
+turns_rebuild(struct sched *s)
+{
+	size_t i;
+
+	s->thead = s->tlen = 0;
+	s->ngaps = 0;
+	for (i = 0; i < s->nhosts; i++)
+		s->hosts[i].wait = HOST_IDLE;
+	for (i = 0; i < s->nhosts; i++)
+		host_wake(s, i);
+}
+
 static void
 ready_push(struct sched *s, size_t idx)
 {
@@ -322,16 +471,19 @@ ready_push(struct sched *s, size_t idx)
 	}
 	h->ready[(h->rhead + h->rlen) % h->rcap] = idx;
 	h->rlen++;
+	s->nready++;
 	s->feeds[idx].ready = true;
+	host_wake(s, s->feeds[idx].host);
 }
 
 static size_t
-ready_pop(struct host *h)
+ready_pop(struct sched *s, struct host *h)
 {
 	size_t idx = h->ready[h->rhead];
 
 	h->rhead = (h->rhead + 1) % h->rcap;
 	h->rlen--;
+	s->nready--;
 	return idx;
 }
 
@@ -343,7 +495,10 @@ queues_clear(struct sched *s)
 
 	for (i = 0; i < s->nhosts; i++)
 		s->hosts[i].rhead = s->hosts[i].rlen = 0;
+	s->nready = 0;
 	s->nheap = 0;
+	/* Hosts with slots asked for keep them. */
+	turns_rebuild(s);
 }
 
 static void
@@ -560,6 +715,7 @@ once_failure(struct sched *s, const char *url, const char *error)
 static void
 pollctx_free(struct pollctx *c)
 {
+	c->s->npolls--;
 	store_feed_clear(&c->feed);
 	free(c);
 }
@@ -587,6 +743,7 @@ slot_release(struct sched *s, struct pollctx *c)
 	c->holding = false;
 	s->in_flight--;
 	s->hosts[c->host].in_flight--;
+	host_released(s, c->host);
 }
 
 static void
@@ -896,7 +1053,7 @@ static void
 start_poll(struct sched *s, struct sfeed *f, int64_t now,
     struct fetch_result *prefetched, bool pushed)
 {
-	struct poll_options po = { prefetched, s->base, NULL, pushed };
+	struct poll_options po = { prefetched, s->base, NULL, pushed, false };
 	struct pollctx *c;
 	int rc;
 
@@ -918,6 +1075,7 @@ start_poll(struct sched *s, struct sfeed *f, int64_t now,
 		return;
 	}
 	f->ctx = c;
+	s->npolls++;
 	c->host = f->host;
 	if (prefetched == NULL) {
 		c->holding = true;
@@ -927,6 +1085,14 @@ start_poll(struct sched *s, struct sfeed *f, int64_t now,
 	}
 	if (f->discover)
 		po.discover = s->discover;
+	/*
+	 * Its connection is kept only if the host has more to fetch and its
+	 * turn comes back before that of max_connections other hosts: by
+	 * then, libcurl would have closed the idle connection for another.
+	 * (Called with the feed taken off its host's queue already.)
+	 */
+	po.last_to_host = !host_has_work(&s->hosts[f->host]) ||
+	    s->tlen + s->ngaps >= (size_t)s->o.max_connections;
 	log_debug("poll: '%s' starting%s", c->feed.url, prefetched != NULL ?
 	    " with the response already fetched" : "");
 	c->poll = poll_start(s->fetch, s->store, s->batch, &c->feed, &po,
@@ -935,8 +1101,9 @@ start_poll(struct sched *s, struct sfeed *f, int64_t now,
 
 /* Gives a waiting slot its turn (see sched_slot_request). */
 static void
-slot_grant(struct sched *s, struct host *h, int64_t now)
+slot_grant(struct sched *s, size_t hi, int64_t now)
 {
+	struct host *h = &s->hosts[hi];
 	struct sched_slot *g = h->ghead;
 
 	if ((h->ghead = g->next) == NULL)
@@ -946,7 +1113,8 @@ slot_grant(struct sched *s, struct host *h, int64_t now)
 	s->in_flight++;
 	h->in_flight++;
 	h->last_start_ms = now;
-	/* It starts a transfer and returns; h may move afterwards. */
+	host_wake(s, hi);
+	/* It starts a transfer and returns; s->hosts may move meanwhile. */
 	g->granted_cb(g->arg);
 }
 
@@ -957,8 +1125,7 @@ pump(struct sched *s)
 	int64_t now = now_ms(), wake = NEVER, at;
 	struct timeval tv;
 	struct host *h;
-	size_t i, n, idx;
-	bool progress = true;
+	size_t hi, idx;
 
 	if (!s->running)
 		return;
@@ -967,41 +1134,42 @@ pump(struct sched *s)
 		plan_remove(s, idx);
 		ready_push(s, idx);
 	}
+	/* Hosts whose gap has passed take their turns again. */
+	while (s->ngaps > 0 && s->hosts[s->gaps[0]].gap_until_ms <= now)
+		host_wake(s, gap_pop(s));
+	/* One start per host per turn, hosts in rotation. */
+	while (s->tlen > 0 && s->in_flight < s->o.max_connections) {
+		hi = turn_pop(s);
+		h = &s->hosts[hi];
+		if (!host_has_work(h))
+			continue;
+		if (h->in_flight >= s->o.max_per_host) {
+			h->wait = HOST_HELD;
+			continue;
+		}
+		if (h->name[0] != '\0' && s->o.host_gap_ms > 0 &&
+		    now < (at = h->last_start_ms + s->o.host_gap_ms)) {
+			gap_push(s, hi, at);
+			continue;
+		}
+		/* A person waits on those: they go first. */
+		if (h->ghead != NULL) {
+			slot_grant(s, hi, now);
+			continue;
+		}
+		idx = ready_pop(s, h);
+		s->feeds[idx].ready = false;
+		/* Its next turn comes after every other host's. */
+		host_wake(s, hi);
+		/* Started meanwhile with a response in hand. */
+		if (s->feeds[idx].ctx != NULL)
+			continue;
+		start_poll(s, &s->feeds[idx], now, NULL, false);
+	}
 	if (s->nheap > 0)
 		wake = s->feeds[s->heap[0]].due_ms;
-	/* One start per host per turn, hosts in rotation. */
-	while (progress && s->in_flight < s->o.max_connections) {
-		progress = false;
-		for (n = 0; n < s->nhosts; n++) {
-			if (s->in_flight >= s->o.max_connections)
-				break;
-			i = (s->next_host + n) % s->nhosts;
-			h = &s->hosts[i];
-			if ((h->rlen == 0 && h->ghead == NULL) ||
-			    h->in_flight >= s->o.max_per_host)
-				continue;
-			if (h->name[0] != '\0' && s->o.host_gap_ms > 0 &&
-			    now < (at = h->last_start_ms + s->o.host_gap_ms)) {
-				if (at < wake)
-					wake = at;
-				continue;
-			}
-			progress = true;
-			/* A person waits on those: they go first. */
-			if (h->ghead != NULL) {
-				slot_grant(s, h, now);
-				continue;
-			}
-			idx = ready_pop(h);
-			s->feeds[idx].ready = false;
-			/* Started meanwhile with a response in hand. */
-			if (s->feeds[idx].ctx != NULL)
-				continue;
-			start_poll(s, &s->feeds[idx], now, NULL, false);
-		}
-		s->next_host = s->nhosts > 0 ? (s->next_host + 1) % s->nhosts :
-		    0;
-	}
+	if (s->ngaps > 0 && s->hosts[s->gaps[0]].gap_until_ms < wake)
+		wake = s->hosts[s->gaps[0]].gap_until_ms;
 	/* Hosts held back by in-flight limits are woken by completions. */
 	evtimer_del(s->timer);
 	if (wake != NEVER) {
@@ -1076,6 +1244,7 @@ void
 sched_reload_options(struct sched *s, const struct sched_options *opts)
 {
 	apply_options(s, opts);
+	turns_rebuild(s);
 	kick(s);
 }
 
@@ -1441,6 +1610,7 @@ sched_slot_request(struct sched *s, const char *url,
 	else
 		h->ghead = g;
 	h->gtail = g;
+	host_wake(s, g->host);
 	kick(s);
 	return g;
 }
@@ -1459,6 +1629,7 @@ sched_slot_release(struct sched_slot *g)
 	if (g->granted) {
 		s->in_flight--;
 		h->in_flight--;
+		host_released(s, g->host);
 		kick(s);
 	} else {
 		for (pp = &h->ghead; *pp != NULL; pp = &(*pp)->next)
@@ -1482,16 +1653,13 @@ sched_in_flight(const struct sched *s)
 void
 sched_counts(const struct sched *s, struct sched_counts *ret)
 {
-	size_t running = 0;
+	size_t running = s->npolls;
 
+	/* Kept as they change: a status request walks no feed list. */
 	memset(ret, 0, sizeof(*ret));
 	ret->feeds = s->nfeeds;
 	ret->in_flight = (size_t)s->in_flight;
-	for (size_t i = 0; i < s->nhosts; i++)
-		ret->due += s->hosts[i].rlen;
-	for (size_t i = 0; i < s->nfeeds; i++)
-		if (s->feeds[i].ctx != NULL)
-			running++;
+	ret->due = s->nready;
 	ret->storing = running > ret->in_flight ? running - ret->in_flight :
 	    0;
 	if (ret->due > 0 || running > 0)
@@ -1592,6 +1760,8 @@ sched_free(struct sched *s)
 		free(s->hosts[i].ready);
 	}
 	free(s->hosts);
+	free(s->turns);
+	free(s->gaps);
 	free(s->host_slots);
 	free(s->heap);
 	free(s->feeds);

@@ -598,10 +598,28 @@ sqlite_store_status_get(struct sqlite_store *s, struct store_status *ret)
 	    " min(max(next_poll, retry_after_until))"
 	    "  FILTER (WHERE state NOT IN ('gone', 'blocked'))"
 	    " FROM feeds" };
-	sqlite3_stmt *st = store_stmt(s, &sql);
+	sqlite3_stmt *st;
+	int64_t last, bytes, changes;
+	unsigned version = 0;
 
 	memset(ret, 0, sizeof(*ret));
-	if (st == NULL)
+	/* Read first: a read brings the data version up to date. */
+	last = sqlite_store_last_entry_id(s);
+	bytes = sqlite_store_db_size(s);
+	changes = sqlite3_total_changes64(s->db);
+	/*
+	 * The pass reads every feed (31 MB at 100,000 feeds: 50 ms): done
+	 * again only once something was written.
+	 */
+	if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_DATA_VERSION,
+	    &version) != SQLITE_OK)
+		s->status_valid = false;
+	else if (s->status_valid && changes == s->status_changes &&
+	    version == s->status_version) {
+		*ret = s->status;
+		goto out;
+	}
+	if ((st = store_stmt(s, &sql)) == NULL)
 		return -1;
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		store_fail(s, "reading the status");
@@ -616,8 +634,13 @@ sqlite_store_status_get(struct sqlite_store *s, struct store_status *ret)
 	ret->topics = sqlite3_column_int64(st, 5);
 	ret->next_poll = sqlite3_column_int64(st, 6);
 	sqlite3_reset(st);
-	ret->last_entry_id = sqlite_store_last_entry_id(s);
-	ret->db_bytes = sqlite_store_db_size(s);
+	s->status = *ret;
+	s->status_changes = changes;
+	s->status_version = version;
+	s->status_valid = true;
+out:
+	ret->last_entry_id = last;
+	ret->db_bytes = bytes;
 	return 0;
 }
 

@@ -1086,13 +1086,19 @@ start_poll(struct sched *s, struct sfeed *f, int64_t now,
 	if (f->discover)
 		po.discover = s->discover;
 	/*
-	 * Its connection is kept only if the host has more to fetch and its
-	 * turn comes back before that of max_connections other hosts: by
-	 * then, libcurl would have closed the idle connection for another.
+	 * While every host's connection fits in libcurl's cache (4 per
+	 * transfer it may run at once, its default size), all are kept:
+	 * the next poll of a host, this cycle or the next, reuses its
+	 * connection (over HTTP/2, one for all its feeds). Beyond that,
+	 * libcurl 7.88 evicts with a walk over every host it ever held a
+	 * connection to (74% of a cold poll's CPU at 20,000 hosts), so a
+	 * connection is kept only if the host has more to fetch and its
+	 * turn comes back before that of max_connections other hosts.
 	 * (Called with the feed taken off its host's queue already.)
 	 */
-	po.last_to_host = !host_has_work(&s->hosts[f->host]) ||
-	    s->tlen + s->ngaps >= (size_t)s->o.max_connections;
+	po.last_to_host = s->nhosts > 4 * (size_t)s->o.max_connections &&
+	    (!host_has_work(&s->hosts[f->host]) ||
+	    s->tlen + s->ngaps >= (size_t)s->o.max_connections);
 	log_debug("poll: '%s' starting%s", c->feed.url, prefetched != NULL ?
 	    " with the response already fetched" : "");
 	c->poll = poll_start(s->fetch, s->store, s->batch, &c->feed, &po,

@@ -41,7 +41,6 @@ struct poll {
 	struct feed_entry *entries;
 	size_t		 nentries;
 	size_t		 cap;
-	char		**texts;	/* the index's text of each, or NULL */
 	/* The outcome, its strings owned here until the batch writes it. */
 	struct poll_outcome o;
 	char		*etag;
@@ -133,13 +132,9 @@ poll_free(struct poll *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->nentries; i++) {
+	for (i = 0; i < p->nentries; i++)
 		feed_entry_clear(&p->entries[i]);
-		if (p->texts != NULL)
-			free(p->texts[i]);
-	}
 	free(p->entries);
-	free(p->texts);
 	if (p->have_header)
 		feed_header_clear(&p->header);
 	free(p->old_hash);
@@ -324,9 +319,9 @@ poll_write(void *arg)
 	memset(&ing, 0, sizeof(ing));
 	p->queued = false;
 	if (p->ingest) {
-		if (store_ingest_texts(p->store, p->feed_id,
+		if (store_ingest(p->store, p->feed_id,
 		    p->have_header ? &p->header : NULL, p->entries,
-		    p->texts, p->nentries, &ing) == 0) {
+		    p->nentries, &ing) == 0) {
 			o->new_ids = ing.new_ids;
 			o->new_count = ing.new_count;
 			o->updated_count = ing.updated;
@@ -347,18 +342,12 @@ poll_write(void *arg)
 static void	on_discovered(struct discover_result *, void *);
 static void	process(struct poll *, const struct fetch_result *);
 
-/* On the worker: the parse, and the text the index will read. */
 static void
 parse_run(void *arg)
 {
 	struct poll *p = arg;
 
 	parse_body(p, p->parsing);
-	if (p->nentries == 0)
-		return;
-	p->texts = xreallocarray(NULL, p->nentries, sizeof(*p->texts));
-	for (size_t i = 0; i < p->nentries; i++)
-		p->texts[i] = store_index_text(p->entries[i].content);
 }
 
 /* Back on the loop: the response is read again, parse and all known. */

@@ -370,22 +370,6 @@ void	store_tokenizer_free(struct store_tokenizer *t);
 int	store_tokenize(struct store_tokenizer *t, enum store_tokenize kind,
 	    const char *text, size_t len, store_token_fn *fn, void *arg);
 
-/*
- * The text the full-text index reads of an entry's HTML content (what the
- * schema's html_text() derives), newly allocated; NULL for NULL. It
- * touches no database and no store, so it may be prepared on another
- * thread while the store writes (store_ingest_texts).
- */
-char	*store_index_text(const char *content);
-/*
- * store_ingest, with texts[i] (if texts is not NULL) being
- * store_index_text(entries[i].content), prepared beforehand. The texts
- * of new entries whose indexing is deferred are taken (set to NULL) until
- * store_index_pending().
- */
-int	store_ingest_texts(struct store *s, int64_t feed_id,
-	    const struct feed_header *h, const struct feed_entry *entries,
-	    char **texts, size_t n, struct store_ingest_result *ret);
 int	store_ingest(struct store *s, int64_t feed_id,
 	    const struct feed_header *header, const struct feed_entry *entries,
 	    size_t n, struct store_ingest_result *ret);

@@ -224,27 +224,10 @@ probe(struct store *s, const struct store_sql *q, int64_t feed_id,
 	return rc == SQLITE_ROW;
 }
 
-char *
-store_index_text(const char *content)
-{
-	struct buf b;
-
-	if (content == NULL)
-		return NULL;
-	buf_init(&b);
-	htmltext_append(&b, content, strlen(content));
-	buf_putc(&b, '\0');
-	return buf_detach(&b);
-}
-
-/*
- * The index row for a new entry; the same text html_text() derives, or
- * text, that text prepared (store_index_text).
- */
+/* The index row for a new entry; the same text html_text() derives. */
 static int
 fts_insert(struct store *s, int64_t id, const char *title,
-    const char *summary, const char *content, const char *author,
-    const char *text)
+    const char *summary, const char *content, const char *author)
 {
 	static const struct store_sql sql = { ST_FTS_INSERT,
 	    "INSERT INTO entries_fts(rowid, title, summary, content, author)"
@@ -256,9 +239,7 @@ fts_insert(struct store *s, int64_t id, const char *title,
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, summary, -1, SQLITE_STATIC);
-	if (text != NULL)
-		sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
-	else if (content != NULL) {
+	if (content != NULL) {
 		buf_reset(&s->text);
 		htmltext_append(&s->text, content, strlen(content));
 		sqlite3_bind_text(st, 4, s->text.data, s->text.len,
@@ -269,21 +250,14 @@ fts_insert(struct store *s, int64_t id, const char *title,
 	return store_exec(s, st, "indexing an entry");
 }
 
-/*
- * An entry stored earlier in this transaction, indexed now; with its
- * text prepared, the content (most of the row, in overflow pages) is not
- * read back.
- */
+/* An entry stored earlier in this transaction, indexed now. */
 static int
-fts_insert_stored(struct store *s, int64_t id, const char *text)
+fts_insert_stored(struct store *s, int64_t id)
 {
 	static const struct store_sql sql = { ST_FTS_SOURCE,
-	    "SELECT title, summary, author, content FROM entries"
+	    "SELECT title, summary, content, author FROM entries"
 	    " WHERE id = ?1" };
-	static const struct store_sql sql_text = { ST_FTS_SOURCE_TEXT,
-	    "SELECT title, summary, author FROM entries WHERE id = ?1" };
-	sqlite3_stmt *st = store_bound_id(s, text != NULL ? &sql_text : &sql,
-	    id);
+	sqlite3_stmt *st = store_bound_id(s, &sql, id);
 	int rc, step;
 
 	if (st == NULL)
@@ -298,8 +272,8 @@ fts_insert_stored(struct store *s, int64_t id, const char *text)
 	}
 	rc = fts_insert(s, id, (const char *)sqlite3_column_text(st, 0),
 	    (const char *)sqlite3_column_text(st, 1),
-	    text != NULL ? NULL : (const char *)sqlite3_column_text(st, 3),
-	    (const char *)sqlite3_column_text(st, 2), text);
+	    (const char *)sqlite3_column_text(st, 2),
+	    (const char *)sqlite3_column_text(st, 3));
 	sqlite3_reset(st);
 	return rc;
 }
@@ -329,24 +303,11 @@ store_index_defer(struct store *s)
 	}
 }
 
-static void
-texts_free(char **texts, size_t n)
-{
-	for (size_t i = 0; texts != NULL && i < n; i++)
-		free(texts[i]);
-	free(texts);
-}
-
 void
 store_index_drop(struct store *s, size_t n)
 {
-	struct store_index_poll *p;
-
-	while (s->nipend > n) {
-		p = &s->ipend[--s->nipend];
-		free(p->ids);
-		texts_free(p->texts, p->n);
-	}
+	while (s->nipend > n)
+		free(s->ipend[--s->nipend].ids);
 }
 
 int
@@ -359,8 +320,7 @@ store_index_pending(struct store *s)
 		p = &s->ipend[i];
 		capture_begin(s);
 		for (j = 0; j < p->n; j++) {
-			if (fts_insert_stored(s, p->ids[j], p->texts != NULL ?
-			    p->texts[j] : NULL) == -1) {
+			if (fts_insert_stored(s, p->ids[j]) == -1) {
 				s->capturing = false;
 				return -1;
 			}
@@ -372,10 +332,9 @@ store_index_pending(struct store *s)
 	return 0;
 }
 
-/* A poll stored, to be indexed before its batch commits; texts taken. */
+/* A poll stored, to be indexed before its batch commits. */
 static void
-index_later(struct store *s, int64_t feed_id, const int64_t *ids,
-    char **texts, size_t n)
+index_later(struct store *s, int64_t feed_id, const int64_t *ids, size_t n)
 {
 	struct store_index_poll *p;
 
@@ -384,7 +343,6 @@ index_later(struct store *s, int64_t feed_id, const int64_t *ids,
 	p->feed_id = feed_id;
 	p->ids = xreallocarray(NULL, n, sizeof(*ids));
 	memcpy(p->ids, ids, n * sizeof(*ids));
-	p->texts = texts;
 	p->n = n;
 }
 
@@ -393,8 +351,7 @@ enum outcome { OUT_NEW, OUT_UPDATED, OUT_UNCHANGED, OUT_REISSUED,
 
 static int
 ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
-    const char *text, int64_t now, bool index, enum outcome *out,
-    int64_t *ret_id)
+    int64_t now, bool index, enum outcome *out, int64_t *ret_id)
 {
 	/* ?3..?16 are bind_fields()'s. */
 	static const struct store_sql sql_insert = { ST_ENTRY_INSERT,
@@ -471,7 +428,7 @@ ingest_one(struct store *s, int64_t feed_id, const struct feed_entry *e,
 			goto out;
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 		if (index && fts_insert(s, *ret_id, e->title, e->summary,
-		    e->content, e->author, text) == -1)
+		    e->content, e->author) == -1)
 			goto out;
 		*out = OUT_NEW;
 	} else if (!index && id >= s->defer_floor) {
@@ -521,17 +478,7 @@ store_ingest(struct store *s, int64_t feed_id, const struct feed_header *h,
     const struct feed_entry *entries, size_t n,
     struct store_ingest_result *ret)
 {
-	return store_ingest_texts(s, feed_id, h, entries, NULL, n, ret);
-}
-
-int
-store_ingest_texts(struct store *s, int64_t feed_id,
-    const struct feed_header *h, const struct feed_entry *entries,
-    char **texts, size_t n, struct store_ingest_result *ret)
-{
 	struct store_ingest_result r = { 0 };
-	size_t *from = NULL;	/* deferred with a text: entries[from[k]] */
-	char **taken = NULL;
 	enum outcome out;
 	int64_t now = store_now(s), id;
 	size_t i;
@@ -548,8 +495,8 @@ store_ingest_texts(struct store *s, int64_t feed_id,
 	/* Oldest first, so that the newest item gets the highest id. */
 	for (i = n; i-- > 0;) {
 		id = 0;
-		if (ingest_one(s, feed_id, &entries[i], texts != NULL ?
-		    texts[i] : NULL, now, !defer, &out, &id) == -1)
+		if (ingest_one(s, feed_id, &entries[i], now, !defer, &out,
+		    &id) == -1)
 			goto fail;
 		if (out == OUT_NOT_INDEXED) {
 			/*
@@ -559,24 +506,16 @@ store_ingest_texts(struct store *s, int64_t feed_id,
 			s->capturing = false;
 			store_rollback(s);
 			free(r.new_ids);
-			free(from);
 			if (store_index_pending(s) == -1)
 				return -1;
 			s->index_defer = false;
-			return store_ingest_texts(s, feed_id, h, entries, texts,
-			    n, ret);
+			return store_ingest(s, feed_id, h, entries, n, ret);
 		}
 		switch (out) {
 		case OUT_NEW:
-			if (r.new_count % 32 == 0) {
+			if (r.new_count % 32 == 0)
 				r.new_ids = xreallocarray(r.new_ids,
 				    r.new_count + 32, sizeof(*r.new_ids));
-				if (defer && texts != NULL)
-					from = xreallocarray(from,
-					    r.new_count + 32, sizeof(*from));
-			}
-			if (from != NULL)
-				from[r.new_count] = i;
 			r.new_ids[r.new_count++] = id;
 			if (r.first_new_id == 0)
 				r.first_new_id = id;
@@ -604,22 +543,11 @@ store_ingest_texts(struct store *s, int64_t feed_id,
 	s->capturing = false;
 	if (store_commit(s) == -1) {
 		free(r.new_ids);
-		free(from);
 		return -1;
 	}
-	if (defer && r.new_count > 0) {
-		/* Taken only now that nothing can undo this poll. */
-		if (from != NULL) {
-			taken = xreallocarray(NULL, r.new_count,
-			    sizeof(*taken));
-			for (i = 0; i < r.new_count; i++) {
-				taken[i] = texts[from[i]];
-				texts[from[i]] = NULL;
-			}
-			free(from);
-		}
-		index_later(s, feed_id, r.new_ids, taken, r.new_count);
-	} else
+	if (defer && r.new_count > 0)
+		index_later(s, feed_id, r.new_ids, r.new_count);
+	else
 		tell_indexed(s, feed_id, r.new_ids, r.new_count);
 	if (r.skipped > 0)
 		log_debug("store: feed %lld: %zu entries without id, link, "
@@ -630,7 +558,6 @@ fail:
 	s->capturing = false;
 	store_rollback(s);
 	free(r.new_ids);
-	free(from);
 	return -1;
 }
 

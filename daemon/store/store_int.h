@@ -96,7 +96,6 @@ enum store_stmt {
 	ST_MATCH_SAME_TITLE,
 	ST_MATCH_ADD,
 	ST_FTS_SOURCE,
-	ST_FTS_SOURCE_TEXT,
 	ST_MATCH_READ_BY,
 	ST_MATCH_READS_ADD,
 	ST_MATCH_COUNT_ADD,
@@ -201,7 +200,6 @@ struct store_list_stmt {
 struct store_index_poll {
 	int64_t		 feed_id;
 	int64_t		*ids;
-	char		**texts;	/* ids[i]'s content as text, or NULL */
 	size_t		 n;
 };
 

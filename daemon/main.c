@@ -28,6 +28,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "sched.h"
+#include "worker.h"
 #include "sdglue.h"
 #include "store.h"
 #include "store_prune.h"
@@ -59,6 +60,7 @@ struct runtime {
 	int		 exit_code;
 	struct fetch	*fetch;		/* sched wiring */
 	struct batch	*batch;		/* sched wiring: group commit */
+	struct worker	*worker;	/* sched wiring: parses off the loop */
 	struct news	*news;		/* topics wiring: the batch's news */
 	size_t		 nnews;
 	struct store_pruner *pruner;	/* retention, off the hot path */
@@ -656,6 +658,9 @@ run(struct runtime *rt)
 			return 1;
 		batch_set_metrics(rt->batch, d->metrics);
 		sched_set_metrics(d->sched, d->metrics);
+		/* The store's core parses no more: without it, it does. */
+		rt->worker = worker_new(d->base);
+		sched_set_worker(d->sched, rt->worker);
 		if ((d->once ? sched_run_once(d->sched, sched_wiring_once_done,
 		    rt) : sched_start(d->sched)) == -1)
 			return 1;
@@ -710,6 +715,8 @@ teardown(struct runtime *rt)
 	/* sched wiring: polls stop before the store and the loop go. */
 	sched_free(d->sched);
 	d->sched = NULL;		/* the batch's last word must not reach it */
+	worker_free(rt->worker);	/* its polls were cancelled: just freed */
+	rt->worker = NULL;
 	batch_free(rt->batch);		/* writes what was fetched */
 	free(rt->news);
 	topics_free(d->topics);		/* topics wiring */

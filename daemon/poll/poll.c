@@ -18,6 +18,7 @@
 #include "poll.h"
 #include "store.h"
 #include "weblinks.h"
+#include "worker.h"
 #include "xmalloc.h"
 
 #define WEEK_S	(7 * 24 * 3600)
@@ -60,6 +61,20 @@ struct poll {
 	bool		 pushed;
 	char		*hub;
 	char		*self;
+	/*
+	 * Parsed on the worker's thread: the response it reads (the
+	 * entries and the parser's word go to the fields above and below,
+	 * which the loop leaves alone until the job is back).
+	 */
+	struct worker	*worker;
+	struct fetch_result *parsing;
+	char		*parsing_hash;
+	bool		 parsed;	/* the worker's results are in */
+	bool		 cancelled;	/* freed when the worker is done */
+	int		 parse_rc;
+	char		*parse_error;
+	char		*parse_warnings;	/* "; "-joined, or NULL */
+	size_t		 nwarnings;
 };
 
 bool
@@ -137,6 +152,10 @@ poll_free(struct poll *p)
 	free(p->page_note);
 	free(p->hub);
 	free(p->self);
+	fetch_result_free(p->parsing);
+	free(p->parsing_hash);
+	free(p->parse_error);
+	free(p->parse_warnings);
 	free(p);
 }
 
@@ -158,49 +177,67 @@ week_entries(const struct poll *p, int64_t now)
 	return dated ? n : -1;
 }
 
-/* Parses a 200 body; what it found is stored when the batch writes. */
+/*
+ * Parses a 200 body into p's entries and header, and keeps the parser's
+ * word (parse_rc, parse_error, parse_warnings). Runs on the worker's
+ * thread when there is one: it touches nothing else of p, and logs
+ * nothing (parsed() does, on the loop).
+ */
 static void
-parse(struct poll *p, const struct fetch_result *r, struct poll_outcome *o,
-    char *err, size_t errlen)
+parse_body(struct poll *p, const struct fetch_result *r)
 {
 	struct feed_parser_cb cb = { on_header, on_entry };
 	struct feed_parser *fp;
-	const char *perr = NULL;
+	const char *perr;
 	char *const *warn;
 	struct buf note;
-	size_t i, nwarn;
-	int rc;
+	size_t i;
 
 	fp = feed_parser_new(r->effective_url, &cb, p);
 	feed_parser_set_content_type(fp, r->content_type);
-	rc = feed_parser_push(fp, r->body, r->body_len, true);
-	nwarn = feed_parser_warnings(fp, &warn);
-	o->repairs = (int64_t)nwarn;
-	if (nwarn > 0) {
+	p->parse_rc = feed_parser_push(fp, r->body, r->body_len, true);
+	p->nwarnings = feed_parser_warnings(fp, &warn);
+	if (p->nwarnings > 0) {
 		buf_init(&note);
-		for (i = 0; i < nwarn; i++)
+		for (i = 0; i < p->nwarnings; i++)
 			buf_printf(&note, "%s%s", i > 0 ? "; " : "", warn[i]);
+		p->parse_warnings = buf_detach(&note);
+	}
+	if (p->parse_rc == -1 && (perr = feed_parser_error(fp)) != NULL)
+		p->parse_error = xstrdup(perr);
+	feed_parser_free(fp);
+}
+
+/*
+ * What parse_body() found, into the outcome; on the loop. The entries
+ * are stored when the batch writes.
+ */
+static void
+parsed(struct poll *p, const struct fetch_result *r, struct poll_outcome *o,
+    char *err, size_t errlen)
+{
+	const char *perr = p->parse_error;
+
+	o->repairs = (int64_t)p->nwarnings;
+	if (p->parse_warnings != NULL) {
 		free(p->repair_note);
-		o->repair_note = p->repair_note = buf_detach(&note);
+		o->repair_note = p->repair_note = p->parse_warnings;
+		p->parse_warnings = NULL;
 		log_info("poll: '%s': read with repairs: %s", r->url,
 		    p->repair_note);
 	}
-	if (rc == -1)
-		perr = feed_parser_error(fp);
-	if (rc == -1 && p->nentries == 0) {
+	if (p->parse_rc == -1 && p->nentries == 0) {
 		o->result = POLL_FAILED;
 		o->fail_state = STORE_FEED_BACKING_OFF;
 		snprintf(err, errlen, "not a readable feed: %s",
 		    perr != NULL ? perr : "parse error");
 		o->error = err;
-		feed_parser_free(fp);
 		return;
 	}
-	if (rc == -1)
+	if (p->parse_rc == -1)
 		log_warnx("poll: '%s': %s; keeping the %zu entries read "
 		    "before it", r->url, perr != NULL ? perr : "parse error",
 		    p->nentries);
-	feed_parser_free(fp);
 	if (p->have_header) {
 		o->ttl_s = p->header.ttl_s;
 		o->update_period_s = p->header.update_period_s;
@@ -303,6 +340,48 @@ poll_write(void *arg)
 }
 
 static void	on_discovered(struct discover_result *, void *);
+static void	process(struct poll *, const struct fetch_result *);
+
+static void
+parse_run(void *arg)
+{
+	struct poll *p = arg;
+
+	parse_body(p, p->parsing);
+}
+
+/* Back on the loop: the response is read again, parse and all known. */
+static void
+parse_done(void *arg)
+{
+	struct poll *p = arg;
+	struct fetch_result *r = p->parsing;
+
+	if (p->cancelled) {
+		poll_free(p);
+		return;
+	}
+	p->parsed = true;
+	p->parsing = NULL;
+	process(p, r);
+	fetch_result_free(r);
+}
+
+/*
+ * Hands the body to the worker (true); the transfer's slot stays taken
+ * until the poll is parsed, so what is parsed at once stays bounded by
+ * max_connections.
+ */
+static bool
+parse_later(struct poll *p, const struct fetch_result *r, char *hash)
+{
+	if (p->worker == NULL)
+		return false;
+	p->parsing = fetch_result_dup(r);
+	p->parsing_hash = hash;
+	worker_submit(p->worker, parse_run, parse_done, p);
+	return true;
+}
 
 /* The transfer ended, or will not be needed: its slot goes back. */
 static void
@@ -362,6 +441,13 @@ process(struct poll *p, const struct fetch_result *r)
 		o.etag = r->etag != NULL ? r->etag : "";
 		o.last_modified = r->last_modified != NULL ?
 		    r->last_modified : "";
+		if (p->parsed) {
+			/* The worker's parse of what passed the checks. */
+			o.body_hash = hash = p->parsing_hash;
+			p->parsing_hash = NULL;
+			parsed(p, r, &o, err, sizeof(err));
+			break;
+		}
 		hash = body_hash(r->body, r->body_len);
 		o.body_hash = hash;
 		if (p->old_hash != NULL && strcmp(hash, p->old_hash) == 0) {
@@ -388,7 +474,10 @@ process(struct poll *p, const struct fetch_result *r)
 			o.error = err;
 			break;
 		}
-		parse(p, r, &o, err, sizeof(err));
+		if (parse_later(p, r, hash))
+			return;
+		parse_body(p, r);
+		parsed(p, r, &o, err, sizeof(err));
 		break;
 	case FETCH_NOT_MODIFIED:
 		o.result = POLL_NOT_MODIFIED;
@@ -529,6 +618,7 @@ poll_start(struct fetch *fetch, struct store *store, struct batch *batch,
 	if (opts != NULL) {
 		p->discover = opts->pushed ? NULL : opts->discover;
 		p->pushed = opts->pushed;
+		p->worker = opts->worker;
 	}
 	if (opts != NULL && opts->prefetched != NULL) {
 		p->prefetched = opts->prefetched;
@@ -558,5 +648,10 @@ poll_cancel(struct poll *p)
 		discover_cancel(p->job);
 	if (p->queued)
 		batch_remove(p->batch, p);
+	if (p->parsing != NULL) {
+		/* The worker holds it: freed when it hands it back. */
+		p->cancelled = true;
+		return;
+	}
 	poll_free(p);
 }

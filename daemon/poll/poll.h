@@ -98,6 +98,7 @@ typedef void	poll_done_cb(const struct poll_outcome *o, void *arg);
 struct batch;
 struct discover;
 struct event_base;
+struct worker;
 
 struct poll_options {
 	/*
@@ -121,6 +122,12 @@ struct poll_options {
 	bool		 pushed;
 	/* Nothing else waits for the feed's host: fetch_request's. */
 	bool		 last_to_host;
+	/*
+	 * Not NULL: the body is parsed on this worker's thread (worker.h)
+	 * while the loop goes on; the transfer's slot is given back (the
+	 * fetched callback) once it is parsed.
+	 */
+	struct worker	*worker;
 };
 
 /*

@@ -104,6 +104,7 @@ struct sched {
 	struct fetch	*fetch;
 	struct batch	*batch;
 	struct discover	*discover;
+	struct worker	*worker;	/* parses off the loop, or NULL */
 	struct sched_options o;
 	struct sched_callbacks cb;
 	struct event	*timer;
@@ -1053,7 +1054,8 @@ static void
 start_poll(struct sched *s, struct sfeed *f, int64_t now,
     struct fetch_result *prefetched, bool pushed)
 {
-	struct poll_options po = { prefetched, s->base, NULL, pushed, false };
+	struct poll_options po = { .prefetched = prefetched, .base = s->base,
+	    .pushed = pushed, .worker = s->worker };
 	struct pollctx *c;
 	int rc;
 
@@ -1597,6 +1599,12 @@ void
 sched_set_discover(struct sched *s, struct discover *d)
 {
 	s->discover = d;
+}
+
+void
+sched_set_worker(struct sched *s, struct worker *w)
+{
+	s->worker = w;
 }
 
 struct sched_slot *

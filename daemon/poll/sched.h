@@ -104,6 +104,7 @@ struct fetch_result;
 struct sched;
 struct sched_slot;
 struct store;
+struct worker;
 
 struct sched_options {
 	int64_t	 default_interval_s;
@@ -225,6 +226,8 @@ int		 sched_push(struct sched *s, int64_t feed_id,
 int		 sched_discover_pages(struct sched *s, int64_t feed_id);
 /* The discovery those polls use (main.c wires it; NULL: none). */
 void		 sched_set_discover(struct sched *s, struct discover *d);
+/* Polls parse their bodies on w's thread (worker.h); NULL: on the loop. */
+void		 sched_set_worker(struct sched *s, struct worker *w);
 /*
  * A slot of url's host for a fetch that is not a poll (discovery's):
  * granted(arg) runs from the loop once the limits allow, under the

@@ -7,9 +7,14 @@
  *
  * "No parse" is seen in the outcome: the documents carry a <ttl>, which
  * only a parse can report (ttl_s).
+ *
+ * Every test runs twice: parsing on the loop, then on a worker's thread
+ * (poll_options.worker), as the daemon does; a poll cancelled while its
+ * body is being parsed calls back nobody and leaks nothing.
  */
 #include <sys/wait.h>
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +31,7 @@
 #include "poll.h"
 #include "store.h"
 #include "tap.h"
+#include "worker.h"
 #include "xmalloc.h"
 
 /* <ttl>60</ttl>: a parse reports ttl_s 3600. */
@@ -51,6 +57,7 @@ static const char GARBAGE[] = "<rss><channel><<<>>>";
 static struct event_base *base;
 static struct store *store;
 static struct fetch *fetcher;
+static struct worker *worker;	/* the second pass: parses off the loop */
 static int port;
 static char tmpdir[] = "/tmp/feedd-test-poll.XXXXXX";
 
@@ -100,8 +107,10 @@ on_done(const struct poll_outcome *o, void *arg)
 static void
 poll_once(const struct store_feed *f, struct got *g)
 {
+	struct poll_options po = { .base = base, .worker = worker };
+
 	memset(g, 0, sizeof(*g));
-	poll_start(fetcher, store, NULL, f, NULL, NULL, on_done, g);
+	poll_start(fetcher, store, NULL, f, &po, NULL, on_done, g);
 	if (!g->done)
 		event_base_dispatch(base);
 }
@@ -361,6 +370,86 @@ test_broken(void)
 	store_feed_clear(&f);
 }
 
+static void
+on_never(const struct poll_outcome *o, void *arg)
+{
+	bool *called = arg;
+
+	(void)o;
+	*called = true;
+}
+
+/* A job that holds the worker until released, so a poll queues behind it. */
+static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cond = PTHREAD_COND_INITIALIZER;
+static bool held;
+
+static void
+hold_run(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&hold_lock);
+	while (held)
+		pthread_cond_wait(&hold_cond, &hold_lock);
+	pthread_mutex_unlock(&hold_lock);
+}
+
+static void
+hold_done(void *arg)
+{
+	(void)arg;
+}
+
+/* Stops the loop once the poll's body waits for the worker. */
+static void
+wait_parsing(evutil_socket_t fd, short what, void *arg)
+{
+	struct event *ev = arg;
+	struct timeval ms = { 0, 1000 };
+
+	(void)fd;
+	(void)what;
+	if (worker_pending(worker) == 2)
+		event_base_loopbreak(base);
+	else
+		evtimer_add(ev, &ms);
+}
+
+static void
+test_cancel_parsing(void)
+{
+	struct poll_options po = { .base = base, .worker = worker };
+	struct timeval ms = { 0, 1000 };
+	struct store_feed f;
+	struct event *ev;
+	struct poll *p;
+	bool called = false;
+
+	route("/cancelled", "application/rss+xml", SAME);
+	feed_for("/cancelled", &f);
+	held = true;
+	worker_submit(worker, hold_run, hold_done, NULL);
+	ev = evtimer_new(base, wait_parsing, event_self_cbarg());
+	evtimer_add(ev, &ms);
+	p = poll_start(fetcher, store, NULL, &f, &po, NULL, on_never,
+	    &called);
+	event_base_dispatch(base);
+	ok(worker_pending(worker) == 2, "a poll whose body waits for the "
+	    "worker (%zu jobs out)", worker_pending(worker));
+	poll_cancel(p);
+	pthread_mutex_lock(&hold_lock);
+	held = false;
+	pthread_cond_signal(&hold_cond);
+	pthread_mutex_unlock(&hold_lock);
+	/* The worker parses it and hands it back; the loop just frees it. */
+	while (worker_pending(worker) > 0)
+		event_base_loop(base, EVLOOP_ONCE);
+	ok(!called, "cancelled while parsed: no outcome reported");
+	ok(entries_of(f.id) == 0, "cancelled while parsed: nothing stored");
+	event_free(ev);
+	store_feed_clear(&f);
+}
+
 int
 main(void)
 {
@@ -404,6 +493,23 @@ main(void)
 	test_unchanged();
 	test_html();
 	test_broken();
+
+	/* Again, parsing on a worker's thread, into a store of its own. */
+	store_free(store);
+	p = xasprintf("%s/feedd-worker.db", tmpdir);
+	store = store_open(p, err, sizeof(err));
+	free(p);
+	if (store == NULL || (worker = worker_new(base)) == NULL) {
+		printf("Bail out! %s\n", store == NULL ? err : "worker_new");
+		return 1;
+	}
+	diag("parsing on a worker's thread");
+	test_not_modified();
+	test_unchanged();
+	test_html();
+	test_broken();
+	test_cancel_parsing();
+	worker_free(worker);
 
 	fetch_free(fetcher);
 	store_free(store);

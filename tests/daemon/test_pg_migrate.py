@@ -91,6 +91,10 @@ def seen_by(d):
     code, doc = api(d, "GET", "/v1/feeds")
     out["feeds"] = [(f["id"], f["url"], f.get("unread"), f.get("entry_count"))
                     for f in doc["feeds"]]
+    for q in ("коаліці*", "\"busy summer\"", "title:grid", "cafe"):
+        code, doc = api(d, "GET", "/v1/entries?limit=1000&q=" +
+                        urllib.parse.quote(q))
+        out["search " + q] = [e["id"] for e in doc["entries"]]
     code, doc = api(d, "GET", "/v1/entries?limit=1000&starred=1")
     out["starred"] = [e["id"] for e in doc["entries"]]
     code, doc = api(d, "GET", "/v1/cursors/reader")
@@ -127,7 +131,8 @@ code, doc = api(d, "POST", "/v1/users", {"name": "anna",
                                          "password": "correct horse 1"})
 check(code == 201, "a user made", doc)
 before = seen_by(d)
-check(before["starred"] == [ids[7]] and before["topics"],
+check(before["starred"] == [ids[7]] and before["topics"] and
+      len(before["search коаліці*"]) == 12 and len(before["search cafe"]) == 10,
       "the SQLite daemon's view has marks and topics", before)
 check(d.stop() == 0, "feedd on SQLite stops")
 db = d.database

@@ -39,7 +39,7 @@
 #include "xmalloc.h"
 
 /* Held for a run, so two runs never copy into one database at once. */
-#define MIGRATE_LOCK	0x66656564	/* "feed" */
+#define MIGRATE_LOCK	0x6d696772	/* "migr"; pg_schema.h has "feed" */
 #define MIGRATE_BATCH	1000
 #define MIGRATE_MARK	"migrated_from"
 
@@ -741,8 +741,9 @@ store_migrate(const char *from, const char *to,
 		goto out;
 	}
 	if (store_is_postgresql(from)) {
-		snprintf(err, errlen, "%s: the source must be a SQLite file",
-		    from);
+		/* Not echoed: a URI may carry a password. */
+		snprintf(err, errlen, "--from names a PostgreSQL database: "
+		    "the source must be a SQLite file");
 		goto out;
 	}
 	if (lite_open(&m, from) == -1)

@@ -1,7 +1,7 @@
 """feedd migrate: a SQLite store made by the real daemon (polls of a local
 feed server, topics, read and starred marks, a token, a user, a cursor)
-copied into the suite's PostgreSQL; a run stopped after a few batches and
-run again finishes the copy; a third run copies nothing and counts the
+copied into the suite's PostgreSQL; a run stopped after a few batches, and
+one SIGKILLed inside a batch, then run again, finish the copy; a third run copies nothing and counts the
 same; then feedd on the PostgreSQL database answers as it did on SQLite:
 the same entries with the same ids, topics and their matches, marks,
 unread counts, cursor, the token over TCP, and new ids after the old.
@@ -9,6 +9,7 @@ Targets holding another store's copy or another feedd's data are refused,
 and bad arguments get a clear error."""
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -174,6 +175,41 @@ with pgserver.PgServer() as pg:
     n_entries = int(pg.psql("SELECT count(*) FROM entries", "feedd").strip())
     check(n_feeds == 2 and 0 < n_entries < 24,
           "the stopped copy holds part of the entries", (n_feeds, n_entries))
+
+    # SIGKILLed in the middle of a batch: another session holds an
+    # uncommitted copy of the 11th entry, so the run commits entries 7-9
+    # and waits inside the batch of 10-12, where it is killed.
+    lite = sqlite3.connect(db)
+    row = lite.execute("SELECT id, feed_id, key_hash, content_hash, fetched"
+                       " FROM entries ORDER BY id LIMIT 1 OFFSET 10"
+                       ).fetchone()
+    lite.close()
+    blocker = subprocess.Popen(
+        [os.path.join(pgserver.PG_BINDIR, "psql"), "--no-psqlrc", "--quiet",
+         "--set", "ON_ERROR_STOP=1", "--dbname", pg.conninfo("feedd")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    blocker.stdin.write("BEGIN;\nINSERT INTO entries(id, feed_id, key_hash,"
+                        " content_hash, fetched) VALUES (%d, %d, %d, %d, %d);"
+                        "\n\\echo held\n" % row)
+    blocker.stdin.flush()
+    check(blocker.stdout.readline().strip() == "held",
+          "another session holds the 11th entry")
+    killed = subprocess.Popen([FEEDD, "migrate", "--from", db, "--to", uri,
+                               "--batch-size", "3"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    waiting = wait_for(lambda: pg.psql(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = 'feedd'"
+        " AND wait_event_type = 'Lock'", "feedd").strip() == "1")
+    check(waiting and killed.poll() is None,
+          "the run waits inside the batch of entries 10-12")
+    killed.kill()
+    killed.wait()
+    blocker.stdin.write("ROLLBACK;\n")
+    blocker.stdin.close()
+    blocker.wait()
+    n_entries = int(pg.psql("SELECT count(*) FROM entries", "feedd").strip())
+    check(n_entries == 9, "after SIGKILL, the committed batches stay and the"
+          " batch in flight is gone", n_entries)
 
     # Another store's copy in "other"; then ours is refused there.
     r = migrate("--from", d2.database, "--to", pg.uri("other"))

@@ -753,6 +753,8 @@ teardown(struct runtime *rt)
 struct migrate_progress {
 	bool		 quiet;
 	time_t		 last;
+	const char	*table;		/* the last line's */
+	int64_t		 done;
 };
 
 static void
@@ -761,9 +763,12 @@ migrate_progress(const char *table, int64_t done, int64_t total, void *arg)
 	struct migrate_progress *p = arg;
 	time_t now = time(NULL);
 
-	if (p->quiet || (done < total && now == p->last))
+	if (p->quiet || (done < total && now == p->last) ||
+	    (p->table == table && p->done == done))
 		return;
 	p->last = now;
+	p->table = table;
+	p->done = done;
 	printf("%-14s %" PRId64 " of %" PRId64 " rows\n", table, done, total);
 	fflush(stdout);
 }

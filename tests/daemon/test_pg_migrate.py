@@ -220,6 +220,16 @@ with pgserver.PgServer() as pg:
     rows = pg.psql("SELECT count(*) FROM entries", "other").strip()
     check(rows == "1", "the refused target is unchanged", rows)
 
+    # A count that differs: a feed added to the copy behind its back.
+    pg.psql("INSERT INTO feeds(url, origin, created) VALUES"
+            " ('https://added.example/feed', 'api', 0)", "other")
+    r = migrate("--from", d2.database, "--to", pg.uri("other"))
+    check(r.returncode == 1 and re.search(
+        r"^feeds\s+1\s+2\s+DIFFERENT$", r.stdout, re.M) and
+        "counts differ" in r.stderr,
+        "a count that differs is shown and fails the run", (r.stdout,
+                                                             r.stderr))
+
     # A feedd's own data in "used": refused.
     d3 = Daemon(tmp, "[feedd]\n[feed \"other\"]\nurl = %s/feeds/other.xml\n"
                 % base, name="used", extra_args=("--database",
@@ -235,6 +245,8 @@ with pgserver.PgServer() as pg:
     r = migrate("--from", db, "--to", uri, "--batch-size", "5")
     check(r.returncode == 0 and "every count is the same" in r.stdout,
           "the resumed copy finishes with equal counts", (r.stdout, r.stderr))
+    for line in r.stdout.splitlines():
+        print("# " + line)
     m = re.search(r"^entries\s+(\d+)\s+(\d+)\s*$", r.stdout, re.M)
     check(m is not None and m.group(1) == m.group(2) == "24",
           "the counts are printed per table", r.stdout)

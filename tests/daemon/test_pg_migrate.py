@@ -4,9 +4,12 @@ copied into the suite's PostgreSQL; a run stopped after a few batches, and
 one SIGKILLed inside a batch, then run again, finish the copy; a third run copies nothing and counts the
 same; then feedd on the PostgreSQL database answers as it did on SQLite:
 the same entries with the same ids, topics and their matches, marks,
-unread counts, cursor, the token over TCP, and new ids after the old.
+unread counts, cursor, the API token over TCP, a user's password (the
+same Google Reader token) and Fever key, and new ids after the old.
 Targets holding another store's copy or another feedd's data are refused,
 and bad arguments get a clear error."""
+import hashlib
+import json
 import os
 import re
 import sqlite3
@@ -129,8 +132,32 @@ code, doc = api(d, "POST", "/v1/tokens", {"name": "app"})
 check(code == 201, "a token made", doc)
 token = doc["token"]
 code, doc = api(d, "POST", "/v1/users", {"name": "anna",
-                                         "password": "correct horse 1"})
-check(code == 201, "a user made", doc)
+                                         "password": "correct horse 1",
+                                         "fever": True})
+check(code == 201, "a user made, with a password and a Fever key", doc)
+FEVER_KEY = hashlib.md5(b"anna:correct horse 1").hexdigest()
+
+
+def greader_login():
+    """The Google Reader API's Auth token for anna, or None."""
+    rr, _, raw = http_tcp(port, "POST", "/accounts/ClientLogin", [
+        ("Content-Type", "application/x-www-form-urlencoded")],
+        urllib.parse.urlencode({"Email": "anna",
+                                "Passwd": "correct horse 1"}))
+    lines = dict(x.split("=", 1) for x in raw.decode().splitlines()
+                 if "=" in x)
+    return lines.get("Auth") if rr.status == 200 else None
+
+
+def fever_auth():
+    rr, _, raw = http_tcp(port, "POST", "/fever/?api", [
+        ("Content-Type", "application/x-www-form-urlencoded")],
+        "api_key=" + FEVER_KEY)
+    return rr.status, json.loads(raw).get("auth")
+
+
+auth = greader_login()
+check(auth is not None, "anna logs in to the Google Reader API", auth)
 before = seen_by(d)
 check(before["starred"] == [ids[7]] and before["topics"] and
       len(before["search коаліці*"]) == 12 and len(before["search cafe"]) == 10,
@@ -272,6 +299,13 @@ with pgserver.PgServer() as pg:
     rr, doc, _ = http_tcp(port, "GET", "/v1/entries?limit=5",
                           [("Authorization", "Bearer nope")])
     check(rr.status == 401, "a wrong token still does not", doc)
+    check(greader_login() == auth, "anna's password logs in on "
+          "PostgreSQL, and her Google Reader token is the same")
+    rr, _, raw = http_tcp(port, "GET", "/reader/api/0/user-info", [
+        ("Authorization", "GoogleLogin auth=" + auth)])
+    check(rr.status == 200 and b"anna" in raw,
+          "the Google Reader token an app holds still works", raw)
+    check(fever_auth() == (200, 1), "anna's Fever key still works")
 
     # New ids go on after the copied ones.
     tmp.write("www/en.xml", rss("en", [

@@ -1,8 +1,9 @@
 """feedd migrate: a SQLite store made by the real daemon (polls of a local
-feed server, topics, read and starred marks, a token, a user, a cursor)
-copied into the suite's PostgreSQL; a run stopped after a few batches, and
-one SIGKILLed inside a batch, then run again, finish the copy; a third run copies nothing and counts the
-same; then feedd on the PostgreSQL database answers as it did on SQLite:
+feed server, topics, read and starred marks, a token, a user, a cursor,
+a hook's waiting alerts)
+copied into the suite's PostgreSQL; a run stopped after a few batches,
+and one SIGKILLed inside a batch, then run again, finish the copy; a
+third run copies nothing and counts the same; then feedd on the PostgreSQL database answers as it did on SQLite:
 the same entries with the same ids, topics and their matches, marks,
 unread counts, cursor, the API token over TCP, a user's password (the
 same Google Reader token) and Fever key, and new ids after the old.
@@ -59,7 +60,12 @@ query = коаліці*
 
 [topic "grid"]
 query = grid
-""" % {"base": base, "port": port}
+notify = down
+
+# Nothing listens there: its alerts wait in the store, to be copied.
+[hook "down"]
+url = http://127.0.0.1:%(down)d/in
+""" % {"base": base, "port": port, "down": free_port()}
 
 
 def wait_for(pred, timeout=30):
@@ -105,6 +111,8 @@ def seen_by(d):
     out["cursor"] = doc
     code, doc = api(d, "GET", "/v1/users")
     out["users"] = doc
+    code, doc = api(d, "GET", "/v1/hooks/down")
+    out["hook pending"] = doc.get("pending")
     return out
 
 
@@ -160,6 +168,7 @@ auth = greader_login()
 check(auth is not None, "anna logs in to the Google Reader API", auth)
 before = seen_by(d)
 check(before["starred"] == [ids[7]] and before["topics"] and
+      before["hook pending"] == 1 and
       len(before["search коаліці*"]) == 12 and len(before["search cafe"]) == 10,
       "the SQLite daemon's view has marks and topics", before)
 check(d.stop() == 0, "feedd on SQLite stops")

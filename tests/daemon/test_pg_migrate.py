@@ -247,6 +247,20 @@ with pgserver.PgServer() as pg:
     check(n_entries == 9, "after SIGKILL, the committed batches stay and the"
           " batch in flight is gone", n_entries)
 
+    # A row PostgreSQL refuses mid-batch (a constraint the test adds):
+    # the run stops with its message, the batch is undone, the ones
+    # before it stay.
+    pg.psql("ALTER TABLE entries ADD CONSTRAINT test_refuses CHECK"
+            " (id <> %d)" % ids[15], "feedd")
+    r = migrate("--from", db, "--to", uri, "--batch-size", "5")
+    check(r.returncode == 1 and "test_refuses" in r.stderr,
+          "a refused row fails the run, with PostgreSQL's message",
+          (r.stdout, r.stderr))
+    n_entries = int(pg.psql("SELECT count(*) FROM entries", "feedd").strip())
+    check(n_entries == 14, "the batches before it stay, its own is undone",
+          n_entries)
+    pg.psql("ALTER TABLE entries DROP CONSTRAINT test_refuses", "feedd")
+
     # Another store's copy in "other"; then ours is refused there.
     r = migrate("--from", d2.database, "--to", pg.uri("other"))
     check(r.returncode == 0, "the second store copied", (r.stdout, r.stderr))

@@ -430,9 +430,13 @@ copy_prepare(struct migrate *m, struct copy *c)
 	return rc;
 }
 
-/* The source's select: the next batch after the bound key, or all. */
+/*
+ * The source's select: the first batch (after false), the next batch
+ * after the bound key (?1, ?2), or, for a table without a key, all.
+ */
 static int
-copy_select(struct migrate *m, const struct copy *c, sqlite3_stmt **st)
+copy_select(struct migrate *m, const struct copy *c, bool after,
+    sqlite3_stmt **st)
 {
 	const struct table *t = c->t;
 	struct buf sql;
@@ -443,12 +447,16 @@ copy_select(struct migrate *m, const struct copy *c, sqlite3_stmt **st)
 	for (int i = 0; i < c->ncols; i++)
 		buf_printf(&sql, "%s%s", i > 0 ? ", " : "", c->cols[i]);
 	buf_printf(&sql, " FROM %s", t->name);
+	if (t->key[1] != NULL && after)
+		buf_printf(&sql, " WHERE (%s, %s) > (?1, ?2)", t->key[0],
+		    t->key[1]);
+	else if (t->key[0] != NULL && after)
+		buf_printf(&sql, " WHERE %s > ?1", t->key[0]);
 	if (t->key[1] != NULL)
-		buf_printf(&sql, " WHERE (%s, %s) > (?1, ?2) ORDER BY %s, %s"
-		    " LIMIT ?3", t->key[0], t->key[1], t->key[0], t->key[1]);
+		buf_printf(&sql, " ORDER BY %s, %s LIMIT ?3", t->key[0],
+		    t->key[1]);
 	else if (t->key[0] != NULL)
-		buf_printf(&sql, " WHERE %s > ?1 ORDER BY %s LIMIT ?3",
-		    t->key[0], t->key[0]);
+		buf_printf(&sql, " ORDER BY %s LIMIT ?3", t->key[0]);
 	rc = sqlite3_prepare_v2(m->lite, sql.data, -1, st, NULL);
 	buf_free(&sql);
 	if (rc != SQLITE_OK)
@@ -556,9 +564,11 @@ pipe_drain(struct migrate *m, const struct copy *c, size_t n,
  * *ret_added inserted. 0 / -1.
  */
 static int
-copy_batch(struct migrate *m, const struct copy *c, sqlite3_stmt *st,
-    bool *has_last, int64_t last[2], size_t *ret_n, int64_t *ret_added)
+copy_batch(struct migrate *m, const struct copy *c, sqlite3_stmt *first,
+    sqlite3_stmt *next, bool *has_last, int64_t last[2], size_t *ret_n,
+    int64_t *ret_added)
 {
+	sqlite3_stmt *st = *has_last ? next : first;
 	char **v = xcalloc((size_t)c->ncols + 1, sizeof(*v));
 	int64_t key[2] = { 0, 0 };
 	size_t n = 0, sent = 0, n_last;
@@ -568,9 +578,10 @@ copy_batch(struct migrate *m, const struct copy *c, sqlite3_stmt *st,
 	*ret_added = 0;
 	sqlite3_reset(st);
 	if (c->t->key[0] != NULL) {
-		/* Before any key: the least 64-bit integer. */
-		sqlite3_bind_int64(st, 1, *has_last ? last[0] : INT64_MIN);
-		sqlite3_bind_int64(st, 2, *has_last ? last[1] : INT64_MIN);
+		if (*has_last) {
+			sqlite3_bind_int64(st, 1, last[0]);
+			sqlite3_bind_int64(st, 2, last[1]);
+		}
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)m->batch);
 	}
 	if (pg_do(m, "BEGIN", "starting a batch") == -1)
@@ -690,7 +701,7 @@ static int
 copy_table(struct migrate *m, const struct table *t)
 {
 	struct copy c = { .t = t };
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *first = NULL, *next = NULL;
 	bool has_last;
 	int64_t last[2] = { 0, 0 }, total = 0, done = 0, added;
 	char sql[128];
@@ -698,7 +709,9 @@ copy_table(struct migrate *m, const struct table *t)
 	int rc = -1;
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", t->name);
-	if (copy_prepare(m, &c) == -1 || copy_select(m, &c, &st) == -1 ||
+	if (copy_prepare(m, &c) == -1 ||
+	    copy_select(m, &c, false, &first) == -1 ||
+	    (t->key[0] != NULL && copy_select(m, &c, true, &next) == -1) ||
 	    copy_resume(m, &c, &has_last, last) == -1 ||
 	    lite_get(m, sql, NULL, &total, "counting the source") == -1)
 		goto out;
@@ -715,7 +728,8 @@ copy_table(struct migrate *m, const struct table *t)
 			rc = 0;
 			break;
 		}
-		if (copy_batch(m, &c, st, &has_last, last, &n, &added) == -1)
+		if (copy_batch(m, &c, first, next, &has_last, last, &n,
+		    &added) == -1)
 			goto out;
 		m->ret->batches++;
 		m->ret->rows += added;
@@ -728,7 +742,8 @@ copy_table(struct migrate *m, const struct table *t)
 		}
 	}
 out:
-	sqlite3_finalize(st);
+	sqlite3_finalize(first);
+	sqlite3_finalize(next);
 	if (c.stmt[0] != '\0') {
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", c.stmt);
 		PQclear(PQexec(m->conn, sql));

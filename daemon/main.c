@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,8 @@ usage(int code)
 	fprintf(f,
 	    "usage: feedd [-c FILE] [--once] [-v | -q] [--check-config]\n"
 	    "             [--database PATH] [--socket PATH]\n"
+	    "       feedd migrate --from PATH.db --to postgresql://...\n"
+	    "             [--batch-size N] [--max-batches N] [-q]\n"
 	    "\n"
 	    "  -c, --config FILE    configuration file (default: %s)\n"
 	    "      --database PATH  SQLite database, or a postgresql:// URI,\n"
@@ -85,7 +88,10 @@ usage(int code)
 	    "  -v, --verbose        more logging (repeat for debug)\n"
 	    "  -q, --quiet          only warnings and errors\n"
 	    "  -V, --version        print the version and exit\n"
-	    "  -h, --help           this help\n",
+	    "  -h, --help           this help\n"
+	    "\n"
+	    "migrate copies a SQLite store into an empty PostgreSQL database\n"
+	    "(run again, it goes on where it stopped), then compares counts.\n",
 	    config_default_path());
 	exit(code);
 }
@@ -750,6 +756,114 @@ teardown(struct runtime *rt)
 	config_free(d->cfg);
 }
 
+/* Progress of feedd migrate: a table's line when done, else each second. */
+struct migrate_progress {
+	bool		 quiet;
+	time_t		 last;
+	const char	*table;		/* the last line's */
+	int64_t		 done;
+};
+
+static void
+migrate_progress(const char *table, int64_t done, int64_t total, void *arg)
+{
+	struct migrate_progress *p = arg;
+	time_t now = time(NULL);
+
+	if (p->quiet || (done < total && now == p->last) ||
+	    (p->table == table && p->done == done))
+		return;
+	p->last = now;
+	p->table = table;
+	p->done = done;
+	printf("%-14s %" PRId64 " of %" PRId64 " rows\n", table, done, total);
+	fflush(stdout);
+}
+
+/*
+ * feedd migrate: 0 copied and every count equal, 1 failed or a count
+ * differs, 2 usage, 3 stopped by --max-batches (run again to go on).
+ */
+static int
+migrate_main(int argc, char **argv)
+{
+	enum { OPT_FROM = 256, OPT_TO, OPT_BATCH, OPT_MAX };
+	static const struct option longopts[] = {
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "batch-size", required_argument, NULL, OPT_BATCH },
+		{ "max-batches", required_argument, NULL, OPT_MAX },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct migrate_progress progress = { 0 };
+	struct store_migrate_opts o = { .progress = migrate_progress,
+	    .arg = &progress };
+	struct store_migrate_result r;
+	const char *from = NULL, *to = NULL;
+	char err[1024], *end;
+	unsigned long long v;
+	int ch, rc = 0;
+
+	while ((ch = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_FROM: from = optarg; break;
+		case OPT_TO: to = optarg; break;
+		case OPT_BATCH:
+		case OPT_MAX:
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    *optarg == '-' || v == 0 || v > 1000000000) {
+				fprintf(stderr, "feedd migrate: --%s wants a "
+				    "number from 1 to 1000000000, not '%s'\n",
+				    ch == OPT_BATCH ? "batch-size" :
+				    "max-batches", optarg);
+				return 2;
+			}
+			if (ch == OPT_BATCH)
+				o.batch = (size_t)v;
+			else
+				o.max_batches = (size_t)v;
+			break;
+		case 'q': progress.quiet = true; break;
+		case 'h': usage(0);
+		default: usage(2);
+		}
+	}
+	if (optind != argc || from == NULL || to == NULL) {
+		fprintf(stderr, "feedd migrate: --from PATH.db and --to "
+		    "postgresql://... are both needed\n");
+		return 2;
+	}
+	if (store_migrate(from, to, &o, &r, err, sizeof(err)) == -1) {
+		fprintf(stderr, "feedd migrate: %s\n", err);
+		return 1;
+	}
+	if (r.stopped) {
+		printf("stopped after %zu batches (--max-batches): run again "
+		    "to go on\n", r.batches);
+		return 3;
+	}
+	printf("%-26s %12s %12s\n", "counted", "SQLite", "PostgreSQL");
+	for (size_t i = 0; i < r.ncounts; i++) {
+		const struct store_migrate_count *c = &r.counts[i];
+		bool same = c->source == c->target;
+
+		printf("%-26s %12" PRId64 " %12" PRId64 "%s\n", c->what,
+		    c->source, c->target, same ? "" : "  DIFFERENT");
+		if (!same)
+			rc = 1;
+	}
+	if (rc != 0)
+		fprintf(stderr, "feedd migrate: the counts differ (above)\n");
+	else
+		printf("done: every count is the same on both sides (%" PRId64
+		    " rows copied by this run)\n", r.rows);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -765,6 +879,8 @@ main(int argc, char **argv)
 	 */
 	umask(umask(0) | 027);
 	log_init("feedd");
+	if (argc > 1 && strcmp(argv[1], "migrate") == 0)
+		return migrate_main(argc - 1, argv + 1);
 	parse_args(argc, argv, &opt);
 	if (opt.verbosity > 0)
 		log_set_level(LOG_LEVEL_DEBUG);

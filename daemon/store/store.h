@@ -1034,4 +1034,51 @@ void	store_health_get(const struct store *s, struct store_health *ret);
 int	store_prune(struct store *s, const struct store_retention *r,
 	    size_t batch, size_t *ret_pruned);
 
+/*
+ * store_migrate: a SQLite store copied into a PostgreSQL one (store_migrate.c),
+ * every table the two schemas share, ids kept and sequences moved past
+ * them, each entry's full-text document built as the PostgreSQL store
+ * builds it; unread counts and topics' match counts are recomputed there.
+ *
+ * The source is read in one read transaction (one consistent snapshot;
+ * what a running feedd writes after it is not copied). Rows go in key
+ * order, batch rows per transaction, skipping what the target has: an
+ * interrupted run, run again, goes on where it stopped. The target must
+ * be empty or a copy of this same source (meta 'migrated_from').
+ */
+struct store_migrate_opts {
+	size_t	 batch;		/* rows per transaction; 0: 1,000 */
+	size_t	 max_batches;	/* stop after this many; 0: no limit */
+	/* Told after each batch: table, rows the target holds, source rows. */
+	void	(*progress)(const char *table, int64_t done, int64_t total,
+		    void *arg);
+	void	*arg;
+};
+
+/* One line of the closing check: what was counted on each side. */
+struct store_migrate_count {
+	const char	*what;		/* a table, or a table and what of it */
+	int64_t		 source;
+	int64_t		 target;
+};
+
+#define STORE_MIGRATE_NCOUNTS	17
+
+struct store_migrate_result {
+	size_t		 batches;	/* batches copied by this run */
+	int64_t		 rows;		/* rows written by this run */
+	bool		 stopped;	/* max_batches reached: run again */
+	struct store_migrate_count counts[STORE_MIGRATE_NCOUNTS];
+	size_t		 ncounts;	/* 0 when stopped */
+};
+
+/*
+ * Copies the SQLite store at from into the PostgreSQL database to (a
+ * postgresql: URI). 0 when done (compare *ret's counts), -1 with the
+ * reason in err (nothing half-written: the batch in flight is undone).
+ */
+int	store_migrate(const char *from, const char *to,
+	    const struct store_migrate_opts *o,
+	    struct store_migrate_result *ret, char *err, size_t errlen);
+
 #endif

@@ -4,11 +4,13 @@ categories, enclosures, Cyrillic, a story carried twice), take the same
 topics and the same read and star marks, and answer the same requests;
 their answers are compared whole, with only the clock's values (when a
 poll or a store happened) set aside."""
+import hashlib
+import http.client
 import json
-import os
+import urllib.parse
 
-from feeddtest import (Daemon, TempDir, check, done, http_unix, pg_server,
-                       rss)
+from feeddtest import (Daemon, TempDir, check, done, free_port, http_unix,
+                       pg_server, rss)
 from test_api_lib import CONF, FeedServer, wait_until
 
 tmp = TempDir()
@@ -51,15 +53,19 @@ TOPICS = (("koalitsiya", "коаліці*"), ("grid", "grid"),
           ("storm", "title:storm OR weather"))
 
 # Values of the clock: when a poll, a store or a mark happened.
-CLOCK = {"fetched", "last_poll", "last_success", "last_attempt", "next_poll",
-         "created", "updated_at", "matched", "marked", "read_at",
-         "starred_at", "uptime", "started", "now", "last_used", "polled",
-         "last_modified_at", "since", "time", "duration_ms", "elapsed_ms"}
+CLOCK = {"fetched", "created", "matched", "last_poll", "last_success",
+         "next_poll", "time", "duration_ms", "last_refreshed_on_time",
+         "last_updated_on_time", "crawlTimeMsec", "timestampUsec",
+         "newestItemTimestampUsec"}
+
+
+set_aside = set()
 
 
 def scrub(doc):
     if isinstance(doc, dict):
-        return {k: ("<clock>" if k in CLOCK and v not in (None, 0) else
+        set_aside.update(k for k in doc if k in CLOCK)
+        return {k: ("<clock>" if k in CLOCK and v is not None else
                     scrub(v)) for k, v in doc.items()}
     if isinstance(doc, list):
         return [scrub(v) for v in doc]
@@ -76,12 +82,45 @@ def api(d, method, path, body=None):
     return status, doc
 
 
+def tcp(d, method, path, form=None, headers=()):
+    """(status, body) of a request to the daemon's TCP listener, a form
+    posted as the Fever and Google Reader apps post theirs."""
+    body = urllib.parse.urlencode(form) if form is not None else None
+    hdr = dict(headers)
+    if body is not None:
+        hdr["Content-Type"] = "application/x-www-form-urlencoded"
+    c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=20)
+    c.request(method, path, body=body, headers=hdr)
+    r = c.getresponse()
+    raw = r.read()
+    c.close()
+    return r.status, raw
+
+
+def same(path, a, b):
+    """a and b: (status, raw body) of the SQLite and PostgreSQL daemons."""
+    try:
+        x, y = scrub(json.loads(a[1])), scrub(json.loads(b[1]))
+    except ValueError:
+        x, y = a[1], b[1]
+    check(a[0] == b[0] and x == y, "%s: the same answer (%d)" % (path, a[0]),
+          "SQLite %d:\n%s\nPostgreSQL %d:\n%s" % (
+              a[0], json.dumps(x, ensure_ascii=False, indent=1)[:3000]
+              if not isinstance(x, bytes) else x[:2000], b[0],
+              json.dumps(y, ensure_ascii=False, indent=1)[:3000]
+              if not isinstance(y, bytes) else y[:2000]))
+
+
 pg = pg_server()
 pg.create_database("parity")
-lite = Daemon(tmp, CONF, name="lite")
-post = Daemon(tmp, CONF, name="post",
-              extra_args=("--database", pg.uri("parity")))
-daemons = (lite, post)
+daemons = []
+for name, extra in (("lite", ()), ("post", ("--database", pg.uri("parity")))):
+    port = free_port()
+    d = Daemon(tmp, CONF + "listen = 127.0.0.1:%d\n" % port, name=name,
+               extra_args=extra)
+    d.port = port
+    daemons.append(d)
+lite, post = daemons
 try:
     for d in daemons:
         d.start()
@@ -127,22 +166,48 @@ try:
     paths += ["/v1/feeds/%d" % i for i in (1, 2, 3)]
     paths += ["/v1/topics/grid"]
     for path in paths:
-        a = [http_unix(d.socket, "GET", path) for d in daemons]
-        if a[0][1] is None or a[1][1] is None:
-            check(a[0][0] == a[1][0] and a[0][2] == a[1][2],
-                  "GET %s: the same answer" % path,
-                  "SQLite %d:\n%s\nPostgreSQL %d:\n%s" % (
-                      a[0][0], a[0][2][:2000], a[1][0], a[1][2][:2000]))
-            continue
-        x, y = scrub(a[0][1]), scrub(a[1][1])
-        check(a[0][0] == a[1][0] and x == y,
-              "GET %s: the same JSON (%d)" % (path, a[0][0]),
-              "SQLite %d:\n%s\nPostgreSQL %d:\n%s" % (
-                  a[0][0], json.dumps(x, ensure_ascii=False, indent=1)[:3000],
-                  a[1][0], json.dumps(y, ensure_ascii=False, indent=1)[:3000]))
+        a, b = [http_unix(d.socket, "GET", path) for d in daemons]
+        same("GET " + path, (a[0], a[2]), (b[0], b[2]))
+
+    # The apps' APIs, as the owner with a password and Fever enabled.
+    for d in daemons:
+        status, doc = api(d, "PATCH", "/v1/users/owner",
+                          {"password": "owner-secret-1", "fever": True})
+        check(status == 200, "the owner's password and Fever", doc)
+    fkey = hashlib.md5(b"owner:owner-secret-1").hexdigest()
+    for q in ("groups", "feeds", "items", "items&since_id=2",
+              "items&with_ids=1,2,3", "unread_item_ids", "saved_item_ids",
+              "links", "favicons"):
+        path = "/fever/?api&" + q
+        same("Fever " + q, *[tcp(d, "POST", path, {"api_key": fkey})
+                             for d in daemons])
+    auths = []
+    for d in daemons:
+        status, raw = tcp(d, "POST", "/accounts/ClientLogin",
+                          {"Email": "owner", "Passwd": "owner-secret-1"})
+        lines = dict(x.split("=", 1) for x in raw.decode().splitlines()
+                     if "=" in x)
+        check(status == 200 and "Auth" in lines, "ClientLogin", raw)
+        auths.append(lines.get("Auth", ""))
+    for path in ("subscription/list", "tag/list", "unread-count",
+                 "stream/contents/user/-/state/com.google/reading-list?n=50",
+                 "stream/contents/user/-/state/com.google/starred",
+                 "stream/items/ids?s=user/-/state/com.google/reading-list"
+                 "&n=50",
+                 "stream/items/ids?s=user/-/state/com.google/reading-list"
+                 "&xt=user/-/state/com.google/read&n=50",
+                 "stream/contents/feed/" + urllib.parse.quote(
+                     srv.url("atom.xml"), safe="")):
+        path = "/reader/api/0/" + path + ("&" if "?" in path else "?") + \
+            "output=json"
+        same("Google Reader " + path.split("?")[0][14:],
+             *[tcp(d, "GET", path, headers={
+                 "Authorization": "GoogleLogin auth=" + auth})
+               for d, auth in zip(daemons, auths)])
 finally:
     for d in daemons:
         d.stop()
+print("# the clock's values set aside: %s" % ", ".join(sorted(set_aside)))
 srv.stop()
 tmp.cleanup()
 done()

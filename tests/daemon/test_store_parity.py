@@ -160,7 +160,13 @@ try:
              "/v1/entries?topic=grid", "/v1/entries?topic=storm",
              "/v1/entries?topic=koalitsiya", "/v1/unread",
              "/v1/cursors/reader", "/v1/hooks", "/v1/users",
-             "/v1/opml"]
+             "/v1/opml", "/v1/entries?content=1&limit=100",
+             "/v1/entries?fold=1", "/v1/entries?latest=1&limit=3",
+             "/v1/entries?since=3&limit=2", "/v1/entries?unread=0",
+             "/v1/entries?q=title%3Astorm", "/v1/entries?q=storm%20NOT%20calm",
+             "/v1/entries?q=%22winds%20up%22%20OR%20tourism",
+             "/v1/entries?feed=3&q=calm", "/v1/entries?topic=grid&fold=1",
+             "/v1/entries?q=coast%20weather"]
     paths += ["/v1/entries/%d" % i for i in ids]
     paths += ["/v1/why/%d" % i for i in ids]
     paths += ["/v1/feeds/%d" % i for i in (1, 2, 3)]
@@ -168,6 +174,13 @@ try:
     for path in paths:
         a, b = [http_unix(d.socket, "GET", path) for d in daemons]
         same("GET " + path, (a[0], a[2]), (b[0], b[2]))
+
+    # The status, but for what is each process's own: its pid, start, the
+    # database's name and size, the configuration file.
+    own = ("pid", "uptime", "started", "database", "config", "db_size")
+    a, b = [{k: v for k, v in get(d, "/v1/status")[1].items()
+             if k not in own} for d in daemons]
+    same("GET /v1/status", (200, json.dumps(a)), (200, json.dumps(b)))
 
     # The apps' APIs, as the owner with a password and Fever enabled.
     for d in daemons:

@@ -12,6 +12,7 @@ import urllib.parse
 from feeddtest import (Daemon, TempDir, check, done, free_port, http_unix,
                        pg_server, rss)
 from test_api_lib import CONF, FeedServer, wait_until
+from test_api_lib import rss as same_date_rss
 
 tmp = TempDir()
 srv = FeedServer(tmp.join("www"))
@@ -48,7 +49,13 @@ stay inside.&lt;/p&gt;</content></entry>
 </feed>
 """)
 
-FEEDS = ("ua", "en", "atom")
+# Five items of one date, and three of none: orders that ties decide.
+srv.write("same.xml", same_date_rss("same", range(5)))
+srv.write("undated.xml", rss("undated", [("Undated %d" % i, "text")
+                                         for i in range(3)]).replace(
+    "<pubDate>", "<!--").replace("</pubDate>", "-->"))
+
+FEEDS = ("ua", "en", "atom", "same", "undated")
 TOPICS = (("koalitsiya", "коаліці*"), ("grid", "grid"),
           ("storm", "title:storm OR weather"))
 
@@ -143,7 +150,7 @@ try:
               "every feed polled", get(d, "/v1/feeds"))
 
     ids = [e["id"] for e in get(lite, "/v1/entries?limit=100")[1]["entries"]]
-    check(len(ids) == 7, "seven entries stored", ids)
+    check(len(ids) == 15, "fifteen entries stored", ids)
     for topic, n in (("grid", 1), ("storm", 1), ("koalitsiya", 2)):
         got = get(post, "/v1/entries?topic=" + topic)[1]["entries"]
         check(len(got) == n, "topic %s: %d entries" % (topic, n), got)
@@ -169,7 +176,10 @@ try:
              "/v1/entries?q=coast%20weather"]
     paths += ["/v1/entries/%d" % i for i in ids]
     paths += ["/v1/why/%d" % i for i in ids]
-    paths += ["/v1/feeds/%d" % i for i in (1, 2, 3)]
+    paths += ["/v1/feeds/%d" % i for i in range(1, len(FEEDS) + 1)]
+    paths += ["/v1/entries?latest=1&limit=%d" % n for n in (1, 4, 9)]
+    paths += ["/v1/entries?feed=4&latest=1", "/v1/entries?feed=5&latest=1",
+              "/v1/entries?limit=4&since=%d" % ids[5]]
     paths += ["/v1/topics/grid"]
     for path in paths:
         a, b = [http_unix(d.socket, "GET", path) for d in daemons]

@@ -128,14 +128,6 @@ def wait_for_socket(path, proc=None, timeout=10.0):
     return False
 
 
-def skip_on_pg(what, why):
-    """On the PostgreSQL store: says that the check what is not made, and
-    why, and returns True (the caller skips it); else False."""
-    if ON_PG:
-        print(f"# skip on PostgreSQL: {what}: {why}", flush=True)
-    return ON_PG
-
-
 _pg = None
 _pg_databases = {}
 

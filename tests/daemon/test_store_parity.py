@@ -213,6 +213,14 @@ try:
              if k not in own} for d in daemons]
     same("GET /v1/status", (200, json.dumps(a)), (200, json.dumps(b)))
 
+    # The metrics' series (their values are timings and sizes too).
+    a, b = [sorted({line.split(" ")[0] for line in http_unix(
+        d.socket, "GET", "/metrics")[2].decode().splitlines()
+        if line and not line.startswith("#")}) for d in daemons]
+    check(a == b, "GET /metrics: the same series",
+          "only SQLite: %s\nonly PostgreSQL: %s" % (
+              sorted(set(a) - set(b)), sorted(set(b) - set(a))))
+
     # The apps' APIs, as the owner with a password and Fever enabled.
     for d in daemons:
         status, doc = api(d, "PATCH", "/v1/users/owner",

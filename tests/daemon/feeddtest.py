@@ -20,6 +20,14 @@ SRCDIR = os.environ.get("TESTS_SRCDIR", os.path.dirname(os.path.abspath(__file__
 # The suite's HTTP server, next to this file.
 FEEDSERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                           "feedserver.py")
+# FEEDD_TEST_STORE=postgresql runs the daemons of a test on the PostgreSQL
+# store: one server for the whole test process (pgserver.py), a fresh
+# database for each daemon name in each temporary directory. Unset or
+# "sqlite": a SQLite file in the temporary directory.
+STORE = os.environ.get("FEEDD_TEST_STORE", "sqlite")
+if STORE not in ("sqlite", "postgresql"):
+    raise SystemExit(f"FEEDD_TEST_STORE={STORE}: 'sqlite' or 'postgresql'")
+ON_PG = STORE == "postgresql"
 
 failures = 0
 checks = 0
@@ -120,6 +128,87 @@ def wait_for_socket(path, proc=None, timeout=10.0):
     return False
 
 
+_pg = None
+_pg_databases = {}
+
+
+def pg_server():
+    """The test process's PostgreSQL server, started on first use."""
+    global _pg
+    if _pg is None:
+        import pgserver
+        _pg = pgserver.PgServer().start()
+    return _pg
+
+
+def store_database(tmp, name="feedd"):
+    """The database = value for the daemon name in tmp: a SQLite file
+    there, or on the PostgreSQL store a database of its own, made on first
+    use and the same one afterwards (a restarted daemon finds its data)."""
+    if not ON_PG:
+        return tmp.join(f"{name}.db")
+    key = (tmp.path, name)
+    if key not in _pg_databases:
+        pg = pg_server()
+        dbname = "t%d" % len(_pg_databases)
+        pg.create_database(dbname)
+        _pg_databases[key] = pg.uri(dbname)
+        print(f"# {name}: PostgreSQL database {dbname}", flush=True)
+    return _pg_databases[key]
+
+
+def pg_psql(database, sql):
+    """Runs sql on a daemon's PostgreSQL database (a store_database URI)."""
+    return pg_server().psql(sql, database)
+
+
+def store_rows(database, sql):
+    """The rows of a SELECT on a daemon's store (a store_database value),
+    as tuples of Python values, whichever store it is: for the checks that
+    look behind the API at what is kept (SQL both stores understand)."""
+    if not ON_PG:
+        import sqlite3
+        c = sqlite3.connect(database)
+        try:
+            return c.execute(sql).fetchall()
+        finally:
+            c.close()
+    # Each row as a JSON object, its columns in order (name them apart).
+    out = pg_psql(database, "SELECT coalesce(json_agg(q), '[]') FROM (%s) q"
+                  % sql)
+    return [tuple(r.values()) for r in json.loads(out)]
+
+
+def store_dump(database):
+    """All a daemon's store holds, as bytes to search for what must not be
+    there: the SQLite file and its WAL, or pg_dump's text of the database
+    (bytea in hex)."""
+    if ON_PG:
+        return pg_server().dump(database).encode()
+    data = b""
+    for path in (database, database + "-wal"):
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                data += f.read()
+    return data
+
+
+def store_exec(database, statements):
+    """Runs SQL statements both stores understand on a stopped daemon's
+    store, in one transaction (to move its clock back, say)."""
+    if ON_PG:
+        pg_psql(database, "BEGIN; %s; COMMIT" % "; ".join(statements))
+        return
+    import sqlite3
+    c = sqlite3.connect(database)
+    try:
+        for sql in statements:
+            c.execute(sql)
+        c.commit()
+    finally:
+        c.close()
+
+
 class Daemon:
     """A running feedd on a config of the test's making."""
 
@@ -127,7 +216,7 @@ class Daemon:
         self.tmp = tmp
         self.config = tmp.write(f"{name}.conf", config_text)
         self.socket = tmp.join(f"{name}.sock")
-        self.database = tmp.join(f"{name}.db")
+        self.database = store_database(tmp, name)
         self.log_path = tmp.join(f"{name}.log")
         self.args = [FEEDD, "-c", self.config, "--socket", self.socket,
                      "--database", self.database, *extra_args]

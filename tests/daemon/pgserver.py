@@ -195,6 +195,13 @@ class PgServer:
                       "--dbname", dbname, "--command", sql)
         return r.stdout
 
+    def dump(self, dbname):
+        """pg_dump's plain-text dump of dbname (a name or connection
+        string): everything the database holds, as text."""
+        if "=" not in dbname and "://" not in dbname:
+            dbname = self.conninfo(dbname)
+        return self._run("pg_dump", "--no-owner", "--dbname", dbname).stdout
+
     def create_database(self, dbname):
         self._run("createdb", "--host", self.dir, "--port", str(PORT),
                   "--username", SUPERUSER, dbname)

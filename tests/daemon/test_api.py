@@ -10,7 +10,7 @@ import sqlite3
 import threading
 import time
 
-from feeddtest import Daemon, TempDir, check, done, http_unix
+from feeddtest import ON_PG, Daemon, TempDir, check, done, http_unix
 from test_api_lib import CONF, FeedServer, rss, strict_json, wait_until
 
 tmp = TempDir()
@@ -242,19 +242,24 @@ check(code == 400 and err_code(doc) == "bad_client", "bad client name",
 
 # ---- backup -------------------------------------------------------------
 code, _, raw = http_unix(S, "GET", "/v1/backup")
-bpath = tmp.join("backup.db")
-with open(bpath, "wb") as f:
-    f.write(raw)
-n = -1
-try:
-    con = sqlite3.connect(bpath)
-    n = con.execute("select count(*) from entries").fetchone()[0]
-    ok = con.execute("pragma integrity_check").fetchone()[0]
-    con.close()
-except sqlite3.Error as e:
-    ok = str(e)
-check(code == 200 and ok == "ok" and n == 8,
-      "GET /v1/backup is a consistent SQLite copy", (code, ok, n))
+if ON_PG:
+    # A PostgreSQL store is backed up with pg_dump: the answer says so.
+    check(code == 501 and b"pg_dump" in raw,
+          "GET /v1/backup on PostgreSQL: 501 naming pg_dump", (code, raw))
+else:
+    bpath = tmp.join("backup.db")
+    with open(bpath, "wb") as f:
+        f.write(raw)
+    n = -1
+    try:
+        con = sqlite3.connect(bpath)
+        n = con.execute("select count(*) from entries").fetchone()[0]
+        ok = con.execute("pragma integrity_check").fetchone()[0]
+        con.close()
+    except sqlite3.Error as e:
+        ok = str(e)
+    check(code == 200 and ok == "ok" and n == 8,
+          "GET /v1/backup is a consistent SQLite copy", (code, ok, n))
 check(not [p for p in os.listdir(tmp.path) if ".backup-" in p],
       "the daemon leaves no temporary backup file")
 

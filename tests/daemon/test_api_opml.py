@@ -13,7 +13,8 @@ import subprocess
 import time
 import xml.etree.ElementTree as ET
 
-from feeddtest import Daemon, TempDir, check, done, http_unix
+from feeddtest import (ON_PG, Daemon, TempDir, check, done, http_unix, pg_psql,
+                       store_rows)
 from test_api_lib import CONF, FeedServer, rss, wait_until
 
 tmp = TempDir()
@@ -146,12 +147,8 @@ d3 = Daemon(tmp, CONF, name="atomic").start()
 
 
 def stored():
-    c = sqlite3.connect("file:%s?mode=ro" % d3.database, uri=True)
-    try:
-        return c.execute("SELECT count(*) FROM feeds WHERE url LIKE "
-                         "'%/big-%'").fetchone()[0]
-    finally:
-        c.close()
+    return store_rows(d3.database, "SELECT count(*) AS n FROM feeds WHERE "
+                      "url LIKE '%/big-%'")[0][0]
 
 
 def big_requests():
@@ -161,12 +158,19 @@ def big_requests():
 
 # A fault in the database on the 1,500th feed (a trigger of our own that
 # makes SQLite refuse that row): nothing of the import is kept.
-c = sqlite3.connect(d3.database)
-c.execute("CREATE TRIGGER fault BEFORE INSERT ON feeds WHEN NEW.url LIKE "
-          "'%%/big-1499.xml' BEGIN SELECT RAISE(ABORT, 'injected fault'); "
-          "END")
-c.commit()
-c.close()
+if ON_PG:
+    pg_psql(d3.database, "CREATE FUNCTION fault() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$BEGIN IF NEW.url LIKE '%/big-1499.xml' "
+            "THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; "
+            "END$$; CREATE TRIGGER fault BEFORE INSERT ON feeds FOR EACH ROW "
+            "EXECUTE FUNCTION fault()")
+else:
+    c = sqlite3.connect(d3.database)
+    c.execute("CREATE TRIGGER fault BEFORE INSERT ON feeds WHEN NEW.url LIKE "
+              "'%%/big-1499.xml' BEGIN SELECT RAISE(ABORT, 'injected fault'); "
+              "END")
+    c.commit()
+    c.close()
 code, doc, _ = http_unix(d3.socket, "POST", "/v1/opml", raw=big, timeout=60)
 check(code == 500 and doc["error"]["code"] == "store_error" and
       "nothing was imported" in doc["error"]["message"],
@@ -178,10 +182,13 @@ check(big_requests() == 0, "nor polled", big_requests())
 r = d3.ctl("import", tmp.write("big.opml", big.decode()))
 check(r.returncode == 1 and "nothing was imported" in r.stderr,
       "feedctl import says so and exits 1", r.stdout + r.stderr)
-c = sqlite3.connect(d3.database)
-c.execute("DROP TRIGGER fault")
-c.commit()
-c.close()
+if ON_PG:
+    pg_psql(d3.database, "DROP TRIGGER fault ON feeds")
+else:
+    c = sqlite3.connect(d3.database)
+    c.execute("DROP TRIGGER fault")
+    c.commit()
+    c.close()
 code, doc, _ = http_unix(d3.socket, "POST", "/v1/opml", raw=big, timeout=60)
 check(code == 200 and doc["added"] == N and stored() == N,
       "without the fault: all 2,000 stored", (code, doc and doc.get("added")))
@@ -192,10 +199,13 @@ d3.stop()
 # The daemon killed while it imports: all of the feeds, or none.
 counts = []
 for delay in (0.0, 0.02, 0.05, 0.1):
-    os.unlink(d3.database)
-    for suffix in ("-wal", "-shm"):
-        if os.path.exists(d3.database + suffix):
-            os.unlink(d3.database + suffix)
+    if ON_PG:
+        pg_psql(d3.database, "TRUNCATE feeds CASCADE")
+    else:
+        os.unlink(d3.database)
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(d3.database + suffix):
+                os.unlink(d3.database + suffix)
     d3.start()
     client = subprocess.Popen(
         ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",

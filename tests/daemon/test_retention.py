@@ -3,7 +3,7 @@ keeps the newest entries, and pruned entries never come back as new."""
 import sqlite3
 import subprocess
 
-from feeddtest import FEEDD, TempDir, check, done
+from feeddtest import FEEDD, ON_PG, TempDir, check, done, pg_psql, store_database
 
 tmp = TempDir()
 
@@ -19,7 +19,7 @@ def rss(n, first=1):
 
 
 feed = tmp.write("feed.xml", rss(20))
-db = tmp.join("feedd.db")
+db = store_database(tmp)
 conf = tmp.write("feedd.conf", f"""
 [feedd]
 max_entries_per_feed = 5
@@ -37,6 +37,9 @@ def once():
 
 
 def titles():
+    if ON_PG:
+        return pg_psql(db, "SELECT title FROM entries ORDER BY id").split(
+            "\n")[:-1]
     c = sqlite3.connect(db)
     try:
         return [r[0] for r in c.execute(

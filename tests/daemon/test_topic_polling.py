@@ -10,9 +10,8 @@ interval is what it is (`default 1h; topic hits: 3 in 30d, weight 3.0 →
 the polls of the feeds that carried it before (not those polled within
 min_interval), within 3 minutes, once; all bursts at most 200 polls an
 hour, and the log says when a story found that spent."""
-import sqlite3
 import time
-from feeddtest import Daemon, TempDir, check, done, http_unix
+from feeddtest import Daemon, TempDir, check, done, http_unix, store_exec
 from test_api_lib import FeedServer, wait_until
 
 
@@ -163,17 +162,15 @@ check(d.stop() == 0, "daemon stops cleanly")
 # polled just now; the hot feed's entries fetched a week ago; the
 # topics' matches two days old: they have been quiet since.
 DAY = 86400
-db = sqlite3.connect(d.database)
-db.execute("UPDATE feeds SET created = created - 8 * ?, last_poll = CASE"
-           " WHEN id = ? THEN strftime('%s', 'now') ELSE last_poll - 3600"
-           " END", (DAY, ids["q4"]))
-db.execute("UPDATE entries SET fetched = fetched - 7 * ? WHERE feed_id = ?",
-           (DAY, ids["hot"]))
-db.execute("UPDATE topic_matches SET matched = matched - CASE"
-           " WHEN feed_id = ? THEN 7 * ? ELSE 2 * ? END",
-           (ids["hot"], DAY, DAY))
-db.commit()
-db.close()
+store_exec(d.database, [
+    "UPDATE feeds SET created = created - 8 * %d, last_poll = CASE"
+    " WHEN id = %d THEN %d ELSE last_poll - 3600 END"
+    % (DAY, ids["q4"], int(time.time())),
+    "UPDATE entries SET fetched = fetched - 7 * %d WHERE feed_id = %d"
+    % (DAY, ids["hot"]),
+    "UPDATE topic_matches SET matched = matched - CASE"
+    " WHEN feed_id = %d THEN 7 * %d ELSE 2 * %d END"
+    % (ids["hot"], DAY, DAY)])
 d.start()
 
 f = poll(ids["hot"])
@@ -247,11 +244,9 @@ check(added == 201 and wait_until(lambda: all(x["last_poll"] for x in
                              api("GET", "/v1/feeds")[1]["feeds"]),
                  timeout=60), "201 carriers of another topic polled")
 check(d.stop() == 0, "daemon stops cleanly again")
-db = sqlite3.connect(d.database)
-db.execute("UPDATE feeds SET last_poll = last_poll - 3600")
-db.execute("UPDATE topic_matches SET matched = matched - 2 * ?", (DAY,))
-db.commit()
-db.close()
+store_exec(d.database, [
+    "UPDATE feeds SET last_poll = last_poll - 3600",
+    "UPDATE topic_matches SET matched = matched - 2 * %d" % DAY])
 d.start()
 srv.write("f-new.xml", rss("f-new", [("2", "flood downtown", "b"),
                                      ("1", "weather", "a")]))

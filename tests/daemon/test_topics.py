@@ -11,7 +11,7 @@ import sys
 import time
 
 from feeddtest import (FEEDD, SRCDIR, Daemon, TempDir, check, done, http_unix,
-                       rss)
+                       rss, store_database)
 
 tmp = TempDir()
 root = tmp.join("www")
@@ -175,7 +175,8 @@ try:
             os.path.join(SRCDIR, "..", "..", "config",
                          "notify-file.example"), out))
     r = subprocess.run([FEEDD, "-c", once_conf, "--once", "--database",
-                        tmp.join("once.db"), "--socket", tmp.join("once.sock")],
+                        store_database(tmp, "once"), "--socket",
+                        tmp.join("once.sock")],
                        capture_output=True, text=True, timeout=60)
     lines = open(out, encoding="utf-8").read().splitlines() \
         if os.path.exists(out) else []

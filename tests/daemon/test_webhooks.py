@@ -13,11 +13,11 @@ import json
 import os
 import secrets
 import signal
-import sqlite3
 import subprocess
 import time
 
-from feeddtest import FEEDD, Daemon, TempDir, check, done, http_unix
+from feeddtest import (FEEDD, Daemon, TempDir, check, done, http_unix,
+                       store_dump, store_rows)
 from test_api_lib import FeedServer, wait_until
 
 tmp = TempDir()
@@ -431,10 +431,8 @@ header = Authorization: Bearer ${FEEDD_NO_SUCH_SECRET}
     check(hook("down")["pending"] == 1, "one alert pending")
     key = header(received("down")[0], "X-Feedd-Delivery")
     check(d.stop() == 0, "the daemon stops with it pending")
-    db = sqlite3.connect(d.database)
-    rows = db.execute("SELECT hook, topic, key, attempts FROM hook_alerts"
-                      ).fetchall()
-    db.close()
+    rows = store_rows(d.database,
+                      "SELECT hook, topic, key, attempts FROM hook_alerts")
     check(len(rows) == 1 and rows[0][:3] == ("down", "t-drought", key) and
           rows[0][3] >= 1, "the alert waits in the database", rows)
     script("down", then={"status": 200})
@@ -449,9 +447,7 @@ header = Authorization: Bearer ${FEEDD_NO_SUCH_SECRET}
     check(wait_until(lambda: hook("down")["sent"] == 1 and
                      hook("down")["pending"] == 0),
           "and counted as sent, none pending", hook("down"))
-    db = sqlite3.connect(d.database)
-    left = db.execute("SELECT count(*) FROM hook_alerts").fetchone()[0]
-    db.close()
+    left = store_rows(d.database, "SELECT count(*) FROM hook_alerts")[0][0]
     check(left == 0, "nothing waits any more", left)
 
     # ---- a reload keeps the hooks working -------------------------------
@@ -474,12 +470,7 @@ header = Authorization: Bearer ${FEEDD_NO_SUCH_SECRET}
                                           "\n".join(outputs))):
         check(TOKEN not in text and PATH_TOKEN not in text,
               "no secret in %s" % what)
-    with open(d.database, "rb") as f:
-        data = f.read()
-    for suffix in ("-wal",):
-        if os.path.exists(d.database + suffix):
-            with open(d.database + suffix, "rb") as f:
-                data += f.read()
+    data = store_dump(d.database)
     check(TOKEN.encode() not in data and PATH_TOKEN.encode() not in data,
           "no secret in the database")
     got = json.dumps([received(n) for n in ("json", "slack")])

@@ -226,6 +226,44 @@ test_document(struct store_tokenizer *tok)
 	v = pg_fts_document(tok, NULL, "", NULL, NULL);
 	is_str(v, "", "document: nothing to index");
 	free(v);
+	v = pg_fts_document(tok, "storm", "calm storm", NULL, NULL);
+	is_str(v, "'storm':1A,4B 'calm':3B",
+	    "document: a word once, with all its positions");
+	free(v);
+}
+
+/*
+ * tsvector's input refuses more than 1 MiB of words before it merges the
+ * repeats: a 5 MiB content of few words is merged first, and stored.
+ */
+static void
+test_long_document(PGconn *c, struct store_tokenizer *tok)
+{
+	struct buf b;
+	const char *params[1];
+	char *text, *v;
+	PGresult *r;
+	size_t i;
+
+	buf_init(&b);
+	for (i = 0; i < 480000; i++)
+		buf_puts(&b, "calm words ");
+	buf_puts(&b, "storm");
+	text = buf_detach(&b);
+	v = pg_fts_document(tok, "Large", NULL, text, NULL);
+	ok(v != NULL && strlen(v) < 4 * 256 * 8,
+	    "a 5 MiB document of three words: each once, 256 positions");
+	params[0] = v;
+	r = PQexecParams(c, "SELECT $1::tsvector @@ 'storm & calm'::tsquery",
+	    1, NULL, params, NULL, NULL, 0);
+	ok(PQresultStatus(r) == PGRES_TUPLES_OK &&
+	    strcmp(PQgetvalue(r, 0, 0), "t") == 0,
+	    "and PostgreSQL takes it and finds its words");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		diag("%s", pgtest_line(PQerrorMessage(c)));
+	PQclear(r);
+	free(v);
+	free(text);
 }
 
 static void
@@ -422,6 +460,7 @@ main(void)
 	test_document(tok);
 	test_translation(tok);
 	test_refused(tok);
+	test_long_document(c, tok);
 
 	if (!ok(pg_schema_migrate(c, err, sizeof(err)) == 0,
 	    "the PostgreSQL schema")) {

@@ -44,8 +44,28 @@ static const struct column {
 
 /* ---- the document ---- */
 
+/*
+ * tsvector's input keeps every lexeme's bytes until it merges the repeats,
+ * and refuses more than MAXSTRPOS of them: a long content of few words
+ * repeated (a 5 MiB push) would fail the whole entry. So the document is
+ * merged here, as tsvector itself would: each lexeme once, with at most
+ * its first MAXNUMPOS positions; a document of still more distinct words
+ * keeps those that come first.
+ */
+#define PG_MAX_STRPOS	((1 << 20) - 1)
+#define PG_MAX_NUMPOS	256
+
+struct occ {
+	size_t		 off;	/* of the lexeme in doc.text */
+	size_t		 len;
+	int		 pos;
+	char		 weight;
+};
+
 struct doc {
-	struct buf	 b;
+	struct buf	 text;	/* every token's bytes, one after another */
+	struct occ	*occ;
+	size_t		 nocc, capocc;
 	int		 pos;
 	char		 weight;
 };
@@ -69,17 +89,112 @@ static int
 doc_token(void *arg, const char *tok, size_t len)
 {
 	struct doc *d = arg;
+	struct occ *o;
 
 	/* Counted even when left out, so positions stay FTS5's. */
 	if (d->pos < PG_MAX_POS)
 		d->pos++;
 	if (len == 0 || len > PG_MAX_LEXEME)
 		return 0;
-	if (d->b.len > 0)
-		buf_putc(&d->b, ' ');
-	put_lexeme(&d->b, tok, len);
-	buf_printf(&d->b, ":%d%c", d->pos, d->weight);
+	if (d->nocc == d->capocc) {
+		d->capocc = d->capocc ? d->capocc * 2 : 64;
+		d->occ = xreallocarray(d->occ, d->capocc, sizeof(*d->occ));
+	}
+	o = &d->occ[d->nocc++];
+	o->off = d->text.len;
+	o->len = len;
+	o->pos = d->pos;
+	o->weight = d->weight;
+	buf_append(&d->text, tok, len);
 	return 0;
+}
+
+static bool
+occ_same(const char *text, const struct occ *x, const struct occ *y)
+{
+	return x->len == y->len &&
+	    memcmp(text + x->off, text + y->off, x->len) == 0;
+}
+
+/* By lexeme, then position (so a lexeme's first occurrence leads). */
+static int
+occ_cmp(const void *a, const void *b, void *arg)
+{
+	const struct occ *x = a, *y = b;
+	const char *text = arg;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(text + x->off, text + y->off, n);
+
+	if (c != 0)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+struct group {
+	size_t		 first;	/* index into the sorted occ */
+	size_t		 n;
+};
+
+/* By the position of the lexeme's first occurrence. */
+static int
+group_cmp(const void *a, const void *b, void *arg)
+{
+	const struct occ *occ = arg;
+	int x = occ[((const struct group *)a)->first].pos;
+	int y = occ[((const struct group *)b)->first].pos;
+
+	return (x > y) - (x < y);
+}
+
+static char *
+doc_render(struct doc *d)
+{
+	struct group *g;
+	struct buf out;
+	size_t i, j, ng = 0, bytes = 0;
+
+	buf_init(&out);
+	if (d->nocc == 0)
+		return buf_detach(&out);
+	qsort_r(d->occ, d->nocc, sizeof(*d->occ), occ_cmp, d->text.data);
+	g = xreallocarray(NULL, d->nocc, sizeof(*g));
+	for (i = 0; i < d->nocc; i++) {
+		if (i > 0 && occ_same(d->text.data, &d->occ[i - 1],
+		    &d->occ[i])) {
+			g[ng - 1].n++;
+			continue;
+		}
+		g[ng].first = i;
+		g[ng].n = 1;
+		ng++;
+	}
+	qsort_r(g, ng, sizeof(*g), group_cmp, d->occ);
+	for (i = 0; i < ng; i++) {
+		const struct occ *o = &d->occ[g[i].first];
+		int last = -1;
+		size_t kept = 0;
+
+		if (bytes + o->len > PG_MAX_STRPOS)
+			break;
+		bytes += o->len;
+		if (out.len > 0)
+			buf_putc(&out, ' ');
+		put_lexeme(&out, d->text.data + o->off, o->len);
+		buf_putc(&out, ':');
+		for (j = 0; j < g[i].n && kept < PG_MAX_NUMPOS; j++) {
+			/* Positions past PG_MAX_POS all count as the last. */
+			if (o[j].pos == last)
+				continue;
+			last = o[j].pos;
+			buf_printf(&out, "%s%d%c", kept ? "," : "", o[j].pos,
+			    o[j].weight);
+			kept++;
+		}
+	}
+	free(g);
+	return buf_detach(&out);
 }
 
 char *
@@ -100,24 +215,27 @@ pg_fts_document(struct store_tokenizer *tok, const char *title,
 	struct doc d;
 	size_t i;
 	int before;
+	char *out = NULL;
 
-	buf_init(&d.b);
-	d.pos = 0;
+	memset(&d, 0, sizeof(d));
+	buf_init(&d.text);
 	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
 		if (cols[i].text == NULL)
 			continue;
 		d.weight = cols[i].weight;
 		before = d.pos;
 		if (store_tokenize(tok, STORE_TOKENIZE_DOCUMENT, cols[i].text,
-		    strlen(cols[i].text), doc_token, &d) == -1) {
-			buf_free(&d.b);
-			return NULL;
-		}
+		    strlen(cols[i].text), doc_token, &d) == -1)
+			goto out;
 		/* A gap, so that no phrase runs on into the next column. */
 		if (d.pos > before && d.pos < PG_MAX_POS)
 			d.pos++;
 	}
-	return buf_detach(&d.b);
+	out = doc_render(&d);
+out:
+	buf_free(&d.text);
+	free(d.occ);
+	return out;
 }
 
 /* ---- the query: tokens ---- */

@@ -1,6 +1,6 @@
 """A full disk, and the recovery after it, as an administrator sees them.
 
-The database lives on a 4 MiB tmpfs (so this runs as root, and is skipped
+The database lives on an 8 MiB tmpfs (so this runs as root, and is skipped
 with the reason printed otherwise). Four feeds are stored, the tmpfs is
 filled to the last byte, and the feeds publish 120 long items each: their
 polls are fetched, but the database cannot take them. Then:
@@ -30,7 +30,7 @@ tmp = TempDir()
 atexit.register(tmp.cleanup)    # last: after the unmount
 disk = tmp.join("disk")
 os.makedirs(disk)
-r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700",
+r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700",
                     "feedd-test", disk], capture_output=True, text=True)
 if r.returncode != 0:
     print("1..0 # SKIP cannot mount a tmpfs here: %s" % r.stderr.strip())

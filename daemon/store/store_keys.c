@@ -14,6 +14,7 @@
 #define SEED_KEY	0x6b6579ULL
 #define SEED_LT		0x6c74ULL
 #define SEED_BODY	0x626f6479ULL
+#define SEED_NORM	0x6e6f726dULL
 
 
 static uint64_t
@@ -142,3 +143,44 @@ store_prepared_clear(struct store_prepared *p)
 	memset(p, 0, sizeof(*p));
 }
 
+int64_t
+store_match_norm_hash(const char *norm_link)
+{
+	return (int64_t)store_hash(norm_link, strlen(norm_link), SEED_NORM);
+}
+
+/* The feed_ids column, a JSON array of ids, into t. */
+void
+store_topic_feed_ids_read(struct store_topic *t, const char *text)
+{
+	json_t *a, *v;
+	size_t i;
+
+	if (text == NULL || (a = json_loads(text, 0, NULL)) == NULL)
+		return;
+	if (json_is_array(a) && json_array_size(a) > 0) {
+		t->feed_ids = xcalloc(json_array_size(a), sizeof(*t->feed_ids));
+		json_array_foreach(a, i, v)
+			if (json_is_integer(v))
+				t->feed_ids[t->nfeed_ids++] =
+				    json_integer_value(v);
+	}
+	json_decref(a);
+}
+
+/* The feed_ids column for n ids: a JSON array, or NULL when n is 0. */
+char *
+store_topic_feed_ids_text(const int64_t *ids, size_t n)
+{
+	json_t *a;
+	char *text;
+
+	if (n == 0)
+		return NULL;
+	a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_integer((json_int_t)ids[i]));
+	text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return text;
+}

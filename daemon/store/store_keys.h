@@ -48,6 +48,15 @@ uint64_t store_hash(const void *data, size_t len, uint64_t seed);
  * anything. The schema's title_key() SQL function is this.
  */
 bool	store_title_key(const char *title, size_t len, int64_t *ret);
+/* A topic match's key for the cross-feed fold: its normalized link's hash. */
+int64_t	store_match_norm_hash(const char *norm_link);
+/*
+ * A topic's feed subset as stored (topics.feed_ids): a JSON array of ids,
+ * read into t (nothing on NULL or bad text), and written for n ids (NULL
+ * when n is 0; freed by the caller).
+ */
+void	store_topic_feed_ids_read(struct store_topic *t, const char *text);
+char	*store_topic_feed_ids_text(const int64_t *ids, size_t n);
 /* How far apart two copies of one article may be published (seconds). */
 #define STORE_TITLE_DUP_WINDOW_S	(2 * 86400)
 

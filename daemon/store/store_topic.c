@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 #include <sqlite3.h>
 
 #include "log.h"
@@ -15,48 +14,11 @@
 #include "store_sqlite.h"
 #include "xmalloc.h"
 
-#define SEED_NORM	0x6e6f726dULL
 
 /* The columns topic_read() reads, in its order. */
 #define TOPIC_COLS \
 	"t.id, t.name, t.query, t.origin, t.notify, t.created, t.match_count," \
 	" t.feed_ids, t.category, t.notify_dropped"
-
-/* The feed_ids column, a JSON array of ids, into t. */
-static void
-feed_ids_read(struct store_topic *t, const char *text)
-{
-	json_t *a, *v;
-	size_t i;
-
-	if (text == NULL || (a = json_loads(text, 0, NULL)) == NULL)
-		return;
-	if (json_is_array(a) && json_array_size(a) > 0) {
-		t->feed_ids = xcalloc(json_array_size(a), sizeof(*t->feed_ids));
-		json_array_foreach(a, i, v)
-			if (json_is_integer(v))
-				t->feed_ids[t->nfeed_ids++] =
-				    json_integer_value(v);
-	}
-	json_decref(a);
-}
-
-/* The feed_ids column for n ids: a JSON array, or NULL when n is 0. */
-static char *
-feed_ids_text(const int64_t *ids, size_t n)
-{
-	json_t *a;
-	char *text;
-
-	if (n == 0)
-		return NULL;
-	a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_integer((json_int_t)ids[i]));
-	text = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	return text;
-}
 
 static void
 topic_read(sqlite3_stmt *st, void *row)
@@ -72,7 +34,7 @@ topic_read(sqlite3_stmt *st, void *row)
 	t->notify = store_col_dup(st, 4);
 	t->created = sqlite3_column_int64(st, 5);
 	t->match_count = sqlite3_column_int64(st, 6);
-	feed_ids_read(t, (const char *)sqlite3_column_text(st, 7));
+	store_topic_feed_ids_read(t, (const char *)sqlite3_column_text(st, 7));
 	t->category = store_col_dup(st, 8);
 	t->notify_dropped = store_col_dup(st, 9);
 }
@@ -277,7 +239,7 @@ sqlite_store_topic_add(struct sqlite_store *s, const char *name,
 	sqlite3_bind_text(st, 3, store_origin_name(origin), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, notify, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, store_now(s));
-	ids = subset != NULL ? feed_ids_text(subset->feed_ids,
+	ids = subset != NULL ? store_topic_feed_ids_text(subset->feed_ids,
 	    subset->nfeed_ids) : NULL;
 	sqlite3_bind_text(st, 6, ids, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, subset != NULL ? subset->category : NULL, -1,
@@ -578,8 +540,7 @@ match_add(struct sqlite_store *s, int64_t topic_id, const struct found *f,
 	int dup;
 
 	if (f->norm_link != NULL) {
-		k.norm_hash = (int64_t)store_hash(f->norm_link,
-		    strlen(f->norm_link), SEED_NORM);
+		k.norm_hash = store_match_norm_hash(f->norm_link);
 		k.has_norm = true;
 	}
 	k.has_title = f->title != NULL && store_title_key(f->title,

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 
 #include "log.h"
 #include "pg_fts.h"
@@ -20,48 +19,9 @@
 #include "store_keys.h"
 #include "xmalloc.h"
 
-/* store_topic.c's: the hash of a match's normalized link. */
-#define SEED_NORM	0x6e6f726dULL
-
 #define TOPIC_COLS \
 	"t.id, t.name, t.query, t.origin, t.notify, t.created, t.match_count," \
 	" t.feed_ids, t.category, t.notify_dropped"
-
-/* The feed_ids column, a JSON array of ids, into t. */
-static void
-feed_ids_read(struct store_topic *t, const char *text)
-{
-	json_t *a, *v;
-	size_t i;
-
-	if (text == NULL || (a = json_loads(text, 0, NULL)) == NULL)
-		return;
-	if (json_is_array(a) && json_array_size(a) > 0) {
-		t->feed_ids = xcalloc(json_array_size(a), sizeof(*t->feed_ids));
-		json_array_foreach(a, i, v)
-			if (json_is_integer(v))
-				t->feed_ids[t->nfeed_ids++] =
-				    json_integer_value(v);
-	}
-	json_decref(a);
-}
-
-/* The feed_ids column for n ids: a JSON array, or NULL when n is 0. */
-static char *
-feed_ids_text(const int64_t *ids, size_t n)
-{
-	json_t *a;
-	char *text;
-
-	if (n == 0)
-		return NULL;
-	a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_integer((json_int_t)ids[i]));
-	text = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	return text;
-}
 
 static void
 topic_read(const PGresult *r, int i, void *row)
@@ -76,7 +36,8 @@ topic_read(const PGresult *r, int i, void *row)
 	t->notify = pg_col_dup(r, i, 4);
 	t->created = pg_col_int(r, i, 5);
 	t->match_count = pg_col_int(r, i, 6);
-	feed_ids_read(t, PQgetisnull(r, i, 7) ? NULL : PQgetvalue(r, i, 7));
+	store_topic_feed_ids_read(t, PQgetisnull(r, i, 7) ? NULL :
+	    PQgetvalue(r, i, 7));
 	t->category = pg_col_dup(r, i, 8);
 	t->notify_dropped = pg_col_dup(r, i, 9);
 }
@@ -176,7 +137,7 @@ pg_store_topic_add(struct pg_store *s, const char *name, const char *query,
 	}
 	if ((rc = pg_store_fts_check(s, query, err, errlen)) != 0)
 		return rc;
-	ids = subset != NULL ? feed_ids_text(subset->feed_ids,
+	ids = subset != NULL ? store_topic_feed_ids_text(subset->feed_ids,
 	    subset->nfeed_ids) : NULL;
 	pg_p_text(&p, name);
 	pg_p_text(&p, query);
@@ -483,8 +444,7 @@ match_add(struct pg_store *s, int64_t topic_id, const struct found *f,
 	int dup;
 
 	if (f->norm_link != NULL) {
-		norm_hash = (int64_t)store_hash(f->norm_link,
-		    strlen(f->norm_link), SEED_NORM);
+		norm_hash = store_match_norm_hash(f->norm_link);
 		has_norm = true;
 	}
 	has_title = f->title != NULL && store_title_key(f->title,

@@ -175,22 +175,6 @@ struct store_sql {
 	const char	*text;
 };
 
-/* Entry listings: one statement per combination of filters. */
-#define STORE_LQ_FEED	0x0001
-#define STORE_LQ_TOPIC	0x0002
-#define STORE_LQ_FTS	0x0004
-#define STORE_LQ_LATEST	0x0008
-#define STORE_LQ_CONTENT 0x0010
-#define STORE_LQ_STATE	0x0020	/* a user's read and starred */
-#define STORE_LQ_READ	0x0040	/* read ones only */
-#define STORE_LQ_UNREAD	0x0080
-#define STORE_LQ_STARRED 0x0100
-#define STORE_LQ_UNSTARRED 0x0200
-#define STORE_LQ_CATEGORY 0x0400
-#define STORE_LQ_BEFORE	0x0800
-#define STORE_LQ_NEWER	0x1000
-#define STORE_LQ_OLDER	0x2000
-#define STORE_LQ_DESC	0x4000
 /* Listing statements kept per connection (the combinations in use). */
 #define STORE_LQ_CACHE	32
 

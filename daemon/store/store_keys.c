@@ -184,3 +184,42 @@ store_topic_feed_ids_text(const int64_t *ids, size_t n)
 	json_decref(a);
 	return text;
 }
+
+unsigned
+store_list_mask(const struct store_entry_query *q)
+{
+	unsigned mask = 0;
+
+	if (q->feed_id != 0)
+		mask |= STORE_LQ_FEED;
+	if (q->topic_id != 0)
+		mask |= STORE_LQ_TOPIC;
+	if (q->fts != NULL)
+		mask |= STORE_LQ_FTS;
+	if (q->descending)
+		mask |= STORE_LQ_DESC;
+	else if (q->latest)
+		mask |= STORE_LQ_LATEST;
+	if (q->content)
+		mask |= STORE_LQ_CONTENT;
+	if (q->user_id != 0) {
+		mask |= STORE_LQ_STATE;
+		if (q->read == STORE_FLAG_SET)
+			mask |= STORE_LQ_READ;
+		else if (q->read == STORE_FLAG_UNSET)
+			mask |= STORE_LQ_UNREAD;
+		if (q->starred == STORE_FLAG_SET)
+			mask |= STORE_LQ_STARRED;
+		else if (q->starred == STORE_FLAG_UNSET)
+			mask |= STORE_LQ_UNSTARRED;
+	}
+	if (q->category != NULL)
+		mask |= STORE_LQ_CATEGORY;
+	if (q->before_id != 0)
+		mask |= STORE_LQ_BEFORE;
+	if (q->newer_than != 0)
+		mask |= STORE_LQ_NEWER;
+	if (q->older_than != 0)
+		mask |= STORE_LQ_OLDER;
+	return mask;
+}

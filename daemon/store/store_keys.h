@@ -57,6 +57,27 @@ int64_t	store_match_norm_hash(const char *norm_link);
  */
 void	store_topic_feed_ids_read(struct store_topic *t, const char *text);
 char	*store_topic_feed_ids_text(const int64_t *ids, size_t n);
+/*
+ * Entry listings: the filters of a query as bits, one statement per
+ * combination (store_list_mask), on either store.
+ */
+#define STORE_LQ_FEED	0x0001
+#define STORE_LQ_TOPIC	0x0002
+#define STORE_LQ_FTS	0x0004
+#define STORE_LQ_LATEST	0x0008
+#define STORE_LQ_CONTENT 0x0010
+#define STORE_LQ_STATE	0x0020	/* a user's read and starred */
+#define STORE_LQ_READ	0x0040	/* read ones only */
+#define STORE_LQ_UNREAD	0x0080
+#define STORE_LQ_STARRED 0x0100
+#define STORE_LQ_UNSTARRED 0x0200
+#define STORE_LQ_CATEGORY 0x0400
+#define STORE_LQ_BEFORE	0x0800
+#define STORE_LQ_NEWER	0x1000
+#define STORE_LQ_OLDER	0x2000
+#define STORE_LQ_DESC	0x4000
+#define STORE_LQ_ALL	0x8000	/* above every mask */
+unsigned store_list_mask(const struct store_entry_query *q);
 /* How far apart two copies of one article may be published (seconds). */
 #define STORE_TITLE_DUP_WINDOW_S	(2 * 86400)
 

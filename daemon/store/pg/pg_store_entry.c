@@ -17,6 +17,7 @@
 #include "pg_fts.h"
 #include "pg_store.h"
 #include "pg_store_int.h"
+#include "store_keys.h"
 #include "xmalloc.h"
 
 #define LIST_DEFAULT	100
@@ -35,23 +36,6 @@
 	", ARRAY(SELECT tm.topic_id FROM topic_matches tm" \
 	" WHERE tm.entry_id = e.id ORDER BY tm.topic_id)"
 
-/* Listing filters, one bit each: a statement per combination in use. */
-#define LQ_FEED		0x0001
-#define LQ_TOPIC	0x0002
-#define LQ_FTS		0x0004
-#define LQ_LATEST	0x0008
-#define LQ_CONTENT	0x0010
-#define LQ_STATE	0x0020
-#define LQ_READ		0x0040
-#define LQ_UNREAD	0x0080
-#define LQ_STARRED	0x0100
-#define LQ_UNSTARRED	0x0200
-#define LQ_CATEGORY	0x0400
-#define LQ_BEFORE	0x0800
-#define LQ_NEWER	0x1000
-#define LQ_OLDER	0x2000
-#define LQ_DESC		0x4000
-#define LQ_ALL		0x8000
 
 /* The names of the topics, read once per listing. */
 struct names {
@@ -207,45 +191,6 @@ pg_store_entry_get(struct pg_store *s, int64_t id, struct store_entry *ret)
 
 /* ---- listings ---- */
 
-static unsigned
-list_mask(const struct store_entry_query *q)
-{
-	unsigned mask = 0;
-
-	if (q->feed_id != 0)
-		mask |= LQ_FEED;
-	if (q->topic_id != 0)
-		mask |= LQ_TOPIC;
-	if (q->fts != NULL)
-		mask |= LQ_FTS;
-	if (q->descending)
-		mask |= LQ_DESC;
-	else if (q->latest)
-		mask |= LQ_LATEST;
-	if (q->content)
-		mask |= LQ_CONTENT;
-	if (q->user_id != 0) {
-		mask |= LQ_STATE;
-		if (q->read == STORE_FLAG_SET)
-			mask |= LQ_READ;
-		else if (q->read == STORE_FLAG_UNSET)
-			mask |= LQ_UNREAD;
-		if (q->starred == STORE_FLAG_SET)
-			mask |= LQ_STARRED;
-		else if (q->starred == STORE_FLAG_UNSET)
-			mask |= LQ_UNSTARRED;
-	}
-	if (q->category != NULL)
-		mask |= LQ_CATEGORY;
-	if (q->before_id != 0)
-		mask |= LQ_BEFORE;
-	if (q->newer_than != 0)
-		mask |= LQ_NEWER;
-	if (q->older_than != 0)
-		mask |= LQ_OLDER;
-	return mask;
-}
-
 /*
  * The listing's text for mask (when sql is not NULL) and its parameters
  * (when p is not NULL), numbered in the same order.
@@ -265,56 +210,56 @@ list_build(unsigned mask, const struct store_entry_query *q,
 } while (0)
 
 	if (sql != NULL) {
-		if (mask & LQ_LATEST)
+		if (mask & STORE_LQ_LATEST)
 			buf_puts(sql, "SELECT * FROM (");
 		buf_puts(sql, "SELECT " ENTRY_COLS);
-		buf_puts(sql, mask & LQ_CONTENT ? ", e.content" : ", NULL");
-		buf_puts(sql, mask & LQ_STATE ? ", COALESCE(u.read, false),"
+		buf_puts(sql, mask & STORE_LQ_CONTENT ? ", e.content" : ", NULL");
+		buf_puts(sql, mask & STORE_LQ_STATE ? ", COALESCE(u.read, false),"
 		    " COALESCE(u.starred, false)" : ", false, false");
 		buf_puts(sql, ENTRY_TOPICS " FROM entries e"
 		    " JOIN feeds f ON f.id = e.feed_id");
 	}
-	if (mask & LQ_TOPIC)
+	if (mask & STORE_LQ_TOPIC)
 		PARAM(" JOIN topic_matches m0 ON m0.entry_id = e.id"
 		    " AND m0.topic_id = $%d AND NOT m0.dup",
 		    pg_p_int(p, q->topic_id));
-	if (mask & LQ_STATE)
+	if (mask & STORE_LQ_STATE)
 		PARAM(" LEFT JOIN entry_state u ON u.user_id = $%d"
 		    " AND u.entry_id = e.id", pg_p_int(p, q->user_id));
 	PARAM(" WHERE e.id > $%d", pg_p_int(p, q->since_id));
-	if (mask & LQ_FTS)
+	if (mask & STORE_LQ_FTS)
 		PARAM(" AND e.fts @@ $%d::tsquery", pg_p_text(p, tsquery));
-	if (mask & LQ_FEED)
+	if (mask & STORE_LQ_FEED)
 		PARAM(" AND e.feed_id = $%d", pg_p_int(p, q->feed_id));
 	if (sql != NULL) {
-		if (mask & LQ_READ)
+		if (mask & STORE_LQ_READ)
 			buf_puts(sql, " AND u.read");
-		if (mask & LQ_UNREAD)
+		if (mask & STORE_LQ_UNREAD)
 			buf_puts(sql, " AND u.read IS NOT TRUE");
-		if (mask & LQ_STARRED)
+		if (mask & STORE_LQ_STARRED)
 			buf_puts(sql, " AND u.starred");
-		if (mask & LQ_UNSTARRED)
+		if (mask & STORE_LQ_UNSTARRED)
 			buf_puts(sql, " AND u.starred IS NOT TRUE");
 	}
 	/* category.h's rule: the category or one below it. */
-	if (mask & LQ_CATEGORY) {
+	if (mask & STORE_LQ_CATEGORY) {
 		PARAM(" AND (f.category = $%d", pg_p_text(p, q->category));
 		if (sql != NULL)
 			buf_printf(sql, " OR starts_with(f.category, $%d"
 			    " || '/'))", n);
 	}
-	if (mask & LQ_BEFORE)
+	if (mask & STORE_LQ_BEFORE)
 		PARAM(" AND e.id < $%d", pg_p_int(p, q->before_id));
-	if (mask & LQ_NEWER)
+	if (mask & STORE_LQ_NEWER)
 		PARAM(" AND COALESCE(e.published, e.fetched) >= $%d",
 		    pg_p_int(p, q->newer_than));
-	if (mask & LQ_OLDER)
+	if (mask & STORE_LQ_OLDER)
 		PARAM(" AND COALESCE(e.published, e.fetched) < $%d",
 		    pg_p_int(p, q->older_than));
-	if (mask & LQ_LATEST)
+	if (mask & STORE_LQ_LATEST)
 		PARAM(" ORDER BY e.id DESC LIMIT $%d) x ORDER BY 1",
 		    pg_p_int(p, (int64_t)limit));
-	else if (mask & LQ_DESC)
+	else if (mask & STORE_LQ_DESC)
 		PARAM(" ORDER BY e.id DESC LIMIT $%d",
 		    pg_p_int(p, (int64_t)limit));
 	else
@@ -324,7 +269,7 @@ list_build(unsigned mask, const struct store_entry_query *q,
 }
 
 /* Each combination's statement, made once and kept for the process. */
-static struct pg_sql list_sqls[LQ_ALL];
+static struct pg_sql list_sqls[STORE_LQ_ALL];
 
 static const struct pg_sql *
 list_sql(unsigned mask)
@@ -351,7 +296,7 @@ int
 pg_store_entry_each(struct pg_store *s, const struct store_entry_query *q,
     store_entry_fn fn, void *arg, size_t *ret_n, char *err, size_t errlen)
 {
-	unsigned mask = list_mask(q);
+	unsigned mask = store_list_mask(q);
 	size_t limit = list_limit(q), n = 0;
 	struct pg_params p = { 0 };
 	struct names nm = { 0 };

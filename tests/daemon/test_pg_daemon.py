@@ -93,7 +93,10 @@ def polled(d):
 
 with pgserver.PgServer() as pg:
     pg.create_database("feedd")
-    uri = pg.uri("feedd")
+    # A password in the URI (the server's trust rule ignores it) must be
+    # shown and logged nowhere.
+    SECRET = "pg-secret-7f3a"
+    uri = pg.uri("feedd") + "&password=" + SECRET
     d = Daemon(tmp, CONF % {"base": base}, extra_args=("--database", uri))
     try:
         d.start()
@@ -136,6 +139,9 @@ with pgserver.PgServer() as pg:
         check(status == 200 and st.get("database", "").startswith(
             "postgresql://") and "feedd" in st["database"],
             "the status names the PostgreSQL database", st)
+        check(SECRET not in json.dumps(st) and SECRET not in d.read_log(),
+              "without the URI's password, in the status and the log",
+              st.get("database"))
         ids = sorted(e["id"] for e in entries(d))
 
         # Poll again: the same documents store nothing new.

@@ -1174,8 +1174,10 @@ claim_due(struct sched *s, int64_t now)
 		return;
 	if (store_claim_feeds(s->store, s->o.lease_s, now / 1000, s->claims,
 	    n) == -1)
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			s->claims[i].granted = false;
 			s->claims[i].retry_at = now / 1000 + SCHED_STORE_RETRY_S;
+		}
 	for (i = 0; i < n; i++) {
 		if ((f = find(s, s->claims[i].id)) == NULL)
 			continue;

@@ -834,7 +834,9 @@ test_cluster(struct store *a, struct store *b)
 	struct store_worker *w;
 	struct store_poll_result pr = { 0 };
 	int64_t id1, id2, wait, leases, now = time(NULL);
+	PGresult *r;
 	size_t n;
+	int rc;
 
 	store_set_worker(a, "wa");
 	store_set_worker(b, "wb");
@@ -886,17 +888,19 @@ test_cluster(struct store *a, struct store *b)
 	ok(store_claim_feeds(b, 60, now, cb, 1) == 0 && !cb[0].granted &&
 	    cb[0].retry_at == now + 3600,
 	    "b, late, finds it polled: planned for its next poll");
-	ok(PQresultStatus(PQexec(admin, "UPDATE feeds SET lease_until = 1"
-	    " WHERE lease_owner = 'wb'")) == PGRES_COMMAND_OK,
+	r = PQexec(admin, "UPDATE feeds SET lease_until = 1"
+	    " WHERE lease_owner = 'wb'");
+	ok(PQresultStatus(r) == PGRES_COMMAND_OK,
 	    "b's lease runs out (it stopped beating)");
+	PQclear(r);
 	ca[1].force = true;
 	ok(store_claim_feeds(a, 60, now, &ca[1], 1) == 0 && ca[1].granted,
 	    "then a takes the feed over");
 	ok(store_claim_host(a, "h.example", 1000, &wait) == 1,
 	    "a starts a poll of a host");
-	ok(store_claim_host(b, "h.example", 1000, &wait) == 0 && wait > 0 &&
-	    wait <= 1000, "b must wait the host's gap (%lld ms)",
-	    (long long)wait);
+	rc = store_claim_host(b, "h.example", 1000, &wait);
+	ok(rc == 0 && wait > 0 && wait <= 1000,
+	    "b must wait the host's gap (%lld ms)", (long long)wait);
 	ok(store_claim_host(b, "other.example", 1000, &wait) == 1,
 	    "but not for another host");
 	ok(store_claim_hook(a, "alerts", 60) == 1 &&

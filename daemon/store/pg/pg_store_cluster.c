@@ -321,15 +321,15 @@ pg_store_worker_leave(struct pg_store *s)
 	if (s->worker == NULL)
 		return 0;
 	pg_p_text(&p, s->worker);
-	/*
-	 * The others planned our feeds for when our leases would run out:
-	 * told, they look at them again now.
-	 */
-	pg_changed(s, STORE_CHANGED_FEEDS);
 	if (pg_exec(s, &sql_feeds, &p, "releasing leases", NULL) == -1 ||
 	    pg_exec(s, &sql_hooks, &p, "releasing hook leases", NULL) == -1 ||
 	    pg_exec(s, &sql_me, &p, "leaving the workers", NULL) == -1)
 		return -1;
+	/*
+	 * The others planned our feeds for when our leases would run out:
+	 * told now that they are free, they look at them again at once.
+	 */
+	pg_changed(s, STORE_CHANGED_FEEDS | STORE_CHANGED_ALERTS);
 	return 0;
 }
 

@@ -340,17 +340,21 @@ static const char schema_v1[] =
  * - workers: who is alive (seen: the last heartbeat), for the status;
  * - hook_leases: which worker sends a URL hook's alerts, so that each
  *   goes out once and in order.
+ * The last three are UNLOGGED: what they hold is of the moment (a crash of
+ * the server empties them, and the workers fill them again), so writing
+ * them costs no WAL, and committing them waits for no disk. A host's last
+ * start is written before every poll of it.
  */
 static const char schema_v2[] =
 "ALTER TABLE feeds ADD COLUMN lease_owner text,"
 "  ADD COLUMN lease_until bigint NOT NULL DEFAULT 0;"
 "CREATE INDEX feeds_lease ON feeds(lease_owner)"
 "  WHERE lease_owner IS NOT NULL;"
-"CREATE TABLE hosts ("
+"CREATE UNLOGGED TABLE hosts ("
 "  name text PRIMARY KEY,"
 "  last_start_ms bigint NOT NULL"
 ");"
-"CREATE TABLE workers ("
+"CREATE UNLOGGED TABLE workers ("
 "  name text PRIMARY KEY,"
 "  host text NOT NULL,"
 "  pid bigint NOT NULL,"
@@ -358,7 +362,7 @@ static const char schema_v2[] =
 "  seen bigint NOT NULL,"
 "  polls bigint NOT NULL DEFAULT 0"
 ");"
-"CREATE TABLE hook_leases ("
+"CREATE UNLOGGED TABLE hook_leases ("
 "  hook text PRIMARY KEY,"
 "  owner text NOT NULL,"
 "  until bigint NOT NULL"

@@ -112,7 +112,7 @@ on_beat(evutil_socket_t fd, short what, void *arg)
 	/* What others did while we could not hear them. */
 	if (reopened && what != 0)
 		tell(c, STORE_CHANGED_FEEDS | STORE_CHANGED_ENTRIES |
-		    STORE_CHANGED_ALERTS);
+		    STORE_CHANGED_ALERTS | STORE_CHANGED_TOPICS);
 	beat_arm(c);
 }
 

@@ -424,6 +424,8 @@ on_cluster_changed(void *arg, unsigned what)
 {
 	struct runtime *rt = arg;
 
+	if (what & STORE_CHANGED_TOPICS)
+		topics_reload(rt->d.topics);
 	if (what & STORE_CHANGED_FEEDS)
 		rt->d.feeds_changed(&rt->d);
 	if ((what & STORE_CHANGED_ENTRIES) && rt->d.api != NULL)

@@ -1038,7 +1038,7 @@ void	store_health_get(const struct store *s, struct store_health *ret);
  *   - sends a URL hook's alerts only while it holds the hook
  *     (store_claim_hook), so each goes out once and in order;
  *   - hears of other workers' changes (store_listen_*): feeds added,
- *     removed or moved, entries stored, alerts stored.
+ *     removed or moved, entries stored, alerts stored, topics changed.
  * Every write transaction of a shared store runs under one lock of the
  * database's, so entry ids grow in the order of their commits: a reader
  * that has seen id N never later finds a new entry below N.
@@ -1094,6 +1094,7 @@ int	store_worker_leave(struct store *s);
 #define STORE_CHANGED_FEEDS	0x1	/* added, removed, URL moved */
 #define STORE_CHANGED_ENTRIES	0x2	/* new entries (and matches) */
 #define STORE_CHANGED_ALERTS	0x4	/* URL hooks' alerts stored */
+#define STORE_CHANGED_TOPICS	0x8	/* added, changed, removed */
 /*
  * A connection of its own that hears other workers' commits: its socket
  * to watch for reading, or -1 (logged). Changes of this worker are not

@@ -148,6 +148,25 @@ backfill_start(struct topics *t, struct topic *tp)
 		    tp->name, (long long)tp->bf_end);
 }
 
+/*
+ * A topic another worker added: what this worker stored since that
+ * worker planned its back-fill, before it heard of the topic, is
+ * back-filled too (up to this worker's last entry), not left unmatched.
+ */
+static void
+backfill_extend(struct topics *t, struct topic *tp)
+{
+	int64_t last = store_last_entry_id(t->store);
+
+	if (last <= tp->bf_end)
+		return;
+	tp->bf_end = last;
+	if (store_cursor_set(t->store, TOPICS_BF_END_CLIENT, tp->id,
+	    tp->bf_end) == -1)
+		log_warnx("topics: '%s': cannot record the back-fill plan",
+		    tp->name);
+}
+
 /* Resumes the stored plan; a topic without one gets a fresh back-fill. */
 static void
 backfill_load(struct topics *t, struct topic *tp)
@@ -266,9 +285,12 @@ subset_feeds(struct topics *t, bool needed, struct store_feed **feeds,
 	return store_feed_list(t->store, feeds, nfeeds);
 }
 
-/* Re-reads the stored topics, keeping back-fill progress. 0 / -1. */
+/*
+ * Re-reads the stored topics, keeping back-fill progress. 0 / -1.
+ * others: another worker changed them (topics_reload).
+ */
 static int
-refresh(struct topics *t)
+refresh_topics(struct topics *t, bool others)
 {
 	struct store_topic *st = NULL;
 	struct store_feed *feeds = NULL;
@@ -325,8 +347,11 @@ refresh(struct topics *t)
 			tp->bf_matches = old->bf_matches;
 		} else if (old != NULL)
 			backfill_start(t, tp);	/* matches were dropped */
-		else
+		else {
 			backfill_load(t, tp);
+			if (others)
+				backfill_extend(t, tp);
+		}
 		if (needs_backfill(tp))
 			work = true;
 	}
@@ -363,6 +388,14 @@ topic_has_feed(const struct topic *tp, int64_t feed_id)
 		return true;
 	return tp->nfeed_ids > 0 && bsearch(&feed_id, tp->feed_ids,
 	    tp->nfeed_ids, sizeof(*tp->feed_ids), cmp_id) != NULL;
+}
+
+void
+topics_reload(struct topics *t)
+{
+	if (t != NULL && refresh_topics(t, true) == -1)
+		log_warnx("topics: cannot read the topics another worker "
+		    "changed; they apply here from the next reload");
 }
 
 void
@@ -803,7 +836,7 @@ topics_reconcile(struct topics *t, const struct config *cfg)
 		log_info("topics: %zu added, %zu changed, %zu removed, "
 		    "%zu unchanged", res.added, res.updated, res.removed,
 		    res.unchanged);
-	if (refresh(t) == -1)
+	if (refresh_topics(t, false) == -1)
 		return -1;
 	warn_missing_hooks(t, cfg);
 	return 0;
@@ -820,7 +853,7 @@ topics_add(struct topics *t, const char *name, const char *query,
 	    STORE_ORIGIN_API, ret_id, err, errlen);
 	if (rc == 0) {
 		log_info("topics: '%s' added: %s", name, query);
-		refresh(t);
+		refresh_topics(t, false);
 	}
 	return rc;
 }
@@ -840,7 +873,7 @@ topics_set_hook(struct topics *t, int64_t id, const char *hook)
 	if (rc == STORE_EQUERY)
 		log_warnx("topics: '%s': %s", tp->name, err);
 	if (rc == 1)
-		refresh(t);
+		refresh_topics(t, false);
 	return rc < 0 ? -1 : rc;
 }
 
@@ -850,7 +883,7 @@ topics_remove(struct topics *t, int64_t id)
 	int rc = store_topic_remove(t->store, id);
 
 	if (rc == 1)
-		refresh(t);
+		refresh_topics(t, false);
 	return rc;
 }
 

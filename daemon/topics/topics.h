@@ -97,6 +97,12 @@ void		 topics_on_new_entries(void *arg, int64_t feed_id,
  * entries are not back-filled). A failure is logged.
  */
 void		 topics_feeds_changed(struct topics *t);
+/*
+ * Another worker on the same store added, changed or removed topics:
+ * they are read again; one new here is back-filled up to this worker's
+ * last entry (what it stored before it heard of the topic).
+ */
+void		 topics_reload(struct topics *t);
 
 /*
  * API: adds a topic (origin api) that notifies hook (NULL: nobody),

@@ -576,10 +576,16 @@ pg_store_db_size(struct pg_store *s)
 int64_t
 pg_store_last_entry_id(struct pg_store *s)
 {
-	/* The sequence, not max(id): an id is never given twice. */
+	/*
+	 * The greatest committed id, not the sequence's: the sequence counts
+	 * ids another worker's transaction holds and has not committed yet,
+	 * and a reader that moved past them (a stream, "mark all read up to
+	 * the last entry") would never see those entries. Committed ids grow
+	 * in commit order (every write transaction takes PG_WRITE_LOCK), so
+	 * nothing committed later has an id at or below this one.
+	 */
 	static const struct pg_sql sql = {
-	    "SELECT CASE WHEN is_called THEN last_value ELSE 0 END"
-	    " FROM entries_id_seq" };
+	    "SELECT coalesce(max(id), 0) FROM entries" };
 	int64_t id;
 
 	if (pg_int(s, &sql, NULL, "reading the last entry id", &id) != 1)

@@ -148,6 +148,8 @@ pg_store_topic_add(struct pg_store *s, const char *name, const char *query,
 	pg_p_text(&p, subset != NULL ? subset->category : NULL);
 	rc = pg_int(s, &sql, &p, "adding a topic", ret_id);
 	free(ids);
+	if (rc == 1)
+		pg_changed(s, STORE_CHANGED_TOPICS);
 	if (rc != 0)
 		return rc == 1 ? 0 : -1;
 	/* The name is taken (maybe by another worker just now). */
@@ -172,6 +174,7 @@ topic_set(struct pg_store *s, const struct store_topic *old,
 	pg_p_int(&p, old->id);
 	pg_p_text(&p, query);
 	pg_p_text(&p, notify);
+	pg_changed(s, STORE_CHANGED_TOPICS);
 	if (pg_exec(s, &sql, &p, "updating a topic", NULL) == -1)
 		return -1;
 	if (strcmp(old->query, query) == 0)
@@ -222,6 +225,8 @@ topic_delete(struct pg_store *s, int64_t id)
 		return -1;
 	if (pg_exec(s, &sql, &p, "removing a topic", &n) == -1)
 		return -1;
+	if (n > 0)
+		pg_changed(s, STORE_CHANGED_TOPICS);
 	return n > 0;
 }
 

@@ -248,14 +248,25 @@ sched_wiring_options(const struct config *cfg, struct fetch_options *fo,
 	so->lease_s = cfg->lease_s;
 }
 
-/* The scheduler's plan, then the topics' feed subsets (feedd.h). */
+/*
+ * The scheduler's plan, then the topics' feed subsets (feedd.h). others:
+ * another worker changed them (new feeds spread as at start-up).
+ */
 static void
-feeds_changed(struct feedd *d)
+feeds_reload(struct feedd *d, bool others)
 {
-	if (d->sched != NULL && sched_reload_feeds(d->sched) == -1)
+	if (d->sched != NULL && (others ?
+	    sched_reload_feeds_spread(d->sched) :
+	    sched_reload_feeds(d->sched)) == -1)
 		log_warnx("the scheduler did not reload the feed list");
 	topics_feeds_changed(d->topics);
 	websub_feeds_changed(d->websub);
+}
+
+static void
+feeds_changed(struct feedd *d)
+{
+	feeds_reload(d, false);
 }
 
 /* sched wiring: new limits and intervals. */
@@ -427,7 +438,7 @@ on_cluster_changed(void *arg, unsigned what)
 	if (what & STORE_CHANGED_TOPICS)
 		topics_reload(rt->d.topics);
 	if (what & STORE_CHANGED_FEEDS)
-		rt->d.feeds_changed(&rt->d);
+		feeds_reload(&rt->d, true);
 	if ((what & STORE_CHANGED_ENTRIES) && rt->d.api != NULL)
 		api_stream_wake(rt->d.api);
 	if (what & STORE_CHANGED_ALERTS)

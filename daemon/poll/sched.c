@@ -1459,6 +1459,15 @@ sched_reload_feeds(struct sched *s)
 }
 
 int
+sched_reload_feeds_spread(struct sched *s)
+{
+	if (load(s, true) == -1)
+		return -1;
+	kick(s);
+	return 0;
+}
+
+int
 sched_poll_now(struct sched *s, int64_t feed_id)
 {
 	struct sfeed *f;

@@ -167,6 +167,12 @@ int		 sched_start(struct sched *s);
  * remove); polls in flight carry on. 0 or -1.
  */
 int		 sched_reload_feeds(struct sched *s);
+/*
+ * The same for feeds another worker added (a shared store): those due
+ * are spread as at start-up, so that workers that hear of a whole
+ * configuration at once do not all poll it at once.
+ */
+int		 sched_reload_feeds_spread(struct sched *s);
 void		 sched_reload_options(struct sched *s,
 		    const struct sched_options *opts);
 /*

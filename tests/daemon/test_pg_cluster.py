@@ -1,0 +1,593 @@
+"""Several feedd processes (workers) sharing one PostgreSQL database, as a
+config deployed to three machines would run them, against the suite's own
+PostgreSQL and HTTP server. What a user of the cluster must see:
+
+1. 2,000 feeds, three workers: every feed requested once in the first
+   cycle, every entry stored once, every worker did some of the polls
+   (its status says how many); on one host with host_gap = 1s, the
+   requests of all three workers together are a second apart.
+2. A worker SIGKILLed in the middle of its polls: the feeds it held are
+   polled by the others within about one lease (lease = 3s), and every
+   entry is stored, none twice.
+3. A stream on worker A gets the entries worker B stored.
+4. A topic's command hook runs once per match across the cluster.
+5. The status and /metrics of a worker show the cluster: three workers
+   alive, two once the killed one's heartbeat is old.
+
+By hand: CLUSTER_WORKERS=1 runs phase 1 with one worker (the harness
+alone), CLUSTER_PHASES=1,gap,kill picks phases (1 includes the stream and
+the hook, 3 and 4 above)."""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+from feeddtest import (FEEDD, Daemon, TempDir, check, done, http_unix,
+                       pg_server)
+from test_api_lib import FeedServer, wait_until
+
+NWORKERS = int(os.environ.get("CLUSTER_WORKERS", "3"))
+PHASES = os.environ.get("CLUSTER_PHASES", "1,gap,kill").split(",")
+NFEEDS = 2000
+ITEMS = 3           # items per feed of phase 1
+EVERY = 100         # one feed in EVERY carries a match of the topic
+NAMES = ["wA", "wB", "wC", "wD", "wE"][:NWORKERS]
+T0 = time.monotonic()
+
+tmp = TempDir()
+srv = FeedServer(tmp.join("www"))
+pg = pg_server()
+hooklog = tmp.join("hook.log")
+
+
+def elapsed():
+    return "%.1f s" % (time.monotonic() - T0)
+
+
+# ---------------------------------------------------------------- helpers
+
+def database(name):
+    pg.create_database(name)
+    return pg.uri(name)
+
+
+def supports_cluster_keys(uri):
+    """Whether this feedd knows [feedd] worker_name and lease. Without
+    them the test still runs (to show what an unclustered feedd does) but
+    fails this check."""
+    conf = tmp.write("probe.conf", "[feedd]\nworker_name = probe\n"
+                     "lease = 3s\n")
+    r = subprocess.run([FEEDD, "-c", conf, "--check-config", "--database",
+                        uri], capture_output=True, text=True)
+    return check(r.returncode == 0,
+                 "feedd knows [feedd] worker_name and lease",
+                 (r.returncode, r.stderr))
+
+
+def feedd_conf(name, lease, extra):
+    head = "[feedd]\nlog_level = info\n"
+    if CLUSTER_KEYS:
+        head += "worker_name = %s\n" % name
+        if lease is not None:
+            head += "lease = %s\n" % lease
+    return head + extra
+
+
+class Cluster:
+    """NWORKERS (or n) daemons with their own socket, config and log, one
+    database."""
+
+    def __init__(self, tag, uri, body, lease=None, n=None):
+        self.tag = tag
+        self.uri = uri
+        self.workers = {}
+        for name in NAMES[:n or NWORKERS]:
+            self.workers[name] = Daemon(
+                tmp, feedd_conf(name, lease, body),
+                extra_args=("--database", uri), name="%s-%s" % (tag, name))
+
+    def start(self):
+        # Like machines booted together: all start before any is waited
+        # for.
+        for d in self.workers.values():
+            d.start(wait=False)
+        for name, d in self.workers.items():
+            if not wait_for_up(d):
+                raise RuntimeError("%s did not come up:\n%s"
+                                   % (name, d.read_log()[-3000:]))
+        return self
+
+    def __getitem__(self, name):
+        return self.workers[name]
+
+    def first(self):
+        return next(iter(self.workers.values()))
+
+    def stop(self):
+        for d in self.workers.values():
+            d.stop()
+
+    def logs(self, tail=1500):
+        return "\n".join("== %s\n%s" % (n, d.read_log()[-tail:])
+                         for n, d in self.workers.items())
+
+
+def wait_for_up(d, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if d.proc.poll() is not None:
+            return False
+        try:
+            if http_unix(d.socket, "GET", "/healthz", timeout=2)[0] == 200:
+                return True
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def api(d, method, path, body=None, timeout=30):
+    code, doc, _ = http_unix(d.socket, method, path, body=body,
+                             timeout=timeout)
+    return code, doc
+
+
+def status(d):
+    return api(d, "GET", "/v1/status")[1] or {}
+
+
+def cluster_of(d):
+    return status(d).get("cluster") or {}
+
+
+def worker_polls(d):
+    """{worker name: polls} as worker d's status lists them."""
+    return {w.get("name"): w.get("polls")
+            for w in cluster_of(d).get("workers") or []}
+
+
+def metrics(d):
+    _, _, text = http_unix(d.socket, "GET", "/metrics")
+    out = {}
+    for line in text.decode("utf-8", "replace").splitlines():
+        if line and not line.startswith("#"):
+            key, _, val = line.rpartition(" ")
+            try:
+                out[key] = float(val)
+            except ValueError:
+                pass
+    return out
+
+
+def polls_total(d):
+    """feedd_polls_total of worker d, all outcomes (its own polls)."""
+    return sum(v for k, v in metrics(d).items()
+               if k.startswith("feedd_polls_total"))
+
+
+def all_entries(d, query=""):
+    """Every entry worker d lists, paging through /v1/entries."""
+    out, since = [], 0
+    while True:
+        code, doc = api(d, "GET", "/v1/entries?limit=1000&since=%d%s"
+                        % (since, query))
+        if code != 200:
+            raise RuntimeError("entries: %d %s" % (code, doc))
+        if not doc["entries"]:
+            return out
+        out += doc["entries"]
+        since = doc["entries"][-1]["id"]
+
+
+def stats():
+    return srv.control("/_control/stats")
+
+
+def quiet(paths, seconds):
+    """Waits until none of paths was requested for seconds (at most 30 s
+    more); returns the stats then."""
+    deadline = time.monotonic() + 30
+    while True:
+        st = stats()
+        last = max((t for p in paths for t in st.get(p, {}).get("times",
+                                                                 [])),
+                   default=0)
+        if time.time() - last >= seconds or time.monotonic() > deadline:
+            return st
+        time.sleep(0.2)
+
+
+def tcp_ports(pid, port):
+    """Local ports of process pid's TCP connections to 127.0.0.1:port
+    (which requests of the server's stats are its own)."""
+    inodes = set()
+    try:
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+        with open("/proc/%d/net/tcp" % pid) as f:
+            lines = f.read().splitlines()[1:]
+    except OSError:
+        return set()
+    out = set()
+    for line in lines:
+        cols = line.split()
+        local, remote, inode = cols[1], cols[2], cols[9]
+        if inode in inodes and int(remote.split(":")[1], 16) == port:
+            out.add(int(local.split(":")[1], 16))
+    return out
+
+
+class Stream:
+    """A /v1/stream client on a worker's socket, reading on a thread."""
+
+    def __init__(self, sock, query=""):
+        self.lines = []
+        self.conn = http.client.HTTPConnection("localhost", timeout=120)
+        self.conn.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.conn.sock.connect(sock)
+        self.conn.request("GET", "/v1/stream" + query)
+        self.resp = self.conn.getresponse()
+        self.status = self.resp.status
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        try:
+            while True:
+                line = self.resp.readline()
+                if not line:
+                    break
+                self.lines.append(json.loads(line.decode("utf-8")))
+        except Exception:  # closed under the reader: the stream is over
+            pass
+
+    def entries(self):
+        return [x for x in self.lines if "event" not in x]
+
+    def opened(self):
+        return any(x.get("event") == "open" for x in self.lines)
+
+    def close(self):
+        try:
+            self.conn.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.conn.close()
+
+
+def rss(name, items):
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">'
+           '<channel><title>%s</title><link>http://example.org/%s/</link>'
+           '<description>d</description>' % (name, name)]
+    for i, title in enumerate(items):
+        out.append('<item><guid isPermaLink="false">%s-%d</guid>'
+                   '<title>%s</title><link>http://example.org/%s/%d</link>'
+                   '<pubDate>Mon, 03 Nov 2025 1%d:00:00 GMT</pubDate>'
+                   '<description>text %d</description></item>'
+                   % (name, i, title, name, i, i, i))
+    out.append("</channel></rss>\n")
+    return "".join(out)
+
+
+def hook_lines():
+    try:
+        with open(hooklog) as f:
+            return [line.split() for line in f.read().splitlines()]
+    except OSError:
+        return []
+
+
+CLUSTER_KEYS = supports_cluster_keys(database("probe"))
+
+
+# ------------------------------------------- 1. 2,000 feeds, three workers
+def phase_many():
+    names = ["f%04d" % i for i in range(NFEEDS)]
+    paths = ["/feeds/%s.xml" % n for n in names]
+    matching = set()
+    for i, n in enumerate(names):
+        items = ["%s item %d" % (n, k) for k in range(ITEMS)]
+        if i % EVERY == 0:
+            items[1] = "zeppelin over %s" % n
+            matching.add(n)
+        srv.write(n + ".xml", rss(n, items))
+    body = """default_interval = 1h
+host_gap = 0s
+max_connections = 32
+max_per_host = 32
+
+[hook "log"]
+command = /bin/sh -c "echo $FEEDD_ID $PPID >> %s"
+timeout = 10s
+
+[topic "zeppelin"]
+query = zeppelin
+notify = log
+""" % hooklog + "".join('\n[feed "%s"]\nurl = %s\n' % (n, srv.url(n + ".xml"))
+                        for n in names)
+    c = Cluster("many", database("many"), body, lease="10s").start()
+    try:
+        a = c.first()
+        print("# %s: %d workers up, %d feeds" % (elapsed(), NWORKERS,
+                                                 NFEEDS), flush=True)
+        t0 = time.time()
+        ok = wait_until(lambda: all(p in st for st in [stats()]
+                                    for p in paths), timeout=120, step=0.5)
+        st = quiet(paths, 3)
+        firsts = sorted(min(st[p]["times"]) for p in paths if p in st)
+        print("# %s: first cycle from %.1f s to %.1f s after start" % (
+            elapsed(), firsts[0] - t0 if firsts else -1,
+            firsts[-1] - t0 if firsts else -1), flush=True)
+        check(ok, "every one of %d feeds requested" % NFEEDS,
+              [p for p in paths if p not in st][:20])
+        counts = {p: st.get(p, {}).get("count", 0) for p in paths}
+        twice = {p: n for p, n in counts.items() if n != 1}
+        check(not twice, "each feed requested exactly once in the first "
+              "cycle (%d of %d not once)" % (len(twice), NFEEDS),
+              sorted(twice.items())[:20])
+
+        want = NFEEDS * ITEMS
+        wait_until(lambda: status(a).get("entries", 0) >= want, timeout=30,
+                   step=0.5)
+        es = all_entries(a)
+        guids = [e["guid"] for e in es]
+        check(len(es) == want and len(set(guids)) == want,
+              "%d entries listed through %s, none twice" % (want,
+                                                            "wA"),
+              (len(es), len(set(guids))))
+        rows = pg.psql("SELECT count(*), count(DISTINCT guid) FROM entries",
+                       "many").strip()
+        check(rows == "%d|%d" % (want, want),
+              "and as many rows in PostgreSQL, no guid twice", rows)
+
+        per = worker_polls(a)
+        print("# polls per worker (status): %s; feedd_polls_total: %s" % (
+            per, {n: polls_total(d) for n, d in c.workers.items()}),
+            flush=True)
+        check(sorted(per) == sorted(NAMES) and
+              all((per[n] or 0) > 0 for n in NAMES),
+              "every worker did some of the polls (status cluster.workers)",
+              status(a).get("cluster"))
+        check(sum(v or 0 for v in per.values()) == NFEEDS,
+              "and %d polls in all" % NFEEDS, per)
+
+        # 4. The topic's hook: once per match, whoever stored it.
+        matches = sorted(e["id"] for e in all_entries(a, "&topic=zeppelin"))
+        check(len(matches) == len(matching),
+              "%d matches of the topic" % len(matching), len(matches))
+        wait_until(lambda: len(hook_lines()) >= len(matches), timeout=15)
+        time.sleep(2)
+        ran = sorted(int(x[0]) for x in hook_lines())
+        by = {}
+        for x in hook_lines():
+            by[x[1]] = by.get(x[1], 0) + 1
+        pids = {str(d.proc.pid): n for n, d in c.workers.items()}
+        print("# hook runs per worker: %s" % {pids.get(k, k): v
+                                             for k, v in by.items()},
+              flush=True)
+        check(ran == matches, "the command hook ran once per match across "
+              "the cluster (%d runs, %d matches)" % (len(ran), len(matches)),
+              (ran, matches))
+
+        if NWORKERS > 1:
+            phase_stream(c)
+    finally:
+        c.stop()
+    errors = [line for d in c.workers.values()
+              for line in d.read_log().splitlines()
+              if " error" in line.lower() or "warn" in line.lower()]
+    check(not errors, "no errors or warnings in the workers' logs",
+          "\n".join(errors[:30]))
+
+
+# -------------------------------- 3. a stream on A, entries stored by B
+def phase_stream(c):
+    a, b = c["wA"], c["wB"]
+    srv.dyn_add("live", "first live item")
+    code, doc = api(a, "POST", "/v1/feeds", {"url": srv.dyn_url("live")})
+    check(code == 201, "a feed added through wA's API", (code, doc))
+    fid = doc["feed"]["id"]
+    wait_until(lambda: len(all_entries(a, "&feed=%d" % fid)) == 1,
+               timeout=15)
+    streams = {n: Stream(d.socket) for n, d in c.workers.items()}
+    check(wait_until(lambda: all(s.opened() for s in streams.values())),
+          "a stream open on each worker",
+          {n: s.lines for n, s in streams.items()})
+    before = worker_polls(a)
+    srv.dyn_add("live", "zeppelin seen from the live feed")
+    srv.dyn_add("live", "second live item")
+    code, doc = api(b, "POST", "/v1/feeds/%d/poll" % fid)
+    check(200 <= code < 300, "POST /v1/feeds/%d/poll on wB" % fid,
+          (code, doc))
+    check(wait_until(lambda: len(all_entries(b, "&feed=%d" % fid)) == 3,
+                     timeout=15),
+          "the new items are stored", c.logs())
+    new = [e for e in all_entries(b, "&feed=%d" % fid)
+           if e["title"] != "first live item"]
+    after = worker_polls(a)
+    who = [n for n in after if (after[n] or 0) > (before.get(n) or 0)]
+    print("# the poll asked of wB was done by %s" % who, flush=True)
+    check(who and "wA" not in who, "a worker other than wA polled it", who)
+    want = sorted(e["id"] for e in new)
+    for n, s in streams.items():
+        check(wait_until(lambda: sorted(e["id"] for e in s.entries()) ==
+                         want, timeout=10),
+              "%s's stream got the entries %s stored" % (n, "/".join(who)),
+              (want, s.lines))
+    for s in streams.values():
+        s.close()
+    # The match of the live feed ran the hook once too.
+    matches = all_entries(a, "&topic=zeppelin")
+    check(wait_until(lambda: len(hook_lines()) == len(matches),
+                     timeout=10) and
+          sorted(int(x[0]) for x in hook_lines()) ==
+          sorted(e["id"] for e in matches),
+          "the hook ran once for the match stored by %s" % "/".join(who),
+          (hook_lines()[-5:], len(matches)))
+
+
+# ------------------------------------- 1b. host_gap across the workers
+def phase_gap():
+    names = ["g%d" % i for i in range(6)]
+    paths = ["/feeds/%s.xml" % n for n in names]
+    for n in names:
+        srv.write(n + ".xml", rss(n, ["%s item" % n]))
+    body = """default_interval = 1h
+host_gap = 1s
+""" + "".join('\n[feed "%s"]\nurl = %s\n' % (n, srv.url(n + ".xml"))
+              for n in names)
+    c = Cluster("gap", database("gap"), body).start()
+    try:
+        ok = wait_until(lambda: all(p in stats() for p in paths),
+                        timeout=30, step=0.2)
+        st = quiet(paths, 3)
+        check(ok, "host_gap: every feed of the host requested",
+              sorted(st)[:20])
+        times = sorted(t for p in paths for t in st.get(p, {}).get(
+            "times", []))
+        gaps = [y - x for x, y in zip(times, times[1:])]
+        check(all(st.get(p, {}).get("count") == 1 for p in paths),
+              "host_gap: each feed requested once",
+              {p: st.get(p, {}).get("count") for p in paths})
+        check(gaps and min(gaps) >= 0.85,
+              "host_gap = 1s holds across the workers: requests to the "
+              "host ~1 s apart", ["%.2f" % g for g in gaps])
+    finally:
+        c.stop()
+
+
+# -------------------------------------- 2. and 5. SIGKILL mid-poll, lease
+LEASE = 3
+
+
+def phase_kill():
+    names = ["k%02d" % i for i in range(24)]
+    paths = ["/drip/%s" % n for n in names]
+    for n in names:
+        srv.write(n + ".xml", rss(n, ["%s item %d" % (n, k)
+                                      for k in range(ITEMS)]))
+    # Each poll takes 3 s (6 bytes after the document, 0.5 s apart).
+    body = """default_interval = 1h
+host_gap = 0s
+max_connections = 16
+max_per_host = 16
+""" + "".join('\n[feed "%s"]\nurl = %s/drip/%s?n=6&delay=0.5&feed=%s.xml\n'
+              % (n, srv.base, n, n) for n in names)
+    c = Cluster("kill", database("kill"), body, lease="%ds" % LEASE)
+    if len(c.workers) < 2:
+        return
+    a, b = c["wA"], c["wB"]
+    c.start()
+    try:
+        cl = cluster_of(a)
+        check(cl.get("worker") == "wA" and cl.get("lease_s") == LEASE and
+              cl.get("workers_alive") == len(NAMES),
+              "wA's status: its name, the lease and %d workers alive"
+              % len(NAMES), status(a))
+        m = metrics(a)
+        check(m.get("feedd_cluster_workers") == len(NAMES),
+              "/metrics: feedd_cluster_workers %d" % len(NAMES),
+              {k: v for k, v in m.items() if "cluster" in k})
+
+        # B's ports, sampled while it lives: which requests are its own.
+        b_ports = set()
+        ok = wait_until(lambda: b_ports.update(tcp_ports(
+            b.proc.pid, srv.port)) or b_ports, timeout=20, step=0.02)
+        check(ok, "wB is polling", c.logs())
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:
+            b_ports |= tcp_ports(b.proc.pid, srv.port)
+            time.sleep(0.02)
+        held = tcp_ports(b.proc.pid, srv.port)
+        b_ports |= held
+        b.proc.kill()
+        t_kill = time.time()
+        b.proc.wait()
+        st = stats()
+        inflight = sorted(p for p in paths for port in st.get(p, {}).get(
+            "ports", []) if port in held)
+        print("# %s: wB SIGKILLed with %d polls in flight: %s" % (
+            elapsed(), len(inflight), inflight), flush=True)
+        check(inflight, "wB was killed in the middle of polls", st)
+
+        want = len(names) * ITEMS
+        ok = wait_until(lambda: len(all_entries(a)) >= want, timeout=30,
+                        step=0.5)
+        st = quiet(paths, 3)
+        es = all_entries(a)
+        per_feed = {}
+        for e in es:
+            per_feed[e["feed_id"]] = per_feed.get(e["feed_id"], 0) + 1
+        check(ok and len(es) == want and len(set(e["guid"] for e in es))
+              == want and sorted(per_feed.values()) == [ITEMS] * len(names),
+              "nothing lost, nothing twice: %d entries, %d per feed"
+              % (want, ITEMS), (len(es), per_feed, c.logs()))
+
+        # wB's feeds are taken by the others within about one lease.
+        late = {}
+        for p in inflight:
+            after = [t for t in st[p]["times"] if t > t_kill]
+            late[p] = round(min(after) - t_kill, 2) if after else None
+        print("# re-polled after the kill (s): %s" % late, flush=True)
+        check(late and all(v is not None and v <= LEASE + 2.5
+                           for v in late.values()),
+              "the polls wB held are done by the others within %d s + "
+              "2.5 s" % LEASE, late)
+        again = {}
+        for p in paths:
+            s = st.get(p, {"count": 0, "ports": []})
+            first_b = s["ports"] and s["ports"][0] in b_ports
+            if s["count"] != 1 and not (first_b and s["count"] == 2):
+                again[p] = (s["count"], [port in b_ports
+                                         for port in s["ports"]])
+        check(not again, "every other feed requested exactly once (wB's "
+              "at most twice)", again)
+
+        # 5. The status forgets wB once its heartbeat is old.
+        ok = wait_until(lambda: cluster_of(a).get("workers_alive") ==
+                        len(NAMES) - 1, timeout=4 * LEASE + 10, step=0.5)
+        cl = cluster_of(a)
+        print("# %s: wA's cluster status after the kill: %s" % (
+            elapsed(), json.dumps(cl)), flush=True)
+        check(ok, "workers_alive %d after wB was killed" % (len(NAMES) - 1),
+              cl)
+        ws = cl.get("workers") or []
+        check(sorted(w.get("name") for w in ws if w.get("name") != "wB")
+              == [n for n in NAMES if n != "wB"] and all(
+                  all(k in w for k in ("name", "host", "pid", "started",
+                                       "last_seen", "leases", "polls"))
+                  for w in ws),
+              "the workers list names the live ones, with host, pid, "
+              "started, last_seen, leases and polls", ws)
+        m = metrics(a)
+        check(m.get("feedd_cluster_workers") == len(NAMES) - 1 and
+              "feedd_cluster_leases" in m,
+              "/metrics: feedd_cluster_workers %d, feedd_cluster_leases"
+              % (len(NAMES) - 1),
+              {k: v for k, v in m.items() if "cluster" in k})
+        for n in ("wA", "wC"):
+            check(c[n].proc.poll() is None, "%s still runs" % n)
+    finally:
+        c.stop()
+
+
+try:
+    if "1" in PHASES:
+        phase_many()
+    if "gap" in PHASES and NWORKERS > 1:
+        phase_gap()
+    if "kill" in PHASES and NWORKERS > 1:
+        phase_kill()
+finally:
+    srv.stop()
+print("# total %s" % elapsed(), flush=True)
+tmp.cleanup()
+done()

@@ -401,7 +401,8 @@ def phase_stream(c):
     check(wait_until(lambda: all(s.opened() for s in streams.values())),
           "a stream open on each worker",
           {n: s.lines for n, s in streams.items()})
-    before = worker_polls(a)
+    # Who polled it: each worker's own count of polls (/metrics).
+    before = {n: polls_total(d) for n, d in c.workers.items()}
     srv.dyn_add("live", "zeppelin seen from the live feed")
     srv.dyn_add("live", "second live item")
     code, doc = api(b, "POST", "/v1/feeds/%d/poll" % fid)
@@ -412,8 +413,8 @@ def phase_stream(c):
           "the new items are stored", c.logs())
     new = [e for e in all_entries(b, "&feed=%d" % fid)
            if e["title"] != "first live item"]
-    after = worker_polls(a)
-    who = [n for n in after if (after[n] or 0) > (before.get(n) or 0)]
+    after = {n: polls_total(d) for n, d in c.workers.items()}
+    who = [n for n in after if after[n] > before[n]]
     print("# the poll asked of wB was done by %s" % who, flush=True)
     check(who and "wA" not in who, "a worker other than wA polled it", who)
     want = sorted(e["id"] for e in new)

@@ -16,7 +16,7 @@ PostgreSQL and HTTP server. What a user of the cluster must see:
 
 By hand: CLUSTER_WORKERS=1 runs phase 1 with one worker (the harness
 alone), CLUSTER_PHASES=1,gap,kill picks phases (1 includes the stream and
-the hook, 3 and 4 above)."""
+the hook, 3 and 4 above), CLUSTER_KEEP=1 keeps the logs."""
 import http.client
 import json
 import os
@@ -469,24 +469,63 @@ host_gap = 1s
 LEASE = 3
 
 
+class PortWatch:
+    """Samples, every 20 ms, the workers' connections to the feed server:
+    which worker made each request of the server's stats (the polls of
+    this phase hold their connection for seconds)."""
+
+    def __init__(self, c):
+        self.c = c
+        self.owner = {}
+        self.stop_ = threading.Event()
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def sample(self):
+        for name, d in self.c.workers.items():
+            if d.proc.poll() is None:
+                for port in tcp_ports(d.proc.pid, srv.port):
+                    self.owner[port] = name
+
+    def run(self):
+        while not self.stop_.is_set():
+            self.sample()
+            time.sleep(0.02)
+
+    def stop(self):
+        self.stop_.set()
+        self.t.join()
+
+    def who(self, st, path):
+        s = st.get(path, {"ports": [], "times": []})
+        return [(t, self.owner.get(port, "?"))
+                for t, port in zip(s["times"], s["ports"])]
+
+
 def phase_kill():
     names = ["k%02d" % i for i in range(24)]
     paths = ["/drip/%s" % n for n in names]
     for n in names:
         srv.write(n + ".xml", rss(n, ["%s item %d" % (n, k)
                                       for k in range(ITEMS)]))
-    # Each poll takes 3 s (6 bytes after the document, 0.5 s apart).
+    # Each poll takes 5 s (10 bytes after the document, 0.5 s apart):
+    # longer than the lease, which the heartbeat must renew meanwhile.
+    # A worker claims up to 2 * max_connections feeds; max_per_host is
+    # as many, so one that claims all of them can start them all (else
+    # the one it cannot start waits a whole poll for a slot, with the
+    # other workers idle: not the lease's doing).
     body = """default_interval = 1h
 host_gap = 0s
 max_connections = 16
-max_per_host = 16
-""" + "".join('\n[feed "%s"]\nurl = %s/drip/%s?n=6&delay=0.5&feed=%s.xml\n'
+max_per_host = 32
+""" + "".join('\n[feed "%s"]\nurl = %s/drip/%s?n=10&delay=0.5&feed=%s.xml\n'
               % (n, srv.base, n, n) for n in names)
     c = Cluster("kill", database("kill"), body, lease="%ds" % LEASE)
     if len(c.workers) < 2:
         return
-    a, b = c["wA"], c["wB"]
+    a = c["wA"]
     c.start()
+    watch = PortWatch(c)
     try:
         cl = cluster_of(a)
         check(cl.get("worker") == "wA" and cl.get("lease_s") == LEASE and
@@ -498,31 +537,42 @@ max_per_host = 16
               "/metrics: feedd_cluster_workers %d" % len(NAMES),
               {k: v for k, v in m.items() if "cluster" in k})
 
-        # B's ports, sampled while it lives: which requests are its own.
-        b_ports = set()
-        ok = wait_until(lambda: b_ports.update(tcp_ports(
-            b.proc.pid, srv.port)) or b_ports, timeout=20, step=0.02)
-        check(ok, "wB is polling", c.logs())
-        end = time.monotonic() + 1.0
-        while time.monotonic() < end:
-            b_ports |= tcp_ports(b.proc.pid, srv.port)
-            time.sleep(0.02)
+        ok = wait_until(lambda: any(tcp_ports(d.proc.pid, srv.port)
+                                    for d in c.workers.values()),
+                        timeout=20, step=0.02)
+        check(ok, "the workers are polling", c.logs())
+        # The polls run 5 s: 1 s into them, the worker with the most of
+        # them running is killed (which one claimed what is up to them).
+        time.sleep(1.0)
+        ports = {n: tcp_ports(d.proc.pid, srv.port)
+                 for n, d in c.workers.items()}
+        print("# polls running per worker: %s" % {
+            n: len(v) for n, v in ports.items()}, flush=True)
+        VB = max(ports, key=lambda n: len(ports[n]))
+        b = c[VB]
+        if VB == "wA":
+            a = c["wC"] if "wC" in c.workers else c["wB"]
         held = tcp_ports(b.proc.pid, srv.port)
-        b_ports |= held
+        watch.sample()
         b.proc.kill()
         t_kill = time.time()
         b.proc.wait()
         st = stats()
         inflight = sorted(p for p in paths for port in st.get(p, {}).get(
             "ports", []) if port in held)
-        print("# %s: wB SIGKILLed with %d polls in flight: %s" % (
-            elapsed(), len(inflight), inflight), flush=True)
-        check(inflight, "wB was killed in the middle of polls", st)
+        print("# %s: %s SIGKILLed with %d polls in flight: %s" % (
+            elapsed(), VB, len(inflight), inflight), flush=True)
+        check(inflight, "%s was killed in the middle of polls" % VB, st)
+        leases = {w["name"]: w["leases"] for w in cluster_of(a).get(
+            "workers", [])}
+        print("# leases just after the kill (status): %s" % leases,
+              flush=True)
 
         want = len(names) * ITEMS
-        ok = wait_until(lambda: len(all_entries(a)) >= want, timeout=30,
+        ok = wait_until(lambda: len(all_entries(a)) >= want, timeout=40,
                         step=0.5)
         st = quiet(paths, 3)
+        watch.stop()
         es = all_entries(a)
         per_feed = {}
         for e in es:
@@ -532,51 +582,82 @@ max_per_host = 16
               "nothing lost, nothing twice: %d entries, %d per feed"
               % (want, ITEMS), (len(es), per_feed, c.logs()))
 
-        # wB's feeds are taken by the others within about one lease.
+        # Who polled what, before and after the kill.
+        before, after = {}, {}
+        for p in paths:
+            for t, w in watch.who(st, p):
+                side = before if t < t_kill else after
+                side[w] = side.get(w, 0) + 1
+        print("# requests before the kill by worker: %s; after: %s" % (
+            before, after), flush=True)
+
+        # The feeds the killed worker held (polls running, or claimed and
+        # queued) are polled by the others within about one lease.
         late = {}
-        for p in inflight:
-            after = [t for t in st[p]["times"] if t > t_kill]
-            late[p] = round(min(after) - t_kill, 2) if after else None
-        print("# re-polled after the kill (s): %s" % late, flush=True)
+        for p in paths:
+            reqs = watch.who(st, p)
+            if p in inflight or not any(t < t_kill for t, _ in reqs):
+                later = [t for t, _ in reqs if t > t_kill]
+                late[p] = round(min(later) - t_kill, 2) if later else None
+        print("# first request after the kill of the feeds %s held or had "
+              "not started (s after the kill): %s" % (VB, late), flush=True)
         check(late and all(v is not None and v <= LEASE + 2.5
                            for v in late.values()),
-              "the polls wB held are done by the others within %d s + "
-              "2.5 s" % LEASE, late)
-        again = {}
+              "%s's feeds are polled by the others within %d s + 2.5 s"
+              % (VB, LEASE), late)
+        twice = {}
         for p in paths:
-            s = st.get(p, {"count": 0, "ports": []})
-            first_b = s["ports"] and s["ports"][0] in b_ports
-            if s["count"] != 1 and not (first_b and s["count"] == 2):
-                again[p] = (s["count"], [port in b_ports
-                                         for port in s["ports"]])
-        check(not again, "every other feed requested exactly once (wB's "
-              "at most twice)", again)
+            reqs = watch.who(st, p)
+            live = [w for t, w in reqs if w != VB]
+            if len(live) != 1 or len(reqs) - len(live) > 1 or \
+                    (len(reqs) == 2 and p not in inflight):
+                twice[p] = reqs
+        check(not twice, "each feed polled once by a live worker, and "
+              "again only when %s's poll was cut" % VB, twice)
 
-        # 5. The status forgets wB once its heartbeat is old.
+        # 5. The status forgets the killed worker once its heartbeat is old.
         ok = wait_until(lambda: cluster_of(a).get("workers_alive") ==
                         len(NAMES) - 1, timeout=4 * LEASE + 10, step=0.5)
         cl = cluster_of(a)
-        print("# %s: wA's cluster status after the kill: %s" % (
-            elapsed(), json.dumps(cl)), flush=True)
-        check(ok, "workers_alive %d after wB was killed" % (len(NAMES) - 1),
-              cl)
+        print("# %s: %s's cluster status after the kill: %s" % (
+            elapsed(), cl.get("worker"), json.dumps(cl)), flush=True)
+        check(ok, "workers_alive %d after %s was killed" % (
+            len(NAMES) - 1, VB), cl)
         ws = cl.get("workers") or []
-        check(sorted(w.get("name") for w in ws if w.get("name") != "wB")
-              == [n for n in NAMES if n != "wB"] and all(
+        live = [n for n in c.workers if n != VB]
+        check(sorted(w.get("name") for w in ws)
+              == [n for n in NAMES if n != VB] and all(
                   all(k in w for k in ("name", "host", "pid", "started",
                                        "last_seen", "leases", "polls"))
                   for w in ws),
               "the workers list names the live ones, with host, pid, "
               "started, last_seen, leases and polls", ws)
+        served = {w: before.get(w, 0) + after.get(w, 0) for w in live}
+
+        def polls():
+            return {w.get("name"): w.get("polls") for w in
+                    cluster_of(a).get("workers") or []}
+
+        # Counted at each heartbeat (every lease / 3).
+        wait_until(lambda: polls() == served, timeout=LEASE + 2)
+        check(polls() == served, "and their polls, as many as the server "
+              "answered them", (polls(), served))
         m = metrics(a)
         check(m.get("feedd_cluster_workers") == len(NAMES) - 1 and
-              "feedd_cluster_leases" in m,
-              "/metrics: feedd_cluster_workers %d, feedd_cluster_leases"
+              m.get("feedd_cluster_leases") == 0,
+              "/metrics: feedd_cluster_workers %d, feedd_cluster_leases 0"
               % (len(NAMES) - 1),
               {k: v for k, v in m.items() if "cluster" in k})
-        for n in ("wA", "wC"):
+        live = [n for n in c.workers if n != VB]
+        for n in live:
             check(c[n].proc.poll() is None, "%s still runs" % n)
+        warn = [line for n in live
+                for line in c[n].read_log().splitlines()
+                if "error" in line or "warn" in line]
+        print("# the live workers' log warnings/errors: %s" % warn[:20],
+              flush=True)
     finally:
+        watch.stop()
         c.stop()
 
 
@@ -590,5 +671,8 @@ try:
 finally:
     srv.stop()
 print("# total %s" % elapsed(), flush=True)
-tmp.cleanup()
+if os.environ.get("CLUSTER_KEEP"):
+    print("# kept %s" % tmp.path, flush=True)
+else:
+    tmp.cleanup()
 done()

@@ -348,6 +348,10 @@ notify = log
         check(rows == "%d|%d" % (want, want),
               "and as many rows in PostgreSQL, no guid twice", rows)
 
+        # A worker's polls reach the store with its heartbeat (every
+        # lease / 3).
+        wait_until(lambda: sum(v or 0 for v in worker_polls(a).values())
+                   >= NFEEDS, timeout=10, step=0.5)
         per = worker_polls(a)
         print("# polls per worker (status): %s; feedd_polls_total: %s" % (
             per, {n: polls_total(d) for n, d in c.workers.items()}),

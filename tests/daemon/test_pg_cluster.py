@@ -258,7 +258,7 @@ class Stream:
     def close(self):
         try:
             self.conn.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
+        except (OSError, AttributeError):  # closed already
             pass
         self.conn.close()
 
@@ -275,6 +275,24 @@ def rss(name, items):
                    % (name, i, title, name, i, i, i))
     out.append("</channel></rss>\n")
     return "".join(out)
+
+
+def ranges(ids):
+    """[1, 2, 3, 7] as "1-3 7"."""
+    out = []
+    for i in ids:
+        if out and out[-1][1] == i - 1:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    return " ".join("%d-%d" % (a, b) if a != b else "%d" % a
+                    for a, b in out)
+
+
+def web_ids():
+    """The entry ids of the alerts the URL hook's receiver got, sorted."""
+    got = srv.control("/_control/hook?name=web")["requests"]
+    return sorted(json.loads(r["body"])["id"] for r in got)
 
 
 def hook_lines():
@@ -308,14 +326,28 @@ max_per_host = 32
 command = /bin/sh -c "echo $FEEDD_ID $PPID >> %s"
 timeout = 10s
 
+[hook "web"]
+url = %s/hook/web/in
+timeout = 10s
+
 [topic "zeppelin"]
 query = zeppelin
 notify = log
-""" % hooklog + "".join('\n[feed "%s"]\nurl = %s\n' % (n, srv.url(n + ".xml"))
+
+[topic "zeppelin-web"]
+query = zeppelin
+notify = web
+""" % (hooklog, srv.base) + "".join('\n[feed "%s"]\nurl = %s\n' % (n, srv.url(n + ".xml"))
                         for n in names)
     c = Cluster("many", database("many"), body, lease="10s").start()
+    streams = {}
     try:
         a = c.first()
+        # A stream on each worker from the start (since=0 replays what
+        # came before it opened): while the workers store at once, each
+        # must get every entry, once, in id order.
+        streams = {n: Stream(d.socket, "?since=0")
+                   for n, d in c.workers.items()}
         print("# %s: %d workers up, %d feeds" % (elapsed(), NWORKERS,
                                                  NFEEDS), flush=True)
         t0 = time.time()
@@ -347,6 +379,18 @@ notify = log
                        "many").strip()
         check(rows == "%d|%d" % (want, want),
               "and as many rows in PostgreSQL, no guid twice", rows)
+        ids = [e["id"] for e in es]
+        for n, s in streams.items():
+            wait_until(lambda: len(s.entries()) >= want, timeout=20,
+                       step=0.5)
+            got = [e["id"] for e in s.entries()]
+            check(got == ids, "%s's stream, open while all the workers "
+                  "stored: every entry once, in id order (%d)"
+                  % (n, len(got)),
+                  "%d entries, %d distinct, ascending: %s; missing: %s" % (
+                      len(got), len(set(got)), got == sorted(got),
+                      ranges(sorted(set(ids) - set(got)))))
+            s.close()
 
         # A worker's polls reach the store with its heartbeat (every
         # lease / 3).
@@ -381,9 +425,19 @@ notify = log
               "the cluster (%d runs, %d matches)" % (len(ran), len(matches)),
               (ran, matches))
 
+        # A URL hook: each alert sent once, by one worker at a time.
+        check(wait_until(lambda: len(web_ids()) >= len(matches),
+                         timeout=20) and
+              not time.sleep(2) and web_ids() == matches,
+              "the URL hook got each match once (%d alerts)"
+              % len(web_ids()), (web_ids(), matches))
+
         if NWORKERS > 1:
             phase_stream(c)
+            phase_api_topic(c)
     finally:
+        for s in streams.values():
+            s.close()
         c.stop()
     errors = [line for d in c.workers.values()
               for line in d.read_log().splitlines()
@@ -437,6 +491,40 @@ def phase_stream(c):
           sorted(e["id"] for e in matches),
           "the hook ran once for the match stored by %s" % "/".join(who),
           (hook_lines()[-5:], len(matches)))
+    check(wait_until(lambda: web_ids() == sorted(e["id"] for e in matches),
+                     timeout=15),
+          "and the URL hook got its alert, once",
+          (web_ids(), sorted(e["id"] for e in matches)))
+
+
+# ------------- 4b. a topic added through wA's API, an entry stored by wB
+def phase_api_topic(c):
+    a, b = c["wA"], c["wB"]
+    code, doc = api(a, "POST", "/v1/topics", {"name": "balloon",
+                                               "query": "balloon",
+                                               "notify": "log"})
+    check(code == 201, "a topic added through wA's API", (code, doc))
+    time.sleep(1)
+    srv.dyn_add("air", "a balloon over the lake")
+    srv.dyn_add("air", "calm weather")
+    n_hook = len(hook_lines())
+    code, doc = api(b, "POST", "/v1/feeds", {"url": srv.dyn_url("air")})
+    check(code == 201, "a feed added (and polled) through wB's API",
+          (code, doc))
+    fid = doc["feed"]["id"]
+    wait_until(lambda: len(all_entries(b, "&feed=%d" % fid)) == 2,
+               timeout=15)
+    want = [e["id"] for e in all_entries(b, "&feed=%d" % fid)
+            if "balloon" in e["title"]]
+    for n, d in c.workers.items():
+        check(wait_until(lambda: [e["id"] for e in all_entries(
+            d, "&topic=balloon")] == want, timeout=10),
+              "the entry wB stored is listed under the topic wA added "
+              "(asking %s)" % n,
+              (want, all_entries(d, "&topic=balloon")))
+    check(wait_until(lambda: len(hook_lines()) == n_hook + 1, timeout=10)
+          and hook_lines()[-1][0] == str(want[0] if want else None),
+          "and the topic's hook ran for it, once", hook_lines()[n_hook:])
 
 
 # ------------------------------------- 1b. host_gap across the workers

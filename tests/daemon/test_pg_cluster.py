@@ -31,7 +31,7 @@ from feeddtest import (FEEDD, Daemon, TempDir, check, done, http_unix,
 from test_api_lib import FeedServer, wait_until
 
 NWORKERS = int(os.environ.get("CLUSTER_WORKERS", "3"))
-PHASES = os.environ.get("CLUSTER_PHASES", "1,gap,kill").split(",")
+PHASES = os.environ.get("CLUSTER_PHASES", "1,gap,kill,term").split(",")
 NFEEDS = 2000
 ITEMS = 3           # items per feed of phase 1
 EVERY = 100         # one feed in EVERY carries a match of the topic
@@ -594,8 +594,16 @@ class PortWatch:
                 for t, port in zip(s["times"], s["ports"])]
 
 
-def phase_kill():
-    names = ["k%02d" % i for i in range(24)]
+def phase_kill(sig=signal.SIGKILL, lease=LEASE):
+    """A worker with polls running is stopped by sig: SIGKILL, its
+    feeds wait for its leases to run out; SIGTERM, it leaves cleanly and
+    its leases are free at once (lease is long, to tell them apart)."""
+    kill = sig == signal.SIGKILL
+    tag = "kill" if kill else "term"
+    how = "SIGKILLed" if kill else "SIGTERMed"
+    # Within about one lease, or at once when it left cleanly.
+    bound = lease + 2.5 if kill else 2.5
+    names = ["%s%02d" % (tag[0], i) for i in range(24)]
     paths = ["/drip/%s" % n for n in names]
     for n in names:
         srv.write(n + ".xml", rss(n, ["%s item %d" % (n, k)
@@ -612,7 +620,7 @@ max_connections = 16
 max_per_host = 32
 """ + "".join('\n[feed "%s"]\nurl = %s/drip/%s?n=10&delay=0.5&feed=%s.xml\n'
               % (n, srv.base, n, n) for n in names)
-    c = Cluster("kill", database("kill"), body, lease="%ds" % LEASE)
+    c = Cluster(tag, database(tag), body, lease="%ds" % lease)
     if len(c.workers) < 2:
         return
     a = c["wA"]
@@ -620,7 +628,7 @@ max_per_host = 32
     watch = PortWatch(c)
     try:
         cl = cluster_of(a)
-        check(cl.get("worker") == "wA" and cl.get("lease_s") == LEASE and
+        check(cl.get("worker") == "wA" and cl.get("lease_s") == lease and
               cl.get("workers_alive") == len(NAMES),
               "wA's status: its name, the lease and %d workers alive"
               % len(NAMES), status(a))
@@ -646,15 +654,22 @@ max_per_host = 32
             a = c["wC"] if "wC" in c.workers else c["wB"]
         held = tcp_ports(b.proc.pid, srv.port)
         watch.sample()
-        b.proc.kill()
+        b.proc.send_signal(sig)
         t_kill = time.time()
-        b.proc.wait()
+        code = b.proc.wait()
+        print("# %s exited %s after %.2f s" % (VB, code,
+                                              time.time() - t_kill),
+              flush=True)
+        if not kill:
+            check(code == 0, "%s stops cleanly (exit 0) with polls "
+                  "running" % VB, b.read_log()[-2000:])
         st = stats()
         inflight = sorted(p for p in paths for port in st.get(p, {}).get(
             "ports", []) if port in held)
-        print("# %s: %s SIGKILLed with %d polls in flight: %s" % (
-            elapsed(), VB, len(inflight), inflight), flush=True)
-        check(inflight, "%s was killed in the middle of polls" % VB, st)
+        print("# %s: %s %s with %d polls in flight: %s" % (
+            elapsed(), VB, how, len(inflight), inflight), flush=True)
+        check(inflight, "%s was %s in the middle of polls" % (VB, how),
+              st)
         leases = {w["name"]: w["leases"] for w in cluster_of(a).get(
             "workers", [])}
         print("# leases just after the kill (status): %s" % leases,
@@ -693,10 +708,10 @@ max_per_host = 32
                 late[p] = round(min(later) - t_kill, 2) if later else None
         print("# first request after the kill of the feeds %s held or had "
               "not started (s after the kill): %s" % (VB, late), flush=True)
-        check(late and all(v is not None and v <= LEASE + 2.5
+        check(late and all(v is not None and v <= bound
                            for v in late.values()),
-              "%s's feeds are polled by the others within %d s + 2.5 s"
-              % (VB, LEASE), late)
+              "%s's feeds are polled by the others within %.1f s"
+              % (VB, bound), late)
         twice = {}
         for p in paths:
             reqs = watch.who(st, p)
@@ -709,12 +724,13 @@ max_per_host = 32
 
         # 5. The status forgets the killed worker once its heartbeat is old.
         ok = wait_until(lambda: cluster_of(a).get("workers_alive") ==
-                        len(NAMES) - 1, timeout=4 * LEASE + 10, step=0.5)
+                        len(NAMES) - 1, timeout=4 * LEASE + 10 if kill
+                        else 2, step=0.5)
         cl = cluster_of(a)
         print("# %s: %s's cluster status after the kill: %s" % (
             elapsed(), cl.get("worker"), json.dumps(cl)), flush=True)
-        check(ok, "workers_alive %d after %s was killed" % (
-            len(NAMES) - 1, VB), cl)
+        check(ok, "workers_alive %d after %s was %s" % (
+            len(NAMES) - 1, VB, how), cl)
         ws = cl.get("workers") or []
         live = [n for n in c.workers if n != VB]
         check(sorted(w.get("name") for w in ws)
@@ -760,6 +776,8 @@ try:
         phase_gap()
     if "kill" in PHASES and NWORKERS > 1:
         phase_kill()
+    if "term" in PHASES and NWORKERS > 1:
+        phase_kill(signal.SIGTERM, lease=30)
 finally:
     srv.stop()
 print("# total %s" % elapsed(), flush=True)

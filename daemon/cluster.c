@@ -2,9 +2,14 @@
  * cluster: this worker's heartbeat and what it hears of the others
  * (cluster.h).
  */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,6 +116,37 @@ on_beat(evutil_socket_t fd, short what, void *arg)
 	beat_arm(c);
 }
 
+/*
+ * Two processes under one name would take each other's leases for their
+ * own. A live worker of our name that is not us stops us, unless it is
+ * a process of this machine that no longer runs (our predecessor, killed
+ * before it could leave): its leases are ours to take over.
+ */
+static int
+name_free(struct cluster *c)
+{
+	struct store_worker *w;
+	size_t n;
+	int rc = 0;
+
+	if (store_worker_list(c->store, c->lease_s, &w, &n) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(w[i].name, c->me.name) != 0 ||
+		    (strcmp(w[i].host, c->me.host) == 0 &&
+		    (w[i].pid == c->me.pid ||
+		    (kill((pid_t)w[i].pid, 0) == -1 && errno == ESRCH))))
+			continue;
+		log_errx("cluster: a worker named '%s' is alive (on %s, pid "
+		    "%lld, seen %lld s ago): give each feedd its own "
+		    "worker_name", c->me.name, w[i].host, (long long)w[i].pid,
+		    (long long)((int64_t)time(NULL) - w[i].seen));
+		rc = -1;
+	}
+	store_worker_list_free(w, n);
+	return rc;
+}
+
 struct cluster *
 cluster_new(struct event_base *base, struct store *store, const char *name,
     int64_t lease_s, const struct cluster_callbacks *cb)
@@ -132,6 +168,11 @@ cluster_new(struct event_base *base, struct store *store, const char *name,
 	c->me.name = name != NULL ? xstrdup(name) :
 	    xasprintf("%s/%lld", host, (long long)c->me.pid);
 	store_set_worker(store, c->me.name);
+	if (name_free(c) == -1) {
+		c->beat = NULL;
+		cluster_free(c);
+		return NULL;
+	}
 	if ((c->beat = evtimer_new(base, on_beat, c)) == NULL) {
 		log_warnx("cluster: cannot create the heartbeat timer");
 		cluster_free(c);

@@ -1132,15 +1132,17 @@ slot_grant(struct sched *s, size_t hi, int64_t now)
 
 /*
  * How many due feeds this worker may claim now: enough to keep its
- * connections busy, not more, so that the others get their share.
+ * connections busy, not more, so that the others get their share. It
+ * claims again only once fewer than max_connections are held, and then
+ * up to twice that: a statement claims dozens, not one per poll ended.
  */
 static size_t
 claim_room(const struct sched *s)
 {
-	size_t want = 2 * (size_t)s->o.max_connections;
+	size_t conns = (size_t)s->o.max_connections;
 	size_t held = s->nready + (size_t)s->in_flight;
 
-	return held < want ? want - held : 0;
+	return held < conns ? 2 * conns - held : 0;
 }
 
 /*
@@ -1174,8 +1176,10 @@ claim_due(struct sched *s, int64_t now)
 		return;
 	if (store_claim_feeds(s->store, s->o.lease_s, now / 1000, s->claims,
 	    n) == -1)
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			s->claims[i].granted = false;
 			s->claims[i].retry_at = now / 1000 + SCHED_STORE_RETRY_S;
+		}
 	for (i = 0; i < n; i++) {
 		if ((f = find(s, s->claims[i].id)) == NULL)
 			continue;

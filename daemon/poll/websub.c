@@ -328,6 +328,12 @@ websub_feed_polled(struct websub *w, int64_t feed_id, const char *url,
 		return;
 	if ((rc = store_websub_by_feed(w->store, feed_id, &row)) == -1)
 		return;
+	/*
+	 * No hub, no subscription: nothing changed, and nothing to plan (a
+	 * replan lists every subscription: not once per poll).
+	 */
+	if (rc == 0 && hub == NULL)
+		return;
 	if (rc == 1 && hub != NULL && strcmp(row.hub, hub) == 0 &&
 	    strcmp(row.topic, topic) == 0) {
 		store_websub_clear(&row);	/* as it should be */

@@ -291,30 +291,6 @@ entry_view(sqlite3_stmt *st, struct topic_walk *w, struct store_entry *e,
 	return 0;
 }
 
-static char *
-dup_or_null(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
-/* A view's strings copied, so e outlives the statement. */
-static void
-entry_copy(const struct store_entry *v, struct store_entry *e)
-{
-	*e = *v;
-	e->guid = dup_or_null(v->guid);
-	e->feed_title = dup_or_null(v->feed_title);
-	e->title = dup_or_null(v->title);
-	e->link = dup_or_null(v->link);
-	e->norm_link = dup_or_null(v->norm_link);
-	e->author = dup_or_null(v->author);
-	e->summary = dup_or_null(v->summary);
-	e->categories_json = dup_or_null(v->categories_json);
-	e->enclosures_json = dup_or_null(v->enclosures_json);
-	e->topics_json = dup_or_null(v->topics_json);
-	e->content = dup_or_null(v->content);
-}
-
 void
 store_entry_clear(struct store_entry *e)
 {
@@ -362,7 +338,7 @@ sqlite_store_entry_get(struct sqlite_store *s, int64_t id,
 	walk_init(&w, s);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (entry_view(st, &w, &v, true) == 0) {
-			entry_copy(&v, ret);
+			store_entry_copy(&v, ret);
 			rc = 1;
 		} else
 			rc = -1;
@@ -597,7 +573,7 @@ list_add(const struct store_entry *v, void *arg)
 {
 	struct list_ctx *c = arg;
 
-	entry_copy(v, &c->e[c->n++]);
+	store_entry_copy(v, &c->e[c->n++]);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_reconcile.h"
 #include "store_sqlite.h"
 #include "xmalloc.h"
 
@@ -581,18 +582,54 @@ store_poll_log_list_free(struct store_poll_log *l, size_t n)
 	free(l);
 }
 
-/* ---- reconcile ---- */
+/* ---- reconcile (store_reconcile.h: the rule; here, the statements) ---- */
 
-static bool
-same_str(const char *a, const char *b)
+static int
+rc_begin(void *s)
 {
-	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+	return store_begin(s);
 }
 
 static int
-config_set(struct sqlite_store *s, int64_t id,
-    const struct store_config_feed *cf)
+rc_commit(void *s)
+{
+	return store_commit(s);
+}
+
+static void
+rc_rollback(void *s)
+{
+	store_rollback(s);
+}
+
+static int
+rc_by_id(void *s, int64_t id, struct store_feed *ret)
+{
+	return sqlite_store_feed_get(s, id, ret);
+}
+
+static int
+rc_by_name(void *s, const char *name, struct store_feed *ret)
+{
+	return feed_get_by_name(s, name, ret);
+}
+
+static int
+rc_by_url(void *s, const char *url, struct store_feed *ret)
+{
+	return sqlite_store_feed_get_by_url(s, url, ret);
+}
+
+/* One writer: the URL checked free is free still. */
+static int
+rc_insert(void *s, const struct store_config_feed *cf, int64_t *ret_id)
+{
+	return feed_insert(s, cf->url, cf->title, STORE_ORIGIN_CONFIG,
+	    cf->interval_s, cf->name, cf->category, ret_id) == -1 ? -1 : 0;
+}
+
+static int
+rc_config_set(void *s, int64_t id, const struct store_config_feed *cf)
 {
 	static const struct store_sql sql = { ST_FEED_CONFIG_SET,
 	    "UPDATE feeds SET config_name = ?2, origin = 'config',"
@@ -611,7 +648,7 @@ config_set(struct sqlite_store *s, int64_t id,
 
 /* A configured feed now at another URL starts over (fresh validators). */
 static int
-feed_new_url(struct sqlite_store *s, int64_t id, const char *url)
+rc_new_url(void *s, int64_t id, const char *url)
 {
 	static const struct store_sql sql = { ST_FEED_RESET_POLL,
 	    "UPDATE feeds SET url = ?2, etag = NULL, last_modified = NULL,"
@@ -629,90 +666,26 @@ feed_new_url(struct sqlite_store *s, int64_t id, const char *url)
 }
 
 static int
-reconcile_one(struct sqlite_store *s, const struct store_config_feed *cf,
-    struct store_reconcile_result *res)
+rc_drop_unnamed(void *s, const struct store_config_feed *feeds, size_t n,
+    size_t *ret_removed)
 {
-	struct store_feed f, other;
-	int found, rc = -1;
-	int64_t id;
+	static const struct store_sql sql_configured = { ST_FEED_CONFIG_LIST,
+	    "SELECT id, config_name FROM feeds WHERE origin = 'config'" };
 
-	if ((found = feed_get_by_name(s, cf->name, &f)) == -1)
-		return -1;
-	if (!found) {
-		if ((found = sqlite_store_feed_get_by_url(s, cf->url,
-		    &f)) == -1)
-			return -1;
-		if (!found) {
-			if (feed_insert(s, cf->url, cf->title,
-			    STORE_ORIGIN_CONFIG, cf->interval_s, cf->name,
-			    cf->category, &id) == -1)
-				return -1;
-			res->added++;
-			return 0;
-		}
-		/* Same URL under another name, or added through the API. */
-		rc = config_set(s, f.id, cf);
-		res->updated++;
-		goto out;
-	}
-	if (strcmp(f.url, cf->url) != 0) {
-		if ((found = sqlite_store_feed_get_by_url(s, cf->url,
-		    &other)) == -1)
-			goto out;
-		if (found) {
-			log_warnx("store: configured feed '%s': '%s' is "
-			    "already feed %lld, keeping '%s'", cf->name,
-			    cf->url, (long long)other.id, f.url);
-			store_feed_clear(&other);
-		} else if (feed_new_url(s, f.id, cf->url) == -1)
-			goto out;
-	}
-	if (f.origin == STORE_ORIGIN_CONFIG && strcmp(f.url, cf->url) == 0 &&
-	    f.interval_s == cf->interval_s &&
-	    same_str(f.category, cf->category) &&
-	    (cf->title == NULL || same_str(f.title, cf->title))) {
-		res->unchanged++;
-		rc = 0;
-		goto out;
-	}
-	rc = config_set(s, f.id, cf);
-	res->updated++;
-out:
-	store_feed_clear(&f);
-	return rc;
+	return store_drop_unnamed(s, &sql_configured, feeds, n,
+	    sizeof(*feeds), offsetof(struct store_config_feed, name),
+	    feed_delete, ret_removed);
 }
+
+static const struct store_reconcile_ops reconcile_ops = {
+	rc_begin, rc_commit, rc_rollback, rc_by_id, rc_by_name, rc_by_url,
+	rc_insert, rc_config_set, rc_new_url, rc_drop_unnamed,
+};
 
 int
 sqlite_store_feeds_reconcile(struct sqlite_store *s,
     const struct store_config_feed *feeds,
     size_t n, struct store_reconcile_result *ret)
 {
-	static const struct store_sql sql_configured = { ST_FEED_CONFIG_LIST,
-	    "SELECT id, config_name FROM feeds WHERE origin = 'config'" };
-	struct store_reconcile_result res = { 0 };
-	size_t i;
-
-	if (store_begin(s) == -1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (feeds[i].name == NULL || feeds[i].url == NULL) {
-			log_errx("store: configured feed %zu has no name or "
-			    "URL", i);
-			goto fail;
-		}
-		if (reconcile_one(s, &feeds[i], &res) == -1)
-			goto fail;
-	}
-	if (store_drop_unnamed(s, &sql_configured, feeds, n, sizeof(*feeds),
-	    offsetof(struct store_config_feed, name), feed_delete,
-	    &res.removed) == -1)
-		goto fail;
-	if (store_commit(s) == -1)
-		return -1;
-	if (ret != NULL)
-		*ret = res;
-	return 0;
-fail:
-	store_rollback(s);
-	return -1;
+	return store_reconcile_run(s, &reconcile_ops, feeds, n, ret);
 }

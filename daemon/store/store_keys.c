@@ -223,3 +223,20 @@ store_list_mask(const struct store_entry_query *q)
 		mask |= STORE_LQ_OLDER;
 	return mask;
 }
+
+void
+store_entry_copy(const struct store_entry *v, struct store_entry *e)
+{
+	*e = *v;
+	e->guid = xstrdup_or_null(v->guid);
+	e->feed_title = xstrdup_or_null(v->feed_title);
+	e->title = xstrdup_or_null(v->title);
+	e->link = xstrdup_or_null(v->link);
+	e->norm_link = xstrdup_or_null(v->norm_link);
+	e->author = xstrdup_or_null(v->author);
+	e->summary = xstrdup_or_null(v->summary);
+	e->categories_json = xstrdup_or_null(v->categories_json);
+	e->enclosures_json = xstrdup_or_null(v->enclosures_json);
+	e->topics_json = xstrdup_or_null(v->topics_json);
+	e->content = xstrdup_or_null(v->content);
+}

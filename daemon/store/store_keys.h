@@ -92,4 +92,10 @@ int	store_highlight_text(const char *query,
 	    const char *const field[STORE_FTS_FIELDS],
 	    struct store_highlight *ret);
 
+/*
+ * A copy of an entry read as a view of a statement's row (its strings the
+ * row's), every string copied, so that it outlives the row.
+ */
+void	store_entry_copy(const struct store_entry *view, struct store_entry *e);
+
 #endif

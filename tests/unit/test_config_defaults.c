@@ -31,7 +31,7 @@
 
 static const char *const no_single_default[] = {
 	"database", "socket", "socket_group", "listen", "user_agent",
-	"ca_file", "public_url", NULL,
+	"ca_file", "public_url", "worker_name", NULL,
 };
 
 struct doc_key {

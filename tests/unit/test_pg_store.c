@@ -3,13 +3,15 @@
  * (FEEDD_TEST_PG, started by with_pg.py): opening by URI and by libpq's
  * environment, feeds and their polls, ingest with the identity ladder
  * and several writers, listings and searches, topics with cross-feed
- * folding, status and cursors, what is not there yet, and a reopen that
+ * folding, status and cursors, several workers claiming feeds, hosts and
+ * hooks, what is not there yet, and a reopen that
  * keeps everything.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -820,6 +822,101 @@ test_reconnect(struct store *s)
 	ok(!h.failing, "and a commit makes it healthy again");
 }
 
+/*
+ * Several workers: two store handles named as two workers claim the same
+ * feeds, hosts and hooks; leases, heartbeats, the list and leaving.
+ */
+static void
+test_cluster(struct store *a, struct store *b)
+{
+	struct store_claim ca[2], cb[2];
+	struct store_worker me = { .host = "test", .pid = 1, .started = 1 };
+	struct store_worker *w;
+	struct store_poll_result pr = { 0 };
+	int64_t id1, id2, wait, leases, now = time(NULL);
+	PGresult *r;
+	size_t n;
+	int rc;
+
+	store_set_worker(a, "wa");
+	store_set_worker(b, "wb");
+	/* test_reconnect ended b's connection: its next call makes it anew. */
+	(void)store_last_entry_id(b);
+	ok(store_shared(a), "a PostgreSQL store is shared");
+	ok(store_feed_add(a, "https://c1.example/rss", NULL, NULL, 0,
+	    &id1) == 0 && store_feed_add(a, "https://c2.example/rss", NULL,
+	    NULL, 0, &id2) == 0, "two feeds");
+	ok(store_feed_set_next_poll(a, id1, now - 10) == 1 &&
+	    store_feed_set_next_poll(a, id2, now + 600) == 1,
+	    "one due, one due in ten minutes");
+	ca[0] = (struct store_claim){ .id = id1 };
+	ca[1] = (struct store_claim){ .id = id2 };
+	cb[0] = ca[0];
+	cb[1] = ca[1];
+	ok(store_claim_feeds(a, 60, now, ca, 2) == 0 && ca[0].granted &&
+	    !ca[1].granted && ca[1].retry_at == now + 600,
+	    "worker a claims the due feed; the other comes back at its time");
+	ok(store_claim_feeds(b, 60, now, cb, 2) == 0 && !cb[0].granted &&
+	    cb[0].retry_at >= now + 59 && cb[0].retry_at <= now + 61,
+	    "worker b may not: it looks again when a's lease ends (%lld)",
+	    (long long)(cb[0].retry_at - now));
+	ok(store_claim_feeds(a, 60, now, ca, 1) == 0 && ca[0].granted,
+	    "a claims its own feed again (a poll it must repeat)");
+	cb[1].force = true;
+	ok(store_claim_feeds(b, 60, now, &cb[1], 1) == 0 && cb[1].granted,
+	    "forced (--once), b claims the feed not yet due");
+	ok(count("SELECT count(*) FROM feeds WHERE lease_owner IS NOT NULL")
+	    == 2, "two leases held");
+	me.name = "wa";
+	ok(store_worker_beat(a, &me, 60, &leases) == 0 && leases == 1,
+	    "a's heartbeat renews its one lease");
+	me.name = "wb";
+	me.polls = 7;
+	ok(store_worker_beat(b, &me, 60, &leases) == 0 && leases == 1,
+	    "and b's its own");
+	ok(store_worker_list(a, 60, &w, &n) == 0 && n == 2 &&
+	    strcmp(w[0].name, "wa") == 0 && w[0].leases == 1 &&
+	    strcmp(w[1].name, "wb") == 0 && w[1].polls == 7,
+	    "both workers listed with their leases and polls");
+	store_worker_list_free(w, n);
+	pr.next_poll = now + 3600;
+	pr.state = STORE_FEED_OK;
+	ok(store_feed_poll_done(a, id1, &pr) == 0 &&
+	    count("SELECT count(*) FROM feeds WHERE lease_owner = 'wa'") == 0,
+	    "recording the poll ends a's lease");
+	cb[0].force = false;
+	ok(store_claim_feeds(b, 60, now, cb, 1) == 0 && !cb[0].granted &&
+	    cb[0].retry_at == now + 3600,
+	    "b, late, finds it polled: planned for its next poll");
+	r = PQexec(admin, "UPDATE feeds SET lease_until = 1"
+	    " WHERE lease_owner = 'wb'");
+	ok(PQresultStatus(r) == PGRES_COMMAND_OK,
+	    "b's lease runs out (it stopped beating)");
+	PQclear(r);
+	ca[1].force = true;
+	ok(store_claim_feeds(a, 60, now, &ca[1], 1) == 0 && ca[1].granted,
+	    "then a takes the feed over");
+	ok(store_claim_host(a, "h.example", 1000, &wait) == 1,
+	    "a starts a poll of a host");
+	rc = store_claim_host(b, "h.example", 1000, &wait);
+	ok(rc == 0 && wait > 0 && wait <= 1000,
+	    "b must wait the host's gap (%lld ms)", (long long)wait);
+	ok(store_claim_host(b, "other.example", 1000, &wait) == 1,
+	    "but not for another host");
+	ok(store_claim_hook(a, "alerts", 60) == 1 &&
+	    store_claim_hook(a, "alerts", 60) == 1,
+	    "a holds a hook, and keeps it");
+	ok(store_claim_hook(b, "alerts", 60) == 0, "b does not get it");
+	ok(store_worker_leave(a) == 0 &&
+	    count("SELECT count(*) FROM feeds WHERE lease_owner = 'wa'") == 0 &&
+	    count("SELECT count(*) FROM workers WHERE name = 'wa'") == 0,
+	    "a leaves: its leases released, its row gone");
+	ok(store_claim_hook(b, "alerts", 60) == 1,
+	    "and b sends the hook's alerts now");
+	ok(store_worker_leave(b) == 0 && store_feed_remove(a, id1) == 1 &&
+	    store_feed_remove(a, id2) == 1, "b leaves; the feeds go");
+}
+
 int
 main(void)
 {
@@ -850,6 +947,7 @@ main(void)
 	test_hooks(s);
 	test_prune(s);
 	test_reconnect(s);
+	test_cluster(s, other);
 	last = store_last_entry_id(s);
 	store_free(other);
 	store_free(s);

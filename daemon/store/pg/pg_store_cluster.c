@@ -71,21 +71,25 @@ pg_changed_send(struct pg_store *s)
 /* ---- claims ---- */
 
 /*
- * c's ids and force flags as PostgreSQL array literals ("{1,2}",
- * "{t,f}"), into ids and force (freed by the caller).
+ * c's ids, and those of them forced, as PostgreSQL array literals
+ * ("{1,2}"), into ids and force (freed by the caller).
  */
 static void
 claim_arrays(const struct store_claim *c, size_t n, struct buf *ids,
     struct buf *force)
 {
+	const char *sep = "";
+
 	buf_init(ids);
 	buf_init(force);
 	buf_puts(ids, "{");
 	buf_puts(force, "{");
 	for (size_t i = 0; i < n; i++) {
 		buf_printf(ids, "%s%" PRId64, i > 0 ? "," : "", c[i].id);
-		buf_puts(force, i > 0 ? (c[i].force ? ",t" : ",f") :
-		    (c[i].force ? "t" : "f"));
+		if (c[i].force) {
+			buf_printf(force, "%s%" PRId64, sep, c[i].id);
+			sep = ",";
+		}
 	}
 	buf_puts(ids, "}");
 	buf_puts(force, "}");
@@ -100,29 +104,29 @@ pg_store_claim_feeds(struct pg_store *s, int64_t lease_s, int64_t now,
 	 * clock (or forced), and no other worker's lease on it still runs;
 	 * rows another worker has locked are skipped. For the others the
 	 * answer says when to look again: its next_poll, or when the lease
-	 * that holds it runs out (in our clock). The outer SELECT reads the
-	 * rows as they were before the UPDATE: the state that refused us.
+	 * that holds it runs out (in our clock); a feed gone from the store
+	 * is not in the answer. The outer SELECT reads the rows as they were
+	 * before the UPDATE: the state that refused us. The ids go as arrays
+	 * compared with = ANY, so that each is one probe of the primary key.
 	 */
 	static const struct pg_sql sql = {
-	    "WITH want AS ("
-	    "  SELECT * FROM unnest($3::bigint[], $4::boolean[]) AS w(id, force)"
-	    "), got AS ("
+	    "WITH got AS ("
 	    "  UPDATE feeds f SET lease_owner = $1,"
 	    "   lease_until = " DBNOW " + $2"
 	    "  WHERE f.id IN ("
-	    "   SELECT g.id FROM feeds g JOIN want w ON w.id = g.id"
-	    "   WHERE (w.force OR g.next_poll <= $5)"
+	    "   SELECT g.id FROM feeds g WHERE g.id = ANY($3::bigint[])"
+	    "    AND (g.next_poll <= $5 OR g.id = ANY($4::bigint[]))"
 	    "    AND (g.lease_owner IS NULL OR g.lease_owner = $1"
 	    "     OR g.lease_until < " DBNOW ")"
-	    "   FOR UPDATE OF g SKIP LOCKED)"
+	    "   FOR UPDATE SKIP LOCKED)"
 	    "  RETURNING f.id"
 	    ")"
-	    " SELECT w.id, g.id IS NOT NULL, f.id IS NOT NULL,"
+	    " SELECT f.id, g.id IS NOT NULL,"
 	    "  greatest(f.next_poll, CASE WHEN f.lease_owner IS NOT NULL"
 	    "   AND f.lease_owner <> $1 AND f.lease_until >= " DBNOW
 	    "   THEN $5 + f.lease_until - " DBNOW " ELSE 0 END)"
-	    " FROM want w LEFT JOIN got g ON g.id = w.id"
-	    "  LEFT JOIN feeds f ON f.id = w.id" };
+	    " FROM feeds f LEFT JOIN got g ON g.id = f.id"
+	    " WHERE f.id = ANY($3::bigint[])" };
 	struct pg_params p = { 0 };
 	struct buf ids, force;
 	PGresult *r;
@@ -153,8 +157,8 @@ pg_store_claim_feeds(struct pg_store *s, int64_t lease_s, int64_t now,
 			if (c[j].id != id)
 				continue;
 			c[j].granted = pg_col_bool(r, i, 1);
-			if (!c[j].granted && pg_col_bool(r, i, 2)) {
-				at = pg_col_int(r, i, 3);
+			if (!c[j].granted) {
+				at = pg_col_int(r, i, 2);
 				/* Due, free, yet refused: locked just now. */
 				c[j].retry_at = at > now ? at :
 				    now + LOCKED_RETRY_S;
@@ -321,6 +325,11 @@ pg_store_worker_leave(struct pg_store *s)
 	    pg_exec(s, &sql_hooks, &p, "releasing hook leases", NULL) == -1 ||
 	    pg_exec(s, &sql_me, &p, "leaving the workers", NULL) == -1)
 		return -1;
+	/*
+	 * The others planned our feeds for when our leases would run out:
+	 * told now that they are free, they look at them again at once.
+	 */
+	pg_changed(s, STORE_CHANGED_FEEDS | STORE_CHANGED_ALERTS);
 	return 0;
 }
 

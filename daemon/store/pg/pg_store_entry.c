@@ -137,29 +137,6 @@ entry_view(struct pg_store *s, struct names *nm, const PGresult *r, int i,
 	    NULL ? -1 : 0;
 }
 
-static char *
-dup_or_null(const char *v)
-{
-	return v != NULL ? xstrdup(v) : NULL;
-}
-
-/* A view's strings copied; its topics taken over. */
-static void
-entry_copy(const struct store_entry *v, struct store_entry *e)
-{
-	*e = *v;
-	e->guid = dup_or_null(v->guid);
-	e->feed_title = dup_or_null(v->feed_title);
-	e->title = dup_or_null(v->title);
-	e->link = dup_or_null(v->link);
-	e->norm_link = dup_or_null(v->norm_link);
-	e->author = dup_or_null(v->author);
-	e->summary = dup_or_null(v->summary);
-	e->categories_json = dup_or_null(v->categories_json);
-	e->enclosures_json = dup_or_null(v->enclosures_json);
-	e->content = dup_or_null(v->content);
-}
-
 int
 pg_store_entry_get(struct pg_store *s, int64_t id, struct store_entry *ret)
 {
@@ -179,7 +156,8 @@ pg_store_entry_get(struct pg_store *s, int64_t id, struct store_entry *ret)
 		return -1;
 	if (PQntuples(r) > 0) {
 		if (entry_view(s, &nm, r, 0, &v, true) == 0) {
-			entry_copy(&v, ret);
+			store_entry_copy(&v, ret);
+			free(v.topics_json);	/* the view's own */
 			rc = 1;
 		} else
 			rc = -1;
@@ -353,8 +331,7 @@ list_add(const struct store_entry *v, void *arg)
 {
 	struct list_ctx *c = arg;
 
-	entry_copy(v, &c->e[c->n]);
-	c->e[c->n++].topics_json = xstrdup(v->topics_json);
+	store_entry_copy(v, &c->e[c->n++]);
 	return 0;
 }
 

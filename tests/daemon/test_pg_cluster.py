@@ -621,14 +621,14 @@ def phase_kill(sig=signal.SIGKILL, lease=LEASE):
                                       for k in range(ITEMS)]))
     # Each poll takes 5 s (10 bytes after the document, 0.5 s apart):
     # longer than the lease, which the heartbeat must renew meanwhile.
-    # A worker claims up to 2 * max_connections feeds; max_per_host is
-    # as many, so one that claims all of them can start them all (else
-    # the one it cannot start waits a whole poll for a slot, with the
-    # other workers idle: not the lease's doing).
+    # A worker claims up to 2 * max_connections feeds: with room for all
+    # 24 polls in each worker, one that claims them all starts them all
+    # (else those it cannot start wait a whole poll for a slot, maybe
+    # with another worker idle: not the lease's doing).
     body = """default_interval = 1h
 host_gap = 0s
-max_connections = 16
-max_per_host = 32
+max_connections = 32
+max_per_host = 64
 """ + "".join('\n[feed "%s"]\nurl = %s/drip/%s?n=10&delay=0.5&feed=%s.xml\n'
               % (n, srv.base, n, n) for n in names)
     c = Cluster(tag, database(tag), body, lease="%ds" % lease)
@@ -758,7 +758,7 @@ max_per_host = 32
                     cluster_of(a).get("workers") or []}
 
         # Counted at each heartbeat (every lease / 3).
-        wait_until(lambda: polls() == served, timeout=LEASE + 2)
+        wait_until(lambda: polls() == served, timeout=lease / 3 + 3)
         check(polls() == served, "and their polls, as many as the server "
               "answered them", (polls(), served))
         m = metrics(a)

@@ -31,7 +31,8 @@ from feeddtest import (FEEDD, Daemon, TempDir, check, done, http_unix,
 from test_api_lib import FeedServer, wait_until
 
 NWORKERS = int(os.environ.get("CLUSTER_WORKERS", "3"))
-PHASES = os.environ.get("CLUSTER_PHASES", "1,gap,kill,term").split(",")
+PHASES = os.environ.get("CLUSTER_PHASES",
+                        "1,gap,kill,term,restart").split(",")
 NFEEDS = 2000
 ITEMS = 3           # items per feed of phase 1
 EVERY = 100         # one feed in EVERY carries a match of the topic
@@ -605,15 +606,19 @@ class PortWatch:
                 for t, port in zip(s["times"], s["ports"])]
 
 
-def phase_kill(sig=signal.SIGKILL, lease=LEASE):
+def phase_kill(sig=signal.SIGKILL, lease=LEASE, restart=False):
     """A worker with polls running is stopped by sig: SIGKILL, its
     feeds wait for its leases to run out; SIGTERM, it leaves cleanly and
-    its leases are free at once (lease is long, to tell them apart)."""
-    kill = sig == signal.SIGKILL
-    tag = "kill" if kill else "term"
-    how = "SIGKILLed" if kill else "SIGTERMed"
-    # Within about one lease, or at once when it left cleanly.
-    bound = lease + 2.5 if kill else 2.5
+    its leases are free at once (lease is long, to tell them apart).
+    restart: SIGKILLed and started again at once under its name, it takes
+    its predecessor's leases over at once (and a second worker of a live
+    worker's name is refused)."""
+    kill = sig == signal.SIGKILL and not restart
+    tag = "restart" if restart else "kill" if kill else "term"
+    how = "SIGKILLed" if sig == signal.SIGKILL else "SIGTERMed"
+    # Within about one lease, or at once when it left cleanly or came
+    # back.
+    bound = lease + 2.5 if kill else 3.0 if restart else 2.5
     names = ["%s%02d" % (tag[0], i) for i in range(24)]
     paths = ["/drip/%s" % n for n in names]
     for n in names:
@@ -671,9 +676,14 @@ max_per_host = 64
         print("# %s exited %s after %.2f s" % (VB, code,
                                               time.time() - t_kill),
               flush=True)
-        if not kill:
+        if sig == signal.SIGTERM:
             check(code == 0, "%s stops cleanly (exit 0) with polls "
                   "running" % VB, b.read_log()[-2000:])
+        if restart:
+            b.start(wait=False)
+            check(wait_for_up(b), "%s starts again at once under its "
+                  "name" % VB, b.read_log()[-2000:])
+            watch.sample()
         st = stats()
         inflight = sorted(p for p in paths for port in st.get(p, {}).get(
             "ports", []) if port in held)
@@ -721,17 +731,19 @@ max_per_host = 64
               "not started (s after the kill): %s" % (VB, late), flush=True)
         check(late and all(v is not None and v <= bound
                            for v in late.values()),
-              "%s's feeds are polled by the others within %.1f s"
-              % (VB, bound), late)
+              "%s's feeds are polled by %s within %.1f s"
+              % (VB, "its successor or the others" if restart else
+                 "the others", bound), late)
         twice = {}
         for p in paths:
             reqs = watch.who(st, p)
-            live = [w for t, w in reqs if w != VB]
-            if len(live) != 1 or len(reqs) - len(live) > 1 or \
-                    (len(reqs) == 2 and p not in inflight):
+            if len(reqs) - (p in inflight) != 1:
                 twice[p] = reqs
-        check(not twice, "each feed polled once by a live worker, and "
-              "again only when %s's poll was cut" % VB, twice)
+        check(not twice, "each feed polled once, and again only when "
+              "%s's poll of it was cut" % VB, twice)
+        if restart:
+            phase_same_name(c, VB, a)
+            return
 
         # 5. The status forgets the killed worker once its heartbeat is old.
         ok = wait_until(lambda: cluster_of(a).get("workers_alive") ==
@@ -780,6 +792,29 @@ max_per_host = 64
         c.stop()
 
 
+def phase_same_name(c, name, a):
+    """A second worker named as a live one refuses to start."""
+    d = c[name]
+    with open(d.config) as f:
+        text = f.read()
+    twin = Daemon(tmp, text, extra_args=("--database", c.uri),
+                  name="%s-twin" % d.config.rsplit("/", 1)[1][:-5])
+    twin.start(wait=False)
+    try:
+        code = twin.proc.wait(15)
+    except subprocess.TimeoutExpired:
+        code = None
+    log = twin.read_log()
+    check(code not in (None, 0) and name in log,
+          "a second worker named %s, while %s runs, refuses to start"
+          % (name, name), (code, log[-1500:]))
+    twin.stop()
+    check(wait_until(lambda: cluster_of(a).get("workers_alive") ==
+                     len(NAMES), timeout=5),
+          "and the status counts %d workers: the restarted one, not its "
+          "predecessor" % len(NAMES), cluster_of(a))
+
+
 try:
     if "1" in PHASES:
         phase_many()
@@ -789,6 +824,8 @@ try:
         phase_kill()
     if "term" in PHASES and NWORKERS > 1:
         phase_kill(signal.SIGTERM, lease=30)
+    if "restart" in PHASES and NWORKERS > 1:
+        phase_kill(lease=30, restart=True)
 finally:
     srv.stop()
 print("# total %s" % elapsed(), flush=True)

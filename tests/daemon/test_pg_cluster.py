@@ -338,8 +338,9 @@ notify = log
 [topic "zeppelin-web"]
 query = zeppelin
 notify = web
-""" % (hooklog, srv.base) + "".join('\n[feed "%s"]\nurl = %s\n' % (n, srv.url(n + ".xml"))
-                        for n in names)
+""" % (hooklog, srv.base) + "".join(
+        '\n[feed "%s"]\nurl = %s\n' % (n, srv.url(n + ".xml"))
+        for n in names)
     c = Cluster("many", database("many"), body, lease="10s").start()
     streams = {}
     try:

@@ -539,6 +539,39 @@ def phase_api_topic(c):
           and hook_lines()[-1][0] == str(want[0] if want else None),
           "and the topic's hook ran for it, once", hook_lines()[n_hook:])
 
+    # A topic wB knows (added through its API) removed through wA's: what
+    # wB stores next is stored, and not matched to it.
+    code, doc = api(b, "POST", "/v1/topics", {"name": "kite",
+                                               "query": "kite",
+                                               "notify": "log"})
+    check(code == 201, "a topic added through wB's API", (code, doc))
+    wait_until(lambda: api(b, "GET", "/v1/topics/kite")[1].get(
+        "backfill", 1) is None, timeout=10)
+    code, doc = api(a, "DELETE", "/v1/topics/kite")
+    check(200 <= code < 300, "and removed through wA's", (code, doc))
+    time.sleep(1)
+    n_hook = len(hook_lines())
+    srv.dyn_add("air", "a kite over the beach")
+    before = {n: polls_total(d) for n, d in c.workers.items()}
+    api(b, "POST", "/v1/feeds/%d/poll" % fid)
+    ok = wait_until(lambda: len(all_entries(b, "&feed=%d" % fid)) == 3,
+                    timeout=15)
+    after = {n: polls_total(d) for n, d in c.workers.items()}
+    print("# the kite item was polled by %s" % [
+        n for n in after if after[n] > before[n]], flush=True)
+    check(ok and not any(status(d).get("store_failing")
+                         for d in c.workers.values()),
+          "an entry that matches the removed topic is stored, no store "
+          "failing", (all_entries(b, "&feed=%d" % fid), c.logs(800)))
+    check(all(api(d, "GET", "/v1/topics/kite")[0] == 404
+              for d in c.workers.values()),
+          "no worker lists the removed topic",
+          {n: api(d, "GET", "/v1/topics/kite")
+           for n, d in c.workers.items()})
+    time.sleep(1)
+    check(len(hook_lines()) == n_hook,
+          "and no hook runs for it", hook_lines()[n_hook:])
+
 
 # ------------------------------------- 1b. host_gap across the workers
 def phase_gap():

@@ -20,6 +20,32 @@
 #define str(doc, key)	feedctl_str(doc, key, "-")
 #define num(doc, key)	feedctl_num(doc, key)
 
+/*
+ * Several workers on one PostgreSQL database: this one's name, then one
+ * line per live worker (its polls and the feeds it holds now).
+ */
+static void
+print_cluster(json_t *c)
+{
+	char when[64];
+	size_t i;
+	json_t *w;
+
+	if (!json_is_object(c))
+		return;
+	printf("worker    %s, one of %lld alive (leases of %lld s, %lld "
+	    "held)\n", str(c, "worker"), num(c, "workers_alive"),
+	    num(c, "lease_s"), num(c, "leases_held"));
+	json_array_foreach(json_object_get(c, "workers"), i, w) {
+		table_reltime(table_parse_time(json_string_value(
+		    json_object_get(w, "last_seen"))), (int64_t)time(NULL),
+		    when, sizeof(when));
+		printf("          %s on %s (pid %lld): %lld polls, %lld held, "
+		    "seen %s\n", str(w, "name"), str(w, "host"),
+		    num(w, "pid"), num(w, "polls"), num(w, "leases"), when);
+	}
+}
+
 int
 cmd_status(struct feedctl *ctl, int argc, char **argv)
 {
@@ -86,6 +112,7 @@ cmd_status(struct feedctl *ctl, int argc, char **argv)
 				    "in %lld s\n", num(doc, "store_retry_in"));
 		}
 		printf("streams   %lld open\n", num(doc, "streams"));
+		print_cluster(json_object_get(doc, "cluster"));
 	} else {
 		printf("feeds     %lld configured\n",
 		    num(doc, "feeds_configured"));

@@ -4,7 +4,8 @@
  *
  * A poll's keys are looked up in one statement (the entries_key index,
  * which carries content_hash), so a repeated poll is one round trip and
- * no write. Several workers may store the same feed at once: an insert
+ * no write; what the identity ladder asks of the keys not found (pruned?
+ * reissued?) is a second statement for all of them, not three per item. Several workers may store the same feed at once: an insert
  * meets the other's row in ON CONFLICT (feed_id, key_hash), and the
  * entry is then the other's, counted unchanged here.
  */
@@ -78,33 +79,119 @@ known_load(struct pg_store *s, int64_t feed_id,
 	return rc;
 }
 
-/* Whether (feed, hash) is a pruned entry's key or link + title. 1/0/-1. */
-static int
-seen_has(struct pg_store *s, int64_t feed_id, int64_t hash)
-{
-	static const struct pg_sql sql = {
-	    "SELECT 1 FROM seen WHERE feed_id = $1 AND hash = $2" };
-	struct pg_params p = { 0 };
-	int64_t one;
+/* A set of hashes: sorted when looked in, grown as the poll goes. */
+struct hset {
+	int64_t	*v;
+	size_t	 n;
+	bool	 sorted;
+};
 
-	pg_p_int(&p, feed_id);
-	pg_p_int(&p, hash);
-	return pg_int(s, &sql, &p, "looking up a pruned entry", &one);
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
 }
 
-/* Whether an entry of the feed has this link + title. 1 / 0 / -1. */
+static void
+hset_add(struct hset *h, int64_t v)
+{
+	if (h->n % 32 == 0)
+		h->v = xreallocarray(h->v, h->n + 32, sizeof(*h->v));
+	h->v[h->n++] = v;
+	h->sorted = false;
+}
+
+static bool
+hset_has(struct hset *h, int64_t v)
+{
+	if (h->n == 0)
+		return false;
+	if (!h->sorted) {
+		qsort(h->v, h->n, sizeof(*h->v), cmp_i64);
+		h->sorted = true;
+	}
+	return bsearch(&v, h->v, h->n, sizeof(v), cmp_i64) != NULL;
+}
+
+/*
+ * What the identity ladder asks of an item the poll's keys did not find,
+ * asked for all of them in one statement: which of their keys and link +
+ * title hashes are a pruned entry's (seen), and which link + title hashes
+ * an entry of the feed has (a reissue). An entry stored by this poll adds
+ * its own link + title to the second set.
+ */
+struct prior {
+	struct hset seen;
+	struct hset lt;
+};
+
 static int
-lt_has(struct pg_store *s, int64_t feed_id, int64_t lt_hash)
+prior_load(struct pg_store *s, int64_t feed_id, struct store_prepared *p,
+    const struct feed_entry *e, const bool *usable,
+    const struct known *known, size_t nknown, size_t n, struct prior *ret)
 {
 	static const struct pg_sql sql = {
-	    "SELECT 1 FROM entries WHERE feed_id = $1 AND lt_hash = $2"
-	    " LIMIT 1" };
-	struct pg_params p = { 0 };
-	int64_t one;
+	    "SELECT hash, false FROM seen"
+	    " WHERE feed_id = $1 AND hash = ANY ($2::bigint[])"
+	    " UNION ALL SELECT DISTINCT lt_hash, true FROM entries"
+	    " WHERE feed_id = $1 AND lt_hash = ANY ($3::bigint[])" };
+	struct pg_params pp = { 0 };
+	struct known key;
+	struct buf hashes, lts;
+	PGresult *r;
+	size_t i;
+	int j;
 
-	pg_p_int(&p, feed_id);
-	pg_p_int(&p, lt_hash);
-	return pg_int(s, &sql, &p, "looking up an entry", &one);
+	buf_init(&hashes);
+	buf_init(&lts);
+	buf_putc(&hashes, '{');
+	buf_putc(&lts, '{');
+	for (i = 0; i < n; i++) {
+		key.key_hash = p[i].key_hash;
+		if (!usable[i] || (nknown > 0 && bsearch(&key, known, nknown,
+		    sizeof(key), cmp_known) != NULL))
+			continue;
+		store_prepare_link(&e[i], &p[i]);
+		buf_printf(&hashes, "%s%" PRId64, hashes.len > 1 ? "," : "",
+		    p[i].key_hash);
+		if (!p[i].has_lt)
+			continue;
+		buf_printf(&hashes, ",%" PRId64, p[i].lt_hash);
+		buf_printf(&lts, "%s%" PRId64, lts.len > 1 ? "," : "",
+		    p[i].lt_hash);
+	}
+	buf_putc(&hashes, '}');
+	buf_putc(&lts, '}');
+	if (hashes.len == 2) {
+		r = NULL;	/* every key known: nothing to ask */
+		goto out;
+	}
+	pg_p_int(&pp, feed_id);
+	pg_p_text(&pp, hashes.data);
+	pg_p_text(&pp, lts.data);
+	if ((r = pg_run(s, &sql, &pp, "looking up a poll's new entries")) ==
+	    NULL) {
+		buf_free(&hashes);
+		buf_free(&lts);
+		return -1;
+	}
+	for (j = 0; j < PQntuples(r); j++)
+		hset_add(pg_col_bool(r, j, 1) ? &ret->lt : &ret->seen,
+		    pg_col_int(r, j, 0));
+	PQclear(r);
+out:
+	buf_free(&hashes);
+	buf_free(&lts);
+	return 0;
+}
+
+static void
+prior_clear(struct prior *pr)
+{
+	free(pr->seen.v);
+	free(pr->lt.v);
 }
 
 /* The sink hears the words of what is indexed, as the index cut them. */
@@ -182,8 +269,8 @@ enum outcome { OUT_NEW, OUT_UPDATED, OUT_UNCHANGED, OUT_REISSUED };
 
 static int
 ingest_one(struct pg_store *s, int64_t feed_id, const struct feed_entry *e,
-    struct store_prepared *p, const struct known *k, int64_t now,
-    struct buf *text, enum outcome *out, int64_t *ret_id)
+    struct store_prepared *p, const struct known *k, struct prior *pr,
+    int64_t now, struct buf *text, enum outcome *out, int64_t *ret_id)
 {
 	static const struct pg_sql sql_insert = {
 	    "INSERT INTO entries(feed_id, key_hash, content_hash, lt_hash,"
@@ -208,24 +295,19 @@ ingest_one(struct pg_store *s, int64_t feed_id, const struct feed_entry *e,
 		return 0;
 	}
 	if (k == NULL) {
-		if ((found = seen_has(s, feed_id, p->key_hash)) != 0) {
+		if (hset_has(&pr->seen, p->key_hash)) {
 			*out = OUT_UNCHANGED;
-			return found;
+			return 0;
 		}
 		store_prepare_link(e, p);
 		/*
 		 * Some feeds give every item a new guid on every poll: an
 		 * unknown key with a known link + title is such a reissue.
 		 */
-		if (p->has_lt) {
-			if ((found = lt_has(s, feed_id, p->lt_hash)) == 0)
-				found = seen_has(s, feed_id, p->lt_hash);
-			if (found == -1)
-				return -1;
-			if (found) {
-				*out = OUT_REISSUED;
-				return 0;
-			}
+		if (p->has_lt && (hset_has(&pr->lt, p->lt_hash) ||
+		    hset_has(&pr->seen, p->lt_hash))) {
+			*out = OUT_REISSUED;
+			return 0;
 		}
 	} else
 		store_prepare_link(e, p);
@@ -243,6 +325,9 @@ ingest_one(struct pg_store *s, int64_t feed_id, const struct feed_entry *e,
 		*out = found ? OUT_NEW : OUT_UNCHANGED;
 		if (found)
 			pg_changed(s, STORE_CHANGED_ENTRIES);
+		/* A later item of this poll with its link + title reissues it. */
+		if (found && p->has_lt)
+			hset_add(&pr->lt, p->lt_hash);
 		*ret_id = id;
 	} else {
 		if (pg_exec(s, &sql_update, &pp, "updating an entry",
@@ -305,6 +390,7 @@ pg_store_ingest(struct pg_store *s, int64_t feed_id,
 	struct store_prepared *p = xcalloc(n + 1, sizeof(*p));
 	bool *usable = xcalloc(n + 1, sizeof(*usable));
 	struct known *known = NULL, key, *k;
+	struct prior prior = { 0 };
 	size_t nknown = 0, i;
 	struct buf text;
 	enum outcome out;
@@ -322,8 +408,9 @@ pg_store_ingest(struct pg_store *s, int64_t feed_id,
 		s->sink->begin(s->sink->arg);
 	if (h != NULL && feed_doc(s, feed_id, h) == -1)
 		goto fail;
-	if (n > r.skipped && known_load(s, feed_id, p, usable, n, &known,
-	    &nknown) == -1)
+	if (n > r.skipped && (known_load(s, feed_id, p, usable, n, &known,
+	    &nknown) == -1 || prior_load(s, feed_id, p, entries, usable, known,
+	    nknown, n, &prior) == -1))
 		goto fail;
 	/* Oldest first, so that the newest item gets the highest id. */
 	for (i = n; i-- > 0;) {
@@ -333,8 +420,8 @@ pg_store_ingest(struct pg_store *s, int64_t feed_id,
 		k = nknown > 0 ? bsearch(&key, known, nknown, sizeof(key),
 		    cmp_known) : NULL;
 		id = 0;
-		if (ingest_one(s, feed_id, &entries[i], &p[i], k, now, &text,
-		    &out, &id) == -1)
+		if (ingest_one(s, feed_id, &entries[i], &p[i], k, &prior, now,
+		    &text, &out, &id) == -1)
 			goto fail;
 		switch (out) {
 		case OUT_NEW:
@@ -376,6 +463,7 @@ done:
 	free(p);
 	free(usable);
 	free(known);
+	prior_clear(&prior);
 	buf_free(&text);
 	return rc;
 }

@@ -23,7 +23,8 @@ Paths (every request is counted per path, without the query string):
   /big?kb=N           a plain body of N KiB (default 20480), correct length
   /drip?n=N&delay=S   headers, then N bytes one at a time every S seconds
                       (&feed=NAME: first the file NAME, then the N spaces,
-                      a valid feed that takes N*S seconds)
+                      a valid feed that takes N*S seconds); /drip/ANY is
+                      the same, counted under its own path (one per feed)
   /lying              Content-Length 100000, 100 bytes sent, then close
   /reset              the connection is reset (RST) without a response
   /challenge          403 + cf-mitigated: challenge + an HTML page
@@ -197,7 +198,7 @@ class Handler(BaseHTTPRequestHandler):
             kb = int(q.get("kb", "20480"))
             return self.reply(200, b"<" + b"x" * (kb * 1024 - 1), {},
                               "application/rss+xml")
-        if p == "/drip":
+        if p == "/drip" or p.startswith("/drip/"):
             return self.drip(int(q.get("n", "60")), float(q.get("delay", "1")),
                              q.get("feed"))
         if p == "/lying":

@@ -121,7 +121,8 @@ static const char *const feedd_keys[] = { "database", "socket",
 	"user_agent", "ca_file", "max_connections", "max_per_host",
 	"default_interval", "min_interval", "max_interval", "host_gap",
 	"timeout", "connect_timeout", "max_body_size", "max_entries_per_feed",
-	"max_age", "notify_max_parallel", "notify_timeout" };
+	"max_age", "notify_max_parallel", "notify_timeout", "worker_name",
+	"lease" };
 static const char *const feed_keys[] = { "url", "title", "category",
 	"interval" };
 static const char *const hook_keys[] = { "command", "url", "format",
@@ -276,6 +277,17 @@ handle_feedd(struct parse_state *st, const char *key, const char *v)
 		set_duration(st, key, v, &c->max_interval_s);
 	else if (strcmp(key, "host_gap") == 0)
 		set_duration(st, key, v, &c->host_gap_s);
+	else if (strcmp(key, "lease") == 0) {
+		set_duration(st, key, v, &c->lease_s);
+		if (c->lease_s < 2 || c->lease_s > 3600)
+			perr(st, key, "'%s' is not from 2s to 1h", v);
+	} else if (strcmp(key, "worker_name") == 0) {
+		if (v[0] == '\0' || strlen(v) > 200 || strpbrk(v, " \t") != NULL)
+			perr(st, key, "'%s' is not a name of 1 to 200 characters "
+			    "without spaces", v);
+		else
+			set_str(&c->worker_name, v);
+	}
 	else if (strcmp(key, "timeout") == 0)
 		set_duration(st, key, v, &c->timeout_s);
 	else if (strcmp(key, "connect_timeout") == 0)
@@ -867,6 +879,7 @@ config_defaults(struct config *c)
 	c->min_interval_s = SCHED_DEFAULT_MIN_INTERVAL_S;
 	c->max_interval_s = SCHED_DEFAULT_MAX_INTERVAL_S;
 	c->host_gap_s = SCHED_DEFAULT_HOST_GAP_S;
+	c->lease_s = SCHED_DEFAULT_LEASE_S;
 	c->timeout_s = FETCH_DEFAULT_TIMEOUT_S;
 	c->connect_timeout_s = FETCH_DEFAULT_CONNECT_TIMEOUT_S;
 	c->max_body_size = FETCH_DEFAULT_MAX_BODY;
@@ -1263,6 +1276,7 @@ config_free(struct config *c)
 	free(c->socket_group);
 	free(c->listen);
 	free(c->public_url);
+	free(c->worker_name);
 	free(c->user_agent);
 	free(c->ca_file);
 	free(c);

@@ -121,6 +121,12 @@ struct config {
 	int64_t	 max_age_s;		/* 0: keep forever */
 	int	 notify_max_parallel;
 	int64_t	 notify_timeout_s;
+	/*
+	 * Several workers on one PostgreSQL store: this one's name (NULL:
+	 * "HOSTNAME/PID") and how long its claims hold without a heartbeat.
+	 */
+	char	*worker_name;
+	int64_t	 lease_s;
 
 	struct config_feed *feeds;
 	size_t	 nfeeds;

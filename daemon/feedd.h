@@ -11,6 +11,7 @@
 
 struct api;
 struct api_auth;
+struct cluster;
 struct config;
 struct discover;
 struct event_base;
@@ -34,6 +35,8 @@ struct feedd {
 	struct hooks	*hooks;		/* hook.c: runs, failures; or NULL */
 	struct metrics	*metrics;	/* metrics.h: what GET /metrics shows */
 	struct websub	*websub;	/* websub.h: WebSub callbacks; or NULL */
+	/* cluster.h: this worker among others on a shared store; or NULL */
+	struct cluster	*cluster;
 	time_t		 started;
 	bool		 once;		/* --once: poll all, then exit */
 	/*

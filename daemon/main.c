@@ -20,6 +20,7 @@
 #include "api.h"
 #include "api_auth.h"
 #include "batch.h"
+#include "cluster.h"
 #include "config.h"
 #include "discover.h"
 #include "feedd.h"
@@ -244,6 +245,7 @@ sched_wiring_options(const struct config *cfg, struct fetch_options *fo,
 	so->max_connections = cfg->max_connections;
 	so->max_per_host = cfg->max_per_host;
 	so->host_gap_ms = cfg->host_gap_s * 1000;
+	so->lease_s = cfg->lease_s;
 }
 
 /* The scheduler's plan, then the topics' feed subsets (feedd.h). */
@@ -268,6 +270,7 @@ sched_wiring_reload(struct runtime *rt)
 		fetch_set_options(rt->fetch, &fo);
 	if (rt->d.sched != NULL)
 		sched_reload_options(rt->d.sched, &so);
+	cluster_set_lease(rt->d.cluster, rt->d.cfg->lease_s);
 }
 
 /*
@@ -409,6 +412,24 @@ on_polled(void *arg, int64_t feed_id, const char *error, size_t new_count)
 	struct runtime *rt = arg;
 
 	api_notify_poll(rt->d.api, feed_id, error, new_count);
+	cluster_polled(rt->d.cluster);
+}
+
+/*
+ * cluster wiring: what other workers committed reaches this one's plan,
+ * streams and URL hooks as if it had happened here.
+ */
+static void
+on_cluster_changed(void *arg, unsigned what)
+{
+	struct runtime *rt = arg;
+
+	if (what & STORE_CHANGED_FEEDS)
+		rt->d.feeds_changed(&rt->d);
+	if ((what & STORE_CHANGED_ENTRIES) && rt->d.api != NULL)
+		api_stream_wake(rt->d.api);
+	if (what & STORE_CHANGED_ALERTS)
+		hooks_wake(rt->hooks);
 }
 
 /* websub wiring: a parsed poll's hub, for the subscriptions. */
@@ -596,6 +617,14 @@ run(struct runtime *rt)
 		log_errx("%s", err);
 		return 1;
 	}
+	/* cluster wiring: named and alive before any claim or reconcile */
+	if (store_shared(d->store)) {
+		struct cluster_callbacks cb = { on_cluster_changed, rt };
+
+		if ((d->cluster = cluster_new(d->base, d->store,
+		    d->cfg->worker_name, d->cfg->lease_s, &cb)) == NULL)
+			return 1;
+	}
 	if (reconcile_feeds(d) == -1)
 		return 1;
 	if (!d->once) {
@@ -736,6 +765,9 @@ teardown(struct runtime *rt)
 	hooks_free(rt->hooks);		/* before the fetch its alerts use */
 	fetch_free(rt->fetch);
 	store_pruner_free(rt->pruner);
+	/* cluster wiring: after the last poll was written, leases released */
+	cluster_free(d->cluster);
+	d->cluster = NULL;
 	api_free(d->api);
 	api_auth_free(d->auth);		/* after the requests it holds */
 	if (rt->socket_path != NULL) {

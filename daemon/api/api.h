@@ -39,6 +39,11 @@ void	api_stream_notify(struct api *api, int64_t feed_id,
 void	api_stream_notify_topic(struct api *api, int64_t topic_id,
 	    const int64_t *ids, size_t n);
 /*
+ * Another worker committed entries (cluster.h): every stream looks for
+ * what is new, as after a commit of ours.
+ */
+void	api_stream_wake(struct api *api);
+/*
  * The scheduler recorded a poll of feed_id (error NULL: it succeeded):
  * streams opened with polls=1 get a "poll" event, and an OPML import
  * whose feeds have all been polled once is logged. api may be NULL.

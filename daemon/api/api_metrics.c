@@ -14,6 +14,7 @@
 #include "api_reply.h"
 #include "api_request.h"
 #include "buf.h"
+#include "cluster.h"
 #include "feedd.h"
 #include "metrics.h"
 #include "sched.h"
@@ -33,6 +34,10 @@ struct api_gauges {
 	struct metric	*next_poll;
 	struct metric	*store_failing;
 	struct metric	*streams;
+	/* several workers on one store (cluster.h); NULL without */
+	struct metric	*workers;
+	struct metric	*cluster_leases;
+	struct metric	*own_leases;
 };
 
 void
@@ -70,6 +75,15 @@ api_metrics_init(struct api *api)
 	    NULL);
 	g->streams = metrics_gauge(m, "feedd_stream_clients", "Open "
 	    "/v1/stream connections.", NULL);
+	if (api->d->cluster == NULL)
+		return;
+	g->workers = metrics_gauge(m, "feedd_cluster_workers", "Workers "
+	    "sharing the database whose heartbeat is younger than a lease.",
+	    NULL);
+	g->cluster_leases = metrics_gauge(m, "feedd_cluster_leases", "Feeds "
+	    "claimed by live workers now (polls running or queued).", NULL);
+	g->own_leases = metrics_gauge(m, "feedd_worker_leases", "Feeds this "
+	    "worker held at its last heartbeat.", NULL);
 }
 
 void
@@ -103,6 +117,21 @@ read_gauges(struct api *api, struct api_gauges *g)
 		}
 		store_health_get(d->store, &h);
 		metric_set(g->store_failing, h.failing ? 1 : 0);
+	}
+	if (d->cluster != NULL) {
+		struct store_worker *w;
+		size_t n;
+		int64_t leases = 0;
+
+		if (store_worker_list(d->store, cluster_lease(d->cluster), &w,
+		    &n) == 0) {
+			for (size_t i = 0; i < n; i++)
+				leases += w[i].leases;
+			metric_set(g->workers, (double)n);
+			metric_set(g->cluster_leases, (double)leases);
+			store_worker_list_free(w, n);
+		}
+		metric_set(g->own_leases, (double)cluster_leases(d->cluster));
 	}
 	if (d->sched != NULL) {
 		sched_counts(d->sched, &sc);

@@ -12,11 +12,49 @@
 #include "api_internal.h"
 #include "api_reply.h"
 #include "api_request.h"
+#include "cluster.h"
 #include "config.h"
 #include "feedd.h"
 #include "model_json.h"
 #include "sched.h"
 #include "store.h"
+
+/*
+ * Several workers on one store: this one, and every worker whose
+ * heartbeat is younger than a lease (one that stopped beating has lost
+ * its leases by then), with the feeds each holds.
+ */
+static json_t *
+cluster_json(struct feedd *d)
+{
+	struct store_worker *w;
+	size_t n, i;
+	json_int_t leases = 0;
+	json_t *doc, *list;
+
+	if (store_worker_list(d->store, cluster_lease(d->cluster), &w,
+	    &n) == -1)
+		return json_null();
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		leases += w[i].leases;
+		json_array_append_new(list, json_pack("{s:s,s:s,s:I,s:o,s:o,"
+		    "s:I,s:I}", "name", w[i].name, "host", w[i].host,
+		    "pid", (json_int_t)w[i].pid,
+		    "started", model_json_time(w[i].started),
+		    "last_seen", model_json_time(w[i].seen),
+		    "leases", (json_int_t)w[i].leases,
+		    "polls", (json_int_t)w[i].polls));
+	}
+	doc = json_pack("{s:s,s:I,s:I,s:I,s:o}",
+	    "worker", cluster_name(d->cluster),
+	    "lease_s", (json_int_t)cluster_lease(d->cluster),
+	    "workers_alive", (json_int_t)n,
+	    "leases_held", leases,
+	    "workers", list);
+	store_worker_list_free(w, n);
+	return doc;
+}
 
 void
 api_status_get(struct api *api, struct evhttp_request *req, const char *path)
@@ -91,6 +129,8 @@ api_status_get(struct api *api, struct evhttp_request *req, const char *path)
 		    sc.store_retry_s > 0 ? json_integer(sc.store_retry_s) :
 		    json_null());
 	}
+	if (d->cluster != NULL)
+		json_object_set_new(doc, "cluster", cluster_json(d));
 	api_reply(req, 200, doc);
 }
 

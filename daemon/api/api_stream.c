@@ -245,6 +245,13 @@ api_stream_notify(struct api *api, int64_t feed_id, const int64_t *ids,
 }
 
 void
+api_stream_wake(struct api *api)
+{
+	if (api != NULL && api->streams != NULL && api->streams->count > 0)
+		event_active(api->streams->deliver, 0, 0);
+}
+
+void
 api_stream_notify_topic(struct api *api, int64_t topic_id,
     const int64_t *ids, size_t n)
 {

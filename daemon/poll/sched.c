@@ -127,6 +127,10 @@ struct sched {
 	size_t		 npolls;	/* polls running or being stored */
 	size_t		*heap;		/* feed indexes by due_ms */
 	size_t		 nheap;
+	/* A shared store (several workers): feeds claimed before a poll. */
+	bool		 shared;
+	struct store_claim *claims;	/* 2 * max_connections */
+	size_t		 nclaims;
 	int		 in_flight;
 	bool		 running;
 	bool		 once;
@@ -1126,6 +1130,93 @@ slot_grant(struct sched *s, size_t hi, int64_t now)
 	g->granted_cb(g->arg);
 }
 
+/*
+ * How many due feeds this worker may claim now: enough to keep its
+ * connections busy, not more, so that the others get their share.
+ */
+static size_t
+claim_room(const struct sched *s)
+{
+	size_t want = 2 * (size_t)s->o.max_connections;
+	size_t held = s->nready + (size_t)s->in_flight;
+
+	return held < want ? want - held : 0;
+}
+
+/*
+ * Shared store: what is due is claimed in one statement before it is
+ * queued. A feed another worker holds, or polled meanwhile, goes back in
+ * the plan at the time the store gives (its new next_poll, or when that
+ * worker's lease runs out); one the database could not answer for, a
+ * little later.
+ */
+static void
+claim_due(struct sched *s, int64_t now)
+{
+	size_t room = claim_room(s), n = 0, idx, i;
+	struct sfeed *f;
+
+	if (s->nclaims < 2 * (size_t)s->o.max_connections) {
+		s->nclaims = 2 * (size_t)s->o.max_connections;
+		s->claims = xreallocarray(s->claims, s->nclaims,
+		    sizeof(*s->claims));
+	}
+	while (n < room && s->nheap > 0 &&
+	    s->feeds[s->heap[0]].due_ms <= now) {
+		idx = s->heap[0];
+		plan_remove(s, idx);
+		s->claims[n].id = s->feeds[idx].id;
+		/* --once polls every feed, due or not, unless another has it. */
+		s->claims[n].force = s->once;
+		n++;
+	}
+	if (n == 0)
+		return;
+	if (store_claim_feeds(s->store, s->o.lease_s, now / 1000, s->claims,
+	    n) == -1)
+		for (i = 0; i < n; i++)
+			s->claims[i].retry_at = now / 1000 + SCHED_STORE_RETRY_S;
+	for (i = 0; i < n; i++) {
+		if ((f = find(s, s->claims[i].id)) == NULL)
+			continue;
+		idx = (size_t)(f - s->feeds);
+		if (s->claims[i].granted) {
+			ready_push(s, idx);
+			continue;
+		}
+		/* Gone from the store: the reload its removal brings drops it. */
+		f->due_ms = s->claims[i].retry_at > 0 ?
+		    s->claims[i].retry_at * 1000 + rnd(1000) :
+		    now + s->o.lease_s * 1000;
+		if (f->once_pending) {
+			/* --once: another worker polls it. */
+			f->once_pending = false;
+			s->once_left--;
+			continue;
+		}
+		plan_add(s, idx);
+	}
+}
+
+/*
+ * Shared store: host_gap holds across workers. A start another worker
+ * made there lately sends the host to the gap heap for what is left.
+ */
+static bool
+host_claimed(struct sched *s, size_t hi, int64_t now)
+{
+	struct host *h = &s->hosts[hi];
+	int64_t wait;
+
+	if (!s->shared || h->name[0] == '\0' || s->o.host_gap_ms <= 0)
+		return true;
+	/* A database that does not answer fails the poll's store anyway. */
+	if (store_claim_host(s->store, h->name, s->o.host_gap_ms, &wait) != 0)
+		return true;
+	gap_push(s, hi, now + wait);
+	return false;
+}
+
 /* Starts what is due within the limits, and sleeps until the next due. */
 static void
 pump(struct sched *s)
@@ -1137,11 +1228,14 @@ pump(struct sched *s)
 
 	if (!s->running)
 		return;
-	while (s->nheap > 0 && s->feeds[s->heap[0]].due_ms <= now) {
-		idx = s->heap[0];
-		plan_remove(s, idx);
-		ready_push(s, idx);
-	}
+	if (s->shared)
+		claim_due(s, now);
+	else
+		while (s->nheap > 0 && s->feeds[s->heap[0]].due_ms <= now) {
+			idx = s->heap[0];
+			plan_remove(s, idx);
+			ready_push(s, idx);
+		}
 	/* Hosts whose gap has passed take their turns again. */
 	while (s->ngaps > 0 && s->hosts[s->gaps[0]].gap_until_ms <= now)
 		host_wake(s, gap_pop(s));
@@ -1165,6 +1259,8 @@ pump(struct sched *s)
 			slot_grant(s, hi, now);
 			continue;
 		}
+		if (!host_claimed(s, hi, now))
+			continue;
 		idx = ready_pop(s, h);
 		s->feeds[idx].ready = false;
 		/* Its next turn comes after every other host's. */
@@ -1176,6 +1272,12 @@ pump(struct sched *s)
 	}
 	if (s->nheap > 0)
 		wake = s->feeds[s->heap[0]].due_ms;
+	/*
+	 * Due feeds left unclaimed for want of room wait for a poll to end
+	 * (which kicks), or for the next look if other workers take them.
+	 */
+	if (s->shared && wake <= now && claim_room(s) == 0)
+		wake = now + 1000;
 	if (s->ngaps > 0 && s->hosts[s->gaps[0]].gap_until_ms < wake)
 		wake = s->hosts[s->gaps[0]].gap_until_ms;
 	/* Hosts held back by in-flight limits are woken by completions. */
@@ -1221,6 +1323,8 @@ apply_options(struct sched *s, const struct sched_options *opts)
 		o->max_per_host = SCHED_DEFAULT_MAX_PER_HOST;
 	if (o->host_gap_ms < 0)
 		o->host_gap_ms = 0;
+	if (o->lease_s <= 0)
+		o->lease_s = SCHED_DEFAULT_LEASE_S;
 }
 
 struct sched *
@@ -1235,6 +1339,7 @@ sched_new(struct event_base *base, struct store *store, struct fetch *fetch,
 	s->store = store;
 	s->fetch = fetch;
 	s->batch = batch;
+	s->shared = store_shared(store);
 	if (cb != NULL)
 		s->cb = *cb;
 	apply_options(s, opts);
@@ -1522,7 +1627,12 @@ sched_run_once(struct sched *s, void (*done)(void *, size_t), void *arg)
 	for (i = 0; i < s->nfeeds; i++) {
 		s->feeds[i].heap_pos = NOT_PLANNED;
 		s->feeds[i].once_pending = true;
-		ready_push(s, i);
+		/* Shared: through the plan, so that each is claimed first. */
+		if (s->shared) {
+			s->feeds[i].due_ms = now_ms();
+			plan_add(s, i);
+		} else
+			ready_push(s, i);
 	}
 	s->running = true;
 	kick(s);
@@ -1778,6 +1888,7 @@ sched_free(struct sched *s)
 	free(s->gaps);
 	free(s->host_slots);
 	free(s->heap);
+	free(s->claims);
 	free(s->feeds);
 	for (i = 0; i < s->nwritten; i++)
 		free(s->written[i].url);

@@ -93,6 +93,18 @@
 #define SCHED_BURST_HISTORY_S		(30 * 86400)
 #define SCHED_BURST_PER_HOUR		200
 #define SCHED_BURST_WITHIN_S		180
+/*
+ * Several workers on one store (store_shared, store.h): a feed due here
+ * is claimed before it is queued, in one statement for what is due at
+ * once, at most 2 * max_connections ahead of the polls running, so the
+ * other workers get their share; a feed another worker holds or polled
+ * meanwhile is planned again when the store says (its new next_poll, or
+ * the end of that worker's lease, SCHED_DEFAULT_LEASE_S unless
+ * feedd.conf's lease says). host_gap holds across workers: a start is
+ * recorded in the store, and waits for another worker's last one.
+ * max_per_host counts this worker's polls only.
+ */
+#define SCHED_DEFAULT_LEASE_S		60
 /* The first step after a failed commit (see above), in seconds. */
 #define SCHED_STORE_RETRY_S		5
 
@@ -114,6 +126,7 @@ struct sched_options {
 	int	 max_per_host;
 	int64_t	 host_gap_ms;		/* between starts on one host */
 	int64_t	 startup_spread_s;	/* 0: min(60 s, 50 ms per feed) */
+	int64_t	 lease_s;		/* a shared store's claims (0: default) */
 };
 
 struct sched_callbacks {

@@ -1024,6 +1024,87 @@ struct store_health {
 void	store_health_get(const struct store *s, struct store_health *ret);
 
 /*
+ * ---- several workers on one database ----
+ *
+ * feedd processes on any number of machines may share one PostgreSQL
+ * store (store_shared). Each names itself (store_set_worker) and then:
+ *   - claims due feeds before polling them (store_claim_feeds): a claim
+ *     is a lease in the database, held until the poll is recorded
+ *     (store_feed_poll_done ends it) or until it runs out, lease_s after
+ *     the worker's last heartbeat (store_worker_beat renews them all);
+ *     rows another worker is claiming are skipped, never waited for;
+ *   - starts a poll of a host only host_gap after any worker's last
+ *     start there (store_claim_host);
+ *   - sends a URL hook's alerts only while it holds the hook
+ *     (store_claim_hook), so each goes out once and in order;
+ *   - hears of other workers' changes (store_listen_*): feeds added,
+ *     removed or moved, entries stored, alerts stored.
+ * Every write transaction of a shared store runs under one lock of the
+ * database's, so entry ids grow in the order of their commits: a reader
+ * that has seen id N never later finds a new entry below N.
+ * A SQLite store is never shared: these calls are not made on it
+ * (store_claim_* grant everything, store_listen_open fails).
+ */
+bool	store_shared(const struct store *s);
+/* This process's name among the workers (copied). */
+void	store_set_worker(struct store *s, const char *name);
+
+struct store_claim {
+	int64_t	 id;		/* in: the feed */
+	bool	 force;		/* in: even before its next_poll (--once) */
+	bool	 granted;	/* out: ours to poll */
+	int64_t	 retry_at;	/* out, not granted: when to look again
+				   (Unix s, our clock); 0: no such feed */
+};
+/* Claims c[0..n) at once, leases of lease_s; now is our clock. 0 / -1. */
+int	store_claim_feeds(struct store *s, int64_t lease_s, int64_t now,
+	    struct store_claim *c, size_t n);
+/*
+ * A poll of host may start now (1: recorded as its last start), or in
+ * *ret_wait_ms (0). -1 on error.
+ */
+int	store_claim_host(struct store *s, const char *host, int64_t gap_ms,
+	    int64_t *ret_wait_ms);
+/* 1: this worker sends hook's alerts for lease_s more; 0: another does. */
+int	store_claim_hook(struct store *s, const char *hook, int64_t lease_s);
+
+struct store_worker {
+	char	*name;
+	char	*host;		/* the machine's name */
+	int64_t	 pid;
+	int64_t	 started;	/* Unix s */
+	int64_t	 seen;		/* its last heartbeat, the database's clock */
+	int64_t	 polls;		/* polls it recorded since it started */
+	int64_t	 leases;	/* feeds it holds now */
+};
+/*
+ * The heartbeat: me (name as store_set_worker) is alive; every lease it
+ * holds runs lease_s from now. *ret_leases (may be NULL): how many.
+ */
+int	store_worker_beat(struct store *s, const struct store_worker *me,
+	    int64_t lease_s, int64_t *ret_leases);
+/* Workers seen within alive_s, by name, with their leases. 0 / -1. */
+int	store_worker_list(struct store *s, int64_t alive_s,
+	    struct store_worker **ret, size_t *ret_n);
+void	store_worker_list_free(struct store_worker *w, size_t n);
+/* A clean exit: our leases released at once, our row gone. 0 / -1. */
+int	store_worker_leave(struct store *s);
+
+/* What other workers changed (bits of store_listen_read). */
+#define STORE_CHANGED_FEEDS	0x1	/* added, removed, URL moved */
+#define STORE_CHANGED_ENTRIES	0x2	/* new entries (and matches) */
+#define STORE_CHANGED_ALERTS	0x4	/* URL hooks' alerts stored */
+/*
+ * A connection of its own that hears other workers' commits: its socket
+ * to watch for reading, or -1 (logged). Changes of this worker are not
+ * told back to it.
+ */
+int	store_listen_open(struct store *s);
+/* What was heard since the last call (STORE_CHANGED_*); -1: lost. */
+int	store_listen_read(struct store *s);
+void	store_listen_close(struct store *s);
+
+/*
  * Prunes at most batch entries (0: 500) under r, plus excess poll-log rows,
  * in one short transaction; run it from an idle timer until it returns 0.
  * Pruned entries' keys stay in the seen table. Never removes the newest

@@ -870,3 +870,108 @@ store_sqlite_db(struct store *s)
 {
 	return s->lite != NULL ? sqlite_store_db(s->lite) : NULL;
 }
+
+/* ---- several workers (PostgreSQL only; a SQLite store is one's own) ---- */
+
+bool
+store_shared(const struct store *s)
+{
+	return s->pg != NULL;
+}
+
+void
+store_set_worker(struct store *s, const char *name)
+{
+	if (s->pg != NULL)
+		pg_store_set_worker(s->pg, name);
+}
+
+int
+store_claim_feeds(struct store *s, int64_t lease_s, int64_t now,
+    struct store_claim *c, size_t n)
+{
+	if (s->pg != NULL)
+		return pg_store_claim_feeds(s->pg, lease_s, now, c, n);
+	for (size_t i = 0; i < n; i++)
+		c[i].granted = true;
+	return 0;
+}
+
+int
+store_claim_host(struct store *s, const char *host, int64_t gap_ms,
+    int64_t *ret_wait_ms)
+{
+	if (s->pg != NULL)
+		return pg_store_claim_host(s->pg, host, gap_ms, ret_wait_ms);
+	*ret_wait_ms = 0;
+	return 1;
+}
+
+int
+store_claim_hook(struct store *s, const char *hook, int64_t lease_s)
+{
+	if (s->pg != NULL)
+		return pg_store_claim_hook(s->pg, hook, lease_s);
+	return 1;
+}
+
+int
+store_worker_beat(struct store *s, const struct store_worker *me,
+    int64_t lease_s, int64_t *ret_leases)
+{
+	if (s->pg != NULL)
+		return pg_store_worker_beat(s->pg, me, lease_s, ret_leases);
+	return store_unavailable("store_worker_beat");
+}
+
+int
+store_worker_list(struct store *s, int64_t alive_s,
+    struct store_worker **ret, size_t *ret_n)
+{
+	if (s->pg != NULL)
+		return pg_store_worker_list(s->pg, alive_s, ret, ret_n);
+	*ret = NULL;
+	*ret_n = 0;
+	return 0;
+}
+
+void
+store_worker_list_free(struct store_worker *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(w[i].name);
+		free(w[i].host);
+	}
+	free(w);
+}
+
+int
+store_worker_leave(struct store *s)
+{
+	if (s->pg != NULL)
+		return pg_store_worker_leave(s->pg);
+	return 0;
+}
+
+int
+store_listen_open(struct store *s)
+{
+	if (s->pg != NULL)
+		return pg_store_listen_open(s->pg);
+	return store_unavailable("store_listen_open");
+}
+
+int
+store_listen_read(struct store *s)
+{
+	if (s->pg != NULL)
+		return pg_store_listen_read(s->pg);
+	return -1;
+}
+
+void
+store_listen_close(struct store *s)
+{
+	if (s->pg != NULL)
+		pg_store_listen_close(s->pg);
+}

@@ -365,6 +365,13 @@ hooks_deliver(struct hooks *hs, const char *hook, const char *topic,
 }
 
 void
+hooks_wake(struct hooks *hs)
+{
+	if (hs != NULL)
+		webhooks_wake(hs->webhooks);
+}
+
+void
 hooks_drain(struct hooks *hs)
 {
 	int64_t most = 0;

@@ -67,6 +67,11 @@ void		 hooks_record(struct hooks *hs, const char *hook,
 /* After that transaction: its alerts go out (ok) or are forgotten. */
 void		 hooks_committed(struct hooks *hs, bool ok);
 /*
+ * Another worker stored alerts (cluster.h): the URL hooks this worker
+ * sends for look for them.
+ */
+void		 hooks_wake(struct hooks *hs);
+/*
  * Once committed: a topic's new matches ids[0..n) run hook when it is a
  * command hook (NULL, or a hook not declared: nothing runs; topics
  * warns of that).

@@ -325,6 +325,19 @@ kick(struct webhook *wh)
 	if (wh->timer != NULL)
 		evtimer_del(wh->timer);
 	wh->next_try = 0;
+	/*
+	 * Several workers on one store: one at a time sends a hook's
+	 * alerts, so each goes out once and in order. The others look
+	 * again when the holder's lease could have run out.
+	 */
+	if (store_shared(w->store) &&
+	    (rc = store_claim_hook(w->store, wh->name, w->cfg->lease_s)) !=
+	    1) {
+		if (wh->timer != NULL)
+			arm(wh, (int64_t)time(NULL) + (rc == 0 ?
+			    w->cfg->lease_s : WEBHOOK_STORE_RETRY_S));
+		return;
+	}
 	for (;;) {
 		if ((rc = store_alert_first(w->store, wh->name, &a)) == -1) {
 			if (wh->timer != NULL)
@@ -555,6 +568,13 @@ webhooks_record(struct webhooks *w, const struct config_hook *h,
 		json_decref(one);
 	}
 	return rc;
+}
+
+void
+webhooks_wake(struct webhooks *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		kick(w->v[i]);
 }
 
 void

@@ -87,6 +87,13 @@ int		 webhooks_record(struct webhooks *w,
 		    json_t *entries);
 /* After that transaction: sends what it stored (ok), or forgets it. */
 void		 webhooks_committed(struct webhooks *w, bool ok);
+/*
+ * Alerts may wait that this process did not store (another worker's,
+ * on a shared store): every hook looks. On a shared store a hook sends
+ * only while this worker holds it (store_claim_hook), for
+ * feedd.conf's lease, renewed with the worker's heartbeat.
+ */
+void		 webhooks_wake(struct webhooks *w);
 
 /* A hook's sending now: an alert in flight, or when the next is due. */
 struct webhooks_state {

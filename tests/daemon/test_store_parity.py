@@ -208,15 +208,20 @@ try:
 
     # The status, but for what is each process's own: its pid, start, the
     # database's name and size, the configuration file.
-    own = ("pid", "uptime", "started", "database", "config", "db_size")
+    # PostgreSQL's alone: the workers sharing the database.
+    own = ("pid", "uptime", "started", "database", "config", "db_size",
+           "cluster")
     a, b = [{k: v for k, v in get(d, "/v1/status")[1].items()
              if k not in own} for d in daemons]
     same("GET /v1/status", (200, json.dumps(a)), (200, json.dumps(b)))
 
-    # The metrics' series (their values are timings and sizes too).
+    # The metrics' series (their values are timings and sizes too), but
+    # for the workers sharing a PostgreSQL database.
     a, b = [sorted({line.split(" ")[0] for line in http_unix(
         d.socket, "GET", "/metrics")[2].decode().splitlines()
-        if line and not line.startswith("#")}) for d in daemons]
+        if line and not line.startswith("#")} -
+        {"feedd_cluster_workers", "feedd_cluster_leases",
+         "feedd_worker_leases"}) for d in daemons]
     check(a == b, "GET /metrics: the same series",
           "only SQLite: %s\nonly PostgreSQL: %s" % (
               sorted(set(a) - set(b)), sorted(set(b) - set(a))))

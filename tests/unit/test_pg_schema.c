@@ -97,6 +97,11 @@ is_rows(PGconn *c, const char *sql, const char *want, const char *what)
 	free(got);
 }
 
+/* PG_SCHEMA_VERSION as SQL text. */
+#define STR(x)		#x
+#define XSTR(x)		STR(x)
+#define STEPS		XSTR(PG_SCHEMA_VERSION)
+
 static void
 test_migrate(PGconn *c)
 {
@@ -110,7 +115,7 @@ test_migrate(PGconn *c)
 	    "at version %d", PG_SCHEMA_VERSION);
 	ok(pg_schema_migrate(c, err, sizeof(err)) == 0,
 	    "migrating again does nothing");
-	is_rows(c, "SELECT count(*) FROM feedd_schema", "1",
+	is_rows(c, "SELECT count(*) = " STEPS " FROM feedd_schema", "t",
 	    "one row per step");
 	is_rows(c, "SELECT id || ' ' || name FROM users", "1 owner",
 	    "the owner is user 1");
@@ -168,7 +173,11 @@ test_same_tables(PGconn *c)
 	got = rows(c, "SELECT table_name || '.' || column_name FROM"
 	    " information_schema.columns WHERE table_schema = current_schema()"
 	    " AND table_name <> 'feedd_schema' AND NOT (table_name ="
-	    " 'entries' AND column_name = 'fts') ORDER BY 1");
+	    " 'entries' AND column_name = 'fts')"
+	    /* Several workers share only a PostgreSQL store (step 2). */
+	    " AND table_name NOT IN ('hosts', 'workers', 'hook_leases')"
+	    " AND NOT (table_name = 'feeds' AND column_name IN"
+	    " ('lease_owner', 'lease_until')) ORDER BY 1");
 	ok(want[0] != '\0', "the SQLite store's columns");
 	if (!is_str(got, want, "the same tables and columns as the SQLite "
 	    "store's schema"))
@@ -324,7 +333,7 @@ test_concurrent(PGconn *admin)
 	ok(good == N, "%d processes migrating at once all succeed (%d)", N,
 	    good);
 	c = PQconnectdb(ci);
-	is_rows(c, "SELECT count(*) FROM feedd_schema", "1",
+	is_rows(c, "SELECT count(*) = " STEPS " FROM feedd_schema", "t",
 	    "and each step ran once");
 	PQfinish(c);
 	free(ci);

@@ -331,8 +331,42 @@ static const char schema_v1[] =
 "CREATE TRIGGER reads_forget AFTER DELETE ON users"
 "  FOR EACH ROW EXECUTE FUNCTION reads_forget();";
 
+/*
+ * Step 2: several workers on one database (pg_store_cluster.c).
+ * - feeds.lease_owner/lease_until: the worker polling a feed now, and
+ *   until when (the database's clock) its claim holds unless renewed;
+ * - hosts: when a poll of each host last started, in milliseconds of the
+ *   database's clock, so host_gap holds across workers;
+ * - workers: who is alive (seen: the last heartbeat), for the status;
+ * - hook_leases: which worker sends a URL hook's alerts, so that each
+ *   goes out once and in order.
+ */
+static const char schema_v2[] =
+"ALTER TABLE feeds ADD COLUMN lease_owner text,"
+"  ADD COLUMN lease_until bigint NOT NULL DEFAULT 0;"
+"CREATE INDEX feeds_lease ON feeds(lease_owner)"
+"  WHERE lease_owner IS NOT NULL;"
+"CREATE TABLE hosts ("
+"  name text PRIMARY KEY,"
+"  last_start_ms bigint NOT NULL"
+");"
+"CREATE TABLE workers ("
+"  name text PRIMARY KEY,"
+"  host text NOT NULL,"
+"  pid bigint NOT NULL,"
+"  started bigint NOT NULL,"
+"  seen bigint NOT NULL,"
+"  polls bigint NOT NULL DEFAULT 0"
+");"
+"CREATE TABLE hook_leases ("
+"  hook text PRIMARY KEY,"
+"  owner text NOT NULL,"
+"  until bigint NOT NULL"
+");";
+
 static const char *const steps[PG_SCHEMA_VERSION] = {
 	schema_v1,
+	schema_v2,
 };
 
 /* PostgreSQL's message, without its trailing newline. */

@@ -8,6 +8,9 @@
  * several writers meet with ON CONFLICT. Full text is a tsvector column
  * of entries (pg_fts.h) under a GIN index.
  *
+ * Version 2 adds what several workers on one database share: feed
+ * leases, hosts' last starts, the workers themselves, hook leases.
+ *
  * Several feedd processes may start together on one database: each step
  * runs under a transaction-level advisory lock and reads the version
  * again once it holds it, so a step runs once.
@@ -19,7 +22,7 @@
 
 #include <libpq-fe.h>
 
-#define PG_SCHEMA_VERSION	1
+#define PG_SCHEMA_VERSION	2
 /* "feed" in ASCII, as the SQLite store's application_id: our lock's key. */
 #define PG_SCHEMA_LOCK		0x66656564
 

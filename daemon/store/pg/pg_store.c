@@ -305,15 +305,45 @@ pg_command(struct pg_store *s, const char *sql, const char *what)
 
 /* ---- transactions ---- */
 
+/*
+ * BEGIN and the write lock in one round trip: writers of all workers
+ * take turns (PG_WRITE_LOCK), the lock going with the transaction.
+ */
+static int
+begin_locked(struct pg_store *s)
+{
+	char sql[80], msg[256];
+	PGresult *r;
+
+	if (reconnect(s) == -1)
+		return -1;
+	snprintf(sql, sizeof(sql), "BEGIN; SELECT pg_advisory_xact_lock(%d)",
+	    PG_WRITE_LOCK);
+	r = PQexec(s->conn, sql);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		PQclear(r);
+		return 0;
+	}
+	message(s->conn, r, msg, sizeof(msg));
+	log_warnx("store: beginning a transaction: %s", msg);
+	if (is_systemic(s->conn, r))
+		health_failing(s, "beginning a transaction", msg);
+	PQclear(r);
+	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(s->conn, "ROLLBACK"));
+	return -1;
+}
+
 int
 pg_begin(struct pg_store *s)
 {
 	char sql[32];
 
 	if (s->tx_depth == 0) {
-		if (pg_command(s, "BEGIN", "beginning a transaction") == -1)
+		if (begin_locked(s) == -1)
 			return -1;
 		s->tx_failed = false;
+		s->changed = 0;
 	} else {
 		if (s->tx_failed)
 			return -1;
@@ -353,6 +383,11 @@ pg_commit(struct pg_store *s)
 		s->health.commit_failures++;
 		return -1;
 	}
+	if (s->changed != 0 && pg_changed_send(s) == -1) {
+		pg_command(s, "ROLLBACK", "rolling back");
+		s->health.commit_failures++;
+		return -1;
+	}
 	if (pg_command(s, "COMMIT", "committing") == -1) {
 		s->health.commit_failures++;
 		if (!s->health.failing)
@@ -376,6 +411,7 @@ pg_rollback(struct pg_store *s)
 	if (s->tx_depth == 1) {
 		s->tx_depth = 0;
 		s->tx_failed = false;
+		s->changed = 0;
 		pg_command(s, "ROLLBACK", "rolling back");
 		return;
 	}
@@ -471,6 +507,7 @@ pg_store_open(const char *uri, char *err, size_t errlen)
 	}
 	PQsetNoticeProcessor(s->conn, quiet, NULL);
 	s->shown = shown_name(s->conn);
+	s->conninfo = xstrdup(conninfo);
 	if (PQserverVersion(s->conn) < 150000) {
 		snprintf(err, errlen, "%s: PostgreSQL %d.%d is too old; feedd "
 		    "needs 15 or newer", s->shown,
@@ -507,6 +544,10 @@ pg_store_free(struct pg_store *s)
 	if (s->tx_depth > 0)
 		PQclear(PQexec(s->conn, "ROLLBACK"));
 	PQfinish(s->conn);
+	if (s->listen != NULL)
+		PQfinish(s->listen);
+	free(s->worker);
+	free(s->conninfo);
 	store_tokenizer_free(s->tok);
 	free(s->prepared);
 	free(s->sink);

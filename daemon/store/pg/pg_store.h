@@ -183,4 +183,22 @@ void	pg_store_health_get(const struct pg_store *s,
 int	pg_store_prune(struct pg_store *s, const struct store_retention *r,
 	    size_t batch, size_t *ret_pruned);
 
+/* Several workers (pg_store_cluster.c). */
+void	pg_store_set_worker(struct pg_store *s, const char *name);
+int	pg_store_claim_feeds(struct pg_store *s, int64_t lease_s,
+	    int64_t now, struct store_claim *c, size_t n);
+int	pg_store_claim_host(struct pg_store *s, const char *host,
+	    int64_t gap_ms, int64_t *ret_wait_ms);
+int	pg_store_claim_hook(struct pg_store *s, const char *hook,
+	    int64_t lease_s);
+int	pg_store_worker_beat(struct pg_store *s,
+	    const struct store_worker *me, int64_t lease_s,
+	    int64_t *ret_leases);
+int	pg_store_worker_list(struct pg_store *s, int64_t alive_s,
+	    struct store_worker **ret, size_t *ret_n);
+int	pg_store_worker_leave(struct pg_store *s);
+int	pg_store_listen_open(struct pg_store *s);
+int	pg_store_listen_read(struct pg_store *s);
+void	pg_store_listen_close(struct pg_store *s);
+
 #endif

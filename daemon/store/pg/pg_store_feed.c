@@ -185,8 +185,11 @@ feed_insert(struct pg_store *s, const char *url, const char *title,
 	pg_p_text(&p, name);
 	pg_p_int(&p, pg_now(s));
 	pg_p_text(&p, category);
-	if ((rc = pg_int(s, &sql, &p, "adding a feed", ret_id)) != 0)
+	if ((rc = pg_int(s, &sql, &p, "adding a feed", ret_id)) != 0) {
+		if (rc == 1)
+			pg_changed(s, STORE_CHANGED_FEEDS);
 		return rc == 1 ? 0 : -1;
+	}
 	p.n = 1;
 	if ((rc = pg_int(s, &sql_id, &p, "adding a feed", ret_id)) != 1)
 		return rc == 0 ? pg_fail(s, "adding a feed",
@@ -243,6 +246,8 @@ feed_delete(struct pg_store *s, int64_t id)
 	/* Entries, their matches and the poll log go by ON DELETE CASCADE. */
 	if (pg_exec(s, &sql, &p, "removing a feed", &n) == -1)
 		return -1;
+	if (n > 0)
+		pg_changed(s, STORE_CHANGED_FEEDS);
 	return n > 0;
 }
 
@@ -422,8 +427,12 @@ feed_move(struct pg_store *s, int64_t feed_id, const char *url)
 	if (pg_exec(s, &sql, &p, "moving a feed", &n) == -1) {
 		pg_rollback(s);
 		n = 0;
-	} else if (pg_commit(s) == -1)
-		return -1;
+	} else {
+		if (n > 0)
+			pg_changed(s, STORE_CHANGED_FEEDS);
+		if (pg_commit(s) == -1)
+			return -1;
+	}
 	if (n == 0)
 		log_warnx("store: feed %lld: cannot move to '%s': it is "
 		    "subscribed already, keeping the old URL",
@@ -455,7 +464,12 @@ pg_store_feed_poll_done(struct pg_store *s, int64_t feed_id,
 	    " interval_base_note = CASE WHEN $17 > 0 THEN $18"
 	    " ELSE interval_base_note END,"
 	    " interval_hint_s = CASE WHEN $17 > 0 THEN $19"
-	    " ELSE interval_hint_s END"
+	    " ELSE interval_hint_s END,"
+	    /* The poll is recorded: our lease on the feed ends with it. */
+	    " lease_owner = CASE WHEN lease_owner = $20 THEN NULL"
+	    " ELSE lease_owner END,"
+	    " lease_until = CASE WHEN lease_owner = $20 THEN 0"
+	    " ELSE lease_until END"
 	    " WHERE id = $12" };
 	struct pg_params p = { 0 };
 	int64_t started = r->started != 0 ? r->started : pg_now(s), n;
@@ -479,6 +493,7 @@ pg_store_feed_poll_done(struct pg_store *s, int64_t feed_id,
 	pg_p_int(&p, r->interval_base_s);
 	pg_p_text(&p, r->interval_base_note);
 	pg_p_int(&p, r->interval_hint_s);
+	pg_p_text(&p, s->worker != NULL ? s->worker : "");
 	if (pg_begin(s) == -1)
 		return -1;
 	if (pg_exec(s, &sql, &p, "recording a poll", &n) == -1)
@@ -565,6 +580,7 @@ feed_new_url(struct pg_store *s, int64_t id, const char *url)
 
 	pg_p_int(&p, id);
 	pg_p_text(&p, url);
+	pg_changed(s, STORE_CHANGED_FEEDS);
 	return pg_exec(s, &sql, &p, "changing a feed's URL", NULL);
 }
 

@@ -49,6 +49,7 @@ pg_store_alert_add(struct pg_store *s, const struct store_alert *a,
 	pg_p_int(&p, pg_now(s));
 	if (pg_int(s, &sql, &p, "queueing a hook's alert", &id) != 1)
 		return -1;
+	pg_changed(s, STORE_CHANGED_ALERTS);
 	if (ret_id != NULL)
 		*ret_id = id;
 	return 0;

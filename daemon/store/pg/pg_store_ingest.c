@@ -241,6 +241,8 @@ ingest_one(struct pg_store *s, int64_t feed_id, const struct feed_entry *e,
 			goto out;
 		/* Another worker stored it first: it is theirs. */
 		*out = found ? OUT_NEW : OUT_UNCHANGED;
+		if (found)
+			pg_changed(s, STORE_CHANGED_ENTRIES);
 		*ret_id = id;
 	} else {
 		if (pg_exec(s, &sql_update, &pp, "updating an entry",

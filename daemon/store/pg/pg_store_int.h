@@ -42,7 +42,27 @@ struct pg_store {
 	struct store_token_sink *sink;	/* a copy, or NULL */
 	struct store_tokenizer *tok;	/* documents' and queries' words */
 	struct store_health health;
+	/* Several workers (pg_store_cluster.c). */
+	char		*worker;	/* our name among them, or NULL */
+	char		*conninfo;	/* for the listening connection */
+	PGconn		*listen;	/* hears other workers, or NULL */
+	unsigned	 changed;	/* STORE_CHANGED_* of the transaction */
 };
+
+/*
+ * "writ": the lock every write transaction takes first, so that the
+ * transactions of all workers commit one after the other and entry ids
+ * grow in commit order (store.h, several workers).
+ */
+#define PG_WRITE_LOCK	0x77726974
+
+/*
+ * What this write changed, told to other workers (STORE_CHANGED_*):
+ * with the commit of the transaction at hand, or at once outside one.
+ */
+void	pg_changed(struct pg_store *s, unsigned what);
+/* Sends what was noted for the transaction (before its COMMIT). */
+int	pg_changed_send(struct pg_store *s);
 
 int64_t	pg_now(const struct pg_store *s);
 

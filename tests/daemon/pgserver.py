@@ -15,6 +15,10 @@ user reach the socket.
         pg.conninfo("feedd")   # host=/tmp/feedd-pg-... user=feedd dbname=feedd
         pg.uri("feedd")        # postgresql://feedd@/feedd?host=%2Ftmp%2F...
 
+PgServer(settings="fsync = on\n...") appends lines to postgresql.conf after
+the throwaway settings below (a later line wins): a benchmark that wants a
+durable server says so.
+
 A missing PostgreSQL is an error, not a skip: CI installs it
 (scripts/deps.txt)."""
 
@@ -69,8 +73,9 @@ def _server_user():
 
 
 class PgServer:
-    def __init__(self, name="feedd-pg"):
+    def __init__(self, name="feedd-pg", settings=""):
         self.name = name
+        self.settings = settings
         self.dir = None
         self.started = False
         self._user = None
@@ -126,6 +131,7 @@ class PgServer:
                   "--no-locale", "--no-sync", "--no-instructions")
         with open(os.path.join(self.datadir, "postgresql.conf"), "a") as f:
             f.write(_SETTINGS.format(sockdir=self.dir, port=PORT))
+            f.write(self.settings)
         self.started = True
         self._run("pg_ctl", "--pgdata", self.datadir, "--log", self.logfile,
                   "--wait", "--timeout", "60", "start")

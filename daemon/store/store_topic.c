@@ -495,6 +495,27 @@ store_match_original(struct sqlite_store *s, const struct store_match_key *k,
 }
 
 /*
+ * Whether any entry of first..last was read by anyone: new entries have
+ * no state yet, and one range probe then spares each match its own.
+ * 1 / 0 / -1.
+ */
+static int
+range_read(struct sqlite_store *s, int64_t first, int64_t last)
+{
+	static const struct store_sql sql = { ST_MATCH_RANGE_READ,
+	    "SELECT 1 FROM entry_state WHERE entry_id BETWEEN ?1 AND ?2"
+	    " AND read = 1 LIMIT 1" };
+	sqlite3_stmt *st;
+	int64_t one;
+
+	if ((st = store_bound_id(s, &sql, first)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, last);
+	return store_one_row(s, st, sizeof(one), store_read_int64, &one,
+	    "checking matches' readers");
+}
+
+/*
  * A match listed for an entry some users had read counts as read in the
  * topic for them (topic_reads). New entries have no state yet, so the
  * read-only lookup is nearly always all it costs.
@@ -527,7 +548,7 @@ listed_reads(struct sqlite_store *s, int64_t topic_id, int64_t entry_id)
 /* Records one match inside the caller's transaction. 1 listed, 0, -1. */
 static int
 match_add(struct sqlite_store *s, int64_t topic_id, const struct found *f,
-    int64_t now)
+    int64_t now, bool any_read)
 {
 	static const struct store_sql sql = { ST_MATCH_ADD,
 	    "INSERT OR IGNORE INTO topic_matches(topic_id, entry_id, feed_id,"
@@ -570,7 +591,7 @@ match_add(struct sqlite_store *s, int64_t topic_id, const struct found *f,
 	/* A folded copy is read and starred with its story. */
 	if (dup && store_state_fold(s, f->id, original) == -1)
 		return -1;
-	if (!dup && listed_reads(s, topic_id, f->id) == -1)
+	if (!dup && any_read && listed_reads(s, topic_id, f->id) == -1)
 		return -1;
 	return !dup;
 }
@@ -611,7 +632,7 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 	int64_t *ids = NULL, now = store_now(s);
 	size_t nf = 0, n = 0, i;
 	char *query = NULL;
-	int rc, step;
+	int rc, step, any_read = 0;
 
 	if (ret_ids != NULL)
 		*ret_ids = NULL;
@@ -659,8 +680,12 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 		goto out;
 	}
 	sqlite3_reset(st);
+	/* A fold gives state only to its copy, never listed: this holds. */
+	if (nf > 0 && (any_read = range_read(s, f[0].id, f[nf - 1].id)) == -1)
+		goto out;
 	for (i = 0; i < nf; i++) {
-		if ((step = match_add(s, topic_id, &f[i], now)) == -1)
+		if ((step = match_add(s, topic_id, &f[i], now,
+		    any_read == 1)) == -1)
 			goto out;
 		if (step == 1) {
 			ids = xreallocarray(ids, n + 1, sizeof(*ids));

@@ -414,12 +414,10 @@ fail:
 	return rc;
 }
 
+/* A found entry and its keys, hashed as read: no copy of its text. */
 struct found {
-	int64_t	 id;
-	int64_t	 feed_id;
-	char	*norm_link;
-	char	*title;
-	int64_t	 when;		/* published, else fetched */
+	int64_t			 id;
+	struct store_match_key	 k;
 };
 
 /*
@@ -554,36 +552,29 @@ match_add(struct sqlite_store *s, int64_t topic_id, const struct found *f,
 	    "INSERT OR IGNORE INTO topic_matches(topic_id, entry_id, feed_id,"
 	    " norm_hash, dup, matched, title_key, published)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" };
-	struct store_match_key k = { .topic_id = topic_id,
-	    .feed_id = f->feed_id, .when = f->when };
+	const struct store_match_key *k = &f->k;
 	sqlite3_stmt *st;
 	int64_t original;
 	int dup;
 
-	if (f->norm_link != NULL) {
-		k.norm_hash = store_match_norm_hash(f->norm_link);
-		k.has_norm = true;
-	}
-	k.has_title = f->title != NULL && store_title_key(f->title,
-	    strlen(f->title), &k.title_key);
-	if ((dup = store_match_original(s, &k, &original)) == -1)
+	if ((dup = store_match_original(s, k, &original)) == -1)
 		return -1;
 	if ((st = store_stmt(s, &sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, topic_id);
 	sqlite3_bind_int64(st, 2, f->id);
-	sqlite3_bind_int64(st, 3, f->feed_id);
-	if (k.has_norm)
-		sqlite3_bind_int64(st, 4, k.norm_hash);
+	sqlite3_bind_int64(st, 3, k->feed_id);
+	if (k->has_norm)
+		sqlite3_bind_int64(st, 4, k->norm_hash);
 	else
 		sqlite3_bind_null(st, 4);
 	sqlite3_bind_int(st, 5, dup);
 	sqlite3_bind_int64(st, 6, now);
-	if (k.has_title)
-		sqlite3_bind_int64(st, 7, k.title_key);
+	if (k->has_title)
+		sqlite3_bind_int64(st, 7, k->title_key);
 	else
 		sqlite3_bind_null(st, 7);
-	sqlite3_bind_int64(st, 8, k.when);
+	sqlite3_bind_int64(st, 8, k->when);
 	if (store_exec(s, st, "recording a match") == -1)
 		return -1;
 	if (sqlite3_changes(s->db) == 0)
@@ -594,6 +585,26 @@ match_add(struct sqlite_store *s, int64_t topic_id, const struct found *f,
 	if (!dup && any_read && listed_reads(s, topic_id, f->id) == -1)
 		return -1;
 	return !dup;
+}
+
+/* The row of ST_MATCH_FIND into f. */
+static void
+found_read(sqlite3_stmt *st, int64_t topic_id, struct found *f)
+{
+	const char *norm = (const char *)sqlite3_column_text(st, 2);
+	const char *title = (const char *)sqlite3_column_text(st, 3);
+
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(st, 0);
+	f->k.topic_id = topic_id;
+	f->k.feed_id = sqlite3_column_int64(st, 1);
+	f->k.when = sqlite3_column_int64(st, 4);
+	if (norm != NULL) {
+		f->k.norm_hash = store_match_norm_hash(norm);
+		f->k.has_norm = true;
+	}
+	f->k.has_title = title != NULL && store_title_key(title,
+	    strlen(title), &f->k.title_key);
 }
 
 /* n more matches listed (not folded) for the topic. */
@@ -667,12 +678,7 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (nf % 64 == 0)
 			f = xreallocarray(f, nf + 64, sizeof(*f));
-		f[nf].id = sqlite3_column_int64(st, 0);
-		f[nf].feed_id = sqlite3_column_int64(st, 1);
-		f[nf].norm_link = store_col_dup(st, 2);
-		f[nf].title = store_col_dup(st, 3);
-		f[nf].when = sqlite3_column_int64(st, 4);
-		nf++;
+		found_read(st, topic_id, &f[nf++]);
 	}
 	if (step != SQLITE_DONE) {
 		rc = query_error(s, step, "matching a topic", err, errlen);
@@ -707,10 +713,6 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 out:
 	store_rollback(s);
 done:
-	for (i = 0; i < nf; i++) {
-		free(f[i].norm_link);
-		free(f[i].title);
-	}
 	free(f);
 	free(ids);
 	free(query);

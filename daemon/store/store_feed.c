@@ -426,11 +426,12 @@ int
 sqlite_store_feed_topic_hits(struct sqlite_store *s, int64_t id,
     int64_t since, int64_t **ret, size_t *ret_n, int64_t *ret_topics)
 {
+	/* From the feed's recent entries: one index row an entry, not a match. */
 	static const struct store_sql hits = { ST_FEED_TOPIC_HITS,
-	    "SELECT max(e.fetched) FROM topic_matches m"
-	    " JOIN entries e ON e.id = m.entry_id"
-	    " WHERE m.feed_id = ?1 AND m.matched >= ?2 AND e.fetched >= ?2"
-	    " GROUP BY m.entry_id ORDER BY 1" };
+	    "SELECT e.fetched FROM entries e"
+	    " WHERE e.feed_id = ?1 AND e.fetched >= ?2"
+	    " AND EXISTS (SELECT 1 FROM topic_matches m"
+	    " WHERE m.entry_id = e.id AND m.matched >= ?2) ORDER BY 1" };
 	static const struct store_sql topics = { ST_TOPIC_COUNT,
 	    "SELECT count(*) FROM topics" };
 	sqlite3_stmt *st;

@@ -18,7 +18,7 @@
 
 struct store_token_sink;
 
-#define STORE_SCHEMA_VERSION	12
+#define STORE_SCHEMA_VERSION	13
 /*
  * The columns and tokenizer of entries_fts as the schema makes it now
  * (store_schema.c), for store_fts_check_query's in-memory copy; a schema
@@ -102,6 +102,7 @@ enum store_stmt {
 	ST_MATCH_ADD,
 	ST_FTS_SOURCE,
 	ST_MATCH_READ_BY,
+	ST_MATCH_RANGE_READ,
 	ST_MATCH_READS_ADD,
 	ST_MATCH_COUNT_ADD,
 	ST_TOPIC_FEEDS,

@@ -156,6 +156,35 @@ static const char schema_v2[] =
 "DROP TRIGGER entries_ai;";
 
 /*
+ * The triggers on topic_matches' deletes and dup flips (steps 3 and 8),
+ * made again by step 13 with the table.
+ */
+#define MATCH_COUNT_TRIGGERS \
+"CREATE TRIGGER topic_matches_count_ad AFTER DELETE ON topic_matches" \
+"  WHEN old.dup = 0 BEGIN" \
+"  UPDATE topics SET match_count = match_count - 1 WHERE id = old.topic_id;" \
+"END;" \
+"CREATE TRIGGER topic_matches_count_au AFTER UPDATE OF dup ON topic_matches" \
+"  WHEN old.dup <> new.dup BEGIN" \
+"  UPDATE topics SET match_count = match_count +" \
+"    (CASE WHEN new.dup = 0 THEN 1 ELSE -1 END) WHERE id = new.topic_id;" \
+"END;"
+
+#define MATCH_READS_TRIGGERS \
+"CREATE TRIGGER topic_matches_reads_ad AFTER DELETE ON topic_matches" \
+"  WHEN old.dup = 0 BEGIN" \
+"  UPDATE topic_reads SET n = n - 1 WHERE topic_id = old.topic_id" \
+"    AND user_id IN (SELECT user_id FROM entry_state" \
+"    WHERE entry_id = old.entry_id AND read = 1);" \
+"END;" \
+"CREATE TRIGGER topic_matches_reads_au AFTER UPDATE OF dup ON topic_matches" \
+"  WHEN old.dup <> new.dup BEGIN" \
+"  UPDATE topic_reads SET n = n + (CASE WHEN new.dup = 0 THEN 1 ELSE -1 END)" \
+"    WHERE topic_id = new.topic_id AND user_id IN (SELECT user_id" \
+"    FROM entry_state WHERE entry_id = new.entry_id AND read = 1);" \
+"END;"
+
+/*
  * Step 3. A topic's match count is kept on the topic: counting it from
  * topic_matches on every lookup cost 80 ms at 1M matches, on every topic
  * page and every listing. Triggers keep it exact through inserts, cascaded
@@ -169,15 +198,7 @@ static const char schema_v3[] =
 "  WHEN new.dup = 0 BEGIN"
 "  UPDATE topics SET match_count = match_count + 1 WHERE id = new.topic_id;"
 "END;"
-"CREATE TRIGGER topic_matches_count_ad AFTER DELETE ON topic_matches"
-"  WHEN old.dup = 0 BEGIN"
-"  UPDATE topics SET match_count = match_count - 1 WHERE id = old.topic_id;"
-"END;"
-"CREATE TRIGGER topic_matches_count_au AFTER UPDATE OF dup ON topic_matches"
-"  WHEN old.dup <> new.dup BEGIN"
-"  UPDATE topics SET match_count = match_count +"
-"    (CASE WHEN new.dup = 0 THEN 1 ELSE -1 END) WHERE id = new.topic_id;"
-"END;";
+MATCH_COUNT_TRIGGERS;
 
 /*
  * The cross-feed title check looks matches up by title key and date in
@@ -332,18 +353,7 @@ static const char schema_v8[] =
 "    WHERE x.entry_id = new.entry_id AND x.read = 1 AND true"
 "    ON CONFLICT(user_id, topic_id) DO UPDATE SET n = n + 1;"
 "END;"
-"CREATE TRIGGER topic_matches_reads_ad AFTER DELETE ON topic_matches"
-"  WHEN old.dup = 0 BEGIN"
-"  UPDATE topic_reads SET n = n - 1 WHERE topic_id = old.topic_id"
-"    AND user_id IN (SELECT user_id FROM entry_state"
-"    WHERE entry_id = old.entry_id AND read = 1);"
-"END;"
-"CREATE TRIGGER topic_matches_reads_au AFTER UPDATE OF dup ON topic_matches"
-"  WHEN old.dup <> new.dup BEGIN"
-"  UPDATE topic_reads SET n = n + (CASE WHEN new.dup = 0 THEN 1 ELSE -1 END)"
-"    WHERE topic_id = new.topic_id AND user_id IN (SELECT user_id"
-"    FROM entry_state WHERE entry_id = new.entry_id AND read = 1);"
-"END;"
+MATCH_READS_TRIGGERS
 "CREATE TRIGGER feeds_reads_ad AFTER DELETE ON feeds BEGIN"
 "  DELETE FROM feed_reads WHERE feed_id = old.id;"
 "END;"
@@ -463,6 +473,61 @@ static const char schema_v12[] =
 "DROP TRIGGER topic_matches_count_ai;"
 "DROP TRIGGER topic_matches_reads_ai;";
 
+/*
+ * Step 13. Recording a match wrote six b-trees, most of a match's cost
+ * (bench/README-topics.md, "Broad topics"): topic_matches loses its two
+ * foreign keys, each a parent probe on every insert, for triggers on the
+ * parents' deletes (a match's entry and topic exist in the transaction
+ * that records it: the entry was just stored, the topic just read); and
+ * a feed's recent topic hits are found from its recent entries
+ * (entries_fetched, one row an entry) instead of from topic_matches_feed
+ * (one row a match, 19 an entry under broad topics). SQLite cannot drop
+ * a constraint: the table is made anew. legacy_alter_table keeps the
+ * rename from checking entry_state's triggers, which name the table,
+ * while it does not exist.
+ */
+static const char schema_v13[] =
+"CREATE TABLE topic_matches_v13 ("
+"  topic_id INTEGER NOT NULL,"
+"  entry_id INTEGER NOT NULL,"
+"  feed_id INTEGER NOT NULL,"
+"  norm_hash INTEGER,"
+"  dup INTEGER NOT NULL DEFAULT 0,"
+"  matched INTEGER NOT NULL,"
+"  title_key INTEGER,"
+"  published INTEGER,"
+"  PRIMARY KEY (topic_id, entry_id)"
+") WITHOUT ROWID;"
+"INSERT INTO topic_matches_v13(topic_id, entry_id, feed_id, norm_hash, dup,"
+"  matched, title_key, published)"
+"  SELECT topic_id, entry_id, feed_id, norm_hash, dup, matched, title_key,"
+"  published FROM topic_matches;"
+"DROP TABLE topic_matches;"
+"PRAGMA legacy_alter_table = ON;"
+"ALTER TABLE topic_matches_v13 RENAME TO topic_matches;"
+"PRAGMA legacy_alter_table = OFF;"
+"CREATE INDEX topic_matches_entry ON topic_matches(entry_id);"
+"CREATE INDEX topic_matches_norm ON topic_matches(topic_id, norm_hash)"
+"  WHERE norm_hash IS NOT NULL;"
+"CREATE INDEX topic_matches_title ON topic_matches(topic_id, title_key)"
+"  WHERE title_key IS NOT NULL;"
+"CREATE INDEX entries_fetched ON entries(feed_id, fetched);"
+/* Steps 3 and 8's triggers, gone with the old table. */
+MATCH_COUNT_TRIGGERS
+MATCH_READS_TRIGGERS
+/*
+ * The cascades the foreign keys made. An entry's state goes by its own
+ * cascade, which runs before these: entry_state_ad counts the read off
+ * the entry's topics while their matches are still there, and
+ * topic_matches_reads_ad then finds no reader left to count twice.
+ */
+"CREATE TRIGGER entries_matches_ad AFTER DELETE ON entries BEGIN"
+"  DELETE FROM topic_matches WHERE entry_id = old.id;"
+"END;"
+"CREATE TRIGGER topics_matches_ad AFTER DELETE ON topics BEGIN"
+"  DELETE FROM topic_matches WHERE topic_id = old.id;"
+"END;";
+
 static const struct migration {
 	const char	*sql;
 	/* After the step committed: what the user must hear of it. */
@@ -480,6 +545,7 @@ static const struct migration {
 	{ schema_v10, NULL },
 	{ schema_v11, NULL },
 	{ schema_v12, NULL },
+	{ schema_v13, NULL },
 };
 
 static void

@@ -414,12 +414,10 @@ fail:
 	return rc;
 }
 
+/* A found entry and its keys, hashed as read: no copy of its text. */
 struct found {
-	int64_t	 id;
-	int64_t	 feed_id;
-	char	*norm_link;
-	char	*title;
-	int64_t	 when;		/* published, else fetched */
+	int64_t			 id;
+	struct store_match_key	 k;
 };
 
 /*
@@ -495,6 +493,27 @@ store_match_original(struct sqlite_store *s, const struct store_match_key *k,
 }
 
 /*
+ * Whether any entry of first..last was read by anyone: new entries have
+ * no state yet, and one range probe then spares each match its own.
+ * 1 / 0 / -1.
+ */
+static int
+range_read(struct sqlite_store *s, int64_t first, int64_t last)
+{
+	static const struct store_sql sql = { ST_MATCH_RANGE_READ,
+	    "SELECT 1 FROM entry_state WHERE entry_id BETWEEN ?1 AND ?2"
+	    " AND read = 1 LIMIT 1" };
+	sqlite3_stmt *st;
+	int64_t one;
+
+	if ((st = store_bound_id(s, &sql, first)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, last);
+	return store_one_row(s, st, sizeof(one), store_read_int64, &one,
+	    "checking matches' readers");
+}
+
+/*
  * A match listed for an entry some users had read counts as read in the
  * topic for them (topic_reads). New entries have no state yet, so the
  * read-only lookup is nearly always all it costs.
@@ -527,42 +546,35 @@ listed_reads(struct sqlite_store *s, int64_t topic_id, int64_t entry_id)
 /* Records one match inside the caller's transaction. 1 listed, 0, -1. */
 static int
 match_add(struct sqlite_store *s, int64_t topic_id, const struct found *f,
-    int64_t now)
+    int64_t now, bool any_read)
 {
 	static const struct store_sql sql = { ST_MATCH_ADD,
 	    "INSERT OR IGNORE INTO topic_matches(topic_id, entry_id, feed_id,"
 	    " norm_hash, dup, matched, title_key, published)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" };
-	struct store_match_key k = { .topic_id = topic_id,
-	    .feed_id = f->feed_id, .when = f->when };
+	const struct store_match_key *k = &f->k;
 	sqlite3_stmt *st;
 	int64_t original;
 	int dup;
 
-	if (f->norm_link != NULL) {
-		k.norm_hash = store_match_norm_hash(f->norm_link);
-		k.has_norm = true;
-	}
-	k.has_title = f->title != NULL && store_title_key(f->title,
-	    strlen(f->title), &k.title_key);
-	if ((dup = store_match_original(s, &k, &original)) == -1)
+	if ((dup = store_match_original(s, k, &original)) == -1)
 		return -1;
 	if ((st = store_stmt(s, &sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, topic_id);
 	sqlite3_bind_int64(st, 2, f->id);
-	sqlite3_bind_int64(st, 3, f->feed_id);
-	if (k.has_norm)
-		sqlite3_bind_int64(st, 4, k.norm_hash);
+	sqlite3_bind_int64(st, 3, k->feed_id);
+	if (k->has_norm)
+		sqlite3_bind_int64(st, 4, k->norm_hash);
 	else
 		sqlite3_bind_null(st, 4);
 	sqlite3_bind_int(st, 5, dup);
 	sqlite3_bind_int64(st, 6, now);
-	if (k.has_title)
-		sqlite3_bind_int64(st, 7, k.title_key);
+	if (k->has_title)
+		sqlite3_bind_int64(st, 7, k->title_key);
 	else
 		sqlite3_bind_null(st, 7);
-	sqlite3_bind_int64(st, 8, k.when);
+	sqlite3_bind_int64(st, 8, k->when);
 	if (store_exec(s, st, "recording a match") == -1)
 		return -1;
 	if (sqlite3_changes(s->db) == 0)
@@ -570,9 +582,29 @@ match_add(struct sqlite_store *s, int64_t topic_id, const struct found *f,
 	/* A folded copy is read and starred with its story. */
 	if (dup && store_state_fold(s, f->id, original) == -1)
 		return -1;
-	if (!dup && listed_reads(s, topic_id, f->id) == -1)
+	if (!dup && any_read && listed_reads(s, topic_id, f->id) == -1)
 		return -1;
 	return !dup;
+}
+
+/* The row of ST_MATCH_FIND into f. */
+static void
+found_read(sqlite3_stmt *st, int64_t topic_id, struct found *f)
+{
+	const char *norm = (const char *)sqlite3_column_text(st, 2);
+	const char *title = (const char *)sqlite3_column_text(st, 3);
+
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(st, 0);
+	f->k.topic_id = topic_id;
+	f->k.feed_id = sqlite3_column_int64(st, 1);
+	f->k.when = sqlite3_column_int64(st, 4);
+	if (norm != NULL) {
+		f->k.norm_hash = store_match_norm_hash(norm);
+		f->k.has_norm = true;
+	}
+	f->k.has_title = title != NULL && store_title_key(title,
+	    strlen(title), &f->k.title_key);
 }
 
 /* n more matches listed (not folded) for the topic. */
@@ -611,7 +643,7 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 	int64_t *ids = NULL, now = store_now(s);
 	size_t nf = 0, n = 0, i;
 	char *query = NULL;
-	int rc, step;
+	int rc, step, any_read = 0;
 
 	if (ret_ids != NULL)
 		*ret_ids = NULL;
@@ -646,12 +678,7 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (nf % 64 == 0)
 			f = xreallocarray(f, nf + 64, sizeof(*f));
-		f[nf].id = sqlite3_column_int64(st, 0);
-		f[nf].feed_id = sqlite3_column_int64(st, 1);
-		f[nf].norm_link = store_col_dup(st, 2);
-		f[nf].title = store_col_dup(st, 3);
-		f[nf].when = sqlite3_column_int64(st, 4);
-		nf++;
+		found_read(st, topic_id, &f[nf++]);
 	}
 	if (step != SQLITE_DONE) {
 		rc = query_error(s, step, "matching a topic", err, errlen);
@@ -659,8 +686,12 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 		goto out;
 	}
 	sqlite3_reset(st);
+	/* A fold gives state only to its copy, never listed: this holds. */
+	if (nf > 0 && (any_read = range_read(s, f[0].id, f[nf - 1].id)) == -1)
+		goto out;
 	for (i = 0; i < nf; i++) {
-		if ((step = match_add(s, topic_id, &f[i], now)) == -1)
+		if ((step = match_add(s, topic_id, &f[i], now,
+		    any_read == 1)) == -1)
 			goto out;
 		if (step == 1) {
 			ids = xreallocarray(ids, n + 1, sizeof(*ids));
@@ -682,10 +713,6 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 out:
 	store_rollback(s);
 done:
-	for (i = 0; i < nf; i++) {
-		free(f[i].norm_link);
-		free(f[i].title);
-	}
 	free(f);
 	free(ids);
 	free(query);

@@ -94,8 +94,16 @@ search(struct store *s, const char *q)
  * the API topic's command is kept aside, never to run, until a hook is
  * set; the config topic's goes (feedd.conf names its hook).
  */
+/*
+ * Step 13 (the matches' foreign keys as delete triggers, a feed's topic
+ * hits from its entries) undone; the table stays without its foreign
+ * keys, which step 13 makes anew from either.
+ */
+#define UNDO_V13 "DROP TRIGGER entries_matches_ad;" \
+	" DROP TRIGGER topics_matches_ad; DROP INDEX entries_fetched;" \
+	" CREATE INDEX topic_matches_feed ON topic_matches(feed_id, matched);"
 /* Step 12 (match counts kept by the store, not by triggers) undone. */
-#define UNDO_V12 "CREATE TRIGGER topic_matches_count_ai AFTER INSERT ON" \
+#define UNDO_V12 UNDO_V13 " CREATE TRIGGER topic_matches_count_ai AFTER INSERT ON" \
 	" topic_matches WHEN new.dup = 0 BEGIN UPDATE topics SET" \
 	" match_count = match_count + 1 WHERE id = new.topic_id; END;" \
 	" CREATE TRIGGER topic_matches_reads_ai AFTER INSERT ON" \
@@ -940,6 +948,15 @@ test_apitokens(struct store *s)
 	ok(count(s, "SELECT count(*) FROM api_tokens") == 1, "one left");
 }
 
+/* Matches of an entry or topic gone (step 13's delete triggers). */
+#define ORPHAN_MATCHES "SELECT count(*) FROM topic_matches m WHERE" \
+	" NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = m.entry_id) OR" \
+	" NOT EXISTS (SELECT 1 FROM topics t WHERE t.id = m.topic_id)"
+/* Topics whose listed count is not their listed matches'. */
+#define WRONG_COUNTS "SELECT count(*) FROM topics t WHERE match_count <>" \
+	" (SELECT count(*) FROM topic_matches m WHERE m.topic_id = t.id" \
+	" AND m.dup = 0)"
+
 static void
 test_prune(struct store *s)
 {
@@ -1001,7 +1018,14 @@ test_prune(struct store *s)
 	ok(store_entry_list(s, &q, &l, &n, err, sizeof(err)) == 0 && n == 0,
 	    "past the topic retention it went too");
 	store_entry_list_free(l, n);
+	ok(count(s, ORPHAN_MATCHES) == 0 && count(s, WRONG_COUNTS) == 0,
+	    "a pruned entry's matches go, and the topic's count with them");
 	store_topic_remove(s, tid);
+	ok(store_topic_add(s, "items", "item", NULL, NULL, STORE_ORIGIN_API,
+	    &tid, err, sizeof(err)) == 0 && store_topic_match(s, tid, 1,
+	    INT64_MAX, NULL, NULL, err, sizeof(err)) > 0 &&
+	    store_topic_remove(s, tid) == 1 && count(s, ORPHAN_MATCHES) == 0,
+	    "a removed topic's matches go");
 	store_set_now(s, 5000);
 }
 

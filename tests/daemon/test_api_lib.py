@@ -1,10 +1,13 @@
 """Helpers for the API and feedctl tests: the suite's HTTP feed server
 (feedserver.py) with files and generated feeds, RSS documents, and
 waiting for the daemon's polls. Not a test itself."""
+import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -101,3 +104,58 @@ def strict_json(raw):
         return json.loads(raw.decode("utf-8", errors="strict"))
     except (UnicodeDecodeError, ValueError):
         return None
+
+
+class StreamClient:
+    """A GET /v1/stream client on a daemon's Unix socket, reading its lines
+    on a thread: lines (the JSON documents, in order), times (when each
+    arrived, time.monotonic()), status, and closed once the daemon ended
+    it."""
+
+    def __init__(self, sock, query="", timeout=120):
+        self.lines = []
+        self.times = []
+        self.closed = False
+        self.conn = http.client.HTTPConnection("localhost", timeout=timeout)
+        self.conn.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.conn.sock.connect(sock)
+        self.conn.request("GET", "/v1/stream" + query)
+        self.resp = self.conn.getresponse()
+        self.status = self.resp.status
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        try:
+            while True:
+                line = self.resp.readline()
+                if not line:
+                    break
+                doc = json.loads(line.decode("utf-8"))
+                self.times.append(time.monotonic())
+                self.lines.append(doc)
+        except Exception:  # closed under the reader: the stream is over
+            pass
+        self.closed = True
+
+    def entries(self):
+        return [x for x in self.lines if "event" not in x]
+
+    def events(self, kind):
+        return [x for x in self.lines if x.get("event") == kind]
+
+    def opened(self):
+        return bool(self.events("open"))
+
+    def entry_time(self, title):
+        """When the entry titled so arrived, or None."""
+        for t, x in zip(self.times, self.lines):
+            if "event" not in x and x.get("title") == title:
+                return t
+        return None
+
+    def close(self):
+        try:
+            self.conn.sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, AttributeError):  # closed already
+            pass
+        self.conn.close()

@@ -3,7 +3,6 @@ them, heartbeats, two streams (and feedctl follow) receiving the same new
 entry, a topic stream, a stream that resumes with since=. Misbehaving
 clients (one spewing garbage, one that stalls and never reads) cost only
 their own connection: polls go on and others are answered promptly."""
-import http.client
 import json
 import os
 import socket
@@ -12,7 +11,7 @@ import threading
 import time
 
 from feeddtest import FEEDCTL, Daemon, TempDir, check, done, http_unix
-from test_api_lib import CONF, FeedServer, wait_until
+from test_api_lib import CONF, FeedServer, StreamClient, wait_until
 
 tmp = TempDir()
 srv = FeedServer(tmp.join("www"))
@@ -24,45 +23,8 @@ d = Daemon(tmp, conf).start()
 S = d.socket
 
 
-class Stream:
-    """A /v1/stream client reading lines on a thread."""
-
-    def __init__(self, query=""):
-        self.lines = []
-        self.status = None
-        self.closed = False
-        self.conn = http.client.HTTPConnection("localhost", timeout=120)
-        self.conn.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.conn.sock.connect(S)
-        self.conn.request("GET", "/v1/stream" + query)
-        self.resp = self.conn.getresponse()
-        self.status = self.resp.status
-        self.t = threading.Thread(target=self.run, daemon=True)
-        self.t.start()
-
-    def run(self):
-        try:
-            while True:
-                line = self.resp.readline()
-                if not line:
-                    break
-                self.lines.append(json.loads(line.decode("utf-8")))
-        except Exception:  # closed under the reader: the stream is over
-            pass
-        self.closed = True
-
-    def entries(self):
-        return [x for x in self.lines if "event" not in x]
-
-    def events(self, kind):
-        return [x for x in self.lines if x.get("event") == kind]
-
-    def close(self):
-        try:
-            self.conn.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.conn.close()
+def Stream(query=""):
+    return StreamClient(S, query)
 
 
 def api(method, path, body=None):

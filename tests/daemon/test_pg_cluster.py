@@ -17,18 +17,16 @@ PostgreSQL and HTTP server. What a user of the cluster must see:
 By hand: CLUSTER_WORKERS=1 runs phase 1 with one worker (the harness
 alone), CLUSTER_PHASES=1,gap,kill picks phases (1 includes the stream and
 the hook, 3 and 4 above), CLUSTER_KEEP=1 keeps the logs."""
-import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
 
 from feeddtest import (FEEDD, Daemon, TempDir, check, done, http_unix,
                        pg_server)
-from test_api_lib import FeedServer, wait_until
+from test_api_lib import FeedServer, StreamClient, wait_until
 
 NWORKERS = int(os.environ.get("CLUSTER_WORKERS", "3"))
 PHASES = os.environ.get("CLUSTER_PHASES",
@@ -227,43 +225,6 @@ def tcp_ports(pid, port):
     return out
 
 
-class Stream:
-    """A /v1/stream client on a worker's socket, reading on a thread."""
-
-    def __init__(self, sock, query=""):
-        self.lines = []
-        self.conn = http.client.HTTPConnection("localhost", timeout=120)
-        self.conn.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.conn.sock.connect(sock)
-        self.conn.request("GET", "/v1/stream" + query)
-        self.resp = self.conn.getresponse()
-        self.status = self.resp.status
-        threading.Thread(target=self.run, daemon=True).start()
-
-    def run(self):
-        try:
-            while True:
-                line = self.resp.readline()
-                if not line:
-                    break
-                self.lines.append(json.loads(line.decode("utf-8")))
-        except Exception:  # closed under the reader: the stream is over
-            pass
-
-    def entries(self):
-        return [x for x in self.lines if "event" not in x]
-
-    def opened(self):
-        return any(x.get("event") == "open" for x in self.lines)
-
-    def close(self):
-        try:
-            self.conn.sock.shutdown(socket.SHUT_RDWR)
-        except (OSError, AttributeError):  # closed already
-            pass
-        self.conn.close()
-
-
 def rss(name, items):
     out = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">'
            '<channel><title>%s</title><link>http://example.org/%s/</link>'
@@ -348,7 +309,7 @@ notify = web
         # A stream on each worker from the start (since=0 replays what
         # came before it opened): while the workers store at once, each
         # must get every entry, once, in id order.
-        streams = {n: Stream(d.socket, "?since=0")
+        streams = {n: StreamClient(d.socket, "?since=0")
                    for n, d in c.workers.items()}
         print("# %s: %d workers up, %d feeds" % (elapsed(), NWORKERS,
                                                  NFEEDS), flush=True)
@@ -458,7 +419,7 @@ def phase_stream(c):
     fid = doc["feed"]["id"]
     wait_until(lambda: len(all_entries(a, "&feed=%d" % fid)) == 1,
                timeout=15)
-    streams = {n: Stream(d.socket) for n, d in c.workers.items()}
+    streams = {n: StreamClient(d.socket) for n, d in c.workers.items()}
     check(wait_until(lambda: all(s.opened() for s in streams.values())),
           "a stream open on each worker",
           {n: s.lines for n, s in streams.items()})

@@ -6,16 +6,13 @@ once, content with a bad or no signature stores nothing; leases are renewed
 and, when one ends unrenewed, the feed is polled again; a removed feed is
 unsubscribed; a hub that refuses or denies leaves the feed polled as
 before. The hub is websubhub.py, written from the specification."""
-import json
 import re
-import socket
 import http.client
-import threading
 import time
 
 from feeddtest import Daemon, TempDir, check, done, free_port, http_tcp, \
     http_unix
-from test_api_lib import CONF, FeedServer, wait_until
+from test_api_lib import CONF, FeedServer, StreamClient, wait_until
 from websubhub import Hub
 
 tmp = TempDir()
@@ -135,42 +132,14 @@ check(r.status == 401, "the rest of the TCP listener still wants a token",
 # ---- pushed content: from publish to the topic's stream ------------------
 
 
-class Stream:
-    def __init__(self, query):
-        self.lines = []
-        self.conn = http.client.HTTPConnection("localhost", timeout=60)
-        self.conn.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.conn.sock.connect(S)
-        self.conn.request("GET", "/v1/stream" + query)
-        self.resp = self.conn.getresponse()
-        threading.Thread(target=self.run, daemon=True).start()
-
-    def run(self):
-        try:
-            while True:
-                line = self.resp.readline()
-                if not line:
-                    break
-                self.lines.append((time.monotonic(),
-                                   json.loads(line.decode())))
-        except Exception:
-            pass
-
-    def entry(self, title):
-        for t, x in self.lines:
-            if "event" not in x and x.get("title") == title:
-                return t
-        return None
-
-
-stream = Stream("?topic=storm")
+stream = StreamClient(S, "?topic=storm", timeout=60)
 wait_until(lambda: stream.lines)
 pushed = feed("news.xml", hub.url, [("2", "storm warning"),
                                     ("1", "calm day")])
 t0 = time.monotonic()
 statuses = hub.publish(news_url, pushed)
 check(statuses == [202], "signed content is accepted (202)", statuses)
-t1 = wait_until(lambda: stream.entry("storm warning"), timeout=5)
+t1 = wait_until(lambda: stream.entry_time("storm warning"), timeout=5)
 check(t1 is not None, "the pushed entry reaches the topic's stream",
       stream.lines)
 if t1 is not None:
@@ -185,7 +154,7 @@ check(hub.publish(news_url, bad, signature="bad") == [404],
 check(hub.publish(news_url, bad, signature=None) == [404],
       "content without a signature is refused (404)")
 time.sleep(1)
-check("storm forged" not in titles() and stream.entry("storm forged") is None,
+check("storm forged" not in titles() and stream.entry_time("storm forged") is None,
       "refused content stores nothing", titles())
 old = feed("news.xml", hub.url, [("4", "storm from an old hub")])
 check(hub.publish(news_url, old, algo="sha1") == [202],

@@ -194,7 +194,25 @@ test_feeds(struct store *s)
 	    log[0].time == 6000 && strcmp(log[0].error, "HTTP 500") == 0 &&
 	    log[1].new_entries == 3, "the poll log, newest first");
 	store_poll_log_list_free(log, n);
-	ok(store_feeds_last_poll(s, &last) == 0 && last == 6000,
+	pr.error = NULL;
+	pr.http_status = 304;
+	pr.state = STORE_FEED_OK;
+	for (int i = 0; i < STORE_POLL_LOG_PER_FEED + 3; i++) {
+		pr.started = 7000 + i;
+		(void)store_feed_poll_done(s, id, &pr);
+	}
+	ok(store_poll_log_list(s, id, 0, &log, &n) == 0 &&
+	    n == STORE_POLL_LOG_PER_FEED &&
+	    log[0].time == 7000 + STORE_POLL_LOG_PER_FEED + 2 &&
+	    log[n - 1].time == 7003, "the log keeps a feed's last %d polls",
+	    STORE_POLL_LOG_PER_FEED);
+	store_poll_log_list_free(log, n);
+	pr.started = 6000;
+	pr.error = "HTTP 500";
+	pr.http_status = 500;
+	pr.state = STORE_FEED_BACKING_OFF;
+	ok(store_feed_poll_done(s, id, &pr) == 0 &&
+	    store_feeds_last_poll(s, &last) == 0 && last == 6000,
 	    "the last poll of all");
 	ok(store_feed_set_next_poll(s, id, 1) == 1 &&
 	    store_feed_set_next_poll(s, id + 999, 1) == 0, "poll now");

@@ -359,55 +359,39 @@ int
 pg_store_feed_topic_hits(struct pg_store *s, int64_t id, int64_t since,
     int64_t **ret, size_t *ret_n, int64_t *ret_topics)
 {
-	static const struct pg_sql topics = {
-	    "SELECT count(*) FROM topics" };
-	static const struct pg_sql hits = {
-	    "SELECT max(e.fetched) FROM topic_matches m"
-	    " JOIN entries e ON e.id = m.entry_id"
-	    " WHERE m.feed_id = $1 AND m.matched >= $2 AND e.fetched >= $2"
-	    " GROUP BY m.entry_id ORDER BY 1" };
+	/* The topics' count with the hits, in one round trip. */
+	static const struct pg_sql sql = {
+	    "SELECT (SELECT count(*) FROM topics), h.fetched"
+	    " FROM (SELECT 1) one LEFT JOIN (SELECT max(e.fetched) AS fetched"
+	    "  FROM topic_matches m JOIN entries e ON e.id = m.entry_id"
+	    "  WHERE m.feed_id = $1 AND m.matched >= $2 AND e.fetched >= $2"
+	    "  GROUP BY m.entry_id) h ON true ORDER BY 2" };
 	struct pg_params p = { 0 };
+	PGresult *r;
+	int i, rows;
 
 	*ret = NULL;
 	*ret_n = 0;
 	*ret_topics = 0;
-	if (pg_int(s, &topics, &p, "counting the topics", ret_topics) == -1)
-		return -1;
 	pg_p_int(&p, id);
 	pg_p_int(&p, since);
-	return pg_all_rows(s, &hits, &p, sizeof(**ret), pg_read_int64,
-	    (void **)ret, ret_n, "listing a feed's topic matches") == -1 ?
-	    -1 : 0;
-}
-
-static int
-poll_log_add(struct pg_store *s, int64_t feed_id, int64_t started,
-    const struct store_poll_result *r)
-{
-	static const struct pg_sql sql = {
-	    "INSERT INTO poll_log(feed_id, time, http_status, bytes,"
-	    " new_entries, duration_ms, error)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7)" };
-	/* Keeps the newest $2 rows of feed $1. */
-	static const struct pg_sql sql_trim = {
-	    "DELETE FROM poll_log WHERE feed_id = $1 AND"
-	    " id <= (SELECT id FROM poll_log WHERE feed_id = $1"
-	    " ORDER BY id DESC LIMIT 1 OFFSET $2)" };
-	struct pg_params p = { 0 };
-
-	pg_p_int(&p, feed_id);
-	pg_p_int(&p, started);
-	pg_p_int(&p, r->http_status);
-	pg_p_int(&p, r->bytes);
-	pg_p_int(&p, r->new_entries);
-	pg_p_int(&p, r->duration_ms);
-	pg_p_text(&p, r->error);
-	if (pg_exec(s, &sql, &p, "logging a poll", NULL) == -1)
+	if ((r = pg_run(s, &sql, &p, "listing a feed's topic matches")) ==
+	    NULL)
 		return -1;
-	p.n = 0;
-	pg_p_int(&p, feed_id);
-	pg_p_int(&p, STORE_POLL_LOG_PER_FEED);
-	return pg_exec(s, &sql_trim, &p, "trimming the poll log", NULL);
+	rows = PQntuples(r);
+	if (rows > 0)
+		*ret_topics = pg_col_int(r, 0, 0);
+	*ret = xreallocarray(NULL, rows > 0 ? (size_t)rows : 1,
+	    sizeof(**ret));
+	for (i = 0; i < rows; i++)
+		if (!PQgetisnull(r, i, 1))
+			(*ret)[(*ret_n)++] = pg_col_int(r, i, 1);
+	PQclear(r);
+	if (*ret_n == 0) {
+		free(*ret);
+		*ret = NULL;
+	}
+	return 0;
 }
 
 /* A confirmed move, in a savepoint: the new URL may be subscribed. */
@@ -445,8 +429,14 @@ int
 pg_store_feed_poll_done(struct pg_store *s, int64_t feed_id,
     const struct store_poll_result *r)
 {
+	/*
+	 * One statement: the feed's row, its poll_log row and the log's
+	 * trim (the trim does not see the row being added: it keeps one
+	 * fewer), so a poll's record is one round trip. The counts say
+	 * whether the feed was there.
+	 */
 	static const struct pg_sql sql = {
-	    "UPDATE feeds SET"
+	    "WITH upd AS (UPDATE feeds SET"
 	    " etag = COALESCE($1, etag),"
 	    " last_modified = COALESCE($2, last_modified),"
 	    " body_hash = COALESCE($3, body_hash),"
@@ -471,9 +461,18 @@ pg_store_feed_poll_done(struct pg_store *s, int64_t feed_id,
 	    " ELSE lease_owner END,"
 	    " lease_until = CASE WHEN lease_owner = $20 THEN 0"
 	    " ELSE lease_until END"
-	    " WHERE id = $12" };
+	    " WHERE id = $12 RETURNING id),"
+	    " log AS (INSERT INTO poll_log(feed_id, time, http_status, bytes,"
+	    "  new_entries, duration_ms, error)"
+	    "  SELECT id, $4, $21, $22, $23, $24, $5 FROM upd),"
+	    " trim AS (DELETE FROM poll_log WHERE feed_id = $12"
+	    "  AND EXISTS (SELECT 1 FROM upd) AND id <= (SELECT id"
+	    "  FROM poll_log WHERE feed_id = $12 ORDER BY id DESC"
+	    "  LIMIT 1 OFFSET $25))"
+	    " SELECT count(*) FROM upd" };
 	struct pg_params p = { 0 };
 	int64_t started = r->started != 0 ? r->started : pg_now(s), n;
+	bool move = r->new_url != NULL;
 
 	pg_p_text(&p, r->etag);
 	pg_p_text(&p, r->last_modified);
@@ -495,22 +494,34 @@ pg_store_feed_poll_done(struct pg_store *s, int64_t feed_id,
 	pg_p_text(&p, r->interval_base_note);
 	pg_p_int(&p, r->interval_hint_s);
 	pg_p_text(&p, s->worker != NULL ? s->worker : "");
-	if (pg_begin(s) == -1)
+	pg_p_int(&p, r->http_status);
+	pg_p_int(&p, r->bytes);
+	pg_p_int(&p, r->new_entries);
+	pg_p_int(&p, r->duration_ms);
+	pg_p_int(&p, STORE_POLL_LOG_PER_FEED - 1);
+	/*
+	 * A statement on its own is all or nothing; a move, whose new URL
+	 * may be taken, goes with it in a transaction (a savepoint inside a
+	 * group).
+	 */
+	if (move && pg_begin(s) == -1)
 		return -1;
-	if (pg_exec(s, &sql, &p, "recording a poll", &n) == -1)
+	if (pg_int(s, &sql, &p, "recording a poll", &n) != 1)
 		goto fail;
 	if (n == 0) {
 		/* Removed while the poll ran: nothing to record. */
-		pg_rollback(s);
+		if (move)
+			pg_rollback(s);
 		return 0;
 	}
-	if (r->new_url != NULL && feed_move(s, feed_id, r->new_url) == -1)
-		goto fail;
-	if (poll_log_add(s, feed_id, started, r) == -1)
+	if (!move)
+		return 0;
+	if (feed_move(s, feed_id, r->new_url) == -1)
 		goto fail;
 	return pg_commit(s);
 fail:
-	pg_rollback(s);
+	if (move)
+		pg_rollback(s);
 	return -1;
 }
 

@@ -23,7 +23,7 @@ struct pg_sql {
 };
 
 /* Parameters as text, the way libpq's text format hands them over. */
-#define PG_MAXPARAMS	24
+#define PG_MAXPARAMS	32
 struct pg_params {
 	int		 n;
 	const char	*v[PG_MAXPARAMS];

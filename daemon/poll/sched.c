@@ -1132,17 +1132,20 @@ slot_grant(struct sched *s, size_t hi, int64_t now)
 
 /*
  * How many due feeds this worker may claim now: enough to keep its
- * connections busy, not more, so that the others get their share. It
- * claims again only once fewer than max_connections are held, and then
- * up to twice that: a statement claims dozens, not one per poll ended.
+ * connections busy, not more, so that the others get their share. What
+ * counts is what runs and what could start now (the hosts whose turn
+ * comes): feeds queued behind a host's gap or its max_per_host would
+ * otherwise hold back the claims of other hosts' feeds. It claims again
+ * only once fewer than max_connections count, and then up to twice
+ * that: a statement claims dozens, not one per poll ended.
  */
 static size_t
 claim_room(const struct sched *s)
 {
 	size_t conns = (size_t)s->o.max_connections;
-	size_t held = s->nready + (size_t)s->in_flight;
+	size_t busy = (size_t)s->in_flight + s->tlen;
 
-	return held < conns ? 2 * conns - held : 0;
+	return busy < conns ? 2 * conns - busy : 0;
 }
 
 /*

@@ -96,11 +96,12 @@
 /*
  * Several workers on one store (store_shared, store.h): a feed due here
  * is claimed before it is queued, in one statement for what is due at
- * once, at most 2 * max_connections ahead of the polls running, so the
- * other workers get their share; a feed another worker holds or polled
- * meanwhile is planned again when the store says (its new next_poll, or
- * the end of that worker's lease, SCHED_DEFAULT_LEASE_S unless
- * feedd.conf's lease says). host_gap holds across workers: a start is
+ * once, once fewer than max_connections polls run or could start now
+ * and then up to twice that (feeds waiting out a host's gap do not
+ * count), so the other workers get their share; a feed another worker
+ * holds or polled meanwhile is planned again when the store says (its
+ * new next_poll, or the end of that worker's lease,
+ * SCHED_DEFAULT_LEASE_S unless feedd.conf's lease says). host_gap holds across workers: a start is
  * recorded in the store, and waits for another worker's last one.
  * max_per_host counts this worker's polls only.
  */

@@ -101,9 +101,10 @@
  * count), so the other workers get their share; a feed another worker
  * holds or polled meanwhile is planned again when the store says (its
  * new next_poll, or the end of that worker's lease,
- * SCHED_DEFAULT_LEASE_S unless feedd.conf's lease says). host_gap holds across workers: a start is
- * recorded in the store, and waits for another worker's last one.
- * max_per_host counts this worker's polls only.
+ * SCHED_DEFAULT_LEASE_S unless feedd.conf's lease says). host_gap
+ * holds across workers: a start is recorded in the store, and waits for
+ * another worker's last one. max_per_host counts this worker's polls
+ * only.
  */
 #define SCHED_DEFAULT_LEASE_S		60
 /* The first step after a failed commit (see above), in seconds. */

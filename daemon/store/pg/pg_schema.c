@@ -372,9 +372,64 @@ static const char schema_v2[] =
 "  until bigint NOT NULL"
 ");";
 
+/*
+ * Step 3: the status' figures of the feeds kept in feed_counts, one row a
+ * state, by a trigger (SQLite's step 14): how many feeds, how many fail,
+ * and their entries. An update runs it only when one of the figures
+ * moves. A state change takes the old state's row before the new one's;
+ * writers take turns anyway (PG_WRITE_LOCK). TRUNCATE fires no row
+ * trigger: it empties the counts by a statement trigger of its own.
+ */
+static const char schema_v3[] =
+"CREATE TABLE feed_counts ("
+"  state text PRIMARY KEY,"
+"  feeds bigint NOT NULL,"
+"  failing bigint NOT NULL,"
+"  entries bigint NOT NULL"
+");"
+"INSERT INTO feed_counts(state, feeds, failing, entries)"
+"  SELECT state, count(*), count(*) FILTER (WHERE error_count > 0),"
+"  sum(entry_count) FROM feeds GROUP BY state;"
+"CREATE FUNCTION feed_counts_add(text, bigint, bigint, bigint)"
+"  RETURNS void LANGUAGE sql AS $$"
+"  INSERT INTO feed_counts AS c(state, feeds, failing, entries)"
+"    VALUES ($1, $2, $3, $4) ON CONFLICT (state) DO UPDATE SET"
+"    feeds = c.feeds + $2, failing = c.failing + $3,"
+"    entries = c.entries + $4;"
+"$$;"
+"CREATE FUNCTION feed_counts() RETURNS trigger LANGUAGE plpgsql AS $$"
+"BEGIN"
+"  IF TG_OP <> 'INSERT' THEN"
+"    PERFORM feed_counts_add(OLD.state, -1,"
+"      -(OLD.error_count > 0)::int, -OLD.entry_count);"
+"  END IF;"
+"  IF TG_OP <> 'DELETE' THEN"
+"    PERFORM feed_counts_add(NEW.state, 1,"
+"      (NEW.error_count > 0)::int, NEW.entry_count);"
+"  END IF;"
+"  RETURN NULL;"
+"END $$;"
+"CREATE TRIGGER feed_counts AFTER INSERT OR DELETE ON feeds"
+"  FOR EACH ROW EXECUTE FUNCTION feed_counts();"
+"CREATE TRIGGER feed_counts_update"
+"  AFTER UPDATE OF state, error_count, entry_count ON feeds FOR EACH ROW"
+"  WHEN (OLD.state <> NEW.state"
+"  OR (OLD.error_count > 0) <> (NEW.error_count > 0)"
+"  OR OLD.entry_count <> NEW.entry_count)"
+"  EXECUTE FUNCTION feed_counts();"
+"CREATE FUNCTION feed_counts_truncate() RETURNS trigger"
+"  LANGUAGE plpgsql AS $$"
+"BEGIN"
+"  DELETE FROM feed_counts;"
+"  RETURN NULL;"
+"END $$;"
+"CREATE TRIGGER feed_counts_truncate AFTER TRUNCATE ON feeds"
+"  FOR EACH STATEMENT EXECUTE FUNCTION feed_counts_truncate();";
+
 static const char *const steps[PG_SCHEMA_VERSION] = {
 	schema_v1,
 	schema_v2,
+	schema_v3,
 };
 
 /* PostgreSQL's message, without its trailing newline. */

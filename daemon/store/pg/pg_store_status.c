@@ -11,17 +11,15 @@
 int
 pg_store_status_get(struct pg_store *s, struct store_status *ret)
 {
-	/* One pass over the feeds, not one per figure. */
+	/* feed_counts has a row a state (schema step 3): no feed is read. */
 	static const struct pg_sql sql = {
-	    "SELECT count(*),"
-	    " count(*) FILTER (WHERE state = 'new'),"
-	    " count(*) FILTER (WHERE state = 'backing_off'),"
-	    " count(*) FILTER (WHERE error_count > 0),"
-	    " COALESCE(sum(entry_count), 0),"
-	    " (SELECT count(*) FROM topics),"
-	    " COALESCE(min(greatest(next_poll, retry_after_until))"
-	    "  FILTER (WHERE state NOT IN ('gone', 'blocked')), 0)"
-	    " FROM feeds" };
+	    "SELECT COALESCE(sum(feeds), 0),"
+	    " COALESCE(sum(feeds) FILTER (WHERE state = 'new'), 0),"
+	    " COALESCE(sum(feeds) FILTER (WHERE state = 'backing_off'), 0),"
+	    " COALESCE(sum(failing), 0),"
+	    " COALESCE(sum(entries), 0),"
+	    " (SELECT count(*) FROM topics)"
+	    " FROM feed_counts" };
 	PGresult *r;
 
 	memset(ret, 0, sizeof(*ret));
@@ -33,7 +31,6 @@ pg_store_status_get(struct pg_store *s, struct store_status *ret)
 	ret->feeds_failing = pg_col_int(r, 0, 3);
 	ret->entries = pg_col_int(r, 0, 4);
 	ret->topics = pg_col_int(r, 0, 5);
-	ret->next_poll = pg_col_int(r, 0, 6);
 	PQclear(r);
 	ret->last_entry_id = pg_store_last_entry_id(s);
 	ret->db_bytes = pg_store_db_size(s);
@@ -45,7 +42,7 @@ pg_store_feed_state_counts(struct pg_store *s,
     int64_t ret[STORE_FEED_STATE_MAX])
 {
 	static const struct pg_sql sql = {
-	    "SELECT state, count(*) FROM feeds GROUP BY state" };
+	    "SELECT state, feeds FROM feed_counts" };
 	PGresult *r;
 	int i, st;
 

@@ -831,15 +831,31 @@ static void
 test_status_counts(struct store *s, const char *uri)
 {
 	PGresult *r;
+	int64_t id;
 	char err[512];
 
 	counts_run(s, count_of, NULL);
+	/* Additions are added up by a group's commit, and by a status. */
+	ok(store_batch_begin(s) == 0 && store_feed_add(s,
+	    "https://counts-d.example/rss", NULL, NULL, 0, &id) == 0 &&
+	    store_feed_remove(s, id) == 1 && store_batch_commit(s) == 0,
+	    "a group of writes");
+	ok(count("SELECT count(*) FROM feed_counts") ==
+	    count("SELECT count(DISTINCT state) FROM feed_counts"),
+	    "its commit added feed_counts up: a row a state");
+	counts_fresh(s, count_of, NULL, "added up");
+	r = PQexec(admin, "INSERT INTO feed_counts(state, feeds, failing,"
+	    " entries) SELECT 'ok', 0, 0, 0 FROM generate_series(1, 1001)");
+	PQclear(r);
+	counts_fresh(s, count_of, NULL, "1,001 more additions");
+	ok(count("SELECT count(*) FROM feed_counts") ==
+	    count("SELECT count(DISTINCT state) FROM feed_counts"),
+	    "the status that read them added them up");
 	store_free(s);
 	r = PQexec(admin, "DROP TRIGGER feed_counts_truncate ON feeds;"
 	    " DROP TRIGGER feed_counts_update ON feeds;"
 	    " DROP TRIGGER feed_counts ON feeds;"
 	    " DROP FUNCTION feed_counts_truncate(); DROP FUNCTION feed_counts();"
-	    " DROP FUNCTION feed_counts_add(text, bigint, bigint, bigint);"
 	    " DROP TABLE feed_counts;"
 	    " DELETE FROM feedd_schema WHERE version = 3");
 	ok(PQresultStatus(r) == PGRES_COMMAND_OK,

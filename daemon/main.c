@@ -392,7 +392,6 @@ sd_counts(struct sdglue_counts *c, void *arg)
 		c->entries = st.entries;
 		c->backing_off = st.feeds_backing_off;
 		c->failing = st.feeds_failing;
-		c->next_poll = (time_t)st.next_poll;
 	}
 	if (rt->d.store != NULL) {
 		store_health_get(rt->d.store, &h);
@@ -401,7 +400,7 @@ sd_counts(struct sdglue_counts *c, void *arg)
 		    h.error) >= (int)sizeof(c->store_error))
 			c->store_error[sizeof(c->store_error) - 1] = '\0';
 	}
-	/* The plan in memory is the truth; the store's may lag behind it. */
+	/* When the next poll is due: the plan in memory. */
 	if (rt->d.sched != NULL) {
 		sched_counts(rt->d.sched, &sc);
 		c->next_poll = (time_t)sc.next_due;

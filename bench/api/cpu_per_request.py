@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench/api/cpu_per_request.py: the daemon CPU one API request costs.
 
-    bench/api/cpu_per_request.py FEEDD CONF DB PATH [N] [PATH...]
+    bench/api/cpu_per_request.py [--write] FEEDD CONF DB PATH [N] [PATH...]
 
 Starts FEEDD on DB (a copy you can spare: it polls what is due) with its
 socket beside it (waiting up to 5 minutes for it: a configuration of
@@ -10,7 +10,10 @@ PATH in turn sends it once to warm up, then N times over one keep-alive
 connection on the Unix socket, and prints the daemon's CPU (user +
 system, from /proc/PID/stat) per request and the median wall time a
 request took. Give a PATH several times for several measurements on one
-daemon. Example, after a cold `feedd --once` filled c.db:
+daemon. --write: before each request, another connection commits a write
+to DB (a row of meta), as a polling daemon's commits do, so each request
+is measured after a write (SQLite stores only). Example, after a cold
+`feedd --once` filled c.db:
 
     bench/api/cpu_per_request.py build-bench/daemon/feedd feedd.conf c.db \\
         '/v1/entries?since=1000&limit=1000' 100
@@ -18,13 +21,14 @@ daemon. Example, after a cold `feedd --once` filled c.db:
 import http.client
 import os
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import time
 
 
-def measure(pid, sock, path, n):
+def measure(pid, sock, path, n, write=None):
     class Unix(http.client.HTTPConnection):
         def connect(self):
             self.sock = socket.socket(socket.AF_UNIX)
@@ -40,7 +44,9 @@ def measure(pid, sock, path, n):
     body = r.read()
     walls = []
     c0 = cpu()
-    for _ in range(n):
+    for i in range(n):
+        if write is not None:
+            write(i)
         t0 = time.perf_counter()
         c.request("GET", path)
         c.getresponse().read()
@@ -54,11 +60,20 @@ def measure(pid, sock, path, n):
 
 
 def main():
-    if len(sys.argv) < 5:
+    args = [a for a in sys.argv[1:] if a != "--write"]
+    if len(args) < 4:
         sys.exit(__doc__)
-    feedd, conf, db = sys.argv[1:4]
-    paths = [a for a in sys.argv[4:] if not a.isdigit()]
-    ns = [int(a) for a in sys.argv[4:] if a.isdigit()]
+    feedd, conf, db = args[0:3]
+    paths = [a for a in args[3:] if not a.isdigit()]
+    ns = [int(a) for a in args[3:] if a.isdigit()]
+    write = None
+    if "--write" in sys.argv:
+        wc = sqlite3.connect(db, timeout=30)
+
+        def write(i):
+            wc.execute("INSERT OR REPLACE INTO meta(key, value)"
+                       " VALUES ('bench_write', ?)", (i,))
+            wc.commit()
     n = ns[0] if ns else 200
     sock = db + ".api.sock"
     p = subprocess.Popen([feedd, "-c", conf, "--database", db, "--socket",
@@ -70,7 +85,7 @@ def main():
             time.sleep(0.05)
         time.sleep(1.0)
         for path in paths:
-            measure(p.pid, sock, path, n)
+            measure(p.pid, sock, path, n, write)
     finally:
         p.terminate()
         p.wait()

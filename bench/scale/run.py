@@ -28,7 +28,9 @@ Steps, each a JSON line on stdout:
   api     bench/api/cpu_per_request.py against a copy of the store: a
           page of 1,000 entries from the middle of the ids, the topic's
           first page of 1,000, and /v1/status, --requests each, --runs
-          times; daemon CPU per request and median wall.
+          times; daemon CPU per request and median wall. Then
+          /v1/status again with a commit of another connection before
+          each request (api-after-write), as while the daemon polls.
 
 The database is kept in --work between invocations, so `--steps warm,api`
 reuses the store a cold step made. Needs: nginx-light, time (GNU), python3;
@@ -182,6 +184,15 @@ def main():
             text=True)
         for line in t.stdout.splitlines():
             out("api", {"result": line, "load": os.getloadavg()[0]})
+        # The status again, each request after another connection's
+        # commit: what it costs while the daemon polls.
+        t = subprocess.run([sys.executable, os.path.join(
+            TOP, "bench", "api", "cpu_per_request.py"), "--write", feedd,
+            conf, copy, str(a.requests)] + ["/v1/status"] * a.runs,
+            capture_output=True, text=True)
+        for line in t.stdout.splitlines():
+            out("api-after-write", {"result": line,
+                                    "load": os.getloadavg()[0]})
 
 if __name__ == "__main__":
     main()

@@ -107,9 +107,9 @@ api_status_get(struct api *api, struct evhttp_request *req, const char *path)
 		json_object_set_new(doc, "topics", json_integer(st.topics));
 		json_object_set_new(doc, "last_entry_id",
 		    json_integer(st.last_entry_id));
-		/* The plan in memory is the truth; the store's may lag. */
-		json_object_set_new(doc, "next_poll", model_json_time(
-		    d->sched != NULL ? sc.next_due : st.next_poll));
+		/* The plan in memory: the scheduler plans every poll. */
+		json_object_set_new(doc, "next_poll", d->sched != NULL ?
+		    model_json_time(sc.next_due) : json_null());
 	} else {
 		/* Still starting, or the database failed: say so, don't 500. */
 		json_object_set_new(doc, "db_size", json_integer(0));

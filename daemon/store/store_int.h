@@ -18,7 +18,7 @@
 
 struct store_token_sink;
 
-#define STORE_SCHEMA_VERSION	13
+#define STORE_SCHEMA_VERSION	14
 /*
  * The columns and tokenizer of entries_fts as the schema makes it now
  * (store_schema.c), for store_fts_check_query's in-memory copy; a schema
@@ -214,16 +214,6 @@ struct sqlite_store {
 	bool		 capturing;	/* store_ingest is indexing */
 	bool		 tokens_wrapped;	/* store_tokens_wrap worked */
 	struct store_health health;	/* store_health(): writes failing */
-	/*
-	 * store_status_get's figures from the feeds and topics, kept while
-	 * the database is unchanged: sqlite3_total_changes64() of this
-	 * connection and SQLITE_FCNTL_DATA_VERSION (any connection's
-	 * commits) as they were when they were counted.
-	 */
-	struct store_status status;
-	int64_t		 status_changes;
-	unsigned	 status_version;
-	bool		 status_valid;
 };
 
 /*

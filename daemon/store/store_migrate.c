@@ -20,7 +20,7 @@
  * one round trip at a time (bench/README-store.md).
  *
  * Counts the PostgreSQL schema keeps by triggers (a topic's match_count,
- * feed_reads, topic_reads) are not copied: the triggers count the copied
+ * feed_reads, topic_reads, feed_counts) are not copied: the triggers count the copied
  * rows as they come (a skipped row fires nothing), and match_count, which
  * the copied topic brings along as well, is counted again at the end.
  */
@@ -118,6 +118,15 @@ static const struct {
 	{ "topics match_count (sum)",
 	    "SELECT coalesce(sum(match_count), 0) FROM topics",
 	    "SELECT coalesce(sum(match_count), 0) FROM topics" },
+	{ "feed_counts feeds (sum)",
+	    "SELECT coalesce(sum(feeds), 0) FROM feed_counts",
+	    "SELECT coalesce(sum(feeds), 0) FROM feed_counts" },
+	{ "feed_counts failing (sum)",
+	    "SELECT coalesce(sum(failing), 0) FROM feed_counts",
+	    "SELECT coalesce(sum(failing), 0) FROM feed_counts" },
+	{ "feed_counts entries (sum)",
+	    "SELECT coalesce(sum(entries), 0) FROM feed_counts",
+	    "SELECT coalesce(sum(entries), 0) FROM feed_counts" },
 };
 _Static_assert(sizeof(checks) / sizeof(checks[0]) == STORE_MIGRATE_NCOUNTS,
     "store.h's STORE_MIGRATE_NCOUNTS is the number of checks");

@@ -32,11 +32,14 @@ def poll_until(fid, n):
         "GET", "/v1/entries?topic=alerts")[1]["entries"]) >= n, timeout=20)
 
 
-# Steps 13 (the matches' foreign keys as delete triggers, a feed's topic
-# hits from its entries), 12 (match counts kept by the store), 11
-# (WebSub, the interval's parts), 10 (repairs), 9 (alerts of URL hooks)
-# and 8 (users and their state) undone, triggers first.
-UNDO_STEPS_8_13 = """
+# Steps 14 (the feeds' figures in feed_counts), 13 (the matches' foreign
+# keys as delete triggers, a feed's topic hits from its entries), 12
+# (match counts kept by the store), 11 (WebSub, the interval's parts), 10
+# (repairs), 9 (alerts of URL hooks) and 8 (users and their state)
+# undone, triggers first.
+UNDO_STEPS_8_14 = """
+    DROP TRIGGER feeds_counts_ai; DROP TRIGGER feeds_counts_ad;
+    DROP TRIGGER feeds_counts_au; DROP TABLE feed_counts;
     DROP TRIGGER entries_matches_ad; DROP TRIGGER topics_matches_ad;
     DROP INDEX entries_fetched;
     CREATE INDEX topic_matches_feed ON topic_matches(feed_id, matched);
@@ -84,7 +87,7 @@ try:
     # later add is not there yet, and an API topic holds a command.
     db = sqlite3.connect(d.database)
     version = 7
-    db.executescript(UNDO_STEPS_8_13 + """
+    db.executescript(UNDO_STEPS_8_14 + """
         ALTER TABLE topics DROP COLUMN notify_dropped;
         INSERT INTO topics(name, query, origin, notify, created)
             VALUES ('alerts', 'storm', 'api', '%s', 0),

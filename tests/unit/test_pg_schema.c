@@ -3,8 +3,8 @@
  * started by with_pg.py): migrations by version, each step whole or not
  * at all, several processes migrating at once, databases that are not
  * ours or are newer refused, the same tables and columns as the SQLite
- * store's schema, its triggers' counts, and the unique keys that
- * concurrent writers meet with ON CONFLICT.
+ * store's schema, its triggers' counts (the feeds' by state too), and
+ * the unique keys that concurrent writers meet with ON CONFLICT.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,6 +224,16 @@ test_counts(PGconn *c)
 	    " WHERE topic_id = 5) || ' ' || (SELECT count(*) FROM feed_reads"
 	    " WHERE feed_id = 11) FROM topics WHERE id = 5", "2 0 0",
 	    "its entries, matches and counts go with it");
+	ok(run(c, "UPDATE feeds SET state = 'ok', error_count = 2,"
+	    " entry_count = 5 WHERE id = 10"), "a feed polled");
+	is_rows(c, "SELECT state || ':' || sum(feeds) || ':' || sum(failing) ||"
+	    " ':' || sum(entries) FROM feed_counts GROUP BY state ORDER BY 1",
+	    "new:0:0:0,ok:1:1:5",
+	    "the feeds counted by state, failing, entries");
+	ok(run(c, "BEGIN; TRUNCATE feeds CASCADE"), "feeds truncated");
+	is_rows(c, "SELECT count(*) FROM feed_counts", "0",
+	    "and their counts with them");
+	ok(run(c, "ROLLBACK"), "undone");
 	ok(run(c, "INSERT INTO api_tokens(name, sha256, read_only, created,"
 	    " user_id) VALUES ('t', decode(repeat('ab', 32), 'hex'), true, 0,"
 	    " 2); INSERT INTO entry_state(user_id, entry_id, feed_id, read)"

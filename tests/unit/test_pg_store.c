@@ -3,9 +3,10 @@
  * (FEEDD_TEST_PG, started by with_pg.py): opening by URI and by libpq's
  * environment, feeds and their polls, ingest with the identity ladder
  * and several writers, listings and searches, topics with cross-feed
- * folding, status and cursors, several workers claiming feeds, hosts and
- * hooks, what is not there yet, and a reopen that
- * keeps everything.
+ * folding, status (its figures against a fresh count through every kind
+ * of write, and schema step 3 counting a database's feeds) and cursors,
+ * several workers claiming feeds, hosts and hooks, what is not there
+ * yet, and a reopen that keeps everything.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <libpq-fe.h>
 
 #include "pgtest.h"
+#include "statuscounts.h"
 #include "store.h"
 #include "tap.h"
 #include "xmalloc.h"
@@ -814,6 +816,61 @@ test_prune(struct store *s)
 	    "nothing more to prune");
 }
 
+static int64_t
+count_of(void *arg, const char *sql)
+{
+	(void)arg;
+	return count(sql);
+}
+
+/*
+ * The status' figures through every kind of write, and schema step 3 on
+ * a database of step 2 with feeds: it counts them.
+ */
+static void
+test_status_counts(struct store *s, const char *uri)
+{
+	PGresult *r;
+	int64_t id;
+	char err[512];
+
+	counts_run(s, count_of, NULL);
+	/* Additions are added up by a group's commit, and by a status. */
+	ok(store_batch_begin(s) == 0 && store_feed_add(s,
+	    "https://counts-d.example/rss", NULL, NULL, 0, &id) == 0 &&
+	    store_feed_remove(s, id) == 1 && store_batch_commit(s) == 0,
+	    "a group of writes");
+	ok(count("SELECT count(*) FROM feed_counts") ==
+	    count("SELECT count(DISTINCT state) FROM feed_counts"),
+	    "its commit added feed_counts up: a row a state");
+	counts_fresh(s, count_of, NULL, "added up");
+	r = PQexec(admin, "INSERT INTO feed_counts(state, feeds, failing,"
+	    " entries) SELECT 'ok', 0, 0, 0 FROM generate_series(1, 1001)");
+	PQclear(r);
+	counts_fresh(s, count_of, NULL, "1,001 more additions");
+	ok(count("SELECT count(*) FROM feed_counts") ==
+	    count("SELECT count(DISTINCT state) FROM feed_counts"),
+	    "the status that read them added them up");
+	store_free(s);
+	r = PQexec(admin, "DROP TRIGGER feed_counts_truncate ON feeds;"
+	    " DROP TRIGGER feed_counts_update ON feeds;"
+	    " DROP TRIGGER feed_counts ON feeds;"
+	    " DROP FUNCTION feed_counts_truncate(); DROP FUNCTION feed_counts();"
+	    " DROP TABLE feed_counts;"
+	    " DELETE FROM feedd_schema WHERE version = 3");
+	ok(PQresultStatus(r) == PGRES_COMMAND_OK,
+	    "the database as step 2 left it%s%s", PQresultStatus(r) ==
+	    PGRES_COMMAND_OK ? "" : ": ", pgtest_line(PQerrorMessage(admin)));
+	PQclear(r);
+	s = store_open(uri, err, sizeof(err));
+	ok(s != NULL && count("SELECT max(version) FROM feedd_schema") == 3 &&
+	    count("SELECT count(*) FROM feeds") > 0, "migrated, with feeds%s%s",
+	    s == NULL ? ": " : "", s == NULL ? err : "");
+	if (s != NULL)
+		counts_fresh(s, count_of, NULL, "step 3 counted the feeds");
+	store_free(s);
+}
+
 /* The server ends the connection: one call fails, the next connects again. */
 static void
 test_reconnect(struct store *s)
@@ -968,7 +1025,7 @@ main(void)
 	test_cluster(s, other);
 	last = store_last_entry_id(s);
 	store_free(other);
-	store_free(s);
+	test_status_counts(s, uri);
 	s = store_open(uri, err, sizeof(err));
 	ok(s != NULL && store_last_entry_id(s) == last &&
 	    store_feed_list(s, &feeds, &n) == 0 && n == 8,

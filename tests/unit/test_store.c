@@ -14,6 +14,7 @@
 #include "store.h"
 #include "store_int.h"
 #include "store_prune.h"
+#include "statuscounts.h"
 #include "tap.h"
 #include "xmalloc.h"
 
@@ -94,12 +95,15 @@ search(struct store *s, const char *q)
  * the API topic's command is kept aside, never to run, until a hook is
  * set; the config topic's goes (feedd.conf names its hook).
  */
+/* Step 14 (the feeds' figures kept in feed_counts) undone. */
+#define UNDO_V14 "DROP TRIGGER feeds_counts_ai; DROP TRIGGER feeds_counts_ad;" \
+	" DROP TRIGGER feeds_counts_au; DROP TABLE feed_counts;"
 /*
  * Step 13 (the matches' foreign keys as delete triggers, a feed's topic
  * hits from its entries) undone; the table stays without its foreign
  * keys, which step 13 makes anew from either.
  */
-#define UNDO_V13 "DROP TRIGGER entries_matches_ad;" \
+#define UNDO_V13 UNDO_V14 " DROP TRIGGER entries_matches_ad;" \
 	" DROP TRIGGER topics_matches_ad; DROP INDEX entries_fetched;" \
 	" CREATE INDEX topic_matches_feed ON topic_matches(feed_id, matched);"
 /* Step 12 (match counts kept by the store, not by triggers) undone. */
@@ -1122,6 +1126,34 @@ test_pruner(struct store *s)
 	event_base_free(base);
 }
 
+static int64_t
+count_of(void *s, const char *sql)
+{
+	return count(s, sql);
+}
+
+/* A file of step 13, its feeds counted by step 14 as it goes. */
+static void
+test_counts_step(const char *path)
+{
+	struct store *s;
+	sqlite3 *db;
+	char err[256];
+
+	sqlite3_open(path, &db);
+	ok(sqlite3_exec(db, UNDO_V14 " PRAGMA user_version = 13", NULL, NULL,
+	    NULL) == SQLITE_OK, "the file as step 13 left it");
+	sqlite3_close(db);
+	s = store_open(path, err, sizeof(err));
+	ok(s != NULL && count(s, "PRAGMA user_version") ==
+	    STORE_SCHEMA_VERSION, "migrated: %s", s != NULL ? "" : err);
+	if (s == NULL)
+		return;
+	ok(count(s, "SELECT count(*) FROM feeds") > 0, "with feeds");
+	counts_fresh(s, count_of, s, "step 14 counted the feeds");
+	store_free(s);
+}
+
 int
 main(void)
 {
@@ -1151,9 +1183,11 @@ main(void)
 	test_reconcile(s);
 	test_status_backup(s);
 	test_pruner(s);
+	counts_run(s, count_of, s);
 	ok(fts_ok(s), "FTS index consistent at the end");
 	ok(integrity_ok(s), "integrity_check at the end");
 	store_free(s);
+	test_counts_step(path);
 	free(path);
 	path = xasprintf("rm -rf '%s'", dir);
 	if (system(path) != 0)

@@ -372,9 +372,67 @@ static const char schema_v2[] =
 "  until bigint NOT NULL"
 ");";
 
+/*
+ * Step 3: the status' figures of the feeds (SQLite's step 14): how many
+ * feeds in each state, how many fail, their entries. Here feed_counts
+ * holds additions, not one row a state: the trigger appends a row (or
+ * two, the state left and the state taken) and a figure is the sum of
+ * its state's rows, which pg_feed_counts_fold adds up into one row a
+ * state with each group of polls and whenever a status finds many. One
+ * row a state updated by every trigger made each transaction that moved
+ * many feeds' figures quadratic: every update of a row leaves a version
+ * that the next update in the same transaction walks past (at 8,000
+ * feeds in one transaction, 250 us a feed), and writers of several
+ * workers would wait on each other's rows. An update runs the trigger
+ * only when one of the figures moves. TRUNCATE fires no row trigger: it
+ * empties the counts by a statement trigger of its own.
+ */
+static const char schema_v3[] =
+"CREATE TABLE feed_counts ("
+"  state text NOT NULL,"
+"  feeds bigint NOT NULL,"
+"  failing bigint NOT NULL,"
+"  entries bigint NOT NULL"
+");"
+"INSERT INTO feed_counts(state, feeds, failing, entries)"
+"  SELECT state, count(*), count(*) FILTER (WHERE error_count > 0),"
+"  sum(entry_count) FROM feeds GROUP BY state;"
+"CREATE FUNCTION feed_counts() RETURNS trigger LANGUAGE plpgsql AS $$"
+"BEGIN"
+"  IF TG_OP = 'INSERT' THEN"
+"    INSERT INTO feed_counts(state, feeds, failing, entries) VALUES"
+"      (NEW.state, 1, (NEW.error_count > 0)::int, NEW.entry_count);"
+"  ELSIF TG_OP = 'DELETE' THEN"
+"    INSERT INTO feed_counts(state, feeds, failing, entries) VALUES"
+"      (OLD.state, -1, -(OLD.error_count > 0)::int, -OLD.entry_count);"
+"  ELSE"
+"    INSERT INTO feed_counts(state, feeds, failing, entries) VALUES"
+"      (OLD.state, -1, -(OLD.error_count > 0)::int, -OLD.entry_count),"
+"      (NEW.state, 1, (NEW.error_count > 0)::int, NEW.entry_count);"
+"  END IF;"
+"  RETURN NULL;"
+"END $$;"
+"CREATE TRIGGER feed_counts AFTER INSERT OR DELETE ON feeds"
+"  FOR EACH ROW EXECUTE FUNCTION feed_counts();"
+"CREATE TRIGGER feed_counts_update"
+"  AFTER UPDATE OF state, error_count, entry_count ON feeds FOR EACH ROW"
+"  WHEN (OLD.state <> NEW.state"
+"  OR (OLD.error_count > 0) <> (NEW.error_count > 0)"
+"  OR OLD.entry_count <> NEW.entry_count)"
+"  EXECUTE FUNCTION feed_counts();"
+"CREATE FUNCTION feed_counts_truncate() RETURNS trigger"
+"  LANGUAGE plpgsql AS $$"
+"BEGIN"
+"  DELETE FROM feed_counts;"
+"  RETURN NULL;"
+"END $$;"
+"CREATE TRIGGER feed_counts_truncate AFTER TRUNCATE ON feeds"
+"  FOR EACH STATEMENT EXECUTE FUNCTION feed_counts_truncate();";
+
 static const char *const steps[PG_SCHEMA_VERSION] = {
 	schema_v1,
 	schema_v2,
+	schema_v3,
 };
 
 /* PostgreSQL's message, without its trailing newline. */

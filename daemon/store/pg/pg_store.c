@@ -433,6 +433,13 @@ pg_store_batch_begin(struct pg_store *s)
 int
 pg_store_batch_commit(struct pg_store *s)
 {
+	/*
+	 * The group's additions to feed_counts added up as it commits: the
+	 * table stays at a row a state and a group's rows. A failure leaves
+	 * the transaction failed, which pg_commit undoes.
+	 */
+	if (s->tx_depth == 1 && !s->tx_failed)
+		(void)pg_feed_counts_fold(s);
 	return pg_commit(s);
 }
 

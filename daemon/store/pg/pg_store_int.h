@@ -57,6 +57,18 @@ struct pg_store {
 #define PG_WRITE_LOCK	0x77726974
 
 /*
+ * "cnts": held by whoever adds feed_counts' rows up, so that one does at
+ * a time (pg_feed_counts_fold); the others leave it to them.
+ */
+#define PG_COUNTS_LOCK	0x636e7473
+
+/*
+ * Adds feed_counts' rows up into one a state (schema step 3), inside the
+ * caller's transaction or as a statement of its own. 0 / -1.
+ */
+int	pg_feed_counts_fold(struct pg_store *s);
+
+/*
  * What this write changed, told to other workers (STORE_CHANGED_*):
  * with the commit of the transaction at hand, or at once outside one.
  */

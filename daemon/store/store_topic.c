@@ -464,17 +464,26 @@ int
 store_match_original(struct sqlite_store *s, const struct store_match_key *k,
     int64_t *ret_entry_id)
 {
-	/* Without statistics SQLite would walk the whole topic by its key. */
+	/*
+	 * The entries known by the key first (few: the copies of one
+	 * story), then the topic's match of each by primary key. Without
+	 * statistics SQLite could walk the topic's matches instead: INDEXED
+	 * BY and CROSS JOIN fix the plan.
+	 */
 	static const struct store_sql sql_link = { ST_MATCH_SAME_LINK,
-	    "SELECT entry_id FROM topic_matches INDEXED BY topic_matches_norm"
-	    " WHERE topic_id = ?1 AND norm_hash = ?2 AND feed_id <> ?3"
-	    " AND dup = 0 ORDER BY entry_id LIMIT 1" };
+	    "SELECT k.entry_id FROM match_keys k INDEXED BY match_keys_norm"
+	    " CROSS JOIN topic_matches m ON m.topic_id = ?1"
+	    " AND m.entry_id = k.entry_id"
+	    " WHERE k.norm_hash = ?2 AND k.feed_id <> ?3 AND m.dup = 0"
+	    " ORDER BY k.entry_id LIMIT 1" };
 	/* The fallback for links that differ beyond normalizing. */
 	static const struct store_sql sql_title = { ST_MATCH_SAME_TITLE,
-	    "SELECT entry_id FROM topic_matches INDEXED BY topic_matches_title"
-	    " WHERE topic_id = ?1 AND title_key = ?2 AND feed_id <> ?3"
-	    " AND dup = 0 AND abs(published - ?4) <= ?5"
-	    " ORDER BY entry_id LIMIT 1" };
+	    "SELECT k.entry_id FROM match_keys k INDEXED BY match_keys_title"
+	    " CROSS JOIN topic_matches m ON m.topic_id = ?1"
+	    " AND m.entry_id = k.entry_id"
+	    " WHERE k.title_key = ?2 AND k.published BETWEEN ?4 - ?5"
+	    " AND ?4 + ?5 AND k.feed_id <> ?3 AND m.dup = 0"
+	    " ORDER BY k.entry_id LIMIT 1" };
 	sqlite3_stmt *st;
 	int rc;
 
@@ -543,42 +552,289 @@ listed_reads(struct sqlite_store *s, int64_t topic_id, int64_t entry_id)
 	return store_exec(s, st, "counting a match as read");
 }
 
+/* ---- a group's keys ---- */
+
+/*
+ * The keys of the entries that a group's topics are matched over, read
+ * and hashed once per transaction rather than once per match, and what
+ * is known of each one's copies: under broad topics an entry has about
+ * 20 matches (bench/README-topics.md, "Broad topics"). Kept while every
+ * match of the transaction falls within the ids held: then only these
+ * entries get match_keys rows meanwhile, and their copies among
+ * themselves were found when the keys were read, so an entry with no copy
+ * anywhere at its first match has none for any topic of the group and
+ * skips the fold check. Any commit or rollback, a savepoint's included,
+ * drops it (store_mkeys_drop): the flags must not outlive the rows they
+ * describe. A larger range (a new topic's back-fill) is read per match,
+ * as the rows come.
+ */
+#define MKEYS_MAX	65536
+
+enum twin {
+	TWIN_UNKNOWN,		/* copies among the group only checked */
+	TWIN_NONE,		/* no entry anywhere is known by its keys */
+	TWIN_MAYBE		/* one may be: the fold check decides */
+};
+
+struct mkey {
+	struct found	 f;
+	enum twin	 twin;
+	bool		 keyed;		/* its match_keys row is written */
+};
+
+struct store_mkeys {
+	int64_t		 lo, hi;
+	struct mkey	*v;		/* by id */
+	size_t		 n;
+};
+
+void
+store_mkeys_drop(struct sqlite_store *s)
+{
+	if (s->mkeys == NULL)
+		return;
+	free(s->mkeys->v);
+	free(s->mkeys);
+	s->mkeys = NULL;
+}
+
+struct key_ix {
+	int64_t	 key;
+	int64_t	 feed_id;
+	size_t	 i;
+};
+
+static int
+cmp_key_ix(const void *a, const void *b)
+{
+	const struct key_ix *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->feed_id < y->feed_id ? -1 : x->feed_id > y->feed_id;
+}
+
+/*
+ * Marks the entries that share a key (title: whatever the date) with an
+ * entry of another feed among v: a copy may be folded there.
+ */
+static void
+twins_mark(struct mkey *v, size_t n, bool title)
+{
+	struct key_ix *ix = xreallocarray(NULL, n > 0 ? n : 1, sizeof(*ix));
+	size_t m = 0, a, b;
+
+	for (a = 0; a < n; a++) {
+		if (title ? !v[a].f.k.has_title : !v[a].f.k.has_norm)
+			continue;
+		ix[m].key = title ? v[a].f.k.title_key : v[a].f.k.norm_hash;
+		ix[m].feed_id = v[a].f.k.feed_id;
+		ix[m++].i = a;
+	}
+	qsort(ix, m, sizeof(*ix), cmp_key_ix);
+	for (a = 0; a < m; a = b) {
+		for (b = a + 1; b < m && ix[b].key == ix[a].key; b++)
+			;
+		/* Sorted by feed within a key: two feeds differ at the ends. */
+		if (ix[a].feed_id != ix[b - 1].feed_id)
+			for (size_t c = a; c < b; c++)
+				v[ix[c].i].twin = TWIN_MAYBE;
+	}
+	free(ix);
+}
+
+static void	found_read(sqlite3_stmt *, int64_t, struct found *);
+
+/* The keys of entries lo..hi, as s->mkeys. 0 / -1. */
+static int
+mkeys_load(struct sqlite_store *s, int64_t lo, int64_t hi)
+{
+	static const struct store_sql sql = { ST_MATCH_KEYS_READ,
+	    "SELECT id, feed_id, norm_link, title,"
+	    " COALESCE(published, fetched) FROM entries"
+	    " WHERE id BETWEEN ?1 AND ?2 ORDER BY id" };
+	struct store_mkeys *mk;
+	sqlite3_stmt *st;
+	int step;
+
+	store_mkeys_drop(s);
+	if ((st = store_bound_id(s, &sql, lo)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, hi);
+	mk = xcalloc(1, sizeof(*mk));
+	mk->lo = lo;
+	mk->hi = hi;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (mk->n % 256 == 0)
+			mk->v = xreallocarray(mk->v, mk->n + 256,
+			    sizeof(*mk->v));
+		memset(&mk->v[mk->n], 0, sizeof(mk->v[mk->n]));
+		found_read(st, 0, &mk->v[mk->n++].f);
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE) {
+		free(mk->v);
+		free(mk);
+		return store_fail(s, "reading the keys of new entries");
+	}
+	twins_mark(mk->v, mk->n, false);
+	twins_mark(mk->v, mk->n, true);
+	s->mkeys = mk;
+	return 0;
+}
+
+/*
+ * Makes s->mkeys hold lo..hi: the group's topics each cover the span of
+ * their own polls, so the keys held grow to the group's span. A span too
+ * large (a back-fill) is read per match, and its matches may key entries
+ * outside what was held: that is forgotten. 1 held, 0 not, -1.
+ */
+static int
+mkeys_cover(struct sqlite_store *s, int64_t lo, int64_t hi)
+{
+	struct store_mkeys *mk = s->mkeys;
+
+	if (mk != NULL && mk->lo <= lo && hi <= mk->hi)
+		return 1;
+	if (mk != NULL && (mk->lo < lo ? mk->lo : lo) + MKEYS_MAX >
+	    (mk->hi > hi ? mk->hi : hi)) {
+		if (mk->lo < lo)
+			lo = mk->lo;
+		if (mk->hi > hi)
+			hi = mk->hi;
+	}
+	if (hi < lo || hi - lo >= MKEYS_MAX) {
+		store_mkeys_drop(s);
+		return 0;
+	}
+	return mkeys_load(s, lo, hi) == -1 ? -1 : 1;
+}
+
+/* Entry id's keys in s->mkeys, or NULL when it has none (gone). */
+static struct mkey *
+mkeys_find(struct sqlite_store *s, int64_t id)
+{
+	struct store_mkeys *mk = s->mkeys;
+	size_t lo = 0, hi = mk->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (mk->v[mid].f.id == id)
+			return &mk->v[mid];
+		if (mk->v[mid].f.id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * Whether an entry outside the group, of another feed, is known by e's
+ * keys (any topic's: the fold check then asks the topic's). Once per
+ * entry and group. 0 / -1.
+ */
+static int
+twin_check(struct sqlite_store *s, struct mkey *e)
+{
+	static const struct store_sql sql = { ST_MATCH_KEYS_TWIN,
+	    "SELECT EXISTS (SELECT 1 FROM match_keys"
+	    "  INDEXED BY match_keys_norm WHERE norm_hash = ?1"
+	    "  AND feed_id <> ?2)"
+	    " OR EXISTS (SELECT 1 FROM match_keys"
+	    "  INDEXED BY match_keys_title WHERE title_key = ?3"
+	    "  AND published BETWEEN ?4 - ?5 AND ?4 + ?5 AND feed_id <> ?2)" };
+	const struct store_match_key *k = &e->f.k;
+	sqlite3_stmt *st;
+	int64_t yes = 0;
+
+	if ((st = store_stmt(s, &sql)) == NULL)
+		return -1;
+	if (k->has_norm)
+		sqlite3_bind_int64(st, 1, k->norm_hash);
+	else
+		sqlite3_bind_null(st, 1);
+	sqlite3_bind_int64(st, 2, k->feed_id);
+	if (k->has_title)
+		sqlite3_bind_int64(st, 3, k->title_key);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int64(st, 4, k->when);
+	sqlite3_bind_int64(st, 5, STORE_TITLE_DUP_WINDOW_S);
+	if (store_one_row(s, st, sizeof(yes), store_read_int64, &yes,
+	    "checking a match's copies") == -1)
+		return -1;
+	e->twin = yes ? TWIN_MAYBE : TWIN_NONE;
+	return 0;
+}
+
+/*
+ * The keys a copy of entry id is known by (schema step 15): written at
+ * its first match, a primary-key probe at each of its next ones.
+ */
+static int
+match_keys_add(struct sqlite_store *s, int64_t id,
+    const struct store_match_key *k)
+{
+	static const struct store_sql sql = { ST_MATCH_KEYS_ADD,
+	    "INSERT INTO match_keys(entry_id, feed_id, norm_hash, title_key,"
+	    " published) VALUES (?, ?, ?, ?, ?)"
+	    " ON CONFLICT(entry_id) DO NOTHING" };
+	sqlite3_stmt *st;
+
+	if ((st = store_bound_id(s, &sql, id)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, k->feed_id);
+	/* Bindings outlive a reset: a missing key is bound NULL. */
+	if (k->has_norm)
+		sqlite3_bind_int64(st, 3, k->norm_hash);
+	else
+		sqlite3_bind_null(st, 3);
+	if (k->has_title)
+		sqlite3_bind_int64(st, 4, k->title_key);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int64(st, 5, k->when);
+	return store_exec(s, st, "recording a match's keys");
+}
+
 /* Records one match inside the caller's transaction. 1 listed, 0, -1. */
 static int
 match_add(struct sqlite_store *s, int64_t topic_id, const struct found *f,
-    int64_t now, bool any_read)
+    struct mkey *e, int64_t now, bool any_read)
 {
 	static const struct store_sql sql = { ST_MATCH_ADD,
 	    "INSERT OR IGNORE INTO topic_matches(topic_id, entry_id, feed_id,"
-	    " norm_hash, dup, matched, title_key, published)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" };
+	    " dup, matched) VALUES (?, ?, ?, ?, ?)" };
 	const struct store_match_key *k = &f->k;
 	sqlite3_stmt *st;
 	int64_t original;
 	int dup;
 
-	if ((dup = store_match_original(s, k, &original)) == -1)
+	/* e: read with the group's keys (or NULL: this match's own). */
+	if (e != NULL && e->twin == TWIN_UNKNOWN && twin_check(s, e) == -1)
+		return -1;
+	original = 0;
+	if (e != NULL && e->twin == TWIN_NONE)
+		dup = 0;
+	else if ((dup = store_match_original(s, k, &original)) == -1)
 		return -1;
 	if ((st = store_stmt(s, &sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, topic_id);
 	sqlite3_bind_int64(st, 2, f->id);
 	sqlite3_bind_int64(st, 3, k->feed_id);
-	if (k->has_norm)
-		sqlite3_bind_int64(st, 4, k->norm_hash);
-	else
-		sqlite3_bind_null(st, 4);
-	sqlite3_bind_int(st, 5, dup);
-	sqlite3_bind_int64(st, 6, now);
-	if (k->has_title)
-		sqlite3_bind_int64(st, 7, k->title_key);
-	else
-		sqlite3_bind_null(st, 7);
-	sqlite3_bind_int64(st, 8, k->when);
+	sqlite3_bind_int(st, 4, dup);
+	sqlite3_bind_int64(st, 5, now);
 	if (store_exec(s, st, "recording a match") == -1)
 		return -1;
 	if (sqlite3_changes(s->db) == 0)
 		return 0;
+	if ((e == NULL || !e->keyed) && match_keys_add(s, f->id, k) == -1)
+		return -1;
+	if (e != NULL)
+		e->keyed = true;
 	/* A folded copy is read and starred with its story. */
 	if (dup && store_state_fold(s, f->id, original) == -1)
 		return -1;
@@ -638,8 +894,15 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 	    " FROM entries_fts x JOIN entries e ON e.id = x.rowid"
 	    " WHERE entries_fts MATCH ?1 AND x.rowid BETWEEN ?2 AND ?3"
 	    " ORDER BY x.rowid" };
+	/* With the group's keys at hand, the index alone. */
+	static const struct store_sql sql_find_ids = { ST_MATCH_FIND_IDS,
+	    "SELECT rowid FROM entries_fts"
+	    " WHERE entries_fts MATCH ?1 AND rowid BETWEEN ?2 AND ?3"
+	    " ORDER BY rowid" };
 	struct found *f = NULL;
+	struct mkey **fk = NULL, *e;
 	sqlite3_stmt *st;
+	int grouped;
 	int64_t *ids = NULL, now = store_now(s);
 	size_t nf = 0, n = 0, i;
 	char *query = NULL;
@@ -669,16 +932,30 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 		return -1;
 	}
 	rc = -1;
-	if ((st = store_stmt(s, &sql_find)) == NULL)
+	if ((grouped = mkeys_cover(s, min_id, max_id)) == -1)
+		goto out;
+	if ((st = store_stmt(s, grouped ? &sql_find_ids : &sql_find)) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, query, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, min_id);
 	sqlite3_bind_int64(st, 3, max_id);
 	/* Read all first: the FTS cursor must not see our inserts. */
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (nf % 64 == 0)
+		e = NULL;
+		/* An id the entries no longer have is no match. */
+		if (grouped && (e = mkeys_find(s,
+		    sqlite3_column_int64(st, 0))) == NULL)
+			continue;
+		if (nf % 64 == 0) {
 			f = xreallocarray(f, nf + 64, sizeof(*f));
-		found_read(st, topic_id, &f[nf++]);
+			fk = xreallocarray(fk, nf + 64, sizeof(*fk));
+		}
+		if (e != NULL) {
+			f[nf] = e->f;
+			f[nf].k.topic_id = topic_id;
+		} else
+			found_read(st, topic_id, &f[nf]);
+		fk[nf++] = e;
 	}
 	if (step != SQLITE_DONE) {
 		rc = query_error(s, step, "matching a topic", err, errlen);
@@ -690,7 +967,7 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 	if (nf > 0 && (any_read = range_read(s, f[0].id, f[nf - 1].id)) == -1)
 		goto out;
 	for (i = 0; i < nf; i++) {
-		if ((step = match_add(s, topic_id, &f[i], now,
+		if ((step = match_add(s, topic_id, &f[i], fk[i], now,
 		    any_read == 1)) == -1)
 			goto out;
 		if (step == 1) {
@@ -714,6 +991,7 @@ out:
 	store_rollback(s);
 done:
 	free(f);
+	free(fk);
 	free(ids);
 	free(query);
 	return rc;

@@ -552,28 +552,27 @@ listed_reads(struct sqlite_store *s, int64_t topic_id, int64_t entry_id)
 	return store_exec(s, st, "counting a match as read");
 }
 
-/* ---- a group's keys ---- */
+/* ---- a transaction's keys ---- */
 
 /*
- * The keys of the entries that a group's topics are matched over, read
- * and hashed once per transaction rather than once per match, and what
- * is known of each one's copies: under broad topics an entry has about
- * 20 matches (bench/README-topics.md, "Broad topics"). Kept while every
- * match of the transaction falls within the ids held: then only these
- * entries get match_keys rows meanwhile, and their copies among
- * themselves were found when the keys were read, so an entry with no copy
- * anywhere at its first match has none for any topic of the group and
- * skips the fold check. Any commit or rollback, a savepoint's included,
- * drops it (store_mkeys_drop): the flags must not outlive the rows they
- * describe. A larger range (a new topic's back-fill) is read per match,
- * as the rows come.
+ * The keys of the entries that a transaction's topics match, read and
+ * hashed once per entry rather than once per match, and what is known of
+ * each one's copies: under broad topics an entry has about 20 matches
+ * (bench/README-topics.md, "Broad topics"). An entry that no entry of
+ * another feed shares a key with (twin_check, at its first match) needs
+ * no fold check for its next topics; when an entry that does share one
+ * is keyed later in the transaction, the entries it shares it with are
+ * told (twins_tell). Any commit or rollback, a savepoint's included,
+ * drops what is held (store_mkeys_drop): its flags must not outlive the
+ * rows they describe. At MKEYS_MAX entries (a broad topic's back-fill)
+ * it starts again empty.
  */
-#define MKEYS_MAX	65536
+#define MKEYS_MAX	16384
 
 enum twin {
-	TWIN_UNKNOWN,		/* copies among the group only checked */
-	TWIN_NONE,		/* no entry anywhere is known by its keys */
-	TWIN_MAYBE		/* one may be: the fold check decides */
+	TWIN_UNKNOWN,		/* not asked yet */
+	TWIN_NONE,		/* no entry of another feed shares a key */
+	TWIN_MAYBE		/* one may: the fold check decides */
 };
 
 struct mkey {
@@ -583,9 +582,10 @@ struct mkey {
 };
 
 struct store_mkeys {
-	int64_t		 lo, hi;
-	struct mkey	*v;		/* by id */
+	struct mkey	*v;
 	size_t		 n;
+	uint32_t	*slot;		/* open addressing: index + 1, 0 free */
+	size_t		 nslot;		/* a power of two, > 2 n */
 };
 
 void
@@ -594,146 +594,124 @@ store_mkeys_drop(struct sqlite_store *s)
 	if (s->mkeys == NULL)
 		return;
 	free(s->mkeys->v);
+	free(s->mkeys->slot);
 	free(s->mkeys);
 	s->mkeys = NULL;
 }
 
-struct key_ix {
-	int64_t	 key;
-	int64_t	 feed_id;
-	size_t	 i;
-};
-
-static int
-cmp_key_ix(const void *a, const void *b)
+static size_t
+mkeys_hash(int64_t id, size_t nslot)
 {
-	const struct key_ix *x = a, *y = b;
-
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return x->feed_id < y->feed_id ? -1 : x->feed_id > y->feed_id;
+	return (size_t)(((uint64_t)id * 0x9e3779b97f4a7c15ULL) >> 32) &
+	    (nslot - 1);
 }
 
-/*
- * Marks the entries that share a key (title: whatever the date) with an
- * entry of another feed among v: a copy may be folded there.
- */
-static void
-twins_mark(struct mkey *v, size_t n, bool title)
+/* The slot of id: its entry's, or the free one it would take. */
+static uint32_t *
+mkeys_slot(struct store_mkeys *mk, int64_t id)
 {
-	struct key_ix *ix = xreallocarray(NULL, n > 0 ? n : 1, sizeof(*ix));
-	size_t m = 0, a, b;
+	size_t i = mkeys_hash(id, mk->nslot);
 
-	for (a = 0; a < n; a++) {
-		if (title ? !v[a].f.k.has_title : !v[a].f.k.has_norm)
-			continue;
-		ix[m].key = title ? v[a].f.k.title_key : v[a].f.k.norm_hash;
-		ix[m].feed_id = v[a].f.k.feed_id;
-		ix[m++].i = a;
-	}
-	qsort(ix, m, sizeof(*ix), cmp_key_ix);
-	for (a = 0; a < m; a = b) {
-		for (b = a + 1; b < m && ix[b].key == ix[a].key; b++)
-			;
-		/* Sorted by feed within a key: two feeds differ at the ends. */
-		if (ix[a].feed_id != ix[b - 1].feed_id)
-			for (size_t c = a; c < b; c++)
-				v[ix[c].i].twin = TWIN_MAYBE;
-	}
-	free(ix);
+	while (mk->slot[i] != 0 && mk->v[mk->slot[i] - 1].f.id != id)
+		i = (i + 1) & (mk->nslot - 1);
+	return &mk->slot[i];
+}
+
+static void
+mkeys_grow(struct store_mkeys *mk)
+{
+	size_t i;
+
+	free(mk->slot);
+	mk->nslot = mk->nslot == 0 ? 256 : mk->nslot * 2;
+	mk->slot = xcalloc(mk->nslot, sizeof(*mk->slot));
+	for (i = 0; i < mk->n; i++)
+		*mkeys_slot(mk, mk->v[i].f.id) = (uint32_t)i + 1;
+	mk->v = xreallocarray(mk->v, mk->nslot / 2, sizeof(*mk->v));
 }
 
 static void	found_read(sqlite3_stmt *, int64_t, struct found *);
 
-/* The keys of entries lo..hi, as s->mkeys. 0 / -1. */
+/* Entry id's keys into *f. 1, 0 when the entry is gone, -1. */
 static int
-mkeys_load(struct sqlite_store *s, int64_t lo, int64_t hi)
+keys_read(struct sqlite_store *s, int64_t id, struct found *f)
 {
 	static const struct store_sql sql = { ST_MATCH_KEYS_READ,
 	    "SELECT id, feed_id, norm_link, title,"
-	    " COALESCE(published, fetched) FROM entries"
-	    " WHERE id BETWEEN ?1 AND ?2 ORDER BY id" };
-	struct store_mkeys *mk;
+	    " COALESCE(published, fetched) FROM entries WHERE id = ?1" };
 	sqlite3_stmt *st;
 	int step;
 
-	store_mkeys_drop(s);
-	if ((st = store_bound_id(s, &sql, lo)) == NULL)
+	if ((st = store_bound_id(s, &sql, id)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 2, hi);
-	mk = xcalloc(1, sizeof(*mk));
-	mk->lo = lo;
-	mk->hi = hi;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (mk->n % 256 == 0)
-			mk->v = xreallocarray(mk->v, mk->n + 256,
-			    sizeof(*mk->v));
-		memset(&mk->v[mk->n], 0, sizeof(mk->v[mk->n]));
-		found_read(st, 0, &mk->v[mk->n++].f);
-	}
+	if ((step = sqlite3_step(st)) == SQLITE_ROW)
+		found_read(st, 0, f);
 	sqlite3_reset(st);
-	if (step != SQLITE_DONE) {
-		free(mk->v);
-		free(mk);
-		return store_fail(s, "reading the keys of new entries");
-	}
-	twins_mark(mk->v, mk->n, false);
-	twins_mark(mk->v, mk->n, true);
-	s->mkeys = mk;
-	return 0;
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return store_fail(s, "reading a match's keys");
+	return step == SQLITE_ROW;
 }
 
 /*
- * Makes s->mkeys hold lo..hi: the group's topics each cover the span of
- * their own polls, so the keys held grow to the group's span. A span too
- * large (a back-fill) is read per match, and its matches may key entries
- * outside what was held: that is forgotten. 1 held, 0 not, -1.
+ * Entry id's place in s->mkeys, its keys read at its first match in the
+ * transaction. 1 with *ret set, 0 when the entry is gone, -1. Where an
+ * entry is held moves as more are: pointers wait until all are got.
  */
 static int
-mkeys_cover(struct sqlite_store *s, int64_t lo, int64_t hi)
+mkeys_get(struct sqlite_store *s, int64_t id, size_t *ret)
 {
-	struct store_mkeys *mk = s->mkeys;
+	struct store_mkeys *mk;
+	struct mkey *e;
+	uint32_t *slot;
+	int rc;
 
-	if (mk != NULL && mk->lo <= lo && hi <= mk->hi)
+	if (s->mkeys == NULL)
+		s->mkeys = xcalloc(1, sizeof(*s->mkeys));
+	mk = s->mkeys;
+	if (mk->nslot == 0 || 2 * (mk->n + 1) >= mk->nslot)
+		mkeys_grow(mk);
+	if (*(slot = mkeys_slot(mk, id)) != 0) {
+		*ret = *slot - 1;
 		return 1;
-	if (mk != NULL && (mk->lo < lo ? mk->lo : lo) + MKEYS_MAX >
-	    (mk->hi > hi ? mk->hi : hi)) {
-		if (mk->lo < lo)
-			lo = mk->lo;
-		if (mk->hi > hi)
-			hi = mk->hi;
 	}
-	if (hi < lo || hi - lo >= MKEYS_MAX) {
-		store_mkeys_drop(s);
-		return 0;
-	}
-	return mkeys_load(s, lo, hi) == -1 ? -1 : 1;
+	e = &mk->v[mk->n];
+	memset(e, 0, sizeof(*e));
+	if ((rc = keys_read(s, id, &e->f)) != 1)
+		return rc;
+	*ret = mk->n;
+	*slot = (uint32_t)++mk->n;
+	return 1;
 }
 
-/* Entry id's keys in s->mkeys, or NULL when it has none (gone). */
-static struct mkey *
-mkeys_find(struct sqlite_store *s, int64_t id)
+/* Whether a and b, of two feeds, share a key (the title's, any date). */
+static bool
+twins(const struct store_match_key *a, const struct store_match_key *b)
 {
-	struct store_mkeys *mk = s->mkeys;
-	size_t lo = 0, hi = mk->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (mk->v[mid].f.id == id)
-			return &mk->v[mid];
-		if (mk->v[mid].f.id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return a->feed_id != b->feed_id &&
+	    ((a->has_norm && b->has_norm && a->norm_hash == b->norm_hash) ||
+	    (a->has_title && b->has_title && a->title_key == b->title_key));
 }
 
 /*
- * Whether an entry outside the group, of another feed, is known by e's
- * keys (any topic's: the fold check then asks the topic's). Once per
- * entry and group. 0 / -1.
+ * e may have a copy: the entries held that were found to have none may
+ * be copies of e, or e of them, from now on. A walk over what is held,
+ * only when an entry has a twin at all.
+ */
+static void
+twins_tell(struct sqlite_store *s, const struct mkey *e)
+{
+	struct store_mkeys *mk = s->mkeys;
+
+	for (size_t i = 0; i < mk->n; i++)
+		if (mk->v[i].twin == TWIN_NONE && twins(&mk->v[i].f.k,
+		    &e->f.k))
+			mk->v[i].twin = TWIN_MAYBE;
+}
+
+/*
+ * Whether an entry of another feed is known by e's keys (any topic's:
+ * the fold check then asks the topic's). Once per entry and transaction.
+ * 0 / -1.
  */
 static int
 twin_check(struct sqlite_store *s, struct mkey *e)
@@ -766,6 +744,8 @@ twin_check(struct sqlite_store *s, struct mkey *e)
 	    "checking a match's copies") == -1)
 		return -1;
 	e->twin = yes ? TWIN_MAYBE : TWIN_NONE;
+	if (yes)
+		twins_tell(s, e);
 	return 0;
 }
 
@@ -888,21 +868,17 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 	/* Matching needs only the query, not the match count. */
 	static const struct store_sql sql_query = { ST_TOPIC_QUERY,
 	    "SELECT query FROM topics WHERE id = ?1" };
+	/* The index alone: the keys come from the entries once. */
 	static const struct store_sql sql_find = { ST_MATCH_FIND,
-	    "SELECT e.id, e.feed_id, e.norm_link, e.title,"
-	    " COALESCE(e.published, e.fetched)"
-	    " FROM entries_fts x JOIN entries e ON e.id = x.rowid"
-	    " WHERE entries_fts MATCH ?1 AND x.rowid BETWEEN ?2 AND ?3"
-	    " ORDER BY x.rowid" };
-	/* With the group's keys at hand, the index alone. */
-	static const struct store_sql sql_find_ids = { ST_MATCH_FIND_IDS,
 	    "SELECT rowid FROM entries_fts"
 	    " WHERE entries_fts MATCH ?1 AND rowid BETWEEN ?2 AND ?3"
 	    " ORDER BY rowid" };
 	struct found *f = NULL;
-	struct mkey **fk = NULL, *e;
+	struct mkey **fk = NULL, *own = NULL;
+	int64_t *ids_found = NULL;
+	size_t j, *at = NULL;
+	bool held;
 	sqlite3_stmt *st;
-	int grouped;
 	int64_t *ids = NULL, now = store_now(s);
 	size_t nf = 0, n = 0, i;
 	char *query = NULL;
@@ -932,30 +908,17 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 		return -1;
 	}
 	rc = -1;
-	if ((grouped = mkeys_cover(s, min_id, max_id)) == -1)
-		goto out;
-	if ((st = store_stmt(s, grouped ? &sql_find_ids : &sql_find)) == NULL)
+	if ((st = store_stmt(s, &sql_find)) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, query, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, min_id);
 	sqlite3_bind_int64(st, 3, max_id);
 	/* Read all first: the FTS cursor must not see our inserts. */
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		e = NULL;
-		/* An id the entries no longer have is no match. */
-		if (grouped && (e = mkeys_find(s,
-		    sqlite3_column_int64(st, 0))) == NULL)
-			continue;
-		if (nf % 64 == 0) {
-			f = xreallocarray(f, nf + 64, sizeof(*f));
-			fk = xreallocarray(fk, nf + 64, sizeof(*fk));
-		}
-		if (e != NULL) {
-			f[nf] = e->f;
-			f[nf].k.topic_id = topic_id;
-		} else
-			found_read(st, topic_id, &f[nf]);
-		fk[nf++] = e;
+		if (nf % 64 == 0)
+			ids_found = xreallocarray(ids_found, nf + 64,
+			    sizeof(*ids_found));
+		ids_found[nf++] = sqlite3_column_int64(st, 0);
 	}
 	if (step != SQLITE_DONE) {
 		rc = query_error(s, step, "matching a topic", err, errlen);
@@ -963,6 +926,38 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 		goto out;
 	}
 	sqlite3_reset(st);
+	/*
+	 * Each entry's keys, read at its first match in the transaction;
+	 * a back-fill larger than what is held reads them for itself, and
+	 * its keys rows would go untold: what is held goes.
+	 */
+	held = nf <= MKEYS_MAX;
+	if (!held || (s->mkeys != NULL && s->mkeys->n + nf > MKEYS_MAX))
+		store_mkeys_drop(s);
+	f = xreallocarray(NULL, nf > 0 ? nf : 1, sizeof(*f));
+	fk = xreallocarray(NULL, nf > 0 ? nf : 1, sizeof(*fk));
+	at = xreallocarray(NULL, nf > 0 ? nf : 1, sizeof(*at));
+	if (!held)
+		own = xcalloc(nf, sizeof(*own));
+	for (i = 0, j = 0; i < nf; i++) {
+		if (held)
+			step = mkeys_get(s, ids_found[i], &at[j]);
+		else {
+			own[j].twin = TWIN_MAYBE;
+			step = keys_read(s, ids_found[i], &own[j].f);
+		}
+		if (step == -1)
+			goto out;
+		/* An id the entries no longer have is no match. */
+		if (step == 1)
+			j++;
+	}
+	nf = j;
+	for (i = 0; i < nf; i++) {
+		fk[i] = held ? &s->mkeys->v[at[i]] : &own[i];
+		f[i] = fk[i]->f;
+		f[i].k.topic_id = topic_id;
+	}
 	/* A fold gives state only to its copy, never listed: this holds. */
 	if (nf > 0 && (any_read = range_read(s, f[0].id, f[nf - 1].id)) == -1)
 		goto out;
@@ -990,6 +985,9 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 out:
 	store_rollback(s);
 done:
+	free(own);
+	free(at);
+	free(ids_found);
 	free(f);
 	free(fk);
 	free(ids);

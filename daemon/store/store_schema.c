@@ -573,6 +573,9 @@ FEED_COUNTS_SUB
 "  OR old.entry_count <> new.entry_count BEGIN"
 FEED_COUNTS_SUB
 FEED_COUNTS_ADD
+"END;";
+
+/*
  * Step 15. The fold check's keys (normalized link, title, date: what a
  * copy of a story is known by) are kept once per entry in match_keys, not
  * once per match: under broad topics an entry has about 20 matches, and

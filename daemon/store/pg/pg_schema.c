@@ -428,6 +428,8 @@ static const char schema_v3[] =
 "END $$;"
 "CREATE TRIGGER feed_counts_truncate AFTER TRUNCATE ON feeds"
 "  FOR EACH STATEMENT EXECUTE FUNCTION feed_counts_truncate();";
+
+/*
  * Step 4: SQLite's step 15. The fold check's keys (normalized link,
  * title, date) are kept once per entry in match_keys rather than on each
  * of its matches, and a copy is found by its keys first, then the topic's

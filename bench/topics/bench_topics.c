@@ -1,7 +1,7 @@
 /*
  * bench_topics: what following topics costs the poll pipeline.
  *
- *   bench_topics [-p1b] [-f FEEDS] [-e ENTRIES] [-n NEW] [-t TOPICS]
+ *   bench_topics [-p1bk] [-f FEEDS] [-e ENTRIES] [-n NEW] [-t TOPICS]
  *                [-d DIR] [-g FEEDS]
  *
  * The same generated corpus is ingested twice into fresh databases, first
@@ -21,7 +21,9 @@
  * Topics name no hook (spawning processes is not matching). With -b the
  * topics are broad, the kind people do follow ("ukraine", "election OR
  * vote"): common names, each topic matching about a quarter of the
- * entries, so that the cost of recording a match dominates.
+ * entries, so that the cost of recording a match dominates. With -k the
+ * database with topics stays in DIR (bench-topics-TOPICS.db), to be
+ * looked into.
  */
 #include <math.h>
 #include <stdio.h>
@@ -292,7 +294,7 @@ struct result {
 	int64_t	 matches;
 };
 
-static bool	parse_too, only_topics;
+static bool	parse_too, only_topics, keep;
 static int	group;		/* -g: feeds per batch, 0: by weight */
 
 /* The batch's hooks: time the topics' part of each flush. */
@@ -477,9 +479,11 @@ run(const char *dir, int nfeeds, int per_poll, int nnew, int ntopics,
 	free(cfg.topics);
 	for (size_t i = 0; i < NAMES; i++)
 		free(c.name[i]);
-	unlink(path);
-	unlink(wal);
-	unlink(shm);
+	if (!keep || ntopics == 0) {
+		unlink(path);
+		unlink(wal);
+		unlink(shm);
+	}
 	free(path);
 	free(wal);
 	free(shm);
@@ -506,11 +510,12 @@ main(int argc, char **argv)
 	const char *dir = "/tmp";
 	int nfeeds = 5000, per_poll = 20, nnew = 2, ntopics = 100, ch;
 
-	while ((ch = getopt(argc, argv, "p1bf:e:n:t:d:g:")) != -1) {
+	while ((ch = getopt(argc, argv, "p1bkf:e:n:t:d:g:")) != -1) {
 		switch (ch) {
 		case 'p': parse_too = true; break;
 		case '1': only_topics = true; break;
 		case 'b': broad = true; break;
+		case 'k': keep = true; break;
 		case 'f': nfeeds = atoi(optarg); break;
 		case 'e': per_poll = atoi(optarg); break;
 		case 'n': nnew = atoi(optarg); break;
@@ -518,7 +523,7 @@ main(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'g': group = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: bench_topics [-p1b] [-f FEEDS] "
+			fprintf(stderr, "usage: bench_topics [-p1bk] [-f FEEDS] "
 			    "[-e ENTRIES] [-n NEW] [-t TOPICS] [-d DIR] "
 			    "[-g FEEDS]\n");
 			return 2;

@@ -1150,7 +1150,7 @@ struct store_migrate_count {
 	int64_t		 target;
 };
 
-#define STORE_MIGRATE_NCOUNTS	20
+#define STORE_MIGRATE_NCOUNTS	21
 
 struct store_migrate_result {
 	size_t		 batches;	/* batches copied by this run */

@@ -170,8 +170,9 @@ sqlite_store_entry_matches(struct sqlite_store *s, int64_t id,
 {
 	static const struct store_sql sql = { ST_EXPLAIN_MATCHES,
 	    "SELECT t.id, t.name, t.query, m.matched, m.dup, m.feed_id,"
-	    " m.norm_hash, m.title_key, m.published"
+	    " k.norm_hash, k.title_key, k.published"
 	    " FROM topic_matches m JOIN topics t ON t.id = m.topic_id"
+	    " LEFT JOIN match_keys k ON k.entry_id = m.entry_id"
 	    " WHERE m.entry_id = ? ORDER BY t.name" };
 	struct match_row *rows;
 	size_t n, i;

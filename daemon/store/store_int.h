@@ -18,7 +18,7 @@
 
 struct store_token_sink;
 
-#define STORE_SCHEMA_VERSION	14
+#define STORE_SCHEMA_VERSION	15
 /*
  * The columns and tokenizer of entries_fts as the schema makes it now
  * (store_schema.c), for store_fts_check_query's in-memory copy; a schema
@@ -100,6 +100,9 @@ enum store_stmt {
 	ST_MATCH_SAME_LINK,
 	ST_MATCH_SAME_TITLE,
 	ST_MATCH_ADD,
+	ST_MATCH_KEYS_ADD,
+	ST_MATCH_KEYS_READ,
+	ST_MATCH_KEYS_TWIN,
 	ST_FTS_SOURCE,
 	ST_MATCH_READ_BY,
 	ST_MATCH_RANGE_READ,
@@ -214,6 +217,8 @@ struct sqlite_store {
 	bool		 capturing;	/* store_ingest is indexing */
 	bool		 tokens_wrapped;	/* store_tokens_wrap worked */
 	struct store_health health;	/* store_health(): writes failing */
+	/* The keys of the entries a group's topics match (store_topic.c). */
+	struct store_mkeys *mkeys;
 };
 
 /*
@@ -227,6 +232,8 @@ sqlite3	*store_sqlite_db(struct store *s);
 int	store_schema_migrate(sqlite3 *db, char *err, size_t errlen);
 /* Registers html_text(), which the FTS triggers call. */
 int	store_schema_functions(sqlite3 *db);
+/* Forgets the group's keys: a transaction ended or undid a part. */
+void	store_mkeys_drop(struct sqlite_store *s);
 /* Forgets deferred polls from the n-th on. */
 void	store_index_drop(struct sqlite_store *s, size_t n);
 /* Wraps the connection's unicode61 for the token sink. 0 / -1. */

@@ -575,6 +575,46 @@ FEED_COUNTS_SUB
 FEED_COUNTS_ADD
 "END;";
 
+/*
+ * Step 15. The fold check's keys (normalized link, title, date: what a
+ * copy of a story is known by) are kept once per entry in match_keys, not
+ * once per match: under broad topics an entry has about 20 matches, and
+ * each carried the keys and two index rows of its own (two of the four
+ * b-tree inserts a match made; bench/README-topics.md). A match's copy in
+ * another feed is now found by its keys first, then the topic's match by
+ * primary key. The title index holds the date as well, so a title that
+ * recurs (a daily "Live updates: ...") is looked up within the window,
+ * not through every day it was used. An entry keeps the keys it had when
+ * first matched; rows of entries whose topics all went stay until the
+ * entry does (the fold check joins topic_matches, so they find nothing).
+ */
+static const char schema_v15[] =
+"CREATE TABLE match_keys ("
+"  entry_id INTEGER PRIMARY KEY,"
+"  feed_id INTEGER NOT NULL,"
+"  norm_hash INTEGER,"
+"  title_key INTEGER,"
+"  published INTEGER"
+");"
+"INSERT OR IGNORE INTO match_keys(entry_id, feed_id, norm_hash, title_key,"
+"  published)"
+"  SELECT entry_id, feed_id, norm_hash, title_key, published"
+"  FROM topic_matches ORDER BY entry_id, topic_id;"
+"CREATE INDEX match_keys_norm ON match_keys(norm_hash)"
+"  WHERE norm_hash IS NOT NULL;"
+"CREATE INDEX match_keys_title ON match_keys(title_key, published)"
+"  WHERE title_key IS NOT NULL;"
+"DROP INDEX topic_matches_norm;"
+"DROP INDEX topic_matches_title;"
+"ALTER TABLE topic_matches DROP COLUMN norm_hash;"
+"ALTER TABLE topic_matches DROP COLUMN title_key;"
+"ALTER TABLE topic_matches DROP COLUMN published;"
+"DROP TRIGGER entries_matches_ad;"
+"CREATE TRIGGER entries_matches_ad AFTER DELETE ON entries BEGIN"
+"  DELETE FROM topic_matches WHERE entry_id = old.id;"
+"  DELETE FROM match_keys WHERE entry_id = old.id;"
+"END;";
+
 static const struct migration {
 	const char	*sql;
 	/* After the step committed: what the user must hear of it. */
@@ -594,6 +634,7 @@ static const struct migration {
 	{ schema_v12, NULL },
 	{ schema_v13, NULL },
 	{ schema_v14, NULL },
+	{ schema_v15, NULL },
 };
 
 static void

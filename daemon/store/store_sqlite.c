@@ -271,6 +271,7 @@ store_commit(struct sqlite_store *s)
 		    "after an earlier error, nothing of it stored", s->path);
 		return -1;
 	}
+	store_mkeys_drop(s);
 	/* Nothing commits that the index does not have. */
 	if (s->nipend > 0 && sqlite_store_index_pending(s) == -1) {
 		store_rollback(s);
@@ -296,6 +297,7 @@ store_commit(struct sqlite_store *s)
 void
 store_rollback(struct sqlite_store *s)
 {
+	store_mkeys_drop(s);
 	if (s->tx_depth > 1) {
 		if (s->tx_depth < STORE_MARKS)
 			store_index_drop(s, s->ipend_mark[s->tx_depth]);
@@ -527,6 +529,7 @@ sqlite_store_free(struct sqlite_store *s)
 	sqlite3_close(s->db);
 	buf_free(&s->text);
 	store_index_drop(s, 0);
+	store_mkeys_drop(s);
 	free(s->ipend);
 	free(s->sink);
 	free(s->path);

@@ -464,17 +464,26 @@ int
 store_match_original(struct sqlite_store *s, const struct store_match_key *k,
     int64_t *ret_entry_id)
 {
-	/* Without statistics SQLite would walk the whole topic by its key. */
+	/*
+	 * The entries known by the key first (few: the copies of one
+	 * story), then the topic's match of each by primary key. Without
+	 * statistics SQLite could walk the topic's matches instead: INDEXED
+	 * BY and CROSS JOIN fix the plan.
+	 */
 	static const struct store_sql sql_link = { ST_MATCH_SAME_LINK,
-	    "SELECT entry_id FROM topic_matches INDEXED BY topic_matches_norm"
-	    " WHERE topic_id = ?1 AND norm_hash = ?2 AND feed_id <> ?3"
-	    " AND dup = 0 ORDER BY entry_id LIMIT 1" };
+	    "SELECT k.entry_id FROM match_keys k INDEXED BY match_keys_norm"
+	    " CROSS JOIN topic_matches m ON m.topic_id = ?1"
+	    " AND m.entry_id = k.entry_id"
+	    " WHERE k.norm_hash = ?2 AND k.feed_id <> ?3 AND m.dup = 0"
+	    " ORDER BY k.entry_id LIMIT 1" };
 	/* The fallback for links that differ beyond normalizing. */
 	static const struct store_sql sql_title = { ST_MATCH_SAME_TITLE,
-	    "SELECT entry_id FROM topic_matches INDEXED BY topic_matches_title"
-	    " WHERE topic_id = ?1 AND title_key = ?2 AND feed_id <> ?3"
-	    " AND dup = 0 AND abs(published - ?4) <= ?5"
-	    " ORDER BY entry_id LIMIT 1" };
+	    "SELECT k.entry_id FROM match_keys k INDEXED BY match_keys_title"
+	    " CROSS JOIN topic_matches m ON m.topic_id = ?1"
+	    " AND m.entry_id = k.entry_id"
+	    " WHERE k.title_key = ?2 AND k.published BETWEEN ?4 - ?5"
+	    " AND ?4 + ?5 AND k.feed_id <> ?3 AND m.dup = 0"
+	    " ORDER BY k.entry_id LIMIT 1" };
 	sqlite3_stmt *st;
 	int rc;
 
@@ -543,42 +552,269 @@ listed_reads(struct sqlite_store *s, int64_t topic_id, int64_t entry_id)
 	return store_exec(s, st, "counting a match as read");
 }
 
+/* ---- a transaction's keys ---- */
+
+/*
+ * The keys of the entries that a transaction's topics match, read and
+ * hashed once per entry rather than once per match, and what is known of
+ * each one's copies: under broad topics an entry has about 20 matches
+ * (bench/README-topics.md, "Broad topics"). An entry that no entry of
+ * another feed shares a key with (twin_check, at its first match) needs
+ * no fold check for its next topics; when an entry that does share one
+ * is keyed later in the transaction, the entries it shares it with are
+ * told (twins_tell). Any commit or rollback, a savepoint's included,
+ * drops what is held (store_mkeys_drop): its flags must not outlive the
+ * rows they describe. At MKEYS_MAX entries (a broad topic's back-fill)
+ * it starts again empty.
+ */
+#define MKEYS_MAX	16384
+
+enum twin {
+	TWIN_UNKNOWN,		/* not asked yet */
+	TWIN_NONE,		/* no entry of another feed shares a key */
+	TWIN_MAYBE		/* one may: the fold check decides */
+};
+
+struct mkey {
+	struct found	 f;
+	enum twin	 twin;
+	bool		 keyed;		/* its match_keys row is written */
+};
+
+struct store_mkeys {
+	struct mkey	*v;
+	size_t		 n;
+	uint32_t	*slot;		/* open addressing: index + 1, 0 free */
+	size_t		 nslot;		/* a power of two, > 2 n */
+};
+
+void
+store_mkeys_drop(struct sqlite_store *s)
+{
+	if (s->mkeys == NULL)
+		return;
+	free(s->mkeys->v);
+	free(s->mkeys->slot);
+	free(s->mkeys);
+	s->mkeys = NULL;
+}
+
+static size_t
+mkeys_hash(int64_t id, size_t nslot)
+{
+	return (size_t)(((uint64_t)id * 0x9e3779b97f4a7c15ULL) >> 32) &
+	    (nslot - 1);
+}
+
+/* The slot of id: its entry's, or the free one it would take. */
+static uint32_t *
+mkeys_slot(struct store_mkeys *mk, int64_t id)
+{
+	size_t i = mkeys_hash(id, mk->nslot);
+
+	while (mk->slot[i] != 0 && mk->v[mk->slot[i] - 1].f.id != id)
+		i = (i + 1) & (mk->nslot - 1);
+	return &mk->slot[i];
+}
+
+static void
+mkeys_grow(struct store_mkeys *mk)
+{
+	size_t i;
+
+	free(mk->slot);
+	mk->nslot = mk->nslot == 0 ? 256 : mk->nslot * 2;
+	mk->slot = xcalloc(mk->nslot, sizeof(*mk->slot));
+	for (i = 0; i < mk->n; i++)
+		*mkeys_slot(mk, mk->v[i].f.id) = (uint32_t)i + 1;
+	mk->v = xreallocarray(mk->v, mk->nslot / 2, sizeof(*mk->v));
+}
+
+static void	found_read(sqlite3_stmt *, int64_t, struct found *);
+
+/* Entry id's keys into *f. 1, 0 when the entry is gone, -1. */
+static int
+keys_read(struct sqlite_store *s, int64_t id, struct found *f)
+{
+	static const struct store_sql sql = { ST_MATCH_KEYS_READ,
+	    "SELECT id, feed_id, norm_link, title,"
+	    " COALESCE(published, fetched) FROM entries WHERE id = ?1" };
+	sqlite3_stmt *st;
+	int step;
+
+	if ((st = store_bound_id(s, &sql, id)) == NULL)
+		return -1;
+	if ((step = sqlite3_step(st)) == SQLITE_ROW)
+		found_read(st, 0, f);
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return store_fail(s, "reading a match's keys");
+	return step == SQLITE_ROW;
+}
+
+/*
+ * Entry id's place in s->mkeys, its keys read at its first match in the
+ * transaction. 1 with *ret set, 0 when the entry is gone, -1. Where an
+ * entry is held moves as more are: pointers wait until all are got.
+ */
+static int
+mkeys_get(struct sqlite_store *s, int64_t id, size_t *ret)
+{
+	struct store_mkeys *mk;
+	struct mkey *e;
+	uint32_t *slot;
+	int rc;
+
+	if (s->mkeys == NULL)
+		s->mkeys = xcalloc(1, sizeof(*s->mkeys));
+	mk = s->mkeys;
+	if (mk->nslot == 0 || 2 * (mk->n + 1) >= mk->nslot)
+		mkeys_grow(mk);
+	if (*(slot = mkeys_slot(mk, id)) != 0) {
+		*ret = *slot - 1;
+		return 1;
+	}
+	e = &mk->v[mk->n];
+	memset(e, 0, sizeof(*e));
+	if ((rc = keys_read(s, id, &e->f)) != 1)
+		return rc;
+	*ret = mk->n;
+	*slot = (uint32_t)++mk->n;
+	return 1;
+}
+
+/* Whether a and b, of two feeds, share a key (the title's, any date). */
+static bool
+twins(const struct store_match_key *a, const struct store_match_key *b)
+{
+	return a->feed_id != b->feed_id &&
+	    ((a->has_norm && b->has_norm && a->norm_hash == b->norm_hash) ||
+	    (a->has_title && b->has_title && a->title_key == b->title_key));
+}
+
+/*
+ * e may have a copy: the entries held that were found to have none may
+ * be copies of e, or e of them, from now on. A walk over what is held,
+ * only when an entry has a twin at all.
+ */
+static void
+twins_tell(struct sqlite_store *s, const struct mkey *e)
+{
+	struct store_mkeys *mk = s->mkeys;
+
+	for (size_t i = 0; i < mk->n; i++)
+		if (mk->v[i].twin == TWIN_NONE && twins(&mk->v[i].f.k,
+		    &e->f.k))
+			mk->v[i].twin = TWIN_MAYBE;
+}
+
+/*
+ * Whether an entry of another feed is known by e's keys (any topic's:
+ * the fold check then asks the topic's). Once per entry and transaction.
+ * 0 / -1.
+ */
+static int
+twin_check(struct sqlite_store *s, struct mkey *e)
+{
+	static const struct store_sql sql = { ST_MATCH_KEYS_TWIN,
+	    "SELECT EXISTS (SELECT 1 FROM match_keys"
+	    "  INDEXED BY match_keys_norm WHERE norm_hash = ?1"
+	    "  AND feed_id <> ?2)"
+	    " OR EXISTS (SELECT 1 FROM match_keys"
+	    "  INDEXED BY match_keys_title WHERE title_key = ?3"
+	    "  AND published BETWEEN ?4 - ?5 AND ?4 + ?5 AND feed_id <> ?2)" };
+	const struct store_match_key *k = &e->f.k;
+	sqlite3_stmt *st;
+	int64_t yes = 0;
+
+	if ((st = store_stmt(s, &sql)) == NULL)
+		return -1;
+	if (k->has_norm)
+		sqlite3_bind_int64(st, 1, k->norm_hash);
+	else
+		sqlite3_bind_null(st, 1);
+	sqlite3_bind_int64(st, 2, k->feed_id);
+	if (k->has_title)
+		sqlite3_bind_int64(st, 3, k->title_key);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int64(st, 4, k->when);
+	sqlite3_bind_int64(st, 5, STORE_TITLE_DUP_WINDOW_S);
+	if (store_one_row(s, st, sizeof(yes), store_read_int64, &yes,
+	    "checking a match's copies") == -1)
+		return -1;
+	e->twin = yes ? TWIN_MAYBE : TWIN_NONE;
+	if (yes)
+		twins_tell(s, e);
+	return 0;
+}
+
+/*
+ * The keys a copy of entry id is known by (schema step 15): written at
+ * its first match, a primary-key probe at each of its next ones.
+ */
+static int
+match_keys_add(struct sqlite_store *s, int64_t id,
+    const struct store_match_key *k)
+{
+	static const struct store_sql sql = { ST_MATCH_KEYS_ADD,
+	    "INSERT INTO match_keys(entry_id, feed_id, norm_hash, title_key,"
+	    " published) VALUES (?, ?, ?, ?, ?)"
+	    " ON CONFLICT(entry_id) DO NOTHING" };
+	sqlite3_stmt *st;
+
+	if ((st = store_bound_id(s, &sql, id)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, k->feed_id);
+	/* Bindings outlive a reset: a missing key is bound NULL. */
+	if (k->has_norm)
+		sqlite3_bind_int64(st, 3, k->norm_hash);
+	else
+		sqlite3_bind_null(st, 3);
+	if (k->has_title)
+		sqlite3_bind_int64(st, 4, k->title_key);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int64(st, 5, k->when);
+	return store_exec(s, st, "recording a match's keys");
+}
+
 /* Records one match inside the caller's transaction. 1 listed, 0, -1. */
 static int
 match_add(struct sqlite_store *s, int64_t topic_id, const struct found *f,
-    int64_t now, bool any_read)
+    struct mkey *e, int64_t now, bool any_read)
 {
 	static const struct store_sql sql = { ST_MATCH_ADD,
 	    "INSERT OR IGNORE INTO topic_matches(topic_id, entry_id, feed_id,"
-	    " norm_hash, dup, matched, title_key, published)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" };
+	    " dup, matched) VALUES (?, ?, ?, ?, ?)" };
 	const struct store_match_key *k = &f->k;
 	sqlite3_stmt *st;
 	int64_t original;
 	int dup;
 
-	if ((dup = store_match_original(s, k, &original)) == -1)
+	/* e: read with the group's keys (or NULL: this match's own). */
+	if (e != NULL && e->twin == TWIN_UNKNOWN && twin_check(s, e) == -1)
+		return -1;
+	original = 0;
+	if (e != NULL && e->twin == TWIN_NONE)
+		dup = 0;
+	else if ((dup = store_match_original(s, k, &original)) == -1)
 		return -1;
 	if ((st = store_stmt(s, &sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, topic_id);
 	sqlite3_bind_int64(st, 2, f->id);
 	sqlite3_bind_int64(st, 3, k->feed_id);
-	if (k->has_norm)
-		sqlite3_bind_int64(st, 4, k->norm_hash);
-	else
-		sqlite3_bind_null(st, 4);
-	sqlite3_bind_int(st, 5, dup);
-	sqlite3_bind_int64(st, 6, now);
-	if (k->has_title)
-		sqlite3_bind_int64(st, 7, k->title_key);
-	else
-		sqlite3_bind_null(st, 7);
-	sqlite3_bind_int64(st, 8, k->when);
+	sqlite3_bind_int(st, 4, dup);
+	sqlite3_bind_int64(st, 5, now);
 	if (store_exec(s, st, "recording a match") == -1)
 		return -1;
 	if (sqlite3_changes(s->db) == 0)
 		return 0;
+	if ((e == NULL || !e->keyed) && match_keys_add(s, f->id, k) == -1)
+		return -1;
+	if (e != NULL)
+		e->keyed = true;
 	/* A folded copy is read and starred with its story. */
 	if (dup && store_state_fold(s, f->id, original) == -1)
 		return -1;
@@ -632,13 +868,16 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 	/* Matching needs only the query, not the match count. */
 	static const struct store_sql sql_query = { ST_TOPIC_QUERY,
 	    "SELECT query FROM topics WHERE id = ?1" };
+	/* The index alone: the keys come from the entries once. */
 	static const struct store_sql sql_find = { ST_MATCH_FIND,
-	    "SELECT e.id, e.feed_id, e.norm_link, e.title,"
-	    " COALESCE(e.published, e.fetched)"
-	    " FROM entries_fts x JOIN entries e ON e.id = x.rowid"
-	    " WHERE entries_fts MATCH ?1 AND x.rowid BETWEEN ?2 AND ?3"
-	    " ORDER BY x.rowid" };
+	    "SELECT rowid FROM entries_fts"
+	    " WHERE entries_fts MATCH ?1 AND rowid BETWEEN ?2 AND ?3"
+	    " ORDER BY rowid" };
 	struct found *f = NULL;
+	struct mkey **fk = NULL, *own = NULL;
+	int64_t *ids_found = NULL;
+	size_t j, *at = NULL;
+	bool held;
 	sqlite3_stmt *st;
 	int64_t *ids = NULL, now = store_now(s);
 	size_t nf = 0, n = 0, i;
@@ -677,8 +916,9 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 	/* Read all first: the FTS cursor must not see our inserts. */
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (nf % 64 == 0)
-			f = xreallocarray(f, nf + 64, sizeof(*f));
-		found_read(st, topic_id, &f[nf++]);
+			ids_found = xreallocarray(ids_found, nf + 64,
+			    sizeof(*ids_found));
+		ids_found[nf++] = sqlite3_column_int64(st, 0);
 	}
 	if (step != SQLITE_DONE) {
 		rc = query_error(s, step, "matching a topic", err, errlen);
@@ -686,11 +926,43 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 		goto out;
 	}
 	sqlite3_reset(st);
+	/*
+	 * Each entry's keys, read at its first match in the transaction;
+	 * a back-fill larger than what is held reads them for itself, and
+	 * its keys rows would go untold: what is held goes.
+	 */
+	held = nf <= MKEYS_MAX;
+	if (!held || (s->mkeys != NULL && s->mkeys->n + nf > MKEYS_MAX))
+		store_mkeys_drop(s);
+	f = xreallocarray(NULL, nf > 0 ? nf : 1, sizeof(*f));
+	fk = xreallocarray(NULL, nf > 0 ? nf : 1, sizeof(*fk));
+	at = xreallocarray(NULL, nf > 0 ? nf : 1, sizeof(*at));
+	if (!held)
+		own = xcalloc(nf, sizeof(*own));
+	for (i = 0, j = 0; i < nf; i++) {
+		if (held)
+			step = mkeys_get(s, ids_found[i], &at[j]);
+		else {
+			own[j].twin = TWIN_MAYBE;
+			step = keys_read(s, ids_found[i], &own[j].f);
+		}
+		if (step == -1)
+			goto out;
+		/* An id the entries no longer have is no match. */
+		if (step == 1)
+			j++;
+	}
+	nf = j;
+	for (i = 0; i < nf; i++) {
+		fk[i] = held ? &s->mkeys->v[at[i]] : &own[i];
+		f[i] = fk[i]->f;
+		f[i].k.topic_id = topic_id;
+	}
 	/* A fold gives state only to its copy, never listed: this holds. */
 	if (nf > 0 && (any_read = range_read(s, f[0].id, f[nf - 1].id)) == -1)
 		goto out;
 	for (i = 0; i < nf; i++) {
-		if ((step = match_add(s, topic_id, &f[i], now,
+		if ((step = match_add(s, topic_id, &f[i], fk[i], now,
 		    any_read == 1)) == -1)
 			goto out;
 		if (step == 1) {
@@ -713,7 +985,11 @@ sqlite_store_topic_match(struct sqlite_store *s, int64_t topic_id,
 out:
 	store_rollback(s);
 done:
+	free(own);
+	free(at);
+	free(ids_found);
 	free(f);
+	free(fk);
 	free(ids);
 	free(query);
 	return rc;

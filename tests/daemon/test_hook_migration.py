@@ -32,12 +32,20 @@ def poll_until(fid, n):
         "GET", "/v1/entries?topic=alerts")[1]["entries"]) >= n, timeout=20)
 
 
-# Steps 14 (the feeds' figures in feed_counts), 13 (the matches' foreign
-# keys as delete triggers, a feed's topic hits from its entries), 12
-# (match counts kept by the store), 11 (WebSub, the interval's parts), 10
-# (repairs), 9 (alerts of URL hooks) and 8 (users and their state)
-# undone, triggers first.
-UNDO_STEPS_8_14 = """
+# Steps 15 (the fold check's keys once per entry), 14 (the feeds' figures
+# in feed_counts), 13 (the matches' foreign keys as delete triggers, a
+# feed's topic hits from its entries), 12 (match counts kept by the
+# store), 11 (WebSub, the interval's parts), 10 (repairs), 9 (alerts of
+# URL hooks) and 8 (users and their state) undone, triggers first.
+UNDO_STEPS_8_15 = """
+    DROP TABLE match_keys;
+    ALTER TABLE topic_matches ADD COLUMN norm_hash INTEGER;
+    ALTER TABLE topic_matches ADD COLUMN title_key INTEGER;
+    ALTER TABLE topic_matches ADD COLUMN published INTEGER;
+    CREATE INDEX topic_matches_norm ON topic_matches(topic_id, norm_hash)
+      WHERE norm_hash IS NOT NULL;
+    CREATE INDEX topic_matches_title ON topic_matches(topic_id, title_key)
+      WHERE title_key IS NOT NULL;
     DROP TRIGGER feeds_counts_ai; DROP TRIGGER feeds_counts_ad;
     DROP TRIGGER feeds_counts_au; DROP TABLE feed_counts;
     DROP TRIGGER entries_matches_ad; DROP TRIGGER topics_matches_ad;
@@ -87,7 +95,7 @@ try:
     # later add is not there yet, and an API topic holds a command.
     db = sqlite3.connect(d.database)
     version = 7
-    db.executescript(UNDO_STEPS_8_14 + """
+    db.executescript(UNDO_STEPS_8_15 + """
         ALTER TABLE topics DROP COLUMN notify_dropped;
         INSERT INTO topics(name, query, origin, notify, created)
             VALUES ('alerts', 'storm', 'api', '%s', 0),

@@ -95,8 +95,20 @@ search(struct store *s, const char *q)
  * the API topic's command is kept aside, never to run, until a hook is
  * set; the config topic's goes (feedd.conf names its hook).
  */
+/* Step 15 (the fold check's keys once per entry) undone. */
+#define UNDO_V15 "DROP TRIGGER entries_matches_ad;" \
+	" CREATE TRIGGER entries_matches_ad AFTER DELETE ON entries BEGIN" \
+	" DELETE FROM topic_matches WHERE entry_id = old.id; END;" \
+	" DROP TABLE match_keys;" \
+	" ALTER TABLE topic_matches ADD COLUMN norm_hash INTEGER;" \
+	" ALTER TABLE topic_matches ADD COLUMN title_key INTEGER;" \
+	" ALTER TABLE topic_matches ADD COLUMN published INTEGER;" \
+	" CREATE INDEX topic_matches_norm ON topic_matches(topic_id," \
+	" norm_hash) WHERE norm_hash IS NOT NULL;" \
+	" CREATE INDEX topic_matches_title ON topic_matches(topic_id," \
+	" title_key) WHERE title_key IS NOT NULL;"
 /* Step 14 (the feeds' figures kept in feed_counts) undone. */
-#define UNDO_V14 "DROP TRIGGER feeds_counts_ai; DROP TRIGGER feeds_counts_ad;" \
+#define UNDO_V14 UNDO_V15 " DROP TRIGGER feeds_counts_ai; DROP TRIGGER feeds_counts_ad;" \
 	" DROP TRIGGER feeds_counts_au; DROP TABLE feed_counts;"
 /*
  * Step 13 (the matches' foreign keys as delete triggers, a feed's topic
@@ -146,7 +158,7 @@ test_dropped_notify(const char *path)
 	struct store_topic t;
 	struct store *s;
 	sqlite3 *db;
-	char err[256], sql[2048];
+	char err[256], sql[4096];
 	int64_t id;
 
 	/* The file as step 6 left it: 7 (hooks) and later undone. */
@@ -188,6 +200,64 @@ test_dropped_notify(const char *path)
 	    strcmp(t.notify, "desktop") == 0, "a hook set: the note goes");
 	store_topic_clear(&t);
 	sqlite3_exec(store_sqlite_db(s), "DELETE FROM topics", NULL, NULL, NULL);
+	store_free(s);
+}
+
+/*
+ * A file of step 14, with a match carrying its keys, has them moved to
+ * match_keys by step 15, and a copy from another feed is still folded.
+ */
+static void
+test_keys_step(const char *path)
+{
+	struct feed_entry e[1];
+	struct store_ingest_result r;
+	struct store *s;
+	sqlite3 *db;
+	char err[256], sql[4096];
+	int64_t f1, f2, tid, norm, title, *ids;
+	size_t n;
+
+	s = store_open(path, err, sizeof(err));
+	store_feed_add(s, "https://k1.example/rss", NULL, NULL, 0, &f1);
+	store_feed_add(s, "https://k2.example/rss", NULL, NULL, 0, &f2);
+	store_topic_add(s, "keys", "harvest", NULL, NULL, STORE_ORIGIN_API,
+	    &tid, err, sizeof(err));
+	e[0] = entry("k1", "Harvest estimates revised after the rains",
+	    "https://k1.example/a/1", "harvest");
+	store_ingest(s, f1, NULL, e, 1, &r);
+	store_topic_match(s, tid, r.first_new_id, r.last_new_id, NULL, NULL,
+	    err, sizeof(err));
+	norm = count(s, "SELECT norm_hash FROM match_keys");
+	title = count(s, "SELECT title_key FROM match_keys");
+	store_ingest_result_clear(&r);
+	store_free(s);
+	snprintf(sql, sizeof(sql), UNDO_V15 " UPDATE topic_matches SET"
+	    " norm_hash = %lld, title_key = %lld, published = 1;"
+	    " DELETE FROM topics WHERE id <> %lld;"
+	    " PRAGMA user_version = 14", (long long)norm, (long long)title,
+	    (long long)tid);
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	s = store_open(path, err, sizeof(err));
+	ok(s != NULL && count(s, "PRAGMA user_version") ==
+	    STORE_SCHEMA_VERSION && count(s, "SELECT count(*) FROM"
+	    " pragma_table_info('topic_matches') WHERE name IN ('norm_hash',"
+	    " 'title_key', 'published')") == 0 && count(s, "SELECT count(*)"
+	    " FROM match_keys WHERE published = 1") == 1 &&
+	    count(s, "SELECT norm_hash FROM match_keys") == norm &&
+	    count(s, "SELECT title_key FROM match_keys") == title,
+	    "step 15 moves a match's keys to match_keys");
+	e[0] = entry("k2", "Another headline for the same report",
+	    "https://k1.example/a/1", "harvest");
+	store_ingest(s, f2, NULL, e, 1, &r);
+	ok(store_topic_match(s, tid, r.first_new_id, r.last_new_id, &ids, &n,
+	    err, sizeof(err)) == 0 && n == 0 && count(s, "SELECT count(*)"
+	    " FROM topic_matches WHERE dup = 1") == 1,
+	    "a copy of the migrated match's link is folded");
+	free(ids);
+	store_ingest_result_clear(&r);
 	store_free(s);
 }
 
@@ -317,7 +387,7 @@ test_open(const char *path)
 	    STORE_SCHEMA_VERSION && count(s, "SELECT count(*) FROM"
 	    " sqlite_schema WHERE name = 'entries_ai'") == 0 &&
 	    count(s, "SELECT count(*) FROM sqlite_schema"
-	    " WHERE name = 'topic_matches_title'") == 1 &&
+	    " WHERE name = 'match_keys_title'") == 1 &&
 	    count(s, "SELECT count(*) FROM pragma_table_info('feeds')"
 	    " WHERE name = 'category'") == 1 &&
 	    count(s, "SELECT count(*) FROM pragma_table_info('topics')"
@@ -328,6 +398,7 @@ test_open(const char *path)
 	store_free(s);
 	test_dropped_notify(path);
 	test_alerts_step(path);
+	test_keys_step(path);
 
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
@@ -823,6 +894,80 @@ test_topic_title_dup(struct store *s)
 	store_ingest_result_clear(&r);
 }
 
+/*
+ * One group, as the daemon matches it: several topics over the group's
+ * polls in one transaction, each over its own span of ids, copies of a
+ * story in two feeds within the group. The group's keys are read once
+ * (store_topic.c, schema step 14); the folds must be those of the rule.
+ */
+static void
+test_topic_group_folds(struct store *s)
+{
+	const char *title = "Grain corridor reopens after overnight talks";
+	struct feed_entry e[3];
+	struct store_ingest_result r1, r2;
+	int64_t f5, f6, talpha, tbeta, *ids;
+	size_t n;
+	char err[256];
+	int rc;
+
+	store_feed_add(s, "https://five.example/rss", NULL, NULL, 0, &f5);
+	store_feed_add(s, "https://six.example/rss", NULL, NULL, 0, &f6);
+	ok(store_topic_add(s, "grp-alpha", "alphaword", NULL, NULL,
+	    STORE_ORIGIN_API, &talpha, err, sizeof(err)) == 0 &&
+	    store_topic_add(s, "grp-beta", "betaword", NULL, NULL,
+	    STORE_ORIGIN_API, &tbeta, err, sizeof(err)) == 0,
+	    "two topics for one group");
+	ok(store_batch_begin(s) == 0, "a group begins");
+	/* Feed 5: A (beta only), Z (alpha, the title), W (both, alone). */
+	/* Ids go to a document's items last first: A < Z < W. */
+	e[2] = entry("A", "The first report of the story, beta side",
+	    "https://five.example/news/shared", "betaword");
+	e[1] = entry("Z", title, "https://five.example/news/z", "alphaword");
+	e[1].published = 1800000000;
+	e[0] = entry("W", "Something else entirely happened today",
+	    "https://five.example/news/w", "alphaword betaword");
+	store_ingest(s, f5, NULL, e, 3, &r1);
+	/* Feed 6: X (A's link; both topics), Y (Z's title, another link). */
+	e[1] = entry("X", "A copy under another headline, both words",
+	    "https://five.example/news/shared", "alphaword betaword");
+	e[0] = entry("Y", title, "https://six.example/story/7", "alphaword");
+	e[0].published = 1800000000 + 600;
+	store_ingest(s, f6, NULL, e, 2, &r2);
+	ok(r1.new_count == 3 && r2.new_count == 2, "five new entries");
+	/* beta over the first poll and X; alpha over both polls. */
+	rc = store_topic_match(s, tbeta, r1.first_new_id, r2.first_new_id,
+	    &ids, &n, err, sizeof(err));
+	ok(rc == 2 && n == 2 && ids[0] == r1.first_new_id &&
+	    ids[1] == r1.last_new_id,
+	    "beta lists A and W; X, A's link from another feed, is folded");
+	free(ids);
+	rc = store_topic_match(s, talpha, r1.first_new_id, r2.last_new_id,
+	    &ids, &n, err, sizeof(err));
+	ok(rc == 3 && n == 3 && ids[0] == r1.first_new_id + 1 &&
+	    ids[1] == r1.last_new_id && ids[2] == r2.first_new_id,
+	    "alpha lists Z, W and X (A is not alpha's); Y, Z's title, "
+	    "is folded");
+	free(ids);
+	ok(store_batch_commit(s) == 0, "the group commits");
+	ok(count(s, "SELECT count(*) FROM topic_matches WHERE dup = 1"
+	    " AND topic_id IN (SELECT id FROM topics"
+	    " WHERE name LIKE 'grp-%')") == 2 &&
+	    count(s, "SELECT count(*) FROM match_keys k JOIN entries e"
+	    " ON e.id = k.entry_id WHERE e.feed_id IN (SELECT id FROM feeds"
+	    " WHERE url IN ('https://five.example/rss',"
+	    " 'https://six.example/rss'))") == 5,
+	    "two copies folded; each matched entry's keys kept once");
+	store_ingest_result_clear(&r1);
+	store_ingest_result_clear(&r2);
+	/* The pruner's test below wants no topic holding these. */
+	ok(store_topic_remove(s, talpha) == 1 &&
+	    store_topic_remove(s, tbeta) == 1 &&
+	    count(s, "SELECT count(*) FROM topic_matches m LEFT JOIN topics t"
+	    " ON t.id = m.topic_id WHERE t.id IS NULL") == 0,
+	    "the topics go with their matches");
+}
+
 static void
 test_topics(struct store *s)
 {
@@ -1177,6 +1322,7 @@ main(void)
 	test_listing(s);
 	test_topics(s);
 	test_topic_title_dup(s);
+	test_topic_group_folds(s);
 	test_cursors(s);
 	test_apitokens(s);
 	test_prune(s);

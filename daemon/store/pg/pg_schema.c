@@ -429,10 +429,38 @@ static const char schema_v3[] =
 "CREATE TRIGGER feed_counts_truncate AFTER TRUNCATE ON feeds"
 "  FOR EACH STATEMENT EXECUTE FUNCTION feed_counts_truncate();";
 
+/*
+ * Step 4: SQLite's step 15. The fold check's keys (normalized link,
+ * title, date) are kept once per entry in match_keys rather than on each
+ * of its matches, and a copy is found by its keys first, then the topic's
+ * match by primary key. The title index holds the date, so a recurring
+ * title is looked up within the window.
+ */
+static const char schema_v4[] =
+"CREATE TABLE match_keys ("
+"  entry_id bigint PRIMARY KEY REFERENCES entries(id) ON DELETE CASCADE,"
+"  feed_id bigint NOT NULL,"
+"  norm_hash bigint,"
+"  title_key bigint,"
+"  published bigint"
+");"
+"INSERT INTO match_keys(entry_id, feed_id, norm_hash, title_key, published)"
+"  SELECT DISTINCT ON (entry_id) entry_id, feed_id, norm_hash, title_key,"
+"  published FROM topic_matches ORDER BY entry_id, topic_id;"
+"CREATE INDEX match_keys_norm ON match_keys(norm_hash)"
+"  WHERE norm_hash IS NOT NULL;"
+"CREATE INDEX match_keys_title ON match_keys(title_key, published)"
+"  WHERE title_key IS NOT NULL;"
+"DROP INDEX topic_matches_norm;"
+"DROP INDEX topic_matches_title;"
+"ALTER TABLE topic_matches DROP COLUMN norm_hash,"
+"  DROP COLUMN title_key, DROP COLUMN published;";
+
 static const char *const steps[PG_SCHEMA_VERSION] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
+	schema_v4,
 };
 
 /* PostgreSQL's message, without its trailing newline. */

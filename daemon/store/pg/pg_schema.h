@@ -22,7 +22,7 @@
 
 #include <libpq-fe.h>
 
-#define PG_SCHEMA_VERSION	3
+#define PG_SCHEMA_VERSION	4
 /* "feed" in ASCII, as the SQLite store's application_id: our lock's key. */
 #define PG_SCHEMA_LOCK		0x66656564
 

@@ -109,8 +109,9 @@ pg_store_entry_matches(struct pg_store *s, int64_t id,
 {
 	static const struct pg_sql sql = {
 	    "SELECT t.id, t.name, t.query, m.matched, m.dup, m.feed_id,"
-	    " m.norm_hash, m.title_key, m.published"
+	    " k.norm_hash, k.title_key, k.published"
 	    " FROM topic_matches m JOIN topics t ON t.id = m.topic_id"
+	    " LEFT JOIN match_keys k ON k.entry_id = m.entry_id"
 	    " WHERE m.entry_id = $1 ORDER BY t.name COLLATE \"C\"" };
 	static const struct pg_sql sql_feed = {
 	    "SELECT " FEED_SHOWN " FROM entries e"

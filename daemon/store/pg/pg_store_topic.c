@@ -372,15 +372,19 @@ pg_match_original(struct pg_store *s, int64_t topic_id, int64_t feed_id,
     bool has_norm, int64_t norm_hash, bool has_title, int64_t title_key,
     int64_t when, int64_t *ret)
 {
+	/* The entries known by the key (schema step 4), then the topic's. */
 	static const struct pg_sql sql_link = {
-	    "SELECT entry_id FROM topic_matches"
-	    " WHERE topic_id = $1 AND norm_hash = $2 AND feed_id <> $3"
-	    " AND NOT dup ORDER BY entry_id LIMIT 1" };
+	    "SELECT k.entry_id FROM match_keys k JOIN topic_matches m"
+	    " ON m.topic_id = $1 AND m.entry_id = k.entry_id"
+	    " WHERE k.norm_hash = $2 AND k.feed_id <> $3 AND NOT m.dup"
+	    " ORDER BY k.entry_id LIMIT 1" };
 	static const struct pg_sql sql_title = {
-	    "SELECT entry_id FROM topic_matches"
-	    " WHERE topic_id = $1 AND title_key = $2 AND feed_id <> $3"
-	    " AND NOT dup AND abs(published - $4) <= $5"
-	    " ORDER BY entry_id LIMIT 1" };
+	    "SELECT k.entry_id FROM match_keys k JOIN topic_matches m"
+	    " ON m.topic_id = $1 AND m.entry_id = k.entry_id"
+	    " WHERE k.title_key = $2 AND k.feed_id <> $3 AND NOT m.dup"
+	    " AND k.published BETWEEN $4::bigint - $5::bigint"
+	    " AND $4::bigint + $5::bigint"
+	    " ORDER BY k.entry_id LIMIT 1" };
 	struct pg_params p = { 0 };
 	int rc;
 
@@ -438,11 +442,16 @@ static int
 match_add(struct pg_store *s, int64_t topic_id, const struct found *f,
     int64_t now)
 {
+	/* A new match keys its entry, once (one round trip for both). */
 	static const struct pg_sql sql = {
-	    "INSERT INTO topic_matches(topic_id, entry_id, feed_id,"
-	    " norm_hash, dup, matched, title_key, published)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-	    " ON CONFLICT (topic_id, entry_id) DO NOTHING" };
+	    "WITH m AS (INSERT INTO topic_matches(topic_id, entry_id,"
+	    " feed_id, dup, matched) VALUES ($1, $2, $3, $5, $6)"
+	    " ON CONFLICT (topic_id, entry_id) DO NOTHING RETURNING entry_id),"
+	    " k AS (INSERT INTO match_keys(entry_id, feed_id, norm_hash,"
+	    " title_key, published) SELECT entry_id, $3::bigint, $4::bigint,"
+	    " $7::bigint, $8::bigint FROM m"
+	    " ON CONFLICT (entry_id) DO NOTHING)"
+	    " SELECT count(*) FROM m" };
 	struct pg_params p = { 0 };
 	int64_t norm_hash = 0, title_key = 0, original, n;
 	bool has_norm = false, has_title;
@@ -471,7 +480,7 @@ match_add(struct pg_store *s, int64_t topic_id, const struct found *f,
 	else
 		pg_p_text(&p, NULL);
 	pg_p_int(&p, f->when);
-	if (pg_exec(s, &sql, &p, "recording a match", &n) == -1)
+	if (pg_int(s, &sql, &p, "recording a match", &n) == -1)
 		return -1;
 	if (n == 0)
 		return 0;

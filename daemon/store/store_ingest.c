@@ -85,7 +85,23 @@ probe(struct sqlite_store *s, const struct store_sql *q, int64_t feed_id,
 	return rc == SQLITE_ROW;
 }
 
-/* The index row for a new entry; the same text html_text() derives. */
+/* Binds the text of html (NULL: NULL) to parameter i, made in b. */
+static void
+bind_text_of(sqlite3_stmt *st, int i, const char *html, struct buf *b)
+{
+	if (html == NULL) {
+		sqlite3_bind_null(st, i);
+		return;
+	}
+	buf_reset(b);
+	htmltext_append(b, html, strlen(html));
+	sqlite3_bind_text(st, i, b->data, (int)b->len, SQLITE_STATIC);
+}
+
+/*
+ * The index row for a new entry: the summary's and the content's text,
+ * as the schema's html_text() derives them (entries_fts_src, step 16).
+ */
 static int
 fts_insert(struct sqlite_store *s, int64_t id, const char *title,
     const char *summary, const char *content, const char *author)
@@ -99,14 +115,8 @@ fts_insert(struct sqlite_store *s, int64_t id, const char *title,
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, summary, -1, SQLITE_STATIC);
-	if (content != NULL) {
-		buf_reset(&s->text);
-		htmltext_append(&s->text, content, strlen(content));
-		sqlite3_bind_text(st, 4, s->text.data, s->text.len,
-		    SQLITE_STATIC);
-	} else
-		sqlite3_bind_null(st, 4);
+	bind_text_of(st, 3, summary, &s->stext);
+	bind_text_of(st, 4, content, &s->text);
 	sqlite3_bind_text(st, 5, author, -1, SQLITE_STATIC);
 	return store_exec(s, st, "indexing an entry");
 }

@@ -18,7 +18,7 @@
 
 struct store_token_sink;
 
-#define STORE_SCHEMA_VERSION	15
+#define STORE_SCHEMA_VERSION	16
 /*
  * The columns and tokenizer of entries_fts as the schema makes it now
  * (store_schema.c), for store_fts_check_query's in-memory copy; a schema
@@ -204,6 +204,7 @@ struct sqlite_store {
 	struct store_list_stmt list_stmt[STORE_LQ_CACHE];
 	uint64_t	 list_clock;
 	struct buf	 text;		/* scratch for html_text on ingest */
+	struct buf	 stext;		/* the same, for the summary */
 	/* store_begin nesting: 0 none, 1 a transaction, >1 savepoints in it. */
 	int		 tx_depth;
 	struct store_token_sink *sink;	/* a copy, or NULL */

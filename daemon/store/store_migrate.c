@@ -33,7 +33,6 @@
 #include <sqlite3.h>
 
 #include "buf.h"
-#include "htmltext.h"
 #include "pg_fts.h"
 #include "pg_store.h"
 #include "pg_store_int.h"
@@ -142,6 +141,7 @@ struct migrate {
 	size_t		 batch;
 	struct store_migrate_result *ret;
 	struct buf	 text;		/* an entry's content as text */
+	struct buf	 stext;		/* and its summary */
 	char		*err;
 	size_t		 errlen;
 };
@@ -521,13 +521,9 @@ value_text(sqlite3_stmt *st, int i)
 static char *
 row_document(struct migrate *m, const struct copy *c, char **v)
 {
-	buf_reset(&m->text);
-	if (v[c->ix_content] != NULL)
-		htmltext_append(&m->text, v[c->ix_content],
-		    strlen(v[c->ix_content]));
-	return pg_fts_document(m->pg->tok, v[c->ix_title], v[c->ix_summary],
-	    v[c->ix_content] != NULL ? m->text.data : NULL,
-	    v[c->ix_author]);
+	return pg_fts_entry_document(m->pg->tok, v[c->ix_title],
+	    v[c->ix_summary], v[c->ix_content], v[c->ix_author], &m->stext,
+	    &m->text);
 }
 
 /*
@@ -844,6 +840,7 @@ store_migrate(const char *from, const char *to,
 	memset(ret, 0, sizeof(*ret));
 	m.batch = o->batch > 0 ? o->batch : MIGRATE_BATCH;
 	buf_init(&m.text);
+	buf_init(&m.stext);
 	if (!store_is_postgresql(to)) {
 		snprintf(err, errlen, "%s: the target must be a PostgreSQL "
 		    "database (postgresql://... or postgresql:)", to);
@@ -885,6 +882,7 @@ store_migrate(const char *from, const char *to,
 	rc = 0;
 out:
 	buf_free(&m.text);
+	buf_free(&m.stext);
 	pg_store_free(m.pg);
 	if (m.lite != NULL) {
 		sqlite3_exec(m.lite, "COMMIT", NULL, NULL, NULL);

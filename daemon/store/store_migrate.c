@@ -44,6 +44,8 @@
 #define MIGRATE_LOCK	0x6d696772	/* "migr"; pg_schema.h has "feed" */
 #define MIGRATE_BATCH	1000
 #define MIGRATE_MARK	"migrated_from"
+/* meta's rows that are the target's own, not the source's: SQL list. */
+#define TARGET_KEYS	"('" MIGRATE_MARK "', '" PG_FTS_DOC_KEY "')"
 
 struct table {
 	const char	*name;
@@ -88,7 +90,7 @@ static const struct {
 } checks[] = {
 	{ "users", "SELECT count(*) FROM users", "SELECT count(*) FROM users" },
 	{ "meta", "SELECT count(*) FROM meta", "SELECT count(*) FROM meta"
-	    " WHERE key <> '" MIGRATE_MARK "'" },
+	    " WHERE key NOT IN " TARGET_KEYS },
 	{ "feeds", "SELECT count(*) FROM feeds", "SELECT count(*) FROM feeds" },
 	{ "topics", "SELECT count(*) FROM topics",
 	    "SELECT count(*) FROM topics" },
@@ -303,7 +305,8 @@ check_target(struct migrate *m)
 	    "SELECT (SELECT count(*) FROM feeds) + (SELECT count(*) FROM"
 	    " entries) + (SELECT count(*) FROM seen) + (SELECT count(*) FROM"
 	    " topics) + (SELECT count(*) FROM cursors) + (SELECT count(*) FROM"
-	    " poll_log) + (SELECT count(*) FROM meta) + (SELECT count(*) FROM"
+	    " poll_log) + (SELECT count(*) FROM meta WHERE key NOT IN "
+	    TARGET_KEYS ") + (SELECT count(*) FROM"
 	    " api_tokens) + (SELECT count(*) FROM entry_state) + (SELECT"
 	    " count(*) FROM hook_alerts) + (SELECT count(*) FROM websub) +"
 	    " (SELECT count(*) FROM users WHERE id <> 1 OR pass_hash IS NOT"
@@ -730,7 +733,7 @@ copy_table(struct migrate *m, const struct table *t)
 	/* The target's rows of the source's: meta's mark is not one. */
 	if (strcmp(t->name, "meta") == 0)
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM meta"
-		    " WHERE key <> '" MIGRATE_MARK "'");
+		    " WHERE key NOT IN " TARGET_KEYS);
 	if (pg_get(m, sql, 0, NULL, &done, "counting the target") == -1)
 		goto out;
 	for (;;) {

@@ -68,5 +68,7 @@ char	*pg_fts_entry_document(struct store_tokenizer *tok,
  * 2: the summary as text. Moves with HTMLTEXT_VERSION too.
  */
 #define PG_FTS_DOC_VERSION	2
+/* Its meta key; the target's own when a SQLite store is migrated. */
+#define PG_FTS_DOC_KEY		"fts_doc"
 
 #endif

@@ -534,9 +534,10 @@ int
 pg_store_fts_refresh(struct pg_store *s)
 {
 	static const struct pg_sql sql_version = {
-	    "SELECT value::bigint FROM meta WHERE key = 'fts_doc'" };
+	    "SELECT value::bigint FROM meta WHERE key = '" PG_FTS_DOC_KEY
+	    "'" };
 	static const struct pg_sql sql_done = {
-	    "INSERT INTO meta(key, value) VALUES ('fts_doc', $1)"
+	    "INSERT INTO meta(key, value) VALUES ('" PG_FTS_DOC_KEY "', $1)"
 	    " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value" };
 	const int64_t want = PG_FTS_DOC_VERSION * 1000 + HTMLTEXT_VERSION;
 	struct pg_params p = { 0 };

@@ -19,6 +19,7 @@
 #include "metrics.h"
 #include "sched.h"
 #include "store.h"
+#include "websub.h"
 #include "xmalloc.h"
 
 struct api_gauges {
@@ -105,6 +106,7 @@ read_gauges(struct api *api, struct api_gauges *g)
 	metric_set(g->build, 1, FEEDD_VERSION);
 	metric_set(g->started, (double)d->started);
 	metric_set(g->streams, (double)api_streams_count(api->streams));
+	websub_count_states(d->websub);
 	if (d->store != NULL) {
 		if (store_feed_state_counts(d->store, states) == 0)
 			for (int i = 0; i < STORE_FEED_STATE_MAX; i++)

@@ -986,6 +986,12 @@ int	store_websub_by_feed(struct store *s, int64_t feed_id,
 	    struct store_websub *ret);
 int	store_websub_list(struct store *s, struct store_websub **ret,
 	    size_t *ret_n);
+/* Subscription id. 1 found / 0 / -1. */
+int	store_websub_get(struct store *s, int64_t id, struct store_websub *ret);
+#define STORE_WEBSUB_NSTATES	(STORE_WEBSUB_UNSUBSCRIBING + 1)
+/* How many subscriptions are in each state. 0 / -1. */
+int	store_websub_counts(struct store *s,
+	    int64_t ret[STORE_WEBSUB_NSTATES]);
 const char *store_websub_state_name(enum store_websub_state st);
 
 /* ---- status and retention ---- */

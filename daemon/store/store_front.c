@@ -793,6 +793,22 @@ store_websub_by_feed(struct store *s, int64_t feed_id,
 }
 
 int
+store_websub_get(struct store *s, int64_t id, struct store_websub *ret)
+{
+	if (s->pg != NULL)
+		return pg_store_websub_get(s->pg, id, ret);
+	return sqlite_store_websub_get(s->lite, id, ret);
+}
+
+int
+store_websub_counts(struct store *s, int64_t ret[STORE_WEBSUB_NSTATES])
+{
+	if (s->pg != NULL)
+		return pg_store_websub_counts(s->pg, ret);
+	return sqlite_store_websub_counts(s->lite, ret);
+}
+
+int
 store_websub_list(struct store *s, struct store_websub **ret, size_t *ret_n)
 {
 	if (s->pg != NULL)

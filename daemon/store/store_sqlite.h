@@ -171,6 +171,9 @@ int	sqlite_store_websub_add(struct sqlite_store *s,
 int	sqlite_store_websub_save(struct sqlite_store *s,
 	    const struct store_websub *w);
 int	sqlite_store_websub_remove(struct sqlite_store *s, int64_t id);
+int	sqlite_store_websub_get(struct sqlite_store *s, int64_t id,
+	    struct store_websub *ret);
+int	sqlite_store_websub_counts(struct sqlite_store *s, int64_t *ret);
 int	sqlite_store_websub_by_callback(struct sqlite_store *s,
 	    const char *callback, struct store_websub *ret);
 int	sqlite_store_websub_by_feed(struct sqlite_store *s, int64_t feed_id,

@@ -778,6 +778,18 @@ test_hooks(struct store *s)
 	ok(store_websub_by_feed(s, feed, &wg) == 1 && wg.id == wid,
 	    "by its feed");
 	store_websub_clear(&wg);
+	{
+		int64_t by[STORE_WEBSUB_NSTATES];
+
+		ok(store_websub_get(s, wid, &wg) == 1 && wg.id == wid &&
+		    strcmp(wg.callback, "cb1") == 0 &&
+		    store_websub_get(s, wid + 1000, &wg) == 0,
+		    "by its id; a missing id is none");
+		store_websub_clear(&wg);
+		ok(store_websub_counts(s, by) == 0 &&
+		    by[STORE_WEBSUB_ACTIVE] == 1 &&
+		    by[STORE_WEBSUB_PENDING] == 0, "counted by state");
+	}
 	store_feed_remove(s, feed);
 	ok(store_websub_list(s, &wl, &n) == 0 && n == 1 && wl[0].feed_gone,
 	    "kept after its feed went, marked so");

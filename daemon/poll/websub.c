@@ -54,7 +54,7 @@ struct websub {
 	 */
 	struct plan	*plan;		/* ascending by id */
 	size_t		 nplan, plan_cap;
-	int64_t		 counted_at;	/* the states were counted then */
+	bool		 plan_lost;	/* reading them failed: read again */
 };
 
 struct plan {
@@ -585,10 +585,12 @@ plan_all(struct websub *w)
 	int64_t now = time(NULL);
 
 	if (store_websub_list(w->store, &rows, &n) == -1) {
+		w->plan_lost = true;
 		evtimer_del(w->timer);
 		evtimer_add(w->timer, &tv);
 		return;
 	}
+	w->plan_lost = false;
 	w->nplan = 0;
 	for (size_t i = 0; i < n; i++)
 		run_row(w, &rows[i], now);
@@ -608,6 +610,10 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (w->plan_lost) {
+		plan_all(w);
+		return;
+	}
 	for (i = 0; i < w->nplan; i++)
 		if (w->plan[i].at <= now) {
 			due = xreallocarray(due, n + 1, sizeof(*due));

@@ -449,6 +449,16 @@ store_index_pending(struct store *s)
 }
 
 int
+store_index_tidy(struct store *s, bool *ret_done)
+{
+	if (s->pg != NULL) {
+		*ret_done = true;
+		return 0;
+	}
+	return sqlite_store_index_tidy(s->lite, ret_done);
+}
+
+int
 store_entry_key_hash(struct store *s, int64_t id, uint64_t *ret)
 {
 	if (s->pg != NULL)

@@ -442,3 +442,39 @@ store_ingest_result_clear(struct store_ingest_result *r)
 	free(r->new_ids);
 	memset(r, 0, sizeof(*r));
 }
+
+/* Pages a merge step may write: about 20 ms of CPU. */
+#define TIDY_PAGES	"500"
+
+int
+sqlite_store_index_tidy(struct sqlite_store *s, bool *ret_done)
+{
+	/*
+	 * usermerge 2: a step merges any level holding two segments or more
+	 * (FTS5 waits for 4 by default), so the index ends as one segment.
+	 * Kept in the index's configuration; said again once per connection.
+	 */
+	static const struct store_sql sql_config = { ST_FTS_USERMERGE,
+	    "INSERT INTO entries_fts(entries_fts, rank) VALUES ('usermerge', 2)" };
+	static const struct store_sql sql_merge = { ST_FTS_MERGE,
+	    "INSERT INTO entries_fts(entries_fts, rank)"
+	    " VALUES ('merge', " TIDY_PAGES ")" };
+	int64_t before;
+
+	*ret_done = true;
+	if (s->tx_depth > 0)
+		return 0;
+	if (!s->tidy_configured) {
+		if (store_exec(s, store_stmt(s, &sql_config),
+		    "configuring the full-text index's merges") == -1)
+			return -1;
+		s->tidy_configured = true;
+	}
+	before = sqlite3_total_changes64(s->db);
+	if (store_exec(s, store_stmt(s, &sql_merge),
+	    "merging the full-text index") == -1)
+		return -1;
+	/* A step with nothing to merge writes nothing (FTS5's own test). */
+	*ret_done = sqlite3_total_changes64(s->db) - before < 2;
+	return 0;
+}

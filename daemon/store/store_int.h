@@ -104,6 +104,8 @@ enum store_stmt {
 	ST_MATCH_KEYS_READ,
 	ST_MATCH_KEYS_TWIN,
 	ST_FTS_SOURCE,
+	ST_FTS_USERMERGE,
+	ST_FTS_MERGE,
 	ST_MATCH_READ_BY,
 	ST_MATCH_RANGE_READ,
 	ST_MATCH_READS_ADD,
@@ -219,6 +221,7 @@ struct sqlite_store {
 	size_t		 ipend_mark[STORE_MARKS];
 	bool		 capturing;	/* store_ingest is indexing */
 	bool		 tokens_wrapped;	/* store_tokens_wrap worked */
+	bool		 tidy_configured;	/* usermerge said (index_tidy) */
 	struct store_health health;	/* store_health(): writes failing */
 	/* The keys of the entries a group's topics match (store_topic.c). */
 	struct store_mkeys *mkeys;

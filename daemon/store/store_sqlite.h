@@ -97,6 +97,7 @@ int	sqlite_store_batch_begin(struct sqlite_store *s);
 int	sqlite_store_batch_commit(struct sqlite_store *s);
 void	sqlite_store_batch_rollback(struct sqlite_store *s);
 void	sqlite_store_index_defer(struct sqlite_store *s);
+int	sqlite_store_index_tidy(struct sqlite_store *s, bool *ret_done);
 int	sqlite_store_index_pending(struct sqlite_store *s);
 int	sqlite_store_entry_key_hash(struct sqlite_store *s, int64_t id,
 	    uint64_t *ret);

@@ -169,7 +169,6 @@ cluster_new(struct event_base *base, struct store *store, const char *name,
 	    xasprintf("%s/%lld", host, (long long)c->me.pid);
 	store_set_worker(store, c->me.name);
 	if (name_free(c) == -1) {
-		c->beat = NULL;
 		cluster_free(c);
 		return NULL;
 	}
@@ -231,4 +230,23 @@ cluster_free(struct cluster *c)
 	free(c->me.name);
 	free(c->me.host);
 	free(c);
+}
+
+int
+cluster_view_get(struct cluster *c, struct cluster_view *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (store_worker_list(c->store, c->lease_s, &ret->workers,
+	    &ret->n) == -1)
+		return -1;
+	for (size_t i = 0; i < ret->n; i++)
+		ret->leases += ret->workers[i].leases;
+	return 0;
+}
+
+void
+cluster_view_clear(struct cluster_view *v)
+{
+	store_worker_list_free(v->workers, v->n);
+	memset(v, 0, sizeof(*v));
 }

@@ -18,11 +18,13 @@
 #ifndef FEEDD_CLUSTER_H
 #define FEEDD_CLUSTER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct cluster;
 struct event_base;
 struct store;
+struct store_worker;
 
 struct cluster_callbacks {
 	/* Other workers changed what (STORE_CHANGED_* bits). */
@@ -42,6 +44,19 @@ const char	*cluster_name(const struct cluster *c);
 int64_t		 cluster_lease(const struct cluster *c);
 /* Feeds this worker held at its last heartbeat. */
 int64_t		 cluster_leases(const struct cluster *c);
+
+/*
+ * The workers alive (a heartbeat younger than a lease: one that stopped
+ * beating has lost its leases by then), by name, and the feeds they hold
+ * in all: what /v1/status and /metrics show. 0 / -1 (logged by the store).
+ */
+struct cluster_view {
+	struct store_worker	*workers;
+	size_t			 n;
+	int64_t			 leases;
+};
+int		 cluster_view_get(struct cluster *c, struct cluster_view *ret);
+void		 cluster_view_clear(struct cluster_view *v);
 void		 cluster_free(struct cluster *c);
 
 #endif

@@ -696,9 +696,11 @@ run(struct runtime *rt)
 		    on_hub };
 		struct batch_hooks bh = { on_batch_written,
 		    on_batch_committed, rt };
+		/* --once leaves its index as the polls made it. */
+		struct batch_options bo = { .tidy = !d->once };
 
 		sched_wiring_options(d->cfg, &fo, &so);
-		if ((rt->batch = batch_new(d->base, d->store, NULL,
+		if ((rt->batch = batch_new(d->base, d->store, &bo,
 		    &bh)) == NULL ||
 		    (d->sched = sched_new(d->base, d->store, rt->fetch,
 		    rt->batch, &so, &cb)) == NULL)

@@ -19,6 +19,7 @@
 #include "metrics.h"
 #include "sched.h"
 #include "store.h"
+#include "websub.h"
 #include "xmalloc.h"
 
 struct api_gauges {
@@ -105,6 +106,7 @@ read_gauges(struct api *api, struct api_gauges *g)
 	metric_set(g->build, 1, FEEDD_VERSION);
 	metric_set(g->started, (double)d->started);
 	metric_set(g->streams, (double)api_streams_count(api->streams));
+	websub_count_states(d->websub);
 	if (d->store != NULL) {
 		if (store_feed_state_counts(d->store, states) == 0)
 			for (int i = 0; i < STORE_FEED_STATE_MAX; i++)
@@ -119,17 +121,12 @@ read_gauges(struct api *api, struct api_gauges *g)
 		metric_set(g->store_failing, h.failing ? 1 : 0);
 	}
 	if (d->cluster != NULL) {
-		struct store_worker *w;
-		size_t n;
-		int64_t leases = 0;
+		struct cluster_view v;
 
-		if (store_worker_list(d->store, cluster_lease(d->cluster), &w,
-		    &n) == 0) {
-			for (size_t i = 0; i < n; i++)
-				leases += w[i].leases;
-			metric_set(g->workers, (double)n);
-			metric_set(g->cluster_leases, (double)leases);
-			store_worker_list_free(w, n);
+		if (cluster_view_get(d->cluster, &v) == 0) {
+			metric_set(g->workers, (double)v.n);
+			metric_set(g->cluster_leases, (double)v.leases);
+			cluster_view_clear(&v);
 		}
 		metric_set(g->own_leases, (double)cluster_leases(d->cluster));
 	}

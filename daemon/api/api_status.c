@@ -19,25 +19,19 @@
 #include "sched.h"
 #include "store.h"
 
-/*
- * Several workers on one store: this one, and every worker whose
- * heartbeat is younger than a lease (one that stopped beating has lost
- * its leases by then), with the feeds each holds.
- */
+/* Several workers on one store: this one, and those alive (cluster.h). */
 static json_t *
 cluster_json(struct feedd *d)
 {
+	struct cluster_view v;
 	struct store_worker *w;
-	size_t n, i;
-	json_int_t leases = 0;
 	json_t *doc, *list;
 
-	if (store_worker_list(d->store, cluster_lease(d->cluster), &w,
-	    &n) == -1)
+	if (cluster_view_get(d->cluster, &v) == -1)
 		return json_null();
+	w = v.workers;
 	list = json_array();
-	for (i = 0; i < n; i++) {
-		leases += w[i].leases;
+	for (size_t i = 0; i < v.n; i++) {
 		json_array_append_new(list, json_pack("{s:s,s:s,s:I,s:o,s:o,"
 		    "s:I,s:I}", "name", w[i].name, "host", w[i].host,
 		    "pid", (json_int_t)w[i].pid,
@@ -49,10 +43,10 @@ cluster_json(struct feedd *d)
 	doc = json_pack("{s:s,s:I,s:I,s:I,s:o}",
 	    "worker", cluster_name(d->cluster),
 	    "lease_s", (json_int_t)cluster_lease(d->cluster),
-	    "workers_alive", (json_int_t)n,
-	    "leases_held", leases,
+	    "workers_alive", (json_int_t)v.n,
+	    "leases_held", (json_int_t)v.leases,
 	    "workers", list);
-	store_worker_list_free(w, n);
+	cluster_view_clear(&v);
 	return doc;
 }
 

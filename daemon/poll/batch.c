@@ -31,6 +31,8 @@ struct batch {
 	size_t		 weight;
 	struct metric	*m_commit_seconds;
 	struct metric	*m_commit_failures;
+	struct event	*tidy;		/* opts.tidy: the next merge step */
+	unsigned	 tidy_steps;	/* of the merge under way */
 };
 
 static void
@@ -39,6 +41,45 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	batch_flush(arg);
+}
+
+static void
+tidy_arm(struct batch *b, int64_t ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000,
+	    .tv_usec = (ms % 1000) * 1000 };
+
+	if (b->tidy != NULL)
+		evtimer_add(b->tidy, &tv);
+}
+
+/* One merge step while nothing is to be stored; the next, if needed. */
+static void
+on_tidy(evutil_socket_t fd, short what, void *arg)
+{
+	struct batch *b = arg;
+	bool done;
+
+	(void)fd;
+	(void)what;
+	if (b->queued.n > 0 || b->running != NULL) {
+		tidy_arm(b, TIDY_AFTER_MS);
+		return;
+	}
+	/* A failure is logged by the store; the next group tries again. */
+	if (store_index_tidy(b->store, &done) == -1) {
+		b->tidy_steps = 0;
+		return;
+	}
+	if (!done) {
+		b->tidy_steps++;
+		tidy_arm(b, TIDY_GAP_MS);
+		return;
+	}
+	if (b->tidy_steps > 0)
+		log_debug("batch: the full-text index merged in %u steps",
+		    b->tidy_steps);
+	b->tidy_steps = 0;
 }
 
 struct batch *
@@ -56,8 +97,12 @@ batch_new(struct event_base *base, struct store *store,
 		b->opts.max_weight = BATCH_MAX_WEIGHT;
 	if (hooks != NULL)
 		b->hooks = *hooks;
-	if ((b->ev = evtimer_new(base, on_timer, b)) == NULL) {
+	if ((b->ev = evtimer_new(base, on_timer, b)) == NULL ||
+	    (b->opts.tidy && (b->tidy = evtimer_new(base, on_tidy,
+	    b)) == NULL)) {
 		log_errx("batch: cannot set up the event loop");
+		if (b->ev != NULL)
+			event_free(b->ev);
 		free(b);
 		return NULL;
 	}
@@ -160,6 +205,9 @@ batch_flush(struct batch *b)
 	}
 	b->running = NULL;
 	free(run.v);
+	/* Merged once things are quiet again (the timer starts over). */
+	if (ok && tx)
+		tidy_arm(b, TIDY_AFTER_MS);
 	if (b->hooks.committed != NULL)
 		b->hooks.committed(b->hooks.arg, ok);
 }
@@ -192,6 +240,8 @@ batch_free(struct batch *b)
 		return;
 	batch_flush(b);
 	event_free(b->ev);
+	if (b->tidy != NULL)
+		event_free(b->tidy);
 	free(b->queued.v);
 	free(b);
 }

@@ -19,7 +19,13 @@
  *     transaction;
  *     hooks.committed(ok) after the commit, ok false if it failed (then
  *     nothing of the group is stored, and nothing may be announced);
- *   - batch_free() writes what is still queued.
+ *   - batch_free() writes what is still queued;
+ *   - with opts.tidy, once no group has been written for TIDY_AFTER_MS,
+ *     the store's full-text index is merged a bounded step at a time
+ *     (store_index_tidy), TIDY_GAP_MS apart so that the loop's other
+ *     work runs between them, and never while a group waits or is
+ *     written: each group adds segments that every search and topic
+ *     match must read.
  */
 #ifndef FEEDD_BATCH_H
 #define FEEDD_BATCH_H
@@ -34,10 +40,13 @@ struct store;
 
 #define BATCH_WINDOW_MS		500	/* default: a group spans this long */
 #define BATCH_MAX_WEIGHT	5000	/* default: entries before a flush */
+#define TIDY_AFTER_MS		2000	/* quiet this long, then merge */
+#define TIDY_GAP_MS		50	/* between two merge steps */
 
 struct batch_options {
 	int64_t	 window_ms;	/* 0: BATCH_WINDOW_MS */
 	size_t	 max_weight;	/* 0: BATCH_MAX_WEIGHT */
+	bool	 tidy;		/* merge the index when quiet (a daemon) */
 };
 
 struct batch_hooks {

@@ -44,6 +44,22 @@ struct websub {
 	struct event	*timer;
 	struct request	*requests;	/* to hubs, in flight */
 	struct metric	*m_pushes, *m_verifications, *m_subs;
+	/*
+	 * When each subscription next needs something (next_action), by
+	 * id: read from the store once (plan_all), then kept as this module
+	 * saves and removes rows, so that a verification or a timer reads
+	 * the rows it concerns, not every one (100,000 subscriptions were
+	 * 100,000 rows read per event). Another worker's changes show when
+	 * the row is read at its time, and in plan_all when feeds change.
+	 */
+	struct plan	*plan;		/* ascending by id */
+	size_t		 nplan, plan_cap;
+	bool		 plan_lost;	/* reading them failed: read again */
+};
+
+struct plan {
+	int64_t	 id;
+	int64_t	 at;		/* INT64_MAX: nothing planned */
 };
 
 /* A request to a hub, in flight; its row is found again by callback. */
@@ -55,7 +71,10 @@ struct request {
 	struct request	*next;
 };
 
-static void	replan(struct websub *w);
+static void	plan_set(struct websub *, const struct store_websub *);
+static void	plan_forget(struct websub *, int64_t);
+static void	rearm(struct websub *);
+static void	plan_all(struct websub *);
 
 /* n random bytes as 2n hex digits. 0 / -1 (logged). */
 static int
@@ -109,11 +128,20 @@ request_free(struct request *rq)
 	free(rq);
 }
 
-/* Saves row; a store error is logged there. */
+/* Saves row, and plans its next need; a store error is logged there. */
 static void
 save(struct websub *w, const struct store_websub *row)
 {
-	(void)store_websub_save(w->store, row);
+	if (store_websub_save(w->store, row) == 0)
+		plan_set(w, row);
+}
+
+/* Removes row id (a store error is logged there). */
+static void
+forget(struct websub *w, int64_t id)
+{
+	if (store_websub_remove(w->store, id) == 0)
+		plan_forget(w, id);
 }
 
 static void
@@ -181,13 +209,15 @@ on_hub_answer(const struct fetch_result *r, void *arg)
 		log_info("websub: hub '%s' took the %s request for feed %lld; "
 		    "waiting for its verification", row.hub, rq->subscribe ?
 		    "subscription" : "unsubscription", (long long)row.feed_id);
+		/* Planned again: no verification in time is an answer too. */
+		plan_set(w, &row);
 	} else if (!rq->subscribe) {
 		/* It will lapse at the hub anyway. */
 		log_info("websub: hub '%s' did not take the unsubscription "
 		    "of feed %lld (%s); it lapses with its lease", row.hub,
 		    (long long)row.feed_id, r->error != NULL ? r->error :
 		    "refused");
-		(void)store_websub_remove(w->store, row.id);
+		forget(w, row.id);
 	} else {
 		set_error(&row, "the hub refused the subscription (%s)",
 		    r->error != NULL ? r->error : fetch_status_name(r->status));
@@ -205,7 +235,7 @@ on_hub_answer(const struct fetch_result *r, void *arg)
 	}
 	store_websub_clear(&row);
 	request_free(rq);
-	replan(w);
+	rearm(w);
 }
 
 /* Appends "&name=value", value escaped as a form wants it. */
@@ -273,7 +303,7 @@ static void
 end(struct websub *w, struct store_websub *row)
 {
 	if (w->public_url == NULL) {
-		(void)store_websub_remove(w->store, row->id);
+		forget(w, row->id);
 		return;
 	}
 	log_info("websub: unsubscribing feed %lld from hub '%s'",
@@ -329,8 +359,7 @@ websub_feed_polled(struct websub *w, int64_t feed_id, const char *url,
 	if ((rc = store_websub_by_feed(w->store, feed_id, &row)) == -1)
 		return;
 	/*
-	 * No hub, no subscription: nothing changed, and nothing to plan (a
-	 * replan lists every subscription: not once per poll).
+	 * No hub, no subscription: nothing changed, and nothing to plan.
 	 */
 	if (rc == 0 && hub == NULL)
 		return;
@@ -346,14 +375,14 @@ websub_feed_polled(struct websub *w, int64_t feed_id, const char *url,
 	}
 	if (hub != NULL)
 		subscribe_new(w, feed_id, hub, topic);
-	replan(w);
+	rearm(w);
 }
 
 void
 websub_feeds_changed(struct websub *w)
 {
 	if (w != NULL)
-		replan(w);
+		plan_all(w);
 }
 
 /* When row next needs something done (INT64_MAX: never). */
@@ -403,7 +432,7 @@ act(struct websub *w, struct store_websub *row, int64_t now)
 	if (row->asked != NULL) {
 		/* Nothing verified within WEBSUB_VERIFY_WAIT_S. */
 		if (row->state == STORE_WEBSUB_UNSUBSCRIBING) {
-			(void)store_websub_remove(w->store, row->id);
+			forget(w, row->id);
 			return;
 		}
 		set_error(row, "the hub did not verify the %s within %ds",
@@ -433,7 +462,7 @@ act(struct websub *w, struct store_websub *row, int64_t now)
 		ask(w, row, true);
 		return;
 	case STORE_WEBSUB_UNSUBSCRIBING:
-		(void)store_websub_remove(w->store, row->id);
+		forget(w, row->id);
 		return;
 	}
 }
@@ -449,59 +478,170 @@ in_flight(const struct websub *w, const char *callback)
 	return false;
 }
 
-/* The subscriptions by state, for /metrics. */
-static void
-count_states(struct websub *w, const struct store_websub *rows, size_t n)
-{
-	double by[STORE_WEBSUB_UNSUBSCRIBING + 1] = { 0 };
+/* ---- the plan ---- */
 
-	for (size_t i = 0; i < n; i++)
-		by[rows[i].state]++;
-	for (size_t i = 0; i < sizeof(by) / sizeof(*by); i++)
-		metric_set(w->m_subs, by[i], store_websub_state_name(i));
+/* When row next needs something from this worker (INT64_MAX: nothing). */
+static int64_t
+row_plan(const struct websub *w, const struct store_websub *row)
+{
+	/* Without public_url, nothing is asked: leases lapse. */
+	if (w->public_url == NULL && !row->feed_gone)
+		return INT64_MAX;
+	return next_action(row);
 }
 
-/* Does what is due, then sleeps until the next thing due. */
-static void
-replan(struct websub *w)
+/* Where id is in the plan, or where it would go. */
+static size_t
+plan_find(const struct websub *w, int64_t id)
 {
-	struct store_websub *rows = NULL;
-	struct timeval tv;
-	size_t n = 0;
-	int64_t now = time(NULL), next = INT64_MAX, at;
+	size_t lo = 0, hi = w->nplan;
 
-	if (store_websub_list(w->store, &rows, &n) == -1) {
-		next = now + 60;
-		goto sleep;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (w->plan[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	count_states(w, rows, n);
-	for (size_t i = 0; i < n; i++) {
-		if (in_flight(w, rows[i].callback))
-			continue;
-		/* Without public_url, nothing is asked: leases lapse. */
-		if (w->public_url == NULL && !rows[i].feed_gone)
-			continue;
-		if ((at = next_action(&rows[i])) <= now) {
-			act(w, &rows[i], now);
-			continue;
+	return lo;
+}
+
+static void
+plan_set(struct websub *w, const struct store_websub *row)
+{
+	size_t i = plan_find(w, row->id);
+
+	if (i == w->nplan || w->plan[i].id != row->id) {
+		/* Ids grow: a new row is nearly always the last. */
+		if (w->nplan == w->plan_cap) {
+			w->plan_cap = w->plan_cap == 0 ? 64 : w->plan_cap * 2;
+			w->plan = xreallocarray(w->plan, w->plan_cap,
+			    sizeof(*w->plan));
 		}
-		if (at < next)
-			next = at;
+		memmove(&w->plan[i + 1], &w->plan[i],
+		    (w->nplan - i) * sizeof(*w->plan));
+		w->nplan++;
+		w->plan[i].id = row->id;
 	}
-	store_websub_list_free(rows, n);
-sleep:
+	w->plan[i].at = row_plan(w, row);
+}
+
+static void
+plan_forget(struct websub *w, int64_t id)
+{
+	size_t i = plan_find(w, id);
+
+	if (i < w->nplan && w->plan[i].id == id) {
+		memmove(&w->plan[i], &w->plan[i + 1],
+		    (w->nplan - i - 1) * sizeof(*w->plan));
+		w->nplan--;
+	}
+}
+
+/* Sleeps until the next thing planned (a walk over ids and times). */
+static void
+rearm(struct websub *w)
+{
+	struct timeval tv = { 0, 0 };
+	int64_t now = time(NULL), next = INT64_MAX;
+
+	for (size_t i = 0; i < w->nplan; i++)
+		if (w->plan[i].at < next)
+			next = w->plan[i].at;
 	evtimer_del(w->timer);
 	if (next == INT64_MAX)
 		return;
 	tv.tv_sec = next > now ? next - now : 1;
-	tv.tv_usec = 0;
 	evtimer_add(w->timer, &tv);
 }
 
+/* Does what row needs now, or plans it: it was read just now. */
+static void
+run_row(struct websub *w, struct store_websub *row, int64_t now)
+{
+	/* A row that a request in flight will settle waits for it. */
+	if (in_flight(w, row->callback)) {
+		plan_forget(w, row->id);
+		return;
+	}
+	if (row_plan(w, row) <= now)
+		act(w, row, now);
+	else
+		plan_set(w, row);
+}
+
+/*
+ * Every subscription read and planned again: at the start, when the
+ * configuration or the feeds changed (a feed removed ends its
+ * subscription; another worker may have added some).
+ */
+static void
+plan_all(struct websub *w)
+{
+	struct store_websub *rows = NULL;
+	struct timeval tv = { 60, 0 };
+	size_t n = 0;
+	int64_t now = time(NULL);
+
+	if (store_websub_list(w->store, &rows, &n) == -1) {
+		w->plan_lost = true;
+		evtimer_del(w->timer);
+		evtimer_add(w->timer, &tv);
+		return;
+	}
+	w->plan_lost = false;
+	w->nplan = 0;
+	for (size_t i = 0; i < n; i++)
+		run_row(w, &rows[i], now);
+	store_websub_list_free(rows, n);
+	rearm(w);
+}
+
+/* Does what is due now, reading only those rows. */
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
-	replan(arg);
+	struct websub *w = arg;
+	struct store_websub row;
+	int64_t now = time(NULL), *due = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	(void)fd;
+	(void)what;
+	if (w->plan_lost) {
+		plan_all(w);
+		return;
+	}
+	for (i = 0; i < w->nplan; i++)
+		if (w->plan[i].at <= now) {
+			due = xreallocarray(due, n + 1, sizeof(*due));
+			due[n++] = w->plan[i].id;
+		}
+	for (i = 0; i < n; i++) {
+		if ((rc = store_websub_get(w->store, due[i], &row)) == 0)
+			plan_forget(w, due[i]);
+		if (rc != 1)
+			continue;
+		run_row(w, &row, now);
+		store_websub_clear(&row);
+	}
+	free(due);
+	rearm(w);
+}
+
+void
+websub_count_states(struct websub *w)
+{
+	int64_t by[STORE_WEBSUB_NSTATES];
+
+	if (w == NULL || w->m_subs == NULL ||
+	    store_websub_counts(w->store, by) == -1)
+		return;
+	for (int i = 0; i < STORE_WEBSUB_NSTATES; i++)
+		metric_set(w->m_subs, (double)by[i],
+		    store_websub_state_name((enum store_websub_state)i));
 }
 
 enum websub_answer
@@ -542,7 +682,7 @@ websub_verify(struct websub *w, const char *callback, const char *mode,
 	if (strcmp(mode, "unsubscribe") == 0) {
 		log_info("websub: hub '%s' confirmed the unsubscription of "
 		    "feed %lld", row.hub, (long long)row.feed_id);
-		(void)store_websub_remove(w->store, row.id);
+		forget(w, row.id);
 		metric_add(w->m_verifications, 1, "unsubscribed");
 		ans = WEBSUB_ECHO;
 		goto out;
@@ -570,7 +710,7 @@ websub_verify(struct websub *w, const char *callback, const char *mode,
 out:
 	store_websub_clear(&row);
 	if (ans != WEBSUB_NOT_FOUND)
-		replan(w);
+		rearm(w);
 	else
 		metric_add(w->m_verifications, 1, "refused");
 	return ans;
@@ -701,8 +841,6 @@ websub_set_metrics(struct websub *w, struct metrics *m)
 	    "unknown", "too_large", "not_taken", NULL };
 	static const char *const verifications[] = { "subscribed",
 	    "unsubscribed", "denied", "refused", NULL };
-	struct store_websub *rows = NULL;
-	size_t n = 0;
 
 	if (w == NULL)
 		return;
@@ -722,11 +860,8 @@ websub_set_metrics(struct websub *w, struct metrics *m)
 		metric_add(w->m_verifications, 0, verifications[i]);
 	w->m_subs = metrics_gauge(m, "feedd_websub_subscriptions",
 	    "WebSub subscriptions by state.", "state");
-	/* Counted again at every replan; now, for a scrape before one. */
-	if (store_websub_list(w->store, &rows, &n) == 0) {
-		count_states(w, rows, n);
-		store_websub_list_free(rows, n);
-	}
+	/* Counted at each scrape (websub_count_states); now, for a first. */
+	websub_count_states(w);
 }
 
 struct websub *
@@ -752,7 +887,7 @@ websub_reconfigure(struct websub *w, const char *public_url,
 	w->public_url = xstrdup_or_null(public_url);
 	w->max_body = max_body_size > 0 ? max_body_size :
 	    FETCH_DEFAULT_MAX_BODY;
-	replan(w);
+	plan_all(w);
 }
 
 void
@@ -768,6 +903,7 @@ websub_free(struct websub *w)
 		request_free(rq);
 	}
 	event_free(w->timer);
+	free(w->plan);
 	free(w->public_url);
 	free(w);
 }

@@ -92,6 +92,8 @@ enum websub_answer websub_deliver(struct websub *w, const char *callback,
  * feedd_websub_* series of /metrics).
  */
 void		 websub_set_metrics(struct websub *w, struct metrics *m);
+/* Sets feedd_websub_subscriptions to the store's counts (a scrape). */
+void		 websub_count_states(struct websub *w);
 /* Cancels the requests in flight (their rows stay as they are). */
 void		 websub_free(struct websub *w);
 

@@ -617,6 +617,16 @@ void	store_batch_rollback(struct store *s);
 void	store_index_defer(struct store *s);
 /* Indexes what was deferred. 0, or -1 (the batch must not commit). */
 int	store_index_pending(struct store *s);
+/*
+ * One bounded step of merging the full-text index's segments, in a
+ * transaction of its own (about 20 ms of CPU): each group of polls adds
+ * segments, and every search and topic match reads them all; merged,
+ * matching 100 topics against a group costs a fifth (bench/README.md,
+ * "FTS5 merge settings"). *ret_done is set once a step found nothing
+ * left to merge. SQLite only: elsewhere, and inside a transaction, it
+ * does nothing and says done. 0 / -1.
+ */
+int	store_index_tidy(struct store *s, bool *ret_done);
 
 /* ---- explaining an entry ---- */
 
@@ -986,6 +996,12 @@ int	store_websub_by_feed(struct store *s, int64_t feed_id,
 	    struct store_websub *ret);
 int	store_websub_list(struct store *s, struct store_websub **ret,
 	    size_t *ret_n);
+/* Subscription id. 1 found / 0 / -1. */
+int	store_websub_get(struct store *s, int64_t id, struct store_websub *ret);
+#define STORE_WEBSUB_NSTATES	(STORE_WEBSUB_UNSUBSCRIBING + 1)
+/* How many subscriptions are in each state. 0 / -1. */
+int	store_websub_counts(struct store *s,
+	    int64_t ret[STORE_WEBSUB_NSTATES]);
 const char *store_websub_state_name(enum store_websub_state st);
 
 /* ---- status and retention ---- */

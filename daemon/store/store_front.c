@@ -449,6 +449,16 @@ store_index_pending(struct store *s)
 }
 
 int
+store_index_tidy(struct store *s, bool *ret_done)
+{
+	if (s->pg != NULL) {
+		*ret_done = true;
+		return 0;
+	}
+	return sqlite_store_index_tidy(s->lite, ret_done);
+}
+
+int
 store_entry_key_hash(struct store *s, int64_t id, uint64_t *ret)
 {
 	if (s->pg != NULL)
@@ -790,6 +800,22 @@ store_websub_by_feed(struct store *s, int64_t feed_id,
 	if (s->pg != NULL)
 		return pg_store_websub_by_feed(s->pg, feed_id, ret);
 	return sqlite_store_websub_by_feed(s->lite, feed_id, ret);
+}
+
+int
+store_websub_get(struct store *s, int64_t id, struct store_websub *ret)
+{
+	if (s->pg != NULL)
+		return pg_store_websub_get(s->pg, id, ret);
+	return sqlite_store_websub_get(s->lite, id, ret);
+}
+
+int
+store_websub_counts(struct store *s, int64_t ret[STORE_WEBSUB_NSTATES])
+{
+	if (s->pg != NULL)
+		return pg_store_websub_counts(s->pg, ret);
+	return sqlite_store_websub_counts(s->lite, ret);
 }
 
 int

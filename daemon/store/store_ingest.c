@@ -85,7 +85,23 @@ probe(struct sqlite_store *s, const struct store_sql *q, int64_t feed_id,
 	return rc == SQLITE_ROW;
 }
 
-/* The index row for a new entry; the same text html_text() derives. */
+/* Binds the text of html (NULL: NULL) to parameter i, made in b. */
+static void
+bind_text_of(sqlite3_stmt *st, int i, const char *html, struct buf *b)
+{
+	if (html == NULL) {
+		sqlite3_bind_null(st, i);
+		return;
+	}
+	buf_reset(b);
+	htmltext_append(b, html, strlen(html));
+	sqlite3_bind_text(st, i, b->data, (int)b->len, SQLITE_STATIC);
+}
+
+/*
+ * The index row for a new entry: the summary's and the content's text,
+ * as the schema's html_text() derives them (entries_fts_src, step 16).
+ */
 static int
 fts_insert(struct sqlite_store *s, int64_t id, const char *title,
     const char *summary, const char *content, const char *author)
@@ -99,14 +115,8 @@ fts_insert(struct sqlite_store *s, int64_t id, const char *title,
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, summary, -1, SQLITE_STATIC);
-	if (content != NULL) {
-		buf_reset(&s->text);
-		htmltext_append(&s->text, content, strlen(content));
-		sqlite3_bind_text(st, 4, s->text.data, s->text.len,
-		    SQLITE_STATIC);
-	} else
-		sqlite3_bind_null(st, 4);
+	bind_text_of(st, 3, summary, &s->stext);
+	bind_text_of(st, 4, content, &s->text);
 	sqlite3_bind_text(st, 5, author, -1, SQLITE_STATIC);
 	return store_exec(s, st, "indexing an entry");
 }
@@ -431,4 +441,40 @@ store_ingest_result_clear(struct store_ingest_result *r)
 {
 	free(r->new_ids);
 	memset(r, 0, sizeof(*r));
+}
+
+/* Pages a merge step may write: about 20 ms of CPU. */
+#define TIDY_PAGES	"500"
+
+int
+sqlite_store_index_tidy(struct sqlite_store *s, bool *ret_done)
+{
+	/*
+	 * usermerge 2: a step merges any level holding two segments or more
+	 * (FTS5 waits for 4 by default), so the index ends as one segment.
+	 * Kept in the index's configuration; said again once per connection.
+	 */
+	static const struct store_sql sql_config = { ST_FTS_USERMERGE,
+	    "INSERT INTO entries_fts(entries_fts, rank) VALUES ('usermerge', 2)" };
+	static const struct store_sql sql_merge = { ST_FTS_MERGE,
+	    "INSERT INTO entries_fts(entries_fts, rank)"
+	    " VALUES ('merge', " TIDY_PAGES ")" };
+	int64_t before;
+
+	*ret_done = true;
+	if (s->tx_depth > 0)
+		return 0;
+	if (!s->tidy_configured) {
+		if (store_exec(s, store_stmt(s, &sql_config),
+		    "configuring the full-text index's merges") == -1)
+			return -1;
+		s->tidy_configured = true;
+	}
+	before = sqlite3_total_changes64(s->db);
+	if (store_exec(s, store_stmt(s, &sql_merge),
+	    "merging the full-text index") == -1)
+		return -1;
+	/* A step with nothing to merge writes nothing (FTS5's own test). */
+	*ret_done = sqlite3_total_changes64(s->db) - before < 2;
+	return 0;
 }

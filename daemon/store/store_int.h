@@ -18,7 +18,7 @@
 
 struct store_token_sink;
 
-#define STORE_SCHEMA_VERSION	15
+#define STORE_SCHEMA_VERSION	16
 /*
  * The columns and tokenizer of entries_fts as the schema makes it now
  * (store_schema.c), for store_fts_check_query's in-memory copy; a schema
@@ -104,6 +104,8 @@ enum store_stmt {
 	ST_MATCH_KEYS_READ,
 	ST_MATCH_KEYS_TWIN,
 	ST_FTS_SOURCE,
+	ST_FTS_USERMERGE,
+	ST_FTS_MERGE,
 	ST_MATCH_READ_BY,
 	ST_MATCH_RANGE_READ,
 	ST_MATCH_READS_ADD,
@@ -165,6 +167,8 @@ enum store_stmt {
 	ST_WEBSUB_SAVE,
 	ST_WEBSUB_REMOVE,
 	ST_WEBSUB_BY_CALLBACK,
+	ST_WEBSUB_GET,
+	ST_WEBSUB_COUNTS,
 	ST_WEBSUB_BY_FEED,
 	ST_WEBSUB_LIST,
 	ST_MAX,
@@ -204,6 +208,7 @@ struct sqlite_store {
 	struct store_list_stmt list_stmt[STORE_LQ_CACHE];
 	uint64_t	 list_clock;
 	struct buf	 text;		/* scratch for html_text on ingest */
+	struct buf	 stext;		/* the same, for the summary */
 	/* store_begin nesting: 0 none, 1 a transaction, >1 savepoints in it. */
 	int		 tx_depth;
 	struct store_token_sink *sink;	/* a copy, or NULL */
@@ -216,6 +221,7 @@ struct sqlite_store {
 	size_t		 ipend_mark[STORE_MARKS];
 	bool		 capturing;	/* store_ingest is indexing */
 	bool		 tokens_wrapped;	/* store_tokens_wrap worked */
+	bool		 tidy_configured;	/* usermerge said (index_tidy) */
 	struct store_health health;	/* store_health(): writes failing */
 	/* The keys of the entries a group's topics match (store_topic.c). */
 	struct store_mkeys *mkeys;

@@ -33,7 +33,6 @@
 #include <sqlite3.h>
 
 #include "buf.h"
-#include "htmltext.h"
 #include "pg_fts.h"
 #include "pg_store.h"
 #include "pg_store_int.h"
@@ -45,6 +44,8 @@
 #define MIGRATE_LOCK	0x6d696772	/* "migr"; pg_schema.h has "feed" */
 #define MIGRATE_BATCH	1000
 #define MIGRATE_MARK	"migrated_from"
+/* meta's rows that are the target's own, not the source's: SQL list. */
+#define TARGET_KEYS	"('" MIGRATE_MARK "', '" PG_FTS_DOC_KEY "')"
 
 struct table {
 	const char	*name;
@@ -89,7 +90,7 @@ static const struct {
 } checks[] = {
 	{ "users", "SELECT count(*) FROM users", "SELECT count(*) FROM users" },
 	{ "meta", "SELECT count(*) FROM meta", "SELECT count(*) FROM meta"
-	    " WHERE key <> '" MIGRATE_MARK "'" },
+	    " WHERE key NOT IN " TARGET_KEYS },
 	{ "feeds", "SELECT count(*) FROM feeds", "SELECT count(*) FROM feeds" },
 	{ "topics", "SELECT count(*) FROM topics",
 	    "SELECT count(*) FROM topics" },
@@ -142,6 +143,7 @@ struct migrate {
 	size_t		 batch;
 	struct store_migrate_result *ret;
 	struct buf	 text;		/* an entry's content as text */
+	struct buf	 stext;		/* and its summary */
 	char		*err;
 	size_t		 errlen;
 };
@@ -303,7 +305,8 @@ check_target(struct migrate *m)
 	    "SELECT (SELECT count(*) FROM feeds) + (SELECT count(*) FROM"
 	    " entries) + (SELECT count(*) FROM seen) + (SELECT count(*) FROM"
 	    " topics) + (SELECT count(*) FROM cursors) + (SELECT count(*) FROM"
-	    " poll_log) + (SELECT count(*) FROM meta) + (SELECT count(*) FROM"
+	    " poll_log) + (SELECT count(*) FROM meta WHERE key NOT IN "
+	    TARGET_KEYS ") + (SELECT count(*) FROM"
 	    " api_tokens) + (SELECT count(*) FROM entry_state) + (SELECT"
 	    " count(*) FROM hook_alerts) + (SELECT count(*) FROM websub) +"
 	    " (SELECT count(*) FROM users WHERE id <> 1 OR pass_hash IS NOT"
@@ -521,13 +524,9 @@ value_text(sqlite3_stmt *st, int i)
 static char *
 row_document(struct migrate *m, const struct copy *c, char **v)
 {
-	buf_reset(&m->text);
-	if (v[c->ix_content] != NULL)
-		htmltext_append(&m->text, v[c->ix_content],
-		    strlen(v[c->ix_content]));
-	return pg_fts_document(m->pg->tok, v[c->ix_title], v[c->ix_summary],
-	    v[c->ix_content] != NULL ? m->text.data : NULL,
-	    v[c->ix_author]);
+	return pg_fts_entry_document(m->pg->tok, v[c->ix_title],
+	    v[c->ix_summary], v[c->ix_content], v[c->ix_author], &m->stext,
+	    &m->text);
 }
 
 /*
@@ -734,7 +733,7 @@ copy_table(struct migrate *m, const struct table *t)
 	/* The target's rows of the source's: meta's mark is not one. */
 	if (strcmp(t->name, "meta") == 0)
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM meta"
-		    " WHERE key <> '" MIGRATE_MARK "'");
+		    " WHERE key NOT IN " TARGET_KEYS);
 	if (pg_get(m, sql, 0, NULL, &done, "counting the target") == -1)
 		goto out;
 	for (;;) {
@@ -844,6 +843,7 @@ store_migrate(const char *from, const char *to,
 	memset(ret, 0, sizeof(*ret));
 	m.batch = o->batch > 0 ? o->batch : MIGRATE_BATCH;
 	buf_init(&m.text);
+	buf_init(&m.stext);
 	if (!store_is_postgresql(to)) {
 		snprintf(err, errlen, "%s: the target must be a PostgreSQL "
 		    "database (postgresql://... or postgresql:)", to);
@@ -885,6 +885,7 @@ store_migrate(const char *from, const char *to,
 	rc = 0;
 out:
 	buf_free(&m.text);
+	buf_free(&m.stext);
 	pg_store_free(m.pg);
 	if (m.lite != NULL) {
 		sqlite3_exec(m.lite, "COMMIT", NULL, NULL, NULL);

@@ -477,6 +477,7 @@ sqlite_store_open(const char *path, char *err, size_t errlen)
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	buf_init(&s->text);
+	buf_init(&s->stext);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "'%s': %s", path, s->db != NULL ?
@@ -528,6 +529,7 @@ sqlite_store_free(struct sqlite_store *s)
 	/* Closing the last connection checkpoints and removes the WAL. */
 	sqlite3_close(s->db);
 	buf_free(&s->text);
+	buf_free(&s->stext);
 	store_index_drop(s, 0);
 	store_mkeys_drop(s);
 	free(s->ipend);

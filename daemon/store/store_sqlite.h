@@ -97,6 +97,7 @@ int	sqlite_store_batch_begin(struct sqlite_store *s);
 int	sqlite_store_batch_commit(struct sqlite_store *s);
 void	sqlite_store_batch_rollback(struct sqlite_store *s);
 void	sqlite_store_index_defer(struct sqlite_store *s);
+int	sqlite_store_index_tidy(struct sqlite_store *s, bool *ret_done);
 int	sqlite_store_index_pending(struct sqlite_store *s);
 int	sqlite_store_entry_key_hash(struct sqlite_store *s, int64_t id,
 	    uint64_t *ret);
@@ -171,6 +172,9 @@ int	sqlite_store_websub_add(struct sqlite_store *s,
 int	sqlite_store_websub_save(struct sqlite_store *s,
 	    const struct store_websub *w);
 int	sqlite_store_websub_remove(struct sqlite_store *s, int64_t id);
+int	sqlite_store_websub_get(struct sqlite_store *s, int64_t id,
+	    struct store_websub *ret);
+int	sqlite_store_websub_counts(struct sqlite_store *s, int64_t *ret);
 int	sqlite_store_websub_by_callback(struct sqlite_store *s,
 	    const char *callback, struct store_websub *ret);
 int	sqlite_store_websub_by_feed(struct sqlite_store *s, int64_t feed_id,

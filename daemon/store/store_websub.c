@@ -186,3 +186,34 @@ sqlite_store_websub_list(struct sqlite_store *s, struct store_websub **ret,
 	    websub_read, websub_clear_row, (void **)ret, ret_n,
 	    "listing the WebSub subscriptions");
 }
+
+int
+sqlite_store_websub_get(struct sqlite_store *s, int64_t id,
+    struct store_websub *ret)
+{
+	static const struct store_sql sql = { ST_WEBSUB_GET,
+	    "SELECT " WEBSUB_COLS " FROM websub w WHERE w.id = ?" };
+
+	return store_one_row(s, store_bound_id(s, &sql, id), sizeof(*ret),
+	    websub_read, ret, "reading a WebSub subscription");
+}
+
+int
+sqlite_store_websub_counts(struct sqlite_store *s, int64_t *ret)
+{
+	static const struct store_sql sql = { ST_WEBSUB_COUNTS,
+	    "SELECT state, count(*) FROM websub GROUP BY state" };
+	sqlite3_stmt *st = store_stmt(s, &sql);
+	int rc;
+
+	memset(ret, 0, STORE_WEBSUB_NSTATES * sizeof(*ret));
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		ret[state_from_name((const char *)sqlite3_column_text(st,
+		    0))] = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "counting the WebSub subscriptions");
+	return 0;
+}

@@ -32,12 +32,32 @@ def poll_until(fid, n):
         "GET", "/v1/entries?topic=alerts")[1]["entries"]) >= n, timeout=20)
 
 
-# Steps 15 (the fold check's keys once per entry), 14 (the feeds' figures
+# Steps 16 (the summary indexed as text; the index is left as it is, the
+# step makes it again), 15 (the fold check's keys once per entry), 14 (the feeds' figures
 # in feed_counts), 13 (the matches' foreign keys as delete triggers, a
 # feed's topic hits from its entries), 12 (match counts kept by the
 # store), 11 (WebSub, the interval's parts), 10 (repairs), 9 (alerts of
 # URL hooks) and 8 (users and their state) undone, triggers first.
-UNDO_STEPS_8_15 = """
+UNDO_STEPS_8_16 = """
+    DROP VIEW entries_fts_src;
+    CREATE VIEW entries_fts_src AS SELECT id, title, summary,
+      html_text(content) AS content, author FROM entries;
+    DROP TRIGGER entries_ad;
+    CREATE TRIGGER entries_ad AFTER DELETE ON entries BEGIN
+      INSERT INTO entries_fts(entries_fts, rowid, title, summary, content,
+      author) VALUES ('delete', old.id, old.title, old.summary,
+      html_text(old.content), old.author);
+    END;
+    DROP TRIGGER entries_au;
+    CREATE TRIGGER entries_au AFTER UPDATE OF title, summary, content, author
+      ON entries BEGIN
+      INSERT INTO entries_fts(entries_fts, rowid, title, summary, content,
+      author) VALUES ('delete', old.id, old.title, old.summary,
+      html_text(old.content), old.author);
+      INSERT INTO entries_fts(rowid, title, summary, content, author)
+      VALUES (new.id, new.title, new.summary, html_text(new.content),
+      new.author);
+    END;
     DROP TABLE match_keys;
     ALTER TABLE topic_matches ADD COLUMN norm_hash INTEGER;
     ALTER TABLE topic_matches ADD COLUMN title_key INTEGER;
@@ -95,7 +115,7 @@ try:
     # later add is not there yet, and an API topic holds a command.
     db = sqlite3.connect(d.database)
     version = 7
-    db.executescript(UNDO_STEPS_8_15 + """
+    db.executescript(UNDO_STEPS_8_16 + """
         ALTER TABLE topics DROP COLUMN notify_dropped;
         INSERT INTO topics(name, query, origin, notify, created)
             VALUES ('alerts', 'storm', 'api', '%s', 0),

@@ -3,8 +3,8 @@
  * a real event loop. Jobs wait for the window (or the weight limit), run
  * in order inside one transaction where a failing one undoes only itself,
  * an idle producer ends the wait,
- * the hooks come before and after the commit, and nothing queued is lost
- * at the end.
+ * the hooks come before and after the commit, nothing queued is lost
+ * at the end, and a quiet daemon's batch merges the full-text index.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +12,13 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <sqlite3.h>
 
 #include "batch.h"
+#include "feed.h"
 #include "log.h"
 #include "store.h"
+#include "store_int.h"
 #include "tap.h"
 
 struct trace {
@@ -79,6 +82,81 @@ feeds(struct store *s)
 		return (size_t)-1;
 	store_feed_list_free(f, n);
 	return n;
+}
+
+/* The size of the index's structure record: it grows with segments. */
+static int
+structure_bytes(struct store *s)
+{
+	sqlite3_stmt *st;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(store_sqlite_db(s), "SELECT length(block)"
+	    " FROM entries_fts_data WHERE id = 10", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * Eight polls stored one transaction each leave eight index segments; a
+ * batch with opts.tidy merges them once nothing has been written for a
+ * while, and the entries are found as before.
+ */
+static void
+test_tidy(struct event_base *base, struct trace *t,
+    const struct batch_hooks *hooks)
+{
+	struct batch_options opts = { .window_ms = 50, .max_weight = 1000,
+	    .tidy = true };
+	struct store_entry_query q = { .fts = "harbour" };
+	struct store_ingest_result r;
+	struct feed_entry e;
+	struct store_entry *l;
+	struct batch *b;
+	struct job j = { t, 't', "https://t.example/feed" };
+	char id[32], err[256];
+	int64_t feed;
+	size_t n;
+	bool done;
+	int before, after, rc;
+
+	store_feed_add(t->store, "https://tidy.example/feed", NULL, NULL, 0,
+	    &feed);
+	for (int i = 0; i < 8; i++) {
+		memset(&e, 0, sizeof(e));
+		snprintf(id, sizeof(id), "tidy-%d", i);
+		e.id = id;
+		e.title = "The harbour reopened";
+		e.summary = "Ships are back in the harbour";
+		e.published = FEED_TIME_NONE;
+		e.updated = FEED_TIME_NONE;
+		store_ingest(t->store, feed, NULL, &e, 1, &r);
+		store_ingest_result_clear(&r);
+	}
+	before = structure_bytes(t->store);
+	b = batch_new(base, t->store, &opts, hooks);
+	batch_add(b, run_job, &j, 1);
+	/* The group, then TIDY_AFTER_MS of quiet, then the merge's steps. */
+	event_base_dispatch(base);
+	after = structure_bytes(t->store);
+	ok(before > 0 && after > 0 && after < before,
+	    "a quiet batch merged the index's segments (structure %d -> %d "
+	    "bytes)", before, after);
+	ok(store_index_tidy(t->store, &done) == 0 && done,
+	    "nothing is left to merge");
+	n = 0;
+	l = NULL;
+	rc = store_entry_list(t->store, &q, &l, &n, err, sizeof(err));
+	ok(rc == 0 && n == 8, "and every entry is found as before (%zu)", n);
+	store_entry_list_free(l, n);
+	ok(store_batch_begin(t->store) == 0 &&
+	    store_index_tidy(t->store, &done) == 0 && done &&
+	    store_batch_commit(t->store) == 0,
+	    "inside a transaction a step does nothing");
+	batch_free(b);
 }
 
 int
@@ -159,6 +237,7 @@ main(void)
 	batch_free(b);
 	ok(strcmp(t.log, "gWC") == 0 && feeds(t.store) == 3,
 	    "batch_free writes what was still queued");
+	test_tidy(base, &t, &hooks);
 
 	store_free(t.store);
 	event_base_free(base);

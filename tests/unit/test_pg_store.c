@@ -17,6 +17,8 @@
 
 #include <libpq-fe.h>
 
+#include "htmltext.h"
+#include "pg_fts.h"
 #include "pgtest.h"
 #include "statuscounts.h"
 #include "store.h"
@@ -776,6 +778,18 @@ test_hooks(struct store *s)
 	ok(store_websub_by_feed(s, feed, &wg) == 1 && wg.id == wid,
 	    "by its feed");
 	store_websub_clear(&wg);
+	{
+		int64_t by[STORE_WEBSUB_NSTATES];
+
+		ok(store_websub_get(s, wid, &wg) == 1 && wg.id == wid &&
+		    strcmp(wg.callback, "cb1") == 0 &&
+		    store_websub_get(s, wid + 1000, &wg) == 0,
+		    "by its id; a missing id is none");
+		store_websub_clear(&wg);
+		ok(store_websub_counts(s, by) == 0 &&
+		    by[STORE_WEBSUB_ACTIVE] == 1 &&
+		    by[STORE_WEBSUB_PENDING] == 0, "counted by state");
+	}
 	store_feed_remove(s, feed);
 	ok(store_websub_list(s, &wl, &n) == 0 && n == 1 && wl[0].feed_gone,
 	    "kept after its feed went, marked so");
@@ -1001,6 +1015,39 @@ test_cluster(struct store *a, struct store *b)
 	    store_feed_remove(a, id2) == 1, "b leaves; the feeds go");
 }
 
+/*
+ * A summary is indexed as its text, as on SQLite; documents made by an
+ * older rule (meta 'fts_doc') are made again when the store is opened.
+ */
+static void
+test_summary_text(struct store *s, const char *uri)
+{
+	struct feed_entry e = entry("sx", "Port news", "https://c.example/sx",
+	    "<p>The <strong>harbour</strong> reopened <a href=\"https://"
+	    "img.example/pier.jpg\">(photo)</a>&nbsp;today</p>");
+	struct store_ingest_result r;
+	struct store *t;
+	char err[512];
+	int rc;
+
+	store_ingest(s, count("SELECT min(id) FROM feeds"), NULL, &e, 1, &r);
+	store_ingest_result_clear(&r);
+	ok(search(s, "harbour", &rc) == 1 && search(s, "summary:today",
+	    &rc) == 1, "a summary's words are indexed");
+	ok(search(s, "strong", &rc) == 0 && search(s, "href", &rc) == 0 &&
+	    search(s, "jpg", &rc) == 0 && search(s, "nbsp", &rc) == 0,
+	    "a summary's markup, addresses and entities are not");
+	PQclear(PQexec(admin, "UPDATE entries SET fts = 'strong:1B'"
+	    " WHERE guid = 'sx'; DELETE FROM meta WHERE key = 'fts_doc'"));
+	ok(search(s, "strong", &rc) == 1, "a document of an older rule");
+	t = store_open(uri, err, sizeof(err));
+	ok(t != NULL && search(s, "strong", &rc) == 0 &&
+	    search(s, "harbour", &rc) == 1 && count("SELECT value FROM meta"
+	    " WHERE key = 'fts_doc'") == PG_FTS_DOC_VERSION * 1000 +
+	    HTMLTEXT_VERSION, "is made again when the store is opened");
+	store_free(t);
+}
+
 int
 main(void)
 {
@@ -1024,6 +1071,7 @@ main(void)
 	test_feeds(s);
 	test_ingest(s, other, uri);
 	test_entries(s);
+	test_summary_text(s, uri);
 	test_topics(s);
 	test_status(s);
 	test_users(s);

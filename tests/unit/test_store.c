@@ -95,8 +95,29 @@ search(struct store *s, const char *q)
  * the API topic's command is kept aside, never to run, until a hook is
  * set; the config topic's goes (feedd.conf names its hook).
  */
+/*
+ * Step 16 (the summary indexed as text) undone, the index left as it is:
+ * the step makes it again.
+ */
+#define UNDO_V16 "DROP VIEW entries_fts_src;" \
+	" CREATE VIEW entries_fts_src AS SELECT id, title, summary," \
+	" html_text(content) AS content, author FROM entries;" \
+	" DROP TRIGGER entries_ad;" \
+	" CREATE TRIGGER entries_ad AFTER DELETE ON entries BEGIN" \
+	" INSERT INTO entries_fts(entries_fts, rowid, title, summary, content," \
+	" author) VALUES ('delete', old.id, old.title, old.summary," \
+	" html_text(old.content), old.author); END;" \
+	" DROP TRIGGER entries_au;" \
+	" CREATE TRIGGER entries_au AFTER UPDATE OF title, summary, content," \
+	" author ON entries BEGIN" \
+	" INSERT INTO entries_fts(entries_fts, rowid, title, summary, content," \
+	" author) VALUES ('delete', old.id, old.title, old.summary," \
+	" html_text(old.content), old.author);" \
+	" INSERT INTO entries_fts(rowid, title, summary, content, author)" \
+	" VALUES (new.id, new.title, new.summary, html_text(new.content)," \
+	" new.author); END;"
 /* Step 15 (the fold check's keys once per entry) undone. */
-#define UNDO_V15 "DROP TRIGGER entries_matches_ad;" \
+#define UNDO_V15 UNDO_V16 " DROP TRIGGER entries_matches_ad;" \
 	" CREATE TRIGGER entries_matches_ad AFTER DELETE ON entries BEGIN" \
 	" DELETE FROM topic_matches WHERE entry_id = old.id; END;" \
 	" DROP TABLE match_keys;" \
@@ -200,6 +221,47 @@ test_dropped_notify(const char *path)
 	    strcmp(t.notify, "desktop") == 0, "a hook set: the note goes");
 	store_topic_clear(&t);
 	sqlite3_exec(store_sqlite_db(s), "DELETE FROM topics", NULL, NULL, NULL);
+	store_free(s);
+}
+
+/*
+ * A file of step 15, whose index holds a summary's markup, is indexed
+ * again by step 16: the markup goes, the words stay.
+ */
+static void
+test_summary_step(const char *path)
+{
+	struct feed_entry e = entry("m1", "Port news", "https://m.example/1",
+	    "<p>The <strong>harbour</strong> reopened</p>");
+	struct store_ingest_result r;
+	struct store *s;
+	sqlite3 *db;
+	char err[256];
+	int64_t feed;
+
+	s = store_open(path, err, sizeof(err));
+	store_feed_add(s, "https://m.example/rss", NULL, NULL, 0, &feed);
+	store_ingest(s, feed, NULL, &e, 1, &r);
+	store_ingest_result_clear(&r);
+	store_free(s);
+	sqlite3_open(path, &db);
+	store_schema_functions(db);
+	sqlite3_exec(db, UNDO_V16 " INSERT INTO entries_fts(entries_fts)"
+	    " VALUES ('rebuild'); PRAGMA user_version = 15", NULL, NULL, NULL);
+	{
+		sqlite3_stmt *st;
+
+		sqlite3_prepare_v2(db, "SELECT count(*) FROM entries_fts"
+		    " WHERE entries_fts MATCH 'strong'", -1, &st, NULL);
+		ok(sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_int(st, 0) == 1,
+		    "step 15's index held the summary's markup");
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	s = store_open(path, err, sizeof(err));
+	ok(s != NULL && search(s, "harbour") == 1 && search(s, "strong") == 0,
+	    "step 16 indexes a stored summary's text, not its markup");
 	store_free(s);
 }
 
@@ -399,6 +461,7 @@ test_open(const char *path)
 	test_dropped_notify(path);
 	test_alerts_step(path);
 	test_keys_step(path);
+	test_summary_step(path);
 
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
@@ -757,6 +820,30 @@ test_search(struct store *s)
 	ok(search(s, "коалиция") == 1, "Russian");
 	ok(search(s, "лідерів") == 1, "HTML content is indexed as text");
 	ok(search(s, "b") == 0, "tags are not indexed");
+	{
+		/* Summaries are HTML too (schema step 16). */
+		struct feed_entry h = entry("u3", "Port news",
+		    "https://ua.example/3", "<p>The <strong>harbour</strong>"
+		    " reopened <a href=\"https://img.example/pier.jpg\">"
+		    "(photo)</a>&nbsp;today</p>");
+
+		store_ingest(s, feed, NULL, &h, 1, &r);
+		store_ingest_result_clear(&r);
+		ok(search(s, "harbour") == 1 && search(s, "summary: today") == 1,
+		    "a summary's words are indexed");
+		ok(search(s, "strong") == 0 && search(s, "href") == 0 &&
+		    search(s, "jpg") == 0 && search(s, "nbsp") == 0,
+		    "a summary's markup, addresses and entities are not");
+		h.summary = "<p>The <em>harbour</em> closed again</p>";
+		store_ingest(s, feed, NULL, &h, 1, &r);
+		store_ingest_result_clear(&r);
+		ok(search(s, "closed") == 1 && search(s, "reopened") == 0 &&
+		    search(s, "em") == 0, "an updated summary's text replaces "
+		    "the old one's");
+		ok(sqlite3_exec(store_sqlite_db(s), "INSERT INTO entries_fts("
+		    "entries_fts) VALUES ('integrity-check')", NULL, NULL,
+		    NULL) == SQLITE_OK, "the index agrees with the entries");
+	}
 	/* unicode61 folds Latin diacritics only: Ё stays apart from Е. */
 	ok(search(s, "ёлка") == 1, "Ё, case-insensitive");
 	ok(search(s, "cafe resume") == 1, "diacritics removed (Latin)");

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "htmltext.h"
 #include "pg_fts.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -776,4 +777,20 @@ pg_fts_query(struct store_tokenizer *tok, const char *query, char **ret,
 	node_free(n);
 	*ret = buf_detach(&b);
 	return 0;
+}
+
+char *
+pg_fts_entry_document(struct store_tokenizer *tok, const char *title,
+    const char *summary, const char *content, const char *author,
+    struct buf *summary_text, struct buf *content_text)
+{
+	buf_reset(summary_text);
+	if (summary != NULL)
+		htmltext_append(summary_text, summary, strlen(summary));
+	buf_reset(content_text);
+	if (content != NULL)
+		htmltext_append(content_text, content, strlen(content));
+	return pg_fts_document(tok, title,
+	    summary != NULL ? summary_text->data : NULL,
+	    content != NULL ? content_text->data : NULL, author);
 }

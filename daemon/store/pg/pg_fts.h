@@ -43,9 +43,32 @@ int	pg_fts_query(struct store_tokenizer *tok, const char *query,
 
 /*
  * The tsvector text of an entry's indexed columns, NULL columns being
- * empty (content as text: htmltext.h). NULL when the tokenizer failed.
+ * empty (summary and content as text: htmltext.h). NULL when the
+ * tokenizer failed.
  */
 char	*pg_fts_document(struct store_tokenizer *tok, const char *title,
-	    const char *summary, const char *content_text, const char *author);
+	    const char *summary_text, const char *content_text,
+	    const char *author);
+
+/*
+ * The same for an entry as stored, its summary and content HTML: they are
+ * indexed as their text, as the SQLite store indexes them (its schema
+ * step 16). The texts are left in summary_text and content_text (the
+ * caller's scratch; NULL data's length 0 when the column is NULL).
+ */
+struct buf;
+char	*pg_fts_entry_document(struct store_tokenizer *tok,
+	    const char *title, const char *summary, const char *content,
+	    const char *author, struct buf *summary_text,
+	    struct buf *content_text);
+
+/*
+ * What pg_fts_entry_document makes; a database whose documents were made
+ * otherwise (meta 'fts_doc') has them made again when it is opened.
+ * 2: the summary as text. Moves with HTMLTEXT_VERSION too.
+ */
+#define PG_FTS_DOC_VERSION	2
+/* Its meta key; the target's own when a SQLite store is migrated. */
+#define PG_FTS_DOC_KEY		"fts_doc"
 
 #endif

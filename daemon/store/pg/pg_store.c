@@ -537,6 +537,12 @@ pg_store_open(const char *uri, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: no full-text tokenizer", s->shown);
 		goto fail;
 	}
+	/* Documents made by an older rule are made again (pg_fts.h). */
+	if (pg_store_fts_refresh(s) == -1) {
+		snprintf(err, errlen, "%s: making the full-text index again "
+		    "failed", s->shown);
+		goto fail;
+	}
 	return s;
 fail:
 	pg_store_free(s);

@@ -169,6 +169,9 @@ int	pg_store_websub_add(struct pg_store *s, const struct store_websub *w,
 	    int64_t *ret_id);
 int	pg_store_websub_save(struct pg_store *s, const struct store_websub *w);
 int	pg_store_websub_remove(struct pg_store *s, int64_t id);
+int	pg_store_websub_get(struct pg_store *s, int64_t id,
+	    struct store_websub *ret);
+int	pg_store_websub_counts(struct pg_store *s, int64_t *ret);
 int	pg_store_websub_by_callback(struct pg_store *s, const char *callback,
 	    struct store_websub *ret);
 int	pg_store_websub_by_feed(struct pg_store *s, int64_t feed_id,

@@ -20,7 +20,8 @@
 	" last_error, state, redirect_url, redirect_count," \
 	" retry_after_until, entry_count, created, category, repairs," \
 	" repair_note, (SELECT lease_until FROM websub w" \
-	" WHERE w.feed_id = feeds.id AND w.state = 'active')," \
+	" WHERE w.feed_id = feeds.id AND w.state <> 'unsubscribing'" \
+	" AND w.state = 'active')," \
 	" interval_note, interval_base_s, interval_base_note," \
 	" interval_hint_s"
 

@@ -286,3 +286,32 @@ pg_store_websub_list(struct pg_store *s, struct store_websub **ret,
 	return pg_all_rows(s, &sql, NULL, sizeof(**ret), websub_read,
 	    (void **)ret, ret_n, "listing the WebSub subscriptions");
 }
+
+int
+pg_store_websub_get(struct pg_store *s, int64_t id, struct store_websub *ret)
+{
+	static const struct pg_sql sql = {
+	    "SELECT " WEBSUB_COLS " FROM websub w WHERE w.id = $1" };
+	struct pg_params p = { 0 };
+
+	pg_p_int(&p, id);
+	return pg_one_row(s, &sql, &p, sizeof(*ret), websub_read, ret,
+	    "reading a WebSub subscription");
+}
+
+int
+pg_store_websub_counts(struct pg_store *s, int64_t *ret)
+{
+	static const struct pg_sql sql = {
+	    "SELECT state, count(*) FROM websub GROUP BY state" };
+	PGresult *r;
+
+	memset(ret, 0, STORE_WEBSUB_NSTATES * sizeof(*ret));
+	if ((r = pg_run(s, &sql, NULL, "counting the WebSub subscriptions")) ==
+	    NULL)
+		return -1;
+	for (int i = 0; i < PQntuples(r); i++)
+		ret[state_from_name(PQgetvalue(r, i, 0))] = pg_col_int(r, i, 1);
+	PQclear(r);
+	return 0;
+}

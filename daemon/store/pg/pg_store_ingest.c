@@ -222,19 +222,17 @@ sink_text(struct pg_store *s, const char *text)
 static int
 fields(struct pg_store *s, struct pg_params *pp, const struct feed_entry *e,
     const struct store_prepared *p, int64_t now, bool update,
-    struct buf *text, char **doc)
+    struct buf text[2], char **doc)
 {
-	buf_reset(text);
-	if (e->content != NULL)
-		htmltext_append(text, e->content, strlen(e->content));
-	*doc = pg_fts_document(s->tok, e->title, e->summary,
-	    e->content != NULL ? text->data : NULL, e->author);
+	*doc = pg_fts_entry_document(s->tok, e->title, e->summary,
+	    e->content, e->author, &text[0], &text[1]);
 	if (*doc == NULL)
 		return pg_fail(s, "indexing an entry", "the tokenizer failed");
 	sink_text(s, e->title);
-	sink_text(s, e->summary);
+	if (e->summary != NULL)
+		sink_text(s, text[0].data);
 	if (e->content != NULL)
-		sink_text(s, text->data);
+		sink_text(s, text[1].data);
 	sink_text(s, e->author);
 	pg_p_int(pp, p->content_hash);
 	if (p->has_lt)
@@ -270,7 +268,7 @@ enum outcome { OUT_NEW, OUT_UPDATED, OUT_UNCHANGED, OUT_REISSUED };
 static int
 ingest_one(struct pg_store *s, int64_t feed_id, const struct feed_entry *e,
     struct store_prepared *p, const struct known *k, struct prior *pr,
-    int64_t now, struct buf *text, enum outcome *out, int64_t *ret_id)
+    int64_t now, struct buf text[2], enum outcome *out, int64_t *ret_id)
 {
 	static const struct pg_sql sql_insert = {
 	    "INSERT INTO entries(feed_id, key_hash, content_hash, lt_hash,"
@@ -392,13 +390,15 @@ pg_store_ingest(struct pg_store *s, int64_t feed_id,
 	struct known *known = NULL, key, *k;
 	struct prior prior = { 0 };
 	size_t nknown = 0, i;
-	struct buf text;
+	/* Scratch for the summary's and the content's text. */
+	struct buf text[2];
 	enum outcome out;
 	int64_t now = pg_now(s), id;
 	int rc = -1;
 
 	memset(ret, 0, sizeof(*ret));
-	buf_init(&text);
+	buf_init(&text[0]);
+	buf_init(&text[1]);
 	for (i = 0; i < n; i++)
 		if (!(usable[i] = store_prepare_keys(&entries[i], &p[i])))
 			r.skipped++;
@@ -421,7 +421,7 @@ pg_store_ingest(struct pg_store *s, int64_t feed_id,
 		    cmp_known) : NULL;
 		id = 0;
 		if (ingest_one(s, feed_id, &entries[i], &p[i], k, &prior, now,
-		    &text, &out, &id) == -1)
+		    text, &out, &id) == -1)
 			goto fail;
 		switch (out) {
 		case OUT_NEW:
@@ -464,6 +464,109 @@ done:
 	free(usable);
 	free(known);
 	prior_clear(&prior);
-	buf_free(&text);
+	buf_free(&text[0]);
+	buf_free(&text[1]);
 	return rc;
+}
+
+/* ---- documents made again ---- */
+
+#define REFRESH_BATCH	500
+
+/* Column c of row i, NULL when NULL. */
+static const char *
+col_or_null(const PGresult *r, int i, int c)
+{
+	return PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
+}
+
+/* The documents of entries after *last, up to REFRESH_BATCH. 0 / -1. */
+static int
+refresh_batch(struct pg_store *s, int64_t *last, int *ret_n,
+    struct buf text[2])
+{
+	static const struct pg_sql sql_rows = {
+	    "SELECT id, title, summary, content, author FROM entries"
+	    " WHERE id > $1 ORDER BY id LIMIT $2" };
+	static const struct pg_sql sql_set = {
+	    "UPDATE entries SET fts = $2::tsvector WHERE id = $1" };
+	struct pg_params p = { 0 };
+	PGresult *r;
+	char *doc;
+	int i, n, rc = -1;
+
+	if (pg_begin(s) == -1)
+		return -1;
+	pg_p_int(&p, *last);
+	pg_p_int(&p, REFRESH_BATCH);
+	if ((r = pg_run(s, &sql_rows, &p, "reading entries to index")) ==
+	    NULL)
+		goto fail;
+	n = PQntuples(r);
+	for (i = 0; i < n; i++) {
+		*last = pg_col_int(r, i, 0);
+		doc = pg_fts_entry_document(s->tok, col_or_null(r, i, 1),
+		    col_or_null(r, i, 2), col_or_null(r, i, 3),
+		    col_or_null(r, i, 4), &text[0], &text[1]);
+		if (doc == NULL) {
+			pg_fail(s, "indexing an entry", "the tokenizer failed");
+			break;
+		}
+		p.n = 0;
+		pg_p_int(&p, *last);
+		pg_p_text(&p, doc);
+		rc = pg_exec(s, &sql_set, &p, "indexing an entry", NULL);
+		free(doc);
+		if (rc == -1)
+			break;
+	}
+	PQclear(r);
+	if (i < n)
+		goto fail;
+	*ret_n = n;
+	return pg_commit(s);
+fail:
+	pg_rollback(s);
+	return -1;
+}
+
+int
+pg_store_fts_refresh(struct pg_store *s)
+{
+	static const struct pg_sql sql_version = {
+	    "SELECT value::bigint FROM meta WHERE key = '" PG_FTS_DOC_KEY
+	    "'" };
+	static const struct pg_sql sql_done = {
+	    "INSERT INTO meta(key, value) VALUES ('" PG_FTS_DOC_KEY "', $1)"
+	    " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value" };
+	const int64_t want = PG_FTS_DOC_VERSION * 1000 + HTMLTEXT_VERSION;
+	struct pg_params p = { 0 };
+	struct buf text[2];
+	int64_t have = 0, last = 0, done = 0;
+	int n = 0, rc = 0;
+
+	if (pg_int(s, &sql_version, NULL, "reading the index's version",
+	    &have) == -1)
+		return -1;
+	if (have == want)
+		return 0;
+	buf_init(&text[0]);
+	buf_init(&text[1]);
+	do {
+		if ((rc = refresh_batch(s, &last, &n, text)) == -1)
+			break;
+		if ((done += n) > 0 && done % 100000 < REFRESH_BATCH && n > 0)
+			log_notice("store: %s: %lld entries indexed again",
+			    s->shown, (long long)done);
+	} while (n == REFRESH_BATCH);
+	buf_free(&text[0]);
+	buf_free(&text[1]);
+	if (rc == -1)
+		return -1;
+	if (done > 0)
+		log_notice("store: %s: the full-text index was made again "
+		    "(%lld entries): summaries are indexed as text",
+		    s->shown, (long long)done);
+	pg_p_int(&p, want);
+	return pg_exec(s, &sql_done, &p, "noting the index's version", NULL);
 }

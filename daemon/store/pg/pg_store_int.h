@@ -150,6 +150,11 @@ int	pg_match_original(struct pg_store *s, int64_t topic_id,
  * Transactions nest as the SQLite store's: the outermost pg_begin is
  * BEGIN, inner ones are savepoints; a failure undoes only its own part.
  */
+/*
+ * Opening: entries' documents made by an older rule (meta 'fts_doc',
+ * PG_FTS_DOC_VERSION) are made again, in batches that each commit. 0 / -1.
+ */
+int	pg_store_fts_refresh(struct pg_store *s);
 int	pg_begin(struct pg_store *s);
 int	pg_commit(struct pg_store *s);
 void	pg_rollback(struct pg_store *s);

@@ -782,10 +782,10 @@ test_hooks(struct store *s)
 		int64_t by[STORE_WEBSUB_NSTATES];
 
 		ok(store_websub_get(s, wid, &wg) == 1 && wg.id == wid &&
-		    strcmp(wg.callback, "cb1") == 0 &&
-		    store_websub_get(s, wid + 1000, &wg) == 0,
-		    "by its id; a missing id is none");
+		    strcmp(wg.callback, "cb1") == 0, "by its id");
 		store_websub_clear(&wg);
+		ok(store_websub_get(s, wid + 1000, &wg) == 0,
+		    "a missing id is none");
 		ok(store_websub_counts(s, by) == 0 &&
 		    by[STORE_WEBSUB_ACTIVE] == 1 &&
 		    by[STORE_WEBSUB_PENDING] == 0, "counted by state");

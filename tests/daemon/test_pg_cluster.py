@@ -764,8 +764,10 @@ max_per_host = 64
             return {w.get("name"): w.get("polls") for w in
                     cluster_of(a).get("workers") or []}
 
-        # Counted at each heartbeat (every lease / 3).
-        wait_until(lambda: polls() == served, timeout=lease / 3 + 3)
+        # Counted at each heartbeat (every lease / 3), once stored: the
+        # last drips may still be on their way under a sanitizer.
+        wait_until(lambda: polls() == served, timeout=4 * lease + 10,
+                   step=0.5)
         check(polls() == served, "and their polls, as many as the server "
               "answered them", (polls(), served))
         m = metrics(a)

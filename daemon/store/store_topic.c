@@ -792,11 +792,11 @@ match_add(struct sqlite_store *s, int64_t topic_id, const struct found *f,
 	int64_t original;
 	int dup;
 
-	/* e: read with the group's keys (or NULL: this match's own). */
-	if (e != NULL && e->twin == TWIN_UNKNOWN && twin_check(s, e) == -1)
+	/* e: the entry's keys and what is known of its copies. */
+	if (e->twin == TWIN_UNKNOWN && twin_check(s, e) == -1)
 		return -1;
 	original = 0;
-	if (e != NULL && e->twin == TWIN_NONE)
+	if (e->twin == TWIN_NONE)
 		dup = 0;
 	else if ((dup = store_match_original(s, k, &original)) == -1)
 		return -1;
@@ -811,10 +811,9 @@ match_add(struct sqlite_store *s, int64_t topic_id, const struct found *f,
 		return -1;
 	if (sqlite3_changes(s->db) == 0)
 		return 0;
-	if ((e == NULL || !e->keyed) && match_keys_add(s, f->id, k) == -1)
+	if (!e->keyed && match_keys_add(s, f->id, k) == -1)
 		return -1;
-	if (e != NULL)
-		e->keyed = true;
+	e->keyed = true;
 	/* A folded copy is read and starred with its story. */
 	if (dup && store_state_fold(s, f->id, original) == -1)
 		return -1;

@@ -181,12 +181,20 @@ tag_end(const char *p, const char *end)
 void
 htmltext_append(struct buf *out, const char *html, size_t len)
 {
+	htmltext_append_max(out, html, len, SIZE_MAX);
+}
+
+void
+htmltext_append_max(struct buf *out, const char *html, size_t len,
+    size_t max)
+{
 	struct out o = { out, out->len, false };
 	const char *p = html, *end = html + len, *q, *name;
 	size_t n, namelen;
 	bool closing;
 
-	while (p < end) {
+	/* What was put stays as it is: a pending space comes before more. */
+	while (p < end && out->len - o.start < max) {
 		unsigned char c = *p;
 
 		if (c == '<' && p + 1 < end && p[1] == '!') {
@@ -257,6 +265,66 @@ htmltext_dup(const char *html)
 	buf_init(&b);
 	htmltext_append(&b, html, strlen(html));
 	return buf_detach(&b);
+}
+
+/* An ASCII letter or digit, or a byte that may be part of a letter. */
+static bool
+word_byte(unsigned char c)
+{
+	return c >= 0x80 || (c >= '0' && c <= '9') ||
+	    ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* len less one trailing ellipsis and the space before it. */
+static size_t
+ellipsis_cut(const char *s, size_t len)
+{
+	/* The bracketed forms first, so their bracket goes too. */
+	static const char *const tails[] = { "[\xe2\x80\xa6]", "[...]",
+	    "\xe2\x80\xa6", "..." };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		n = strlen(tails[i]);
+		if (len >= n && memcmp(s + len - n, tails[i], n) == 0) {
+			len -= n;
+			if (len > 0 && s[len - 1] == ' ')
+				len--;
+			break;
+		}
+	}
+	return len;
+}
+
+bool
+htmltext_leads(const char *summary, size_t slen, const char *content,
+    size_t clen)
+{
+	slen = ellipsis_cut(summary, slen);
+	if (slen == 0)
+		return true;
+	if (slen > clen || memcmp(summary, content, slen) != 0)
+		return false;
+	return slen == clen || !word_byte(content[slen]) ||
+	    !word_byte(summary[slen - 1]);
+}
+
+bool
+htmltext_entry(const char *summary, const char *content,
+    struct buf *summary_text, struct buf *content_text)
+{
+	buf_reset(summary_text);
+	buf_reset(content_text);
+	if (content != NULL)
+		htmltext_append(content_text, content, strlen(content));
+	if (summary == NULL)
+		return false;
+	htmltext_append(summary_text, summary, strlen(summary));
+	if (!htmltext_leads(summary_text->data, summary_text->len,
+	    content_text->data, content_text->len))
+		return true;
+	buf_reset(summary_text);
+	return false;
 }
 
 /* Elements that need no end tag: they add no depth. */

@@ -85,22 +85,10 @@ probe(struct sqlite_store *s, const struct store_sql *q, int64_t feed_id,
 	return rc == SQLITE_ROW;
 }
 
-/* Binds the text of html (NULL: NULL) to parameter i, made in b. */
-static void
-bind_text_of(sqlite3_stmt *st, int i, const char *html, struct buf *b)
-{
-	if (html == NULL) {
-		sqlite3_bind_null(st, i);
-		return;
-	}
-	buf_reset(b);
-	htmltext_append(b, html, strlen(html));
-	sqlite3_bind_text(st, i, b->data, (int)b->len, SQLITE_STATIC);
-}
-
 /*
  * The index row for a new entry: the summary's and the content's text,
- * as the schema's html_text() derives them (entries_fts_src, step 16).
+ * as the schema's view derives them (entries_fts_src: fts_summary(),
+ * html_text(); steps 16 and 17).
  */
 static int
 fts_insert(struct sqlite_store *s, int64_t id, const char *title,
@@ -115,8 +103,16 @@ fts_insert(struct sqlite_store *s, int64_t id, const char *title,
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-	bind_text_of(st, 3, summary, &s->stext);
-	bind_text_of(st, 4, content, &s->text);
+	if (htmltext_entry(summary, content, &s->stext, &s->text))
+		sqlite3_bind_text(st, 3, s->stext.data, (int)s->stext.len,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	if (content != NULL)
+		sqlite3_bind_text(st, 4, s->text.data, (int)s->text.len,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
 	sqlite3_bind_text(st, 5, author, -1, SQLITE_STATIC);
 	return store_exec(s, st, "indexing an entry");
 }

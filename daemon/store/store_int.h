@@ -18,7 +18,7 @@
 
 struct store_token_sink;
 
-#define STORE_SCHEMA_VERSION	16
+#define STORE_SCHEMA_VERSION	17
 /*
  * The columns and tokenizer of entries_fts as the schema makes it now
  * (store_schema.c), for store_fts_check_query's in-memory copy; a schema
@@ -236,7 +236,10 @@ sqlite3	*store_sqlite_db(struct store *s);
 
 /* Creates or upgrades the schema. 0, or -1 with the reason in err. */
 int	store_schema_migrate(sqlite3 *db, char *err, size_t errlen);
-/* Registers html_text(), which the FTS triggers call. */
+/*
+ * Registers the SQL functions the schema calls: html_text() and
+ * fts_summary() in the FTS view and triggers, and the others.
+ */
 int	store_schema_functions(sqlite3 *db);
 /* Forgets the group's keys: a transaction ended or undid a part. */
 void	store_mkeys_drop(struct sqlite_store *s);

@@ -32,13 +32,15 @@ def poll_until(fid, n):
         "GET", "/v1/entries?topic=alerts")[1]["entries"]) >= n, timeout=20)
 
 
-# Steps 16 (the summary indexed as text; the index is left as it is, the
-# step makes it again), 15 (the fold check's keys once per entry), 14 (the feeds' figures
-# in feed_counts), 13 (the matches' foreign keys as delete triggers, a
-# feed's topic hits from its entries), 12 (match counts kept by the
-# store), 11 (WebSub, the interval's parts), 10 (repairs), 9 (alerts of
-# URL hooks) and 8 (users and their state) undone, triggers first.
-UNDO_STEPS_8_16 = """
+# Steps 17 (a summary that leads its content left out) and 16 (the summary
+# indexed as text; both undone by step 15's view and triggers, the index
+# left as it is: the steps make it again), 15 (the fold check's keys once
+# per entry), 14 (the feeds' figures in feed_counts), 13 (the matches'
+# foreign keys as delete triggers, a feed's topic hits from its entries),
+# 12 (match counts kept by the store), 11 (WebSub, the interval's parts),
+# 10 (repairs), 9 (alerts of URL hooks) and 8 (users and their state)
+# undone, triggers first.
+UNDO_STEPS_8_17 = """
     DROP VIEW entries_fts_src;
     CREATE VIEW entries_fts_src AS SELECT id, title, summary,
       html_text(content) AS content, author FROM entries;
@@ -115,7 +117,7 @@ try:
     # later add is not there yet, and an API topic holds a command.
     db = sqlite3.connect(d.database)
     version = 7
-    db.executescript(UNDO_STEPS_8_16 + """
+    db.executescript(UNDO_STEPS_8_17 + """
         ALTER TABLE topics DROP COLUMN notify_dropped;
         INSERT INTO topics(name, query, origin, notify, created)
             VALUES ('alerts', 'storm', 'api', '%s', 0),

@@ -1048,6 +1048,68 @@ test_summary_text(struct store *s, const char *uri)
 	store_free(t);
 }
 
+/*
+ * A summary that leads its content is left out, as on SQLite (schema step
+ * 17): only summary: finds less. Documents of the rule before (fts_doc
+ * 2) are made again when the store is opened.
+ */
+static void
+test_summary_leads(struct store *s, const char *uri)
+{
+	struct feed_entry e[2];
+	struct store_ingest_result r;
+	struct store_highlight hl;
+	struct store *t;
+	char err[512];
+	int64_t feed, id;
+	int rc;
+
+	store_feed_add(s, "https://lead.example/rss", NULL, NULL, 0, &feed);
+	e[0] = entry("l1", "Coast", "https://lead.example/1",
+	    "<p>Squall <em>warning</em> for the&nbsp;coast&hellip;</p>");
+	e[0].content = "<p>Squall warning for the coast of Odesa.</p>"
+	    "<p>Trawlers stay in port.</p>";
+	e[1] = entry("l2", "Port", "https://lead.example/2",
+	    "Kestrel pilots strike");
+	e[1].content = "<p>Ships wait. Kestrel pilots strike</p>";
+	store_ingest(s, feed, NULL, e, 2, &r);
+	store_ingest_result_clear(&r);
+	ok(search(s, "warning", &rc) == 1 && search(s, "\"squall warning\"",
+	    &rc) == 1 && search(s, "content:squall", &rc) == 1,
+	    "a leading summary's words are found through the content");
+	ok(search(s, "summary:squall", &rc) == 0 && search(s,
+	    "summary:kestrel", &rc) == 1, "summary: finds a summary that "
+	    "does not lead, not one that does");
+	id = count("SELECT id FROM entries WHERE guid = 'l1'");
+	ok(store_entry_highlight(s, id, "squall", &hl) == 1 &&
+	    hl.field[STORE_FTS_SUMMARY] == NULL &&
+	    strstr(hl.field[STORE_FTS_CONTENT], STORE_MARK_ON "Squall"
+	    STORE_MARK_OFF) != NULL, "highlights: marked in the content");
+	store_highlight_clear(&hl);
+	e[0].content = "<p>Calm seas.</p>";
+	e[1].content = "<p>Kestrel pilots strike at dawn.</p>";
+	store_ingest(s, feed, NULL, e, 2, &r);
+	store_ingest_result_clear(&r);
+	ok(search(s, "summary:squall", &rc) == 1 && search(s, "odesa", &rc)
+	    == 0 && search(s, "summary:kestrel", &rc) == 0 &&
+	    search(s, "kestrel", &rc) == 1 && search(s, "ships", &rc) == 0,
+	    "updated: the document follows the summary and the content");
+
+	PQclear(PQexec(admin, "UPDATE entries SET fts = 'kestrel:1B'"
+	    " WHERE guid = 'l2'; UPDATE meta SET value = '2001'"
+	    " WHERE key = 'fts_doc'"));
+	ok(search(s, "summary:kestrel", &rc) == 1,
+	    "a document of the rule before");
+	t = store_open(uri, err, sizeof(err));
+	ok(t != NULL && search(s, "summary:kestrel", &rc) == 0 &&
+	    search(s, "kestrel", &rc) == 1 && count("SELECT value FROM meta"
+	    " WHERE key = 'fts_doc'") == PG_FTS_DOC_VERSION * 1000 +
+	    HTMLTEXT_VERSION, "is made again when the store is opened");
+	store_free(t);
+	ok(store_feed_remove(s, feed) == 1 && search(s, "kestrel", &rc) == 0,
+	    "the feed removed, its entries are found no more");
+}
+
 int
 main(void)
 {
@@ -1072,6 +1134,7 @@ main(void)
 	test_ingest(s, other, uri);
 	test_entries(s);
 	test_summary_text(s, uri);
+	test_summary_leads(s, uri);
 	test_topics(s);
 	test_status(s);
 	test_users(s);

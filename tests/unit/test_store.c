@@ -96,10 +96,32 @@ search(struct store *s, const char *q)
  * set; the config topic's goes (feedd.conf names its hook).
  */
 /*
+ * Step 17 (a summary that leads its content left out of the index)
+ * undone, the index left as it is: the step makes it again.
+ */
+#define UNDO_V17 "DROP VIEW entries_fts_src;" \
+	" CREATE VIEW entries_fts_src AS SELECT id, title," \
+	" html_text(summary) AS summary, html_text(content) AS content," \
+	" author FROM entries;" \
+	" DROP TRIGGER entries_ad;" \
+	" CREATE TRIGGER entries_ad AFTER DELETE ON entries BEGIN" \
+	" INSERT INTO entries_fts(entries_fts, rowid, title, summary, content," \
+	" author) VALUES ('delete', old.id, old.title," \
+	" html_text(old.summary), html_text(old.content), old.author); END;" \
+	" DROP TRIGGER entries_au;" \
+	" CREATE TRIGGER entries_au AFTER UPDATE OF title, summary, content," \
+	" author ON entries BEGIN" \
+	" INSERT INTO entries_fts(entries_fts, rowid, title, summary, content," \
+	" author) VALUES ('delete', old.id, old.title," \
+	" html_text(old.summary), html_text(old.content), old.author);" \
+	" INSERT INTO entries_fts(rowid, title, summary, content, author)" \
+	" VALUES (new.id, new.title, html_text(new.summary)," \
+	" html_text(new.content), new.author); END;"
+/*
  * Step 16 (the summary indexed as text) undone, the index left as it is:
  * the step makes it again.
  */
-#define UNDO_V16 "DROP VIEW entries_fts_src;" \
+#define UNDO_V16 UNDO_V17 " DROP VIEW entries_fts_src;" \
 	" CREATE VIEW entries_fts_src AS SELECT id, title, summary," \
 	" html_text(content) AS content, author FROM entries;" \
 	" DROP TRIGGER entries_ad;" \
@@ -262,6 +284,51 @@ test_summary_step(const char *path)
 	s = store_open(path, err, sizeof(err));
 	ok(s != NULL && search(s, "harbour") == 1 && search(s, "strong") == 0,
 	    "step 16 indexes a stored summary's text, not its markup");
+	store_free(s);
+}
+
+/*
+ * A file of step 16, whose index holds a summary that leads its content,
+ * is indexed again by step 17: the summary's words are found through the
+ * content, no longer in the summary column.
+ */
+static void
+test_lead_step(const char *path)
+{
+	struct feed_entry e = entry("l1", "Coast", "https://l.example/1",
+	    "<p>Storm <em>warning</em> issued&hellip;</p>");
+	struct store_ingest_result r;
+	struct store *s;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char err[256];
+	int64_t feed;
+
+	e.content = "<p>Storm warning issued for the coast.</p><p>Ports"
+	    " closed.</p>";
+	s = store_open(path, err, sizeof(err));
+	store_feed_add(s, "https://l.example/rss", NULL, NULL, 0, &feed);
+	store_ingest(s, feed, NULL, &e, 1, &r);
+	store_ingest_result_clear(&r);
+	store_free(s);
+	sqlite3_open(path, &db);
+	store_schema_functions(db);
+	sqlite3_exec(db, UNDO_V17 " INSERT INTO entries_fts(entries_fts)"
+	    " VALUES ('rebuild'); PRAGMA user_version = 16", NULL, NULL, NULL);
+	sqlite3_prepare_v2(db, "SELECT count(*) FROM entries_fts"
+	    " WHERE entries_fts MATCH 'summary: warning'", -1, &st, NULL);
+	ok(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1,
+	    "step 16's index held the leading summary");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	s = store_open(path, err, sizeof(err));
+	ok(s != NULL && count(s, "PRAGMA user_version") == 17 &&
+	    search(s, "summary: warning") == 0 && search(s, "warning") == 1 &&
+	    search(s, "\"storm warning issued\"") == 1 && fts_ok(s),
+	    "step 17 leaves it out; its words are found in the content");
+	store_feed_remove(s, feed);
+	ok(fts_ok(s) && search(s, "warning") == 0,
+	    "its entry deleted, the index agrees");
 	store_free(s);
 }
 
@@ -462,6 +529,7 @@ test_open(const char *path)
 	test_alerts_step(path);
 	test_keys_step(path);
 	test_summary_step(path);
+	test_lead_step(path);
 
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
@@ -792,6 +860,69 @@ test_index_defer(struct store *s)
 	    "no batch: indexed at once (deferring needs one)");
 	store_ingest_result_clear(&r);
 	store_set_token_sink(s, NULL);
+}
+
+/*
+ * A summary that leads its content (htmltext_leads) is not indexed: every
+ * search but one restricted to the summary finds what it found.
+ */
+static void
+test_summary_leads(struct store *s)
+{
+	struct feed_entry e[4];
+	struct store_ingest_result r;
+	int64_t feed;
+
+	store_feed_add(s, "https://lead.example/rss", NULL, NULL, 0, &feed);
+	e[0] = entry("s1", "Coast", "https://lead.example/1",
+	    "<p>Storm <em>warning</em> for the&nbsp;coast&hellip;</p>");
+	e[0].content = "<p>Storm warning for the coast of Odesa.</p>"
+	    "<p>Ports closed.</p>";
+	/* Not where the content starts. */
+	e[1] = entry("s2", "Port", "https://lead.example/2",
+	    "Harbour pilots strike");
+	e[1].content = "<p>Ships wait. Harbour pilots strike</p>";
+	/* A word cut short: "stat" is a word of the summary alone. */
+	e[2] = entry("s3", "Metro", "https://lead.example/3",
+	    "Kyiv metro stat...");
+	e[2].content = "Kyiv metro station reopens";
+	e[3] = entry("s4", "Drones", "https://lead.example/4",
+	    "<b>Drones</b> over Lviv [&hellip;]");
+	e[3].content = "<p>Drones over Lviv, and over Kharkiv.</p>";
+	store_ingest(s, feed, NULL, e, 4, &r);
+	store_ingest_result_clear(&r);
+	ok(search(s, "warning") == 1 && search(s, "\"storm warning\"") == 1 &&
+	    search(s, "^storm") == 1 && search(s, "NEAR(storm coast, 3)") == 1 &&
+	    search(s, "content: warning") == 1,
+	    "a leading summary's words are found through the content");
+	ok(search(s, "summary: warning") == 0 && search(s, "summary: storm")
+	    == 0 && search(s, "summary: lviv") == 0,
+	    "summary: finds no leading summary (ellipses taken off)");
+	ok(search(s, "summary: pilots") == 1 && search(s, "pilots") == 1,
+	    "a summary inside the content, not leading it, is indexed");
+	ok(search(s, "stat") == 1 && search(s, "summary: stat") == 1,
+	    "a summary that ends in part of a word is indexed");
+	ok(fts_ok(s), "the index agrees with the entries");
+
+	/* Updates: the rows deleted are the rows that were indexed. */
+	e[0].content = "<p>Calm seas.</p>";
+	e[1].content = "<p>Harbour pilots strike at dawn.</p>";
+	store_ingest(s, feed, NULL, e, 2, &r);
+	store_ingest_result_clear(&r);
+	ok(fts_ok(s), "updated: the index agrees with the entries");
+	ok(search(s, "summary: warning") == 1 && search(s, "odesa") == 0 &&
+	    search(s, "calm") == 1, "a summary that no longer leads is indexed");
+	ok(search(s, "summary: pilots") == 0 && search(s, "pilots") == 1 &&
+	    search(s, "ships") == 0, "one that now leads is left out");
+	e[0].summary = "Calm seas";
+	store_ingest(s, feed, NULL, e, 1, &r);
+	store_ingest_result_clear(&r);
+	ok(fts_ok(s) && search(s, "warning") == 0 &&
+	    search(s, "summary: calm") == 0 && search(s, "calm") == 1,
+	    "a summary changed to lead its content");
+	ok(store_feed_remove(s, feed) == 1 && fts_ok(s) &&
+	    search(s, "calm") == 0 && search(s, "pilots") == 0 &&
+	    search(s, "stat") == 0, "deleted: the index agrees");
 }
 
 static void
@@ -1405,6 +1536,7 @@ main(void)
 	test_feeds(s);
 	test_ingest(s);
 	test_search(s);
+	test_summary_leads(s);
 	test_index_defer(s);
 	test_listing(s);
 	test_topics(s);

@@ -784,13 +784,9 @@ pg_fts_entry_document(struct store_tokenizer *tok, const char *title,
     const char *summary, const char *content, const char *author,
     struct buf *summary_text, struct buf *content_text)
 {
-	buf_reset(summary_text);
-	if (summary != NULL)
-		htmltext_append(summary_text, summary, strlen(summary));
-	buf_reset(content_text);
-	if (content != NULL)
-		htmltext_append(content_text, content, strlen(content));
-	return pg_fts_document(tok, title,
-	    summary != NULL ? summary_text->data : NULL,
+	bool indexed = htmltext_entry(summary, content, summary_text,
+	    content_text);
+
+	return pg_fts_document(tok, title, indexed ? summary_text->data : NULL,
 	    content != NULL ? content_text->data : NULL, author);
 }

@@ -11,7 +11,8 @@
  * finds on PostgreSQL exactly the entries it finds on SQLite.
  *
  * The document: one tsvector over title (weight A), summary (B), the
- * content's text (C) and author (D). A column filter (title:, {title
+ * content's text (C) and author (D); a summary whose words all lead the
+ * content is left out (htmltext_leads), as on SQLite. A column filter (title:, {title
  * summary}:, -content:) becomes the weights of its words (:A, :AB, :ABD).
  * Each column's positions are kept one apart from the next column's, so a
  * phrase (<->) never spans two columns, as in FTS5.
@@ -52,9 +53,10 @@ char	*pg_fts_document(struct store_tokenizer *tok, const char *title,
 
 /*
  * The same for an entry as stored, its summary and content HTML: they are
- * indexed as their text, as the SQLite store indexes them (its schema
- * step 16). The texts are left in summary_text and content_text (the
- * caller's scratch; NULL data's length 0 when the column is NULL).
+ * indexed as their text, and a summary that leads the content not at all
+ * (htmltext_entry), as the SQLite store indexes them (its schema steps 16
+ * and 17). The texts indexed are left in summary_text and content_text
+ * (the caller's scratch; empty for a NULL column and a summary left out).
  */
 struct buf;
 char	*pg_fts_entry_document(struct store_tokenizer *tok,
@@ -65,9 +67,10 @@ char	*pg_fts_entry_document(struct store_tokenizer *tok,
 /*
  * What pg_fts_entry_document makes; a database whose documents were made
  * otherwise (meta 'fts_doc') has them made again when it is opened.
- * 2: the summary as text. Moves with HTMLTEXT_VERSION too.
+ * 2: the summary as text. 3: a summary that leads the content left out.
+ * Moves with HTMLTEXT_VERSION too.
  */
-#define PG_FTS_DOC_VERSION	2
+#define PG_FTS_DOC_VERSION	3
 /* Its meta key; the target's own when a SQLite store is migrated. */
 #define PG_FTS_DOC_KEY		"fts_doc"
 

@@ -5,6 +5,7 @@
  * unrelated links, pg_match_original() for what a topic folded a
  * duplicate into, store_highlight_text() for the words a query marks.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,8 +175,9 @@ pg_store_entry_highlight(struct pg_store *s, int64_t id, const char *query,
 	    " WHERE id = $1" };
 	const char *field[STORE_FTS_FIELDS];
 	struct pg_params p = { 0 };
-	struct buf text;
+	struct buf stext, text;
 	PGresult *r;
+	bool indexed;
 	int rc = 0;
 
 	memset(ret, 0, sizeof(*ret));
@@ -187,18 +189,19 @@ pg_store_entry_highlight(struct pg_store *s, int64_t id, const char *query,
 		return 0;
 	}
 	/* The words marked by the rules they were indexed by. */
+	buf_init(&stext);
 	buf_init(&text);
-	if (!PQgetisnull(r, 0, 2))
-		htmltext_append(&text, PQgetvalue(r, 0, 2),
-		    (size_t)PQgetlength(r, 0, 2));
+	indexed = htmltext_entry(PQgetisnull(r, 0, 1) ? NULL :
+	    PQgetvalue(r, 0, 1), PQgetisnull(r, 0, 2) ? NULL :
+	    PQgetvalue(r, 0, 2), &stext, &text);
 	field[STORE_FTS_TITLE] = PQgetisnull(r, 0, 0) ? NULL :
 	    PQgetvalue(r, 0, 0);
-	field[STORE_FTS_SUMMARY] = PQgetisnull(r, 0, 1) ? NULL :
-	    PQgetvalue(r, 0, 1);
+	field[STORE_FTS_SUMMARY] = indexed ? stext.data : NULL;
 	field[STORE_FTS_CONTENT] = PQgetisnull(r, 0, 2) ? NULL : text.data;
 	field[STORE_FTS_AUTHOR] = PQgetisnull(r, 0, 3) ? NULL :
 	    PQgetvalue(r, 0, 3);
 	rc = store_highlight_text(query, field, ret);
+	buf_free(&stext);
 	buf_free(&text);
 	PQclear(r);
 	return rc;

@@ -229,10 +229,8 @@ fields(struct pg_store *s, struct pg_params *pp, const struct feed_entry *e,
 	if (*doc == NULL)
 		return pg_fail(s, "indexing an entry", "the tokenizer failed");
 	sink_text(s, e->title);
-	if (e->summary != NULL)
-		sink_text(s, text[0].data);
-	if (e->content != NULL)
-		sink_text(s, text[1].data);
+	sink_text(s, text[0].data);
+	sink_text(s, text[1].data);
 	sink_text(s, e->author);
 	pg_p_int(pp, p->content_hash);
 	if (p->has_lt)
@@ -565,7 +563,8 @@ pg_store_fts_refresh(struct pg_store *s)
 		return -1;
 	if (done > 0)
 		log_notice("store: %s: the full-text index was made again "
-		    "(%lld entries): summaries are indexed as text",
+		    "(%lld entries): summaries are indexed as text, and "
+		    "not at all when they lead the content",
 		    s->shown, (long long)done);
 	pg_p_int(&p, want);
 	return pg_exec(s, &sql_done, &p, "noting the index's version", NULL);

@@ -652,7 +652,7 @@ static const char schema_v16[] =
  * Step 17. A summary that leads its content (htmltext_leads: the start of
  * the content's text, less a trailing ellipsis; what most feeds with both
  * send) is not indexed: its words are the content's first ones. They were
- * a sixth of the bench corpus' tokens, tokenized at every ingest. Only a
+ * 12% of the bench corpus' tokens, tokenized at every ingest. Only a
  * search restricted to the summary (summary:) finds less. fts_summary()
  * holds the rule for the view and the triggers that delete index rows;
  * the index is made again.

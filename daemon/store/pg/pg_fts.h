@@ -11,9 +11,10 @@
  * finds on PostgreSQL exactly the entries it finds on SQLite.
  *
  * The document: one tsvector over title (weight A), summary (B), the
- * content's text (C) and author (D); a summary whose words all lead the
- * content is left out (htmltext_leads), as on SQLite. A column filter (title:, {title
- * summary}:, -content:) becomes the weights of its words (:A, :AB, :ABD).
+ * content's text (C) and author (D); a summary that leads the content
+ * is left out (htmltext_leads), as on SQLite. A column filter (title:,
+ * {title summary}:, -content:) becomes the weights of its words (:A, :AB,
+ * :ABD).
  * Each column's positions are kept one apart from the next column's, so a
  * phrase (<->) never spans two columns, as in FTS5.
  *

@@ -40,7 +40,7 @@ srv.write("atom.xml", """<?xml version="1.0" encoding="utf-8"?>
 <link rel="alternate" href="https://atom.example/storm"/>
 <link rel="enclosure" type="audio/mpeg" length="1234"
  href="https://atom.example/storm.mp3"/>
-<summary>Winds up to 90 km/h.</summary>
+<summary>Winds up to 90 km/h&#8230;</summary>
 <content type="html">&lt;p&gt;Winds up to &lt;em&gt;90 km/h&lt;/em&gt;,
 stay inside.&lt;/p&gt;</content></entry>
 <entry><id>urn:a2</id><title>Calm day</title>
@@ -199,7 +199,10 @@ try:
              "/v1/entries?q=title%3Astorm", "/v1/entries?q=storm%20NOT%20calm",
              "/v1/entries?q=%22winds%20up%22%20OR%20tourism",
              "/v1/entries?feed=3&q=calm", "/v1/entries?topic=grid&fold=1",
-             "/v1/entries?q=coast%20weather"]
+             "/v1/entries?q=coast%20weather",
+             # A summary that leads its content is indexed as the content.
+             "/v1/entries?q=summary%3Awinds", "/v1/entries?q=content%3Awinds",
+             "/v1/entries?q=summary%3Ahappened"]
     paths += ["/v1/entries/%d" % i for i in ids]
     paths += ["/v1/why/%d" % i for i in ids]
     paths += ["/v1/feeds/%d" % i for i in range(1, len(FEEDS) + 1)]
@@ -210,6 +213,14 @@ try:
     for path in paths:
         a, b = [http_unix(d.socket, "GET", path) for d in daemons]
         same("GET " + path, (a[0], a[2]), (b[0], b[2]))
+
+    def found(d, q):
+        return len(http_unix(d.socket, "GET", "/v1/entries?q=" +
+                             urllib.parse.quote(q))[1]["entries"])
+    for d in daemons:
+        check(found(d, "summary:winds") == 0 and found(d, "winds") == 1 and
+              found(d, "summary:happened") == 1,
+              "a summary that leads its content is searched as the content")
 
     # The status, but for what is each process's own: its pid, start, the
     # database's name and size, the configuration file.

@@ -1,83 +1,114 @@
 /*
- * The curl <-> libevent glue follows curl's hiperfifo/multi-event examples:
- * one one-shot timer for curl, one persistent event per socket curl asks us
- * to watch, completions read only with curl_multi_info_read().
+ * fetch: the caller's side of the transfers, and the thread that runs
+ * them (fetch_engine.h). See fetch.h for what callers are promised.
+ *
+ * Two FIFOs under one mutex join the two loops: commands (start, cancel,
+ * new options, look at the queue again) go to the thread, results come
+ * back. Each side is woken by a byte on a pipe, written only when its FIFO
+ * turns from empty to not empty, and takes the whole FIFO at once, as in
+ * worker.c. A transfer is known by a number on both sides, never by a
+ * pointer the other side may have freed: a result whose transfer was
+ * cancelled meanwhile finds nothing and is dropped.
  */
 #include <sys/queue.h>
 
-#include <stdio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
+#include <unistd.h>
 
-#include <curl/curl.h>
 #include <event2/event.h>
 
-#include "buf.h"
-#include "build_config.h"
 #include "fetch.h"
-#include "httpdate.h"
+#include "fetch_engine.h"
 #include "log.h"
 #include "url.h"
 #include "xmalloc.h"
 
-/* What we can read, best first; anything else still gets a chance. */
-#define FETCH_ACCEPT "Accept: application/rss+xml, application/atom+xml, " \
-	"application/rdf+xml;q=0.9, application/feed+xml;q=0.9, " \
-	"application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
-
-struct watch {
-	struct event	*ev;
+enum cmd_type {
+	CMD_START,
+	CMD_CANCEL,
+	CMD_OPTIONS,
+	CMD_KICK,		/* the backlog shrank: look at the queue */
 };
 
+struct cmd {
+	struct cmd	*next;
+	enum cmd_type	 type;
+	uint64_t	 id;
+	struct fetch_request req;	/* CMD_START: strings owned */
+	struct fetch_options opts;	/* CMD_OPTIONS: strings owned */
+};
+
+/* A transfer's result, on its way back to the caller's loop. */
+struct msg {
+	struct msg	*next;
+	uint64_t	 id;
+	struct fetch_result *r;
+};
+
+/* The thread's record of a transfer: running, or waiting its turn. */
+struct job {
+	TAILQ_ENTRY(job) entry;		/* in jobs */
+	TAILQ_ENTRY(job) qentry;	/* in queue, while it waits */
+	struct fetch	*f;
+	uint64_t	 id;
+	struct fetch_request req;	/* kept while it waits */
+	struct fetch_engine_xfer *x;	/* NULL while it waits */
+	bool		 waiting;
+	char		*host;		/* url_host_key */
+};
+
+TAILQ_HEAD(job_list, job);
+
+/* The caller's record of a transfer. */
 struct fetch_xfer {
 	TAILQ_ENTRY(fetch_xfer) entry;
 	struct fetch	*f;
-	CURL		*easy;
-	struct curl_slist *headers;
+	uint64_t	 id;
 	char		*url;
-	char		*cur_url;
-	char		*etag;
-	char		*last_modified;
-	bool		 has_body;	/* POST or PUT: no redirects, no file:// */
-	long		 timeout_s;	/* the whole transfer */
-	bool		 last_to_host;	/* fetch_request's */
 	void		(*on_done)(const struct fetch_result *, void *);
 	void		*arg;
-	struct buf	 body;
-	bool		 too_big;
-	bool		 in_multi;
-	/* Failed outside curl's completions, delivered by deliver_failed. */
-	bool		 failed;
-	enum fetch_status fail_status;
-	char		*fail_error;
-	int		 hops;
-	struct timespec	 started;	/* the timeout covers every hop */
-	bool		 perm_run;
-	char		*permanent_url;
-	double		 time_s;
-	char		 errbuf[CURL_ERROR_SIZE];
 };
 
 TAILQ_HEAD(xfer_list, fetch_xfer);
 
 struct fetch {
+	/* The caller's loop. */
 	struct event_base *base;
-	struct event	*timer;
-	struct event	*deferred;
-	CURLM		*multi;
-	CURLSH		*share;
-	struct fetch_options opts;
-	char		*user_agent;
-	char		*ca_file;
+	struct event	*ev;		/* results; added while any is out */
 	struct xfer_list xfers;
 	size_t		 n;
-	int		 running;
-	bool		 closing;
-};
+	uint64_t	 next_id;
 
-static void	drain(struct fetch *);
+	/* Shared, under lock. */
+	pthread_mutex_t	 lock;
+	struct cmd	*cmd_head, *cmd_tail;
+	struct msg	*msg_head, *msg_tail;
+	size_t		 backlog;	/* body bytes of results not taken */
+	bool		 holding;	/* a waiting job was held for it */
+	bool		 quit;
+	int		 cmd_pipe[2];
+	int		 msg_pipe[2];
+	pthread_t	 thread;
+	bool		 started;
+
+	/* The thread's. */
+	struct event_base *tbase;
+	struct event	*tev;		/* commands */
+	struct event	*tkick;		/* look at the queue on the next turn */
+	struct fetch_engine *engine;
+	struct job_list	 jobs;
+	struct job_list	 queue;
+	size_t		 active;	/* jobs that may wait, running */
+	long		 max_active;	/* max_connections; 0: no limit */
+	long		 max_per_host;	/* 0: no limit */
+	bool		 stopping;
+};
 
 const char *
 fetch_status_name(enum fetch_status s)
@@ -149,693 +180,481 @@ fetch_result_free(struct fetch_result *r)
 }
 
 static void
-fail_all(struct fetch *f, const char *why);
-
-static void
-check_mcode(struct fetch *f, CURLMcode rc, const char *what)
+wake(int fd)
 {
-	if (rc == CURLM_OK || rc == CURLM_BAD_SOCKET)
-		return;
-	/*
-	 * After any other error the state of every transfer is uncertain
-	 * (curl_multi_socket_action(3)): fail them all so their feeds are
-	 * rescheduled, and carry on with an empty multi handle.
-	 */
-	log_errx("fetch: %s: %s", what, curl_multi_strerror(rc));
-	fail_all(f, curl_multi_strerror(rc));
+	char c = 0;
+
+	while (write(fd, &c, 1) == -1 && errno == EINTR)
+		;
 }
 
 static void
-on_socket(evutil_socket_t fd, short events, void *arg)
+drain_pipe(int fd)
 {
-	struct fetch *f = arg;
-	int action = 0;
-	CURLMcode rc;
+	char buf[64];
 
-	if (events & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (events & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	rc = curl_multi_socket_action(f->multi, fd, action, &f->running);
-	check_mcode(f, rc, "curl_multi_socket_action");
-	drain(f);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
 }
+
+/* ---- requests: deep copies that cross to the thread ---- */
 
 static void
-on_timeout(evutil_socket_t fd, short events, void *arg)
+req_copy(struct fetch_request *d, const struct fetch_request *s)
 {
-	struct fetch *f = arg;
-	CURLMcode rc;
+	char *body;
+	size_t n = 0;
 
-	rc = curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0,
-	    &f->running);
-	check_mcode(f, rc, "curl_multi_socket_action");
-	drain(f);
-}
-
-static int
-multi_timer_cb(CURLM *multi, long timeout_ms, void *arg)
-{
-	struct fetch *f = arg;
-	struct timeval tv;
-
-	if (timeout_ms < 0 || f->closing) {
-		evtimer_del(f->timer);
-		return 0;
+	*d = *s;
+	d->url = xstrdup_or_null(s->url);
+	d->etag = xstrdup_or_null(s->etag);
+	d->last_modified = xstrdup_or_null(s->last_modified);
+	d->method = xstrdup_or_null(s->method);
+	d->body = NULL;
+	if (s->body != NULL) {
+		body = xmalloc(s->body_len + 1);
+		memcpy(body, s->body, s->body_len);
+		body[s->body_len] = '\0';
+		d->body = body;
 	}
-	/* Zero means "next loop turn"; never call curl from here. */
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evtimer_add(f->timer, &tv);
-	return 0;
+	d->headers = NULL;
+	if (s->headers != NULL) {
+		char **h;
+
+		while (s->headers[n] != NULL)
+			n++;
+		h = xreallocarray(NULL, n + 1, sizeof(*h));
+		for (size_t i = 0; i < n; i++)
+			h[i] = xstrdup(s->headers[i]);
+		h[n] = NULL;
+		d->headers = h;
+	}
 }
 
-static int
-multi_socket_cb(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
+static void
+req_clear(struct fetch_request *r)
 {
-	struct fetch *f = arg;
-	struct watch *w = sockp;
-	short kind;
+	free((char *)r->url);
+	free((char *)r->etag);
+	free((char *)r->last_modified);
+	free((char *)r->method);
+	free((char *)r->body);
+	for (size_t i = 0; r->headers != NULL && r->headers[i] != NULL; i++)
+		free(r->headers[i]);
+	free((char **)r->headers);
+	memset(r, 0, sizeof(*r));
+}
 
-	if (what == CURL_POLL_REMOVE) {
-		/* curl may announce sockets it never asked us to watch. */
-		if (w != NULL) {
-			event_free(w->ev);
-			free(w);
-			if (!f->closing)
-				curl_multi_assign(f->multi, s, NULL);
+static void
+opts_copy(struct fetch_options *d, const struct fetch_options *s)
+{
+	*d = *s;
+	d->user_agent = xstrdup_or_null(s->user_agent);
+	d->ca_file = xstrdup_or_null(s->ca_file);
+}
+
+static void
+opts_clear(struct fetch_options *o)
+{
+	free((char *)o->user_agent);
+	free((char *)o->ca_file);
+}
+
+static void
+cmd_free(struct cmd *c)
+{
+	req_clear(&c->req);
+	opts_clear(&c->opts);
+	free(c);
+}
+
+/* The caller's loop: hands a command to the thread. */
+static void
+cmd_push(struct fetch *f, struct cmd *c)
+{
+	bool notify;
+
+	c->next = NULL;
+	pthread_mutex_lock(&f->lock);
+	notify = f->cmd_head == NULL;
+	if (f->cmd_tail != NULL)
+		f->cmd_tail->next = c;
+	else
+		f->cmd_head = c;
+	f->cmd_tail = c;
+	if (notify)
+		wake(f->cmd_pipe[1]);
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* ---- the thread ---- */
+
+static void	job_start(struct fetch *, struct job *);
+
+static void
+job_free(struct job *j)
+{
+	req_clear(&j->req);
+	free(j->host);
+	free(j);
+}
+
+/* Whether a job that may wait would start now (backlog aside). */
+static bool
+job_may_start(const struct fetch *f, const struct job *j)
+{
+	const struct job *o;
+	long n = 0;
+
+	if (f->max_active > 0 && f->active >= (size_t)f->max_active)
+		return false;
+	if (f->max_per_host <= 0)
+		return true;
+	/* At most max_connections of them run: a short walk. */
+	TAILQ_FOREACH(o, &f->jobs, entry)
+		if (!o->waiting && o->req.may_wait && o != j &&
+		    strcmp(o->host, j->host) == 0 && ++n >= f->max_per_host)
+			return false;
+	return true;
+}
+
+/* Waiting jobs start while a connection is free and the backlog allows. */
+static void
+queue_run(struct fetch *f)
+{
+	struct job *j;
+	bool held;
+
+	/* In order: the first waits for its host, the others behind it. */
+	while (!f->stopping && (j = TAILQ_FIRST(&f->queue)) != NULL &&
+	    job_may_start(f, j)) {
+		pthread_mutex_lock(&f->lock);
+		held = f->backlog > FETCH_BACKLOG_BYTES;
+		if (held)
+			f->holding = true;
+		pthread_mutex_unlock(&f->lock);
+		if (held)
+			return;		/* the caller's loop sends CMD_KICK */
+		TAILQ_REMOVE(&f->queue, j, qentry);
+		j->waiting = false;
+		job_start(f, j);
+	}
+}
+
+static void
+on_kick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	queue_run(arg);
+}
+
+/* The engine's answer: copied for the caller's loop, the job forgotten. */
+static void
+job_done(const struct fetch_result *r, void *arg)
+{
+	struct job *j = arg;
+	struct fetch *f = j->f;
+	struct msg *m = xcalloc(1, sizeof(*m));
+	bool notify;
+
+	m->id = j->id;
+	m->r = fetch_result_dup(r);
+	if (j->req.may_wait)
+		f->active--;
+	TAILQ_REMOVE(&f->jobs, j, entry);
+	job_free(j);
+	pthread_mutex_lock(&f->lock);
+	notify = f->msg_head == NULL;
+	if (f->msg_tail != NULL)
+		f->msg_tail->next = m;
+	else
+		f->msg_head = m;
+	f->msg_tail = m;
+	f->backlog += m->r->body_len;
+	if (notify)
+		wake(f->msg_pipe[1]);
+	pthread_mutex_unlock(&f->lock);
+	/* A connection is free; started on the next turn, not from here. */
+	if (!TAILQ_EMPTY(&f->queue) && !f->stopping)
+		event_active(f->tkick, EV_TIMEOUT, 0);
+}
+
+static void
+job_start(struct fetch *f, struct job *j)
+{
+	struct fetch_request req = j->req;
+
+	req.on_done = job_done;
+	req.arg = j;
+	if (j->req.may_wait)
+		f->active++;
+	/* The engine copies what it keeps; never calls job_done from here. */
+	j->x = fetch_engine_start(f->engine, &req);
+	req_clear(&j->req);
+	j->req.may_wait = req.may_wait;
+}
+
+static struct job *
+job_find(struct fetch *f, uint64_t id)
+{
+	struct job *j;
+
+	TAILQ_FOREACH(j, &f->jobs, entry)
+		if (j->id == id)
+			return j;
+	return NULL;
+}
+
+static void
+run_cmd(struct fetch *f, struct cmd *c)
+{
+	struct job *j;
+
+	switch (c->type) {
+	case CMD_START:
+		j = xcalloc(1, sizeof(*j));
+		j->f = f;
+		j->id = c->id;
+		j->req = c->req;
+		memset(&c->req, 0, sizeof(c->req));
+		j->host = url_host_key(j->req.url);
+		TAILQ_INSERT_TAIL(&f->jobs, j, entry);
+		/*
+		 * One that may start now does, ahead of those waiting: the
+		 * scheduler's own limits keep it within max_connections.
+		 */
+		if (j->req.may_wait && !job_may_start(f, j)) {
+			j->waiting = true;
+			TAILQ_INSERT_TAIL(&f->queue, j, qentry);
+		} else
+			job_start(f, j);
+		break;
+	case CMD_CANCEL:
+		/* Done meanwhile: its result is on its way, and dropped. */
+		if ((j = job_find(f, c->id)) == NULL)
+			break;
+		TAILQ_REMOVE(&f->jobs, j, entry);
+		if (j->waiting)
+			TAILQ_REMOVE(&f->queue, j, qentry);
+		else {
+			fetch_engine_cancel(j->x);
+			if (j->req.may_wait)
+				f->active--;
 		}
-		return 0;
+		job_free(j);
+		queue_run(f);
+		break;
+	case CMD_OPTIONS:
+		fetch_engine_set_options(f->engine, &c->opts);
+		f->max_active = c->opts.max_connections;
+		f->max_per_host = c->opts.max_per_host;
+		queue_run(f);
+		break;
+	case CMD_KICK:
+		queue_run(f);
+		break;
 	}
-	if (f->closing)
-		return 0;
-	kind = EV_PERSIST;
-	if (what & CURL_POLL_IN)
-		kind |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		kind |= EV_WRITE;
-	if (w == NULL) {
-		w = xcalloc(1, sizeof(*w));
-		if ((w->ev = event_new(f->base, s, kind, on_socket, f)) ==
-		    NULL) {
-			free(w);
-			log_errx("fetch: cannot create a socket event");
-			return -1;
-		}
-		curl_multi_assign(f->multi, s, w);
-	} else {
-		/* A pending event cannot be re-assigned (event2/event.h). */
-		event_del(w->ev);
-		event_assign(w->ev, f->base, s, kind, on_socket, f);
-	}
-	event_add(w->ev, NULL);
-	return 0;
-}
-
-static size_t
-write_cb(char *data, size_t size, size_t n, void *arg)
-{
-	struct fetch_xfer *x = arg;
-	size_t len = size * n;
-
-	/* The cap is on decoded bytes: a gzip bomb stops here. */
-	if (x->body.len + len > x->f->opts.max_body_size) {
-		x->too_big = true;
-		return len == 0 ? 1 : 0;
-	}
-	buf_append(&x->body, data, len);
-	return len;
 }
 
 static void
-xfer_free(struct fetch_xfer *x)
+on_cmds(evutil_socket_t fd, short what, void *arg)
 {
-	if (x->easy != NULL) {
-		if (x->in_multi)
-			curl_multi_remove_handle(x->f->multi, x->easy);
-		curl_easy_cleanup(x->easy);
+	struct fetch *f = arg;
+	struct cmd *c, *next;
+	bool quit;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&f->lock);
+	c = f->cmd_head;
+	f->cmd_head = f->cmd_tail = NULL;
+	drain_pipe(f->cmd_pipe[0]);
+	quit = f->quit;
+	pthread_mutex_unlock(&f->lock);
+	for (; c != NULL; c = next) {
+		next = c->next;
+		if (!quit)
+			run_cmd(f, c);
+		cmd_free(c);
 	}
-	curl_slist_free_all(x->headers);
-	buf_free(&x->body);
+	if (quit)
+		event_base_loopbreak(f->tbase);
+}
+
+static void *
+thread_main(void *arg)
+{
+	struct fetch *f = arg;
+	struct job *j;
+
+	event_base_dispatch(f->tbase);
+	/* What still runs is reported cancelled, to nobody: dropped. */
+	f->stopping = true;
+	fetch_engine_free(f->engine);
+	f->engine = NULL;
+	while ((j = TAILQ_FIRST(&f->jobs)) != NULL) {
+		TAILQ_REMOVE(&f->jobs, j, entry);
+		job_free(j);
+	}
+	return NULL;
+}
+
+/* ---- the caller's loop ---- */
+
+static struct fetch_xfer *
+xfer_find(struct fetch *f, uint64_t id)
+{
+	struct fetch_xfer *x;
+
+	/* Results come back roughly in the order transfers started. */
+	TAILQ_FOREACH(x, &f->xfers, entry)
+		if (x->id == id)
+			return x;
+	return NULL;
+}
+
+static void
+xfer_gone(struct fetch *f, struct fetch_xfer *x)
+{
+	TAILQ_REMOVE(&f->xfers, x, entry);
+	if (--f->n == 0)
+		event_del(f->ev);
 	free(x->url);
-	free(x->cur_url);
-	free(x->etag);
-	free(x->last_modified);
-	free(x->fail_error);
-	free(x->permanent_url);
 	free(x);
 }
 
 static void
-deliver(struct fetch_xfer *x, struct fetch_result *r)
+on_results(evutil_socket_t fd, short what, void *arg)
 {
-	struct fetch *f = x->f;
-
-	r->url = x->url;
-	if (r->effective_url == NULL)
-		r->effective_url = x->cur_url;
-	r->permanent_url = x->permanent_url;
-	r->redirects = x->hops;
-	r->body = x->body.data;
-	r->body_len = x->body.len;
-	r->total_time_s = x->time_s;
-	TAILQ_REMOVE(&f->xfers, x, entry);
-	f->n--;
-	if (x->in_multi) {
-		curl_multi_remove_handle(f->multi, x->easy);
-		x->in_multi = false;
-	}
-	x->on_done(r, x->arg);
-	xfer_free(x);
-}
-
-static void
-result_init(struct fetch_result *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->retry_after_s = -1;
-	r->max_age_s = -1;
-	r->expires_s = -1;
-}
-
-static void
-mark_failed(struct fetch_xfer *x, enum fetch_status status, const char *why)
-{
-	x->failed = true;
-	x->fail_status = status;
-	free(x->fail_error);
-	x->fail_error = xstrdup(why);
-}
-
-/*
- * Delivers every transfer marked failed. on_done may start or cancel
- * transfers, so the list is scanned again after each.
- */
-static void
-deliver_failed(struct fetch *f)
-{
+	struct fetch *f = arg;
+	struct msg *m, *next;
 	struct fetch_xfer *x;
-	struct fetch_result r;
+	void (*done)(const struct fetch_result *, void *);
+	void *done_arg;
+	size_t bytes = 0;
+	bool kick = false;
 
-	for (;;) {
-		TAILQ_FOREACH(x, &f->xfers, entry)
-			if (x->failed)
-				break;
-		if (x == NULL)
-			return;
-		result_init(&r);
-		r.status = x->fail_status;
-		r.error = x->fail_error;
-		deliver(x, &r);
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&f->lock);
+	m = f->msg_head;
+	f->msg_head = f->msg_tail = NULL;
+	drain_pipe(f->msg_pipe[0]);
+	for (struct msg *p = m; p != NULL; p = p->next)
+		bytes += p->r->body_len;
+	f->backlog -= bytes;
+	if (f->holding && f->backlog <= FETCH_BACKLOG_BYTES) {
+		f->holding = false;
+		kick = true;
 	}
-}
+	pthread_mutex_unlock(&f->lock);
+	if (kick) {
+		struct cmd *c = xcalloc(1, sizeof(*c));
 
-static void
-fail_all(struct fetch *f, const char *why)
-{
-	struct fetch_xfer *x;
-
-	TAILQ_FOREACH(x, &f->xfers, entry)
-		if (x->in_multi)
-			mark_failed(x, FETCH_NET_ERROR, why);
-	deliver_failed(f);
-}
-
-static void
-on_deferred(evutil_socket_t fd, short events, void *arg)
-{
-	deliver_failed(arg);
-}
-
-/* Failures found before curl runs are still reported from the loop. */
-static void
-defer_failure(struct fetch_xfer *x, enum fetch_status status, const char *why)
-{
-	mark_failed(x, status, why);
-	event_active(x->f->deferred, EV_TIMEOUT, 0);
-}
-
-static const char *
-header(CURL *easy, const char *name)
-{
-	struct curl_header *h;
-
-	if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &h) !=
-	    CURLHE_OK)
-		return NULL;
-	return h->value;
-}
-
-/* Every instance of a header, joined by ", " (a list), or NULL. */
-static char *
-header_all(CURL *easy, const char *name)
-{
-	struct curl_header *h;
-	struct buf b;
-	size_t i;
-
-	buf_init(&b);
-	for (i = 0; curl_easy_header(easy, name, i, CURLH_HEADER, -1, &h) ==
-	    CURLHE_OK; i++) {
-		buf_printf(&b, "%s%s", i > 0 ? ", " : "", h->value);
-		if (i + 1 >= h->amount)
-			break;
+		c->type = CMD_KICK;
+		cmd_push(f, c);
 	}
-	if (b.len == 0) {
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_detach(&b);
-}
-
-/* Sets up the easy handle for the next hop to x->cur_url. */
-static int
-xfer_arm(struct fetch_xfer *x)
-{
-	struct fetch *f = x->f;
-	CURL *e = x->easy;
-	CURLMcode rc;
-
-	struct timespec now;
-	long left_ms;
-
-	buf_reset(&x->body);
-	x->too_big = false;
-	x->errbuf[0] = '\0';
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	left_ms = x->timeout_s * 1000 -
-	    ((now.tv_sec - x->started.tv_sec) * 1000 +
-	    (now.tv_nsec - x->started.tv_nsec) / 1000000);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, left_ms > 1000 ? left_ms :
-	    1000L);
-	curl_easy_setopt(e, CURLOPT_URL, x->cur_url);
-	/* Redirect targets come from the network: never file:// there. */
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
-	    x->hops == 0 && !x->has_body ? "http,https,file" : "http,https");
-	/*
-	 * Over TLS, wait for a connection to the host that is being set up
-	 * rather than open another: if ALPN settles on HTTP/2 this transfer
-	 * becomes one of its streams. Plain HTTP stays HTTP/1.1, nothing to
-	 * wait for; a redirect may change the scheme, hence set every hop.
-	 */
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT,
-	    strncmp(x->cur_url, "https:", 6) == 0 ? 1L : 0L);
-	if ((rc = curl_multi_add_handle(f->multi, e)) != CURLM_OK) {
-		defer_failure(x, FETCH_NET_ERROR, curl_multi_strerror(rc));
-		return -1;
-	}
-	x->in_multi = true;
-	return 0;
-}
-
-/* A feed's Accept and validators, which go back byte for byte. */
-static void
-get_headers(struct fetch_xfer *x)
-{
-	char *h;
-
-	x->headers = curl_slist_append(x->headers, FETCH_ACCEPT);
-	if (x->etag != NULL && *x->etag != '\0') {
-		h = xasprintf("If-None-Match: %s", x->etag);
-		x->headers = curl_slist_append(x->headers, h);
-		free(h);
-	}
-	if (x->last_modified != NULL && *x->last_modified != '\0') {
-		h = xasprintf("If-Modified-Since: %s", x->last_modified);
-		x->headers = curl_slist_append(x->headers, h);
-		free(h);
-	}
-}
-
-/* A POST or PUT: its body and the caller's headers. */
-static void
-body_request(struct fetch_xfer *x, const struct fetch_request *req)
-{
-	CURL *e = x->easy;
-
-	for (size_t i = 0; req->headers != NULL && req->headers[i] != NULL;
-	    i++)
-		x->headers = curl_slist_append(x->headers, req->headers[i]);
-	/* No "100-continue" wait: receivers answer small bodies at once. */
-	x->headers = curl_slist_append(x->headers, "Expect:");
-	curl_easy_setopt(e, CURLOPT_POST, 1L);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)req->body_len);
-	curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body != NULL ?
-	    req->body : "");
-	if (strcmp(req->method, "POST") != 0)
-		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
-}
-
-struct fetch_xfer *
-fetch_start(struct fetch *f, const struct fetch_request *req)
-{
-	const struct fetch_options *o = &f->opts;
-	struct fetch_xfer *x;
-	char err[256], why[128];
-	CURL *e;
-
-	x = xcalloc(1, sizeof(*x));
-	x->f = f;
-	x->url = xstrdup(req->url);
-	x->cur_url = xstrdup(req->url);
-	x->has_body = req->method != NULL;
-	x->last_to_host = req->last_to_host;
-	if (!x->has_body) {
-		x->etag = xstrdup_or_null(req->etag);
-		x->last_modified = xstrdup_or_null(req->last_modified);
-	}
-	x->timeout_s = req->timeout_s > 0 ? req->timeout_s : o->timeout_s;
-	x->on_done = req->on_done;
-	x->arg = req->arg;
-	x->perm_run = true;
-	clock_gettime(CLOCK_MONOTONIC, &x->started);
-	buf_init(&x->body);
-	TAILQ_INSERT_TAIL(&f->xfers, x, entry);
-	f->n++;
-
-	/* A feed's own URL may be file:// (feedd.conf's); a redirect never. */
-	if (url_check(x->url, x->has_body ? 0 : URL_FILE_OK, why,
-	    sizeof(why)) == -1) {
-		snprintf(err, sizeof(err), "bad URL: %s", why);
-		defer_failure(x, FETCH_BAD_URL, err);
-		return x;
-	}
-	if (x->has_body && strcmp(req->method, "POST") != 0 &&
-	    strcmp(req->method, "PUT") != 0) {
-		defer_failure(x, FETCH_BAD_URL, "a request with a body is a "
-		    "POST or a PUT");
-		return x;
-	}
-	if ((e = x->easy = curl_easy_init()) == NULL) {
-		defer_failure(x, FETCH_NET_ERROR, "cannot create a transfer");
-		return x;
-	}
-	if (x->has_body)
-		body_request(x, req);
-	else
-		get_headers(x);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, f->user_agent);
-	curl_easy_setopt(e, CURLOPT_SHARE, f->share);
-	/* libcurl's default since 7.62; stated, as PIPEWAIT relies on it. */
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	if (f->ca_file != NULL) {
-		curl_easy_setopt(e, CURLOPT_CAINFO, f->ca_file);
-		/*
-		 * Debian's libcurl also reads a built-in CA directory, which
-		 * would quietly keep trusting the system's CAs: ca_file means
-		 * these CAs only, on every build.
-		 */
-		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
-	}
-	/* "" = every decoder this libcurl was built with. */
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s);
-	if (o->low_speed_time_s > 0) {
-		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT,
-		    o->low_speed_bytes);
-		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-		    o->low_speed_time_s);
-	}
-	/* Early refusal on an announced length; write_cb checks the rest. */
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)o->max_body_size);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	/*
-	 * No DNS cache of libcurl's own: it is pruned by a walk over every
-	 * entry at each new connection, so with thousands of hosts resolved
-	 * within its minute each connection cost more (20,000 hosts: 28 s of
-	 * CPU against 12 s without it, bench/README.md). Connections are
-	 * kept and reused; a new one asks the system's resolver, and its
-	 * cache, like any other program.
-	 */
-	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
-	/*
-	 * A connection kept to a host that nothing is bound for soon only
-	 * waits to be evicted, and libcurl (7.88) evicts the oldest idle
-	 * connection with a walk over every host it has held one to,
-	 * leaving that host's empty entry behind: with 20,000 hosts most of
-	 * a cold poll's CPU. Closed after its transfer, it leaves nothing.
-	 */
-	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, x->last_to_host ? 1L : 0L);
-	xfer_arm(x);
-	return x;
-}
-
-/* A 3xx we follow ourselves; returns true if the transfer goes on. */
-static bool
-follow(struct fetch_xfer *x, long code, const char *location,
-    struct fetch_result *r, char *err, size_t errlen)
-{
-	int max = x->f->opts.max_redirects;
-	char *next, why[128];
-
-	if (max < 0 || x->has_body) {
-		snprintf(err, errlen, "HTTP %ld redirect not followed%s", code,
-		    x->has_body ? " (a POST or PUT is never redirected)" : "");
-		r->status = FETCH_REDIRECTS;
-		return false;
-	}
-	if (x->hops >= max) {
-		snprintf(err, errlen, "more than %d redirects (loop?), last "
-		    "to '%s'", max, location);
-		r->status = FETCH_REDIRECTS;
-		return false;
-	}
-	/* A target from the network: never file://. */
-	if (url_check(location, 0, why, sizeof(why)) == -1) {
-		snprintf(err, errlen, "redirect to '%.200s' refused: %s",
-		    location, why);
-		r->status = FETCH_BAD_URL;
-		return false;
-	}
-	next = xstrdup(location);
-	if (x->perm_run && (code == 301 || code == 308)) {
-		free(x->permanent_url);
-		x->permanent_url = xstrdup(next);
-	} else
-		x->perm_run = false;
-	free(x->cur_url);
-	x->cur_url = next;
-	x->hops++;
-	curl_multi_remove_handle(x->f->multi, x->easy);
-	x->in_multi = false;
-	/* A failure to re-arm is delivered through the deferred path. */
-	xfer_arm(x);
-	return true;
-}
-
-static void
-finished(struct fetch_xfer *x, CURLcode res)
-{
-	struct fetch_result r;
-	char err[CURL_ERROR_SIZE + 128];
-	const char *redir = NULL, *eff = NULL, *v;
-	long code = 0;
-	double t = 0;
-	int64_t now = time(NULL), date, exp;
-	char *link = NULL;
-
-	result_init(&r);
-	err[0] = '\0';
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME, &t);
-	curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &redir);
-	curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff);
-	x->time_s += t;
-	r.http_code = code;
-
-	if (res == CURLE_OK && redir != NULL && (code == 301 || code == 302 ||
-	    code == 303 || code == 307 || code == 308)) {
-		if (follow(x, code, redir, &r, err, sizeof(err)))
-			return;
-		r.error = err;
-		deliver(x, &r);
-		return;
-	}
-	if (code > 0) {
-		r.etag = header(x->easy, "ETag");
-		r.last_modified = header(x->easy, "Last-Modified");
-		r.content_type = header(x->easy, "Content-Type");
-		r.link = link = header_all(x->easy, "Link");
-		r.retry_after_s = httpdate_retry_after(
-		    header(x->easy, "Retry-After"), now);
-		r.max_age_s = httpdate_max_age(
-		    header(x->easy, "Cache-Control"));
-		if ((exp = httpdate_parse(header(x->easy, "Expires"))) != -1) {
-			/* Relative to the server's clock when it gives one. */
-			date = httpdate_parse(header(x->easy, "Date"));
-			exp -= date != -1 ? date : now;
-			r.expires_s = exp > 0 ? exp : 0;
+	for (; m != NULL; m = next) {
+		next = m->next;
+		/* Cancelled meanwhile: nobody to tell. */
+		if ((x = xfer_find(f, m->id)) != NULL) {
+			done = x->on_done;
+			done_arg = x->arg;
+			xfer_gone(f, x);
+			/* It may start or cancel transfers. */
+			done(m->r, done_arg);
 		}
+		fetch_result_free(m->r);
+		free(m);
 	}
-	r.effective_url = eff;
-
-	if ((res == CURLE_WRITE_ERROR && x->too_big) ||
-	    res == CURLE_FILESIZE_EXCEEDED) {
-		r.status = FETCH_TOO_BIG;
-		snprintf(err, sizeof(err), "body larger than %llu bytes",
-		    (unsigned long long)x->f->opts.max_body_size);
-	} else if (res == CURLE_OPERATION_TIMEDOUT) {
-		r.status = FETCH_TIMEOUT;
-		snprintf(err, sizeof(err), "%s", x->errbuf[0] != '\0' ?
-		    x->errbuf : curl_easy_strerror(res));
-	} else if (res == CURLE_UNSUPPORTED_PROTOCOL ||
-	    res == CURLE_URL_MALFORMAT) {
-		r.status = FETCH_BAD_URL;
-		snprintf(err, sizeof(err), "%s", x->errbuf[0] != '\0' ?
-		    x->errbuf : curl_easy_strerror(res));
-	} else if (res != CURLE_OK) {
-		r.status = FETCH_NET_ERROR;
-		snprintf(err, sizeof(err), "%s", x->errbuf[0] != '\0' ?
-		    x->errbuf : curl_easy_strerror(res));
-	} else if (code == 0 || (code >= 200 && code < 300)) {
-		r.status = FETCH_OK;
-	} else if (code == 304) {
-		r.status = FETCH_NOT_MODIFIED;
-	} else if ((v = header(x->easy, "cf-mitigated")) != NULL &&
-	    strcasecmp(v, "challenge") == 0) {
-		r.status = FETCH_BLOCKED;
-		snprintf(err, sizeof(err), "HTTP %ld: bot challenge page "
-		    "(cf-mitigated: challenge)", code);
-	} else {
-		r.status = FETCH_HTTP_ERROR;
-		if (code >= 300 && code < 400)
-			snprintf(err, sizeof(err), "HTTP %ld without a usable "
-			    "Location", code);
-		else
-			snprintf(err, sizeof(err), "HTTP %ld", code);
-	}
-	if (err[0] != '\0')
-		r.error = err;
-	deliver(x, &r);
-	free(link);
-}
-
-static void
-drain(struct fetch *f)
-{
-	struct fetch_xfer *x;
-	CURLMsg *msg;
-	CURLcode res;
-	CURL *easy;
-	int left;
-
-	while ((msg = curl_multi_info_read(f->multi, &left)) != NULL) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		easy = msg->easy_handle;
-		res = msg->data.result;
-		x = NULL;
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
-		if (x == NULL)
-			continue;
-		finished(x, res);
-	}
-}
-
-static void
-apply_options(struct fetch *f, const struct fetch_options *opts)
-{
-	struct fetch_options *o = &f->opts;
-
-	*o = *opts;
-	if (o->connect_timeout_s <= 0)
-		o->connect_timeout_s = FETCH_DEFAULT_CONNECT_TIMEOUT_S;
-	if (o->timeout_s <= 0)
-		o->timeout_s = FETCH_DEFAULT_TIMEOUT_S;
-	if (o->max_body_size == 0)
-		o->max_body_size = FETCH_DEFAULT_MAX_BODY;
-	if (o->low_speed_bytes <= 0)
-		o->low_speed_bytes = FETCH_DEFAULT_LOW_SPEED_BYTES;
-	if (o->low_speed_time_s == 0)
-		o->low_speed_time_s = FETCH_DEFAULT_LOW_SPEED_TIME_S;
-	if (o->max_redirects == 0)
-		o->max_redirects = FETCH_DEFAULT_MAX_REDIRECTS;
-	free(f->user_agent);
-	f->user_agent = xstrdup(opts->user_agent != NULL &&
-	    *opts->user_agent != '\0' ? opts->user_agent : FEEDD_USER_AGENT);
-	o->user_agent = f->user_agent;
-	free(f->ca_file);
-	f->ca_file = xstrdup_or_null(opts->ca_file != NULL &&
-	    *opts->ca_file != '\0' ? opts->ca_file : NULL);
-	o->ca_file = f->ca_file;
-	curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-	    o->max_connections > 0 ? o->max_connections +
-	    (o->extra_connections > 0 ? o->extra_connections : 0) : 0L);
-	/*
-	 * These count connections, not transfers: over HTTP/2 every transfer
-	 * to a host can be a stream of one connection. The scheduler bounds
-	 * transfers in flight per host itself.
-	 */
-	curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-	    o->max_per_host > 0 ? o->max_per_host : 0L);
 }
 
 struct fetch *
 fetch_new(struct event_base *base, const struct fetch_options *opts)
 {
-	struct fetch *f;
+	struct fetch *f = xcalloc(1, sizeof(*f));
 
-	f = xcalloc(1, sizeof(*f));
 	f->base = base;
 	TAILQ_INIT(&f->xfers);
-	if ((f->multi = curl_multi_init()) == NULL) {
-		log_errx("fetch: curl_multi_init failed");
-		free(f);
-		return NULL;
+	TAILQ_INIT(&f->jobs);
+	TAILQ_INIT(&f->queue);
+	f->cmd_pipe[0] = f->cmd_pipe[1] = f->msg_pipe[0] = f->msg_pipe[1] = -1;
+	pthread_mutex_init(&f->lock, NULL);
+	f->max_active = opts->max_connections;
+	f->max_per_host = opts->max_per_host;
+	if (pipe2(f->cmd_pipe, O_CLOEXEC | O_NONBLOCK) == -1 ||
+	    pipe2(f->msg_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		log_warn("fetch: pipe");
+		goto fail;
 	}
-	f->timer = evtimer_new(base, on_timeout, f);
-	f->deferred = event_new(base, -1, 0, on_deferred, f);
-	if (f->timer == NULL || f->deferred == NULL) {
-		log_errx("fetch: cannot create events");
-		fetch_free(f);
-		return NULL;
+	if ((f->tbase = event_base_new()) == NULL ||
+	    (f->ev = event_new(base, f->msg_pipe[0], EV_READ | EV_PERSIST,
+	    on_results, f)) == NULL ||
+	    (f->tev = event_new(f->tbase, f->cmd_pipe[0], EV_READ |
+	    EV_PERSIST, on_cmds, f)) == NULL ||
+	    (f->tkick = event_new(f->tbase, -1, 0, on_kick, f)) == NULL ||
+	    event_add(f->tev, NULL) == -1) {
+		log_warnx("fetch: cannot set up the event loops");
+		goto fail;
 	}
-	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, multi_socket_cb);
-	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
-	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb);
-	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
-	/* libcurl's default since 7.62; stated, as PIPEWAIT relies on it. */
-	curl_multi_setopt(f->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-	/*
-	 * The multi handle already shares connections and the DNS cache
-	 * between its transfers, but each easy handle keeps its own TLS
-	 * session cache: shared here, a new connection to a host seen before
-	 * can resume the session instead of a full handshake.
-	 */
-	if ((f->share = curl_share_init()) == NULL ||
-	    curl_share_setopt(f->share, CURLSHOPT_SHARE,
-	    CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
-		log_errx("fetch: cannot create a TLS session cache");
-		fetch_free(f);
-		return NULL;
+	/* Made here, used only by the thread from now on. */
+	if ((f->engine = fetch_engine_new(f->tbase, opts)) == NULL)
+		goto fail;
+	if ((errno = pthread_create(&f->thread, NULL, thread_main, f)) != 0) {
+		log_warn("fetch: cannot start a thread");
+		goto fail;
 	}
-	apply_options(f, opts);
+	f->started = true;
 	return f;
+fail:
+	fetch_free(f);
+	return NULL;
 }
 
 void
 fetch_set_options(struct fetch *f, const struct fetch_options *opts)
 {
-	apply_options(f, opts);
+	struct cmd *c = xcalloc(1, sizeof(*c));
+
+	c->type = CMD_OPTIONS;
+	opts_copy(&c->opts, opts);
+	cmd_push(f, c);
+}
+
+struct fetch_xfer *
+fetch_start(struct fetch *f, const struct fetch_request *req)
+{
+	struct fetch_xfer *x = xcalloc(1, sizeof(*x));
+	struct cmd *c = xcalloc(1, sizeof(*c));
+
+	x->f = f;
+	x->id = ++f->next_id;
+	x->url = xstrdup_or_null(req->url);
+	x->on_done = req->on_done;
+	x->arg = req->arg;
+	TAILQ_INSERT_TAIL(&f->xfers, x, entry);
+	if (f->n++ == 0)
+		event_add(f->ev, NULL);
+	c->type = CMD_START;
+	c->id = x->id;
+	req_copy(&c->req, req);
+	c->req.on_done = NULL;
+	c->req.arg = NULL;
+	cmd_push(f, c);
+	return x;
 }
 
 void
 fetch_cancel(struct fetch_xfer *x)
 {
 	struct fetch *f = x->f;
+	struct cmd *c = xcalloc(1, sizeof(*c));
 
-	TAILQ_REMOVE(&f->xfers, x, entry);
-	f->n--;
-	xfer_free(x);
+	c->type = CMD_CANCEL;
+	c->id = x->id;
+	cmd_push(f, c);
+	xfer_gone(f, x);
 }
 
 size_t
@@ -849,27 +668,60 @@ fetch_free(struct fetch *f)
 {
 	struct fetch_xfer *x;
 	struct fetch_result r;
+	struct cmd *c, *cn;
+	struct msg *m, *mn;
+	void (*done)(const struct fetch_result *, void *);
+	void *done_arg;
 
 	if (f == NULL)
 		return;
 	while ((x = TAILQ_FIRST(&f->xfers)) != NULL) {
-		result_init(&r);
+		memset(&r, 0, sizeof(r));
 		r.status = FETCH_CANCELLED;
 		r.error = "shutting down";
-		deliver(x, &r);
+		r.url = r.effective_url = x->url;
+		r.body = "";
+		r.retry_after_s = r.max_age_s = r.expires_s = -1;
+		done = x->on_done;
+		done_arg = x->arg;
+		/* The thread drops it with the rest when it stops. */
+		TAILQ_REMOVE(&f->xfers, x, entry);
+		f->n--;
+		done(&r, done_arg);
+		free(x->url);
+		free(x);
 	}
-	/* curl may call the socket callback while cleaning up. */
-	f->closing = true;
-	if (f->multi != NULL)
-		curl_multi_cleanup(f->multi);
-	/* Last: every easy handle using it is gone by now. */
-	if (f->share != NULL)
-		curl_share_cleanup(f->share);
-	if (f->timer != NULL)
-		event_free(f->timer);
-	if (f->deferred != NULL)
-		event_free(f->deferred);
-	free(f->user_agent);
-	free(f->ca_file);
+	if (f->started) {
+		pthread_mutex_lock(&f->lock);
+		f->quit = true;
+		wake(f->cmd_pipe[1]);
+		pthread_mutex_unlock(&f->lock);
+		pthread_join(f->thread, NULL);
+	} else if (f->engine != NULL)
+		fetch_engine_free(f->engine);
+	for (c = f->cmd_head; c != NULL; c = cn) {
+		cn = c->next;
+		cmd_free(c);
+	}
+	for (m = f->msg_head; m != NULL; m = mn) {
+		mn = m->next;
+		fetch_result_free(m->r);
+		free(m);
+	}
+	if (f->ev != NULL)
+		event_free(f->ev);
+	if (f->tev != NULL)
+		event_free(f->tev);
+	if (f->tkick != NULL)
+		event_free(f->tkick);
+	if (f->tbase != NULL)
+		event_base_free(f->tbase);
+	for (int i = 0; i < 2; i++) {
+		if (f->cmd_pipe[i] != -1)
+			close(f->cmd_pipe[i]);
+		if (f->msg_pipe[i] != -1)
+			close(f->msg_pipe[i]);
+	}
+	pthread_mutex_destroy(&f->lock);
 	free(f);
 }

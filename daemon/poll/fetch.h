@@ -1,16 +1,22 @@
 /*
- * fetch: HTTP(S) and file:// GETs driven by libcurl's multi-socket API inside
- * the daemon's libevent loop. One loop, no I/O threads; connections, HTTP/2
- * multiplexing, the DNS cache and TLS sessions are shared by every transfer
- * of a fetch. HTTPS certificates and host names are always verified.
+ * fetch: HTTP(S) and file:// GETs driven by libcurl's multi-socket API.
+ * The transfers run on a thread of their own, with a libevent loop of its
+ * own (fetch_engine.h); requests go to it and results come back to the
+ * caller's loop through two queues. So a loop that is busy (writing a
+ * group of polls to the store, say) neither holds transfers up nor lets
+ * connections idle: what it asked for is fetched, decoded and waiting
+ * when it looks again. Connections, HTTP/2 multiplexing and TLS sessions
+ * are shared by every transfer of a fetch. HTTPS certificates and host
+ * names are always verified.
  *
- * A transfer never fails synchronously: fetch_start() always ends in exactly
- * one on_done() call from the event loop (unless cancelled), carrying the
- * final status, the decoded body (capped at max_body_size, so memory per
- * transfer stays bounded) and the response headers a poller needs. Redirects
- * are followed here, hop by hop, so that a chain made only of permanent moves
- * can be reported. Error responses are read, never failed early, so that the
- * status and Retry-After are known.
+ * A transfer never fails synchronously: fetch_start() always ends in
+ * exactly one on_done() call from the caller's event loop (unless
+ * cancelled), carrying the final status, the decoded body (capped at
+ * max_body_size, so memory per transfer stays bounded) and the response
+ * headers a poller needs. Redirects are followed there, hop by hop, so
+ * that a chain made only of permanent moves can be reported. Error
+ * responses are read, never failed early, so that the status and
+ * Retry-After are known.
  *
  * A request with a body (a hook's alert: POST or PUT) goes through the same
  * multi handle with the same caps, but never follows a redirect (the 3xx is
@@ -34,6 +40,12 @@
 /* A feed trickling slower than this is a slow-drip server, not a feed. */
 #define FETCH_DEFAULT_LOW_SPEED_BYTES	64
 #define FETCH_DEFAULT_LOW_SPEED_TIME_S	30
+/*
+ * Bodies fetched but not yet handed to on_done (the caller's loop is
+ * busy) above which no waiting request starts: memory stays bounded
+ * however far ahead the caller asks.
+ */
+#define FETCH_BACKLOG_BYTES		(64u * 1024 * 1024)
 
 struct event_base;
 struct fetch;
@@ -120,10 +132,19 @@ struct fetch_request {
 	 * after the transfer instead of kept for reuse.
 	 */
 	bool		 last_to_host;
+	/*
+	 * A poll, which may wait for a connection: at most max_connections
+	 * of those run at once, the others wait in the order they came,
+	 * and none starts while the bodies fetched and not yet handed to
+	 * on_done hold more than FETCH_BACKLOG_BYTES. A request that may
+	 * not wait starts at once. The timeout counts from the start.
+	 */
+	bool		 may_wait;
 	void		(*on_done)(const struct fetch_result *r, void *arg);
 	void		*arg;
 };
 
+/* base: the caller's loop, where on_done is called. NULL (logged). */
 struct fetch	*fetch_new(struct event_base *base,
 		    const struct fetch_options *opts);
 /* Applies to transfers started afterwards (SIGHUP). */

@@ -631,6 +631,7 @@ poll_start(struct fetch *fetch, struct store *store, struct batch *batch,
 	req.etag = feed->etag;
 	req.last_modified = feed->last_modified;
 	req.last_to_host = opts != NULL && opts->last_to_host;
+	req.may_wait = opts != NULL && opts->may_wait;
 	req.on_done = on_fetched;
 	req.arg = p;
 	p->xfer = fetch_start(fetch, &req);

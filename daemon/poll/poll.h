@@ -122,6 +122,8 @@ struct poll_options {
 	bool		 pushed;
 	/* Nothing else waits for the feed's host: fetch_request's. */
 	bool		 last_to_host;
+	/* The transfer may wait for a connection: fetch_request's. */
+	bool		 may_wait;
 	/*
 	 * Not NULL: the body is parsed on this worker's thread (worker.h)
 	 * while the loop goes on; the transfer's slot is given back (the

@@ -37,7 +37,7 @@
 enum host_wait {
 	HOST_IDLE,	/* nothing ready, or not yet seen to have it */
 	HOST_TURN,	/* in the turn queue */
-	HOST_HELD,	/* at max_per_host */
+	HOST_HELD,	/* at max_per_host, or behind a poll started ahead */
 	HOST_GAP,	/* in the gap heap */
 };
 
@@ -54,6 +54,7 @@ struct host {
 	size_t	 rcap;
 	enum host_wait wait;
 	int64_t	 gap_until_ms;	/* HOST_GAP: its next start */
+	bool	 ahead;		/* its poll may wait in the fetch's queue */
 };
 
 struct pollctx;
@@ -161,6 +162,7 @@ struct pollctx {
 	struct store_feed feed;	/* as it was when the poll started */
 	size_t		 host;
 	bool		 holding;	/* counts in in_flight */
+	bool		 ahead;		/* started beyond max_connections */
 };
 
 static int64_t
@@ -329,6 +331,29 @@ plan_remove(struct sched *s, size_t idx)
 		heap_down(s, pos);
 		heap_up(s, pos);
 	}
+}
+
+/* Starts on the host keep host_gap apart. */
+static bool
+host_gapped(const struct sched *s, const struct host *h)
+{
+	return h->name[0] != '\0' && s->o.host_gap_ms > 0;
+}
+
+/*
+ * How many polls the host may have in flight now: max_per_host; beyond
+ * max_connections, where they wait in the fetch's queue (which keeps
+ * max_per_host running), more on a host without a gap, and on one with
+ * a gap only one (it holds the host, see sched.h).
+ */
+static int
+host_limit(const struct sched *s, const struct host *h)
+{
+	if (s->in_flight < s->o.max_connections)
+		return s->o.max_per_host;
+	if (host_gapped(s, h))
+		return 1;
+	return s->o.max_per_host * (1 + SCHED_AHEAD_FACTOR);
 }
 
 static bool
@@ -748,6 +773,11 @@ slot_release(struct sched *s, struct pollctx *c)
 	c->holding = false;
 	s->in_flight--;
 	s->hosts[c->host].in_flight--;
+	if (c->ahead) {
+		/* It may have started late: the gap counts from its end. */
+		s->hosts[c->host].ahead = false;
+		s->hosts[c->host].last_start_ms = now_ms();
+	}
 	host_released(s, c->host);
 }
 
@@ -1059,7 +1089,7 @@ start_poll(struct sched *s, struct sfeed *f, int64_t now,
     struct fetch_result *prefetched, bool pushed)
 {
 	struct poll_options po = { .prefetched = prefetched, .base = s->base,
-	    .pushed = pushed, .worker = s->worker };
+	    .pushed = pushed, .worker = s->worker, .may_wait = true };
 	struct pollctx *c;
 	int rc;
 
@@ -1085,6 +1115,15 @@ start_poll(struct sched *s, struct sfeed *f, int64_t now,
 	c->host = f->host;
 	if (prefetched == NULL) {
 		c->holding = true;
+		/*
+		 * Beyond max_connections it waits its turn in the fetch: on
+		 * a host with a gap, it then holds the host until it ends.
+		 */
+		if (s->in_flight >= s->o.max_connections &&
+		    host_gapped(s, &s->hosts[f->host])) {
+			c->ahead = true;
+			s->hosts[f->host].ahead = true;
+		}
 		s->in_flight++;
 		s->hosts[f->host].in_flight++;
 		s->hosts[f->host].last_start_ms = now;
@@ -1246,22 +1285,29 @@ pump(struct sched *s)
 	/* Hosts whose gap has passed take their turns again. */
 	while (s->ngaps > 0 && s->hosts[s->gaps[0]].gap_until_ms <= now)
 		host_wake(s, gap_pop(s));
-	/* One start per host per turn, hosts in rotation. */
-	while (s->tlen > 0 && s->in_flight < s->o.max_connections) {
+	/*
+	 * One start per host per turn, hosts in rotation; beyond
+	 * max_connections, only on hosts with nothing in flight.
+	 */
+	while (s->tlen > 0 && s->in_flight < s->o.max_connections *
+	    (1 + SCHED_AHEAD_FACTOR)) {
 		hi = turn_pop(s);
 		h = &s->hosts[hi];
 		if (!host_has_work(h))
 			continue;
-		if (h->in_flight >= s->o.max_per_host) {
+		if (h->in_flight >= host_limit(s, h) || h->ahead) {
 			h->wait = HOST_HELD;
 			continue;
 		}
-		if (h->name[0] != '\0' && s->o.host_gap_ms > 0 &&
+		if (host_gapped(s, h) &&
 		    now < (at = h->last_start_ms + s->o.host_gap_ms)) {
 			gap_push(s, hi, at);
 			continue;
 		}
-		/* A person waits on those: they go first. */
+		/*
+		 * A person waits on those: they go first, and start at once
+		 * even beyond max_connections (fetch_options's extra).
+		 */
 		if (h->ghead != NULL) {
 			slot_grant(s, hi, now);
 			continue;

@@ -3,8 +3,9 @@
  *
  * Every feed has a due time kept in the store (next_poll), so a restart
  * resumes the plan; feeds already due at start-up are spread over a short
- * window. Polls start within max_connections in flight, max_per_host per
- * host, and host_gap between two starts on one host. After each poll the
+ * window. Polls start within max_connections in flight (and up to
+ * SCHED_AHEAD_FACTOR times as many more waiting in the fetch's queue),
+ * max_per_host per host, and host_gap between two starts on one host. After each poll the
  * next due time is planned and recorded with the outcome in one
  * store_feed_poll_done() call:
  *   - success: the feed's interval (configured, else default_interval),
@@ -48,6 +49,17 @@
 #define SCHED_DEFAULT_MAX_CONNECTIONS	32
 #define SCHED_DEFAULT_MAX_PER_HOST	4
 #define SCHED_DEFAULT_HOST_GAP_S	1
+/*
+ * Polls started ahead, beyond max_connections, as a multiple of it: they
+ * wait in the fetch's queue (fetch_request's may_wait) for a connection,
+ * so that while the loop writes a group of polls to the store the fetch
+ * thread goes on with the next ones instead of idling once the running
+ * transfers end. Never more than max_connections transfers run at once.
+ * On a host with a gap, a poll started ahead is its host's only transfer,
+ * holds the host until it ends, and the gap counts from its end: it may
+ * start late, never early.
+ */
+#define SCHED_AHEAD_FACTOR		2
 /*
  * A feed whose WebSub hub pushes its news (an active subscription) is
  * still polled, as a safety net, but at least this far apart.

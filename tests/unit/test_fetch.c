@@ -48,6 +48,7 @@ struct tcase {
 	size_t		 body_len;
 	double		 elapsed;
 	struct timespec	 t0;
+	bool		 may_wait;
 };
 
 static int pending;
@@ -109,6 +110,7 @@ start(struct fetch *f, struct tcase *c)
 	struct fetch_request req = {
 		.url = c->url, .etag = c->etag,
 		.last_modified = c->last_modified,
+		.may_wait = c->may_wait,
 		.on_done = on_done, .arg = c,
 	};
 
@@ -180,6 +182,172 @@ write_feed(void)
 	fputs(FEED, fp);
 	fclose(fp);
 	free(p);
+}
+
+/* The most of path's spans (on the server) that overlapped at once. */
+static size_t
+max_overlap(const char *path)
+{
+	json_t *st = stats_for(path), *spans = json_object_get(st, "spans");
+	size_t n = json_array_size(spans), best = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double t = json_real_value(json_array_get(json_array_get(spans,
+		    i), 0));
+		size_t at = 0;
+
+		/* Who runs as span i starts (the server notes ends late). */
+		for (size_t j = 0; j < n; j++) {
+			json_t *sj = json_array_get(spans, j);
+
+			if (json_real_value(json_array_get(sj, 0)) <= t &&
+			    json_real_value(json_array_get(sj, 1)) > t + 0.05)
+				at++;
+		}
+		if (at > best)
+			best = at;
+	}
+	json_decref(st);
+	return best;
+}
+
+static double
+first_start(const char *path)
+{
+	json_t *st = stats_for(path), *spans = json_object_get(st, "spans");
+	double t = json_real_value(json_array_get(json_array_get(spans, 0),
+	    0));
+
+	for (size_t i = 1; i < json_array_size(spans); i++) {
+		double u = json_real_value(json_array_get(json_array_get(spans,
+		    i), 0));
+
+		if (u < t)
+			t = u;
+	}
+	json_decref(st);
+	return t;
+}
+
+/* The end of the earliest span to end. */
+static double
+first_end(const char *path)
+{
+	json_t *st = stats_for(path), *spans = json_object_get(st, "spans");
+	double t = json_real_value(json_array_get(json_array_get(spans, 0),
+	    1));
+
+	json_decref(st);
+	return t;	/* listed as they end */
+}
+
+/*
+ * Requests that may wait: at most max_connections of them run, at most
+ * max_per_host on a host, the others start as those end; one that may
+ * not wait starts at once; a waiting one can be cancelled, and
+ * fetch_free reports it cancelled.
+ */
+static void
+test_queue(void)
+{
+	struct fetch_options o = {
+		.timeout_s = 20,
+		.max_connections = 2,
+		.max_per_host = 8,
+		.extra_connections = 2,
+	};
+	struct tcase q[6];
+	struct fetch *f;
+	struct fetch_xfer *x;
+
+	memset(q, 0, sizeof(q));
+	free(control("/_control/reset", ""));
+	f = fetch_new(base, &o);
+	for (int i = 0; i < 4; i++) {
+		q[i].url = xasprintf("http://127.0.0.1:%d/drip/q?n=4&"
+		    "delay=0.1&k=%d", port, i);
+		q[i].may_wait = true;
+		start(f, &q[i]);
+	}
+	/* Started last, it does not wait for the four. */
+	q[4].url = url("/drip/now?n=4&delay=0.1");
+	start(f, &q[4]);
+	ok(fetch_in_flight(f) == 5, "five in flight, three of them waiting");
+	run();
+	ok(q[0].done && q[3].done && q[4].done && q[0].status == FETCH_OK &&
+	    q[3].status == FETCH_OK && q[4].status == FETCH_OK,
+	    "the waiting requests ran once others ended");
+	ok(max_overlap("/drip/q") == 2, "max_connections 2: two ran at once "
+	    "(%zu)", max_overlap("/drip/q"));
+	ok(first_start("/drip/now") < first_end("/drip/q") - 0.1, "a request "
+	    "that may not wait started at once (%.2f s before the first end)",
+	    first_end("/drip/q") - first_start("/drip/now"));
+	for (int i = 0; i < 5; i++)
+		tcase_clear(&q[i]);
+
+	/* max_per_host holds for those that wait. */
+	free(control("/_control/reset", ""));
+	o.max_connections = 4;
+	o.max_per_host = 1;
+	fetch_set_options(f, &o);
+	for (int i = 0; i < 3; i++) {
+		q[i].url = xasprintf("http://127.0.0.1:%d/drip/host?n=3&"
+		    "delay=0.1&k=%d", port, i);
+		q[i].may_wait = true;
+		start(f, &q[i]);
+	}
+	run();
+	ok(q[2].done && q[2].status == FETCH_OK &&
+	    max_overlap("/drip/host") == 1, "max_per_host 1: one at a time on "
+	    "the host (%zu)", max_overlap("/drip/host"));
+	for (int i = 0; i < 3; i++)
+		tcase_clear(&q[i]);
+
+	/* A waiting request cancelled is never run, nor reported. */
+	free(control("/_control/reset", ""));
+	o.max_connections = 1;
+	o.max_per_host = 8;
+	fetch_set_options(f, &o);
+	q[0].url = url("/drip/c?n=3&delay=0.1");
+	q[1].url = url("/feeds/a.xml?k=cancelled");
+	q[2].url = url("/feeds/a.xml?k=after");
+	for (int i = 0; i < 3; i++) {
+		struct fetch_request req = { .url = q[i].url, .may_wait = true,
+		    .on_done = on_done, .arg = &q[i] };
+
+		pending++;
+		x = fetch_start(f, &req);
+		if (i == 1) {
+			fetch_cancel(x);
+			pending--;
+		}
+	}
+	run();
+	{
+		json_t *st = stats_for("/feeds/a.xml");
+
+		ok(q[0].done && !q[1].done && q[2].done &&
+		    q[2].status == FETCH_OK &&
+		    json_integer_value(json_object_get(st, "count")) == 1,
+		    "a waiting request cancelled: not run, not reported");
+		json_decref(st);
+	}
+	for (int i = 0; i < 3; i++)
+		tcase_clear(&q[i]);
+
+	/* fetch_free: the running one and the waiting one, both cancelled. */
+	q[0].url = url("/drip?n=100&delay=1");
+	q[0].may_wait = q[1].may_wait = true;
+	q[1].url = url("/feeds/a.xml?k=waiting");
+	start(f, &q[0]);
+	start(f, &q[1]);
+	fetch_free(f);
+	ok(q[0].done && q[1].done && q[0].status == FETCH_CANCELLED &&
+	    q[1].status == FETCH_CANCELLED, "fetch_free cancels the waiting "
+	    "too");
+	pending = 0;
+	tcase_clear(&q[0]);
+	tcase_clear(&q[1]);
 }
 
 enum {
@@ -396,6 +564,8 @@ main(void)
 	fetch_free(f);
 	ok(d.done && d.status == FETCH_CANCELLED, "fetch_free cancels");
 	tcase_clear(&d);
+
+	test_queue();
 
 	for (i = 0; i < C_MAX; i++)
 		tcase_clear(&c[i]);

@@ -37,6 +37,12 @@
 
 static struct event_base *base;
 static struct fetch *fetcher;
+static const struct fetch_options fo_default = {
+	.max_body_size = 1024 * 1024,
+	.timeout_s = 20,
+	.max_connections = 16,
+	.max_per_host = 8,
+};
 static int port;
 static char tmpdir[] = "/tmp/feedd-test-sched.XXXXXX";
 static int nstore;
@@ -474,6 +480,77 @@ test_per_host(void)
 	env_close(&e);
 }
 
+/*
+ * Polls started ahead, beyond max_connections, wait in the fetch's queue:
+ * more polls in flight than max_connections, never more transfers at
+ * once; and on a host with a gap, never two starts closer than the gap.
+ */
+static void
+test_ahead(void)
+{
+	struct sched_options o = {
+		.min_interval_s = 60,
+		.max_interval_s = 3600,
+		.max_connections = 1,
+		.max_per_host = 4,
+	};
+	struct env e;
+	json_t *st, *times;
+	double gap = 0;
+	int rc;
+	char *u;
+	int64_t id;
+
+	/* The daemon gives both the same max_connections. */
+	fetch_set_options(fetcher, &(struct fetch_options){ .timeout_s = 20,
+	    .max_connections = 1, .max_per_host = 4 });
+	/* Two slow feeds on one host without a gap: the second waits. */
+	env_open(&e, &o);
+	add(&e, "/drip?n=4&delay=0.2&feed=plain.xml&k=1");
+	add(&e, "/drip?n=4&delay=0.2&feed=plain.xml&k=2");
+	free(control("/_control/reset", ""));
+	run_once(&e);
+	rc = drip_overlap(&gap);
+	ok(e.failed == 0 && e.max_in_flight == 2, "max_connections 1: a "
+	    "second poll started ahead (at most %zu in flight)",
+	    e.max_in_flight);
+	ok(rc == 0, "max_connections 1: the server saw one transfer after "
+	    "the other (gap %.2f s)", gap);
+	env_close(&e);
+
+	/*
+	 * host_gap 700 ms on "localhost", with a slow feed on 127.0.0.1
+	 * holding the one connection: whichever of the two localhost polls
+	 * starts ahead, the second starts the gap after it, or later.
+	 */
+	o.host_gap_ms = 700;
+	env_open(&e, &o);
+	add(&e, "/drip?n=4&delay=0.2&feed=plain.xml&k=3");
+	for (int i = 1; i <= 2; i++) {
+		u = xasprintf("http://localhost:%d/feeds/plain.xml?k=%d", port,
+		    i);
+		if (store_feed_add(e.store, u, NULL, NULL, 0, &id) == -1)
+			printf("Bail out! cannot add %s\n", u);
+		free(u);
+	}
+	free(control("/_control/reset", ""));
+	run_once(&e);
+	st = stats_for("/feeds/plain.xml");
+	times = json_object_get(st, "times");
+	ok(e.failed == 0 && e.max_in_flight >= 2 &&
+	    json_array_size(times) == 2 &&
+	    json_real_value(json_array_get(times, 1)) -
+	    json_real_value(json_array_get(times, 0)) >= 0.5,
+	    "host_gap 700 ms with polls ahead: the second start waited "
+	    "(%.2f s; at most %zu in flight)", json_array_size(times) == 2 ?
+	    json_real_value(json_array_get(times, 1)) -
+	    json_real_value(json_array_get(times, 0)) : -1.0,
+	    e.max_in_flight);
+	json_decref(st);
+	env_close(&e);
+	fetch_set_options(fetcher, &fo_default);
+}
+
 /* A running scheduler keeps to the stored plan; "poll now" overrides it. */
 static void
 test_plan_kept(void)
@@ -536,12 +613,7 @@ test_plan_kept(void)
 int
 main(void)
 {
-	struct fetch_options fo = {
-		.max_body_size = 1024 * 1024,
-		.timeout_s = 20,
-		.max_connections = 16,
-		.max_per_host = 8,
-	};
+	const struct fetch_options *fo = &fo_default;
 	char *p;
 	pid_t pid;
 
@@ -557,7 +629,7 @@ main(void)
 		return 1;
 	}
 	base = event_base_new();
-	if ((fetcher = fetch_new(base, &fo)) == NULL) {
+	if ((fetcher = fetch_new(base, fo)) == NULL) {
 		printf("Bail out! fetch_new\n");
 		return 1;
 	}
@@ -566,6 +638,7 @@ main(void)
 	test_backoff();
 	test_retry_after();
 	test_per_host();
+	test_ahead();
 	test_plan_kept();
 
 	fetch_free(fetcher);

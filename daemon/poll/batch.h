@@ -39,7 +39,13 @@ struct event_base;
 struct store;
 
 #define BATCH_WINDOW_MS		500	/* default: a group spans this long */
-#define BATCH_MAX_WEIGHT	5000	/* default: entries before a flush */
+/*
+ * Default: entries before a flush. About the entries of the polls the
+ * scheduler keeps in flight (SCHED_AHEAD_FACTOR): while a group is
+ * written, the next one is fetched and read, so it is whole when the
+ * writer is free (bench/README.md, "Fetch and parse off the loop").
+ */
+#define BATCH_MAX_WEIGHT	2500
 #define TIDY_AFTER_MS		2000	/* quiet this long, then merge */
 #define TIDY_GAP_MS		50	/* between two merge steps */
 

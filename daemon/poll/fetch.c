@@ -48,7 +48,10 @@ struct cmd {
 struct msg {
 	struct msg	*next;
 	uint64_t	 id;
-	struct fetch_result *r;
+	struct fetch_result *r;		/* r->digest: the request's digest */
+	void		*(*digest)(const struct fetch_result *, const char *);
+	void		(*digest_free)(void *);
+	char		*digest_key;
 };
 
 /* The thread's record of a transfer: running, or waiting its turn. */
@@ -89,6 +92,11 @@ struct fetch {
 	pthread_mutex_t	 lock;
 	struct cmd	*cmd_head, *cmd_tail;
 	struct msg	*msg_head, *msg_tail;
+	struct msg	*dig_head, *dig_tail;	/* for the digest thread */
+	pthread_cond_t	 dig_wake;
+	bool		 dig_quit;
+	pthread_t	 dig_thread;
+	bool		 dig_started;
 	size_t		 backlog;	/* body bytes of results not taken */
 	bool		 holding;	/* a waiting job was held for it */
 	bool		 quit;
@@ -145,6 +153,7 @@ fetch_result_dup(const struct fetch_result *r)
 	char *body;
 
 	*c = *r;
+	c->digest = NULL;	/* the original's owner keeps it */
 	c->error = xstrdup_or_null(r->error);
 	c->url = xstrdup_or_null(r->url);
 	c->effective_url = xstrdup_or_null(r->effective_url);
@@ -210,6 +219,7 @@ req_copy(struct fetch_request *d, const struct fetch_request *s)
 	d->etag = xstrdup_or_null(s->etag);
 	d->last_modified = xstrdup_or_null(s->last_modified);
 	d->method = xstrdup_or_null(s->method);
+	d->digest_key = xstrdup_or_null(s->digest_key);
 	d->body = NULL;
 	if (s->body != NULL) {
 		body = xmalloc(s->body_len + 1);
@@ -238,6 +248,7 @@ req_clear(struct fetch_request *r)
 	free((char *)r->etag);
 	free((char *)r->last_modified);
 	free((char *)r->method);
+	free((char *)r->digest_key);
 	free((char *)r->body);
 	for (size_t i = 0; r->headers != NULL && r->headers[i] != NULL; i++)
 		free(r->headers[i]);
@@ -349,6 +360,61 @@ on_kick(evutil_socket_t fd, short what, void *arg)
 	queue_run(arg);
 }
 
+/* Under lock: a result for the caller's loop. */
+static void
+msg_push(struct fetch *f, struct msg *m)
+{
+	bool notify = f->msg_head == NULL;
+
+	m->next = NULL;
+	if (f->msg_tail != NULL)
+		f->msg_tail->next = m;
+	else
+		f->msg_head = m;
+	f->msg_tail = m;
+	if (notify)
+		wake(f->msg_pipe[1]);
+}
+
+static void
+msg_free(struct msg *m)
+{
+	if (m->r->digest != NULL && m->digest_free != NULL)
+		m->digest_free(m->r->digest);
+	fetch_result_free(m->r);
+	free(m->digest_key);
+	free(m);
+}
+
+/*
+ * The digest thread: reads results (fetch_request's digest) while the
+ * fetch thread goes on with the transfers and the caller's loop with its
+ * own work.
+ */
+static void *
+dig_main(void *arg)
+{
+	struct fetch *f = arg;
+	struct msg *m;
+
+	pthread_mutex_lock(&f->lock);
+	for (;;) {
+		while (f->dig_head == NULL && !f->dig_quit)
+			pthread_cond_wait(&f->dig_wake, &f->lock);
+		if (f->dig_quit)
+			break;
+		m = f->dig_head;
+		if ((f->dig_head = m->next) == NULL)
+			f->dig_tail = NULL;
+		pthread_mutex_unlock(&f->lock);
+		m->r->digest = m->digest(m->r, m->digest_key);
+		pthread_mutex_lock(&f->lock);
+		msg_push(f, m);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
 /* The engine's answer: copied for the caller's loop, the job forgotten. */
 static void
 job_done(const struct fetch_result *r, void *arg)
@@ -356,24 +422,36 @@ job_done(const struct fetch_result *r, void *arg)
 	struct job *j = arg;
 	struct fetch *f = j->f;
 	struct msg *m = xcalloc(1, sizeof(*m));
-	bool notify;
 
 	m->id = j->id;
 	m->r = fetch_result_dup(r);
+	m->digest = j->req.digest;
+	m->digest_free = j->req.digest_free;
+	if (m->digest != NULL) {
+		m->digest_key = (char *)j->req.digest_key;
+		j->req.digest_key = NULL;
+	}
 	if (j->req.may_wait)
 		f->active--;
 	TAILQ_REMOVE(&f->jobs, j, entry);
 	job_free(j);
+	if (m->digest != NULL && !f->dig_started) {
+		m->r->digest = m->digest(m->r, m->digest_key);
+		m->digest = NULL;
+	}
 	pthread_mutex_lock(&f->lock);
-	notify = f->msg_head == NULL;
-	if (f->msg_tail != NULL)
-		f->msg_tail->next = m;
-	else
-		f->msg_head = m;
-	f->msg_tail = m;
 	f->backlog += m->r->body_len;
-	if (notify)
-		wake(f->msg_pipe[1]);
+	if (m->digest != NULL) {
+		/* Read on the digest thread: this one goes on with transfers. */
+		m->next = NULL;
+		if (f->dig_tail != NULL)
+			f->dig_tail->next = m;
+		else
+			f->dig_head = m;
+		f->dig_tail = m;
+		pthread_cond_signal(&f->dig_wake);
+	} else
+		msg_push(f, m);
 	pthread_mutex_unlock(&f->lock);
 	/* A connection is free; started on the next turn, not from here. */
 	if (!TAILQ_EMPTY(&f->queue) && !f->stopping)
@@ -391,8 +469,19 @@ job_start(struct fetch *f, struct job *j)
 		f->active++;
 	/* The engine copies what it keeps; never calls job_done from here. */
 	j->x = fetch_engine_start(f->engine, &req);
-	req_clear(&j->req);
-	j->req.may_wait = req.may_wait;
+	/* Only what job_done needs is kept. */
+	free((char *)j->req.url);
+	free((char *)j->req.etag);
+	free((char *)j->req.last_modified);
+	free((char *)j->req.method);
+	free((char *)j->req.body);
+	for (size_t i = 0; j->req.headers != NULL &&
+	    j->req.headers[i] != NULL; i++)
+		free(j->req.headers[i]);
+	free((char **)j->req.headers);
+	j->req.url = j->req.etag = j->req.last_modified = j->req.method =
+	    j->req.body = NULL;
+	j->req.headers = NULL;
 }
 
 static struct job *
@@ -562,11 +651,11 @@ on_results(evutil_socket_t fd, short what, void *arg)
 			done = x->on_done;
 			done_arg = x->arg;
 			xfer_gone(f, x);
-			/* It may start or cancel transfers. */
+			/* It may start or cancel transfers; it takes the digest. */
 			done(m->r, done_arg);
+			m->r->digest = NULL;	/* taken */
 		}
-		fetch_result_free(m->r);
-		free(m);
+		msg_free(m);
 	}
 }
 
@@ -581,6 +670,7 @@ fetch_new(struct event_base *base, const struct fetch_options *opts)
 	TAILQ_INIT(&f->queue);
 	f->cmd_pipe[0] = f->cmd_pipe[1] = f->msg_pipe[0] = f->msg_pipe[1] = -1;
 	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->dig_wake, NULL);
 	f->max_active = opts->max_connections;
 	f->max_per_host = opts->max_per_host;
 	if (pipe2(f->cmd_pipe, O_CLOEXEC | O_NONBLOCK) == -1 ||
@@ -601,6 +691,11 @@ fetch_new(struct event_base *base, const struct fetch_options *opts)
 	/* Made here, used only by the thread from now on. */
 	if ((f->engine = fetch_engine_new(f->tbase, opts)) == NULL)
 		goto fail;
+	/* Without it, digests run on the fetch thread. */
+	if ((errno = pthread_create(&f->dig_thread, NULL, dig_main, f)) != 0)
+		log_warn("fetch: cannot start a thread for digests");
+	else
+		f->dig_started = true;
 	if ((errno = pthread_create(&f->thread, NULL, thread_main, f)) != 0) {
 		log_warn("fetch: cannot start a thread");
 		goto fail;
@@ -703,10 +798,20 @@ fetch_free(struct fetch *f)
 		cn = c->next;
 		cmd_free(c);
 	}
+	if (f->dig_started) {
+		pthread_mutex_lock(&f->lock);
+		f->dig_quit = true;
+		pthread_cond_signal(&f->dig_wake);
+		pthread_mutex_unlock(&f->lock);
+		pthread_join(f->dig_thread, NULL);
+	}
+	for (m = f->dig_head; m != NULL; m = mn) {
+		mn = m->next;
+		msg_free(m);
+	}
 	for (m = f->msg_head; m != NULL; m = mn) {
 		mn = m->next;
-		fetch_result_free(m->r);
-		free(m);
+		msg_free(m);
 	}
 	if (f->ev != NULL)
 		event_free(f->ev);
@@ -722,6 +827,7 @@ fetch_free(struct fetch *f)
 		if (f->msg_pipe[i] != -1)
 			close(f->msg_pipe[i]);
 	}
+	pthread_cond_destroy(&f->dig_wake);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }

@@ -110,6 +110,11 @@ struct fetch_result {
 	const char	*body;		/* NUL-terminated past body_len */
 	size_t		 body_len;
 	double		 total_time_s;
+	/*
+	 * What the request's digest made of this result on the fetch
+	 * thread, or NULL: on_done takes it (frees it with digest_free).
+	 */
+	void		*digest;
 };
 
 struct fetch_request {
@@ -140,6 +145,19 @@ struct fetch_request {
 	 * not wait starts at once. The timeout counts from the start.
 	 */
 	bool		 may_wait;
+	/*
+	 * Called on the fetch thread with the result as soon as it is in,
+	 * before it waits for the caller's loop: the work that needs only
+	 * the response (decoding a document, say) is done there, while the
+	 * loop is busy. It may use r and digest_key (copied with the
+	 * request) and nothing else; what it returns reaches on_done as
+	 * r->digest, or digest_free if the transfer was cancelled
+	 * meanwhile. NULL: none.
+	 */
+	void		*(*digest)(const struct fetch_result *r,
+			    const char *digest_key);
+	void		(*digest_free)(void *digest);
+	const char	*digest_key;
 	void		(*on_done)(const struct fetch_result *r, void *arg);
 	void		*arg;
 };

@@ -23,6 +23,27 @@
 
 #define WEEK_S	(7 * 24 * 3600)
 
+/* What parsing a body found: read on whichever thread parsed it. */
+struct poll_parse {
+	struct feed_header header;
+	bool		 have_header;
+	struct feed_entry *entries;
+	size_t		 nentries;
+	size_t		 cap;
+	int		 rc;
+	char		*error;
+	char		*warnings;	/* "; "-joined, or NULL */
+	size_t		 nwarnings;
+};
+
+/* What the fetch thread made of a 200 (poll_digest). */
+struct poll_digest {
+	char		*hash;		/* body_hash */
+	bool		 unchanged;	/* the hash the feed had */
+	bool		 parsed;	/* pp holds the parse */
+	struct poll_parse pp;
+};
+
 struct poll {
 	struct store	*store;
 	struct batch	*batch;
@@ -36,11 +57,7 @@ struct poll {
 	poll_done_cb	*cb;
 	void		*arg;
 	/* What the parser lent us, copied. */
-	struct feed_header header;
-	bool		 have_header;
-	struct feed_entry *entries;
-	size_t		 nentries;
-	size_t		 cap;
+	struct poll_parse pp;
 	/* The outcome, its strings owned here until the batch writes it. */
 	struct poll_outcome o;
 	char		*etag;
@@ -71,10 +88,8 @@ struct poll {
 	char		*parsing_hash;
 	bool		 parsed;	/* the worker's results are in */
 	bool		 cancelled;	/* freed when the worker is done */
-	int		 parse_rc;
-	char		*parse_error;
-	char		*parse_warnings;	/* "; "-joined, or NULL */
-	size_t		 nwarnings;
+	/* The fetch thread's digest of the response being read. */
+	struct poll_digest *digest;
 };
 
 bool
@@ -105,38 +120,58 @@ body_hash(const char *body, size_t len)
 static void
 on_header(const struct feed_header *h, void *arg)
 {
-	struct poll *p = arg;
+	struct poll_parse *pp = arg;
 
-	if (p->have_header)
-		feed_header_clear(&p->header);
-	feed_header_copy(&p->header, h);
-	p->have_header = true;
+	if (pp->have_header)
+		feed_header_clear(&pp->header);
+	feed_header_copy(&pp->header, h);
+	pp->have_header = true;
 }
 
 static bool
 on_entry(const struct feed_entry *e, void *arg)
 {
-	struct poll *p = arg;
+	struct poll_parse *pp = arg;
 
-	if (p->nentries == p->cap) {
-		p->cap = p->cap == 0 ? 32 : p->cap * 2;
-		p->entries = xreallocarray(p->entries, p->cap,
-		    sizeof(*p->entries));
+	if (pp->nentries == pp->cap) {
+		pp->cap = pp->cap == 0 ? 32 : pp->cap * 2;
+		pp->entries = xreallocarray(pp->entries, pp->cap,
+		    sizeof(*pp->entries));
 	}
-	feed_entry_copy(&p->entries[p->nentries++], e);
+	feed_entry_copy(&pp->entries[pp->nentries++], e);
 	return true;
+}
+
+static void
+poll_parse_clear(struct poll_parse *pp)
+{
+	for (size_t i = 0; i < pp->nentries; i++)
+		feed_entry_clear(&pp->entries[i]);
+	free(pp->entries);
+	if (pp->have_header)
+		feed_header_clear(&pp->header);
+	free(pp->error);
+	free(pp->warnings);
+	memset(pp, 0, sizeof(*pp));
+}
+
+static void
+poll_digest_free(void *arg)
+{
+	struct poll_digest *d = arg;
+
+	if (d == NULL)
+		return;
+	free(d->hash);
+	poll_parse_clear(&d->pp);
+	free(d);
 }
 
 static void
 poll_free(struct poll *p)
 {
-	size_t i;
-
-	for (i = 0; i < p->nentries; i++)
-		feed_entry_clear(&p->entries[i]);
-	free(p->entries);
-	if (p->have_header)
-		feed_header_clear(&p->header);
+	poll_parse_clear(&p->pp);
+	poll_digest_free(p->digest);
 	free(p->old_hash);
 	free(p->etag);
 	free(p->last_modified);
@@ -154,8 +189,6 @@ poll_free(struct poll *p)
 	free(p->self);
 	fetch_result_free(p->parsing);
 	free(p->parsing_hash);
-	free(p->parse_error);
-	free(p->parse_warnings);
 	free(p);
 }
 
@@ -166,8 +199,8 @@ week_entries(const struct poll *p, int64_t now)
 	bool dated = false;
 	size_t i;
 
-	for (i = 0; i < p->nentries; i++) {
-		t = feed_entry_date(&p->entries[i]);
+	for (i = 0; i < p->pp.nentries; i++) {
+		t = feed_entry_date(&p->pp.entries[i]);
 		if (t == FEED_TIME_NONE)
 			continue;
 		dated = true;
@@ -178,13 +211,13 @@ week_entries(const struct poll *p, int64_t now)
 }
 
 /*
- * Parses a 200 body into p's entries and header, and keeps the parser's
- * word (parse_rc, parse_error, parse_warnings). Runs on the worker's
- * thread when there is one: it touches nothing else of p, and logs
+ * Parses a 200 body into pp: entries, header, and the parser's word (rc,
+ * error, warnings). Runs on the fetch thread (poll_digest) or the
+ * worker's when there is one: it touches nothing but pp, and logs
  * nothing (parsed() does, on the loop).
  */
 static void
-parse_body(struct poll *p, const struct fetch_result *r)
+parse_body(struct poll_parse *pp, const struct fetch_result *r)
 {
 	struct feed_parser_cb cb = { on_header, on_entry };
 	struct feed_parser *fp;
@@ -193,19 +226,43 @@ parse_body(struct poll *p, const struct fetch_result *r)
 	struct buf note;
 	size_t i;
 
-	fp = feed_parser_new(r->effective_url, &cb, p);
+	fp = feed_parser_new(r->effective_url, &cb, pp);
 	feed_parser_set_content_type(fp, r->content_type);
-	p->parse_rc = feed_parser_push(fp, r->body, r->body_len, true);
-	p->nwarnings = feed_parser_warnings(fp, &warn);
-	if (p->nwarnings > 0) {
+	pp->rc = feed_parser_push(fp, r->body, r->body_len, true);
+	pp->nwarnings = feed_parser_warnings(fp, &warn);
+	if (pp->nwarnings > 0) {
 		buf_init(&note);
-		for (i = 0; i < p->nwarnings; i++)
+		for (i = 0; i < pp->nwarnings; i++)
 			buf_printf(&note, "%s%s", i > 0 ? "; " : "", warn[i]);
-		p->parse_warnings = buf_detach(&note);
+		pp->warnings = buf_detach(&note);
 	}
-	if (p->parse_rc == -1 && (perr = feed_parser_error(fp)) != NULL)
-		p->parse_error = xstrdup(perr);
+	if (pp->rc == -1 && (perr = feed_parser_error(fp)) != NULL)
+		pp->error = xstrdup(perr);
 	feed_parser_free(fp);
+}
+
+/*
+ * fetch's digest of a poll's response, on the fetch thread: the body's
+ * hash, and when it differs from old_hash (the feed's) and the body is no
+ * HTML page, its parse. So a response reaches the loop read, and the
+ * parse overlaps the store's writes. What is not a 200 gets no digest.
+ */
+static void *
+poll_digest(const struct fetch_result *r, const char *old_hash)
+{
+	struct poll_digest *d;
+
+	if (r->status != FETCH_OK)
+		return NULL;
+	d = xcalloc(1, sizeof(*d));
+	d->hash = body_hash(r->body, r->body_len);
+	if (old_hash != NULL && strcmp(d->hash, old_hash) == 0)
+		d->unchanged = true;
+	else if (!poll_looks_like_html(r->body, r->body_len)) {
+		parse_body(&d->pp, r);
+		d->parsed = true;
+	}
+	return d;
 }
 
 /*
@@ -216,17 +273,17 @@ static void
 parsed(struct poll *p, const struct fetch_result *r, struct poll_outcome *o,
     char *err, size_t errlen)
 {
-	const char *perr = p->parse_error;
+	const char *perr = p->pp.error;
 
-	o->repairs = (int64_t)p->nwarnings;
-	if (p->parse_warnings != NULL) {
+	o->repairs = (int64_t)p->pp.nwarnings;
+	if (p->pp.warnings != NULL) {
 		free(p->repair_note);
-		o->repair_note = p->repair_note = p->parse_warnings;
-		p->parse_warnings = NULL;
+		o->repair_note = p->repair_note = p->pp.warnings;
+		p->pp.warnings = NULL;
 		log_info("poll: '%s': read with repairs: %s", r->url,
 		    p->repair_note);
 	}
-	if (p->parse_rc == -1 && p->nentries == 0) {
+	if (p->pp.rc == -1 && p->pp.nentries == 0) {
 		o->result = POLL_FAILED;
 		o->fail_state = STORE_FEED_BACKING_OFF;
 		snprintf(err, errlen, "not a readable feed: %s",
@@ -234,22 +291,22 @@ parsed(struct poll *p, const struct fetch_result *r, struct poll_outcome *o,
 		o->error = err;
 		return;
 	}
-	if (p->parse_rc == -1)
+	if (p->pp.rc == -1)
 		log_warnx("poll: '%s': %s; keeping the %zu entries read "
 		    "before it", r->url, perr != NULL ? perr : "parse error",
-		    p->nentries);
-	if (p->have_header) {
-		o->ttl_s = p->header.ttl_s;
-		o->update_period_s = p->header.update_period_s;
+		    p->pp.nentries);
+	if (p->pp.have_header) {
+		o->ttl_s = p->pp.header.ttl_s;
+		o->update_period_s = p->pp.header.update_period_s;
 	}
 	o->week_entries = week_entries(p, o->started);
 	if (!p->pushed) {
 		p->hub = weblinks_find(r->link, "hub", r->effective_url);
 		p->self = weblinks_find(r->link, "self", r->effective_url);
-		if (p->hub == NULL && p->have_header)
-			p->hub = xstrdup_or_null(p->header.hub);
-		if (p->self == NULL && p->have_header)
-			p->self = xstrdup_or_null(p->header.self);
+		if (p->hub == NULL && p->pp.have_header)
+			p->hub = xstrdup_or_null(p->pp.header.hub);
+		if (p->self == NULL && p->pp.have_header)
+			p->self = xstrdup_or_null(p->pp.header.self);
 		o->hub = p->hub;
 		o->self = p->self;
 	} else
@@ -320,8 +377,8 @@ poll_write(void *arg)
 	p->queued = false;
 	if (p->ingest) {
 		if (store_ingest(p->store, p->feed_id,
-		    p->have_header ? &p->header : NULL, p->entries,
-		    p->nentries, &ing) == 0) {
+		    p->pp.have_header ? &p->pp.header : NULL, p->pp.entries,
+		    p->pp.nentries, &ing) == 0) {
 			o->new_ids = ing.new_ids;
 			o->new_count = ing.new_count;
 			o->updated_count = ing.updated;
@@ -347,7 +404,7 @@ parse_run(void *arg)
 {
 	struct poll *p = arg;
 
-	parse_body(p, p->parsing);
+	parse_body(&p->pp, p->parsing);
 }
 
 /* Back on the loop: the response is read again, parse and all known. */
@@ -419,7 +476,9 @@ static void
 process(struct poll *p, const struct fetch_result *r)
 {
 	struct poll_outcome o;
+	struct poll_digest *d;
 	char err[1024], *hash = NULL;
+	bool unchanged, got_parse = false;
 
 	memset(&o, 0, sizeof(o));
 	o.fetch_status = r->status;
@@ -448,10 +507,29 @@ process(struct poll *p, const struct fetch_result *r)
 			parsed(p, r, &o, err, sizeof(err));
 			break;
 		}
-		hash = body_hash(r->body, r->body_len);
-		o.body_hash = hash;
-		if (p->old_hash != NULL && strcmp(hash, p->old_hash) == 0) {
+		if ((d = p->digest) != NULL) {
+			/* Read on the fetch thread (poll_digest). */
+			p->digest = NULL;
+			o.body_hash = hash = d->hash;
+			d->hash = NULL;
+			if (d->parsed) {
+				p->pp = d->pp;
+				memset(&d->pp, 0, sizeof(d->pp));
+			}
+			unchanged = d->unchanged;
+			got_parse = d->parsed;
+			poll_digest_free(d);
+		} else {
+			o.body_hash = hash = body_hash(r->body, r->body_len);
+			unchanged = p->old_hash != NULL &&
+			    strcmp(hash, p->old_hash) == 0;
+		}
+		if (unchanged) {
 			o.result = POLL_UNCHANGED;
+			break;
+		}
+		if (got_parse) {
+			parsed(p, r, &o, err, sizeof(err));
 			break;
 		}
 		if (discover_page(p, r)) {
@@ -476,7 +554,7 @@ process(struct poll *p, const struct fetch_result *r)
 		}
 		if (parse_later(p, r, hash))
 			return;
-		parse_body(p, r);
+		parse_body(&p->pp, r);
 		parsed(p, r, &o, err, sizeof(err));
 		break;
 	case FETCH_NOT_MODIFIED:
@@ -525,7 +603,7 @@ process(struct poll *p, const struct fetch_result *r)
 		return;
 	}
 	p->queued = true;
-	batch_add(p->batch, poll_write, p, p->nentries);
+	batch_add(p->batch, poll_write, p, p->pp.nentries);
 	transfer_ended(p);
 }
 
@@ -535,6 +613,7 @@ on_fetched(const struct fetch_result *r, void *arg)
 	struct poll *p = arg;
 
 	p->xfer = NULL;
+	p->digest = r->digest;	/* taken */
 	process(p, r);
 }
 
@@ -631,6 +710,10 @@ poll_start(struct fetch *fetch, struct store *store, struct batch *batch,
 	req.etag = feed->etag;
 	req.last_modified = feed->last_modified;
 	req.last_to_host = opts != NULL && opts->last_to_host;
+	/* Read on the fetch thread as soon as it is in. */
+	req.digest = poll_digest;
+	req.digest_free = poll_digest_free;
+	req.digest_key = p->old_hash;
 	req.may_wait = opts != NULL && opts->may_wait;
 	req.on_done = on_fetched;
 	req.arg = p;

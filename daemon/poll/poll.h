@@ -125,9 +125,11 @@ struct poll_options {
 	/* The transfer may wait for a connection: fetch_request's. */
 	bool		 may_wait;
 	/*
-	 * Not NULL: the body is parsed on this worker's thread (worker.h)
-	 * while the loop goes on; the transfer's slot is given back (the
-	 * fetched callback) once it is parsed.
+	 * Not NULL: a response in hand (prefetched) is parsed on this
+	 * worker's thread (worker.h) while the loop goes on. One fetched is
+	 * parsed on the fetch's digest thread whatever this says (fetch.h).
+	 * The transfer's slot is given back (the fetched callback) once the
+	 * body is parsed.
 	 */
 	struct worker	*worker;
 };

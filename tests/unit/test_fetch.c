@@ -49,6 +49,7 @@ struct tcase {
 	double		 elapsed;
 	struct timespec	 t0;
 	bool		 may_wait;
+	char		*digest;	/* taken from the result */
 };
 
 static int pending;
@@ -87,6 +88,7 @@ on_done(const struct fetch_result *r, void *arg)
 	memcpy(c->body, r->body, r->body_len);
 	c->body[r->body_len] = '\0';
 	c->body_len = r->body_len;
+	c->digest = r->digest;
 	if (--pending == 0)
 		event_base_loopbreak(base);
 }
@@ -101,6 +103,7 @@ tcase_clear(struct tcase *c)
 	free(c->permanent_url);
 	free(c->effective_url);
 	free(c->body);
+	free(c->digest);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -182,6 +185,18 @@ write_feed(void)
 	fputs(FEED, fp);
 	fclose(fp);
 	free(p);
+}
+
+/* A digest: says what it saw of the result, and where it ran. */
+static void *
+digest_of(const struct fetch_result *r, const char *key)
+{
+	char *body = xasprintf("%.*s", (int)r->body_len, r->body);
+	char *d = xasprintf("%s: %ld, %s", key, r->http_code,
+	    strcmp(body, FEED) == 0 ? "same body" : "other body");
+
+	free(body);
+	return d;
 }
 
 /* The most of path's spans (on the server) that overlapped at once. */
@@ -334,6 +349,28 @@ test_queue(void)
 	}
 	for (int i = 0; i < 3; i++)
 		tcase_clear(&q[i]);
+
+	/* A digest: made of the result off the loop, handed to on_done. */
+	{
+		struct fetch_request req = { .url = NULL, .digest = digest_of,
+		    .digest_free = free, .digest_key = "key",
+		    .on_done = on_done, .arg = &q[0] };
+
+		q[0].url = url("/feeds/a.xml?k=digest");
+		req.url = q[0].url;
+		pending++;
+		fetch_start(f, &req);
+		run();
+		ok(q[0].digest != NULL && strcmp(q[0].digest, "key: 200, "
+		    "same body") == 0, "the digest reached on_done (%s)",
+		    q[0].digest != NULL ? q[0].digest : "none");
+		tcase_clear(&q[0]);
+		/* Cancelled at once: its digest, if made, is freed (ASan). */
+		q[0].url = url("/feeds/a.xml?k=digest2");
+		req.url = q[0].url;
+		fetch_cancel(fetch_start(f, &req));
+		tcase_clear(&q[0]);
+	}
 
 	/* fetch_free: the running one and the waiting one, both cancelled. */
 	q[0].url = url("/drip?n=100&delay=1");

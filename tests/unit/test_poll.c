@@ -8,9 +8,11 @@
  * "No parse" is seen in the outcome: the documents carry a <ttl>, which
  * only a parse can report (ttl_s).
  *
- * Every test runs twice: parsing on the loop, then on a worker's thread
- * (poll_options.worker), as the daemon does; a poll cancelled while its
- * body is being parsed calls back nobody and leaks nothing.
+ * A response fetched is read on the fetch thread (fetch_request's
+ * digest); every test runs twice, without then with a worker
+ * (poll_options.worker), which reads a response in hand (discovery's), as
+ * the daemon does; a poll cancelled while its body is being read, on
+ * either thread, calls back nobody and leaks nothing.
  */
 #include <sys/wait.h>
 
@@ -415,6 +417,43 @@ wait_parsing(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(ev, &ms);
 }
 
+/* Stops the loop after a while. */
+static void
+on_later(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	event_base_loopbreak(base);
+}
+
+/*
+ * A poll cancelled while its response is fetched, or read on the fetch
+ * thread: the result, digest and all, is dropped when it comes back.
+ */
+static void
+test_cancel_fetching(void)
+{
+	struct timeval later = { 0, 300000 };
+	struct store_feed f;
+	struct event *ev;
+	struct poll *p;
+	bool called = false;
+
+	route("/cancelled2", "application/rss+xml", SAME);
+	feed_for("/cancelled2", &f);
+	p = poll_start(fetcher, store, NULL, &f, NULL, NULL, on_never,
+	    &called);
+	poll_cancel(p);
+	ev = evtimer_new(base, on_later, NULL);
+	evtimer_add(ev, &later);
+	event_base_dispatch(base);
+	ok(!called, "cancelled while fetched: no outcome reported");
+	ok(entries_of(f.id) == 0, "cancelled while fetched: nothing stored");
+	event_free(ev);
+	store_feed_clear(&f);
+}
+
 static void
 test_cancel_parsing(void)
 {
@@ -425,8 +464,16 @@ test_cancel_parsing(void)
 	struct poll *p;
 	bool called = false;
 
+	struct fetch_result r = { .status = FETCH_OK, .http_code = 200,
+	    .content_type = "application/rss+xml", .body = SAME,
+	    .body_len = sizeof(SAME) - 1, .retry_after_s = -1,
+	    .max_age_s = -1, .expires_s = -1 };
+
+	/* A response in hand (as discovery fetched it) goes to the worker. */
 	route("/cancelled", "application/rss+xml", SAME);
 	feed_for("/cancelled", &f);
+	r.url = r.effective_url = f.url;
+	po.prefetched = fetch_result_dup(&r);
 	held = true;
 	worker_submit(worker, hold_run, hold_done, NULL);
 	ev = evtimer_new(base, wait_parsing, event_self_cbarg());
@@ -509,6 +556,7 @@ main(void)
 	test_html();
 	test_broken();
 	test_cancel_parsing();
+	test_cancel_fetching();
 	worker_free(worker);
 
 	fetch_free(fetcher);

@@ -74,8 +74,13 @@ pg_p_time(struct pg_params *p, int64_t v)
 char *
 pg_col_dup(const PGresult *r, int row, int col)
 {
-	return PQgetisnull(r, row, col) ? NULL :
-	    xstrdup(PQgetvalue(r, row, col));
+	return xstrdup_or_null(pg_col_view(r, row, col));
+}
+
+char *
+pg_col_view(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
 }
 
 int64_t

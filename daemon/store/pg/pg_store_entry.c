@@ -102,13 +102,6 @@ topics_json(struct pg_store *s, struct names *nm, const char *ids)
 	return text;
 }
 
-static char *
-col_view(const PGresult *r, int i, int col)
-{
-	/* Borrowed: the result's until it is cleared. */
-	return PQgetisnull(r, i, col) ? NULL : PQgetvalue(r, i, col);
-}
-
 /* Row i as an entry whose strings are r's, and topics (owned by caller). */
 static int
 entry_view(struct pg_store *s, struct names *nm, const PGresult *r, int i,
@@ -116,21 +109,21 @@ entry_view(struct pg_store *s, struct names *nm, const PGresult *r, int i,
 {
 	memset(e, 0, sizeof(*e));
 	e->id = pg_col_int(r, i, 0);
-	e->guid = col_view(r, i, 1);
+	e->guid = pg_col_view(r, i, 1);
 	e->feed_id = pg_col_int(r, i, 2);
-	e->feed_title = col_view(r, i, 3);
-	e->title = col_view(r, i, 4);
-	e->link = col_view(r, i, 5);
-	e->norm_link = col_view(r, i, 6);
+	e->feed_title = pg_col_view(r, i, 3);
+	e->title = pg_col_view(r, i, 4);
+	e->link = pg_col_view(r, i, 5);
+	e->norm_link = pg_col_view(r, i, 6);
 	e->published = pg_col_time(r, i, 7);
 	e->updated = pg_col_time(r, i, 8);
 	e->fetched = pg_col_int(r, i, 9);
-	e->author = col_view(r, i, 10);
-	e->summary = col_view(r, i, 11);
-	e->categories_json = col_view(r, i, 12);
-	e->enclosures_json = col_view(r, i, 13);
+	e->author = pg_col_view(r, i, 10);
+	e->summary = pg_col_view(r, i, 11);
+	e->categories_json = pg_col_view(r, i, 12);
+	e->enclosures_json = pg_col_view(r, i, 13);
 	if (with_content)
-		e->content = col_view(r, i, 14);
+		e->content = pg_col_view(r, i, 14);
 	e->read = pg_col_bool(r, i, 15);
 	e->starred = pg_col_bool(r, i, 16);
 	return (e->topics_json = topics_json(s, nm, PQgetvalue(r, i, 17))) ==

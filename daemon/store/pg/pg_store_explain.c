@@ -191,15 +191,12 @@ pg_store_entry_highlight(struct pg_store *s, int64_t id, const char *query,
 	/* The words marked by the rules they were indexed by. */
 	buf_init(&stext);
 	buf_init(&text);
-	indexed = htmltext_entry(PQgetisnull(r, 0, 1) ? NULL :
-	    PQgetvalue(r, 0, 1), PQgetisnull(r, 0, 2) ? NULL :
-	    PQgetvalue(r, 0, 2), &stext, &text);
-	field[STORE_FTS_TITLE] = PQgetisnull(r, 0, 0) ? NULL :
-	    PQgetvalue(r, 0, 0);
+	indexed = htmltext_entry(pg_col_view(r, 0, 1), pg_col_view(r, 0, 2),
+	    &stext, &text);
+	field[STORE_FTS_TITLE] = pg_col_view(r, 0, 0);
 	field[STORE_FTS_SUMMARY] = indexed ? stext.data : NULL;
 	field[STORE_FTS_CONTENT] = PQgetisnull(r, 0, 2) ? NULL : text.data;
-	field[STORE_FTS_AUTHOR] = PQgetisnull(r, 0, 3) ? NULL :
-	    PQgetvalue(r, 0, 3);
+	field[STORE_FTS_AUTHOR] = pg_col_view(r, 0, 3);
 	rc = store_highlight_text(query, field, ret);
 	buf_free(&stext);
 	buf_free(&text);

@@ -471,13 +471,6 @@ done:
 
 #define REFRESH_BATCH	500
 
-/* Column c of row i, NULL when NULL. */
-static const char *
-col_or_null(const PGresult *r, int i, int c)
-{
-	return PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
-}
-
 /* The documents of entries after *last, up to REFRESH_BATCH. 0 / -1. */
 static int
 refresh_batch(struct pg_store *s, int64_t *last, int *ret_n,
@@ -503,9 +496,9 @@ refresh_batch(struct pg_store *s, int64_t *last, int *ret_n,
 	n = PQntuples(r);
 	for (i = 0; i < n; i++) {
 		*last = pg_col_int(r, i, 0);
-		doc = pg_fts_entry_document(s->tok, col_or_null(r, i, 1),
-		    col_or_null(r, i, 2), col_or_null(r, i, 3),
-		    col_or_null(r, i, 4), &text[0], &text[1]);
+		doc = pg_fts_entry_document(s->tok, pg_col_view(r, i, 1),
+		    pg_col_view(r, i, 2), pg_col_view(r, i, 3),
+		    pg_col_view(r, i, 4), &text[0], &text[1]);
 		if (doc == NULL) {
 			pg_fail(s, "indexing an entry", "the tokenizer failed");
 			break;

@@ -128,6 +128,8 @@ int	pg_each(struct pg_store *s, const struct pg_sql *q,
 
 /* Column values: NULL as NULL / 0 / FEED_TIME_NONE. */
 char	*pg_col_dup(const PGresult *r, int row, int col);
+/* Borrowed: r's, until it is cleared. */
+char	*pg_col_view(const PGresult *r, int row, int col);
 int64_t	pg_col_int(const PGresult *r, int row, int col);
 int64_t	pg_col_time(const PGresult *r, int row, int col);
 bool	pg_col_bool(const PGresult *r, int row, int col);

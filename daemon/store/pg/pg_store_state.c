@@ -281,7 +281,7 @@ pg_store_unread_feeds_each(struct pg_store *s, int64_t user_id,
 		u.unread = pg_col_int(r, i, 1);
 		u.last_success = pg_col_int(r, i, 2);
 		u.url = PQgetvalue(r, i, 3);
-		u.category = PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4);
+		u.category = pg_col_view(r, i, 4);
 		if (fn(&u, arg) == -1) {
 			out = -1;
 			break;

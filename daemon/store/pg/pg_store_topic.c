@@ -36,8 +36,7 @@ topic_read(const PGresult *r, int i, void *row)
 	t->notify = pg_col_dup(r, i, 4);
 	t->created = pg_col_int(r, i, 5);
 	t->match_count = pg_col_int(r, i, 6);
-	store_topic_feed_ids_read(t, PQgetisnull(r, i, 7) ? NULL :
-	    PQgetvalue(r, i, 7));
+	store_topic_feed_ids_read(t, pg_col_view(r, i, 7));
 	t->category = pg_col_dup(r, i, 8);
 	t->notify_dropped = pg_col_dup(r, i, 9);
 }
@@ -546,9 +545,8 @@ pg_store_topic_match(struct pg_store *s, int64_t topic_id, int64_t min_id,
 	for (i = 0; i < PQntuples(r); i++) {
 		f.id = pg_col_int(r, i, 0);
 		f.feed_id = pg_col_int(r, i, 1);
-		f.norm_link = PQgetisnull(r, i, 2) ? NULL :
-		    PQgetvalue(r, i, 2);
-		f.title = PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3);
+		f.norm_link = pg_col_view(r, i, 2);
+		f.title = pg_col_view(r, i, 3);
 		f.when = pg_col_int(r, i, 4);
 		if ((added = match_add(s, topic_id, &f, now)) == -1)
 			goto out;

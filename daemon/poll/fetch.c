@@ -469,19 +469,13 @@ job_start(struct fetch *f, struct job *j)
 		f->active++;
 	/* The engine copies what it keeps; never calls job_done from here. */
 	j->x = fetch_engine_start(f->engine, &req);
-	/* Only what job_done needs is kept. */
-	free((char *)j->req.url);
-	free((char *)j->req.etag);
-	free((char *)j->req.last_modified);
-	free((char *)j->req.method);
-	free((char *)j->req.body);
-	for (size_t i = 0; j->req.headers != NULL &&
-	    j->req.headers[i] != NULL; i++)
-		free(j->req.headers[i]);
-	free((char **)j->req.headers);
-	j->req.url = j->req.etag = j->req.last_modified = j->req.method =
-	    j->req.body = NULL;
-	j->req.headers = NULL;
+	/* Only what job_done needs is kept (req holds the same pointers). */
+	j->req.digest_key = NULL;
+	req_clear(&j->req);
+	j->req.may_wait = req.may_wait;
+	j->req.digest = req.digest;
+	j->req.digest_free = req.digest_free;
+	j->req.digest_key = req.digest_key;
 }
 
 static struct job *

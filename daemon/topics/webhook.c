@@ -223,14 +223,37 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	kick(wh);
 }
 
+/*
+ * The next attempt at second `at` (the store keeps whole seconds),
+ * timed from now to the microsecond: a timer of whole seconds from a
+ * later clock reading could fire up to a second early.
+ */
 static void
 arm(struct webhook *wh, int64_t at)
 {
-	int64_t now = (int64_t)time(NULL);
-	struct timeval tv = { .tv_sec = (time_t)(at > now ? at - now : 0) };
+	struct timespec ts;
+	struct timeval tv = { 0, 0 };
+	int64_t left_us;
 
+	clock_gettime(CLOCK_REALTIME, &ts);
+	left_us = (at - (int64_t)ts.tv_sec) * 1000000 -
+	    (int64_t)ts.tv_nsec / 1000;
+	if (left_us > 0) {
+		tv.tv_sec = (time_t)(left_us / 1000000);
+		tv.tv_usec = (suseconds_t)(left_us % 1000000);
+	}
 	wh->next_try = at;
 	evtimer_add(wh->timer, &tv);
+}
+
+/* Now, rounded up to a whole second: a retry is never sooner than its delay. */
+static int64_t
+now_up(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec + (ts.tv_nsec > 0);
 }
 
 static struct webhook *
@@ -390,7 +413,7 @@ on_sent(const struct fetch_result *r, void *arg)
 	struct webhooks *w = wh->w;
 	const struct config_hook *h = hook_config(w, wh->name);
 	struct store_alert *a = &wh->cur;
-	int64_t now = (int64_t)time(NULL), at;
+	int64_t now = now_up(), at;
 	char *why, *what;
 
 	wh->xfer = NULL;

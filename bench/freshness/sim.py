@@ -4,8 +4,12 @@ and what does that cost in requests and bytes, for five polling strategies
 side by side on one simulated world (a compressed clock: 14 days in a few
 seconds).
 
-  bench/freshness/sim.py [--feeds 2000] [--days 14] [--seed 1]
+  bench/freshness/sim.py [--feeds 2000] [--days 14] [--seed 1 | 1-10]
                          [--push-ms FILE]      # measured WebSub delays
+
+Several seeds (1-10, or 1,3,5) are several worlds: the table pools their
+items (a median of a few hundred topic items moves by 10-20% from one
+world to the next), and each seed's ratios follow it.
 
 The world (every number a flag): hourly news feeds that sleep at night,
 feeds that publish a few times a day, weekly blogs; stories that break in
@@ -32,11 +36,14 @@ The strategies, as their code computes intervals:
                 within 3 min (SCHED_BURST_*)
   (e) +WebSub   (d), and for publishers with a hub the item arrives when
                 pushed (the delay measured by websub_delay.py on the real
-                daemon, or 0.5 s), the feed polled at most every 6 hours
+                daemon, or 0.5 s); the feed is polled as a safety net, 6
+                hours apart, twice as far after each poll that found
+                nothing the hub had not pushed (up to 24 h), and no burst
+                polls it (SCHED_PUSHED_INTERVAL_S, store_topic_burst_feeds)
 
 Every strategy uses conditional GET: a poll with nothing new is a 304
 (HEADERS bytes), one with news sends the feed (its last 20 items).
-Prints one Markdown table.
+Prints one Markdown table, and (d)'s and (e)'s ratios to (b).
 """
 import argparse
 import bisect
@@ -139,7 +146,9 @@ def simulate(feeds, strategy, a, rng, push_delays):
             # min_interval, the most recent carriers first, at most budget.
             recent = sorted(((w, g) for g, w in carried.items()
                              if g != i and w >= t - a.burst_history
-                             and st[g]["last"] < t - 300), reverse=True)
+                             and st[g]["last"] < t - 300
+                             and not (a.burst_skips_pushed and
+                                      st[g]["hub"])), reverse=True)
             for w, g in recent[:budget]:
                 at = t + rng.uniform(0, 180)
                 if at < st[g]["due"]:
@@ -210,7 +219,14 @@ def simulate(feeds, strategy, a, rng, push_delays):
                 elif t >= a.relax_after:
                     interval = min(DAY, interval * a.relax)
             if x["hub"]:
-                interval = max(interval, 6 * 3600)
+                # sched.c: SCHED_PUSHED_INTERVAL_S, doubled after each
+                # safety poll that found nothing the hub had not pushed
+                # (here the hub pushes everything), up to max_interval.
+                safety = 6 * 3600
+                if a.pushed_grows and x.get("safety"):
+                    safety = min(DAY, 2 * x["safety"])
+                x["safety"] = safety
+                interval = max(interval, safety)
             interval = clamp(interval, 300, DAY)
             # sched.c jitter(): up to 5% more, less if that passes the max
             j = rng.uniform(0, interval / 20)
@@ -289,39 +305,62 @@ def main():
                     help="SCHED_BURST_HISTORY_S")
     ap.add_argument("--burst-per-hour", type=int, default=200,
                     help="SCHED_BURST_PER_HOUR")
+    ap.add_argument("--pushed-grows", type=int, default=1,
+                    help="1: a pushed feed's safety poll interval doubles "
+                    "while its polls find nothing the hub missed")
+    ap.add_argument("--burst-skips-pushed", type=int, default=1,
+                    help="1: a burst polls no feed whose hub pushes")
     ap.add_argument("--strategies", default="abcde",
                     help="which to run (b and d for the ratio)")
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seed", default="1",
+                    help="a seed, or seeds (1,2,5 or 1-10): one table of "
+                    "all the seeds' items pooled, and each seed's ratios")
     a = ap.parse_args()
     push = [0.5]
     if a.push_ms:
         with open(a.push_ms) as fp:
             push = [x / 1000 for x in json.load(fp)]
-    rng = random.Random(a.seed)
-    feeds, stories = world(a, rng)
+    seeds = []
+    for part in a.seed.split(","):
+        lo, _, hi = part.partition("-")
+        seeds += range(int(lo), int(hi or lo) + 1)
     names = {"a": "(a) cron every 30 min", "b": "(b) Miniflux entry "
              "frequency", "c": "(c) feedd adaptive", "d": "(d) feedd + "
              "topic-aware", "e": "(e) feedd + topic-aware + WebSub"}
-    rows = {}
-    for s in a.strategies:
-        srng = random.Random(a.seed * 100 + ord(s))
-        polls = nbytes = pushes = 0
-        topic_d, hub_d, all_items = [], [], 0
-        for f, (p, b, d, pu) in zip(feeds, simulate(feeds, s, a, srng,
-                                                     push)):
-            polls += p
-            nbytes += b
-            pushes += pu
-            all_items += len(d)
-            topic_d += [x for x, topic in d if topic]
-            if f["hub"]:
-                hub_d += [x for x, topic in d if topic]
-        rows[s] = (polls, nbytes, pushes, topic_d, hub_d, all_items)
-    items = rows[a.strategies[0]][5]
-    print("%d feeds (%d with a hub), %.0f days (the second half measured), "
-          "%d stories, %d new items measured, %d of them topic matches\n"
-          % (len(feeds), sum(f["hub"] for f in feeds), a.days, stories,
-             items, len(rows[a.strategies[0]][3])))
+    # Per strategy: polls, bytes, pushes, topic delays, hub publishers'
+    # topic delays, items; pooled over the seeds.
+    rows = {s: [0, 0, 0, [], [], 0] for s in a.strategies}
+    per_seed = []
+    nfeeds = nhub = nstories = 0
+    for seed in seeds:
+        rng = random.Random(seed)
+        feeds, stories = world(a, rng)
+        nfeeds += len(feeds)
+        nhub += sum(f["hub"] for f in feeds)
+        nstories += stories
+        one = {}
+        for s in a.strategies:
+            srng = random.Random(seed * 100 + ord(s))
+            r = [0, 0, 0, [], [], 0]
+            for f, (p, b, d, pu) in zip(feeds, simulate(feeds, s, a, srng,
+                                                         push)):
+                r[0] += p
+                r[1] += b
+                r[2] += pu
+                r[5] += len(d)
+                r[3] += [x for x, topic in d if topic]
+                if f["hub"]:
+                    r[4] += [x for x, topic in d if topic]
+            one[s] = r
+            for k in range(6):
+                rows[s][k] += r[k]
+        per_seed.append((seed, one))
+    first = rows[a.strategies[0]]
+    print("%s%d feeds (%d with a hub), %.0f days (the second half "
+          "measured), %d stories, %d new items measured, %d of them topic "
+          "matches\n" % ("%d seeds pooled: " % len(seeds) if len(seeds) > 1
+                         else "", nfeeds, nhub, a.days, nstories, first[5],
+                         len(first[3])))
     print("| strategy | topic delay median | topic delay p95 | hub "
           "publishers' topic delay median (p95) | requests per new item | "
           "bytes per new item |")
@@ -335,12 +374,24 @@ def main():
               % (names[s], fmt_s(statistics.median(td)), fmt_s(pct(td, 95)),
                  fmt_s(statistics.median(hd)) if hd else "-",
                  fmt_s(pct(hd, 95)), req, nbytes / n))
-    if "b" not in rows or "d" not in rows:
+    if "b" not in rows:
         return
-    b, dd = rows["b"], rows["d"]
-    print("\n(d) vs (b): median topic delay %.1fx lower, %.2fx the requests"
-          % (statistics.median(b[3]) / statistics.median(dd[3]),
-             dd[0] / b[0]))
+    for other in "de":
+        if other not in rows:
+            continue
+        print()
+        for seed, one in per_seed if len(seeds) > 1 else ():
+            b, x = one["b"], one[other]
+            print("seed %d: (%s) vs (b): median topic delay %.1fx lower, "
+                  "%.2fx the requests" % (seed, other,
+                                          statistics.median(b[3]) /
+                                          statistics.median(x[3]),
+                                          x[0] / b[0]))
+        b, x = rows["b"], rows[other]
+        print("(%s) vs (b)%s: median topic delay %.1fx lower, %.2fx the "
+              "requests" % (other, ", pooled" if len(seeds) > 1 else "",
+                            statistics.median(b[3]) /
+                            statistics.median(x[3]), x[0] / b[0]))
 
 
 if __name__ == "__main__":

@@ -630,7 +630,7 @@ static void
 plan_interval(const struct sched *s, const struct store_feed *f,
     const struct poll_outcome *o, struct plan *p)
 {
-	int64_t iv, hint, http_hint = 0, now = time(NULL);
+	int64_t iv, hint, http_hint = 0, safety, now = time(NULL);
 	bool pushed = f->push_until > now;
 	const char *word = NULL;
 	struct buf b;
@@ -680,10 +680,23 @@ plan_interval(const struct sched *s, const struct store_feed *f,
 		iv = hint;
 		note_step(&b, NOTE_HINT, iv);
 	}
-	/* The hub brings the news: polls are only the safety net. */
-	if (pushed && iv < SCHED_PUSHED_INTERVAL_S) {
-		iv = SCHED_PUSHED_INTERVAL_S;
-		note_step(&b, "WebSub hub pushes →", iv);
+	/*
+	 * The hub brings the news: polls are only the safety net, and
+	 * further apart each time one finds nothing the hub had not
+	 * brought (a 304, or only entries pushed already).
+	 */
+	if (pushed) {
+		safety = SCHED_PUSHED_INTERVAL_S;
+		if (o->new_count == 0 && f->error_count == 0 &&
+		    f->cur_interval_s >= SCHED_PUSHED_INTERVAL_S)
+			safety = f->cur_interval_s <= INT64_MAX / 2 ?
+			    2 * f->cur_interval_s : INT64_MAX;
+		if (iv < safety) {
+			iv = safety;
+			note_step(&b, safety > SCHED_PUSHED_INTERVAL_S ?
+			    "WebSub hub pushes, its last poll found nothing "
+			    "else →" : "WebSub hub pushes →", iv);
+		}
 	}
 	if (clamp(s, iv) != iv) {
 		iv = clamp(s, iv);

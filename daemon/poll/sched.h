@@ -62,7 +62,10 @@
 #define SCHED_AHEAD_FACTOR		2
 /*
  * A feed whose WebSub hub pushes its news (an active subscription) is
- * still polled, as a safety net, but at least this far apart.
+ * still polled, as a safety net, but at least this far apart; twice as far
+ * as the last time after each poll that found nothing the hub had not
+ * brought (a 304, or only entries pushed already), up to max_interval,
+ * and this far again after one that found something new.
  */
 #define SCHED_PUSHED_INTERVAL_S		(6 * 3600)
 /*

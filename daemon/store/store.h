@@ -227,7 +227,8 @@ int	store_entry_feed(struct store *s, int64_t entry_id, int64_t *ret);
  * Burst mode (sched.h): when topic_id had no match since quiet_since but
  * the news (its matches of entries from news_id on), the feeds that
  * carried it between history_since and quiet_since and are not among the
- * news, in good standing (state ok, no Retry-After pending at now), last
+ * news, in good standing (state ok, no Retry-After pending at now), not
+ * pushed by a WebSub hub at now (its news come without a poll), last
  * polled before polled_before, most recent first, at most max; *ret_n 0
  * otherwise. *ret is freed by the caller. 0 / -1.
  */

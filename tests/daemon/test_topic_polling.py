@@ -8,8 +8,9 @@ interval is configured, keep theirs; the feeds' listing says why each
 interval is what it is (`default 1h; topic hits: 3 in 30d, weight 3.0 →
 34m17s`). Burst mode: a topic's first match in 30 minutes brings forward
 the polls of the feeds that carried it before (not those polled within
-min_interval), within 3 minutes, once; all bursts at most 200 polls an
-hour, and the log says when a story found that spent."""
+min_interval, nor those a WebSub hub pushes), within 3 minutes, once; all
+bursts at most 200 polls an hour, and the log says when a story found that
+spent."""
 import time
 from feeddtest import Daemon, TempDir, check, done, http_unix, store_exec
 from test_api_lib import FeedServer, wait_until
@@ -152,16 +153,19 @@ srv.write("q1.xml", rss("q1", [("1", "quake in the north", "a")]))
 srv.write("q2.xml", rss("q2", [("1", "quake aftershocks", "a")]))
 srv.write("q3.xml", rss("q3", [("1", "weather", "a")]))
 srv.write("q4.xml", rss("q4", [("1", "quake maps", "a")]))
-for name in ("q1", "q2", "q3", "q4"):
+srv.write("q5.xml", rss("q5", [("1", "quake relief", "a")]))
+for name in ("q1", "q2", "q3", "q4", "q5"):
     code, doc = api("POST", "/v1/feeds", {"url": srv.url(name + ".xml")})
     ids[name] = doc["feed"]["id"]
 wait_until(lambda: all(feed(ids[n])["last_poll"]
-                       for n in ("q1", "q2", "q3", "q4")))
+                       for n in ("q1", "q2", "q3", "q4", "q5")))
 check(d.stop() == 0, "daemon stops cleanly")
 # Every feed subscribed 8 days ago and last polled an hour ago, but q4
 # polled just now; the hot feed's entries fetched a week ago; the
-# topics' matches two days old: they have been quiet since.
+# topics' matches two days old: they have been quiet since. q5's news
+# come from a WebSub hub (an active subscription).
 DAY = 86400
+now = int(time.time())
 store_exec(d.database, [
     "UPDATE feeds SET created = created - 8 * %d, last_poll = CASE"
     " WHEN id = %d THEN %d ELSE last_poll - 3600 END"
@@ -170,7 +174,11 @@ store_exec(d.database, [
     % (DAY, ids["hot"]),
     "UPDATE topic_matches SET matched = matched - CASE"
     " WHEN feed_id = %d THEN 7 * %d ELSE 2 * %d END"
-    % (ids["hot"], DAY, DAY)])
+    % (ids["hot"], DAY, DAY),
+    "INSERT INTO websub (feed_id, callback, hub, topic, secret, state,"
+    " lease_until, created) VALUES (%d, 'q5cb', 'http://127.0.0.1:1/hub',"
+    " '%s', 's', 'active', %d, %d)"
+    % (ids["q5"], srv.url("q5.xml"), now + 30 * DAY, now)])
 d.start()
 
 f = poll(ids["hot"])
@@ -198,7 +206,7 @@ check(f["interval_note"] ==
 
 # ---- burst mode -------------------------------------------------------------
 
-due = {n: feed(ids[n])["next_poll"] for n in ("q1", "q2", "q4")}
+due = {n: feed(ids[n])["next_poll"] for n in ("q1", "q2", "q4", "q5")}
 srv.write("q3.xml", rss("q3", [("2", "quake hits the coast", "b"),
                                ("1", "weather", "a")]))
 t0 = time.time()
@@ -219,6 +227,10 @@ check(all(x <= t0 + 185 for x in soon),
 check(feed(ids["q4"])["next_poll"] == due["q4"],
       "a carrier polled within min_interval keeps its plan",
       (due["q4"], feed(ids["q4"])["next_poll"]))
+check(feed(ids["q5"])["pushed_until"] is not None and
+      feed(ids["q5"])["next_poll"] == due["q5"],
+      "a carrier whose hub pushes keeps its plan: its news come without "
+      "a poll", (due["q5"], feed(ids["q5"])))
 check(epoch(feed(ids["cold"])["next_poll"]) > t0 + 600,
       "feeds that never carried it keep their plan")
 srv.write("q3.xml", rss("q3", [("3", "quake again", "c"),

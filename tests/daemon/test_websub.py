@@ -232,6 +232,37 @@ r = d.ctl("feeds")
 check("WebSub hub pushes" in r.stdout and "INTERVAL" in r.stdout,
       "feedctl feeds shows why", r.stdout)
 
+
+def poll_now(fid):
+    """Polls the feed now; its record once the poll is logged."""
+    n = len(api("GET", "/v1/feeds/%d" % fid)[1]["polls"])
+    api("POST", "/v1/feeds/%d/poll" % fid)
+    return wait_until(lambda: (lambda f: f if len(f["polls"]) > n else None)(
+        api("GET", "/v1/feeds/%d" % fid)[1]), timeout=15) or \
+        api("GET", "/v1/feeds/%d" % fid)[1]
+
+
+# Each safety poll that finds nothing the hub did not bring doubles the
+# next one's distance, up to max_interval (1 day); one that finds an entry
+# the hub never pushed starts again at 6 hours.
+doc = poll_now(news)
+check(doc["current_interval"] == 12 * 3600 and "WebSub hub pushes, its "
+      "last poll found nothing else → 12h" in doc["interval_note"],
+      "a safety poll that finds nothing new: the next in 12 hours", doc)
+doc = poll_now(news)
+check(doc["current_interval"] == 24 * 3600,
+      "then in 24 hours (max_interval), and no further", doc)
+doc = poll_now(news)
+check(doc["current_interval"] == 24 * 3600, "and stays there", doc)
+srv.write("news.xml", feed("news.xml", hub.url, [("6", "a quiet notice"),
+                                                 ("1", "calm day")]))
+doc = poll_now(news)
+check(doc["current_interval"] == 6 * 3600 and
+      doc["interval_note"].endswith("WebSub hub pushes → 6h") and
+      "a quiet notice" in titles(),
+      "a safety poll that finds what the hub did not push: 6 hours again",
+      doc)
+
 # ---- Link header discovery ------------------------------------------------
 
 linked_self = srv.base + "/linked-self"

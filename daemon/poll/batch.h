@@ -43,9 +43,11 @@ struct store;
  * Default: entries before a flush. About the entries of the polls the
  * scheduler keeps in flight (SCHED_AHEAD_FACTOR): while a group is
  * written, the next one is fetched and read, so it is whole when the
- * writer is free (bench/README.md, "Fetch and parse off the loop").
+ * writer is free; no more, for the memory the parses waiting for it
+ * hold (bench/README.md, "Fetch and parse off the loop" and "The
+ * store's share").
  */
-#define BATCH_MAX_WEIGHT	2500
+#define BATCH_MAX_WEIGHT	1500
 #define TIDY_AFTER_MS		2000	/* quiet this long, then merge */
 #define TIDY_GAP_MS		50	/* between two merge steps */
 

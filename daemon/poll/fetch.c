@@ -49,7 +49,7 @@ struct msg {
 	struct msg	*next;
 	uint64_t	 id;
 	struct fetch_result *r;		/* r->digest: the request's digest */
-	void		*(*digest)(const struct fetch_result *, const char *);
+	void		*(*digest)(struct fetch_result *, const char *);
 	void		(*digest_free)(void *);
 	char		*digest_key;
 };

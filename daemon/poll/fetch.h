@@ -152,9 +152,11 @@ struct fetch_request {
 	 * loop is busy. It may use r and digest_key (copied with the
 	 * request) and nothing else; what it returns reaches on_done as
 	 * r->digest, or digest_free if the transfer was cancelled
-	 * meanwhile. NULL: none.
+	 * meanwhile. It may take the body it has read (freed, r->body
+	 * NULL, body_len kept): on_done then has none to read, and the
+	 * memory is not held while the result waits. NULL: none.
 	 */
-	void		*(*digest)(const struct fetch_result *r,
+	void		*(*digest)(struct fetch_result *r,
 			    const char *digest_key);
 	void		(*digest_free)(void *digest);
 	const char	*digest_key;

@@ -28,6 +28,8 @@ struct poll_parse {
 	struct feed_header header;
 	bool		 have_header;
 	struct feed_entry *entries;
+	/* Each entry's text for the index, made with the parse. */
+	struct store_index_text *texts;
 	size_t		 nentries;
 	size_t		 cap;
 	int		 rc;
@@ -145,9 +147,13 @@ on_entry(const struct feed_entry *e, void *arg)
 static void
 poll_parse_clear(struct poll_parse *pp)
 {
-	for (size_t i = 0; i < pp->nentries; i++)
+	for (size_t i = 0; i < pp->nentries; i++) {
 		feed_entry_clear(&pp->entries[i]);
+		if (pp->texts != NULL)
+			store_index_text_clear(&pp->texts[i]);
+	}
 	free(pp->entries);
+	free(pp->texts);
 	if (pp->have_header)
 		feed_header_clear(&pp->header);
 	free(pp->error);
@@ -211,8 +217,8 @@ week_entries(const struct poll *p, int64_t now)
 }
 
 /*
- * Parses a 200 body into pp: entries, header, and the parser's word (rc,
- * error, warnings). Runs on the fetch thread (poll_digest) or the
+ * Parses a 200 body into pp: entries, their text for the index, header,
+ * and the parser's word (rc, error, warnings). Runs on the fetch thread (poll_digest) or the
  * worker's when there is one: it touches nothing but pp, and logs
  * nothing (parsed() does, on the loop).
  */
@@ -239,6 +245,12 @@ parse_body(struct poll_parse *pp, const struct fetch_result *r)
 	if (pp->rc == -1 && (perr = feed_parser_error(fp)) != NULL)
 		pp->error = xstrdup(perr);
 	feed_parser_free(fp);
+	/* The index's text too, here rather than on the store's thread. */
+	if (pp->nentries > 0) {
+		pp->texts = xcalloc(pp->nentries, sizeof(*pp->texts));
+		for (i = 0; i < pp->nentries; i++)
+			store_index_text_make(&pp->entries[i], &pp->texts[i]);
+	}
 }
 
 /*
@@ -248,7 +260,7 @@ parse_body(struct poll_parse *pp, const struct fetch_result *r)
  * parse overlaps the store's writes. What is not a 200 gets no digest.
  */
 static void *
-poll_digest(const struct fetch_result *r, const char *old_hash)
+poll_digest(struct fetch_result *r, const char *old_hash)
 {
 	struct poll_digest *d;
 
@@ -261,6 +273,9 @@ poll_digest(const struct fetch_result *r, const char *old_hash)
 	else if (!poll_looks_like_html(r->body, r->body_len)) {
 		parse_body(&d->pp, r);
 		d->parsed = true;
+		/* All of it is in the parse: not held while the poll waits. */
+		free((char *)r->body);
+		r->body = NULL;
 	}
 	return d;
 }
@@ -376,9 +391,9 @@ poll_write(void *arg)
 	memset(&ing, 0, sizeof(ing));
 	p->queued = false;
 	if (p->ingest) {
-		if (store_ingest(p->store, p->feed_id,
+		if (store_ingest_texts(p->store, p->feed_id,
 		    p->pp.have_header ? &p->pp.header : NULL, p->pp.entries,
-		    p->pp.nentries, &ing) == 0) {
+		    p->pp.texts, p->pp.nentries, &ing) == 0) {
 			o->new_ids = ing.new_ids;
 			o->new_count = ing.new_count;
 			o->updated_count = ing.updated;

@@ -59,7 +59,7 @@
  * holds the host until it ends, and the gap counts from its end: it may
  * start late, never early.
  */
-#define SCHED_AHEAD_FACTOR		2
+#define SCHED_AHEAD_FACTOR		1
 /*
  * A feed whose WebSub hub pushes its news (an active subscription) is
  * still polled, as a safety net, but at least this far apart; twice as far

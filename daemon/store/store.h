@@ -401,6 +401,32 @@ int	store_tokenize(struct store_tokenizer *t, enum store_tokenize kind,
 int	store_ingest(struct store *s, int64_t feed_id,
 	    const struct feed_header *header, const struct feed_entry *entries,
 	    size_t n, struct store_ingest_result *ret);
+/*
+ * An entry's text as the full-text index takes it (htmltext_entry(): the
+ * content's text, and the summary's unless it leads the content), made
+ * ahead of store_ingest_texts() on any thread: it needs no store. summary
+ * NULL: no summary to index; content NULL: the entry has no content.
+ */
+struct store_index_text {
+	char	*summary;
+	char	*content;
+	size_t	 summary_len;
+	size_t	 content_len;
+};
+void	store_index_text_make(const struct feed_entry *e,
+	    struct store_index_text *t);
+void	store_index_text_clear(struct store_index_text *t);
+/*
+ * store_ingest, with texts[i] made ahead for entries[i] (or texts NULL):
+ * the SQLite store then converts no HTML for the index on the writer's
+ * thread, nor reads a new entry back to index it at the end of a group.
+ * It may take the texts it keeps for later (their pointers left NULL);
+ * what is left in texts stays the caller's to clear.
+ */
+int	store_ingest_texts(struct store *s, int64_t feed_id,
+	    const struct feed_header *header, const struct feed_entry *entries,
+	    struct store_index_text *texts, size_t n,
+	    struct store_ingest_result *ret);
 void	store_ingest_result_clear(struct store_ingest_result *r);
 
 /* ---- entries ---- */

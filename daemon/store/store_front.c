@@ -274,10 +274,21 @@ store_ingest(struct store *s, int64_t feed_id,
     const struct feed_header *header, const struct feed_entry *entries,
     size_t n, struct store_ingest_result *ret)
 {
+	return store_ingest_texts(s, feed_id, header, entries, NULL, n, ret);
+}
+
+int
+store_ingest_texts(struct store *s, int64_t feed_id,
+    const struct feed_header *header, const struct feed_entry *entries,
+    struct store_index_text *texts, size_t n,
+    struct store_ingest_result *ret)
+{
+	/* PostgreSQL makes its documents' text in its own ingest. */
 	if (s->pg != NULL)
 		return pg_store_ingest(s->pg, feed_id, header, entries, n,
 		    ret);
-	return sqlite_store_ingest(s->lite, feed_id, header, entries, n, ret);
+	return sqlite_store_ingest(s->lite, feed_id, header, entries, texts,
+	    n, ret);
 }
 
 int

@@ -91,8 +91,8 @@ probe(struct sqlite_store *s, const struct store_sql *q, int64_t feed_id,
  * html_text(); steps 16 and 17).
  */
 static int
-fts_insert(struct sqlite_store *s, int64_t id, const char *title,
-    const char *summary, const char *content, const char *author)
+fts_insert_text(struct sqlite_store *s, int64_t id, const char *title,
+    const char *author, const struct store_index_text *t)
 {
 	static const struct store_sql sql = { ST_FTS_INSERT,
 	    "INSERT INTO entries_fts(rowid, title, summary, content, author)"
@@ -103,13 +103,13 @@ fts_insert(struct sqlite_store *s, int64_t id, const char *title,
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-	if (htmltext_entry(summary, content, &s->stext, &s->text))
-		sqlite3_bind_text(st, 3, s->stext.data, (int)s->stext.len,
+	if (t->summary != NULL)
+		sqlite3_bind_text(st, 3, t->summary, (int)t->summary_len,
 		    SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 3);
-	if (content != NULL)
-		sqlite3_bind_text(st, 4, s->text.data, (int)s->text.len,
+	if (t->content != NULL)
+		sqlite3_bind_text(st, 4, t->content, (int)t->content_len,
 		    SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 4);
@@ -117,14 +117,39 @@ fts_insert(struct sqlite_store *s, int64_t id, const char *title,
 	return store_exec(s, st, "indexing an entry");
 }
 
-/* An entry stored earlier in this transaction, indexed now. */
+/* The index row from the entry's HTML, converted here. */
 static int
-fts_insert_stored(struct sqlite_store *s, int64_t id)
+fts_insert(struct sqlite_store *s, int64_t id, const char *title,
+    const char *summary, const char *content, const char *author)
+{
+	struct store_index_text t = { NULL, NULL, 0, 0 };
+
+	if (htmltext_entry(summary, content, &s->stext, &s->text)) {
+		t.summary = s->stext.data;
+		t.summary_len = s->stext.len;
+	}
+	if (content != NULL) {
+		t.content = s->text.data;
+		t.content_len = s->text.len;
+	}
+	return fts_insert_text(s, id, title, author, &t);
+}
+
+/*
+ * An entry stored earlier in this transaction, indexed now: with its
+ * text made ahead (t), or from its row. Gone since: nothing to index.
+ */
+static int
+fts_insert_stored(struct sqlite_store *s, int64_t id,
+    const struct store_index_text *t)
 {
 	static const struct store_sql sql = { ST_FTS_SOURCE,
-	    "SELECT title, summary, content, author FROM entries"
+	    "SELECT title, author, summary, content FROM entries"
 	    " WHERE id = ?1" };
-	sqlite3_stmt *st = store_bound_id(s, &sql, id);
+	static const struct store_sql sql_short = { ST_FTS_SOURCE_SHORT,
+	    "SELECT title, author FROM entries WHERE id = ?1" };
+	sqlite3_stmt *st = store_bound_id(s, t != NULL ? &sql_short : &sql,
+	    id);
 	int rc, step;
 
 	if (st == NULL)
@@ -137,10 +162,15 @@ fts_insert_stored(struct sqlite_store *s, int64_t id)
 		sqlite3_reset(st);
 		return store_fail(s, "reading an entry to index");
 	}
-	rc = fts_insert(s, id, (const char *)sqlite3_column_text(st, 0),
-	    (const char *)sqlite3_column_text(st, 1),
-	    (const char *)sqlite3_column_text(st, 2),
-	    (const char *)sqlite3_column_text(st, 3));
+	if (t != NULL)
+		rc = fts_insert_text(s, id,
+		    (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1), t);
+	else
+		rc = fts_insert(s, id, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 2),
+		    (const char *)sqlite3_column_text(st, 3),
+		    (const char *)sqlite3_column_text(st, 1));
 	sqlite3_reset(st);
 	return rc;
 }
@@ -174,21 +204,64 @@ sqlite_store_index_defer(struct sqlite_store *s)
 void
 store_index_drop(struct sqlite_store *s, size_t n)
 {
-	while (s->nipend > n)
-		free(s->ipend[--s->nipend].ids);
+	struct store_index_poll *p;
+
+	while (s->nipend > n) {
+		p = &s->ipend[--s->nipend];
+		for (size_t i = 0; p->texts != NULL && i < p->n; i++)
+			store_index_text_clear(&p->texts[i]);
+		free(p->texts);
+		free(p->ids);
+	}
+}
+
+/*
+ * FTS5 merges a level of the index once it holds `automerge` segments,
+ * rewriting each token at every level it climbs. A group of
+ * STORE_BULK_ENTRIES new entries or more (a cold start, an imported list)
+ * is written with automerge STORE_BULK_AUTOMERGE, so that its tokens
+ * climb fewer levels; store_index_tidy merges what that leaves once the
+ * writes pause. Smaller groups (a running daemon's) keep FTS5's 4, so the
+ * index stays merged where the writes never pause. The setting is the
+ * index's own (kept in entries_fts_config): said when it changes.
+ */
+static int
+set_automerge(struct sqlite_store *s, size_t entries)
+{
+	static const struct store_sql sql = { ST_FTS_AUTOMERGE,
+	    "INSERT INTO entries_fts(entries_fts, rank) VALUES"
+	    " ('automerge', ?1)" };
+	int want = entries >= STORE_BULK_ENTRIES ? STORE_BULK_AUTOMERGE :
+	    STORE_FTS_AUTOMERGE;
+	sqlite3_stmt *st;
+
+	if (s->automerge == want)
+		return 0;
+	if ((st = store_stmt(s, &sql)) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, want);
+	if (store_exec(s, st, "setting the full-text index's merges") == -1)
+		return -1;
+	s->automerge = want;
+	return 0;
 }
 
 int
 sqlite_store_index_pending(struct sqlite_store *s)
 {
 	struct store_index_poll *p;
-	size_t i, j;
+	size_t i, j, entries = 0;
 
+	for (i = 0; i < s->nipend; i++)
+		entries += s->ipend[i].n;
+	if (entries > 0 && set_automerge(s, entries) == -1)
+		return -1;
 	for (i = 0; i < s->nipend; i++) {
 		p = &s->ipend[i];
 		capture_begin(s);
 		for (j = 0; j < p->n; j++) {
-			if (fts_insert_stored(s, p->ids[j]) == -1) {
+			if (fts_insert_stored(s, p->ids[j], p->texts != NULL ?
+			    &p->texts[j] : NULL) == -1) {
 				s->capturing = false;
 				return -1;
 			}
@@ -200,10 +273,13 @@ sqlite_store_index_pending(struct sqlite_store *s)
 	return 0;
 }
 
-/* A poll stored, to be indexed before its batch commits. */
+/*
+ * A poll stored, to be indexed before its batch commits; with the texts
+ * made ahead (texts[at[i]] for ids[i], taken) when texts is not NULL.
+ */
 static void
 index_later(struct sqlite_store *s, int64_t feed_id, const int64_t *ids,
-    size_t n)
+    size_t n, struct store_index_text *texts, const size_t *at)
 {
 	struct store_index_poll *p;
 
@@ -212,6 +288,14 @@ index_later(struct sqlite_store *s, int64_t feed_id, const int64_t *ids,
 	p->feed_id = feed_id;
 	p->ids = xreallocarray(NULL, n, sizeof(*ids));
 	memcpy(p->ids, ids, n * sizeof(*ids));
+	p->texts = NULL;
+	if (texts != NULL) {
+		p->texts = xreallocarray(NULL, n, sizeof(*p->texts));
+		for (size_t i = 0; i < n; i++) {
+			p->texts[i] = texts[at[i]];
+			memset(&texts[at[i]], 0, sizeof(texts[at[i]]));
+		}
+	}
 	p->n = n;
 }
 
@@ -220,7 +304,8 @@ enum outcome { OUT_NEW, OUT_UPDATED, OUT_UNCHANGED, OUT_REISSUED,
 
 static int
 ingest_one(struct sqlite_store *s, int64_t feed_id, const struct feed_entry *e,
-    int64_t now, bool index, enum outcome *out, int64_t *ret_id)
+    const struct store_index_text *t, int64_t now, bool index,
+    enum outcome *out, int64_t *ret_id)
 {
 	/* ?3..?16 are bind_fields()'s. */
 	static const struct store_sql sql_insert = { ST_ENTRY_INSERT,
@@ -296,8 +381,9 @@ ingest_one(struct sqlite_store *s, int64_t feed_id, const struct feed_entry *e,
 		if (store_exec(s, st, "storing an entry") == -1)
 			goto out;
 		*ret_id = sqlite3_last_insert_rowid(s->db);
-		if (index && fts_insert(s, *ret_id, e->title, e->summary,
-		    e->content, e->author) == -1)
+		if (index && (t != NULL ? fts_insert_text(s, *ret_id,
+		    e->title, e->author, t) : fts_insert(s, *ret_id, e->title,
+		    e->summary, e->content, e->author)) == -1)
 			goto out;
 		*out = OUT_NEW;
 	} else if (!index && id >= s->defer_floor) {
@@ -345,10 +431,12 @@ feed_doc(struct sqlite_store *s, int64_t feed_id, const struct feed_header *h)
 int
 sqlite_store_ingest(struct sqlite_store *s, int64_t feed_id,
     const struct feed_header *h,
-    const struct feed_entry *entries, size_t n,
+    const struct feed_entry *entries,
+    struct store_index_text *texts, size_t n,
     struct store_ingest_result *ret)
 {
 	struct store_ingest_result r = { 0 };
+	size_t *new_at = NULL;	/* the entry of each of r.new_ids */
 	enum outcome out;
 	int64_t now = store_now(s), id;
 	size_t i;
@@ -365,8 +453,8 @@ sqlite_store_ingest(struct sqlite_store *s, int64_t feed_id,
 	/* Oldest first, so that the newest item gets the highest id. */
 	for (i = n; i-- > 0;) {
 		id = 0;
-		if (ingest_one(s, feed_id, &entries[i], now, !defer, &out,
-		    &id) == -1)
+		if (ingest_one(s, feed_id, &entries[i], texts != NULL ?
+		    &texts[i] : NULL, now, !defer, &out, &id) == -1)
 			goto fail;
 		if (out == OUT_NOT_INDEXED) {
 			/*
@@ -376,17 +464,22 @@ sqlite_store_ingest(struct sqlite_store *s, int64_t feed_id,
 			s->capturing = false;
 			store_rollback(s);
 			free(r.new_ids);
+			free(new_at);
 			if (sqlite_store_index_pending(s) == -1)
 				return -1;
 			s->index_defer = false;
-			return sqlite_store_ingest(s, feed_id, h, entries, n,
-			    ret);
+			return sqlite_store_ingest(s, feed_id, h, entries,
+			    texts, n, ret);
 		}
 		switch (out) {
 		case OUT_NEW:
-			if (r.new_count % 32 == 0)
+			if (r.new_count % 32 == 0) {
 				r.new_ids = xreallocarray(r.new_ids,
 				    r.new_count + 32, sizeof(*r.new_ids));
+				new_at = xreallocarray(new_at,
+				    r.new_count + 32, sizeof(*new_at));
+			}
+			new_at[r.new_count] = i;
 			r.new_ids[r.new_count++] = id;
 			if (r.first_new_id == 0)
 				r.first_new_id = id;
@@ -414,12 +507,14 @@ sqlite_store_ingest(struct sqlite_store *s, int64_t feed_id,
 	s->capturing = false;
 	if (store_commit(s) == -1) {
 		free(r.new_ids);
+		free(new_at);
 		return -1;
 	}
 	if (defer && r.new_count > 0)
-		index_later(s, feed_id, r.new_ids, r.new_count);
+		index_later(s, feed_id, r.new_ids, r.new_count, texts, new_at);
 	else
 		tell_indexed(s, feed_id, r.new_ids, r.new_count);
+	free(new_at);
 	if (r.skipped > 0)
 		log_debug("store: feed %lld: %zu entries without id, link, "
 		    "title or text, skipped", (long long)feed_id, r.skipped);
@@ -429,6 +524,7 @@ fail:
 	s->capturing = false;
 	store_rollback(s);
 	free(r.new_ids);
+	free(new_at);
 	return -1;
 }
 

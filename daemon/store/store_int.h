@@ -105,6 +105,8 @@ enum store_stmt {
 	ST_MATCH_KEYS_TWIN,
 	ST_FTS_SOURCE,
 	ST_FTS_USERMERGE,
+	ST_FTS_SOURCE_SHORT,
+	ST_FTS_AUTOMERGE,
 	ST_FTS_MERGE,
 	ST_MATCH_READ_BY,
 	ST_MATCH_RANGE_READ,
@@ -194,9 +196,16 @@ struct store_list_stmt {
 
 #define STORE_MARKS	8
 
+/* store_index_pending's merges (store_ingest.c, set_automerge). */
+#define STORE_FTS_AUTOMERGE	4	/* FTS5's default */
+#define STORE_BULK_ENTRIES	1000
+#define STORE_BULK_AUTOMERGE	16
+
 struct store_index_poll {
 	int64_t		 feed_id;
 	int64_t		*ids;
+	/* NULL, or each entry's index text, made ahead (store_ingest_texts) */
+	struct store_index_text *texts;
 	size_t		 n;
 };
 
@@ -222,9 +231,11 @@ struct sqlite_store {
 	bool		 capturing;	/* store_ingest is indexing */
 	bool		 tokens_wrapped;	/* store_tokens_wrap worked */
 	bool		 tidy_configured;	/* usermerge said (index_tidy) */
+	int		 automerge;	/* as last set, 0 not yet */
 	struct store_health health;	/* store_health(): writes failing */
 	/* The keys of the entries a group's topics match (store_topic.c). */
 	struct store_mkeys *mkeys;
+	struct store_ckpt *ckpt;	/* the WAL's checkpoints, or NULL */
 };
 
 /*

@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "buf.h"
+#include "htmltext.h"
 #include "linknorm.h"
 #include "store_keys.h"
 #include "xmalloc.h"
@@ -239,4 +241,44 @@ store_entry_copy(const struct store_entry *v, struct store_entry *e)
 	e->enclosures_json = xstrdup_or_null(v->enclosures_json);
 	e->topics_json = xstrdup_or_null(v->topics_json);
 	e->content = xstrdup_or_null(v->content);
+}
+
+/* An entry's text as the index takes it (store.h). */
+
+static char *
+copy_len(const char *p, size_t len)
+{
+	char *d = xmalloc(len + 1);
+
+	memcpy(d, p, len + 1);	/* a buf's data is NUL-terminated */
+	return d;
+}
+
+void
+store_index_text_make(const struct feed_entry *e, struct store_index_text *t)
+{
+	struct buf sum, con;
+
+	buf_init(&sum);
+	buf_init(&con);
+	memset(t, 0, sizeof(*t));
+	/* Copies of their length: a buf's room would be held meanwhile. */
+	if (htmltext_entry(e->summary, e->content, &sum, &con)) {
+		t->summary_len = sum.len;
+		t->summary = copy_len(sum.data, sum.len);
+	}
+	if (e->content != NULL) {
+		t->content_len = con.len;
+		t->content = copy_len(con.data, con.len);
+	}
+	buf_free(&sum);
+	buf_free(&con);
+}
+
+void
+store_index_text_clear(struct store_index_text *t)
+{
+	free(t->summary);
+	free(t->content);
+	memset(t, 0, sizeof(*t));
 }

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_ckpt.h"
 #include "store_int.h"
 #include "store_sqlite.h"
 #include "xmalloc.h"
@@ -459,6 +460,7 @@ struct sqlite_store *
 sqlite_store_open(const char *path, char *err, size_t errlen)
 {
 	struct sqlite_store *s;
+	char cerr[256];
 	/*
 	 * page_size counts only when the file is created. Entries are
 	 * 1-3 kB: at 4 kB most pages held one row and half of the file was
@@ -509,6 +511,10 @@ sqlite_store_open(const char *path, char *err, size_t errlen)
 		free(reason);
 		goto fail;
 	}
+	if ((s->ckpt = store_ckpt_new(path, s->db, STORE_CKPT_FRAMES, cerr,
+	    sizeof(cerr))) == NULL && cerr[0] != '\0')
+		log_warnx("store: '%s': checkpoints stay with the writer: %s",
+		    path, cerr);
 	return s;
 fail:
 	sqlite_store_free(s);
@@ -526,6 +532,7 @@ sqlite_store_free(struct sqlite_store *s)
 		sqlite3_finalize(s->stmt[i]);
 	for (i = 0; i < STORE_LQ_CACHE; i++)
 		sqlite3_finalize(s->list_stmt[i].st);
+	store_ckpt_free(s->ckpt);
 	/* Closing the last connection checkpoints and removes the WAL. */
 	sqlite3_close(s->db);
 	buf_free(&s->text);

@@ -60,7 +60,8 @@ void	sqlite_store_set_token_sink(struct sqlite_store *s,
 	    const struct store_token_sink *sink);
 int	sqlite_store_ingest(struct sqlite_store *s, int64_t feed_id,
 	    const struct feed_header *header,
-	    const struct feed_entry *entries, size_t n,
+	    const struct feed_entry *entries,
+	    struct store_index_text *texts, size_t n,
 	    struct store_ingest_result *ret);
 int	sqlite_store_entry_list(struct sqlite_store *s,
 	    const struct store_entry_query *q, struct store_entry **ret,

@@ -160,8 +160,9 @@ cmd_check(const char *path, int batch)
 	char *sql;
 
 	one_text(s, "PRAGMA integrity_check", integrity, sizeof(integrity));
-	if (sqlite3_exec(store_sqlite_db(s), "INSERT INTO entries_fts(entries_fts) "
-	    "VALUES ('integrity-check')", NULL, NULL, NULL) == SQLITE_OK)
+	/* rank 1: the index against the entries' own text, not only itself. */
+	if (sqlite3_exec(store_sqlite_db(s), "INSERT INTO entries_fts(entries_fts, "
+	    "rank) VALUES ('integrity-check', 1)", NULL, NULL, NULL) == SQLITE_OK)
 		snprintf(fts, sizeof(fts), "ok");
 	else
 		snprintf(fts, sizeof(fts), "'%s'", sqlite3_errmsg(store_sqlite_db(s)));

@@ -106,6 +106,12 @@ batch_new(struct event_base *base, struct store *store,
 		free(b);
 		return NULL;
 	}
+	/*
+	 * A store left with its index unmerged (a cold feedd --once writes
+	 * its bulk groups with fewer merges; a crash) is merged once the
+	 * daemon is quiet after its start, not only after its next group.
+	 */
+	tidy_arm(b, TIDY_AFTER_MS);
 	return b;
 }
 

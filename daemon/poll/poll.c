@@ -218,9 +218,9 @@ week_entries(const struct poll *p, int64_t now)
 
 /*
  * Parses a 200 body into pp: entries, their text for the index, header,
- * and the parser's word (rc, error, warnings). Runs on the fetch thread (poll_digest) or the
- * worker's when there is one: it touches nothing but pp, and logs
- * nothing (parsed() does, on the loop).
+ * and the parser's word (rc, error, warnings). Runs on the fetch thread
+ * (poll_digest) or the worker's when there is one: it touches nothing
+ * but pp, and logs nothing (parsed() does, on the loop).
  */
 static void
 parse_body(struct poll_parse *pp, const struct fetch_result *r)

@@ -265,6 +265,7 @@ store_commit(struct sqlite_store *s)
 		s->tx_depth = 0;
 		store_index_drop(s, 0);
 		s->index_defer = false;
+		s->automerge = 0;	/* as it was: said again */
 		s->health.commit_failures++;
 		health_failing(s, "committing", "the transaction was undone "
 		    "after an earlier error");
@@ -313,6 +314,7 @@ store_rollback(struct sqlite_store *s)
 	s->tx_depth = 0;
 	store_index_drop(s, 0);
 	s->index_defer = false;
+	s->automerge = 0;	/* the index's setting as it was: said again */
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }

@@ -109,6 +109,27 @@ structure_bytes(struct store *s)
 	    " WHERE id = 10");
 }
 
+/* Eight polls of one entry, from id tidy-FROM on: a segment each. */
+static void
+eight_polls(struct store *s, int64_t feed, int from)
+{
+	struct store_ingest_result r;
+	struct feed_entry e;
+	char id[32];
+
+	for (int i = from; i < from + 8; i++) {
+		memset(&e, 0, sizeof(e));
+		snprintf(id, sizeof(id), "tidy-%d", i);
+		e.id = id;
+		e.title = "The harbour reopened";
+		e.summary = "Ships are back in the harbour";
+		e.published = FEED_TIME_NONE;
+		e.updated = FEED_TIME_NONE;
+		store_ingest(s, feed, NULL, &e, 1, &r);
+		store_ingest_result_clear(&r);
+	}
+}
+
 /*
  * Eight polls stored one transaction each leave eight index segments; a
  * batch with opts.tidy merges them once nothing has been written for a
@@ -121,12 +142,10 @@ test_tidy(struct event_base *base, struct trace *t,
 	struct batch_options opts = { .window_ms = 50, .max_weight = 1000,
 	    .tidy = true };
 	struct store_entry_query q = { .fts = "harbour" };
-	struct store_ingest_result r;
-	struct feed_entry e;
 	struct store_entry *l;
 	struct batch *b;
 	struct job j = { t, 't', "https://t.example/feed" };
-	char id[32], err[256];
+	char err[256];
 	int64_t feed;
 	size_t n;
 	bool done;
@@ -134,17 +153,7 @@ test_tidy(struct event_base *base, struct trace *t,
 
 	store_feed_add(t->store, "https://tidy.example/feed", NULL, NULL, 0,
 	    &feed);
-	for (int i = 0; i < 8; i++) {
-		memset(&e, 0, sizeof(e));
-		snprintf(id, sizeof(id), "tidy-%d", i);
-		e.id = id;
-		e.title = "The harbour reopened";
-		e.summary = "Ships are back in the harbour";
-		e.published = FEED_TIME_NONE;
-		e.updated = FEED_TIME_NONE;
-		store_ingest(t->store, feed, NULL, &e, 1, &r);
-		store_ingest_result_clear(&r);
-	}
+	eight_polls(t->store, feed, 0);
 	before = structure_bytes(t->store);
 	b = batch_new(base, t->store, &opts, hooks);
 	batch_add(b, run_job, &j, 1);
@@ -165,6 +174,18 @@ test_tidy(struct event_base *base, struct trace *t,
 	    store_index_tidy(t->store, &done) == 0 && done &&
 	    store_batch_commit(t->store) == 0,
 	    "inside a transaction a step does nothing");
+	batch_free(b);
+
+	/* A store left unmerged: a new batch merges it with no group. */
+	eight_polls(t->store, feed, 8);
+	before = structure_bytes(t->store);
+	b = batch_new(base, t->store, &opts, hooks);
+	event_base_dispatch(base);
+	after = structure_bytes(t->store);
+	ok(before > 0 && after > 0 && after < before,
+	    "a batch started on an unmerged index merges it once quiet, "
+	    "without a group of its own (structure %d -> %d bytes)", before,
+	    after);
 	batch_free(b);
 }
 

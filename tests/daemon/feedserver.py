@@ -354,6 +354,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def drip(self, n, delay, feed=None):
         count(self.path_only, 200, self)
+        with LOCK:
+            noted = STATS.get(self.path_only)
         start = time.time()
         head = b""
         if feed is not None and "/" not in feed:
@@ -371,9 +373,10 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass
+        # Stats reset meanwhile: this span belongs to none of the new ones.
         with LOCK:
-            STATS[self.path_only].setdefault("spans", []).append(
-                (start, time.time()))
+            if noted is not None and STATS.get(self.path_only) is noted:
+                noted.setdefault("spans", []).append((start, time.time()))
         self.close_connection = True
 
 

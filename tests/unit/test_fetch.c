@@ -172,6 +172,27 @@ stats_for(const char *path)
 	return p;
 }
 
+/*
+ * Waits (up to 3 s) until the server has noted n spans of path: it notes
+ * one a moment after the client has it all, later on a busy machine.
+ */
+static void
+wait_spans(const char *path, size_t n)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	for (int i = 0; i < 150; i++) {
+		json_t *st = stats_for(path);
+		size_t got = json_array_size(json_object_get(st, "spans"));
+
+		json_decref(st);
+		if (got >= n)
+			return;
+		nanosleep(&ts, NULL);
+	}
+	diag("the server noted fewer than %zu spans of %s", n, path);
+}
+
 static const char *
 sent_header(json_t *st, const char *name)
 {
@@ -286,6 +307,8 @@ test_queue(void)
 	ok(q[0].done && q[3].done && q[4].done && q[0].status == FETCH_OK &&
 	    q[3].status == FETCH_OK && q[4].status == FETCH_OK,
 	    "the waiting requests ran once others ended");
+	wait_spans("/drip/q", 4);
+	wait_spans("/drip/now", 1);
 	ok(max_overlap("/drip/q") == 2, "max_connections 2: two ran at once "
 	    "(%zu)", max_overlap("/drip/q"));
 	ok(span_first("/drip/now", 0) < span_first("/drip/q", 1) - 0.1,
@@ -307,6 +330,7 @@ test_queue(void)
 		start(f, &q[i]);
 	}
 	run();
+	wait_spans("/drip/host", 3);
 	ok(q[2].done && q[2].status == FETCH_OK &&
 	    max_overlap("/drip/host") == 1, "max_per_host 1: one at a time on "
 	    "the host (%zu)", max_overlap("/drip/host"));

@@ -178,6 +178,43 @@ tag_end(const char *p, const char *end)
 	return end;
 }
 
+/* Bytes that end a run of plain text (as '\f' and '\v' do not). */
+static const bool run_stops[256] = {
+	['<'] = true, ['&'] = true, [' '] = true, ['\n'] = true,
+	['\t'] = true, ['\r'] = true, [0xc2] = true,
+};
+
+static bool
+run_stop(unsigned char c)
+{
+	return run_stops[c];
+}
+
+/*
+ * Where the run of plain bytes from p ends. A space followed by a byte
+ * that would start a run itself is taken in, as the word after it would
+ * be appended after one space; a run goes on past room (the run's length
+ * that leaves no room for more) only to the end of its word, as the word
+ * by word appends it replaces did.
+ */
+static const char *
+run_end(const char *p, const char *end, size_t room)
+{
+	const char *start = p - 1;
+	unsigned char n;
+
+	for (;;) {
+		while (p < end && !run_stop(*p))
+			p++;
+		if (p + 1 >= end || *p != ' ' || (size_t)(p - start) > room)
+			return p;
+		n = p[1];
+		if (run_stop(n) || n == '\f' || n == '\v')
+			return p;
+		p += 2;
+	}
+}
+
 void
 htmltext_append(struct buf *out, const char *html, size_t len)
 {
@@ -190,7 +227,7 @@ htmltext_append_max(struct buf *out, const char *html, size_t len,
 {
 	struct out o = { out, out->len, false };
 	const char *p = html, *end = html + len, *q, *name;
-	size_t n, namelen;
+	size_t n, namelen, used;
 	bool closing;
 
 	/* What was put stays as it is: a pending space comes before more. */
@@ -245,11 +282,13 @@ htmltext_append_max(struct buf *out, const char *html, size_t len,
 			p += 2;
 			continue;
 		}
-		/* A run of plain bytes in one append. */
-		for (q = p + 1; q < end && *q != '<' && *q != '&' &&
-		    *q != ' ' && *q != '\n' && *q != '\t' && *q != '\r' &&
-		    (unsigned char)*q != 0xc2; q++)
-			;
+		/*
+		 * A run of plain bytes in one append, with the single spaces
+		 * between its words: one copy per run, not two per word (the
+		 * index's text of a whole feed goes through here).
+		 */
+		used = out->len - o.start + (o.space && out->len > o.start);
+		q = run_end(p + 1, end, used < max ? max - used - 1 : 0);
 		put_bytes(&o, p, q - p);
 		p = q;
 	}

@@ -248,8 +248,7 @@ parse_body(struct poll_parse *pp, const struct fetch_result *r)
 	/* The index's text too, here rather than on the store's thread. */
 	if (pp->nentries > 0) {
 		pp->texts = xcalloc(pp->nentries, sizeof(*pp->texts));
-		for (i = 0; i < pp->nentries; i++)
-			store_index_text_make(&pp->entries[i], &pp->texts[i]);
+		store_index_texts_make(pp->entries, pp->texts, pp->nentries);
 	}
 }
 

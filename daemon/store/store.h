@@ -407,14 +407,32 @@ int	store_ingest(struct store *s, int64_t feed_id,
  * ahead of store_ingest_texts() on any thread: it needs no store. summary
  * NULL: no summary to index; content NULL: the entry has no content.
  */
+struct store_prepared;
 struct store_index_text {
 	char	*summary;
 	char	*content;
 	size_t	 summary_len;
 	size_t	 content_len;
+	/*
+	 * Their tokens, cut by the index's tokenizer as they were made (a
+	 * stream only store_tokens.c reads), which the SQLite store replays
+	 * rather than tokenizing them on the writer's thread; NULL: none.
+	 */
+	unsigned char *summary_tokens;
+	unsigned char *content_tokens;
+	size_t	 summary_tokens_len;
+	size_t	 content_tokens_len;
+	/*
+	 * The entry's keys, its normalized link and its JSON, made ahead
+	 * as well (store_prepare_all), or NULL; the store takes them.
+	 */
+	struct store_prepared *keys;
 };
 void	store_index_text_make(const struct feed_entry *e,
 	    struct store_index_text *t);
+/* The same for n entries: t[i] for e[i]. */
+void	store_index_texts_make(const struct feed_entry *e,
+	    struct store_index_text *t, size_t n);
 void	store_index_text_clear(struct store_index_text *t);
 /*
  * store_ingest, with texts[i] made ahead for entries[i] (or texts NULL):

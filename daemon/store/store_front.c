@@ -908,6 +908,12 @@ store_sqlite_db(struct store *s)
 	return s->lite != NULL ? sqlite_store_db(s->lite) : NULL;
 }
 
+uint64_t
+store_sqlite_replayed(struct store *s)
+{
+	return s->lite != NULL ? s->lite->replayed : 0;
+}
+
 /* ---- several workers (PostgreSQL only; a SQLite store is one's own) ---- */
 
 bool

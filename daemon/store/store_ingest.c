@@ -98,6 +98,7 @@ fts_insert_text(struct sqlite_store *s, int64_t id, const char *title,
 	    "INSERT INTO entries_fts(rowid, title, summary, content, author)"
 	    " VALUES (?, ?, ?, ?, ?)" };
 	sqlite3_stmt *st = store_stmt(s, &sql);
+	int rc;
 
 	if (st == NULL)
 		return -1;
@@ -114,7 +115,14 @@ fts_insert_text(struct sqlite_store *s, int64_t id, const char *title,
 	else
 		sqlite3_bind_null(st, 4);
 	sqlite3_bind_text(st, 5, author, -1, SQLITE_STATIC);
-	return store_exec(s, st, "indexing an entry");
+	/* Their tokens, if cut ahead, for the tokenizer to replay. */
+	s->ahead[0] = (struct store_tokens_ahead){ t->summary, t->summary_len,
+	    t->summary_tokens, t->summary_tokens_len };
+	s->ahead[1] = (struct store_tokens_ahead){ t->content, t->content_len,
+	    t->content_tokens, t->content_tokens_len };
+	rc = store_exec(s, st, "indexing an entry");
+	memset(s->ahead, 0, sizeof(s->ahead));
+	return rc;
 }
 
 /* The index row from the entry's HTML, converted here. */
@@ -122,7 +130,7 @@ static int
 fts_insert(struct sqlite_store *s, int64_t id, const char *title,
     const char *summary, const char *content, const char *author)
 {
-	struct store_index_text t = { NULL, NULL, 0, 0 };
+	struct store_index_text t = { 0 };
 
 	if (htmltext_entry(summary, content, &s->stext, &s->text)) {
 		t.summary = s->stext.data;
@@ -304,7 +312,7 @@ enum outcome { OUT_NEW, OUT_UPDATED, OUT_UNCHANGED, OUT_REISSUED,
 
 static int
 ingest_one(struct sqlite_store *s, int64_t feed_id, const struct feed_entry *e,
-    const struct store_index_text *t, int64_t now, bool index,
+    struct store_index_text *t, int64_t now, bool index,
     enum outcome *out, int64_t *ret_id)
 {
 	/* ?3..?16 are bind_fields()'s. */
@@ -326,7 +334,11 @@ ingest_one(struct sqlite_store *s, int64_t feed_id, const struct feed_entry *e,
 	int64_t id = 0, old_hash = 0;
 	int rc = -1, found;
 
-	if (!store_prepare_keys(e, &p)) {
+	if (t != NULL && t->keys != NULL) {
+		p = *t->keys;		/* made ahead: its strings are p's now */
+		free(t->keys);
+		t->keys = NULL;
+	} else if (!store_prepare_keys(e, &p)) {
 		*out = OUT_SKIPPED;
 		return 0;
 	}
@@ -370,8 +382,10 @@ ingest_one(struct sqlite_store *s, int64_t feed_id, const struct feed_entry *e,
 
 	if (found)
 		store_prepare_link(e, &p);
-	p.categories = store_categories_json(e);
-	p.enclosures = store_enclosures_json(e);
+	if (!p.complete) {
+		p.categories = store_categories_json(e);
+		p.enclosures = store_enclosures_json(e);
+	}
 	if (id == 0) {
 		if ((st = store_stmt(s, &sql_insert)) == NULL)
 			goto out;

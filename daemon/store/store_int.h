@@ -236,6 +236,14 @@ struct sqlite_store {
 	/* The keys of the entries a group's topics match (store_topic.c). */
 	struct store_mkeys *mkeys;
 	struct store_ckpt *ckpt;	/* the WAL's checkpoints, or NULL */
+	/* Documents about to be indexed with their tokens made ahead. */
+	struct store_tokens_ahead {
+		const char	*text;
+		size_t		 len;
+		const unsigned char *stream;
+		size_t		 stream_len;
+	}		 ahead[2];
+	uint64_t	 replayed;	/* documents replayed (tests, benches) */
 };
 
 /*
@@ -244,6 +252,8 @@ struct sqlite_store {
  */
 sqlite3	*sqlite_store_db(struct sqlite_store *s);
 sqlite3	*store_sqlite_db(struct store *s);
+/* Documents the index took with their tokens cut ahead, so far. */
+uint64_t store_sqlite_replayed(struct store *s);
 
 /* Creates or upgrades the schema. 0, or -1 with the reason in err. */
 int	store_schema_migrate(sqlite3 *db, char *err, size_t errlen);
@@ -258,6 +268,19 @@ void	store_mkeys_drop(struct sqlite_store *s);
 void	store_index_drop(struct sqlite_store *s, size_t n);
 /* Wraps the connection's unicode61 for the token sink. 0 / -1. */
 int	store_tokens_wrap(struct sqlite_store *s);
+/*
+ * A tokenizer for this thread's while (store_tokenizer_new's, kept for
+ * the next borrower when given back), or NULL (logged once).
+ */
+struct store_tokenizer *store_tokenizer_borrow(void);
+void	store_tokenizer_give_back(struct store_tokenizer *t);
+/*
+ * text's tokens as the index cuts them (store_tokenize's, with where
+ * each lies), as a stream for the wrapped tokenizer to replay: xmalloc'ed,
+ * its length in *ret_len; NULL if the tokenizer failed.
+ */
+unsigned char *store_tokens_encode(struct store_tokenizer *t, const char *text,
+	    size_t len, size_t *ret_len);
 
 /* q's statement on this connection, prepared on first use; NULL (logged). */
 sqlite3_stmt *store_stmt(struct sqlite_store *s, const struct store_sql *q);

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "htmltext.h"
 #include "linknorm.h"
+#include "store_int.h"
 #include "store_keys.h"
 #include "xmalloc.h"
 
@@ -127,6 +128,9 @@ store_prepare_keys(const struct feed_entry *e, struct store_prepared *p)
 void
 store_prepare_link(const struct feed_entry *e, struct store_prepared *p)
 {
+	if (p->linked)
+		return;
+	p->linked = true;
 	if (p->norm_link == NULL)
 		p->norm_link = linknorm_dup(e->link);
 	if (p->norm_link != NULL && e->title != NULL && e->title[0] != '\0') {
@@ -134,6 +138,18 @@ store_prepare_link(const struct feed_entry *e, struct store_prepared *p)
 		    hash_str(p->norm_link, SEED_LT));
 		p->has_lt = true;
 	}
+}
+
+bool
+store_prepare_all(const struct feed_entry *e, struct store_prepared *p)
+{
+	if (!store_prepare_keys(e, p))
+		return false;
+	store_prepare_link(e, p);
+	p->categories = store_categories_json(e);
+	p->enclosures = store_enclosures_json(e);
+	p->complete = true;
+	return true;
 }
 
 void
@@ -254,25 +270,58 @@ copy_len(const char *p, size_t len)
 	return d;
 }
 
-void
-store_index_text_make(const struct feed_entry *e, struct store_index_text *t)
+/*
+ * One field's text, copied to its length (a buf's room would be held
+ * meanwhile), and its tokens when there is a tokenizer.
+ */
+static void
+field_make(const struct buf *b, struct store_tokenizer *tok, char **text,
+    size_t *len, unsigned char **tokens, size_t *tokens_len)
 {
+	*len = b->len;
+	*text = copy_len(b->data, b->len);
+	if (tok != NULL && b->len > 0)
+		*tokens = store_tokens_encode(tok, *text, *len, tokens_len);
+}
+
+static void
+text_make(const struct feed_entry *e, struct store_index_text *t,
+    struct store_tokenizer *tok, struct buf *sum, struct buf *con)
+{
+	memset(t, 0, sizeof(*t));
+	t->keys = xmalloc(sizeof(*t->keys));
+	if (!store_prepare_all(e, t->keys)) {
+		free(t->keys);	/* the store finds it has no key again */
+		t->keys = NULL;
+	}
+	if (htmltext_entry(e->summary, e->content, sum, con))
+		field_make(sum, tok, &t->summary, &t->summary_len,
+		    &t->summary_tokens, &t->summary_tokens_len);
+	if (e->content != NULL)
+		field_make(con, tok, &t->content, &t->content_len,
+		    &t->content_tokens, &t->content_tokens_len);
+}
+
+void
+store_index_texts_make(const struct feed_entry *e, struct store_index_text *t,
+    size_t n)
+{
+	struct store_tokenizer *tok = store_tokenizer_borrow();
 	struct buf sum, con;
 
 	buf_init(&sum);
 	buf_init(&con);
-	memset(t, 0, sizeof(*t));
-	/* Copies of their length: a buf's room would be held meanwhile. */
-	if (htmltext_entry(e->summary, e->content, &sum, &con)) {
-		t->summary_len = sum.len;
-		t->summary = copy_len(sum.data, sum.len);
-	}
-	if (e->content != NULL) {
-		t->content_len = con.len;
-		t->content = copy_len(con.data, con.len);
-	}
+	for (size_t i = 0; i < n; i++)
+		text_make(&e[i], &t[i], tok, &sum, &con);
 	buf_free(&sum);
 	buf_free(&con);
+	store_tokenizer_give_back(tok);
+}
+
+void
+store_index_text_make(const struct feed_entry *e, struct store_index_text *t)
+{
+	store_index_texts_make(e, t, 1);
 }
 
 void
@@ -280,5 +329,11 @@ store_index_text_clear(struct store_index_text *t)
 {
 	free(t->summary);
 	free(t->content);
+	free(t->summary_tokens);
+	free(t->content_tokens);
+	if (t->keys != NULL) {
+		store_prepared_clear(t->keys);
+		free(t->keys);
+	}
 	memset(t, 0, sizeof(*t));
 }

@@ -26,6 +26,8 @@ struct store_prepared {
 	int64_t	 lt_hash;
 	bool	 has_lt;
 	int64_t	 content_hash;
+	bool	 linked;	/* store_prepare_link done */
+	bool	 complete;	/* store_prepare_all's: the JSON too */
 };
 
 /*
@@ -35,6 +37,11 @@ struct store_prepared {
 bool	store_prepare_keys(const struct feed_entry *e, struct store_prepared *p);
 /* The normalized link and link + title hash, for an unknown key. */
 void	store_prepare_link(const struct feed_entry *e, struct store_prepared *p);
+/*
+ * All of it, the categories' and enclosures' JSON too, for an entry not
+ * yet known to be new (made ahead, on another thread than the store's).
+ */
+bool	store_prepare_all(const struct feed_entry *e, struct store_prepared *p);
 void	store_prepared_clear(struct store_prepared *p);
 /* JSON arrays (JSON_COMPACT) of an entry's categories / enclosures, or NULL. */
 char	*store_categories_json(const struct feed_entry *e);

@@ -220,8 +220,12 @@ group(struct store *s, int64_t feed, const char *tag, int polls, int n,
 			/* Every other summary leads the content: not indexed. */
 			e[i].summary = i % 2 ? "The lighthouse keepers" :
 			    "<i>Keepers</i> of the coast";
+			/* Words the tokenizer folds, in several scripts. */
 			e[i].content = "<p>The <b>lighthouse</b> keepers met "
-			    "at the harbour.</p>";
+			    "at the harbour.</p> Ukraine's KYIV Київ, Café "
+			    "naïve STRAẞE e\xcc\x81" "t\xcc\x81" "e\xcc\x81 "
+			    "\xef\xbc\xa6\xef\xbc\xb5\xef\xbc\xac\xef"
+			    "\xbc\xac 2026-12-07 &amp; x_y";
 			e[i].published = FEED_TIME_NONE;
 			e[i].updated = FEED_TIME_NONE;
 			if (ahead)
@@ -258,6 +262,7 @@ test_bulk_merges(struct trace *t)
 {
 	int64_t feed;
 	int rc, am, found, taken = 0;
+	uint64_t replayed;
 
 	store_feed_add(t->store, "https://bulk.example/feed", NULL, NULL, 0,
 	    &feed);
@@ -265,12 +270,17 @@ test_bulk_merges(struct trace *t)
 	am = automerge(t->store);
 	ok(rc == 0 && am == STORE_FTS_AUTOMERGE,
 	    "a group of 30 entries: automerge %d", am);
+	replayed = store_sqlite_replayed(t->store);
 	rc = group(t->store, feed, "bulk", 50, 20, true, &taken);
+	replayed = store_sqlite_replayed(t->store) - replayed;
 	am = automerge(t->store);
 	ok(rc == 0 && am == STORE_BULK_AUTOMERGE,
 	    "a group of 1,000: automerge %d", am);
 	ok(taken == 1000, "the store kept the texts of its 1,000 new entries "
 	    "(%d)", taken);
+	/* Each content, and the summary of every other entry. */
+	ok(replayed == 1500, "their tokens, cut ahead, were replayed, not "
+	    "cut again (%llu documents)", (unsigned long long)replayed);
 	taken = 0;
 	rc = group(t->store, feed, "bulk", 1, 20, true, &taken);
 	ok(rc == 0 && taken == 0, "and none of entries it had (%d)", taken);
@@ -281,6 +291,10 @@ test_bulk_merges(struct trace *t)
 	found = one_int(t->store, "SELECT count(*) FROM entries_fts WHERE"
 	    " entries_fts MATCH 'lighthouse'");
 	ok(found == 30 + 1000 + 5, "every entry is in the index (%d)", found);
+	found = one_int(t->store, "SELECT count(*) FROM entries_fts WHERE"
+	    " entries_fts MATCH 'київ AND cafe AND naive AND ete'");
+	ok(found == 30 + 1000 + 5, "folded words are found in every entry, "
+	    "their tokens cut ahead or not (%d)", found);
 	found = one_int(t->store, "SELECT count(*) FROM entries_fts WHERE"
 	    " entries_fts MATCH 'summary:coast'");
 	ok(found == 15 + 500 + 3, "summaries that lead their content are not "

@@ -397,6 +397,14 @@ void	store_tokenizer_free(struct store_tokenizer *t);
 /* fn for each token of text, in order: 0, or -1 if fn stopped or it failed. */
 int	store_tokenize(struct store_tokenizer *t, enum store_tokenize kind,
 	    const char *text, size_t len, store_token_fn *fn, void *arg);
+/*
+ * The same for a document's text from the tokens store_index_texts_make
+ * cut ahead (tokens, tokens_len) when there are any, else by tokenizing
+ * it with t.
+ */
+int	store_tokenize_made(struct store_tokenizer *t, const char *text,
+	    size_t len, const unsigned char *tokens, size_t tokens_len,
+	    store_token_fn *fn, void *arg);
 
 int	store_ingest(struct store *s, int64_t feed_id,
 	    const struct feed_header *header, const struct feed_entry *entries,
@@ -436,8 +444,9 @@ void	store_index_texts_make(const struct feed_entry *e,
 void	store_index_text_clear(struct store_index_text *t);
 /*
  * store_ingest, with texts[i] made ahead for entries[i] (or texts NULL):
- * the SQLite store then converts no HTML for the index on the writer's
- * thread, nor reads a new entry back to index it at the end of a group.
+ * the store then converts no HTML for the index, cuts no words and makes
+ * no keys on the writer's thread, and the SQLite store reads no new entry
+ * back to index it at the end of a group.
  * It may take the texts it keeps for later (their pointers left NULL);
  * what is left in texts stays the caller's to clear.
  */

@@ -283,10 +283,9 @@ store_ingest_texts(struct store *s, int64_t feed_id,
     struct store_index_text *texts, size_t n,
     struct store_ingest_result *ret)
 {
-	/* PostgreSQL makes its documents' text in its own ingest. */
 	if (s->pg != NULL)
-		return pg_store_ingest(s->pg, feed_id, header, entries, n,
-		    ret);
+		return pg_store_ingest(s->pg, feed_id, header, entries, texts,
+		    n, ret);
 	return sqlite_store_ingest(s->lite, feed_id, header, entries, texts,
 	    n, ret);
 }

@@ -332,6 +332,20 @@ store_tokenizer_free(struct store_tokenizer *t)
 }
 
 int
+store_tokenize_made(struct store_tokenizer *t, const char *text, size_t len,
+    const unsigned char *tokens, size_t tokens_len, store_token_fn *fn,
+    void *arg)
+{
+	struct store_tokens_ahead a = { text, len, tokens, tokens_len };
+	struct token_relay r = { fn, arg };
+
+	if (tokens == NULL)
+		return store_tokenize(t, STORE_TOKENIZE_DOCUMENT, text, len,
+		    fn, arg);
+	return replay(&a, text, &r, relay_own) == SQLITE_OK ? 0 : -1;
+}
+
+int
 store_tokenize(struct store_tokenizer *t, enum store_tokenize kind,
     const char *text, size_t len, store_token_fn *fn, void *arg)
 {

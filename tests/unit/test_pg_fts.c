@@ -233,6 +233,51 @@ test_document(struct store_tokenizer *tok)
 }
 
 /*
+ * An entry's document from the text and tokens made ahead of the store
+ * (as a poll's digest makes them) is the one made from its HTML on the
+ * writer's thread, for every entry of the corpus.
+ */
+static void
+test_made_document(struct store_tokenizer *tok)
+{
+	struct store_index_text made;
+	struct feed_entry e;
+	struct buf st, ct;
+	char *a, *b;
+	size_t i, same = 0, replayed = 0;
+
+	buf_init(&st);
+	buf_init(&ct);
+	for (i = 0; i < NDOCS; i++) {
+		const struct doc *d = &corpus[i];
+
+		memset(&e, 0, sizeof(e));
+		e.title = (char *)d->title;
+		e.summary = (char *)d->summary;
+		e.content = (char *)d->content;
+		e.author = (char *)d->author;
+		store_index_text_make(&e, &made);
+		replayed += made.summary_tokens != NULL ||
+		    made.content_tokens != NULL;
+		a = pg_fts_entry_document(tok, d->title, d->summary,
+		    d->content, d->author, &st, &ct);
+		b = pg_fts_made_document(tok, d->title, &made, d->author);
+		if (a != NULL && b != NULL && strcmp(a, b) == 0)
+			same++;
+		else
+			diag("entry %zu: '%s' against '%s'", i + 1, a, b);
+		free(a);
+		free(b);
+		store_index_text_clear(&made);
+	}
+	buf_free(&st);
+	buf_free(&ct);
+	ok(same == NDOCS && replayed + 1 == NDOCS, "documents from tokens cut "
+	    "ahead are the writer's own (%zu of %zu, %zu with tokens)", same,
+	    NDOCS, replayed);
+}
+
+/*
  * tsvector's input refuses more than 1 MiB of words before it merges the
  * repeats: a 5 MiB content of few words is merged first, and stored.
  */
@@ -458,6 +503,7 @@ main(void)
 	if (!ok(tok != NULL, "the store's tokenizer"))
 		return tap_done();
 	test_document(tok);
+	test_made_document(tok);
 	test_translation(tok);
 	test_refused(tok);
 	test_long_document(c, tok);

@@ -198,21 +198,31 @@ doc_render(struct doc *d)
 	return buf_detach(&out);
 }
 
-char *
-pg_fts_document(struct store_tokenizer *tok, const char *title,
-    const char *summary, const char *content_text, const char *author)
+/* A column of a document: its text, and its tokens if cut ahead. */
+struct doc_col {
+	const char		*text;
+	size_t			 len;
+	const unsigned char	*tokens;
+	size_t			 tokens_len;
+};
+
+static char *
+document(struct store_tokenizer *tok, const struct doc_col *title,
+    const struct doc_col *summary, const struct doc_col *content,
+    const struct doc_col *author)
 {
 	/*
 	 * The short columns first: positions past PG_MAX_POS all count as
 	 * the last one, which only a long content reaches.
 	 */
 	const struct {
-		const char	*text;
-		char		 weight;
+		const struct doc_col	*col;
+		char			 weight;
 	} cols[] = {
 		{ title, 'A' }, { author, 'D' }, { summary, 'B' },
-		{ content_text, 'C' },
+		{ content, 'C' },
 	};
+	const struct doc_col *c;
 	struct doc d;
 	size_t i;
 	int before;
@@ -221,12 +231,12 @@ pg_fts_document(struct store_tokenizer *tok, const char *title,
 	memset(&d, 0, sizeof(d));
 	buf_init(&d.text);
 	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		if (cols[i].text == NULL)
+		if ((c = cols[i].col)->text == NULL)
 			continue;
 		d.weight = cols[i].weight;
 		before = d.pos;
-		if (store_tokenize(tok, STORE_TOKENIZE_DOCUMENT, cols[i].text,
-		    strlen(cols[i].text), doc_token, &d) == -1)
+		if (store_tokenize_made(tok, c->text, c->len, c->tokens,
+		    c->tokens_len, doc_token, &d) == -1)
 			goto out;
 		/* A gap, so that no phrase runs on into the next column. */
 		if (d.pos > before && d.pos < PG_MAX_POS)
@@ -237,6 +247,38 @@ out:
 	buf_free(&d.text);
 	free(d.occ);
 	return out;
+}
+
+/* A column of text as it is, NULL being none. */
+static struct doc_col
+col_of(const char *text)
+{
+	struct doc_col c = { text, text != NULL ? strlen(text) : 0, NULL, 0 };
+
+	return c;
+}
+
+char *
+pg_fts_document(struct store_tokenizer *tok, const char *title,
+    const char *summary, const char *content_text, const char *author)
+{
+	struct doc_col t = col_of(title), s = col_of(summary),
+	    c = col_of(content_text), a = col_of(author);
+
+	return document(tok, &t, &s, &c, &a);
+}
+
+char *
+pg_fts_made_document(struct store_tokenizer *tok, const char *title,
+    const struct store_index_text *made, const char *author)
+{
+	struct doc_col t = col_of(title), a = col_of(author);
+	struct doc_col s = { made->summary, made->summary_len,
+	    made->summary_tokens, made->summary_tokens_len };
+	struct doc_col c = { made->content, made->content_len,
+	    made->content_tokens, made->content_tokens_len };
+
+	return document(tok, &t, &s, &c, &a);
 }
 
 /* ---- the query: tokens ---- */

@@ -66,6 +66,14 @@ char	*pg_fts_entry_document(struct store_tokenizer *tok,
 	    struct buf *content_text);
 
 /*
+ * The same from the text and tokens made ahead of the store
+ * (store_index_texts_make), with the title and author as they are.
+ */
+struct store_index_text;
+char	*pg_fts_made_document(struct store_tokenizer *tok, const char *title,
+	    const struct store_index_text *t, const char *author);
+
+/*
  * What pg_fts_entry_document makes; a database whose documents were made
  * otherwise (meta 'fts_doc') has them made again when it is opened.
  * 2: the summary as text. 3: a summary that leads the content left out.

@@ -61,8 +61,8 @@ void	pg_store_set_token_sink(struct pg_store *s,
 	    const struct store_token_sink *sink);
 int	pg_store_ingest(struct pg_store *s, int64_t feed_id,
 	    const struct feed_header *header,
-	    const struct feed_entry *entries, size_t n,
-	    struct store_ingest_result *ret);
+	    const struct feed_entry *entries, struct store_index_text *made,
+	    size_t n, struct store_ingest_result *ret);
 int	pg_store_entry_list(struct pg_store *s,
 	    const struct store_entry_query *q, struct store_entry **ret,
 	    size_t *ret_n, char *err, size_t errlen);

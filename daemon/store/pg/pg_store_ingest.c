@@ -204,33 +204,52 @@ sink_token(void *arg, const char *tok, size_t len)
 	return 0;
 }
 
+/* A text's words to the sink, from the tokens cut ahead if any. */
 static void
-sink_text(struct pg_store *s, const char *text)
+sink_made(struct pg_store *s, const char *text, size_t len,
+    const unsigned char *tokens, size_t tokens_len)
 {
 	if (text != NULL && s->sink != NULL && s->sink->token != NULL &&
 	    s->sink->begin != NULL)
-		store_tokenize(s->tok, STORE_TOKENIZE_DOCUMENT, text,
-		    strlen(text), sink_token, s->sink);
+		store_tokenize_made(s->tok, text, len, tokens, tokens_len,
+		    sink_token, s->sink);
+}
+
+static void
+sink_text(struct pg_store *s, const char *text)
+{
+	sink_made(s, text, text != NULL ? strlen(text) : 0, NULL, 0);
 }
 
 /*
  * Parameters $3.. of the insert and the update: the entry's fields and
  * its full-text document. An update keeps the first fetch's time and
- * takes now as the entry's updated (a change the store saw). *doc is
- * freed by the caller.
+ * takes now as the entry's updated (a change the store saw). The
+ * document comes from the text made ahead (made) if there is one. *doc
+ * is freed by the caller.
  */
 static int
 fields(struct pg_store *s, struct pg_params *pp, const struct feed_entry *e,
-    const struct store_prepared *p, int64_t now, bool update,
-    struct buf text[2], char **doc)
+    const struct store_prepared *p, const struct store_index_text *made,
+    int64_t now, bool update, struct buf text[2], char **doc)
 {
-	*doc = pg_fts_entry_document(s->tok, e->title, e->summary,
-	    e->content, e->author, &text[0], &text[1]);
+	if (made != NULL)
+		*doc = pg_fts_made_document(s->tok, e->title, made, e->author);
+	else
+		*doc = pg_fts_entry_document(s->tok, e->title, e->summary,
+		    e->content, e->author, &text[0], &text[1]);
 	if (*doc == NULL)
 		return pg_fail(s, "indexing an entry", "the tokenizer failed");
 	sink_text(s, e->title);
-	sink_text(s, text[0].data);
-	sink_text(s, text[1].data);
+	if (made != NULL) {
+		sink_made(s, made->summary, made->summary_len,
+		    made->summary_tokens, made->summary_tokens_len);
+		sink_made(s, made->content, made->content_len,
+		    made->content_tokens, made->content_tokens_len);
+	} else {
+		sink_text(s, text[0].data);
+		sink_text(s, text[1].data);
+	}
 	sink_text(s, e->author);
 	pg_p_int(pp, p->content_hash);
 	if (p->has_lt)
@@ -265,8 +284,9 @@ enum outcome { OUT_NEW, OUT_UPDATED, OUT_UNCHANGED, OUT_REISSUED };
 
 static int
 ingest_one(struct pg_store *s, int64_t feed_id, const struct feed_entry *e,
-    struct store_prepared *p, const struct known *k, struct prior *pr,
-    int64_t now, struct buf text[2], enum outcome *out, int64_t *ret_id)
+    struct store_prepared *p, const struct store_index_text *made,
+    const struct known *k, struct prior *pr, int64_t now, struct buf text[2],
+    enum outcome *out, int64_t *ret_id)
 {
 	static const struct pg_sql sql_insert = {
 	    "INSERT INTO entries(feed_id, key_hash, content_hash, lt_hash,"
@@ -307,11 +327,13 @@ ingest_one(struct pg_store *s, int64_t feed_id, const struct feed_entry *e,
 		}
 	} else
 		store_prepare_link(e, p);
-	p->categories = store_categories_json(e);
-	p->enclosures = store_enclosures_json(e);
+	if (!p->complete) {
+		p->categories = store_categories_json(e);
+		p->enclosures = store_enclosures_json(e);
+	}
 	pg_p_int(&pp, k != NULL ? k->id : feed_id);
 	pg_p_int(&pp, k != NULL ? feed_id : p->key_hash);
-	if (fields(s, &pp, e, p, now, k != NULL, text, &doc) == -1)
+	if (fields(s, &pp, e, p, made, now, k != NULL, text, &doc) == -1)
 		goto out;
 	if (k == NULL) {
 		if ((found = pg_int(s, &sql_insert, &pp, "storing an entry",
@@ -379,8 +401,8 @@ note_new(struct store_ingest_result *r, int64_t id)
 
 int
 pg_store_ingest(struct pg_store *s, int64_t feed_id,
-    const struct feed_header *h, const struct feed_entry *entries, size_t n,
-    struct store_ingest_result *ret)
+    const struct feed_header *h, const struct feed_entry *entries,
+    struct store_index_text *made, size_t n, struct store_ingest_result *ret)
 {
 	struct store_ingest_result r = { 0 };
 	struct store_prepared *p = xcalloc(n + 1, sizeof(*p));
@@ -397,9 +419,17 @@ pg_store_ingest(struct pg_store *s, int64_t feed_id,
 	memset(ret, 0, sizeof(*ret));
 	buf_init(&text[0]);
 	buf_init(&text[1]);
-	for (i = 0; i < n; i++)
-		if (!(usable[i] = store_prepare_keys(&entries[i], &p[i])))
+	for (i = 0; i < n; i++) {
+		if (made != NULL && made[i].keys != NULL) {
+			/* Made ahead: its strings are p[i]'s now. */
+			p[i] = *made[i].keys;
+			free(made[i].keys);
+			made[i].keys = NULL;
+			usable[i] = true;
+		} else if (!(usable[i] = store_prepare_keys(&entries[i],
+		    &p[i])))
 			r.skipped++;
+	}
 	if (pg_begin(s) == -1)
 		goto done;
 	if (s->sink != NULL && s->sink->begin != NULL)
@@ -418,8 +448,8 @@ pg_store_ingest(struct pg_store *s, int64_t feed_id,
 		k = nknown > 0 ? bsearch(&key, known, nknown, sizeof(key),
 		    cmp_known) : NULL;
 		id = 0;
-		if (ingest_one(s, feed_id, &entries[i], &p[i], k, &prior, now,
-		    text, &out, &id) == -1)
+		if (ingest_one(s, feed_id, &entries[i], &p[i], made != NULL ?
+		    &made[i] : NULL, k, &prior, now, text, &out, &id) == -1)
 			goto fail;
 		switch (out) {
 		case OUT_NEW:

@@ -37,7 +37,7 @@ enum cmd_type {
 };
 
 struct cmd {
-	struct cmd	*next;
+	STAILQ_ENTRY(cmd) entry;
 	enum cmd_type	 type;
 	uint64_t	 id;
 	struct fetch_request req;	/* CMD_START: strings owned */
@@ -46,7 +46,7 @@ struct cmd {
 
 /* A transfer's result, on its way back to the caller's loop. */
 struct msg {
-	struct msg	*next;
+	STAILQ_ENTRY(msg) entry;
 	uint64_t	 id;
 	struct fetch_result *r;		/* r->digest: the request's digest */
 	void		*(*digest)(struct fetch_result *, const char *);
@@ -67,6 +67,8 @@ struct job {
 };
 
 TAILQ_HEAD(job_list, job);
+STAILQ_HEAD(cmd_fifo, cmd);
+STAILQ_HEAD(msg_fifo, msg);
 
 /* The caller's record of a transfer. */
 struct fetch_xfer {
@@ -90,9 +92,9 @@ struct fetch {
 
 	/* Shared, under lock. */
 	pthread_mutex_t	 lock;
-	struct cmd	*cmd_head, *cmd_tail;
-	struct msg	*msg_head, *msg_tail;
-	struct msg	*dig_head, *dig_tail;	/* for the digest thread */
+	struct cmd_fifo	 cmds;
+	struct msg_fifo	 msgs;
+	struct msg_fifo	 digs;		/* for the digest thread */
 	pthread_cond_t	 dig_wake;
 	bool		 dig_quit;
 	pthread_t	 dig_thread;
@@ -285,14 +287,9 @@ cmd_push(struct fetch *f, struct cmd *c)
 {
 	bool notify;
 
-	c->next = NULL;
 	pthread_mutex_lock(&f->lock);
-	notify = f->cmd_head == NULL;
-	if (f->cmd_tail != NULL)
-		f->cmd_tail->next = c;
-	else
-		f->cmd_head = c;
-	f->cmd_tail = c;
+	notify = STAILQ_EMPTY(&f->cmds);
+	STAILQ_INSERT_TAIL(&f->cmds, c, entry);
 	if (notify)
 		wake(f->cmd_pipe[1]);
 	pthread_mutex_unlock(&f->lock);
@@ -364,14 +361,9 @@ on_kick(evutil_socket_t fd, short what, void *arg)
 static void
 msg_push(struct fetch *f, struct msg *m)
 {
-	bool notify = f->msg_head == NULL;
+	bool notify = STAILQ_EMPTY(&f->msgs);
 
-	m->next = NULL;
-	if (f->msg_tail != NULL)
-		f->msg_tail->next = m;
-	else
-		f->msg_head = m;
-	f->msg_tail = m;
+	STAILQ_INSERT_TAIL(&f->msgs, m, entry);
 	if (notify)
 		wake(f->msg_pipe[1]);
 }
@@ -399,13 +391,12 @@ dig_main(void *arg)
 
 	pthread_mutex_lock(&f->lock);
 	for (;;) {
-		while (f->dig_head == NULL && !f->dig_quit)
+		while (STAILQ_EMPTY(&f->digs) && !f->dig_quit)
 			pthread_cond_wait(&f->dig_wake, &f->lock);
 		if (f->dig_quit)
 			break;
-		m = f->dig_head;
-		if ((f->dig_head = m->next) == NULL)
-			f->dig_tail = NULL;
+		m = STAILQ_FIRST(&f->digs);
+		STAILQ_REMOVE_HEAD(&f->digs, entry);
 		pthread_mutex_unlock(&f->lock);
 		m->r->digest = m->digest(m->r, m->digest_key);
 		pthread_mutex_lock(&f->lock);
@@ -443,12 +434,7 @@ job_done(const struct fetch_result *r, void *arg)
 	f->backlog += m->r->body_len;
 	if (m->digest != NULL) {
 		/* Read on the digest thread: this one goes on with transfers. */
-		m->next = NULL;
-		if (f->dig_tail != NULL)
-			f->dig_tail->next = m;
-		else
-			f->dig_head = m;
-		f->dig_tail = m;
+		STAILQ_INSERT_TAIL(&f->digs, m, entry);
 		pthread_cond_signal(&f->dig_wake);
 	} else
 		msg_push(f, m);
@@ -544,19 +530,19 @@ static void
 on_cmds(evutil_socket_t fd, short what, void *arg)
 {
 	struct fetch *f = arg;
+	struct cmd_fifo cmds = STAILQ_HEAD_INITIALIZER(cmds);
 	struct cmd *c, *next;
 	bool quit;
 
 	(void)fd;
 	(void)what;
 	pthread_mutex_lock(&f->lock);
-	c = f->cmd_head;
-	f->cmd_head = f->cmd_tail = NULL;
+	STAILQ_CONCAT(&cmds, &f->cmds);
 	drain_pipe(f->cmd_pipe[0]);
 	quit = f->quit;
 	pthread_mutex_unlock(&f->lock);
-	for (; c != NULL; c = next) {
-		next = c->next;
+	for (c = STAILQ_FIRST(&cmds); c != NULL; c = next) {
+		next = STAILQ_NEXT(c, entry);
 		if (!quit)
 			run_cmd(f, c);
 		cmd_free(c);
@@ -611,6 +597,7 @@ static void
 on_results(evutil_socket_t fd, short what, void *arg)
 {
 	struct fetch *f = arg;
+	struct msg_fifo msgs = STAILQ_HEAD_INITIALIZER(msgs);
 	struct msg *m, *next;
 	struct fetch_xfer *x;
 	void (*done)(const struct fetch_result *, void *);
@@ -621,11 +608,10 @@ on_results(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	pthread_mutex_lock(&f->lock);
-	m = f->msg_head;
-	f->msg_head = f->msg_tail = NULL;
+	STAILQ_CONCAT(&msgs, &f->msgs);
 	drain_pipe(f->msg_pipe[0]);
-	for (struct msg *p = m; p != NULL; p = p->next)
-		bytes += p->r->body_len;
+	STAILQ_FOREACH(m, &msgs, entry)
+		bytes += m->r->body_len;
 	f->backlog -= bytes;
 	if (f->holding && f->backlog <= FETCH_BACKLOG_BYTES) {
 		f->holding = false;
@@ -638,8 +624,8 @@ on_results(evutil_socket_t fd, short what, void *arg)
 		c->type = CMD_KICK;
 		cmd_push(f, c);
 	}
-	for (; m != NULL; m = next) {
-		next = m->next;
+	for (m = STAILQ_FIRST(&msgs); m != NULL; m = next) {
+		next = STAILQ_NEXT(m, entry);
 		/* Cancelled meanwhile: nobody to tell. */
 		if ((x = xfer_find(f, m->id)) != NULL) {
 			done = x->on_done;
@@ -662,6 +648,9 @@ fetch_new(struct event_base *base, const struct fetch_options *opts)
 	TAILQ_INIT(&f->xfers);
 	TAILQ_INIT(&f->jobs);
 	TAILQ_INIT(&f->queue);
+	STAILQ_INIT(&f->cmds);
+	STAILQ_INIT(&f->msgs);
+	STAILQ_INIT(&f->digs);
 	f->cmd_pipe[0] = f->cmd_pipe[1] = f->msg_pipe[0] = f->msg_pipe[1] = -1;
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->dig_wake, NULL);
@@ -757,8 +746,8 @@ fetch_free(struct fetch *f)
 {
 	struct fetch_xfer *x;
 	struct fetch_result r;
-	struct cmd *c, *cn;
-	struct msg *m, *mn;
+	struct cmd *c;
+	struct msg *m;
 	void (*done)(const struct fetch_result *, void *);
 	void *done_arg;
 
@@ -788,8 +777,8 @@ fetch_free(struct fetch *f)
 		pthread_join(f->thread, NULL);
 	} else if (f->engine != NULL)
 		fetch_engine_free(f->engine);
-	for (c = f->cmd_head; c != NULL; c = cn) {
-		cn = c->next;
+	while ((c = STAILQ_FIRST(&f->cmds)) != NULL) {
+		STAILQ_REMOVE_HEAD(&f->cmds, entry);
 		cmd_free(c);
 	}
 	if (f->dig_started) {
@@ -799,12 +788,9 @@ fetch_free(struct fetch *f)
 		pthread_mutex_unlock(&f->lock);
 		pthread_join(f->dig_thread, NULL);
 	}
-	for (m = f->dig_head; m != NULL; m = mn) {
-		mn = m->next;
-		msg_free(m);
-	}
-	for (m = f->msg_head; m != NULL; m = mn) {
-		mn = m->next;
+	STAILQ_CONCAT(&f->msgs, &f->digs);
+	while ((m = STAILQ_FIRST(&f->msgs)) != NULL) {
+		STAILQ_REMOVE_HEAD(&f->msgs, entry);
 		msg_free(m);
 	}
 	if (f->ev != NULL)

@@ -119,6 +119,13 @@ body_hash(const char *body, size_t len)
 	return xasprintf("z%08lx%08lx-%zu", c, a, len);
 }
 
+/* The one rule for "the feed did not change": the hash it had. */
+static bool
+body_unchanged(const char *hash, const char *old_hash)
+{
+	return old_hash != NULL && strcmp(hash, old_hash) == 0;
+}
+
 static void
 on_header(const struct feed_header *h, void *arg)
 {
@@ -267,7 +274,7 @@ poll_digest(struct fetch_result *r, const char *old_hash)
 		return NULL;
 	d = xcalloc(1, sizeof(*d));
 	d->hash = body_hash(r->body, r->body_len);
-	if (old_hash != NULL && strcmp(d->hash, old_hash) == 0)
+	if (body_unchanged(d->hash, old_hash))
 		d->unchanged = true;
 	else if (!poll_looks_like_html(r->body, r->body_len)) {
 		parse_body(&d->pp, r);
@@ -535,8 +542,7 @@ process(struct poll *p, const struct fetch_result *r)
 			poll_digest_free(d);
 		} else {
 			o.body_hash = hash = body_hash(r->body, r->body_len);
-			unchanged = p->old_hash != NULL &&
-			    strcmp(hash, p->old_hash) == 0;
+			unchanged = body_unchanged(hash, p->old_hash);
 		}
 		if (unchanged) {
 			o.result = POLL_UNCHANGED;

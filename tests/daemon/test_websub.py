@@ -287,9 +287,14 @@ check(wait_until(lambda: short_hub.subscribers(short_url), timeout=10),
 renewed = wait_until(lambda: len([v for v in short_hub.verifications
                                   if v[0] == "subscribe" and v[3]]) >= 2,
                      timeout=10)
+# What the daemon said of it, for a failure that is seldom seen.
+websub_log = "\n".join(line for line in d.read_log().splitlines()
+                       if "websub" in line)[-3000:]
 check(renewed, "the lease is renewed before it ends",
-      short_hub.verifications)
-check(websub(short)["state"] == "active", "and stays active")
+      "%s\nhub requests: %s\n%s" % (short_hub.verifications,
+                                     short_hub.requests[-3:], websub_log))
+check(websub(short)["state"] == "active", "and stays active",
+      websub(short))
 short_hub.mode = "silent"
 ws = wait_until(lambda: (lambda w: w if w["state"] == "refused" else None)(
     websub(short)), timeout=10)

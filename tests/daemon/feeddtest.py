@@ -28,6 +28,8 @@ STORE = os.environ.get("FEEDD_TEST_STORE", "sqlite")
 if STORE not in ("sqlite", "postgresql"):
     raise SystemExit(f"FEEDD_TEST_STORE={STORE}: 'sqlite' or 'postgresql'")
 ON_PG = STORE == "postgresql"
+# Built with -Db_sanitize (ASan, UBSan): peak RSS measures the sanitizer.
+SANITIZED = os.environ.get("FEEDD_SANITIZED") == "1"
 
 failures = 0
 checks = 0

@@ -1,3 +1,5 @@
+#include <sys/queue.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -13,17 +15,14 @@
 #include "xmalloc.h"
 
 struct job {
-	struct job	*next;
+	STAILQ_ENTRY(job) entry;
 	worker_fn	*run;
 	worker_fn	*done;
 	void		*arg;
 };
 
 /* A FIFO of jobs. */
-struct jobq {
-	struct job	*head;
-	struct job	*tail;
-};
+STAILQ_HEAD(jobq, job);
 
 struct worker {
 	pthread_t	 thread;
@@ -37,17 +36,6 @@ struct worker {
 	size_t		 pending;	/* the loop's count */
 };
 
-static void
-jobq_push(struct jobq *q, struct job *j)
-{
-	j->next = NULL;
-	if (q->tail != NULL)
-		q->tail->next = j;
-	else
-		q->head = j;
-	q->tail = j;
-}
-
 static void *
 worker_main(void *arg)
 {
@@ -58,18 +46,17 @@ worker_main(void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		while (w->todo.head == NULL && !w->stop)
+		while (STAILQ_EMPTY(&w->todo) && !w->stop)
 			pthread_cond_wait(&w->wake, &w->lock);
-		if ((j = w->todo.head) == NULL)
+		if ((j = STAILQ_FIRST(&w->todo)) == NULL)
 			break;		/* stopping, and nothing left */
-		if ((w->todo.head = j->next) == NULL)
-			w->todo.tail = NULL;
+		STAILQ_REMOVE_HEAD(&w->todo, entry);
 		pthread_mutex_unlock(&w->lock);
 		j->run(j->arg);
 		pthread_mutex_lock(&w->lock);
 		/* One byte per empty-to-full turn: the loop takes them all. */
-		notify = w->done.head == NULL;
-		jobq_push(&w->done, j);
+		notify = STAILQ_EMPTY(&w->done);
+		STAILQ_INSERT_TAIL(&w->done, j, entry);
 		if (notify)
 			while (write(w->pipe[1], &c, 1) == -1 && errno == EINTR)
 				;
@@ -82,17 +69,17 @@ worker_main(void *arg)
 static void
 deliver(struct worker *w)
 {
+	struct jobq done = STAILQ_HEAD_INITIALIZER(done);
 	struct job *j, *next;
 	char drain[64];
 
 	pthread_mutex_lock(&w->lock);
-	j = w->done.head;
-	w->done.head = w->done.tail = NULL;
+	STAILQ_CONCAT(&done, &w->done);
 	while (read(w->pipe[0], drain, sizeof(drain)) > 0)
 		;
 	pthread_mutex_unlock(&w->lock);
-	for (; j != NULL; j = next) {
-		next = j->next;
+	for (j = STAILQ_FIRST(&done); j != NULL; j = next) {
+		next = STAILQ_NEXT(j, entry);
 		w->pending--;
 		j->done(j->arg);
 		free(j);
@@ -115,6 +102,8 @@ worker_new(struct event_base *base)
 	struct worker *w = xcalloc(1, sizeof(*w));
 
 	w->pipe[0] = w->pipe[1] = -1;
+	STAILQ_INIT(&w->todo);
+	STAILQ_INIT(&w->done);
 	if (pipe2(w->pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
 		log_warn("worker: pipe");
 		goto fail;
@@ -155,7 +144,7 @@ worker_submit(struct worker *w, worker_fn *run, worker_fn *done, void *arg)
 	if (w->pending++ == 0)
 		event_add(w->ev, NULL);
 	pthread_mutex_lock(&w->lock);
-	jobq_push(&w->todo, j);
+	STAILQ_INSERT_TAIL(&w->todo, j, entry);
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 }
